@@ -1,0 +1,251 @@
+//! The mmo wire protocol: the `Packet` types generated from `proto/packets.proto`, typed IDs,
+//! encoding helpers and the validation rules every server and client agrees on. No I/O.
+
+use std::fmt;
+use std::num::NonZeroU64;
+
+use bytes::BytesMut;
+pub use prost::Message;
+
+/// Types generated at build time from `proto/packets.proto`.
+#[allow(missing_docs, unreachable_pub, clippy::all)]
+pub mod packets {
+    include!(concat!(env!("OUT_DIR"), "/packets.rs"));
+}
+
+pub use packets::packet::Msg;
+pub use packets::{ChatMessage, DenyResponseMessage, DisconnectMessage, IdMessage, Packet};
+
+/// The ID the server gives a connected client: 1, 2, 3… in connection order, never reused
+/// while the server runs. Zero is never an ID; on the wire it means "not set".
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ClientId(NonZeroU64);
+
+impl ClientId {
+    /// The ID with this wire value, or `None` for 0.
+    pub fn new(value: u64) -> Option<Self> {
+        NonZeroU64::new(value).map(Self)
+    }
+
+    /// The value as it travels in `Packet.sender_id` and `IdMessage.id`.
+    pub fn get(self) -> u64 {
+        self.0.get()
+    }
+}
+
+impl From<NonZeroU64> for ClientId {
+    fn from(value: NonZeroU64) -> Self {
+        Self(value)
+    }
+}
+
+impl fmt::Display for ClientId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl Packet {
+    /// The first packet on every connection: tells the client its ID.
+    pub fn id_assignment(id: ClientId) -> Self {
+        Self {
+            sender_id: id.get(),
+            msg: Some(Msg::Id(IdMessage { id: id.get() })),
+        }
+    }
+
+    /// A chat line from `sender`, as relayed to the other clients.
+    pub fn chat_from(sender: ClientId, text: impl Into<String>) -> Self {
+        Self {
+            sender_id: sender.get(),
+            msg: Some(Msg::Chat(ChatMessage { msg: text.into() })),
+        }
+    }
+
+    /// A chat line as a client sends it (`sender_id` 0: the server decides who sent it).
+    pub fn chat(text: impl Into<String>) -> Self {
+        Self {
+            sender_id: 0,
+            msg: Some(Msg::Chat(ChatMessage { msg: text.into() })),
+        }
+    }
+
+    /// The server's refusal of something this client asked for, with a reason for the player.
+    pub fn deny(reason: impl Into<String>) -> Self {
+        Self {
+            sender_id: 0,
+            msg: Some(Msg::DenyResponse(DenyResponseMessage {
+                reason: reason.into(),
+            })),
+        }
+    }
+
+    /// Tells the other clients that `who` left, and why.
+    pub fn disconnect_of(who: ClientId, reason: impl Into<String>) -> Self {
+        Self {
+            sender_id: who.get(),
+            msg: Some(Msg::Disconnect(DisconnectMessage {
+                reason: reason.into(),
+            })),
+        }
+    }
+
+    /// The sender as a typed ID, or `None` when the packet carries 0.
+    pub fn sender(&self) -> Option<ClientId> {
+        ClientId::new(self.sender_id)
+    }
+
+    /// Appends exactly this packet's encoding to `buf` (no delimiter, no trailing byte).
+    pub fn encode_into(&self, buf: &mut BytesMut) {
+        // Lack of room is the only way encoding fails, and BytesMut grows, so this cannot fail.
+        let encoded = self.encode(buf);
+        debug_assert!(encoded.is_ok(), "BytesMut always has room");
+    }
+}
+
+/// Why bytes received from a peer are not a `Packet`.
+#[derive(Debug, thiserror::Error)]
+#[error("not a valid Packet: {0}")]
+pub struct DecodeError(#[from] prost::DecodeError);
+
+/// Decodes exactly one `Packet` from one WebSocket message.
+pub fn decode_packet(bytes: &[u8]) -> Result<Packet, DecodeError> {
+    Ok(Packet::decode(bytes)?)
+}
+
+/// The limits a chat line must respect to be relayed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ChatLimits {
+    /// Most UTF-8 bytes in one chat line.
+    pub max_bytes: usize,
+    /// Most characters (Unicode scalar values) in one chat line.
+    pub max_chars: usize,
+}
+
+impl Default for ChatLimits {
+    /// 500 characters is a few lines in any chat box; 2,000 bytes leaves room for four-byte
+    /// characters (emoji) at that length.
+    fn default() -> Self {
+        Self {
+            max_bytes: 2_000,
+            max_chars: 500,
+        }
+    }
+}
+
+/// Why a chat line was not relayed; `Display` is the text sent to the client.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum ChatRejection {
+    /// The line has no visible characters.
+    #[error("chat message is empty")]
+    Empty,
+    /// The line is longer than `ChatLimits::max_bytes`.
+    #[error("chat message is {len} bytes; the limit is {max} bytes")]
+    TooManyBytes {
+        /// Length of the rejected line in bytes.
+        len: usize,
+        /// The limit it broke.
+        max: usize,
+    },
+    /// The line has more characters than `ChatLimits::max_chars`.
+    #[error("chat message is {len} characters; the limit is {max} characters")]
+    TooManyChars {
+        /// Length of the rejected line in characters.
+        len: usize,
+        /// The limit it broke.
+        max: usize,
+    },
+}
+
+impl ChatLimits {
+    /// Checks a chat line against these limits. Valid UTF-8 is already guaranteed by decoding.
+    pub fn check(&self, text: &str) -> Result<(), ChatRejection> {
+        if text.len() > self.max_bytes {
+            return Err(ChatRejection::TooManyBytes {
+                len: text.len(),
+                max: self.max_bytes,
+            });
+        }
+        let chars = text.chars().count();
+        if chars > self.max_chars {
+            return Err(ChatRejection::TooManyChars {
+                len: chars,
+                max: self.max_chars,
+            });
+        }
+        if text.trim().is_empty() {
+            return Err(ChatRejection::Empty);
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn id(n: u64) -> ClientId {
+        ClientId::new(n).expect("non-zero")
+    }
+
+    #[test]
+    fn encodes_the_documented_example_exactly() {
+        let bytes = Packet::chat_from(id(69), "Hello, world!").encode_to_vec();
+        let expected = [
+            0x08, 0x45, 0x12, 0x0f, 0x0a, 0x0d, b'H', b'e', b'l', b'l', b'o', b',', b' ', b'w',
+            b'o', b'r', b'l', b'd', b'!',
+        ];
+        assert_eq!(bytes, expected);
+    }
+
+    #[test]
+    fn decodes_what_the_godot_client_sends() {
+        // sender_id 0 is omitted by proto3, so a Godot chat is `12 LEN 0a LEN text`.
+        let packet = decode_packet(&[0x12, 0x04, 0x0a, 0x02, b'h', b'i']).expect("valid");
+        assert_eq!(packet, Packet::chat("hi"));
+        assert_eq!(packet.sender(), None);
+    }
+
+    #[test]
+    fn rejects_a_stray_trailing_byte() {
+        // The tutorial server appended 0x0A after every packet; a strict decoder must refuse it.
+        let mut bytes = Packet::chat_from(id(1), "x").encode_to_vec();
+        bytes.push(0x0a);
+        assert!(decode_packet(&bytes).is_err());
+    }
+
+    #[test]
+    fn encode_into_writes_exactly_one_packet() {
+        let packet = Packet::id_assignment(id(7));
+        let mut buf = BytesMut::new();
+        packet.encode_into(&mut buf);
+        assert_eq!(buf, packet.encode_to_vec());
+        assert_eq!(decode_packet(&buf).expect("valid"), packet);
+    }
+
+    #[test]
+    fn client_id_zero_is_not_an_id() {
+        assert_eq!(ClientId::new(0), None);
+        assert_eq!(id(3).to_string(), "3");
+    }
+
+    #[test]
+    fn chat_limits_count_bytes_and_characters() {
+        let limits = ChatLimits {
+            max_bytes: 8,
+            max_chars: 3,
+        };
+        assert_eq!(limits.check("abc"), Ok(()));
+        assert_eq!(
+            limits.check("abcd"),
+            Err(ChatRejection::TooManyChars { len: 4, max: 3 })
+        );
+        // Three emoji are three characters but twelve bytes.
+        assert_eq!(
+            limits.check("😀😀😀"),
+            Err(ChatRejection::TooManyBytes { len: 12, max: 8 })
+        );
+        assert_eq!(limits.check("  "), Err(ChatRejection::Empty));
+        assert_eq!(limits.check(""), Err(ChatRejection::Empty));
+    }
+}
