@@ -1,2 +1,28 @@
-//! The mmo server library: `run(listener, config, shutdown)` serves WebSocket clients until
-//! `shutdown` resolves, then closes every connection gracefully.
+//! The mmo server library: `run(listener, config, shutdown)` serves Godot, web and terminal
+//! clients over WebSocket until `shutdown` resolves, then closes every connection gracefully.
+//!
+//! The parts, in the order a message meets them: `server` accepts and routes, `http` reads the
+//! request head, `websocket` does the handshake and framing, `session` runs one client, `hub`
+//! relays between clients through each one's bounded `outbox`.
+
+mod assets;
+mod collection;
+mod config;
+mod http;
+mod hub;
+mod metrics;
+mod outbox;
+mod rate_limit;
+mod server;
+mod session;
+mod websocket;
+
+pub use collection::SharedCollection;
+pub use config::{
+    Config, FALLBACK_MAX_CONNECTIONS, RESERVED_FILE_DESCRIPTORS, default_max_connections,
+    raise_open_file_limit,
+};
+pub use http::MAX_HEAD_BYTES;
+pub use server::run;
+pub use session::Disconnect;
+pub use websocket::{ProtocolError, close_code};

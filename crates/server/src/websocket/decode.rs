@@ -1,0 +1,444 @@
+//! Client-to-server frame decoding. Limits are checked on each frame header, before its payload
+//! is buffered, and complete frames are handled straight from the caller's read buffer: bytes
+//! are copied into the decoder only when a frame arrives split across reads, so an idle
+//! connection holds no read buffer at all.
+
+use super::{MAX_CONTROL_PAYLOAD, Opcode};
+
+/// Something the client said, at the level the session acts on.
+#[derive(Debug, PartialEq, Eq)]
+pub enum WsEvent<'a> {
+    /// A complete data message. `text` says it came in text frames; the bytes are passed on
+    /// as they are, because the tutorial's server accepted protobuf in text frames too.
+    Message {
+        /// The message payload, unmasked and reassembled.
+        data: &'a [u8],
+        /// Whether the message was sent as text.
+        text: bool,
+    },
+    /// A ping, to be answered with a pong carrying the same payload.
+    Ping(&'a [u8]),
+    /// A pong (or an unsolicited one, which RFC 6455 allows as a heartbeat).
+    Pong,
+    /// The client's close frame: its code and reason, if it gave one.
+    Close(Option<(u16, &'a str)>),
+}
+
+/// How the client broke the protocol; each maps to the close code sent back.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ProtocolError {
+    /// A message (or a frame's declared length) over the limit.
+    #[error("message of {len} bytes exceeds the limit of {max} bytes")]
+    MessageTooBig {
+        /// The declared or accumulated size.
+        len: u64,
+        /// The limit.
+        max: usize,
+    },
+    /// Any other violation of RFC 6455.
+    #[error("protocol error: {0}")]
+    Violation(&'static str),
+    /// A close frame whose reason is not UTF-8.
+    #[error("close reason is not valid UTF-8")]
+    InvalidCloseReason,
+}
+
+impl ProtocolError {
+    /// The close code that tells the client what it did wrong.
+    pub fn close_code(&self) -> u16 {
+        match self {
+            Self::MessageTooBig { .. } => super::close_code::MESSAGE_TOO_BIG,
+            Self::Violation(_) => super::close_code::PROTOCOL_ERROR,
+            Self::InvalidCloseReason => super::close_code::INVALID_PAYLOAD,
+        }
+    }
+}
+
+/// Buffers larger than this are freed once empty rather than kept, so one large message does
+/// not pin memory on a connection that then goes quiet.
+const RETAINED_BUFFER_BYTES: usize = 4 * 1024;
+
+/// Decodes the client's byte stream into `WsEvent`s.
+#[derive(Debug)]
+pub struct FrameDecoder {
+    max_message_bytes: usize,
+    /// Bytes of a frame that arrived split across reads.
+    partial: Vec<u8>,
+    /// The payload of a fragmented message so far, and whether it is text.
+    fragments: Vec<u8>,
+    fragmented: Option<bool>,
+    closed: bool,
+}
+
+struct FrameHeader {
+    fin: bool,
+    opcode: Opcode,
+    mask: [u8; 4],
+    header_len: usize,
+    payload_len: usize,
+}
+
+impl FrameDecoder {
+    /// A decoder that refuses messages over `max_message_bytes`.
+    pub fn new(max_message_bytes: usize) -> Self {
+        Self {
+            max_message_bytes,
+            partial: Vec::new(),
+            fragments: Vec::new(),
+            fragmented: None,
+            closed: false,
+        }
+    }
+
+    /// Bytes held between reads (a split frame or a fragmented message).
+    #[cfg(test)]
+    pub fn buffered_bytes(&self) -> usize {
+        self.partial.capacity() + self.fragments.capacity()
+    }
+
+    /// Decodes everything complete in `input` (unmasking it in place) and calls `on_event` for
+    /// each event; keeps any incomplete tail for the next call. Stops after a close frame.
+    pub fn feed(
+        &mut self,
+        input: &mut [u8],
+        mut on_event: impl FnMut(WsEvent<'_>),
+    ) -> Result<(), ProtocolError> {
+        if self.closed {
+            return Ok(());
+        }
+        if self.partial.is_empty() {
+            let consumed = self.decode_frames(input, &mut on_event)?;
+            if !self.closed && consumed < input.len() {
+                self.partial.extend_from_slice(&input[consumed..]);
+            }
+            return Ok(());
+        }
+        self.partial.extend_from_slice(input);
+        let mut partial = std::mem::take(&mut self.partial);
+        let consumed = self.decode_frames(&mut partial, &mut on_event)?;
+        partial.drain(..consumed);
+        if partial.is_empty() && partial.capacity() > RETAINED_BUFFER_BYTES {
+            partial = Vec::new();
+        }
+        self.partial = partial;
+        Ok(())
+    }
+
+    /// Decodes whole frames from the front of `buf`; returns how many bytes they took.
+    fn decode_frames(
+        &mut self,
+        buf: &mut [u8],
+        on_event: &mut impl FnMut(WsEvent<'_>),
+    ) -> Result<usize, ProtocolError> {
+        let mut offset = 0;
+        while !self.closed {
+            let Some(header) = self.parse_header(&buf[offset..])? else {
+                break;
+            };
+            let frame_len = header.header_len + header.payload_len;
+            if buf.len() - offset < frame_len {
+                break;
+            }
+            let payload = &mut buf[offset + header.header_len..offset + frame_len];
+            unmask(payload, header.mask);
+            self.handle_frame(&header, payload, on_event)?;
+            offset += frame_len;
+        }
+        Ok(offset)
+    }
+
+    fn parse_header(&self, buf: &[u8]) -> Result<Option<FrameHeader>, ProtocolError> {
+        let [first, second, ..] = *buf else {
+            return Ok(None);
+        };
+        if first & 0x70 != 0 {
+            return Err(ProtocolError::Violation("reserved bits set without an extension"));
+        }
+        let fin = first & 0x80 != 0;
+        let opcode = Opcode::from_bits(first & 0x0F).ok_or(ProtocolError::Violation("unknown opcode"))?;
+        if second & 0x80 == 0 {
+            return Err(ProtocolError::Violation("client frames must be masked"));
+        }
+        let (declared_len, len_bytes) = match second & 0x7F {
+            126 => match buf.get(2..4) {
+                Some(b) => (u64::from(u16::from_be_bytes([b[0], b[1]])), 2),
+                None => return Ok(None),
+            },
+            127 => match buf.get(2..10) {
+                Some(b) => {
+                    let mut bytes = [0; 8];
+                    bytes.copy_from_slice(b);
+                    (u64::from_be_bytes(bytes), 8)
+                }
+                None => return Ok(None),
+            },
+            short => (u64::from(short), 0),
+        };
+        if opcode.is_control() {
+            if !fin {
+                return Err(ProtocolError::Violation("fragmented control frame"));
+            }
+            if declared_len > MAX_CONTROL_PAYLOAD as u64 {
+                return Err(ProtocolError::Violation("control frame payload over 125 bytes"));
+            }
+        }
+        // Checked before buffering: a client announcing a huge frame is refused at once.
+        let already = if opcode == Opcode::Continuation { self.fragments.len() } else { 0 };
+        let total = declared_len.saturating_add(already as u64);
+        if total > self.max_message_bytes as u64 {
+            return Err(ProtocolError::MessageTooBig {
+                len: total,
+                max: self.max_message_bytes,
+            });
+        }
+        let mask_at = 2 + len_bytes;
+        let Some(mask) = buf.get(mask_at..mask_at + 4) else {
+            return Ok(None);
+        };
+        Ok(Some(FrameHeader {
+            fin,
+            opcode,
+            mask: [mask[0], mask[1], mask[2], mask[3]],
+            header_len: mask_at + 4,
+            // Fits: it is at most max_message_bytes, a usize.
+            payload_len: usize::try_from(declared_len).unwrap_or(usize::MAX),
+        }))
+    }
+
+    fn handle_frame(
+        &mut self,
+        header: &FrameHeader,
+        payload: &[u8],
+        on_event: &mut impl FnMut(WsEvent<'_>),
+    ) -> Result<(), ProtocolError> {
+        match header.opcode {
+            Opcode::Text | Opcode::Binary => {
+                if self.fragmented.is_some() {
+                    return Err(ProtocolError::Violation("new message before the last one ended"));
+                }
+                let text = header.opcode == Opcode::Text;
+                if header.fin {
+                    on_event(WsEvent::Message { data: payload, text });
+                } else {
+                    self.fragmented = Some(text);
+                    self.fragments.extend_from_slice(payload);
+                }
+            }
+            Opcode::Continuation => {
+                let Some(text) = self.fragmented else {
+                    return Err(ProtocolError::Violation("continuation without a message to continue"));
+                };
+                self.fragments.extend_from_slice(payload);
+                if header.fin {
+                    on_event(WsEvent::Message {
+                        data: &self.fragments,
+                        text,
+                    });
+                    self.fragmented = None;
+                    self.fragments.clear();
+                    if self.fragments.capacity() > RETAINED_BUFFER_BYTES {
+                        self.fragments = Vec::new();
+                    }
+                }
+            }
+            Opcode::Ping => on_event(WsEvent::Ping(payload)),
+            Opcode::Pong => on_event(WsEvent::Pong),
+            Opcode::Close => {
+                self.closed = true;
+                on_event(WsEvent::Close(parse_close(payload)?));
+            }
+        }
+        Ok(())
+    }
+}
+
+fn parse_close(payload: &[u8]) -> Result<Option<(u16, &str)>, ProtocolError> {
+    match payload {
+        [] => Ok(None),
+        [_] => Err(ProtocolError::Violation("close frame with a one-byte payload")),
+        [high, low, reason @ ..] => {
+            let code = u16::from_be_bytes([*high, *low]);
+            if !is_valid_close_code(code) {
+                return Err(ProtocolError::Violation("invalid close code"));
+            }
+            let reason = std::str::from_utf8(reason).map_err(|_| ProtocolError::InvalidCloseReason)?;
+            Ok(Some((code, reason)))
+        }
+    }
+}
+
+/// Codes a peer may send in a close frame (RFC 6455 §7.4).
+fn is_valid_close_code(code: u16) -> bool {
+    matches!(code, 1000..=1003 | 1007..=1011 | 3000..=4999)
+}
+
+fn unmask(payload: &mut [u8], mask: [u8; 4]) {
+    // Word-at-a-time XOR; the compiler vectorises the chunked loop.
+    let word = u32::from_ne_bytes(mask);
+    let mut chunks = payload.chunks_exact_mut(4);
+    for chunk in &mut chunks {
+        let value = u32::from_ne_bytes([chunk[0], chunk[1], chunk[2], chunk[3]]) ^ word;
+        chunk.copy_from_slice(&value.to_ne_bytes());
+    }
+    for (byte, key) in chunks.into_remainder().iter_mut().zip(mask) {
+        *byte ^= key;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MASK: [u8; 4] = [0x37, 0xfa, 0x21, 0x3d];
+
+    fn frame(first: u8, payload: &[u8]) -> Vec<u8> {
+        let mut out = vec![first];
+        match payload.len() {
+            0..=125 => out.push(0x80 | payload.len() as u8),
+            126..=0xFFFF => {
+                out.push(0x80 | 126);
+                out.extend_from_slice(&(payload.len() as u16).to_be_bytes());
+            }
+            _ => {
+                out.push(0x80 | 127);
+                out.extend_from_slice(&(payload.len() as u64).to_be_bytes());
+            }
+        }
+        out.extend_from_slice(&MASK);
+        out.extend(payload.iter().enumerate().map(|(i, b)| b ^ MASK[i % 4]));
+        out
+    }
+
+    #[derive(Debug, PartialEq)]
+    enum Owned {
+        Message(Vec<u8>, bool),
+        Ping(Vec<u8>),
+        Pong,
+        Close(Option<(u16, String)>),
+    }
+
+    fn feed_all(decoder: &mut FrameDecoder, bytes: &[u8]) -> Result<Vec<Owned>, ProtocolError> {
+        let mut events = Vec::new();
+        let mut input = bytes.to_vec();
+        decoder.feed(&mut input, |event| events.push(own(event)))?;
+        Ok(events)
+    }
+
+    fn own(event: WsEvent<'_>) -> Owned {
+        match event {
+            WsEvent::Message { data, text } => Owned::Message(data.to_vec(), text),
+            WsEvent::Ping(p) => Owned::Ping(p.to_vec()),
+            WsEvent::Pong => Owned::Pong,
+            WsEvent::Close(c) => Owned::Close(c.map(|(code, r)| (code, r.to_owned()))),
+        }
+    }
+
+    #[test]
+    fn decodes_masked_binary_frames_of_every_length_form() {
+        for len in [0, 1, 5, 125, 126, 1000, 65_535, 65_536, 70_000] {
+            let payload: Vec<u8> = (0..len).map(|i| (i % 251) as u8).collect();
+            let mut decoder = FrameDecoder::new(100_000);
+            let events = feed_all(&mut decoder, &frame(0x82, &payload)).expect("valid");
+            assert_eq!(events, [Owned::Message(payload, false)], "length {len}");
+            assert_eq!(decoder.buffered_bytes(), 0, "nothing kept for whole frames");
+        }
+    }
+
+    #[test]
+    fn reassembles_frames_split_at_every_byte() {
+        let mut stream = frame(0x82, b"hello world");
+        stream.extend(frame(0x89, b"pp"));
+        stream.extend(frame(0x81, b"text"));
+        for split in 0..stream.len() {
+            let mut decoder = FrameDecoder::new(1024);
+            let mut events = feed_all(&mut decoder, &stream[..split]).expect("valid");
+            events.extend(feed_all(&mut decoder, &stream[split..]).expect("valid"));
+            assert_eq!(
+                events,
+                [
+                    Owned::Message(b"hello world".to_vec(), false),
+                    Owned::Ping(b"pp".to_vec()),
+                    Owned::Message(b"text".to_vec(), true),
+                ],
+                "split at {split}"
+            );
+        }
+    }
+
+    #[test]
+    fn reassembles_fragmented_messages_with_control_frames_between() {
+        let mut stream = frame(0x02, b"abc");
+        stream.extend(frame(0x8A, b""));
+        stream.extend(frame(0x00, b"def"));
+        stream.extend(frame(0x80, b"g"));
+        let events = feed_all(&mut FrameDecoder::new(1024), &stream).expect("valid");
+        assert_eq!(events, [Owned::Pong, Owned::Message(b"abcdefg".to_vec(), false)]);
+    }
+
+    #[test]
+    fn refuses_oversize_messages_from_the_header_alone() {
+        let mut decoder = FrameDecoder::new(100);
+        // Only the header of a 1 MiB frame: refused before any payload is buffered.
+        let header = &frame(0x82, &vec![0; 1 << 20])[..14];
+        assert_eq!(
+            feed_all(&mut decoder, header),
+            Err(ProtocolError::MessageTooBig { len: 1 << 20, max: 100 })
+        );
+        // Fragments that add up past the limit are refused too.
+        let mut decoder = FrameDecoder::new(100);
+        let mut stream = frame(0x02, &[0; 60]);
+        stream.extend(frame(0x80, &[0; 60]));
+        assert_eq!(
+            feed_all(&mut decoder, &stream),
+            Err(ProtocolError::MessageTooBig { len: 120, max: 100 })
+        );
+    }
+
+    #[test]
+    fn refuses_protocol_violations() {
+        let cases: [(&[u8], &str); 6] = [
+            (&[0x82, 0x00], "unmasked"),
+            (&[0xC2, 0x80, 0, 0, 0, 0], "rsv bit"),
+            (&[0x83, 0x80, 0, 0, 0, 0], "unknown opcode"),
+            (&[0x09, 0x80, 0, 0, 0, 0], "fragmented ping"),
+            (&[0x89, 0xFE, 0x00, 0x7E], "long ping"),
+            (&[0x80, 0x80, 0, 0, 0, 0], "stray continuation"),
+        ];
+        for (bytes, what) in cases {
+            let result = feed_all(&mut FrameDecoder::new(1024), bytes);
+            assert!(matches!(result, Err(ProtocolError::Violation(_))), "{what}: {result:?}");
+        }
+        let mut interleaved = frame(0x02, b"a");
+        interleaved.extend(frame(0x82, b"b"));
+        assert!(feed_all(&mut FrameDecoder::new(1024), &interleaved).is_err());
+    }
+
+    #[test]
+    fn parses_close_frames_and_stops() {
+        let mut payload = 1000u16.to_be_bytes().to_vec();
+        payload.extend_from_slice(b"bye");
+        let mut stream = frame(0x88, &payload);
+        stream.extend(frame(0x82, b"after close"));
+        let events = feed_all(&mut FrameDecoder::new(1024), &stream).expect("valid");
+        assert_eq!(events, [Owned::Close(Some((1000, "bye".to_owned())))]);
+        assert_eq!(
+            feed_all(&mut FrameDecoder::new(1024), &frame(0x88, b"")).expect("valid"),
+            [Owned::Close(None)]
+        );
+        assert!(feed_all(&mut FrameDecoder::new(1024), &frame(0x88, &[0x03, 0xED])).is_err());
+        assert_eq!(
+            feed_all(&mut FrameDecoder::new(1024), &frame(0x88, &[0x03, 0xE8, 0xFF])),
+            Err(ProtocolError::InvalidCloseReason)
+        );
+    }
+
+    #[test]
+    fn unmask_matches_the_bytewise_definition() {
+        for len in 0..20 {
+            let mut data: Vec<u8> = (0..len).map(|i| i as u8 * 7).collect();
+            let expected: Vec<u8> = data.iter().enumerate().map(|(i, b)| b ^ MASK[i % 4]).collect();
+            unmask(&mut data, MASK);
+            assert_eq!(data, expected);
+        }
+    }
+}
