@@ -15,7 +15,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     files.sort();
     let mut table = String::from("&[\n");
     for file in &files {
-        let relative = file.strip_prefix(&dist)?.to_string_lossy().replace('\\', "/");
+        let relative = file
+            .strip_prefix(&dist)?
+            .to_string_lossy()
+            .replace('\\', "/");
         let mut hasher = DefaultHasher::new();
         std::fs::read(file)?.hash(&mut hasher);
         writeln!(

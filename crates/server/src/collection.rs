@@ -146,7 +146,11 @@ mod tests {
         let threads: Vec<_> = (0..8)
             .map(|t| {
                 let collection = Arc::clone(&collection);
-                std::thread::spawn(move || (0..500).map(|i| collection.insert(t * 1000 + i)).collect::<Vec<_>>())
+                std::thread::spawn(move || {
+                    (0..500)
+                        .map(|i| collection.insert(t * 1000 + i))
+                        .collect::<Vec<_>>()
+                })
             })
             .collect();
         let mut ids = HashSet::new();

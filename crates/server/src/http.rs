@@ -63,7 +63,10 @@ pub enum HeadError {
 
 /// Reads one request head; returns it with any bytes that came after it (a client may send its
 /// first WebSocket frame without waiting for our answer).
-pub async fn read_head(stream: &mut TcpStream, timeout: Duration) -> Result<(RequestHead, Vec<u8>), HeadError> {
+pub async fn read_head(
+    stream: &mut TcpStream,
+    timeout: Duration,
+) -> Result<(RequestHead, Vec<u8>), HeadError> {
     tokio::time::timeout(timeout, read_head_untimed(stream))
         .await
         .map_err(|_| HeadError::TimedOut(timeout))?
@@ -136,7 +139,10 @@ impl Response {
 
     /// A plain-text response: `text` plus a newline.
     pub fn text(status: u16, text: &str) -> Self {
-        Self::new(status).body("text/plain; charset=utf-8", format!("{text}\n").into_bytes())
+        Self::new(status).body(
+            "text/plain; charset=utf-8",
+            format!("{text}\n").into_bytes(),
+        )
     }
 
     /// Sets the body and its content type.
@@ -165,11 +171,18 @@ impl Response {
 
     /// The response as bytes on the wire.
     pub fn to_bytes(&self) -> Vec<u8> {
-        let mut out = format!("HTTP/1.1 {} {}\r\n", self.status, reason_phrase(self.status));
+        let mut out = format!(
+            "HTTP/1.1 {} {}\r\n",
+            self.status,
+            reason_phrase(self.status)
+        );
         for (name, value) in &self.headers {
             out.push_str(&format!("{name}: {value}\r\n"));
         }
-        out.push_str(&format!("Content-Length: {}\r\nConnection: close\r\n\r\n", self.body.len()));
+        out.push_str(&format!(
+            "Content-Length: {}\r\nConnection: close\r\n\r\n",
+            self.body.len()
+        ));
         let mut bytes = out.into_bytes();
         if !self.omit_body {
             bytes.extend_from_slice(&self.body);
@@ -221,17 +234,25 @@ mod tests {
     #[test]
     fn incomplete_and_malformed_heads() {
         assert!(matches!(parse_head(b"GET / HTTP/1.1\r\nHost"), Ok(None)));
-        assert!(matches!(parse_head(b"\x16\x03\x01 garbage\r\n\r\n"), Err(HeadError::Malformed)));
+        assert!(matches!(
+            parse_head(b"\x16\x03\x01 garbage\r\n\r\n"),
+            Err(HeadError::Malformed)
+        ));
     }
 
     #[test]
     fn responses_carry_length_and_close() {
-        let text = String::from_utf8(Response::text(404, "no such page").to_bytes()).expect("utf-8");
+        let text =
+            String::from_utf8(Response::text(404, "no such page").to_bytes()).expect("utf-8");
         assert!(text.starts_with("HTTP/1.1 404 Not Found\r\n"));
         assert!(text.contains("Content-Length: 13\r\n"));
         assert!(text.contains("Connection: close\r\n"));
         assert!(text.ends_with("\r\n\r\nno such page\n"));
         let head = Response::text(200, "ok").without_body().to_bytes();
-        assert!(String::from_utf8(head).expect("utf-8").ends_with("Content-Length: 3\r\nConnection: close\r\n\r\n"));
+        assert!(
+            String::from_utf8(head)
+                .expect("utf-8")
+                .ends_with("Content-Length: 3\r\nConnection: close\r\n\r\n")
+        );
     }
 }

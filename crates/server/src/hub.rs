@@ -2,7 +2,7 @@
 //! housekeeping (pings, idle sweeps, rate samples) shared by all sessions.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
@@ -47,6 +47,9 @@ pub struct Hub {
     started: Instant,
     sessions: AtomicUsize,
     tasks: TaskCounter,
+    /// Set by `close_all`: once every client is leaving, telling each about all the others
+    /// would queue N² frames nobody will read.
+    closing_all: AtomicBool,
 }
 
 impl Hub {
@@ -60,6 +63,7 @@ impl Hub {
             started: Instant::now(),
             sessions: AtomicUsize::new(0),
             tasks: TaskCounter::default(),
+            closing_all: AtomicBool::new(false),
         }
     }
 
@@ -78,9 +82,13 @@ impl Hub {
     pub fn reserve_session(self: &Arc<Self>) -> Option<SessionSlot> {
         let max = self.config.max_connections;
         self.sessions
-            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |open| (open < max).then_some(open + 1))
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |open| {
+                (open < max).then_some(open + 1)
+            })
             .ok()
-            .map(|_| SessionSlot { hub: Arc::clone(self) })
+            .map(|_| SessionSlot {
+                hub: Arc::clone(self),
+            })
     }
 
     /// Adds a client, giving it the next ID; its outbox starts with `first_frames(id)`.
@@ -131,12 +139,15 @@ impl Hub {
     pub fn relay_chat(&self, sender: ClientId, text: String) {
         let delivered = self.broadcast(sender, &Packet::chat_from(sender, text));
         Metrics::bump(&self.metrics.chats_relayed);
-        self.metrics.deliveries.fetch_add(delivered, Ordering::Relaxed);
+        self.metrics
+            .deliveries
+            .fetch_add(delivered, Ordering::Relaxed);
     }
 
-    /// Tells the other clients that `who` left, when so configured.
+    /// Tells the other clients that `who` left, when so configured and the server is not
+    /// shutting down.
     pub fn announce_leave(&self, who: ClientId, reason: &str) {
-        if self.config.announce_leaves {
+        if self.config.announce_leaves && !self.closing_all.load(Ordering::Acquire) {
             self.broadcast(who, &Packet::disconnect_of(who, reason));
         }
     }
@@ -162,13 +173,17 @@ impl Hub {
 
     /// Asks every session to end for `reason`.
     pub fn close_all(&self, reason: &Disconnect) {
-        self.clients.for_each(|_, peer| peer.outbox.close(reason.clone()));
+        self.closing_all.store(true, Ordering::Release);
+        self.clients
+            .for_each(|_, peer| peer.outbox.close(reason.clone()));
     }
 
     /// Counts a connection task until the returned guard drops, so shutdown can wait for it.
     pub fn track_task(self: &Arc<Self>) -> TaskGuard {
         self.tasks.active.fetch_add(1, Ordering::AcqRel);
-        TaskGuard { hub: Arc::clone(self) }
+        TaskGuard {
+            hub: Arc::clone(self),
+        }
     }
 
     /// Connection tasks still running.
@@ -257,7 +272,11 @@ mod tests {
         let a = peers[1].outbox.take().frames;
         let b = peers[2].outbox.take().frames;
         assert_eq!(a.len(), 1);
-        assert_eq!(a[0].as_ptr(), b[0].as_ptr(), "the encoded frame is shared, not copied");
+        assert_eq!(
+            a[0].as_ptr(),
+            b[0].as_ptr(),
+            "the encoded frame is shared, not copied"
+        );
     }
 
     #[test]
@@ -269,7 +288,7 @@ mod tests {
         }));
         let peer = hub.register(|_| Vec::new());
         hub.sweep_idle();
-        assert_eq!(peer.outbox.take().frames, [PING_FRAME.clone()]);
+        assert_eq!(peer.outbox.take().frames, std::slice::from_ref(&PING_FRAME));
 
         let strict = Arc::new(Hub::new(Config {
             idle_timeout: Duration::ZERO,
@@ -277,7 +296,10 @@ mod tests {
         }));
         let silent = strict.register(|_| Vec::new());
         strict.sweep_idle();
-        assert!(matches!(silent.outbox.take().closing, Some(Disconnect::Idle { .. })));
+        assert!(matches!(
+            silent.outbox.take().closing,
+            Some(Disconnect::Idle { .. })
+        ));
     }
 
     #[tokio::test]

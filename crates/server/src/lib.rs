@@ -23,6 +23,6 @@ pub use config::{
     raise_open_file_limit,
 };
 pub use http::MAX_HEAD_BYTES;
-pub use server::run;
+pub use server::{LISTEN_BACKLOG, bind, run};
 pub use session::Disconnect;
 pub use websocket::{ProtocolError, close_code};

@@ -48,8 +48,16 @@ struct Flags {
     /// Seconds given to clients to close when the server shuts down.
     #[arg(long, env = "MMO_SHUTDOWN_TIMEOUT", default_value_t = 5.0)]
     shutdown_timeout: f64,
-    /// Whether other clients are told when a client leaves.
-    #[arg(long, env = "MMO_ANNOUNCE_LEAVES", default_value_t = true, action = clap::ArgAction::Set)]
+    /// Tell other clients when a client leaves (a DisconnectMessage, field 19). Off by default
+    /// because the tutorial's own client fails to decode that field.
+    #[arg(
+        long,
+        env = "MMO_ANNOUNCE_LEAVES",
+        default_value_t = false,
+        num_args = 0..=1,
+        default_missing_value = "true",
+        action = clap::ArgAction::Set
+    )]
     announce_leaves: bool,
     /// Browser origins allowed to connect, comma-separated; empty allows any.
     #[arg(long, env = "MMO_ALLOWED_ORIGINS", value_delimiter = ',')]
@@ -59,7 +67,8 @@ struct Flags {
 impl Flags {
     fn into_config(self) -> Result<Config, String> {
         let seconds = |name: &str, value: f64| {
-            Duration::try_from_secs_f64(value).map_err(|_| format!("--{name} must be a non-negative number of seconds"))
+            Duration::try_from_secs_f64(value)
+                .map_err(|_| format!("--{name} must be a non-negative number of seconds"))
         };
         let defaults = Config::default();
         Ok(Config {
@@ -108,7 +117,7 @@ fn main() -> ExitCode {
         }
     };
     runtime.block_on(async {
-        let listener = match tokio::net::TcpListener::bind(&address).await {
+        let listener = match mmo_server::bind(&address).await {
             Ok(listener) => listener,
             Err(error) => {
                 error!("cannot listen on {address}: {error}");

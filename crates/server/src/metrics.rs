@@ -59,23 +59,91 @@ impl Metrics {
 
     fn counters(&self) -> [(&'static str, &'static str, &AtomicU64); 17] {
         [
-            ("mmo_connections_accepted_total", "TCP connections accepted", &self.connections_accepted),
-            ("mmo_sessions_opened_total", "WebSocket sessions opened", &self.sessions_opened),
-            ("mmo_sessions_closed_total", "WebSocket sessions ended", &self.sessions_closed),
-            ("mmo_refused_at_capacity_total", "upgrades refused with 503 at max_connections", &self.refused_at_capacity),
-            ("mmo_accept_errors_total", "failed accept calls", &self.accept_errors),
-            ("mmo_http_requests_total", "plain HTTP requests answered", &self.http_requests),
-            ("mmo_messages_received_total", "data messages received from clients", &self.messages_received),
-            ("mmo_chats_relayed_total", "chat lines relayed", &self.chats_relayed),
-            ("mmo_deliveries_total", "frames queued to recipients by relays", &self.deliveries),
-            ("mmo_decode_errors_total", "messages that were not a valid Packet", &self.decode_errors),
-            ("mmo_ignored_packets_total", "packets of a kind clients may not send", &self.ignored_packets),
-            ("mmo_chats_rejected_invalid_total", "chat lines refused for length or emptiness", &self.chats_rejected_invalid),
-            ("mmo_chats_rejected_rate_total", "chat lines refused by the rate limit", &self.chats_rejected_rate),
-            ("mmo_closed_too_slow_total", "sessions closed for falling behind", &self.closed_too_slow),
-            ("mmo_closed_idle_total", "sessions closed for silence", &self.closed_idle),
-            ("mmo_closed_too_big_total", "sessions closed for an oversize message", &self.closed_too_big),
-            ("mmo_closed_protocol_error_total", "sessions closed for a protocol violation", &self.closed_protocol_error),
+            (
+                "mmo_connections_accepted_total",
+                "TCP connections accepted",
+                &self.connections_accepted,
+            ),
+            (
+                "mmo_sessions_opened_total",
+                "WebSocket sessions opened",
+                &self.sessions_opened,
+            ),
+            (
+                "mmo_sessions_closed_total",
+                "WebSocket sessions ended",
+                &self.sessions_closed,
+            ),
+            (
+                "mmo_refused_at_capacity_total",
+                "upgrades refused with 503 at max_connections",
+                &self.refused_at_capacity,
+            ),
+            (
+                "mmo_accept_errors_total",
+                "failed accept calls",
+                &self.accept_errors,
+            ),
+            (
+                "mmo_http_requests_total",
+                "plain HTTP requests answered",
+                &self.http_requests,
+            ),
+            (
+                "mmo_messages_received_total",
+                "data messages received from clients",
+                &self.messages_received,
+            ),
+            (
+                "mmo_chats_relayed_total",
+                "chat lines relayed",
+                &self.chats_relayed,
+            ),
+            (
+                "mmo_deliveries_total",
+                "frames queued to recipients by relays",
+                &self.deliveries,
+            ),
+            (
+                "mmo_decode_errors_total",
+                "messages that were not a valid Packet",
+                &self.decode_errors,
+            ),
+            (
+                "mmo_ignored_packets_total",
+                "packets of a kind clients may not send",
+                &self.ignored_packets,
+            ),
+            (
+                "mmo_chats_rejected_invalid_total",
+                "chat lines refused for length or emptiness",
+                &self.chats_rejected_invalid,
+            ),
+            (
+                "mmo_chats_rejected_rate_total",
+                "chat lines refused by the rate limit",
+                &self.chats_rejected_rate,
+            ),
+            (
+                "mmo_closed_too_slow_total",
+                "sessions closed for falling behind",
+                &self.closed_too_slow,
+            ),
+            (
+                "mmo_closed_idle_total",
+                "sessions closed for silence",
+                &self.closed_idle,
+            ),
+            (
+                "mmo_closed_too_big_total",
+                "sessions closed for an oversize message",
+                &self.closed_too_big,
+            ),
+            (
+                "mmo_closed_protocol_error_total",
+                "sessions closed for a protocol violation",
+                &self.closed_protocol_error,
+            ),
         ]
     }
 
@@ -83,10 +151,21 @@ impl Metrics {
     pub fn render_prometheus(&self, uptime_seconds: u64) -> String {
         let mut out = String::new();
         for (name, help, counter) in self.counters() {
-            let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} counter\n{name} {}", counter.load(Ordering::Relaxed));
+            let _ = writeln!(
+                out,
+                "# HELP {name} {help}\n# TYPE {name} counter\n{name} {}",
+                counter.load(Ordering::Relaxed)
+            );
         }
-        let _ = writeln!(out, "# HELP mmo_sessions WebSocket sessions open now\n# TYPE mmo_sessions gauge\nmmo_sessions {}", self.sessions_open());
-        let _ = writeln!(out, "# HELP mmo_uptime_seconds seconds since the server started\n# TYPE mmo_uptime_seconds gauge\nmmo_uptime_seconds {uptime_seconds}");
+        let _ = writeln!(
+            out,
+            "# HELP mmo_sessions WebSocket sessions open now\n# TYPE mmo_sessions gauge\nmmo_sessions {}",
+            self.sessions_open()
+        );
+        let _ = writeln!(
+            out,
+            "# HELP mmo_uptime_seconds seconds since the server started\n# TYPE mmo_uptime_seconds gauge\nmmo_uptime_seconds {uptime_seconds}"
+        );
         out
     }
 }
@@ -121,13 +200,18 @@ impl RateMeter {
     /// A meter with no samples yet.
     pub fn new() -> Self {
         Self {
-            samples: Mutex::new(std::collections::VecDeque::with_capacity(RATE_WINDOW_SECONDS + 1)),
+            samples: Mutex::new(std::collections::VecDeque::with_capacity(
+                RATE_WINDOW_SECONDS + 1,
+            )),
         }
     }
 
     /// Records the counters' values now; call about once a second.
     pub fn sample(&self, metrics: &Metrics, at: Instant) {
-        let mut samples = self.samples.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut samples = self
+            .samples
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         if samples.len() > RATE_WINDOW_SECONDS {
             samples.pop_front();
         }
@@ -140,7 +224,10 @@ impl RateMeter {
 
     /// Rates between the oldest and newest samples.
     pub fn rates(&self) -> Rates {
-        let samples = self.samples.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let samples = self
+            .samples
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         let (Some(first), Some(last)) = (samples.front(), samples.back()) else {
             return Rates::default();
         };

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use mmo_protocol::Packet;
-use tokio::net::{TcpListener, TcpStream};
+use tokio::net::{TcpListener, TcpSocket, TcpStream};
 use tracing::{debug, info, warn};
 
 use crate::assets;
@@ -23,6 +23,39 @@ use crate::websocket::{HandshakeError, UpgradeRequest, encode_packet_frame};
 /// How long the accept loop pauses when accepting fails (typically out of file descriptors),
 /// so it does not spin while sessions end and free some.
 const ACCEPT_BACKOFF: Duration = Duration::from_millis(50);
+
+/// Connections the kernel may hold waiting for `accept`. Tokio's default (1024) overflows when
+/// thousands of clients connect at once (a server restart under load, a benchmark), and the
+/// kernel then drops SYNs, which clients see as one-second retransmit stalls. The kernel caps it
+/// at `net.core.somaxconn`.
+pub const LISTEN_BACKLOG: u32 = 4096;
+
+/// Listens on `address` ("host:port"; the first address it resolves to that binds), with
+/// `SO_REUSEADDR` so a restarted server can take its port back at once, and `LISTEN_BACKLOG`.
+pub async fn bind(address: &str) -> io::Result<TcpListener> {
+    let mut last_error = None;
+    for resolved in tokio::net::lookup_host(address).await? {
+        let socket = if resolved.is_ipv4() {
+            TcpSocket::new_v4()?
+        } else {
+            TcpSocket::new_v6()?
+        };
+        socket.set_reuseaddr(true)?;
+        match socket
+            .bind(resolved)
+            .and_then(|()| socket.listen(LISTEN_BACKLOG))
+        {
+            Ok(listener) => return Ok(listener),
+            Err(error) => last_error = Some(error),
+        }
+    }
+    Err(last_error.unwrap_or_else(|| {
+        io::Error::new(
+            io::ErrorKind::AddrNotAvailable,
+            "the address resolved to nothing",
+        )
+    }))
+}
 
 /// How often rates are sampled for `/api/status`.
 const RATE_SAMPLE_INTERVAL: Duration = Duration::from_secs(1);
@@ -61,11 +94,20 @@ pub async fn run(
         }
     }
     drop(listener);
-    info!("Shutting down: closing {} client connections", hub.client_count());
+    info!(
+        "Shutting down: closing {} client connections",
+        hub.client_count()
+    );
     hub.close_all(&Disconnect::ServerShutdown);
     let timeout = hub.config.shutdown_timeout;
-    if tokio::time::timeout(timeout, hub.all_tasks_done()).await.is_err() {
-        warn!("{} connections still open after {timeout:?}; dropping them", hub.running_tasks());
+    if tokio::time::timeout(timeout, hub.all_tasks_done())
+        .await
+        .is_err()
+    {
+        warn!(
+            "{} connections still open after {timeout:?}; dropping them",
+            hub.running_tasks()
+        );
     }
     housekeeping.abort();
     info!("Server stopped");
@@ -74,7 +116,9 @@ pub async fn run(
 
 /// Samples rates every second and sweeps for idle clients every ping interval.
 async fn keep_house(hub: Arc<Hub>) {
-    let tick = RATE_SAMPLE_INTERVAL.min(hub.config.ping_interval).max(Duration::from_millis(10));
+    let tick = RATE_SAMPLE_INTERVAL
+        .min(hub.config.ping_interval)
+        .max(Duration::from_millis(10));
     let mut ticker = tokio::time::interval(tick);
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut last_sweep = Instant::now();
@@ -101,13 +145,17 @@ async fn handle_connection(mut stream: TcpStream, address: SocketAddr, hub: Arc<
                 http::HeadError::TooLarge => 431,
                 _ => return,
             };
-            let _ = Response::text(status, &error.to_string()).send(&mut stream, timeout).await;
+            let _ = Response::text(status, &error.to_string())
+                .send(&mut stream, timeout)
+                .await;
             return;
         }
     };
     if head.path == "/ws" {
         match UpgradeRequest::from_request(&head.method, &head.raw_headers()) {
-            Ok(upgrade) => return upgrade_to_session(stream, address, hub, &upgrade, early_bytes).await,
+            Ok(upgrade) => {
+                return upgrade_to_session(stream, address, hub, &upgrade, early_bytes).await;
+            }
             Err(refusal) => {
                 let response = refuse_upgrade(&refusal);
                 info!("{address}: refused /ws request: {refusal}");
@@ -118,12 +166,17 @@ async fn handle_connection(mut stream: TcpStream, address: SocketAddr, hub: Arc<
     }
     Metrics::bump(&hub.metrics.http_requests);
     let response = respond(&head, &hub);
-    debug!("{address}: {} {} -> {}", head.method, head.path, response.status());
+    debug!(
+        "{address}: {} {} -> {}",
+        head.method,
+        head.path,
+        response.status()
+    );
     let _ = response.send(&mut stream, timeout).await;
 }
 
 fn refuse_upgrade(refusal: &HandshakeError) -> Response {
-    let response = match refusal {
+    match refusal {
         HandshakeError::NotAnUpgrade | HandshakeError::UnsupportedVersion => {
             Response::text(426, &refusal.to_string())
                 .header("Upgrade", "websocket")
@@ -131,8 +184,7 @@ fn refuse_upgrade(refusal: &HandshakeError) -> Response {
         }
         HandshakeError::BadKey => Response::text(400, &refusal.to_string()),
         HandshakeError::NotGet => Response::text(405, &refusal.to_string()).header("Allow", "GET"),
-    };
-    response
+    }
 }
 
 async fn upgrade_to_session(
@@ -155,7 +207,10 @@ async fn upgrade_to_session(
     }
     let Some(slot) = hub.reserve_session() else {
         Metrics::bump(&hub.metrics.refused_at_capacity);
-        warn!("{address}: refused: server full ({} connections)", hub.config.max_connections);
+        warn!(
+            "{address}: refused: server full ({} connections)",
+            hub.config.max_connections
+        );
         let _ = Response::text(503, "server full: too many connections, try again later")
             .header("Retry-After", "5")
             .send(&mut stream, timeout)
@@ -175,23 +230,28 @@ async fn upgrade_to_session(
 fn respond(head: &RequestHead, hub: &Hub) -> Response {
     let is_head = head.method == "HEAD";
     if head.method != "GET" && !is_head {
-        return Response::text(405, "only GET and HEAD are served here").header("Allow", "GET, HEAD");
+        return Response::text(405, "only GET and HEAD are served here")
+            .header("Allow", "GET, HEAD");
     }
     let response = match head.path.as_str() {
         "/health" => Response::text(200, "ok").header("Cache-Control", "no-store"),
         "/metrics" => Response::new(200)
             .body(
                 "text/plain; version=0.0.4; charset=utf-8",
-                hub.metrics.render_prometheus(hub.uptime().as_secs()).into_bytes(),
+                hub.metrics
+                    .render_prometheus(hub.uptime().as_secs())
+                    .into_bytes(),
             )
             .header("Cache-Control", "no-store"),
         "/api/status" => Response::new(200)
             .body("application/json", status_json(hub).into_bytes())
-            .header("Cache-Control", "no-store"),
+            .header("Cache-Control", "no-store")
+            // Public numbers only: dashboards on other origins may read them.
+            .header("Access-Control-Allow-Origin", "*"),
         path => match assets::find(path) {
-            Some(asset) if head.header("if-none-match") == Some(asset.etag) => {
-                Response::new(304).header("ETag", asset.etag).header("Cache-Control", "no-cache")
-            }
+            Some(asset) if head.header("if-none-match") == Some(asset.etag) => Response::new(304)
+                .header("ETag", asset.etag)
+                .header("Cache-Control", "no-cache"),
             Some(asset) => Response::new(200)
                 .body(assets::content_type(asset.path), asset.body.to_vec())
                 .header("ETag", asset.etag)
@@ -200,7 +260,11 @@ fn respond(head: &RequestHead, hub: &Hub) -> Response {
             None => Response::text(404, &format!("no such page: {path}")),
         },
     };
-    if is_head { response.without_body() } else { response }
+    if is_head {
+        response.without_body()
+    } else {
+        response
+    }
 }
 
 /// The JSON behind `/api/status`: what the web client's status panel shows and the limits it

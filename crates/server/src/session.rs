@@ -96,10 +96,16 @@ impl Disconnect {
 impl fmt::Display for Disconnect {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Self::ClientClosed { code: Some(code), reason } if reason.is_empty() => {
+            Self::ClientClosed {
+                code: Some(code),
+                reason,
+            } if reason.is_empty() => {
                 write!(f, "client closed the connection (code {code})")
             }
-            Self::ClientClosed { code: Some(code), reason } => {
+            Self::ClientClosed {
+                code: Some(code),
+                reason,
+            } => {
                 write!(f, "client closed the connection (code {code}: {reason})")
             }
             Self::ClientClosed { code: None, .. } => write!(f, "client closed the connection"),
@@ -110,7 +116,11 @@ impl fmt::Display for Disconnect {
                 "too slow: more than {limit_bytes} bytes waiting to be sent"
             ),
             Self::Idle { timeout } => {
-                write!(f, "idle timeout: nothing received for {}s", timeout.as_secs_f64())
+                write!(
+                    f,
+                    "idle timeout: nothing received for {}s",
+                    timeout.as_secs_f64()
+                )
             }
             Self::ServerShutdown => write!(f, "server shutting down"),
         }
@@ -227,7 +237,9 @@ impl Session {
     /// The reason the session ends with once the close handshake is over or timed out, or
     /// the client hung up after our close frame.
     fn finish(&mut self) -> Disconnect {
-        self.closing_for.take().unwrap_or(Disconnect::ConnectionLost)
+        self.closing_for
+            .take()
+            .unwrap_or(Disconnect::ConnectionLost)
     }
 
     fn lost(&mut self) -> Disconnect {
@@ -258,7 +270,9 @@ impl Session {
     }
 
     fn decode(&mut self, bytes: &mut [u8]) {
-        let Self { decoder, handler, .. } = self;
+        let Self {
+            decoder, handler, ..
+        } = self;
         if let Err(error) = decoder.feed(bytes, |event| handler.on_event(event)) {
             handler.end(Disconnect::Protocol(error));
         }
@@ -400,7 +414,10 @@ impl FrameWriter {
                         let front_left = self.frames[0].len() - self.front_written;
                         if written >= front_left {
                             written -= front_left;
-                            let frame = self.frames.pop_front().expect("written bytes come from queued frames");
+                            let frame = self
+                                .frames
+                                .pop_front()
+                                .expect("written bytes come from queued frames");
                             freed_frames += 1;
                             freed_bytes += frame.len();
                             self.front_written = 0;

@@ -6,7 +6,7 @@
 use super::{MAX_CONTROL_PAYLOAD, Opcode};
 
 /// Something the client said, at the level the session acts on.
-#[derive(Debug, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum WsEvent<'a> {
     /// A complete data message. `text` says it came in text frames; the bytes are passed on
     /// as they are, because the tutorial's server accepted protobuf in text frames too.
@@ -152,10 +152,13 @@ impl FrameDecoder {
             return Ok(None);
         };
         if first & 0x70 != 0 {
-            return Err(ProtocolError::Violation("reserved bits set without an extension"));
+            return Err(ProtocolError::Violation(
+                "reserved bits set without an extension",
+            ));
         }
         let fin = first & 0x80 != 0;
-        let opcode = Opcode::from_bits(first & 0x0F).ok_or(ProtocolError::Violation("unknown opcode"))?;
+        let opcode =
+            Opcode::from_bits(first & 0x0F).ok_or(ProtocolError::Violation("unknown opcode"))?;
         if second & 0x80 == 0 {
             return Err(ProtocolError::Violation("client frames must be masked"));
         }
@@ -179,11 +182,17 @@ impl FrameDecoder {
                 return Err(ProtocolError::Violation("fragmented control frame"));
             }
             if declared_len > MAX_CONTROL_PAYLOAD as u64 {
-                return Err(ProtocolError::Violation("control frame payload over 125 bytes"));
+                return Err(ProtocolError::Violation(
+                    "control frame payload over 125 bytes",
+                ));
             }
         }
         // Checked before buffering: a client announcing a huge frame is refused at once.
-        let already = if opcode == Opcode::Continuation { self.fragments.len() } else { 0 };
+        let already = if opcode == Opcode::Continuation {
+            self.fragments.len()
+        } else {
+            0
+        };
         let total = declared_len.saturating_add(already as u64);
         if total > self.max_message_bytes as u64 {
             return Err(ProtocolError::MessageTooBig {
@@ -214,11 +223,16 @@ impl FrameDecoder {
         match header.opcode {
             Opcode::Text | Opcode::Binary => {
                 if self.fragmented.is_some() {
-                    return Err(ProtocolError::Violation("new message before the last one ended"));
+                    return Err(ProtocolError::Violation(
+                        "new message before the last one ended",
+                    ));
                 }
                 let text = header.opcode == Opcode::Text;
                 if header.fin {
-                    on_event(WsEvent::Message { data: payload, text });
+                    on_event(WsEvent::Message {
+                        data: payload,
+                        text,
+                    });
                 } else {
                     self.fragmented = Some(text);
                     self.fragments.extend_from_slice(payload);
@@ -226,7 +240,9 @@ impl FrameDecoder {
             }
             Opcode::Continuation => {
                 let Some(text) = self.fragmented else {
-                    return Err(ProtocolError::Violation("continuation without a message to continue"));
+                    return Err(ProtocolError::Violation(
+                        "continuation without a message to continue",
+                    ));
                 };
                 self.fragments.extend_from_slice(payload);
                 if header.fin {
@@ -255,13 +271,16 @@ impl FrameDecoder {
 fn parse_close(payload: &[u8]) -> Result<Option<(u16, &str)>, ProtocolError> {
     match payload {
         [] => Ok(None),
-        [_] => Err(ProtocolError::Violation("close frame with a one-byte payload")),
+        [_] => Err(ProtocolError::Violation(
+            "close frame with a one-byte payload",
+        )),
         [high, low, reason @ ..] => {
             let code = u16::from_be_bytes([*high, *low]);
             if !is_valid_close_code(code) {
                 return Err(ProtocolError::Violation("invalid close code"));
             }
-            let reason = std::str::from_utf8(reason).map_err(|_| ProtocolError::InvalidCloseReason)?;
+            let reason =
+                std::str::from_utf8(reason).map_err(|_| ProtocolError::InvalidCloseReason)?;
             Ok(Some((code, reason)))
         }
     }
@@ -293,16 +312,14 @@ mod tests {
 
     fn frame(first: u8, payload: &[u8]) -> Vec<u8> {
         let mut out = vec![first];
-        match payload.len() {
-            0..=125 => out.push(0x80 | payload.len() as u8),
-            126..=0xFFFF => {
-                out.push(0x80 | 126);
-                out.extend_from_slice(&(payload.len() as u16).to_be_bytes());
-            }
-            _ => {
-                out.push(0x80 | 127);
-                out.extend_from_slice(&(payload.len() as u64).to_be_bytes());
-            }
+        if let Ok(short @ 0..=125) = u8::try_from(payload.len()) {
+            out.push(0x80 | short);
+        } else if let Ok(medium) = u16::try_from(payload.len()) {
+            out.push(0x80 | 126);
+            out.extend_from_slice(&medium.to_be_bytes());
+        } else {
+            out.push(0x80 | 127);
+            out.extend_from_slice(&(payload.len() as u64).to_be_bytes());
         }
         out.extend_from_slice(&MASK);
         out.extend(payload.iter().enumerate().map(|(i, b)| b ^ MASK[i % 4]));
@@ -372,7 +389,10 @@ mod tests {
         stream.extend(frame(0x00, b"def"));
         stream.extend(frame(0x80, b"g"));
         let events = feed_all(&mut FrameDecoder::new(1024), &stream).expect("valid");
-        assert_eq!(events, [Owned::Pong, Owned::Message(b"abcdefg".to_vec(), false)]);
+        assert_eq!(
+            events,
+            [Owned::Pong, Owned::Message(b"abcdefg".to_vec(), false)]
+        );
     }
 
     #[test]
@@ -382,7 +402,10 @@ mod tests {
         let header = &frame(0x82, &vec![0; 1 << 20])[..14];
         assert_eq!(
             feed_all(&mut decoder, header),
-            Err(ProtocolError::MessageTooBig { len: 1 << 20, max: 100 })
+            Err(ProtocolError::MessageTooBig {
+                len: 1 << 20,
+                max: 100
+            })
         );
         // Fragments that add up past the limit are refused too.
         let mut decoder = FrameDecoder::new(100);
@@ -406,7 +429,10 @@ mod tests {
         ];
         for (bytes, what) in cases {
             let result = feed_all(&mut FrameDecoder::new(1024), bytes);
-            assert!(matches!(result, Err(ProtocolError::Violation(_))), "{what}: {result:?}");
+            assert!(
+                matches!(result, Err(ProtocolError::Violation(_))),
+                "{what}: {result:?}"
+            );
         }
         let mut interleaved = frame(0x02, b"a");
         interleaved.extend(frame(0x82, b"b"));
@@ -427,7 +453,10 @@ mod tests {
         );
         assert!(feed_all(&mut FrameDecoder::new(1024), &frame(0x88, &[0x03, 0xED])).is_err());
         assert_eq!(
-            feed_all(&mut FrameDecoder::new(1024), &frame(0x88, &[0x03, 0xE8, 0xFF])),
+            feed_all(
+                &mut FrameDecoder::new(1024),
+                &frame(0x88, &[0x03, 0xE8, 0xFF])
+            ),
             Err(ProtocolError::InvalidCloseReason)
         );
     }
@@ -435,8 +464,12 @@ mod tests {
     #[test]
     fn unmask_matches_the_bytewise_definition() {
         for len in 0..20 {
-            let mut data: Vec<u8> = (0..len).map(|i| i as u8 * 7).collect();
-            let expected: Vec<u8> = data.iter().enumerate().map(|(i, b)| b ^ MASK[i % 4]).collect();
+            let mut data: Vec<u8> = (0..len).map(|i: u8| i.wrapping_mul(7)).collect();
+            let expected: Vec<u8> = data
+                .iter()
+                .enumerate()
+                .map(|(i, b)| b ^ MASK[i % 4])
+                .collect();
             unmask(&mut data, MASK);
             assert_eq!(data, expected);
         }

@@ -14,16 +14,14 @@ const MAX_HEADER_LEN: usize = 10;
 
 fn put_header(buf: &mut BytesMut, opcode: Opcode, payload_len: usize) {
     buf.put_u8(0x80 | opcode.bits());
-    match payload_len {
-        0..=125 => buf.put_u8(payload_len as u8),
-        126..=0xFFFF => {
-            buf.put_u8(126);
-            buf.put_u16(payload_len as u16);
-        }
-        _ => {
-            buf.put_u8(127);
-            buf.put_u64(payload_len as u64);
-        }
+    if let Ok(short @ 0..=125) = u8::try_from(payload_len) {
+        buf.put_u8(short);
+    } else if let Ok(medium) = u16::try_from(payload_len) {
+        buf.put_u8(126);
+        buf.put_u16(medium);
+    } else {
+        buf.put_u8(127);
+        buf.put_u64(payload_len as u64);
     }
 }
 
@@ -77,7 +75,10 @@ mod tests {
         let medium = Packet::chat("x".repeat(200));
         let frame = encode_packet_frame(&medium);
         assert_eq!(frame[1], 126);
-        assert_eq!(usize::from(u16::from_be_bytes([frame[2], frame[3]])), frame.len() - 4);
+        assert_eq!(
+            usize::from(u16::from_be_bytes([frame[2], frame[3]])),
+            frame.len() - 4
+        );
         let large = Packet::chat("x".repeat(70_000));
         let frame = encode_packet_frame(&large);
         assert_eq!(frame[1], 127);

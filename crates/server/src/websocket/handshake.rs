@@ -37,7 +37,10 @@ pub enum HandshakeError {
 
 impl UpgradeRequest {
     /// Validates the method and headers of a request for the WebSocket endpoint.
-    pub fn from_request(method: &str, headers: &[httparse::Header<'_>]) -> Result<Self, HandshakeError> {
+    pub fn from_request(
+        method: &str,
+        headers: &[httparse::Header<'_>],
+    ) -> Result<Self, HandshakeError> {
         let header = |name: &str| {
             headers
                 .iter()
@@ -132,7 +135,10 @@ mod tests {
             UpgradeRequest::from_request("GET", &[header("Host", "x")]),
             Err(HandshakeError::NotAnUpgrade)
         );
-        let upgrade = [header("Upgrade", "websocket"), header("Connection", "Upgrade")];
+        let upgrade = [
+            header("Upgrade", "websocket"),
+            header("Connection", "Upgrade"),
+        ];
         let mut with_version = upgrade.to_vec();
         with_version.push(header("Sec-WebSocket-Version", "8"));
         assert_eq!(

@@ -6,7 +6,7 @@ mod encode;
 mod handshake;
 
 pub use decode::{FrameDecoder, ProtocolError, WsEvent};
-pub use encode::{close_frame, encode_packet_frame, pong_frame, PING_FRAME};
+pub use encode::{PING_FRAME, close_frame, encode_packet_frame, pong_frame};
 pub use handshake::{HandshakeError, UpgradeRequest};
 
 /// Close codes the server sends (RFC 6455 §7.4.1), by what went wrong.

@@ -1,0 +1,994 @@
+//! `mmo bench --worker`: one process holding a share of the bench's connections on a single
+//! thread, obeying the parent's commands on stdin and reporting on stdout.
+//!
+//! Everything runs on one thread so the counters and histograms are plain cells, with no
+//! locking on the per-message path; more CPU comes from more worker processes.
+
+use std::cell::{Cell, RefCell};
+use std::io::Write as _;
+use std::net::SocketAddr;
+use std::process::ExitCode;
+use std::rc::Rc;
+use std::sync::Arc;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use futures_util::{FutureExt as _, SinkExt as _, StreamExt as _};
+use mmo_protocol::{Msg, Packet, decode_packet};
+use tokio::io::AsyncBufReadExt as _;
+use tokio::sync::{Notify, Semaphore, watch};
+use tokio::time::Instant;
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
+use tokio_tungstenite::tungstenite::protocol::{CloseFrame, WebSocketConfig};
+
+use super::histogram::Latencies;
+use super::pacing::Schedule;
+use super::payload::{SenderIndex, Stamp};
+use super::procfs::Pid;
+use super::wire::{
+    ChurnPhase, CloseReport, Command, ConnectReport, Event, FanoutPhase, PhaseReport, Progress,
+    Tally, WorkerSetup,
+};
+use crate::ws::{self, ConnectOptions, ServerUrl, Ws};
+
+/// Time allowed from starting a TCP connect to receiving the ID packet. A server that takes
+/// longer is overloaded, and that is reported as a failure rather than waited out.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(15);
+
+/// Read buffer per connection: a few hundred chat lines per read system call without making
+/// tens of thousands of idle connections cost much memory.
+const READ_BUFFER_BYTES: usize = 8 * 1024;
+
+/// Outgoing bytes tungstenite gathers before writing; the senders flush after each batch anyway.
+const WRITE_BUFFER_BYTES: usize = 16 * 1024;
+
+/// Largest message accepted from the server; relayed chat lines are at most a few KiB.
+const MAX_INCOMING_MESSAGE_BYTES: usize = 64 * 1024;
+
+/// Most lines a sender writes per wake-up when it is behind schedule, so it reads its own
+/// incoming lines in between instead of starving them.
+const MAX_SEND_BATCH: u64 = 256;
+
+/// Most buffered messages one client handles before letting the others run.
+const MAX_READ_BATCH: u32 = 64;
+
+/// A failed churn cycle waits this long before the next, so a refusing server is not spun on.
+const CHURN_FAILURE_PAUSE: Duration = Duration::from_millis(20);
+
+/// How often progress is reported.
+const PROGRESS_INTERVAL: Duration = Duration::from_secs(1);
+
+/// Why a worker stopped.
+#[derive(Debug, thiserror::Error)]
+enum WorkerError {
+    #[error("reading commands: {0}")]
+    Stdin(#[from] std::io::Error),
+    #[error("stdin ended before the setup line")]
+    NoSetup,
+    #[error("bad command line {line:?}: {source}")]
+    BadCommand {
+        line: String,
+        source: serde_json::Error,
+    },
+    #[error(transparent)]
+    Url(#[from] ws::UrlError),
+    #[error(transparent)]
+    Connect(#[from] ws::ConnectError),
+}
+
+/// Runs `mmo bench --worker` until the parent says `close` or goes away.
+pub fn run() -> ExitCode {
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            eprintln!("mmo bench worker: cannot start: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let local = tokio::task::LocalSet::new();
+    match local.block_on(&runtime, work()) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("mmo bench worker: {error}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn emit(event: &Event) {
+    // Serialising these plain structs cannot fail. A closed stdout means the parent is gone,
+    // and the next stdin read ends the worker.
+    if let Ok(line) = serde_json::to_string(event) {
+        let mut out = std::io::stdout().lock();
+        let _ = writeln!(out, "{line}");
+        let _ = out.flush();
+    }
+}
+
+fn unix_nanos_now() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| u64::try_from(d.as_nanos()).unwrap_or(u64::MAX))
+        .unwrap_or_default()
+}
+
+fn micros(duration: Duration) -> u64 {
+    u64::try_from(duration.as_micros()).unwrap_or(u64::MAX)
+}
+
+fn millis(duration: Duration) -> u64 {
+    u64::try_from(duration.as_millis()).unwrap_or(u64::MAX)
+}
+
+fn cpu_millis() -> u64 {
+    Pid::this_process()
+        .sample()
+        .map(|s| millis(s.cpu))
+        .unwrap_or_default()
+}
+
+async fn work() -> Result<(), WorkerError> {
+    let mut stdin = tokio::io::BufReader::new(tokio::io::stdin()).lines();
+    let first = stdin.next_line().await?.ok_or(WorkerError::NoSetup)?;
+    let setup: WorkerSetup =
+        serde_json::from_str(&first).map_err(|source| WorkerError::BadCommand {
+            line: first.clone(),
+            source,
+        })?;
+    let url = ServerUrl::parse(&setup.url)?;
+    let addr = url.resolve().await?;
+    let fleet = Rc::new(Fleet::new(setup, url, addr));
+
+    tokio::task::spawn_local(report_progress(Rc::clone(&fleet)));
+    let report = Rc::clone(&fleet).connect_all().await;
+    emit(&Event::Connected(report));
+
+    while let Some(line) = stdin.next_line().await? {
+        let command: Command =
+            serde_json::from_str(&line).map_err(|source| WorkerError::BadCommand {
+                line: line.clone(),
+                source,
+            })?;
+        match command {
+            Command::Fanout(phase) => {
+                let report = Rc::clone(&fleet).fanout(phase).await;
+                emit(&Event::PhaseDone(Box::new(report)));
+            }
+            Command::Hold { millis } => {
+                let report = fleet.hold(Duration::from_millis(millis)).await;
+                emit(&Event::PhaseDone(Box::new(report)));
+            }
+            Command::Churn(churn) => {
+                let report = Rc::clone(&fleet).churn(churn).await;
+                emit(&Event::PhaseDone(Box::new(report)));
+            }
+            Command::WakeSlow { timeout_millis } => {
+                let report = fleet.wake_slow(Duration::from_millis(timeout_millis)).await;
+                emit(&Event::PhaseDone(Box::new(report)));
+            }
+            Command::Close { timeout_millis } => {
+                let report = fleet.close_all(Duration::from_millis(timeout_millis)).await;
+                emit(&Event::Closed(report));
+                return Ok(());
+            }
+        }
+    }
+    // The parent is gone; the connections close with the process.
+    Ok(())
+}
+
+/// What every client is asked to do, broadcast through a watch channel.
+#[derive(Clone, Debug)]
+enum Control {
+    Idle,
+    Fanout(Arc<ActivePhase>),
+    WakeSlow,
+    Close,
+}
+
+/// A fanout phase as the clients see it.
+#[derive(Debug)]
+struct ActivePhase {
+    spec: FanoutPhase,
+    schedule: Schedule,
+    /// `spec.start_unix_nanos` on this process's monotonic clock.
+    start: Instant,
+}
+
+impl ActivePhase {
+    /// Lines a reading client should receive in this phase: every sender's but its own.
+    fn expected_by(&self, client: ClientIndex) -> u64 {
+        let own = client
+            .sender_index(self.spec.senders)
+            .map_or(0, |s| self.schedule.messages_for(s));
+        self.schedule.total_messages() - own
+    }
+}
+
+/// A client's position among all the bench's clients, across workers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct ClientIndex(u64);
+
+impl ClientIndex {
+    fn sender_index(self, senders: u32) -> Option<SenderIndex> {
+        u32::try_from(self.0)
+            .ok()
+            .filter(|&i| i < senders)
+            .map(SenderIndex)
+    }
+}
+
+/// What this worker has measured in the current phase.
+#[derive(Debug, Default)]
+struct PhaseStats {
+    phase: Option<u32>,
+    sent: Vec<u64>,
+    received_from: Vec<u64>,
+    latency: Latencies,
+    gaps: u64,
+    duplicates: u64,
+    stale: u64,
+    foreign: u64,
+    max_send_lag_us: u64,
+    closes: Tally,
+    denies: Tally,
+    slow_outcomes: Tally,
+}
+
+/// The worker's shared state; single-threaded, hence cells.
+struct Fleet {
+    setup: WorkerSetup,
+    url: ServerUrl,
+    addr: SocketAddr,
+    control: watch::Sender<Control>,
+    active: RefCell<Option<Arc<ActivePhase>>>,
+    stats: RefCell<PhaseStats>,
+    /// Which of this worker's clients are open, by slot.
+    open: RefCell<Vec<bool>>,
+    open_count: Cell<u64>,
+    progress: Cell<Progress>,
+    /// Lines still expected in the current phase by this worker's readers.
+    outstanding: Cell<u64>,
+    all_received: Notify,
+    /// Clients still busy with the current wake-up or close.
+    pending_ends: Cell<u64>,
+    all_ended: Notify,
+    /// Ends of connections seen by `close_all`.
+    close_outcomes: RefCell<Tally>,
+}
+
+impl Fleet {
+    fn new(setup: WorkerSetup, url: ServerUrl, addr: SocketAddr) -> Self {
+        let slots = setup.clients.count;
+        Self {
+            open: RefCell::new(vec![false; usize::try_from(slots).unwrap_or(0)]),
+            progress: Cell::new(Progress {
+                worker: setup.worker,
+                ..Progress::default()
+            }),
+            setup,
+            url,
+            addr,
+            control: watch::Sender::new(Control::Idle),
+            active: RefCell::new(None),
+            stats: RefCell::new(PhaseStats::default()),
+            open_count: Cell::new(0),
+            outstanding: Cell::new(0),
+            all_received: Notify::new(),
+            pending_ends: Cell::new(0),
+            all_ended: Notify::new(),
+            close_outcomes: RefCell::new(Tally::default()),
+        }
+    }
+
+    fn bump(&self, change: impl FnOnce(&mut Progress)) {
+        let mut progress = self.progress.get();
+        change(&mut progress);
+        self.progress.set(progress);
+    }
+
+    fn client_of_slot(&self, slot: usize) -> ClientIndex {
+        ClientIndex(self.setup.clients.client(slot as u64))
+    }
+
+    fn is_healthy(&self, client: ClientIndex) -> bool {
+        client.0 < self.setup.healthy_clients
+    }
+
+    fn options(&self, client: ClientIndex, reuse_addr: bool) -> ConnectOptions {
+        let sources = &self.setup.sources;
+        let source = (!sources.is_empty())
+            .then(|| sources[usize::try_from(client.0 % sources.len() as u64).unwrap_or(0)]);
+        ConnectOptions {
+            source,
+            recv_buffer_bytes: (!self.is_healthy(client))
+                .then_some(self.setup.slow_recv_buffer_bytes),
+            reuse_addr,
+            websocket: WebSocketConfig::default()
+                .read_buffer_size(READ_BUFFER_BYTES)
+                .write_buffer_size(WRITE_BUFFER_BYTES)
+                .max_write_buffer_size(usize::MAX)
+                .max_message_size(Some(MAX_INCOMING_MESSAGE_BYTES))
+                .max_frame_size(Some(MAX_INCOMING_MESSAGE_BYTES)),
+        }
+    }
+
+    /// Connects and waits for the ID: the connection counts as open only once the server has
+    /// registered it.
+    async fn open_connection(
+        &self,
+        client: ClientIndex,
+        reuse_addr: bool,
+    ) -> Result<(Ws, Duration), String> {
+        let started = Instant::now();
+        let attempt = async {
+            let mut ws = ws::connect(&self.url, self.addr, &self.options(client, reuse_addr))
+                .await
+                .map_err(|e| e.label())?;
+            loop {
+                match ws.next().await {
+                    Some(Ok(Message::Binary(bytes))) => {
+                        if let Ok(Packet {
+                            msg: Some(Msg::Id(_)),
+                            ..
+                        }) = decode_packet(&bytes)
+                        {
+                            return Ok(ws);
+                        }
+                    }
+                    Some(Ok(Message::Close(frame))) => {
+                        return Err(format!(
+                            "closed before ID: {}",
+                            ws::describe_close(frame.as_ref())
+                        ));
+                    }
+                    Some(Ok(_)) => {}
+                    Some(Err(error)) => return Err(ws::describe_error(&error)),
+                    None => return Err("connection ended before ID".to_owned()),
+                }
+            }
+        };
+        match tokio::time::timeout(CONNECT_TIMEOUT, attempt).await {
+            Ok(Ok(ws)) => Ok((ws, started.elapsed())),
+            Ok(Err(reason)) => Err(reason),
+            Err(_) => Err(format!("no ID within {} s", CONNECT_TIMEOUT.as_secs())),
+        }
+    }
+
+    async fn connect_all(self: Rc<Self>) -> ConnectReport {
+        let slots = self.open.borrow().len();
+        let gate = Rc::new(Semaphore::new(
+            usize::try_from(self.setup.connect_concurrency.max(1)).unwrap_or(1),
+        ));
+        let results = Rc::new(RefCell::new(ConnectResults::default()));
+        let settled = Rc::new(Notify::new());
+        for slot in 0..slots {
+            let fleet = Rc::clone(&self);
+            let gate = Rc::clone(&gate);
+            let results = Rc::clone(&results);
+            let settled = Rc::clone(&settled);
+            tokio::task::spawn_local(async move {
+                let client = fleet.client_of_slot(slot);
+                // The semaphore is never closed.
+                let Ok(permit) = gate.acquire().await else {
+                    return;
+                };
+                let outcome = fleet.open_connection(client, false).await;
+                drop(permit);
+                let done = {
+                    let mut results = results.borrow_mut();
+                    results.settled += 1;
+                    match &outcome {
+                        Ok((_, took)) => results.latency.record_micros(micros(*took)),
+                        Err(reason) => results.failures.add(reason, 1),
+                    }
+                    results.settled == slots
+                };
+                if done {
+                    settled.notify_one();
+                }
+                match outcome {
+                    Ok((ws, _)) => {
+                        fleet.opened(slot);
+                        fleet.run_client(ws, slot, client).await;
+                    }
+                    Err(_) => fleet.bump(|p| p.connect_failures += 1),
+                }
+            });
+        }
+        if slots > 0 {
+            settled.notified().await;
+        }
+        let results = results.borrow();
+        ConnectReport {
+            worker: self.setup.worker,
+            attempted: slots as u64,
+            connected: slots as u64 - results.failures.total(),
+            failures: results.failures.clone(),
+            latency: results.latency.to_wire(),
+        }
+    }
+
+    fn opened(&self, slot: usize) {
+        if let Some(open) = self.open.borrow_mut().get_mut(slot) {
+            *open = true;
+        }
+        self.open_count.set(self.open_count.get() + 1);
+        self.bump(|p| p.open += 1);
+    }
+
+    fn closed(&self, slot: usize) {
+        if let Some(open) = self.open.borrow_mut().get_mut(slot) {
+            *open = false;
+        }
+        self.open_count.set(self.open_count.get().saturating_sub(1));
+        self.bump(|p| p.open = p.open.saturating_sub(1));
+    }
+
+    /// Lines no longer coming: a reader ended, or its share was counted as received.
+    fn settle_outstanding(&self, lines: u64) {
+        let left = self.outstanding.get().saturating_sub(lines);
+        self.outstanding.set(left);
+        if left == 0 && lines > 0 {
+            self.all_received.notify_one();
+        }
+    }
+
+    fn end_pending(&self) {
+        let left = self.pending_ends.get().saturating_sub(1);
+        self.pending_ends.set(left);
+        if left == 0 {
+            self.all_ended.notify_one();
+        }
+    }
+
+    /// One client's life after its ID arrived, until the connection ends.
+    async fn run_client(&self, mut ws: Ws, slot: usize, client: ClientIndex) {
+        let healthy = self.is_healthy(client);
+        let mut control = self.control.subscribe();
+        let mut reading = healthy;
+        let mut waking = false;
+        let mut phase: Option<ClientPhase> = None;
+        let send_timer = tokio::time::sleep_until(Instant::now());
+        tokio::pin!(send_timer);
+        let mut text = String::new();
+        let ending: End = loop {
+            let sending = phase.as_ref().is_some_and(ClientPhase::has_more_to_send);
+            tokio::select! {
+                biased;
+                changed = control.changed() => {
+                    if changed.is_err() {
+                        break End::Quiet;
+                    }
+                    let now_control = control.borrow_and_update().clone();
+                    match now_control {
+                        Control::Idle => phase = None,
+                        Control::Fanout(active) => {
+                            if healthy {
+                                let adopted = ClientPhase::new(active, client);
+                                if let Some(due) = adopted.next_due() {
+                                    send_timer.as_mut().reset(due);
+                                }
+                                phase = Some(adopted);
+                            }
+                        }
+                        Control::WakeSlow => {
+                            if !healthy {
+                                reading = true;
+                                waking = true;
+                            }
+                        }
+                        Control::Close => break self.close_gracefully(&mut ws).await,
+                    }
+                }
+                () = &mut send_timer, if sending => {
+                    if let Some(phase) = phase.as_mut() {
+                        if let Err(error) = self.send_due(&mut ws, phase, &mut text).await {
+                            break End::Error(ws::describe_error(&error));
+                        }
+                        if let Some(due) = phase.next_due() {
+                            send_timer.as_mut().reset(due);
+                        }
+                    }
+                }
+                message = ws.next(), if reading => {
+                    // Handle what is already buffered before going back to the select, whose
+                    // other branches cost more per turn than a message does.
+                    let mut next = Some(message);
+                    let mut handled = 0;
+                    let mut stop = None;
+                    while let Some(message) = next.take() {
+                        match message {
+                            None => stop = Some(Incoming::End(End::Ended)),
+                            Some(Err(error)) => {
+                                stop = Some(Incoming::End(End::Error(ws::describe_error(&error))));
+                            }
+                            Some(Ok(Message::Close(frame))) => {
+                                stop = Some(Incoming::Close(format!(
+                                    "close {}",
+                                    ws::describe_close(frame.as_ref())
+                                )));
+                            }
+                            Some(Ok(Message::Binary(bytes))) => {
+                                if healthy {
+                                    self.on_packet(&bytes, phase.as_mut());
+                                }
+                            }
+                            Some(Ok(_)) => {}
+                        }
+                        handled += 1;
+                        if stop.is_none() && handled < MAX_READ_BATCH {
+                            next = ws.next().now_or_never();
+                        }
+                    }
+                    match stop {
+                        None => {}
+                        Some(Incoming::End(end)) => break end,
+                        // tungstenite has queued the reply; the stream ends after it is sent.
+                        Some(Incoming::Close(description)) => {
+                            break self.finish_close(&mut ws, description).await;
+                        }
+                    }
+                }
+            }
+        };
+        self.closed(slot);
+        if healthy {
+            // Whatever this reader was still owed in the current phase will not come.
+            if let Some(active) = self.active.borrow().as_ref() {
+                let owed = match &phase {
+                    Some(mine) if Arc::ptr_eq(&mine.active, active) => {
+                        mine.expected.saturating_sub(mine.received)
+                    }
+                    _ => active.expected_by(client),
+                };
+                self.settle_outstanding(owed);
+            }
+        }
+        let description = ending.describe();
+        if let Some(description) = description {
+            let mut stats = self.stats.borrow_mut();
+            if waking {
+                stats.slow_outcomes.add(&description, 1);
+            } else if !matches!(*self.control.borrow(), Control::Close) {
+                stats.closes.add(&description, 1);
+            }
+            drop(stats);
+            if matches!(*self.control.borrow(), Control::Close) {
+                self.close_outcomes.borrow_mut().add(&description, 1);
+            }
+        }
+        if waking || matches!(*self.control.borrow(), Control::Close) {
+            self.end_pending();
+        }
+    }
+
+    async fn close_gracefully(&self, ws: &mut Ws) -> End {
+        let frame = CloseFrame {
+            code: CloseCode::Normal,
+            reason: "bench done".into(),
+        };
+        if let Err(error) = ws.close(Some(frame)).await {
+            return End::Error(ws::describe_error(&error));
+        }
+        self.finish_close(ws, "closed by bench".to_owned()).await
+    }
+
+    /// Reads until the stream ends, so the close handshake completes.
+    async fn finish_close(&self, ws: &mut Ws, description: String) -> End {
+        loop {
+            match ws.next().await {
+                None => return End::Described(description),
+                Some(Err(error)) => {
+                    return End::Described(format!(
+                        "{description}, then {}",
+                        ws::describe_error(&error)
+                    ));
+                }
+                Some(Ok(_)) => {}
+            }
+        }
+    }
+
+    async fn send_due(
+        &self,
+        ws: &mut Ws,
+        phase: &mut ClientPhase,
+        text: &mut String,
+    ) -> Result<(), tokio_tungstenite::tungstenite::Error> {
+        let now = Instant::now();
+        let sent_unix_nanos = unix_nanos_now();
+        let mut batch = 0;
+        let mut worst_lag = Duration::ZERO;
+        while batch < MAX_SEND_BATCH {
+            let Some(due) = phase.next_due().filter(|&due| due <= now) else {
+                break;
+            };
+            worst_lag = worst_lag.max(now - due);
+            let spec = &phase.active.spec;
+            let stamp = Stamp {
+                phase: spec.phase,
+                sender: phase.sender_or_zero(),
+                seq: phase.next_seq,
+                sent_unix_nanos,
+            };
+            stamp.write_padded(spec.payload_bytes, text);
+            ws.feed(ws::packet_message(&Packet::chat(text.as_str())))
+                .await?;
+            phase.next_seq += 1;
+            batch += 1;
+        }
+        ws.flush().await?;
+        let mut stats = self.stats.borrow_mut();
+        if stats.phase == Some(phase.active.spec.phase) {
+            if let Some(count) = usize::try_from(phase.sender_or_zero().0)
+                .ok()
+                .and_then(|i| stats.sent.get_mut(i))
+            {
+                *count += batch;
+            }
+            stats.max_send_lag_us = stats.max_send_lag_us.max(micros(worst_lag));
+        }
+        drop(stats);
+        self.bump(|p| p.sent += batch);
+        Ok(())
+    }
+
+    fn on_packet(&self, bytes: &[u8], phase: Option<&mut ClientPhase>) {
+        let Ok(packet) = decode_packet(bytes) else {
+            return;
+        };
+        match packet.msg {
+            Some(Msg::Chat(chat)) => self.on_chat(&chat.msg, phase),
+            Some(Msg::DenyResponse(deny)) => self.stats.borrow_mut().denies.add(&deny.reason, 1),
+            _ => {}
+        }
+    }
+
+    fn on_chat(&self, text: &str, phase: Option<&mut ClientPhase>) {
+        let mut stats = self.stats.borrow_mut();
+        let Some(stamp) = Stamp::parse(text) else {
+            stats.foreign += 1;
+            return;
+        };
+        let Some(phase) = phase.filter(|p| p.active.spec.phase == stamp.phase) else {
+            stats.stale += 1;
+            return;
+        };
+        if stats.phase != Some(stamp.phase) {
+            stats.stale += 1;
+            return;
+        }
+        let Some(next) = usize::try_from(stamp.sender.0)
+            .ok()
+            .and_then(|i| phase.next_expected.get_mut(i))
+        else {
+            stats.foreign += 1;
+            return;
+        };
+        if stamp.seq < *next {
+            stats.duplicates += 1;
+            return;
+        }
+        stats.gaps += stamp.seq - *next;
+        *next = stamp.seq + 1;
+        let latency_nanos = unix_nanos_now().saturating_sub(stamp.sent_unix_nanos);
+        let latency_us = latency_nanos / 1_000;
+        stats.latency.record_micros(latency_us);
+        if let Some(count) = usize::try_from(stamp.sender.0)
+            .ok()
+            .and_then(|i| stats.received_from.get_mut(i))
+        {
+            *count += 1;
+        }
+        drop(stats);
+        phase.received += 1;
+        self.bump(|p| {
+            p.received += 1;
+            p.max_latency_us = p.max_latency_us.max(latency_us);
+        });
+        self.settle_outstanding(1);
+    }
+
+    async fn fanout(self: Rc<Self>, spec: FanoutPhase) -> PhaseReport {
+        let schedule = Schedule::new(
+            spec.rate,
+            spec.senders,
+            Duration::from_millis(spec.duration_millis),
+        );
+        let now_unix = unix_nanos_now();
+        let now = Instant::now();
+        let start = if spec.start_unix_nanos > now_unix {
+            now + Duration::from_nanos(spec.start_unix_nanos - now_unix)
+        } else {
+            now
+        };
+        let active = Arc::new(ActivePhase {
+            spec,
+            schedule,
+            start,
+        });
+        let senders = usize::try_from(spec.senders).unwrap_or(0);
+        *self.stats.borrow_mut() = PhaseStats {
+            phase: Some(spec.phase),
+            sent: vec![0; senders],
+            received_from: vec![0; senders],
+            ..PhaseStats::default()
+        };
+        let mut receivers_at_start = 0;
+        let mut receiving_senders = Vec::new();
+        let mut outstanding = 0;
+        for (slot, &open) in self.open.borrow().iter().enumerate() {
+            let client = self.client_of_slot(slot);
+            if open && self.is_healthy(client) {
+                receivers_at_start += 1;
+                outstanding += active.expected_by(client);
+                if let Some(sender) = client.sender_index(spec.senders) {
+                    receiving_senders.push(sender.0);
+                }
+            }
+        }
+        let open_at_start = self.open_count.get();
+        self.outstanding.set(outstanding);
+        *self.active.borrow_mut() = Some(Arc::clone(&active));
+        self.control
+            .send_replace(Control::Fanout(Arc::clone(&active)));
+
+        tokio::time::sleep_until(start + Duration::from_millis(spec.duration_millis)).await;
+        let drain_deadline = Instant::now() + Duration::from_millis(spec.drain_timeout_millis);
+        while self.outstanding.get() > 0 {
+            tokio::select! {
+                () = self.all_received.notified() => {}
+                () = tokio::time::sleep_until(drain_deadline) => break,
+            }
+        }
+
+        *self.active.borrow_mut() = None;
+        // A sender still behind schedule stops here rather than spill into the next phase.
+        self.control.send_replace(Control::Idle);
+        let stats = std::mem::take(&mut *self.stats.borrow_mut());
+        PhaseReport {
+            worker: self.setup.worker,
+            open_at_start,
+            open_at_end: self.open_count.get(),
+            receivers_at_start,
+            receiving_senders,
+            sent: stats
+                .sent
+                .iter()
+                .enumerate()
+                .filter(|&(_, &n)| n > 0)
+                .filter_map(|(i, &n)| Some((u32::try_from(i).ok()?, n)))
+                .collect(),
+            received_from: stats.received_from,
+            latency: stats.latency.to_wire(),
+            gaps: stats.gaps,
+            duplicates: stats.duplicates,
+            stale: stats.stale,
+            foreign: stats.foreign,
+            max_send_lag_us: stats.max_send_lag_us,
+            closes: stats.closes,
+            denies: stats.denies,
+            cpu_millis: cpu_millis(),
+            ..PhaseReport::default()
+        }
+    }
+
+    /// A report with what any phase has: open connections and how others ended.
+    fn plain_report(&self, open_at_start: u64) -> PhaseReport {
+        let stats = std::mem::take(&mut *self.stats.borrow_mut());
+        PhaseReport {
+            worker: self.setup.worker,
+            open_at_start,
+            open_at_end: self.open_count.get(),
+            closes: stats.closes,
+            denies: stats.denies,
+            slow_outcomes: stats.slow_outcomes,
+            foreign: stats.foreign,
+            stale: stats.stale,
+            cpu_millis: cpu_millis(),
+            ..PhaseReport::default()
+        }
+    }
+
+    async fn hold(&self, duration: Duration) -> PhaseReport {
+        let open_at_start = self.open_count.get();
+        *self.stats.borrow_mut() = PhaseStats::default();
+        self.control.send_replace(Control::Idle);
+        tokio::time::sleep(duration).await;
+        self.plain_report(open_at_start)
+    }
+
+    async fn wake_slow(&self, timeout: Duration) -> PhaseReport {
+        let open_at_start = self.open_count.get();
+        *self.stats.borrow_mut() = PhaseStats::default();
+        let slow_open = self
+            .open
+            .borrow()
+            .iter()
+            .enumerate()
+            .filter(|&(slot, &open)| open && !self.is_healthy(self.client_of_slot(slot)))
+            .count() as u64;
+        self.pending_ends.set(slow_open);
+        self.control.send_replace(Control::WakeSlow);
+        if slow_open > 0 {
+            let _ = tokio::time::timeout(timeout, async {
+                while self.pending_ends.get() > 0 {
+                    self.all_ended.notified().await;
+                }
+            })
+            .await;
+        }
+        let still_open = self.pending_ends.replace(0);
+        let mut report = self.plain_report(open_at_start);
+        if still_open > 0 {
+            report.slow_outcomes.add(
+                &format!("still open after {} s", timeout.as_secs()),
+                still_open,
+            );
+        }
+        report
+    }
+
+    async fn close_all(&self, timeout: Duration) -> CloseReport {
+        self.pending_ends.set(self.open_count.get());
+        self.control.send_replace(Control::Close);
+        let _ = tokio::time::timeout(timeout, async {
+            while self.pending_ends.get() > 0 {
+                self.all_ended.notified().await;
+            }
+        })
+        .await;
+        let mut outcomes = self.close_outcomes.borrow().clone();
+        let still_open = self.pending_ends.get();
+        if still_open > 0 {
+            outcomes.add("close handshake unfinished", still_open);
+        }
+        CloseReport {
+            worker: self.setup.worker,
+            outcomes,
+            cpu_millis: cpu_millis(),
+        }
+    }
+
+    async fn churn(self: Rc<Self>, churn: ChurnPhase) -> PhaseReport {
+        let open_at_start = self.open_count.get();
+        *self.stats.borrow_mut() = PhaseStats::default();
+        let deadline = Instant::now() + Duration::from_millis(churn.duration_millis);
+        let results = Rc::new(RefCell::new(ConnectResults::default()));
+        let cycles = Rc::new(Cell::new(0_u64));
+        let mut loops = tokio::task::JoinSet::new();
+        for lane in 0..u64::from(churn.concurrency) {
+            let fleet = Rc::clone(&self);
+            let results = Rc::clone(&results);
+            let cycles = Rc::clone(&cycles);
+            loops.spawn_local(async move {
+                // Each lane walks its own client indices so the source addresses rotate.
+                let mut client = ClientIndex(
+                    lane * u64::from(fleet.setup.workers) + u64::from(fleet.setup.worker),
+                );
+                while Instant::now() < deadline {
+                    match fleet.open_connection(client, true).await {
+                        Ok((mut ws, took)) => {
+                            results.borrow_mut().latency.record_micros(micros(took));
+                            let _ = fleet.close_gracefully(&mut ws).await;
+                            cycles.set(cycles.get() + 1);
+                            fleet.bump(|p| p.cycles += 1);
+                        }
+                        Err(reason) => {
+                            results.borrow_mut().failures.add(&reason, 1);
+                            fleet.bump(|p| p.connect_failures += 1);
+                            tokio::time::sleep(CHURN_FAILURE_PAUSE).await;
+                        }
+                    }
+                    client.0 += u64::from(churn.concurrency) * u64::from(fleet.setup.workers);
+                }
+            });
+        }
+        while loops.join_next().await.is_some() {}
+        let mut report = self.plain_report(open_at_start);
+        let results = results.borrow();
+        report.cycles = cycles.get();
+        report.connect_latency = results.latency.to_wire();
+        report.connect_failures = results.failures.clone();
+        report
+    }
+}
+
+/// Tallies of connection attempts.
+#[derive(Default)]
+struct ConnectResults {
+    settled: usize,
+    latency: Latencies,
+    failures: Tally,
+}
+
+/// A message that ends the read loop.
+enum Incoming {
+    End(End),
+    Close(String),
+}
+
+/// How a client's connection ended.
+enum End {
+    /// The worker is shutting down; nothing to report.
+    Quiet,
+    /// The stream ended without a close frame.
+    Ended,
+    /// A transport or protocol error.
+    Error(String),
+    /// A close handshake, described.
+    Described(String),
+}
+
+impl End {
+    fn describe(self) -> Option<String> {
+        match self {
+            Self::Quiet => None,
+            Self::Ended => Some("ended without a close frame".to_owned()),
+            Self::Error(error) => Some(error),
+            Self::Described(description) => Some(description),
+        }
+    }
+}
+
+/// One reading client's part in a fanout phase.
+struct ClientPhase {
+    active: Arc<ActivePhase>,
+    /// Set when this client is one of the senders.
+    sender: Option<SenderIndex>,
+    next_seq: u64,
+    to_send: u64,
+    /// Next sequence number expected from each sender.
+    next_expected: Vec<u64>,
+    expected: u64,
+    received: u64,
+}
+
+impl ClientPhase {
+    fn new(active: Arc<ActivePhase>, client: ClientIndex) -> Self {
+        let sender = client.sender_index(active.spec.senders);
+        let to_send = sender.map_or(0, |s| active.schedule.messages_for(s));
+        let senders = usize::try_from(active.spec.senders).unwrap_or(0);
+        Self {
+            expected: active.expected_by(client),
+            active,
+            sender,
+            next_seq: 0,
+            to_send,
+            next_expected: vec![0; senders],
+            received: 0,
+        }
+    }
+
+    fn sender_or_zero(&self) -> SenderIndex {
+        self.sender.unwrap_or(SenderIndex(0))
+    }
+
+    fn has_more_to_send(&self) -> bool {
+        self.next_seq < self.to_send
+    }
+
+    fn next_due(&self) -> Option<Instant> {
+        let sender = self.sender?;
+        self.has_more_to_send()
+            .then(|| self.active.start + self.active.schedule.due(sender, self.next_seq))
+    }
+}
+
+/// Reports running totals once a second until the process ends.
+async fn report_progress(fleet: Rc<Fleet>) {
+    let started = Instant::now();
+    let mut ticks = tokio::time::interval(PROGRESS_INTERVAL);
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        ticks.tick().await;
+        let mut progress = fleet.progress.get();
+        progress.at_millis = millis(started.elapsed());
+        emit(&Event::Progress(progress));
+        fleet.bump(|p| p.max_latency_us = 0);
+    }
+}

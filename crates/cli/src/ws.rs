@@ -1,0 +1,278 @@
+//! Opening WebSocket connections to an mmo server: URL checks, source-address binding, and
+//! one-line descriptions of how a connection ended.
+
+use std::io;
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+
+use bytes::Bytes;
+use mmo_protocol::{Message as _, Packet};
+use tokio::net::{TcpSocket, TcpStream};
+use tokio_tungstenite::WebSocketStream;
+use tokio_tungstenite::tungstenite::protocol::{CloseFrame, WebSocketConfig};
+use tokio_tungstenite::tungstenite::{self, Message};
+
+/// A client connection after the WebSocket handshake.
+pub type Ws = WebSocketStream<TcpStream>;
+
+/// The chat client's default server: the port the server and the Godot client use by default.
+pub const DEFAULT_URL: &str = "ws://localhost:8080/ws";
+
+/// Longest close reason or error text kept in a one-line description; the server's reasons are
+/// short, and anything longer would only make summaries unreadable.
+const MAX_DESCRIPTION_CHARS: usize = 100;
+
+/// Why a string is not a server URL this tool can use.
+#[derive(Debug, thiserror::Error)]
+pub enum UrlError {
+    /// TLS needs a certificate story this tool does not have; terminate TLS in front of the server.
+    #[error("{0}: wss:// is not supported; use ws://")]
+    Tls(String),
+    /// Only `ws://HOST[:PORT][/PATH]` is understood.
+    #[error("{0}: expected ws://HOST[:PORT]/PATH")]
+    NotWebSocket(String),
+    /// The port is not a number from 1 to 65535.
+    #[error("{0}: bad port")]
+    BadPort(String),
+}
+
+/// A parsed `ws://host:port/path` URL.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ServerUrl {
+    text: String,
+    host: String,
+    port: u16,
+}
+
+impl ServerUrl {
+    /// Parses `ws://HOST[:PORT][/PATH]`; the port defaults to 80 as in any `ws://` URL.
+    pub fn parse(text: &str) -> Result<Self, UrlError> {
+        if text.starts_with("wss://") {
+            return Err(UrlError::Tls(text.to_owned()));
+        }
+        let rest = text
+            .strip_prefix("ws://")
+            .ok_or_else(|| UrlError::NotWebSocket(text.to_owned()))?;
+        let authority = rest.split('/').next().unwrap_or_default();
+        if authority.is_empty() {
+            return Err(UrlError::NotWebSocket(text.to_owned()));
+        }
+        let (host, port) = if let Some(bracketed) = authority.strip_prefix('[') {
+            // An IPv6 literal: [::1]:8080
+            let (host, after) = bracketed
+                .split_once(']')
+                .ok_or_else(|| UrlError::NotWebSocket(text.to_owned()))?;
+            (host, after.strip_prefix(':'))
+        } else {
+            match authority.rsplit_once(':') {
+                Some((host, port)) => (host, Some(port)),
+                None => (authority, None),
+            }
+        };
+        let port = match port {
+            None => 80,
+            Some(port) => port
+                .parse::<u16>()
+                .ok()
+                .filter(|&p| p != 0)
+                .ok_or_else(|| UrlError::BadPort(text.to_owned()))?,
+        };
+        Ok(Self {
+            text: text.to_owned(),
+            host: host.to_owned(),
+            port,
+        })
+    }
+
+    /// The URL as given.
+    pub fn as_str(&self) -> &str {
+        &self.text
+    }
+
+    /// The server's address, preferring IPv4 so that loopback source addresses can be bound.
+    pub async fn resolve(&self) -> Result<SocketAddr, ConnectError> {
+        let resolve_error = |source| ConnectError::Resolve {
+            host: self.host.clone(),
+            source,
+        };
+        let addrs: Vec<SocketAddr> = tokio::net::lookup_host((self.host.as_str(), self.port))
+            .await
+            .map_err(resolve_error)?
+            .collect();
+        addrs
+            .iter()
+            .find(|a| a.is_ipv4())
+            .or_else(|| addrs.first())
+            .copied()
+            .ok_or_else(|| resolve_error(io::Error::new(io::ErrorKind::NotFound, "no addresses")))
+    }
+}
+
+impl std::fmt::Display for ServerUrl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.text)
+    }
+}
+
+/// Why a connection could not be opened.
+#[derive(Debug, thiserror::Error)]
+pub enum ConnectError {
+    /// The host name did not resolve.
+    #[error("cannot resolve {host}: {source}")]
+    Resolve {
+        /// The host as written in the URL.
+        host: String,
+        /// What the resolver said.
+        source: io::Error,
+    },
+    /// The local source address could not be used.
+    #[error("cannot bind to {addr}: {source}")]
+    Bind {
+        /// The source address asked for.
+        addr: SocketAddr,
+        /// What the kernel said.
+        source: io::Error,
+    },
+    /// The TCP connection failed.
+    #[error("TCP connect failed: {0}")]
+    Tcp(io::Error),
+    /// The server refused or botched the WebSocket upgrade (HTTP 503 at capacity, for example).
+    #[error("WebSocket handshake failed: {0}")]
+    Handshake(#[source] Box<tungstenite::Error>),
+}
+
+impl ConnectError {
+    /// A short, count-friendly label: the same failure always gives the same text.
+    pub fn label(&self) -> String {
+        match self {
+            Self::Resolve { .. } => "cannot resolve host".to_owned(),
+            Self::Bind { source, .. } => format!("bind: {}", io_label(source)),
+            Self::Tcp(source) => format!("connect: {}", io_label(source)),
+            Self::Handshake(error) => match error.as_ref() {
+                tungstenite::Error::Http(response) => format!("HTTP {}", response.status()),
+                tungstenite::Error::Io(source) => format!("handshake: {}", io_label(source)),
+                other => format!("handshake: {}", truncate(&other.to_string())),
+            },
+        }
+    }
+}
+
+/// Kernel error kinds without the per-call detail that would split one failure into many labels.
+pub fn io_label(error: &io::Error) -> String {
+    match error.raw_os_error() {
+        Some(code) => format!("{:?} (os error {code})", error.kind()),
+        None => format!("{:?}", error.kind()),
+    }
+}
+
+/// How to open one connection.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct ConnectOptions {
+    /// Local address to connect from. Binding 127.0.0.2, 127.0.0.3… gives each source address
+    /// its own ~28k ephemeral ports, which is what lets one machine open more connections than that.
+    pub source: Option<Ipv4Addr>,
+    /// Kernel receive buffer to ask for; small for clients that are meant to fall behind.
+    pub recv_buffer_bytes: Option<u32>,
+    /// Lets a bound source port be reused while an old connection on it is in TIME_WAIT, which
+    /// connect/close cycles produce by the thousand.
+    pub reuse_addr: bool,
+    /// WebSocket buffer sizes and limits.
+    pub websocket: WebSocketConfig,
+}
+
+/// Opens a TCP connection to `addr` and upgrades it to a WebSocket for `url`.
+pub async fn connect(
+    url: &ServerUrl,
+    addr: SocketAddr,
+    options: &ConnectOptions,
+) -> Result<Ws, ConnectError> {
+    let socket = match addr.ip() {
+        IpAddr::V4(_) => TcpSocket::new_v4(),
+        IpAddr::V6(_) => TcpSocket::new_v6(),
+    }
+    .map_err(ConnectError::Tcp)?;
+    if options.reuse_addr {
+        socket.set_reuseaddr(true).map_err(ConnectError::Tcp)?;
+    }
+    if let Some(bytes) = options.recv_buffer_bytes {
+        socket
+            .set_recv_buffer_size(bytes)
+            .map_err(ConnectError::Tcp)?;
+    }
+    if let (Some(source), true) = (options.source, addr.is_ipv4()) {
+        let local = SocketAddr::from((source, 0));
+        socket.bind(local).map_err(|source| ConnectError::Bind {
+            addr: local,
+            source,
+        })?;
+    }
+    let stream = socket.connect(addr).await.map_err(ConnectError::Tcp)?;
+    // Chat lines are small and latency is what we measure: never wait to coalesce them.
+    stream.set_nodelay(true).map_err(ConnectError::Tcp)?;
+    let (ws, _response) =
+        tokio_tungstenite::client_async_with_config(url.as_str(), stream, Some(options.websocket))
+            .await
+            .map_err(|e| ConnectError::Handshake(Box::new(e)))?;
+    Ok(ws)
+}
+
+/// One packet as a WebSocket binary message.
+pub fn packet_message(packet: &Packet) -> Message {
+    Message::Binary(Bytes::from(packet.encode_to_vec()))
+}
+
+/// "1008 too slow: …", "1000", or "no close frame" for a close the server sent.
+pub fn describe_close(frame: Option<&CloseFrame>) -> String {
+    match frame {
+        None => "no close code".to_owned(),
+        Some(frame) if frame.reason.is_empty() => u16::from(frame.code).to_string(),
+        Some(frame) => format!("{} {}", u16::from(frame.code), truncate(&frame.reason)),
+    }
+}
+
+/// A connection that ended without a close frame, described as briefly as a close code is.
+pub fn describe_error(error: &tungstenite::Error) -> String {
+    match error {
+        tungstenite::Error::Io(source) => format!("connection error: {}", io_label(source)),
+        tungstenite::Error::Protocol(problem) => format!("protocol error: {problem}"),
+        other => truncate(&other.to_string()),
+    }
+}
+
+fn truncate(text: &str) -> String {
+    text.chars().take(MAX_DESCRIPTION_CHARS).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_host_port_and_path() {
+        let url = ServerUrl::parse("ws://localhost:8080/ws").expect("valid");
+        assert_eq!((url.host.as_str(), url.port), ("localhost", 8080));
+        let url = ServerUrl::parse("ws://[::1]:9000/ws").expect("valid");
+        assert_eq!((url.host.as_str(), url.port), ("::1", 9000));
+        let url = ServerUrl::parse("ws://example.invalid").expect("valid");
+        assert_eq!(url.port, 80);
+    }
+
+    #[test]
+    fn refuses_what_it_cannot_speak() {
+        assert!(matches!(
+            ServerUrl::parse("wss://x/ws"),
+            Err(UrlError::Tls(_))
+        ));
+        assert!(matches!(
+            ServerUrl::parse("http://x/ws"),
+            Err(UrlError::NotWebSocket(_))
+        ));
+        assert!(matches!(
+            ServerUrl::parse("ws://x:0/ws"),
+            Err(UrlError::BadPort(_))
+        ));
+        assert!(matches!(
+            ServerUrl::parse("ws:///ws"),
+            Err(UrlError::NotWebSocket(_))
+        ));
+    }
+}

@@ -1,0 +1,223 @@
+//! The mirror of the generated `godot/packets.gd` against the server's own prost types
+//! (`mmo-protocol`, built from the same `proto/`): the bytes a Godot client sends and reads.
+
+#![allow(clippy::unwrap_used, clippy::cast_possible_truncation)]
+
+mod common;
+
+use common::Rng;
+use mmo_gdgen::mirror::{self, MessageValue, Value};
+use mmo_gdgen::plan::Schema;
+use mmo_protocol::packets::packet::Msg;
+use mmo_protocol::{
+    ChatMessage, DenyResponseMessage, DisconnectMessage, IdMessage, Message as _, Packet,
+};
+
+fn schema() -> Schema {
+    Schema::load(&mmo_gdgen::workspace_root().join("proto"), "proto").unwrap()
+}
+
+fn with_text(schema: &Schema, class_path: &str, number: u32, value: Value) -> MessageValue {
+    let mut message = MessageValue::new(class_path);
+    message.set(schema.message(class_path).unwrap(), number, value);
+    message
+}
+
+/// The prost packet as the GDScript object the client would hold after `from_bytes`.
+fn to_mirror(schema: &Schema, packet: &Packet) -> MessageValue {
+    let plan = schema.message("Packet").unwrap();
+    let mut message = MessageValue::new("Packet");
+    message.set(plan, 1, Value::Int(packet.sender_id as i64));
+    let (number, inner) = match &packet.msg {
+        None => return message,
+        Some(Msg::Chat(chat)) => (
+            2,
+            with_text(schema, "ChatMessage", 1, Value::Str(chat.msg.clone())),
+        ),
+        Some(Msg::Id(id)) => (
+            3,
+            with_text(schema, "IdMessage", 1, Value::Int(id.id as i64)),
+        ),
+        Some(Msg::DenyResponse(deny)) => (
+            7,
+            with_text(
+                schema,
+                "DenyResponseMessage",
+                1,
+                Value::Str(deny.reason.clone()),
+            ),
+        ),
+        Some(Msg::Disconnect(gone)) => (
+            19,
+            with_text(
+                schema,
+                "DisconnectMessage",
+                1,
+                Value::Str(gone.reason.clone()),
+            ),
+        ),
+    };
+    message.set(plan, number, Value::Message(inner));
+    message
+}
+
+fn random_packet(rng: &mut Rng) -> Packet {
+    let text = rng
+        .pick(&["", "Hello, world!", "日本語 🎮", "[b]x[/b]", "é"])
+        .to_owned();
+    let any_id = rng.next_u64();
+    let id = rng.pick(&[0, 1, 2, 127, 128, u64::MAX, 1 << 63, any_id]);
+    let msg = match rng.below(5) {
+        0 => None,
+        1 => Some(Msg::Chat(ChatMessage { msg: text })),
+        2 => Some(Msg::Id(IdMessage { id })),
+        3 => Some(Msg::DenyResponse(DenyResponseMessage { reason: text })),
+        _ => Some(Msg::Disconnect(DisconnectMessage { reason: text })),
+    };
+    let any_sender = rng.next_u64();
+    Packet {
+        sender_id: rng.pick(&[0, 1, 69, u64::MAX, any_sender]),
+        msg,
+    }
+}
+
+#[test]
+fn protocol_md_example_encodes_and_decodes() {
+    let schema = schema();
+    let example = [
+        0x08, 0x45, 0x12, 0x0f, 0x0a, 0x0d, 0x48, 0x65, 0x6c, 0x6c, 0x6f, 0x2c, 0x20, 0x77, 0x6f,
+        0x72, 0x6c, 0x64, 0x21,
+    ];
+    let packet = Packet {
+        sender_id: 69,
+        msg: Some(Msg::Chat(ChatMessage {
+            msg: "Hello, world!".into(),
+        })),
+    };
+    let message = to_mirror(&schema, &packet);
+    assert_eq!(mirror::encode(&schema, &message), example);
+    assert_eq!(mirror::decode(&schema, "Packet", &example), Ok(message));
+}
+
+#[test]
+fn random_packets_match_prost_both_ways() {
+    let schema = schema();
+    for seed in 0..2000 {
+        let mut rng = Rng::new(seed);
+        let packet = random_packet(&mut rng);
+        let message = to_mirror(&schema, &packet);
+        let theirs = packet.encode_to_vec();
+        assert_eq!(
+            mirror::encode(&schema, &message),
+            theirs,
+            "seed {seed}: {packet:?}"
+        );
+        assert_eq!(
+            mirror::decode(&schema, "Packet", &theirs),
+            Ok(message),
+            "seed {seed}"
+        );
+    }
+}
+
+#[test]
+fn client_chat_is_sent_with_sender_zero_omitted() {
+    let schema = schema();
+    let packet = Packet {
+        sender_id: 0,
+        msg: Some(Msg::Chat(ChatMessage { msg: "hi".into() })),
+    };
+    assert_eq!(
+        mirror::encode(&schema, &to_mirror(&schema, &packet)),
+        [0x12, 0x04, 0x0a, 0x02, b'h', b'i']
+    );
+}
+
+#[test]
+fn stray_tail_byte_and_other_damage_are_errors_not_garbage() {
+    let schema = schema();
+    let good = Packet {
+        sender_id: 3,
+        msg: Some(Msg::Chat(ChatMessage { msg: "ok".into() })),
+    }
+    .encode_to_vec();
+    // The tutorial server's stray 0x0A: a length-delimited key with no length.
+    for tail in [&[0x0A][..], &[0x80], &[0x00], &[0x07], &[0x12, 0x05, 0x0A]] {
+        let input = [&good[..], tail].concat();
+        assert!(
+            mirror::decode(&schema, "Packet", &input).is_err(),
+            "{input:02X?}"
+        );
+        assert!(Packet::decode(&input[..]).is_err(), "{input:02X?}");
+    }
+    assert!(mirror::decode(&schema, "Packet", &[0x12, 0x02, 0x0A, 0x01]).is_err());
+    assert!(mirror::decode(&schema, "Packet", &[0x12, 0x03, 0x0A, 0x01, 0xFF]).is_err());
+    assert!(
+        mirror::decode(
+            &schema,
+            "Packet",
+            &[
+                0x08, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x02
+            ]
+        )
+        .is_err()
+    );
+    assert!(
+        mirror::decode(&schema, "Packet", &[0x0A, 0x00]).is_err(),
+        "wire type LEN for sender_id"
+    );
+    assert_eq!(
+        mirror::decode(&schema, "Packet", &[]),
+        Ok(MessageValue::new("Packet"))
+    );
+}
+
+#[test]
+fn unknown_fields_of_every_wire_type_are_skipped() {
+    let schema = schema();
+    let known = [0x08, 0x05];
+    let unknowns: [&[u8]; 6] = [
+        &[0xA0, 0x06, 0x96, 0x01],
+        &[0xA1, 0x06, 1, 2, 3, 4, 5, 6, 7, 8],
+        &[0xA2, 0x06, 0x03, b'a', b'b', b'c'],
+        &[0xA5, 0x06, 1, 2, 3, 4],
+        &[0xA3, 0x06, 0x08, 0x01, 0xA4, 0x06],
+        &[0x9A, 0x01, 0x02, 0x0A, 0x00],
+    ];
+    for unknown in unknowns {
+        let input = [&known[..], unknown, &known].concat();
+        let ours = mirror::decode(&schema, "Packet", &input);
+        assert!(ours.is_ok(), "{unknown:02X?}");
+        assert_eq!(ours.unwrap().fields.get(&1), Some(&Value::Int(5)));
+        assert!(Packet::decode(&input[..]).is_ok());
+    }
+    // An end-group key that no start-group opened is malformed.
+    assert!(mirror::decode(&schema, "Packet", &[0xA4, 0x06]).is_err());
+}
+
+#[test]
+fn damaged_packets_are_judged_like_prost() {
+    let schema = schema();
+    for seed in 0..4000 {
+        let mut rng = Rng::new(seed + 7);
+        let mut bytes = random_packet(&mut rng).encode_to_vec();
+        for _ in 0..=rng.below(2) {
+            let at = if bytes.is_empty() {
+                0
+            } else {
+                rng.below(bytes.len())
+            };
+            match rng.below(4) {
+                0 if !bytes.is_empty() => bytes[at] = rng.byte(),
+                1 => bytes.truncate(at),
+                2 => bytes.insert(at, rng.byte()),
+                _ => bytes.push(rng.byte()),
+            }
+        }
+        let ours = mirror::decode(&schema, "Packet", &bytes);
+        let theirs = Packet::decode(&bytes[..])
+            .map(|packet| to_mirror(&schema, &packet))
+            .map_err(|_| ());
+        assert_eq!(ours, theirs, "seed {seed}: {bytes:02X?}");
+    }
+}

@@ -1,0 +1,324 @@
+//! Test support: a real server on 127.0.0.1:0 and WebSocket clients that speak protobuf.
+#![allow(dead_code, clippy::unwrap_used)]
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use futures_util::{SinkExt, StreamExt};
+use mmo_protocol::{Message as _, Msg, Packet, decode_packet};
+use mmo_server::Config;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::tungstenite::protocol::CloseFrame;
+use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
+
+/// How long any single expected event may take before a test fails.
+pub const WAIT: Duration = Duration::from_secs(10);
+
+/// A server running in this process on an ephemeral port.
+pub struct TestServer {
+    pub addr: SocketAddr,
+    shutdown: Option<oneshot::Sender<()>>,
+    task: JoinHandle<std::io::Result<()>>,
+}
+
+impl TestServer {
+    pub async fn start(config: Config) -> Self {
+        let listener = mmo_server::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let (tx, rx) = oneshot::channel();
+        let task = tokio::spawn(mmo_server::run(listener, config, async {
+            let _ = rx.await;
+        }));
+        Self {
+            addr,
+            shutdown: Some(tx),
+            task,
+        }
+    }
+
+    /// A config with the chat rate limit off, for tests that send quickly.
+    pub fn unlimited() -> Config {
+        Config {
+            chat_rate_per_second: 0.0,
+            ..Config::default()
+        }
+    }
+
+    pub fn url(&self) -> String {
+        format!("ws://{}/ws", self.addr)
+    }
+
+    /// Triggers graceful shutdown and waits for `run` to return.
+    pub async fn stop(mut self) -> std::io::Result<()> {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        tokio::time::timeout(WAIT, &mut self.task)
+            .await
+            .expect("run returns after shutdown")
+            .unwrap()
+    }
+
+    /// A plain HTTP GET; returns the status code and the whole response text.
+    pub async fn http_get(&self, path: &str, extra_headers: &str) -> (u16, String) {
+        let mut stream = TcpStream::connect(self.addr).await.unwrap();
+        let request = format!("GET {path} HTTP/1.1\r\nHost: test\r\n{extra_headers}\r\n");
+        stream.write_all(request.as_bytes()).await.unwrap();
+        let mut response = Vec::new();
+        tokio::time::timeout(WAIT, stream.read_to_end(&mut response))
+            .await
+            .unwrap()
+            .unwrap();
+        let text = String::from_utf8_lossy(&response).into_owned();
+        let status = text
+            .split(' ')
+            .nth(1)
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(0);
+        (status, text)
+    }
+
+    /// The value of one Prometheus counter from `/metrics`.
+    pub async fn metric(&self, name: &str) -> u64 {
+        let (_, text) = self.http_get("/metrics", "").await;
+        text.lines()
+            .find_map(|line| line.strip_prefix(name)?.strip_prefix(' ')?.parse().ok())
+            .unwrap_or_else(|| panic!("metric {name} missing"))
+    }
+
+    /// Waits until a counter reaches `at_least`.
+    pub async fn wait_for_metric(&self, name: &str, at_least: u64) {
+        let deadline = tokio::time::Instant::now() + WAIT;
+        loop {
+            let value = self.metric(name).await;
+            if value >= at_least {
+                return;
+            }
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "{name} stayed at {value}, wanted {at_least}"
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+}
+
+pub type Ws = WebSocketStream<MaybeTlsStream<TcpStream>>;
+
+/// A connected client that has received its ID.
+pub struct Client {
+    pub id: u64,
+    pub ws: Ws,
+}
+
+impl Client {
+    pub async fn connect(server: &TestServer) -> Self {
+        let (mut ws, _) = tokio_tungstenite::connect_async(server.url())
+            .await
+            .unwrap();
+        let first = next_packet(&mut ws).await;
+        let Some(Msg::Id(id)) = first.msg else {
+            panic!("first packet must be an IdMessage, got {first:?}");
+        };
+        assert_eq!(
+            first.sender_id, id.id,
+            "the ID packet is stamped with the client's own ID"
+        );
+        Self { id: id.id, ws }
+    }
+
+    pub async fn send_packet(&mut self, packet: &Packet) {
+        self.ws
+            .send(Message::Binary(packet.encode_to_vec().into()))
+            .await
+            .unwrap();
+    }
+
+    pub async fn chat(&mut self, text: &str) {
+        self.send_packet(&Packet::chat(text)).await;
+    }
+
+    pub async fn recv(&mut self) -> Packet {
+        next_packet(&mut self.ws).await
+    }
+
+    /// The next chat packet, skipping leave announcements of other clients.
+    pub async fn recv_chat(&mut self) -> (u64, String) {
+        loop {
+            let packet = self.recv().await;
+            match packet.msg {
+                Some(Msg::Chat(chat)) => return (packet.sender_id, chat.msg),
+                Some(Msg::Disconnect(_)) => continue,
+                other => panic!("expected chat, got {other:?}"),
+            }
+        }
+    }
+
+    /// The next packet, which must be a chat.
+    pub async fn recv_chat_strict(&mut self) -> (u64, String) {
+        let packet = self.recv().await;
+        match packet.msg {
+            Some(Msg::Chat(chat)) => (packet.sender_id, chat.msg),
+            other => panic!("expected chat, got {other:?}"),
+        }
+    }
+
+    /// Asserts nothing but pings arrive for `window` (used after a round-trip proved the
+    /// server already handled what came before).
+    pub async fn expect_silence(&mut self, window: Duration) {
+        if let Ok(Some(message)) = tokio::time::timeout(window, self.ws.next()).await {
+            panic!("expected nothing, got {message:?}");
+        }
+    }
+
+    /// Reads until the server's close frame; returns its code and reason.
+    pub async fn expect_close(&mut self) -> (u16, String) {
+        expect_close(&mut self.ws).await
+    }
+}
+
+pub async fn next_packet(ws: &mut Ws) -> Packet {
+    loop {
+        let message = tokio::time::timeout(WAIT, ws.next())
+            .await
+            .expect("a packet in time")
+            .expect("stream open")
+            .expect("no error");
+        match message {
+            Message::Binary(bytes) => {
+                return decode_packet(&bytes).expect("exactly one valid Packet");
+            }
+            Message::Ping(_) | Message::Pong(_) => continue,
+            other => panic!("expected a binary packet, got {other:?}"),
+        }
+    }
+}
+
+pub async fn expect_close(ws: &mut Ws) -> (u16, String) {
+    loop {
+        let message = tokio::time::timeout(WAIT, ws.next())
+            .await
+            .expect("close in time");
+        match message {
+            Some(Ok(Message::Close(Some(CloseFrame { code, reason })))) => {
+                return (u16::from(code), reason.to_string());
+            }
+            Some(Ok(Message::Close(None))) => return (1005, String::new()),
+            Some(Ok(_)) => continue,
+            other => panic!("expected a close frame, got {other:?}"),
+        }
+    }
+}
+
+/// A raw TCP connection that completed the WebSocket handshake, for tests that need bytes the
+/// WebSocket library would not send (or a client that never reads).
+pub struct RawClient {
+    pub stream: TcpStream,
+    /// Bytes received after the 101 response.
+    pub received: Vec<u8>,
+}
+
+pub const CLIENT_MASK: [u8; 4] = [0x11, 0x22, 0x33, 0x44];
+
+impl RawClient {
+    pub async fn connect(server: &TestServer) -> Self {
+        Self::connect_with(TcpStream::connect(server.addr).await.unwrap()).await
+    }
+
+    pub async fn connect_with(mut stream: TcpStream) -> Self {
+        let request = "GET /ws HTTP/1.1\r\nHost: test\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
+                       Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n";
+        stream.write_all(request.as_bytes()).await.unwrap();
+        let mut received = Vec::new();
+        let head_end = loop {
+            let mut chunk = [0u8; 1024];
+            let n = tokio::time::timeout(WAIT, stream.read(&mut chunk))
+                .await
+                .unwrap()
+                .unwrap();
+            assert!(n > 0, "server closed during the handshake");
+            received.extend_from_slice(&chunk[..n]);
+            if let Some(at) = received.windows(4).position(|w| w == b"\r\n\r\n") {
+                break at + 4;
+            }
+        };
+        let head = String::from_utf8_lossy(&received[..head_end]).into_owned();
+        assert!(head.starts_with("HTTP/1.1 101"), "{head}");
+        assert!(head.contains("s3pPLMBiTxaQ9kYGzzhZRbK+xOo="), "{head}");
+        let received = received.split_off(head_end);
+        Self { stream, received }
+    }
+
+    /// Sends one masked frame with this first byte (FIN and opcode) and payload.
+    pub async fn send_frame(&mut self, first_byte: u8, payload: &[u8]) {
+        self.stream
+            .write_all(&masked_frame(first_byte, payload))
+            .await
+            .unwrap();
+    }
+
+    /// Reads until `count` whole frames are buffered; returns them as (first byte, payload).
+    pub async fn read_frames(&mut self, count: usize) -> Vec<(u8, Vec<u8>)> {
+        loop {
+            let frames = parse_server_frames(&self.received);
+            if frames.len() >= count {
+                return frames;
+            }
+            let mut chunk = [0u8; 4096];
+            let n = tokio::time::timeout(WAIT, self.stream.read(&mut chunk))
+                .await
+                .expect("frames in time")
+                .unwrap();
+            assert!(n > 0, "server closed; frames so far: {frames:?}");
+            self.received.extend_from_slice(&chunk[..n]);
+        }
+    }
+}
+
+pub fn masked_frame(first_byte: u8, payload: &[u8]) -> Vec<u8> {
+    let mut frame = vec![first_byte];
+    if let Ok(short @ 0..=125) = u8::try_from(payload.len()) {
+        frame.push(0x80 | short);
+    } else if let Ok(medium) = u16::try_from(payload.len()) {
+        frame.push(0x80 | 126);
+        frame.extend_from_slice(&medium.to_be_bytes());
+    } else {
+        frame.push(0x80 | 127);
+        frame.extend_from_slice(&(payload.len() as u64).to_be_bytes());
+    }
+    frame.extend_from_slice(&CLIENT_MASK);
+    frame.extend(
+        payload
+            .iter()
+            .enumerate()
+            .map(|(i, b)| b ^ CLIENT_MASK[i % 4]),
+    );
+    frame
+}
+
+/// Splits unmasked server frames: (first byte, payload) for each complete one.
+pub fn parse_server_frames(mut bytes: &[u8]) -> Vec<(u8, Vec<u8>)> {
+    let mut frames = Vec::new();
+    while bytes.len() >= 2 {
+        assert_eq!(bytes[1] & 0x80, 0, "server frames are never masked");
+        let (len, header) = match bytes[1] & 0x7F {
+            126 if bytes.len() >= 4 => (u16::from_be_bytes([bytes[2], bytes[3]]) as usize, 4),
+            127 if bytes.len() >= 10 => (
+                usize::try_from(u64::from_be_bytes(bytes[2..10].try_into().unwrap())).unwrap(),
+                10,
+            ),
+            126 | 127 => break,
+            short => (short as usize, 2),
+        };
+        if bytes.len() < header + len {
+            break;
+        }
+        frames.push((bytes[0], bytes[header..header + len].to_vec()));
+        bytes = &bytes[header + len..];
+    }
+    frames
+}

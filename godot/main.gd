@@ -1,0 +1,84 @@
+extends Node
+## The chat room: reports the connection in the log, shows what others say and sends what the
+## player types. The server URL comes from the user argument [code]--server=URL[/code]
+## ([code]godot -- --server=ws://host:8080/ws[/code]), else from [member server_url].
+
+const Packets := preload("res://packets.gd")
+const SERVER_ARGUMENT := "--server="
+
+## The server to use when no [code]--server=[/code] user argument is given.
+@export var server_url := "ws://localhost:8080/ws"
+
+@onready var _log: Log = %Log
+@onready var _line_edit: LineEdit = %LineEdit
+
+
+func _ready() -> void:
+	WS.connected_to_server.connect(_on_ws_connected_to_server)
+	WS.connection_closed_with.connect(_on_ws_connection_closed_with)
+	WS.reconnecting.connect(_on_ws_reconnecting)
+	WS.packet_received.connect(_on_ws_packet_received)
+	_line_edit.text_submitted.connect(_on_line_edit_text_submitted)
+	var url := _chosen_server_url()
+	_log.info("Connecting to server...")
+	var err := WS.connect_to_url(url)
+	if err != OK:
+		_log.error("Cannot connect to %s: %s" % [url, error_string(err)])
+
+
+func _chosen_server_url() -> String:
+	for argument in OS.get_cmdline_user_args():
+		if argument.begins_with(SERVER_ARGUMENT):
+			return argument.trim_prefix(SERVER_ARGUMENT)
+	return server_url
+
+
+func _on_ws_connected_to_server() -> void:
+	_log.success("Connected successfully")
+
+
+func _on_ws_connection_closed_with(code: int, reason: String) -> void:
+	if code == -1:
+		_log.warning("Connection closed")
+	elif reason.is_empty():
+		_log.warning("Connection closed (code %d)" % code)
+	else:
+		_log.warning("Connection closed (code %d: %s)" % [code, reason])
+
+
+func _on_ws_reconnecting(in_seconds: float) -> void:
+	_log.info("Reconnecting in %.1f s..." % in_seconds)
+
+
+func _on_ws_packet_received(packet: Packets.Packet) -> void:
+	var sender_id := packet.get_sender_id()
+	if packet.has_id():
+		_log.info("Received client ID: %d" % packet.get_id().get_id())
+	elif packet.has_chat():
+		_log.chat("Client %d" % sender_id, packet.get_chat().get_msg())
+	elif packet.has_deny_response():
+		_log.error("Refused by the server: %s" % packet.get_deny_response().get_reason())
+	elif packet.has_disconnect():
+		var reason := packet.get_disconnect().get_reason()
+		if reason.is_empty():
+			_log.info("Client %d left" % sender_id)
+		else:
+			_log.info("Client %d left (%s)" % [sender_id, reason])
+
+
+func _on_line_edit_text_submitted(text: String) -> void:
+	if text.strip_edges().is_empty():
+		_line_edit.clear()
+		return
+	if not WS.is_open():
+		_log.error("Not connected: message not sent")
+		return
+	var packet := Packets.Packet.new()
+	var chat_msg := packet.new_chat()
+	chat_msg.set_msg(text)
+	var err := WS.send(packet)
+	if err != OK:
+		_log.error("Error sending chat message: %s" % error_string(err))
+	else:
+		_log.chat("You", text)
+		_line_edit.clear()

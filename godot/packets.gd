@@ -1,0 +1,684 @@
+# generated from proto/packets.proto by mmo-gdgen — do not edit
+# Regenerate with `cargo run -p mmo-gdgen`. See godot/README.md.
+# gdlint: disable=max-public-methods,max-file-lines
+
+
+## Protobuf wire-format constants shared by the message classes below.
+class PBWire:
+	const VARINT := 0
+	const I64 := 1
+	const LEN := 2
+	const START_GROUP := 3
+	const END_GROUP := 4
+	const I32 := 5
+	## Deeper nesting is refused rather than risking the call stack (the same limit as prost).
+	const MAX_DEPTH := 100
+
+	## The low 32 bits of [param value] as a signed number, like a C cast to int32_t.
+	static func to_int32(value: int) -> int:
+		var low := value & 0xFFFFFFFF
+		return low - 0x100000000 if low >= 0x80000000 else low
+
+
+## Appends encoded values to [member bytes].
+class PBWriter:
+	var bytes := PackedByteArray()
+
+	func write_varint(value: int) -> void:
+		var rest := value
+		while true:
+			var low := rest & 0x7F
+			# `>>` copies the sign bit in GDScript; clearing the top 7 bits makes it a logical
+			# shift, so negative numbers (and uint64 above 2^63) stop after 10 bytes.
+			rest = (rest >> 7) & 0x01FFFFFFFFFFFFFF
+			if rest == 0:
+				bytes.append(low)
+				return
+			bytes.append(low | 0x80)
+
+	func write_tag(field_number: int, wire_type: int) -> void:
+		write_varint((field_number << 3) | wire_type)
+
+	func write_int32(value: int) -> void:
+		# Sign-extended to 64 bits, so a negative int32 takes 10 bytes as protobuf requires.
+		write_varint(PBWire.to_int32(value))
+
+	func write_int64(value: int) -> void:
+		write_varint(value)
+
+	func write_uint32(value: int) -> void:
+		write_varint(value & 0xFFFFFFFF)
+
+	func write_uint64(value: int) -> void:
+		write_varint(value)
+
+	func write_sint32(value: int) -> void:
+		var narrow := PBWire.to_int32(value)
+		write_varint(((narrow << 1) ^ (narrow >> 31)) & 0xFFFFFFFF)
+
+	func write_sint64(value: int) -> void:
+		write_varint((value << 1) ^ (value >> 63))
+
+	func write_bool(value: bool) -> void:
+		write_varint(1 if value else 0)
+
+	func write_enum(value: int) -> void:
+		write_int32(value)
+
+	func write_fixed32(value: int) -> void:
+		var at := bytes.size()
+		bytes.resize(at + 4)
+		bytes.encode_u32(at, value & 0xFFFFFFFF)
+
+	func write_sfixed32(value: int) -> void:
+		write_fixed32(value)
+
+	func write_fixed64(value: int) -> void:
+		var at := bytes.size()
+		bytes.resize(at + 8)
+		bytes.encode_s64(at, value)
+
+	func write_sfixed64(value: int) -> void:
+		write_fixed64(value)
+
+	func write_float(value: float) -> void:
+		var at := bytes.size()
+		bytes.resize(at + 4)
+		bytes.encode_float(at, value)
+
+	func write_double(value: float) -> void:
+		var at := bytes.size()
+		bytes.resize(at + 8)
+		bytes.encode_double(at, value)
+
+	func write_string(value: String) -> void:
+		write_bytes(value.to_utf8_buffer())
+
+	func write_bytes(value: PackedByteArray) -> void:
+		write_varint(value.size())
+		bytes.append_array(value)
+
+
+## Reads encoded values from [member data]. Malformed input sets [member failed]; reads after
+## that return defaults, and the decoding loops stop.
+class PBReader:
+	var data: PackedByteArray
+	var pos := 0
+	var failed := false
+
+	func _init(source: PackedByteArray) -> void:
+		data = source
+
+	func read_varint(end: int) -> int:
+		var result := 0
+		var shift := 0
+		while not failed:
+			if pos >= end:
+				failed = true
+				break
+			var octet: int = data[pos]
+			pos += 1
+			# The tenth byte may only carry bit 63; more would overflow 64 bits.
+			if shift == 63 and octet > 1:
+				failed = true
+				break
+			result |= (octet & 0x7F) << shift
+			if octet < 0x80:
+				return result
+			shift += 7
+		return 0
+
+	## A field key (field number << 3 | wire type), or -1 with [member failed] set.
+	func read_tag(end: int) -> int:
+		var key := read_varint(end)
+		if failed or key < 8 or key > 0xFFFFFFFF or (key & 7) > PBWire.I32:
+			failed = true
+			return -1
+		return key
+
+	## Whether a field arrived with the wire type its declaration needs; fails the read if not.
+	func expect(wire_type: int, wanted: int) -> bool:
+		if wire_type != wanted:
+			failed = true
+		return not failed
+
+	## Reads a length prefix; returns where the delimited bytes end, or -1 with [member failed].
+	func read_end(end: int) -> int:
+		var length := read_varint(end)
+		if failed or length < 0 or length > end - pos:
+			failed = true
+			return -1
+		return pos + length
+
+	func read_int32(end: int) -> int:
+		return PBWire.to_int32(read_varint(end))
+
+	func read_int64(end: int) -> int:
+		return read_varint(end)
+
+	func read_uint32(end: int) -> int:
+		return read_varint(end) & 0xFFFFFFFF
+
+	func read_uint64(end: int) -> int:
+		return read_varint(end)
+
+	func read_sint32(end: int) -> int:
+		var raw := read_varint(end) & 0xFFFFFFFF
+		return PBWire.to_int32((raw >> 1) ^ -(raw & 1))
+
+	func read_sint64(end: int) -> int:
+		var raw := read_varint(end)
+		return ((raw >> 1) & 0x7FFFFFFFFFFFFFFF) ^ -(raw & 1)
+
+	func read_bool(end: int) -> bool:
+		return read_varint(end) != 0
+
+	func read_enum(end: int) -> int:
+		return read_int32(end)
+
+	func read_fixed32(end: int) -> int:
+		var at := take(4, end)
+		return 0 if at < 0 else data.decode_u32(at)
+
+	func read_sfixed32(end: int) -> int:
+		var at := take(4, end)
+		return 0 if at < 0 else data.decode_s32(at)
+
+	func read_fixed64(end: int) -> int:
+		var at := take(8, end)
+		return 0 if at < 0 else data.decode_s64(at)
+
+	func read_sfixed64(end: int) -> int:
+		return read_fixed64(end)
+
+	func read_float(end: int) -> float:
+		var at := take(4, end)
+		return 0.0 if at < 0 else data.decode_float(at)
+
+	func read_double(end: int) -> float:
+		var at := take(8, end)
+		return 0.0 if at < 0 else data.decode_double(at)
+
+	func read_bytes(end: int) -> PackedByteArray:
+		var stop := read_end(end)
+		if stop < 0:
+			return PackedByteArray()
+		var value := data.slice(pos, stop)
+		pos = stop
+		return value
+
+	func read_string(end: int) -> String:
+		var raw := read_bytes(end)
+		var text := raw.get_string_from_utf8()
+		# Godot substitutes for invalid UTF-8 instead of refusing it; a round trip tells.
+		if text.to_utf8_buffer() != raw:
+			failed = true
+		return text
+
+	## Consumes [param count] bytes; returns where they start, or -1 with [member failed].
+	func take(count: int, end: int) -> int:
+		if failed or count > end - pos:
+			failed = true
+			return -1
+		pos += count
+		return pos - count
+
+	## Skips a field this schema does not declare (a newer sender's), as protobuf requires.
+	func skip_field(key: int, end: int, depth: int) -> void:
+		var wire_type := key & 7
+		if wire_type == PBWire.VARINT:
+			read_varint(end)
+		elif wire_type == PBWire.I64:
+			take(8, end)
+		elif wire_type == PBWire.LEN:
+			var stop := read_end(end)
+			if stop >= 0:
+				pos = stop
+		elif wire_type == PBWire.I32:
+			take(4, end)
+		elif wire_type == PBWire.START_GROUP and depth < PBWire.MAX_DEPTH:
+			skip_group(key >> 3, end, depth + 1)
+		else:
+			# An end-group key with no group open, or groups nested too deep.
+			failed = true
+
+	## Skips the fields of a proto2 group up to its matching end-group key.
+	func skip_group(field_number: int, end: int, depth: int) -> void:
+		while not failed:
+			var key := read_tag(end)
+			if failed:
+				return
+			if (key & 7) == PBWire.END_GROUP:
+				if (key >> 3) != field_number:
+					failed = true
+				return
+			skip_field(key, end, depth)
+
+
+## A line of chat. From a client: the text to send. From the server: a line someone else sent, with
+## `Packet.sender_id` naming who.
+class ChatMessage:
+	var _msg: String = ""
+
+	func get_msg() -> String:
+		return _msg
+
+	func set_msg(value: String) -> void:
+		_msg = value
+
+	func clear_msg() -> void:
+		_msg = ""
+
+	## Resets every field to its default.
+	func clear() -> void:
+		clear_msg()
+
+	## The protobuf encoding of this message.
+	func to_bytes() -> PackedByteArray:
+		var writer := PBWriter.new()
+		if not _msg.is_empty():
+			writer.write_tag(1, PBWire.LEN)
+			writer.write_string(_msg)
+		return writer.bytes
+
+	## Replaces this message with the one encoded in [param data]. Returns [constant OK],
+	## or [constant ERR_PARSE_ERROR] for malformed input (fields then hold partial data).
+	func from_bytes(data: PackedByteArray) -> int:
+		clear()
+		var reader := PBReader.new(data)
+		merge_from_reader(reader, data.size(), 0)
+		return ERR_PARSE_ERROR if reader.failed else OK
+
+	## Decodes fields up to byte [param end] of [param reader] into this message.
+	func merge_from_reader(reader: PBReader, end: int, depth: int) -> void:
+		if depth > PBWire.MAX_DEPTH:
+			reader.failed = true
+		while reader.pos < end and not reader.failed:
+			var key := reader.read_tag(end)
+			if reader.failed:
+				break
+			var wire_type := key & 7
+			match key >> 3:
+				1:
+					if reader.expect(wire_type, PBWire.LEN):
+						set_msg(reader.read_string(end))
+				_:
+					reader.skip_field(key, end, depth)
+
+	## A readable form for print(), e.g. [code]{sender_id: 1, chat: {msg: "hi"}}[/code].
+	func _to_string() -> String:
+		var parts := PackedStringArray()
+		if not _msg.is_empty():
+			parts.append("msg: " + var_to_str(_msg))
+		return "{" + ", ".join(parts) + "}"
+
+
+## The server's first message on every connection: the ID it assigned to this client.
+class IdMessage:
+	var _id: int = 0
+
+	func get_id() -> int:
+		return _id
+
+	func set_id(value: int) -> void:
+		_id = value
+
+	func clear_id() -> void:
+		_id = 0
+
+	## Resets every field to its default.
+	func clear() -> void:
+		clear_id()
+
+	## The protobuf encoding of this message.
+	func to_bytes() -> PackedByteArray:
+		var writer := PBWriter.new()
+		if _id != 0:
+			writer.write_tag(1, PBWire.VARINT)
+			writer.write_uint64(_id)
+		return writer.bytes
+
+	## Replaces this message with the one encoded in [param data]. Returns [constant OK],
+	## or [constant ERR_PARSE_ERROR] for malformed input (fields then hold partial data).
+	func from_bytes(data: PackedByteArray) -> int:
+		clear()
+		var reader := PBReader.new(data)
+		merge_from_reader(reader, data.size(), 0)
+		return ERR_PARSE_ERROR if reader.failed else OK
+
+	## Decodes fields up to byte [param end] of [param reader] into this message.
+	func merge_from_reader(reader: PBReader, end: int, depth: int) -> void:
+		if depth > PBWire.MAX_DEPTH:
+			reader.failed = true
+		while reader.pos < end and not reader.failed:
+			var key := reader.read_tag(end)
+			if reader.failed:
+				break
+			var wire_type := key & 7
+			match key >> 3:
+				1:
+					if reader.expect(wire_type, PBWire.VARINT):
+						set_id(reader.read_uint64(end))
+				_:
+					reader.skip_field(key, end, depth)
+
+	## A readable form for print(), e.g. [code]{sender_id: 1, chat: {msg: "hi"}}[/code].
+	func _to_string() -> String:
+		var parts := PackedStringArray()
+		if _id != 0:
+			parts.append("id: " + var_to_str(_id))
+		return "{" + ", ".join(parts) + "}"
+
+
+## The server refused a request of this client (for example a chat line that was too long or sent
+## too fast); `reason` is meant to be shown to the player.
+class DenyResponseMessage:
+	var _reason: String = ""
+
+	func get_reason() -> String:
+		return _reason
+
+	func set_reason(value: String) -> void:
+		_reason = value
+
+	func clear_reason() -> void:
+		_reason = ""
+
+	## Resets every field to its default.
+	func clear() -> void:
+		clear_reason()
+
+	## The protobuf encoding of this message.
+	func to_bytes() -> PackedByteArray:
+		var writer := PBWriter.new()
+		if not _reason.is_empty():
+			writer.write_tag(1, PBWire.LEN)
+			writer.write_string(_reason)
+		return writer.bytes
+
+	## Replaces this message with the one encoded in [param data]. Returns [constant OK],
+	## or [constant ERR_PARSE_ERROR] for malformed input (fields then hold partial data).
+	func from_bytes(data: PackedByteArray) -> int:
+		clear()
+		var reader := PBReader.new(data)
+		merge_from_reader(reader, data.size(), 0)
+		return ERR_PARSE_ERROR if reader.failed else OK
+
+	## Decodes fields up to byte [param end] of [param reader] into this message.
+	func merge_from_reader(reader: PBReader, end: int, depth: int) -> void:
+		if depth > PBWire.MAX_DEPTH:
+			reader.failed = true
+		while reader.pos < end and not reader.failed:
+			var key := reader.read_tag(end)
+			if reader.failed:
+				break
+			var wire_type := key & 7
+			match key >> 3:
+				1:
+					if reader.expect(wire_type, PBWire.LEN):
+						set_reason(reader.read_string(end))
+				_:
+					reader.skip_field(key, end, depth)
+
+	## A readable form for print(), e.g. [code]{sender_id: 1, chat: {msg: "hi"}}[/code].
+	func _to_string() -> String:
+		var parts := PackedStringArray()
+		if not _reason.is_empty():
+			parts.append("reason: " + var_to_str(_reason))
+		return "{" + ", ".join(parts) + "}"
+
+
+## Sent to every other client when a client leaves; `Packet.sender_id` names who left.
+class DisconnectMessage:
+	var _reason: String = ""
+
+	func get_reason() -> String:
+		return _reason
+
+	func set_reason(value: String) -> void:
+		_reason = value
+
+	func clear_reason() -> void:
+		_reason = ""
+
+	## Resets every field to its default.
+	func clear() -> void:
+		clear_reason()
+
+	## The protobuf encoding of this message.
+	func to_bytes() -> PackedByteArray:
+		var writer := PBWriter.new()
+		if not _reason.is_empty():
+			writer.write_tag(1, PBWire.LEN)
+			writer.write_string(_reason)
+		return writer.bytes
+
+	## Replaces this message with the one encoded in [param data]. Returns [constant OK],
+	## or [constant ERR_PARSE_ERROR] for malformed input (fields then hold partial data).
+	func from_bytes(data: PackedByteArray) -> int:
+		clear()
+		var reader := PBReader.new(data)
+		merge_from_reader(reader, data.size(), 0)
+		return ERR_PARSE_ERROR if reader.failed else OK
+
+	## Decodes fields up to byte [param end] of [param reader] into this message.
+	func merge_from_reader(reader: PBReader, end: int, depth: int) -> void:
+		if depth > PBWire.MAX_DEPTH:
+			reader.failed = true
+		while reader.pos < end and not reader.failed:
+			var key := reader.read_tag(end)
+			if reader.failed:
+				break
+			var wire_type := key & 7
+			match key >> 3:
+				1:
+					if reader.expect(wire_type, PBWire.LEN):
+						set_reason(reader.read_string(end))
+				_:
+					reader.skip_field(key, end, depth)
+
+	## A readable form for print(), e.g. [code]{sender_id: 1, chat: {msg: "hi"}}[/code].
+	func _to_string() -> String:
+		var parts := PackedStringArray()
+		if not _reason.is_empty():
+			parts.append("reason: " + var_to_str(_reason))
+		return "{" + ", ".join(parts) + "}"
+
+
+class Packet:
+	var _msg_case: int = 0
+	## Who sent this packet. The server sets it on everything it sends; clients send 0 and any
+	## other value they send is ignored.
+	var _sender_id: int = 0
+	var _chat: ChatMessage = null
+	var _id: IdMessage = null
+	var _deny_response: DenyResponseMessage = null
+	var _disconnect: DisconnectMessage = null
+
+	## The field number of the member of oneof [code]msg[/code] that is set, or 0.
+	func get_msg_case() -> int:
+		return _msg_case
+
+	func clear_msg() -> void:
+		_msg_case = 0
+		_chat = null
+		_id = null
+		_deny_response = null
+		_disconnect = null
+
+	func get_sender_id() -> int:
+		return _sender_id
+
+	func set_sender_id(value: int) -> void:
+		_sender_id = value
+
+	func clear_sender_id() -> void:
+		_sender_id = 0
+
+	func has_chat() -> bool:
+		return _msg_case == 2
+
+	func get_chat() -> ChatMessage:
+		return _chat
+
+	func set_chat(value: ChatMessage) -> void:
+		clear_msg()
+		if value != null:
+			_msg_case = 2
+			_chat = value
+
+	func new_chat() -> ChatMessage:
+		set_chat(ChatMessage.new())
+		return _chat
+
+	func clear_chat() -> void:
+		if _msg_case == 2:
+			clear_msg()
+
+	func has_id() -> bool:
+		return _msg_case == 3
+
+	func get_id() -> IdMessage:
+		return _id
+
+	func set_id(value: IdMessage) -> void:
+		clear_msg()
+		if value != null:
+			_msg_case = 3
+			_id = value
+
+	func new_id() -> IdMessage:
+		set_id(IdMessage.new())
+		return _id
+
+	func clear_id() -> void:
+		if _msg_case == 3:
+			clear_msg()
+
+	func has_deny_response() -> bool:
+		return _msg_case == 7
+
+	func get_deny_response() -> DenyResponseMessage:
+		return _deny_response
+
+	func set_deny_response(value: DenyResponseMessage) -> void:
+		clear_msg()
+		if value != null:
+			_msg_case = 7
+			_deny_response = value
+
+	func new_deny_response() -> DenyResponseMessage:
+		set_deny_response(DenyResponseMessage.new())
+		return _deny_response
+
+	func clear_deny_response() -> void:
+		if _msg_case == 7:
+			clear_msg()
+
+	func has_disconnect() -> bool:
+		return _msg_case == 19
+
+	func get_disconnect() -> DisconnectMessage:
+		return _disconnect
+
+	func set_disconnect(value: DisconnectMessage) -> void:
+		clear_msg()
+		if value != null:
+			_msg_case = 19
+			_disconnect = value
+
+	func new_disconnect() -> DisconnectMessage:
+		set_disconnect(DisconnectMessage.new())
+		return _disconnect
+
+	func clear_disconnect() -> void:
+		if _msg_case == 19:
+			clear_msg()
+
+	## Resets every field to its default.
+	func clear() -> void:
+		clear_msg()
+		clear_sender_id()
+
+	## The protobuf encoding of this message.
+	func to_bytes() -> PackedByteArray:
+		var writer := PBWriter.new()
+		if _sender_id != 0:
+			writer.write_tag(1, PBWire.VARINT)
+			writer.write_uint64(_sender_id)
+		if _msg_case == 2:
+			writer.write_tag(2, PBWire.LEN)
+			writer.write_bytes(_chat.to_bytes())
+		if _msg_case == 3:
+			writer.write_tag(3, PBWire.LEN)
+			writer.write_bytes(_id.to_bytes())
+		if _msg_case == 7:
+			writer.write_tag(7, PBWire.LEN)
+			writer.write_bytes(_deny_response.to_bytes())
+		if _msg_case == 19:
+			writer.write_tag(19, PBWire.LEN)
+			writer.write_bytes(_disconnect.to_bytes())
+		return writer.bytes
+
+	## Replaces this message with the one encoded in [param data]. Returns [constant OK],
+	## or [constant ERR_PARSE_ERROR] for malformed input (fields then hold partial data).
+	func from_bytes(data: PackedByteArray) -> int:
+		clear()
+		var reader := PBReader.new(data)
+		merge_from_reader(reader, data.size(), 0)
+		return ERR_PARSE_ERROR if reader.failed else OK
+
+	## Decodes fields up to byte [param end] of [param reader] into this message.
+	func merge_from_reader(reader: PBReader, end: int, depth: int) -> void:
+		if depth > PBWire.MAX_DEPTH:
+			reader.failed = true
+		while reader.pos < end and not reader.failed:
+			var key := reader.read_tag(end)
+			if reader.failed:
+				break
+			var wire_type := key & 7
+			match key >> 3:
+				1:
+					if reader.expect(wire_type, PBWire.VARINT):
+						set_sender_id(reader.read_uint64(end))
+				2:
+					if reader.expect(wire_type, PBWire.LEN):
+						var chat_end := reader.read_end(end)
+						if _msg_case != 2:
+							set_chat(ChatMessage.new())
+						_chat.merge_from_reader(reader, chat_end, depth + 1)
+				3:
+					if reader.expect(wire_type, PBWire.LEN):
+						var id_end := reader.read_end(end)
+						if _msg_case != 3:
+							set_id(IdMessage.new())
+						_id.merge_from_reader(reader, id_end, depth + 1)
+				7:
+					if reader.expect(wire_type, PBWire.LEN):
+						var deny_response_end := reader.read_end(end)
+						if _msg_case != 7:
+							set_deny_response(DenyResponseMessage.new())
+						_deny_response.merge_from_reader(reader, deny_response_end, depth + 1)
+				19:
+					if reader.expect(wire_type, PBWire.LEN):
+						var disconnect_end := reader.read_end(end)
+						if _msg_case != 19:
+							set_disconnect(DisconnectMessage.new())
+						_disconnect.merge_from_reader(reader, disconnect_end, depth + 1)
+				_:
+					reader.skip_field(key, end, depth)
+
+	## A readable form for print(), e.g. [code]{sender_id: 1, chat: {msg: "hi"}}[/code].
+	func _to_string() -> String:
+		var parts := PackedStringArray()
+		if _sender_id != 0:
+			parts.append("sender_id: " + var_to_str(_sender_id))
+		if _msg_case == 2:
+			parts.append("chat: " + str(_chat))
+		if _msg_case == 3:
+			parts.append("id: " + str(_id))
+		if _msg_case == 7:
+			parts.append("deny_response: " + str(_deny_response))
+		if _msg_case == 19:
+			parts.append("disconnect: " + str(_disconnect))
+		return "{" + ", ".join(parts) + "}"

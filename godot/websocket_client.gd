@@ -1,0 +1,146 @@
+extends Node
+## The connection to the server, registered as the autoload [code]WS[/code]. It owns the
+## [WebSocketPeer], turns binary frames into [code]Packets.Packet[/code]s, reconnects after a
+## drop with capped exponential backoff, and reports everything through signals, so scenes
+## never touch the socket. Same signals and methods as the tutorial's client, plus
+## [signal connection_closed_with] and [signal reconnecting].
+
+## The socket opened (first connection or a reconnect).
+signal connected_to_server()
+## The socket closed or a connection attempt failed. Kept for tutorial code.
+signal connection_closed()
+## Like [signal connection_closed], with the WebSocket close code and reason; [param code] is -1
+## when the connection ended without a close frame (refused, dropped, timed out).
+signal connection_closed_with(code: int, reason: String)
+## A reconnect is scheduled [param in_seconds] from now.
+signal reconnecting(in_seconds: float)
+## A packet arrived from the server.
+signal packet_received(packet: Packets.Packet)
+
+const Packets := preload("res://packets.gd")
+
+## Reconnect after an unexpected close. An explicit [method close] never reconnects.
+@export var auto_reconnect := true
+## The first reconnect delay; each failed attempt doubles it up to [member max_backoff_seconds].
+@export var initial_backoff_seconds := 1.0
+@export var max_backoff_seconds := 30.0
+
+var socket := WebSocketPeer.new()
+var last_state := WebSocketPeer.STATE_CLOSED
+
+var _url := ""
+var _tls_options: TLSOptions = null
+var _wants_connection := false
+var _failed_attempts := 0
+var _reconnect_in := -1.0
+
+
+func _process(delta: float) -> void:
+	if _reconnect_in >= 0.0:
+		_reconnect_in -= delta
+		if _reconnect_in < 0.0:
+			_open()
+	poll()
+
+
+## Connects to [param url] ([code]ws://[/code] or [code]wss://[/code]) and keeps reconnecting
+## until [method close]. Returns the error of the first attempt ([constant OK] if it started).
+func connect_to_url(url: String, tls_options: TLSOptions = null) -> int:
+	_url = url
+	_tls_options = tls_options
+	if _tls_options == null and url.begins_with("wss://"):
+		_tls_options = TLSOptions.client()
+	_wants_connection = true
+	_failed_attempts = 0
+	_reconnect_in = -1.0
+	return _open()
+
+
+## Sends [param packet] as one binary frame. The server decides who sent it, so
+## [code]sender_id[/code] goes out as 0.
+func send(packet: Packets.Packet) -> int:
+	if socket.get_ready_state() != WebSocketPeer.STATE_OPEN:
+		return ERR_UNCONFIGURED
+	packet.set_sender_id(0)
+	return socket.send(packet.to_bytes())
+
+
+## Whether the socket is open, so [method send] can succeed.
+func is_open() -> bool:
+	return socket.get_ready_state() == WebSocketPeer.STATE_OPEN
+
+
+## The next received packet, or null when none is waiting or the frame could not be decoded
+## (such frames are reported and dropped; the connection stays open).
+func get_packet() -> Packets.Packet:
+	if socket.get_available_packet_count() < 1:
+		return null
+	var data := socket.get_packet()
+	var packet := Packets.Packet.new()
+	var result := packet.from_bytes(data)
+	if result != OK:
+		printerr("Error forming packet from %d bytes: %s" % [data.size(), data.hex_encode()])
+		return null
+	return packet
+
+
+## Closes the connection on purpose: no reconnect follows.
+func close(code: int = 1000, reason: String = "") -> void:
+	_wants_connection = false
+	_reconnect_in = -1.0
+	socket.close(code, reason)
+	last_state = socket.get_ready_state()
+
+
+## Drops the socket without a close handshake and stops reconnecting.
+func clear() -> void:
+	_wants_connection = false
+	_reconnect_in = -1.0
+	socket = WebSocketPeer.new()
+	last_state = socket.get_ready_state()
+
+
+func get_socket() -> WebSocketPeer:
+	return socket
+
+
+## Reads the socket and emits signals; called every frame from [method _process].
+func poll() -> void:
+	if socket.get_ready_state() != WebSocketPeer.STATE_CLOSED:
+		socket.poll()
+	var state := socket.get_ready_state()
+	if last_state != state:
+		last_state = state
+		if state == WebSocketPeer.STATE_OPEN:
+			_failed_attempts = 0
+			connected_to_server.emit()
+		elif state == WebSocketPeer.STATE_CLOSED:
+			connection_closed.emit()
+			connection_closed_with.emit(socket.get_close_code(), socket.get_close_reason())
+			_schedule_reconnect()
+	while socket.get_ready_state() == WebSocketPeer.STATE_OPEN:
+		if socket.get_available_packet_count() < 1:
+			break
+		var packet := get_packet()
+		if packet != null:
+			packet_received.emit(packet)
+
+
+func _open() -> int:
+	socket = WebSocketPeer.new()
+	var err := socket.connect_to_url(_url, _tls_options)
+	last_state = socket.get_ready_state()
+	if err != OK:
+		# A malformed URL will not get better by retrying.
+		_wants_connection = false
+	return err
+
+
+func _schedule_reconnect() -> void:
+	if not (_wants_connection and auto_reconnect):
+		return
+	var backoff := minf(max_backoff_seconds, initial_backoff_seconds * pow(2.0, _failed_attempts))
+	# Jitter spreads out clients that all lost the same server at the same moment.
+	_reconnect_in = backoff * randf_range(0.5, 1.0)
+	_failed_attempts = mini(_failed_attempts + 1, 30)
+	reconnecting.emit(_reconnect_in)

@@ -1,0 +1,130 @@
+// The server status panel: polls `GET /api/status` while the panel is open and the tab is
+// visible, shows clients, message rates and uptime, and hands the server's chat limits to
+// whoever needs them (the message input's maxlength).
+
+/** How often the numbers refresh while someone is looking at them. */
+const POLL_INTERVAL_MS = 2000;
+/** A status request slower than this is abandoned, so one stuck request cannot stop polling. */
+const REQUEST_TIMEOUT_MS = 5000;
+
+/**
+ * The JSON `GET /api/status` returns.
+ * @typedef {object} ServerStatus
+ * @property {number} clients
+ * @property {number} messages_per_second
+ * @property {number} deliveries_per_second
+ * @property {number} uptime_seconds
+ * @property {number} connections_total
+ * @property {number} messages_total
+ * @property {import('./protocol.js').ChatLimits} limits
+ */
+
+/**
+ * Fetches the status once.
+ * @param {string} url
+ * @returns {Promise<ServerStatus>}
+ */
+export async function fetchStatus(url) {
+  const response = await fetch(url, { cache: 'no-store', signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
+  if (!response.ok) throw new Error(`HTTP ${response.status}`);
+  return /** @type {ServerStatus} */ (await response.json());
+}
+
+/**
+ * A duration for people: `42s`, `5m 03s`, `2h 05m`, `3d 4h`.
+ * @param {number} seconds
+ * @returns {string}
+ */
+export function formatUptime(seconds) {
+  const s = Math.max(0, Math.floor(seconds));
+  const pad = (/** @type {number} */ n) => String(n).padStart(2, '0');
+  if (s < 60) return `${s}s`;
+  if (s < 3600) return `${Math.floor(s / 60)}m ${pad(s % 60)}s`;
+  if (s < 86400) return `${Math.floor(s / 3600)}h ${pad(Math.floor((s % 3600) / 60))}m`;
+  return `${Math.floor(s / 86400)}d ${Math.floor((s % 86400) / 3600)}h`;
+}
+
+/**
+ * A rate with one decimal, so 0.2 messages per second does not read as 0.
+ * @param {number} perSecond
+ * @returns {string}
+ */
+export function formatRate(perSecond) {
+  return Number.isFinite(perSecond) ? perSecond.toFixed(1) : '–';
+}
+
+/**
+ * Keeps the panel's numbers fresh.
+ * @param {object} options
+ * @param {HTMLDetailsElement} options.panel the `<details>` holding the numbers
+ * @param {string} options.url the status endpoint
+ * @param {(status: ServerStatus) => void} options.onStatus called with every answer
+ */
+export function startStatusPanel({ panel, url, onStatus }) {
+  const field = (/** @type {string} */ id) => /** @type {HTMLElement} */ (document.getElementById(id));
+  /** @type {ReturnType<typeof setTimeout> | undefined} */
+  let timer;
+  let inFlight = false;
+  /** Bumped on every reschedule, so a poll chain started earlier stops instead of doubling up. */
+  let generation = 0;
+
+  const show = (/** @type {ServerStatus} */ status) => {
+    field('stat-clients').textContent = String(status.clients);
+    field('stat-mps').textContent = formatRate(status.messages_per_second);
+    field('stat-dps').textContent = formatRate(status.deliveries_per_second);
+    field('stat-uptime').textContent = formatUptime(status.uptime_seconds);
+    field('stat-connections').textContent = String(status.connections_total);
+    field('stat-messages').textContent = String(status.messages_total);
+    field('stat-updated').textContent = `Updated ${new Date().toLocaleTimeString()}`;
+    panel.dataset.state = 'ok';
+  };
+
+  /** Set when a poll is asked for while one is running: its answer may already be out of date. */
+  let again = false;
+
+  const poll = async () => {
+    if (inFlight) {
+      again = true;
+      return;
+    }
+    inFlight = true;
+    try {
+      do {
+        again = false;
+        try {
+          const status = await fetchStatus(url);
+          show(status);
+          onStatus(status);
+        } catch (error) {
+          field('stat-updated').textContent = `Status unavailable (${/** @type {Error} */ (error).message})`;
+          panel.dataset.state = 'error';
+        }
+      } while (again);
+    } finally {
+      inFlight = false;
+    }
+  };
+
+  // Poll only while the numbers can be seen: a hidden tab or a closed panel costs the server nothing.
+  const reschedule = () => {
+    clearTimeout(timer);
+    timer = undefined;
+    generation += 1;
+    const mine = generation;
+    if (!panel.open || document.hidden) return;
+    const tick = async () => {
+      await poll();
+      if (mine === generation) timer = setTimeout(tick, POLL_INTERVAL_MS);
+    };
+    void tick();
+  };
+
+  panel.addEventListener('toggle', reschedule);
+  document.addEventListener('visibilitychange', reschedule);
+  reschedule();
+
+  return {
+    /** Fetches once now, open or not (for the limits after a reconnect). */
+    refresh: poll,
+  };
+}

@@ -1,0 +1,118 @@
+// Drives Debian's Chromium through playwright-core for the tests: launches it headless with a
+// fresh profile (never a downloaded browser), opens chat pages, and reads or waits for lines in
+// a page's chat log. Every wait has a timeout; nothing sleeps and hopes.
+
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium } from 'playwright-core';
+
+export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+
+/** Flags that keep Chromium from phoning home or needing a GPU or sandbox in CI containers. */
+const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+
+/** Chromium with a throwaway profile; `close()` removes the profile too. */
+export async function launchBrowser() {
+  const profile = mkdtempSync(join(tmpdir(), 'mmo-web-chromium-'));
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM,
+    headless: true,
+    args: CHROMIUM_ARGS,
+    viewport: { width: 1280, height: 800 },
+  });
+  return {
+    context,
+    async close() {
+      await context.close();
+      rmSync(profile, { recursive: true, force: true });
+    },
+  };
+}
+
+/**
+ * A page of the chat that records uncaught errors, so a test can insist there were none.
+ * @param {import('playwright-core').BrowserContext} context
+ * @param {string} url
+ * @param {{width: number, height: number}} [viewport]
+ */
+export async function openChat(context, url, viewport) {
+  const page = await context.newPage();
+  if (viewport) await page.setViewportSize(viewport);
+  /** @type {string[]} */
+  const errors = [];
+  page.on('pageerror', (error) => errors.push(String(error)));
+  await page.goto(url);
+  return { page, errors };
+}
+
+/**
+ * Every line in a page's chat log, with its kind (`info`, `chat`, ...).
+ * @param {import('playwright-core').Page} page
+ * @returns {Promise<{kind: string, text: string}[]>}
+ */
+export function logLines(page) {
+  return page.$$eval('#log .line', (lines) =>
+    lines.map((line) => ({ kind: line.className.replace(/^line\s*/, ''), text: line.textContent ?? '' })),
+  );
+}
+
+/**
+ * Waits until the log has at least `count` lines matching `pattern`, and returns the last one.
+ * @param {import('playwright-core').Page} page
+ * @param {RegExp | string} pattern a RegExp or exact line text
+ * @param {{count?: number, timeout?: number}} [options]
+ * @returns {Promise<{kind: string, text: string, match: string[]}>}
+ */
+export async function waitForLine(page, pattern, { count = 1, timeout = 10_000 } = {}) {
+  const source = pattern instanceof RegExp ? pattern.source : `^${pattern.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`;
+  const flags = pattern instanceof RegExp ? pattern.flags : '';
+  try {
+    await page.waitForFunction(
+      ({ source, flags, count }) => {
+        const re = new RegExp(source, flags);
+        return [...document.querySelectorAll('#log .line')].filter((l) => re.test(l.textContent ?? '')).length >= count;
+      },
+      { source, flags, count },
+      { timeout, polling: 50 },
+    );
+  } catch (error) {
+    const lines = (await logLines(page)).map((l) => `  [${l.kind}] ${l.text}`).join('\n');
+    throw new Error(`no ${count > 1 ? `${count}th ` : ''}line matching ${pattern} within ${timeout} ms; the log has:\n${lines}`, {
+      cause: error,
+    });
+  }
+  const re = new RegExp(source, flags);
+  const matching = (await logLines(page)).filter((l) => re.test(l.text));
+  const last = matching[matching.length - 1];
+  return { ...last, match: /** @type {string[]} */ (re.exec(last.text)) };
+}
+
+/**
+ * Waits for the page to connect and returns the client ID the server gave it.
+ * @param {import('playwright-core').Page} page
+ * @param {number} [count] wait for the `count`th ID (after reconnects)
+ */
+export async function waitForId(page, count = 1, timeout = 10_000) {
+  const line = await waitForLine(page, /^Received client ID: (\d+)$/, { count, timeout });
+  return Number(line.match[1]);
+}
+
+/**
+ * Types a line into the message box and presses Enter, as a person would.
+ * @param {import('playwright-core').Page} page
+ * @param {string} text
+ */
+export async function say(page, text) {
+  await page.locator('#message').fill(text);
+  await page.keyboard.press('Enter');
+}

@@ -1,0 +1,139 @@
+// Non-browser chat clients for the tests, so the pages are checked against something other than
+// themselves. `NodeChatClient` speaks the protocol with the `ws` package and the same generated
+// protobuf code the page uses; `CliChat` runs the Rust CLI (`mmo chat --once`) when it exists.
+// Any object with the `OtherClient` shape below can be plugged into the tests.
+
+import { spawn, spawnSync } from 'node:child_process';
+import { once } from 'node:events';
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import WebSocket from 'ws';
+
+import { decodeEvent, encodeChat } from '../../dist/protocol.js';
+import { repoDir } from './server.mjs';
+
+/**
+ * What the tests need from a client that is not a browser.
+ * @typedef {object} OtherClient
+ * @property {number} id the ID the server gave it
+ * @property {(text: string) => Promise<void>} send sends one chat line
+ * @property {(timeoutMs?: number) => Promise<import('../../dist/protocol.js').ChatEvent>} nextEvent
+ * @property {() => Promise<void>} close
+ */
+
+/** A chat client in Node: connects, learns its ID, and queues every event it receives. */
+export class NodeChatClient {
+  /** @param {WebSocket} socket */
+  constructor(socket) {
+    this.socket = socket;
+    this.id = 0;
+    /** @type {import('../../dist/protocol.js').ChatEvent[]} */
+    this.events = [];
+    /** @type {(() => void)[]} */
+    this.waiters = [];
+    socket.on('message', (data, isBinary) => {
+      // A text frame is a protocol error in this test: fail loudly by recording it.
+      const event = isBinary ? decodeEvent(new Uint8Array(/** @type {Buffer} */ (data))) : { kind: 'text-frame' };
+      if (event === null) return;
+      this.events.push(/** @type {any} */ (event));
+      for (const wake of this.waiters.splice(0)) wake();
+    });
+  }
+
+  /**
+   * Connects to `url` and resolves once the server has sent the client its ID.
+   * @param {string} url
+   * @returns {Promise<NodeChatClient>}
+   */
+  static async connect(url) {
+    const socket = new WebSocket(url);
+    // Listen before the socket opens: the server sends the ID right after the handshake, and
+    // `ws` may emit it in the same tick as 'open'.
+    const client = new NodeChatClient(socket);
+    await once(socket, 'open');
+    const first = await client.nextEvent();
+    if (first.kind !== 'id') throw new Error(`first packet was ${JSON.stringify(first)}, not an ID`);
+    client.id = first.id;
+    return client;
+  }
+
+  /** @param {string} text */
+  async send(text) {
+    await new Promise((resolve, reject) => this.socket.send(encodeChat(text), { binary: true }, (e) => (e ? reject(e) : resolve(undefined))));
+  }
+
+  /**
+   * The next event not yet taken, waiting up to `timeoutMs` for one.
+   * @param {number} [timeoutMs]
+   */
+  async nextEvent(timeoutMs = 5000) {
+    const deadline = Date.now() + timeoutMs;
+    while (this.events.length === 0) {
+      const left = deadline - Date.now();
+      if (left <= 0) throw new Error(`no packet within ${timeoutMs} ms`);
+      await new Promise((resolve) => {
+        const timer = setTimeout(resolve, left);
+        this.waiters.push(() => {
+          clearTimeout(timer);
+          resolve(undefined);
+        });
+      });
+    }
+    return /** @type {import('../../dist/protocol.js').ChatEvent} */ (this.events.shift());
+  }
+
+  async close() {
+    if (this.socket.readyState === WebSocket.CLOSED) return;
+    const closed = once(this.socket, 'close');
+    this.socket.close(1000, 'test done');
+    await closed;
+  }
+}
+
+/**
+ * The Rust CLI (`mmo`), built with `cargo build -p mmo-cli` when its crate has a main file;
+ * `MMO_CLI_BIN` names a prebuilt one instead. `null` when there is no CLI to test against.
+ * @returns {string | null}
+ * @throws {Error} when the crate is there but does not build
+ */
+export function findCli() {
+  if (process.env.MMO_CLI_BIN) return process.env.MMO_CLI_BIN;
+  if (!existsSync(join(repoDir, 'crates', 'cli', 'src', 'main.rs'))) return null;
+  const build = spawnSync('cargo', ['build', '--quiet', '-p', 'mmo-cli'], { cwd: repoDir, encoding: 'utf8' });
+  if (build.status !== 0) throw new Error(`cargo build -p mmo-cli failed:\n${build.stderr}`);
+  const targetDir = process.env.CARGO_TARGET_DIR ? resolve(repoDir, process.env.CARGO_TARGET_DIR) : join(repoDir, 'target');
+  return join(targetDir, 'debug', 'mmo');
+}
+
+/**
+ * `mmo chat --once URL --wait-for N` with `lines` on its stdin: it connects, sends them, and
+ * stays until N lines from others have arrived, printing them.
+ */
+export class CliChat {
+  /**
+   * @param {string} binary
+   * @param {string} url
+   * @param {string[]} lines
+   * @param {number} waitFor
+   */
+  constructor(binary, url, lines, waitFor) {
+    this.output = '';
+    this.child = spawn(binary, ['chat', '--once', '--wait-for', String(waitFor), '--timeout', '20', url], {
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    this.child.stdout.on('data', (chunk) => (this.output += chunk));
+    this.child.stderr.on('data', (chunk) => (this.output += chunk));
+    // 'close', not 'exit': it comes after stdout is drained, so the output is complete.
+    this.exited = once(this.child, 'close').then(([code]) => code);
+    this.child.stdin.end(lines.map((line) => `${line}\n`).join(''));
+  }
+
+  /** Waits for the process to end and fails unless it exited 0. */
+  async finish(timeoutMs = 20_000) {
+    const timer = setTimeout(() => this.child.kill('SIGKILL'), timeoutMs);
+    const code = await this.exited;
+    clearTimeout(timer);
+    if (code !== 0) throw new Error(`mmo chat --once exited ${code}:\n${this.output}`);
+    return this.output;
+  }
+}
