@@ -49,33 +49,20 @@ async fn bad_upgrades_are_refused_with_the_reason() {
 async fn unknown_paths_get_404_and_other_methods_405() {
     let server = TestServer::start(Config::default()).await;
     assert_eq!(server.http_get("/nope", "").await.0, 404);
-    let mut stream = tokio::net::TcpStream::connect(server.addr).await.unwrap();
-    tokio::io::AsyncWriteExt::write_all(
-        &mut stream,
-        b"POST /health HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n",
-    )
-    .await
-    .unwrap();
-    let mut response = String::new();
-    tokio::io::AsyncReadExt::read_to_string(&mut stream, &mut response)
-        .await
-        .unwrap();
-    assert!(response.starts_with("HTTP/1.1 405"), "{response}");
+    let (status, response) = server
+        .raw_request(b"POST /health HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n")
+        .await;
+    assert_eq!(status, 405, "{response}");
     assert!(response.contains("Allow: GET, HEAD"));
 }
 
 #[tokio::test]
 async fn malformed_and_oversize_request_heads_are_refused() {
     let server = TestServer::start(Config::default()).await;
-    let mut stream = tokio::net::TcpStream::connect(server.addr).await.unwrap();
-    tokio::io::AsyncWriteExt::write_all(&mut stream, b"\x16\x03\x01\x02\x00 not http\r\n\r\n")
-        .await
-        .unwrap();
-    let mut response = String::new();
-    tokio::io::AsyncReadExt::read_to_string(&mut stream, &mut response)
-        .await
-        .unwrap();
-    assert!(response.starts_with("HTTP/1.1 400"), "{response}");
+    let (status, response) = server
+        .raw_request(b"\x16\x03\x01\x02\x00 not http\r\n\r\n")
+        .await;
+    assert_eq!(status, 400, "{response}");
 
     let huge = format!("X-Filler: {}\r\n", "a".repeat(mmo_server::MAX_HEAD_BYTES));
     let (status, _) = server.http_get("/health", &huge).await;
@@ -96,6 +83,7 @@ async fn metrics_and_status_report_what_happened() {
     let (status, json) = server.http_get("/api/status", "").await;
     assert_eq!(status, 200);
     assert!(json.contains("Content-Type: application/json"));
+    assert!(json.contains("Access-Control-Allow-Origin: *"), "{json}");
     assert!(json.contains("\"clients\":3,"), "{json}");
     assert!(json.contains("\"messages_total\":1,"), "{json}");
     assert!(json.contains("\"max_chat_chars\":500"), "{json}");
@@ -207,4 +195,10 @@ async fn the_web_client_is_served_with_types_and_etags() {
         .http_get("/", &format!("If-None-Match: {etag}\r\n"))
         .await;
     assert_eq!(status, 304);
+    let (status, script) = server.http_get("/app.js", "").await;
+    assert_eq!(status, 200);
+    assert!(
+        script.contains("Content-Type: text/javascript; charset=utf-8\r\n"),
+        "{script}"
+    );
 }

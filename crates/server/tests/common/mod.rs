@@ -65,9 +65,15 @@ impl TestServer {
 
     /// A plain HTTP GET; returns the status code and the whole response text.
     pub async fn http_get(&self, path: &str, extra_headers: &str) -> (u16, String) {
-        let mut stream = TcpStream::connect(self.addr).await.unwrap();
         let request = format!("GET {path} HTTP/1.1\r\nHost: test\r\n{extra_headers}\r\n");
-        stream.write_all(request.as_bytes()).await.unwrap();
+        self.raw_request(request.as_bytes()).await
+    }
+
+    /// Sends `request` as it is on a new connection; returns the status and the whole response,
+    /// read until the server closes the connection.
+    pub async fn raw_request(&self, request: &[u8]) -> (u16, String) {
+        let mut stream = TcpStream::connect(self.addr).await.unwrap();
+        stream.write_all(request).await.unwrap();
         let mut response = Vec::new();
         tokio::time::timeout(WAIT, stream.read_to_end(&mut response))
             .await
