@@ -5,6 +5,11 @@ extends Node
 
 const Packets := preload("res://packets.gd")
 const SERVER_ARGUMENT := "--server="
+## The server's default limits on one chat line (its [code]/api/status[/code] reports them
+## under [code]limits[/code]); a longer line would only be refused. Characters are Unicode
+## code points, as both Godot's [String] and the server count them.
+const MAX_CHAT_CHARS := 500
+const MAX_CHAT_BYTES := 2000
 
 ## The server to use when no [code]--server=[/code] user argument is given.
 @export var server_url := "ws://localhost:8080/ws"
@@ -19,6 +24,7 @@ func _ready() -> void:
 	WS.reconnecting.connect(_on_ws_reconnecting)
 	WS.packet_received.connect(_on_ws_packet_received)
 	_line_edit.text_submitted.connect(_on_line_edit_text_submitted)
+	_line_edit.max_length = MAX_CHAT_CHARS
 	var url := _chosen_server_url()
 	_log.info("Connecting to server...")
 	var err := WS.connect_to_url(url)
@@ -72,6 +78,15 @@ func _on_line_edit_text_submitted(text: String) -> void:
 		return
 	if not WS.is_open():
 		_log.error("Not connected: message not sent")
+		return
+	# UTF-8 takes at most 4 bytes a character, so at the default limits max_length alone keeps
+	# a line under the byte limit; this check keeps it there if MAX_CHAT_CHARS is ever raised.
+	# The text stays in the box to be shortened.
+	var byte_count := text.to_utf8_buffer().size()
+	if byte_count > MAX_CHAT_BYTES:
+		_log.warning(
+			"Message is %d bytes; the limit is %d: not sent" % [byte_count, MAX_CHAT_BYTES]
+		)
 		return
 	var packet := Packets.Packet.new()
 	var chat_msg := packet.new_chat()

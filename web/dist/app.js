@@ -4,11 +4,30 @@
 // (textContent), never as HTML.
 
 import { ReconnectingSocket, describeCloseCode, serverUrlFor, statusUrlFor } from './connection.js';
-import { DEFAULT_LIMITS, chatLimitProblem, countChars, decodeEvent, encodeChat, isBlank } from './protocol.js';
+import {
+  ChatRateLimiter,
+  DEFAULT_LIMITS,
+  chatLimitProblem,
+  countChars,
+  decodeEvent,
+  encodeChat,
+  isBlank,
+  slowDownHint,
+} from './protocol.js';
 import { startStatusPanel } from './status.js';
 
 /** Oldest lines are dropped past this, so a chat left open for days does not grow without end. */
 const MAX_LOG_LINES = 1000;
+
+/**
+ * The page's copy of the rate limit refills this much slower than the server's, so a line sent
+ * the moment the page allows it is not refused because the network delivered it a few
+ * milliseconds closer to the previous one than it was sent (5%: about 50 ms at one line a second).
+ */
+const RATE_MARGIN = 0.95;
+
+/** Own lines remembered per connection for marking a refusal; a refusal comes within a round trip. */
+const MAX_PENDING_OWN_LINES = 50;
 
 /**
  * An element the page's markup is known to have.
@@ -21,6 +40,8 @@ const logEl = byId('log');
 const input = /** @type {HTMLInputElement} */ (byId('message'));
 const form = /** @type {HTMLFormElement} */ (byId('composer'));
 const counter = byId('counter');
+const sendButton = byId('send');
+const hint = byId('composer-hint');
 const statePill = byId('connection-state');
 const reconnectBar = byId('reconnect-bar');
 const reconnectText = byId('reconnect-text');
@@ -31,6 +52,15 @@ const statusPanel = /** @type {HTMLDetailsElement} */ (byId('status-panel'));
 let limits = { ...DEFAULT_LIMITS };
 /** This client's ID on the current connection, once the server has said it. */
 let myId = 0;
+/** The server's chat rate limit as this page sees it, so lines it would refuse are held back. */
+const rate = new ChatRateLimiter(limits.chat_per_second * RATE_MARGIN, limits.chat_burst, performance.now());
+/**
+ * "You:" lines sent on the current connection, oldest first. The server does not acknowledge
+ * lines, only refuses them, and answers in order within a round trip, so a refusal belongs to
+ * the newest line not yet marked.
+ * @type {HTMLElement[]}
+ */
+let ownLines = [];
 
 // ---------------------------------------------------------------------------------------------
 // The log. Kinds match the Godot client's Log: info (white), warning (yellow), error (orange-red),
@@ -64,6 +94,7 @@ function logLine(kind, text) {
  * @param {string} sender
  * @param {string} text
  * @param {boolean} mine whether this client sent it (styled a little differently)
+ * @returns {HTMLElement} the line
  */
 function logChat(sender, text, mine) {
   const line = document.createElement('p');
@@ -76,6 +107,19 @@ function logChat(sender, text, mine) {
   body.textContent = text;
   line.append(name, ': ', body);
   append(line);
+  return line;
+}
+
+/**
+ * Marks the newest own line the server has not refused yet as not delivered: struck through,
+ * with the reason as its tooltip.
+ * @param {string} reason
+ */
+function markUndelivered(reason) {
+  const line = ownLines.pop();
+  if (line === undefined) return;
+  line.classList.add('undelivered');
+  line.title = `Not delivered: ${reason || 'refused by the server'}`;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -115,10 +159,44 @@ function hideCountdown() {
 /** @param {import('./protocol.js').ChatLimits} next */
 function applyLimits(next) {
   limits = { ...DEFAULT_LIMITS, ...next };
+  rate.configure(limits.chat_per_second * RATE_MARGIN, limits.chat_burst, performance.now());
+  // A hint shown under the old limits is re-checked (and reworded) under the new ones.
+  if (throttleTimer !== undefined) {
+    if (rate.msUntilToken(performance.now()) > 0) holdBack();
+    else releaseHold();
+  }
   // maxlength counts UTF-16 units, the server counts code points: an emoji is 2 here and 1
   // there, so this can only ever be stricter than the server, never let too much through.
   input.maxLength = limits.max_chat_chars;
   updateCounter();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Sending no faster than the server allows: a line that would be refused for its rate stays in
+// the input, a hint under it says why, and Send looks disabled until a line may go. The input
+// keeps the focus throughout, so Enter simply works again once the hint is gone.
+
+/** @type {ReturnType<typeof setTimeout> | undefined} */
+let throttleTimer;
+
+/** Shows the hint and re-checks when the next line may be sent. */
+function holdBack() {
+  clearTimeout(throttleTimer);
+  const text = slowDownHint(limits.chat_per_second);
+  if (hint.textContent !== text) hint.textContent = text;
+  sendButton.setAttribute('aria-disabled', 'true');
+  const wait = rate.msUntilToken(performance.now());
+  throttleTimer = setTimeout(() => {
+    if (rate.msUntilToken(performance.now()) > 0) holdBack();
+    else releaseHold();
+  }, Math.max(wait, 1));
+}
+
+function releaseHold() {
+  clearTimeout(throttleTimer);
+  throttleTimer = undefined;
+  hint.textContent = '';
+  sendButton.removeAttribute('aria-disabled');
 }
 
 function updateCounter() {
@@ -155,6 +233,10 @@ const connection = new ReconnectingSocket(serverUrl, {
     logLine('info', 'Connecting to server...');
   },
   onOpen: () => {
+    // The server starts every connection with a full bucket and forgets the old one's lines.
+    rate.reset(performance.now());
+    releaseHold();
+    ownLines = [];
     hideCountdown();
     setState('connected', 'Connected');
     logLine('success', 'Connected successfully');
@@ -181,6 +263,7 @@ const connection = new ReconnectingSocket(serverUrl, {
         logChat(`Client ${event.from}`, event.text, false);
         break;
       case 'deny':
+        markUndelivered(event.reason);
         logLine('error', `Server refused: ${event.reason || 'no reason given'}`);
         break;
       case 'left':
@@ -214,13 +297,19 @@ form.addEventListener('submit', (event) => {
   const problem = chatLimitProblem(text, limits);
   if (problem !== null) {
     logLine('error', problem);
+  } else if (!connection.isOpen) {
+    // Keep the text so nothing typed is lost; it can be sent once the connection is back.
+    logLine('warning', 'Not connected: message not sent');
+  } else if (!rate.tryTake(performance.now())) {
+    // Kept in the input too: the server would refuse it now, but not in a moment.
+    holdBack();
   } else if (connection.send(encodeChat(text))) {
     // The server does not echo a sender's own lines, so the client shows them itself.
-    logChat('You', text, true);
+    ownLines.push(logChat('You', text, true));
+    if (ownLines.length > MAX_PENDING_OWN_LINES) ownLines.shift();
     input.value = '';
     updateCounter();
   } else {
-    // Keep the text so nothing typed is lost; it can be sent once the connection is back.
     logLine('warning', 'Not connected: message not sent');
   }
   input.focus();

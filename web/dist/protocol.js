@@ -103,3 +103,101 @@ export function chatLimitProblem(text, limits) {
 export function isBlank(text) {
   return text.trim() === '';
 }
+
+/**
+ * The server's per-client chat rate limit, mirrored so the page can hold back a line the server
+ * would refuse: `burst` lines at once, then `perSecond` on average. Like the server's, a rate of
+ * 0 (or less) means no limit and a burst below 1 counts as 1. Time is passed in (milliseconds,
+ * e.g. `performance.now()`), so tests need no clock.
+ */
+export class ChatRateLimiter {
+  /**
+   * A full bucket.
+   * @param {number} perSecond
+   * @param {number} burst
+   * @param {number} now
+   */
+  constructor(perSecond, burst, now) {
+    this.perSecond = 0;
+    this.burst = 1;
+    this.tokens = 1;
+    this.refilledAt = now;
+    this.configure(perSecond, burst, now);
+    this.tokens = this.burst;
+  }
+
+  /**
+   * New limits (the server's status said so); the tokens saved up so far are kept, up to the
+   * new burst.
+   * @param {number} perSecond
+   * @param {number} burst
+   * @param {number} now
+   */
+  configure(perSecond, burst, now) {
+    this.refill(now);
+    this.perSecond = Number.isFinite(perSecond) ? perSecond : 0;
+    this.burst = Math.max(1, Number.isFinite(burst) ? Math.floor(burst) : 1);
+    this.tokens = Math.min(this.tokens, this.burst);
+  }
+
+  /**
+   * Back to a full bucket, as the server starts every new connection.
+   * @param {number} now
+   */
+  reset(now) {
+    this.tokens = this.burst;
+    this.refilledAt = now;
+  }
+
+  /** Whether there is no limit at all. */
+  get unlimited() {
+    return this.perSecond <= 0;
+  }
+
+  /** @param {number} now */
+  refill(now) {
+    const elapsed = Math.max(0, now - this.refilledAt) / 1000;
+    if (this.perSecond > 0) this.tokens = Math.min(this.burst, this.tokens + elapsed * this.perSecond);
+    this.refilledAt = Math.max(this.refilledAt, now);
+  }
+
+  /**
+   * Takes a token for a line about to be sent; `false` means the server would refuse it now.
+   * @param {number} now
+   * @returns {boolean}
+   */
+  tryTake(now) {
+    if (this.unlimited) return true;
+    this.refill(now);
+    if (this.tokens < 1) return false;
+    this.tokens -= 1;
+    return true;
+  }
+
+  /**
+   * Milliseconds until a line may be sent; 0 when one may be sent now.
+   * @param {number} now
+   * @returns {number}
+   */
+  msUntilToken(now) {
+    if (this.unlimited) return 0;
+    this.refill(now);
+    if (this.tokens >= 1) return 0;
+    return Math.ceil(((1 - this.tokens) / this.perSecond) * 1000);
+  }
+}
+
+/**
+ * The hint shown while lines are held back: `Slow down: 1 line per second`,
+ * `Slow down: 2.5 lines per second`, `Slow down: 1 line every 4 seconds`.
+ * @param {number} perSecond
+ * @returns {string}
+ */
+export function slowDownHint(perSecond) {
+  if (perSecond > 0 && perSecond < 1) {
+    const seconds = Number((1 / perSecond).toFixed(1));
+    return `Slow down: 1 line every ${seconds} seconds`;
+  }
+  const rate = Number(perSecond.toFixed(2));
+  return `Slow down: ${rate} ${rate === 1 ? 'line' : 'lines'} per second`;
+}

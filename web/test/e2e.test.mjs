@@ -8,7 +8,7 @@ import { mkdirSync, readFileSync, readdirSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 
-import { launchBrowser, openChat, say, waitForId, waitForLine } from './support/browser.mjs';
+import { launchBrowser, logLines, openChat, say, waitForId, waitForLine } from './support/browser.mjs';
 import { CliChat, NodeChatClient, findCli } from './support/clients.mjs';
 import { ServerProcess, freePort, resultsDir, serverBinary, waitUntil, webDir } from './support/server.mjs';
 
@@ -34,10 +34,10 @@ let server;
 /** @type {Awaited<ReturnType<typeof launchBrowser>>} */
 let browser;
 /**
- * The CLI binary, `null` if there is none, or why it did not build (its test then fails).
- * @type {string | null | Error}
+ * The CLI binary, or why it did not build (its test then fails).
+ * @type {string | Error}
  */
-let cli = null;
+let cli;
 
 /** @param {string} name */
 const shot = (name) => join(resultsDir, name);
@@ -150,12 +150,8 @@ describe('chat between browsers and a non-browser client', { timeout: 60_000 }, 
     await b.page.close();
   });
 
-  test('the Rust CLI (mmo chat --once) and a page talk both ways', async (t) => {
+  test('the Rust CLI (mmo chat --once) and a page talk both ways', async () => {
     if (cli instanceof Error) throw cli;
-    if (cli === null) {
-      t.skip('crates/cli has no main.rs yet');
-      return;
-    }
     const { page, errors } = await openChat(browser.context, `${server.httpUrl}/`);
     const pageId = await waitForId(page);
     // The CLI sends its line and then waits for one line from someone else: the page's answer.
@@ -204,9 +200,9 @@ describe('limits and refusals come from the server', { timeout: 60_000 }, () => 
   });
   after(async () => strict?.stop());
 
-  test('maxlength follows the server and refused lines are shown as errors', async () => {
+  test('the input follows the server\'s length and rate limits, and refused lines are marked', async () => {
     const { page, errors } = await openChat(browser.context, `${strict.httpUrl}/`);
-    await waitForId(page);
+    const pageId = await waitForId(page);
     await page.waitForFunction(() => /** @type {HTMLInputElement} */ (document.getElementById('message')).maxLength === 12, null, {
       timeout: 10_000,
     });
@@ -215,10 +211,75 @@ describe('limits and refusals come from the server', { timeout: 60_000 }, () => 
     assert.equal(await page.inputValue('#message'), 'abcdefghijkl');
     assert.equal(await page.textContent('#counter'), '12/12');
 
-    // Past the burst of 2 the server refuses with a DenyResponseMessage; its reason is shown.
-    for (let i = 1; i <= 5; i += 1) await say(page, `line ${i}`);
-    const refused = await waitForLine(page, /^Server refused: .+/);
+    // 1 line per second in bursts of 2: the page sends two lines at once and holds the third
+    // back itself, in the input, with a hint, rather than having the server refuse it.
+    const other = await NodeChatClient.connect(strict.wsUrl);
+    for (const n of [1, 2, 3]) await say(page, `line ${n}`);
+    await waitForLine(page, 'You: line 2');
+    assert.equal(await page.inputValue('#message'), 'line 3');
+    assert.equal(await page.textContent('#composer-hint'), 'Slow down: 1 line per second');
+    assert.equal(await page.getAttribute('#send', 'aria-disabled'), 'true');
+    assert.equal(await page.evaluate(() => document.activeElement?.id), 'message', 'the input keeps the focus');
+    assert.equal((await logLines(page)).filter((l) => l.text === 'You: line 3').length, 0);
+    await page.screenshot({ path: shot('desktop-slow-down.png') });
+    // Enter while held back sends nothing either.
+    await page.keyboard.press('Enter');
+    assert.equal(await page.inputValue('#message'), 'line 3');
+
+    // About a second later the hint goes, Send is enabled, and Enter sends the line.
+    await page.waitForFunction(() => document.getElementById('composer-hint')?.textContent === '', null, { timeout: 5000 });
+    assert.equal(await page.getAttribute('#send', 'aria-disabled'), null);
+    await page.keyboard.press('Enter');
+    await waitForLine(page, 'You: line 3');
+    assert.equal(await page.inputValue('#message'), '');
+    // The server relayed all three: none of them was refused.
+    for (const n of [1, 2, 3]) assert.deepEqual(await other.nextEvent(), { kind: 'chat', from: pageId, text: `line ${n}` });
+    await other.close();
+    const refusals = (await logLines(page)).filter((l) => l.text.startsWith('Server refused:')).length;
+    assert.equal(refusals, 0, 'the page held back what the server would refuse');
+    assert.equal(await page.$$eval('#log .line.undelivered', (ls) => ls.length), 0);
+    assert.deepEqual(errors, []);
+    await page.close();
+  });
+
+  test('a line the server refuses anyway is shown as not delivered', async () => {
+    // This page is told the server has no rate limit, so it sends what the server refuses.
+    const { page, errors } = await openChat(browser.context, `${strict.httpUrl}/`, undefined, async (p) => {
+      await p.route('**/api/status', async (route) => {
+        const response = await route.fetch();
+        const json = await response.json();
+        json.limits.chat_per_second = 0;
+        await route.fulfill({ response, json });
+      });
+    });
+    await waitForId(page);
+    await page.waitForFunction(() => /** @type {HTMLInputElement} */ (document.getElementById('message')).maxLength === 12, null, {
+      timeout: 10_000,
+    });
+    // Past the burst of 2 the server refuses with a DenyResponseMessage; its reason is shown,
+    // and the refused lines are marked.
+    for (const n of [1, 2, 3, 4]) await say(page, `line ${n}`);
+    const refused = await waitForLine(page, /^Server refused: .+/, { count: 2 });
     assert.equal(refused.kind, 'error');
+    assert.match(refused.text, /rate limit/);
+    assert.equal(await page.textContent('#composer-hint'), '', 'the page did not hold anything back');
+    const marked = await page.$$eval('#log .line.mine', (ls) =>
+      ls.map((l) => ({ text: l.textContent, undelivered: l.classList.contains('undelivered'), title: /** @type {HTMLElement} */ (l).title })),
+    );
+    assert.deepEqual(
+      marked.map((l) => [l.text, l.undelivered]),
+      [
+        ['You: line 1', false],
+        ['You: line 2', false],
+        ['You: line 3', true],
+        ['You: line 4', true],
+      ],
+    );
+    for (const line of marked.filter((l) => l.undelivered)) assert.match(line.title, /^Not delivered: rate limit/);
+    assert.equal(
+      await page.$eval('#log .line.undelivered', (l) => getComputedStyle(l, '::after').content),
+      '" (not delivered)"',
+    );
     await page.screenshot({ path: shot('desktop-refused.png') });
     assert.deepEqual(errors, []);
     await page.close();

@@ -1,13 +1,22 @@
 // Unit tests of the web client's DOM-free modules in plain Node: the backoff schedule, URL
-// choice, the generated protobuf code against the protocol's documented bytes, chat limits,
-// and the status panel's number formatting.
+// choice, the generated protobuf code against the protocol's documented bytes, chat limits
+// (length and rate), and the status panel's number formatting.
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
 import { BACKOFF_BASE_MS, BACKOFF_CAP_MS, backoffDelay, describeCloseCode, serverUrlFor, statusUrlFor } from '../dist/connection.js';
 import generated from '../dist/packets.js';
-import { DEFAULT_LIMITS, chatLimitProblem, countChars, decodeEvent, encodeChat, isBlank } from '../dist/protocol.js';
+import {
+  ChatRateLimiter,
+  DEFAULT_LIMITS,
+  chatLimitProblem,
+  countChars,
+  decodeEvent,
+  encodeChat,
+  isBlank,
+  slowDownHint,
+} from '../dist/protocol.js';
 import { formatRate, formatUptime } from '../dist/status.js';
 
 const { Packet } = generated.packets;
@@ -76,6 +85,69 @@ test('chat limits count code points and UTF-8 bytes like the server', () => {
   assert.match(chatLimitProblem('😀😀😀', limits) ?? '', /12 bytes; the limit is 8/);
   assert.ok(isBlank(' \t '));
   assert.ok(!isBlank(' x '));
+});
+
+test('the rate limiter allows a burst, then the rate, like the server\'s token bucket', () => {
+  // 1 line per second in bursts of 2: the strict server of the end-to-end tests.
+  const bucket = new ChatRateLimiter(1, 2, 0);
+  assert.equal(bucket.msUntilToken(0), 0);
+  assert.ok(bucket.tryTake(0));
+  assert.ok(bucket.tryTake(0));
+  assert.ok(!bucket.tryTake(0), 'the third line at once is over the burst');
+  assert.equal(bucket.msUntilToken(0), 1000);
+  // Tokens trickle in continuously; a refused try takes none of them.
+  assert.ok(!bucket.tryTake(500));
+  assert.equal(bucket.msUntilToken(500), 500);
+  assert.ok(bucket.tryTake(1000));
+  assert.ok(!bucket.tryTake(1000));
+  // Idle time refills up to the burst and no further.
+  assert.ok(bucket.tryTake(60_000));
+  assert.ok(bucket.tryTake(60_000));
+  assert.ok(!bucket.tryTake(60_000));
+});
+
+test('the rate limiter\'s edges: no limit, burst 0, fractional rates, new limits, reset', () => {
+  const unlimited = new ChatRateLimiter(0, 10, 0);
+  for (let i = 0; i < 1000; i += 1) assert.ok(unlimited.tryTake(0));
+  assert.equal(unlimited.msUntilToken(0), 0);
+
+  // The server counts a burst of 0 as 1.
+  const single = new ChatRateLimiter(2, 0, 0);
+  assert.ok(single.tryTake(0));
+  assert.ok(!single.tryTake(0));
+  assert.equal(single.msUntilToken(0), 500);
+  assert.ok(single.tryTake(500));
+
+  // One line every four seconds.
+  const slow = new ChatRateLimiter(0.25, 1, 0);
+  assert.ok(slow.tryTake(0));
+  assert.equal(slow.msUntilToken(1000), 3000);
+  assert.ok(slow.tryTake(4000));
+
+  // New limits keep what is saved up, capped at the new burst; lifting the limit frees at once.
+  const bucket = new ChatRateLimiter(1, 10, 0);
+  bucket.configure(1, 3, 0);
+  assert.ok(bucket.tryTake(0) && bucket.tryTake(0) && bucket.tryTake(0));
+  assert.ok(!bucket.tryTake(0));
+  bucket.configure(0, 3, 0);
+  assert.ok(bucket.tryTake(0));
+  bucket.configure(1, 3, 0);
+  assert.ok(!bucket.tryTake(0), 'back under a limit, the emptied bucket is still empty');
+  // A new connection starts full, as on the server.
+  bucket.reset(5);
+  assert.ok(bucket.tryTake(5) && bucket.tryTake(5) && bucket.tryTake(5));
+  assert.ok(!bucket.tryTake(5));
+  // A clock that goes backwards (it should not) neither refills nor breaks the bucket.
+  assert.ok(!bucket.tryTake(1));
+  assert.equal(bucket.msUntilToken(1), 1000);
+});
+
+test('the slow-down hint names the server\'s rate', () => {
+  assert.equal(slowDownHint(1), 'Slow down: 1 line per second');
+  assert.equal(slowDownHint(5), 'Slow down: 5 lines per second');
+  assert.equal(slowDownHint(2.5), 'Slow down: 2.5 lines per second');
+  assert.equal(slowDownHint(0.25), 'Slow down: 1 line every 4 seconds');
+  assert.equal(slowDownHint(1 / 3), 'Slow down: 1 line every 3 seconds');
 });
 
 test('status numbers read well', () => {

@@ -24,6 +24,10 @@ const TYPED_LINES_QUEUE: usize = 64;
 /// for the terminal instead of buffering without bound.
 const PRINT_QUEUE: usize = 1_024;
 
+/// `mmo chat --once`'s exit status when the server refused at least one line (1 is taken by
+/// every other failure, 2 by clap's usage errors).
+const EXIT_DENIED: u8 = 3;
+
 /// How long the server gets to answer our close frame before we stop waiting.
 const CLOSE_WAIT: Duration = Duration::from_secs(3);
 
@@ -45,14 +49,21 @@ const STABLE_SESSION: Duration = Duration::from_secs(10);
 ///
 /// With --once it is a script helper: `echo hi | mmo chat --once URL` connects, prints
 /// "Connected as client N", sends each stdin line, then closes with a close handshake (so the
-/// server has relayed every line before the command exits) and exits 0. It exits 1 with a
-/// message on stderr when it cannot connect, times out, or the server closes it first.
+/// server has relayed every line before the command exits) and exits 0.
+///
+/// Exit codes with --once: 0 when every line was accepted; 1 with a message on stderr when it
+/// cannot connect, times out, or the server closes it first; 3 when the server refused one or
+/// more lines (each is printed as "Denied: REASON"; the others were still relayed).
+///
+/// Only ws:// URLs are supported, not wss://: put a TLS-terminating proxy in front of a server
+/// that needs TLS, and point this tool at the plain ws:// address behind it.
 #[derive(Debug, clap::Args)]
 pub struct ChatArgs {
-    /// Server WebSocket URL.
+    /// Server WebSocket URL (ws:// only; wss:// is not supported).
     #[arg(default_value = DEFAULT_URL)]
     url: String,
-    /// Connect once, send stdin's lines, close, print what arrived, and exit.
+    /// Connect once, send stdin's lines, close, print what arrived, and exit (with status 3 if
+    /// the server refused any line).
     #[arg(long)]
     once: bool,
     /// With --once: after stdin ends, wait until this many chat lines from others have arrived
@@ -142,7 +153,12 @@ pub fn run(args: &ChatArgs) -> ExitCode {
     };
     if args.once {
         match runtime.block_on(run_once(args)) {
-            Ok(()) => ExitCode::SUCCESS,
+            Ok(OnceOutput { denied: 0 }) => ExitCode::SUCCESS,
+            Ok(OnceOutput { denied }) => {
+                let lines = if denied == 1 { "line" } else { "lines" };
+                eprintln!("mmo chat: the server refused {denied} {lines}");
+                ExitCode::from(EXIT_DENIED)
+            }
             Err(error) => {
                 eprintln!("mmo chat: {error}");
                 ExitCode::FAILURE
@@ -162,7 +178,26 @@ pub fn run(args: &ChatArgs) -> ExitCode {
     }
 }
 
-async fn run_once(args: &ChatArgs) -> Result<(), OnceError> {
+/// What `mmo chat --once` printed, as far as its exit status is concerned.
+#[derive(Debug, Default)]
+struct OnceOutput {
+    /// `DenyResponseMessage`s received: lines the server refused (this client sends nothing else).
+    denied: u64,
+}
+
+impl OnceOutput {
+    /// Prints what `packet` means to a person, counting refusals.
+    fn show(&mut self, packet: &Packet) {
+        if matches!(packet.msg, Some(Msg::DenyResponse(_))) {
+            self.denied += 1;
+        }
+        if let Some(line) = describe_packet(packet) {
+            println!("{line}");
+        }
+    }
+}
+
+async fn run_once(args: &ChatArgs) -> Result<OnceOutput, OnceError> {
     let url = ServerUrl::parse(&args.url)?;
     let limit = Duration::try_from_secs_f64(args.timeout)
         .ok()
@@ -180,6 +215,7 @@ async fn run_once(args: &ChatArgs) -> Result<(), OnceError> {
     .map_err(|_| OnceError::TimedOut(limit))?
     .map_err(connect_error)?;
 
+    let mut output = OnceOutput::default();
     // Nothing is sent before the ID arrives: it proves the server registered us.
     let deadline = tokio::time::Instant::now() + limit;
     loop {
@@ -188,9 +224,7 @@ async fn run_once(args: &ChatArgs) -> Result<(), OnceError> {
             .map_err(|_| OnceError::TimedOut(limit))?;
         match next_once_event(message)? {
             Some(packet) => {
-                if let Some(line) = describe_packet(&packet) {
-                    println!("{line}");
-                }
+                output.show(&packet);
                 if matches!(packet.msg, Some(Msg::Id(_))) {
                     break;
                 }
@@ -216,9 +250,7 @@ async fn run_once(args: &ChatArgs) -> Result<(), OnceError> {
                     if matches!(packet.msg, Some(Msg::Chat(_))) {
                         chats_seen += 1;
                     }
-                    if let Some(line) = describe_packet(&packet) {
-                        println!("{line}");
-                    }
+                    output.show(&packet);
                 }
             }
             () = tokio::time::sleep_until(deadline), if !stdin_open => {
@@ -233,24 +265,21 @@ async fn run_once(args: &ChatArgs) -> Result<(), OnceError> {
 
     // The server answers our close only after handling everything we sent before it, so a
     // completed handshake means every line has been relayed.
+    // Refusals of the last lines arrive here, before the server's answer to the close.
     if ws.close(normal_close()).await.is_err() {
-        return Ok(());
+        return Ok(output);
     }
     let _ = tokio::time::timeout(CLOSE_WAIT, async {
         while let Some(Ok(message)) = ws.next().await {
             match classify(message) {
-                Received::Packet(packet) => {
-                    if let Some(line) = describe_packet(&packet) {
-                        println!("{line}");
-                    }
-                }
+                Received::Packet(packet) => output.show(&packet),
                 Received::Closed(description) => println!("Connection closed: {description}"),
                 Received::Undecodable(_) | Received::Other => {}
             }
         }
     })
     .await;
-    Ok(())
+    Ok(output)
 }
 
 /// One step of the `--once` conversation: a packet, nothing of interest, or the end.

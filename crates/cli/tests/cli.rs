@@ -1,38 +1,71 @@
 //! End-to-end tests of the `mmo` binary against a real server running inside the test process.
 
+use std::net::SocketAddr;
 use std::process::{Output, Stdio};
 use std::time::Duration;
 
 use futures_util::StreamExt as _;
-use mmo_protocol::{Msg, Packet, decode_packet};
+use mmo_protocol::{ChatLimits, Msg, Packet, decode_packet};
 use serde_json::Value;
-use tokio::io::AsyncWriteExt as _;
+use tokio::io::{AsyncBufReadExt as _, AsyncWriteExt as _, BufReader, Lines};
 use tokio::net::TcpListener;
-use tokio::process::Command;
+use tokio::process::{ChildStdout, Command};
 use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
 use tokio_tungstenite::tungstenite::Message;
 
 /// How long any one expected event may take before the test fails.
 const WAIT: Duration = Duration::from_secs(30);
 
-/// A server on 127.0.0.1:0 in this process, chat rate limit off; stops when dropped.
+/// A server in this process; stops when dropped, or politely with [`Server::shut_down`].
 struct Server {
     url: String,
-    _stop: oneshot::Sender<()>,
+    address: SocketAddr,
+    stop: oneshot::Sender<()>,
+    task: JoinHandle<std::io::Result<()>>,
 }
 
-async fn start_server() -> Server {
-    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
-    let url = format!("ws://{}/ws", listener.local_addr().expect("address"));
-    let config = mmo_server::Config {
+impl Server {
+    /// Stops it the way Ctrl-C does (every client gets close 1001 "server shutting down") and
+    /// waits until it has finished and its port is free again.
+    async fn shut_down(self) {
+        let _ = self.stop.send(());
+        tokio::time::timeout(WAIT, self.task)
+            .await
+            .expect("the server stops in time")
+            .expect("the server task does not panic")
+            .expect("the server ran without error");
+    }
+}
+
+/// The configuration of most tests: the defaults with the chat rate limit off.
+fn unlimited() -> mmo_server::Config {
+    mmo_server::Config {
         chat_rate_per_second: 0.0,
         ..mmo_server::Config::default()
-    };
+    }
+}
+
+/// A server on 127.0.0.1:0, chat rate limit off.
+async fn start_server() -> Server {
+    serve_on("127.0.0.1:0", unlimited()).await
+}
+
+/// A server listening on `address` (a port of 0 picks a free one), as `mmo-server` binds it:
+/// with `SO_REUSEADDR`, so a restarted server gets its port back at once.
+async fn serve_on(address: &str, config: mmo_server::Config) -> Server {
+    let listener = mmo_server::bind(address).await.expect("bind");
+    let address = listener.local_addr().expect("address");
     let (stop, stopped) = oneshot::channel::<()>();
-    tokio::spawn(mmo_server::run(listener, config, async {
+    let task = tokio::spawn(mmo_server::run(listener, config, async {
         let _ = stopped.await;
     }));
-    Server { url, _stop: stop }
+    Server {
+        url: format!("ws://{address}/ws"),
+        address,
+        stop,
+        task,
+    }
 }
 
 fn mmo() -> Command {
@@ -56,6 +89,81 @@ fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
 
+/// The stdout of a running `mmo`, read line by line, remembering everything it printed.
+struct OutputLines {
+    lines: Lines<BufReader<ChildStdout>>,
+    seen: Vec<String>,
+}
+
+impl OutputLines {
+    fn new(stdout: ChildStdout) -> Self {
+        Self {
+            lines: BufReader::new(stdout).lines(),
+            seen: Vec::new(),
+        }
+    }
+
+    /// Reads until a line for which `wanted` is true and returns it; fails after `WAIT`, or
+    /// when stdout ends first, showing what was printed.
+    async fn wait_for(&mut self, what: &str, wanted: impl Fn(&str) -> bool) -> String {
+        let found = tokio::time::timeout(WAIT, async {
+            while let Some(line) = self.lines.next_line().await.expect("stdout is readable") {
+                self.seen.push(line.clone());
+                if wanted(&line) {
+                    return Some(line);
+                }
+            }
+            None
+        })
+        .await;
+        match found {
+            Ok(Some(line)) => line,
+            Ok(None) => panic!(
+                "stdout ended before {what}; it printed:\n{}",
+                self.seen.join("\n")
+            ),
+            Err(_) => panic!(
+                "no {what} within {WAIT:?}; stdout so far:\n{}",
+                self.seen.join("\n")
+            ),
+        }
+    }
+}
+
+/// A plain WebSocket client of the test's own, to see what the server relays.
+type TestClient =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+/// Connects a [`TestClient`] and reads past its ID.
+async fn listen(url: &str) -> TestClient {
+    let (mut listener, _) = tokio_tungstenite::connect_async(url)
+        .await
+        .expect("test client connects");
+    let first = listener.next().await.expect("a frame").expect("readable");
+    assert!(matches!(
+        decode_packet(&first.into_data()).expect("a packet").msg,
+        Some(Msg::Id(_))
+    ));
+    listener
+}
+
+/// The next chat packet `listener` receives, skipping anything else; fails after `WAIT`.
+async fn next_chat(listener: &mut TestClient) -> Packet {
+    tokio::time::timeout(WAIT, async {
+        loop {
+            if let Message::Binary(bytes) = listener.next().await.expect("open").expect("readable")
+            {
+                let packet = decode_packet(&bytes).expect("a packet");
+                if matches!(packet.msg, Some(Msg::Chat(_))) {
+                    return packet;
+                }
+            }
+        }
+    })
+    .await
+    .expect("a chat line arrives")
+}
+
 /// The last stdout line of a bench run, which is its JSON summary.
 fn json_summary(output: &Output) -> Value {
     let stdout = text(&output.stdout);
@@ -72,14 +180,7 @@ fn json_summary(output: &Output) -> Value {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn chat_once_delivers_stdin_and_prints_its_id() {
     let server = start_server().await;
-    let (mut listener, _) = tokio_tungstenite::connect_async(&server.url)
-        .await
-        .expect("test client connects");
-    let first = listener.next().await.expect("a frame").expect("readable");
-    assert!(matches!(
-        decode_packet(&first.into_data()).expect("a packet").msg,
-        Some(Msg::Id(_))
-    ));
+    let mut listener = listen(&server.url).await;
 
     let mut child = mmo()
         .args(["chat", "--once", &server.url])
@@ -90,21 +191,7 @@ async fn chat_once_delivers_stdin_and_prints_its_id() {
     stdin.write_all(b"hi\n\n").await.expect("write stdin");
     drop(stdin);
 
-    let relayed: Packet = tokio::time::timeout(WAIT, async {
-        loop {
-            match listener.next().await.expect("open").expect("readable") {
-                Message::Binary(bytes) => {
-                    let packet = decode_packet(&bytes).expect("a packet");
-                    if matches!(packet.msg, Some(Msg::Chat(_))) {
-                        return packet;
-                    }
-                }
-                _ => continue,
-            }
-        }
-    })
-    .await
-    .expect("the line arrives");
+    let relayed = next_chat(&mut listener).await;
     assert_eq!(relayed.msg, Packet::chat("hi").msg);
 
     let output = finish(child).await;
@@ -118,6 +205,123 @@ async fn chat_once_delivers_stdin_and_prints_its_id() {
     assert!(
         stdout.contains(&format!("Connected as client {}", relayed.sender_id)),
         "{stdout}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn chat_once_exits_3_when_the_server_refuses_a_line() {
+    let server = serve_on(
+        "127.0.0.1:0",
+        mmo_server::Config {
+            chat: ChatLimits {
+                max_chars: 5,
+                ..ChatLimits::default()
+            },
+            ..unlimited()
+        },
+    )
+    .await;
+    let mut listener = listen(&server.url).await;
+
+    let mut child = mmo()
+        .args(["chat", "--once", &server.url])
+        .stdin(Stdio::piped())
+        .spawn()
+        .expect("spawn mmo");
+    let mut stdin = child.stdin.take().expect("stdin");
+    stdin
+        .write_all(b"short\nmuch too long\nfine\n")
+        .await
+        .expect("write stdin");
+    drop(stdin);
+
+    let output = finish(child).await;
+    let stdout = text(&output.stdout);
+    let stderr = text(&output.stderr);
+    assert_eq!(
+        output.status.code(),
+        Some(3),
+        "stdout:\n{stdout}\nstderr:\n{stderr}"
+    );
+    let denied: Vec<&str> = stdout
+        .lines()
+        .filter(|l| l.starts_with("Denied: "))
+        .collect();
+    assert_eq!(denied.len(), 1, "one refusal is printed: {stdout}");
+    assert!(
+        denied[0].contains("limit is 5"),
+        "the reason names the limit: {}",
+        denied[0]
+    );
+    assert!(stderr.contains("the server refused 1 line"), "{stderr}");
+    // The lines around the refused one were relayed, in order.
+    assert_eq!(
+        next_chat(&mut listener).await.msg,
+        Packet::chat("short").msg
+    );
+    assert_eq!(next_chat(&mut listener).await.msg, Packet::chat("fine").msg);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn chat_reconnects_after_the_server_restarts() {
+    let server = start_server().await;
+    let address = server.address.to_string();
+    let url = server.url.clone();
+    // Interactive mode with stdin and stdout piped: plain lines in and out, same reconnects.
+    let mut child = mmo()
+        .args(["chat", &url])
+        .stdin(Stdio::piped())
+        .spawn()
+        .expect("spawn mmo");
+    let mut stdin = child.stdin.take().expect("stdin");
+    let mut stdout = OutputLines::new(child.stdout.take().expect("stdout"));
+    stdout
+        .wait_for("the first ID", |l| l.starts_with("Connected as client "))
+        .await;
+
+    // A polite shutdown: the client shows the close code and reason, then tries again.
+    server.shut_down().await;
+    stdout
+        .wait_for("the close code and reason", |l| {
+            l == "Connection closed: 1001 server shutting down"
+        })
+        .await;
+    stdout
+        .wait_for("a reconnect announcement", |l| {
+            l.starts_with("Reconnecting in ")
+        })
+        .await;
+
+    // Back on the same port: the client finds it by itself and gets an ID from the new server.
+    let server = serve_on(&address, unlimited()).await;
+    stdout
+        .wait_for("an ID from the restarted server", |l| {
+            l.starts_with("Connected as client ")
+        })
+        .await;
+
+    // And what is typed now reaches the others.
+    let mut listener = listen(&server.url).await;
+    stdin
+        .write_all(b"after the restart\n")
+        .await
+        .expect("write stdin");
+    stdin.flush().await.expect("flush stdin");
+    assert_eq!(
+        next_chat(&mut listener).await.msg,
+        Packet::chat("after the restart").msg
+    );
+
+    // The end of stdin leaves, with a clean exit.
+    drop(stdin);
+    let status = tokio::time::timeout(WAIT, child.wait())
+        .await
+        .expect("mmo exits once stdin ends")
+        .expect("mmo runs");
+    assert!(
+        status.success(),
+        "{status}; stdout:\n{}",
+        stdout.seen.join("\n")
     );
 }
 

@@ -10,6 +10,11 @@ use crate::plan::{Cardinality, Codec, FieldPlan, MessagePlan, Schema, WireType};
 /// `PBWire.MAX_DEPTH`.
 pub const MAX_DEPTH: i64 = 100;
 
+/// FNV-1a 64 of `runtime.gd` (with `\r\n` read as `\n`) as of the version this file ports:
+/// update together with the port. A test fails when `runtime.gd` changes without this
+/// constant, because the prost comparisons only prove the port right, not `runtime.gd` itself.
+pub const PORTED_RUNTIME_FNV1A64: u64 = 0x2151_7bbd_2c66_e4a6;
+
 /// A field value as the GDScript object holds it.
 #[derive(Clone, Debug)]
 pub enum Value {
@@ -560,6 +565,34 @@ fn push_item(message: &mut MessageValue, number: u32, item: Value) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// FNV-1a, 64-bit: small, stable across platforms and Rust versions (unlike `DefaultHasher`).
+    fn fnv1a64(bytes: &[u8]) -> u64 {
+        bytes.iter().fold(0xcbf2_9ce4_8422_2325, |hash, &byte| {
+            (hash ^ u64::from(byte)).wrapping_mul(0x0000_0100_0000_01b3)
+        })
+    }
+
+    #[test]
+    fn fnv1a64_matches_the_reference_values() {
+        assert_eq!(fnv1a64(b""), 0xcbf2_9ce4_8422_2325);
+        assert_eq!(fnv1a64(b"a"), 0xaf63_dc4c_8601_ec8c);
+        assert_eq!(fnv1a64(b"foobar"), 0x8594_4171_f739_67e8);
+    }
+
+    #[test]
+    fn runtime_gd_is_the_version_this_file_ports() {
+        // A Windows checkout may have turned the line endings into \r\n; that is no change.
+        let runtime = crate::render::RUNTIME.replace("\r\n", "\n");
+        let hash = fnv1a64(runtime.as_bytes());
+        assert_eq!(
+            hash, PORTED_RUNTIME_FNV1A64,
+            "src/runtime.gd changed, but src/mirror.rs still ports the old version, so the prost \
+             tests no longer check what packets.gd runs. Port the change to `Writer`/`Reader` in \
+             src/mirror.rs (statement for statement), run `cargo test -p mmo-gdgen`, and then set \
+             PORTED_RUNTIME_FNV1A64 in src/mirror.rs to {hash:#018x}."
+        );
+    }
 
     fn varint(value: i64) -> Vec<u8> {
         let mut writer = Writer::default();

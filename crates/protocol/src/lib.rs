@@ -155,6 +155,14 @@ pub enum ChatRejection {
         /// The limit it broke.
         max: usize,
     },
+    /// The line holds a control character other than tab or newline. Such characters do
+    /// nothing useful in a chat log, and U+0000 is where string decoders disagree (Godot's
+    /// `get_string_from_utf8` stops at it), so they are refused rather than relayed.
+    #[error("chat message contains the control character U+{code_point:04X}")]
+    ControlCharacter {
+        /// The first such character.
+        code_point: u32,
+    },
 }
 
 impl ChatLimits {
@@ -166,14 +174,26 @@ impl ChatLimits {
                 max: self.max_bytes,
             });
         }
-        let chars = text.chars().count();
-        if chars > self.max_chars {
-            return Err(ChatRejection::TooManyChars {
-                len: chars,
-                max: self.max_chars,
-            });
+        // A line has at most as many characters as bytes: count only when that could matter.
+        if text.len() > self.max_chars {
+            let chars = text.chars().count();
+            if chars > self.max_chars {
+                return Err(ChatRejection::TooManyChars {
+                    len: chars,
+                    max: self.max_chars,
+                });
+            }
         }
-        if text.trim().is_empty() {
+        let mut blank = true;
+        for c in text.chars() {
+            if c.is_control() && c != '\t' && c != '\n' {
+                return Err(ChatRejection::ControlCharacter {
+                    code_point: u32::from(c),
+                });
+            }
+            blank &= c.is_whitespace();
+        }
+        if blank {
             return Err(ChatRejection::Empty);
         }
         Ok(())
@@ -247,5 +267,23 @@ mod tests {
         );
         assert_eq!(limits.check("  "), Err(ChatRejection::Empty));
         assert_eq!(limits.check(""), Err(ChatRejection::Empty));
+    }
+
+    #[test]
+    fn chat_refuses_control_characters_but_keeps_tabs_and_newlines() {
+        let limits = ChatLimits::default();
+        assert_eq!(limits.check("a\tb\nc"), Ok(()));
+        assert_eq!(
+            limits.check("a\0b"),
+            Err(ChatRejection::ControlCharacter { code_point: 0 })
+        );
+        assert_eq!(
+            limits.check("bell\u{7}"),
+            Err(ChatRejection::ControlCharacter { code_point: 7 })
+        );
+        assert_eq!(
+            ChatRejection::ControlCharacter { code_point: 0x1b }.to_string(),
+            "chat message contains the control character U+001B"
+        );
     }
 }

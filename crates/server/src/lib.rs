@@ -19,10 +19,18 @@ mod websocket;
 
 pub use collection::SharedCollection;
 pub use config::{
-    Config, FALLBACK_MAX_CONNECTIONS, RESERVED_FILE_DESCRIPTORS, default_max_connections,
-    raise_open_file_limit,
+    Config, FALLBACK_MAX_CONNECTIONS, InvalidConfig, MIN_PING_INTERVAL, RESERVED_FILE_DESCRIPTORS,
+    default_max_connections, raise_open_file_limit,
 };
 pub use http::MAX_HEAD_BYTES;
 pub use server::{LISTEN_BACKLOG, bind, run};
 pub use session::Disconnect;
 pub use websocket::{ProtocolError, close_code};
+
+/// The hot-path internals the criterion benchmarks in `benches/` drive directly. Not a stable
+/// API: nothing outside this repository should use it.
+#[doc(hidden)]
+pub mod internals {
+    pub use crate::hub::{Hub, Peer};
+    pub use crate::websocket::{FrameDecoder, WsEvent, encode_packet_frame};
+}

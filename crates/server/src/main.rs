@@ -48,6 +48,10 @@ struct Flags {
     /// Seconds given to clients to close when the server shuts down.
     #[arg(long, env = "MMO_SHUTDOWN_TIMEOUT", default_value_t = 5.0)]
     shutdown_timeout: f64,
+    /// Milliseconds a client's writes are held apart while frames keep coming for it, so they
+    /// go out together in one system call; 0 writes each batch at once.
+    #[arg(long, env = "MMO_WRITE_COALESCE_MS", default_value_t = 5.0)]
+    write_coalesce_ms: f64,
     /// Tell other clients when a client leaves (a DisconnectMessage, field 19). Off by default
     /// because the tutorial's own client fails to decode that field.
     #[arg(
@@ -84,6 +88,8 @@ impl Flags {
             ping_interval: seconds("ping-interval", self.ping_interval)?,
             idle_timeout: seconds("idle-timeout", self.idle_timeout)?,
             shutdown_timeout: seconds("shutdown-timeout", self.shutdown_timeout)?,
+            write_coalesce: Duration::try_from_secs_f64(self.write_coalesce_ms / 1_000.0)
+                .map_err(|_| "--write-coalesce-ms must be a non-negative number".to_owned())?,
             announce_leaves: self.announce_leaves,
             allowed_origins: self.allowed_origins,
             ..defaults
@@ -94,6 +100,8 @@ impl Flags {
 fn main() -> ExitCode {
     let flags = Flags::parse();
     tracing_subscriber::fmt()
+        // Colours only for a person at a terminal, not in log files.
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stdout()))
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()
                 .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
@@ -102,7 +110,12 @@ fn main() -> ExitCode {
     // Before the config reads it: the default session limit follows the open-file limit.
     mmo_server::raise_open_file_limit();
     let address = format!("{}:{}", flags.host, flags.port);
-    let config = match flags.into_config() {
+    let config = match flags.into_config().and_then(|config| {
+        config
+            .validate()
+            .map(|()| config)
+            .map_err(|e| e.to_string())
+    }) {
         Ok(config) => config,
         Err(message) => {
             error!("{message}");

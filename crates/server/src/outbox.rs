@@ -1,12 +1,18 @@
 //! `Outbox`: a client's queue of frames waiting to be written, bounded in bytes. Producers
 //! (other clients' relays, the pinger, shutdown) push without blocking; the client's own
 //! session task takes everything queued at once and writes it in one vectored write.
+//!
+//! The writer's waker lives under the same lock as the queue: a push that finds the writer
+//! waiting takes the waker and wakes it, and every later push until the writer has taken its
+//! frames finds no waker and costs nothing more than the queue update. A fan-out to N clients
+//! thus wakes each writer at most once however many frames pile up before it runs.
 
 use std::collections::VecDeque;
+use std::future::poll_fn;
 use std::sync::{Mutex, PoisonError};
+use std::task::{Context, Poll, Waker};
 
 use bytes::Bytes;
-use tokio::sync::Notify;
 
 use crate::session::Disconnect;
 
@@ -14,11 +20,16 @@ use crate::session::Disconnect;
 /// flood of tiny frames is bounded too.
 const FRAME_OVERHEAD_BYTES: usize = 48;
 
-/// A bounded queue of encoded frames for one client, and the signal that wakes its writer.
+/// Frame slots (32 bytes each) an emptied queue may keep for reuse by `take_into`. Swapping
+/// queues instead of allocating saves a malloc, a realloc or two and a free per batch under
+/// fan-out; past this size (a backlog after a burst) the buffer is freed instead, so an idle
+/// client goes back to holding at most 2 KB of spare slots.
+const MAX_SPARE_FRAME_SLOTS: usize = 64;
+
+/// A bounded queue of encoded frames for one client, and the waker of its writer.
 #[derive(Debug)]
 pub struct Outbox {
     state: Mutex<OutboxState>,
-    wake: Notify,
     limit_bytes: usize,
 }
 
@@ -28,9 +39,16 @@ struct OutboxState {
     /// Bytes pushed and not yet reported written, including frames the writer has taken.
     queued_bytes: usize,
     closing: Option<Disconnect>,
+    /// The writer's waker, set while it waits with nothing to take; taken by the first push
+    /// or close that gives it something.
+    writer: Option<Waker>,
 }
 
-/// What the writer takes from the outbox in one go.
+/// What `Outbox::take` returns: everything queued, in a buffer of its own.
+#[allow(
+    dead_code,
+    reason = "the session uses take_into; tests and the criterion benches use take"
+)]
 #[derive(Debug, Default)]
 pub struct Batch {
     /// Frames to write, oldest first.
@@ -54,17 +72,16 @@ impl Outbox {
     pub fn new(limit_bytes: usize, initial: impl IntoIterator<Item = Bytes>) -> Self {
         let frames: VecDeque<Bytes> = initial.into_iter().collect();
         let queued_bytes = frames.iter().map(cost).sum();
-        let outbox = Self {
+        // No wake-up needed for the initial frames: the writer finds them on its first look.
+        Self {
             state: Mutex::new(OutboxState {
                 frames,
                 queued_bytes,
                 closing: None,
+                writer: None,
             }),
-            wake: Notify::new(),
             limit_bytes,
-        };
-        outbox.wake.notify_one();
-        outbox
+        }
     }
 
     /// Queues a frame. Past the byte limit the client is marked to be disconnected as too slow
@@ -79,18 +96,18 @@ impl Outbox {
             state.closing = Some(Disconnect::TooSlow {
                 limit_bytes: self.limit_bytes,
             });
+            let writer = state.writer.take();
             drop(state);
-            self.wake.notify_one();
+            wake(writer);
             return Err(PushError::Overflow);
         }
-        let was_idle = state.frames.is_empty();
         state.frames.push_back(frame);
         state.queued_bytes = after;
+        // A writer that is not waiting has been woken already (or is running) and will take
+        // this frame with the others: only the first push after it waited wakes it.
+        let writer = state.writer.take();
         drop(state);
-        // A writer with frames already queued has been woken for them and will take this one too.
-        if was_idle {
-            self.wake.notify_one();
-        }
+        wake(writer);
         Ok(())
     }
 
@@ -99,23 +116,57 @@ impl Outbox {
         let mut state = self.lock();
         if state.closing.is_none() {
             state.closing = Some(reason);
+            let writer = state.writer.take();
             drop(state);
-            self.wake.notify_one();
+            wake(writer);
         }
+    }
+
+    /// Whether there are frames to take or the session must end; if not, the waker in `cx` is
+    /// woken when there are. Only one task (the session's) may wait on an outbox: a second
+    /// waiter would replace the first.
+    pub fn poll_ready(&self, cx: &mut Context<'_>) -> Poll<()> {
+        let mut state = self.lock();
+        if !state.frames.is_empty() || state.closing.is_some() {
+            return Poll::Ready(());
+        }
+        match &mut state.writer {
+            Some(waker) => waker.clone_from(cx.waker()),
+            empty => *empty = Some(cx.waker().clone()),
+        }
+        Poll::Pending
     }
 
     /// Waits until there are frames to take or the session must end.
     pub async fn ready(&self) {
-        self.wake.notified().await;
+        poll_fn(|cx| self.poll_ready(cx)).await;
     }
 
     /// Takes every queued frame and the closing reason, if any (it stays set).
+    #[allow(
+        dead_code,
+        reason = "the session uses take_into; tests and the criterion benches use take"
+    )]
     pub fn take(&self) -> Batch {
-        let mut state = self.lock();
-        Batch {
-            frames: std::mem::take(&mut state.frames),
-            closing: state.closing.clone(),
+        let mut frames = VecDeque::new();
+        let closing = self.take_into(&mut frames);
+        Batch { frames, closing }
+    }
+
+    /// Moves every queued frame to the back of `into` and returns the closing reason, if any
+    /// (it stays set). When `into` is empty the two buffers are swapped, so the queue reuses
+    /// the writer's spare capacity instead of allocating anew.
+    pub fn take_into(&self, into: &mut VecDeque<Bytes>) -> Option<Disconnect> {
+        if into.is_empty() && into.capacity() > MAX_SPARE_FRAME_SLOTS {
+            *into = VecDeque::new();
         }
+        let mut state = self.lock();
+        if into.is_empty() {
+            std::mem::swap(into, &mut state.frames);
+        } else {
+            into.append(&mut state.frames);
+        }
+        state.closing.clone()
     }
 
     /// Reports `frames` frames of `bytes` bytes in all written (or discarded) by the writer,
@@ -135,6 +186,15 @@ impl Outbox {
     fn lock(&self) -> std::sync::MutexGuard<'_, OutboxState> {
         // Every critical section is a few field updates that cannot panic half-way.
         self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+/// Wakes the writer after the lock is released: a wake-up may take the scheduler's locks or
+/// make a syscall to unpark a worker thread, which must not lengthen the critical section
+/// every producer contends for.
+fn wake(writer: Option<Waker>) {
+    if let Some(writer) = writer {
+        writer.wake();
     }
 }
 

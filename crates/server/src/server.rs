@@ -61,12 +61,16 @@ pub async fn bind(address: &str) -> io::Result<TcpListener> {
 const RATE_SAMPLE_INTERVAL: Duration = Duration::from_secs(1);
 
 /// Serves clients on `listener` until `shutdown` resolves; then stops accepting, sends every
-/// client close 1001 and waits up to `config.shutdown_timeout` for them to go.
+/// client close 1001 and waits up to `config.shutdown_timeout` for them to go. Fails at once,
+/// with `InvalidInput`, when `config.validate()` refuses the configuration.
 pub async fn run(
     listener: TcpListener,
     config: Config,
     shutdown: impl Future<Output = ()> + Send,
 ) -> io::Result<()> {
+    config
+        .validate()
+        .map_err(|invalid| io::Error::new(io::ErrorKind::InvalidInput, invalid))?;
     let hub = Arc::new(Hub::new(config));
     info!("Starting server on {}", listener.local_addr()?);
     info!("Awaiting client registrations");

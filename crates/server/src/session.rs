@@ -172,6 +172,12 @@ impl Session {
         let peer = Arc::clone(&self.handler.peer);
         // Created only once a close is under way, so live sessions carry no timer.
         let mut close_deadline: Option<Pin<Box<Sleep>>> = None;
+        // Write coalescing (see `Config::write_coalesce`): after each batch the outbox is left
+        // alone until `hold` fires, and what is pushed meanwhile goes out together. The timer is
+        // created at the first batch, then reset and reused.
+        let window = self.handler.hub.config.write_coalesce;
+        let mut hold: Option<Pin<Box<Sleep>>> = None;
+        let mut holding = false;
         loop {
             if let Some(reason) = self.handler.ending.take() {
                 if let Some(done) = self.begin_close(reason) {
@@ -189,11 +195,27 @@ impl Session {
                 biased;
                 () = async { close_deadline.as_mut().map(|d| d.as_mut()).expect("guarded").await },
                     if close_deadline.is_some() => return self.finish(),
-                () = peer.outbox.ready(), if self.closing_for.is_none() => {
-                    let batch = peer.outbox.take();
-                    self.writer.queue(batch.frames);
-                    if let Some(reason) = batch.closing {
-                        self.handler.end(reason);
+                () = async { hold.as_mut().map(|h| h.as_mut()).expect("guarded").await },
+                    if holding => holding = false,
+                () = peer.outbox.ready(), if self.closing_for.is_none() && !holding => {
+                    match peer.outbox.take_into(&mut self.writer.frames) {
+                        Some(reason) => self.handler.end(reason),
+                        // Write at once instead of going round the select for writability the
+                        // socket almost always has: one readiness check fewer per batch. What
+                        // the socket does not take waits for the writable branch.
+                        None => {
+                            if self.writer.write_to(stream, &peer).is_err() {
+                                return self.lost();
+                            }
+                            if !window.is_zero() {
+                                let until = tokio::time::Instant::now() + window;
+                                match hold.as_mut() {
+                                    Some(timer) => timer.as_mut().reset(until),
+                                    None => hold = Some(Box::pin(tokio::time::sleep_until(until))),
+                                }
+                                holding = true;
+                            }
+                        }
                     }
                 }
                 ready = stream.writable(), if !self.writer.is_empty() => {
@@ -225,7 +247,12 @@ impl Session {
         let Some(frame) = reason.close_frame() else {
             return Some(reason);
         };
-        if !reason.flushes_queue() {
+        if reason.flushes_queue() {
+            // Frames still waiting in the outbox (held back by write coalescing, or pushed
+            // since the last batch) go out before the close frame. The outbox is closed, so
+            // nothing more can join them.
+            peer.outbox.take_into(&mut self.writer.frames);
+        } else {
             self.writer.discard_unstarted(&peer.outbox);
         }
         self.writer.queue([frame]);

@@ -26,8 +26,8 @@ async fn an_oversize_message_closes_with_1009_and_nothing_is_relayed() {
     let server = TestServer::start(Config {
         max_message_bytes: 1024,
         chat: ChatLimits {
-            max_bytes: 1 << 20,
-            max_chars: 1 << 20,
+            max_bytes: 1 << 19,
+            max_chars: 1 << 19,
         },
         announce_leaves: true,
         ..Config::default()
@@ -209,6 +209,11 @@ async fn a_client_that_never_reads_is_dropped_and_healthy_readers_lose_nothing()
 async fn a_slow_client_is_told_why_it_was_dropped() {
     let server = TestServer::start(Config {
         outbound_queue_bytes: 300,
+        // Small enough lines that one fits the 300-byte queue (`Config::validate`).
+        chat: ChatLimits {
+            max_bytes: 100,
+            max_chars: 100,
+        },
         ..TestServer::unlimited()
     })
     .await;

@@ -258,3 +258,28 @@ async fn leaves_are_not_announced_by_default() {
         (third.id, "first thing you hear".to_owned())
     );
 }
+
+#[tokio::test]
+async fn frames_held_back_by_write_coalescing_arrive_in_order_and_before_the_close() {
+    // The longest window allowed, so the lines are surely held: the receiver was written its
+    // ID just before they come.
+    let server = TestServer::start(Config {
+        write_coalesce: Duration::from_millis(100),
+        ..TestServer::unlimited()
+    })
+    .await;
+    let mut receiver = Client::connect(&server).await;
+    let mut sender = Client::connect(&server).await;
+    for n in 0..5 {
+        sender.chat(&n.to_string()).await;
+    }
+    server.wait_for_metric("mmo_chats_relayed_total", 5).await;
+    // Shutting down flushes what is queued, held frames included, before close 1001.
+    let stopping = tokio::spawn(server.stop());
+    for n in 0..5 {
+        assert_eq!(receiver.recv_chat().await, (sender.id, n.to_string()));
+    }
+    assert_eq!(receiver.expect_close().await.0, 1001);
+    drop(sender);
+    stopping.await.unwrap().unwrap();
+}

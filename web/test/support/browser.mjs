@@ -44,13 +44,16 @@ export async function launchBrowser() {
  * @param {import('playwright-core').BrowserContext} context
  * @param {string} url
  * @param {{width: number, height: number}} [viewport]
+ * @param {(page: import('playwright-core').Page) => Promise<void>} [prepare] runs before the
+ *   page loads, e.g. to route its requests
  */
-export async function openChat(context, url, viewport) {
+export async function openChat(context, url, viewport, prepare) {
   const page = await context.newPage();
   if (viewport) await page.setViewportSize(viewport);
   /** @type {string[]} */
   const errors = [];
   page.on('pageerror', (error) => errors.push(String(error)));
+  if (prepare) await prepare(page);
   await page.goto(url);
   return { page, errors };
 }

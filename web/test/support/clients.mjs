@@ -1,6 +1,6 @@
 // Non-browser chat clients for the tests, so the pages are checked against something other than
 // themselves. `NodeChatClient` speaks the protocol with the `ws` package and the same generated
-// protobuf code the page uses; `CliChat` runs the Rust CLI (`mmo chat --once`) when it exists.
+// protobuf code the page uses; `CliChat` runs the Rust CLI (`mmo chat --once`).
 // Any object with the `OtherClient` shape below can be plugged into the tests.
 
 import { spawn, spawnSync } from 'node:child_process';
@@ -91,18 +91,23 @@ export class NodeChatClient {
 }
 
 /**
- * The Rust CLI (`mmo`), built with `cargo build -p mmo-cli` when its crate has a main file;
- * `MMO_CLI_BIN` names a prebuilt one instead. `null` when there is no CLI to test against.
- * @returns {string | null}
- * @throws {Error} when the crate is there but does not build
+ * The Rust CLI (`mmo`), built with `cargo build -p mmo-cli` (a no-op when it is up to date);
+ * `MMO_CLI_BIN` names a prebuilt one instead.
+ * @returns {string}
+ * @throws {Error} when it does not build or the binary is missing
  */
 export function findCli() {
-  if (process.env.MMO_CLI_BIN) return process.env.MMO_CLI_BIN;
-  if (!existsSync(join(repoDir, 'crates', 'cli', 'src', 'main.rs'))) return null;
+  if (process.env.MMO_CLI_BIN) {
+    const binary = resolve(process.env.MMO_CLI_BIN);
+    if (!existsSync(binary)) throw new Error(`MMO_CLI_BIN names ${binary}, which does not exist`);
+    return binary;
+  }
   const build = spawnSync('cargo', ['build', '--quiet', '-p', 'mmo-cli'], { cwd: repoDir, encoding: 'utf8' });
-  if (build.status !== 0) throw new Error(`cargo build -p mmo-cli failed:\n${build.stderr}`);
+  if (build.status !== 0) throw new Error(`cargo build -p mmo-cli failed (exit ${build.status}):\n${build.stderr}`);
   const targetDir = process.env.CARGO_TARGET_DIR ? resolve(repoDir, process.env.CARGO_TARGET_DIR) : join(repoDir, 'target');
-  return join(targetDir, 'debug', 'mmo');
+  const binary = join(targetDir, 'debug', 'mmo');
+  if (!existsSync(binary)) throw new Error(`cargo build -p mmo-cli succeeded but ${binary} is missing`);
+  return binary;
 }
 
 /**

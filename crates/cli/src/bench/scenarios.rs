@@ -16,7 +16,7 @@ use super::wire::{
     ChurnPhase, CloseReport, Command, ConnectReport, Event, FanoutPhase, PhaseReport, Tally,
     WorkerSetup,
 };
-use super::{CommonArgs, clients_per_worker, source_addresses};
+use super::{CONNECTIONS_PER_SOURCE_ADDRESS, CommonArgs, clients_per_worker, source_addresses};
 use crate::ws::ServerUrl;
 
 /// Time between sending a fanout command and its first line being due, so every worker has
@@ -801,7 +801,7 @@ async fn fanout_max(common: &CommonArgs, args: &FanoutMaxArgs) -> Result<(), Ben
 
 /// Source addresses churn spreads over: each cycle leaves a port in TIME_WAIT for a minute on
 /// one side or the other, and more addresses means more ports.
-const CHURN_SOURCE_HINT: u64 = 8 * 20_000;
+const CHURN_SOURCE_HINT: u64 = 8 * CONNECTIONS_PER_SOURCE_ADDRESS;
 
 async fn churn(common: &CommonArgs, args: &ChurnArgs) -> Result<(), BenchError> {
     let duration = duration_arg("duration", args.duration)?;
