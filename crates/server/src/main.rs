@@ -48,8 +48,8 @@ struct Flags {
     /// Seconds given to clients to close when the server shuts down.
     #[arg(long, env = "MMO_SHUTDOWN_TIMEOUT", default_value_t = 5.0)]
     shutdown_timeout: f64,
-    /// Milliseconds a client's writes are held apart while frames keep coming for it, so they
-    /// go out together in one system call; 0 writes each batch at once.
+    /// Milliseconds after each write to a client during which frames for it are only queued,
+    /// so that they go out together in one system call; 0 writes each batch at once.
     #[arg(long, env = "MMO_WRITE_COALESCE_MS", default_value_t = 5.0)]
     write_coalesce_ms: f64,
     /// Tell other clients when a client leaves (a DisconnectMessage, field 19). Off by default

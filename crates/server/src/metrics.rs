@@ -19,6 +19,9 @@ pub struct Metrics {
     pub accept_errors: AtomicU64,
     /// HTTP requests answered without an upgrade.
     pub http_requests: AtomicU64,
+    /// Connections refused before a session: a malformed, oversize or late request head, a
+    /// bad upgrade request, or a browser origin not allowed. The log line says which.
+    pub requests_refused: AtomicU64,
     /// Data messages received from clients.
     pub messages_received: AtomicU64,
     /// Chat lines relayed (each counted once, however many received it).
@@ -57,7 +60,7 @@ impl Metrics {
         opened.saturating_sub(self.sessions_closed.load(Ordering::Relaxed))
     }
 
-    fn counters(&self) -> [(&'static str, &'static str, &AtomicU64); 17] {
+    fn counters(&self) -> [(&'static str, &'static str, &AtomicU64); 18] {
         [
             (
                 "mmo_connections_accepted_total",
@@ -88,6 +91,11 @@ impl Metrics {
                 "mmo_http_requests_total",
                 "plain HTTP requests answered",
                 &self.http_requests,
+            ),
+            (
+                "mmo_requests_refused_total",
+                "connections refused before a session (bad request head, bad upgrade, origin)",
+                &self.requests_refused,
             ),
             (
                 "mmo_messages_received_total",
@@ -260,7 +268,7 @@ mod tests {
         let text = metrics.render_prometheus(7);
         assert!(text.contains("\nmmo_deliveries_total 1\n"));
         assert!(text.contains("\nmmo_uptime_seconds 7\n"));
-        assert_eq!(text.matches("# TYPE").count(), 19);
+        assert_eq!(text.matches("# TYPE").count(), 20);
     }
 
     #[test]

@@ -143,12 +143,21 @@ async fn handle_connection(mut stream: TcpStream, address: SocketAddr, hub: Arc<
     let (head, early_bytes) = match http::read_head(&mut stream, timeout).await {
         Ok(read) => read,
         Err(error) => {
-            debug!("{address}: no request: {error}");
             let status = match error {
                 http::HeadError::Malformed => 400,
                 http::HeadError::TooLarge => 431,
-                _ => return,
+                http::HeadError::TimedOut(_) => {
+                    Metrics::bump(&hub.metrics.requests_refused);
+                    info!("{address}: dropped: {error}");
+                    return;
+                }
+                http::HeadError::Closed(_) => {
+                    debug!("{address}: no request: {error}");
+                    return;
+                }
             };
+            Metrics::bump(&hub.metrics.requests_refused);
+            info!("{address}: refused: {error}");
             let _ = Response::text(status, &error.to_string())
                 .send(&mut stream, timeout)
                 .await;
@@ -161,6 +170,7 @@ async fn handle_connection(mut stream: TcpStream, address: SocketAddr, hub: Arc<
                 return upgrade_to_session(stream, address, hub, &upgrade, early_bytes).await;
             }
             Err(refusal) => {
+                Metrics::bump(&hub.metrics.requests_refused);
                 let response = refuse_upgrade(&refusal);
                 info!("{address}: refused /ws request: {refusal}");
                 let _ = response.send(&mut stream, timeout).await;
@@ -202,6 +212,7 @@ async fn upgrade_to_session(
     if let Some(origin) = &upgrade.origin {
         let allowed = &hub.config.allowed_origins;
         if !allowed.is_empty() && !allowed.iter().any(|o| o == origin) {
+            Metrics::bump(&hub.metrics.requests_refused);
             info!("{address}: refused WebSocket from origin {origin}");
             let _ = Response::text(403, &format!("origin {origin} is not allowed"))
                 .send(&mut stream, timeout)

@@ -81,6 +81,19 @@ impl Disconnect {
         matches!(self, Self::ServerShutdown | Self::ClientClosed { .. })
     }
 
+    /// Why the client left, as told to the other clients: never the client's own close reason,
+    /// which is its text, outside the chat limits, and would reach everyone.
+    fn public_summary(&self) -> &'static str {
+        match self {
+            Self::ClientClosed { .. } => "left",
+            Self::ConnectionLost => "connection lost",
+            Self::Protocol(_) => "protocol error",
+            Self::TooSlow { .. } => "too slow",
+            Self::Idle { .. } => "timed out",
+            Self::ServerShutdown => "server shutting down",
+        }
+    }
+
     fn count(&self, metrics: &Metrics) {
         let counter = match self {
             Self::TooSlow { .. } => &metrics.closed_too_slow,
@@ -144,6 +157,7 @@ pub async fn serve(stream: TcpStream, peer: Arc<Peer>, hub: Arc<Hub>, mut early_
             ending: None,
             client_closed: false,
             closing: false,
+            over_rate: false,
         },
         writer: FrameWriter::default(),
         closing_for: None,
@@ -156,7 +170,7 @@ pub async fn serve(stream: TcpStream, peer: Arc<Peer>, hub: Arc<Hub>, mut early_
     hub.unregister(id);
     reason.count(&hub.metrics);
     info!("Client {id}: Closing client connection because: {reason}");
-    hub.announce_leave(id, &reason.to_string());
+    hub.announce_leave(id, reason.public_summary());
 }
 
 struct Session {
@@ -317,6 +331,9 @@ struct PacketHandler {
     client_closed: bool,
     /// Whether our close frame is queued: from then on the client's messages are not acted on.
     closing: bool,
+    /// Whether the client's last message was refused for rate: a flood is logged once, when
+    /// it starts, not once per refused message.
+    over_rate: bool,
 }
 
 impl PacketHandler {
@@ -349,12 +366,21 @@ impl PacketHandler {
         if !self.bucket.try_take(Instant::now()) {
             Metrics::bump(&metrics.chats_rejected_rate);
             let config = &self.hub.config;
+            if !self.over_rate {
+                self.over_rate = true;
+                warn!(
+                    "Client {id}: over the rate limit of {} messages per second; refusing \
+                     its messages until it slows down",
+                    config.chat_rate_per_second
+                );
+            }
             self.deny(format!(
                 "rate limit: at most {} messages per second (bursts of {})",
                 config.chat_rate_per_second, config.chat_burst
             ));
             return;
         }
+        self.over_rate = false;
         let packet = match decode_packet(data) {
             Ok(packet) => packet,
             Err(error) => {
@@ -368,6 +394,7 @@ impl PacketHandler {
                 Ok(()) => self.hub.relay_chat(id, chat.msg),
                 Err(rejection) => {
                     Metrics::bump(&metrics.chats_rejected_invalid);
+                    info!("Client {id}: refusing a chat line: {rejection}");
                     self.deny(rejection.to_string());
                 }
             },

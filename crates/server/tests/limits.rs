@@ -97,12 +97,17 @@ async fn a_chat_over_the_text_limit_is_denied_not_relayed() {
     );
     sender.chat("   ").await;
     assert_eq!(expect_deny(&mut sender).await, "chat message is empty");
+    sender.chat("nul\0here").await;
+    assert_eq!(
+        expect_deny(&mut sender).await,
+        "chat message contains the control character U+0000"
+    );
     sender.chat("ten chars!").await;
     assert_eq!(
         listener.recv_chat().await,
         (sender.id, "ten chars!".to_owned())
     );
-    assert_eq!(server.metric("mmo_chats_rejected_invalid_total").await, 3);
+    assert_eq!(server.metric("mmo_chats_rejected_invalid_total").await, 4);
 }
 
 #[tokio::test]

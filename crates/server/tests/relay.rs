@@ -232,16 +232,24 @@ async fn the_others_are_told_when_a_client_leaves() {
         ..Config::default()
     })
     .await;
-    let leaver = Client::connect(&server).await;
+    let mut leaver = Client::connect(&server).await;
     let mut stayer = Client::connect(&server).await;
     let leaver_id = leaver.id;
-    drop(leaver);
+    // The close reason is the leaver's own text: it is not passed on to everyone.
+    leaver
+        .ws
+        .close(Some(tokio_tungstenite::tungstenite::protocol::CloseFrame {
+            code: tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode::Normal,
+            reason: "visit spam.example".into(),
+        }))
+        .await
+        .unwrap();
     let packet = stayer.recv().await;
     assert_eq!(packet.sender_id, leaver_id);
     let Some(Msg::Disconnect(disconnect)) = packet.msg else {
         panic!("expected a DisconnectMessage, got {packet:?}");
     };
-    assert!(!disconnect.reason.is_empty());
+    assert_eq!(disconnect.reason, "left");
 }
 
 #[tokio::test]
