@@ -185,6 +185,19 @@ pub async fn connect(
     addr: SocketAddr,
     options: &ConnectOptions,
 ) -> Result<Ws, ConnectError> {
+    let stream = connect_tcp(addr, options).await?;
+    let (ws, _response) =
+        tokio_tungstenite::client_async_with_config(url.as_str(), stream, Some(options.websocket))
+            .await
+            .map_err(|e| ConnectError::Handshake(Box::new(e)))?;
+    Ok(ws)
+}
+
+/// Opens the TCP connection [`connect`] upgrades: source address, buffer size and no Nagle.
+pub async fn connect_tcp(
+    addr: SocketAddr,
+    options: &ConnectOptions,
+) -> Result<TcpStream, ConnectError> {
     let socket = match addr.ip() {
         IpAddr::V4(_) => TcpSocket::new_v4(),
         IpAddr::V6(_) => TcpSocket::new_v6(),
@@ -208,11 +221,7 @@ pub async fn connect(
     let stream = socket.connect(addr).await.map_err(ConnectError::Tcp)?;
     // Chat lines are small and latency is what we measure: never wait to coalesce them.
     stream.set_nodelay(true).map_err(ConnectError::Tcp)?;
-    let (ws, _response) =
-        tokio_tungstenite::client_async_with_config(url.as_str(), stream, Some(options.websocket))
-            .await
-            .map_err(|e| ConnectError::Handshake(Box::new(e)))?;
-    Ok(ws)
+    Ok(stream)
 }
 
 /// One packet as a WebSocket binary message.
@@ -222,10 +231,15 @@ pub fn packet_message(packet: &Packet) -> Message {
 
 /// "1008 too slow: …", "1000", or "no close frame" for a close the server sent.
 pub fn describe_close(frame: Option<&CloseFrame>) -> String {
-    match frame {
+    describe_close_parts(frame.map(|frame| (u16::from(frame.code), frame.reason.as_str())))
+}
+
+/// [`describe_close`] for a close frame's code and reason.
+pub fn describe_close_parts(close: Option<(u16, &str)>) -> String {
+    match close {
         None => "no close code".to_owned(),
-        Some(frame) if frame.reason.is_empty() => u16::from(frame.code).to_string(),
-        Some(frame) => format!("{} {}", u16::from(frame.code), truncate(&frame.reason)),
+        Some((code, "")) => code.to_string(),
+        Some((code, reason)) => format!("{code} {}", truncate(reason)),
     }
 }
 
