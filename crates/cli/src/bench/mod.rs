@@ -1,6 +1,8 @@
 //! `mmo bench`: load scenarios against a running server, speaking the real protocol from
 //! worker processes, with a human summary and one JSON line on stdout at the end.
 
+mod conn;
+mod frame;
 mod histogram;
 mod outcome;
 mod pacing;

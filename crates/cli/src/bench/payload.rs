@@ -46,14 +46,15 @@ impl Stamp {
     }
 
     /// Reads the stamp from a bench line; `None` for any other text (someone else chatting).
+    /// Every receiver runs this on every line, so it walks the bytes once rather than split
+    /// the text and parse each part.
     pub fn parse(text: &str) -> Option<Self> {
-        let mut fields = text.strip_prefix('b')?.splitn(5, ':');
-        let phase = fields.next()?.parse().ok()?;
-        let sender = SenderIndex(fields.next()?.parse().ok()?);
-        let seq = fields.next()?.parse().ok()?;
-        let sent_unix_nanos = fields.next()?.parse().ok()?;
-        // The fifth field is the padding; its presence proves the stamp was complete.
-        fields.next()?;
+        let mut rest = text.as_bytes().strip_prefix(b"b")?;
+        let phase = u32::try_from(take_field(&mut rest)?).ok()?;
+        let sender = SenderIndex(u32::try_from(take_field(&mut rest)?).ok()?);
+        let seq = take_field(&mut rest)?;
+        // The colon after the time, before the padding, proves the stamp was complete.
+        let sent_unix_nanos = take_field(&mut rest)?;
         Some(Self {
             phase,
             sender,
@@ -61,6 +62,24 @@ impl Stamp {
             sent_unix_nanos,
         })
     }
+}
+
+/// Reads a decimal number and the colon after it from the start of `rest`.
+fn take_field(rest: &mut &[u8]) -> Option<u64> {
+    let mut value = 0_u64;
+    for (i, &byte) in rest.iter().enumerate() {
+        match byte {
+            b'0'..=b'9' => {
+                value = value.checked_mul(10)?.checked_add(u64::from(byte - b'0'))?;
+            }
+            b':' if i > 0 => {
+                *rest = &rest[i + 1..];
+                return Some(value);
+            }
+            _ => return None,
+        }
+    }
+    None
 }
 
 #[cfg(test)]
@@ -116,6 +135,9 @@ mod tests {
             "b1:2:3:4",
             "bx:2:3:4:",
             "b1:2:3:-4:..",
+            "b1::3:4:",
+            "b4294967296:2:3:4:",
+            "b1:2:3:18446744073709551616:",
             "",
         ] {
             assert_eq!(Stamp::parse(text), None, "{text:?}");

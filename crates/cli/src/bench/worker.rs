@@ -12,15 +12,15 @@ use std::rc::Rc;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use futures_util::{FutureExt as _, SinkExt as _, StreamExt as _};
-use mmo_protocol::{Msg, Packet, decode_packet};
+use std::ops::ControlFlow;
+
 use tokio::io::AsyncBufReadExt as _;
 use tokio::sync::{Notify, Semaphore, watch};
 use tokio::time::Instant;
-use tokio_tungstenite::tungstenite::Message;
-use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
-use tokio_tungstenite::tungstenite::protocol::{CloseFrame, WebSocketConfig};
+use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 
+use super::conn::{Batch, Conn, ConnError, ReadScratch};
+use super::frame::{PacketView, view_packet};
 use super::histogram::Latencies;
 use super::pacing::Schedule;
 use super::payload::{SenderIndex, Stamp};
@@ -29,34 +29,29 @@ use super::wire::{
     ChurnPhase, CloseReport, Command, ConnectReport, Event, FanoutPhase, PhaseReport, Progress,
     Tally, WorkerSetup,
 };
-use crate::ws::{self, ConnectOptions, ServerUrl, Ws};
+use crate::ws::{self, ConnectOptions, ServerUrl};
 
 /// Time allowed from starting a TCP connect to receiving the ID packet. A server that takes
 /// longer is overloaded, and that is reported as a failure rather than waited out.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(15);
 
-/// Read buffer per connection: a few hundred chat lines per read system call without making
-/// tens of thousands of idle connections cost much memory.
-const READ_BUFFER_BYTES: usize = 8 * 1024;
-
-/// Outgoing bytes tungstenite gathers before writing; the senders flush after each batch anyway.
-const WRITE_BUFFER_BYTES: usize = 16 * 1024;
-
-/// Largest message accepted from the server; relayed chat lines are at most a few KiB.
-const MAX_INCOMING_MESSAGE_BYTES: usize = 64 * 1024;
-
 /// Most lines a sender writes per wake-up when it is behind schedule, so it reads its own
 /// incoming lines in between instead of starving them.
 const MAX_SEND_BATCH: u64 = 256;
-
-/// Most buffered messages one client handles before letting the others run.
-const MAX_READ_BATCH: u32 = 64;
 
 /// A failed churn cycle waits this long before the next, so a refusing server is not spun on.
 const CHURN_FAILURE_PAUSE: Duration = Duration::from_millis(20);
 
 /// How often progress is reported.
 const PROGRESS_INTERVAL: Duration = Duration::from_secs(1);
+
+/// Close code 1000, "normal closure": how the bench ends its connections.
+const CLOSE_NORMAL: u16 = 1000;
+
+/// "1008 too slow: …" for a close frame the server sent.
+fn describe_close(close: Option<&(u16, String)>) -> String {
+    ws::describe_close_parts(close.map(|(code, reason)| (*code, reason.as_str())))
+}
 
 /// Why a worker stopped.
 #[derive(Debug, thiserror::Error)]
@@ -258,6 +253,10 @@ struct Fleet {
     all_ended: Notify,
     /// Ends of connections seen by `close_all`.
     close_outcomes: RefCell<Tally>,
+    /// The buffer every connection reads into.
+    scratch: ReadScratch,
+    /// Connections opened so far, to vary their masking keys.
+    opened_ever: Cell<u64>,
 }
 
 impl Fleet {
@@ -281,6 +280,8 @@ impl Fleet {
             pending_ends: Cell::new(0),
             all_ended: Notify::new(),
             close_outcomes: RefCell::new(Tally::default()),
+            scratch: ReadScratch::new(),
+            opened_ever: Cell::new(0),
         }
     }
 
@@ -307,12 +308,8 @@ impl Fleet {
             recv_buffer_bytes: (!self.is_healthy(client))
                 .then_some(self.setup.slow_recv_buffer_bytes),
             reuse_addr,
-            websocket: WebSocketConfig::default()
-                .read_buffer_size(READ_BUFFER_BYTES)
-                .write_buffer_size(WRITE_BUFFER_BYTES)
-                .max_write_buffer_size(usize::MAX)
-                .max_message_size(Some(MAX_INCOMING_MESSAGE_BYTES))
-                .max_frame_size(Some(MAX_INCOMING_MESSAGE_BYTES)),
+            // Only the handshake goes through tungstenite; frames are read by `Conn`.
+            websocket: WebSocketConfig::default(),
         }
     }
 
@@ -322,37 +319,41 @@ impl Fleet {
         &self,
         client: ClientIndex,
         reuse_addr: bool,
-    ) -> Result<(Ws, Duration), String> {
+    ) -> Result<(Conn, Duration), String> {
         let started = Instant::now();
+        let seed = self.opened_ever.get();
+        self.opened_ever.set(seed + 1);
         let attempt = async {
-            let mut ws = ws::connect(&self.url, self.addr, &self.options(client, reuse_addr))
-                .await
-                .map_err(|e| e.label())?;
+            let mut conn = Conn::open(
+                &self.url,
+                self.addr,
+                &self.options(client, reuse_addr),
+                seed,
+            )
+            .await
+            .map_err(|e| e.label())?;
             loop {
-                match ws.next().await {
-                    Some(Ok(Message::Binary(bytes))) => {
-                        if let Ok(Packet {
-                            msg: Some(Msg::Id(_)),
-                            ..
-                        }) = decode_packet(&bytes)
-                        {
-                            return Ok(ws);
-                        }
-                    }
-                    Some(Ok(Message::Close(frame))) => {
+                // Stop at the ID: what follows it is for `run_client`.
+                let id = |payload: &[u8]| match view_packet(payload) {
+                    Some(PacketView::Id(_)) => ControlFlow::Break(()),
+                    _ => ControlFlow::Continue(()),
+                };
+                match conn.read_frames(&self.scratch, id).await {
+                    Ok(Batch::Stopped) => return Ok(conn),
+                    Ok(Batch::More) => {}
+                    Ok(Batch::Closed(close)) => {
                         return Err(format!(
                             "closed before ID: {}",
-                            ws::describe_close(frame.as_ref())
+                            describe_close(close.as_ref())
                         ));
                     }
-                    Some(Ok(_)) => {}
-                    Some(Err(error)) => return Err(ws::describe_error(&error)),
-                    None => return Err("connection ended before ID".to_owned()),
+                    Ok(Batch::Ended) => return Err("connection ended before ID".to_owned()),
+                    Err(error) => return Err(error.to_string()),
                 }
             }
         };
         match tokio::time::timeout(CONNECT_TIMEOUT, attempt).await {
-            Ok(Ok(ws)) => Ok((ws, started.elapsed())),
+            Ok(Ok(conn)) => Ok((conn, started.elapsed())),
             Ok(Err(reason)) => Err(reason),
             Err(_) => Err(format!("no ID within {} s", CONNECT_TIMEOUT.as_secs())),
         }
@@ -391,9 +392,9 @@ impl Fleet {
                     settled.notify_one();
                 }
                 match outcome {
-                    Ok((ws, _)) => {
+                    Ok((conn, _)) => {
                         fleet.opened(slot);
-                        fleet.run_client(ws, slot, client).await;
+                        fleet.run_client(conn, slot, client).await;
                     }
                     Err(_) => fleet.bump(|p| p.connect_failures += 1),
                 }
@@ -446,9 +447,11 @@ impl Fleet {
     }
 
     /// One client's life after its ID arrived, until the connection ends.
-    async fn run_client(&self, mut ws: Ws, slot: usize, client: ClientIndex) {
+    async fn run_client(&self, mut conn: Conn, slot: usize, client: ClientIndex) {
         let healthy = self.is_healthy(client);
-        let mut control = self.control.subscribe();
+        // One future waits for control changes across all turns of the loop, instead of a new
+        // one registering and unregistering itself on every wake-up for a read.
+        let mut control_changed = Box::pin(next_control(self.control.subscribe()));
         let mut reading = healthy;
         let mut waking = false;
         let mut phase: Option<ClientPhase> = None;
@@ -459,11 +462,12 @@ impl Fleet {
             let sending = phase.as_ref().is_some_and(ClientPhase::has_more_to_send);
             tokio::select! {
                 biased;
-                changed = control.changed() => {
+                (changed, mut control) = &mut control_changed => {
                     if changed.is_err() {
                         break End::Quiet;
                     }
                     let now_control = control.borrow_and_update().clone();
+                    control_changed.set(next_control(control));
                     match now_control {
                         Control::Idle => phase = None,
                         Control::Fanout(active) => {
@@ -481,56 +485,42 @@ impl Fleet {
                                 waking = true;
                             }
                         }
-                        Control::Close => break self.close_gracefully(&mut ws).await,
+                        Control::Close => break self.close_gracefully(&mut conn).await,
                     }
                 }
                 () = &mut send_timer, if sending => {
                     if let Some(phase) = phase.as_mut() {
-                        if let Err(error) = self.send_due(&mut ws, phase, &mut text).await {
-                            break End::Error(ws::describe_error(&error));
+                        if let Err(error) = self.send_due(&mut conn, phase, &mut text).await {
+                            break End::Error(ConnError::Io(error).to_string());
                         }
                         if let Some(due) = phase.next_due() {
                             send_timer.as_mut().reset(due);
                         }
                     }
                 }
-                message = ws.next(), if reading => {
-                    // Handle what is already buffered before going back to the select, whose
-                    // other branches cost more per turn than a message does.
-                    let mut next = Some(message);
-                    let mut handled = 0;
-                    let mut stop = None;
-                    while let Some(message) = next.take() {
-                        match message {
-                            None => stop = Some(Incoming::End(End::Ended)),
-                            Some(Err(error)) => {
-                                stop = Some(Incoming::End(End::Error(ws::describe_error(&error))));
-                            }
-                            Some(Ok(Message::Close(frame))) => {
-                                stop = Some(Incoming::Close(format!(
-                                    "close {}",
-                                    ws::describe_close(frame.as_ref())
-                                )));
-                            }
-                            Some(Ok(Message::Binary(bytes))) => {
-                                if healthy {
-                                    self.on_packet(&bytes, phase.as_mut());
-                                }
-                            }
-                            Some(Ok(_)) => {}
+                batch = conn.read_frames(&self.scratch, {
+                    // Every line of one read arrived at the same time.
+                    let mut read_at = None;
+                    let phase = &mut phase;
+                    move |payload| {
+                        if healthy {
+                            self.on_packet(payload, phase.as_mut(), &mut read_at);
                         }
-                        handled += 1;
-                        if stop.is_none() && handled < MAX_READ_BATCH {
-                            next = ws.next().now_or_never();
-                        }
+                        ControlFlow::Continue(())
                     }
-                    match stop {
-                        None => {}
-                        Some(Incoming::End(end)) => break end,
-                        // tungstenite has queued the reply; the stream ends after it is sent.
-                        Some(Incoming::Close(description)) => {
-                            break self.finish_close(&mut ws, description).await;
+                }), if reading => {
+                    match batch {
+                        Ok(Batch::More | Batch::Stopped) => {}
+                        Ok(Batch::Ended) => break End::Ended,
+                        Ok(Batch::Closed(close)) => {
+                            let description = format!("close {}", describe_close(close.as_ref()));
+                            // Answer with the same code, as tungstenite would, then wait for
+                            // the server to end the stream.
+                            let code = close.map(|(code, _)| code);
+                            conn.queue_close(code.map(|code| (code, "")));
+                            break self.finish_close(&mut conn, description).await;
                         }
+                        Err(error) => break End::Error(error.to_string()),
                     }
                 }
             }
@@ -566,39 +556,33 @@ impl Fleet {
         }
     }
 
-    async fn close_gracefully(&self, ws: &mut Ws) -> End {
-        let frame = CloseFrame {
-            code: CloseCode::Normal,
-            reason: "bench done".into(),
-        };
-        if let Err(error) = ws.close(Some(frame)).await {
-            return End::Error(ws::describe_error(&error));
+    async fn close_gracefully(&self, conn: &mut Conn) -> End {
+        conn.queue_close(Some((CLOSE_NORMAL, "bench done")));
+        if let Err(error) = conn.flush().await {
+            return End::Error(ConnError::Io(error).to_string());
         }
-        self.finish_close(ws, "closed by bench".to_owned()).await
+        self.finish_close(conn, "closed by bench".to_owned()).await
     }
 
-    /// Reads until the stream ends, so the close handshake completes.
-    async fn finish_close(&self, ws: &mut Ws, description: String) -> End {
-        loop {
-            match ws.next().await {
-                None => return End::Described(description),
-                Some(Err(error)) => {
-                    return End::Described(format!(
-                        "{description}, then {}",
-                        ws::describe_error(&error)
-                    ));
-                }
-                Some(Ok(_)) => {}
-            }
+    /// Sends the close frame queued, if not sent yet, and reads until the stream ends, so
+    /// the close handshake completes.
+    async fn finish_close(&self, conn: &mut Conn, description: String) -> End {
+        let finished = match conn.flush().await {
+            Ok(()) => conn.read_to_end(&self.scratch).await,
+            Err(error) => Err(error),
+        };
+        match finished {
+            Ok(()) => End::Described(description),
+            Err(error) => End::Described(format!("{description}, then {}", ConnError::Io(error))),
         }
     }
 
     async fn send_due(
         &self,
-        ws: &mut Ws,
+        conn: &mut Conn,
         phase: &mut ClientPhase,
         text: &mut String,
-    ) -> Result<(), tokio_tungstenite::tungstenite::Error> {
+    ) -> std::io::Result<()> {
         let now = Instant::now();
         let sent_unix_nanos = unix_nanos_now();
         let mut batch = 0;
@@ -616,12 +600,12 @@ impl Fleet {
                 sent_unix_nanos,
             };
             stamp.write_padded(spec.payload_bytes, text);
-            ws.feed(ws::packet_message(&Packet::chat(text.as_str())))
-                .await?;
+            conn.queue_chat(text);
             phase.next_seq += 1;
             batch += 1;
         }
-        ws.flush().await?;
+        // One write for the whole batch.
+        conn.flush().await?;
         let mut stats = self.stats.borrow_mut();
         if stats.phase == Some(phase.active.spec.phase) {
             if let Some(count) = usize::try_from(phase.sender_or_zero().0)
@@ -637,18 +621,16 @@ impl Fleet {
         Ok(())
     }
 
-    fn on_packet(&self, bytes: &[u8], phase: Option<&mut ClientPhase>) {
-        let Ok(packet) = decode_packet(bytes) else {
-            return;
-        };
-        match packet.msg {
-            Some(Msg::Chat(chat)) => self.on_chat(&chat.msg, phase),
-            Some(Msg::DenyResponse(deny)) => self.stats.borrow_mut().denies.add(&deny.reason, 1),
+    /// Handles a packet from a read at `read_at` (Unix nanoseconds, taken at the first line).
+    fn on_packet(&self, bytes: &[u8], phase: Option<&mut ClientPhase>, read_at: &mut Option<u64>) {
+        match view_packet(bytes) {
+            Some(PacketView::Chat(text)) => self.on_chat(text, phase, read_at),
+            Some(PacketView::Deny(reason)) => self.stats.borrow_mut().denies.add(reason, 1),
             _ => {}
         }
     }
 
-    fn on_chat(&self, text: &str, phase: Option<&mut ClientPhase>) {
+    fn on_chat(&self, text: &str, phase: Option<&mut ClientPhase>, read_at: &mut Option<u64>) {
         let mut stats = self.stats.borrow_mut();
         let Some(stamp) = Stamp::parse(text) else {
             stats.foreign += 1;
@@ -675,7 +657,8 @@ impl Fleet {
         }
         stats.gaps += stamp.seq - *next;
         *next = stamp.seq + 1;
-        let latency_nanos = unix_nanos_now().saturating_sub(stamp.sent_unix_nanos);
+        let now = *read_at.get_or_insert_with(unix_nanos_now);
+        let latency_nanos = now.saturating_sub(stamp.sent_unix_nanos);
         let latency_us = latency_nanos / 1_000;
         stats.latency.record_micros(latency_us);
         if let Some(count) = usize::try_from(stamp.sender.0)
@@ -906,12 +889,6 @@ struct ConnectResults {
     failures: Tally,
 }
 
-/// A message that ends the read loop.
-enum Incoming {
-    End(End),
-    Close(String),
-}
-
 /// How a client's connection ended.
 enum End {
     /// The worker is shutting down; nothing to report.
@@ -977,6 +954,17 @@ impl ClientPhase {
         self.has_more_to_send()
             .then(|| self.active.start + self.active.schedule.due(sender, self.next_seq))
     }
+}
+
+/// Waits for the next control change, handing the receiver back to be read.
+async fn next_control(
+    mut control: watch::Receiver<Control>,
+) -> (
+    Result<(), watch::error::RecvError>,
+    watch::Receiver<Control>,
+) {
+    let changed = control.changed().await;
+    (changed, control)
 }
 
 /// Reports running totals once a second until the process ends.
