@@ -78,6 +78,17 @@ fn mmo() -> Command {
     command
 }
 
+/// Starts `mmo chat --once URL` with its stdin open for the test to write.
+fn chat_once(url: &str) -> (tokio::process::Child, tokio::process::ChildStdin) {
+    let mut child = mmo()
+        .args(["chat", "--once", url])
+        .stdin(Stdio::piped())
+        .spawn()
+        .expect("spawn mmo");
+    let stdin = child.stdin.take().expect("stdin");
+    (child, stdin)
+}
+
 async fn finish(child: tokio::process::Child) -> Output {
     tokio::time::timeout(WAIT, child.wait_with_output())
         .await
@@ -182,12 +193,7 @@ async fn chat_once_delivers_stdin_and_prints_its_id() {
     let server = start_server().await;
     let mut listener = listen(&server.url).await;
 
-    let mut child = mmo()
-        .args(["chat", "--once", &server.url])
-        .stdin(Stdio::piped())
-        .spawn()
-        .expect("spawn mmo");
-    let mut stdin = child.stdin.take().expect("stdin");
+    let (child, mut stdin) = chat_once(&server.url);
     stdin.write_all(b"hi\n\n").await.expect("write stdin");
     drop(stdin);
 
@@ -223,12 +229,7 @@ async fn chat_once_exits_3_when_the_server_refuses_a_line() {
     .await;
     let mut listener = listen(&server.url).await;
 
-    let mut child = mmo()
-        .args(["chat", "--once", &server.url])
-        .stdin(Stdio::piped())
-        .spawn()
-        .expect("spawn mmo");
-    let mut stdin = child.stdin.take().expect("stdin");
+    let (child, mut stdin) = chat_once(&server.url);
     stdin
         .write_all(b"short\nmuch too long\nfine\n")
         .await
