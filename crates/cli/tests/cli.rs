@@ -368,6 +368,8 @@ async fn bench_fanout_delivers_every_line() {
         .expect("spawn mmo");
     let summary = json_summary(&finish(child).await);
     assert_eq!(summary["scenario"], "fanout");
+    assert!(summary["run"]["cpus"].as_u64().expect("cpus") >= 1);
+    assert_eq!(summary["run"]["bench_version"], env!("CARGO_PKG_VERSION"));
     assert_eq!(summary["connect"]["connected"], 20);
     assert_eq!(summary["scheduled"], 100);
     assert_eq!(summary["sent"], 100);

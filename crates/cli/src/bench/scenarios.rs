@@ -553,8 +553,25 @@ fn check_traffic(traffic: &TrafficArgs, clients: u64) -> Result<(), BenchError> 
     Ok(())
 }
 
+/// Prints the scenario's JSON line with what makes it comparable to another run: which build
+/// of the bench measured it, on how many CPUs, and when.
 fn emit_json(value: &Value) {
-    println!("{value}");
+    let mut line = value.clone();
+    if let Some(fields) = line.as_object_mut() {
+        let unix_time_s = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |since| since.as_secs());
+        fields.insert(
+            "run".to_owned(),
+            json!({
+                "bench_version": env!("CARGO_PKG_VERSION"),
+                "bench_profile": if cfg!(debug_assertions) { "debug" } else { "release" },
+                "cpus": std::thread::available_parallelism().map_or(0, std::num::NonZeroUsize::get),
+                "unix_time_s": unix_time_s,
+            }),
+        );
+    }
+    println!("{line}");
 }
 
 async fn connect(common: &CommonArgs, args: &ConnectArgs) -> Result<(), BenchError> {
