@@ -66,6 +66,10 @@ struct Flags {
     /// Browser origins allowed to connect, comma-separated; empty allows any.
     #[arg(long, env = "MMO_ALLOWED_ORIGINS", value_delimiter = ',')]
     allowed_origins: Vec<String>,
+    /// Threads that run client sessions [default: one per CPU]. On a machine whose cores are
+    /// shared with other busy processes, fewer threads hand less work between cores.
+    #[arg(long, env = "MMO_WORKER_THREADS")]
+    worker_threads: Option<std::num::NonZeroUsize>,
 }
 
 impl Flags {
@@ -110,6 +114,7 @@ fn main() -> ExitCode {
     // Before the config reads it: the default session limit follows the open-file limit.
     mmo_server::raise_open_file_limit();
     let address = format!("{}:{}", flags.host, flags.port);
+    let worker_threads = flags.worker_threads;
     let config = match flags.into_config().and_then(|config| {
         config
             .validate()
@@ -122,7 +127,12 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let runtime = match tokio::runtime::Runtime::new() {
+    let mut runtime = tokio::runtime::Builder::new_multi_thread();
+    runtime.enable_all();
+    if let Some(threads) = worker_threads {
+        runtime.worker_threads(threads.get());
+    }
+    let runtime = match runtime.build() {
         Ok(runtime) => runtime,
         Err(error) => {
             error!("cannot start the async runtime: {error}");
