@@ -85,7 +85,8 @@ impl Disconnect {
     /// which is its text, outside the chat limits, and would reach everyone.
     fn public_summary(&self) -> &'static str {
         match self {
-            Self::ClientClosed { .. } => "left",
+            // A client that said goodbye needs no reason: clients show "Client N left".
+            Self::ClientClosed { .. } => "",
             Self::ConnectionLost => "connection lost",
             Self::Protocol(_) => "protocol error",
             Self::TooSlow { .. } => "too slow",

@@ -249,7 +249,7 @@ async fn the_others_are_told_when_a_client_leaves() {
     let Some(Msg::Disconnect(disconnect)) = packet.msg else {
         panic!("expected a DisconnectMessage, got {packet:?}");
     };
-    assert_eq!(disconnect.reason, "left");
+    assert_eq!(disconnect.reason, "", "a goodbye needs no reason");
 }
 
 #[tokio::test]
