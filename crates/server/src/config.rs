@@ -57,9 +57,9 @@ pub struct Config {
 }
 
 /// Default `Config::write_coalesce`: 5 ms, half the 10 ms latency budget of a busy relay. On the
-/// 2-core benchmark machine it cut server CPU per delivery by about 30% at 1.5 million and
-/// 40% at 0.75 million deliveries per second to 1,000 clients, and p99 latency to less than half, as the
-/// load generator on the same cores had fewer reads to do (see docs/benchmarks.md).
+/// 2-core benchmark machine it cut server CPU per delivery by about 30% at 1.5 million and 40%
+/// at 0.75 million deliveries per second to 1,000 clients, and p99 latency to less than half,
+/// as the load generator on the same cores had fewer reads to do (see docs/benchmarks.md).
 pub const DEFAULT_WRITE_COALESCE: Duration = Duration::from_millis(5);
 
 /// Longest `Config::write_coalesce` accepted: past it, players would see chat arrive in
