@@ -175,6 +175,18 @@ async fn next_chat(listener: &mut TestClient) -> Packet {
     .expect("a chat line arrives")
 }
 
+/// Runs `mmo bench` against `server`, with its PID for the server figures, and returns the
+/// JSON summary.
+async fn bench(server: &Server, scenario: &[&str]) -> Value {
+    let pid = std::process::id().to_string();
+    let child = mmo()
+        .args(["bench", "--url", &server.url, "--server-pid", &pid])
+        .args(scenario)
+        .spawn()
+        .expect("spawn mmo");
+    json_summary(&finish(child).await)
+}
+
 /// The last stdout line of a bench run, which is its JSON summary.
 fn json_summary(output: &Output) -> Value {
     let stdout = text(&output.stdout);
@@ -351,10 +363,9 @@ async fn chat_once_fails_clearly_without_a_server() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bench_fanout_delivers_every_line() {
     let server = start_server().await;
-    let pid = std::process::id().to_string();
-    let child = mmo()
-        .args(["bench", "--url", &server.url, "--server-pid", &pid])
-        .args([
+    let summary = bench(
+        &server,
+        &[
             "fanout",
             "--clients",
             "20",
@@ -362,11 +373,11 @@ async fn bench_fanout_delivers_every_line() {
             "2",
             "--rate",
             "100",
-        ])
-        .args(["--duration", "1"])
-        .spawn()
-        .expect("spawn mmo");
-    let summary = json_summary(&finish(child).await);
+            "--duration",
+            "1",
+        ],
+    )
+    .await;
     assert_eq!(summary["scenario"], "fanout");
     assert!(summary["run"]["cpus"].as_u64().expect("cpus") >= 1);
     assert_eq!(summary["run"]["bench_version"], env!("CARGO_PKG_VERSION"));
@@ -387,13 +398,7 @@ async fn bench_fanout_delivers_every_line() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bench_connect_holds_every_client() {
     let server = start_server().await;
-    let pid = std::process::id().to_string();
-    let child = mmo()
-        .args(["bench", "--url", &server.url, "--server-pid", &pid])
-        .args(["connect", "--clients", "50", "--hold", "0.2"])
-        .spawn()
-        .expect("spawn mmo");
-    let summary = json_summary(&finish(child).await);
+    let summary = bench(&server, &["connect", "--clients", "50", "--hold", "0.2"]).await;
     assert_eq!(summary["scenario"], "connect");
     assert_eq!(summary["connected"], 50);
     assert_eq!(summary["failed"], 0);
@@ -409,10 +414,9 @@ async fn bench_connect_holds_every_client() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bench_churn_cycles_without_failures() {
     let server = start_server().await;
-    let pid = std::process::id().to_string();
-    let child = mmo()
-        .args(["bench", "--url", &server.url, "--server-pid", &pid])
-        .args([
+    let summary = bench(
+        &server,
+        &[
             "churn",
             "--concurrency",
             "4",
@@ -420,10 +424,9 @@ async fn bench_churn_cycles_without_failures() {
             "0.5",
             "--settle",
             "0",
-        ])
-        .spawn()
-        .expect("spawn mmo");
-    let summary = json_summary(&finish(child).await);
+        ],
+    )
+    .await;
     assert_eq!(summary["scenario"], "churn");
     assert!(summary["cycles"].as_u64().expect("cycles") > 0, "{summary}");
     assert_eq!(summary["failures"], serde_json::json!({}));
