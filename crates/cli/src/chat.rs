@@ -14,7 +14,7 @@ use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::protocol::CloseFrame;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 
-use crate::ws::{self, ConnectError, ConnectOptions, DEFAULT_URL, ServerUrl, UrlError, Ws};
+use crate::ws::{self, ConnectError, DEFAULT_URL, ServerUrl, UrlError, Ws};
 
 /// Lines typed but not yet sent. Typing is far slower than sending, so this only fills while a
 /// send is stuck, and then the typist waits rather than memory growing.
@@ -207,13 +207,10 @@ async fn run_once(args: &ChatArgs) -> Result<OnceOutput, OnceError> {
         url: url.to_string(),
         source,
     };
-    let mut ws = tokio::time::timeout(limit, async {
-        let addr = url.resolve().await?;
-        ws::connect(&url, addr, &ConnectOptions::default()).await
-    })
-    .await
-    .map_err(|_| OnceError::TimedOut(limit))?
-    .map_err(connect_error)?;
+    let mut ws = tokio::time::timeout(limit, ws::connect(&url))
+        .await
+        .map_err(|_| OnceError::TimedOut(limit))?
+        .map_err(connect_error)?;
 
     let mut output = OnceOutput::default();
     // Nothing is sent before the ID arrives: it proves the server registered us.
@@ -432,11 +429,7 @@ async fn run_interactive(url: ServerUrl) {
     let mut backoff = Backoff::new();
     loop {
         console.say(format!("Connecting to {url}...")).await;
-        let attempt = async {
-            let addr = url.resolve().await?;
-            ws::connect(&url, addr, &ConnectOptions::default()).await
-        };
-        match attempt.await {
+        match ws::connect(&url).await {
             Err(error) => console.say(format!("Cannot connect: {error}")).await,
             Ok(ws) => {
                 console.say("Connected successfully").await;

@@ -8,7 +8,7 @@ use bytes::Bytes;
 use mmo_protocol::{Message as _, Packet};
 use tokio::net::{TcpSocket, TcpStream};
 use tokio_tungstenite::WebSocketStream;
-use tokio_tungstenite::tungstenite::protocol::{CloseFrame, WebSocketConfig};
+use tokio_tungstenite::tungstenite::protocol::CloseFrame;
 use tokio_tungstenite::tungstenite::{self, Message};
 
 /// A client connection after the WebSocket handshake.
@@ -175,21 +175,15 @@ pub struct ConnectOptions {
     /// Lets a bound source port be reused while an old connection on it is in TIME_WAIT, which
     /// connect/close cycles produce by the thousand.
     pub reuse_addr: bool,
-    /// WebSocket buffer sizes and limits.
-    pub websocket: WebSocketConfig,
 }
 
-/// Opens a TCP connection to `addr` and upgrades it to a WebSocket for `url`.
-pub async fn connect(
-    url: &ServerUrl,
-    addr: SocketAddr,
-    options: &ConnectOptions,
-) -> Result<Ws, ConnectError> {
-    let stream = connect_tcp(addr, options).await?;
-    let (ws, _response) =
-        tokio_tungstenite::client_async_with_config(url.as_str(), stream, Some(options.websocket))
-            .await
-            .map_err(|e| ConnectError::Handshake(Box::new(e)))?;
+/// Resolves `url`, opens a TCP connection to it with the default options, and upgrades it to
+/// a WebSocket.
+pub async fn connect(url: &ServerUrl) -> Result<Ws, ConnectError> {
+    let stream = connect_tcp(url.resolve().await?, &ConnectOptions::default()).await?;
+    let (ws, _response) = tokio_tungstenite::client_async(url.as_str(), stream)
+        .await
+        .map_err(|e| ConnectError::Handshake(Box::new(e)))?;
     Ok(ws)
 }
 

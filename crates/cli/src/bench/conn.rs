@@ -97,13 +97,9 @@ impl Conn {
             stream,
             seen: Vec::new(),
         };
-        let (ws, _response) = tokio_tungstenite::client_async_with_config(
-            url.as_str(),
-            recorder,
-            Some(options.websocket),
-        )
-        .await
-        .map_err(|e| ConnectError::Handshake(Box::new(e)))?;
+        let (ws, _response) = tokio_tungstenite::client_async(url.as_str(), recorder)
+            .await
+            .map_err(|e| ConnectError::Handshake(Box::new(e)))?;
         let Recorder { stream, seen } = ws.into_inner();
         // A 101 response has no body: whatever follows its blank line is WebSocket frames
         // (usually the ID packet) that tungstenite read along with the headers.

@@ -15,6 +15,7 @@ mod worker;
 
 use std::net::{IpAddr, Ipv4Addr};
 use std::process::ExitCode;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 /// Source addresses are 127.0.0.2 onwards: 127.0.0.1 is left to everything else on the machine.
 const FIRST_SOURCE_ADDRESS: Ipv4Addr = Ipv4Addr::new(127, 0, 0, 2);
@@ -114,6 +115,23 @@ pub fn run(args: &BenchArgs) -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// Whole milliseconds, as durations cross between processes; saturates rather than wraps.
+fn millis(duration: Duration) -> u64 {
+    u64::try_from(duration.as_millis()).unwrap_or(u64::MAX)
+}
+
+/// Whole microseconds, the unit of every latency; saturates rather than wraps.
+fn micros(duration: Duration) -> u64 {
+    u64::try_from(duration.as_micros()).unwrap_or(u64::MAX)
+}
+
+/// Nanoseconds since the Unix epoch: the one clock that parent and workers share.
+fn unix_nanos(at: SystemTime) -> u64 {
+    at.duration_since(UNIX_EPOCH)
+        .map(|d| u64::try_from(d.as_nanos()).unwrap_or(u64::MAX))
+        .unwrap_or_default()
 }
 
 /// How many connections one worker process can hold.

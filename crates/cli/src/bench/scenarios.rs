@@ -1,11 +1,11 @@
 //! The bench scenarios: what each asks the workers to do, in which order, and how its summary
 //! and JSON line are made.
 
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant, SystemTime};
 
 use serde_json::{Value, json};
 
-use super::histogram::{Latencies, Summary, human_micros};
+use super::histogram::{Latencies, human_micros};
 use super::outcome::{FanoutOutcome, RateSearch};
 use super::pacing::Schedule;
 use super::parent::{BenchError, ServerProbe, Workers, human_bytes};
@@ -16,7 +16,10 @@ use super::wire::{
     ChurnPhase, CloseReport, Command, ConnectReport, Event, FanoutPhase, PhaseReport, Tally,
     WorkerSetup,
 };
-use super::{CONNECTIONS_PER_SOURCE_ADDRESS, CommonArgs, clients_per_worker, source_addresses};
+use super::{
+    CONNECTIONS_PER_SOURCE_ADDRESS, CommonArgs, clients_per_worker, micros, millis,
+    source_addresses, unix_nanos,
+};
 use crate::ws::ServerUrl;
 
 /// Time between sending a fanout command and its first line being due, so every worker has
@@ -182,16 +185,6 @@ fn duration_arg(name: &str, seconds: f64) -> Result<Duration, BenchError> {
     })
 }
 
-fn millis(duration: Duration) -> u64 {
-    u64::try_from(duration.as_millis()).unwrap_or(u64::MAX)
-}
-
-fn unix_nanos(at: SystemTime) -> u64 {
-    at.duration_since(UNIX_EPOCH)
-        .map(|d| u64::try_from(d.as_nanos()).unwrap_or(u64::MAX))
-        .unwrap_or_default()
-}
-
 fn per_second(count: u64, over: Duration) -> f64 {
     // Display and JSON only.
     #[allow(clippy::cast_precision_loss)]
@@ -347,9 +340,9 @@ impl Fleet {
             .await
     }
 
-    /// Closes every connection, waits for the workers to exit, and returns how the
-    /// connections ended and the bench's total CPU time.
-    async fn finish(mut self) -> Result<(Tally, Duration), BenchError> {
+    /// Closes every connection, waits for the workers to exit, and returns what the summary
+    /// needs from the fleet.
+    async fn finish(mut self) -> Result<Finished, BenchError> {
         self.workers
             .command(&Command::Close {
                 timeout_millis: millis(CLOSE_TIMEOUT),
@@ -367,13 +360,27 @@ impl Fleet {
             )
             .await?;
         self.workers.wait(CLOSE_TIMEOUT).await;
-        let mut outcomes = Tally::default();
+        let mut close_outcomes = Tally::default();
         let mut cpu = 0;
         for report in &reports {
-            outcomes.merge(&report.outcomes);
+            close_outcomes.merge(&report.outcomes);
             cpu += report.cpu_millis;
         }
-        Ok((outcomes, Duration::from_millis(cpu)))
+        Ok(Finished {
+            connect: self.connect,
+            url: self.url.to_string(),
+            close_outcomes,
+            bench_cpu: Duration::from_millis(cpu),
+        })
+    }
+
+    /// The server's state from `before` until now.
+    fn span_since(&mut self, before: Option<ProcessSample>) -> ServerSpan {
+        ServerSpan {
+            before,
+            after: self.probe.sample(),
+            peak_rss_bytes: self.probe.peak_rss_bytes,
+        }
     }
 
     /// Runs one fanout phase and adds up its reports.
@@ -404,17 +411,22 @@ impl Fleet {
                 PHASE_START_DELAY + duration + drain + REPORT_GRACE,
             )
             .await?;
-        let after = self.probe.sample();
-        let span = ServerSpan {
-            before,
-            after,
-            peak_rss_bytes: self.probe.peak_rss_bytes,
-        };
+        let span = self.span_since(before);
         Ok((
             FanoutOutcome::aggregate(&reports, traffic.senders, scheduled),
             span,
         ))
     }
+}
+
+/// A run's fleet after its connections closed.
+struct Finished {
+    connect: ConnectTotals,
+    url: String,
+    /// How the connections ended when the bench closed them.
+    close_outcomes: Tally,
+    /// CPU time of all the workers.
+    bench_cpu: Duration,
 }
 
 /// The server's state around a measured span.
@@ -473,10 +485,6 @@ impl ServerSpan {
     }
 }
 
-fn latency_json(summary: &Summary) -> Value {
-    json!(summary)
-}
-
 fn fanout_json(outcome: &FanoutOutcome, duration: Duration) -> Value {
     json!({
         "scheduled": outcome.scheduled,
@@ -486,7 +494,7 @@ fn fanout_json(outcome: &FanoutOutcome, duration: Duration) -> Value {
         "delivered": outcome.delivered,
         "loss": outcome.loss,
         "deliveries_per_s": per_second(outcome.delivered, duration),
-        "latency_us": latency_json(&outcome.latency.summary()),
+        "latency_us": outcome.latency.summary(),
         "gaps": outcome.gaps,
         "duplicates": outcome.duplicates,
         "stale": outcome.stale,
@@ -555,10 +563,9 @@ fn check_traffic(traffic: &TrafficArgs, clients: u64) -> Result<(), BenchError> 
 
 /// Prints the scenario's JSON line with what makes it comparable to another run: which build
 /// of the bench measured it, on how many CPUs, and when.
-fn emit_json(value: &Value) {
-    let mut line = value.clone();
+fn emit_json(mut line: Value) {
     if let Some(fields) = line.as_object_mut() {
-        let unix_time_s = std::time::SystemTime::now()
+        let unix_time_s = SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(0, |since| since.as_secs());
         fields.insert(
@@ -588,26 +595,24 @@ async fn connect(common: &CommonArgs, args: &ConnectArgs) -> Result<(), BenchErr
             hold + REPORT_GRACE,
         )
         .await?;
-    let after = fleet.probe.sample();
+    let span = fleet.span_since(before);
     let mut closes = Tally::default();
     let open_after_hold: u64 = reports.iter().map(|r| r.open_at_end).sum();
     for report in &reports {
         closes.merge(&report.closes);
     }
-    let span = ServerSpan {
-        before,
-        after,
-        peak_rss_bytes: fleet.probe.peak_rss_bytes,
-    };
     let per_connection = match (before, connected) {
         (Some(before), Some(connected)) if fleet.connect.connected > 0 => {
             Some(connected.rss_bytes.saturating_sub(before.rss_bytes) / fleet.connect.connected)
         }
         _ => None,
     };
-    let connect = std::mem::take(&mut fleet.connect);
-    let url = fleet.url.to_string();
-    let (close_outcomes, bench_cpu) = fleet.finish().await?;
+    let Finished {
+        connect,
+        url,
+        close_outcomes,
+        bench_cpu,
+    } = fleet.finish().await?;
 
     println!("connect: {}", connect.human());
     println!(
@@ -625,7 +630,7 @@ async fn connect(common: &CommonArgs, args: &ConnectArgs) -> Result<(), BenchErr
         );
     }
     println!("bench cpu {:.2} s", bench_cpu.as_secs_f64());
-    emit_json(&json!({
+    emit_json(json!({
         "scenario": "connect",
         "url": url,
         "clients": args.clients,
@@ -665,9 +670,12 @@ async fn fanout(common: &CommonArgs, args: &FanoutArgs) -> Result<(), BenchError
     let (outcome, span) = fleet
         .fanout_phase(1, args.rate, duration, &args.traffic)
         .await?;
-    let connect = std::mem::take(&mut fleet.connect);
-    let url = fleet.url.to_string();
-    let (_, bench_cpu) = fleet.finish().await?;
+    let Finished {
+        connect,
+        url,
+        bench_cpu,
+        ..
+    } = fleet.finish().await?;
 
     println!(
         "fanout: {} clients, {} senders, {} lines/s of {} bytes for {:.1} s",
@@ -696,7 +704,7 @@ async fn fanout(common: &CommonArgs, args: &FanoutArgs) -> Result<(), BenchError
         "bench_cpu_s": seconds(bench_cpu),
     });
     merge(&mut value, fanout_json(&outcome, duration));
-    emit_json(&value);
+    emit_json(value);
     Ok(())
 }
 
@@ -719,7 +727,7 @@ async fn fanout_max(common: &CommonArgs, args: &FanoutMaxArgs) -> Result<(), Ben
     .await?;
     let mut search = RateSearch::new(args.start_rate, args.max_rate, args.refine);
     let p99_bound_us = Duration::try_from_secs_f64(args.p99_max_ms / 1_000.0)
-        .map(|d| u64::try_from(d.as_micros()).unwrap_or(u64::MAX))
+        .map(micros)
         .map_err(|_| {
             BenchError::Usage(format!(
                 "--p99-max-ms must be a number of milliseconds, not {}",
@@ -771,9 +779,12 @@ async fn fanout_max(common: &CommonArgs, args: &FanoutMaxArgs) -> Result<(), Ben
         search.record(rate, passed);
         tokio::time::sleep(STEP_PAUSE).await;
     }
-    let connect = std::mem::take(&mut fleet.connect);
-    let url = fleet.url.to_string();
-    let (_, bench_cpu) = fleet.finish().await?;
+    let Finished {
+        connect,
+        url,
+        bench_cpu,
+        ..
+    } = fleet.finish().await?;
 
     println!(
         "fanout-max: {} clients, {} senders, {} byte lines; bound p99 <= {} ms, zero loss",
@@ -799,7 +810,7 @@ async fn fanout_max(common: &CommonArgs, args: &FanoutMaxArgs) -> Result<(), Ben
         None => println!("no rate was held; try a lower --start-rate"),
     }
     println!("bench cpu {:.2} s", bench_cpu.as_secs_f64());
-    emit_json(&json!({
+    emit_json(json!({
         "scenario": "fanout-max",
         "url": url,
         "clients": args.clients,
@@ -851,14 +862,8 @@ async fn churn(common: &CommonArgs, args: &ChurnArgs) -> Result<(), BenchError> 
         settle.as_secs_f64()
     );
     tokio::time::sleep(settle).await;
-    let after = fleet.probe.sample();
-    let span = ServerSpan {
-        before,
-        after,
-        peak_rss_bytes: fleet.probe.peak_rss_bytes,
-    };
-    let url = fleet.url.to_string();
-    let (_, bench_cpu) = fleet.finish().await?;
+    let span = fleet.span_since(before);
+    let Finished { url, bench_cpu, .. } = fleet.finish().await?;
 
     println!(
         "churn: {cycles} connect/close cycles in {:.1} s ({} per s) with {} loops",
@@ -872,7 +877,7 @@ async fn churn(common: &CommonArgs, args: &ChurnArgs) -> Result<(), BenchError> 
         println!("{text}");
     }
     println!("bench cpu {:.2} s", bench_cpu.as_secs_f64());
-    emit_json(&json!({
+    emit_json(json!({
         "scenario": "churn",
         "url": url,
         "concurrency": args.concurrency,
@@ -916,9 +921,12 @@ async fn slow(common: &CommonArgs, args: &SlowArgs) -> Result<(), BenchError> {
     for report in &wake {
         slow_outcomes.merge(&report.slow_outcomes);
     }
-    let connect = std::mem::take(&mut fleet.connect);
-    let url = fleet.url.to_string();
-    let (_, bench_cpu) = fleet.finish().await?;
+    let Finished {
+        connect,
+        url,
+        bench_cpu,
+        ..
+    } = fleet.finish().await?;
 
     println!(
         "slow: {} healthy clients ({} sending {} lines/s of {} bytes) and {} that never read, for {:.1} s",
@@ -959,6 +967,6 @@ async fn slow(common: &CommonArgs, args: &SlowArgs) -> Result<(), BenchError> {
         "bench_cpu_s": seconds(bench_cpu),
     });
     merge(&mut value, fanout_json(&outcome, duration));
-    emit_json(&value);
+    emit_json(value);
     Ok(())
 }

@@ -7,17 +7,15 @@
 use std::cell::{Cell, RefCell};
 use std::io::Write as _;
 use std::net::SocketAddr;
+use std::ops::ControlFlow;
 use std::process::ExitCode;
 use std::rc::Rc;
 use std::sync::Arc;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
-
-use std::ops::ControlFlow;
+use std::time::{Duration, SystemTime};
 
 use tokio::io::AsyncBufReadExt as _;
 use tokio::sync::{Notify, Semaphore, watch};
 use tokio::time::Instant;
-use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 
 use super::conn::{Batch, Conn, ConnError, ReadScratch};
 use super::frame::{PacketView, view_packet};
@@ -29,6 +27,7 @@ use super::wire::{
     ChurnPhase, CloseReport, Command, ConnectReport, Event, FanoutPhase, PhaseReport, Progress,
     Tally, WorkerSetup,
 };
+use super::{micros, millis, unix_nanos};
 use crate::ws::{self, ConnectOptions, ServerUrl};
 
 /// Time allowed from starting a TCP connect to receiving the ID packet. A server that takes
@@ -103,21 +102,6 @@ fn emit(event: &Event) {
     }
 }
 
-fn unix_nanos_now() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| u64::try_from(d.as_nanos()).unwrap_or(u64::MAX))
-        .unwrap_or_default()
-}
-
-fn micros(duration: Duration) -> u64 {
-    u64::try_from(duration.as_micros()).unwrap_or(u64::MAX)
-}
-
-fn millis(duration: Duration) -> u64 {
-    u64::try_from(duration.as_millis()).unwrap_or(u64::MAX)
-}
-
 fn cpu_millis() -> u64 {
     Pid::this_process()
         .sample()
@@ -128,11 +112,7 @@ fn cpu_millis() -> u64 {
 async fn work() -> Result<(), WorkerError> {
     let mut stdin = tokio::io::BufReader::new(tokio::io::stdin()).lines();
     let first = stdin.next_line().await?.ok_or(WorkerError::NoSetup)?;
-    let setup: WorkerSetup =
-        serde_json::from_str(&first).map_err(|source| WorkerError::BadCommand {
-            line: first.clone(),
-            source,
-        })?;
+    let setup: WorkerSetup = parse_line(&first)?;
     let url = ServerUrl::parse(&setup.url)?;
     let addr = url.resolve().await?;
     let fleet = Rc::new(Fleet::new(setup, url, addr));
@@ -142,37 +122,31 @@ async fn work() -> Result<(), WorkerError> {
     emit(&Event::Connected(report));
 
     while let Some(line) = stdin.next_line().await? {
-        let command: Command =
-            serde_json::from_str(&line).map_err(|source| WorkerError::BadCommand {
-                line: line.clone(),
-                source,
-            })?;
-        match command {
-            Command::Fanout(phase) => {
-                let report = Rc::clone(&fleet).fanout(phase).await;
-                emit(&Event::PhaseDone(Box::new(report)));
-            }
-            Command::Hold { millis } => {
-                let report = fleet.hold(Duration::from_millis(millis)).await;
-                emit(&Event::PhaseDone(Box::new(report)));
-            }
-            Command::Churn(churn) => {
-                let report = Rc::clone(&fleet).churn(churn).await;
-                emit(&Event::PhaseDone(Box::new(report)));
-            }
+        let report = match parse_line(&line)? {
+            Command::Fanout(phase) => Rc::clone(&fleet).fanout(phase).await,
+            Command::Hold { millis } => fleet.hold(Duration::from_millis(millis)).await,
+            Command::Churn(churn) => Rc::clone(&fleet).churn(churn).await,
             Command::WakeSlow { timeout_millis } => {
-                let report = fleet.wake_slow(Duration::from_millis(timeout_millis)).await;
-                emit(&Event::PhaseDone(Box::new(report)));
+                fleet.wake_slow(Duration::from_millis(timeout_millis)).await
             }
             Command::Close { timeout_millis } => {
                 let report = fleet.close_all(Duration::from_millis(timeout_millis)).await;
                 emit(&Event::Closed(report));
                 return Ok(());
             }
-        }
+        };
+        emit(&Event::PhaseDone(Box::new(report)));
     }
     // The parent is gone; the connections close with the process.
     Ok(())
+}
+
+/// One JSON line from the parent: the setup, then commands.
+fn parse_line<T: serde::de::DeserializeOwned>(line: &str) -> Result<T, WorkerError> {
+    serde_json::from_str(line).map_err(|source| WorkerError::BadCommand {
+        line: line.to_owned(),
+        source,
+    })
 }
 
 /// What every client is asked to do, broadcast through a watch channel.
@@ -243,7 +217,7 @@ struct Fleet {
     stats: RefCell<PhaseStats>,
     /// Which of this worker's clients are open, by slot.
     open: RefCell<Vec<bool>>,
-    open_count: Cell<u64>,
+    /// Running totals; `open` is how many of this worker's clients are open.
     progress: Cell<Progress>,
     /// Lines still expected in the current phase by this worker's readers.
     outstanding: Cell<u64>,
@@ -274,7 +248,6 @@ impl Fleet {
             control: watch::Sender::new(Control::Idle),
             active: RefCell::new(None),
             stats: RefCell::new(PhaseStats::default()),
-            open_count: Cell::new(0),
             outstanding: Cell::new(0),
             all_received: Notify::new(),
             pending_ends: Cell::new(0),
@@ -289,6 +262,10 @@ impl Fleet {
         let mut progress = self.progress.get();
         change(&mut progress);
         self.progress.set(progress);
+    }
+
+    fn open_count(&self) -> u64 {
+        self.progress.get().open
     }
 
     fn client_of_slot(&self, slot: usize) -> ClientIndex {
@@ -308,8 +285,6 @@ impl Fleet {
             recv_buffer_bytes: (!self.is_healthy(client))
                 .then_some(self.setup.slow_recv_buffer_bytes),
             reuse_addr,
-            // Only the handshake goes through tungstenite; frames are read by `Conn`.
-            websocket: WebSocketConfig::default(),
         }
     }
 
@@ -417,7 +392,6 @@ impl Fleet {
         if let Some(open) = self.open.borrow_mut().get_mut(slot) {
             *open = true;
         }
-        self.open_count.set(self.open_count.get() + 1);
         self.bump(|p| p.open += 1);
     }
 
@@ -425,7 +399,6 @@ impl Fleet {
         if let Some(open) = self.open.borrow_mut().get_mut(slot) {
             *open = false;
         }
-        self.open_count.set(self.open_count.get().saturating_sub(1));
         self.bump(|p| p.open = p.open.saturating_sub(1));
     }
 
@@ -538,20 +511,20 @@ impl Fleet {
                 self.settle_outstanding(owed);
             }
         }
-        let description = ending.describe();
-        if let Some(description) = description {
+        let closing = matches!(*self.control.borrow(), Control::Close);
+        if let Some(description) = ending.describe() {
             let mut stats = self.stats.borrow_mut();
             if waking {
                 stats.slow_outcomes.add(&description, 1);
-            } else if !matches!(*self.control.borrow(), Control::Close) {
+            } else if !closing {
                 stats.closes.add(&description, 1);
             }
             drop(stats);
-            if matches!(*self.control.borrow(), Control::Close) {
+            if closing {
                 self.close_outcomes.borrow_mut().add(&description, 1);
             }
         }
-        if waking || matches!(*self.control.borrow(), Control::Close) {
+        if waking || closing {
             self.end_pending();
         }
     }
@@ -584,7 +557,7 @@ impl Fleet {
         text: &mut String,
     ) -> std::io::Result<()> {
         let now = Instant::now();
-        let sent_unix_nanos = unix_nanos_now();
+        let sent_unix_nanos = unix_nanos(SystemTime::now());
         let mut batch = 0;
         let mut worst_lag = Duration::ZERO;
         while batch < MAX_SEND_BATCH {
@@ -657,7 +630,7 @@ impl Fleet {
         }
         stats.gaps += stamp.seq - *next;
         *next = stamp.seq + 1;
-        let now = *read_at.get_or_insert_with(unix_nanos_now);
+        let now = *read_at.get_or_insert_with(|| unix_nanos(SystemTime::now()));
         let latency_nanos = now.saturating_sub(stamp.sent_unix_nanos);
         let latency_us = latency_nanos / 1_000;
         stats.latency.record_micros(latency_us);
@@ -682,7 +655,7 @@ impl Fleet {
             spec.senders,
             Duration::from_millis(spec.duration_millis),
         );
-        let now_unix = unix_nanos_now();
+        let now_unix = unix_nanos(SystemTime::now());
         let now = Instant::now();
         let start = if spec.start_unix_nanos > now_unix {
             now + Duration::from_nanos(spec.start_unix_nanos - now_unix)
@@ -714,7 +687,7 @@ impl Fleet {
                 }
             }
         }
-        let open_at_start = self.open_count.get();
+        let open_at_start = self.open_count();
         self.outstanding.set(outstanding);
         *self.active.borrow_mut() = Some(Arc::clone(&active));
         self.control
@@ -736,7 +709,7 @@ impl Fleet {
         PhaseReport {
             worker: self.setup.worker,
             open_at_start,
-            open_at_end: self.open_count.get(),
+            open_at_end: self.open_count(),
             receivers_at_start,
             receiving_senders,
             sent: stats
@@ -766,7 +739,7 @@ impl Fleet {
         PhaseReport {
             worker: self.setup.worker,
             open_at_start,
-            open_at_end: self.open_count.get(),
+            open_at_end: self.open_count(),
             closes: stats.closes,
             denies: stats.denies,
             slow_outcomes: stats.slow_outcomes,
@@ -778,7 +751,7 @@ impl Fleet {
     }
 
     async fn hold(&self, duration: Duration) -> PhaseReport {
-        let open_at_start = self.open_count.get();
+        let open_at_start = self.open_count();
         *self.stats.borrow_mut() = PhaseStats::default();
         self.control.send_replace(Control::Idle);
         tokio::time::sleep(duration).await;
@@ -786,7 +759,7 @@ impl Fleet {
     }
 
     async fn wake_slow(&self, timeout: Duration) -> PhaseReport {
-        let open_at_start = self.open_count.get();
+        let open_at_start = self.open_count();
         *self.stats.borrow_mut() = PhaseStats::default();
         let slow_open = self
             .open
@@ -797,14 +770,7 @@ impl Fleet {
             .count() as u64;
         self.pending_ends.set(slow_open);
         self.control.send_replace(Control::WakeSlow);
-        if slow_open > 0 {
-            let _ = tokio::time::timeout(timeout, async {
-                while self.pending_ends.get() > 0 {
-                    self.all_ended.notified().await;
-                }
-            })
-            .await;
-        }
+        self.wait_for_ends(timeout).await;
         let still_open = self.pending_ends.replace(0);
         let mut report = self.plain_report(open_at_start);
         if still_open > 0 {
@@ -816,15 +782,20 @@ impl Fleet {
         report
     }
 
-    async fn close_all(&self, timeout: Duration) -> CloseReport {
-        self.pending_ends.set(self.open_count.get());
-        self.control.send_replace(Control::Close);
+    /// Waits up to `timeout` for the clients counted in `pending_ends` to finish.
+    async fn wait_for_ends(&self, timeout: Duration) {
         let _ = tokio::time::timeout(timeout, async {
             while self.pending_ends.get() > 0 {
                 self.all_ended.notified().await;
             }
         })
         .await;
+    }
+
+    async fn close_all(&self, timeout: Duration) -> CloseReport {
+        self.pending_ends.set(self.open_count());
+        self.control.send_replace(Control::Close);
+        self.wait_for_ends(timeout).await;
         let mut outcomes = self.close_outcomes.borrow().clone();
         let still_open = self.pending_ends.get();
         if still_open > 0 {
@@ -838,7 +809,7 @@ impl Fleet {
     }
 
     async fn churn(self: Rc<Self>, churn: ChurnPhase) -> PhaseReport {
-        let open_at_start = self.open_count.get();
+        let open_at_start = self.open_count();
         *self.stats.borrow_mut() = PhaseStats::default();
         let deadline = Instant::now() + Duration::from_millis(churn.duration_millis);
         let results = Rc::new(RefCell::new(ConnectResults::default()));
