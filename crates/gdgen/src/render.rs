@@ -169,6 +169,13 @@ fn has_var(field: &FieldPlan) -> String {
     format!("_has_{}", field.name)
 }
 
+/// The `_has_<name>` flag of an explicit-presence scalar; messages are present when not null.
+fn has_flag(field: &FieldPlan) -> Option<String> {
+    let tracked =
+        field.cardinality == Cardinality::Explicit && !matches!(field.codec, Codec::Message(_));
+    tracked.then(|| has_var(field))
+}
+
 fn list_type(field: &FieldPlan) -> String {
     format!("Array[{}]", field.codec.gd_type())
 }
@@ -293,8 +300,8 @@ fn render_vars(out: &mut Out, message: &MessagePlan) {
                 field.codec.gd_default()
             )),
         }
-        if field.cardinality == Cardinality::Explicit && !matches!(field.codec, Codec::Message(_)) {
-            out.line(&format!("var {}: bool = false", has_var(field)));
+        if let Some(has) = has_flag(field) {
+            out.line(&format!("var {has}: bool = false"));
         }
     }
 }
@@ -328,138 +335,115 @@ fn render_oneof_accessors(out: &mut Out, message: &MessagePlan, index: usize, na
     });
 }
 
+/// The accessors of a singular field: `has_` (unless presence is implicit), `get_`, `set_`,
+/// `new_` (messages) and `clear_`.
 fn render_accessors(out: &mut Out, message: &MessagePlan, field: &FieldPlan) {
+    let name = &field.name;
+    let number = field.number;
+    let var = var_name(field);
+    let gd_type = field.codec.gd_type();
+    let is_message = matches!(field.codec, Codec::Message(_));
+    // A member's oneof: its case variable and name.
+    let oneof = match field.cardinality {
+        Cardinality::Repeated { .. } => return render_list_accessors(out, field),
+        Cardinality::OneofMember { index } => {
+            Some((case_var(message, index), &message.oneofs[index].name))
+        }
+        Cardinality::Explicit | Cardinality::Implicit => None,
+    };
+    let has_flag = has_flag(field);
+    if field.cardinality != Cardinality::Implicit {
+        let present = presence_test(message, field);
+        func(out, &format!("has_{name}() -> bool"), |out| {
+            out.line(&format!("return {present}"));
+        });
+    }
+    func(out, &format!("get_{name}() -> {gd_type}"), |out| {
+        out.line(&format!("return {var}"))
+    });
+    let narrowed = field.codec.gd_narrowed("value");
+    func(
+        out,
+        &format!("set_{name}(value: {gd_type}) -> void"),
+        |out| match &oneof {
+            Some((case, oneof_name)) => {
+                out.line(&format!("clear_{oneof_name}()"));
+                let select = |out: &mut Out| {
+                    out.line(&format!("{case} = {number}"));
+                    out.line(&format!("{var} = {narrowed}"));
+                };
+                if is_message {
+                    out.line("if value != null:");
+                    out.indented(select);
+                } else {
+                    select(out);
+                }
+            }
+            None => {
+                out.line(&format!("{var} = {narrowed}"));
+                if let Some(has) = &has_flag {
+                    out.line(&format!("{has} = true"));
+                }
+            }
+        },
+    );
+    if is_message {
+        func(out, &format!("new_{name}() -> {gd_type}"), |out| {
+            if oneof.is_some() {
+                out.line(&format!("set_{name}({gd_type}.new())"));
+            } else {
+                out.line(&format!("{var} = {gd_type}.new()"));
+            }
+            out.line(&format!("return {var}"));
+        });
+    }
+    func(
+        out,
+        &format!("clear_{name}() -> void"),
+        |out| match &oneof {
+            Some((case, oneof_name)) => {
+                out.line(&format!("if {case} == {number}:"));
+                out.indented(|out| out.line(&format!("clear_{oneof_name}()")));
+            }
+            None => {
+                out.line(&format!("{var} = {}", field.codec.gd_default()));
+                if let Some(has) = &has_flag {
+                    out.line(&format!("{has} = false"));
+                }
+            }
+        },
+    );
+}
+
+fn render_list_accessors(out: &mut Out, field: &FieldPlan) {
     let name = &field.name;
     let var = var_name(field);
     let gd_type = field.codec.gd_type();
-    let default = field.codec.gd_default();
-    let is_message = matches!(field.codec, Codec::Message(_));
-    let narrowed = field.codec.gd_narrowed("value");
-    match &field.cardinality {
-        Cardinality::Repeated { .. } => {
-            let list = list_type(field);
-            func(out, &format!("get_{name}() -> {list}"), |out| {
-                out.line(&format!("return {var}"))
-            });
-            func(out, &format!("set_{name}(values: {list}) -> void"), |out| {
-                out.line(&format!("{var} = values"));
-            });
-            if is_message {
-                func(out, &format!("add_{name}() -> {gd_type}"), |out| {
-                    out.line(&format!("var item := {gd_type}.new()"));
-                    out.line(&format!("{var}.append(item)"));
-                    out.line("return item");
-                });
-            } else {
-                func(
-                    out,
-                    &format!("add_{name}(value: {gd_type}) -> void"),
-                    |out| {
-                        out.line(&format!("{var}.append(value)"));
-                    },
-                );
-            }
-            func(out, &format!("clear_{name}() -> void"), |out| {
-                out.line(&format!("{var} = []"))
-            });
-        }
-        Cardinality::OneofMember { index } => {
-            let case = case_var(message, *index);
-            let oneof = &message.oneofs[*index].name;
-            let number = field.number;
-            func(out, &format!("has_{name}() -> bool"), |out| {
-                out.line(&format!("return {case} == {number}"));
-            });
-            func(out, &format!("get_{name}() -> {gd_type}"), |out| {
-                out.line(&format!("return {var}"))
-            });
-            func(
-                out,
-                &format!("set_{name}(value: {gd_type}) -> void"),
-                |out| {
-                    out.line(&format!("clear_{oneof}()"));
-                    if is_message {
-                        out.line("if value != null:");
-                        out.indented(|out| {
-                            out.line(&format!("{case} = {number}"));
-                            out.line(&format!("{var} = value"));
-                        });
-                    } else {
-                        out.line(&format!("{case} = {number}"));
-                        out.line(&format!("{var} = {narrowed}"));
-                    }
-                },
-            );
-            if is_message {
-                func(out, &format!("new_{name}() -> {gd_type}"), |out| {
-                    out.line(&format!("set_{name}({gd_type}.new())"));
-                    out.line(&format!("return {var}"));
-                });
-            }
-            func(out, &format!("clear_{name}() -> void"), |out| {
-                out.line(&format!("if {case} == {number}:"));
-                out.indented(|out| out.line(&format!("clear_{oneof}()")));
-            });
-        }
-        Cardinality::Explicit if is_message => {
-            func(out, &format!("has_{name}() -> bool"), |out| {
-                out.line(&format!("return {var} != null"));
-            });
-            func(out, &format!("get_{name}() -> {gd_type}"), |out| {
-                out.line(&format!("return {var}"))
-            });
-            func(
-                out,
-                &format!("set_{name}(value: {gd_type}) -> void"),
-                |out| {
-                    out.line(&format!("{var} = value"));
-                },
-            );
-            func(out, &format!("new_{name}() -> {gd_type}"), |out| {
-                out.line(&format!("{var} = {gd_type}.new()"));
-                out.line(&format!("return {var}"));
-            });
-            func(out, &format!("clear_{name}() -> void"), |out| {
-                out.line(&format!("{var} = null"))
-            });
-        }
-        Cardinality::Explicit => {
-            let has = has_var(field);
-            func(out, &format!("has_{name}() -> bool"), |out| {
-                out.line(&format!("return {has}"))
-            });
-            func(out, &format!("get_{name}() -> {gd_type}"), |out| {
-                out.line(&format!("return {var}"))
-            });
-            func(
-                out,
-                &format!("set_{name}(value: {gd_type}) -> void"),
-                |out| {
-                    out.line(&format!("{var} = {narrowed}"));
-                    out.line(&format!("{has} = true"));
-                },
-            );
-            func(out, &format!("clear_{name}() -> void"), |out| {
-                out.line(&format!("{var} = {default}"));
-                out.line(&format!("{has} = false"));
-            });
-        }
-        Cardinality::Implicit => {
-            func(out, &format!("get_{name}() -> {gd_type}"), |out| {
-                out.line(&format!("return {var}"))
-            });
-            func(
-                out,
-                &format!("set_{name}(value: {gd_type}) -> void"),
-                |out| {
-                    out.line(&format!("{var} = {narrowed}"));
-                },
-            );
-            func(out, &format!("clear_{name}() -> void"), |out| {
-                out.line(&format!("{var} = {default}"))
-            });
-        }
+    let list = list_type(field);
+    func(out, &format!("get_{name}() -> {list}"), |out| {
+        out.line(&format!("return {var}"))
+    });
+    func(out, &format!("set_{name}(values: {list}) -> void"), |out| {
+        out.line(&format!("{var} = values"));
+    });
+    if matches!(field.codec, Codec::Message(_)) {
+        func(out, &format!("add_{name}() -> {gd_type}"), |out| {
+            out.line(&format!("var item := {gd_type}.new()"));
+            out.line(&format!("{var}.append(item)"));
+            out.line("return item");
+        });
+    } else {
+        func(
+            out,
+            &format!("add_{name}(value: {gd_type}) -> void"),
+            |out| {
+                out.line(&format!("{var}.append(value)"));
+            },
+        );
     }
+    func(out, &format!("clear_{name}() -> void"), |out| {
+        out.line(&format!("{var} = []"))
+    });
 }
 
 fn render_clear(out: &mut Out, message: &MessagePlan) {
