@@ -484,7 +484,7 @@ pub fn merge_from_reader(
     end: i64,
     depth: i64,
 ) {
-    let plan = message_plan(schema, &message.class_path).clone();
+    let plan = message_plan(schema, &message.class_path);
     if depth > MAX_DEPTH {
         reader.failed = true;
     }
@@ -538,13 +538,13 @@ pub fn merge_from_reader(
                         _ => MessageValue::new(class_path),
                     };
                     merge_from_reader(schema, &mut inner, reader, inner_end, depth + 1);
-                    message.set(&plan, field.number, Value::Message(inner));
+                    message.set(plan, field.number, Value::Message(inner));
                 }
             }
             (_, codec) => {
                 if reader.expect(wire_type, codec.wire_type()) {
                     let value = reader.read_scalar(codec, end);
-                    message.set(&plan, field.number, value);
+                    message.set(plan, field.number, value);
                 }
             }
         }
