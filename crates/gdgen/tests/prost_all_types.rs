@@ -5,36 +5,34 @@
 
 mod common;
 
-use common::{Rng, all_types, from_dynamic, install_schema, random_message, to_dynamic};
+use common::{Rng, all_types, from_dynamic, random_message, to_dynamic};
 use mmo_gdgen::mirror::{self, MessageValue, Value};
 use mmo_gdgen::plan::Schema;
 use prost::Message as _;
 use prost_reflect::{DescriptorPool, DynamicMessage};
 
-fn setup() -> (Schema, DescriptorPool) {
-    let (schema, pool) = all_types();
-    install_schema(&schema);
-    (schema, pool)
-}
-
-fn prost_encode(pool: &DescriptorPool, message: &MessageValue) -> Vec<u8> {
+fn prost_encode(schema: &Schema, pool: &DescriptorPool, message: &MessageValue) -> Vec<u8> {
     let descriptor = pool
         .get_message_by_name(&format!("alltypes.{}", message.class_path))
         .unwrap();
-    to_dynamic(message, &descriptor).encode_to_vec()
+    to_dynamic(schema, message, &descriptor).encode_to_vec()
 }
 
-fn prost_decode(pool: &DescriptorPool, class_path: &str, bytes: &[u8]) -> Result<MessageValue, ()> {
+fn prost_decode(
+    schema: &Schema,
+    pool: &DescriptorPool,
+    class_path: &str,
+    bytes: &[u8],
+) -> Result<MessageValue, ()> {
     let descriptor = pool
         .get_message_by_name(&format!("alltypes.{class_path}"))
         .unwrap();
     DynamicMessage::decode(descriptor, bytes)
-        .map(|dynamic| from_dynamic(&dynamic, class_path))
+        .map(|dynamic| from_dynamic(schema, &dynamic, class_path))
         .map_err(|_| ())
 }
 
-fn scalars(fields: &[(u32, Value)]) -> MessageValue {
-    let (schema, _) = setup();
+fn scalars(schema: &Schema, fields: &[(u32, Value)]) -> MessageValue {
     let plan = schema.message("Scalars").unwrap();
     let mut message = MessageValue::new("Scalars");
     for (number, value) in fields {
@@ -45,13 +43,13 @@ fn scalars(fields: &[(u32, Value)]) -> MessageValue {
 
 #[test]
 fn random_messages_encode_exactly_like_prost_and_decode_both_ways() {
-    let (schema, pool) = setup();
+    let (schema, pool) = all_types();
     for seed in 0..1500 {
         let mut rng = Rng::new(seed);
         let class_path = rng.pick(&["Everything", "Scalars", "Repeated", "Tree"]);
         let message = random_message(&mut rng, &schema, class_path, 3);
         let ours = mirror::encode(&schema, &message);
-        let theirs = prost_encode(&pool, &message);
+        let theirs = prost_encode(&schema, &pool, &message);
         assert_eq!(ours, theirs, "seed {seed}: encoding of {message:?}");
         assert_eq!(
             mirror::decode(&schema, class_path, &theirs),
@@ -59,7 +57,7 @@ fn random_messages_encode_exactly_like_prost_and_decode_both_ways() {
             "seed {seed}"
         );
         assert_eq!(
-            prost_decode(&pool, class_path, &ours),
+            prost_decode(&schema, &pool, class_path, &ours),
             Ok(message),
             "seed {seed}"
         );
@@ -68,7 +66,7 @@ fn random_messages_encode_exactly_like_prost_and_decode_both_ways() {
 
 #[test]
 fn edge_values_have_the_bytes_protobuf_specifies() {
-    let (schema, _) = setup();
+    let (schema, _) = all_types();
     let cases: [(u32, Value, &[u8]); 10] = [
         (
             3,
@@ -112,7 +110,7 @@ fn edge_values_have_the_bytes_protobuf_specifies() {
         (2, Value::Float(1.0), &[0x15, 0x00, 0x00, 0x80, 0x3F]),
     ];
     for (number, value, bytes) in cases {
-        let message = scalars(&[(number, value)]);
+        let message = scalars(&schema, &[(number, value)]);
         assert_eq!(mirror::encode(&schema, &message), bytes, "field {number}");
         assert_eq!(mirror::decode(&schema, "Scalars", bytes), Ok(message));
     }
@@ -122,19 +120,28 @@ fn edge_values_have_the_bytes_protobuf_specifies() {
 fn out_of_range_ints_are_narrowed_like_the_proto_type() {
     // GDScript's int is 64-bit, so a caller can store 2^40 in an int32 field; it must go out
     // as the int32 that prost would send for the truncated value.
-    let (schema, pool) = setup();
-    let wide = scalars(&[
-        (3, Value::Int((1 << 40) - 5)),
-        (5, Value::Int(-1)),
-        (7, Value::Int(1 << 33)),
-    ]);
-    let narrow = scalars(&[(3, Value::Int(-5)), (5, Value::Int(0xFFFF_FFFF))]);
-    assert_eq!(mirror::encode(&schema, &wide), prost_encode(&pool, &narrow));
+    let (schema, pool) = all_types();
+    let wide = scalars(
+        &schema,
+        &[
+            (3, Value::Int((1 << 40) - 5)),
+            (5, Value::Int(-1)),
+            (7, Value::Int(1 << 33)),
+        ],
+    );
+    let narrow = scalars(
+        &schema,
+        &[(3, Value::Int(-5)), (5, Value::Int(0xFFFF_FFFF))],
+    );
+    assert_eq!(
+        mirror::encode(&schema, &wide),
+        prost_encode(&schema, &pool, &narrow)
+    );
 }
 
 #[test]
 fn defaults_are_not_written_but_present_optionals_and_oneofs_are() {
-    let (schema, pool) = setup();
+    let (schema, pool) = all_types();
     let plan = schema.message("Everything").unwrap();
     let mut message = MessageValue::new("Everything");
     message.set(plan, 3, Value::Int(0));
@@ -142,11 +149,14 @@ fn defaults_are_not_written_but_present_optionals_and_oneofs_are() {
     message.set(plan, 11, Value::Str(String::new()));
     let bytes = mirror::encode(&schema, &message);
     assert_eq!(bytes, [0x18, 0x00, 0x22, 0x00, 0x5A, 0x00]);
-    assert_eq!(bytes, prost_encode(&pool, &message));
+    assert_eq!(bytes, prost_encode(&schema, &pool, &message));
     assert!(
         mirror::encode(
             &schema,
-            &scalars(&[(1, Value::Float(-0.0)), (14, Value::Str(String::new()))])
+            &scalars(
+                &schema,
+                &[(1, Value::Float(-0.0)), (14, Value::Str(String::new()))]
+            )
         )
         .is_empty()
     );
@@ -154,15 +164,19 @@ fn defaults_are_not_written_but_present_optionals_and_oneofs_are() {
 
 #[test]
 fn switching_oneof_members_keeps_only_the_last() {
-    let (schema, pool) = setup();
+    let (schema, pool) = all_types();
     let plan = schema.message("Everything").unwrap();
     let mut message = MessageValue::new("Everything");
-    message.set(plan, 10, Value::Message(scalars(&[(3, Value::Int(5))])));
+    message.set(
+        plan,
+        10,
+        Value::Message(scalars(&schema, &[(3, Value::Int(5))])),
+    );
     message.set(plan, 12, Value::Int(-7));
     message.set(plan, 11, Value::Str("last".into()));
     assert_eq!(message.fields.len(), 1);
     let bytes = mirror::encode(&schema, &message);
-    assert_eq!(bytes, prost_encode(&pool, &message));
+    assert_eq!(bytes, prost_encode(&schema, &pool, &message));
 
     // On the wire, later members replace earlier ones, and a repeated message member merges.
     let leaf_a = [0x6A, 0x02, 0x08, 0x01];
@@ -176,14 +190,14 @@ fn switching_oneof_members_keeps_only_the_last() {
     ] {
         assert_eq!(
             mirror::decode(&schema, "Everything", &input),
-            prost_decode(&pool, "Everything", &input)
+            prost_decode(&schema, &pool, "Everything", &input)
         );
     }
 }
 
 #[test]
 fn unpacked_input_for_packed_fields_and_packed_for_unpacked_are_accepted() {
-    let (schema, pool) = setup();
+    let (schema, pool) = all_types();
     let inputs: [&[u8]; 5] = [
         &[0x28, 0x01, 0x28, 0x02, 0x2A, 0x02, 0x03, 0x04],
         &[0x90, 0x01, 0x05, 0x92, 0x01, 0x02, 0x06, 0x07],
@@ -196,7 +210,11 @@ fn unpacked_input_for_packed_fields_and_packed_for_unpacked_are_accepted() {
     for input in inputs {
         let ours = mirror::decode(&schema, "Repeated", input);
         assert!(ours.is_ok(), "{input:?}");
-        assert_eq!(ours, prost_decode(&pool, "Repeated", input), "{input:?}");
+        assert_eq!(
+            ours,
+            prost_decode(&schema, &pool, "Repeated", input),
+            "{input:?}"
+        );
     }
 }
 
@@ -215,12 +233,12 @@ fn nested_trees(depth: usize) -> Vec<u8> {
 
 #[test]
 fn nesting_depth_is_limited_like_prost() {
-    let (schema, pool) = setup();
+    let (schema, pool) = all_types();
     for depth in [1, 50, 99, 150, 1000] {
         let input = nested_trees(depth);
         assert_eq!(
             mirror::decode(&schema, "Tree", &input).is_ok(),
-            prost_decode(&pool, "Tree", &input).is_ok(),
+            prost_decode(&schema, &pool, "Tree", &input).is_ok(),
             "depth {depth}"
         );
     }
@@ -231,7 +249,7 @@ fn nesting_depth_is_limited_like_prost() {
 /// Valid encodings, then damaged: every outcome (error or decoded value) must match prost's.
 #[test]
 fn damaged_input_is_refused_or_accepted_exactly_like_prost() {
-    let (schema, pool) = setup();
+    let (schema, pool) = all_types();
     let mut accepted = 0;
     let mut refused = 0;
     for seed in 0..4000 {
@@ -255,7 +273,7 @@ fn damaged_input_is_refused_or_accepted_exactly_like_prost() {
             }
         }
         let ours = mirror::decode(&schema, class_path, &bytes);
-        let theirs = prost_decode(&pool, class_path, &bytes);
+        let theirs = prost_decode(&schema, &pool, class_path, &bytes);
         if ours.is_ok() {
             accepted += 1
         } else {

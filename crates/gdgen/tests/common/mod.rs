@@ -11,7 +11,7 @@
 use std::path::Path;
 
 use mmo_gdgen::mirror::{MessageValue, Value};
-use mmo_gdgen::plan::{Cardinality, Codec, FieldPlan, MessagePlan, Schema};
+use mmo_gdgen::plan::{Cardinality, Codec, FieldPlan, Schema};
 use prost::bytes::Bytes;
 use prost_reflect::{DescriptorPool, DynamicMessage, MessageDescriptor, Value as ProstValue};
 
@@ -205,6 +205,7 @@ fn random_one(rng: &mut Rng, schema: &Schema, codec: &Codec, depth: u32) -> Valu
 }
 
 fn to_prost_scalar(
+    schema: &Schema,
     codec: &Codec,
     value: &Value,
     descriptor: &MessageDescriptor,
@@ -228,35 +229,19 @@ fn to_prost_scalar(
             let prost_reflect::Kind::Message(inner_descriptor) = field_descriptor.kind() else {
                 panic!("not a message field")
             };
-            ProstValue::Message(to_dynamic(inner, &inner_descriptor))
+            ProstValue::Message(to_dynamic(schema, inner, &inner_descriptor))
         }
         (codec, value) => panic!("{value:?} is not a {codec:?}"),
     }
 }
 
-thread_local! {
-    static SCHEMA: std::cell::RefCell<Option<Schema>> = const { std::cell::RefCell::new(None) };
-}
-
-/// Conversions need the plan of nested messages; tests install their schema here first.
-pub fn install_schema(schema: &Schema) {
-    SCHEMA.with(|cell| *cell.borrow_mut() = Some(schema.clone()));
-}
-
-fn inner_plan_of(message: &MessageValue) -> MessagePlan {
-    SCHEMA.with(|cell| {
-        cell.borrow()
-            .as_ref()
-            .unwrap()
-            .message(&message.class_path)
-            .unwrap()
-            .clone()
-    })
-}
-
 /// The mirror value as a prost-reflect message.
-pub fn to_dynamic(message: &MessageValue, descriptor: &MessageDescriptor) -> DynamicMessage {
-    let plan = inner_plan_of(message);
+pub fn to_dynamic(
+    schema: &Schema,
+    message: &MessageValue,
+    descriptor: &MessageDescriptor,
+) -> DynamicMessage {
+    let plan = schema.message(&message.class_path).unwrap();
     let mut dynamic = DynamicMessage::new(descriptor.clone());
     for (number, value) in &message.fields {
         let field = plan.field(*number).unwrap();
@@ -264,17 +249,17 @@ pub fn to_dynamic(message: &MessageValue, descriptor: &MessageDescriptor) -> Dyn
             Value::List(items) => ProstValue::List(
                 items
                     .iter()
-                    .map(|item| to_prost_scalar(&field.codec, item, descriptor, field))
+                    .map(|item| to_prost_scalar(schema, &field.codec, item, descriptor, field))
                     .collect(),
             ),
-            value => to_prost_scalar(&field.codec, value, descriptor, field),
+            value => to_prost_scalar(schema, &field.codec, value, descriptor, field),
         };
         dynamic.set_field_by_number(*number, prost_value);
     }
     dynamic
 }
 
-fn from_prost_scalar(value: &ProstValue, class_path: Option<&str>) -> Value {
+fn from_prost_scalar(schema: &Schema, value: &ProstValue, class_path: Option<&str>) -> Value {
     match value {
         ProstValue::I32(v) | ProstValue::EnumNumber(v) => Value::Int(i64::from(*v)),
         ProstValue::I64(v) => Value::Int(*v),
@@ -285,14 +270,16 @@ fn from_prost_scalar(value: &ProstValue, class_path: Option<&str>) -> Value {
         ProstValue::F64(v) => Value::Float(*v),
         ProstValue::String(v) => Value::Str(v.clone()),
         ProstValue::Bytes(v) => Value::Bytes(v.to_vec()),
-        ProstValue::Message(inner) => Value::Message(from_dynamic(inner, class_path.unwrap())),
+        ProstValue::Message(inner) => {
+            Value::Message(from_dynamic(schema, inner, class_path.unwrap()))
+        }
         other => panic!("unsupported {other:?}"),
     }
 }
 
 /// A prost-reflect message as the mirror value the generated GDScript would hold.
-pub fn from_dynamic(dynamic: &DynamicMessage, class_path: &str) -> MessageValue {
-    let plan = inner_plan_of(&MessageValue::new(class_path));
+pub fn from_dynamic(schema: &Schema, dynamic: &DynamicMessage, class_path: &str) -> MessageValue {
+    let plan = schema.message(class_path).unwrap();
     let mut message = MessageValue::new(class_path);
     for field in &plan.fields {
         if !dynamic.has_field_by_number(field.number) {
@@ -307,12 +294,12 @@ pub fn from_dynamic(dynamic: &DynamicMessage, class_path: &str) -> MessageValue 
             ProstValue::List(items) => Value::List(
                 items
                     .iter()
-                    .map(|item| from_prost_scalar(item, inner_class))
+                    .map(|item| from_prost_scalar(schema, item, inner_class))
                     .collect(),
             ),
-            other => from_prost_scalar(other, inner_class),
+            other => from_prost_scalar(schema, other, inner_class),
         };
-        message.set(&plan, field.number, value);
+        message.set(plan, field.number, value);
     }
     message
 }
