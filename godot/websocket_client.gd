@@ -59,7 +59,7 @@ func connect_to_url(url: String, tls_options: TLSOptions = null) -> int:
 ## Sends [param packet] as one binary frame. The server decides who sent it, so
 ## [code]sender_id[/code] goes out as 0.
 func send(packet: Packets.Packet) -> int:
-	if socket.get_ready_state() != WebSocketPeer.STATE_OPEN:
+	if not is_open():
 		return ERR_UNCONFIGURED
 	packet.set_sender_id(0)
 	return socket.send(packet.to_bytes())
@@ -118,9 +118,7 @@ func poll() -> void:
 			connection_closed.emit()
 			connection_closed_with.emit(socket.get_close_code(), socket.get_close_reason())
 			_schedule_reconnect()
-	while socket.get_ready_state() == WebSocketPeer.STATE_OPEN:
-		if socket.get_available_packet_count() < 1:
-			break
+	while is_open() and socket.get_available_packet_count() > 0:
 		var packet := get_packet()
 		if packet != null:
 			packet_received.emit(packet)
