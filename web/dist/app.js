@@ -161,10 +161,7 @@ function applyLimits(next) {
   limits = { ...DEFAULT_LIMITS, ...next };
   rate.configure(limits.chat_per_second * RATE_MARGIN, limits.chat_burst, performance.now());
   // A hint shown under the old limits is re-checked (and reworded) under the new ones.
-  if (throttleTimer !== undefined) {
-    if (rate.msUntilToken(performance.now()) > 0) holdBack();
-    else releaseHold();
-  }
+  if (throttleTimer !== undefined) recheckHold();
   // maxlength counts UTF-16 units, the server counts code points: an emoji is 2 here and 1
   // there, so this can only ever be stricter than the server, never let too much through.
   input.maxLength = limits.max_chat_chars;
@@ -186,10 +183,13 @@ function holdBack() {
   if (hint.textContent !== text) hint.textContent = text;
   sendButton.setAttribute('aria-disabled', 'true');
   const wait = rate.msUntilToken(performance.now());
-  throttleTimer = setTimeout(() => {
-    if (rate.msUntilToken(performance.now()) > 0) holdBack();
-    else releaseHold();
-  }, Math.max(wait, 1));
+  throttleTimer = setTimeout(recheckHold, Math.max(wait, 1));
+}
+
+/** Keeps holding back while the rate still says wait, and lets go once a line may be sent. */
+function recheckHold() {
+  if (rate.msUntilToken(performance.now()) > 0) holdBack();
+  else releaseHold();
 }
 
 function releaseHold() {
