@@ -3,14 +3,14 @@
 // protobuf code the page uses; `CliChat` runs the Rust CLI (`mmo chat --once`).
 // Any object with the `OtherClient` shape below can be plugged into the tests.
 
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { existsSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import WebSocket from 'ws';
 
 import { decodeEvent, encodeChat } from '../../dist/protocol.js';
-import { repoDir } from './server.mjs';
+import { cargoBinary } from './server.mjs';
 
 /**
  * What the tests need from a client that is not a browser.
@@ -102,12 +102,7 @@ export function findCli() {
     if (!existsSync(binary)) throw new Error(`MMO_CLI_BIN names ${binary}, which does not exist`);
     return binary;
   }
-  const build = spawnSync('cargo', ['build', '--quiet', '-p', 'mmo-cli'], { cwd: repoDir, encoding: 'utf8' });
-  if (build.status !== 0) throw new Error(`cargo build -p mmo-cli failed (exit ${build.status}):\n${build.stderr}`);
-  const targetDir = process.env.CARGO_TARGET_DIR ? resolve(repoDir, process.env.CARGO_TARGET_DIR) : join(repoDir, 'target');
-  const binary = join(targetDir, 'debug', 'mmo');
-  if (!existsSync(binary)) throw new Error(`cargo build -p mmo-cli succeeded but ${binary} is missing`);
-  return binary;
+  return cargoBinary('mmo-cli', 'mmo');
 }
 
 /**

@@ -13,26 +13,38 @@ export const repoDir = resolve(webDir, '..');
 export const resultsDir = join(webDir, 'test-results');
 
 /**
- * The server binary: `MMO_SERVER_BIN` when set (nothing is built), otherwise the workspace's
- * debug build after `cargo build -p mmo-server` (a no-op when it is up to date). Building here
- * rather than trusting an old binary matters: the binary embeds web/dist at build time, so a
- * stale one would serve a stale page.
+ * The debug binary `binaryName` of the workspace package `cargoPackage`, after `cargo build -p`
+ * (a no-op when it is up to date).
+ * @param {string} cargoPackage
+ * @param {string} binaryName
  * @returns {string}
+ * @throws {Error} when it does not build or the binary is missing
  */
-export function serverBinary() {
-  if (process.env.MMO_SERVER_BIN) return resolve(process.env.MMO_SERVER_BIN);
-  const build = spawnSync('cargo', ['build', '--quiet', '-p', 'mmo-server'], {
+export function cargoBinary(cargoPackage, binaryName) {
+  const build = spawnSync('cargo', ['build', '--quiet', '-p', cargoPackage], {
     cwd: repoDir,
     stdio: ['ignore', 'inherit', 'pipe'],
     encoding: 'utf8',
   });
   if (build.status !== 0) {
-    throw new Error(`cargo build -p mmo-server failed (exit ${build.status}):\n${build.stderr}`);
+    throw new Error(`cargo build -p ${cargoPackage} failed (exit ${build.status}):\n${build.stderr}`);
   }
   const targetDir = process.env.CARGO_TARGET_DIR ? resolve(repoDir, process.env.CARGO_TARGET_DIR) : join(repoDir, 'target');
-  const binary = join(targetDir, 'debug', 'mmo-server');
-  if (!existsSync(binary)) throw new Error(`cargo build succeeded but ${binary} is missing`);
+  const binary = join(targetDir, 'debug', binaryName);
+  if (!existsSync(binary)) throw new Error(`cargo build -p ${cargoPackage} succeeded but ${binary} is missing`);
   return binary;
+}
+
+/**
+ * The server binary: `MMO_SERVER_BIN` when set (nothing is built), otherwise the workspace's
+ * debug build after `cargo build -p mmo-server`. Building here rather than trusting an old
+ * binary matters: the binary embeds web/dist at build time, so a stale one would serve a stale
+ * page.
+ * @returns {string}
+ */
+export function serverBinary() {
+  if (process.env.MMO_SERVER_BIN) return resolve(process.env.MMO_SERVER_BIN);
+  return cargoBinary('mmo-server', 'mmo-server');
 }
 
 /**
