@@ -194,6 +194,7 @@ mod field {
     pub const CHAT: u64 = 2;
     pub const ID: u64 = 3;
     pub const DENY_RESPONSE: u64 = 7;
+    pub const DISCONNECT: u64 = 19;
 }
 
 /// What a server `Packet` says, as far as the bench cares, borrowing its text from the frame.
@@ -220,10 +221,15 @@ pub fn view_packet(bytes: &[u8]) -> Option<PacketView<'_>> {
             (field::CHAT, Value::Len(inner)) => PacketView::Chat(string_field(inner)?),
             (field::ID, Value::Len(inner)) => PacketView::Id(varint_field(inner)?),
             (field::DENY_RESPONSE, Value::Len(inner)) => PacketView::Deny(string_field(inner)?),
-            (field::CHAT | field::ID | field::DENY_RESPONSE, _) => return None,
+            // Another member of the oneof replaces whatever came before, as in protobuf.
+            (field::DISCONNECT, Value::Len(_)) => PacketView::Other,
+            (field::CHAT | field::ID | field::DENY_RESPONSE | field::DISCONNECT, _) => {
+                return None;
+            }
             (field::FIRST, Value::Varint(_)) => return Some(()),
             (field::FIRST, _) => return None,
-            _ => PacketView::Other,
+            // A field this schema does not know is skipped and leaves the view as it was.
+            _ => return Some(()),
         };
         Some(())
     })?;
@@ -601,6 +607,16 @@ mod tests {
         // Field 100 (varint), then field 101 (fixed32), then a chat.
         let mut bytes = vec![0xA0, 0x06, 0x05, 0xAD, 0x06, 1, 2, 3, 4];
         bytes.extend(Packet::chat("hi").encode_to_vec());
+        assert_eq!(view_packet(&bytes), Some(PacketView::Chat("hi")));
+        // An unknown field after the chat does not hide it (prost keeps the chat too).
+        let mut bytes = Packet::chat("hi").encode_to_vec();
+        bytes.extend([0xA0, 0x06, 0x05]);
+        assert_eq!(
+            Packet::decode(bytes.as_slice())
+                .expect("prost decodes it")
+                .msg,
+            Packet::chat("hi").msg
+        );
         assert_eq!(view_packet(&bytes), Some(PacketView::Chat("hi")));
         // A chat whose length runs past the end.
         assert_eq!(view_packet(&[0x12, 0x05, 0x0A]), None);
