@@ -323,6 +323,499 @@ export const packets = $root.packets = (() => {
         return IdMessage;
     })();
 
+    packets.LoginRequestMessage = (function() {
+
+        /**
+         * Properties of a LoginRequestMessage.
+         * @typedef {Object} packets.LoginRequestMessage.$Properties
+         * @property {string|null} [username] LoginRequestMessage username
+         * @property {string|null} [password] LoginRequestMessage password
+         * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+         */
+
+        /**
+         * Properties of a LoginRequestMessage.
+         * @memberof packets
+         * @interface ILoginRequestMessage
+         * @augments packets.LoginRequestMessage.$Properties
+         * @deprecated Use packets.LoginRequestMessage.$Properties instead.
+         */
+
+        /**
+         * Shape of a LoginRequestMessage.
+         * @typedef {packets.LoginRequestMessage.$Properties} packets.LoginRequestMessage.$Shape
+         */
+
+        /**
+         * Constructs a new LoginRequestMessage.
+         * @memberof packets
+         * @classdesc Represents a LoginRequestMessage.
+         * @constructor
+         * @param {packets.LoginRequestMessage.$Properties=} [properties] Properties to set
+         * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+         */
+        const LoginRequestMessage = function (properties) {
+            if (properties)
+                for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                    if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                        this[keys[i]] = properties[keys[i]];
+        };
+
+        /**
+         * LoginRequestMessage username.
+         * @member {string} username
+         * @memberof packets.LoginRequestMessage
+         * @instance
+         */
+        LoginRequestMessage.prototype.username = "";
+
+        /**
+         * LoginRequestMessage password.
+         * @member {string} password
+         * @memberof packets.LoginRequestMessage
+         * @instance
+         */
+        LoginRequestMessage.prototype.password = "";
+
+        /**
+         * Creates a new LoginRequestMessage instance using the specified properties.
+         * @function create
+         * @memberof packets.LoginRequestMessage
+         * @static
+         * @param {packets.LoginRequestMessage.$Properties=} [properties] Properties to set
+         * @returns {packets.LoginRequestMessage} LoginRequestMessage instance
+         * @type {{
+         *   (properties: packets.LoginRequestMessage.$Shape): packets.LoginRequestMessage & packets.LoginRequestMessage.$Shape;
+         *   (properties?: packets.LoginRequestMessage.$Properties): packets.LoginRequestMessage;
+         * }}
+         */
+        LoginRequestMessage.create = function(properties) {
+            return new LoginRequestMessage(properties);
+        };
+
+        /**
+         * Encodes the specified LoginRequestMessage message. Does not implicitly {@link packets.LoginRequestMessage.verify|verify} messages.
+         * @function encode
+         * @memberof packets.LoginRequestMessage
+         * @static
+         * @param {packets.LoginRequestMessage.$Properties} message LoginRequestMessage message or plain object to encode
+         * @param {$protobuf.Writer} [writer] Writer to encode to
+         * @returns {$protobuf.Writer} Writer
+         */
+        LoginRequestMessage.encode = function (message, writer, _depth) {
+            if (!writer)
+                writer = $Writer.create();
+            if (_depth === $undefined)
+                _depth = 0;
+            if (_depth > $util.recursionLimit)
+                throw $Error("max depth exceeded");
+            if (message.username != null && $Object.hasOwnProperty.call(message, "username") && message.username !== "")
+                writer.uint32(/* id 1, wireType 2 =*/10).string(message.username);
+            if (message.password != null && $Object.hasOwnProperty.call(message, "password") && message.password !== "")
+                writer.uint32(/* id 2, wireType 2 =*/18).string(message.password);
+            if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                for (let i = 0; i < message.$unknowns.length; ++i)
+                    writer.raw(message.$unknowns[i]);
+            return writer;
+        };
+
+        /**
+         * Decodes a LoginRequestMessage message from the specified reader or buffer.
+         * @function decode
+         * @memberof packets.LoginRequestMessage
+         * @static
+         * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+         * @param {number} [length] Message length if known beforehand
+         * @returns {packets.LoginRequestMessage & packets.LoginRequestMessage.$Shape} LoginRequestMessage
+         * @throws {Error} If the payload is not a reader or valid buffer
+         * @throws {$protobuf.util.ProtocolError} If required fields are missing
+         */
+        LoginRequestMessage.decode = function (reader, length, _end, _depth, _target) {
+            if (!(reader instanceof $Reader))
+                reader = $Reader.create(reader);
+            if (_depth === $undefined)
+                _depth = 0;
+            if (_depth > $Reader.recursionLimit)
+                throw $Error("max depth exceeded");
+            let end, message, value;
+            if (length === $undefined)
+                end = reader.len;
+            else {
+                end = reader.pos + length;
+                if (end > reader.len)
+                    throw $RangeError("index out of range");
+                length = reader.len;
+                reader.len = end;
+            }
+            message = _target || new $root.packets.LoginRequestMessage();
+            while (reader.pos < end) {
+                let start = reader.pos;
+                let tag = reader.tag();
+                if (tag === _end) {
+                    _end = $undefined;
+                    break;
+                }
+                let wireType = tag & 7;
+                switch (tag >>>= 3) {
+                case 1: {
+                        if (wireType !== 2)
+                            break;
+                        if ((value = reader.stringVerify()).length)
+                            message.username = value;
+                        else
+                            delete message.username;
+                        continue;
+                    }
+                case 2: {
+                        if (wireType !== 2)
+                            break;
+                        if ((value = reader.stringVerify()).length)
+                            message.password = value;
+                        else
+                            delete message.password;
+                        continue;
+                    }
+                }
+                reader.skipType(wireType, _depth, tag);
+                if (!reader.discardUnknown) {
+                    $util.makeProp(message, "$unknowns", false);
+                    (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                }
+            }
+            if (length !== $undefined) {
+                if (reader.pos !== end)
+                    throw $RangeError("index out of range");
+                reader.len = length;
+            }
+            if (_end !== $undefined)
+                throw $Error("missing end group");
+            return message;
+        };
+
+        return LoginRequestMessage;
+    })();
+
+    packets.RegisterRequestMessage = (function() {
+
+        /**
+         * Properties of a RegisterRequestMessage.
+         * @typedef {Object} packets.RegisterRequestMessage.$Properties
+         * @property {string|null} [username] RegisterRequestMessage username
+         * @property {string|null} [password] RegisterRequestMessage password
+         * @property {number|null} [color] RegisterRequestMessage color
+         * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+         */
+
+        /**
+         * Properties of a RegisterRequestMessage.
+         * @memberof packets
+         * @interface IRegisterRequestMessage
+         * @augments packets.RegisterRequestMessage.$Properties
+         * @deprecated Use packets.RegisterRequestMessage.$Properties instead.
+         */
+
+        /**
+         * Shape of a RegisterRequestMessage.
+         * @typedef {packets.RegisterRequestMessage.$Properties} packets.RegisterRequestMessage.$Shape
+         */
+
+        /**
+         * Constructs a new RegisterRequestMessage.
+         * @memberof packets
+         * @classdesc Represents a RegisterRequestMessage.
+         * @constructor
+         * @param {packets.RegisterRequestMessage.$Properties=} [properties] Properties to set
+         * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+         */
+        const RegisterRequestMessage = function (properties) {
+            if (properties)
+                for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                    if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                        this[keys[i]] = properties[keys[i]];
+        };
+
+        /**
+         * RegisterRequestMessage username.
+         * @member {string} username
+         * @memberof packets.RegisterRequestMessage
+         * @instance
+         */
+        RegisterRequestMessage.prototype.username = "";
+
+        /**
+         * RegisterRequestMessage password.
+         * @member {string} password
+         * @memberof packets.RegisterRequestMessage
+         * @instance
+         */
+        RegisterRequestMessage.prototype.password = "";
+
+        /**
+         * RegisterRequestMessage color.
+         * @member {number} color
+         * @memberof packets.RegisterRequestMessage
+         * @instance
+         */
+        RegisterRequestMessage.prototype.color = 0;
+
+        /**
+         * Creates a new RegisterRequestMessage instance using the specified properties.
+         * @function create
+         * @memberof packets.RegisterRequestMessage
+         * @static
+         * @param {packets.RegisterRequestMessage.$Properties=} [properties] Properties to set
+         * @returns {packets.RegisterRequestMessage} RegisterRequestMessage instance
+         * @type {{
+         *   (properties: packets.RegisterRequestMessage.$Shape): packets.RegisterRequestMessage & packets.RegisterRequestMessage.$Shape;
+         *   (properties?: packets.RegisterRequestMessage.$Properties): packets.RegisterRequestMessage;
+         * }}
+         */
+        RegisterRequestMessage.create = function(properties) {
+            return new RegisterRequestMessage(properties);
+        };
+
+        /**
+         * Encodes the specified RegisterRequestMessage message. Does not implicitly {@link packets.RegisterRequestMessage.verify|verify} messages.
+         * @function encode
+         * @memberof packets.RegisterRequestMessage
+         * @static
+         * @param {packets.RegisterRequestMessage.$Properties} message RegisterRequestMessage message or plain object to encode
+         * @param {$protobuf.Writer} [writer] Writer to encode to
+         * @returns {$protobuf.Writer} Writer
+         */
+        RegisterRequestMessage.encode = function (message, writer, _depth) {
+            if (!writer)
+                writer = $Writer.create();
+            if (_depth === $undefined)
+                _depth = 0;
+            if (_depth > $util.recursionLimit)
+                throw $Error("max depth exceeded");
+            if (message.username != null && $Object.hasOwnProperty.call(message, "username") && message.username !== "")
+                writer.uint32(/* id 1, wireType 2 =*/10).string(message.username);
+            if (message.password != null && $Object.hasOwnProperty.call(message, "password") && message.password !== "")
+                writer.uint32(/* id 2, wireType 2 =*/18).string(message.password);
+            if (message.color != null && $Object.hasOwnProperty.call(message, "color") && message.color !== 0)
+                writer.uint32(/* id 3, wireType 0 =*/24).int32(message.color);
+            if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                for (let i = 0; i < message.$unknowns.length; ++i)
+                    writer.raw(message.$unknowns[i]);
+            return writer;
+        };
+
+        /**
+         * Decodes a RegisterRequestMessage message from the specified reader or buffer.
+         * @function decode
+         * @memberof packets.RegisterRequestMessage
+         * @static
+         * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+         * @param {number} [length] Message length if known beforehand
+         * @returns {packets.RegisterRequestMessage & packets.RegisterRequestMessage.$Shape} RegisterRequestMessage
+         * @throws {Error} If the payload is not a reader or valid buffer
+         * @throws {$protobuf.util.ProtocolError} If required fields are missing
+         */
+        RegisterRequestMessage.decode = function (reader, length, _end, _depth, _target) {
+            if (!(reader instanceof $Reader))
+                reader = $Reader.create(reader);
+            if (_depth === $undefined)
+                _depth = 0;
+            if (_depth > $Reader.recursionLimit)
+                throw $Error("max depth exceeded");
+            let end, message, value;
+            if (length === $undefined)
+                end = reader.len;
+            else {
+                end = reader.pos + length;
+                if (end > reader.len)
+                    throw $RangeError("index out of range");
+                length = reader.len;
+                reader.len = end;
+            }
+            message = _target || new $root.packets.RegisterRequestMessage();
+            while (reader.pos < end) {
+                let start = reader.pos;
+                let tag = reader.tag();
+                if (tag === _end) {
+                    _end = $undefined;
+                    break;
+                }
+                let wireType = tag & 7;
+                switch (tag >>>= 3) {
+                case 1: {
+                        if (wireType !== 2)
+                            break;
+                        if ((value = reader.stringVerify()).length)
+                            message.username = value;
+                        else
+                            delete message.username;
+                        continue;
+                    }
+                case 2: {
+                        if (wireType !== 2)
+                            break;
+                        if ((value = reader.stringVerify()).length)
+                            message.password = value;
+                        else
+                            delete message.password;
+                        continue;
+                    }
+                case 3: {
+                        if (wireType !== 0)
+                            break;
+                        if (value = reader.int32())
+                            message.color = value;
+                        else
+                            delete message.color;
+                        continue;
+                    }
+                }
+                reader.skipType(wireType, _depth, tag);
+                if (!reader.discardUnknown) {
+                    $util.makeProp(message, "$unknowns", false);
+                    (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                }
+            }
+            if (length !== $undefined) {
+                if (reader.pos !== end)
+                    throw $RangeError("index out of range");
+                reader.len = length;
+            }
+            if (_end !== $undefined)
+                throw $Error("missing end group");
+            return message;
+        };
+
+        return RegisterRequestMessage;
+    })();
+
+    packets.OkResponseMessage = (function() {
+
+        /**
+         * Properties of an OkResponseMessage.
+         * @typedef {Object} packets.OkResponseMessage.$Properties
+         * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+         */
+
+        /**
+         * Properties of an OkResponseMessage.
+         * @memberof packets
+         * @interface IOkResponseMessage
+         * @augments packets.OkResponseMessage.$Properties
+         * @deprecated Use packets.OkResponseMessage.$Properties instead.
+         */
+
+        /**
+         * Shape of an OkResponseMessage.
+         * @typedef {packets.OkResponseMessage.$Properties} packets.OkResponseMessage.$Shape
+         */
+
+        /**
+         * Constructs a new OkResponseMessage.
+         * @memberof packets
+         * @classdesc Represents an OkResponseMessage.
+         * @constructor
+         * @param {packets.OkResponseMessage.$Properties=} [properties] Properties to set
+         * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+         */
+        const OkResponseMessage = function (properties) {
+            if (properties)
+                for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                    if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                        this[keys[i]] = properties[keys[i]];
+        };
+
+        /**
+         * Creates a new OkResponseMessage instance using the specified properties.
+         * @function create
+         * @memberof packets.OkResponseMessage
+         * @static
+         * @param {packets.OkResponseMessage.$Properties=} [properties] Properties to set
+         * @returns {packets.OkResponseMessage} OkResponseMessage instance
+         * @type {{
+         *   (properties: packets.OkResponseMessage.$Shape): packets.OkResponseMessage & packets.OkResponseMessage.$Shape;
+         *   (properties?: packets.OkResponseMessage.$Properties): packets.OkResponseMessage;
+         * }}
+         */
+        OkResponseMessage.create = function(properties) {
+            return new OkResponseMessage(properties);
+        };
+
+        /**
+         * Encodes the specified OkResponseMessage message. Does not implicitly {@link packets.OkResponseMessage.verify|verify} messages.
+         * @function encode
+         * @memberof packets.OkResponseMessage
+         * @static
+         * @param {packets.OkResponseMessage.$Properties} message OkResponseMessage message or plain object to encode
+         * @param {$protobuf.Writer} [writer] Writer to encode to
+         * @returns {$protobuf.Writer} Writer
+         */
+        OkResponseMessage.encode = function (message, writer, _depth) {
+            if (!writer)
+                writer = $Writer.create();
+            if (_depth === $undefined)
+                _depth = 0;
+            if (_depth > $util.recursionLimit)
+                throw $Error("max depth exceeded");
+            if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                for (let i = 0; i < message.$unknowns.length; ++i)
+                    writer.raw(message.$unknowns[i]);
+            return writer;
+        };
+
+        /**
+         * Decodes an OkResponseMessage message from the specified reader or buffer.
+         * @function decode
+         * @memberof packets.OkResponseMessage
+         * @static
+         * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+         * @param {number} [length] Message length if known beforehand
+         * @returns {packets.OkResponseMessage & packets.OkResponseMessage.$Shape} OkResponseMessage
+         * @throws {Error} If the payload is not a reader or valid buffer
+         * @throws {$protobuf.util.ProtocolError} If required fields are missing
+         */
+        OkResponseMessage.decode = function (reader, length, _end, _depth, _target) {
+            if (!(reader instanceof $Reader))
+                reader = $Reader.create(reader);
+            if (_depth === $undefined)
+                _depth = 0;
+            if (_depth > $Reader.recursionLimit)
+                throw $Error("max depth exceeded");
+            let end, message;
+            if (length === $undefined)
+                end = reader.len;
+            else {
+                end = reader.pos + length;
+                if (end > reader.len)
+                    throw $RangeError("index out of range");
+                length = reader.len;
+                reader.len = end;
+            }
+            message = _target || new $root.packets.OkResponseMessage();
+            while (reader.pos < end) {
+                let start = reader.pos;
+                let tag = reader.tag();
+                if (tag === _end) {
+                    _end = $undefined;
+                    break;
+                }
+                reader.skipType(tag & 7, _depth, tag);
+                if (!reader.discardUnknown) {
+                    $util.makeProp(message, "$unknowns", false);
+                    (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                }
+            }
+            if (length !== $undefined) {
+                if (reader.pos !== end)
+                    throw $RangeError("index out of range");
+                reader.len = length;
+            }
+            if (_end !== $undefined)
+                throw $Error("missing end group");
+            return message;
+        };
+
+        return OkResponseMessage;
+    })();
+
     packets.DenyResponseMessage = (function() {
 
         /**
@@ -627,6 +1120,1382 @@ export const packets = $root.packets = (() => {
         return DisconnectMessage;
     })();
 
+    packets.JoinRoomMessage = (function() {
+
+        /**
+         * Properties of a JoinRoomMessage.
+         * @typedef {Object} packets.JoinRoomMessage.$Properties
+         * @property {string|null} [room] JoinRoomMessage room
+         * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+         */
+
+        /**
+         * Properties of a JoinRoomMessage.
+         * @memberof packets
+         * @interface IJoinRoomMessage
+         * @augments packets.JoinRoomMessage.$Properties
+         * @deprecated Use packets.JoinRoomMessage.$Properties instead.
+         */
+
+        /**
+         * Shape of a JoinRoomMessage.
+         * @typedef {packets.JoinRoomMessage.$Properties} packets.JoinRoomMessage.$Shape
+         */
+
+        /**
+         * Constructs a new JoinRoomMessage.
+         * @memberof packets
+         * @classdesc Represents a JoinRoomMessage.
+         * @constructor
+         * @param {packets.JoinRoomMessage.$Properties=} [properties] Properties to set
+         * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+         */
+        const JoinRoomMessage = function (properties) {
+            if (properties)
+                for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                    if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                        this[keys[i]] = properties[keys[i]];
+        };
+
+        /**
+         * JoinRoomMessage room.
+         * @member {string} room
+         * @memberof packets.JoinRoomMessage
+         * @instance
+         */
+        JoinRoomMessage.prototype.room = "";
+
+        /**
+         * Creates a new JoinRoomMessage instance using the specified properties.
+         * @function create
+         * @memberof packets.JoinRoomMessage
+         * @static
+         * @param {packets.JoinRoomMessage.$Properties=} [properties] Properties to set
+         * @returns {packets.JoinRoomMessage} JoinRoomMessage instance
+         * @type {{
+         *   (properties: packets.JoinRoomMessage.$Shape): packets.JoinRoomMessage & packets.JoinRoomMessage.$Shape;
+         *   (properties?: packets.JoinRoomMessage.$Properties): packets.JoinRoomMessage;
+         * }}
+         */
+        JoinRoomMessage.create = function(properties) {
+            return new JoinRoomMessage(properties);
+        };
+
+        /**
+         * Encodes the specified JoinRoomMessage message. Does not implicitly {@link packets.JoinRoomMessage.verify|verify} messages.
+         * @function encode
+         * @memberof packets.JoinRoomMessage
+         * @static
+         * @param {packets.JoinRoomMessage.$Properties} message JoinRoomMessage message or plain object to encode
+         * @param {$protobuf.Writer} [writer] Writer to encode to
+         * @returns {$protobuf.Writer} Writer
+         */
+        JoinRoomMessage.encode = function (message, writer, _depth) {
+            if (!writer)
+                writer = $Writer.create();
+            if (_depth === $undefined)
+                _depth = 0;
+            if (_depth > $util.recursionLimit)
+                throw $Error("max depth exceeded");
+            if (message.room != null && $Object.hasOwnProperty.call(message, "room") && message.room !== "")
+                writer.uint32(/* id 1, wireType 2 =*/10).string(message.room);
+            if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                for (let i = 0; i < message.$unknowns.length; ++i)
+                    writer.raw(message.$unknowns[i]);
+            return writer;
+        };
+
+        /**
+         * Decodes a JoinRoomMessage message from the specified reader or buffer.
+         * @function decode
+         * @memberof packets.JoinRoomMessage
+         * @static
+         * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+         * @param {number} [length] Message length if known beforehand
+         * @returns {packets.JoinRoomMessage & packets.JoinRoomMessage.$Shape} JoinRoomMessage
+         * @throws {Error} If the payload is not a reader or valid buffer
+         * @throws {$protobuf.util.ProtocolError} If required fields are missing
+         */
+        JoinRoomMessage.decode = function (reader, length, _end, _depth, _target) {
+            if (!(reader instanceof $Reader))
+                reader = $Reader.create(reader);
+            if (_depth === $undefined)
+                _depth = 0;
+            if (_depth > $Reader.recursionLimit)
+                throw $Error("max depth exceeded");
+            let end, message, value;
+            if (length === $undefined)
+                end = reader.len;
+            else {
+                end = reader.pos + length;
+                if (end > reader.len)
+                    throw $RangeError("index out of range");
+                length = reader.len;
+                reader.len = end;
+            }
+            message = _target || new $root.packets.JoinRoomMessage();
+            while (reader.pos < end) {
+                let start = reader.pos;
+                let tag = reader.tag();
+                if (tag === _end) {
+                    _end = $undefined;
+                    break;
+                }
+                let wireType = tag & 7;
+                switch (tag >>>= 3) {
+                case 1: {
+                        if (wireType !== 2)
+                            break;
+                        if ((value = reader.stringVerify()).length)
+                            message.room = value;
+                        else
+                            delete message.room;
+                        continue;
+                    }
+                }
+                reader.skipType(wireType, _depth, tag);
+                if (!reader.discardUnknown) {
+                    $util.makeProp(message, "$unknowns", false);
+                    (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                }
+            }
+            if (length !== $undefined) {
+                if (reader.pos !== end)
+                    throw $RangeError("index out of range");
+                reader.len = length;
+            }
+            if (_end !== $undefined)
+                throw $Error("missing end group");
+            return message;
+        };
+
+        return JoinRoomMessage;
+    })();
+
+    packets.RoomMessage = (function() {
+
+        /**
+         * Properties of a RoomMessage.
+         * @typedef {Object} packets.RoomMessage.$Properties
+         * @property {string|null} [room] RoomMessage room
+         * @property {Array.<packets.Member.$Properties>|null} [members] RoomMessage members
+         * @property {Array.<packets.ChatLine.$Properties>|null} [history] RoomMessage history
+         * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+         */
+
+        /**
+         * Properties of a RoomMessage.
+         * @memberof packets
+         * @interface IRoomMessage
+         * @augments packets.RoomMessage.$Properties
+         * @deprecated Use packets.RoomMessage.$Properties instead.
+         */
+
+        /**
+         * Shape of a RoomMessage.
+         * @typedef {packets.RoomMessage.$Properties} packets.RoomMessage.$Shape
+         */
+
+        /**
+         * Constructs a new RoomMessage.
+         * @memberof packets
+         * @classdesc Represents a RoomMessage.
+         * @constructor
+         * @param {packets.RoomMessage.$Properties=} [properties] Properties to set
+         * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+         */
+        const RoomMessage = function (properties) {
+            this.members = [];
+            this.history = [];
+            if (properties)
+                for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                    if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                        this[keys[i]] = properties[keys[i]];
+        };
+
+        /**
+         * RoomMessage room.
+         * @member {string} room
+         * @memberof packets.RoomMessage
+         * @instance
+         */
+        RoomMessage.prototype.room = "";
+
+        /**
+         * RoomMessage members.
+         * @member {Array.<packets.Member.$Properties>} members
+         * @memberof packets.RoomMessage
+         * @instance
+         */
+        RoomMessage.prototype.members = $util.emptyArray;
+
+        /**
+         * RoomMessage history.
+         * @member {Array.<packets.ChatLine.$Properties>} history
+         * @memberof packets.RoomMessage
+         * @instance
+         */
+        RoomMessage.prototype.history = $util.emptyArray;
+
+        /**
+         * Creates a new RoomMessage instance using the specified properties.
+         * @function create
+         * @memberof packets.RoomMessage
+         * @static
+         * @param {packets.RoomMessage.$Properties=} [properties] Properties to set
+         * @returns {packets.RoomMessage} RoomMessage instance
+         * @type {{
+         *   (properties: packets.RoomMessage.$Shape): packets.RoomMessage & packets.RoomMessage.$Shape;
+         *   (properties?: packets.RoomMessage.$Properties): packets.RoomMessage;
+         * }}
+         */
+        RoomMessage.create = function(properties) {
+            return new RoomMessage(properties);
+        };
+
+        /**
+         * Encodes the specified RoomMessage message. Does not implicitly {@link packets.RoomMessage.verify|verify} messages.
+         * @function encode
+         * @memberof packets.RoomMessage
+         * @static
+         * @param {packets.RoomMessage.$Properties} message RoomMessage message or plain object to encode
+         * @param {$protobuf.Writer} [writer] Writer to encode to
+         * @returns {$protobuf.Writer} Writer
+         */
+        RoomMessage.encode = function (message, writer, _depth) {
+            if (!writer)
+                writer = $Writer.create();
+            if (_depth === $undefined)
+                _depth = 0;
+            if (_depth > $util.recursionLimit)
+                throw $Error("max depth exceeded");
+            if (message.room != null && $Object.hasOwnProperty.call(message, "room") && message.room !== "")
+                writer.uint32(/* id 1, wireType 2 =*/10).string(message.room);
+            if (message.members != null && message.members.length)
+                for (let i = 0; i < message.members.length; ++i)
+                    $root.packets.Member.encode(message.members[i], writer.uint32(/* id 2, wireType 2 =*/18).fork(), _depth + 1).ldelim();
+            if (message.history != null && message.history.length)
+                for (let i = 0; i < message.history.length; ++i)
+                    $root.packets.ChatLine.encode(message.history[i], writer.uint32(/* id 3, wireType 2 =*/26).fork(), _depth + 1).ldelim();
+            if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                for (let i = 0; i < message.$unknowns.length; ++i)
+                    writer.raw(message.$unknowns[i]);
+            return writer;
+        };
+
+        /**
+         * Decodes a RoomMessage message from the specified reader or buffer.
+         * @function decode
+         * @memberof packets.RoomMessage
+         * @static
+         * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+         * @param {number} [length] Message length if known beforehand
+         * @returns {packets.RoomMessage & packets.RoomMessage.$Shape} RoomMessage
+         * @throws {Error} If the payload is not a reader or valid buffer
+         * @throws {$protobuf.util.ProtocolError} If required fields are missing
+         */
+        RoomMessage.decode = function (reader, length, _end, _depth, _target) {
+            if (!(reader instanceof $Reader))
+                reader = $Reader.create(reader);
+            if (_depth === $undefined)
+                _depth = 0;
+            if (_depth > $Reader.recursionLimit)
+                throw $Error("max depth exceeded");
+            let end, message, value;
+            if (length === $undefined)
+                end = reader.len;
+            else {
+                end = reader.pos + length;
+                if (end > reader.len)
+                    throw $RangeError("index out of range");
+                length = reader.len;
+                reader.len = end;
+            }
+            message = _target || new $root.packets.RoomMessage();
+            while (reader.pos < end) {
+                let start = reader.pos;
+                let tag = reader.tag();
+                if (tag === _end) {
+                    _end = $undefined;
+                    break;
+                }
+                let wireType = tag & 7;
+                switch (tag >>>= 3) {
+                case 1: {
+                        if (wireType !== 2)
+                            break;
+                        if ((value = reader.stringVerify()).length)
+                            message.room = value;
+                        else
+                            delete message.room;
+                        continue;
+                    }
+                case 2: {
+                        if (wireType !== 2)
+                            break;
+                        if (!(message.members && message.members.length))
+                            message.members = [];
+                        message.members.push($root.packets.Member.decode(reader, reader.size(), $undefined, _depth + 1));
+                        continue;
+                    }
+                case 3: {
+                        if (wireType !== 2)
+                            break;
+                        if (!(message.history && message.history.length))
+                            message.history = [];
+                        message.history.push($root.packets.ChatLine.decode(reader, reader.size(), $undefined, _depth + 1));
+                        continue;
+                    }
+                }
+                reader.skipType(wireType, _depth, tag);
+                if (!reader.discardUnknown) {
+                    $util.makeProp(message, "$unknowns", false);
+                    (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                }
+            }
+            if (length !== $undefined) {
+                if (reader.pos !== end)
+                    throw $RangeError("index out of range");
+                reader.len = length;
+            }
+            if (_end !== $undefined)
+                throw $Error("missing end group");
+            return message;
+        };
+
+        return RoomMessage;
+    })();
+
+    packets.PresenceMessage = (function() {
+
+        /**
+         * Properties of a PresenceMessage.
+         * @typedef {Object} packets.PresenceMessage.$Properties
+         * @property {boolean|null} [joined] PresenceMessage joined
+         * @property {string|null} [room] PresenceMessage room
+         * @property {string|null} [name] PresenceMessage name
+         * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+         */
+
+        /**
+         * Properties of a PresenceMessage.
+         * @memberof packets
+         * @interface IPresenceMessage
+         * @augments packets.PresenceMessage.$Properties
+         * @deprecated Use packets.PresenceMessage.$Properties instead.
+         */
+
+        /**
+         * Shape of a PresenceMessage.
+         * @typedef {packets.PresenceMessage.$Properties} packets.PresenceMessage.$Shape
+         */
+
+        /**
+         * Constructs a new PresenceMessage.
+         * @memberof packets
+         * @classdesc Represents a PresenceMessage.
+         * @constructor
+         * @param {packets.PresenceMessage.$Properties=} [properties] Properties to set
+         * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+         */
+        const PresenceMessage = function (properties) {
+            if (properties)
+                for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                    if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                        this[keys[i]] = properties[keys[i]];
+        };
+
+        /**
+         * PresenceMessage joined.
+         * @member {boolean} joined
+         * @memberof packets.PresenceMessage
+         * @instance
+         */
+        PresenceMessage.prototype.joined = false;
+
+        /**
+         * PresenceMessage room.
+         * @member {string} room
+         * @memberof packets.PresenceMessage
+         * @instance
+         */
+        PresenceMessage.prototype.room = "";
+
+        /**
+         * PresenceMessage name.
+         * @member {string} name
+         * @memberof packets.PresenceMessage
+         * @instance
+         */
+        PresenceMessage.prototype.name = "";
+
+        /**
+         * Creates a new PresenceMessage instance using the specified properties.
+         * @function create
+         * @memberof packets.PresenceMessage
+         * @static
+         * @param {packets.PresenceMessage.$Properties=} [properties] Properties to set
+         * @returns {packets.PresenceMessage} PresenceMessage instance
+         * @type {{
+         *   (properties: packets.PresenceMessage.$Shape): packets.PresenceMessage & packets.PresenceMessage.$Shape;
+         *   (properties?: packets.PresenceMessage.$Properties): packets.PresenceMessage;
+         * }}
+         */
+        PresenceMessage.create = function(properties) {
+            return new PresenceMessage(properties);
+        };
+
+        /**
+         * Encodes the specified PresenceMessage message. Does not implicitly {@link packets.PresenceMessage.verify|verify} messages.
+         * @function encode
+         * @memberof packets.PresenceMessage
+         * @static
+         * @param {packets.PresenceMessage.$Properties} message PresenceMessage message or plain object to encode
+         * @param {$protobuf.Writer} [writer] Writer to encode to
+         * @returns {$protobuf.Writer} Writer
+         */
+        PresenceMessage.encode = function (message, writer, _depth) {
+            if (!writer)
+                writer = $Writer.create();
+            if (_depth === $undefined)
+                _depth = 0;
+            if (_depth > $util.recursionLimit)
+                throw $Error("max depth exceeded");
+            if (message.joined != null && $Object.hasOwnProperty.call(message, "joined") && message.joined !== false)
+                writer.uint32(/* id 1, wireType 0 =*/8).bool(message.joined);
+            if (message.room != null && $Object.hasOwnProperty.call(message, "room") && message.room !== "")
+                writer.uint32(/* id 2, wireType 2 =*/18).string(message.room);
+            if (message.name != null && $Object.hasOwnProperty.call(message, "name") && message.name !== "")
+                writer.uint32(/* id 3, wireType 2 =*/26).string(message.name);
+            if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                for (let i = 0; i < message.$unknowns.length; ++i)
+                    writer.raw(message.$unknowns[i]);
+            return writer;
+        };
+
+        /**
+         * Decodes a PresenceMessage message from the specified reader or buffer.
+         * @function decode
+         * @memberof packets.PresenceMessage
+         * @static
+         * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+         * @param {number} [length] Message length if known beforehand
+         * @returns {packets.PresenceMessage & packets.PresenceMessage.$Shape} PresenceMessage
+         * @throws {Error} If the payload is not a reader or valid buffer
+         * @throws {$protobuf.util.ProtocolError} If required fields are missing
+         */
+        PresenceMessage.decode = function (reader, length, _end, _depth, _target) {
+            if (!(reader instanceof $Reader))
+                reader = $Reader.create(reader);
+            if (_depth === $undefined)
+                _depth = 0;
+            if (_depth > $Reader.recursionLimit)
+                throw $Error("max depth exceeded");
+            let end, message, value;
+            if (length === $undefined)
+                end = reader.len;
+            else {
+                end = reader.pos + length;
+                if (end > reader.len)
+                    throw $RangeError("index out of range");
+                length = reader.len;
+                reader.len = end;
+            }
+            message = _target || new $root.packets.PresenceMessage();
+            while (reader.pos < end) {
+                let start = reader.pos;
+                let tag = reader.tag();
+                if (tag === _end) {
+                    _end = $undefined;
+                    break;
+                }
+                let wireType = tag & 7;
+                switch (tag >>>= 3) {
+                case 1: {
+                        if (wireType !== 0)
+                            break;
+                        if (value = reader.bool())
+                            message.joined = value;
+                        else
+                            delete message.joined;
+                        continue;
+                    }
+                case 2: {
+                        if (wireType !== 2)
+                            break;
+                        if ((value = reader.stringVerify()).length)
+                            message.room = value;
+                        else
+                            delete message.room;
+                        continue;
+                    }
+                case 3: {
+                        if (wireType !== 2)
+                            break;
+                        if ((value = reader.stringVerify()).length)
+                            message.name = value;
+                        else
+                            delete message.name;
+                        continue;
+                    }
+                }
+                reader.skipType(wireType, _depth, tag);
+                if (!reader.discardUnknown) {
+                    $util.makeProp(message, "$unknowns", false);
+                    (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                }
+            }
+            if (length !== $undefined) {
+                if (reader.pos !== end)
+                    throw $RangeError("index out of range");
+                reader.len = length;
+            }
+            if (_end !== $undefined)
+                throw $Error("missing end group");
+            return message;
+        };
+
+        return PresenceMessage;
+    })();
+
+    packets.RoomListRequestMessage = (function() {
+
+        /**
+         * Properties of a RoomListRequestMessage.
+         * @typedef {Object} packets.RoomListRequestMessage.$Properties
+         * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+         */
+
+        /**
+         * Properties of a RoomListRequestMessage.
+         * @memberof packets
+         * @interface IRoomListRequestMessage
+         * @augments packets.RoomListRequestMessage.$Properties
+         * @deprecated Use packets.RoomListRequestMessage.$Properties instead.
+         */
+
+        /**
+         * Shape of a RoomListRequestMessage.
+         * @typedef {packets.RoomListRequestMessage.$Properties} packets.RoomListRequestMessage.$Shape
+         */
+
+        /**
+         * Constructs a new RoomListRequestMessage.
+         * @memberof packets
+         * @classdesc Represents a RoomListRequestMessage.
+         * @constructor
+         * @param {packets.RoomListRequestMessage.$Properties=} [properties] Properties to set
+         * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+         */
+        const RoomListRequestMessage = function (properties) {
+            if (properties)
+                for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                    if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                        this[keys[i]] = properties[keys[i]];
+        };
+
+        /**
+         * Creates a new RoomListRequestMessage instance using the specified properties.
+         * @function create
+         * @memberof packets.RoomListRequestMessage
+         * @static
+         * @param {packets.RoomListRequestMessage.$Properties=} [properties] Properties to set
+         * @returns {packets.RoomListRequestMessage} RoomListRequestMessage instance
+         * @type {{
+         *   (properties: packets.RoomListRequestMessage.$Shape): packets.RoomListRequestMessage & packets.RoomListRequestMessage.$Shape;
+         *   (properties?: packets.RoomListRequestMessage.$Properties): packets.RoomListRequestMessage;
+         * }}
+         */
+        RoomListRequestMessage.create = function(properties) {
+            return new RoomListRequestMessage(properties);
+        };
+
+        /**
+         * Encodes the specified RoomListRequestMessage message. Does not implicitly {@link packets.RoomListRequestMessage.verify|verify} messages.
+         * @function encode
+         * @memberof packets.RoomListRequestMessage
+         * @static
+         * @param {packets.RoomListRequestMessage.$Properties} message RoomListRequestMessage message or plain object to encode
+         * @param {$protobuf.Writer} [writer] Writer to encode to
+         * @returns {$protobuf.Writer} Writer
+         */
+        RoomListRequestMessage.encode = function (message, writer, _depth) {
+            if (!writer)
+                writer = $Writer.create();
+            if (_depth === $undefined)
+                _depth = 0;
+            if (_depth > $util.recursionLimit)
+                throw $Error("max depth exceeded");
+            if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                for (let i = 0; i < message.$unknowns.length; ++i)
+                    writer.raw(message.$unknowns[i]);
+            return writer;
+        };
+
+        /**
+         * Decodes a RoomListRequestMessage message from the specified reader or buffer.
+         * @function decode
+         * @memberof packets.RoomListRequestMessage
+         * @static
+         * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+         * @param {number} [length] Message length if known beforehand
+         * @returns {packets.RoomListRequestMessage & packets.RoomListRequestMessage.$Shape} RoomListRequestMessage
+         * @throws {Error} If the payload is not a reader or valid buffer
+         * @throws {$protobuf.util.ProtocolError} If required fields are missing
+         */
+        RoomListRequestMessage.decode = function (reader, length, _end, _depth, _target) {
+            if (!(reader instanceof $Reader))
+                reader = $Reader.create(reader);
+            if (_depth === $undefined)
+                _depth = 0;
+            if (_depth > $Reader.recursionLimit)
+                throw $Error("max depth exceeded");
+            let end, message;
+            if (length === $undefined)
+                end = reader.len;
+            else {
+                end = reader.pos + length;
+                if (end > reader.len)
+                    throw $RangeError("index out of range");
+                length = reader.len;
+                reader.len = end;
+            }
+            message = _target || new $root.packets.RoomListRequestMessage();
+            while (reader.pos < end) {
+                let start = reader.pos;
+                let tag = reader.tag();
+                if (tag === _end) {
+                    _end = $undefined;
+                    break;
+                }
+                reader.skipType(tag & 7, _depth, tag);
+                if (!reader.discardUnknown) {
+                    $util.makeProp(message, "$unknowns", false);
+                    (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                }
+            }
+            if (length !== $undefined) {
+                if (reader.pos !== end)
+                    throw $RangeError("index out of range");
+                reader.len = length;
+            }
+            if (_end !== $undefined)
+                throw $Error("missing end group");
+            return message;
+        };
+
+        return RoomListRequestMessage;
+    })();
+
+    packets.RoomListMessage = (function() {
+
+        /**
+         * Properties of a RoomListMessage.
+         * @typedef {Object} packets.RoomListMessage.$Properties
+         * @property {Array.<packets.RoomInfo.$Properties>|null} [rooms] RoomListMessage rooms
+         * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+         */
+
+        /**
+         * Properties of a RoomListMessage.
+         * @memberof packets
+         * @interface IRoomListMessage
+         * @augments packets.RoomListMessage.$Properties
+         * @deprecated Use packets.RoomListMessage.$Properties instead.
+         */
+
+        /**
+         * Shape of a RoomListMessage.
+         * @typedef {packets.RoomListMessage.$Properties} packets.RoomListMessage.$Shape
+         */
+
+        /**
+         * Constructs a new RoomListMessage.
+         * @memberof packets
+         * @classdesc Represents a RoomListMessage.
+         * @constructor
+         * @param {packets.RoomListMessage.$Properties=} [properties] Properties to set
+         * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+         */
+        const RoomListMessage = function (properties) {
+            this.rooms = [];
+            if (properties)
+                for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                    if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                        this[keys[i]] = properties[keys[i]];
+        };
+
+        /**
+         * RoomListMessage rooms.
+         * @member {Array.<packets.RoomInfo.$Properties>} rooms
+         * @memberof packets.RoomListMessage
+         * @instance
+         */
+        RoomListMessage.prototype.rooms = $util.emptyArray;
+
+        /**
+         * Creates a new RoomListMessage instance using the specified properties.
+         * @function create
+         * @memberof packets.RoomListMessage
+         * @static
+         * @param {packets.RoomListMessage.$Properties=} [properties] Properties to set
+         * @returns {packets.RoomListMessage} RoomListMessage instance
+         * @type {{
+         *   (properties: packets.RoomListMessage.$Shape): packets.RoomListMessage & packets.RoomListMessage.$Shape;
+         *   (properties?: packets.RoomListMessage.$Properties): packets.RoomListMessage;
+         * }}
+         */
+        RoomListMessage.create = function(properties) {
+            return new RoomListMessage(properties);
+        };
+
+        /**
+         * Encodes the specified RoomListMessage message. Does not implicitly {@link packets.RoomListMessage.verify|verify} messages.
+         * @function encode
+         * @memberof packets.RoomListMessage
+         * @static
+         * @param {packets.RoomListMessage.$Properties} message RoomListMessage message or plain object to encode
+         * @param {$protobuf.Writer} [writer] Writer to encode to
+         * @returns {$protobuf.Writer} Writer
+         */
+        RoomListMessage.encode = function (message, writer, _depth) {
+            if (!writer)
+                writer = $Writer.create();
+            if (_depth === $undefined)
+                _depth = 0;
+            if (_depth > $util.recursionLimit)
+                throw $Error("max depth exceeded");
+            if (message.rooms != null && message.rooms.length)
+                for (let i = 0; i < message.rooms.length; ++i)
+                    $root.packets.RoomInfo.encode(message.rooms[i], writer.uint32(/* id 1, wireType 2 =*/10).fork(), _depth + 1).ldelim();
+            if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                for (let i = 0; i < message.$unknowns.length; ++i)
+                    writer.raw(message.$unknowns[i]);
+            return writer;
+        };
+
+        /**
+         * Decodes a RoomListMessage message from the specified reader or buffer.
+         * @function decode
+         * @memberof packets.RoomListMessage
+         * @static
+         * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+         * @param {number} [length] Message length if known beforehand
+         * @returns {packets.RoomListMessage & packets.RoomListMessage.$Shape} RoomListMessage
+         * @throws {Error} If the payload is not a reader or valid buffer
+         * @throws {$protobuf.util.ProtocolError} If required fields are missing
+         */
+        RoomListMessage.decode = function (reader, length, _end, _depth, _target) {
+            if (!(reader instanceof $Reader))
+                reader = $Reader.create(reader);
+            if (_depth === $undefined)
+                _depth = 0;
+            if (_depth > $Reader.recursionLimit)
+                throw $Error("max depth exceeded");
+            let end, message;
+            if (length === $undefined)
+                end = reader.len;
+            else {
+                end = reader.pos + length;
+                if (end > reader.len)
+                    throw $RangeError("index out of range");
+                length = reader.len;
+                reader.len = end;
+            }
+            message = _target || new $root.packets.RoomListMessage();
+            while (reader.pos < end) {
+                let start = reader.pos;
+                let tag = reader.tag();
+                if (tag === _end) {
+                    _end = $undefined;
+                    break;
+                }
+                let wireType = tag & 7;
+                switch (tag >>>= 3) {
+                case 1: {
+                        if (wireType !== 2)
+                            break;
+                        if (!(message.rooms && message.rooms.length))
+                            message.rooms = [];
+                        message.rooms.push($root.packets.RoomInfo.decode(reader, reader.size(), $undefined, _depth + 1));
+                        continue;
+                    }
+                }
+                reader.skipType(wireType, _depth, tag);
+                if (!reader.discardUnknown) {
+                    $util.makeProp(message, "$unknowns", false);
+                    (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                }
+            }
+            if (length !== $undefined) {
+                if (reader.pos !== end)
+                    throw $RangeError("index out of range");
+                reader.len = length;
+            }
+            if (_end !== $undefined)
+                throw $Error("missing end group");
+            return message;
+        };
+
+        return RoomListMessage;
+    })();
+
+    packets.Member = (function() {
+
+        /**
+         * Properties of a Member.
+         * @typedef {Object} packets.Member.$Properties
+         * @property {number|Long|null} [id] Member id
+         * @property {string|null} [name] Member name
+         * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+         */
+
+        /**
+         * Properties of a Member.
+         * @memberof packets
+         * @interface IMember
+         * @augments packets.Member.$Properties
+         * @deprecated Use packets.Member.$Properties instead.
+         */
+
+        /**
+         * Shape of a Member.
+         * @typedef {packets.Member.$Properties} packets.Member.$Shape
+         */
+
+        /**
+         * Constructs a new Member.
+         * @memberof packets
+         * @classdesc Represents a Member.
+         * @constructor
+         * @param {packets.Member.$Properties=} [properties] Properties to set
+         * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+         */
+        const Member = function (properties) {
+            if (properties)
+                for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                    if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                        this[keys[i]] = properties[keys[i]];
+        };
+
+        /**
+         * Member id.
+         * @member {number|Long} id
+         * @memberof packets.Member
+         * @instance
+         */
+        Member.prototype.id = $util.Long ? $util.Long.fromBits(0,0,true) : 0;
+
+        /**
+         * Member name.
+         * @member {string} name
+         * @memberof packets.Member
+         * @instance
+         */
+        Member.prototype.name = "";
+
+        /**
+         * Creates a new Member instance using the specified properties.
+         * @function create
+         * @memberof packets.Member
+         * @static
+         * @param {packets.Member.$Properties=} [properties] Properties to set
+         * @returns {packets.Member} Member instance
+         * @type {{
+         *   (properties: packets.Member.$Shape): packets.Member & packets.Member.$Shape;
+         *   (properties?: packets.Member.$Properties): packets.Member;
+         * }}
+         */
+        Member.create = function(properties) {
+            return new Member(properties);
+        };
+
+        /**
+         * Encodes the specified Member message. Does not implicitly {@link packets.Member.verify|verify} messages.
+         * @function encode
+         * @memberof packets.Member
+         * @static
+         * @param {packets.Member.$Properties} message Member message or plain object to encode
+         * @param {$protobuf.Writer} [writer] Writer to encode to
+         * @returns {$protobuf.Writer} Writer
+         */
+        Member.encode = function (message, writer, _depth) {
+            if (!writer)
+                writer = $Writer.create();
+            if (_depth === $undefined)
+                _depth = 0;
+            if (_depth > $util.recursionLimit)
+                throw $Error("max depth exceeded");
+            if (message.id != null && $Object.hasOwnProperty.call(message, "id") && (typeof message.id === "object" ? message.id.low || message.id.high : message.id !== 0))
+                writer.uint32(/* id 1, wireType 0 =*/8).uint64(message.id);
+            if (message.name != null && $Object.hasOwnProperty.call(message, "name") && message.name !== "")
+                writer.uint32(/* id 2, wireType 2 =*/18).string(message.name);
+            if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                for (let i = 0; i < message.$unknowns.length; ++i)
+                    writer.raw(message.$unknowns[i]);
+            return writer;
+        };
+
+        /**
+         * Decodes a Member message from the specified reader or buffer.
+         * @function decode
+         * @memberof packets.Member
+         * @static
+         * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+         * @param {number} [length] Message length if known beforehand
+         * @returns {packets.Member & packets.Member.$Shape} Member
+         * @throws {Error} If the payload is not a reader or valid buffer
+         * @throws {$protobuf.util.ProtocolError} If required fields are missing
+         */
+        Member.decode = function (reader, length, _end, _depth, _target) {
+            if (!(reader instanceof $Reader))
+                reader = $Reader.create(reader);
+            if (_depth === $undefined)
+                _depth = 0;
+            if (_depth > $Reader.recursionLimit)
+                throw $Error("max depth exceeded");
+            let end, message, value;
+            if (length === $undefined)
+                end = reader.len;
+            else {
+                end = reader.pos + length;
+                if (end > reader.len)
+                    throw $RangeError("index out of range");
+                length = reader.len;
+                reader.len = end;
+            }
+            message = _target || new $root.packets.Member();
+            while (reader.pos < end) {
+                let start = reader.pos;
+                let tag = reader.tag();
+                if (tag === _end) {
+                    _end = $undefined;
+                    break;
+                }
+                let wireType = tag & 7;
+                switch (tag >>>= 3) {
+                case 1: {
+                        if (wireType !== 0)
+                            break;
+                        if (typeof (value = reader.uint64()) === "object" ? value.low || value.high : value !== 0)
+                            message.id = value;
+                        else
+                            delete message.id;
+                        continue;
+                    }
+                case 2: {
+                        if (wireType !== 2)
+                            break;
+                        if ((value = reader.stringVerify()).length)
+                            message.name = value;
+                        else
+                            delete message.name;
+                        continue;
+                    }
+                }
+                reader.skipType(wireType, _depth, tag);
+                if (!reader.discardUnknown) {
+                    $util.makeProp(message, "$unknowns", false);
+                    (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                }
+            }
+            if (length !== $undefined) {
+                if (reader.pos !== end)
+                    throw $RangeError("index out of range");
+                reader.len = length;
+            }
+            if (_end !== $undefined)
+                throw $Error("missing end group");
+            return message;
+        };
+
+        return Member;
+    })();
+
+    packets.ChatLine = (function() {
+
+        /**
+         * Properties of a ChatLine.
+         * @typedef {Object} packets.ChatLine.$Properties
+         * @property {number|Long|null} [senderId] ChatLine senderId
+         * @property {string|null} [msg] ChatLine msg
+         * @property {number|Long|null} [sentAtMs] ChatLine sentAtMs
+         * @property {string|null} [senderName] ChatLine senderName
+         * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+         */
+
+        /**
+         * Properties of a ChatLine.
+         * @memberof packets
+         * @interface IChatLine
+         * @augments packets.ChatLine.$Properties
+         * @deprecated Use packets.ChatLine.$Properties instead.
+         */
+
+        /**
+         * Shape of a ChatLine.
+         * @typedef {packets.ChatLine.$Properties} packets.ChatLine.$Shape
+         */
+
+        /**
+         * Constructs a new ChatLine.
+         * @memberof packets
+         * @classdesc Represents a ChatLine.
+         * @constructor
+         * @param {packets.ChatLine.$Properties=} [properties] Properties to set
+         * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+         */
+        const ChatLine = function (properties) {
+            if (properties)
+                for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                    if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                        this[keys[i]] = properties[keys[i]];
+        };
+
+        /**
+         * ChatLine senderId.
+         * @member {number|Long} senderId
+         * @memberof packets.ChatLine
+         * @instance
+         */
+        ChatLine.prototype.senderId = $util.Long ? $util.Long.fromBits(0,0,true) : 0;
+
+        /**
+         * ChatLine msg.
+         * @member {string} msg
+         * @memberof packets.ChatLine
+         * @instance
+         */
+        ChatLine.prototype.msg = "";
+
+        /**
+         * ChatLine sentAtMs.
+         * @member {number|Long} sentAtMs
+         * @memberof packets.ChatLine
+         * @instance
+         */
+        ChatLine.prototype.sentAtMs = $util.Long ? $util.Long.fromBits(0,0,false) : 0;
+
+        /**
+         * ChatLine senderName.
+         * @member {string} senderName
+         * @memberof packets.ChatLine
+         * @instance
+         */
+        ChatLine.prototype.senderName = "";
+
+        /**
+         * Creates a new ChatLine instance using the specified properties.
+         * @function create
+         * @memberof packets.ChatLine
+         * @static
+         * @param {packets.ChatLine.$Properties=} [properties] Properties to set
+         * @returns {packets.ChatLine} ChatLine instance
+         * @type {{
+         *   (properties: packets.ChatLine.$Shape): packets.ChatLine & packets.ChatLine.$Shape;
+         *   (properties?: packets.ChatLine.$Properties): packets.ChatLine;
+         * }}
+         */
+        ChatLine.create = function(properties) {
+            return new ChatLine(properties);
+        };
+
+        /**
+         * Encodes the specified ChatLine message. Does not implicitly {@link packets.ChatLine.verify|verify} messages.
+         * @function encode
+         * @memberof packets.ChatLine
+         * @static
+         * @param {packets.ChatLine.$Properties} message ChatLine message or plain object to encode
+         * @param {$protobuf.Writer} [writer] Writer to encode to
+         * @returns {$protobuf.Writer} Writer
+         */
+        ChatLine.encode = function (message, writer, _depth) {
+            if (!writer)
+                writer = $Writer.create();
+            if (_depth === $undefined)
+                _depth = 0;
+            if (_depth > $util.recursionLimit)
+                throw $Error("max depth exceeded");
+            if (message.senderId != null && $Object.hasOwnProperty.call(message, "senderId") && (typeof message.senderId === "object" ? message.senderId.low || message.senderId.high : message.senderId !== 0))
+                writer.uint32(/* id 1, wireType 0 =*/8).uint64(message.senderId);
+            if (message.msg != null && $Object.hasOwnProperty.call(message, "msg") && message.msg !== "")
+                writer.uint32(/* id 2, wireType 2 =*/18).string(message.msg);
+            if (message.sentAtMs != null && $Object.hasOwnProperty.call(message, "sentAtMs") && (typeof message.sentAtMs === "object" ? message.sentAtMs.low || message.sentAtMs.high : message.sentAtMs !== 0))
+                writer.uint32(/* id 3, wireType 0 =*/24).int64(message.sentAtMs);
+            if (message.senderName != null && $Object.hasOwnProperty.call(message, "senderName") && message.senderName !== "")
+                writer.uint32(/* id 4, wireType 2 =*/34).string(message.senderName);
+            if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                for (let i = 0; i < message.$unknowns.length; ++i)
+                    writer.raw(message.$unknowns[i]);
+            return writer;
+        };
+
+        /**
+         * Decodes a ChatLine message from the specified reader or buffer.
+         * @function decode
+         * @memberof packets.ChatLine
+         * @static
+         * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+         * @param {number} [length] Message length if known beforehand
+         * @returns {packets.ChatLine & packets.ChatLine.$Shape} ChatLine
+         * @throws {Error} If the payload is not a reader or valid buffer
+         * @throws {$protobuf.util.ProtocolError} If required fields are missing
+         */
+        ChatLine.decode = function (reader, length, _end, _depth, _target) {
+            if (!(reader instanceof $Reader))
+                reader = $Reader.create(reader);
+            if (_depth === $undefined)
+                _depth = 0;
+            if (_depth > $Reader.recursionLimit)
+                throw $Error("max depth exceeded");
+            let end, message, value;
+            if (length === $undefined)
+                end = reader.len;
+            else {
+                end = reader.pos + length;
+                if (end > reader.len)
+                    throw $RangeError("index out of range");
+                length = reader.len;
+                reader.len = end;
+            }
+            message = _target || new $root.packets.ChatLine();
+            while (reader.pos < end) {
+                let start = reader.pos;
+                let tag = reader.tag();
+                if (tag === _end) {
+                    _end = $undefined;
+                    break;
+                }
+                let wireType = tag & 7;
+                switch (tag >>>= 3) {
+                case 1: {
+                        if (wireType !== 0)
+                            break;
+                        if (typeof (value = reader.uint64()) === "object" ? value.low || value.high : value !== 0)
+                            message.senderId = value;
+                        else
+                            delete message.senderId;
+                        continue;
+                    }
+                case 2: {
+                        if (wireType !== 2)
+                            break;
+                        if ((value = reader.stringVerify()).length)
+                            message.msg = value;
+                        else
+                            delete message.msg;
+                        continue;
+                    }
+                case 3: {
+                        if (wireType !== 0)
+                            break;
+                        if (typeof (value = reader.int64()) === "object" ? value.low || value.high : value !== 0)
+                            message.sentAtMs = value;
+                        else
+                            delete message.sentAtMs;
+                        continue;
+                    }
+                case 4: {
+                        if (wireType !== 2)
+                            break;
+                        if ((value = reader.stringVerify()).length)
+                            message.senderName = value;
+                        else
+                            delete message.senderName;
+                        continue;
+                    }
+                }
+                reader.skipType(wireType, _depth, tag);
+                if (!reader.discardUnknown) {
+                    $util.makeProp(message, "$unknowns", false);
+                    (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                }
+            }
+            if (length !== $undefined) {
+                if (reader.pos !== end)
+                    throw $RangeError("index out of range");
+                reader.len = length;
+            }
+            if (_end !== $undefined)
+                throw $Error("missing end group");
+            return message;
+        };
+
+        return ChatLine;
+    })();
+
+    packets.RoomInfo = (function() {
+
+        /**
+         * Properties of a RoomInfo.
+         * @typedef {Object} packets.RoomInfo.$Properties
+         * @property {string|null} [name] RoomInfo name
+         * @property {number|null} [members] RoomInfo members
+         * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+         */
+
+        /**
+         * Properties of a RoomInfo.
+         * @memberof packets
+         * @interface IRoomInfo
+         * @augments packets.RoomInfo.$Properties
+         * @deprecated Use packets.RoomInfo.$Properties instead.
+         */
+
+        /**
+         * Shape of a RoomInfo.
+         * @typedef {packets.RoomInfo.$Properties} packets.RoomInfo.$Shape
+         */
+
+        /**
+         * Constructs a new RoomInfo.
+         * @memberof packets
+         * @classdesc Represents a RoomInfo.
+         * @constructor
+         * @param {packets.RoomInfo.$Properties=} [properties] Properties to set
+         * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+         */
+        const RoomInfo = function (properties) {
+            if (properties)
+                for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                    if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                        this[keys[i]] = properties[keys[i]];
+        };
+
+        /**
+         * RoomInfo name.
+         * @member {string} name
+         * @memberof packets.RoomInfo
+         * @instance
+         */
+        RoomInfo.prototype.name = "";
+
+        /**
+         * RoomInfo members.
+         * @member {number} members
+         * @memberof packets.RoomInfo
+         * @instance
+         */
+        RoomInfo.prototype.members = 0;
+
+        /**
+         * Creates a new RoomInfo instance using the specified properties.
+         * @function create
+         * @memberof packets.RoomInfo
+         * @static
+         * @param {packets.RoomInfo.$Properties=} [properties] Properties to set
+         * @returns {packets.RoomInfo} RoomInfo instance
+         * @type {{
+         *   (properties: packets.RoomInfo.$Shape): packets.RoomInfo & packets.RoomInfo.$Shape;
+         *   (properties?: packets.RoomInfo.$Properties): packets.RoomInfo;
+         * }}
+         */
+        RoomInfo.create = function(properties) {
+            return new RoomInfo(properties);
+        };
+
+        /**
+         * Encodes the specified RoomInfo message. Does not implicitly {@link packets.RoomInfo.verify|verify} messages.
+         * @function encode
+         * @memberof packets.RoomInfo
+         * @static
+         * @param {packets.RoomInfo.$Properties} message RoomInfo message or plain object to encode
+         * @param {$protobuf.Writer} [writer] Writer to encode to
+         * @returns {$protobuf.Writer} Writer
+         */
+        RoomInfo.encode = function (message, writer, _depth) {
+            if (!writer)
+                writer = $Writer.create();
+            if (_depth === $undefined)
+                _depth = 0;
+            if (_depth > $util.recursionLimit)
+                throw $Error("max depth exceeded");
+            if (message.name != null && $Object.hasOwnProperty.call(message, "name") && message.name !== "")
+                writer.uint32(/* id 1, wireType 2 =*/10).string(message.name);
+            if (message.members != null && $Object.hasOwnProperty.call(message, "members") && message.members !== 0)
+                writer.uint32(/* id 2, wireType 0 =*/16).uint32(message.members);
+            if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                for (let i = 0; i < message.$unknowns.length; ++i)
+                    writer.raw(message.$unknowns[i]);
+            return writer;
+        };
+
+        /**
+         * Decodes a RoomInfo message from the specified reader or buffer.
+         * @function decode
+         * @memberof packets.RoomInfo
+         * @static
+         * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+         * @param {number} [length] Message length if known beforehand
+         * @returns {packets.RoomInfo & packets.RoomInfo.$Shape} RoomInfo
+         * @throws {Error} If the payload is not a reader or valid buffer
+         * @throws {$protobuf.util.ProtocolError} If required fields are missing
+         */
+        RoomInfo.decode = function (reader, length, _end, _depth, _target) {
+            if (!(reader instanceof $Reader))
+                reader = $Reader.create(reader);
+            if (_depth === $undefined)
+                _depth = 0;
+            if (_depth > $Reader.recursionLimit)
+                throw $Error("max depth exceeded");
+            let end, message, value;
+            if (length === $undefined)
+                end = reader.len;
+            else {
+                end = reader.pos + length;
+                if (end > reader.len)
+                    throw $RangeError("index out of range");
+                length = reader.len;
+                reader.len = end;
+            }
+            message = _target || new $root.packets.RoomInfo();
+            while (reader.pos < end) {
+                let start = reader.pos;
+                let tag = reader.tag();
+                if (tag === _end) {
+                    _end = $undefined;
+                    break;
+                }
+                let wireType = tag & 7;
+                switch (tag >>>= 3) {
+                case 1: {
+                        if (wireType !== 2)
+                            break;
+                        if ((value = reader.stringVerify()).length)
+                            message.name = value;
+                        else
+                            delete message.name;
+                        continue;
+                    }
+                case 2: {
+                        if (wireType !== 0)
+                            break;
+                        if (value = reader.uint32())
+                            message.members = value;
+                        else
+                            delete message.members;
+                        continue;
+                    }
+                }
+                reader.skipType(wireType, _depth, tag);
+                if (!reader.discardUnknown) {
+                    $util.makeProp(message, "$unknowns", false);
+                    (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                }
+            }
+            if (length !== $undefined) {
+                if (reader.pos !== end)
+                    throw $RangeError("index out of range");
+                reader.len = length;
+            }
+            if (_end !== $undefined)
+                throw $Error("missing end group");
+            return message;
+        };
+
+        return RoomInfo;
+    })();
+
     packets.Packet = (function() {
 
         /**
@@ -635,9 +2504,17 @@ export const packets = $root.packets = (() => {
          * @property {number|Long|null} [senderId] Packet senderId
          * @property {packets.ChatMessage.$Properties|null} [chat] Packet chat
          * @property {packets.IdMessage.$Properties|null} [id] Packet id
+         * @property {packets.LoginRequestMessage.$Properties|null} [loginRequest] Packet loginRequest
+         * @property {packets.RegisterRequestMessage.$Properties|null} [registerRequest] Packet registerRequest
+         * @property {packets.OkResponseMessage.$Properties|null} [okResponse] Packet okResponse
          * @property {packets.DenyResponseMessage.$Properties|null} [denyResponse] Packet denyResponse
          * @property {packets.DisconnectMessage.$Properties|null} [disconnect] Packet disconnect
-         * @property {"chat"|"id"|"denyResponse"|"disconnect"} [msg] Packet msg
+         * @property {packets.JoinRoomMessage.$Properties|null} [joinRoom] Packet joinRoom
+         * @property {packets.RoomMessage.$Properties|null} [room] Packet room
+         * @property {packets.PresenceMessage.$Properties|null} [presence] Packet presence
+         * @property {packets.RoomListRequestMessage.$Properties|null} [roomListRequest] Packet roomListRequest
+         * @property {packets.RoomListMessage.$Properties|null} [roomList] Packet roomList
+         * @property {"chat"|"id"|"loginRequest"|"registerRequest"|"okResponse"|"denyResponse"|"disconnect"|"joinRoom"|"room"|"presence"|"roomListRequest"|"roomList"} [msg] Packet msg
          * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
          */
 
@@ -655,11 +2532,19 @@ export const packets = $root.packets = (() => {
          *   senderId?: number|Long|null;
          *   chat?: packets.ChatMessage.$Shape|null;
          *   id?: packets.IdMessage.$Shape|null;
+         *   loginRequest?: packets.LoginRequestMessage.$Shape|null;
+         *   registerRequest?: packets.RegisterRequestMessage.$Shape|null;
+         *   okResponse?: packets.OkResponseMessage.$Shape|null;
          *   denyResponse?: packets.DenyResponseMessage.$Shape|null;
          *   disconnect?: packets.DisconnectMessage.$Shape|null;
+         *   joinRoom?: packets.JoinRoomMessage.$Shape|null;
+         *   room?: packets.RoomMessage.$Shape|null;
+         *   presence?: packets.PresenceMessage.$Shape|null;
+         *   roomListRequest?: packets.RoomListRequestMessage.$Shape|null;
+         *   roomList?: packets.RoomListMessage.$Shape|null;
          *   $unknowns?: Array.<Uint8Array>;
          * } & (
-         *   ({ msg?: undefined; chat?: null; id?: null; denyResponse?: null; disconnect?: null }|{ msg?: "chat"; chat: packets.ChatMessage.$Shape; id?: null; denyResponse?: null; disconnect?: null }|{ msg?: "id"; chat?: null; id: packets.IdMessage.$Shape; denyResponse?: null; disconnect?: null }|{ msg?: "denyResponse"; chat?: null; id?: null; denyResponse: packets.DenyResponseMessage.$Shape; disconnect?: null }|{ msg?: "disconnect"; chat?: null; id?: null; denyResponse?: null; disconnect: packets.DisconnectMessage.$Shape })
+         *   ({ msg?: undefined; chat?: null; id?: null; loginRequest?: null; registerRequest?: null; okResponse?: null; denyResponse?: null; disconnect?: null; joinRoom?: null; room?: null; presence?: null; roomListRequest?: null; roomList?: null }|{ msg?: "chat"; chat: packets.ChatMessage.$Shape; id?: null; loginRequest?: null; registerRequest?: null; okResponse?: null; denyResponse?: null; disconnect?: null; joinRoom?: null; room?: null; presence?: null; roomListRequest?: null; roomList?: null }|{ msg?: "id"; chat?: null; id: packets.IdMessage.$Shape; loginRequest?: null; registerRequest?: null; okResponse?: null; denyResponse?: null; disconnect?: null; joinRoom?: null; room?: null; presence?: null; roomListRequest?: null; roomList?: null }|{ msg?: "loginRequest"; chat?: null; id?: null; loginRequest: packets.LoginRequestMessage.$Shape; registerRequest?: null; okResponse?: null; denyResponse?: null; disconnect?: null; joinRoom?: null; room?: null; presence?: null; roomListRequest?: null; roomList?: null }|{ msg?: "registerRequest"; chat?: null; id?: null; loginRequest?: null; registerRequest: packets.RegisterRequestMessage.$Shape; okResponse?: null; denyResponse?: null; disconnect?: null; joinRoom?: null; room?: null; presence?: null; roomListRequest?: null; roomList?: null }|{ msg?: "okResponse"; chat?: null; id?: null; loginRequest?: null; registerRequest?: null; okResponse: packets.OkResponseMessage.$Shape; denyResponse?: null; disconnect?: null; joinRoom?: null; room?: null; presence?: null; roomListRequest?: null; roomList?: null }|{ msg?: "denyResponse"; chat?: null; id?: null; loginRequest?: null; registerRequest?: null; okResponse?: null; denyResponse: packets.DenyResponseMessage.$Shape; disconnect?: null; joinRoom?: null; room?: null; presence?: null; roomListRequest?: null; roomList?: null }|{ msg?: "disconnect"; chat?: null; id?: null; loginRequest?: null; registerRequest?: null; okResponse?: null; denyResponse?: null; disconnect: packets.DisconnectMessage.$Shape; joinRoom?: null; room?: null; presence?: null; roomListRequest?: null; roomList?: null }|{ msg?: "joinRoom"; chat?: null; id?: null; loginRequest?: null; registerRequest?: null; okResponse?: null; denyResponse?: null; disconnect?: null; joinRoom: packets.JoinRoomMessage.$Shape; room?: null; presence?: null; roomListRequest?: null; roomList?: null }|{ msg?: "room"; chat?: null; id?: null; loginRequest?: null; registerRequest?: null; okResponse?: null; denyResponse?: null; disconnect?: null; joinRoom?: null; room: packets.RoomMessage.$Shape; presence?: null; roomListRequest?: null; roomList?: null }|{ msg?: "presence"; chat?: null; id?: null; loginRequest?: null; registerRequest?: null; okResponse?: null; denyResponse?: null; disconnect?: null; joinRoom?: null; room?: null; presence: packets.PresenceMessage.$Shape; roomListRequest?: null; roomList?: null }|{ msg?: "roomListRequest"; chat?: null; id?: null; loginRequest?: null; registerRequest?: null; okResponse?: null; denyResponse?: null; disconnect?: null; joinRoom?: null; room?: null; presence?: null; roomListRequest: packets.RoomListRequestMessage.$Shape; roomList?: null }|{ msg?: "roomList"; chat?: null; id?: null; loginRequest?: null; registerRequest?: null; okResponse?: null; denyResponse?: null; disconnect?: null; joinRoom?: null; room?: null; presence?: null; roomListRequest?: null; roomList: packets.RoomListMessage.$Shape })
          * )} packets.Packet.$Shape
          */
 
@@ -703,6 +2588,30 @@ export const packets = $root.packets = (() => {
         Packet.prototype.id = null;
 
         /**
+         * Packet loginRequest.
+         * @member {packets.LoginRequestMessage.$Properties|null|undefined} loginRequest
+         * @memberof packets.Packet
+         * @instance
+         */
+        Packet.prototype.loginRequest = null;
+
+        /**
+         * Packet registerRequest.
+         * @member {packets.RegisterRequestMessage.$Properties|null|undefined} registerRequest
+         * @memberof packets.Packet
+         * @instance
+         */
+        Packet.prototype.registerRequest = null;
+
+        /**
+         * Packet okResponse.
+         * @member {packets.OkResponseMessage.$Properties|null|undefined} okResponse
+         * @memberof packets.Packet
+         * @instance
+         */
+        Packet.prototype.okResponse = null;
+
+        /**
          * Packet denyResponse.
          * @member {packets.DenyResponseMessage.$Properties|null|undefined} denyResponse
          * @memberof packets.Packet
@@ -718,17 +2627,57 @@ export const packets = $root.packets = (() => {
          */
         Packet.prototype.disconnect = null;
 
+        /**
+         * Packet joinRoom.
+         * @member {packets.JoinRoomMessage.$Properties|null|undefined} joinRoom
+         * @memberof packets.Packet
+         * @instance
+         */
+        Packet.prototype.joinRoom = null;
+
+        /**
+         * Packet room.
+         * @member {packets.RoomMessage.$Properties|null|undefined} room
+         * @memberof packets.Packet
+         * @instance
+         */
+        Packet.prototype.room = null;
+
+        /**
+         * Packet presence.
+         * @member {packets.PresenceMessage.$Properties|null|undefined} presence
+         * @memberof packets.Packet
+         * @instance
+         */
+        Packet.prototype.presence = null;
+
+        /**
+         * Packet roomListRequest.
+         * @member {packets.RoomListRequestMessage.$Properties|null|undefined} roomListRequest
+         * @memberof packets.Packet
+         * @instance
+         */
+        Packet.prototype.roomListRequest = null;
+
+        /**
+         * Packet roomList.
+         * @member {packets.RoomListMessage.$Properties|null|undefined} roomList
+         * @memberof packets.Packet
+         * @instance
+         */
+        Packet.prototype.roomList = null;
+
         // OneOf field names bound to virtual getters and setters
         let $oneOfFields;
 
         /**
          * Packet msg.
-         * @member {"chat"|"id"|"denyResponse"|"disconnect"|undefined} msg
+         * @member {"chat"|"id"|"loginRequest"|"registerRequest"|"okResponse"|"denyResponse"|"disconnect"|"joinRoom"|"room"|"presence"|"roomListRequest"|"roomList"|undefined} msg
          * @memberof packets.Packet
          * @instance
          */
         $Object.defineProperty(Packet.prototype, "msg", {
-            get: $util.oneOfGetter($oneOfFields = ["chat", "id", "denyResponse", "disconnect"]),
+            get: $util.oneOfGetter($oneOfFields = ["chat", "id", "loginRequest", "registerRequest", "okResponse", "denyResponse", "disconnect", "joinRoom", "room", "presence", "roomListRequest", "roomList"]),
             set: $util.oneOfSetter($oneOfFields)
         });
 
@@ -770,10 +2719,26 @@ export const packets = $root.packets = (() => {
                 $root.packets.ChatMessage.encode(message.chat, writer.uint32(/* id 2, wireType 2 =*/18).fork(), _depth + 1).ldelim();
             if (message.id != null && $Object.hasOwnProperty.call(message, "id"))
                 $root.packets.IdMessage.encode(message.id, writer.uint32(/* id 3, wireType 2 =*/26).fork(), _depth + 1).ldelim();
+            if (message.loginRequest != null && $Object.hasOwnProperty.call(message, "loginRequest"))
+                $root.packets.LoginRequestMessage.encode(message.loginRequest, writer.uint32(/* id 4, wireType 2 =*/34).fork(), _depth + 1).ldelim();
+            if (message.registerRequest != null && $Object.hasOwnProperty.call(message, "registerRequest"))
+                $root.packets.RegisterRequestMessage.encode(message.registerRequest, writer.uint32(/* id 5, wireType 2 =*/42).fork(), _depth + 1).ldelim();
+            if (message.okResponse != null && $Object.hasOwnProperty.call(message, "okResponse"))
+                $root.packets.OkResponseMessage.encode(message.okResponse, writer.uint32(/* id 6, wireType 2 =*/50).fork(), _depth + 1).ldelim();
             if (message.denyResponse != null && $Object.hasOwnProperty.call(message, "denyResponse"))
                 $root.packets.DenyResponseMessage.encode(message.denyResponse, writer.uint32(/* id 7, wireType 2 =*/58).fork(), _depth + 1).ldelim();
             if (message.disconnect != null && $Object.hasOwnProperty.call(message, "disconnect"))
                 $root.packets.DisconnectMessage.encode(message.disconnect, writer.uint32(/* id 19, wireType 2 =*/154).fork(), _depth + 1).ldelim();
+            if (message.joinRoom != null && $Object.hasOwnProperty.call(message, "joinRoom"))
+                $root.packets.JoinRoomMessage.encode(message.joinRoom, writer.uint32(/* id 100, wireType 2 =*/802).fork(), _depth + 1).ldelim();
+            if (message.room != null && $Object.hasOwnProperty.call(message, "room"))
+                $root.packets.RoomMessage.encode(message.room, writer.uint32(/* id 101, wireType 2 =*/810).fork(), _depth + 1).ldelim();
+            if (message.presence != null && $Object.hasOwnProperty.call(message, "presence"))
+                $root.packets.PresenceMessage.encode(message.presence, writer.uint32(/* id 102, wireType 2 =*/818).fork(), _depth + 1).ldelim();
+            if (message.roomListRequest != null && $Object.hasOwnProperty.call(message, "roomListRequest"))
+                $root.packets.RoomListRequestMessage.encode(message.roomListRequest, writer.uint32(/* id 103, wireType 2 =*/826).fork(), _depth + 1).ldelim();
+            if (message.roomList != null && $Object.hasOwnProperty.call(message, "roomList"))
+                $root.packets.RoomListMessage.encode(message.roomList, writer.uint32(/* id 104, wireType 2 =*/834).fork(), _depth + 1).ldelim();
             if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
                 for (let i = 0; i < message.$unknowns.length; ++i)
                     writer.raw(message.$unknowns[i]);
@@ -841,6 +2806,27 @@ export const packets = $root.packets = (() => {
                         message.msg = "id";
                         continue;
                     }
+                case 4: {
+                        if (wireType !== 2)
+                            break;
+                        message.loginRequest = $root.packets.LoginRequestMessage.decode(reader, reader.size(), $undefined, _depth + 1, message.loginRequest);
+                        message.msg = "loginRequest";
+                        continue;
+                    }
+                case 5: {
+                        if (wireType !== 2)
+                            break;
+                        message.registerRequest = $root.packets.RegisterRequestMessage.decode(reader, reader.size(), $undefined, _depth + 1, message.registerRequest);
+                        message.msg = "registerRequest";
+                        continue;
+                    }
+                case 6: {
+                        if (wireType !== 2)
+                            break;
+                        message.okResponse = $root.packets.OkResponseMessage.decode(reader, reader.size(), $undefined, _depth + 1, message.okResponse);
+                        message.msg = "okResponse";
+                        continue;
+                    }
                 case 7: {
                         if (wireType !== 2)
                             break;
@@ -853,6 +2839,41 @@ export const packets = $root.packets = (() => {
                             break;
                         message.disconnect = $root.packets.DisconnectMessage.decode(reader, reader.size(), $undefined, _depth + 1, message.disconnect);
                         message.msg = "disconnect";
+                        continue;
+                    }
+                case 100: {
+                        if (wireType !== 2)
+                            break;
+                        message.joinRoom = $root.packets.JoinRoomMessage.decode(reader, reader.size(), $undefined, _depth + 1, message.joinRoom);
+                        message.msg = "joinRoom";
+                        continue;
+                    }
+                case 101: {
+                        if (wireType !== 2)
+                            break;
+                        message.room = $root.packets.RoomMessage.decode(reader, reader.size(), $undefined, _depth + 1, message.room);
+                        message.msg = "room";
+                        continue;
+                    }
+                case 102: {
+                        if (wireType !== 2)
+                            break;
+                        message.presence = $root.packets.PresenceMessage.decode(reader, reader.size(), $undefined, _depth + 1, message.presence);
+                        message.msg = "presence";
+                        continue;
+                    }
+                case 103: {
+                        if (wireType !== 2)
+                            break;
+                        message.roomListRequest = $root.packets.RoomListRequestMessage.decode(reader, reader.size(), $undefined, _depth + 1, message.roomListRequest);
+                        message.msg = "roomListRequest";
+                        continue;
+                    }
+                case 104: {
+                        if (wireType !== 2)
+                            break;
+                        message.roomList = $root.packets.RoomListMessage.decode(reader, reader.size(), $undefined, _depth + 1, message.roomList);
+                        message.msg = "roomList";
                         continue;
                     }
                 }

@@ -107,6 +107,8 @@ fn describe_packet(packet: &Packet) -> Option<String> {
         }
         Msg::Disconnect(left) => Some(format!("{} left ({})", who(packet.sender()), left.reason)),
         Msg::DenyResponse(deny) => Some(format!("Denied: {}", deny.reason)),
+        // Rooms and accounts are shown once the chat client speaks them.
+        _ => None,
     }
 }
 

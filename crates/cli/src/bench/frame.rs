@@ -604,13 +604,13 @@ mod tests {
 
     #[test]
     fn skips_unknown_fields_and_refuses_malformed_packets() {
-        // Field 100 (varint), then field 101 (fixed32), then a chat.
-        let mut bytes = vec![0xA0, 0x06, 0x05, 0xAD, 0x06, 1, 2, 3, 4];
+        // Field 200 (varint), then field 201 (fixed32), then a chat: numbers no schema uses.
+        let mut bytes = vec![0xC0, 0x0C, 0x05, 0xCD, 0x0C, 1, 2, 3, 4];
         bytes.extend(Packet::chat("hi").encode_to_vec());
         assert_eq!(view_packet(&bytes), Some(PacketView::Chat("hi")));
         // An unknown field after the chat does not hide it (prost keeps the chat too).
         let mut bytes = Packet::chat("hi").encode_to_vec();
-        bytes.extend([0xA0, 0x06, 0x05]);
+        bytes.extend([0xC0, 0x0C, 0x05]);
         assert_eq!(
             Packet::decode(bytes.as_slice())
                 .expect("prost decodes it")
