@@ -13,8 +13,15 @@ pub mod packets {
     include!(concat!(env!("OUT_DIR"), "/packets.rs"));
 }
 
+mod level;
+
+pub use level::{Level, highest_field_number};
 pub use packets::packet::Msg;
-pub use packets::{ChatMessage, DenyResponseMessage, DisconnectMessage, IdMessage, Packet};
+pub use packets::{
+    ChatLine, ChatMessage, DenyResponseMessage, DisconnectMessage, IdMessage, JoinRoomMessage,
+    LoginRequestMessage, Member, OkResponseMessage, Packet, PresenceMessage,
+    RegisterRequestMessage, RoomInfo, RoomListMessage, RoomListRequestMessage, RoomMessage,
+};
 
 /// The ID the server gives a connected client: 1, 2, 3… in connection order, never reused
 /// while the server runs. Zero is never an ID; on the wire it means "not set".
@@ -90,9 +97,50 @@ impl Packet {
         }
     }
 
+    /// A client's request to move to `room` (`""` means the lobby).
+    pub fn join_room(room: impl Into<String>) -> Self {
+        Self {
+            sender_id: 0,
+            msg: Some(Msg::JoinRoom(JoinRoomMessage { room: room.into() })),
+        }
+    }
+
+    /// A client's request for the list of rooms.
+    pub fn room_list_request() -> Self {
+        Self {
+            sender_id: 0,
+            msg: Some(Msg::RoomListRequest(RoomListRequestMessage {})),
+        }
+    }
+
+    /// Tells a room's members that `who` entered (`joined`) or left `room`.
+    pub fn presence_of(who: ClientId, joined: bool, room: &str, name: &str) -> Self {
+        Self {
+            sender_id: who.get(),
+            msg: Some(Msg::Presence(PresenceMessage {
+                joined,
+                room: room.to_owned(),
+                name: name.to_owned(),
+            })),
+        }
+    }
+
+    /// The server's acceptance of a request of this client.
+    pub fn ok() -> Self {
+        Self {
+            sender_id: 0,
+            msg: Some(Msg::OkResponse(OkResponseMessage {})),
+        }
+    }
+
     /// The sender as a typed ID, or `None` when the packet carries 0.
     pub fn sender(&self) -> Option<ClientId> {
         ClientId::new(self.sender_id)
+    }
+
+    /// The level a client must have reached to be sent this packet (see `Level`).
+    pub fn level(&self) -> Level {
+        self.msg.as_ref().map_or(Level::Part3, Msg::level)
     }
 
     /// Appends exactly this packet's encoding to `buf` (no delimiter, no trailing byte).
@@ -100,6 +148,31 @@ impl Packet {
         // Lack of room is the only way encoding fails, and BytesMut grows, so this cannot fail.
         let encoded = self.encode(buf);
         debug_assert!(encoded.is_ok(), "BytesMut always has room");
+    }
+}
+
+impl Msg {
+    /// The `Packet` field number this message travels in.
+    pub fn field_number(&self) -> u32 {
+        match self {
+            Self::Chat(_) => 2,
+            Self::Id(_) => 3,
+            Self::LoginRequest(_) => 4,
+            Self::RegisterRequest(_) => 5,
+            Self::OkResponse(_) => 6,
+            Self::DenyResponse(_) => 7,
+            Self::Disconnect(_) => 19,
+            Self::JoinRoom(_) => 100,
+            Self::Room(_) => 101,
+            Self::Presence(_) => 102,
+            Self::RoomListRequest(_) => 103,
+            Self::RoomList(_) => 104,
+        }
+    }
+
+    /// The level a client must have reached to be sent this message.
+    pub fn level(&self) -> Level {
+        Level::of_field(self.field_number())
     }
 }
 
@@ -200,9 +273,55 @@ impl ChatLimits {
     }
 }
 
+/// The room every client starts in, and the one `JoinRoomMessage{room: ""}` means.
+pub const LOBBY: &str = "lobby";
+
+/// Why a room name is refused; `Display` is the text sent to the client.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("room name {name:?} is not allowed: use 1 to {max_chars} letters, digits, '-', '_' or '.'")]
+pub struct BadRoomName {
+    /// The name as the client sent it.
+    pub name: String,
+    /// The longest name allowed, in characters.
+    pub max_chars: usize,
+}
+
+/// The room a `JoinRoomMessage` asks for: `""` is the lobby; any other name must be 1 to
+/// `max_chars` characters, each a letter or digit of any script or one of `-`, `_`, `.`. No
+/// spaces, controls or look-alike punctuation, so a name reads the same in every client and log.
+pub fn room_name(requested: &str, max_chars: usize) -> Result<&str, BadRoomName> {
+    if requested.is_empty() {
+        return Ok(LOBBY);
+    }
+    let allowed = |c: char| c.is_alphanumeric() || matches!(c, '-' | '_' | '.');
+    if requested.chars().count() <= max_chars && requested.chars().all(allowed) {
+        Ok(requested)
+    } else {
+        Err(BadRoomName {
+            name: requested.to_owned(),
+            max_chars,
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn room_names_are_letters_digits_and_three_marks() {
+        assert_eq!(room_name("", 32), Ok(LOBBY));
+        assert_eq!(room_name("red-team_2.0", 32), Ok("red-team_2.0"));
+        assert_eq!(room_name("日本語", 3), Ok("日本語"));
+        let too_long = "x".repeat(33);
+        for bad in ["with space", "tab\t", "a/b", &too_long, "\u{202e}x", "<b>"] {
+            assert!(room_name(bad, 32).is_err(), "{bad:?}");
+        }
+        assert_eq!(
+            room_name("a b", 32).expect_err("refused").to_string(),
+            "room name \"a b\" is not allowed: use 1 to 32 letters, digits, '-', '_' or '.'"
+        );
+    }
 
     fn id(n: u64) -> ClientId {
         ClientId::new(n).expect("non-zero")

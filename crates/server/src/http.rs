@@ -5,11 +5,13 @@
 use std::io;
 use std::time::Duration;
 
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpStream;
+use crate::transport::{self, Transport};
 
 /// Largest request head accepted. Browsers send under 2 KiB; 8 KiB is what common servers allow.
 pub const MAX_HEAD_BYTES: usize = 8 * 1024;
+
+/// How long a connection is drained after a response before it is dropped.
+const RESPONSE_LINGER: Duration = Duration::from_millis(500);
 
 /// Most headers parsed in one request.
 const MAX_HEADERS: usize = 48;
@@ -64,23 +66,27 @@ pub enum HeadError {
 /// Reads one request head; returns it with any bytes that came after it (a client may send its
 /// first WebSocket frame without waiting for our answer).
 pub async fn read_head(
-    stream: &mut TcpStream,
+    transport: &mut impl Transport,
     timeout: Duration,
 ) -> Result<(RequestHead, Vec<u8>), HeadError> {
-    tokio::time::timeout(timeout, read_head_untimed(stream))
+    tokio::time::timeout(timeout, read_head_untimed(transport))
         .await
         .map_err(|_| HeadError::TimedOut(timeout))?
 }
 
-async fn read_head_untimed(stream: &mut TcpStream) -> Result<(RequestHead, Vec<u8>), HeadError> {
-    let mut buf = Vec::with_capacity(1024);
+async fn read_head_untimed(
+    transport: &mut impl Transport,
+) -> Result<(RequestHead, Vec<u8>), HeadError> {
+    // Nothing is allocated until the first bytes arrive: a socket that connects and stays
+    // silent costs no buffer.
+    let mut buf = Vec::new();
     loop {
         if buf.len() >= MAX_HEAD_BYTES {
             return Err(HeadError::TooLarge);
         }
         let mut chunk = [0u8; 1024];
         let want = chunk.len().min(MAX_HEAD_BYTES - buf.len());
-        let n = stream.read(&mut chunk[..want]).await?;
+        let n = transport::read_some(transport, &mut chunk[..want]).await?;
         if n == 0 {
             return Err(HeadError::Closed(io::ErrorKind::UnexpectedEof.into()));
         }
@@ -190,15 +196,12 @@ impl Response {
         bytes
     }
 
-    /// Writes the response and closes our side of the connection.
-    pub async fn send(&self, stream: &mut TcpStream, timeout: Duration) -> io::Result<()> {
-        let bytes = self.to_bytes();
-        tokio::time::timeout(timeout, async {
-            stream.write_all(&bytes).await?;
-            stream.shutdown().await
-        })
-        .await
-        .map_err(|_| io::Error::from(io::ErrorKind::TimedOut))?
+    /// Writes the response within `timeout`, then closes the connection without losing it
+    /// (see `transport::close_gracefully`).
+    pub async fn send(&self, mut transport: impl Transport, timeout: Duration) -> io::Result<()> {
+        transport::write_all(&mut transport, &self.to_bytes(), timeout).await?;
+        transport::close_gracefully(transport, RESPONSE_LINGER).await;
+        Ok(())
     }
 }
 
@@ -210,6 +213,7 @@ fn reason_phrase(status: u16) -> &'static str {
         403 => "Forbidden",
         404 => "Not Found",
         405 => "Method Not Allowed",
+        429 => "Too Many Requests",
         426 => "Upgrade Required",
         431 => "Request Header Fields Too Large",
         503 => "Service Unavailable",

@@ -1,36 +1,49 @@
 //! The mmo server library: `run(listener, config, shutdown)` serves Godot, web and terminal
 //! clients over WebSocket until `shutdown` resolves, then closes every connection gracefully.
 //!
-//! The parts, in the order a message meets them: `server` accepts and routes, `http` reads the
-//! request head, `websocket` does the handshake and framing, `session` runs one client, `hub`
-//! relays between clients through each one's bounded `outbox`.
+//! The parts, in the order a connection meets them: `server` accepts, `admission` decides
+//! which sockets to take on, `connection` reads the request head and routes it (`http`,
+//! `routes`), `websocket` does the handshake and framing, `session` runs one client over a
+//! `transport`, `handlers` act on each kind of message, `rooms` fan messages out to members
+//! through each client's bounded `outbox`. `state` holds what they share.
 
+mod admission;
 mod assets;
-mod collection;
 mod config;
+mod connection;
+mod handlers;
 mod http;
-mod hub;
+mod ids;
+mod logging;
 mod metrics;
 mod outbox;
 mod rate_limit;
+mod rooms;
+mod routes;
 mod server;
 mod session;
+mod state;
+mod transport;
 mod websocket;
 
-pub use collection::SharedCollection;
+pub use admission::{AddressPrefix, SHORT_HEAD_TIMEOUT};
 pub use config::{
-    Config, FALLBACK_MAX_CONNECTIONS, InvalidConfig, MIN_PING_INTERVAL, RESERVED_FILE_DESCRIPTORS,
-    default_max_connections, raise_open_file_limit,
+    Config, FALLBACK_MAX_CONNECTIONS, InvalidConfig, MAX_MESSAGE_BYTES_LIMIT, MIN_PING_INTERVAL,
+    RESERVED_FILE_DESCRIPTORS, default_max_connections, raise_open_file_limit,
 };
+pub use handlers::{AccountError, AccountStore};
 pub use http::MAX_HEAD_BYTES;
-pub use server::{LISTEN_BACKLOG, bind, run};
+pub use ids::ID_LIMIT;
+pub use server::{LISTEN_BACKLOG, bind, run, run_with, testing};
 pub use session::Disconnect;
+pub use state::Services;
 pub use websocket::{ProtocolError, close_code};
 
 /// The hot-path internals the criterion benchmarks in `benches/` drive directly. Not a stable
 /// API: nothing outside this repository should use it.
 #[doc(hidden)]
 pub mod internals {
-    pub use crate::hub::{Hub, Peer};
+    pub use crate::rooms::{Room, RoomLimits};
+    pub use crate::session::Peer;
     pub use crate::websocket::{FrameDecoder, WsEvent, encode_packet_frame};
 }

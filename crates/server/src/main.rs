@@ -12,8 +12,9 @@ use tracing::error;
 #[derive(Debug, Parser)]
 #[command(version, about)]
 struct Flags {
-    /// Address to listen on.
-    #[arg(long, env = "MMO_HOST", default_value = "0.0.0.0")]
+    /// Address to listen on: `::` is every IPv6 and IPv4 address (IPv4 alone where the host
+    /// has no IPv6); `0.0.0.0` is IPv4 only.
+    #[arg(long, env = "MMO_HOST", default_value = "::")]
     host: String,
     /// Port to listen on (0 picks a free one).
     #[arg(long, env = "MMO_PORT", default_value_t = 8080)]
@@ -52,12 +53,12 @@ struct Flags {
     /// so that they go out together in one system call; 0 writes each batch at once.
     #[arg(long, env = "MMO_WRITE_COALESCE_MS", default_value_t = 5.0)]
     write_coalesce_ms: f64,
-    /// Tell other clients when a client leaves (a DisconnectMessage, field 19). Off by default
-    /// because the tutorial's own client fails to decode that field.
+    /// Send a DisconnectMessage (field 19) to clients that know it (they have sent a field
+    /// 4-19) when someone leaves their room.
     #[arg(
         long,
         env = "MMO_ANNOUNCE_LEAVES",
-        default_value_t = false,
+        default_value_t = true,
         num_args = 0..=1,
         default_missing_value = "true",
         action = clap::ArgAction::Set
@@ -113,7 +114,12 @@ fn main() -> ExitCode {
         .init();
     // Before the config reads it: the default session limit follows the open-file limit.
     mmo_server::raise_open_file_limit();
-    let address = format!("{}:{}", flags.host, flags.port);
+    // An IPv6 address needs brackets before a port.
+    let address = if flags.host.contains(':') && !flags.host.starts_with('[') {
+        format!("[{}]:{}", flags.host, flags.port)
+    } else {
+        format!("{}:{}", flags.host, flags.port)
+    };
     let worker_threads = flags.worker_threads;
     let config = match flags.into_config().and_then(|config| {
         config

@@ -46,6 +46,21 @@ pub struct Metrics {
     pub closed_protocol_error: AtomicU64,
     /// Sessions that ended for any reason.
     pub sessions_closed: AtomicU64,
+    /// Connections refused at accept because their address had too many connections or
+    /// connected too fast (HTTP 429).
+    pub refused_per_address: AtomicU64,
+    /// Connections dropped before sending their request, to make room for new ones.
+    pub handshakes_evicted: AtomicU64,
+    /// Connection tasks that panicked (a server bug; the client was disconnected).
+    pub tasks_panicked: AtomicU64,
+    /// Sessions that ended without their task finishing: panicked, or aborted at shutdown.
+    pub sessions_aborted: AtomicU64,
+    /// Refusals not sent because the client does not know `DenyResponseMessage`.
+    pub refusals_unsent: AtomicU64,
+    /// Room changes.
+    pub joins: AtomicU64,
+    /// Room changes refused (bad name, full room, too many rooms, too many joins).
+    pub joins_refused: AtomicU64,
 }
 
 impl Metrics {
@@ -60,7 +75,7 @@ impl Metrics {
         opened.saturating_sub(self.sessions_closed.load(Ordering::Relaxed))
     }
 
-    fn counters(&self) -> [(&'static str, &'static str, &AtomicU64); 18] {
+    fn counters(&self) -> [(&'static str, &'static str, &AtomicU64); 25] {
         [
             (
                 "mmo_connections_accepted_total",
@@ -152,11 +167,71 @@ impl Metrics {
                 "sessions closed for a protocol violation",
                 &self.closed_protocol_error,
             ),
+            (
+                "mmo_refused_per_address_total",
+                "connections refused with 429: too many or too fast from one address",
+                &self.refused_per_address,
+            ),
+            (
+                "mmo_handshakes_evicted_total",
+                "connections dropped before their request to make room for new ones",
+                &self.handshakes_evicted,
+            ),
+            (
+                "mmo_tasks_panicked_total",
+                "connection tasks that panicked",
+                &self.tasks_panicked,
+            ),
+            (
+                "mmo_sessions_aborted_total",
+                "sessions ended by a panic or by the shutdown timeout",
+                &self.sessions_aborted,
+            ),
+            (
+                "mmo_refusals_unsent_total",
+                "refusals not sent to clients that do not know DenyResponseMessage",
+                &self.refusals_unsent,
+            ),
+            ("mmo_joins_total", "room changes", &self.joins),
+            (
+                "mmo_joins_refused_total",
+                "room changes refused",
+                &self.joins_refused,
+            ),
         ]
     }
 
-    /// The Prometheus text exposition of every counter, plus the open-session gauge.
-    pub fn render_prometheus(&self, uptime_seconds: u64) -> String {
+    /// The Prometheus text exposition of every counter, plus the gauges of `state`.
+    pub fn render_prometheus(&self, state: &crate::state::ServerState) -> String {
+        let admission = state.admission.counts();
+        let gauges = [
+            (
+                "mmo_rooms",
+                "rooms now, the lobby included",
+                state.rooms.count(),
+            ),
+            (
+                "mmo_open_sockets",
+                "sockets open now (sessions, requests, pending handshakes)",
+                admission.open,
+            ),
+            (
+                "mmo_pending_handshakes",
+                "connections that have not finished their request",
+                admission.pending,
+            ),
+        ];
+        let mut out = self.render_counters(state.uptime().as_secs());
+        for (name, help, value) in gauges {
+            let _ = writeln!(
+                out,
+                "# HELP {name} {help}\n# TYPE {name} gauge\n{name} {value}"
+            );
+        }
+        out
+    }
+
+    fn render_counters(&self, uptime_seconds: u64) -> String {
         let mut out = String::new();
         for (name, help, counter) in self.counters() {
             let _ = writeln!(
@@ -265,10 +340,10 @@ mod tests {
     fn prometheus_text_has_every_counter() {
         let metrics = Metrics::default();
         Metrics::bump(&metrics.deliveries);
-        let text = metrics.render_prometheus(7);
+        let text = metrics.render_counters(7);
         assert!(text.contains("\nmmo_deliveries_total 1\n"));
         assert!(text.contains("\nmmo_uptime_seconds 7\n"));
-        assert_eq!(text.matches("# TYPE").count(), 20);
+        assert_eq!(text.matches("# TYPE").count(), 27);
     }
 
     #[test]

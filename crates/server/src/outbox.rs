@@ -7,6 +7,7 @@
 //! frames finds no waker and costs nothing more than the queue update. A fan-out to N clients
 //! thus wakes each writer at most once however many frames pile up before it runs.
 
+use std::cell::RefCell;
 use std::collections::VecDeque;
 use std::future::poll_fn;
 use std::sync::{Mutex, PoisonError};
@@ -64,26 +65,26 @@ pub enum PushError {
 }
 
 impl Outbox {
-    /// An outbox that holds at most `limit_bytes`, starting with `initial` frames (which may
-    /// exceed the limit: they are the handshake the client must get first).
-    pub fn new(limit_bytes: usize, initial: impl IntoIterator<Item = Bytes>) -> Self {
-        let frames: VecDeque<Bytes> = initial.into_iter().collect();
-        let queued_bytes = frames.iter().map(cost).sum();
-        // No wake-up needed for the initial frames: the writer finds them on its first look.
+    /// An empty outbox that holds at most `limit_bytes`.
+    pub fn new(limit_bytes: usize) -> Self {
         Self {
-            state: Mutex::new(OutboxState {
-                frames,
-                queued_bytes,
-                closing: None,
-                writer: None,
-            }),
+            state: Mutex::new(OutboxState::default()),
             limit_bytes,
         }
     }
 
-    /// Queues a frame. Past the byte limit the client is marked to be disconnected as too slow
-    /// instead: it is never silently skipped.
+    /// Queues a frame and wakes the writer. Past the byte limit the client is marked to be
+    /// disconnected as too slow instead: it is never silently skipped.
     pub fn push(&self, frame: Bytes) -> Result<(), PushError> {
+        let writer = self.push_deferring_wake(frame)?;
+        wake(writer);
+        Ok(())
+    }
+
+    /// Queues a frame like `push`, but hands back the writer's waker, if it must be woken,
+    /// instead of waking it: a fan-out wakes its recipients after it has released the room's
+    /// lock (see `fan_out`). A refused push has already woken the writer to close.
+    pub fn push_deferring_wake(&self, frame: Bytes) -> Result<Option<Waker>, PushError> {
         let mut state = self.lock();
         if state.closing.is_some() {
             return Err(PushError::Closing);
@@ -102,10 +103,12 @@ impl Outbox {
         state.queued_bytes = after;
         // A writer that is not waiting has been woken already (or is running) and will take
         // this frame with the others: only the first push after it waited wakes it.
-        let writer = state.writer.take();
-        drop(state);
-        wake(writer);
-        Ok(())
+        Ok(state.writer.take())
+    }
+
+    /// Whether the session has been asked to end.
+    pub fn is_closing(&self) -> bool {
+        self.lock().closing.is_some()
     }
 
     /// Asks the session to end for `reason`, unless it is already ending.
@@ -193,6 +196,32 @@ fn wake(writer: Option<Waker>) {
     }
 }
 
+/// Most wakers a thread keeps room for between fan-outs; past it the buffer is freed after use,
+/// so one fan-out to a huge room does not pin its memory on every worker thread.
+const MAX_RETAINED_WAKERS: usize = 4096;
+
+thread_local! {
+    /// The wakers a fan-out on this thread collected under a lock, woken once it is released.
+    /// Kept per thread so a fan-out allocates nothing per recipient once warmed up.
+    static DEFERRED_WAKES: RefCell<Vec<Waker>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Runs `deliver`, which pushes frames under some lock with `push_deferring_wake` and collects
+/// the wakers it gets into the vector it is given; once `deliver` has returned (and released
+/// its lock), wakes them all. Waking may take the scheduler's locks or unpark a thread, which
+/// must not lengthen a critical section others wait on.
+pub fn fan_out<R>(deliver: impl FnOnce(&mut Vec<Waker>) -> R) -> R {
+    let mut wakes = DEFERRED_WAKES.with(RefCell::take);
+    let result = deliver(&mut wakes);
+    for waker in wakes.drain(..) {
+        waker.wake();
+    }
+    if wakes.capacity() <= MAX_RETAINED_WAKERS {
+        DEFERRED_WAKES.with(|cell| cell.replace(wakes));
+    }
+    result
+}
+
 fn cost(frame: &Bytes) -> usize {
     frame.len() + FRAME_OVERHEAD_BYTES
 }
@@ -207,7 +236,7 @@ mod tests {
 
     #[test]
     fn pushes_until_the_byte_limit_then_closes_as_too_slow() {
-        let outbox = Outbox::new(3 * (100 + FRAME_OVERHEAD_BYTES), []);
+        let outbox = Outbox::new(3 * (100 + FRAME_OVERHEAD_BYTES));
         for _ in 0..3 {
             assert_eq!(outbox.push(frame(100)), Ok(()));
         }
@@ -220,7 +249,7 @@ mod tests {
 
     #[test]
     fn taken_frames_count_until_released() {
-        let outbox = Outbox::new(2 * (10 + FRAME_OVERHEAD_BYTES), []);
+        let outbox = Outbox::new(2 * (10 + FRAME_OVERHEAD_BYTES));
         outbox.push(frame(10)).expect("room");
         outbox.push(frame(10)).expect("room");
         let batch = outbox.take();
@@ -232,17 +261,31 @@ mod tests {
         assert_eq!(outbox.push(frame(10)), Ok(()));
     }
 
-    #[test]
-    fn initial_frames_come_first_even_over_the_limit() {
-        let outbox = Outbox::new(10, [frame(100)]);
-        let batch = outbox.take();
-        assert_eq!(batch.frames.len(), 1);
-        assert!(batch.closing.is_none());
+    #[tokio::test]
+    async fn a_fan_out_wakes_its_writers_only_after_delivering() {
+        let outbox = std::sync::Arc::new(Outbox::new(1024));
+        let waiting = tokio::spawn({
+            let outbox = std::sync::Arc::clone(&outbox);
+            async move { outbox.ready().await }
+        });
+        // Let the writer park and leave its waker.
+        while !outbox.lock().writer.is_some() {
+            tokio::task::yield_now().await;
+        }
+        let woken_inside = fan_out(|wakes| {
+            wakes.extend(outbox.push_deferring_wake(frame(1)).expect("room"));
+            wakes.len()
+        });
+        assert_eq!(woken_inside, 1, "the waker was handed back, not used");
+        tokio::time::timeout(std::time::Duration::from_secs(5), waiting)
+            .await
+            .expect("woken after the fan-out")
+            .expect("task");
     }
 
     #[tokio::test]
     async fn wakes_the_writer_for_the_first_frame_and_for_close() {
-        let outbox = Outbox::new(1024, []);
+        let outbox = Outbox::new(1024);
         outbox.push(frame(1)).expect("room");
         tokio::time::timeout(std::time::Duration::from_secs(5), outbox.ready())
             .await

@@ -1,27 +1,25 @@
-//! The accept loop and request routing: `run` serves until its shutdown future resolves, then
-//! closes every session with 1001 and waits for them.
+//! The accept loop: `run` serves until its shutdown future resolves, then closes every
+//! session with 1001 and waits for them (and aborts what is left after the timeout).
 
 use std::future::Future;
 use std::io;
-use std::net::SocketAddr;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use bytes::Bytes;
-use mmo_protocol::Packet;
-use tokio::net::{TcpListener, TcpSocket, TcpStream};
-use tracing::{debug, info, warn};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::task::JoinSet;
+use tracing::{error, info, warn};
 
-use crate::assets;
-use crate::config::Config;
-use crate::http::{self, RequestHead, Response};
-use crate::hub::Hub;
+use crate::admission::Refusal;
+use crate::config::{Config, FALLBACK_MAX_CONNECTIONS, RESERVED_FILE_DESCRIPTORS, open_file_limit};
+use crate::connection;
+use crate::logging::BurstLog;
 use crate::metrics::Metrics;
-use crate::session::{self, Disconnect};
-use crate::websocket::{HandshakeError, UpgradeRequest, encode_packet_frame};
+use crate::state::{ServerState, Services};
 
-/// How long the accept loop pauses when accepting fails (typically out of file descriptors),
-/// so it does not spin while sessions end and free some.
+/// How long the accept loop pauses when accepting fails (out of file descriptors, or memory),
+/// so it does not spin while connections end and free some.
 const ACCEPT_BACKOFF: Duration = Duration::from_millis(50);
 
 /// Connections the kernel may hold waiting for `accept`. Tokio's default (1024) overflows when
@@ -30,22 +28,23 @@ const ACCEPT_BACKOFF: Duration = Duration::from_millis(50);
 /// at `net.core.somaxconn`.
 pub const LISTEN_BACKLOG: u32 = 4096;
 
-/// Listens on `address` ("host:port"; the first address it resolves to that binds), with
-/// `SO_REUSEADDR` so a restarted server can take its port back at once, and `LISTEN_BACKLOG`.
+/// How often rates are sampled for `/api/status` and settled addresses forgotten.
+const HOUSEKEEPING_INTERVAL: Duration = Duration::from_secs(1);
+
+/// Listens on `address` ("host:port"), with `SO_REUSEADDR` so a restarted server can take its
+/// port back at once, and `LISTEN_BACKLOG`. The unspecified IPv6 address (`[::]:port`)
+/// listens on IPv6 and IPv4 both (one dual-stack socket), falling back to IPv4 alone where
+/// the host has no IPv6; other addresses listen on what they name (the first that binds).
 pub async fn bind(address: &str) -> io::Result<TcpListener> {
     let mut last_error = None;
     for resolved in tokio::net::lookup_host(address).await? {
-        let socket = if resolved.is_ipv4() {
-            TcpSocket::new_v4()?
-        } else {
-            TcpSocket::new_v6()?
-        };
-        socket.set_reuseaddr(true)?;
-        match socket
-            .bind(resolved)
-            .and_then(|()| socket.listen(LISTEN_BACKLOG))
-        {
+        match bind_one(resolved) {
             Ok(listener) => return Ok(listener),
+            Err(error) if resolved.ip() == IpAddr::V6(Ipv6Addr::UNSPECIFIED) => {
+                let v4 = SocketAddr::new(IpAddr::V4(Ipv4Addr::UNSPECIFIED), resolved.port());
+                warn!("cannot listen on IPv6 ({error}); listening on IPv4 only");
+                return bind_one(v4);
+            }
             Err(error) => last_error = Some(error),
         }
     }
@@ -57,41 +56,102 @@ pub async fn bind(address: &str) -> io::Result<TcpListener> {
     }))
 }
 
-/// How often rates are sampled for `/api/status`.
-const RATE_SAMPLE_INTERVAL: Duration = Duration::from_secs(1);
+fn bind_one(address: SocketAddr) -> io::Result<TcpListener> {
+    use socket2::{Domain, Socket, Type};
+    let socket = Socket::new(Domain::for_address(address), Type::STREAM, None)?;
+    if address.ip() == IpAddr::V6(Ipv6Addr::UNSPECIFIED) {
+        // Whatever the system's default (Linux: net.ipv6.bindv6only), `[::]` takes both.
+        socket.set_only_v6(false)?;
+    }
+    socket.set_reuse_address(true)?;
+    socket.set_nonblocking(true)?;
+    socket.bind(&address.into())?;
+    socket.listen(i32::try_from(LISTEN_BACKLOG).unwrap_or(i32::MAX))?;
+    TcpListener::from_std(socket.into())
+}
 
 /// Serves clients on `listener` until `shutdown` resolves; then stops accepting, sends every
-/// client close 1001 and waits up to `config.shutdown_timeout` for them to go. Fails at once,
-/// with `InvalidInput`, when `config.validate()` refuses the configuration.
+/// client close 1001 and waits up to `config.shutdown_timeout` for them to go, aborting what
+/// is left. Fails at once, with `InvalidInput`, when `config.validate()` refuses the
+/// configuration.
 pub async fn run(
     listener: TcpListener,
     config: Config,
     shutdown: impl Future<Output = ()> + Send,
 ) -> io::Result<()> {
+    run_with(listener, config, Services::default(), shutdown).await
+}
+
+/// `run`, with optional parts such as an account store.
+pub async fn run_with(
+    listener: TcpListener,
+    config: Config,
+    services: Services,
+    shutdown: impl Future<Output = ()> + Send,
+) -> io::Result<()> {
     config
         .validate()
         .map_err(|invalid| io::Error::new(io::ErrorKind::InvalidInput, invalid))?;
-    let hub = Arc::new(Hub::new(config));
+    let state = ServerState::with_services(config, socket_budget(), services);
+    serve(listener, state, shutdown).await
+}
+
+/// Every socket the process may hold open at once: the open-file limit less what it needs
+/// for everything else.
+fn socket_budget() -> usize {
+    open_file_limit().map_or(FALLBACK_MAX_CONNECTIONS, |limit| {
+        limit.saturating_sub(RESERVED_FILE_DESCRIPTORS).max(1)
+    })
+}
+
+/// The loop behind `run`, on a prepared state.
+pub(crate) async fn serve(
+    listener: TcpListener,
+    state: ServerState,
+    shutdown: impl Future<Output = ()> + Send,
+) -> io::Result<()> {
+    let state = Arc::new(state);
     info!("Starting server on {}", listener.local_addr()?);
     info!("Awaiting client registrations");
-    let housekeeping = tokio::spawn(keep_house(Arc::clone(&hub)));
+    let housekeeping = tokio::spawn(keep_house(Arc::clone(&state)));
+    let accept_errors = BurstLog::new(Duration::from_secs(10));
+    let mut connections = JoinSet::new();
     tokio::pin!(shutdown);
     loop {
         tokio::select! {
             () = &mut shutdown => break,
+            Some(ended) = connections.join_next(), if !connections.is_empty() => {
+                if let Err(failure) = ended {
+                    if failure.is_panic() {
+                        // The session's own cleanup ran as its task unwound.
+                        Metrics::bump(&state.metrics.tasks_panicked);
+                        error!("a connection's task panicked; its client was disconnected");
+                    }
+                }
+            }
             accepted = listener.accept() => match accepted {
                 Ok((stream, address)) => {
-                    Metrics::bump(&hub.metrics.connections_accepted);
-                    let task = hub.track_task();
-                    let hub = Arc::clone(&hub);
-                    tokio::spawn(async move {
-                        handle_connection(stream, address, hub).await;
-                        drop(task);
-                    });
+                    Metrics::bump(&state.metrics.connections_accepted);
+                    match state.admission.admit(address.ip(), Instant::now()) {
+                        Ok(ticket) => {
+                            connections.spawn(connection::handle(
+                                stream,
+                                address,
+                                Arc::clone(&state),
+                                ticket,
+                            ));
+                        }
+                        Err(refusal) => refuse_at_once(&stream, address, refusal, &state),
+                    }
                 }
                 Err(error) => {
-                    Metrics::bump(&hub.metrics.accept_errors);
-                    warn!("accept failed: {error}; pausing {ACCEPT_BACKOFF:?}");
+                    Metrics::bump(&state.metrics.accept_errors);
+                    if let Some(left_out) = accept_errors.occur(Instant::now()) {
+                        warn!(
+                            "accept failed: {error}; pausing {ACCEPT_BACKOFF:?} \
+                             ({left_out} more since the last such line)"
+                        );
+                    }
                     tokio::time::sleep(ACCEPT_BACKOFF).await;
                 }
             }
@@ -100,17 +160,20 @@ pub async fn run(
     drop(listener);
     info!(
         "Shutting down: closing {} client connections",
-        hub.client_count()
+        state.sessions.count()
     );
-    hub.close_all(&Disconnect::ServerShutdown);
-    let timeout = hub.config.shutdown_timeout;
-    if tokio::time::timeout(timeout, hub.all_tasks_done())
-        .await
-        .is_err()
-    {
+    state.begin_shutdown();
+    let timeout = state.config.shutdown_timeout;
+    let drained = tokio::time::timeout(timeout, async {
+        while connections.join_next().await.is_some() {}
+    })
+    .await;
+    if drained.is_err() {
+        let left = connections.len();
+        connections.abort_all();
+        while connections.join_next().await.is_some() {}
         warn!(
-            "{} connections still open after {timeout:?}; dropping them",
-            hub.running_tasks()
+            "{left} connections were still open after {timeout:?}; closed them without waiting further"
         );
     }
     housekeeping.abort();
@@ -118,194 +181,65 @@ pub async fn run(
     Ok(())
 }
 
-/// Samples rates every second and sweeps for idle clients every ping interval.
-async fn keep_house(hub: Arc<Hub>) {
-    let tick = RATE_SAMPLE_INTERVAL
-        .min(hub.config.ping_interval)
-        .max(Duration::from_millis(10));
+/// Answers a socket admission refused, without waiting: one non-blocking write of the
+/// response, then the socket is closed. It holds a file descriptor only for this call.
+fn refuse_at_once(stream: &TcpStream, address: SocketAddr, refusal: Refusal, state: &ServerState) {
+    let counter = match refusal {
+        Refusal::ServerFull => &state.metrics.refused_at_capacity,
+        Refusal::AddressBusy { .. } | Refusal::TooFast { .. } => &state.metrics.refused_per_address,
+    };
+    Metrics::bump(counter);
+    if let Some(left_out) = state.admission.log_for(refusal).occur(Instant::now()) {
+        info!("{address}: refused: {refusal} ({left_out} more like it since the last such line)");
+    }
+    let response = crate::http::Response::text(refusal.status(), &refusal.to_string())
+        .header("Retry-After", refusal.retry_after_seconds().to_string())
+        .to_bytes();
+    let _ = stream.try_write(&response);
+}
+
+/// Samples rates, forgets settled addresses and reports the ends of refusal bursts every
+/// second, and checks for idle clients every `Config::idle_check_interval`.
+async fn keep_house(state: Arc<ServerState>) {
+    let tick = HOUSEKEEPING_INTERVAL.min(state.config.idle_check_interval());
     let mut ticker = tokio::time::interval(tick);
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    let mut last_sweep = Instant::now();
+    let mut last_idle_check = Instant::now();
+    let mut last_chores = Instant::now();
     loop {
         let now = ticker.tick().await.into_std();
-        hub.rates.sample(&hub.metrics, now);
-        if now.saturating_duration_since(last_sweep) >= hub.config.ping_interval {
-            last_sweep = now;
-            hub.sweep_idle();
+        if now.saturating_duration_since(last_idle_check) >= state.config.idle_check_interval() {
+            last_idle_check = now;
+            state.check_idle();
+        }
+        if now.saturating_duration_since(last_chores) >= HOUSEKEEPING_INTERVAL {
+            last_chores = now;
+            state.rates.sample(&state.metrics, now);
+            state.admission.forget_settled(now);
+            state.log_overdue_refusals();
         }
     }
 }
 
-async fn handle_connection(mut stream: TcpStream, address: SocketAddr, hub: Arc<Hub>) {
-    // We batch frames ourselves, so Nagle's delay would only add latency.
-    let _ = stream.set_nodelay(true);
-    let timeout = hub.config.handshake_timeout;
-    let (head, early_bytes) = match http::read_head(&mut stream, timeout).await {
-        Ok(read) => read,
-        Err(error) => {
-            let status = match error {
-                http::HeadError::Malformed => 400,
-                http::HeadError::TooLarge => 431,
-                http::HeadError::TimedOut(_) => {
-                    Metrics::bump(&hub.metrics.requests_refused);
-                    info!("{address}: dropped: {error}");
-                    return;
-                }
-                http::HeadError::Closed(_) => {
-                    debug!("{address}: no request: {error}");
-                    return;
-                }
-            };
-            Metrics::bump(&hub.metrics.requests_refused);
-            info!("{address}: refused: {error}");
-            let _ = Response::text(status, &error.to_string())
-                .send(&mut stream, timeout)
-                .await;
-            return;
-        }
-    };
-    if head.path == "/ws" {
-        match UpgradeRequest::from_request(&head.method, &head.raw_headers()) {
-            Ok(upgrade) => {
-                return upgrade_to_session(stream, address, hub, &upgrade, early_bytes).await;
-            }
-            Err(refusal) => {
-                Metrics::bump(&hub.metrics.requests_refused);
-                let response = refuse_upgrade(&refusal);
-                info!("{address}: refused /ws request: {refusal}");
-                let _ = response.send(&mut stream, timeout).await;
-                return;
-            }
-        }
-    }
-    Metrics::bump(&hub.metrics.http_requests);
-    let response = respond(&head, &hub);
-    debug!(
-        "{address}: {} {} -> {}",
-        head.method,
-        head.path,
-        response.status()
-    );
-    let _ = response.send(&mut stream, timeout).await;
-}
+/// Entry points for tests of the WebSocket layer itself. Not part of the `mmo-server` binary.
+#[doc(hidden)]
+pub mod testing {
+    use super::*;
 
-fn refuse_upgrade(refusal: &HandshakeError) -> Response {
-    match refusal {
-        HandshakeError::NotAnUpgrade | HandshakeError::UnsupportedVersion => {
-            Response::text(426, &refusal.to_string())
-                .header("Upgrade", "websocket")
-                .header("Sec-WebSocket-Version", "13")
-        }
-        HandshakeError::BadKey => Response::text(400, &refusal.to_string()),
-        HandshakeError::NotGet => Response::text(405, &refusal.to_string()).header("Allow", "GET"),
+    /// Serves like `run`, but every session echoes each data message back to its sender (text
+    /// as text, binary as binary) instead of handling it: an endpoint for the Autobahn
+    /// WebSocket conformance suite that runs the server's own handshake, framing, UTF-8
+    /// checks, control frames and closing code.
+    pub async fn run_echo(
+        listener: TcpListener,
+        config: Config,
+        shutdown: impl Future<Output = ()> + Send,
+    ) -> io::Result<()> {
+        config
+            .validate()
+            .map_err(|invalid| io::Error::new(io::ErrorKind::InvalidInput, invalid))?;
+        let mut state = ServerState::new(config, socket_budget());
+        state.echo = true;
+        serve(listener, state, shutdown).await
     }
-}
-
-async fn upgrade_to_session(
-    mut stream: TcpStream,
-    address: SocketAddr,
-    hub: Arc<Hub>,
-    upgrade: &UpgradeRequest,
-    early_bytes: Vec<u8>,
-) {
-    let timeout = hub.config.handshake_timeout;
-    if let Some(origin) = &upgrade.origin {
-        let allowed = &hub.config.allowed_origins;
-        if !allowed.is_empty() && !allowed.iter().any(|o| o == origin) {
-            Metrics::bump(&hub.metrics.requests_refused);
-            info!("{address}: refused WebSocket from origin {origin}");
-            let _ = Response::text(403, &format!("origin {origin} is not allowed"))
-                .send(&mut stream, timeout)
-                .await;
-            return;
-        }
-    }
-    let Some(slot) = hub.reserve_session() else {
-        Metrics::bump(&hub.metrics.refused_at_capacity);
-        warn!(
-            "{address}: refused: server full ({} connections)",
-            hub.config.max_connections
-        );
-        let _ = Response::text(503, "server full: too many connections, try again later")
-            .header("Retry-After", "5")
-            .send(&mut stream, timeout)
-            .await;
-        return;
-    };
-    info!("New client connected from {address}");
-    let handshake = Bytes::from(upgrade.response());
-    // The 101 and the ID go out in the client's outbox before anything relayed to it.
-    let peer = hub.register(|id| vec![handshake, encode_packet_frame(&Packet::id_assignment(id))]);
-    info!("Client {}: Sent ID to client", peer.id);
-    session::serve(stream, peer, Arc::clone(&hub), early_bytes).await;
-    drop(slot);
-}
-
-/// Answers every plain HTTP request.
-fn respond(head: &RequestHead, hub: &Hub) -> Response {
-    let is_head = head.method == "HEAD";
-    if head.method != "GET" && !is_head {
-        return Response::text(405, "only GET and HEAD are served here")
-            .header("Allow", "GET, HEAD");
-    }
-    let response = match head.path.as_str() {
-        "/health" => Response::text(200, "ok").header("Cache-Control", "no-store"),
-        "/metrics" => Response::new(200)
-            .body(
-                "text/plain; version=0.0.4; charset=utf-8",
-                hub.metrics
-                    .render_prometheus(hub.uptime().as_secs())
-                    .into_bytes(),
-            )
-            .header("Cache-Control", "no-store"),
-        "/api/status" => Response::new(200)
-            .body("application/json", status_json(hub).into_bytes())
-            .header("Cache-Control", "no-store")
-            // Public numbers only: dashboards on other origins may read them.
-            .header("Access-Control-Allow-Origin", "*"),
-        path => match assets::find(path) {
-            Some(asset) if head.header("if-none-match") == Some(asset.etag) => Response::new(304)
-                .header("ETag", asset.etag)
-                .header("Cache-Control", "no-cache"),
-            Some(asset) => Response::new(200)
-                .body(assets::content_type(asset.path), asset.body.to_vec())
-                .header("ETag", asset.etag)
-                .header("Cache-Control", "no-cache")
-                .header("X-Content-Type-Options", "nosniff"),
-            None => Response::text(404, &format!("no such page: {path}")),
-        },
-    };
-    if is_head {
-        response.without_body()
-    } else {
-        response
-    }
-}
-
-/// The JSON behind `/api/status`: what the web client's status panel shows and the limits it
-/// enforces on its input.
-fn status_json(hub: &Hub) -> String {
-    use std::sync::atomic::Ordering::Relaxed;
-    let rates = hub.rates.rates();
-    let config = &hub.config;
-    format!(
-        concat!(
-            "{{\"clients\":{},\"messages_per_second\":{:.3},\"deliveries_per_second\":{:.3},",
-            "\"uptime_seconds\":{},\"connections_total\":{},\"messages_total\":{},",
-            "\"limits\":{{\"max_chat_chars\":{},\"max_chat_bytes\":{},\"chat_per_second\":{},",
-            "\"chat_burst\":{},\"max_message_bytes\":{},\"max_connections\":{}}}}}"
-        ),
-        hub.client_count(),
-        rates.messages_per_second,
-        rates.deliveries_per_second,
-        hub.uptime().as_secs(),
-        hub.metrics.sessions_opened.load(Relaxed),
-        hub.metrics.chats_relayed.load(Relaxed),
-        config.chat.max_chars,
-        config.chat.max_bytes,
-        config.chat_rate_per_second,
-        config.chat_burst,
-        config.max_message_bytes,
-        config.max_connections,
-    )
 }

@@ -13,14 +13,6 @@ use mmo_server::Config;
 use tokio::io::AsyncReadExt;
 use tokio_tungstenite::tungstenite::Message;
 
-async fn expect_deny(client: &mut Client) -> String {
-    let packet = client.recv().await;
-    match packet.msg {
-        Some(Msg::DenyResponse(deny)) => deny.reason,
-        other => panic!("expected a DenyResponseMessage, got {other:?}"),
-    }
-}
-
 #[tokio::test]
 async fn an_oversize_message_closes_with_1009_and_nothing_is_relayed() {
     let server = TestServer::start(Config {
@@ -29,11 +21,10 @@ async fn an_oversize_message_closes_with_1009_and_nothing_is_relayed() {
             max_bytes: 1 << 19,
             max_chars: 1 << 19,
         },
-        announce_leaves: true,
         ..Config::default()
     })
     .await;
-    let mut listener = Client::connect(&server).await;
+    let mut listener = Client::tutorial(&server).await;
     let mut raw = RawClient::connect(&server).await;
     // Only the header of a 1 MiB frame: refused before the payload is even sent.
     let frame = common::masked_frame(0x82, &Packet::chat("x".repeat(1 << 20)).encode_to_vec());
@@ -82,24 +73,24 @@ async fn a_chat_over_the_text_limit_is_denied_not_relayed() {
         ..Config::default()
     })
     .await;
-    let mut sender = Client::connect(&server).await;
+    let mut sender = Client::tutorial(&server).await;
     let mut listener = Client::connect(&server).await;
     sender.chat("eleven char").await;
     assert_eq!(
-        expect_deny(&mut sender).await,
+        sender.recv_deny().await,
         "chat message is 11 characters; the limit is 10 characters"
     );
     // Eight emoji are few enough characters but 32 bytes.
     sender.chat(&"😀".repeat(8)).await;
     assert_eq!(
-        expect_deny(&mut sender).await,
+        sender.recv_deny().await,
         "chat message is 32 bytes; the limit is 30 bytes"
     );
     sender.chat("   ").await;
-    assert_eq!(expect_deny(&mut sender).await, "chat message is empty");
+    assert_eq!(sender.recv_deny().await, "chat message is empty");
     sender.chat("nul\0here").await;
     assert_eq!(
-        expect_deny(&mut sender).await,
+        sender.recv_deny().await,
         "chat message contains the control character U+0000"
     );
     sender.chat("ten chars!").await;
@@ -111,14 +102,39 @@ async fn a_chat_over_the_text_limit_is_denied_not_relayed() {
 }
 
 #[tokio::test]
-async fn a_flooder_is_denied_past_its_burst_and_others_see_only_the_allowed_lines() {
+async fn a_part3_clients_refused_lines_are_dropped_without_a_field_it_does_not_know() {
     let server = TestServer::start(Config {
-        chat_rate_per_second: 0.001,
-        chat_burst: 3,
+        chat: ChatLimits {
+            max_bytes: 30,
+            max_chars: 10,
+        },
         ..Config::default()
     })
     .await;
-    let mut flooder = Client::connect(&server).await;
+    let mut sender = Client::connect(&server).await;
+    let mut listener = Client::connect(&server).await;
+    sender.chat("far too long for the limit").await;
+    sender.chat("fits").await;
+    assert_eq!(
+        listener.recv_chat_strict().await,
+        (sender.id, "fits".to_owned())
+    );
+    server.wait_for_metric("mmo_refusals_unsent_total", 1).await;
+    // The refusal was counted, not sent: the sender hears nothing (its echo-less chat included).
+    sender.expect_silence(Duration::from_millis(200)).await;
+    assert_eq!(server.metric("mmo_chats_rejected_invalid_total").await, 1);
+}
+
+#[tokio::test]
+async fn a_flooder_is_denied_past_its_burst_and_others_see_only_the_allowed_lines() {
+    let server = TestServer::start(Config {
+        chat_rate_per_second: 0.001,
+        // One token goes to the login that makes the flooder a tutorial-level client.
+        chat_burst: 4,
+        ..Config::default()
+    })
+    .await;
+    let mut flooder = Client::tutorial(&server).await;
     let mut listener = Client::connect(&server).await;
     for n in 0..6 {
         flooder.chat(&format!("line {n}")).await;
@@ -130,7 +146,7 @@ async fn a_flooder_is_denied_past_its_burst_and_others_see_only_the_allowed_line
         );
     }
     for _ in 3..6 {
-        let reason = expect_deny(&mut flooder).await;
+        let reason = flooder.recv_deny().await;
         assert!(
             reason.starts_with("rate limit: at most 0.001 messages per second"),
             "{reason}"
@@ -180,7 +196,12 @@ async fn a_client_that_never_reads_is_dropped_and_healthy_readers_lose_nothing()
         }
     });
     for n in 0..MESSAGES {
-        read_so_far.acquire().await.unwrap().forget();
+        // Bounded: if the reader fails, this fails too instead of waiting for it forever.
+        tokio::time::timeout(WAIT, read_so_far.acquire())
+            .await
+            .unwrap_or_else(|_| panic!("the reader stopped before message {n}"))
+            .unwrap()
+            .forget();
         sender.chat(&format!("{n}:{payload}")).await;
     }
     let _reader = tokio::time::timeout(WAIT * 3, reading)

@@ -226,14 +226,10 @@ async fn only_chat_is_relayed_a_client_id_message_is_dropped() {
 }
 
 #[tokio::test]
-async fn the_others_are_told_when_a_client_leaves() {
-    let server = TestServer::start(Config {
-        announce_leaves: true,
-        ..Config::default()
-    })
-    .await;
+async fn tutorial_level_clients_are_told_when_a_client_leaves() {
+    let server = TestServer::start(Config::default()).await;
     let mut leaver = Client::connect(&server).await;
-    let mut stayer = Client::connect(&server).await;
+    let mut stayer = Client::tutorial(&server).await;
     let leaver_id = leaver.id;
     // The close reason is the leaver's own text: it is not passed on to everyone.
     leaver
@@ -253,7 +249,7 @@ async fn the_others_are_told_when_a_client_leaves() {
 }
 
 #[tokio::test]
-async fn leaves_are_not_announced_by_default() {
+async fn part3_clients_are_never_told_of_leaves() {
     let server = TestServer::start(Config::default()).await;
     let leaver = Client::connect(&server).await;
     let mut stayer = Client::connect(&server).await;

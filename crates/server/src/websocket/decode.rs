@@ -8,8 +8,9 @@ use super::{MAX_CONTROL_PAYLOAD, Opcode};
 /// Something the client said, at the level the session acts on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum WsEvent<'a> {
-    /// A complete data message. `text` says it came in text frames; the bytes are passed on
-    /// as they are, because the tutorial's server accepted protobuf in text frames too.
+    /// A complete data message. A text message has been checked to be valid UTF-8; its bytes
+    /// are passed on like a binary message's, because the tutorial's server accepted protobuf
+    /// in text frames too.
     Message {
         /// The message payload, unmasked and reassembled.
         data: &'a [u8],
@@ -41,6 +42,9 @@ pub enum ProtocolError {
     /// A close frame whose reason is not UTF-8.
     #[error("close reason is not valid UTF-8")]
     InvalidCloseReason,
+    /// A text message that is not UTF-8 (RFC 6455 §8.1: the connection must fail).
+    #[error("text message is not valid UTF-8")]
+    InvalidText,
 }
 
 impl ProtocolError {
@@ -49,7 +53,7 @@ impl ProtocolError {
         match self {
             Self::MessageTooBig { .. } => super::close_code::MESSAGE_TOO_BIG,
             Self::Violation(_) => super::close_code::PROTOCOL_ERROR,
-            Self::InvalidCloseReason => super::close_code::INVALID_PAYLOAD,
+            Self::InvalidCloseReason | Self::InvalidText => super::close_code::INVALID_PAYLOAD,
         }
     }
 }
@@ -58,16 +62,31 @@ impl ProtocolError {
 /// not pin memory on a connection that then goes quiet.
 const RETAINED_BUFFER_BYTES: usize = 4 * 1024;
 
+/// Where the decoder is in the client's stream.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum StreamState {
+    /// Frames are expected.
+    Open,
+    /// The client's close frame has arrived: RFC 6455 says nothing may follow it.
+    Closed,
+    /// The client broke the protocol: what follows cannot be framed reliably and is ignored.
+    Failed,
+}
+
 /// Decodes the client's byte stream into `WsEvent`s.
 #[derive(Debug)]
 pub struct FrameDecoder {
     max_message_bytes: usize,
     /// Bytes of a frame that arrived split across reads.
     partial: Vec<u8>,
-    /// The payload of a fragmented message so far, and whether it is text.
+    /// The payload of a fragmented message so far.
     fragments: Vec<u8>,
+    /// Set while a fragmented message is under way: whether it is text.
     fragmented: Option<bool>,
-    closed: bool,
+    /// For a fragmented text message: how many bytes of `fragments` are known to be complete,
+    /// valid UTF-8. Each fragment is checked as it arrives, so bad text fails at once.
+    text_checked: usize,
+    state: StreamState,
 }
 
 struct FrameHeader {
@@ -86,38 +105,60 @@ impl FrameDecoder {
             partial: Vec::new(),
             fragments: Vec::new(),
             fragmented: None,
-            closed: false,
+            text_checked: 0,
+            state: StreamState::Open,
         }
     }
 
     /// Bytes held between reads (a split frame or a fragmented message).
-    #[cfg(test)]
     pub fn buffered_bytes(&self) -> usize {
         self.partial.capacity() + self.fragments.capacity()
     }
 
+    /// Whether the decoder takes no more input: the client closed or broke the protocol.
+    pub fn is_finished(&self) -> bool {
+        self.state != StreamState::Open
+    }
+
     /// Decodes everything complete in `input` (unmasking it in place) and calls `on_event` for
-    /// each event; keeps any incomplete tail for the next call. Stops after a close frame.
+    /// each event; keeps any incomplete tail for the next call. After a close frame or an error
+    /// every later call does nothing: a stream that broke the protocol cannot be reframed.
     pub fn feed(
         &mut self,
         input: &mut [u8],
         mut on_event: impl FnMut(WsEvent<'_>),
     ) -> Result<(), ProtocolError> {
-        if self.closed {
+        if self.is_finished() {
             return Ok(());
         }
+        let result = self.feed_open(input, &mut on_event);
+        if result.is_err() {
+            self.state = StreamState::Failed;
+            // Nothing more will be decoded, so nothing buffered is needed.
+            self.partial = Vec::new();
+            self.fragments = Vec::new();
+        }
+        result
+    }
+
+    fn feed_open(
+        &mut self,
+        input: &mut [u8],
+        on_event: &mut impl FnMut(WsEvent<'_>),
+    ) -> Result<(), ProtocolError> {
         if self.partial.is_empty() {
-            let consumed = self.decode_frames(input, &mut on_event)?;
-            if !self.closed && consumed < input.len() {
+            let consumed = self.decode_frames(input, on_event)?;
+            if !self.is_finished() && consumed < input.len() {
                 self.partial.extend_from_slice(&input[consumed..]);
             }
             return Ok(());
         }
         self.partial.extend_from_slice(input);
         let mut partial = std::mem::take(&mut self.partial);
-        let consumed = self.decode_frames(&mut partial, &mut on_event)?;
+        let consumed = self.decode_frames(&mut partial, on_event)?;
         partial.drain(..consumed);
-        if partial.is_empty() && partial.capacity() > RETAINED_BUFFER_BYTES {
+        if self.is_finished() || (partial.is_empty() && partial.capacity() > RETAINED_BUFFER_BYTES)
+        {
             partial = Vec::new();
         }
         self.partial = partial;
@@ -131,11 +172,13 @@ impl FrameDecoder {
         on_event: &mut impl FnMut(WsEvent<'_>),
     ) -> Result<usize, ProtocolError> {
         let mut offset = 0;
-        while !self.closed {
+        while !self.is_finished() {
             let Some(header) = self.parse_header(&buf[offset..])? else {
                 break;
             };
-            let frame_len = header.header_len + header.payload_len;
+            // Cannot overflow: the payload is at most `max_message_bytes`, which config
+            // validation keeps far below `usize::MAX`, and the header at most 14 bytes.
+            let frame_len = header.header_len.saturating_add(header.payload_len);
             if buf.len() - offset < frame_len {
                 break;
             }
@@ -162,6 +205,24 @@ impl FrameDecoder {
         if second & 0x80 == 0 {
             return Err(ProtocolError::Violation("client frames must be masked"));
         }
+        // Checked before the length arrives, so a stream that is broken here fails at once
+        // even when its bytes come one at a time.
+        if opcode.is_control() && !fin {
+            return Err(ProtocolError::Violation("fragmented control frame"));
+        }
+        match opcode {
+            Opcode::Continuation if self.fragmented.is_none() => {
+                return Err(ProtocolError::Violation(
+                    "continuation without a message to continue",
+                ));
+            }
+            Opcode::Text | Opcode::Binary if self.fragmented.is_some() => {
+                return Err(ProtocolError::Violation(
+                    "new message before the last one ended",
+                ));
+            }
+            _ => {}
+        }
         let (declared_len, len_bytes) = match second & 0x7F {
             126 => match buf.get(2..4) {
                 Some(b) => (u64::from(u16::from_be_bytes([b[0], b[1]])), 2),
@@ -177,15 +238,10 @@ impl FrameDecoder {
             },
             short => (u64::from(short), 0),
         };
-        if opcode.is_control() {
-            if !fin {
-                return Err(ProtocolError::Violation("fragmented control frame"));
-            }
-            if declared_len > MAX_CONTROL_PAYLOAD as u64 {
-                return Err(ProtocolError::Violation(
-                    "control frame payload over 125 bytes",
-                ));
-            }
+        if opcode.is_control() && declared_len > MAX_CONTROL_PAYLOAD as u64 {
+            return Err(ProtocolError::Violation(
+                "control frame payload over 125 bytes",
+            ));
         }
         // Checked before buffering: a client announcing a huge frame is refused at once.
         let already = if opcode == Opcode::Continuation {
@@ -222,13 +278,11 @@ impl FrameDecoder {
     ) -> Result<(), ProtocolError> {
         match header.opcode {
             Opcode::Text | Opcode::Binary => {
-                if self.fragmented.is_some() {
-                    return Err(ProtocolError::Violation(
-                        "new message before the last one ended",
-                    ));
-                }
                 let text = header.opcode == Opcode::Text;
                 if header.fin {
+                    if text && std::str::from_utf8(payload).is_err() {
+                        return Err(ProtocolError::InvalidText);
+                    }
                     on_event(WsEvent::Message {
                         data: payload,
                         text,
@@ -236,21 +290,20 @@ impl FrameDecoder {
                 } else {
                     self.fragmented = Some(text);
                     self.fragments.extend_from_slice(payload);
+                    self.check_text_so_far(false)?;
                 }
             }
             Opcode::Continuation => {
-                let Some(text) = self.fragmented else {
-                    return Err(ProtocolError::Violation(
-                        "continuation without a message to continue",
-                    ));
-                };
+                let text = self.fragmented.unwrap_or(false);
                 self.fragments.extend_from_slice(payload);
+                self.check_text_so_far(header.fin)?;
                 if header.fin {
                     on_event(WsEvent::Message {
                         data: &self.fragments,
                         text,
                     });
                     self.fragmented = None;
+                    self.text_checked = 0;
                     self.fragments.clear();
                     if self.fragments.capacity() > RETAINED_BUFFER_BYTES {
                         self.fragments = Vec::new();
@@ -260,11 +313,33 @@ impl FrameDecoder {
             Opcode::Ping => on_event(WsEvent::Ping(payload)),
             Opcode::Pong => on_event(WsEvent::Pong),
             Opcode::Close => {
-                self.closed = true;
-                on_event(WsEvent::Close(parse_close(payload)?));
+                let close = parse_close(payload)?;
+                self.state = StreamState::Closed;
+                self.partial = Vec::new();
+                self.fragments = Vec::new();
+                on_event(WsEvent::Close(close));
             }
         }
         Ok(())
+    }
+
+    /// Checks the text of a fragmented text message received so far. A character may be split
+    /// between fragments, so an incomplete sequence at the end is fine until the last fragment.
+    fn check_text_so_far(&mut self, last: bool) -> Result<(), ProtocolError> {
+        if self.fragmented != Some(true) {
+            return Ok(());
+        }
+        match std::str::from_utf8(&self.fragments[self.text_checked..]) {
+            Ok(_) => {
+                self.text_checked = self.fragments.len();
+                Ok(())
+            }
+            Err(error) if error.error_len().is_none() && !last => {
+                self.text_checked += error.valid_up_to();
+                Ok(())
+            }
+            Err(_) => Err(ProtocolError::InvalidText),
+        }
     }
 }
 
@@ -286,9 +361,12 @@ fn parse_close(payload: &[u8]) -> Result<Option<(u16, &str)>, ProtocolError> {
     }
 }
 
-/// Codes a peer may send in a close frame (RFC 6455 §7.4).
+/// Codes a peer may send in a close frame: those RFC 6455 §7.4 defines for use in a close
+/// frame, those IANA has registered since (1012 service restart, 1013 try again later, 1014 bad
+/// gateway), and the ranges for libraries (3000–3999) and applications (4000–4999). 1004–1006
+/// and 1015 are reserved and must never be sent.
 fn is_valid_close_code(code: u16) -> bool {
-    matches!(code, 1000..=1003 | 1007..=1011 | 3000..=4999)
+    matches!(code, 1000..=1003 | 1007..=1014 | 3000..=4999)
 }
 
 fn unmask(payload: &mut [u8], mask: [u8; 4]) {

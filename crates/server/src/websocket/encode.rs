@@ -34,6 +34,15 @@ pub fn encode_packet_frame(packet: &Packet) -> Bytes {
     buf.freeze()
 }
 
+/// A data frame (text or binary) carrying `payload` as it is.
+pub fn data_frame(text: bool, payload: &[u8]) -> Bytes {
+    let mut buf = BytesMut::with_capacity(MAX_HEADER_LEN + payload.len());
+    let opcode = if text { Opcode::Text } else { Opcode::Binary };
+    put_header(&mut buf, opcode, payload.len());
+    buf.put_slice(payload);
+    buf.freeze()
+}
+
 /// A close frame with `code` and `reason`; the reason is cut at a character boundary to fit the
 /// 123 bytes a control frame leaves for it.
 pub fn close_frame(code: u16, reason: &str) -> Bytes {

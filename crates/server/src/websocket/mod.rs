@@ -6,7 +6,7 @@ mod encode;
 mod handshake;
 
 pub use decode::{FrameDecoder, ProtocolError, WsEvent};
-pub use encode::{PING_FRAME, close_frame, encode_packet_frame, pong_frame};
+pub use encode::{PING_FRAME, close_frame, data_frame, encode_packet_frame, pong_frame};
 pub use handshake::{HandshakeError, UpgradeRequest};
 
 /// Close codes the server sends (RFC 6455 §7.4.1), by what went wrong.
@@ -17,7 +17,7 @@ pub mod close_code {
     pub const GOING_AWAY: u16 = 1001;
     /// The client broke the WebSocket protocol.
     pub const PROTOCOL_ERROR: u16 = 1002;
-    /// A text payload (close reason) was not UTF-8.
+    /// A text payload (a text message or a close reason) was not UTF-8.
     pub const INVALID_PAYLOAD: u16 = 1007;
     /// The client broke a server policy: it fell too far behind or went silent.
     pub const POLICY_VIOLATION: u16 = 1008;

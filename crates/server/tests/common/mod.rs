@@ -137,6 +137,67 @@ impl Client {
         Self { id: id.id, ws }
     }
 
+    /// A client at the tutorial level: it has sent a `LoginRequestMessage` (field 4), as a
+    /// later tutorial client does, and read the refusal (the test server has no accounts).
+    pub async fn tutorial(server: &TestServer) -> Self {
+        let mut client = Self::connect(server).await;
+        client
+            .send_packet(&Packet {
+                sender_id: 0,
+                msg: Some(Msg::LoginRequest(mmo_protocol::LoginRequestMessage {
+                    username: "tutorial".into(),
+                    password: "secret".into(),
+                })),
+            })
+            .await;
+        let packet = client.recv().await;
+        assert!(
+            matches!(&packet.msg, Some(Msg::DenyResponse(deny)) if deny.reason.contains("accounts")),
+            "{packet:?}"
+        );
+        client
+    }
+
+    /// A client at the full level, as this project's clients are: it has sent
+    /// `JoinRoomMessage{""}` and read the lobby's `RoomMessage`.
+    pub async fn full(server: &TestServer) -> Self {
+        let mut client = Self::connect(server).await;
+        let room = client.join("").await;
+        assert_eq!(room.room, "lobby");
+        client
+    }
+
+    /// Asks to join `room` and returns the `RoomMessage` that answers, skipping presence.
+    pub async fn join(&mut self, room: &str) -> mmo_protocol::RoomMessage {
+        self.send_packet(&Packet::join_room(room)).await;
+        loop {
+            let packet = self.recv().await;
+            match packet.msg {
+                Some(Msg::Room(room)) => return room,
+                Some(Msg::Presence(_)) => continue,
+                other => panic!("expected a RoomMessage, got {other:?}"),
+            }
+        }
+    }
+
+    /// The next packet, which must be a refusal; returns its reason.
+    pub async fn recv_deny(&mut self) -> String {
+        let packet = self.recv().await;
+        match packet.msg {
+            Some(Msg::DenyResponse(deny)) => deny.reason,
+            other => panic!("expected a DenyResponseMessage, got {other:?}"),
+        }
+    }
+
+    /// The next packet, which must be presence; returns (who, joined, room).
+    pub async fn recv_presence(&mut self) -> (u64, bool, String) {
+        let packet = self.recv().await;
+        match packet.msg {
+            Some(Msg::Presence(presence)) => (packet.sender_id, presence.joined, presence.room),
+            other => panic!("expected a PresenceMessage, got {other:?}"),
+        }
+    }
+
     pub async fn send_packet(&mut self, packet: &Packet) {
         self.ws
             .send(Message::Binary(packet.encode_to_vec().into()))
@@ -152,13 +213,13 @@ impl Client {
         next_packet(&mut self.ws).await
     }
 
-    /// The next chat packet, skipping leave announcements of other clients.
+    /// The next chat packet, skipping leave notices and presence of other clients.
     pub async fn recv_chat(&mut self) -> (u64, String) {
         loop {
             let packet = self.recv().await;
             match packet.msg {
                 Some(Msg::Chat(chat)) => return (packet.sender_id, chat.msg),
-                Some(Msg::Disconnect(_)) => continue,
+                Some(Msg::Disconnect(_) | Msg::Presence(_)) => continue,
                 other => panic!("expected chat, got {other:?}"),
             }
         }

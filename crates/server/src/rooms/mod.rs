@@ -1,0 +1,341 @@
+//! Rooms: the directory of rooms by name, moving clients between them, and the room list.
+//! A room's own members, history and fan-out are in `room`.
+
+mod history;
+mod room;
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+
+use mmo_protocol::{LOBBY, RoomInfo};
+
+pub use room::{Departure, EnterError, Room, RoomLimits};
+
+use crate::outbox::fan_out;
+use crate::session::Peer;
+
+/// Why a client could not move to a room; `Display` is the reason it is sent.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum JoinRefusal {
+    /// The room has its most members.
+    #[error("room \"{room}\" is full ({max_members} members)")]
+    Full {
+        /// The room.
+        room: String,
+        /// Its member limit.
+        max_members: usize,
+    },
+    /// Creating the room would pass `max_rooms`.
+    #[error("there are already {max_rooms} rooms; join one of them")]
+    TooManyRooms {
+        /// The room limit.
+        max_rooms: usize,
+    },
+}
+
+/// Every room of the server. The lobby always exists; other rooms are created when someone
+/// first joins them and removed, with their history, when the last member leaves.
+#[derive(Debug)]
+pub struct Rooms {
+    lobby: Arc<Room>,
+    /// Rooms other than the lobby. Locked only to look a room up, create or remove it — never
+    /// while a room's own lock is wanted by this thread, except in `remove_if_empty`, which
+    /// takes the directory first, then the room (the one order used anywhere).
+    others: Mutex<HashMap<Box<str>, Arc<Room>>>,
+    limits: RoomLimits,
+    max_rooms: usize,
+}
+
+impl Rooms {
+    /// A directory holding only the empty lobby; at most `max_rooms` rooms (the lobby counts).
+    pub fn new(limits: RoomLimits, max_rooms: usize) -> Self {
+        Self {
+            lobby: Arc::new(Room::new(LOBBY, true, limits)),
+            others: Mutex::new(HashMap::new()),
+            limits,
+            max_rooms,
+        }
+    }
+
+    /// The room every client starts in.
+    pub fn lobby(&self) -> &Arc<Room> {
+        &self.lobby
+    }
+
+    /// Rooms now, the lobby included.
+    pub fn count(&self) -> usize {
+        self.others().len() + 1
+    }
+
+    fn others(&self) -> MutexGuard<'_, HashMap<Box<str>, Arc<Room>>> {
+        // Every critical section is one map operation.
+        self.others.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// The room called `name` (a valid name), created if it does not exist.
+    fn find_or_create(&self, name: &str) -> Result<Arc<Room>, JoinRefusal> {
+        if name == LOBBY {
+            return Ok(Arc::clone(&self.lobby));
+        }
+        let mut others = self.others();
+        if let Some(room) = others.get(name) {
+            return Ok(Arc::clone(room));
+        }
+        if others.len() + 1 >= self.max_rooms {
+            return Err(JoinRefusal::TooManyRooms {
+                max_rooms: self.max_rooms,
+            });
+        }
+        let room = Arc::new(Room::new(name, false, self.limits));
+        others.insert(name.into(), Arc::clone(&room));
+        Ok(room)
+    }
+
+    /// Moves `peer` from `from` (its room) to the room called `to` (a valid name, not `from`'s),
+    /// all at once: the old room's members see it leave, the new room's see it enter, and it is
+    /// sent the new room's `RoomMessage`. On refusal it stays in `from`. Returns the new room.
+    pub fn move_member(
+        &self,
+        peer: &Arc<Peer>,
+        from: &Arc<Room>,
+        to: &str,
+    ) -> Result<Arc<Room>, JoinRefusal> {
+        loop {
+            let target = self.find_or_create(to)?;
+            if Arc::ptr_eq(from, &target) {
+                target.answer(peer);
+                return Ok(target);
+            }
+            let moved = fan_out(|wakes| {
+                // Both rooms' locks, always the lower address first, so two clients moving
+                // between the same two rooms in opposite directions cannot deadlock.
+                let (mut from_state, mut to_state) = if Arc::as_ptr(from) < Arc::as_ptr(&target) {
+                    let from_state = from.lock();
+                    (from_state, target.lock())
+                } else {
+                    let to_state = target.lock();
+                    (from.lock(), to_state)
+                };
+                target.check_room_for_one(&to_state)?;
+                from.leave_locked(
+                    &mut from_state,
+                    peer,
+                    Departure {
+                        leave_notice: Some(""),
+                    },
+                    wakes,
+                );
+                target.enter_locked(&mut to_state, peer, true, wakes)
+            });
+            match moved {
+                Ok(()) => {
+                    self.remove_if_empty(from);
+                    return Ok(target);
+                }
+                Err(EnterError::Removed) => continue,
+                Err(EnterError::Full { max_members }) => {
+                    return Err(JoinRefusal::Full {
+                        room: to.to_owned(),
+                        max_members,
+                    });
+                }
+            }
+        }
+    }
+
+    /// Takes `room` out of the directory if it has no members (the lobby stays).
+    pub fn remove_if_empty(&self, room: &Arc<Room>) {
+        if room.is_lobby() || room.member_count() > 0 {
+            return;
+        }
+        let mut others = self.others();
+        let is_listed = others
+            .get(room.name())
+            .is_some_and(|listed| Arc::ptr_eq(listed, room));
+        if is_listed && room.remove_if_empty() {
+            others.remove(room.name());
+        }
+    }
+
+    /// Every room with members and how many, most members first, then by name; at most
+    /// `max_listed` of them.
+    pub fn list(&self, max_listed: usize) -> Vec<RoomInfo> {
+        let mut rooms: Vec<Arc<Room>> = self.others().values().cloned().collect();
+        rooms.push(Arc::clone(&self.lobby));
+        let mut listed: Vec<RoomInfo> = rooms
+            .iter()
+            .filter(|room| room.member_count() > 0)
+            .map(|room| RoomInfo {
+                name: room.name().to_owned(),
+                members: u32::try_from(room.member_count()).unwrap_or(u32::MAX),
+            })
+            .collect();
+        listed.sort_unstable_by(|a, b| b.members.cmp(&a.members).then_with(|| a.name.cmp(&b.name)));
+        listed.truncate(max_listed);
+        listed
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use mmo_protocol::{ClientId, Level, Msg, decode_packet};
+
+    fn limits() -> RoomLimits {
+        RoomLimits {
+            max_members: 2,
+            history_lines: 10,
+            history_bytes: 10_000,
+        }
+    }
+
+    fn peer(id: u64, level: Level) -> Arc<Peer> {
+        let peer = Peer::new(
+            ClientId::new(id).expect("non-zero"),
+            "127.0.0.1:1".parse().expect("address"),
+            1 << 20,
+            0,
+        );
+        peer.raise_level(level);
+        Arc::new(peer)
+    }
+
+    /// Every packet queued for `peer` so far.
+    fn received(peer: &Peer) -> Vec<mmo_protocol::Packet> {
+        peer.outbox
+            .take()
+            .frames
+            .iter()
+            .map(|frame| decode_packet(&frame[2..]).expect("one packet per frame"))
+            .collect()
+    }
+
+    #[test]
+    fn moving_tells_both_rooms_and_answers_with_members_and_history() {
+        let rooms = Rooms::new(limits(), 10);
+        let (a, b, c) = (
+            peer(1, Level::Full),
+            peer(2, Level::Full),
+            peer(3, Level::Part3),
+        );
+        let lobby = Arc::clone(rooms.lobby());
+        for p in [&a, &b, &c] {
+            lobby.enter(p, false).expect("lobby has room");
+        }
+        lobby.chat(&c, "hello", 7);
+        received(&a);
+        received(&b);
+        let red = rooms.move_member(&a, &lobby, "red").expect("moved");
+        assert_eq!(red.member_count(), 1);
+        assert_eq!(lobby.member_count(), 2);
+        // b (full level) sees a leave; c (part 3) sees nothing.
+        let seen_by_b = received(&b);
+        assert!(matches!(&seen_by_b[..], [p] if matches!(&p.msg,
+            Some(Msg::Presence(presence)) if !presence.joined && presence.room == "lobby")));
+        assert!(received(&c).is_empty());
+        // a gets the red room, with itself as the only member.
+        let answer = received(&a);
+        let Some(Msg::Room(room)) = &answer[0].msg else {
+            panic!("expected a RoomMessage, got {answer:?}")
+        };
+        assert_eq!(room.room, "red");
+        assert_eq!(room.members.len(), 1);
+        // b follows: a sees b enter; b's answer lists both and red's (empty) history.
+        rooms.move_member(&b, &lobby, "red").expect("moved");
+        let seen_by_a = received(&a);
+        assert!(
+            matches!(&seen_by_a[..], [p] if p.sender_id == 2 && matches!(&p.msg,
+            Some(Msg::Presence(presence)) if presence.joined))
+        );
+        let Some(Msg::Room(room)) = &received(&b)[0].msg else {
+            panic!("expected a RoomMessage")
+        };
+        assert_eq!(
+            room.members.iter().map(|m| m.id).collect::<Vec<_>>(),
+            [1, 2]
+        );
+        // Back to the lobby: its history is still there.
+        rooms.move_member(&b, &red, "lobby").expect("moved");
+        let Some(Msg::Room(room)) = &received(&b)[0].msg else {
+            panic!("expected a RoomMessage")
+        };
+        assert_eq!(room.history.len(), 1);
+        assert_eq!(room.history[0].msg, "hello");
+        assert_eq!(room.history[0].sent_at_ms, 7);
+    }
+
+    #[test]
+    fn a_full_room_refuses_and_the_client_stays() {
+        let rooms = Rooms::new(limits(), 10);
+        let lobby = Arc::clone(rooms.lobby());
+        let peers: Vec<_> = (1..=3).map(|id| peer(id, Level::Full)).collect();
+        for p in &peers {
+            lobby.enter(p, false).expect("the lobby has no limit");
+        }
+        rooms.move_member(&peers[0], &lobby, "red").expect("room");
+        rooms.move_member(&peers[1], &lobby, "red").expect("room");
+        assert_eq!(
+            rooms.move_member(&peers[2], &lobby, "red").err(),
+            Some(JoinRefusal::Full {
+                room: "red".into(),
+                max_members: 2
+            })
+        );
+        assert_eq!(lobby.member_count(), 1);
+    }
+
+    #[test]
+    fn an_empty_room_goes_with_its_history_and_the_room_limit_counts_the_lobby() {
+        let rooms = Rooms::new(limits(), 2);
+        let lobby = Arc::clone(rooms.lobby());
+        let a = peer(1, Level::Full);
+        lobby.enter(&a, false).expect("room");
+        let red = rooms
+            .move_member(&a, &lobby, "red")
+            .expect("one room besides the lobby");
+        red.chat(&a, "only me", 1);
+        assert_eq!(
+            rooms.move_member(&a, &red, "blue").err(),
+            Some(JoinRefusal::TooManyRooms { max_rooms: 2 })
+        );
+        rooms.move_member(&a, &red, "lobby").expect("back");
+        assert_eq!(rooms.count(), 1, "red emptied and was removed");
+        let red_again = rooms.move_member(&a, &lobby, "red").expect("created anew");
+        assert_eq!(red_again.history_size(), (0, 0));
+    }
+
+    #[test]
+    fn the_list_counts_members_biggest_first() {
+        let rooms = Rooms::new(limits(), 10);
+        let lobby = Arc::clone(rooms.lobby());
+        let peers: Vec<_> = (1..=4).map(|id| peer(id, Level::Full)).collect();
+        for p in &peers {
+            lobby.enter(p, false).expect("room");
+        }
+        rooms.move_member(&peers[0], &lobby, "b").expect("room");
+        rooms.move_member(&peers[1], &lobby, "a").expect("room");
+        rooms.move_member(&peers[2], &lobby, "a").expect("room");
+        let list = rooms.list(10);
+        let pairs: Vec<_> = list.iter().map(|r| (r.name.as_str(), r.members)).collect();
+        assert_eq!(pairs, [("a", 2), ("b", 1), ("lobby", 1)]);
+        assert_eq!(rooms.list(1).len(), 1);
+    }
+
+    #[test]
+    fn the_lobby_list_is_bounded_and_holds_the_asker() {
+        let rooms = Rooms::new(limits(), 10);
+        let lobby = Arc::clone(rooms.lobby());
+        let peers: Vec<_> = (1..=5).map(|id| peer(id, Level::Part3)).collect();
+        for p in &peers {
+            lobby.enter(p, false).expect("the lobby has no limit");
+        }
+        lobby.answer(&peers[4]);
+        let Some(Msg::Room(room)) = &received(&peers[4])[0].msg else {
+            panic!("expected a RoomMessage")
+        };
+        assert_eq!(
+            room.members.iter().map(|m| m.id).collect::<Vec<_>>(),
+            [1, 5]
+        );
+    }
+}

@@ -1,0 +1,308 @@
+//! `Room`: one room's members, its history, and the fan-out of its chat and presence.
+//!
+//! Everything that changes a room — a member entering or leaving, a line of chat — happens
+//! under the room's one lock, so every member sees the same order of events and a newcomer's
+//! `RoomMessage` (members and history) is exactly the state before the next event it is sent.
+//! The lock is held while frames are queued (a push onto each recipient's outbox, a few tens of
+//! nanoseconds), never while anything is written to a socket, and recipients are woken after it
+//! is released. Rooms do not share locks: a connect storm in one room never waits on another.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::task::Waker;
+
+use bytes::Bytes;
+use mmo_protocol::{ClientId, Level, Member, Msg, Packet, RoomMessage};
+
+use crate::outbox::fan_out;
+use crate::rooms::history::History;
+use crate::session::Peer;
+use crate::websocket::encode_packet_frame;
+
+/// The bounds every room is created with.
+#[derive(Debug, Clone, Copy)]
+pub struct RoomLimits {
+    /// Most members of a room other than the lobby (the lobby has no limit: every client
+    /// starts there). Also the most members a `RoomMessage` lists.
+    pub max_members: usize,
+    /// Lines of history kept.
+    pub history_lines: usize,
+    /// Bytes of history kept.
+    pub history_bytes: usize,
+}
+
+/// Why a client could not enter a room.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EnterError {
+    /// The room has `max_members` members.
+    Full {
+        /// Its member limit.
+        max_members: usize,
+    },
+    /// The room was removed (it emptied) after it was looked up; look it up again.
+    Removed,
+}
+
+/// A room: its members, in no particular order, and its history.
+#[derive(Debug)]
+pub struct Room {
+    name: Box<str>,
+    is_lobby: bool,
+    limits: RoomLimits,
+    state: Mutex<RoomState>,
+    /// Members now, readable without the lock (room lists, metrics).
+    member_count: AtomicUsize,
+}
+
+#[derive(Debug)]
+pub(crate) struct RoomState {
+    /// Members; each knows its index here (`Peer::room_slot`), so leaving is O(1).
+    members: Vec<Arc<Peer>>,
+    /// How many members are at each `Level`, so fan-outs only some levels understand (presence,
+    /// leave notices) skip the walk when nobody would get them.
+    at_level: [usize; 3],
+    history: History,
+    /// Set when the room has been taken out of the directory because it emptied.
+    removed: bool,
+}
+
+/// What a member entering or leaving tells the others.
+#[derive(Debug, Clone, Copy)]
+pub struct Departure<'a> {
+    /// The summary for tutorial-level members' `DisconnectMessage`, or `None` to send them
+    /// nothing.
+    pub leave_notice: Option<&'a str>,
+}
+
+impl Room {
+    /// An empty room.
+    pub fn new(name: &str, is_lobby: bool, limits: RoomLimits) -> Self {
+        Self {
+            name: name.into(),
+            is_lobby,
+            limits,
+            state: Mutex::new(RoomState {
+                members: Vec::new(),
+                at_level: [0; 3],
+                history: History::new(limits.history_lines, limits.history_bytes),
+                removed: false,
+            }),
+            member_count: AtomicUsize::new(0),
+        }
+    }
+
+    /// The room's name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// Whether this is the lobby, which every client starts in and which is never removed.
+    pub fn is_lobby(&self) -> bool {
+        self.is_lobby
+    }
+
+    /// Members now.
+    pub fn member_count(&self) -> usize {
+        self.member_count.load(Ordering::Relaxed)
+    }
+
+    pub(crate) fn lock(&self) -> MutexGuard<'_, RoomState> {
+        // Every critical section leaves the state whole before anything that can panic.
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Adds `peer` (which must be in no room): the other members who understand presence are
+    /// told; a peer that does (full level) is sent the room's `RoomMessage` when `answer` is set.
+    pub fn enter(&self, peer: &Arc<Peer>, answer: bool) -> Result<(), EnterError> {
+        fan_out(|wakes| self.enter_locked(&mut self.lock(), peer, answer, wakes))
+    }
+
+    pub(crate) fn enter_locked(
+        &self,
+        state: &mut RoomState,
+        peer: &Arc<Peer>,
+        answer: bool,
+        wakes: &mut Vec<Waker>,
+    ) -> Result<(), EnterError> {
+        self.check_room_for_one(state)?;
+        peer.set_room_slot(state.members.len());
+        state.members.push(Arc::clone(peer));
+        state.at_level[peer.level() as usize] += 1;
+        self.member_count
+            .store(state.members.len(), Ordering::Relaxed);
+        if state.at_level[Level::Full as usize] > usize::from(peer.level() == Level::Full) {
+            let presence = Packet::presence_of(peer.id, true, &self.name, peer.name());
+            state.send_to_level(Level::Full, peer.id, &encode_packet_frame(&presence), wakes);
+        }
+        if answer {
+            self.answer_locked(state, peer, wakes);
+        }
+        Ok(())
+    }
+
+    /// Whether one more member may enter now.
+    pub(crate) fn check_room_for_one(&self, state: &RoomState) -> Result<(), EnterError> {
+        if state.removed {
+            Err(EnterError::Removed)
+        } else if !self.is_lobby && state.members.len() >= self.limits.max_members {
+            Err(EnterError::Full {
+                max_members: self.limits.max_members,
+            })
+        } else {
+            Ok(())
+        }
+    }
+
+    /// Removes `peer`; the other members are told as `departure` says. Returns how many
+    /// members are left.
+    pub fn leave(&self, peer: &Peer, departure: Departure<'_>) -> usize {
+        fan_out(|wakes| self.leave_locked(&mut self.lock(), peer, departure, wakes))
+    }
+
+    pub(crate) fn leave_locked(
+        &self,
+        state: &mut RoomState,
+        peer: &Peer,
+        departure: Departure<'_>,
+        wakes: &mut Vec<Waker>,
+    ) -> usize {
+        let slot = peer.room_slot();
+        if state.members.get(slot).is_none_or(|m| m.id != peer.id) {
+            // Not a member (a session that never finished entering): nothing to undo.
+            return state.members.len();
+        }
+        state.members.swap_remove(slot);
+        if let Some(moved) = state.members.get(slot) {
+            moved.set_room_slot(slot);
+        }
+        peer.set_room_slot(usize::MAX);
+        state.at_level[peer.level() as usize] -= 1;
+        self.member_count
+            .store(state.members.len(), Ordering::Relaxed);
+        if state.at_level[Level::Full as usize] > 0 {
+            let presence = Packet::presence_of(peer.id, false, &self.name, peer.name());
+            state.send_to_level(Level::Full, peer.id, &encode_packet_frame(&presence), wakes);
+        }
+        if let Some(reason) = departure.leave_notice {
+            if state.at_level[Level::Tutorial as usize] > 0 {
+                let notice = Packet::disconnect_of(peer.id, reason);
+                state.send_to_level(
+                    Level::Tutorial,
+                    peer.id,
+                    &encode_packet_frame(&notice),
+                    wakes,
+                );
+            }
+        }
+        state.members.len()
+    }
+
+    /// Sends `peer` (a member) the room's `RoomMessage`.
+    pub fn answer(&self, peer: &Peer) {
+        fan_out(|wakes| self.answer_locked(&self.lock(), peer, wakes));
+    }
+
+    fn answer_locked(&self, state: &RoomState, peer: &Peer, wakes: &mut Vec<Waker>) {
+        let mut members: Vec<&Arc<Peer>> = state.members.iter().collect();
+        if members.len() > self.limits.max_members {
+            // Only the lobby grows past the limit; the list stays bounded, lists the members
+            // who have been connected longest, and always holds the client it is for.
+            members.sort_unstable_by_key(|member| (member.id != peer.id, member.id));
+            members.truncate(self.limits.max_members.max(1));
+        }
+        members.sort_unstable_by_key(|member| member.id);
+        let room = RoomMessage {
+            room: self.name.to_string(),
+            members: members
+                .iter()
+                .map(|member| Member {
+                    id: member.id.get(),
+                    name: member.name().to_owned(),
+                })
+                .collect(),
+            history: state.history.to_chat_lines(),
+        };
+        let packet = Packet {
+            sender_id: 0,
+            msg: Some(Msg::Room(room)),
+        };
+        // A refusal means the client is already being disconnected, with its reason.
+        if let Ok(waker) = peer
+            .outbox
+            .push_deferring_wake(encode_packet_frame(&packet))
+        {
+            wakes.extend(waker);
+        }
+    }
+
+    /// Relays a chat line from `sender` (a member) to every other member and keeps it in the
+    /// history. Returns how many recipients it was queued for.
+    pub fn chat(&self, sender: &Peer, text: &str, sent_at_ms: i64) -> u64 {
+        let frame = encode_packet_frame(&Packet::chat_from(sender.id, text));
+        fan_out(|wakes| {
+            let mut state = self.lock();
+            state
+                .history
+                .push(sender.id.get(), sender.name(), text, sent_at_ms);
+            state.send_to_level(Level::Part3, sender.id, &frame, wakes)
+        })
+    }
+
+    /// Raises `peer`'s level (it must be a member), keeping the per-level counts true. Under
+    /// the room's lock so that no fan-out sees the new level without the count.
+    pub fn raise_member_level(&self, peer: &Peer, level: Level) {
+        let mut state = self.lock();
+        let before = peer.level();
+        let is_member = state
+            .members
+            .get(peer.room_slot())
+            .is_some_and(|member| member.id == peer.id);
+        if peer.raise_level(level) && is_member {
+            state.at_level[before as usize] -= 1;
+            state.at_level[level as usize] += 1;
+        }
+    }
+
+    /// Marks the room removed if it has no members; returns whether it did.
+    pub(crate) fn remove_if_empty(&self) -> bool {
+        let mut state = self.lock();
+        if state.members.is_empty() && !self.is_lobby {
+            state.removed = true;
+            true
+        } else {
+            false
+        }
+    }
+
+    /// Lines and bytes of history kept now.
+    pub fn history_size(&self) -> (usize, usize) {
+        let state = self.lock();
+        (state.history.len(), state.history.bytes())
+    }
+}
+
+impl RoomState {
+    /// Queues `frame` for every member at `level` or above but `except`, collecting the
+    /// wakers to wake once the lock is released; returns how many it was queued for.
+    fn send_to_level(
+        &self,
+        level: Level,
+        except: ClientId,
+        frame: &Bytes,
+        wakes: &mut Vec<Waker>,
+    ) -> u64 {
+        let mut delivered = 0;
+        for member in &self.members {
+            if member.id == except || !member.understands(level) {
+                continue;
+            }
+            // A full outbox marks its client too slow and it is disconnected with a reason:
+            // nothing is skipped silently, and the others are not held up.
+            if let Ok(waker) = member.outbox.push_deferring_wake(frame.clone()) {
+                wakes.extend(waker);
+                delivered += 1;
+            }
+        }
+        delivered
+    }
+}

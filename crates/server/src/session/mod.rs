@@ -1,0 +1,371 @@
+//! One WebSocket session: a single task per client that completes the handshake, reads its
+//! frames, hands its messages to their handlers, writes what its outbox holds in vectored
+//! batches, and winds the connection down. Its life is one state machine, `Phase`:
+//! handshake (in `serve`, before the loop) → `Open` → `Closing` → closed (the loop returns).
+
+mod close;
+mod peer;
+mod writer;
+
+use std::collections::VecDeque;
+use std::io;
+use std::net::SocketAddr;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::time::Duration;
+
+use mmo_protocol::Packet;
+use tokio::time::Sleep;
+use tracing::{debug, info};
+
+pub use close::{Disconnect, Winding};
+pub use peer::Peer;
+
+use crate::admission::Ticket;
+use crate::handlers::{self, Client, Pending, Step};
+use crate::state::{ServerState, SessionSlot};
+use crate::transport::{self, Transport};
+use crate::websocket::{FrameDecoder, WsEvent, data_frame, encode_packet_frame, pong_frame};
+use writer::FrameWriter;
+
+/// Bytes read from the socket per read call. This buffer lives on the stack for the length of
+/// one read, not in the session, so idle sessions hold no read buffer.
+const READ_CHUNK_BYTES: usize = 8 * 1024;
+
+/// Reads per wake-up before other sessions get a turn.
+const MAX_READS_PER_WAKE: usize = 8;
+
+/// Messages held back while a handler waits (see `handlers`). Past it the session stops
+/// reading until the handler is done: the client's own backlog waits in its socket.
+const MAX_HELD_MESSAGES: usize = 32;
+
+/// How long a connection is drained after our last frame before it is dropped (see
+/// `transport::close_gracefully`).
+const CLOSE_LINGER: Duration = Duration::from_secs(1);
+
+/// Where a session is in its life.
+enum Phase {
+    /// Messages are acted on and relays reach the client.
+    Open,
+    /// Our close frame is queued: nothing the client says is acted on any more.
+    Closing {
+        reason: Disconnect,
+        winding: Winding,
+        /// Whether the client's close frame has arrived.
+        client_closed: bool,
+        /// When the connection is dropped however far the close has got.
+        deadline: Pin<Box<Sleep>>,
+    },
+}
+
+/// Runs one session: writes the 101 response and the client's ID, registers it, serves it
+/// until it ends, and winds the connection down. `handshake` is the 101 response; `early_bytes`
+/// are any bytes the client sent right behind its request.
+pub async fn serve<T: Transport>(
+    mut transport: T,
+    address: SocketAddr,
+    server: Arc<ServerState>,
+    handshake: String,
+    early_bytes: Vec<u8>,
+    slot: SessionSlot,
+    ticket: Ticket,
+) {
+    let Some(id) = server.ids.allocate() else {
+        // 2^53 connections since start: practically never, but never a reused ID either.
+        info!("{address}: refused: every client ID has been used; restart the server");
+        return;
+    };
+    // The 101 and the ID go out before the client joins anything, so nothing relayed can
+    // overtake them.
+    let mut first = handshake.into_bytes();
+    first.extend_from_slice(&encode_packet_frame(&Packet::id_assignment(id)));
+    if let Err(error) =
+        transport::write_all(&mut transport, &first, server.config.handshake_timeout).await
+    {
+        debug!("{address}: handshake not delivered: {error}");
+        return;
+    }
+    info!("New client connected from {address}");
+    info!("Client {id}: Sent ID to client");
+    let now_ms = server.now_ms();
+    let peer = Arc::new(Peer::new(
+        id,
+        address,
+        server.config.outbound_queue_bytes,
+        now_ms,
+    ));
+    let client = Client::open(peer, Arc::clone(&server), slot);
+    let mut session = Session {
+        decoder: FrameDecoder::new(server.config.max_message_bytes),
+        writer: FrameWriter::default(),
+        phase: Phase::Open,
+        ending: None,
+        pending: None,
+        held: VecDeque::new(),
+        hold: None,
+        holding: false,
+        echo: server.echo,
+        client,
+        transport,
+        _ticket: ticket,
+    };
+    if !early_bytes.is_empty() {
+        let mut early_bytes = early_bytes;
+        session.decode(&mut early_bytes);
+    }
+    let reason = session.run().await;
+    let winding = reason.winding();
+    session.client.end(reason);
+    if winding != Winding::Gone {
+        transport::close_gracefully(session.transport, CLOSE_LINGER).await;
+    }
+}
+
+struct Session<T> {
+    transport: T,
+    decoder: FrameDecoder,
+    writer: FrameWriter,
+    client: Client,
+    phase: Phase,
+    /// Set while decoding when the session must start closing.
+    ending: Option<Disconnect>,
+    /// A handler's unfinished work.
+    pending: Option<Pending>,
+    /// Messages received while `pending` runs, to dispatch after it, in order.
+    held: VecDeque<Packet>,
+    /// Write coalescing (see `Config::write_coalesce`): after each batch the outbox is left
+    /// alone until `hold` fires, and what is pushed meanwhile goes out together. The timer is
+    /// created at the first batch, then reset and reused.
+    hold: Option<Pin<Box<Sleep>>>,
+    holding: bool,
+    /// Echo data messages back instead of handling them (the conformance-test endpoint).
+    echo: bool,
+    _ticket: Ticket,
+}
+
+impl<T: Transport> Session<T> {
+    async fn run(&mut self) -> Disconnect {
+        let peer = Arc::clone(&self.client.peer);
+        let window = self.client.server.config.write_coalesce;
+        loop {
+            if let Some(reason) = self.ending.take() {
+                if let Some(gone) = self.begin_close(reason) {
+                    return gone;
+                }
+            }
+            if let Phase::Closing {
+                winding,
+                client_closed,
+                ..
+            } = &self.phase
+            {
+                let done = *winding == Winding::CloseAfterFlush || *client_closed;
+                if done && self.writer.is_empty() {
+                    return self.closed();
+                }
+            }
+            let open = matches!(self.phase, Phase::Open);
+            let can_read = !self.decoder.is_finished() && self.held.len() < MAX_HELD_MESSAGES;
+            tokio::select! {
+                biased;
+                () = deadline(&mut self.phase) => return self.closed(),
+                completion = poll_pending(&mut self.pending), if self.pending.is_some() => {
+                    self.pending = None;
+                    completion(&mut self.client);
+                    self.dispatch_held();
+                }
+                () = hold(&mut self.hold), if self.holding => self.holding = false,
+                () = peer.outbox.ready(), if open && !self.holding => {
+                    match peer.outbox.take_into(&mut self.writer.frames) {
+                        Some(reason) => self.ending = Some(reason),
+                        // Write at once instead of going round the select for writability the
+                        // socket almost always has: one readiness check fewer per batch. What
+                        // the socket does not take waits for the writable branch.
+                        None => {
+                            if self.write().is_err() {
+                                return self.lost();
+                            }
+                            if !window.is_zero() {
+                                let until = tokio::time::Instant::now() + window;
+                                match self.hold.as_mut() {
+                                    Some(timer) => timer.as_mut().reset(until),
+                                    None => self.hold = Some(Box::pin(tokio::time::sleep_until(until))),
+                                }
+                                self.holding = true;
+                            }
+                        }
+                    }
+                }
+                ready = transport::writable(&self.transport), if !self.writer.is_empty() => {
+                    if ready.is_err() || self.write().is_err() {
+                        return self.lost();
+                    }
+                }
+                ready = transport::readable(&self.transport), if can_read => {
+                    if ready.is_err() || self.read().is_err() {
+                        return self.lost();
+                    }
+                }
+            }
+        }
+    }
+
+    /// Starts closing for `reason`: relays stop, our close frame is queued behind what must
+    /// still go out. Returns the reason when there is nobody left to close with.
+    fn begin_close(&mut self, reason: Disconnect) -> Option<Disconnect> {
+        if !matches!(self.phase, Phase::Open) {
+            return None;
+        }
+        let outbox = &self.client.peer.outbox;
+        outbox.close(reason.clone());
+        let winding = reason.winding();
+        let Some(frame) = reason.close_frame().filter(|_| winding != Winding::Gone) else {
+            return Some(reason);
+        };
+        if reason.flushes_queue() {
+            // Frames still waiting in the outbox (held back by write coalescing, or pushed
+            // since the last batch) go out before the close frame. The outbox is closed, so
+            // nothing more can join them.
+            outbox.take_into(&mut self.writer.frames);
+        } else {
+            self.writer.discard_unstarted(outbox);
+        }
+        self.writer.queue([frame]);
+        self.phase = Phase::Closing {
+            reason,
+            winding,
+            client_closed: false,
+            deadline: Box::pin(tokio::time::sleep(self.client.server.config.close_timeout)),
+        };
+        None
+    }
+
+    /// The reason the session ends with once closing is over (or the deadline passed).
+    fn closed(&mut self) -> Disconnect {
+        match std::mem::replace(&mut self.phase, Phase::Open) {
+            Phase::Closing { reason, .. } => reason,
+            Phase::Open => Disconnect::ConnectionLost,
+        }
+    }
+
+    /// The connection broke: the reason is the close under way, if any.
+    fn lost(&mut self) -> Disconnect {
+        self.closed()
+    }
+
+    fn write(&mut self) -> io::Result<()> {
+        let written = self
+            .writer
+            .write_to(&mut self.transport, &self.client.peer.outbox)?;
+        self.client.stats.frames_out += written.frames as u64;
+        self.client.stats.bytes_out += written.bytes as u64;
+        Ok(())
+    }
+
+    /// Reads what the socket has; `Err` when the connection ended.
+    fn read(&mut self) -> io::Result<()> {
+        let mut chunk = [0u8; READ_CHUNK_BYTES];
+        for _ in 0..MAX_READS_PER_WAKE {
+            match self.transport.try_read(&mut chunk) {
+                Ok(0) => return Err(io::ErrorKind::UnexpectedEof.into()),
+                Ok(n) => {
+                    let client = &mut self.client;
+                    client.peer.heard_at(client.server.now_ms());
+                    client.stats.bytes_in += n as u64;
+                    self.decode(&mut chunk[..n]);
+                    if n < chunk.len() || self.decoder.is_finished() {
+                        return Ok(());
+                    }
+                }
+                Err(error) if error.kind() == io::ErrorKind::WouldBlock => return Ok(()),
+                Err(error) => {
+                    debug!("Client {}: read failed: {error}", self.client.peer.id);
+                    return Err(error);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn decode(&mut self, bytes: &mut [u8]) {
+        let Self {
+            decoder,
+            client,
+            phase,
+            ending,
+            pending,
+            held,
+            echo,
+            ..
+        } = self;
+        let result = decoder.feed(bytes, |event| match event {
+            WsEvent::Message { data, text } => {
+                if !matches!(phase, Phase::Open) {
+                    return;
+                }
+                if *echo {
+                    // Failure means the client is already being disconnected, with its reason.
+                    let _ = client.peer.send(data_frame(text, data));
+                    return;
+                }
+                let Some(packet) = client.receive(data) else {
+                    return;
+                };
+                if pending.is_some() {
+                    held.push_back(packet);
+                } else if let Step::Await(work) = handlers::dispatch(client, packet) {
+                    *pending = Some(work);
+                }
+            }
+            // Failure means the client is already being disconnected, with its reason.
+            WsEvent::Ping(payload) => drop(client.peer.send(pong_frame(payload))),
+            WsEvent::Pong => {}
+            WsEvent::Close(close) => match phase {
+                Phase::Open => {
+                    let (code, reason) = close.map_or((None, String::new()), |(code, reason)| {
+                        (Some(code), reason.to_owned())
+                    });
+                    ending.get_or_insert(Disconnect::ClientClosed { code, reason });
+                }
+                Phase::Closing { client_closed, .. } => *client_closed = true,
+            },
+        });
+        if let Err(error) = result {
+            ending.get_or_insert(Disconnect::Protocol(error));
+        }
+    }
+
+    /// Dispatches the messages held while a handler waited, until one waits again.
+    fn dispatch_held(&mut self) {
+        while self.pending.is_none() && matches!(self.phase, Phase::Open) {
+            let Some(packet) = self.held.pop_front() else {
+                return;
+            };
+            if let Step::Await(work) = handlers::dispatch(&mut self.client, packet) {
+                self.pending = Some(work);
+            }
+        }
+    }
+}
+
+/// Resolves when a closing session's deadline passes; never while it is open.
+async fn deadline(phase: &mut Phase) {
+    match phase {
+        Phase::Closing { deadline, .. } => deadline.as_mut().await,
+        Phase::Open => std::future::pending().await,
+    }
+}
+
+async fn hold(timer: &mut Option<Pin<Box<Sleep>>>) {
+    match timer {
+        Some(timer) => timer.as_mut().await,
+        None => std::future::pending().await,
+    }
+}
+
+async fn poll_pending(pending: &mut Option<Pending>) -> handlers::Completion {
+    match pending {
+        Some(work) => work.as_mut().await,
+        None => std::future::pending().await,
+    }
+}

@@ -1,0 +1,128 @@
+//! `Peer`: a connected client as the rest of the server sees it — its ID, address, outbox,
+//! protocol level and name — shared by its session, its room and the server-wide registry.
+
+use std::net::SocketAddr;
+use std::sync::OnceLock;
+use std::sync::atomic::{AtomicU8, AtomicU64, AtomicUsize, Ordering};
+
+use bytes::Bytes;
+use mmo_protocol::{ClientId, Level};
+
+use crate::outbox::{Outbox, PushError};
+
+/// A connected client, as others reach it.
+#[derive(Debug)]
+pub struct Peer {
+    /// The ID the server gave it.
+    pub id: ClientId,
+    /// Where it connected from.
+    pub address: SocketAddr,
+    /// Frames waiting to be written to it.
+    pub outbox: Outbox,
+    /// Its `Level` as `u8`: what it has shown it understands. Only ever rises.
+    level: AtomicU8,
+    /// When a frame from it last arrived, in milliseconds of the server's clock.
+    last_heard_ms: AtomicU64,
+    /// Its account's username once it has logged in; a guest has none.
+    name: OnceLock<Box<str>>,
+    /// Its index in its room's member list. Read and written only under that room's lock.
+    room_slot: AtomicUsize,
+}
+
+impl Peer {
+    /// A peer with an empty outbox of `outbox_limit_bytes`, heard from at `now_ms`.
+    pub fn new(id: ClientId, address: SocketAddr, outbox_limit_bytes: usize, now_ms: u64) -> Self {
+        Self {
+            id,
+            address,
+            outbox: Outbox::new(outbox_limit_bytes),
+            level: AtomicU8::new(Level::Part3 as u8),
+            last_heard_ms: AtomicU64::new(now_ms),
+            name: OnceLock::new(),
+            room_slot: AtomicUsize::new(usize::MAX),
+        }
+    }
+
+    /// What the client has shown it understands.
+    pub fn level(&self) -> Level {
+        Level::from_u8(self.level.load(Ordering::Relaxed))
+    }
+
+    /// Raises the client's level to `level` if that is higher; returns whether it rose.
+    pub fn raise_level(&self, level: Level) -> bool {
+        self.level.fetch_max(level as u8, Ordering::Relaxed) < level as u8
+    }
+
+    /// Whether the client may be sent a packet of `level`.
+    pub fn understands(&self, level: Level) -> bool {
+        self.level() >= level
+    }
+
+    /// Records that the client was heard from at `now_ms`.
+    pub fn heard_at(&self, now_ms: u64) {
+        self.last_heard_ms.store(now_ms, Ordering::Relaxed);
+    }
+
+    /// When the client was last heard from.
+    pub fn last_heard_ms(&self) -> u64 {
+        self.last_heard_ms.load(Ordering::Relaxed)
+    }
+
+    /// The name others see: the account's username, or `""` for a guest.
+    pub fn name(&self) -> &str {
+        self.name.get().map_or("", |name| name)
+    }
+
+    /// Gives the client its account's name; `false` if it already has one.
+    pub fn set_name(&self, name: &str) -> bool {
+        self.name.set(name.into()).is_ok()
+    }
+
+    /// Queues a frame for the client, waking its writer.
+    pub fn send(&self, frame: Bytes) -> Result<(), PushError> {
+        self.outbox.push(frame)
+    }
+
+    pub(crate) fn room_slot(&self) -> usize {
+        self.room_slot.load(Ordering::Relaxed)
+    }
+
+    pub(crate) fn set_room_slot(&self, slot: usize) {
+        self.room_slot.store(slot, Ordering::Relaxed);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_level_only_rises() {
+        let peer = Peer::new(
+            ClientId::new(1).expect("non-zero"),
+            "127.0.0.1:1".parse().expect("address"),
+            1024,
+            0,
+        );
+        assert_eq!(peer.level(), Level::Part3);
+        assert!(!peer.understands(Level::Tutorial));
+        assert!(peer.raise_level(Level::Full));
+        assert!(!peer.raise_level(Level::Tutorial), "no fall back");
+        assert_eq!(peer.level(), Level::Full);
+        assert!(peer.understands(Level::Tutorial));
+    }
+
+    #[test]
+    fn a_name_is_given_once() {
+        let peer = Peer::new(
+            ClientId::new(1).expect("non-zero"),
+            "127.0.0.1:1".parse().expect("address"),
+            1024,
+            0,
+        );
+        assert_eq!(peer.name(), "");
+        assert!(peer.set_name("alice"));
+        assert!(!peer.set_name("bob"));
+        assert_eq!(peer.name(), "alice");
+    }
+}

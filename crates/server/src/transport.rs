@@ -1,0 +1,111 @@
+//! `Transport`: the byte stream a connection runs over, used through readiness and
+//! non-blocking calls so that a waiting session holds no read buffer. TCP implements it here;
+//! other streams (TLS) implement the same four calls.
+
+use std::future::poll_fn;
+use std::io::{self, IoSlice};
+use std::net::Shutdown;
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use tokio::net::TcpStream;
+
+/// A connection's byte stream, driven by readiness: wait with `poll_*_ready`, then move bytes
+/// with the `try_*` calls, which return `WouldBlock` when the stream has nothing to give.
+pub trait Transport: Send + Sync + 'static {
+    /// Ready when a read may make progress (or the stream has ended or failed).
+    fn poll_read_ready(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>>;
+    /// Reads what is there without waiting; `Ok(0)` means the peer closed.
+    fn try_read(&mut self, buf: &mut [u8]) -> io::Result<usize>;
+    /// Ready when a write may make progress.
+    fn poll_write_ready(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>>;
+    /// Writes what fits without waiting.
+    fn try_write_vectored(&mut self, bufs: &[IoSlice<'_>]) -> io::Result<usize>;
+    /// Says we will write nothing more (a FIN), so the peer reads everything sent, then an end.
+    fn shutdown_write(&mut self) -> io::Result<()>;
+}
+
+impl Transport for TcpStream {
+    fn poll_read_ready(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        TcpStream::poll_read_ready(self, cx)
+    }
+
+    fn try_read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        TcpStream::try_read(self, buf)
+    }
+
+    fn poll_write_ready(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        TcpStream::poll_write_ready(self, cx)
+    }
+
+    fn try_write_vectored(&mut self, bufs: &[IoSlice<'_>]) -> io::Result<usize> {
+        TcpStream::try_write_vectored(self, bufs)
+    }
+
+    fn shutdown_write(&mut self) -> io::Result<()> {
+        socket2::SockRef::from(&*self).shutdown(Shutdown::Write)
+    }
+}
+
+/// Waits until `transport` may be read.
+pub async fn readable(transport: &impl Transport) -> io::Result<()> {
+    poll_fn(|cx| transport.poll_read_ready(cx)).await
+}
+
+/// Waits until `transport` may be written.
+pub async fn writable(transport: &impl Transport) -> io::Result<()> {
+    poll_fn(|cx| transport.poll_write_ready(cx)).await
+}
+
+/// Reads at least one byte into `buf` (0 when the peer closed).
+pub async fn read_some(transport: &mut impl Transport, buf: &mut [u8]) -> io::Result<usize> {
+    loop {
+        readable(transport).await?;
+        match transport.try_read(buf) {
+            Err(error) if error.kind() == io::ErrorKind::WouldBlock => continue,
+            result => return result,
+        }
+    }
+}
+
+/// Writes all of `bytes`, failing with `TimedOut` after `timeout`.
+pub async fn write_all(
+    transport: &mut impl Transport,
+    bytes: &[u8],
+    timeout: Duration,
+) -> io::Result<()> {
+    tokio::time::timeout(timeout, async {
+        let mut written = 0;
+        while written < bytes.len() {
+            writable(transport).await?;
+            match transport.try_write_vectored(&[IoSlice::new(&bytes[written..])]) {
+                Ok(0) => return Err(io::ErrorKind::WriteZero.into()),
+                Ok(n) => written += n,
+                Err(error) if error.kind() == io::ErrorKind::WouldBlock => {}
+                Err(error) => return Err(error),
+            }
+        }
+        Ok(())
+    })
+    .await
+    .map_err(|_| io::Error::from(io::ErrorKind::TimedOut))?
+}
+
+/// Ends a connection politely: a FIN after everything written, then whatever the peer still
+/// sends is read and dropped until it closes too or `linger` passes. Closing a socket with
+/// unread bytes would send a reset instead, and a reset can destroy our last frames (the close
+/// frame) before the peer reads them.
+pub async fn close_gracefully(mut transport: impl Transport, linger: Duration) {
+    if transport.shutdown_write().is_err() {
+        return;
+    }
+    let _ = tokio::time::timeout(linger, async {
+        let mut sink = [0u8; 4096];
+        while let Ok(n) = read_some(&mut transport, &mut sink).await {
+            if n == 0 {
+                break;
+            }
+        }
+    })
+    .await;
+}
