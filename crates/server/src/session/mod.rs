@@ -78,7 +78,9 @@ pub async fn serve<T: Transport>(
     // The 101 and the ID go out before the client joins anything, so nothing relayed can
     // overtake them.
     let mut first = handshake.into_bytes();
-    first.extend_from_slice(&encode_packet_frame(&Packet::id_assignment(id)));
+    if !server.echo {
+        first.extend_from_slice(&encode_packet_frame(&Packet::id_assignment(id)));
+    }
     if let Err(error) =
         transport::write_all(&mut transport, &first, server.config.handshake_timeout).await
     {

@@ -2,10 +2,6 @@
 //! loop, handshake, framing and session code, except that each message goes back to its sender
 //! instead of being relayed, and no ID is sent. Built only as an example, never part of the
 //! `mmo-server` binary. Usage: `cargo run --release -p mmo-server --example autobahn_echo -- --port N`
-//!
-//! Draft, not compiled from here: it belongs at crates/server/examples/autobahn_echo.rs (where
-//! scripts/autobahn builds it from) once the library has `mmo_server::testing::run_echo`, a `run`
-//! that echoes each message to its sender and sends no ID frame.
 
 use std::process::ExitCode;
 
