@@ -1,6 +1,8 @@
 //! The Godot 3 target: the Godot 4 file translated line for line, so a Godot 3 project can use
 //! the generated code and, more importantly here, the generator's logic runs in the Godot 3.2
-//! engine Debian ships (Godot 4 is not packaged), statement for statement as in Godot 4.
+//! engine Debian ships (Godot 4 is not packaged), statement for statement as in Godot 4. The
+//! tests translate the client's engine-free scripts (`godot/room_state.gd`,
+//! `godot/chat_command.gd`) the same way.
 //!
 //! Only spellings differ between the two: the runtime and the renderer avoid everything else
 //! (`PackedByteArray.encode_*`, typed-array methods, ...). A line that still holds something
@@ -9,17 +11,19 @@
 use crate::plan::PlanError;
 
 /// Plain renames: (Godot 4 spelling, Godot 3 spelling).
-const RENAMES: [(&str, &str); 6] = [
+const RENAMES: [(&str, &str); 8] = [
     ("PackedByteArray", "PoolByteArray"),
     ("PackedStringArray", "PoolStringArray"),
     (".is_empty()", ".empty()"),
     (".to_utf8_buffer()", ".to_utf8()"),
     ("var_to_str(", "var2str("),
     (".unicode_at(", ".ord_at("),
+    ("extends RefCounted", "extends Reference"),
+    (".remove_at(", ".remove("),
 ];
 
 /// Godot 4 spellings that must not survive the translation.
-const GODOT4_ONLY: [&str; 12] = [
+const GODOT4_ONLY: [&str; 14] = [
     "Packed",
     "Array[",
     "is_empty(",
@@ -32,6 +36,8 @@ const GODOT4_ONLY: [&str; 12] = [
     "String.chr(",
     "@export",
     ".unicode_at(",
+    "RefCounted",
+    ".remove_at(",
 ];
 
 /// The Godot 3 version of a generated Godot 4 file: same lines, Godot 3 spellings.

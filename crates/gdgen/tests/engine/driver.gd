@@ -8,12 +8,16 @@
 #            variable, so the test can compare both with prost.
 #   classes  writes every class of the engine's ClassDB, one a line, to output.
 #   live     two clients against the server at url; see live().
-# Exits 0 when the mode ran to the end (what it found is for the test to judge; live mode
-# judges itself), 1 with a "FAIL: ..." line on stdout otherwise.
+#   client   the Godot client's engine-free scripts (room_state=FILE chat_command=FILE, both
+#            translated to Godot 3 like the generated code); see client().
+# Prints "DRIVER DONE" and exits 0 when the mode ran to the end (what it found is for the test
+# to judge; live mode judges itself), or prints "FAIL: ..." and exits 1.
 extends SceneTree
 
 ## How long the live mode waits for any one event.
 const LIVE_WAIT_MSEC := 10000
+## Printed when a mode ran to the end.
+const DONE := "DRIVER DONE"
 ## The largest field number of the tutorial's part-3 schema (sender_id, chat, id).
 const PART3_LAST_FIELD := 3
 
@@ -25,19 +29,23 @@ func _init() -> void:
 	for argument in OS.get_cmdline_args():
 		var parts: PoolStringArray = argument.split("=", true, 1)
 		_args[parts[0]] = parts[1] if parts.size() > 1 else ""
-	var generated = load(_args.get("generated", ""))
-	if generated == null:
-		_fail("cannot load generated=%s" % _args.get("generated", ""))
+	var generated = load(_args["generated"]) if _args.has("generated") else null
+	if _args.has("generated") and generated == null:
+		_fail("cannot load generated=%s" % _args["generated"])
 	elif _args.has("vectors"):
 		vectors(generated)
 	elif _args.has("classes"):
 		classes()
 	elif _args.has("live"):
 		live(generated)
+	elif _args.has("client"):
+		client()
 	else:
 		_fail("no mode given")
 	generated = null
 	if _failure.empty():
+		# The test looks for this line: Godot exits 0 even when this script fails to parse.
+		print(DONE)
 		quit(0)
 	else:
 		print("FAIL: " + _failure)
@@ -82,6 +90,61 @@ func classes() -> void:
 		return
 	for name in ClassDB.get_class_list():
 		output.store_line(name)
+	output.close()
+
+
+## Each input line is a step for ChatCommand or RoomState; the lines that ask for an answer
+## get one output line:
+##   parse TEXT              -> KIND ARGUMENT (the ChatCommand.Kind key)
+##   enter ROOM [ID:NAME]... -> (nothing)   add ID [NAME], remove ID, clear -> (nothing)
+##   members                 -> ROOM|MEMBER|MEMBER...   name_of ID -> NAME
+func client() -> void:
+	var chat_command = load(_args.get("chat_command", ""))
+	var room_state = load(_args.get("room_state", ""))
+	var input := File.new()
+	var output := File.new()
+	if chat_command == null or room_state == null:
+		_fail("cannot load chat_command= or room_state=")
+		return
+	if input.open(_args.get("input", ""), File.READ) != OK:
+		_fail("cannot read input=%s" % _args.get("input", ""))
+		return
+	if output.open(_args.get("output", ""), File.WRITE) != OK:
+		_fail("cannot write output=%s" % _args.get("output", ""))
+		return
+	var command = chat_command.new()
+	var room = room_state.new()
+	while not input.eof_reached():
+		var line := input.get_line()
+		if line.empty():
+			continue
+		var step: String = line.split(" ", true, 1)[0]
+		var rest := line.substr(step.length() + 1)
+		var words: PoolStringArray = rest.split(" ", false)
+		match step:
+			"parse":
+				command.parse(rest)
+				output.store_line("%s %s" % [chat_command.Kind.keys()[command.kind], command.argument])
+			"enter":
+				var ids := []
+				var names := []
+				for at in range(1, words.size()):
+					ids.append(int(words[at].split(":")[0]))
+					names.append(words[at].split(":")[1])
+				room.enter(words[0], ids, names)
+			"add":
+				room.add(int(words[0]), words[1] if words.size() > 1 else "")
+			"remove":
+				room.remove(int(words[0]))
+			"clear":
+				room.clear()
+			"members":
+				output.store_line(room.room_name + "|" + room.member_names().join("|"))
+			"name_of":
+				output.store_line(room.name_of(int(words[0])))
+			_:
+				_fail("unknown step: " + line)
+	input.close()
 	output.close()
 
 
