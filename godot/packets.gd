@@ -65,31 +65,34 @@ class PBWriter:
 	func write_enum(value: int) -> void:
 		write_int32(value)
 
+	## The low [param count] bytes of [param value], least significant first.
+	func write_little_endian(value: int, count: int) -> void:
+		for index in count:
+			bytes.append((value >> (8 * index)) & 0xFF)
+
 	func write_fixed32(value: int) -> void:
-		var at := bytes.size()
-		bytes.resize(at + 4)
-		bytes.encode_u32(at, value & 0xFFFFFFFF)
+		write_little_endian(value, 4)
 
 	func write_sfixed32(value: int) -> void:
 		write_fixed32(value)
 
 	func write_fixed64(value: int) -> void:
-		var at := bytes.size()
-		bytes.resize(at + 8)
-		bytes.encode_s64(at, value)
+		write_little_endian(value, 8)
 
 	func write_sfixed64(value: int) -> void:
 		write_fixed64(value)
 
+	# StreamPeerBuffer (little-endian unless told otherwise) is the one float-to-bytes
+	# conversion that Godot 3 and 4 share, so both run these lines.
 	func write_float(value: float) -> void:
-		var at := bytes.size()
-		bytes.resize(at + 4)
-		bytes.encode_float(at, value)
+		var buffer := StreamPeerBuffer.new()
+		buffer.put_float(value)
+		bytes.append_array(buffer.data_array)
 
 	func write_double(value: float) -> void:
-		var at := bytes.size()
-		bytes.resize(at + 8)
-		bytes.encode_double(at, value)
+		var buffer := StreamPeerBuffer.new()
+		buffer.put_double(value)
+		bytes.append_array(buffer.data_array)
 
 	func write_string(value: String) -> void:
 		write_bytes(value.to_utf8_buffer())
@@ -176,43 +179,69 @@ class PBReader:
 	func read_enum(end: int) -> int:
 		return read_int32(end)
 
+	## [param count] bytes as an unsigned little-endian number (bit 63 of eight lands in the
+	## sign), or 0 with [member failed] set.
+	func read_little_endian(count: int, end: int) -> int:
+		var at := take(count, end)
+		if at < 0:
+			return 0
+		var value := 0
+		for index in count:
+			value |= data[at + index] << (8 * index)
+		return value
+
 	func read_fixed32(end: int) -> int:
-		var at := take(4, end)
-		return 0 if at < 0 else data.decode_u32(at)
+		return read_little_endian(4, end)
 
 	func read_sfixed32(end: int) -> int:
-		var at := take(4, end)
-		return 0 if at < 0 else data.decode_s32(at)
+		return PBWire.to_int32(read_little_endian(4, end))
 
 	func read_fixed64(end: int) -> int:
-		var at := take(8, end)
-		return 0 if at < 0 else data.decode_s64(at)
+		return read_little_endian(8, end)
 
 	func read_sfixed64(end: int) -> int:
 		return read_fixed64(end)
 
 	func read_float(end: int) -> float:
-		var at := take(4, end)
-		return 0.0 if at < 0 else data.decode_float(at)
+		var raw := take_bytes(4, end)
+		if raw.is_empty():
+			return 0.0
+		var buffer := StreamPeerBuffer.new()
+		buffer.data_array = raw
+		return buffer.get_float()
 
 	func read_double(end: int) -> float:
-		var at := take(8, end)
-		return 0.0 if at < 0 else data.decode_double(at)
+		var raw := take_bytes(8, end)
+		if raw.is_empty():
+			return 0.0
+		var buffer := StreamPeerBuffer.new()
+		buffer.data_array = raw
+		return buffer.get_double()
 
 	func read_bytes(end: int) -> PackedByteArray:
 		var stop := read_end(end)
 		if stop < 0:
 			return PackedByteArray()
-		var value := data.slice(pos, stop)
-		pos = stop
-		return value
+		return take_bytes(stop - pos, end)
 
 	func read_string(end: int) -> String:
 		var raw := read_bytes(end)
 		var text := raw.get_string_from_utf8()
+		# Godot's decoder drops a leading EF BB BF as a byte order mark; in protobuf it is the
+		# character U+FEFF, part of the text, so it is put back.
+		if raw.size() >= 3 and raw[0] == 0xEF and raw[1] == 0xBB and raw[2] == 0xBF:
+			text = char(0xFEFF) + text
 		# Godot substitutes for invalid UTF-8 instead of refusing it; a round trip tells.
 		if text.to_utf8_buffer() != raw:
 			failed = true
+		# Except for encoded UTF-16 surrogates (ED A0 80 to ED BF BF) and code points past
+		# U+10FFFF: not UTF-8 either, but Godot 3 decodes and re-encodes them unchanged (Godot 4
+		# substitutes them). Only a string with multi-byte characters can hold one.
+		if raw.size() != text.length():
+			for index in text.length():
+				var code := text.unicode_at(index)
+				if (code & 0xFFFFF800) == 0xD800 or code > 0x10FFFF:
+					failed = true
 		return text
 
 	## Consumes [param count] bytes; returns where they start, or -1 with [member failed].
@@ -222,6 +251,15 @@ class PBReader:
 			return -1
 		pos += count
 		return pos - count
+
+	## Consumes [param count] bytes and returns them; empty with [member failed] if they are
+	## not there.
+	func take_bytes(count: int, end: int) -> PackedByteArray:
+		var at := take(count, end)
+		# Godot 3's subarray() cannot return an empty array, so zero bytes are not sliced.
+		if at < 0 or count == 0:
+			return PackedByteArray()
+		return data.slice(at, at + count)
 
 	## Skips a field this schema does not declare (a newer sender's), as protobuf requires.
 	func skip_field(key: int, end: int, depth: int) -> void:

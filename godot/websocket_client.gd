@@ -4,6 +4,11 @@ extends Node
 ## drop with capped exponential backoff, and reports everything through signals, so scenes
 ## never touch the socket. Same signals and methods as the tutorial's client, plus
 ## [signal connection_closed_with] and [signal reconnecting].
+##
+## It is room-aware: as soon as the server has sent this client its ID it asks to join a room
+## ([code]JoinRoomMessage[/code]): the lobby at first, after a reconnect the room it was in.
+## That also tells the server this client knows the rooms messages, so it sends them
+## (docs/protocol.md, "opt-in").
 
 ## The socket opened (first connection or a reconnect).
 signal connected_to_server()
@@ -27,6 +32,11 @@ const Packets := preload("res://packets.gd")
 
 var socket := WebSocketPeer.new()
 var last_state := WebSocketPeer.STATE_CLOSED
+## The ID the server gave this connection; 0 until it has.
+var client_id := 0
+## The room the server last confirmed (a [code]RoomMessage[/code]); joined again after a
+## reconnect. Empty means the lobby.
+var room := ""
 
 var _url := ""
 var _tls_options: TLSOptions = null
@@ -63,6 +73,21 @@ func send(packet: Packets.Packet) -> int:
 		return ERR_UNCONFIGURED
 	packet.set_sender_id(0)
 	return socket.send(packet.to_bytes())
+
+
+## Asks to move to [param room_name] ("" for the lobby). The server answers with a
+## [code]RoomMessage[/code], or a [code]DenyResponseMessage[/code] when it refuses.
+func join_room(room_name: String) -> int:
+	var packet := Packets.Packet.new()
+	packet.new_join_room().set_room(room_name)
+	return send(packet)
+
+
+## Asks which rooms exist; the server answers with a [code]RoomListMessage[/code].
+func request_room_list() -> int:
+	var packet := Packets.Packet.new()
+	packet.new_room_list_request()
+	return send(packet)
 
 
 ## Whether the socket is open, so [method send] can succeed.
@@ -121,7 +146,17 @@ func poll() -> void:
 	while is_open() and socket.get_available_packet_count() > 0:
 		var packet := get_packet()
 		if packet != null:
+			_follow_room(packet)
 			packet_received.emit(packet)
+
+
+## Keeps [member client_id] and [member room] current, and joins a room once the ID is known.
+func _follow_room(packet: Packets.Packet) -> void:
+	if packet.has_id():
+		client_id = packet.get_id().get_id()
+		join_room(room)
+	elif packet.has_room():
+		room = packet.get_room().get_room()
 
 
 func _open() -> int:

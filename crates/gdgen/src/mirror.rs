@@ -13,7 +13,7 @@ pub const MAX_DEPTH: i64 = 100;
 /// FNV-1a 64 of `runtime.gd` (with `\r\n` read as `\n`) as of the version this file ports:
 /// update together with the port. A test fails when `runtime.gd` changes without this
 /// constant, because the prost comparisons only prove the port right, not `runtime.gd` itself.
-pub const PORTED_RUNTIME_FNV1A64: u64 = 0x2151_7bbd_2c66_e4a6;
+pub const PORTED_RUNTIME_FNV1A64: u64 = 0xaf53_4bde_5392_cedf;
 
 /// A field value as the GDScript object holds it.
 #[derive(Clone, Debug)]
@@ -170,15 +170,21 @@ impl Writer {
         self.write_varint((field_number << 3) | wire_type);
     }
 
-    /// `write_fixed32`: `encode_u32` of the low 32 bits, little-endian.
-    pub fn write_fixed32(&mut self, value: i64) {
-        let low = u32::try_from(value & 0xFFFF_FFFF).unwrap_or_default();
-        self.bytes.extend_from_slice(&low.to_le_bytes());
+    /// `write_little_endian`
+    pub fn write_little_endian(&mut self, value: i64, count: i64) {
+        for index in 0..count {
+            self.bytes.push(low_byte((value >> (8 * index)) & 0xFF));
+        }
     }
 
-    /// `write_fixed64`: `encode_s64`, little-endian.
+    /// `write_fixed32`
+    pub fn write_fixed32(&mut self, value: i64) {
+        self.write_little_endian(value, 4);
+    }
+
+    /// `write_fixed64`
     pub fn write_fixed64(&mut self, value: i64) {
-        self.bytes.extend_from_slice(&value.to_le_bytes());
+        self.write_little_endian(value, 8);
     }
 
     /// `write_bytes`
@@ -201,7 +207,7 @@ impl Writer {
             (Codec::Bool, Value::Bool(v)) => self.write_varint(i64::from(*v)),
             (Codec::Fixed32 | Codec::Sfixed32, Value::Int(v)) => self.write_fixed32(*v),
             (Codec::Fixed64 | Codec::Sfixed64, Value::Int(v)) => self.write_fixed64(*v),
-            // `encode_float` narrows the double to a 32-bit float.
+            // `StreamPeerBuffer.put_float` narrows the double to a 32-bit float.
             #[allow(clippy::cast_possible_truncation)]
             (Codec::Float, Value::Float(v)) => {
                 self.bytes.extend_from_slice(&(*v as f32).to_le_bytes());
@@ -311,25 +317,41 @@ impl<'a> Reader<'a> {
         self.pos - count
     }
 
+    /// `take_bytes`
+    pub fn take_bytes(&mut self, count: i64, end: i64) -> Vec<u8> {
+        let at = self.take(count, end);
+        if at < 0 || count == 0 {
+            return Vec::new();
+        }
+        self.slice(at, at + count).to_vec()
+    }
+
     /// `read_bytes`
     pub fn read_bytes(&mut self, end: i64) -> Vec<u8> {
         let stop = self.read_end(end);
         if stop < 0 {
             return Vec::new();
         }
-        let value = self.slice(self.pos, stop).to_vec();
-        self.pos = stop;
+        self.take_bytes(stop - self.pos, end)
+    }
+
+    /// `read_little_endian`
+    pub fn read_little_endian(&mut self, count: i64, end: i64) -> i64 {
+        let at = self.take(count, end);
+        if at < 0 {
+            return 0;
+        }
+        let mut value = 0;
+        for index in 0..count {
+            value |= self.byte_at(at + index) << (8 * index);
+        }
         value
     }
 
-    fn fixed<const N: usize>(&mut self, end: i64) -> Option<[u8; N]> {
-        let at = self.take(i64::try_from(N).unwrap_or(i64::MAX), end);
-        if at < 0 {
-            return None;
-        }
-        self.slice(at, at + i64::try_from(N).unwrap_or(i64::MAX))
-            .try_into()
-            .ok()
+    /// `take_bytes(N, end)` as the array `StreamPeerBuffer` reads a float from.
+    fn float_bytes<const N: usize>(&mut self, end: i64) -> Option<[u8; N]> {
+        let raw = self.take_bytes(i64::try_from(N).unwrap_or(i64::MAX), end);
+        raw.try_into().ok()
     }
 
     /// `read_<codec>` for one scalar value.
@@ -347,34 +369,37 @@ impl<'a> Reader<'a> {
                 Value::Int(((raw >> 1) & 0x7FFF_FFFF_FFFF_FFFF) ^ -(raw & 1))
             }
             Codec::Bool => Value::Bool(self.read_varint(end) != 0),
-            Codec::Fixed32 => Value::Int(
-                self.fixed::<4>(end)
-                    .map_or(0, |b| i64::from(u32::from_le_bytes(b))),
-            ),
-            Codec::Sfixed32 => Value::Int(
-                self.fixed::<4>(end)
-                    .map_or(0, |b| i64::from(i32::from_le_bytes(b))),
-            ),
-            Codec::Fixed64 | Codec::Sfixed64 => {
-                Value::Int(self.fixed::<8>(end).map_or(0, i64::from_le_bytes))
-            }
+            Codec::Fixed32 => Value::Int(self.read_little_endian(4, end)),
+            Codec::Sfixed32 => Value::Int(to_int32(self.read_little_endian(4, end))),
+            Codec::Fixed64 | Codec::Sfixed64 => Value::Int(self.read_little_endian(8, end)),
             Codec::Float => Value::Float(
-                self.fixed::<4>(end)
+                self.float_bytes::<4>(end)
                     .map_or(0.0, |b| f64::from(f32::from_le_bytes(b))),
             ),
-            Codec::Double => Value::Float(self.fixed::<8>(end).map_or(0.0, f64::from_le_bytes)),
+            Codec::Double => {
+                Value::Float(self.float_bytes::<8>(end).map_or(0.0, f64::from_le_bytes))
+            }
             Codec::Bytes => Value::Bytes(self.read_bytes(end)),
             Codec::String => {
                 let raw = self.read_bytes(end);
-                // The GDScript round-trips through `get_string_from_utf8`; what survives that
-                // unchanged is exactly valid UTF-8.
-                match String::from_utf8(raw) {
-                    Ok(text) => Value::Str(text),
-                    Err(_) => {
-                        self.failed = true;
-                        Value::Str(String::new())
-                    }
+                let mut text = get_string_from_utf8(&raw);
+                if raw.starts_with(UTF8_BOM) {
+                    text.insert(0, '\u{FEFF}');
                 }
+                if text.as_bytes() != raw {
+                    self.failed = true;
+                }
+                // A Rust `String` holds neither a surrogate nor a code point past U+10FFFF: the
+                // check never fires here.
+                if raw.len() != text.chars().count()
+                    && text.chars().any(|c| {
+                        let code = u32::from(c);
+                        (code & 0xFFFF_F800) == 0xD800 || code > 0x10_FFFF
+                    })
+                {
+                    self.failed = true;
+                }
+                Value::Str(text)
             }
             Codec::Message(_) => panic!("mirror: messages are not scalars"),
         }
@@ -418,6 +443,19 @@ impl<'a> Reader<'a> {
         }
     }
 }
+
+/// Godot's `PackedByteArray.get_string_from_utf8()`, as far as the round trip in `read_string`
+/// can tell: a leading byte order mark (EF BB BF) is dropped, the text ends at the first NUL
+/// byte (a Godot `String` cannot hold U+0000), and invalid UTF-8 is replaced (by U+FFFD here;
+/// Godot's exact substitute does not matter, only that the bytes change).
+pub fn get_string_from_utf8(raw: &[u8]) -> String {
+    let body = raw.strip_prefix(UTF8_BOM).unwrap_or(raw);
+    let body = body.split(|byte| *byte == 0).next().unwrap_or_default();
+    String::from_utf8_lossy(body).into_owned()
+}
+
+/// The UTF-8 encoding of U+FEFF, which Godot's decoder takes for a byte order mark.
+pub const UTF8_BOM: &[u8] = &[0xEF, 0xBB, 0xBF];
 
 fn message_plan<'a>(schema: &'a Schema, class_path: &str) -> &'a MessagePlan {
     schema

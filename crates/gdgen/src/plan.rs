@@ -5,7 +5,11 @@ use std::collections::BTreeSet;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
+use prost::Message as _;
+
 use prost_reflect::{Cardinality as ProtoCardinality, DescriptorPool, Kind, MessageDescriptor};
+
+use crate::names;
 
 /// Why the `.proto` files could not be turned into a plan.
 #[derive(Debug)]
@@ -243,7 +247,10 @@ pub struct OneofPlan {
 pub struct EnumPlan {
     /// The comment above the enum in the `.proto` file, one entry per line.
     pub doc: Vec<String>,
-    /// The enum's own name.
+    /// The enum's full proto name, e.g. `alltypes.Color`.
+    pub proto_name: String,
+    /// The enum's name in GDScript: its proto name, or that with [`names::ENUM_SUFFIX`] when
+    /// Godot has taken it.
     pub name: String,
     /// Value names and numbers in declaration order.
     pub values: Vec<(String, i32)>,
@@ -254,7 +261,10 @@ pub struct EnumPlan {
 pub struct MessagePlan {
     /// The comment above the message in the `.proto` file, one entry per line.
     pub doc: Vec<String>,
-    /// The class path inside the generated file, e.g. `Packet` or `Outer.Inner`.
+    /// The message's full proto name, e.g. `packets.Packet` or `alltypes.Tree.Leaf`.
+    pub proto_name: String,
+    /// The class path inside the generated file, e.g. `Packet` or `Outer.Inner`: the proto
+    /// names less the package, each one Godot has taken with [`names::MESSAGE_SUFFIX`].
     pub class_path: String,
     /// The last segment of `class_path`.
     pub class_name: String,
@@ -284,6 +294,9 @@ pub struct Schema {
     pub enums: Vec<EnumPlan>,
     /// Top-level messages, each with its nested ones.
     pub messages: Vec<MessagePlan>,
+    /// Messages and enums whose GDScript name is not their proto name, because Godot has
+    /// taken that: (full proto name, name in the generated file), in declaration order.
+    pub renamed: Vec<(String, String)>,
 }
 
 /// Names the generated file defines for itself; a message may not take them.
@@ -317,7 +330,7 @@ impl Schema {
         compiler
             .open_files(&file_names)
             .map_err(|error| PlanError(format!("protox: {error}")))?;
-        let pool = compiler.descriptor_pool();
+        let pool = decoded_pool(&compiler)?;
         let sources = file_names
             .iter()
             .map(|name| format!("{display_dir}/{name}"))
@@ -334,6 +347,7 @@ impl Schema {
             sources,
             enums: Vec::new(),
             messages: Vec::new(),
+            renamed: Vec::new(),
         };
         let mut packages = BTreeSet::new();
         for file in pool.files() {
@@ -348,7 +362,7 @@ impl Schema {
             }
             packages.insert(file.package_name().to_owned());
             for enum_descriptor in file.enums() {
-                schema.enums.push(enum_plan(&enum_descriptor));
+                schema.enums.push(enum_plan(&enum_descriptor)?);
             }
             for message in file.messages() {
                 schema.messages.push(message_plan(&message)?);
@@ -359,17 +373,26 @@ impl Schema {
                 "all files must share one package (class names would collide): {packages:?}"
             )));
         }
-        let mut class_names = BTreeSet::new();
-        for message in &schema.messages {
-            if RUNTIME_CLASSES.contains(&message.class_name.as_str())
-                || !class_names.insert(message.class_name.clone())
-            {
+        let mut top_level = BTreeSet::new();
+        let declared = schema
+            .enums
+            .iter()
+            .map(|plan| (&plan.proto_name, &plan.name))
+            .chain(
+                schema
+                    .messages
+                    .iter()
+                    .map(|plan| (&plan.proto_name, &plan.class_name)),
+            );
+        for (proto_name, name) in declared {
+            if RUNTIME_CLASSES.contains(&name.as_str()) || !top_level.insert(name.clone()) {
                 return Err(PlanError(format!(
-                    "message name {} is taken in the generated file",
-                    message.class_name
+                    "{proto_name}: its GDScript name {name} is taken in the generated file \
+                     (by the runtime or another message or enum); rename it"
                 )));
             }
         }
+        schema.renamed = renamed_names(&schema.enums, &schema.messages);
         Ok(schema)
     }
 
@@ -386,6 +409,15 @@ impl Schema {
         }
         find(&self.messages, class_path)
     }
+}
+
+/// The compiled files as a [`DescriptorPool`] decoded from their encoded descriptor set.
+/// `Compiler::descriptor_pool()` of protox 0.10 leaves field options uninterpreted there, so its
+/// `is_packed()` is true even for `[packed = false]`; decoding the encoded set reads the options.
+pub fn decoded_pool(compiler: &protox::Compiler) -> Result<DescriptorPool, PlanError> {
+    let encoded = compiler.file_descriptor_set().encode_to_vec();
+    DescriptorPool::decode(encoded.as_slice())
+        .map_err(|error| PlanError(format!("descriptor set: {error}")))
 }
 
 /// The leading comment of the declaration at `path` in `file`, as trimmed lines.
@@ -408,30 +440,63 @@ fn leading_comment(file: &prost_reflect::FileDescriptor, path: &[i32]) -> Vec<St
         .unwrap_or_default()
 }
 
-fn enum_plan(descriptor: &prost_reflect::EnumDescriptor) -> EnumPlan {
-    EnumPlan {
-        doc: leading_comment(&descriptor.parent_file(), descriptor.path()),
-        name: descriptor.name().to_owned(),
-        values: descriptor
-            .values()
-            .map(|value| (value.name().to_owned(), value.number()))
-            .collect(),
+/// The enums and messages, nested ones included, whose GDScript name differs from the proto's.
+fn renamed_names(enums: &[EnumPlan], messages: &[MessagePlan]) -> Vec<(String, String)> {
+    let mut renamed = Vec::new();
+    let short = |proto_name: &str| proto_name.rsplit('.').next().unwrap_or_default().to_owned();
+    for plan in enums {
+        if short(&plan.proto_name) != plan.name {
+            renamed.push((plan.proto_name.clone(), plan.name.clone()));
+        }
     }
+    for plan in messages {
+        if short(&plan.proto_name) != plan.class_name {
+            renamed.push((plan.proto_name.clone(), plan.class_path.clone()));
+        }
+        renamed.extend(renamed_names(&plan.nested_enums, &plan.nested_messages));
+    }
+    renamed
 }
 
-/// The class path of a message: its full name minus the package.
+fn enum_plan(descriptor: &prost_reflect::EnumDescriptor) -> Result<EnumPlan, PlanError> {
+    let mut values = Vec::new();
+    for value in descriptor.values() {
+        // A value lives in its enum's own namespace, so only the language's words can clash.
+        if names::is_keyword(value.name()) {
+            return Err(PlanError(format!(
+                "{}: the enum value name {} is a GDScript keyword; rename it",
+                value.full_name(),
+                value.name()
+            )));
+        }
+        values.push((value.name().to_owned(), value.number()));
+    }
+    Ok(EnumPlan {
+        doc: leading_comment(&descriptor.parent_file(), descriptor.path()),
+        proto_name: descriptor.full_name().to_owned(),
+        name: names::enum_name(descriptor.name()),
+        values,
+    })
+}
+
+/// The class path of a message: its full name minus the package, each segment renamed as
+/// [`names::message_class_name`] does (every segment is a message: enums hold no messages).
 fn class_path_of(message: &MessageDescriptor) -> String {
     let package = message.package_name();
     let full_name = message.full_name();
-    if package.is_empty() {
-        full_name.to_owned()
+    let relative = if package.is_empty() {
+        full_name
     } else {
         full_name
             .strip_prefix(package)
             .and_then(|rest| rest.strip_prefix('.'))
             .unwrap_or(full_name)
-            .to_owned()
-    }
+    };
+    relative
+        .split('.')
+        .map(names::message_class_name)
+        .collect::<Vec<_>>()
+        .join(".")
 }
 
 fn message_plan(message: &MessageDescriptor) -> Result<MessagePlan, PlanError> {
@@ -515,7 +580,8 @@ fn message_plan(message: &MessageDescriptor) -> Result<MessagePlan, PlanError> {
         .collect::<Result<Vec<_>, _>>()?;
     Ok(MessagePlan {
         doc: leading_comment(&message.parent_file(), message.path()),
-        class_name: message.name().to_owned(),
+        proto_name: message.full_name().to_owned(),
+        class_name: names::message_class_name(message.name()),
         class_path,
         fields,
         oneofs,
@@ -523,6 +589,6 @@ fn message_plan(message: &MessageDescriptor) -> Result<MessagePlan, PlanError> {
         nested_enums: message
             .child_enums()
             .map(|child| enum_plan(&child))
-            .collect(),
+            .collect::<Result<Vec<_>, _>>()?,
     })
 }

@@ -2,64 +2,21 @@
 //! inner class per message whose `to_bytes`/`merge_from_reader` follow the plan step for step,
 //! in the same order as the Rust mirror in `mirror.rs`.
 
-use std::collections::BTreeSet;
+use std::collections::BTreeMap;
 
+use crate::names;
 use crate::plan::{Cardinality, Codec, EnumPlan, FieldPlan, MessagePlan, PlanError, Schema};
 
 /// The GDScript runtime every generated file starts with.
 pub const RUNTIME: &str = include_str!("runtime.gd");
 
-/// Methods every generated class defines for itself.
+/// Methods every generated class defines for itself (`_to_string` overrides Object's on purpose).
 const OWN_METHODS: [&str; 5] = [
     "clear",
     "to_bytes",
     "from_bytes",
     "merge_from_reader",
     "_to_string",
-];
-
-/// Methods of `Object`/`RefCounted` an accessor must not shadow (Godot refuses or warns).
-const NATIVE_METHODS: [&str; 40] = [
-    "get_class",
-    "is_class",
-    "set",
-    "get",
-    "set_indexed",
-    "get_indexed",
-    "get_property_list",
-    "get_method_list",
-    "has_method",
-    "has_signal",
-    "get_signal_list",
-    "set_meta",
-    "get_meta",
-    "has_meta",
-    "remove_meta",
-    "get_meta_list",
-    "has_user_signal",
-    "add_user_signal",
-    "remove_user_signal",
-    "set_script",
-    "get_script",
-    "get_instance_id",
-    "set_block_signals",
-    "is_blocking_signals",
-    "set_message_translation",
-    "can_translate_messages",
-    "get_reference_count",
-    "init_ref",
-    "reference",
-    "unreference",
-    "set_deferred",
-    "call",
-    "callv",
-    "call_deferred",
-    "emit_signal",
-    "connect",
-    "disconnect",
-    "is_connected",
-    "get_translation_domain",
-    "set_translation_domain",
 ];
 
 /// Indented line output; tabs, as the GDScript style guide asks.
@@ -102,6 +59,24 @@ impl Out {
         }
     }
 
+    /// A `#` comment, wrapped to stay within 100 columns.
+    fn comment(&mut self, text: &str) {
+        let mut current = String::new();
+        for word in text.split_whitespace() {
+            if !current.is_empty() && current.len() + 1 + word.len() > 96 {
+                self.line(&format!("# {current}"));
+                current.clear();
+            }
+            if !current.is_empty() {
+                current.push(' ');
+            }
+            current.push_str(word);
+        }
+        if !current.is_empty() {
+            self.line(&format!("# {current}"));
+        }
+    }
+
     fn blank(&mut self) {
         self.text.push('\n');
     }
@@ -113,17 +88,56 @@ impl Out {
     }
 }
 
-/// Renders the whole file, or explains which names would collide in GDScript.
+/// The engine a generated file is for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Target {
+    /// Godot 4.4+: the project's own client, `godot/packets.gd`.
+    Godot4,
+    /// Godot 3.2+: the Godot 4 file translated line for line (`godot3.rs`).
+    Godot3,
+}
+
+/// Renders the whole file for Godot 4, or explains which names would collide in GDScript.
 pub fn render(schema: &Schema) -> Result<String, PlanError> {
+    render_for(schema, Target::Godot4)
+}
+
+/// Renders the whole file for `target`. The Godot 3 file is the Godot 4 one, header aside,
+/// translated line for line, so both run the same statements.
+pub fn render_for(schema: &Schema, target: Target) -> Result<String, PlanError> {
     let mut out = Out {
         text: String::new(),
         depth: 0,
     };
-    out.line(&format!(
-        "# generated from {} by mmo-gdgen — do not edit",
-        schema.sources.join(", ")
-    ));
-    out.line("# Regenerate with `cargo run -p mmo-gdgen`. See godot/README.md.");
+    let sources = schema.sources.join(", ");
+    match target {
+        Target::Godot4 => {
+            out.line(&format!(
+                "# generated from {sources} by mmo-gdgen — do not edit"
+            ));
+            out.line("# Regenerate with `cargo run -p mmo-gdgen`. See godot/README.md.");
+        }
+        Target::Godot3 => {
+            out.line(&format!(
+                "# generated from {sources} by mmo-gdgen for Godot 3 — do not edit"
+            ));
+            out.line("# `mmo-gdgen --target godot3`: the Godot 4 file translated line for line.");
+        }
+    }
+    if !schema.renamed.is_empty() {
+        let renames: Vec<String> = schema
+            .renamed
+            .iter()
+            .map(|(proto_name, gd_name)| format!("{proto_name} -> {gd_name}"))
+            .collect();
+        out.comment(&format!(
+            "Godot already gives these proto names a meaning, so they are renamed (a message \
+             gets `{}` appended, an enum `{}`): {}.",
+            names::MESSAGE_SUFFIX,
+            names::ENUM_SUFFIX,
+            renames.join(", ")
+        ));
+    }
     // Message classes have an accessor family per field and files grow with the schema: the
     // generic size limits do not apply to generated code.
     out.line("# gdlint: disable=max-public-methods,max-file-lines");
@@ -199,48 +213,69 @@ fn presence_test(message: &MessagePlan, field: &FieldPlan) -> String {
     }
 }
 
-/// Every member name a message class defines, to refuse schemas whose names collide.
+/// Every member name a message class defines, each with the proto element it comes from, to
+/// refuse schemas whose names collide with each other or with what Godot defines.
 fn check_names(message: &MessagePlan) -> Result<(), PlanError> {
-    let mut names: Vec<String> = OWN_METHODS.iter().map(|name| (*name).to_owned()).collect();
+    // (member name, the proto element it is generated for)
+    let mut names: Vec<(String, String)> = Vec::new();
+    let proto = |name: &str| format!("{}.{name}", message.proto_name);
     for oneof_index in 0..message.oneofs.len() {
         let oneof = &message.oneofs[oneof_index].name;
-        names.push(case_var(message, oneof_index));
-        names.push(format!("get_{oneof}_case"));
-        names.push(format!("clear_{oneof}"));
+        let origin = format!("oneof {}", proto(oneof));
+        names.push((case_var(message, oneof_index), origin.clone()));
+        names.push((format!("get_{oneof}_case"), origin.clone()));
+        names.push((format!("clear_{oneof}"), origin));
     }
     for field in &message.fields {
         let name = &field.name;
-        names.push(var_name(field));
-        names.extend([
+        let origin = format!("field {}", proto(name));
+        let mut generated = vec![
+            var_name(field),
             format!("get_{name}"),
             format!("set_{name}"),
             format!("clear_{name}"),
-        ]);
+        ];
         match (&field.cardinality, &field.codec) {
-            (Cardinality::Repeated { .. }, _) => names.push(format!("add_{name}")),
+            (Cardinality::Repeated { .. }, _) => generated.push(format!("add_{name}")),
             (_, Codec::Message(_)) => {
-                names.extend([format!("has_{name}"), format!("new_{name}")]);
+                generated.extend([format!("has_{name}"), format!("new_{name}")]);
             }
-            (Cardinality::Explicit, _) => names.extend([has_var(field), format!("has_{name}")]),
-            (Cardinality::OneofMember { .. }, _) => names.push(format!("has_{name}")),
+            (Cardinality::Explicit, _) => {
+                generated.extend([has_var(field), format!("has_{name}")]);
+            }
+            (Cardinality::OneofMember { .. }, _) => generated.push(format!("has_{name}")),
             (Cardinality::Implicit, _) => {}
         }
+        names.extend(generated.into_iter().map(|member| (member, origin.clone())));
     }
     for nested in &message.nested_messages {
-        names.push(nested.class_name.clone());
+        names.push((
+            nested.class_name.clone(),
+            format!("message {}", nested.proto_name),
+        ));
     }
     for nested in &message.nested_enums {
-        names.push(nested.name.clone());
+        names.push((nested.name.clone(), format!("enum {}", nested.proto_name)));
     }
-    let mut seen = BTreeSet::new();
-    for name in names {
-        if NATIVE_METHODS.contains(&name.as_str()) || !seen.insert(name.clone()) {
+    let mut seen: BTreeMap<String, String> = OWN_METHODS
+        .iter()
+        .map(|name| ((*name).to_owned(), "the generated class itself".to_owned()))
+        .collect();
+    for (name, origin) in names {
+        if names::is_taken_member_name(&name) {
             return Err(PlanError(format!(
-                "{}: the generated member `{name}` collides with another member or a Godot \
-                 method; rename a field",
-                message.class_path
+                "{origin}: the generated member `{name}` would take a name Godot gives a \
+                 meaning (a member of Object/RefCounted, a global function or a keyword); \
+                 rename it"
             )));
         }
+        if let Some(first) = seen.get(&name) {
+            return Err(PlanError(format!(
+                "{origin}: the generated member `{name}` collides with the one of {first}; \
+                 rename one of them"
+            )));
+        }
+        seen.insert(name, origin);
     }
     Ok(())
 }

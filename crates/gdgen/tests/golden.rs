@@ -7,6 +7,7 @@
 
 use std::path::Path;
 
+use mmo_gdgen::names;
 use mmo_gdgen::plan::{Cardinality, Codec, Schema, WireType};
 use mmo_gdgen::render::RUNTIME;
 
@@ -88,7 +89,13 @@ fn rendered_calls_match_the_plan_the_mirror_executes() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/proto");
     let schema = Schema::load(&dir, "tests/proto").unwrap();
     let text = mmo_gdgen::render::render(&schema).unwrap();
-    for class_path in ["Scalars", "Repeated", "Tree", "Tree.Leaf", "Everything"] {
+    for class_path in [
+        "Scalars",
+        "Repeated",
+        "TreeMessage",
+        "TreeMessage.Leaf",
+        "Everything",
+    ] {
         let plan = schema.message(class_path).unwrap();
         let to_bytes = method_body(&text, class_path, "to_bytes");
         let decode = method_body(&text, class_path, "merge_from_reader");
@@ -161,4 +168,73 @@ fn colliding_names_are_refused() {
         assert!(mmo_gdgen::generate(&dir, "x").is_err(), "{case}");
     }
     std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// Every `class`, `enum`, `func`, `var` and `const` name declared in generated GDScript.
+fn declared_names(text: &str) -> Vec<(&str, &str)> {
+    let mut names = Vec::new();
+    for line in text.lines() {
+        let line = line.trim_start();
+        for keyword in ["class ", "enum ", "func ", "static func ", "var ", "const "] {
+            if let Some(rest) = line.strip_prefix(keyword) {
+                let end = rest
+                    .find(|c: char| !(c.is_alphanumeric() || c == '_'))
+                    .unwrap_or(rest.len());
+                names.push((keyword.trim(), &rest[..end]));
+            }
+        }
+    }
+    names
+}
+
+#[test]
+fn generated_names_never_take_a_name_godot_gives_a_meaning() {
+    let here = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests");
+    let root = mmo_gdgen::workspace_root();
+    for (dir, display) in [
+        (here.join("proto"), "tests/proto"),
+        (root.join("proto"), "proto"),
+    ] {
+        let text = mmo_gdgen::generate(&dir, display).unwrap();
+        let declared = declared_names(&text);
+        assert!(declared.len() > 20, "{display}: found only {declared:?}");
+        for (keyword, name) in declared {
+            let taken = match keyword {
+                "class" | "enum" => names::is_taken_type_name(name),
+                _ => names::is_taken_member_name(name),
+            };
+            // `_init` (PBReader's constructor) and `_to_string` override Object on purpose.
+            let overrides = keyword == "func" && (name == "_init" || name == "_to_string");
+            assert!(
+                !taken || overrides,
+                "{display}: `{keyword} {name}` takes a name Godot gives a meaning"
+            );
+        }
+    }
+}
+
+#[test]
+fn godot3_target_is_the_godot4_file_line_for_line() {
+    let here = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests");
+    let root = mmo_gdgen::workspace_root();
+    for (dir, display) in [
+        (here.join("proto"), "tests/proto"),
+        (root.join("proto"), "proto"),
+    ] {
+        let godot4 = mmo_gdgen::generate_for(&dir, display, mmo_gdgen::Target::Godot4).unwrap();
+        let godot3 = mmo_gdgen::generate_for(&dir, display, mmo_gdgen::Target::Godot3).unwrap();
+        assert_eq!(godot4.lines().count(), godot3.lines().count(), "{display}");
+        let changed = godot4
+            .lines()
+            .zip(godot3.lines())
+            .skip(2)
+            .filter(|(four, three)| four != three)
+            .count();
+        // Only spellings change: types, is_empty(), to_utf8_buffer(), one slice, one join...
+        assert!(
+            changed > 0 && changed < godot4.lines().count() / 4,
+            "{display}: {changed}"
+        );
+        assert!(godot3.lines().nth(1).unwrap().contains("--target godot3"));
+    }
 }

@@ -13,7 +13,7 @@ use prost_reflect::{DescriptorPool, DynamicMessage};
 
 fn prost_encode(schema: &Schema, pool: &DescriptorPool, message: &MessageValue) -> Vec<u8> {
     let descriptor = pool
-        .get_message_by_name(&format!("alltypes.{}", message.class_path))
+        .get_message_by_name(&schema.message(&message.class_path).unwrap().proto_name)
         .unwrap();
     to_dynamic(schema, message, &descriptor).encode_to_vec()
 }
@@ -25,7 +25,7 @@ fn prost_decode(
     bytes: &[u8],
 ) -> Result<MessageValue, ()> {
     let descriptor = pool
-        .get_message_by_name(&format!("alltypes.{class_path}"))
+        .get_message_by_name(&schema.message(class_path).unwrap().proto_name)
         .unwrap();
     DynamicMessage::decode(descriptor, bytes)
         .map(|dynamic| from_dynamic(schema, &dynamic, class_path))
@@ -46,7 +46,7 @@ fn random_messages_encode_exactly_like_prost_and_decode_both_ways() {
     let (schema, pool) = all_types();
     for seed in 0..1500 {
         let mut rng = Rng::new(seed);
-        let class_path = rng.pick(&["Everything", "Scalars", "Repeated", "Tree"]);
+        let class_path = rng.pick(&["Everything", "Scalars", "Repeated", "TreeMessage"]);
         let message = random_message(&mut rng, &schema, class_path, 3);
         let ours = mirror::encode(&schema, &message);
         let theirs = prost_encode(&schema, &pool, &message);
@@ -237,13 +237,13 @@ fn nesting_depth_is_limited_like_prost() {
     for depth in [1, 50, 99, 150, 1000] {
         let input = nested_trees(depth);
         assert_eq!(
-            mirror::decode(&schema, "Tree", &input).is_ok(),
-            prost_decode(&schema, &pool, "Tree", &input).is_ok(),
+            mirror::decode(&schema, "TreeMessage", &input).is_ok(),
+            prost_decode(&schema, &pool, "TreeMessage", &input).is_ok(),
             "depth {depth}"
         );
     }
-    assert!(mirror::decode(&schema, "Tree", &nested_trees(50)).is_ok());
-    assert!(mirror::decode(&schema, "Tree", &nested_trees(1000)).is_err());
+    assert!(mirror::decode(&schema, "TreeMessage", &nested_trees(50)).is_ok());
+    assert!(mirror::decode(&schema, "TreeMessage", &nested_trees(1000)).is_err());
 }
 
 /// Valid encodings, then damaged: every outcome (error or decoded value) must match prost's.
@@ -254,7 +254,7 @@ fn damaged_input_is_refused_or_accepted_exactly_like_prost() {
     let mut refused = 0;
     for seed in 0..4000 {
         let mut rng = Rng::new(seed + 1_000_000);
-        let class_path = rng.pick(&["Everything", "Scalars", "Repeated", "Tree"]);
+        let class_path = rng.pick(&["Everything", "Scalars", "Repeated", "TreeMessage"]);
         let message = random_message(&mut rng, &schema, class_path, 2);
         let mut bytes = mirror::encode(&schema, &message);
         for _ in 0..=rng.below(3) {
@@ -285,4 +285,30 @@ fn damaged_input_is_refused_or_accepted_exactly_like_prost() {
         accepted > 500 && refused > 500,
         "accepted {accepted}, refused {refused}"
     );
+}
+
+#[test]
+fn fields_declared_packed_false_are_written_one_key_per_value() {
+    // `repeated int32 r_unpacked = 18 [packed = false]` and the double twin, field 19: each
+    // value gets its own key, as the official runtimes write them.
+    let (schema, _) = all_types();
+    let plan = schema.message("Repeated").unwrap();
+    let mut message = MessageValue::new("Repeated");
+    message.set(
+        plan,
+        18,
+        Value::List(vec![Value::Int(1), Value::Int(-1), Value::Int(300)]),
+    );
+    message.set(plan, 19, Value::List(vec![Value::Float(1.0)]));
+    let expected = [
+        &[0x90, 0x01, 0x01][..],
+        &[
+            0x90, 0x01, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x01,
+        ],
+        &[0x90, 0x01, 0xAC, 0x02],
+        &[0x99, 0x01, 0, 0, 0, 0, 0, 0, 0xF0, 0x3F],
+    ]
+    .concat();
+    assert_eq!(mirror::encode(&schema, &message), expected);
+    assert_eq!(mirror::decode(&schema, "Repeated", &expected), Ok(message));
 }

@@ -9,6 +9,10 @@ use common::Rng;
 use mmo_gdgen::mirror::{self, MessageValue, Value};
 use mmo_gdgen::plan::Schema;
 use mmo_protocol::packets::packet::Msg;
+use mmo_protocol::packets::{
+    ChatLine, JoinRoomMessage, LoginRequestMessage, Member, OkResponseMessage, PresenceMessage,
+    RegisterRequestMessage, RoomInfo, RoomListMessage, RoomListRequestMessage, RoomMessage,
+};
 use mmo_protocol::{
     ChatMessage, DenyResponseMessage, DisconnectMessage, IdMessage, Message as _, Packet,
 };
@@ -17,63 +21,194 @@ fn schema() -> Schema {
     Schema::load(&mmo_gdgen::workspace_root().join("proto"), "proto").unwrap()
 }
 
-fn with_text(schema: &Schema, class_path: &str, number: u32, value: Value) -> MessageValue {
+/// A message of `class_path` with the given fields set through the generated setters.
+fn message(schema: &Schema, class_path: &str, fields: Vec<(u32, Value)>) -> MessageValue {
+    let plan = schema.message(class_path).unwrap();
     let mut message = MessageValue::new(class_path);
-    message.set(schema.message(class_path).unwrap(), number, value);
+    for (number, value) in fields {
+        message.set(plan, number, value);
+    }
     message
+}
+
+fn text(value: &str) -> Value {
+    Value::Str(value.to_owned())
+}
+
+fn list(schema: &Schema, class_path: &str, items: Vec<Vec<(u32, Value)>>) -> Value {
+    Value::List(
+        items
+            .into_iter()
+            .map(|fields| Value::Message(message(schema, class_path, fields)))
+            .collect(),
+    )
 }
 
 /// The prost packet as the GDScript object the client would hold after `from_bytes`.
 fn to_mirror(schema: &Schema, packet: &Packet) -> MessageValue {
-    let plan = schema.message("Packet").unwrap();
-    let mut message = MessageValue::new("Packet");
-    message.set(plan, 1, Value::Int(packet.sender_id as i64));
-    let (number, inner) = match &packet.msg {
-        None => return message,
-        Some(Msg::Chat(chat)) => (
-            2,
-            with_text(schema, "ChatMessage", 1, Value::Str(chat.msg.clone())),
-        ),
-        Some(Msg::Id(id)) => (
-            3,
-            with_text(schema, "IdMessage", 1, Value::Int(id.id as i64)),
-        ),
-        Some(Msg::DenyResponse(deny)) => (
-            7,
-            with_text(
+    let (number, class_path, fields) = match &packet.msg {
+        None => {
+            return message(
                 schema,
-                "DenyResponseMessage",
-                1,
-                Value::Str(deny.reason.clone()),
-            ),
+                "Packet",
+                vec![(1, Value::Int(packet.sender_id as i64))],
+            );
+        }
+        Some(Msg::Chat(chat)) => (2, "ChatMessage", vec![(1, text(&chat.msg))]),
+        Some(Msg::Id(id)) => (3, "IdMessage", vec![(1, Value::Int(id.id as i64))]),
+        Some(Msg::LoginRequest(login)) => (
+            4,
+            "LoginRequestMessage",
+            vec![(1, text(&login.username)), (2, text(&login.password))],
         ),
-        Some(Msg::Disconnect(gone)) => (
-            19,
-            with_text(
-                schema,
-                "DisconnectMessage",
-                1,
-                Value::Str(gone.reason.clone()),
-            ),
+        Some(Msg::RegisterRequest(register)) => (
+            5,
+            "RegisterRequestMessage",
+            vec![
+                (1, text(&register.username)),
+                (2, text(&register.password)),
+                (3, Value::Int(i64::from(register.color))),
+            ],
         ),
-        Some(other) => panic!("no mirror for {other:?} yet"),
+        Some(Msg::OkResponse(_)) => (6, "OkResponseMessage", vec![]),
+        Some(Msg::DenyResponse(deny)) => (7, "DenyResponseMessage", vec![(1, text(&deny.reason))]),
+        Some(Msg::Disconnect(gone)) => (19, "DisconnectMessage", vec![(1, text(&gone.reason))]),
+        Some(Msg::JoinRoom(join)) => (100, "JoinRoomMessage", vec![(1, text(&join.room))]),
+        Some(Msg::Room(room)) => {
+            let members = room
+                .members
+                .iter()
+                .map(|member| vec![(1, Value::Int(member.id as i64)), (2, text(&member.name))])
+                .collect();
+            let history = room
+                .history
+                .iter()
+                .map(|line| {
+                    vec![
+                        (1, Value::Int(line.sender_id as i64)),
+                        (2, text(&line.msg)),
+                        (3, Value::Int(line.sent_at_ms)),
+                        (4, text(&line.sender_name)),
+                    ]
+                })
+                .collect();
+            (
+                101,
+                "RoomMessage",
+                vec![
+                    (1, text(&room.room)),
+                    (2, list(schema, "Member", members)),
+                    (3, list(schema, "ChatLine", history)),
+                ],
+            )
+        }
+        Some(Msg::Presence(presence)) => (
+            102,
+            "PresenceMessage",
+            vec![
+                (1, Value::Bool(presence.joined)),
+                (2, text(&presence.room)),
+                (3, text(&presence.name)),
+            ],
+        ),
+        Some(Msg::RoomListRequest(_)) => (103, "RoomListRequestMessage", vec![]),
+        Some(Msg::RoomList(rooms)) => {
+            let rooms = rooms
+                .rooms
+                .iter()
+                .map(|room| {
+                    vec![
+                        (1, text(&room.name)),
+                        (2, Value::Int(i64::from(room.members))),
+                    ]
+                })
+                .collect();
+            (
+                104,
+                "RoomListMessage",
+                vec![(1, list(schema, "RoomInfo", rooms))],
+            )
+        }
     };
-    message.set(plan, number, Value::Message(inner));
-    message
+    let inner = message(schema, class_path, fields);
+    message(
+        schema,
+        "Packet",
+        vec![
+            (1, Value::Int(packet.sender_id as i64)),
+            (number, Value::Message(inner)),
+        ],
+    )
 }
 
 fn random_packet(rng: &mut Rng) -> Packet {
-    let text = rng
-        .pick(&["", "Hello, world!", "日本語 🎮", "[b]x[/b]", "é"])
-        .to_owned();
+    let texts = [
+        "",
+        "Hello, world!",
+        "日本語 🎮",
+        "[b]x[/b]",
+        "é",
+        "\u{FEFF}hello",
+    ];
     let any_id = rng.next_u64();
     let id = rng.pick(&[0, 1, 2, 127, 128, u64::MAX, 1 << 63, any_id]);
-    let msg = match rng.below(5) {
+    let count = rng.below(4);
+    let msg = match rng.below(13) {
         0 => None,
-        1 => Some(Msg::Chat(ChatMessage { msg: text })),
+        1 => Some(Msg::Chat(ChatMessage {
+            msg: rng.pick(&texts).to_owned(),
+        })),
         2 => Some(Msg::Id(IdMessage { id })),
-        3 => Some(Msg::DenyResponse(DenyResponseMessage { reason: text })),
-        _ => Some(Msg::Disconnect(DisconnectMessage { reason: text })),
+        3 => Some(Msg::LoginRequest(LoginRequestMessage {
+            username: rng.pick(&texts).to_owned(),
+            password: rng.pick(&texts).to_owned(),
+        })),
+        4 => Some(Msg::RegisterRequest(RegisterRequestMessage {
+            username: rng.pick(&texts).to_owned(),
+            password: rng.pick(&texts).to_owned(),
+            color: rng.next_u64() as i32,
+        })),
+        5 => Some(Msg::OkResponse(OkResponseMessage {})),
+        6 => Some(Msg::DenyResponse(DenyResponseMessage {
+            reason: rng.pick(&texts).to_owned(),
+        })),
+        7 => Some(Msg::Disconnect(DisconnectMessage {
+            reason: rng.pick(&texts).to_owned(),
+        })),
+        8 => Some(Msg::JoinRoom(JoinRoomMessage {
+            room: rng.pick(&texts).to_owned(),
+        })),
+        9 => Some(Msg::Room(RoomMessage {
+            room: rng.pick(&texts).to_owned(),
+            members: (0..count)
+                .map(|index| Member {
+                    id: id.wrapping_add(index as u64),
+                    name: rng.pick(&texts).to_owned(),
+                })
+                .collect(),
+            history: (0..count)
+                .map(|_| ChatLine {
+                    sender_id: id,
+                    msg: rng.pick(&texts).to_owned(),
+                    sent_at_ms: rng.next_u64() as i64,
+                    sender_name: rng.pick(&texts).to_owned(),
+                })
+                .collect(),
+        })),
+        10 => Some(Msg::Presence(PresenceMessage {
+            joined: rng.chance(50),
+            room: rng.pick(&texts).to_owned(),
+            name: rng.pick(&texts).to_owned(),
+        })),
+        11 => Some(Msg::RoomListRequest(RoomListRequestMessage {})),
+        _ => Some(Msg::RoomList(RoomListMessage {
+            rooms: (0..count)
+                .map(|_| RoomInfo {
+                    name: rng.pick(&texts).to_owned(),
+                    members: rng.next_u64() as u32,
+                })
+                .collect(),
+        })),
     };
     let any_sender = rng.next_u64();
     Packet {
@@ -222,4 +357,24 @@ fn damaged_packets_are_judged_like_prost() {
             .map_err(|_| ());
         assert_eq!(ours, theirs, "seed {seed}: {bytes:02X?}");
     }
+}
+
+#[test]
+fn a_chat_starting_with_a_byte_order_mark_round_trips() {
+    // U+FEFF is not a control character, so the server relays such a line; Godot's UTF-8
+    // decoder drops a leading EF BB BF, which the generated read_string must put back.
+    let schema = schema();
+    let packet = Packet {
+        sender_id: 0,
+        msg: Some(Msg::Chat(ChatMessage {
+            msg: "\u{FEFF}hello".into(),
+        })),
+    };
+    let bytes = [
+        0x12, 0x0a, 0x0a, 0x08, 0xef, 0xbb, 0xbf, 0x68, 0x65, 0x6c, 0x6c, 0x6f,
+    ];
+    assert_eq!(packet.encode_to_vec(), bytes);
+    let message = to_mirror(&schema, &packet);
+    assert_eq!(mirror::encode(&schema, &message), bytes);
+    assert_eq!(mirror::decode(&schema, "Packet", &bytes), Ok(message));
 }

@@ -21,7 +21,7 @@ pub fn all_types() -> (Schema, DescriptorPool) {
     let schema = Schema::load(&dir, "tests/proto").unwrap();
     let mut compiler = protox::Compiler::new([&dir]).unwrap();
     compiler.open_files(["all_types.proto"]).unwrap();
-    (schema, compiler.descriptor_pool())
+    (schema, mmo_gdgen::plan::decoded_pool(&compiler).unwrap())
 }
 
 /// xorshift64*: deterministic, so a failure names a reproducible seed.
@@ -56,8 +56,11 @@ impl Rng {
     }
 }
 
-const STRINGS: [&str; 9] = [
+const STRINGS: [&str; 12] = [
     "",
+    "\u{FEFF}",
+    "\u{FEFF}hello",
+    "\u{FEFF}\u{FEFF}two marks",
     "a",
     "Hello, world!",
     "héllo wörld",
@@ -68,7 +71,7 @@ const STRINGS: [&str; 9] = [
     "𝄞 astral",
 ];
 
-const CHARS: [char; 8] = ['x', 'Z', '7', ' ', 'é', 'ж', '語', '🙂'];
+const CHARS: [char; 9] = ['x', 'Z', '7', ' ', 'é', 'ж', '語', '🙂', '\u{FEFF}'];
 
 fn int_edge_or_random(rng: &mut Rng, edges: &[i64], random: i64) -> i64 {
     if rng.chance(50) {

@@ -1,8 +1,10 @@
 # generated from tests/proto/all_types.proto by mmo-gdgen — do not edit
 # Regenerate with `cargo run -p mmo-gdgen`. See godot/README.md.
+# Godot already gives these proto names a meaning, so they are renamed (a message gets `Message`
+# appended, an enum `Enum`): alltypes.Color -> ColorEnum, alltypes.Tree -> TreeMessage.
 # gdlint: disable=max-public-methods,max-file-lines
 
-enum Color {
+enum ColorEnum {
 	COLOR_NEGATIVE = -2,
 	COLOR_UNSPECIFIED = 0,
 	COLOR_RED = 1,
@@ -71,31 +73,34 @@ class PBWriter:
 	func write_enum(value: int) -> void:
 		write_int32(value)
 
+	## The low [param count] bytes of [param value], least significant first.
+	func write_little_endian(value: int, count: int) -> void:
+		for index in count:
+			bytes.append((value >> (8 * index)) & 0xFF)
+
 	func write_fixed32(value: int) -> void:
-		var at := bytes.size()
-		bytes.resize(at + 4)
-		bytes.encode_u32(at, value & 0xFFFFFFFF)
+		write_little_endian(value, 4)
 
 	func write_sfixed32(value: int) -> void:
 		write_fixed32(value)
 
 	func write_fixed64(value: int) -> void:
-		var at := bytes.size()
-		bytes.resize(at + 8)
-		bytes.encode_s64(at, value)
+		write_little_endian(value, 8)
 
 	func write_sfixed64(value: int) -> void:
 		write_fixed64(value)
 
+	# StreamPeerBuffer (little-endian unless told otherwise) is the one float-to-bytes
+	# conversion that Godot 3 and 4 share, so both run these lines.
 	func write_float(value: float) -> void:
-		var at := bytes.size()
-		bytes.resize(at + 4)
-		bytes.encode_float(at, value)
+		var buffer := StreamPeerBuffer.new()
+		buffer.put_float(value)
+		bytes.append_array(buffer.data_array)
 
 	func write_double(value: float) -> void:
-		var at := bytes.size()
-		bytes.resize(at + 8)
-		bytes.encode_double(at, value)
+		var buffer := StreamPeerBuffer.new()
+		buffer.put_double(value)
+		bytes.append_array(buffer.data_array)
 
 	func write_string(value: String) -> void:
 		write_bytes(value.to_utf8_buffer())
@@ -182,43 +187,69 @@ class PBReader:
 	func read_enum(end: int) -> int:
 		return read_int32(end)
 
+	## [param count] bytes as an unsigned little-endian number (bit 63 of eight lands in the
+	## sign), or 0 with [member failed] set.
+	func read_little_endian(count: int, end: int) -> int:
+		var at := take(count, end)
+		if at < 0:
+			return 0
+		var value := 0
+		for index in count:
+			value |= data[at + index] << (8 * index)
+		return value
+
 	func read_fixed32(end: int) -> int:
-		var at := take(4, end)
-		return 0 if at < 0 else data.decode_u32(at)
+		return read_little_endian(4, end)
 
 	func read_sfixed32(end: int) -> int:
-		var at := take(4, end)
-		return 0 if at < 0 else data.decode_s32(at)
+		return PBWire.to_int32(read_little_endian(4, end))
 
 	func read_fixed64(end: int) -> int:
-		var at := take(8, end)
-		return 0 if at < 0 else data.decode_s64(at)
+		return read_little_endian(8, end)
 
 	func read_sfixed64(end: int) -> int:
 		return read_fixed64(end)
 
 	func read_float(end: int) -> float:
-		var at := take(4, end)
-		return 0.0 if at < 0 else data.decode_float(at)
+		var raw := take_bytes(4, end)
+		if raw.is_empty():
+			return 0.0
+		var buffer := StreamPeerBuffer.new()
+		buffer.data_array = raw
+		return buffer.get_float()
 
 	func read_double(end: int) -> float:
-		var at := take(8, end)
-		return 0.0 if at < 0 else data.decode_double(at)
+		var raw := take_bytes(8, end)
+		if raw.is_empty():
+			return 0.0
+		var buffer := StreamPeerBuffer.new()
+		buffer.data_array = raw
+		return buffer.get_double()
 
 	func read_bytes(end: int) -> PackedByteArray:
 		var stop := read_end(end)
 		if stop < 0:
 			return PackedByteArray()
-		var value := data.slice(pos, stop)
-		pos = stop
-		return value
+		return take_bytes(stop - pos, end)
 
 	func read_string(end: int) -> String:
 		var raw := read_bytes(end)
 		var text := raw.get_string_from_utf8()
+		# Godot's decoder drops a leading EF BB BF as a byte order mark; in protobuf it is the
+		# character U+FEFF, part of the text, so it is put back.
+		if raw.size() >= 3 and raw[0] == 0xEF and raw[1] == 0xBB and raw[2] == 0xBF:
+			text = char(0xFEFF) + text
 		# Godot substitutes for invalid UTF-8 instead of refusing it; a round trip tells.
 		if text.to_utf8_buffer() != raw:
 			failed = true
+		# Except for encoded UTF-16 surrogates (ED A0 80 to ED BF BF) and code points past
+		# U+10FFFF: not UTF-8 either, but Godot 3 decodes and re-encodes them unchanged (Godot 4
+		# substitutes them). Only a string with multi-byte characters can hold one.
+		if raw.size() != text.length():
+			for index in text.length():
+				var code := text.unicode_at(index)
+				if (code & 0xFFFFF800) == 0xD800 or code > 0x10FFFF:
+					failed = true
 		return text
 
 	## Consumes [param count] bytes; returns where they start, or -1 with [member failed].
@@ -228,6 +259,15 @@ class PBReader:
 			return -1
 		pos += count
 		return pos - count
+
+	## Consumes [param count] bytes and returns them; empty with [member failed] if they are
+	## not there.
+	func take_bytes(count: int, end: int) -> PackedByteArray:
+		var at := take(count, end)
+		# Godot 3's subarray() cannot return an empty array, so zero bytes are not sliced.
+		if at < 0 or count == 0:
+			return PackedByteArray()
+		return data.slice(at, at + count)
 
 	## Skips a field this schema does not declare (a newer sender's), as protobuf requires.
 	func skip_field(key: int, end: int, depth: int) -> void:
@@ -971,18 +1011,12 @@ class Repeated:
 		for item in _r_message:
 			writer.write_tag(17, PBWire.LEN)
 			writer.write_bytes(item.to_bytes())
-		if not _r_unpacked.is_empty():
-			writer.write_tag(18, PBWire.LEN)
-			var packed := PBWriter.new()
-			for item in _r_unpacked:
-				packed.write_int32(item)
-			writer.write_bytes(packed.bytes)
-		if not _r_unpacked_double.is_empty():
-			writer.write_tag(19, PBWire.LEN)
-			var packed := PBWriter.new()
-			for item in _r_unpacked_double:
-				packed.write_double(item)
-			writer.write_bytes(packed.bytes)
+		for item in _r_unpacked:
+			writer.write_tag(18, PBWire.VARINT)
+			writer.write_int32(item)
+		for item in _r_unpacked_double:
+			writer.write_tag(19, PBWire.I64)
+			writer.write_double(item)
 		return writer.bytes
 
 	## Replaces this message with the one encoded in [param data]. Returns [constant OK],
@@ -1172,10 +1206,10 @@ class Repeated:
 		return "{" + ", ".join(parts) + "}"
 
 
-class Tree:
-	var _leaf: Tree.Leaf = null
-	var _child: Tree = null
-	var _leaves: Array[Tree.Leaf] = []
+class TreeMessage:
+	var _leaf: TreeMessage.Leaf = null
+	var _child: TreeMessage = null
+	var _leaves: Array[TreeMessage.Leaf] = []
 
 	class Leaf:
 		enum Kind {
@@ -1259,14 +1293,14 @@ class Tree:
 	func has_leaf() -> bool:
 		return _leaf != null
 
-	func get_leaf() -> Tree.Leaf:
+	func get_leaf() -> TreeMessage.Leaf:
 		return _leaf
 
-	func set_leaf(value: Tree.Leaf) -> void:
+	func set_leaf(value: TreeMessage.Leaf) -> void:
 		_leaf = value
 
-	func new_leaf() -> Tree.Leaf:
-		_leaf = Tree.Leaf.new()
+	func new_leaf() -> TreeMessage.Leaf:
+		_leaf = TreeMessage.Leaf.new()
 		return _leaf
 
 	func clear_leaf() -> void:
@@ -1275,27 +1309,27 @@ class Tree:
 	func has_child() -> bool:
 		return _child != null
 
-	func get_child() -> Tree:
+	func get_child() -> TreeMessage:
 		return _child
 
-	func set_child(value: Tree) -> void:
+	func set_child(value: TreeMessage) -> void:
 		_child = value
 
-	func new_child() -> Tree:
-		_child = Tree.new()
+	func new_child() -> TreeMessage:
+		_child = TreeMessage.new()
 		return _child
 
 	func clear_child() -> void:
 		_child = null
 
-	func get_leaves() -> Array[Tree.Leaf]:
+	func get_leaves() -> Array[TreeMessage.Leaf]:
 		return _leaves
 
-	func set_leaves(values: Array[Tree.Leaf]) -> void:
+	func set_leaves(values: Array[TreeMessage.Leaf]) -> void:
 		_leaves = values
 
-	func add_leaves() -> Tree.Leaf:
-		var item := Tree.Leaf.new()
+	func add_leaves() -> TreeMessage.Leaf:
+		var item := TreeMessage.Leaf.new()
 		_leaves.append(item)
 		return item
 
@@ -1344,13 +1378,13 @@ class Tree:
 					if reader.expect(wire_type, PBWire.LEN):
 						var leaf_end := reader.read_end(end)
 						if _leaf == null:
-							_leaf = Tree.Leaf.new()
+							_leaf = TreeMessage.Leaf.new()
 						_leaf.merge_from_reader(reader, leaf_end, depth + 1)
 				2:
 					if reader.expect(wire_type, PBWire.LEN):
 						var child_end := reader.read_end(end)
 						if _child == null:
-							_child = Tree.new()
+							_child = TreeMessage.new()
 						_child.merge_from_reader(reader, child_end, depth + 1)
 				3:
 					if reader.expect(wire_type, PBWire.LEN):
@@ -1379,11 +1413,11 @@ class Everything:
 	var _has_maybe_int: bool = false
 	var _maybe_text: String = ""
 	var _has_maybe_text: bool = false
-	var _tree: Tree = null
+	var _tree: TreeMessage = null
 	var _choice_scalars: Scalars = null
 	var _choice_text: String = ""
 	var _choice_number: int = 0
-	var _choice_leaf: Tree.Leaf = null
+	var _choice_leaf: TreeMessage.Leaf = null
 	var _choice_double: float = 0.0
 	var _after_oneof: int = 0
 
@@ -1462,14 +1496,14 @@ class Everything:
 	func has_tree() -> bool:
 		return _tree != null
 
-	func get_tree() -> Tree:
+	func get_tree() -> TreeMessage:
 		return _tree
 
-	func set_tree(value: Tree) -> void:
+	func set_tree(value: TreeMessage) -> void:
 		_tree = value
 
-	func new_tree() -> Tree:
-		_tree = Tree.new()
+	func new_tree() -> TreeMessage:
+		_tree = TreeMessage.new()
 		return _tree
 
 	func clear_tree() -> void:
@@ -1528,17 +1562,17 @@ class Everything:
 	func has_choice_leaf() -> bool:
 		return _choice_case == 13
 
-	func get_choice_leaf() -> Tree.Leaf:
+	func get_choice_leaf() -> TreeMessage.Leaf:
 		return _choice_leaf
 
-	func set_choice_leaf(value: Tree.Leaf) -> void:
+	func set_choice_leaf(value: TreeMessage.Leaf) -> void:
 		clear_choice()
 		if value != null:
 			_choice_case = 13
 			_choice_leaf = value
 
-	func new_choice_leaf() -> Tree.Leaf:
-		set_choice_leaf(Tree.Leaf.new())
+	func new_choice_leaf() -> TreeMessage.Leaf:
+		set_choice_leaf(TreeMessage.Leaf.new())
 		return _choice_leaf
 
 	func clear_choice_leaf() -> void:
@@ -1657,7 +1691,7 @@ class Everything:
 					if reader.expect(wire_type, PBWire.LEN):
 						var tree_end := reader.read_end(end)
 						if _tree == null:
-							_tree = Tree.new()
+							_tree = TreeMessage.new()
 						_tree.merge_from_reader(reader, tree_end, depth + 1)
 				10:
 					if reader.expect(wire_type, PBWire.LEN):
@@ -1675,7 +1709,7 @@ class Everything:
 					if reader.expect(wire_type, PBWire.LEN):
 						var choice_leaf_end := reader.read_end(end)
 						if _choice_case != 13:
-							set_choice_leaf(Tree.Leaf.new())
+							set_choice_leaf(TreeMessage.Leaf.new())
 						_choice_leaf.merge_from_reader(reader, choice_leaf_end, depth + 1)
 				14:
 					if reader.expect(wire_type, PBWire.I64):
