@@ -148,11 +148,7 @@ pub async fn serve(stream: TcpStream, peer: Arc<Peer>, hub: Arc<Hub>, mut early_
     let mut session = Session {
         decoder: FrameDecoder::new(hub.config.max_message_bytes),
         handler: PacketHandler {
-            bucket: TokenBucket::new(
-                hub.config.chat_rate_per_second,
-                hub.config.chat_burst,
-                Instant::now(),
-            ),
+            bucket: TokenBucket::new(hub.config.chat_rate, hub.config.chat_burst, Instant::now()),
             peer,
             hub: Arc::clone(&hub),
             ending: None,
@@ -187,10 +183,10 @@ impl Session {
         let peer = Arc::clone(&self.handler.peer);
         // Created only once a close is under way, so live sessions carry no timer.
         let mut close_deadline: Option<Pin<Box<Sleep>>> = None;
-        // Write coalescing (see `Config::write_coalesce`): after each batch the outbox is left
+        // Write coalescing (see `Config::write_coalesce_ms`): after each batch the outbox is left
         // alone until `hold` fires, and what is pushed meanwhile goes out together. The timer is
         // created at the first batch, then reset and reused.
-        let window = self.handler.hub.config.write_coalesce;
+        let window = self.handler.hub.config.write_coalesce_ms;
         let mut hold: Option<Pin<Box<Sleep>>> = None;
         let mut holding = false;
         loop {
@@ -372,12 +368,12 @@ impl PacketHandler {
                 warn!(
                     "Client {id}: over the rate limit of {} messages per second; refusing \
                      its messages until it slows down",
-                    config.chat_rate_per_second
+                    config.chat_rate
                 );
             }
             self.deny(format!(
                 "rate limit: at most {} messages per second (bursts of {})",
-                config.chat_rate_per_second, config.chat_burst
+                config.chat_rate, config.chat_burst
             ));
             return;
         }
@@ -391,7 +387,7 @@ impl PacketHandler {
             }
         };
         match packet.msg {
-            Some(Msg::Chat(chat)) => match self.hub.config.chat.check(&chat.msg) {
+            Some(Msg::Chat(chat)) => match self.hub.config.chat_limits().check(&chat.msg) {
                 Ok(()) => self.hub.relay_chat(id, chat.msg),
                 Err(rejection) => {
                     Metrics::bump(&metrics.chats_rejected_invalid);
