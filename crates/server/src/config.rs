@@ -32,9 +32,11 @@
 //! A check that concerns more than one setting goes in `Config::check_together`. A field type
 //! the table cannot take yet needs a `Kind` impl in `config/setting.rs`.
 
-mod load;
+// `setting` first: its macros are in scope only in what follows it, `load`'s tests included.
 #[macro_use]
 mod setting;
+
+mod load;
 
 use std::num::NonZeroUsize;
 use std::time::Duration;

@@ -301,3 +301,306 @@ fn unknown_key<C: Settings>(key: &str, path: &Path) -> InvalidConfig {
     let hint = closest.map_or_else(String::new, |(_, name)| format!(" (did you mean {name}?)"));
     InvalidConfig(format!("unknown key {key:?} in {}{hint}", path.display()))
 }
+
+#[cfg(test)]
+mod tests {
+    use std::num::NonZeroUsize;
+    use std::os::unix::ffi::OsStringExt as _;
+    use std::time::Duration;
+
+    use super::super::setting::{Conflict, Seconds};
+    use super::*;
+
+    settings! {
+        /// A small settings struct with one setting of each kind, and a secret.
+        #[derive(Debug, PartialEq)]
+        struct Sample {
+            /// How many.
+            ///
+            /// Why: a second paragraph, only in `--print-config`.
+            count: usize = 3,
+                check = |count: &usize| if *count > 10 {
+                    Err("must be at most 10".to_owned())
+                } else {
+                    Ok(())
+                };
+            /// How long to wait.
+            wait: Duration as Seconds = Duration::from_secs(1);
+            /// Names allowed.
+            names: Vec<String> = Vec::new();
+            /// Whether it is on.
+            on: bool = false;
+            /// Threads.
+            threads: Option<NonZeroUsize> = None, default_text = "one per CPU";
+            /// The database password.
+            password: String = String::new(),
+                check = |password: &String| if password.len() == 1 {
+                    Err("must be longer than 1 character".to_owned())
+                } else {
+                    Ok(())
+                },
+                secret = true;
+        }
+    }
+
+    impl Settings for Sample {
+        const ALL: &'static [Setting<Self>] = Self::SETTINGS;
+
+        fn check_together(&self) -> Result<(), Conflict> {
+            if self.on && self.names.is_empty() {
+                return Err(Conflict {
+                    settings: &["on", "names"],
+                    problem: "on = true needs at least one of names".to_owned(),
+                });
+            }
+            Ok(())
+        }
+    }
+
+    const FILE: &str = "/etc/sample.toml";
+
+    /// Loads `file` (TOML text, if any), then `env`, then the flags `args`.
+    fn load(
+        file: Option<&str>,
+        env: &[(&str, &str)],
+        args: &[&str],
+    ) -> Result<Loaded<Sample>, InvalidConfig> {
+        let matches = command::<Sample>()
+            .try_get_matches_from(std::iter::once("sample").chain(args.iter().copied()))
+            .expect("flags parse");
+        let mut loaded = Loaded::<Sample>::defaults();
+        if let Some(text) = file {
+            loaded.apply_file(Path::new(FILE), text)?;
+        }
+        loaded.apply_env(|name| {
+            env.iter()
+                .find(|(key, _)| *key == name)
+                .map(|(_, value)| OsString::from(value))
+        })?;
+        loaded.apply_flags(&matches)?;
+        loaded.check_together()?;
+        Ok(loaded)
+    }
+
+    fn refusal(file: Option<&str>, env: &[(&str, &str)], args: &[&str]) -> String {
+        load(file, env, args).expect_err("refused").to_string()
+    }
+
+    #[test]
+    fn each_source_overrides_the_one_before_it_setting_by_setting() {
+        let loaded = load(
+            Some("count = 4\nwait = 2.5\nnames = [\"file\"]"),
+            &[("MMO_WAIT", "3"), ("MMO_NAMES", "env")],
+            &["--names", "flag,second"],
+        )
+        .expect("loads");
+        assert_eq!(
+            loaded.config,
+            Sample {
+                count: 4,
+                wait: Duration::from_secs(3),
+                names: vec!["flag".to_owned(), "second".to_owned()],
+                ..Sample::default()
+            }
+        );
+        assert_eq!(loaded.source("count"), Some(&Source::File(FILE.into())));
+        assert_eq!(loaded.source("wait"), Some(&Source::Env("MMO_WAIT".into())));
+        assert_eq!(
+            loaded.source("names"),
+            Some(&Source::Flag("--names".into()))
+        );
+        assert_eq!(loaded.source("on"), Some(&Source::Default));
+    }
+
+    #[test]
+    fn an_unknown_key_is_named_with_its_file_and_the_setting_it_may_be() {
+        assert_eq!(
+            refusal(Some("cuont = 1"), &[], &[]),
+            "invalid configuration: unknown key \"cuont\" in /etc/sample.toml \
+             (did you mean count?)"
+        );
+        assert_eq!(
+            refusal(Some("[server]\nport = 1"), &[], &[]),
+            "invalid configuration: unknown key \"server\" in /etc/sample.toml"
+        );
+    }
+
+    #[test]
+    fn a_bad_value_is_named_with_where_it_came_from() {
+        assert_eq!(
+            refusal(Some("wait = -1"), &[], &[]),
+            "invalid configuration: wait = -1 (from /etc/sample.toml): \
+             must be a non-negative number of seconds"
+        );
+        assert_eq!(
+            refusal(None, &[("MMO_WAIT", "soon")], &[]),
+            "invalid configuration: wait = soon (from MMO_WAIT): \
+             must be a non-negative number of seconds"
+        );
+        assert_eq!(
+            refusal(None, &[], &["--wait", "-1"]),
+            "invalid configuration: wait = -1 (from --wait): \
+             must be a non-negative number of seconds"
+        );
+        assert_eq!(
+            refusal(None, &[], &["--count", "11"]),
+            "invalid configuration: count = 11 (from --count): must be at most 10"
+        );
+        assert_eq!(
+            refusal(Some("count = \"3\""), &[], &[]),
+            "invalid configuration: count = \"3\" (from /etc/sample.toml): \
+             must be a whole number, 0 or more"
+        );
+        assert_eq!(
+            refusal(Some("names = \"a\""), &[], &[]),
+            "invalid configuration: names = \"a\" (from /etc/sample.toml): must be a list of \
+             strings (comma-separated in a flag or an environment variable)"
+        );
+        assert_eq!(
+            refusal(None, &[("MMO_THREADS", "0")], &[]),
+            "invalid configuration: threads = 0 (from MMO_THREADS): must be a whole number, \
+             1 or more"
+        );
+        assert!(
+            refusal(Some("count = "), &[], &[])
+                .starts_with("invalid configuration: /etc/sample.toml is not a valid TOML file")
+        );
+    }
+
+    #[test]
+    fn a_bad_value_is_refused_even_where_a_stronger_source_overrides_it() {
+        assert!(
+            refusal(Some("count = 99"), &[("MMO_COUNT", "1")], &[])
+                .contains("count = 99 (from /etc/sample.toml)")
+        );
+    }
+
+    #[test]
+    fn an_environment_variable_that_is_not_utf8_is_refused() {
+        let mut loaded = Loaded::<Sample>::defaults();
+        let refused = loaded
+            .apply_env(|name| (name == "MMO_WAIT").then(|| OsString::from_vec(vec![b'1', 0xFF])))
+            .expect_err("refused");
+        assert_eq!(
+            refused.to_string(),
+            "invalid configuration: wait = 1\u{FFFD} (from MMO_WAIT): must be valid UTF-8"
+        );
+    }
+
+    #[test]
+    fn settings_that_cannot_work_together_are_named_with_their_sources() {
+        assert_eq!(
+            refusal(None, &[("MMO_ON", "true")], &[]),
+            "invalid configuration: on = true needs at least one of names \
+             (on from MMO_ON, names from the default)"
+        );
+    }
+
+    #[test]
+    fn an_on_off_flag_alone_means_on() {
+        let on = |args: &[&str]| load(None, &[], args).expect("loads").config.on;
+        assert!(on(&["--on", "--names", "a"]));
+        assert!(on(&["--on", "true", "--names", "a"]));
+        assert!(!on(&["--on", "false"]));
+        assert!(on(&["--on=true", "--names", "a"]));
+        assert!(!on(&[]));
+    }
+
+    #[test]
+    fn the_last_of_a_repeated_flag_wins() {
+        let loaded = load(None, &[], &["--count", "1", "--count", "2"]).expect("loads");
+        assert_eq!(loaded.config.count, 2);
+    }
+
+    #[test]
+    fn an_empty_list_in_the_environment_clears_the_file_s_list() {
+        let loaded = load(Some("names = [\"a\"]"), &[("MMO_NAMES", "")], &[]).expect("loads");
+        assert_eq!(loaded.config.names, Vec::<String>::new());
+    }
+
+    #[test]
+    fn a_secret_is_never_printed() {
+        let loaded = load(None, &[("MMO_PASSWORD", "hunter2")], &[]).expect("loads");
+        assert_eq!(loaded.config.password, "hunter2");
+        let printed = loaded.to_toml();
+        assert!(!printed.contains("hunter2"), "{printed}");
+        assert!(
+            printed.contains("\n# password = (secret, not shown) # from MMO_PASSWORD\n"),
+            "{printed}"
+        );
+        let refused = refusal(None, &[], &["--password", "h"]);
+        assert_eq!(
+            refused,
+            "invalid configuration: password = (secret, not shown) (from --password): \
+             must be longer than 1 character"
+        );
+        let built_in_code = Sample {
+            password: "h".to_owned(),
+            ..Sample::default()
+        };
+        assert_eq!(
+            super::super::setting::validate(&built_in_code)
+                .expect_err("refused")
+                .to_string(),
+            "invalid configuration: password = (secret, not shown): \
+             must be longer than 1 character"
+        );
+    }
+
+    #[test]
+    fn print_config_writes_every_setting_with_its_doc_and_reads_back() {
+        let loaded = load(
+            None,
+            &[("MMO_ON", "true")],
+            &["--names", "a,b", "--wait", "0.25", "--threads", "2"],
+        )
+        .expect("loads");
+        let printed = loaded.to_toml();
+        assert!(
+            printed.contains(
+                "\n# How many.\n#\n# Why: a second paragraph, only in `--print-config`.\ncount = 3\n"
+            ),
+            "{printed}"
+        );
+        assert!(
+            printed.contains("\nwait = 0.25 # from --wait\n"),
+            "{printed}"
+        );
+        assert!(
+            printed.contains("\nnames = [\"a\", \"b\"] # from --names\n"),
+            "{printed}"
+        );
+        assert!(printed.contains("\non = true # from MMO_ON\n"), "{printed}");
+        let mut read_back = Loaded::<Sample>::defaults();
+        read_back
+            .apply_file(Path::new("printed.toml"), &printed)
+            .expect("reads back");
+        assert_eq!(read_back.config, loaded.config);
+
+        let unset = Loaded::<Sample>::defaults().to_toml();
+        assert!(
+            unset.contains("\n# threads is not set: one per CPU\n"),
+            "{unset}"
+        );
+    }
+
+    #[test]
+    fn help_shows_each_setting_s_summary_default_and_variable() {
+        let help = command::<Sample>().render_help().to_string();
+        for line in [
+            "--count <N>",
+            "How many. [default: 3] [env: MMO_COUNT]",
+            "--wait <SECONDS>",
+            "How long to wait. [default: 1.0] [env: MMO_WAIT]",
+            "--names <A,B,…>",
+            "Names allowed. [default: none] [env: MMO_NAMES]",
+            "--on [<BOOL>]",
+            "Threads. [default: one per CPU] [env: MMO_THREADS]",
+            "--config <FILE>",
+            "--print-config",
+        ] {
+            assert!(help.contains(line), "{line:?} missing from:\n{help}");
+        }
+        assert!(!help.contains("second paragraph"), "{help}");
+    }
+}
