@@ -25,8 +25,10 @@
 //! why, and why this default), `name: Type`, then `as Seconds` or `as Millis` for a `Duration`
 //! (the unit it is written in), `= default`, then these options, in this order, as needed:
 //! - `default_text = "…"`: what `--help` says the default is, when it is computed at start;
-//! - `check = f`: the setting's own check, an `fn(&Type) -> Result<(), String>` whose error
-//!   reads after the value, e.g. "must be at least 1" (helpers: `at_least_one`, …);
+//! - `check = f`: the setting's own check, a function or closure `(&Type) -> Result<(), String>`
+//!   whose error reads after the value, e.g. "must be at least 1" (helpers below the table:
+//!   `at_least_one`, `non_negative_number`, `at_least`, `at_most`); it runs on every value read
+//!   from a flag, a variable or the file, and in `Config::validate`;
 //! - `secret = true`: the value is never printed (`--print-config`, error messages).
 //!
 //! A check that concerns more than one setting goes in `Config::check_together`. A field type
@@ -302,6 +304,7 @@ fn non_negative_number(value: &f64) -> Result<(), String> {
     Ok(())
 }
 
+/// Check for a duration with a floor, named in the message.
 fn at_least(value: Duration, min: Duration) -> Result<(), String> {
     if value < min {
         return Err(format!("must be at least {min:?}"));
@@ -309,6 +312,7 @@ fn at_least(value: Duration, min: Duration) -> Result<(), String> {
     Ok(())
 }
 
+/// Check for a duration with a ceiling, named in the message.
 fn at_most(value: Duration, max: Duration) -> Result<(), String> {
     if value > max {
         return Err(format!("must be at most {max:?}"));
@@ -526,6 +530,33 @@ mod tests {
         assert_eq!(read_back.config, loaded.config, "{text}");
         assert!(text.contains("write_coalesce_ms = 2.5\n"), "{text}");
         assert!(text.contains("ping_interval = 1.5\n"), "{text}");
+    }
+
+    #[test]
+    fn every_conflict_names_settings_that_exist() {
+        let conflicting = [
+            Config {
+                chat_burst: 0,
+                ..Config::default()
+            },
+            Config {
+                outbound_queue_bytes: 0,
+                ..Config::default()
+            },
+            Config {
+                idle_timeout: Duration::ZERO,
+                ..Config::default()
+            },
+        ];
+        for config in conflicting {
+            let conflict = config.check_together().expect_err("a conflict");
+            for name in conflict.settings {
+                assert!(
+                    Config::ALL.iter().any(|setting| setting.name == *name),
+                    "{name} in {conflict:?}"
+                );
+            }
+        }
     }
 
     #[test]

@@ -80,7 +80,6 @@ impl Kind for f64 {
     }
     fn from_toml(value: &toml::Value) -> Option<Self> {
         // `chat_rate = 5` is as natural as `chat_rate = 5.0`.
-        #[allow(clippy::cast_precision_loss)]
         value
             .as_float()
             .or_else(|| value.as_integer().map(|whole| whole as f64))
@@ -208,7 +207,6 @@ impl Kind for Millis {
     }
     fn to_toml(value: &Duration) -> Option<toml::Value> {
         // From whole nanoseconds, so 5 ms prints as 5.0 and not as 5.000000000000001.
-        #[allow(clippy::cast_precision_loss)]
         Some(toml::Value::Float(value.as_nanos() as f64 / 1e6))
     }
 }
