@@ -5,7 +5,7 @@ use std::process::{Output, Stdio};
 use std::time::Duration;
 
 use futures_util::StreamExt as _;
-use mmo_protocol::{ChatLimits, Msg, Packet, decode_packet};
+use mmo_protocol::{Msg, Packet, decode_packet};
 use serde_json::Value;
 use tokio::io::{AsyncBufReadExt as _, AsyncWriteExt as _, BufReader, Lines};
 use tokio::net::TcpListener;
@@ -41,7 +41,7 @@ impl Server {
 /// The configuration of most tests: the defaults with the chat rate limit off.
 fn unlimited() -> mmo_server::Config {
     mmo_server::Config {
-        chat_rate_per_second: 0.0,
+        chat_rate: 0.0,
         ..mmo_server::Config::default()
     }
 }
@@ -231,10 +231,7 @@ async fn chat_once_exits_3_when_the_server_refuses_a_line() {
     let server = serve_on(
         "127.0.0.1:0",
         mmo_server::Config {
-            chat: ChatLimits {
-                max_chars: 5,
-                ..ChatLimits::default()
-            },
+            max_chat_chars: 5,
             ..unlimited()
         },
     )

@@ -41,7 +41,7 @@ fn main() -> ExitCode {
         max_message_bytes: LARGEST_TEST_MESSAGE_BYTES,
         outbound_queue_bytes: ECHO_QUEUE_BYTES,
         // The suite's bursts are not chat: the rate limit would answer them with denials.
-        chat_rate_per_second: 0.0,
+        chat_rate: 0.0,
         ..Config::default()
     };
     let runtime = match tokio::runtime::Builder::new_multi_thread()

@@ -1,114 +1,294 @@
-//! Server configuration: every limit the server enforces, with its default and the reason for it.
+//! Server configuration: every setting the server has, each defined once with its type, its
+//! default, the reason for it and its check; from that one entry come the `Config` field, the
+//! flag, the environment variable, the config-file key, the `--help` line and the
+//! `--print-config` block, all under one name.
+//!
+//! # Adding a setting
+//!
+//! Add one entry to the `settings!` table below, where `--help` should list it, and use
+//! `config.<name>` where it matters. For example:
+//!
+//! ```text
+//! /// Most players in one room; a client joining a full room is refused.
+//! ///
+//! /// Why this default: what it protects and what it costs.
+//! max_room_members: usize = 100, check = at_least_one;
+//! ```
+//!
+//! That one entry makes the field `Config::max_room_members`, its default, the flag
+//! `--max-room-members`, the environment variable `MMO_MAX_ROOM_MEMBERS`, the key
+//! `max_room_members = …` in the file, its `--help` line (the doc's first paragraph, the
+//! default and the variable) and its block in `--print-config` (the whole doc). Add its row to
+//! the settings table in README.md.
+//!
+//! An entry is: doc comment (first paragraph: what it does, one line, shown by `--help`; then
+//! why, and why this default), `name: Type`, then `as Seconds` or `as Millis` for a `Duration`
+//! (the unit it is written in), `= default`, then these options, in this order, as needed:
+//! - `default_text = "…"`: what `--help` says the default is, when it is computed at start;
+//! - `check = f`: the setting's own check, a function or closure `(&Type) -> Result<(), String>`
+//!   whose error reads after the value, e.g. "must be at least 1" (helpers below the table:
+//!   `at_least_one`, `non_negative_number`, `at_least`, `at_most`); it runs on every value read
+//!   from a flag, a variable or the file, and in `Config::validate`;
+//! - `secret = true`: the value is never printed (`--print-config`, error messages).
+//!
+//! A check that concerns more than one setting goes in `Config::check_together`. A field type
+//! the table cannot take yet needs a `Kind` impl in `config/setting.rs`.
 
+// `setting` first: its macros are in scope only in what follows it, `load`'s tests included.
+#[macro_use]
+mod setting;
+
+mod load;
+
+use std::num::NonZeroUsize;
 use std::time::Duration;
 
 use mmo_protocol::ChatLimits;
 
 use crate::admission::AddressPrefix;
 
-/// Everything `run` needs to know besides the listener. `Config::default()` is what
-/// `mmo-server` runs with when given no flags.
-#[derive(Clone, Debug)]
-pub struct Config {
-    /// Most WebSocket sessions at once; a client past it gets HTTP 503 before the upgrade.
-    /// Each session holds one file descriptor, so the default is the process's open-file limit
-    /// less `RESERVED_FILE_DESCRIPTORS` (see `default_max_connections`).
-    pub max_connections: usize,
-    /// Largest inbound WebSocket message, in bytes; a larger one closes the connection with 1009
-    /// and nothing of it is relayed. 64 KiB: a Godot client cannot send more by default.
-    pub max_message_bytes: usize,
-    /// Limits on one chat line; a line over them is not relayed and its sender gets a
-    /// `DenyResponseMessage` saying why.
-    pub chat: ChatLimits,
-    /// Chat lines per second each client may send on average (a token bucket); 0 means no
-    /// limit. Lines over the rate are refused with a `DenyResponseMessage`, not relayed.
-    pub chat_rate_per_second: f64,
-    /// How many chat lines a client may send in a burst before the rate applies.
-    pub chat_burst: u32,
-    /// Most bytes waiting to be written to one client. A client that falls this far behind is
-    /// disconnected with close code 1008 "too slow", so one slow reader can neither hold
-    /// memory without bound nor make the server skip messages for it. 1 MiB holds thousands
-    /// of chat lines: only a client that stopped reading gets there.
-    pub outbound_queue_bytes: usize,
-    /// How often a client that has sent nothing is pinged (Godot answers pings by itself).
-    pub ping_interval: Duration,
-    /// A client silent for this long (no frame, no pong) is taken for dead and dropped.
-    pub idle_timeout: Duration,
-    /// Time a new connection has to send its HTTP request head.
-    pub handshake_timeout: Duration,
-    /// Time a client has to answer our close frame before its socket is dropped.
-    pub close_timeout: Duration,
-    /// On shutdown, time given to all clients to finish their close handshakes.
-    pub shutdown_timeout: Duration,
-    /// Whether tutorial-level members of a room (clients that have sent a field 4–19, and so
-    /// know field 19) get a `DisconnectMessage` when someone leaves it. Clients that have not
-    /// are never sent one (see docs/protocol.md), and this project's clients see presence.
-    pub announce_leaves: bool,
-    /// Most sockets that have connected but not finished their request head, server-wide.
-    /// Past it, the oldest such socket of the address holding the most is dropped to make
-    /// room: idle or half-sent connections cannot keep a client that talks out. The default,
-    /// an eighth of the open-file limit (16 to 1,024), is far above what real clients leave
-    /// pending (each sends its head within a round trip of connecting).
-    pub max_pending_handshakes: usize,
-    /// Most sockets one address may have waiting to finish their request head; past it, that
-    /// address's oldest one is dropped. 64 covers a NAT full of players reconnecting at once.
-    pub max_pending_per_address: usize,
-    /// Most connections (sessions and requests) at once from one address (an IPv4 address or
-    /// an IPv6 /64, which is what one household or site gets). 1,000 lets a campus of players
-    /// behind one NAT address play; a client past it gets HTTP 429.
-    pub max_connections_per_address: usize,
-    /// Connection attempts per second one address may make on average (a token bucket); a
-    /// client over it gets HTTP 429 with `Retry-After`.
-    pub connect_rate_per_address: f64,
-    /// Connection attempts one address may make at once before the rate applies: a whole
-    /// campus may reconnect together after a restart.
-    pub connect_burst_per_address: u32,
-    /// Addresses the per-address limits do not apply to: by default loopback, where a
-    /// reverse proxy on the same host (every client then comes from it) and local load tests
-    /// connect from. The server-wide limits and the pending-handshake bounds still apply.
-    pub address_limit_exempt: Vec<AddressPrefix>,
-    /// Most rooms at once, the lobby included; each holds its members and its history.
-    pub max_rooms: usize,
-    /// Most members of one room other than the lobby (every client starts in the lobby, so it
-    /// has none); also the most members one `RoomMessage` lists. A room's fan-out is one frame
-    /// per member per line, and 1,000 members with the default history keep a `RoomMessage`
-    /// under the 64 KiB a Godot client accepts by default.
-    pub max_room_members: usize,
-    /// Longest room name, in characters.
-    pub max_room_name_chars: usize,
-    /// Chat lines of history each room keeps for newcomers; 0 keeps none.
-    pub room_history_lines: usize,
-    /// Bytes of history each room keeps at most (text plus 48 bytes a line), whatever the
-    /// line count: bounds a room's memory and its `RoomMessage`.
-    pub room_history_bytes: usize,
-    /// Room joins per second per client (token bucket): each join costs two presence fan-outs
-    /// and a history copy.
-    pub join_rate_per_second: f64,
-    /// Joins a client may make in a burst.
-    pub join_burst: u32,
-    /// Most rooms one `RoomListMessage` lists (the biggest first), so it stays small.
-    pub room_list_max: usize,
-    /// Time after each write to a client during which frames for it are only queued: when it
-    /// has passed, everything queued meanwhile goes out in one vectored write. Under a fan-out
-    /// the server's cost is mostly one system call per write (~3 µs each on loopback, against
-    /// ~0.2 µs per chat frame), so this trades at most this much added latency for far fewer
-    /// writes. A client sent something only now and then is written to at once, as its
-    /// previous write is more than this long ago. Zero writes each batch as soon as the
-    /// client's task runs.
-    pub write_coalesce: Duration,
-    /// Origins (e.g. `https://game.example`) allowed to open a WebSocket from a browser; empty
-    /// allows any. Non-browser clients, such as Godot, send no `Origin` and are always allowed.
-    pub allowed_origins: Vec<String>,
+pub use load::{CONFIG_ENV, CONFIG_FLAG, Loaded, PRINT_CONFIG_FLAG, Source};
+pub use setting::{Conflict, ENV_PREFIX, InvalidConfig, Kind, Millis, Seconds, Setting, Settings};
+
+settings! {
+    /// Everything the server needs to know: `run` reads all but `host`, `port` and
+    /// `worker_threads`, which `main` uses to listen and to build the runtime.
+    /// `Config::default()` is what `mmo-server` runs with when given no settings.
+    #[derive(Clone, Debug, PartialEq)]
+    pub struct Config {
+        /// Address to listen on: `::` is every IPv6 and IPv4 address.
+        ///
+        /// `::` listens on IPv6 and IPv4 with one dual-stack socket, as the tutorial's Go
+        /// server does with `:8080` (clients connecting to `localhost` often try `::1` first),
+        /// and falls back to IPv4 alone on a host without IPv6. `0.0.0.0` is every IPv4
+        /// address only; `127.0.0.1` is this machine only.
+        host: String = "::".to_owned();
+
+        /// Port to listen on; 0 picks a free one.
+        ///
+        /// 8080 is the tutorial's. With 0, the log line "Starting server on" says which port.
+        port: u16 = 8080;
+
+        /// Most WebSocket sessions at once; past it a client gets HTTP 503 before the upgrade.
+        ///
+        /// Each session holds one file descriptor, so the default is the process's open-file
+        /// limit (raised to its hard limit at start) less 100 kept for the listener, HTTP
+        /// requests and logs (`RESERVED_FILE_DESCRIPTORS`, `default_max_connections`).
+        max_connections: usize = default_max_connections(),
+            default_text = "open-file limit less 100",
+            check = at_least_one;
+
+        /// Largest inbound WebSocket message in bytes; a larger one closes the connection with
+        /// 1009.
+        ///
+        /// Nothing of such a message is relayed. 64 KiB: a Godot client cannot send more by
+        /// default.
+        max_message_bytes: usize = 64 * 1024,
+            check = |bytes: &usize| between(*bytes, 1, MAX_MESSAGE_BYTES_LIMIT);
+
+        /// Most characters in one chat line; a longer line is refused with a
+        /// `DenyResponseMessage`, not relayed.
+        ///
+        /// 500 characters is a few lines in any chat box.
+        max_chat_chars: usize = ChatLimits::default().max_chars, check = at_least_one;
+
+        /// Most UTF-8 bytes in one chat line; a longer line is refused like a line with too many
+        /// characters.
+        ///
+        /// 2,000 bytes leave room for four-byte characters (emoji) at 500 characters.
+        max_chat_bytes: usize = ChatLimits::default().max_bytes, check = at_least_one;
+
+        /// Chat lines per second each client may send on average (a token bucket); 0 means no
+        /// limit.
+        ///
+        /// Lines over the rate are refused with a `DenyResponseMessage`, not relayed. The rate
+        /// applies to every message a client sends, so garbage cannot be sent faster than chat.
+        /// Benchmarks turn it off.
+        chat_rate: f64 = 5.0, check = non_negative_number;
+
+        /// Chat lines a client may send in a burst before the rate applies.
+        ///
+        /// A person may paste a few lines at once.
+        chat_burst: u32 = 10;
+
+        /// Most bytes waiting to be written to one client; past it the client is closed with
+        /// 1008 "too slow".
+        ///
+        /// So one slow reader can neither hold memory without bound nor make the server skip
+        /// messages for it. 1 MiB holds thousands of chat lines: only a client that stopped
+        /// reading gets there.
+        outbound_queue_bytes: usize = 1024 * 1024;
+
+        /// Seconds of silence after which a client is pinged.
+        ///
+        /// Godot and browsers answer pings by themselves, so a client that is alive but quiet
+        /// is not taken for dead. At least 0.05 (`MIN_PING_INTERVAL`).
+        ping_interval: Duration as Seconds = Duration::from_secs(20),
+            check = |interval: &Duration| at_least(*interval, MIN_PING_INTERVAL);
+
+        /// Seconds of silence (no frame, not even a pong) after which a client is dropped as
+        /// dead, with close 1008.
+        ///
+        /// Quiet clients are looked for every quarter `ping_interval` (at most every 5 s) and
+        /// pinged, so this must leave a client time to be pinged and answer: at least
+        /// `ping_interval`, plus one such check, plus half `ping_interval` (at most 5 s) for
+        /// the pong. 60 s with the default 20 s pings survives two lost pings.
+        idle_timeout: Duration as Seconds = Duration::from_secs(60);
+
+        /// Seconds a new connection has to send its HTTP request head.
+        ///
+        /// A connection that sends nothing would otherwise hold a file descriptor for ever. At
+        /// least 0.1 (`MIN_HANDSHAKE_TIMEOUT`).
+        handshake_timeout: Duration as Seconds = Duration::from_secs(10),
+            check = |timeout: &Duration| at_least(*timeout, MIN_HANDSHAKE_TIMEOUT);
+
+        /// Seconds a client has to answer the server's close frame before its socket is
+        /// dropped.
+        ///
+        /// A well-behaved client answers at once; this only bounds how long one that does not
+        /// keeps its file descriptor.
+        close_timeout: Duration as Seconds = Duration::from_secs(3);
+
+        /// Seconds given to all clients to finish their close handshakes when the server shuts
+        /// down.
+        ///
+        /// On SIGINT or SIGTERM every client gets close 1001; the server exits 0 when they are
+        /// gone or when this has passed.
+        shutdown_timeout: Duration as Seconds = Duration::from_secs(5);
+
+        /// Milliseconds after each write to a client during which frames for it are only queued,
+        /// then sent in one write; 0 writes each batch at once.
+        ///
+        /// Under a fan-out the server's cost is mostly one system call per write (~3 µs each on
+        /// loopback, against ~0.2 µs per chat frame), so this trades at most this much added
+        /// latency for far fewer writes. A client sent something only now and then is written
+        /// to at once, as its previous write is more than this long ago.
+        ///
+        /// 5 ms is half the 10 ms latency budget of a busy relay. On the 2-core benchmark
+        /// machine it cut server CPU per delivery by about 30% at 1.5 million and 40% at 0.75
+        /// million deliveries per second to 1,000 clients, and p99 latency to less than half, as
+        /// the load generator on the same cores had fewer reads to do (see docs/benchmarks.md).
+        /// At most 100 (`MAX_WRITE_COALESCE`): past it, players would see chat arrive in visible
+        /// bursts.
+        write_coalesce_ms: Duration as Millis = DEFAULT_WRITE_COALESCE,
+            check = |window: &Duration| at_most(*window, MAX_WRITE_COALESCE);
+
+        /// Threads that run client sessions.
+        ///
+        /// On a machine whose cores are shared with other busy processes (such as a load
+        /// generator), fewer threads hand less work between cores: `1` costs less CPU per
+        /// message there (see docs/benchmarks.md).
+        worker_threads: Option<NonZeroUsize> = None, default_text = "one per CPU";
+
+        /// Whether a room's tutorial-level members get a `DisconnectMessage` (field 19) when
+        /// someone leaves it.
+        ///
+        /// Only clients that have sent a field 4-19 (and so know field 19) ever get one: the
+        /// tutorial's part-3 client, whose Godobuf code misreads fields it does not know, is
+        /// never sent it, and this project's clients see presence instead (docs/protocol.md).
+        announce_leaves: bool = true;
+
+        /// Browser origins (e.g. `https://game.example`) allowed to open a WebSocket; empty
+        /// allows any.
+        ///
+        /// Others get 403. Non-browser clients, such as Godot, send no `Origin` and are always
+        /// allowed. In a flag or an environment variable, comma-separated.
+        allowed_origins: Vec<String> = Vec::new();
+
+        /// Most connections server-wide that have not finished sending their request head.
+        ///
+        /// Past it, the oldest such connection of the address holding the most gives way to
+        /// the newcomer: idle or half-sent connections cannot keep out a client that talks.
+        /// Real clients send their head within a round trip of connecting. The default is an
+        /// eighth of the open-file limit, 16 to 1,024.
+        max_pending_handshakes: usize = default_max_pending_handshakes(),
+            default_text = "open-file limit / 8, 16 to 1024",
+            check = at_least_one;
+
+        /// Most connections one address may have still sending their request head; past it,
+        /// that address's oldest one is dropped.
+        ///
+        /// 64 covers a NAT full of players reconnecting at once. Does not apply to
+        /// `address_limit_exempt`.
+        max_pending_per_address: usize = 64, check = at_least_one;
+
+        /// Most connections at once from one address (an IPv4 address, or an IPv6 /64); past it
+        /// a client gets HTTP 429.
+        ///
+        /// An IPv6 /64 is what one household or site gets, so counting single IPv6 addresses
+        /// would limit nothing. 1,000 lets a campus of players behind one NAT address play.
+        max_connections_per_address: usize = 1_000, check = at_least_one;
+
+        /// Connection attempts per second one address may make on average (a token bucket);
+        /// past it, HTTP 429 with `Retry-After`. 0 means no limit.
+        ///
+        /// 50 a second after the burst is far more than players reconnecting need, and bounds
+        /// how fast one address can make the server do handshakes.
+        connect_rate_per_address: f64 = 50.0, check = non_negative_number;
+
+        /// Connection attempts one address may make at once before its rate applies.
+        ///
+        /// A whole campus may reconnect together after a server restart.
+        connect_burst_per_address: u32 = 1_000;
+
+        /// Addresses the per-address limits do not apply to, as IP prefixes.
+        ///
+        /// Loopback by default: a reverse proxy on the same host (every client then comes from
+        /// it) and local load tests connect from there. The server-wide limits and the bound
+        /// on pending handshakes still apply. Set it empty to limit loopback too.
+        address_limit_exempt: Vec<AddressPrefix> = AddressPrefix::loopback();
+
+        /// Most rooms at once, the lobby included.
+        ///
+        /// Each room holds its members and its history.
+        max_rooms: usize = 1_000, check = at_least_one;
+
+        /// Most members of one room other than the lobby; also the most one `RoomMessage`
+        /// lists.
+        ///
+        /// Every client starts in the lobby, so it has no limit. A room's fan-out is one frame
+        /// per member per line; 1,000 members and the default history keep a `RoomMessage`
+        /// under the 64 KiB a Godot client accepts by default.
+        max_room_members: usize = 1_000, check = at_least_one;
+
+        /// Longest room name, in characters.
+        ///
+        /// Names are letters, digits, `-`, `_` and `.`; 32 is plenty to read and to type.
+        max_room_name_chars: usize = 32, check = at_least_one;
+
+        /// Chat lines of history each room keeps for newcomers; 0 keeps none.
+        ///
+        /// 50 lines are a screenful or two of context.
+        room_history_lines: usize = 50;
+
+        /// Most bytes of history one room keeps (text plus 48 bytes a line), whatever the
+        /// line count; the oldest lines go first.
+        ///
+        /// Bounds a room's memory and its `RoomMessage` however long the lines are.
+        room_history_bytes: usize = 32 * 1024;
+
+        /// Room joins per second each client may make on average (a token bucket); 0 means no
+        /// limit.
+        ///
+        /// Each join costs two presence fan-outs and a copy of the room's history.
+        join_rate: f64 = 2.0, check = non_negative_number;
+
+        /// Room joins a client may make in a burst.
+        ///
+        /// A player may click through a few rooms quickly.
+        join_burst: u32 = 5;
+
+        /// Most rooms one `RoomListMessage` lists, the biggest first.
+        ///
+        /// Keeps the list small for clients and cheap for the server.
+        room_list_max: usize = 100, check = at_least_one;
+    }
 }
 
-/// Default `Config::write_coalesce`: 5 ms, half the 10 ms latency budget of a busy relay. On the
-/// 2-core benchmark machine it cut server CPU per delivery by about 30% at 1.5 million and 40%
-/// at 0.75 million deliveries per second to 1,000 clients, and p99 latency to less than half,
-/// as the load generator on the same cores had fewer reads to do (see docs/benchmarks.md).
+/// Default `Config::write_coalesce_ms` (its doc says why).
 pub const DEFAULT_WRITE_COALESCE: Duration = Duration::from_millis(5);
 
-/// Longest `Config::write_coalesce` accepted: past it, players would see chat arrive in
-/// visible bursts.
+/// Longest `Config::write_coalesce_ms` accepted (its doc says why).
 pub const MAX_WRITE_COALESCE: Duration = Duration::from_millis(100);
 
 /// File descriptors kept free for the listener, HTTP requests, logs and the runtime when the
@@ -118,46 +298,6 @@ pub const RESERVED_FILE_DESCRIPTORS: usize = 100;
 /// The session limit used when the open-file limit cannot be read.
 pub const FALLBACK_MAX_CONNECTIONS: usize = 10_000;
 
-impl Default for Config {
-    fn default() -> Self {
-        Self {
-            max_connections: default_max_connections(),
-            max_message_bytes: 64 * 1024,
-            chat: ChatLimits::default(),
-            chat_rate_per_second: 5.0,
-            chat_burst: 10,
-            outbound_queue_bytes: 1024 * 1024,
-            ping_interval: Duration::from_secs(20),
-            idle_timeout: Duration::from_secs(60),
-            handshake_timeout: Duration::from_secs(10),
-            close_timeout: Duration::from_secs(3),
-            shutdown_timeout: Duration::from_secs(5),
-            write_coalesce: DEFAULT_WRITE_COALESCE,
-            announce_leaves: true,
-            allowed_origins: Vec::new(),
-            max_pending_handshakes: default_max_pending_handshakes(),
-            max_pending_per_address: 64,
-            max_connections_per_address: 1_000,
-            connect_rate_per_address: 50.0,
-            connect_burst_per_address: 1_000,
-            address_limit_exempt: AddressPrefix::loopback(),
-            max_rooms: 1_000,
-            max_room_members: 1_000,
-            max_room_name_chars: 32,
-            room_history_lines: 50,
-            room_history_bytes: 32 * 1024,
-            join_rate_per_second: 2.0,
-            join_burst: 5,
-            room_list_max: 100,
-        }
-    }
-}
-
-/// A setting that cannot work, found by `Config::validate` before anything is served.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("invalid configuration: {0}")]
-pub struct InvalidConfig(String);
-
 /// Shortest ping interval accepted: pinging more often costs every quiet client a frame per
 /// few milliseconds and tells nothing more about whether it is alive.
 pub const MIN_PING_INTERVAL: Duration = Duration::from_millis(50);
@@ -166,98 +306,76 @@ pub const MIN_PING_INTERVAL: Duration = Duration::from_millis(50);
 /// messages, and every byte of one may be buffered per connection.
 pub const MAX_MESSAGE_BYTES_LIMIT: usize = 16 * 1024 * 1024;
 
+/// Shortest handshake timeout accepted: less would refuse real clients on a slow network.
+pub const MIN_HANDSHAKE_TIMEOUT: Duration = Duration::from_millis(100);
+
 /// Room, beyond the text, that a relayed chat frame takes in an outbox: the WebSocket header,
 /// the `Packet` fields around the text, and the outbox's per-frame accounting.
 const CHAT_FRAME_ALLOWANCE_BYTES: usize = 128;
 
-impl Config {
-    /// Checks that the settings can work together, so a typo fails at start with a message
-    /// instead of, say, dropping every client at its first message.
-    pub fn validate(&self) -> Result<(), InvalidConfig> {
-        let fail = |message: String| Err(InvalidConfig(message));
-        if self.max_connections == 0 {
-            return fail("max connections must be at least 1".into());
+impl Settings for Config {
+    const ALL: &'static [Setting<Self>] = Self::SETTINGS;
+
+    fn check_together(&self) -> Result<(), Conflict> {
+        if self.chat_rate > 0.0 && self.chat_burst == 0 {
+            return Err(Conflict {
+                settings: &["chat_burst", "chat_rate"],
+                problem: format!(
+                    "chat_burst = 0 lets no line through while chat_rate ({}) limits chat: \
+                     it must be at least 1, or chat_rate 0 for no limit",
+                    self.chat_rate
+                ),
+            });
         }
-        if self.max_message_bytes == 0 || self.max_message_bytes > MAX_MESSAGE_BYTES_LIMIT {
-            return fail(format!(
-                "max message bytes must be 1 to {MAX_MESSAGE_BYTES_LIMIT}, not {}",
-                self.max_message_bytes
-            ));
-        }
-        if self.chat.max_bytes == 0 || self.chat.max_chars == 0 {
-            return fail("chat limits must be at least 1".into());
-        }
-        if !self.chat_rate_per_second.is_finite() || self.chat_rate_per_second < 0.0 {
-            return fail(format!(
-                "chat rate must be a number of lines per second, 0 or more (0 = unlimited), not {}",
-                self.chat_rate_per_second
-            ));
-        }
-        if self.chat_rate_per_second > 0.0 && self.chat_burst == 0 {
-            return fail("chat burst must be at least 1 when the chat rate is limited".into());
-        }
-        let largest_chat_frame = self.chat.max_bytes + CHAT_FRAME_ALLOWANCE_BYTES;
+        let largest_chat_frame = self
+            .max_chat_bytes
+            .saturating_add(CHAT_FRAME_ALLOWANCE_BYTES);
         if self.outbound_queue_bytes < largest_chat_frame {
-            return fail(format!(
-                "outbound queue bytes ({}) must hold at least one chat line of the longest \
-                 allowed length ({} bytes with framing), or clients are dropped at such a line",
-                self.outbound_queue_bytes, largest_chat_frame
-            ));
-        }
-        if self.ping_interval < MIN_PING_INTERVAL {
-            return fail(format!(
-                "ping interval must be at least {MIN_PING_INTERVAL:?}, not {:?}",
-                self.ping_interval
-            ));
-        }
-        if self.write_coalesce > MAX_WRITE_COALESCE {
-            return fail(format!(
-                "write coalescing window must be at most {MAX_WRITE_COALESCE:?}, not {:?}",
-                self.write_coalesce
-            ));
+            return Err(Conflict {
+                settings: &["outbound_queue_bytes", "max_chat_bytes"],
+                problem: format!(
+                    "outbound_queue_bytes ({}) must hold at least one chat line of max_chat_bytes \
+                     ({} bytes with framing), or clients are dropped at such a line",
+                    self.outbound_queue_bytes, largest_chat_frame
+                ),
+            });
         }
         let shortest_idle = self.shortest_idle_timeout();
         if self.idle_timeout < shortest_idle {
-            return fail(format!(
-                "idle timeout ({}s) is too short for the ping interval ({}s): a quiet client is \
-                 pinged up to {}s after it was last heard and needs time to answer; use at \
-                 least {}s",
-                self.idle_timeout.as_secs_f64(),
-                self.ping_interval.as_secs_f64(),
-                (self.ping_interval + self.idle_check_interval()).as_secs_f64(),
-                shortest_idle.as_secs_f64()
-            ));
+            return Err(Conflict {
+                settings: &["idle_timeout", "ping_interval"],
+                problem: format!(
+                    "idle_timeout ({} s) is too short for ping_interval ({} s): a quiet client \
+                     is pinged up to {} s after it was last heard and needs time to answer; \
+                     use at least {} s",
+                    self.idle_timeout.as_secs_f64(),
+                    self.ping_interval.as_secs_f64(),
+                    (self.ping_interval + self.idle_check_interval()).as_secs_f64(),
+                    shortest_idle.as_secs_f64()
+                ),
+            });
         }
-        let positive = [
-            ("max pending handshakes", self.max_pending_handshakes),
-            ("max pending per address", self.max_pending_per_address),
+        for (settings, rate, burst) in [
             (
-                "max connections per address",
-                self.max_connections_per_address,
-            ),
-            ("max rooms", self.max_rooms),
-            ("max room members", self.max_room_members),
-            ("max room name chars", self.max_room_name_chars),
-            ("room list max", self.room_list_max),
-        ];
-        if let Some((name, _)) = positive.iter().find(|(_, value)| *value == 0) {
-            return fail(format!("{name} must be at least 1"));
-        }
-        for (name, rate, burst) in [
-            (
-                "connect rate per address",
+                &["connect_burst_per_address", "connect_rate_per_address"],
                 self.connect_rate_per_address,
                 self.connect_burst_per_address,
             ),
-            ("join rate", self.join_rate_per_second, self.join_burst),
+            (
+                &["join_burst", "join_rate"],
+                self.join_rate,
+                self.join_burst,
+            ),
         ] {
-            if !rate.is_finite() || rate < 0.0 {
-                return fail(format!(
-                    "{name} must be a number per second, 0 or more (0 = unlimited), not {rate}"
-                ));
-            }
             if rate > 0.0 && burst == 0 {
-                return fail(format!("the burst for {name} must be at least 1"));
+                return Err(Conflict {
+                    settings,
+                    problem: format!(
+                        "{} = 0 lets nothing through while {} ({rate}) is a limit: it must be \
+                         at least 1, or {} 0 for no limit",
+                        settings[0], settings[1], settings[1]
+                    ),
+                });
             }
         }
         Ok(())
@@ -265,6 +383,21 @@ impl Config {
 }
 
 impl Config {
+    /// Checks each setting and that the settings can work together, so a typo fails at start
+    /// with a message instead of, say, dropping every client at its first message. The loader
+    /// (`Loaded`) runs the same checks as it reads, naming where each value came from.
+    pub fn validate(&self) -> Result<(), InvalidConfig> {
+        setting::validate(self)
+    }
+
+    /// The limits on one chat line, as `mmo_protocol` checks them.
+    pub fn chat_limits(&self) -> ChatLimits {
+        ChatLimits {
+            max_bytes: self.max_chat_bytes,
+            max_chars: self.max_chat_chars,
+        }
+    }
+
     /// How often quiet clients are looked for: a quarter of the ping interval, at most 5 s, so
     /// a client is pinged at most that long after `ping_interval` of silence.
     pub fn idle_check_interval(&self) -> Duration {
@@ -279,6 +412,63 @@ impl Config {
             + self.idle_check_interval()
             + (self.ping_interval / 2).min(Duration::from_secs(5))
     }
+
+    /// `host` and `port` as `bind` takes them, with an IPv6 address in brackets.
+    pub fn listen_address(&self) -> String {
+        if self.host.contains(':') && !self.host.starts_with('[') {
+            format!("[{}]:{}", self.host, self.port)
+        } else {
+            format!("{}:{}", self.host, self.port)
+        }
+    }
+}
+
+/// The `mmo-server` command line: `--config`, `--print-config` and a flag for each setting.
+pub fn command() -> clap::Command {
+    load::command::<Config>()
+        .name("mmo-server")
+        .version(env!("CARGO_PKG_VERSION"))
+        .about("The mmo game server: a WebSocket chat relay for Godot 4, web and terminal clients.")
+}
+
+/// Check for a count that must be at least 1.
+fn at_least_one(value: &usize) -> Result<(), String> {
+    if *value == 0 {
+        return Err("must be at least 1".to_owned());
+    }
+    Ok(())
+}
+
+/// Check for a number of something per second: 0 or more, and finite.
+fn non_negative_number(value: &f64) -> Result<(), String> {
+    if !value.is_finite() || *value < 0.0 {
+        return Err("must be a number, 0 or more (0 = no limit)".to_owned());
+    }
+    Ok(())
+}
+
+/// Check for a count within bounds, named in the message.
+fn between(value: usize, min: usize, max: usize) -> Result<(), String> {
+    if value < min || value > max {
+        return Err(format!("must be {min} to {max}"));
+    }
+    Ok(())
+}
+
+/// Check for a duration with a floor, named in the message.
+fn at_least(value: Duration, min: Duration) -> Result<(), String> {
+    if value < min {
+        return Err(format!("must be at least {min:?}"));
+    }
+    Ok(())
+}
+
+/// Check for a duration with a ceiling, named in the message.
+fn at_most(value: Duration, max: Duration) -> Result<(), String> {
+    if value > max {
+        return Err(format!("must be at most {max:?}"));
+    }
+    Ok(())
 }
 
 /// Default `Config::max_pending_handshakes`: an eighth of the open-file limit, 16 to 1,024.
@@ -333,6 +523,9 @@ fn set_soft_limit(soft: libc::rlim_t) {
 
 #[cfg(test)]
 mod tests {
+    use std::collections::HashSet;
+    use std::path::Path;
+
     use super::*;
 
     #[test]
@@ -346,21 +539,19 @@ mod tests {
 
     #[test]
     fn a_write_coalescing_window_past_the_maximum_is_refused() {
-        let window = |write_coalesce| {
+        let window = |write_coalesce_ms| {
             Config {
-                write_coalesce,
+                write_coalesce_ms,
                 ..Config::default()
             }
             .validate()
         };
         assert_eq!(window(Duration::ZERO), Ok(()));
         assert_eq!(window(MAX_WRITE_COALESCE), Ok(()));
-        let refused = window(MAX_WRITE_COALESCE + Duration::from_millis(1));
-        assert!(
-            refused
-                .expect_err("refused")
-                .to_string()
-                .contains("coalescing")
+        let refused = window(MAX_WRITE_COALESCE + Duration::from_millis(1)).expect_err("refused");
+        assert_eq!(
+            refused.to_string(),
+            "invalid configuration: write_coalesce_ms = 101.0: must be at most 100ms"
         );
     }
 
@@ -370,59 +561,97 @@ mod tests {
         let refused = |config: Config| config.validate().expect_err("refused").to_string();
         assert!(
             refused(Config {
-                chat_rate_per_second: f64::NAN,
+                chat_rate: f64::NAN,
                 ..Config::default()
             })
-            .contains("chat rate")
+            .contains("chat_rate = nan: must be a number, 0 or more")
         );
         assert!(
             refused(Config {
-                chat_rate_per_second: -5.0,
+                chat_rate: -5.0,
                 ..Config::default()
             })
-            .contains("0 or more")
+            .contains("chat_rate = -5.0: must be a number, 0 or more")
+        );
+        assert!(
+            refused(Config {
+                max_connections: 0,
+                ..Config::default()
+            })
+            .contains("max_connections = 0: must be at least 1")
+        );
+        assert!(
+            refused(Config {
+                chat_burst: 0,
+                ..Config::default()
+            })
+            .contains("chat_burst = 0 lets no line through")
+        );
+        assert_eq!(
+            Config {
+                chat_burst: 0,
+                chat_rate: 0.0,
+                ..Config::default()
+            }
+            .validate(),
+            Ok(()),
+            "no burst is fine when there is no rate limit"
         );
         assert!(
             refused(Config {
                 outbound_queue_bytes: 0,
                 ..Config::default()
             })
-            .contains("outbound queue")
+            .contains("outbound_queue_bytes (0) must hold at least one chat line")
         );
         assert!(
             refused(Config {
                 ping_interval: Duration::ZERO,
                 ..Config::default()
             })
-            .contains("ping interval")
+            .contains("ping_interval = 0.0: must be at least 50ms")
+        );
+        assert!(
+            refused(Config {
+                handshake_timeout: Duration::ZERO,
+                ..Config::default()
+            })
+            .contains("handshake_timeout = 0.0: must be at least 100ms")
         );
         assert!(
             refused(Config {
                 idle_timeout: Duration::from_secs(10),
                 ..Config::default()
             })
-            .contains("too short for the ping interval")
+            .contains("idle_timeout (10 s) is too short for ping_interval (20 s)")
         );
         assert!(
             refused(Config {
                 max_message_bytes: usize::MAX,
                 ..Config::default()
             })
-            .contains("max message bytes")
+            .contains("max_message_bytes")
         );
         assert!(
             refused(Config {
                 max_rooms: 0,
                 ..Config::default()
             })
-            .contains("max rooms")
+            .contains("max_rooms = 0")
         );
         assert!(
             refused(Config {
-                join_rate_per_second: f64::INFINITY,
+                join_rate: f64::INFINITY,
                 ..Config::default()
             })
-            .contains("join rate")
+            .contains("join_rate")
+        );
+        assert!(
+            refused(Config {
+                join_burst: 0,
+                ..Config::default()
+            })
+            .contains("join_burst = 0 lets nothing through")
         );
     }
 
@@ -438,8 +667,8 @@ mod tests {
             .validate()
             .expect_err("refused")
             .to_string();
-        assert!(refused.contains("idle timeout (0.7s)"), "{refused}");
-        assert!(refused.contains("ping interval (0.5s)"), "{refused}");
+        assert!(refused.contains("idle_timeout (0.7 s)"), "{refused}");
+        assert!(refused.contains("ping_interval (0.5 s)"), "{refused}");
         assert!(config(20.0, 30.0).validate().is_ok());
         assert!(config(20.0, 29.0).validate().is_err());
         // Whatever is accepted leaves a pong time to arrive after the latest ping.
@@ -457,5 +686,103 @@ mod tests {
         let config = Config::default();
         assert!(config.max_message_bytes >= 65_535);
         assert!(config.idle_timeout > config.ping_interval);
+        assert_eq!(config.chat_limits(), ChatLimits::default());
+    }
+
+    #[test]
+    fn every_setting_has_one_name_a_summary_and_a_default_that_passes_its_check() {
+        let defaults = Config::default();
+        let mut names = HashSet::new();
+        for setting in Config::ALL {
+            assert!(names.insert(setting.name), "{} twice", setting.name);
+            assert!(
+                setting
+                    .name
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_'),
+                "{} is not snake_case",
+                setting.name
+            );
+            assert!(
+                !setting.summary().is_empty() && setting.summary().len() <= 160,
+                "{}'s first doc paragraph is its --help line: one short sentence",
+                setting.name
+            );
+            assert_eq!((setting.check)(&defaults), Ok(()), "{}", setting.name);
+        }
+        let max_connections = Config::ALL
+            .iter()
+            .find(|setting| setting.name == "max_connections")
+            .expect("a setting");
+        assert_eq!(max_connections.flag(), "--max-connections");
+        assert_eq!(max_connections.env_var(), "MMO_MAX_CONNECTIONS");
+    }
+
+    #[test]
+    fn every_setting_reads_back_what_print_config_writes() {
+        let mut loaded = Loaded::<Config>::defaults();
+        loaded.config = Config {
+            host: "::".to_owned(),
+            port: 0,
+            max_connections: 500,
+            chat_rate: 0.5,
+            ping_interval: Duration::from_millis(1_500),
+            write_coalesce_ms: Duration::from_micros(2_500),
+            worker_threads: NonZeroUsize::new(3),
+            announce_leaves: true,
+            allowed_origins: vec!["https://a.example".to_owned(), "http://b".to_owned()],
+            ..Config::default()
+        };
+        let text = loaded.to_toml();
+        let mut read_back = Loaded::<Config>::defaults();
+        read_back
+            .apply_file(Path::new("printed.toml"), &text)
+            .expect("reads back");
+        assert_eq!(read_back.config, loaded.config, "{text}");
+        assert!(text.contains("write_coalesce_ms = 2.5\n"), "{text}");
+        assert!(text.contains("ping_interval = 1.5\n"), "{text}");
+    }
+
+    #[test]
+    fn every_conflict_names_settings_that_exist() {
+        let conflicting = [
+            Config {
+                chat_burst: 0,
+                ..Config::default()
+            },
+            Config {
+                outbound_queue_bytes: 0,
+                ..Config::default()
+            },
+            Config {
+                idle_timeout: Duration::ZERO,
+                ..Config::default()
+            },
+        ];
+        for config in conflicting {
+            let conflict = config.check_together().expect_err("a conflict");
+            for name in conflict.settings {
+                assert!(
+                    Config::ALL.iter().any(|setting| setting.name == *name),
+                    "{name} in {conflict:?}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn an_ipv6_host_is_bracketed_for_bind() {
+        let address = |host: &str| {
+            Config {
+                host: host.to_owned(),
+                port: 9,
+                ..Config::default()
+            }
+            .listen_address()
+        };
+        assert_eq!(address("::"), "[::]:9");
+        assert_eq!(address("[::1]"), "[::1]:9");
+        assert_eq!(address("127.0.0.1"), "127.0.0.1:9");
+        assert_eq!(address("localhost"), "localhost:9");
     }
 }

@@ -28,8 +28,11 @@ mod websocket;
 
 pub use admission::{AddressPrefix, SHORT_HEAD_TIMEOUT};
 pub use config::{
-    Config, FALLBACK_MAX_CONNECTIONS, InvalidConfig, MAX_MESSAGE_BYTES_LIMIT, MIN_PING_INTERVAL,
-    RESERVED_FILE_DESCRIPTORS, default_max_connections, raise_open_file_limit,
+    CONFIG_ENV, CONFIG_FLAG, Config, Conflict, DEFAULT_WRITE_COALESCE, ENV_PREFIX,
+    FALLBACK_MAX_CONNECTIONS, InvalidConfig, Kind, Loaded, MAX_MESSAGE_BYTES_LIMIT,
+    MAX_WRITE_COALESCE, MIN_HANDSHAKE_TIMEOUT, MIN_PING_INTERVAL, Millis, PRINT_CONFIG_FLAG,
+    RESERVED_FILE_DESCRIPTORS, Seconds, Setting, Settings, Source, command,
+    default_max_connections, raise_open_file_limit,
 };
 pub use handlers::{AccountError, AccountStore};
 pub use http::MAX_HEAD_BYTES;

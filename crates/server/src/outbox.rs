@@ -269,7 +269,7 @@ mod tests {
             async move { outbox.ready().await }
         });
         // Let the writer park and leave its waker.
-        while !outbox.lock().writer.is_some() {
+        while outbox.lock().writer.is_none() {
             tokio::task::yield_now().await;
         }
         let woken_inside = fan_out(|wakes| {

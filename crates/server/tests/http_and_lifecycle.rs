@@ -209,12 +209,12 @@ async fn the_web_client_is_served_with_types_and_etags() {
 async fn a_configuration_that_cannot_work_is_refused_before_serving() {
     let listener = mmo_server::bind("127.0.0.1:0").await.unwrap();
     let config = Config {
-        chat_rate_per_second: f64::INFINITY,
+        chat_rate: f64::INFINITY,
         ..Config::default()
     };
     let error = mmo_server::run(listener, config, std::future::pending())
         .await
         .expect_err("refused");
     assert_eq!(error.kind(), std::io::ErrorKind::InvalidInput);
-    assert!(error.to_string().contains("chat rate"), "{error}");
+    assert!(error.to_string().contains("chat_rate"), "{error}");
 }

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use common::{Client, RawClient, TestServer, WAIT};
 use futures_util::SinkExt;
-use mmo_protocol::{ChatLimits, Message as _, Msg, Packet};
+use mmo_protocol::{Message as _, Msg, Packet};
 use mmo_server::Config;
 use tokio::io::AsyncReadExt;
 use tokio_tungstenite::tungstenite::Message;
@@ -17,10 +17,8 @@ use tokio_tungstenite::tungstenite::Message;
 async fn an_oversize_message_closes_with_1009_and_nothing_is_relayed() {
     let server = TestServer::start(Config {
         max_message_bytes: 1024,
-        chat: ChatLimits {
-            max_bytes: 1 << 19,
-            max_chars: 1 << 19,
-        },
+        max_chat_bytes: 1 << 19,
+        max_chat_chars: 1 << 19,
         ..Config::default()
     })
     .await;
@@ -47,10 +45,8 @@ async fn a_message_just_under_the_size_limit_is_relayed() {
     let limit = 64 * 1024;
     let server = TestServer::start(Config {
         max_message_bytes: limit,
-        chat: ChatLimits {
-            max_bytes: limit,
-            max_chars: limit,
-        },
+        max_chat_bytes: limit,
+        max_chat_chars: limit,
         ..Config::default()
     })
     .await;
@@ -66,10 +62,8 @@ async fn a_message_just_under_the_size_limit_is_relayed() {
 #[tokio::test]
 async fn a_chat_over_the_text_limit_is_denied_not_relayed() {
     let server = TestServer::start(Config {
-        chat: ChatLimits {
-            max_bytes: 30,
-            max_chars: 10,
-        },
+        max_chat_bytes: 30,
+        max_chat_chars: 10,
         ..Config::default()
     })
     .await;
@@ -104,10 +98,8 @@ async fn a_chat_over_the_text_limit_is_denied_not_relayed() {
 #[tokio::test]
 async fn a_part3_clients_refused_lines_are_dropped_without_a_field_it_does_not_know() {
     let server = TestServer::start(Config {
-        chat: ChatLimits {
-            max_bytes: 30,
-            max_chars: 10,
-        },
+        max_chat_bytes: 30,
+        max_chat_chars: 10,
         ..Config::default()
     })
     .await;
@@ -128,7 +120,7 @@ async fn a_part3_clients_refused_lines_are_dropped_without_a_field_it_does_not_k
 #[tokio::test]
 async fn a_flooder_is_denied_past_its_burst_and_others_see_only_the_allowed_lines() {
     let server = TestServer::start(Config {
-        chat_rate_per_second: 0.001,
+        chat_rate: 0.001,
         // One token goes to the login that makes the flooder a tutorial-level client.
         chat_burst: 4,
         ..Config::default()
@@ -160,10 +152,8 @@ async fn a_flooder_is_denied_past_its_burst_and_others_see_only_the_allowed_line
 async fn a_client_that_never_reads_is_dropped_and_healthy_readers_lose_nothing() {
     let server = TestServer::start(Config {
         outbound_queue_bytes: 256 * 1024,
-        chat: ChatLimits {
-            max_bytes: 16 * 1024,
-            max_chars: 16 * 1024,
-        },
+        max_chat_bytes: 16 * 1024,
+        max_chat_chars: 16 * 1024,
         ..TestServer::unlimited()
     })
     .await;
@@ -236,10 +226,8 @@ async fn a_slow_client_is_told_why_it_was_dropped() {
     let server = TestServer::start(Config {
         outbound_queue_bytes: 300,
         // Small enough lines that one fits the 300-byte queue (`Config::validate`).
-        chat: ChatLimits {
-            max_bytes: 100,
-            max_chars: 100,
-        },
+        max_chat_bytes: 100,
+        max_chat_chars: 100,
         ..TestServer::unlimited()
     })
     .await;

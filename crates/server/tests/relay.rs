@@ -268,7 +268,7 @@ async fn frames_held_back_by_write_coalescing_arrive_in_order_and_before_the_clo
     // The longest window allowed, so the lines are surely held: the receiver was written its
     // ID just before they come.
     let server = TestServer::start(Config {
-        write_coalesce: Duration::from_millis(100),
+        write_coalesce_ms: Duration::from_millis(100),
         ..TestServer::unlimited()
     })
     .await;

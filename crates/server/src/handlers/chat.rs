@@ -10,9 +10,9 @@ use crate::metrics::Metrics;
 
 /// Relays a line to the rest of the client's room, or refuses it (too long, empty, control
 /// characters) with the reason.
-pub fn on_chat(client: &mut Client, chat: ChatMessage) -> Step {
+pub fn on_chat(client: &mut Client, chat: &ChatMessage) -> Step {
     let metrics = &client.server.metrics;
-    match client.server.config.chat.check(&chat.msg) {
+    match client.server.config.chat_limits().check(&chat.msg) {
         Ok(()) => {
             let delivered = client.room.chat(&client.peer, &chat.msg, unix_ms());
             Metrics::bump(&metrics.chats_relayed);

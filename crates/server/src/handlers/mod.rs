@@ -90,8 +90,8 @@ impl Client {
         let now = Instant::now();
         let config = &server.config;
         let client = Self {
-            messages: TokenBucket::new(config.chat_rate_per_second, config.chat_burst, now),
-            joins: TokenBucket::new(config.join_rate_per_second, config.join_burst, now),
+            messages: TokenBucket::new(config.chat_rate, config.chat_burst, now),
+            joins: TokenBucket::new(config.join_rate, config.join_burst, now),
             room: Arc::clone(server.rooms.lobby()),
             warnings: ClientWarnings::default(),
             stats: SessionStats::default(),
@@ -151,7 +151,7 @@ impl Client {
             let config = &self.server.config;
             let reason = format!(
                 "rate limit: at most {} messages per second (bursts of {})",
-                config.chat_rate_per_second, config.chat_burst
+                config.chat_rate, config.chat_burst
             );
             self.refuse(reason);
             return None;
@@ -228,7 +228,7 @@ impl Drop for Client {
 /// Hands a decoded message to the handler of its kind.
 pub fn dispatch(client: &mut Client, packet: Packet) -> Step {
     let kind = match packet.msg {
-        Some(Msg::Chat(chat)) => return chat::on_chat(client, chat),
+        Some(Msg::Chat(chat)) => return chat::on_chat(client, &chat),
         Some(Msg::JoinRoom(join)) => return rooms::on_join_room(client, &join),
         Some(Msg::RoomListRequest(_)) => return rooms::on_room_list_request(client),
         Some(Msg::LoginRequest(login)) => return accounts::on_login(client, login),

@@ -24,7 +24,7 @@ pub fn on_join_room(client: &mut Client, join: &JoinRoomMessage) -> Step {
         Metrics::bump(&metrics.joins_refused);
         let reason = format!(
             "joining rooms too fast: at most {} per second",
-            client.server.config.join_rate_per_second
+            client.server.config.join_rate
         );
         client.refuse(reason);
         return Step::Done;

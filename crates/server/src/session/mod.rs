@@ -148,7 +148,7 @@ struct Session<T> {
 impl<T: Transport> Session<T> {
     async fn run(&mut self) -> Disconnect {
         let peer = Arc::clone(&self.client.peer);
-        let window = self.client.server.config.write_coalesce;
+        let window = self.client.server.config.write_coalesce_ms;
         loop {
             if let Some(reason) = self.ending.take() {
                 if let Some(gone) = self.begin_close(reason) {

@@ -43,7 +43,7 @@ impl TestServer {
     /// A config with the chat rate limit off, for tests that send quickly.
     pub fn unlimited() -> Config {
         Config {
-            chat_rate_per_second: 0.0,
+            chat_rate: 0.0,
             ..Config::default()
         }
     }
