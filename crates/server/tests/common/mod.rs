@@ -123,9 +123,12 @@ pub struct Client {
 
 impl Client {
     pub async fn connect(server: &TestServer) -> Self {
-        let (mut ws, _) = tokio_tungstenite::connect_async(server.url())
-            .await
-            .unwrap();
+        Self::connect_url(&server.url()).await
+    }
+
+    /// Connects to `url` (for tasks that cannot borrow the server).
+    pub async fn connect_url(url: &str) -> Self {
+        let (mut ws, _) = tokio_tungstenite::connect_async(url).await.unwrap();
         let first = next_packet(&mut ws).await;
         let Some(Msg::Id(id)) = first.msg else {
             panic!("first packet must be an IdMessage, got {first:?}");
@@ -167,25 +170,29 @@ impl Client {
         client
     }
 
-    /// Asks to join `room` and returns the `RoomMessage` that answers, skipping presence.
+    /// Asks to join `room` and returns the `RoomMessage` that answers, skipping presence and
+    /// leave notices of others.
     pub async fn join(&mut self, room: &str) -> mmo_protocol::RoomMessage {
         self.send_packet(&Packet::join_room(room)).await;
         loop {
             let packet = self.recv().await;
             match packet.msg {
                 Some(Msg::Room(room)) => return room,
-                Some(Msg::Presence(_)) => continue,
+                Some(Msg::Presence(_) | Msg::Disconnect(_)) => continue,
                 other => panic!("expected a RoomMessage, got {other:?}"),
             }
         }
     }
 
-    /// The next packet, which must be a refusal; returns its reason.
+    /// The next refusal, skipping presence and leave notices of others; returns its reason.
     pub async fn recv_deny(&mut self) -> String {
-        let packet = self.recv().await;
-        match packet.msg {
-            Some(Msg::DenyResponse(deny)) => deny.reason,
-            other => panic!("expected a DenyResponseMessage, got {other:?}"),
+        loop {
+            let packet = self.recv().await;
+            match packet.msg {
+                Some(Msg::DenyResponse(deny)) => return deny.reason,
+                Some(Msg::Presence(_) | Msg::Disconnect(_)) => continue,
+                other => panic!("expected a DenyResponseMessage, got {other:?}"),
+            }
         }
     }
 
@@ -211,6 +218,20 @@ impl Client {
 
     pub async fn recv(&mut self) -> Packet {
         next_packet(&mut self.ws).await
+    }
+
+    /// The next packet if one comes within `window`; `None` when none does.
+    pub async fn try_recv(&mut self, window: Duration) -> Option<Packet> {
+        loop {
+            let message = tokio::time::timeout(window, self.ws.next()).await.ok()?;
+            match message.expect("stream open").expect("no error") {
+                Message::Binary(bytes) => {
+                    return Some(decode_packet(&bytes).expect("exactly one valid Packet"));
+                }
+                Message::Ping(_) | Message::Pong(_) => continue,
+                other => panic!("expected a binary packet, got {other:?}"),
+            }
+        }
     }
 
     /// The next chat packet, skipping leave notices and presence of other clients.
