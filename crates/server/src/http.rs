@@ -260,3 +260,79 @@ mod tests {
         );
     }
 }
+
+#[cfg(test)]
+mod properties {
+    //! Random request bytes, arriving in random pieces: the head parser never panics and comes
+    //! to the same answer however the bytes are split.
+
+    use super::*;
+    use proptest::prelude::*;
+
+    /// What reading decides from `bytes` arriving in pieces cut at `cuts`: the same steps as
+    /// `read_head_untimed`, with the socket replaced by the pieces.
+    fn decide(bytes: &[u8], cuts: &[usize]) -> Option<Result<(String, String, usize), String>> {
+        let mut points: Vec<usize> = cuts.iter().map(|cut| cut % (bytes.len() + 1)).collect();
+        points.push(bytes.len());
+        points.sort_unstable();
+        let mut seen = 0;
+        for point in points {
+            if point == seen && point != bytes.len() {
+                continue;
+            }
+            seen = point;
+            let buf = &bytes[..point.min(MAX_HEAD_BYTES)];
+            match parse_head(buf) {
+                Ok(Some((head, len))) => return Some(Ok((head.method, head.path, len))),
+                Ok(None) if buf.len() >= MAX_HEAD_BYTES => return Some(Err("too large".into())),
+                Ok(None) => {}
+                Err(error) => return Some(Err(error.to_string())),
+            }
+        }
+        None
+    }
+
+    fn requests() -> impl Strategy<Value = Vec<u8>> {
+        let line = prop::sample::select(vec![
+            "GET /ws HTTP/1.1\r\n",
+            "Host: x\r\n",
+            "Upgrade: websocket\r\n",
+            "Connection: Upgrade\r\n",
+            "Sec-WebSocket-Version: 13\r\n",
+            "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n",
+            "\r\n",
+            "X: \u{202e}\r\n",
+            "bad line\n",
+        ]);
+        (
+            prop::collection::vec(line, 0..10),
+            prop::collection::vec(any::<u8>(), 0..20),
+        )
+            .prop_map(|(lines, tail)| [lines.concat().into_bytes(), tail].concat())
+    }
+
+    proptest! {
+        #[test]
+        fn random_bytes_are_judged_alike_however_they_arrive(
+            bytes in prop::collection::vec(any::<u8>(), 0..300),
+            cuts in prop::collection::vec(any::<usize>(), 0..8),
+        ) {
+            prop_assert_eq!(decide(&bytes, &cuts), decide(&bytes, &[]));
+        }
+
+        #[test]
+        fn request_like_bytes_are_judged_alike_however_they_arrive(
+            bytes in requests(),
+            cuts in prop::collection::vec(any::<usize>(), 0..8),
+        ) {
+            let whole = decide(&bytes, &[]);
+            prop_assert_eq!(decide(&bytes, &cuts), whole.clone());
+            if let Some(Ok((method, _, _))) = whole {
+                // Whatever headers came, checking them as an upgrade never panics.
+                let (head, _) = parse_head(&bytes).expect("parsed").expect("complete");
+                prop_assert_eq!(&head.method, &method);
+                let _ = crate::websocket::UpgradeRequest::from_request("GET", &head.raw_headers());
+            }
+        }
+    }
+}

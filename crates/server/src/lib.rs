@@ -34,7 +34,7 @@ pub use config::{
     RESERVED_FILE_DESCRIPTORS, Seconds, Setting, Settings, Source, command,
     default_max_connections, raise_open_file_limit,
 };
-pub use handlers::{AccountError, AccountStore};
+pub use handlers::{AccountError, AccountFuture, AccountStore};
 pub use http::MAX_HEAD_BYTES;
 pub use ids::ID_LIMIT;
 pub use server::{LISTEN_BACKLOG, bind, run, run_with, testing};

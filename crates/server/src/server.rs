@@ -5,6 +5,7 @@ use std::future::Future;
 use std::io;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::sync::Arc;
+use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
 use tokio::net::{TcpListener, TcpStream};
@@ -14,6 +15,7 @@ use tracing::{error, info, warn};
 use crate::admission::Refusal;
 use crate::config::{Config, FALLBACK_MAX_CONNECTIONS, RESERVED_FILE_DESCRIPTORS, open_file_limit};
 use crate::connection;
+use crate::http::Response;
 use crate::logging::BurstLog;
 use crate::metrics::Metrics;
 use crate::state::{ServerState, Services};
@@ -141,7 +143,20 @@ pub(crate) async fn serve(
                                 ticket,
                             ));
                         }
-                        Err(refusal) => refuse_at_once(&stream, address, refusal, &state),
+                        Err(refusal) => {
+                            count_refusal(address, refusal, &state);
+                            match RefusalSlot::take(&state) {
+                                // Answered properly: the response, then a graceful close.
+                                Some(slot) => {
+                                    connections.spawn(answer_refusal(stream, refusal, slot));
+                                }
+                                // Too many refusals at once to answer each with care: one
+                                // write, and the socket goes.
+                                None => {
+                                    let _ = stream.try_write(&refusal_response(refusal).to_bytes());
+                                }
+                            }
+                        }
                     }
                 }
                 Err(error) => {
@@ -181,9 +196,41 @@ pub(crate) async fn serve(
     Ok(())
 }
 
-/// Answers a socket admission refused, without waiting: one non-blocking write of the
-/// response, then the socket is closed. It holds a file descriptor only for this call.
-fn refuse_at_once(stream: &TcpStream, address: SocketAddr, refusal: Refusal, state: &ServerState) {
+/// Refused sockets answered at once, each by a task of its own that writes the response and
+/// closes gracefully (closing a socket the client has written to, without reading, would send
+/// a reset that can destroy the response). Past this many, a refusal gets one non-blocking
+/// write and the socket is closed at once: a flood of refusals cannot hold many descriptors.
+const MAX_REFUSALS_ANSWERING: usize = 64;
+
+/// How long a refused socket may take to be answered and closed.
+const REFUSAL_TIMEOUT: Duration = Duration::from_secs(1);
+
+/// One of the `MAX_REFUSALS_ANSWERING` places, given back on drop.
+struct RefusalSlot {
+    state: Arc<ServerState>,
+}
+
+impl RefusalSlot {
+    fn take(state: &Arc<ServerState>) -> Option<Self> {
+        state
+            .refusals_answering
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| {
+                (n < MAX_REFUSALS_ANSWERING).then_some(n + 1)
+            })
+            .ok()
+            .map(|_| Self {
+                state: Arc::clone(state),
+            })
+    }
+}
+
+impl Drop for RefusalSlot {
+    fn drop(&mut self) {
+        self.state.refusals_answering.fetch_sub(1, Ordering::AcqRel);
+    }
+}
+
+fn count_refusal(address: SocketAddr, refusal: Refusal, state: &ServerState) {
     let counter = match refusal {
         Refusal::ServerFull => &state.metrics.refused_at_capacity,
         Refusal::AddressBusy { .. } | Refusal::TooFast { .. } => &state.metrics.refused_per_address,
@@ -192,10 +239,18 @@ fn refuse_at_once(stream: &TcpStream, address: SocketAddr, refusal: Refusal, sta
     if let Some(left_out) = state.admission.log_for(refusal).occur(Instant::now()) {
         info!("{address}: refused: {refusal} ({left_out} more like it since the last such line)");
     }
-    let response = crate::http::Response::text(refusal.status(), &refusal.to_string())
+}
+
+fn refusal_response(refusal: Refusal) -> Response {
+    Response::text(refusal.status(), &refusal.to_string())
         .header("Retry-After", refusal.retry_after_seconds().to_string())
-        .to_bytes();
-    let _ = stream.try_write(&response);
+}
+
+async fn answer_refusal(stream: TcpStream, refusal: Refusal, slot: RefusalSlot) {
+    let _ = refusal_response(refusal)
+        .send(stream, REFUSAL_TIMEOUT)
+        .await;
+    drop(slot);
 }
 
 /// Samples rates, forgets settled addresses and reports the ends of refusal bursts every

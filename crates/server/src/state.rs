@@ -56,6 +56,8 @@ pub struct ServerState {
     /// WebSocket conformance suite runs against, never set by the `mmo-server` binary.
     pub echo: bool,
     refused_requests: BurstLog,
+    /// Refused sockets being answered now (see `server::MAX_REFUSALS_ANSWERING`).
+    pub refusals_answering: AtomicUsize,
     started: Instant,
     shutdown: watch::Sender<bool>,
 }
@@ -80,6 +82,7 @@ impl ServerState {
             accounts: services.accounts,
             echo: false,
             refused_requests: BurstLog::new(REFUSED_REQUEST_LOG_WINDOW),
+            refusals_answering: AtomicUsize::new(0),
             metrics: Metrics::default(),
             rates: RateMeter::new(),
             ids: IdAllocator::default(),

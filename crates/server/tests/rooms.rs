@@ -1,6 +1,8 @@
 //! Rooms, presence, history and the opt-in rule, against a real server on 127.0.0.1:0: every
 //! behaviour of the rooms contract (docs/protocol.md), and a join/leave storm while rooms chat.
 
+#![allow(clippy::unwrap_used)]
+
 mod common;
 
 use std::collections::{BTreeSet, HashMap};

@@ -24,7 +24,7 @@ use std::time::{Instant, SystemTime, UNIX_EPOCH};
 use mmo_protocol::{Level, Msg, Packet, decode_packet, highest_field_number};
 use tracing::{info, warn};
 
-pub use accounts::{AccountError, AccountStore};
+pub use accounts::{AccountError, AccountFuture, AccountStore};
 
 use crate::logging::{ClientWarnings, left_out};
 use crate::metrics::Metrics;
@@ -257,4 +257,81 @@ fn unix_ms() -> i64 {
         .map_or(0, |since| {
             i64::try_from(since.as_millis()).unwrap_or(i64::MAX)
         })
+}
+
+#[cfg(test)]
+mod properties {
+    //! Whatever a client sends — random bytes or well-formed packets of every kind with random
+    //! contents — handling it never panics, never sends it a field it has not shown it knows,
+    //! and never queues more for it than its outbox allows.
+
+    use std::net::SocketAddr;
+
+    use mmo_protocol::{ClientId, Message as _, decode_packet};
+    use proptest::prelude::*;
+
+    use super::*;
+    use crate::config::Config;
+
+    const OUTBOX_BYTES: usize = 16 * 1024;
+
+    fn packets() -> impl Strategy<Value = Vec<u8>> {
+        let text = "[a-z .\\-_é😀\\t]{0,40}";
+        prop_oneof![
+            prop::collection::vec(any::<u8>(), 0..64),
+            text.prop_map(|t| Packet::chat(t).encode_to_vec()),
+            text.prop_map(|t| Packet::join_room(t).encode_to_vec()),
+            Just(Packet::room_list_request().encode_to_vec()),
+            (text, text).prop_map(|(username, password)| Packet {
+                sender_id: 0,
+                msg: Some(Msg::LoginRequest(mmo_protocol::LoginRequestMessage {
+                    username,
+                    password,
+                })),
+            }
+            .encode_to_vec()),
+            any::<u64>().prop_map(
+                |id| Packet::id_assignment(ClientId::new(id | 1).expect("odd")).encode_to_vec()
+            ),
+        ]
+    }
+
+    proptest! {
+        #[test]
+        fn handling_anything_is_safe_and_bounded(messages in prop::collection::vec(packets(), 0..30)) {
+            let server = Arc::new(ServerState::new(
+                Config {
+                    chat_rate: 0.0,
+                    join_rate: 0.0,
+                    outbound_queue_bytes: OUTBOX_BYTES,
+                    ..Config::default()
+                },
+                100,
+            ));
+            let slot = server.sessions_slot().expect("a slot");
+            let address: SocketAddr = "127.0.0.1:1".parse().expect("address");
+            let peer = Arc::new(Peer::new(ClientId::new(1).expect("one"), address, OUTBOX_BYTES, 0));
+            let mut client = Client::open(Arc::clone(&peer), Arc::clone(&server), slot);
+            for message in &messages {
+                let level_before = peer.level();
+                if let Some(packet) = client.receive(message) {
+                    prop_assert!(matches!(dispatch(&mut client, packet), Step::Done));
+                }
+                prop_assert!(peer.level() >= level_before);
+                let sent = peer.outbox.take();
+                for frame in &sent.frames {
+                    let packet = decode_packet(&frame[2..]).or_else(|_| decode_packet(&frame[4..]));
+                    let packet = packet.expect("one packet per frame");
+                    prop_assert!(packet.level() <= peer.level(), "{:?} to a {:?} client", packet, peer.level());
+                }
+                let bytes: usize = sent.frames.iter().map(bytes::Bytes::len).sum();
+                peer.outbox.release(sent.frames.len(), bytes);
+                prop_assert!(bytes <= OUTBOX_BYTES);
+            }
+            client.end(Disconnect::ConnectionLost);
+            prop_assert_eq!(server.sessions.count(), 0);
+            prop_assert_eq!(server.rooms.lobby().member_count(), 0);
+            prop_assert_eq!(server.rooms.count(), 1, "every room it made went with it");
+        }
+    }
 }

@@ -57,11 +57,7 @@ impl FrameWriter {
         outbox: &Outbox,
     ) -> io::Result<Written> {
         let mut done = Written::default();
-        let mut bytes_of_done_frames = 0;
-        let result = loop {
-            if self.frames.is_empty() {
-                break Ok(());
-            }
+        while !self.frames.is_empty() {
             let mut slices = [IoSlice::new(&[]); MAX_FRAMES_PER_WRITE];
             let mut count = 0;
             for (slot, frame) in slices.iter_mut().zip(&self.frames) {
@@ -69,33 +65,36 @@ impl FrameWriter {
                 *slot = IoSlice::new(&frame[start..]);
                 count += 1;
             }
-            match transport.try_write_vectored(&slices[..count]) {
-                Ok(0) => break Err(io::ErrorKind::WriteZero.into()),
-                Ok(mut written) => {
-                    done.bytes += written;
-                    while written > 0 {
-                        let front_left = self.frames[0].len() - self.front_written;
-                        if written >= front_left {
-                            written -= front_left;
-                            if let Some(frame) = self.frames.pop_front() {
-                                done.frames += 1;
-                                bytes_of_done_frames += frame.len();
-                            }
-                            self.front_written = 0;
-                        } else {
-                            self.front_written += written;
-                            written = 0;
-                        }
+            let mut written = match transport.try_write_vectored(&slices[..count]) {
+                Ok(0) => return Err(io::ErrorKind::WriteZero.into()),
+                Ok(written) => written,
+                Err(error) if error.kind() == io::ErrorKind::WouldBlock => return Ok(done),
+                Err(error) => return Err(error),
+            };
+            done.bytes += written;
+            let (mut frames, mut bytes) = (0, 0);
+            while written > 0 {
+                let front_left = self.frames[0].len() - self.front_written;
+                if written >= front_left {
+                    written -= front_left;
+                    if let Some(frame) = self.frames.pop_front() {
+                        frames += 1;
+                        bytes += frame.len();
                     }
+                    self.front_written = 0;
+                } else {
+                    self.front_written += written;
+                    written = 0;
                 }
-                Err(error) if error.kind() == io::ErrorKind::WouldBlock => break Ok(()),
-                Err(error) => break Err(error),
             }
-        };
-        if done.frames > 0 {
-            outbox.release(done.frames, bytes_of_done_frames);
+            // Freed at once, write by write: until then they count against the client's limit
+            // although the client may already be reading them.
+            if frames > 0 {
+                outbox.release(frames, bytes);
+                done.frames += frames;
+            }
         }
-        result.map(|()| done)
+        Ok(done)
     }
 }
 

@@ -553,3 +553,88 @@ mod tests {
         }
     }
 }
+
+#[cfg(test)]
+mod properties {
+    //! Random bytes, split at random points: the decoder never panics, holds no more than one
+    //! frame's worth of input, and decides the same whatever the split.
+
+    use super::*;
+    use proptest::prelude::*;
+
+    const MAX_MESSAGE: usize = 300;
+
+    /// What feeding produced: the events, then the error that ended it, if any.
+    #[derive(Debug, PartialEq)]
+    struct Outcome {
+        events: Vec<String>,
+        error: Option<ProtocolError>,
+    }
+
+    fn feed_in_pieces(bytes: &[u8], cuts: &[usize]) -> Outcome {
+        let mut decoder = FrameDecoder::new(MAX_MESSAGE);
+        let mut outcome = Outcome {
+            events: Vec::new(),
+            error: None,
+        };
+        let mut points: Vec<usize> = cuts.iter().map(|cut| cut % (bytes.len() + 1)).collect();
+        points.push(0);
+        points.push(bytes.len());
+        points.sort_unstable();
+        for piece in points.windows(2) {
+            let mut chunk = bytes[piece[0]..piece[1]].to_vec();
+            let result = decoder.feed(&mut chunk, |event| {
+                outcome.events.push(format!("{event:?}"))
+            });
+            if let Err(error) = result {
+                assert!(outcome.error.is_none(), "an error after the first");
+                outcome.error = Some(error);
+            }
+            // One frame's worth at most (its header and payload), twice over for the growth of
+            // the buffers, plus the piece being fed.
+            let bound = 2 * (2 * (MAX_MESSAGE + 14)) + chunk.len();
+            assert!(
+                decoder.buffered_bytes() <= bound,
+                "{} > {bound}",
+                decoder.buffered_bytes()
+            );
+        }
+        outcome
+    }
+
+    /// Masked frames with any opcode, flag and payload, some of them broken on purpose.
+    fn frames() -> impl Strategy<Value = Vec<u8>> {
+        let frame = (
+            any::<u8>(),
+            prop::collection::vec(any::<u8>(), 0..200),
+            any::<[u8; 4]>(),
+        )
+            .prop_map(|(first, payload, mask)| {
+                let mut out = vec![first & 0x8F | (first & 0x10)];
+                out.push(0x80 | u8::try_from(payload.len().min(125)).unwrap_or(125));
+                let payload = &payload[..payload.len().min(125)];
+                out.extend_from_slice(&mask);
+                out.extend(payload.iter().enumerate().map(|(i, b)| b ^ mask[i % 4]));
+                out
+            });
+        prop::collection::vec(frame, 0..8).prop_map(|frames| frames.concat())
+    }
+
+    proptest! {
+        #[test]
+        fn random_bytes_decide_the_same_whatever_the_split(
+            bytes in prop::collection::vec(any::<u8>(), 0..600),
+            cuts in prop::collection::vec(any::<usize>(), 0..12),
+        ) {
+            prop_assert_eq!(feed_in_pieces(&bytes, &cuts), feed_in_pieces(&bytes, &[]));
+        }
+
+        #[test]
+        fn frame_streams_decide_the_same_whatever_the_split(
+            bytes in frames(),
+            cuts in prop::collection::vec(any::<usize>(), 0..12),
+        ) {
+            prop_assert_eq!(feed_in_pieces(&bytes, &cuts), feed_in_pieces(&bytes, &[]));
+        }
+    }
+}

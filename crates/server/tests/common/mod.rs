@@ -1,6 +1,8 @@
 //! Test support: a real server on 127.0.0.1:0 and WebSocket clients that speak protobuf.
 #![allow(dead_code, clippy::unwrap_used)]
 
+pub mod process;
+
 use std::net::SocketAddr;
 use std::time::Duration;
 
@@ -27,10 +29,15 @@ pub struct TestServer {
 
 impl TestServer {
     pub async fn start(config: Config) -> Self {
+        Self::start_with(config, mmo_server::Services::default()).await
+    }
+
+    /// A server with optional parts such as an account store.
+    pub async fn start_with(config: Config, services: mmo_server::Services) -> Self {
         let listener = mmo_server::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let (tx, rx) = oneshot::channel();
-        let task = tokio::spawn(mmo_server::run(listener, config, async {
+        let task = tokio::spawn(mmo_server::run_with(listener, config, services, async {
             let _ = rx.await;
         }));
         Self {
@@ -94,6 +101,34 @@ impl TestServer {
         text.lines()
             .find_map(|line| line.strip_prefix(name)?.strip_prefix(' ')?.parse().ok())
             .unwrap_or_else(|| panic!("metric {name} missing"))
+    }
+
+    /// Waits until a counter reaches `at_least`, asking from the local address `source`.
+    pub async fn wait_for_metric_from(&self, source: [u8; 4], name: &str, at_least: u64) {
+        let deadline = tokio::time::Instant::now() + WAIT;
+        loop {
+            let socket = tokio::net::TcpSocket::new_v4().unwrap();
+            socket.bind(SocketAddr::from((source, 0))).unwrap();
+            let mut stream = socket.connect(self.addr).await.unwrap();
+            stream
+                .write_all(b"GET /metrics HTTP/1.1\r\nHost: test\r\n\r\n")
+                .await
+                .unwrap();
+            let mut text = String::new();
+            stream.read_to_string(&mut text).await.unwrap();
+            let value = text
+                .lines()
+                .find_map(|line| line.strip_prefix(name)?.strip_prefix(' ')?.parse().ok())
+                .unwrap_or(0);
+            if value >= at_least {
+                return;
+            }
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "{name} stayed at {value}, wanted {at_least}"
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
     }
 
     /// Waits until a counter reaches `at_least`.
