@@ -10,7 +10,7 @@ use tokio::net::TcpStream;
 use tracing::{debug, info};
 
 use crate::admission::Ticket;
-use crate::http::{self, HeadError, Response};
+use crate::http::{HeadError, HeadReader, Response};
 use crate::logging::Untrusted;
 use crate::metrics::Metrics;
 use crate::routes;
@@ -38,6 +38,7 @@ async fn serve<T: Transport>(
     mut ticket: Ticket,
 ) {
     let timeout = state.config.handshake_timeout;
+    let mut head = HeadReader::default();
     let read = tokio::select! {
         biased;
         () = state.shutting_down() => {
@@ -48,16 +49,26 @@ async fn serve<T: Transport>(
             return;
         }
         () = ticket.evicted() => {
-            Metrics::bump(&state.metrics.handshakes_evicted);
-            if let Some(left_out) = state.admission.eviction_log().occur(Instant::now()) {
-                info!(
-                    "{address}: dropped a connection that had not sent its request, to make \
-                     room for a new one ({left_out} more since the last such line)"
-                );
+            // Asked to give way. A request already complete in the socket is a client the
+            // server had not got to yet (a connect storm): it stays. A silent or half-sent
+            // one goes.
+            match head.read_available(&mut transport) {
+                Some(read) => read,
+                None => {
+                    Metrics::bump(&state.metrics.handshakes_evicted);
+                    if let Some(left_out) = state.admission.eviction_log().occur(Instant::now()) {
+                        info!(
+                            "{address}: dropped a connection that had not sent its request, to \
+                             make room for a new one ({left_out} more since the last such line)"
+                        );
+                    }
+                    return;
+                }
             }
-            return;
         }
-        read = http::read_head(&mut transport, ticket.head_timeout) => read,
+        read = tokio::time::timeout(ticket.head_timeout, head.read(&mut transport)) => {
+            read.unwrap_or(Err(HeadError::TimedOut(ticket.head_timeout)))
+        }
     };
     ticket.handshake_done();
     let (head, early_bytes) = match read {

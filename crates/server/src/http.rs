@@ -63,36 +63,59 @@ pub enum HeadError {
     TimedOut(Duration),
 }
 
-/// Reads one request head; returns it with any bytes that came after it (a client may send its
-/// first WebSocket frame without waiting for our answer).
-pub async fn read_head(
-    transport: &mut impl Transport,
-    timeout: Duration,
-) -> Result<(RequestHead, Vec<u8>), HeadError> {
-    tokio::time::timeout(timeout, read_head_untimed(transport))
-        .await
-        .map_err(|_| HeadError::TimedOut(timeout))?
-}
-
-async fn read_head_untimed(
-    transport: &mut impl Transport,
-) -> Result<(RequestHead, Vec<u8>), HeadError> {
+/// A request head arriving: the bytes so far, kept between reads so that reading can be
+/// interrupted (a timeout, a request to give way) and looked at again without losing any.
+#[derive(Debug, Default)]
+pub struct HeadReader {
     // Nothing is allocated until the first bytes arrive: a socket that connects and stays
     // silent costs no buffer.
-    let mut buf = Vec::new();
-    loop {
-        if buf.len() >= MAX_HEAD_BYTES {
-            return Err(HeadError::TooLarge);
+    buf: Vec<u8>,
+}
+
+/// A complete head and any bytes that came after it (a client may send its first WebSocket
+/// frame without waiting for our answer).
+pub type Head = (RequestHead, Vec<u8>);
+
+impl HeadReader {
+    /// Reads until the head is complete. Cancel-safe: what was read stays in the reader.
+    pub async fn read(&mut self, transport: &mut impl Transport) -> Result<Head, HeadError> {
+        loop {
+            transport::readable(transport).await?;
+            if let Some(result) = self.read_available(transport) {
+                return result;
+            }
         }
-        let mut chunk = [0u8; 1024];
-        let want = chunk.len().min(MAX_HEAD_BYTES - buf.len());
-        let n = transport::read_some(transport, &mut chunk[..want]).await?;
-        if n == 0 {
-            return Err(HeadError::Closed(io::ErrorKind::UnexpectedEof.into()));
-        }
-        buf.extend_from_slice(&chunk[..n]);
-        if let Some((head, len)) = parse_head(&buf)? {
-            return Ok((head, buf.split_off(len)));
+    }
+
+    /// Reads what has arrived, without waiting: `Some` once that completes the head (or shows
+    /// it cannot be one), `None` while more is needed.
+    pub fn read_available(
+        &mut self,
+        transport: &mut impl Transport,
+    ) -> Option<Result<Head, HeadError>> {
+        loop {
+            if self.buf.len() >= MAX_HEAD_BYTES {
+                return Some(Err(HeadError::TooLarge));
+            }
+            let mut chunk = [0u8; 1024];
+            let want = chunk.len().min(MAX_HEAD_BYTES - self.buf.len());
+            let n = match transport.try_read(&mut chunk[..want]) {
+                Ok(0) => {
+                    return Some(Err(HeadError::Closed(io::ErrorKind::UnexpectedEof.into())));
+                }
+                Ok(n) => n,
+                Err(error) if error.kind() == io::ErrorKind::WouldBlock => return None,
+                Err(error) => return Some(Err(HeadError::Closed(error))),
+            };
+            self.buf.extend_from_slice(&chunk[..n]);
+            match parse_head(&self.buf) {
+                Ok(Some((head, len))) => {
+                    let rest = self.buf.split_off(len);
+                    return Some(Ok((head, rest)));
+                }
+                Ok(None) => {}
+                Err(error) => return Some(Err(error)),
+            }
         }
     }
 }

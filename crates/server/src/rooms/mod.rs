@@ -265,6 +265,41 @@ mod tests {
     }
 
     #[test]
+    fn a_leave_is_presence_for_full_members_and_a_notice_for_tutorial_ones_only() {
+        let rooms = Rooms::new(limits(), 10);
+        let lobby = Arc::clone(rooms.lobby());
+        let (full, tutorial, part3, leaver) = (
+            peer(1, Level::Full),
+            peer(2, Level::Tutorial),
+            peer(3, Level::Part3),
+            peer(4, Level::Part3),
+        );
+        for p in [&full, &tutorial, &part3, &leaver] {
+            lobby.enter(p, false).expect("room");
+        }
+        for p in [&full, &tutorial, &part3] {
+            received(p);
+        }
+        lobby.leave(
+            &leaver,
+            Departure {
+                leave_notice: Some("connection lost"),
+            },
+        );
+        let to_full = received(&full);
+        assert!(
+            matches!(&to_full[..], [p] if matches!(p.msg, Some(Msg::Presence(_)))),
+            "{to_full:?}"
+        );
+        let to_tutorial = received(&tutorial);
+        assert!(
+            matches!(&to_tutorial[..], [p] if matches!(p.msg, Some(Msg::Disconnect(_)))),
+            "{to_tutorial:?}"
+        );
+        assert!(received(&part3).is_empty());
+    }
+
+    #[test]
     fn a_full_room_refuses_and_the_client_stays() {
         let rooms = Rooms::new(limits(), 10);
         let lobby = Arc::clone(rooms.lobby());

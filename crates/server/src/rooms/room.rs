@@ -132,7 +132,12 @@ impl Room {
             .store(state.members.len(), Ordering::Relaxed);
         if state.at_level[Level::Full as usize] > usize::from(peer.level() == Level::Full) {
             let presence = Packet::presence_of(peer.id, true, &self.name, peer.name());
-            state.send_to_level(Level::Full, peer.id, &encode_packet_frame(&presence), wakes);
+            state.send_to(
+                Audience::Full,
+                peer.id,
+                &encode_packet_frame(&presence),
+                wakes,
+            );
         }
         if answer {
             self.answer_locked(state, peer, wakes);
@@ -181,13 +186,18 @@ impl Room {
             .store(state.members.len(), Ordering::Relaxed);
         if state.at_level[Level::Full as usize] > 0 {
             let presence = Packet::presence_of(peer.id, false, &self.name, peer.name());
-            state.send_to_level(Level::Full, peer.id, &encode_packet_frame(&presence), wakes);
+            state.send_to(
+                Audience::Full,
+                peer.id,
+                &encode_packet_frame(&presence),
+                wakes,
+            );
         }
         if let Some(reason) = departure.leave_notice {
             if state.at_level[Level::Tutorial as usize] > 0 {
                 let notice = Packet::disconnect_of(peer.id, reason);
-                state.send_to_level(
-                    Level::Tutorial,
+                state.send_to(
+                    Audience::TutorialOnly,
                     peer.id,
                     &encode_packet_frame(&notice),
                     wakes,
@@ -244,7 +254,7 @@ impl Room {
             state
                 .history
                 .push(sender.id.get(), sender.name(), text, sent_at_ms);
-            state.send_to_level(Level::Part3, sender.id, &frame, wakes)
+            state.send_to(Audience::Everyone, sender.id, &frame, wakes)
         })
     }
 
@@ -281,19 +291,41 @@ impl Room {
     }
 }
 
+/// Who of a room's members a fan-out is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Audience {
+    /// Every member: chat, which every client understands.
+    Everyone,
+    /// Full-level members: presence, this project's own message.
+    Full,
+    /// Tutorial-level members only: leave notices (field 19), which full-level members get as
+    /// presence instead, and part-3 members would misread.
+    TutorialOnly,
+}
+
+impl Audience {
+    fn includes(self, level: Level) -> bool {
+        match self {
+            Self::Everyone => true,
+            Self::Full => level == Level::Full,
+            Self::TutorialOnly => level == Level::Tutorial,
+        }
+    }
+}
+
 impl RoomState {
-    /// Queues `frame` for every member at `level` or above but `except`, collecting the
-    /// wakers to wake once the lock is released; returns how many it was queued for.
-    fn send_to_level(
+    /// Queues `frame` for every member in `audience` but `except`, collecting the wakers to
+    /// wake once the lock is released; returns how many it was queued for.
+    fn send_to(
         &self,
-        level: Level,
+        audience: Audience,
         except: ClientId,
         frame: &Bytes,
         wakes: &mut Vec<Waker>,
     ) -> u64 {
         let mut delivered = 0;
         for member in &self.members {
-            if member.id == except || !member.understands(level) {
+            if member.id == except || !audience.includes(member.level()) {
                 continue;
             }
             // A full outbox marks its client too slow and it is disconnected with a reason:
