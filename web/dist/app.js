@@ -1,26 +1,34 @@
-// The web chat page's behaviour: connects to the server, shows what happens in the chat log the
-// way the Godot client does (protocol.md, behaviour 7), sends what the player types, and keeps
-// the server status panel running. Everything a user or the server supplies is inserted as text
-// (textContent), never as HTML.
+// The web chat page's behaviour: connects to the server and joins a room (the lobby, or after a
+// reconnect the room it was in), shows what happens in the chat log the way the Godot client
+// does (protocol.md, behaviour 7), keeps the room header, member list and room list current,
+// sends what the player types (chat, or /join NAME, /rooms, /who), and keeps the server status
+// panel running. Everything a user or the server supplies is inserted as text (textContent),
+// never as HTML.
 
 import { ReconnectingSocket, describeCloseCode, serverUrlFor, statusUrlFor } from './connection.js';
 import {
-  ChatRateLimiter,
   DEFAULT_LIMITS,
+  LOBBY,
+  RateLimiter,
   chatLimitProblem,
   countChars,
   decodeEvent,
+  displayName,
   encodeChat,
+  encodeJoinRoom,
+  encodeRoomListRequest,
   isBlank,
+  roomNameProblem,
   slowDownHint,
 } from './protocol.js';
+import { COMMAND_USAGE, RoomState, describeRoomList, formatSentAt, parseTypedLine } from './rooms.js';
 import { startStatusPanel } from './status.js';
 
 /** Oldest lines are dropped past this, so a chat left open for days does not grow without end. */
 const MAX_LOG_LINES = 1000;
 
 /**
- * The page's copy of the rate limit refills this much slower than the server's, so a line sent
+ * The page's copies of the rate limits refill this much slower than the server's, so a line sent
  * the moment the page allows it is not refused because the network delivered it a few
  * milliseconds closer to the previous one than it was sent (5%: about 50 ms at one line a second).
  */
@@ -28,6 +36,9 @@ const RATE_MARGIN = 0.95;
 
 /** Own lines remembered per connection for marking a refusal; a refusal comes within a round trip. */
 const MAX_PENDING_OWN_LINES = 50;
+
+/** Joins remembered per connection for telling their answers apart; answers come within a round trip. */
+const MAX_PENDING_JOINS = 50;
 
 /**
  * An element the page's markup is known to have.
@@ -47,13 +58,47 @@ const reconnectBar = byId('reconnect-bar');
 const reconnectText = byId('reconnect-text');
 const reconnectNow = /** @type {HTMLButtonElement} */ (byId('reconnect-now'));
 const statusPanel = /** @type {HTMLDetailsElement} */ (byId('status-panel'));
+const roomNameEl = byId('room-name');
+const roomCountEl = byId('room-count');
+const roomPanel = /** @type {HTMLDetailsElement} */ (byId('room-panel'));
+const membersEl = byId('members');
+const membersEmpty = byId('members-empty');
+const memberCount = byId('member-count');
+const joinForm = /** @type {HTMLFormElement} */ (byId('join-form'));
+const roomInput = /** @type {HTMLInputElement} */ (byId('room-input'));
+const joinHint = byId('join-hint');
+const roomsEl = byId('rooms');
+const roomsEmpty = byId('rooms-empty');
+const roomsRefresh = /** @type {HTMLButtonElement} */ (byId('rooms-refresh'));
 
-/** @type {import('./protocol.js').ChatLimits} */
+/** @type {import('./protocol.js').ServerLimits} */
 let limits = { ...DEFAULT_LIMITS };
 /** This client's ID on the current connection, once the server has said it. */
 let myId = 0;
-/** The server's chat rate limit as this page sees it, so lines it would refuse are held back. */
-const rate = new ChatRateLimiter(limits.chat_per_second * RATE_MARGIN, limits.chat_burst, performance.now());
+/**
+ * The server's limit on messages as this page sees it, so lines it would refuse are held back.
+ * Every message counts, not only chat: joins and room list requests take from it too.
+ */
+const rate = new RateLimiter(limits.chat_per_second * RATE_MARGIN, limits.chat_burst, performance.now());
+/** The server's limit on room changes as this page sees it. */
+const joinRate = new RateLimiter(limits.join_per_second * RATE_MARGIN, limits.join_burst, performance.now());
+/** The room this page is in and who is there, from the server's RoomMessage and presence. */
+const room = new RoomState();
+/** The room to return to after a reconnect: the last one the server confirmed (`""`: lobby). */
+let homeRoom = '';
+/**
+ * Rooms asked for and not answered yet, oldest first. The server answers every join, in order,
+ * with a RoomMessage or a refusal, so each answer belongs to the oldest. A refusal that arrives
+ * while a join is waiting is taken as the join's: this page holds back the chat lines the server
+ * would refuse, so a chat refusal then is rare (it is shown as the join's, and the RoomMessage
+ * that follows still moves the page).
+ * @type {string[]}
+ */
+let pendingJoins = [];
+/** Room lists still to be written into the log: one per `/rooms` typed. */
+let roomListsForLog = 0;
+/** @type {{name: string, members: number}[] | null} the room list last received */
+let roomList = null;
 /**
  * "You:" lines sent on the current connection, oldest first. The server does not acknowledge
  * lines, only refuses them, and answers in order within a round trip, so a refusal belongs to
@@ -90,15 +135,28 @@ function logLine(kind, text) {
 }
 
 /**
- * A chat line: `sender: text`.
+ * A chat line: `sender: text`; a line of the room's history starts with when it was sent.
  * @param {string} sender
  * @param {string} text
  * @param {boolean} mine whether this client sent it (styled a little differently)
+ * @param {number} [sentAtMs] for a history line: its time (Unix milliseconds)
  * @returns {HTMLElement} the line
  */
-function logChat(sender, text, mine) {
+function logChat(sender, text, mine, sentAtMs) {
   const line = document.createElement('p');
-  line.className = mine ? 'line chat mine' : 'line chat';
+  line.className = `line chat${mine ? ' mine' : ''}${sentAtMs === undefined ? '' : ' history'}`;
+  if (sentAtMs !== undefined) {
+    const time = document.createElement('time');
+    time.className = 'sent-at';
+    const at = new Date(sentAtMs);
+    // A time no Date can hold (the server would not send one) is left out, not fatal.
+    if (!Number.isNaN(at.getTime())) {
+      time.dateTime = at.toISOString();
+      time.title = at.toLocaleString();
+      time.textContent = formatSentAt(sentAtMs, Date.now());
+      line.append(time, ' ');
+    }
+  }
   const name = document.createElement('span');
   name.className = 'name';
   name.textContent = sender;
@@ -156,16 +214,21 @@ function hideCountdown() {
 // ---------------------------------------------------------------------------------------------
 // The input: its limit comes from the server, and a counter shows how much room is left.
 
-/** @param {import('./protocol.js').ChatLimits} next */
+/** @param {import('./protocol.js').ServerLimits} next */
 function applyLimits(next) {
   limits = { ...DEFAULT_LIMITS, ...next };
   rate.configure(limits.chat_per_second * RATE_MARGIN, limits.chat_burst, performance.now());
+  joinRate.configure(limits.join_per_second * RATE_MARGIN, limits.join_burst, performance.now());
   // A hint shown under the old limits is re-checked (and reworded) under the new ones.
   if (throttleTimer !== undefined) recheckHold();
   // maxlength counts UTF-16 units, the server counts code points: an emoji is 2 here and 1
   // there, so this can only ever be stricter than the server, never let too much through.
   input.maxLength = limits.max_chat_chars;
+  roomInput.maxLength = limits.max_room_name_chars;
   updateCounter();
+  checkRoomInput();
+  // Whether a room is full depends on the limit.
+  renderRoomList();
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -207,14 +270,257 @@ function updateCounter() {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Rooms: the header above the log, the member list, the room list and the join form.
+
+/** Sets the text of `el` only when it changes, so nothing is re-announced or re-laid out. */
+function setText(/** @type {HTMLElement} */ el, /** @type {string} */ text) {
+  if (el.textContent !== text) el.textContent = text;
+}
+
+/** The header and the member list, from `room` (and what to say while not in a room). */
+function renderRoom() {
+  const name = room.room || homeRoom || '…';
+  setText(roomNameEl, name);
+  document.title = room.room ? `${room.room} · mmo chat` : 'mmo chat';
+  const count = room.members.size;
+  if (room.room !== '') setText(roomCountEl, `${count} here`);
+  else setText(roomCountEl, connection.isOpen ? 'joining…' : 'not connected');
+  setText(memberCount, room.room === '' ? '' : `(${count})`);
+
+  const items = room.memberList(myId).map(({ id, label, you }) => {
+    const item = document.createElement('li');
+    item.className = you ? 'member you' : 'member';
+    item.dataset.id = String(id);
+    const name = document.createElement('span');
+    name.className = 'member-name';
+    name.textContent = label;
+    item.append(name);
+    if (you) {
+      const badge = document.createElement('span');
+      badge.className = 'badge';
+      badge.textContent = 'You';
+      item.append(' ', badge);
+    }
+    return item;
+  });
+  membersEl.replaceChildren(...items);
+  membersEmpty.hidden = items.length > 0;
+  setText(membersEmpty, connection.isOpen ? 'Not in a room yet' : 'Not connected');
+}
+
+/**
+ * The room list from the last `RoomListMessage`: one button per room, which joins it. Keyboard
+ * focus on a button survives the list being redrawn (it moves to the same room's new button,
+ * or to Refresh when that room is gone).
+ */
+function renderRoomList() {
+  if (roomList === null) return;
+  const focused = roomsEl.contains(document.activeElement)
+    ? /** @type {HTMLElement} */ (document.activeElement).dataset.room
+    : undefined;
+  const items = roomList.map(({ name, members }) => {
+    const here = name === room.room;
+    const full = name !== LOBBY && members >= limits.max_room_members;
+    const button = document.createElement('button');
+    button.type = 'button';
+    button.className = 'room-button';
+    button.dataset.room = name;
+    if (here) button.setAttribute('aria-current', 'true');
+    const label = document.createElement('span');
+    label.className = 'room-name';
+    label.textContent = name;
+    const count = document.createElement('span');
+    count.className = 'room-members';
+    count.textContent = full ? `${members} (full)` : String(members);
+    button.append(label, count);
+    const people = `${members} ${members === 1 ? 'member' : 'members'}`;
+    button.setAttribute('aria-label', `${name}, ${people}${full ? ', full' : ''}${here ? ', you are here' : ''}`);
+    button.title = here ? `You are in ${name}` : `Join ${name}`;
+    const item = document.createElement('li');
+    item.append(button);
+    return item;
+  });
+  roomsEl.replaceChildren(...items);
+  roomsEmpty.hidden = items.length > 0;
+  setText(roomsEmpty, 'No rooms');
+  if (focused !== undefined) {
+    const again = [...roomsEl.querySelectorAll('button')].find((b) => b.dataset.room === focused);
+    (again ?? roomsRefresh).focus();
+  }
+}
+
+/** Whether the join hint is about what the room input holds (and goes once that is fixed). */
+let joinHintIsAboutInput = false;
+
+/**
+ * Shows, under the join form, why a join or refresh from the side panel was not sent; `""`
+ * clears it.
+ * @param {string} text
+ */
+function showJoinHint(text, aboutInput = false) {
+  setText(joinHint, text);
+  joinHintIsAboutInput = aboutInput && text !== '';
+}
+
+/**
+ * Words for what `requestJoin` or `requestRoomList` returned, for the side panel.
+ * @param {string | null} problem
+ */
+function panelHintFor(problem) {
+  if (problem === null) return '';
+  if (problem === 'rate' || problem === 'offline' || problem === 'join-rate') return describeNotSent(problem);
+  return problem;
+}
+
+/** Marks the room input invalid while what it holds is not a room name the server takes. */
+function checkRoomInput() {
+  const problem = roomNameProblem(roomInput.value.trim(), limits.max_room_name_chars);
+  roomInput.setAttribute('aria-invalid', String(problem !== null));
+  if (problem !== null) showJoinHint(sentence(problem), true);
+  // A hint about something else (a refresh that was too fast) stays until the next action.
+  else if (joinHintIsAboutInput) showJoinHint('');
+}
+
+/** `text` with a capital first letter: the server's reasons are phrases, the page shows sentences. */
+function sentence(/** @type {string} */ text) {
+  return text.charAt(0).toUpperCase() + text.slice(1);
+}
+
+/**
+ * Why a message other than a chat line cannot be sent now: `offline`, `rate` (the server would
+ * refuse it for the message rate) or `join-rate` (for the room-change rate); `null` when it was
+ * sent. A message that is sent takes its tokens; one that is not takes none.
+ * @param {Uint8Array} bytes
+ * @param {boolean} isJoin
+ * @returns {'offline' | 'rate' | 'join-rate' | null}
+ */
+function sendRequest(bytes, isJoin) {
+  if (!connection.isOpen) return 'offline';
+  const now = performance.now();
+  if (rate.msUntilToken(now) > 0) return 'rate';
+  if (isJoin && joinRate.msUntilToken(now) > 0) return 'join-rate';
+  rate.tryTake(now);
+  if (isJoin) joinRate.tryTake(now);
+  return connection.send(bytes) ? null : 'offline';
+}
+
+/**
+ * Words for why a request was not sent.
+ * @param {'offline' | 'rate' | 'join-rate'} why
+ * @returns {string}
+ */
+function describeNotSent(why) {
+  if (why === 'offline') return 'Not connected: nothing sent';
+  if (why === 'rate') return slowDownHint(limits.chat_per_second);
+  const perSecond = limits.join_per_second;
+  return `Slow down: at most ${perSecond} room ${perSecond === 1 ? 'change' : 'changes'} per second`;
+}
+
+/**
+ * Asks the server to move this client to `name` (`""`: the lobby), unless the name or the rate
+ * would be refused anyway.
+ * @param {string} name
+ * @returns {string | 'rate' | null} `null` when sent; `rate` when the message rate says wait;
+ *   otherwise why it was not sent
+ */
+function requestJoin(name) {
+  const problem = roomNameProblem(name, limits.max_room_name_chars);
+  if (problem !== null) return sentence(problem);
+  const why = sendRequest(encodeJoinRoom(name), true);
+  if (why === 'rate') return 'rate';
+  if (why !== null) return describeNotSent(why);
+  pendingJoins.push(name === '' ? LOBBY : name);
+  // The oldest is dropped beyond this; the answers come within a round trip, so only a page
+  // whose server never answers (one from before rooms) reaches it.
+  if (pendingJoins.length > MAX_PENDING_JOINS) pendingJoins.shift();
+  return null;
+}
+
+/**
+ * Asks for the room list.
+ * @returns {'offline' | 'rate' | 'join-rate' | null} as `sendRequest`
+ */
+function requestRoomList() {
+  return sendRequest(encodeRoomListRequest(), false);
+}
+
+/** @param {Extract<import('./protocol.js').ChatEvent, {kind: 'room'}>} event */
+function showRoom(event) {
+  pendingJoins.shift();
+  room.enter(event);
+  homeRoom = event.room;
+  if (roomInput.value.trim() === event.room) {
+    roomInput.value = '';
+    checkRoomInput();
+  }
+  renderRoom();
+  renderRoomList();
+  logLine('success', `In room ${event.room} (${room.members.size} here)`);
+  for (const line of event.history) {
+    const mine = line.from === myId;
+    logChat(mine ? 'You' : displayName(line.from, line.name), line.text, mine, line.sentAtMs);
+  }
+  // The counts have changed (this client moved): a fresh list, when the rate allows one now.
+  if (roomPanel.open) requestRoomList();
+}
+
+/** @param {string} reason */
+function showRefusal(reason) {
+  logLine('error', `Server refused: ${reason || 'no reason given'}`);
+  const wanted = pendingJoins.shift();
+  if (wanted === undefined) {
+    markUndelivered(reason);
+    return;
+  }
+  if (room.room !== '') {
+    logLine('info', `You are still in ${room.room}`);
+  } else if (wanted !== LOBBY) {
+    // The room this page was in before a reconnect would not take it back: the server has
+    // put it in the lobby, so join that to learn who is there.
+    logLine('info', `Could not return to ${wanted}; joining the lobby`);
+    homeRoom = '';
+    if (requestJoin('') !== null) renderRoom();
+  }
+}
+
+/**
+ * Joins right after the ID arrives. That shows the server this client knows rooms (it then
+ * sends presence and refusals) and brings the room's members and history. After a reconnect it
+ * is the room the page was in, or the lobby if that name is no longer allowed. The buckets
+ * were just refilled, so this is not held back by the page's rate limits.
+ */
+function joinOnConnect() {
+  let problem = requestJoin(homeRoom);
+  if (problem !== null && homeRoom !== '') {
+    logLine('info', `Could not return to ${homeRoom}: ${problem === 'rate' ? describeNotSent('rate') : problem}; joining the lobby`);
+    homeRoom = '';
+    problem = requestJoin('');
+  }
+  if (problem !== null) logLine('error', `Could not join the lobby: ${problem === 'rate' ? describeNotSent('rate') : problem}`);
+}
+
+/** `/who`: the room and its members, into the log. */
+function showWho() {
+  if (room.room === '') {
+    logLine('info', 'Not in a room yet');
+    return;
+  }
+  const names = room.memberList(myId).map(({ label, you }) => (you ? `${label} (you)` : label));
+  logLine('info', `In ${room.room} (${names.length}): ${names.join(', ')}`);
+}
+
+// ---------------------------------------------------------------------------------------------
 // Wiring.
 
 const { url: serverUrl, error: urlError } = serverUrlFor(window.location);
 byId('server-url').textContent = serverUrl;
 if (urlError) logLine('error', urlError);
 
-// On a phone the panel would push the chat off screen: start it closed there.
-if (window.matchMedia('(max-width: 720px)').matches) statusPanel.open = false;
+// On a phone the panels would push the chat off screen: start them closed there.
+if (window.matchMedia('(max-width: 720px)').matches) {
+  statusPanel.open = false;
+  roomPanel.open = false;
+}
 
 const status = startStatusPanel({
   panel: statusPanel,
@@ -233,13 +539,16 @@ const connection = new ReconnectingSocket(serverUrl, {
     logLine('info', 'Connecting to server...');
   },
   onOpen: () => {
-    // The server starts every connection with a full bucket and forgets the old one's lines.
+    // The server starts every connection with full buckets and forgets the old one's lines.
     rate.reset(performance.now());
+    joinRate.reset(performance.now());
     releaseHold();
     ownLines = [];
+    pendingJoins = [];
     hideCountdown();
     setState('connected', 'Connected');
     logLine('success', 'Connected successfully');
+    renderRoom();
   },
   onMessage: (bytes) => {
     let event;
@@ -252,27 +561,52 @@ const connection = new ReconnectingSocket(serverUrl, {
     }
     if (event === null) return;
     switch (event.kind) {
-      case 'id':
+      case 'id': {
         myId = event.id;
         setState('connected', `Connected as Client ${myId}`);
         logLine('info', `Received client ID: ${myId}`);
+        joinOnConnect();
         // A restarted server may have other limits, and the client count just changed.
         void status.refresh();
         break;
+      }
       case 'chat':
-        logChat(`Client ${event.from}`, event.text, false);
+        logChat(room.nameOf(event.from), event.text, false);
         break;
       case 'deny':
-        markUndelivered(event.reason);
-        logLine('error', `Server refused: ${event.reason || 'no reason given'}`);
+        showRefusal(event.reason);
+        break;
+      case 'room':
+        showRoom(event);
+        break;
+      case 'presence':
+        if (room.applyPresence(event)) {
+          logLine('info', `${displayName(event.who, event.name)} ${event.joined ? 'joined' : 'left'}`);
+          renderRoom();
+        }
+        break;
+      case 'rooms':
+        roomList = event.rooms;
+        renderRoomList();
+        if (roomListsForLog > 0) {
+          roomListsForLog -= 1;
+          logLine('info', describeRoomList(event.rooms));
+        }
         break;
       case 'left':
+        // Servers from before rooms; room-aware ones send presence to this client instead.
         logLine('info', event.reason ? `Client ${event.who} left (${event.reason})` : `Client ${event.who} left`);
         break;
     }
   },
   onClose: ({ code, reason, wasOpen }) => {
     myId = 0;
+    // Who is in the room is unknown from here on; the rejoin after the reconnect tells again.
+    room.clear();
+    pendingJoins = [];
+    roomListsForLog = 0;
+    renderRoom();
+    renderRoomList();
     setState('disconnected', 'Disconnected');
     const detail = `code ${code}, ${reason || describeCloseCode(code)}`;
     // "Connection closed" is the Godot client's wording; a failed attempt says so instead.
@@ -285,15 +619,12 @@ const connection = new ReconnectingSocket(serverUrl, {
   },
 });
 
-form.addEventListener('submit', (event) => {
-  event.preventDefault();
-  const text = input.value;
-  if (isBlank(text)) {
-    input.value = '';
-    updateCounter();
-    input.focus();
-    return;
-  }
+/**
+ * Sends a chat line typed in the message box, or says why not; a line that is not sent stays
+ * in the input.
+ * @param {string} text
+ */
+function sendChat(text) {
   const problem = chatLimitProblem(text, limits);
   if (problem !== null) {
     logLine('error', problem);
@@ -307,15 +638,95 @@ form.addEventListener('submit', (event) => {
     // The server does not echo a sender's own lines, so the client shows them itself.
     ownLines.push(logChat('You', text, true));
     if (ownLines.length > MAX_PENDING_OWN_LINES) ownLines.shift();
-    input.value = '';
-    updateCounter();
+    clearInput();
   } else {
     logLine('warning', 'Not connected: message not sent');
+  }
+}
+
+function clearInput() {
+  input.value = '';
+  updateCounter();
+}
+
+form.addEventListener('submit', (event) => {
+  event.preventDefault();
+  const text = input.value;
+  if (isBlank(text)) {
+    clearInput();
+    input.focus();
+    return;
+  }
+  const typed = parseTypedLine(text);
+  switch (typed.kind) {
+    case 'chat':
+      if (isBlank(typed.text)) clearInput();
+      else sendChat(typed.text);
+      break;
+    case 'join': {
+      // Like a chat line, a command that cannot go now stays in the input.
+      const problem = requestJoin(typed.room);
+      if (problem === 'rate') holdBack();
+      else if (problem !== null) logLine('error', problem);
+      else clearInput();
+      break;
+    }
+    case 'rooms': {
+      const why = requestRoomList();
+      if (why === 'rate') {
+        holdBack();
+      } else if (why !== null) {
+        logLine('warning', describeNotSent(why));
+      } else {
+        roomListsForLog += 1;
+        clearInput();
+      }
+      break;
+    }
+    case 'who':
+      showWho();
+      clearInput();
+      break;
+    case 'invalid':
+      // Kept in the input, to be corrected.
+      logLine('warning', COMMAND_USAGE);
+      break;
   }
   input.focus();
 });
 
 input.addEventListener('input', updateCounter);
+
+// The join form: what is typed stays until the server has moved the page there, so a name
+// that was held back or refused can be corrected or sent again.
+joinForm.addEventListener('submit', (event) => {
+  event.preventDefault();
+  const name = roomInput.value.trim();
+  if (name === '') {
+    showJoinHint('Type the name of a room to join', true);
+    return;
+  }
+  showJoinHint(panelHintFor(requestJoin(name)));
+  checkRoomInput();
+});
+
+roomInput.addEventListener('input', checkRoomInput);
+
+roomsEl.addEventListener('click', (event) => {
+  const button = /** @type {HTMLElement} */ (event.target).closest('button');
+  const name = button?.dataset.room;
+  if (name === undefined) return;
+  showJoinHint(panelHintFor(requestJoin(name)));
+});
+
+roomsRefresh.addEventListener('click', () => {
+  showJoinHint(panelHintFor(requestRoomList()));
+});
+
+// Opening the panel is when its list is wanted: refresh it then.
+roomPanel.addEventListener('toggle', () => {
+  if (roomPanel.open && room.room !== '') requestRoomList();
+});
 
 reconnectNow.addEventListener('click', () => {
   connection.connect();
@@ -328,6 +739,7 @@ window.addEventListener('online', () => {
 });
 
 applyLimits(limits);
+renderRoom();
 // On touch screens focusing would pop up the keyboard over the log before anyone asked.
 if (!window.matchMedia('(pointer: coarse)').matches) input.focus();
 connection.connect();

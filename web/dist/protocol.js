@@ -1,18 +1,24 @@
 // The chat protocol as the web client uses it: building the packets it sends, reading the ones
-// it gets, and the server's chat limits. Wraps the generated packets.js so the rest of the client
-// never touches protobuf details. Free of the DOM, so Node tests and test clients import it too.
+// it gets, and the server's limits on chat lines and room names. Wraps the generated packets.js
+// so the rest of the client never touches protobuf details. Free of the DOM, so Node tests and
+// test clients import it too.
 
 import generated from './packets.js';
 
 const { Packet } = generated.packets;
 
 /**
- * The limits the server puts on chat lines, as `GET /api/status` reports them under `limits`.
- * @typedef {object} ChatLimits
+ * The limits the server puts on clients, as `GET /api/status` reports them under `limits`.
+ * @typedef {object} ServerLimits
  * @property {number} max_chat_chars most characters (Unicode code points) in one line
  * @property {number} max_chat_bytes most UTF-8 bytes in one line
- * @property {number} chat_per_second lines per second on average
- * @property {number} chat_burst lines in a burst
+ * @property {number} chat_per_second messages per second on average: chat lines, and every
+ *   other message too (joins, room list requests)
+ * @property {number} chat_burst messages in a burst
+ * @property {number} max_room_name_chars most characters in a room name
+ * @property {number} max_room_members most members of a room other than the lobby
+ * @property {number} join_per_second room changes per second on average
+ * @property {number} join_burst room changes in a burst
  */
 
 /** The server's defaults, used until (or unless) its status endpoint answers. */
@@ -21,15 +27,49 @@ export const DEFAULT_LIMITS = Object.freeze({
   max_chat_bytes: 2000,
   chat_per_second: 5,
   chat_burst: 10,
+  max_room_name_chars: 32,
+  max_room_members: 1000,
+  join_per_second: 2,
+  join_burst: 5,
 });
+
+/** The room every client starts in; joining `""` means joining it. */
+export const LOBBY = 'lobby';
+
+/**
+ * Someone in a room: `name` is the account's username, `""` for a guest.
+ * @typedef {{id: number, name: string}} RoomMember
+ */
+
+/**
+ * A line of a room's history; `sentAtMs` is Unix time in milliseconds.
+ * @typedef {{from: number, name: string, text: string, sentAtMs: number}} HistoryLine
+ */
 
 /**
  * What one received packet means to the chat, or `null` for packets this client has no use for.
+ * `left` is the tutorial's leave notice (field 19), which only servers from before rooms send
+ * to this client; room-aware servers send `presence` instead.
  * @typedef {{kind: 'id', id: number}
  *   | {kind: 'chat', from: number, text: string}
  *   | {kind: 'deny', reason: string}
- *   | {kind: 'left', who: number, reason: string}} ChatEvent
+ *   | {kind: 'left', who: number, reason: string}
+ *   | {kind: 'room', room: string, members: RoomMember[], history: HistoryLine[]}
+ *   | {kind: 'presence', who: number, joined: boolean, room: string, name: string}
+ *   | {kind: 'rooms', rooms: {name: string, members: number}[]}} ChatEvent
  */
+
+/**
+ * A decoded 64-bit integer as a plain number. Without a Long library loaded (the browser), the
+ * generated code already gives numbers; where one is loaded it gives Long objects. IDs stay
+ * below 2^53 and times in milliseconds far below it, so nothing is lost either way.
+ * @param {number | {toNumber(): number} | null | undefined} value
+ * @returns {number}
+ */
+function toNumber(value) {
+  if (value === null || value === undefined) return 0;
+  return typeof value === 'object' ? value.toNumber() : Number(value);
+}
 
 /**
  * Encodes a chat line the way every client sends it: `sender_id` 0 (the server fills it in).
@@ -41,6 +81,24 @@ export function encodeChat(text) {
 }
 
 /**
+ * Encodes a request to move to `room` (`""`: the lobby). The first one a client sends also
+ * shows the server that it knows fields from 100 up, so it gets presence and refusals.
+ * @param {string} room
+ * @returns {Uint8Array}
+ */
+export function encodeJoinRoom(room) {
+  return Packet.encode(Packet.create({ joinRoom: { room } })).finish();
+}
+
+/**
+ * Encodes a request for the list of rooms.
+ * @returns {Uint8Array}
+ */
+export function encodeRoomListRequest() {
+  return Packet.encode(Packet.create({ roomListRequest: {} })).finish();
+}
+
+/**
  * Decodes one message from the server.
  * @param {Uint8Array} bytes
  * @returns {ChatEvent | null}
@@ -48,18 +106,41 @@ export function encodeChat(text) {
  */
 export function decodeEvent(bytes) {
   const packet = Packet.decode(bytes);
-  // uint64 fields decode to plain numbers here (no Long library is loaded); IDs stay far below
-  // 2^53, so nothing is lost.
-  const sender = Number(packet.senderId);
+  const sender = toNumber(packet.senderId);
   switch (packet.msg) {
     case 'id':
-      return { kind: 'id', id: Number(packet.id?.id ?? 0) };
+      return { kind: 'id', id: toNumber(packet.id?.id) };
     case 'chat':
       return { kind: 'chat', from: sender, text: packet.chat?.msg ?? '' };
     case 'denyResponse':
       return { kind: 'deny', reason: packet.denyResponse?.reason ?? '' };
     case 'disconnect':
       return { kind: 'left', who: sender, reason: packet.disconnect?.reason ?? '' };
+    case 'room':
+      return {
+        kind: 'room',
+        room: packet.room?.room ?? '',
+        members: (packet.room?.members ?? []).map((m) => ({ id: toNumber(m.id), name: m.name ?? '' })),
+        history: (packet.room?.history ?? []).map((line) => ({
+          from: toNumber(line.senderId),
+          name: line.senderName ?? '',
+          text: line.msg ?? '',
+          sentAtMs: toNumber(line.sentAtMs),
+        })),
+      };
+    case 'presence':
+      return {
+        kind: 'presence',
+        who: sender,
+        joined: packet.presence?.joined ?? false,
+        room: packet.presence?.room ?? '',
+        name: packet.presence?.name ?? '',
+      };
+    case 'roomList':
+      return {
+        kind: 'rooms',
+        rooms: (packet.roomList?.rooms ?? []).map((r) => ({ name: r.name ?? '', members: r.members ?? 0 })),
+      };
     default:
       return null;
   }
@@ -80,7 +161,7 @@ export function countChars(text) {
  * Why the server would refuse this line, or `null` if it would relay it. Blank lines are refused
  * by the server too, but the client simply never sends them, so they are not a "problem" here.
  * @param {string} text
- * @param {ChatLimits} limits
+ * @param {ServerLimits} limits
  * @returns {string | null}
  */
 export function chatLimitProblem(text, limits) {
@@ -95,6 +176,34 @@ export function chatLimitProblem(text, limits) {
   return null;
 }
 
+/** One character a room name may hold: a letter or digit of any script, `-`, `_` or `.`. */
+const ROOM_NAME_CHAR = /^[\p{Alphabetic}\p{N}_.-]$/u;
+
+/**
+ * Why the server would refuse to let a client join `name`, or `null` if the name is fine
+ * (docs/protocol.md, "Room names"; the server is the judge, this only saves a round trip).
+ * `""` is fine: it means the lobby. The wording is the server's own.
+ * @param {string} name
+ * @param {number} maxChars the server's `max_room_name_chars`
+ * @returns {string | null}
+ */
+export function roomNameProblem(name, maxChars) {
+  if (name === '') return null;
+  const chars = [...name];
+  if (chars.length <= maxChars && chars.every((c) => ROOM_NAME_CHAR.test(c))) return null;
+  return `room name ${JSON.stringify(name)} is not allowed: use 1 to ${maxChars} letters, digits, '-', '_' or '.'`;
+}
+
+/**
+ * How a client is shown: its account name, or `Client N` for a guest.
+ * @param {number} id
+ * @param {string} name
+ * @returns {string}
+ */
+export function displayName(id, name) {
+  return name === '' ? `Client ${id}` : name;
+}
+
 /**
  * Whether a line has anything worth sending (the server refuses whitespace-only lines).
  * @param {string} text
@@ -105,12 +214,13 @@ export function isBlank(text) {
 }
 
 /**
- * The server's per-client chat rate limit, mirrored so the page can hold back a line the server
- * would refuse: `burst` lines at once, then `perSecond` on average. Like the server's, a rate of
- * 0 (or less) means no limit and a burst below 1 counts as 1. Time is passed in (milliseconds,
- * e.g. `performance.now()`), so tests need no clock.
+ * One of the server's per-client rate limits (its token buckets for messages and for room
+ * changes), mirrored so the page can hold back what the server would refuse: `burst` at once,
+ * then `perSecond` on average. Like the server's, a rate of 0 (or less) means no limit and a
+ * burst below 1 counts as 1. Time is passed in (milliseconds, e.g. `performance.now()`), so
+ * tests need no clock.
  */
-export class ChatRateLimiter {
+export class RateLimiter {
   /**
    * A full bucket.
    * @param {number} perSecond
@@ -127,17 +237,20 @@ export class ChatRateLimiter {
   }
 
   /**
-   * New limits (the server's status said so); the tokens saved up so far are kept, up to the
-   * new burst.
+   * New limits (the server's status said so). What was spent stays spent: the server's bucket
+   * was full at the start too and has paid for the same messages, so a page that learns the
+   * limits after sending a few (its status request can answer after it has joined) must not
+   * think it has more left than the server gives it.
    * @param {number} perSecond
    * @param {number} burst
    * @param {number} now
    */
   configure(perSecond, burst, now) {
     this.refill(now);
+    const spent = this.burst - this.tokens;
     this.perSecond = Number.isFinite(perSecond) ? perSecond : 0;
     this.burst = Math.max(1, Number.isFinite(burst) ? Math.floor(burst) : 1);
-    this.tokens = Math.min(this.tokens, this.burst);
+    this.tokens = Math.min(this.burst, Math.max(0, this.burst - spent));
   }
 
   /**

@@ -1,6 +1,6 @@
 // The server status panel: polls `GET /api/status` while the panel is open and the tab is
-// visible, shows clients, message rates and uptime, and hands the server's chat limits to
-// whoever needs them (the message input's maxlength).
+// visible, shows clients, rooms, message rates and uptime, and hands the server's limits to
+// whoever needs them (the inputs' maxlength, the page's copies of the rate limits).
 
 /** How often the numbers refresh while someone is looking at them. */
 const POLL_INTERVAL_MS = 2000;
@@ -11,12 +11,13 @@ const REQUEST_TIMEOUT_MS = 5000;
  * The JSON `GET /api/status` returns.
  * @typedef {object} ServerStatus
  * @property {number} clients
+ * @property {number} [rooms] rooms now, the lobby included (servers from before rooms omit it)
  * @property {number} messages_per_second
  * @property {number} deliveries_per_second
  * @property {number} uptime_seconds
  * @property {number} connections_total
  * @property {number} messages_total
- * @property {import('./protocol.js').ChatLimits} limits
+ * @property {import('./protocol.js').ServerLimits} limits
  */
 
 /**
@@ -70,6 +71,7 @@ export function startStatusPanel({ panel, url, onStatus }) {
 
   const show = (/** @type {ServerStatus} */ status) => {
     field('stat-clients').textContent = String(status.clients);
+    field('stat-rooms').textContent = status.rooms === undefined ? '–' : String(status.rooms);
     field('stat-mps').textContent = formatRate(status.messages_per_second);
     field('stat-dps').textContent = formatRate(status.deliveries_per_second);
     field('stat-uptime').textContent = formatUptime(status.uptime_seconds);

@@ -1,14 +1,27 @@
 // End-to-end tests of the web client in headless Chromium against the real mmo server binary:
-// pages chatting with each other and with a non-browser client, the server's limits and
-// refusals, the status panel, losing and regaining the server, and the phone-sized layout.
-// Screenshots go to web/test-results/ for a person to look at.
+// pages chatting with each other and with non-browser clients (Node, the Rust CLI), rooms
+// (history on arrival, presence, member lists against the server's, switching by the panel and
+// by /join, chat staying in its room, the room list, refused joins), the server's limits and
+// refusals, the status panel, losing and regaining the server (back into the same room), and
+// the phone-sized layout. Screenshots go to web/test-results/ for a person to look at.
 
 import assert from 'node:assert/strict';
 import { mkdirSync, readFileSync, readdirSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 
-import { launchBrowser, logLines, openChat, say, waitForId, waitForLine } from './support/browser.mjs';
+import {
+  launchBrowser,
+  logLines,
+  memberList,
+  openChat,
+  roomList,
+  say,
+  waitForId,
+  waitForLine,
+  waitForMembers,
+  waitForRoom,
+} from './support/browser.mjs';
 import { CliChat, NodeChatClient, findCli } from './support/clients.mjs';
 import { ServerProcess, freePort, resultsDir, serverBinary, waitUntil, webDir } from './support/server.mjs';
 
@@ -41,6 +54,22 @@ let cli;
 
 /** @param {string} name */
 const shot = (name) => join(resultsDir, name);
+
+/** Room names no earlier test or run has used: rooms outlive a failed test on the shared server. */
+let roomsMade = 0;
+/** @param {string} stem */
+const freshRoom = (stem) => `${stem}-${process.pid}-${(roomsMade += 1)}`;
+
+/**
+ * Waits until `target` has no clients: the pages and clients of earlier tests are closed, but
+ * the server may still be seeing them out. Tests that compare whole member lists or room
+ * counts start from here, so nobody leaves halfway through.
+ * @param {ServerProcess} target
+ */
+const waitForNoClients = (target) => waitUntil(async () => (await target.status()).clients === 0, 10_000, 'no clients left on the server');
+
+/** @param {string} text */
+const escapeRegExp = (text) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 before(async () => {
   mkdirSync(resultsDir, { recursive: true });
@@ -76,6 +105,9 @@ describe('chat between browsers and a non-browser client', { timeout: 60_000 }, 
     assert.notEqual(idA, idB, 'each page gets its own ID');
     const opening = (await a.page.$$eval('#log .line', (ls) => ls.map((l) => l.textContent))).slice(0, 3);
     assert.deepEqual(opening, ['Connecting to server...', 'Connected successfully', `Received client ID: ${idA}`]);
+    // Then the page joins the lobby and says so.
+    await waitForRoom(a.page, 'lobby');
+    await waitForLine(a.page, /^In room lobby \(\d+ here\)$/);
 
     const other = await NodeChatClient.connect(server.wsUrl);
     assert.ok(![idA, idB].includes(other.id));
@@ -93,7 +125,7 @@ describe('chat between browsers and a non-browser client', { timeout: 60_000 }, 
 
     // The Godot log's look: name in cornflower blue, text in italics.
     // Name and text share one line of the log.
-    const style = await b.page.$eval('#log .line.chat', (line) => {
+    const style = await b.page.$eval('#log .line.chat:not(.history)', (line) => {
       const name = /** @type {Element} */ (line.querySelector('.name'));
       const text = /** @type {Element} */ (line.querySelector('.text'));
       return {
@@ -122,16 +154,17 @@ describe('chat between browsers and a non-browser client', { timeout: 60_000 }, 
     await a.page.keyboard.press('Enter');
     await say(a.page, 'after the blanks');
     assert.deepEqual(await other.nextEvent(), { kind: 'chat', from: idA, text: 'after the blanks' });
-    assert.equal((await a.page.$$eval('#log .line.mine', (ls) => ls.length)), 2, 'only real lines are shown as sent');
+    assert.equal((await a.page.$$eval('#log .line.mine:not(.history)', (ls) => ls.length)), 2, 'only real lines are shown as sent');
 
     // The input allows what the server accepts, as /api/status reports it.
     const status = await server.status();
     assert.equal(await a.page.$eval('#message', (i) => /** @type {HTMLInputElement} */ (i).maxLength), status.limits.max_chat_chars);
 
-    // When the other client leaves, the pages say so.
+    // When the other client (a part-3 one: it never joined) leaves, the pages say so: the
+    // server tells them by presence, as they are room-aware.
     await other.close();
-    await waitForLine(a.page, new RegExp(`^Client ${other.id} left( \\(.*\\))?$`));
-    await waitForLine(b.page, new RegExp(`^Client ${other.id} left( \\(.*\\))?$`));
+    await waitForLine(a.page, `Client ${other.id} left`);
+    await waitForLine(b.page, `Client ${other.id} left`);
 
     // Keyboard: Tab leaves the input for the Send button, which shows a focus ring.
     await a.page.focus('#message');
@@ -150,16 +183,348 @@ describe('chat between browsers and a non-browser client', { timeout: 60_000 }, 
     await b.page.close();
   });
 
-  test('the Rust CLI (mmo chat --once) and a page talk both ways', async () => {
+  test('the Rust CLI (mmo chat --once) and two pages talk, and their member lists match the server\'s', async () => {
     if (cli instanceof Error) throw cli;
-    const { page, errors } = await openChat(browser.context, `${server.httpUrl}/`);
-    const pageId = await waitForId(page);
-    // The CLI sends its line and then waits for one line from someone else: the page's answer.
+    await waitForNoClients(server);
+    const a = await openChat(browser.context, `${server.httpUrl}/`);
+    const b = await openChat(browser.context, `${server.httpUrl}/`);
+    const idA = await waitForId(a.page);
+    const idB = await waitForId(b.page);
+    await waitForRoom(a.page, 'lobby');
+    await waitForRoom(b.page, 'lobby');
+    // The server's own view of the lobby, from a room-aware client that is a member too.
+    const observer = await NodeChatClient.connect(server.wsUrl, { room: '' });
+
+    // The CLI sends its line and then waits for one line from someone else: a page's answer.
+    // Whether the CLI itself is room-aware does not matter here: the pages learn of it by
+    // presence either way, and it counts only chat lines.
     const chat = new CliChat(cli, server.wsUrl, ['hello from the CLI'], 1);
-    const line = await waitForLine(page, /^Client (\d+): hello from the CLI$/);
-    await say(page, `hello CLI ${line.match[1]}`);
+    const line = await waitForLine(a.page, /^Client (\d+): hello from the CLI$/);
+    const cliId = Number(line.match[1]);
+    await waitForLine(b.page, `Client ${cliId}: hello from the CLI`);
+    await waitForLine(a.page, `Client ${cliId} joined`);
+
+    // Both pages list exactly the members the server lists, each marking itself as "You".
+    const truth = (await observer.join('')).members.map((m) => m.id);
+    for (const id of [idA, idB, cliId, observer.id]) assert.ok(truth.includes(id), `the server lists ${id}`);
+    for (const [page, me] of [
+      [a.page, idA],
+      [b.page, idB],
+    ]) {
+      const shown = await waitForMembers(/** @type {import('playwright-core').Page} */ (page), truth);
+      assert.deepEqual(shown.you, [me]);
+      assert.ok(shown.labels.includes(`Client ${cliId}`));
+      assert.ok(shown.labels.includes(`Client ${me} You`), JSON.stringify(shown.labels));
+    }
+    const lobby = (await observer.listRooms()).find((r) => r.name === 'lobby');
+    assert.equal(lobby?.members, truth.length, 'the room list counts the same members');
+    assert.equal(await a.page.textContent('#room-count'), `${truth.length} here`);
+    await a.page.locator('.side').screenshot({ path: shot('desktop-members.png') });
+
+    // `/who` writes the same list into the log.
+    await say(a.page, '/who');
+    const who = await waitForLine(a.page, /^In lobby \(\d+\): /);
+    assert.equal(who.text, `In lobby (${truth.length}): ${(await memberList(a.page)).labels.map((l) => l.replace(/ You$/, ' (you)')).join(', ')}`);
+
+    await say(a.page, `hello CLI ${cliId}`);
     await chat.finish();
-    assert.match(chat.output, new RegExp(`Client ${pageId}: hello CLI ${line.match[1]}`));
+    assert.match(chat.output, new RegExp(`Client ${idA}: hello CLI ${cliId}`));
+
+    // The CLI is gone: both pages say so and drop it from their lists, which match the server's again.
+    await waitForLine(a.page, `Client ${cliId} left`);
+    await waitForLine(b.page, `Client ${cliId} left`);
+    const after = (await observer.join('')).members.map((m) => m.id);
+    assert.ok(!after.includes(cliId));
+    await waitForMembers(a.page, after);
+    await waitForMembers(b.page, after);
+
+    await observer.close();
+    assert.deepEqual([...a.errors, ...b.errors], []);
+    await a.page.close();
+    await b.page.close();
+  });
+});
+
+describe('rooms', { timeout: 60_000 }, () => {
+  test('a page arriving is shown the room\'s recent lines, with their times, as text', async () => {
+    // Lines sent into the lobby before the page exists.
+    const early = await NodeChatClient.connect(server.wsUrl, { room: '' });
+    const marker = freshRoom('history');
+    const lines = [`${marker} one`, `${marker} <i>two</i> & more`, `${marker} three`];
+    const before = Date.now();
+    for (const text of lines) await early.send(text);
+    // Joining the room it is in answers with the room's history; the server handles one
+    // client's messages in order, so the answer shows whether the lines are kept.
+    const answer = await early.join('');
+    assert.deepEqual(
+      answer.history.slice(-3).map((l) => [l.from, l.text]),
+      lines.map((text) => [early.id, text]),
+    );
+    const after = Date.now();
+
+    const { page, errors } = await openChat(browser.context, `${server.httpUrl}/`);
+    await waitForRoom(page, 'lobby');
+    const arrival = await waitForLine(page, /^In room lobby \(\d+ here\)$/);
+    assert.equal(arrival.kind, 'success');
+    for (const text of lines) await waitForLine(page, new RegExp(`^\\d\\d:\\d\\d Client ${early.id}: ${escapeRegExp(text)}$`));
+    const history = await page.$$eval('#log .line.history', (ls) =>
+      ls.map((l) => ({
+        text: l.textContent,
+        time: l.querySelector('time')?.getAttribute('datetime'),
+        name: l.querySelector('.name')?.textContent,
+      })),
+    );
+    const ours = history.slice(-3);
+    assert.deepEqual(
+      ours.map((l) => [l.name, l.text?.replace(/^\d\d:\d\d /, '')]),
+      lines.map((text) => [`Client ${early.id}`, `Client ${early.id}: ${text}`]),
+    );
+    // The time is when the server took each line.
+    for (const line of ours) {
+      const at = Date.parse(String(line.time));
+      assert.ok(at >= before - 1000 && at <= after + 1000, `${line.time} is between the sends`);
+    }
+    // The history comes after the arrival line; markup in it stayed text.
+    const texts = (await logLines(page)).map((l) => l.text);
+    assert.ok(texts.indexOf(arrival.text) < texts.findIndex((t) => t.endsWith(lines[0])));
+    assert.equal(await page.$$eval('#log i', (els) => els.length), 0);
+
+    // A line this page sends is "You" in the history when it comes back to the room.
+    const mine = `${marker} from the page`;
+    await say(page, mine);
+    await waitForLine(page, `You: ${mine}`);
+    const away = freshRoom('away');
+    await say(page, `/join ${away}`);
+    await waitForRoom(page, away);
+    await say(page, '/join');
+    await waitForLine(page, /^In room lobby \(\d+ here\)$/, { count: 2 });
+    const back = await waitForLine(page, new RegExp(`^\\d\\d:\\d\\d You: ${escapeRegExp(mine)}$`));
+    assert.equal(back.kind, 'chat mine history');
+    await page.screenshot({ path: shot('desktop-history.png') });
+
+    await early.close();
+    assert.deepEqual(errors, []);
+    await page.close();
+  });
+
+  test('pages see others join and leave, in the log and the member list', async () => {
+    await waitForNoClients(server);
+    const a = await openChat(browser.context, `${server.httpUrl}/`);
+    const idA = await waitForId(a.page);
+    await waitForRoom(a.page, 'lobby');
+    assert.ok((await memberList(a.page)).ids.includes(idA));
+
+    const b = await openChat(browser.context, `${server.httpUrl}/`);
+    const idB = await waitForId(b.page);
+    await waitForLine(a.page, `Client ${idB} joined`);
+    await a.page.waitForFunction((id) => !!document.querySelector(`#members li[data-id="${id}"]`), idB, { timeout: 5000 });
+    const listed = await memberList(a.page);
+    assert.deepEqual(listed.you, [idA]);
+    await waitForRoom(b.page, 'lobby');
+    assert.ok((await memberList(b.page)).ids.includes(idA), 'the newcomer lists who was there');
+    // A page is not told about its own arrival.
+    assert.equal((await logLines(b.page)).filter((l) => l.text === `Client ${idB} joined`).length, 0);
+
+    await b.page.close();
+    const left = await waitForLine(a.page, `Client ${idB} left`);
+    assert.equal(left.kind, 'info');
+    await a.page.waitForFunction((id) => !document.querySelector(`#members li[data-id="${id}"]`), idB, { timeout: 5000 });
+    assert.deepEqual([...a.errors, ...b.errors], []);
+    await a.page.close();
+  });
+
+  test('switching rooms by the panel and by /join; chat stays in its room; the room list counts', async () => {
+    await waitForNoClients(server);
+    const red = freshRoom('red');
+    const green = freshRoom('green');
+    const a = await openChat(browser.context, `${server.httpUrl}/`);
+    const b = await openChat(browser.context, `${server.httpUrl}/`);
+    const idA = await waitForId(a.page);
+    const idB = await waitForId(b.page);
+    await waitForRoom(a.page, 'lobby');
+    await waitForRoom(b.page, 'lobby');
+    // Someone who stays in the lobby, room-aware, so it is told of every move.
+    const lobby = await NodeChatClient.connect(server.wsUrl, { room: '' });
+
+    // A types a room name into the panel and presses Enter (the form's submit).
+    await a.page.locator('#room-input').fill(red);
+    await a.page.locator('#room-input').press('Enter');
+    await waitForRoom(a.page, red);
+    assert.equal(await a.page.textContent('#room-count'), '1 here');
+    assert.deepEqual(await memberList(a.page), { ids: [idA], you: [idA], labels: [`Client ${idA} You`] });
+    assert.equal(await a.page.inputValue('#room-input'), '');
+    assert.equal(await a.page.title(), `${red} · mmo chat`);
+    await waitForLine(b.page, `Client ${idA} left`);
+    assert.deepEqual(await lobby.next((e) => e.kind === 'presence' && e.who === idA), {
+      kind: 'presence',
+      who: idA,
+      joined: false,
+      room: 'lobby',
+      name: '',
+    });
+    // A's room list was refreshed by the move: its new room, marked, with A in it.
+    await a.page.waitForFunction((red) => !!document.querySelector(`#rooms button[data-room="${red}"][aria-current="true"]`), red, { timeout: 5000 });
+
+    // B, by keyboard, refreshes its list, finds the room there, and picks it.
+    await b.page.focus('#rooms-refresh');
+    await b.page.keyboard.press('Enter');
+    await b.page.waitForFunction((red) => !!document.querySelector(`#rooms button[data-room="${red}"]`), red, { timeout: 5000 });
+    assert.deepEqual((await roomList(b.page)).find((r) => r.name === red), { name: red, members: '1', current: false });
+    await b.page.focus(`#rooms button[data-room="${red}"]`);
+    await b.page.keyboard.press('Enter');
+    await waitForRoom(b.page, red);
+    await waitForLine(a.page, `Client ${idB} joined`);
+    await waitForMembers(a.page, [idA, idB]);
+    assert.deepEqual((await waitForMembers(b.page, [idA, idB])).you, [idB]);
+
+    // B's list, refreshed by its move, matches the server's, counts included.
+    const serverList = await lobby.listRooms();
+    assert.deepEqual(serverList.find((r) => r.name === red), { name: red, members: 2 });
+    await b.page.waitForFunction((red) => document.querySelector(`#rooms button[data-room="${red}"] .room-members`)?.textContent === '2', red, {
+      timeout: 5000,
+    });
+    const shown = await roomList(b.page);
+    assert.deepEqual(
+      shown.map((r) => [r.name, Number(r.members)]),
+      serverList.map((r) => [r.name, r.members]),
+      'the list shows the server\'s rooms, in its order, with its counts',
+    );
+    assert.deepEqual(shown.filter((r) => r.current).map((r) => r.name), [red]);
+    // The list was redrawn twice under B's focus; the focus stayed on the room B picked.
+    assert.equal(await b.page.evaluate(() => /** @type {HTMLElement} */ (document.activeElement).dataset.room), red);
+    await b.page.locator('.side').screenshot({ path: shot('desktop-room-list.png') });
+
+    // Chat in red reaches red only. A then goes back to the lobby with /join: the lobby client
+    // is told of it after anything A said before (one sender's packets stay in order), so by
+    // the time it hears A join, a line from red would already have reached it.
+    await say(a.page, 'only for red');
+    await waitForLine(b.page, `Client ${idA}: only for red`);
+    await say(a.page, '/join lobby');
+    await waitForRoom(a.page, 'lobby');
+    await lobby.next((e) => e.kind === 'presence' && e.who === idA && e.joined);
+    assert.deepEqual(lobby.events.filter((e) => e.kind === 'chat' && e.text === 'only for red'), []);
+    await waitForLine(b.page, `Client ${idA} left`);
+    await waitForMembers(b.page, [idB]);
+    // And a lobby line now reaches A and not B.
+    await lobby.send('lobby only');
+    await waitForLine(a.page, `Client ${lobby.id}: lobby only`);
+
+    // B moves on with /join; red is empty and gone from the server's list.
+    await say(b.page, `/join ${green}`);
+    await waitForRoom(b.page, green);
+    assert.equal(await b.page.inputValue('#message'), '');
+    assert.deepEqual(await memberList(b.page), { ids: [idB], you: [idB], labels: [`Client ${idB} You`] });
+    assert.equal((await logLines(b.page)).filter((l) => l.text.endsWith('lobby only')).length, 0);
+    const later = await lobby.listRooms();
+    assert.equal(later.find((r) => r.name === red), undefined, 'an empty room is removed');
+    assert.deepEqual(later.find((r) => r.name === green), { name: green, members: 1 });
+
+    // `/rooms` writes the list into the log too.
+    await say(b.page, '/rooms');
+    const listed = await waitForLine(b.page, /^Rooms: /);
+    assert.ok(listed.text.includes(`${green} (1)`), listed.text);
+    await b.page.screenshot({ path: shot('desktop-rooms.png') });
+
+    await lobby.close();
+    assert.deepEqual([...a.errors, ...b.errors], []);
+    await a.page.close();
+    await b.page.close();
+  });
+
+  test('room names the page knows are bad are never sent; a mistyped command is not chat', async () => {
+    const { page, errors } = await openChat(browser.context, `${server.httpUrl}/`);
+    await waitForId(page);
+    await waitForRoom(page, 'lobby');
+
+    await say(page, '/join bad!name');
+    const problem = await waitForLine(page, /^Room name "bad!name" is not allowed: use 1 to \d+ letters/);
+    assert.equal(problem.kind, 'error');
+    assert.equal(await page.inputValue('#message'), '/join bad!name', 'kept, to be corrected');
+
+    // The panel's input says what is wrong as it is typed, and its Join does not send.
+    await page.locator('#room-input').fill('two words');
+    assert.equal(await page.getAttribute('#room-input', 'aria-invalid'), 'true');
+    assert.match(String(await page.textContent('#join-hint')), /^Room name "two words" is not allowed/);
+    await page.click('#join');
+    await page.locator('#room-input').fill('fine');
+    assert.equal(await page.getAttribute('#room-input', 'aria-invalid'), 'false');
+    assert.equal(await page.textContent('#join-hint'), '');
+    await page.locator('#room-input').fill('');
+
+    await page.locator('#message').fill('/jion lobby');
+    await page.keyboard.press('Enter');
+    await waitForLine(page, /^Commands: \/join NAME/);
+    assert.equal(await page.inputValue('#message'), '/jion lobby');
+
+    // Nothing of that reached the server: the answer to the next join comes after any answer to
+    // them would have (the server answers in order), and there is no refusal before it.
+    await page.locator('#message').fill('/join');
+    await page.keyboard.press('Enter');
+    await waitForLine(page, /^In room lobby \(\d+ here\)$/, { count: 2 });
+    assert.deepEqual((await logLines(page)).filter((l) => l.text.startsWith('Server refused')), []);
+    assert.equal(await page.textContent('#room-name'), 'lobby');
+    assert.deepEqual(errors, []);
+    await page.close();
+  });
+});
+
+describe('refused joins', { timeout: 60_000 }, () => {
+  /** @type {ServerProcess} */
+  let small;
+  before(async () => {
+    // Short room names and two members per room, so both refusals are easy to reach.
+    small = new ServerProcess(binary, await freePort(), ['--max-room-name-chars', '8', '--max-room-members', '2']);
+    await small.start();
+  });
+  after(async () => small?.stop());
+
+  test('a join the server refuses is shown, and the page stays in its room', async () => {
+    // This page is told room names may be 32 long, so it sends one the server refuses.
+    const { page, errors } = await openChat(browser.context, `${small.httpUrl}/`, undefined, async (p) => {
+      await p.route('**/api/status', async (route) => {
+        try {
+          const response = await route.fetch();
+          const json = await response.json();
+          json.limits.max_room_name_chars = 32;
+          await route.fulfill({ response, json });
+        } catch {
+          // The page or the server went away mid-request: nothing to answer.
+        }
+      });
+    });
+    await waitForId(page);
+    await waitForRoom(page, 'lobby');
+    await page.waitForFunction(() => /** @type {HTMLInputElement} */ (document.getElementById('room-input')).maxLength === 32, null, {
+      timeout: 10_000,
+    });
+    const status = await small.status();
+    assert.equal(status.limits.max_room_name_chars, 8);
+    assert.equal(status.limits.max_room_members, 2);
+
+    // A bad name, by the server's rule.
+    await page.locator('#room-input').fill('ninechars');
+    await page.click('#join');
+    const refused = await waitForLine(page, /^Server refused: /);
+    assert.equal(refused.kind, 'error');
+    assert.equal(refused.text, `Server refused: room name "ninechars" is not allowed: use 1 to 8 letters, digits, '-', '_' or '.'`);
+    await waitForLine(page, 'You are still in lobby');
+    assert.equal(await page.textContent('#room-name'), 'lobby');
+    assert.equal(await page.$$eval('#log .line.undelivered', (ls) => ls.length), 0, 'no chat line is blamed');
+
+    // A full room.
+    const first = await NodeChatClient.connect(small.wsUrl, { room: 'duo' });
+    const second = await NodeChatClient.connect(small.wsUrl, { room: 'duo' });
+    await say(page, '/join duo');
+    await waitForLine(page, 'Server refused: room "duo" is full (2 members)');
+    await waitForLine(page, 'You are still in lobby', { count: 2 });
+    assert.equal(await page.textContent('#room-name'), 'lobby');
+    await page.screenshot({ path: shot('desktop-join-refused.png') });
+
+    // Still in the lobby as the server sees it: a lobby line reaches the page.
+    const lobbyClient = await NodeChatClient.connect(small.wsUrl);
+    await lobbyClient.send('still here?');
+    await waitForLine(page, `Client ${lobbyClient.id}: still here?`);
+    for (const c of [first, second, lobbyClient]) await c.close();
     assert.deepEqual(errors, []);
     await page.close();
   });
@@ -193,16 +558,26 @@ describe('the server serves web/dist', { timeout: 60_000 }, () => {
 describe('limits and refusals come from the server', { timeout: 60_000 }, () => {
   /** @type {ServerProcess} */
   let strict;
+  /** @type {ServerProcess} */
+  let stingy;
   before(async () => {
-    // A server with tiny limits, so they are easy to reach from a test.
+    // Servers with tiny limits, so they are easy to reach from a test. Every message counts
+    // against the rate, and a page sends two as it connects (its join and a room list request).
     strict = new ServerProcess(binary, await freePort(), ['--max-chat-chars', '12', '--chat-rate', '1', '--chat-burst', '2']);
+    // So slow to refill that its bucket is, to the test, exactly what is left of the burst.
+    stingy = new ServerProcess(binary, await freePort(), ['--max-chat-chars', '12', '--chat-rate', '0.01', '--chat-burst', '4']);
     await strict.start();
+    await stingy.start();
   });
-  after(async () => strict?.stop());
+  after(async () => {
+    await strict?.stop();
+    await stingy?.stop();
+  });
 
   test('the input follows the server\'s length and rate limits, and refused lines are marked', async () => {
     const { page, errors } = await openChat(browser.context, `${strict.httpUrl}/`);
     const pageId = await waitForId(page);
+    await waitForRoom(page, 'lobby');
     await page.waitForFunction(() => /** @type {HTMLInputElement} */ (document.getElementById('message')).maxLength === 12, null, {
       timeout: 10_000,
     });
@@ -211,29 +586,40 @@ describe('limits and refusals come from the server', { timeout: 60_000 }, () => 
     assert.equal(await page.inputValue('#message'), 'abcdefghijkl');
     assert.equal(await page.textContent('#counter'), '12/12');
 
-    // 1 line per second in bursts of 2: the page sends two lines at once and holds the third
-    // back itself, in the input, with a hint, rather than having the server refuse it.
+    // 1 message per second in bursts of 2, and the page's join and room list request took
+    // some of it: lines typed at once go while the page's copy of the bucket allows, and the
+    // next is held back by the page itself, in the input, with a hint, rather than being
+    // refused by the server. With a burst of 2, that is the third line at the latest.
     const other = await NodeChatClient.connect(strict.wsUrl);
-    for (const n of [1, 2, 3]) await say(page, `line ${n}`);
-    await waitForLine(page, 'You: line 2');
-    assert.equal(await page.inputValue('#message'), 'line 3');
+    const sent = [];
+    let held = '';
+    for (const n of [1, 2, 3]) {
+      await say(page, `line ${n}`);
+      if ((await page.inputValue('#message')) !== '') {
+        held = `line ${n}`;
+        break;
+      }
+      sent.push(`line ${n}`);
+    }
+    assert.notEqual(held, '', `a line was held back after ${sent.length} went`);
+    assert.equal(await page.inputValue('#message'), held);
     assert.equal(await page.textContent('#composer-hint'), 'Slow down: 1 line per second');
     assert.equal(await page.getAttribute('#send', 'aria-disabled'), 'true');
     assert.equal(await page.evaluate(() => document.activeElement?.id), 'message', 'the input keeps the focus');
-    assert.equal((await logLines(page)).filter((l) => l.text === 'You: line 3').length, 0);
+    assert.equal((await logLines(page)).filter((l) => l.text === `You: ${held}`).length, 0);
     await page.screenshot({ path: shot('desktop-slow-down.png') });
     // Enter while held back sends nothing either.
     await page.keyboard.press('Enter');
-    assert.equal(await page.inputValue('#message'), 'line 3');
+    assert.equal(await page.inputValue('#message'), held);
 
     // About a second later the hint goes, Send is enabled, and Enter sends the line.
     await page.waitForFunction(() => document.getElementById('composer-hint')?.textContent === '', null, { timeout: 5000 });
     assert.equal(await page.getAttribute('#send', 'aria-disabled'), null);
     await page.keyboard.press('Enter');
-    await waitForLine(page, 'You: line 3');
+    await waitForLine(page, `You: ${held}`);
     assert.equal(await page.inputValue('#message'), '');
-    // The server relayed all three: none of them was refused.
-    for (const n of [1, 2, 3]) assert.deepEqual(await other.nextEvent(), { kind: 'chat', from: pageId, text: `line ${n}` });
+    // The server relayed every line: none of them was refused.
+    for (const text of [...sent, held]) assert.deepEqual(await other.nextEvent(), { kind: 'chat', from: pageId, text });
     await other.close();
     const refusals = (await logLines(page)).filter((l) => l.text.startsWith('Server refused:')).length;
     assert.equal(refusals, 0, 'the page held back what the server would refuse');
@@ -244,20 +630,26 @@ describe('limits and refusals come from the server', { timeout: 60_000 }, () => 
 
   test('a line the server refuses anyway is shown as not delivered', async () => {
     // This page is told the server has no rate limit, so it sends what the server refuses.
-    const { page, errors } = await openChat(browser.context, `${strict.httpUrl}/`, undefined, async (p) => {
+    const { page, errors } = await openChat(browser.context, `${stingy.httpUrl}/`, undefined, async (p) => {
       await p.route('**/api/status', async (route) => {
-        const response = await route.fetch();
-        const json = await response.json();
-        json.limits.chat_per_second = 0;
-        await route.fulfill({ response, json });
+        try {
+          const response = await route.fetch();
+          const json = await response.json();
+          json.limits.chat_per_second = 0;
+          await route.fulfill({ response, json });
+        } catch {
+          // The page or the server went away mid-request: nothing to answer.
+        }
       });
     });
     await waitForId(page);
+    // Its join has been answered, so a refusal from here on is a chat line's.
+    await waitForRoom(page, 'lobby');
     await page.waitForFunction(() => /** @type {HTMLInputElement} */ (document.getElementById('message')).maxLength === 12, null, {
       timeout: 10_000,
     });
-    // Past the burst of 2 the server refuses with a DenyResponseMessage; its reason is shown,
-    // and the refused lines are marked.
+    // The burst is 4 and the page's join and room list request took 2: lines 3 and 4 are
+    // refused with a DenyResponseMessage; its reason is shown, and the refused lines are marked.
     for (const n of [1, 2, 3, 4]) await say(page, `line ${n}`);
     const refused = await waitForLine(page, /^Server refused: .+/, { count: 2 });
     assert.equal(refused.kind, 'error');
@@ -301,6 +693,8 @@ describe('status panel', { timeout: 60_000 }, () => {
     );
     const clients = Number(await page.textContent('#stat-clients'));
     assert.ok(clients >= 2, `at least this page and the Node client, got ${clients}`);
+    const rooms = Number(await page.textContent('#stat-rooms'));
+    assert.ok(rooms >= 1, `the lobby at least, got ${rooms}`);
 
     // After some chat the rate and total move off zero.
     for (let i = 0; i < 3; i += 1) await other.send(`status test ${i}`);
@@ -330,12 +724,15 @@ describe('losing the server', { timeout: 120_000 }, () => {
   });
   after(async () => flaky?.stop('SIGKILL'));
 
-  test('a page says the server went away, counts down, and reconnects when it is back', async () => {
+  test('a page says the server went away, counts down, and reconnects into the same room', async () => {
     // The page comes from the long-lived server; ?server= points its socket at the one that dies.
     const { page, errors } = await openChat(browser.context, `${server.httpUrl}/?server=${encodeURIComponent(flaky.wsUrl)}`);
     assert.equal(await page.textContent('#server-url'), flaky.wsUrl);
     await waitForId(page);
     assert.equal(await page.isHidden('#reconnect-bar'), true);
+    const den = freshRoom('den');
+    await say(page, `/join ${den}`);
+    await waitForRoom(page, den);
 
     // A crash: the socket drops with no close frame (1006), and the page says so.
     await flaky.stop('SIGKILL');
@@ -345,6 +742,9 @@ describe('losing the server', { timeout: 120_000 }, () => {
     assert.match(String(await page.textContent('#reconnect-text')), /Reconnecting in \d+ s|Connecting…/);
     // The first retry may already be under way.
     assert.match(String(await page.textContent('#connection-state')), /^(Disconnected|Connecting)$/);
+    // Who is in the room is unknown now; the header still names the room it will return to.
+    assert.equal(await page.textContent('#room-name'), den);
+    assert.equal(await page.$$eval('#members li', (ls) => ls.length), 0);
     // While the server is down the attempts fail and the wait grows (attempt 2 comes next).
     await waitForLine(page, /^Could not connect to server \(code 1006, .+\)$/, { timeout: 10_000 });
     await waitForLine(page, /^Reconnecting in \d+\.\d s \(attempt 2\)$/);
@@ -355,25 +755,34 @@ describe('losing the server', { timeout: 120_000 }, () => {
     await page.screenshot({ path: shot('desktop-disconnected.png') });
     await page.locator('#message').fill('');
 
-    // Back on the same port: the page reconnects by itself and is given an ID by the new server.
+    // Back on the same port: the page reconnects by itself, is given an ID by the new server,
+    // and joins the room it was in (the new server creates it).
     await flaky.start();
     await waitForLine(page, 'Connected successfully', { count: 2, timeout: 20_000 });
     const secondId = await waitForId(page, 2);
     assert.ok(secondId >= 1);
     await page.locator('#reconnect-bar').waitFor({ state: 'hidden', timeout: 5000 });
     assert.equal(await page.textContent('#connection-state'), `Connected as Client ${secondId}`);
+    // (The first of these lines was from before the crash.)
+    await waitForLine(page, `In room ${den} (1 here)`, { count: 2 });
+    await waitForRoom(page, den);
+    const witness = await NodeChatClient.connect(flaky.wsUrl, { room: den });
+    assert.deepEqual(witness.joined?.members.map((m) => m.id), [secondId, witness.id], 'the server has the page in that room');
+    await waitForLine(page, `Client ${witness.id} joined`);
+    await witness.close();
 
     // A polite shutdown: the server's close code and reason are shown.
     await flaky.stop('SIGTERM');
     const closed = await waitForLine(page, /^Connection closed \(code (\d+), (.*)\)$/, { count: 2 });
     assert.notEqual(closed.match[1], '1006', `a graceful shutdown sends a close frame (${closed.text})`);
     await flaky.start();
-    await waitForId(page, 3, 30_000);
+    const thirdId = await waitForId(page, 3, 30_000);
+    await waitForLine(page, `In room ${den} (1 here)`, { count: 3 });
 
-    // It works again: a line gets through to a new client.
-    const other = await NodeChatClient.connect(flaky.wsUrl);
+    // It works again: a line gets through to a new client in that room.
+    const other = await NodeChatClient.connect(flaky.wsUrl, { room: den });
     await say(page, 'back again');
-    assert.deepEqual(await other.nextEvent(), { kind: 'chat', from: await waitForId(page, 3), text: 'back again' });
+    assert.deepEqual(await other.next((e) => e.kind === 'chat'), { kind: 'chat', from: thirdId, text: 'back again' });
     await other.close();
     await page.screenshot({ path: shot('desktop-reconnected.png') });
     assert.deepEqual(errors, []);
@@ -400,6 +809,8 @@ describe('phone-sized window', { timeout: 60_000 }, () => {
         input: box('#message'),
         log: box('#log'),
         panelOpen: /** @type {HTMLDetailsElement} */ (document.getElementById('status-panel')).open,
+        roomPanelOpen: /** @type {HTMLDetailsElement} */ (document.getElementById('room-panel')).open,
+        roomName: box('#room-name'),
       };
     });
     assert.ok(layout.scrollWidth <= layout.innerWidth, `no horizontal scroll (${layout.scrollWidth} > ${layout.innerWidth})`);
@@ -407,7 +818,18 @@ describe('phone-sized window', { timeout: 60_000 }, () => {
     assert.ok(layout.input.bottom <= layout.innerHeight, 'input is on screen');
     assert.ok(layout.log.height >= 300, `the log gets most of the height (${layout.log.height}px)`);
     assert.equal(layout.panelOpen, false, 'the status panel starts folded on a phone');
+    assert.equal(layout.roomPanelOpen, false, 'so does the people and rooms panel');
+    assert.ok(layout.roomName.top >= 0 && layout.roomName.right <= layout.innerWidth, 'the room name is on screen');
+    assert.equal(await page.textContent('#room-name'), 'lobby');
     await page.screenshot({ path: shot('phone-chat.png') });
+
+    // Opening the panel brings a fresh room list, and the member list is there.
+    await page.click('#room-panel summary');
+    await page.waitForFunction(() => !!document.querySelector('#rooms button[data-room="lobby"]'), null, { timeout: 10_000 });
+    assert.ok((await memberList(page)).you.includes(id));
+    await page.locator('#room-panel').scrollIntoViewIfNeeded();
+    await page.screenshot({ path: shot('phone-rooms.png') });
+    await page.click('#room-panel summary');
 
     await page.click('#status-panel summary');
     await page.waitForFunction(() => document.getElementById('stat-clients')?.textContent !== '–', null, { timeout: 10_000 });

@@ -1,6 +1,8 @@
 // Unit tests of the web client's DOM-free modules in plain Node: the backoff schedule, URL
-// choice, the generated protobuf code against the protocol's documented bytes, chat limits
-// (length and rate), and the status panel's number formatting.
+// choice, the generated protobuf code against the protocol's documented bytes (chat, and the
+// room messages, byte for byte against the contract's field numbers), chat limits (length and
+// rate), room names, the room state kept from RoomMessage and presence, typed commands, and
+// the status panel's number formatting.
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
@@ -8,15 +10,21 @@ import { test } from 'node:test';
 import { BACKOFF_BASE_MS, BACKOFF_CAP_MS, backoffDelay, describeCloseCode, serverUrlFor, statusUrlFor } from '../dist/connection.js';
 import generated from '../dist/packets.js';
 import {
-  ChatRateLimiter,
   DEFAULT_LIMITS,
+  LOBBY,
+  RateLimiter,
   chatLimitProblem,
   countChars,
   decodeEvent,
+  displayName,
   encodeChat,
+  encodeJoinRoom,
+  encodeRoomListRequest,
   isBlank,
+  roomNameProblem,
   slowDownHint,
 } from '../dist/protocol.js';
+import { COMMAND_USAGE, RoomState, describeRoomList, formatSentAt, parseTypedLine } from '../dist/rooms.js';
 import { formatRate, formatUptime } from '../dist/status.js';
 
 const { Packet } = generated.packets;
@@ -72,8 +80,10 @@ test('received packets become chat events', () => {
   assert.deepEqual(decodeEvent(encode({ denyResponse: { reason: 'too fast' } })), { kind: 'deny', reason: 'too fast' });
   assert.deepEqual(decodeEvent(encode({ senderId: 9, disconnect: { reason: 'bye' } })), { kind: 'left', who: 9, reason: 'bye' });
   assert.equal(decodeEvent(encode({ senderId: 9 })), null);
-  // An unknown field (a future message) is skipped, not an error.
-  assert.equal(decodeEvent(Uint8Array.from([0x08, 0x01, 0xa2, 0x06, 0x00])), null);
+  // An unknown field (a future message, here field 200) is skipped, not an error; so is a
+  // message only clients send.
+  assert.equal(decodeEvent(Uint8Array.from([0x08, 0x01, 0xc2, 0x0c, 0x00])), null);
+  assert.equal(decodeEvent(encodeJoinRoom('red')), null);
   assert.throws(() => decodeEvent(Uint8Array.from([0x12, 0x05, 0x0a])));
 });
 
@@ -89,7 +99,7 @@ test('chat limits count code points and UTF-8 bytes like the server', () => {
 
 test('the rate limiter allows a burst, then the rate, like the server\'s token bucket', () => {
   // 1 line per second in bursts of 2: the strict server of the end-to-end tests.
-  const bucket = new ChatRateLimiter(1, 2, 0);
+  const bucket = new RateLimiter(1, 2, 0);
   assert.equal(bucket.msUntilToken(0), 0);
   assert.ok(bucket.tryTake(0));
   assert.ok(bucket.tryTake(0));
@@ -107,25 +117,35 @@ test('the rate limiter allows a burst, then the rate, like the server\'s token b
 });
 
 test('the rate limiter\'s edges: no limit, burst 0, fractional rates, new limits, reset', () => {
-  const unlimited = new ChatRateLimiter(0, 10, 0);
+  const unlimited = new RateLimiter(0, 10, 0);
   for (let i = 0; i < 1000; i += 1) assert.ok(unlimited.tryTake(0));
   assert.equal(unlimited.msUntilToken(0), 0);
 
   // The server counts a burst of 0 as 1.
-  const single = new ChatRateLimiter(2, 0, 0);
+  const single = new RateLimiter(2, 0, 0);
   assert.ok(single.tryTake(0));
   assert.ok(!single.tryTake(0));
   assert.equal(single.msUntilToken(0), 500);
   assert.ok(single.tryTake(500));
 
   // One line every four seconds.
-  const slow = new ChatRateLimiter(0.25, 1, 0);
+  const slow = new RateLimiter(0.25, 1, 0);
   assert.ok(slow.tryTake(0));
   assert.equal(slow.msUntilToken(1000), 3000);
   assert.ok(slow.tryTake(4000));
 
+  // What was spent under the defaults stays spent under the server's limits, as it does on the
+  // server: a page that joined (2 messages) before learning of a burst of 2 has none left.
+  const late = new RateLimiter(5, 10, 0);
+  assert.ok(late.tryTake(0) && late.tryTake(0));
+  late.configure(1, 2, 0);
+  assert.ok(!late.tryTake(0));
+  assert.equal(late.msUntilToken(0), 1000);
+  late.configure(1, 4, 0);
+  assert.ok(late.tryTake(0) && late.tryTake(0) && !late.tryTake(0), 'a larger burst gives what it adds');
+
   // New limits keep what is saved up, capped at the new burst; lifting the limit frees at once.
-  const bucket = new ChatRateLimiter(1, 10, 0);
+  const bucket = new RateLimiter(1, 10, 0);
   bucket.configure(1, 3, 0);
   assert.ok(bucket.tryTake(0) && bucket.tryTake(0) && bucket.tryTake(0));
   assert.ok(!bucket.tryTake(0));
@@ -157,4 +177,146 @@ test('status numbers read well', () => {
   assert.equal(formatUptime(3 * 86400 + 4 * 3600 + 5), '3d 4h');
   assert.equal(formatRate(0.25), '0.3');
   assert.equal(formatRate(Number.NaN), '–');
+});
+
+/** @param {string} text */
+const fromHex = (text) => Uint8Array.from(Buffer.from(text, 'hex'));
+
+test('room requests encode with the contract\'s field numbers', () => {
+  // Field 100 (JoinRoomMessage), length-delimited: tag 802 = a2 06. An empty room name is
+  // proto3's default, so the lobby is an empty message.
+  assert.equal(hex(encodeJoinRoom('')), 'a20600');
+  assert.equal(hex(encodeJoinRoom('red')), 'a206050a03726564');
+  // Field 103 (RoomListRequestMessage): tag 826 = ba 06.
+  assert.equal(hex(encodeRoomListRequest()), 'ba0600');
+});
+
+test('room answers decode from bytes built by hand from the contract', () => {
+  // Packet{sender_id:5, room(101){room:"r", members[{id:5}], history[{sender_id:5, msg:"x",
+  // sent_at_ms:1700000000000, sender_name:"ann"}]}}
+  assert.deepEqual(decodeEvent(fromHex('0805aa061a0a0172120208051a1108051201781880d095ffbc312203616e6e')), {
+    kind: 'room',
+    room: 'r',
+    members: [{ id: 5, name: '' }],
+    history: [{ from: 5, name: 'ann', text: 'x', sentAtMs: 1_700_000_000_000 }],
+  });
+  // Packet{sender_id:7, presence(102){joined:true, room:"lobby"}}
+  assert.deepEqual(decodeEvent(fromHex('0807b20609080112056c6f626279')), {
+    kind: 'presence',
+    who: 7,
+    joined: true,
+    room: 'lobby',
+    name: '',
+  });
+  // Packet{room_list(104){rooms[{name:"lobby", members:3}, {name:"red", members:1}]}}
+  assert.deepEqual(decodeEvent(fromHex('c206140a090a056c6f62627910030a070a037265641001')), {
+    kind: 'rooms',
+    rooms: [
+      { name: 'lobby', members: 3 },
+      { name: 'red', members: 1 },
+    ],
+  });
+});
+
+test('room answers round-trip through the generated code, empty parts included', () => {
+  const encode = (/** @type {object} */ p) => Packet.encode(Packet.create(p)).finish();
+  assert.deepEqual(decodeEvent(encode({ room: { room: 'lobby' } })), { kind: 'room', room: 'lobby', members: [], history: [] });
+  assert.deepEqual(decodeEvent(encode({ senderId: 2 ** 53 - 1, presence: { joined: false, room: 'red', name: 'ann' } })), {
+    kind: 'presence',
+    who: 2 ** 53 - 1,
+    joined: false,
+    room: 'red',
+    name: 'ann',
+  });
+  assert.deepEqual(decodeEvent(encode({ roomList: {} })), { kind: 'rooms', rooms: [] });
+  const line = decodeEvent(encode({ room: { room: 'r', history: [{ senderId: 1, msg: 'ü', sentAtMs: Date.UTC(2030, 0, 1) }] } }));
+  assert.deepEqual(line, { kind: 'room', room: 'r', members: [], history: [{ from: 1, name: '', text: 'ü', sentAtMs: Date.UTC(2030, 0, 1) }] });
+});
+
+test('room names follow the server\'s rule and its wording', () => {
+  const max = DEFAULT_LIMITS.max_room_name_chars;
+  for (const good of ['', LOBBY, 'red-team_2.0', 'Lobby', '日本語', 'x'.repeat(max), 'комната', '٣', '½']) {
+    assert.equal(roomNameProblem(good, max), null, good);
+  }
+  for (const bad of ['with space', 'tab\t', 'a/b', 'x'.repeat(max + 1), '\u202ex', '<b>', '😀', 'a!', ' ']) {
+    assert.notEqual(roomNameProblem(bad, max), null, JSON.stringify(bad));
+  }
+  // Characters are code points, as on the server.
+  assert.equal(roomNameProblem('日本語', 3), null);
+  assert.notEqual(roomNameProblem('日本語x', 3), null);
+  assert.equal(roomNameProblem('a b', 32), 'room name "a b" is not allowed: use 1 to 32 letters, digits, \'-\', \'_\' or \'.\'');
+  assert.match(roomNameProblem('abcdef', 4) ?? '', /use 1 to 4 letters/);
+});
+
+test('room state follows RoomMessage and presence', () => {
+  const state = new RoomState();
+  assert.equal(state.room, '');
+  // Presence before any room (or about another room) changes nothing.
+  assert.equal(state.applyPresence({ who: 4, joined: true, room: 'lobby', name: '' }), false);
+  assert.equal(state.members.size, 0);
+
+  state.enter({ room: 'lobby', members: [{ id: 3, name: '' }, { id: 7, name: 'ann' }] });
+  assert.equal(state.room, 'lobby');
+  assert.deepEqual(state.memberList(3), [
+    { id: 3, label: 'Client 3', you: true },
+    { id: 7, label: 'ann', you: false },
+  ]);
+  assert.equal(state.nameOf(7), 'ann');
+  assert.equal(state.nameOf(99), 'Client 99', 'a sender not in the list is shown by ID');
+
+  assert.equal(state.applyPresence({ who: 9, joined: true, room: 'lobby', name: '' }), true);
+  assert.equal(state.applyPresence({ who: 3, joined: false, room: 'red', name: '' }), false, 'another room');
+  assert.deepEqual([...state.members.keys()], [3, 7, 9], 'in the order they joined');
+  // A member already listed keeps its place when it shows up again (e.g. with a name).
+  state.applyPresence({ who: 7, joined: true, room: 'lobby', name: 'ann2' });
+  assert.deepEqual(state.memberList(0).map((m) => m.label), ['Client 3', 'ann2', 'Client 9']);
+  assert.equal(state.applyPresence({ who: 7, joined: false, room: 'lobby', name: 'ann2' }), true);
+  assert.equal(state.applyPresence({ who: 42, joined: false, room: 'lobby', name: '' }), true, 'unknown IDs leave quietly');
+  assert.deepEqual([...state.members.keys()], [3, 9]);
+
+  // A new RoomMessage replaces everything.
+  state.enter({ room: 'red', members: [{ id: 3, name: '' }] });
+  assert.deepEqual([...state.members.keys()], [3]);
+  assert.equal(state.applyPresence({ who: 9, joined: false, room: 'lobby', name: '' }), false, 'the old room is gone');
+  state.clear();
+  assert.equal(state.room, '');
+  assert.equal(state.members.size, 0);
+  assert.equal(displayName(5, ''), 'Client 5');
+  assert.equal(displayName(5, 'bob'), 'bob');
+});
+
+test('typed lines are chat or one of /join, /rooms, /who', () => {
+  assert.deepEqual(parseTypedLine('hello'), { kind: 'chat', text: 'hello' });
+  assert.deepEqual(parseTypedLine('  spaced  '), { kind: 'chat', text: '  spaced  ' }, 'chat is sent as typed');
+  assert.deepEqual(parseTypedLine('a /join b'), { kind: 'chat', text: 'a /join b' });
+  assert.deepEqual(parseTypedLine('/join red'), { kind: 'join', room: 'red' });
+  assert.deepEqual(parseTypedLine('  /join   red  '), { kind: 'join', room: 'red' });
+  assert.deepEqual(parseTypedLine('/JOIN red'), { kind: 'join', room: 'red' });
+  assert.deepEqual(parseTypedLine('/join'), { kind: 'join', room: '' }, 'no name: the lobby');
+  assert.deepEqual(parseTypedLine('/join bad!name'), { kind: 'join', room: 'bad!name' }, 'the name is checked later');
+  assert.deepEqual(parseTypedLine('/rooms'), { kind: 'rooms' });
+  assert.deepEqual(parseTypedLine('/who'), { kind: 'who' });
+  for (const invalid of ['/join a b', '/rooms now', '/who?', '/', '/help', '/shrug']) {
+    assert.deepEqual(parseTypedLine(invalid), { kind: 'invalid' }, invalid);
+  }
+  // `//` sends a line that starts with a slash.
+  assert.deepEqual(parseTypedLine('//shrug'), { kind: 'chat', text: '/shrug' });
+  assert.deepEqual(parseTypedLine('//join red'), { kind: 'chat', text: '/join red' });
+  assert.match(COMMAND_USAGE, /\/join NAME.*\/rooms.*\/who/);
+});
+
+test('room lists and history times read well', () => {
+  assert.equal(describeRoomList([]), 'No rooms');
+  assert.equal(
+    describeRoomList([
+      { name: 'lobby', members: 3 },
+      { name: 'red', members: 1 },
+    ]),
+    'Rooms: lobby (3), red (1)',
+  );
+  // Local time: the same day shows the clock only, another day the date too.
+  const sent = new Date(2024, 2, 9, 14, 5, 59).getTime();
+  assert.equal(formatSentAt(sent, new Date(2024, 2, 9, 23, 59).getTime()), '14:05');
+  assert.equal(formatSentAt(sent, new Date(2024, 2, 10, 0, 1).getTime()), '2024-03-09 14:05');
+  assert.equal(formatSentAt(new Date(2024, 0, 2, 3, 4).getTime(), new Date(2025, 0, 2, 3, 4).getTime()), '2024-01-02 03:04');
 });

@@ -1,6 +1,7 @@
 // Drives Debian's Chromium through playwright-core for the tests: launches it headless with a
 // fresh profile (never a downloaded browser), opens chat pages, and reads or waits for lines in
-// a page's chat log. Every wait has a timeout; nothing sleeps and hopes.
+// a page's chat log, its room, member list and room list. Every wait has a timeout; nothing
+// sleeps and hopes.
 
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -118,4 +119,73 @@ export async function waitForId(page, count = 1, timeout = 10_000) {
 export async function say(page, text) {
   await page.locator('#message').fill(text);
   await page.keyboard.press('Enter');
+}
+
+/**
+ * Waits until the page says it is in `room` (its header, after the server's RoomMessage).
+ * @param {import('playwright-core').Page} page
+ * @param {string} room
+ */
+export async function waitForRoom(page, room, timeout = 10_000) {
+  try {
+    await page.waitForFunction(
+      (room) => document.getElementById('room-name')?.textContent === room && document.getElementById('room-count')?.textContent?.endsWith(' here'),
+      room,
+      { timeout, polling: 50 },
+    );
+  } catch (error) {
+    const lines = (await logLines(page)).map((l) => `  [${l.kind}] ${l.text}`).join('\n');
+    const shown = await page.textContent('#room-name');
+    throw new Error(`the page did not arrive in ${room} within ${timeout} ms (it shows ${shown}); the log has:\n${lines}`, { cause: error });
+  }
+}
+
+/**
+ * The member list a page shows: IDs in order, and which one it marks as itself.
+ * @param {import('playwright-core').Page} page
+ * @returns {Promise<{ids: number[], you: number[], labels: string[]}>}
+ */
+export function memberList(page) {
+  return page.$$eval('#members li', (items) => ({
+    ids: items.map((li) => Number(/** @type {HTMLElement} */ (li).dataset.id)),
+    you: items.filter((li) => li.classList.contains('you')).map((li) => Number(/** @type {HTMLElement} */ (li).dataset.id)),
+    labels: items.map((li) => li.textContent ?? ''),
+  }));
+}
+
+/**
+ * Waits until the page's member list holds exactly `ids` (in any order) and returns it.
+ * @param {import('playwright-core').Page} page
+ * @param {number[]} ids
+ */
+export async function waitForMembers(page, ids, timeout = 10_000) {
+  const want = [...ids].sort((a, b) => a - b);
+  try {
+    await page.waitForFunction(
+      (want) => {
+        const have = [...document.querySelectorAll('#members li')].map((li) => Number(/** @type {HTMLElement} */ (li).dataset.id)).sort((a, b) => a - b);
+        return have.length === want.length && have.every((id, i) => id === want[i]);
+      },
+      want,
+      { timeout, polling: 50 },
+    );
+  } catch (error) {
+    throw new Error(`member list is ${JSON.stringify((await memberList(page)).ids)}, not ${JSON.stringify(want)}`, { cause: error });
+  }
+  return memberList(page);
+}
+
+/**
+ * The room list a page shows: each room's name, count text and whether it is marked current.
+ * @param {import('playwright-core').Page} page
+ * @returns {Promise<{name: string, members: string, current: boolean}[]>}
+ */
+export function roomList(page) {
+  return page.$$eval('#rooms button', (buttons) =>
+    buttons.map((b) => ({
+      name: b.querySelector('.room-name')?.textContent ?? '',
+      members: b.querySelector('.room-members')?.textContent ?? '',
+      current: b.getAttribute('aria-current') === 'true',
+    })),
+  );
 }

@@ -1,7 +1,8 @@
 // Non-browser chat clients for the tests, so the pages are checked against something other than
 // themselves. `NodeChatClient` speaks the protocol with the `ws` package and the same generated
-// protobuf code the page uses; `CliChat` runs the Rust CLI (`mmo chat --once`).
-// Any object with the `OtherClient` shape below can be plugged into the tests.
+// protobuf code the page uses, either as a part-3 client (chat only) or room-aware (it joins,
+// and then gets presence, refusals and room lists); `CliChat` runs the Rust CLI
+// (`mmo chat --once`). Any object with the `OtherClient` shape below can be plugged into the tests.
 
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
@@ -9,7 +10,7 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import WebSocket from 'ws';
 
-import { decodeEvent, encodeChat } from '../../dist/protocol.js';
+import { decodeEvent, encodeChat, encodeJoinRoom, encodeRoomListRequest } from '../../dist/protocol.js';
 import { cargoBinary } from './server.mjs';
 
 /**
@@ -31,6 +32,11 @@ export class NodeChatClient {
     this.events = [];
     /** @type {(() => void)[]} */
     this.waiters = [];
+    /**
+     * The `RoomMessage` of the join `connect` made, if it made one.
+     * @type {Extract<import('../../dist/protocol.js').ChatEvent, {kind: 'room'}> | null}
+     */
+    this.joined = null;
     socket.on('message', (data, isBinary) => {
       // A text frame is a protocol error in this test: fail loudly by recording it.
       const event = isBinary ? decodeEvent(new Uint8Array(/** @type {Buffer} */ (data))) : { kind: 'text-frame' };
@@ -41,11 +47,15 @@ export class NodeChatClient {
   }
 
   /**
-   * Connects to `url` and resolves once the server has sent the client its ID.
+   * Connects to `url` and resolves once the server has sent the client its ID. With `room`
+   * (`""`: the lobby) it then joins that room, as the project's clients do, and resolves once
+   * the server's `RoomMessage` has arrived (kept in `joined`); without, it stays a part-3
+   * client that sends and receives chat only.
    * @param {string} url
+   * @param {{room?: string}} [options]
    * @returns {Promise<NodeChatClient>}
    */
-  static async connect(url) {
+  static async connect(url, { room } = {}) {
     const socket = new WebSocket(url);
     // Listen before the socket opens: the server sends the ID right after the handshake, and
     // `ws` may emit it in the same tick as 'open'.
@@ -54,12 +64,68 @@ export class NodeChatClient {
     const first = await client.nextEvent();
     if (first.kind !== 'id') throw new Error(`first packet was ${JSON.stringify(first)}, not an ID`);
     client.id = first.id;
+    if (room !== undefined) client.joined = await client.join(room);
     return client;
+  }
+
+  /** @param {Uint8Array} bytes */
+  async sendBytes(bytes) {
+    await new Promise((resolve, reject) => this.socket.send(bytes, { binary: true }, (e) => (e ? reject(e) : resolve(undefined))));
+  }
+
+  /**
+   * Joins `room` and returns the server's answer: its `RoomMessage` (events before it stay
+   * queued), or throws with the reason of a refusal.
+   * @param {string} room
+   */
+  async join(room) {
+    await this.sendBytes(encodeJoinRoom(room));
+    const answer = await this.next((e) => e.kind === 'room' || e.kind === 'deny');
+    if (answer.kind === 'deny') throw new Error(`join ${JSON.stringify(room)} refused: ${answer.reason}`);
+    return /** @type {Extract<import('../../dist/protocol.js').ChatEvent, {kind: 'room'}>} */ (answer);
+  }
+
+  /** Asks for the room list and returns it. */
+  async listRooms() {
+    await this.sendBytes(encodeRoomListRequest());
+    const answer = await this.next((e) => e.kind === 'rooms');
+    return /** @type {Extract<import('../../dist/protocol.js').ChatEvent, {kind: 'rooms'}>} */ (answer).rooms;
+  }
+
+  /**
+   * The first queued event `matches` accepts, waiting up to `timeoutMs` for one; the events
+   * before it stay queued for `nextEvent`.
+   * @param {(event: import('../../dist/protocol.js').ChatEvent) => boolean} matches
+   * @param {number} [timeoutMs]
+   */
+  async next(matches, timeoutMs = 5000) {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const at = this.events.findIndex(matches);
+      if (at >= 0) return /** @type {import('../../dist/protocol.js').ChatEvent} */ (this.events.splice(at, 1)[0]);
+      const left = deadline - Date.now();
+      if (left <= 0) throw new Error(`no matching packet within ${timeoutMs} ms; queued: ${JSON.stringify(this.events)}`);
+      await this.arrival(left);
+    }
+  }
+
+  /**
+   * Resolves when the next packet arrives or after `ms`, whichever is first.
+   * @param {number} ms
+   */
+  arrival(ms) {
+    return new Promise((resolve) => {
+      const timer = setTimeout(resolve, ms);
+      this.waiters.push(() => {
+        clearTimeout(timer);
+        resolve(undefined);
+      });
+    });
   }
 
   /** @param {string} text */
   async send(text) {
-    await new Promise((resolve, reject) => this.socket.send(encodeChat(text), { binary: true }, (e) => (e ? reject(e) : resolve(undefined))));
+    await this.sendBytes(encodeChat(text));
   }
 
   /**
@@ -71,13 +137,7 @@ export class NodeChatClient {
     while (this.events.length === 0) {
       const left = deadline - Date.now();
       if (left <= 0) throw new Error(`no packet within ${timeoutMs} ms`);
-      await new Promise((resolve) => {
-        const timer = setTimeout(resolve, left);
-        this.waiters.push(() => {
-          clearTimeout(timer);
-          resolve(undefined);
-        });
-      });
+      await this.arrival(left);
     }
     return /** @type {import('../../dist/protocol.js').ChatEvent} */ (this.events.shift());
   }

@@ -1,0 +1,138 @@
+// The room side of the web client without the page: the room it is in and who is there (kept
+// from RoomMessage and PresenceMessage), what a typed line asks for (chat or /join, /rooms,
+// /who), and how a history line's time is shown. Free of the DOM, so Node tests import it.
+
+import { displayName } from './protocol.js';
+
+/** What the page says when a line starts with `/` but is none of the commands. */
+export const COMMAND_USAGE = 'Commands: /join NAME (no NAME: the lobby), /rooms, /who; start a line with // to send one that begins with /';
+
+/**
+ * The room this client is in, as the server last described it: its name and its members in the
+ * order they joined. A `RoomMessage` replaces everything; a `PresenceMessage` adds or removes one
+ * member. The room is `""` until the server has confirmed a join, and again once the
+ * connection is lost.
+ */
+export class RoomState {
+  constructor() {
+    this.room = '';
+    /**
+     * Member IDs to account names (`""` for a guest). A Map keeps insertion order, which is the
+     * order they joined, and setting an existing key keeps its place.
+     * @type {Map<number, string>}
+     */
+    this.members = new Map();
+  }
+
+  /**
+   * Takes what a `RoomMessage` says: the room the client is now in and everyone there.
+   * @param {{room: string, members: import('./protocol.js').RoomMember[]}} message
+   */
+  enter({ room, members }) {
+    this.room = room;
+    this.members = new Map(members.map((m) => [m.id, m.name]));
+  }
+
+  /**
+   * Takes a `PresenceMessage`. One about another room (sent before the server moved this
+   * client, read after) changes nothing and is not worth showing.
+   * @param {{who: number, joined: boolean, room: string, name: string}} presence
+   * @returns {boolean} whether it was about this room
+   */
+  applyPresence({ who, joined, room, name }) {
+    if (this.room === '' || room !== this.room) return false;
+    if (joined) this.members.set(who, name);
+    else this.members.delete(who);
+    return true;
+  }
+
+  /** Forgets the room, e.g. when the connection is lost: the next RoomMessage fills it again. */
+  clear() {
+    this.room = '';
+    this.members = new Map();
+  }
+
+  /**
+   * How `id` is shown: a member's account name, else `Client N`.
+   * @param {number} id
+   * @returns {string}
+   */
+  nameOf(id) {
+    return displayName(id, this.members.get(id) ?? '');
+  }
+
+  /**
+   * Every member in the order they joined, as shown, with this client marked.
+   * @param {number} myId
+   * @returns {{id: number, label: string, you: boolean}[]}
+   */
+  memberList(myId) {
+    return [...this.members].map(([id, name]) => ({ id, label: displayName(id, name), you: id === myId }));
+  }
+}
+
+/**
+ * What a line typed in the message box asks for.
+ * @typedef {{kind: 'chat', text: string}
+ *   | {kind: 'join', room: string}
+ *   | {kind: 'rooms'}
+ *   | {kind: 'who'}
+ *   | {kind: 'invalid'}} TypedLine
+ */
+
+/**
+ * Reads a typed line: `/join NAME` (no NAME: the lobby), `/rooms`, `/who`; a line starting with
+ * `//` is chat that begins with `/`; any other line starting with `/` is `invalid` (answered with
+ * `COMMAND_USAGE`, never sent as chat, so a mistyped command does not reach the room); anything
+ * else is chat, as typed. Commands are matched without regard to case.
+ * @param {string} text
+ * @returns {TypedLine}
+ */
+export function parseTypedLine(text) {
+  const line = text.trim();
+  if (line.startsWith('//')) return { kind: 'chat', text: text.replace(/^\s*\//, '') };
+  if (!line.startsWith('/')) return { kind: 'chat', text };
+  const [command, ...args] = line.split(/\s+/);
+  switch (command.toLowerCase()) {
+    case '/join':
+      if (args.length <= 1) return { kind: 'join', room: args[0] ?? '' };
+      break;
+    case '/rooms':
+      if (args.length === 0) return { kind: 'rooms' };
+      break;
+    case '/who':
+      if (args.length === 0) return { kind: 'who' };
+      break;
+    default:
+      break;
+  }
+  return { kind: 'invalid' };
+}
+
+/**
+ * The room list as one log line: `Rooms: lobby (3), red (1)`, or `No rooms`.
+ * @param {{name: string, members: number}[]} rooms
+ * @returns {string}
+ */
+export function describeRoomList(rooms) {
+  if (rooms.length === 0) return 'No rooms';
+  return `Rooms: ${rooms.map((r) => `${r.name} (${r.members})`).join(', ')}`;
+}
+
+/**
+ * When a history line was sent, for the log: `14:05` on the day `now` is in, otherwise
+ * `2024-03-09 14:05` (the lobby keeps its history as long as the server runs). Local time.
+ * @param {number} sentAtMs Unix time in milliseconds
+ * @param {number} now `Date.now()`, passed in so tests need no clock
+ * @returns {string}
+ */
+export function formatSentAt(sentAtMs, now) {
+  const at = new Date(sentAtMs);
+  const today = new Date(now);
+  const pad = (/** @type {number} */ n) => String(n).padStart(2, '0');
+  const clock = `${pad(at.getHours())}:${pad(at.getMinutes())}`;
+  const sameDay =
+    at.getFullYear() === today.getFullYear() && at.getMonth() === today.getMonth() && at.getDate() === today.getDate();
+  if (sameDay) return clock;
+  return `${at.getFullYear()}-${pad(at.getMonth() + 1)}-${pad(at.getDate())} ${clock}`;
+}
