@@ -756,3 +756,92 @@ async fn bench_churn_cycles_without_failures() {
     assert_eq!(summary["failures"], serde_json::json!({}));
     assert!(summary["server"]["open_fds_after"].is_u64(), "{summary}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bench_rooms_keeps_rooms_apart_while_members_move() {
+    let server = start_server().await;
+    // 3 rooms of 4, one sender each; 4 movers (clients 8-11), one move each.
+    let summary = bench(
+        &server,
+        &[
+            "rooms",
+            "--rooms",
+            "3",
+            "--members",
+            "4",
+            "--senders-per-room",
+            "1",
+            "--rate",
+            "30",
+            "--duration",
+            "1",
+            "--churn-per-second",
+            "4",
+        ],
+    )
+    .await;
+    assert_eq!(summary["scenario"], "rooms");
+    assert_eq!(summary["connect"]["connected"], 12);
+    assert_eq!(summary["sent"], 30);
+    // Each sender's 10 lines are owed to the members of its room that stay, less itself:
+    // 2 in each of the first two rooms, 1 in the third (its other two members move).
+    assert_eq!(summary["expected_deliveries"], 50);
+    assert_eq!(summary["delivered"], 50);
+    assert_eq!(summary["loss"], 0);
+    assert_eq!(summary["churn"]["movers"], 4);
+    assert_eq!(summary["churn"]["moves_scheduled"], 4);
+    assert_eq!(summary["churn"]["moves"], 4);
+    assert_eq!(summary["churn"]["join_denies"], serde_json::json!({}));
+    let checks = &summary["checks"];
+    assert_eq!(checks["consistent"], true, "{checks}");
+    assert_eq!(checks["wrong_room_lines"], 0);
+    assert_eq!(checks["member_lists_checked"], 12);
+    assert!(checks["presence_events"].as_u64().expect("count") > 0);
+    assert!(
+        summary["server"]["cpu_us_per_delivery"].is_number(),
+        "{summary}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bench_busy_room_churn_measures_the_room_quiet_and_while_others_churn() {
+    let server = start_server().await;
+    let summary = bench(
+        &server,
+        &[
+            "busy-room-churn",
+            "--clients",
+            "5",
+            "--senders",
+            "2",
+            "--rate",
+            "20",
+            "--duration",
+            "0.5",
+            "--churn-clients",
+            "3",
+            "--churn-join",
+        ],
+    )
+    .await;
+    assert_eq!(summary["scenario"], "busy-room-churn");
+    for phase in ["quiet", "churning"] {
+        // 10 lines, each to the 4 other members.
+        assert_eq!(summary[phase]["expected_deliveries"], 40, "{phase}");
+        assert_eq!(summary[phase]["loss"], 0, "{phase}");
+        assert!(
+            summary[phase]["latency_us"]["p99_us"]
+                .as_u64()
+                .expect("p99")
+                > 0
+        );
+    }
+    assert!(
+        summary["churn"]["cycles"].as_u64().expect("cycles") > 0,
+        "{summary}"
+    );
+    assert_eq!(summary["churn"]["failures"], serde_json::json!({}));
+    assert!(summary["p99_ratio"].is_number(), "{summary}");
+    assert_eq!(summary["checks"]["consistent"], true, "{summary}");
+    assert_eq!(summary["checks"]["member_lists_checked"], 5);
+}
