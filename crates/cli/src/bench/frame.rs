@@ -348,8 +348,19 @@ fn presence(bytes: &[u8]) -> Option<PacketView<'_>> {
 }
 
 /// Field 1 of a message whose field 1 is a string (`ChatMessage`, `DenyResponseMessage`).
+/// Every chat line goes through this, so it is not `string_field_numbered` with a 1: a
+/// constant field number keeps it as lean as it was before rooms.
 fn string_field(bytes: &[u8]) -> Option<&str> {
-    string_field_numbered(bytes, field::FIRST)
+    let mut text = "";
+    walk_fields(bytes, |number, value| {
+        match (number, value) {
+            (field::FIRST, Value::Len(raw)) => text = std::str::from_utf8(raw).ok()?,
+            (field::FIRST, _) => return None,
+            _ => {}
+        }
+        Some(())
+    })?;
+    Some(text)
 }
 
 /// String field `wanted` of a message (`""` when absent).

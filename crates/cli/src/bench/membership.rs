@@ -119,6 +119,11 @@ impl<T: Copy> Membership<T> {
         &self.members
     }
 
+    /// How many members the client's view of its room has.
+    pub fn member_count(&self) -> usize {
+        self.members.len()
+    }
+
     /// Joins sent and not yet answered.
     pub fn pending_joins(&self) -> usize {
         self.pending.iter().flatten().count()

@@ -63,7 +63,9 @@ pub struct RoomsOutcome {
     pub mover_received: u64,
     /// Lines moving clients missed during a stay in a room.
     pub mover_gaps: u64,
-    /// Moves the schedule called for, and moves made.
+    /// Presence messages clients received in the phase.
+    pub presence_received: u64,
+    /// Moves the schedule called for.
     pub moves_scheduled: u64,
     /// Moves made: joins answered with the room asked for.
     pub moves: u64,
@@ -89,6 +91,7 @@ impl RoomsOutcome {
         self.movers += report.movers_at_start;
         self.mover_received += report.mover_received;
         self.mover_gaps += report.mover_gaps;
+        self.presence_received += report.presence_received;
         self.moves_scheduled += report.moves_scheduled;
         self.moves += report.moves;
         self.join_denies.merge(&report.join_denies);

@@ -54,6 +54,16 @@ impl RoomLayout {
         usize::try_from(slot % self.room_count()).unwrap_or(0)
     }
 
+    /// How many clients start in `room`: its size once everyone has joined.
+    pub fn home_size(&self, room: usize) -> u64 {
+        let rooms = self.room_count();
+        let room = room as u64;
+        let share = |count: u64| count / rooms + u64::from(room < count % rooms);
+        let senders = u64::from(self.senders);
+        let clients = self.first_mover + self.movers;
+        share(senders.min(clients)) + share(clients.saturating_sub(senders))
+    }
+
     /// The room whose members hear sender `sender`.
     pub fn room_of_sender(&self, sender: u32) -> usize {
         usize::try_from(u64::from(sender) % self.room_count()).unwrap_or(0)
@@ -113,6 +123,22 @@ mod tests {
             );
         }
         assert_eq!(members, [4, 4, 4]);
+        assert_eq!(
+            (0..3).map(|r| layout.home_size(r)).collect::<Vec<_>>(),
+            [4, 4, 4]
+        );
+        // Uneven: 7 clients, 2 senders, 3 rooms: senders in rooms 0 and 1, the other 5 dealt
+        // from room 0.
+        let uneven = RoomLayout::new(vec!["a".into(), "b".into(), "c".into()], 2, 7, 1);
+        let mut sizes = [0; 3];
+        for client in 0..7 {
+            sizes[uneven.home_of(client)] += 1;
+        }
+        assert_eq!(sizes, [3, 3, 1]);
+        assert_eq!(
+            (0..3).map(|r| uneven.home_size(r)).collect::<Vec<_>>(),
+            sizes
+        );
         assert_eq!(senders, [2, 2, 2]);
         assert_eq!(
             layout.lines_per_room(|s| u64::from(s) + 1),

@@ -222,6 +222,7 @@ pub async fn rooms(common: &CommonArgs, args: &RoomsArgs) -> Result<(), BenchErr
         let _ = fleet.finish().await;
         return Err(usage(format!("no client could join its room: {reason}")));
     }
+    warn_unsettled(fleet.connect.unsettled_views);
     let arrivals = (fleet.connect.connected, fleet.connect.elapsed);
     let arrival_joins = fleet.connect.join_latency.summary();
     let (mut outcome, span, _) = fleet
@@ -290,6 +291,15 @@ pub async fn rooms(common: &CommonArgs, args: &RoomsArgs) -> Result<(), BenchErr
     if let Some(text) = span.human(Some(deliveries)) {
         println!("{text}");
     }
+    let frames = deliveries + rooms.presence_received;
+    if let Some(per_frame) = span.cpu_micros_per(frames) {
+        println!(
+            "server: {} presence messages besides the chat ({} per s); {per_frame} µs cpu per \
+             frame delivered, chat and presence",
+            rooms.presence_received,
+            per_second(rooms.presence_received, duration)
+        );
+    }
     println!("bench cpu {:.2} s", bench_cpu.as_secs_f64());
     let mut value = json!({
         "scenario": "rooms",
@@ -304,6 +314,7 @@ pub async fn rooms(common: &CommonArgs, args: &RoomsArgs) -> Result<(), BenchErr
         "duration_s": duration.as_secs_f64(),
         "connect": connect.json(),
         "joins_on_arrival_per_s": per_second(arrivals.0, arrivals.1),
+        "unsettled_views": connect.unsettled_views,
         "join_on_arrival_latency_us": arrival_joins,
         "server": span.json(common.server_pid, Some(deliveries)),
         "bench_cpu_s": seconds(bench_cpu),
@@ -316,6 +327,9 @@ pub async fn rooms(common: &CommonArgs, args: &RoomsArgs) -> Result<(), BenchErr
             "mover_deliveries": rooms.mover_received,
             "deliveries": deliveries,
             "deliveries_per_s": per_second(deliveries, duration),
+            "presence_deliveries": rooms.presence_received,
+            "presence_deliveries_per_s": per_second(rooms.presence_received, duration),
+            "server_cpu_us_per_frame": span.cpu_micros_per(frames),
             "churn": {
                 "moves_per_s_asked": args.churn_per_second,
                 "movers": rooms.movers,
@@ -331,6 +345,15 @@ pub async fn rooms(common: &CommonArgs, args: &RoomsArgs) -> Result<(), BenchErr
     );
     emit_json(value);
     Ok(())
+}
+
+fn warn_unsettled(clients: u64) {
+    if clients > 0 {
+        eprintln!(
+            "mmo bench: warning: {clients} clients never heard of everyone joining their room \
+             (connections failed?); the first phase may count presence from the arrivals"
+        );
+    }
 }
 
 /// The churning workers' reports added up.
@@ -395,6 +418,7 @@ pub async fn busy_room_churn(
         return Err(usage(format!("no client could join the room: {reason}")));
     }
 
+    warn_unsettled(fleet.connect.unsettled_views);
     eprintln!("mmo bench: quiet phase");
     let (quiet, quiet_span, _) = fleet
         .rooms_phase(1, args.rate, duration, &args.traffic, 0.0, None)

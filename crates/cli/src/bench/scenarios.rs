@@ -245,6 +245,8 @@ pub(super) struct ConnectTotals {
     latency: Latencies,
     /// Rooms runs: time from the ID to the first room.
     pub(super) join_latency: Latencies,
+    /// Rooms runs: clients still waiting to hear of every arrival in their room.
+    pub(super) unsettled_views: u64,
     pub(super) elapsed: Duration,
 }
 
@@ -260,6 +262,7 @@ impl ConnectTotals {
             totals.failures.merge(&report.failures);
             totals.latency.merge_wire(&report.latency);
             totals.join_latency.merge_wire(&report.join_latency);
+            totals.unsettled_views += report.unsettled_views;
         }
         totals
     }
@@ -545,7 +548,7 @@ impl ServerSpan {
         Some(self.after?.cpu.saturating_sub(self.before?.cpu))
     }
 
-    fn cpu_micros_per(&self, count: u64) -> Option<f64> {
+    pub(super) fn cpu_micros_per(&self, count: u64) -> Option<f64> {
         let cpu = self.cpu()?;
         // JSON only.
         #[allow(clippy::cast_precision_loss)]

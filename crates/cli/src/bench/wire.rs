@@ -262,6 +262,10 @@ pub struct ConnectReport {
     /// Rooms runs: time from the ID to the answer of the first join, µs.
     #[serde(default)]
     pub join_latency: WireBuckets,
+    /// Rooms runs: clients that had not heard of every arrival in their room when the
+    /// worker stopped waiting.
+    #[serde(default)]
+    pub unsettled_views: u64,
 }
 
 /// The outcome of one phase in one worker.
@@ -327,6 +331,8 @@ pub struct RoomsReport {
     /// Lines a moving client missed while it stayed in a room: its history or earlier lines
     /// said where the sequence stood, and a later line skipped some.
     pub mover_gaps: u64,
+    /// Presence messages received by clients in a room: frames the server sent besides chat.
+    pub presence_received: u64,
     /// Room changes the schedule called for.
     pub moves_scheduled: u64,
     /// Joins answered with the room asked for: moves (first joins on connecting not counted).

@@ -44,6 +44,11 @@ const CONNECT_TIMEOUT: Duration = Duration::from_secs(15);
 /// incoming lines in between instead of starving them.
 const MAX_SEND_BATCH: u64 = 256;
 
+/// Rooms runs: how long, once every client has joined, the worker waits for each to hear of
+/// every arrival in its room. Those are a few milliseconds behind the last answer; a room left
+/// short by a failed connection is never complete, and this bounds the wait for it.
+const VIEW_SETTLE_TIMEOUT: Duration = Duration::from_secs(10);
+
 /// A failed churn cycle waits this long before the next, so a refusing server is not spun on.
 const CHURN_FAILURE_PAUSE: Duration = Duration::from_millis(20);
 
@@ -266,6 +271,9 @@ struct Fleet {
     /// Clients whose `CheckRooms` refresh is not answered yet.
     pending_checks: Cell<u64>,
     all_checked: Notify,
+    /// Rooms runs: clients that have not yet heard of everyone joining their first room.
+    unsettled_views: Cell<u64>,
+    views_settled: Notify,
 }
 
 impl Fleet {
@@ -293,6 +301,8 @@ impl Fleet {
             checks: RefCell::new(MembershipChecks::default()),
             pending_checks: Cell::new(0),
             all_checked: Notify::new(),
+            unsettled_views: Cell::new(0),
+            views_settled: Notify::new(),
         }
     }
 
@@ -445,6 +455,11 @@ impl Fleet {
         if slots > 0 {
             settled.notified().await;
         }
+        let unsettled_views = if self.setup.rooms.is_some() {
+            self.settle_views(VIEW_SETTLE_TIMEOUT).await
+        } else {
+            0
+        };
         let results = results.borrow();
         ConnectReport {
             worker: self.setup.worker,
@@ -453,6 +468,7 @@ impl Fleet {
             failures: results.failures.clone(),
             latency: results.latency.to_wire(),
             join_latency: results.join_latency.to_wire(),
+            unsettled_views,
         }
     }
 
@@ -601,8 +617,11 @@ impl Fleet {
             }
         };
         self.closed(slot);
-        if rooms.as_ref().is_some_and(|rooms| rooms.awaiting_check) {
-            self.check_done();
+        if let Some(rooms) = rooms.as_mut() {
+            if rooms.awaiting_check {
+                self.check_done();
+            }
+            self.view_settled(rooms);
         }
         if healthy {
             // Whatever this reader was still owed in the current phase will not come.

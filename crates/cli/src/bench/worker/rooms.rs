@@ -35,6 +35,10 @@ pub struct ClientRooms {
     pub membership: Membership<Instant>,
     /// Whether its `CheckRooms` refresh is still to be answered.
     pub awaiting_check: bool,
+    /// Members its first room has once every client has joined.
+    home_size: usize,
+    /// Whether its view has reached `home_size` (or it no longer waits for that).
+    pub settled: bool,
 }
 
 impl ClientRooms {
@@ -117,10 +121,17 @@ impl Fleet {
             joined.members.iter().copied(),
             &mut self.checks.borrow_mut(),
         );
+        let home_size = usize::try_from(layout.home_size(room)).unwrap_or(usize::MAX);
+        let settled = membership.member_count() >= home_size;
+        if !settled {
+            self.unsettled_views.set(self.unsettled_views.get() + 1);
+        }
         match answer {
             Answer::Moved { .. } => Ok(ClientRooms {
                 membership,
                 awaiting_check: false,
+                home_size,
+                settled,
             }),
             Answer::Refreshed { .. } | Answer::Unexpected => Err(format!(
                 "joined {:?} instead of {:?}",
@@ -209,11 +220,43 @@ impl Fleet {
 
     /// Presence, applied to the client's view.
     pub(super) fn on_presence(&self, who: u64, joined: bool, room: &str, rooms: &mut ClientRooms) {
+        self.stats.borrow_mut().rooms.presence_received += 1;
         if let Some(layout) = self.setup.rooms.as_ref() {
             rooms
                 .membership
                 .on_presence(layout, who, joined, room, &mut self.checks.borrow_mut());
         }
+        if !rooms.settled && rooms.membership.member_count() >= rooms.home_size {
+            self.view_settled(rooms);
+        }
+    }
+
+    /// `rooms`'s client waits no more for the arrivals that fill its first room.
+    pub(super) fn view_settled(&self, rooms: &mut ClientRooms) {
+        if rooms.settled {
+            return;
+        }
+        rooms.settled = true;
+        let left = self.unsettled_views.get().saturating_sub(1);
+        self.unsettled_views.set(left);
+        if left == 0 {
+            self.views_settled.notify_one();
+        }
+    }
+
+    /// After connecting: waits until every client has heard of every arrival in its first
+    /// room, so that the presence of the last arrivals (which the server may hold back for a
+    /// few milliseconds to gather writes) is neither counted in the first phase nor adds to its
+    /// server CPU. Returns how many clients were still waiting at `timeout` (clients that
+    /// failed to connect leave their rooms short for good).
+    pub(super) async fn settle_views(&self, timeout: Duration) -> u64 {
+        let _ = tokio::time::timeout(timeout, async {
+            while self.unsettled_views.get() > 0 {
+                self.views_settled.notified().await;
+            }
+        })
+        .await;
+        self.unsettled_views.get()
     }
 
     /// Ends a `CheckRooms` wait for this client once every join it sent is answered.
