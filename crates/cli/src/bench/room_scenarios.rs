@@ -490,6 +490,13 @@ pub async fn busy_room_churn(
         churned.latency.summary().human(),
         churned.failures.human()
     );
+    if !churned.failures.is_empty() {
+        println!(
+            "note: a server sheds handshakes past its --max-pending-handshakes (at most 1,024 by \
+             default), which churning clients connecting all at once exceed; give it more than \
+             --churn-clients to have every one served"
+        );
+    }
     println!(
         "busy room p50 {} -> {}, p99 {} -> {} ({} the quiet p99; the target is at most 2x)",
         human_micros(quiet_latency.p50_us),
