@@ -121,23 +121,23 @@ impl Fleet {
             joined.members.iter().copied(),
             &mut self.checks.borrow_mut(),
         );
+        if !matches!(answer, Answer::Moved { .. }) {
+            return Err(format!(
+                "joined {:?} instead of {:?}",
+                joined.name, layout.names[room]
+            ));
+        }
         let home_size = usize::try_from(layout.home_size(room)).unwrap_or(usize::MAX);
         let settled = membership.member_count() >= home_size;
         if !settled {
             self.unsettled_views.set(self.unsettled_views.get() + 1);
         }
-        match answer {
-            Answer::Moved { .. } => Ok(ClientRooms {
-                membership,
-                awaiting_check: false,
-                home_size,
-                settled,
-            }),
-            Answer::Refreshed { .. } | Answer::Unexpected => Err(format!(
-                "joined {:?} instead of {:?}",
-                joined.name, layout.names[room]
-            )),
-        }
+        Ok(ClientRooms {
+            membership,
+            awaiting_check: false,
+            home_size,
+            settled,
+        })
     }
 
     /// A refusal: of the oldest join waiting, if any, else of a line.
