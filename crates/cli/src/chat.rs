@@ -1,12 +1,17 @@
 //! `mmo chat`: a terminal chat client, either interactive (incoming lines are printed above the
 //! line being typed, and the connection is re-opened with backoff) or scripted with `--once`.
+//! Either way it joins a room as soon as it has its ID, so the server treats it as a client
+//! that knows rooms, presence and refusals (docs/protocol.md, "opt-in").
+
+mod commands;
+mod room_view;
 
 use std::io::IsTerminal as _;
 use std::process::ExitCode;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use futures_util::{SinkExt as _, StreamExt as _};
-use mmo_protocol::{ClientId, Msg, Packet, decode_packet};
+use mmo_protocol::{LOBBY, Msg, Packet, decode_packet};
 use rustyline::ExternalPrinter as _;
 use tokio::io::AsyncBufReadExt as _;
 use tokio::sync::mpsc;
@@ -14,22 +19,30 @@ use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::protocol::CloseFrame;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 
+use self::commands::{HELP, Input, USAGE};
+use self::room_view::RoomView;
 use crate::ws::{self, ConnectError, DEFAULT_URL, ServerUrl, UrlError, Ws};
 
 /// Lines typed but not yet sent. Typing is far slower than sending, so this only fills while a
-/// send is stuck, and then the typist waits rather than memory growing.
+/// send is stuck (or a join is being answered), and then the typist waits rather than memory
+/// growing.
 const TYPED_LINES_QUEUE: usize = 64;
 
 /// Lines waiting to be printed. A burst of chat larger than this makes the network side wait
 /// for the terminal instead of buffering without bound.
 const PRINT_QUEUE: usize = 1_024;
 
-/// `mmo chat --once`'s exit status when the server refused at least one line (1 is taken by
-/// every other failure, 2 by clap's usage errors).
+/// `mmo chat --once`'s exit status when the server refused at least one line or join (1 is
+/// taken by every other failure, 2 by clap's usage errors).
 const EXIT_DENIED: u8 = 3;
 
 /// How long the server gets to answer our close frame before we stop waiting.
 const CLOSE_WAIT: Duration = Duration::from_secs(3);
+
+/// How long the interactive client holds typed lines back while its first join of a
+/// connection is answered (so they go to the right room). A server that ignores joins (one
+/// from before rooms) never answers; after this the client carries on without a room.
+const FIRST_JOIN_WAIT: Duration = Duration::from_secs(5);
 
 /// First delay before reconnecting: long enough not to hammer a restarting server.
 const FIRST_BACKOFF: Duration = Duration::from_millis(500);
@@ -44,16 +57,21 @@ const STABLE_SESSION: Duration = Duration::from_secs(10);
 /// Chat with the server from the terminal.
 ///
 /// Interactive by default: type a line and press Enter to send it (empty lines are not sent);
-/// lines from others appear above the prompt; Ctrl-D or Ctrl-C leaves. If the connection drops,
-/// the client reconnects with backoff.
+/// lines from others appear above the prompt; Ctrl-D or Ctrl-C leaves. The client joins the
+/// lobby (or --room) as soon as it is connected and prints the room's members count and recent
+/// history, then who joins and leaves. Commands: /join NAME (no NAME: the lobby), /rooms,
+/// /who, /help. If the connection drops, the client reconnects with backoff and rejoins the
+/// room it was in.
 ///
 /// With --once it is a script helper: `echo hi | mmo chat --once URL` connects, prints
-/// "Connected as client N", sends each stdin line, then closes with a close handshake (so the
-/// server has relayed every line before the command exits) and exits 0.
+/// "Connected as client N" and the room, sends each stdin line (commands too; a /join or
+/// /rooms is answered before the next line is read), then closes with a close handshake (so
+/// the server has relayed every line before the command exits) and exits 0.
 ///
-/// Exit codes with --once: 0 when every line was accepted; 1 with a message on stderr when it
+/// Exit codes with --once: 0 when everything was accepted; 1 with a message on stderr when it
 /// cannot connect, times out, or the server closes it first; 3 when the server refused one or
-/// more lines (each is printed as "Denied: REASON"; the others were still relayed).
+/// more lines or joins (each is printed as "Denied: REASON"; the others still went through).
+/// If joining --room is refused, no stdin line is sent.
 ///
 /// Only ws:// URLs are supported, not wss://: put a TLS-terminating proxy in front of a server
 /// that needs TLS, and point this tool at the plain ws:// address behind it.
@@ -62,15 +80,19 @@ pub struct ChatArgs {
     /// Server WebSocket URL (ws:// only; wss:// is not supported).
     #[arg(default_value = DEFAULT_URL)]
     url: String,
+    /// The room to join on connecting (default: the lobby).
+    #[arg(long, value_name = "NAME", default_value = "")]
+    room: String,
     /// Connect once, send stdin's lines, close, print what arrived, and exit (with status 3 if
-    /// the server refused any line).
+    /// the server refused any line or join).
     #[arg(long)]
     once: bool,
     /// With --once: after stdin ends, wait until this many chat lines from others have arrived
     /// before closing (exit 1 if they do not arrive within --timeout).
     #[arg(long, value_name = "LINES", default_value_t = 0, requires = "once")]
     wait_for: u64,
-    /// With --once: seconds allowed to connect and receive the ID, and again for --wait-for.
+    /// With --once: seconds allowed to connect and receive the ID, for each answer to a join
+    /// or room list, and again for --wait-for.
     #[arg(long, value_name = "SECONDS", default_value_t = 10.0)]
     timeout: f64,
 }
@@ -90,26 +112,6 @@ enum OnceError {
     ClosedByServer(String),
     #[error("reading stdin: {0}")]
     Stdin(std::io::Error),
-}
-
-/// What one packet from the server means to a person, or `None` for packets a chat client
-/// has no use for.
-fn describe_packet(packet: &Packet) -> Option<String> {
-    let who = |sender: Option<ClientId>| match sender {
-        Some(id) => format!("Client {id}"),
-        None => "Server".to_owned(),
-    };
-    match packet.msg.as_ref()? {
-        Msg::Id(id) => Some(format!("Connected as client {}", id.id)),
-        Msg::Chat(chat) => Some(format!("{}: {}", who(packet.sender()), chat.msg)),
-        Msg::Disconnect(left) if left.reason.is_empty() => {
-            Some(format!("{} left", who(packet.sender())))
-        }
-        Msg::Disconnect(left) => Some(format!("{} left ({})", who(packet.sender()), left.reason)),
-        Msg::DenyResponse(deny) => Some(format!("Denied: {}", deny.reason)),
-        // Rooms and accounts are shown once the chat client speaks them.
-        _ => None,
-    }
 }
 
 /// What a WebSocket message from the server amounts to.
@@ -141,6 +143,20 @@ fn normal_close() -> Option<CloseFrame> {
     })
 }
 
+/// Whether `packet` answers a `JoinRoomMessage`: the room, or a refusal.
+fn answers_join(packet: &Packet) -> bool {
+    matches!(packet.msg, Some(Msg::Room(_) | Msg::DenyResponse(_)))
+}
+
+/// Whether `packet` answers a `RoomListRequestMessage`: the list, or a refusal.
+fn answers_room_list(packet: &Packet) -> bool {
+    matches!(packet.msg, Some(Msg::RoomList(_) | Msg::DenyResponse(_)))
+}
+
+fn is_deny(packet: &Packet) -> bool {
+    matches!(packet.msg, Some(Msg::DenyResponse(_)))
+}
+
 /// Runs `mmo chat`.
 pub fn run(args: &ChatArgs) -> ExitCode {
     let runtime = match tokio::runtime::Builder::new_current_thread()
@@ -155,10 +171,9 @@ pub fn run(args: &ChatArgs) -> ExitCode {
     };
     if args.once {
         match runtime.block_on(run_once(args)) {
-            Ok(OnceOutput { denied: 0 }) => ExitCode::SUCCESS,
-            Ok(OnceOutput { denied }) => {
-                let lines = if denied == 1 { "line" } else { "lines" };
-                eprintln!("mmo chat: the server refused {denied} {lines}");
+            Ok(refused) if refused.is_empty() => ExitCode::SUCCESS,
+            Ok(refused) => {
+                eprintln!("mmo chat: the server refused {}", refused.describe());
                 ExitCode::from(EXIT_DENIED)
             }
             Err(error) => {
@@ -169,7 +184,7 @@ pub fn run(args: &ChatArgs) -> ExitCode {
     } else {
         match ServerUrl::parse(&args.url) {
             Ok(url) => {
-                runtime.block_on(run_interactive(url));
+                runtime.block_on(run_interactive(url, args.room.clone()));
                 ExitCode::SUCCESS
             }
             Err(error) => {
@@ -180,26 +195,125 @@ pub fn run(args: &ChatArgs) -> ExitCode {
     }
 }
 
-/// What `mmo chat --once` printed, as far as its exit status is concerned.
-#[derive(Debug, Default)]
-struct OnceOutput {
-    /// `DenyResponseMessage`s received: lines the server refused (this client sends nothing else).
-    denied: u64,
+/// What the server refused during `mmo chat --once`, which decides its exit status.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+struct Refused {
+    /// Refusals that answered a join or room list the client was waiting on.
+    requests: u64,
+    /// Every other refusal: chat lines (this client sends nothing else unawaited).
+    lines: u64,
 }
 
-impl OnceOutput {
-    /// Prints what `packet` means to a person, counting refusals.
-    fn show(&mut self, packet: &Packet) {
-        if matches!(packet.msg, Some(Msg::DenyResponse(_))) {
-            self.denied += 1;
-        }
-        if let Some(line) = describe_packet(packet) {
-            println!("{line}");
-        }
+impl Refused {
+    fn is_empty(self) -> bool {
+        self == Self::default()
+    }
+
+    /// "1 line", "2 joins", "1 line and 1 join".
+    fn describe(self) -> String {
+        let count = |n: u64, one: &str, many: &str| {
+            (n > 0).then(|| format!("{n} {}", if n == 1 { one } else { many }))
+        };
+        [
+            count(self.lines, "line", "lines"),
+            count(self.requests, "join or room list", "joins or room lists"),
+        ]
+        .into_iter()
+        .flatten()
+        .collect::<Vec<_>>()
+        .join(" and ")
     }
 }
 
-async fn run_once(args: &ChatArgs) -> Result<OnceOutput, OnceError> {
+/// One `mmo chat --once` conversation: the connection, what it knows, and what it counted.
+struct Once {
+    ws: Ws,
+    view: RoomView,
+    refused: Refused,
+    /// Chat lines from others, for --wait-for.
+    chats_seen: u64,
+    /// How long each wait may take.
+    limit: Duration,
+}
+
+impl Once {
+    /// Prints what `packet` means to a person and counts what the exit status depends on;
+    /// `awaited` says whether it answered a request the client is waiting on.
+    fn show(&mut self, packet: &Packet, awaited: bool) {
+        if is_deny(packet) {
+            if awaited {
+                self.refused.requests += 1;
+            } else {
+                self.refused.lines += 1;
+            }
+        }
+        if matches!(packet.msg, Some(Msg::Chat(_))) {
+            self.chats_seen += 1;
+        }
+        for line in self.view.show(packet) {
+            println!("{line}");
+        }
+    }
+
+    /// The next packet, within `deadline`.
+    async fn next_packet(&mut self, deadline: tokio::time::Instant) -> Result<Packet, OnceError> {
+        loop {
+            let message = tokio::time::timeout_at(deadline, self.ws.next())
+                .await
+                .map_err(|_| OnceError::TimedOut(self.limit))?;
+            if let Some(packet) = next_once_event(message)? {
+                return Ok(packet);
+            }
+        }
+    }
+
+    async fn send(&mut self, packet: &Packet) -> Result<(), OnceError> {
+        self.ws
+            .send(ws::packet_message(packet))
+            .await
+            .map_err(|error| OnceError::ClosedByServer(ws::describe_error(&error)))
+    }
+
+    /// Sends `request` and shows everything that arrives until the packet that `answers` it;
+    /// returns whether that answer was a refusal.
+    async fn request(
+        &mut self,
+        request: &Packet,
+        answers: fn(&Packet) -> bool,
+    ) -> Result<bool, OnceError> {
+        self.send(request).await?;
+        let deadline = tokio::time::Instant::now() + self.limit;
+        loop {
+            let packet = self.next_packet(deadline).await?;
+            let answer = answers(&packet);
+            self.show(&packet, answer);
+            if answer {
+                return Ok(is_deny(&packet));
+            }
+        }
+    }
+
+    /// Acts on one stdin line.
+    async fn on_line(&mut self, line: String) -> Result<(), OnceError> {
+        match Input::parse(&line) {
+            Input::Blank => {}
+            Input::Chat(text) => self.send(&Packet::chat(text)).await?,
+            Input::Join(room) => {
+                self.request(&Packet::join_room(room), answers_join).await?;
+            }
+            Input::Rooms => {
+                self.request(&Packet::room_list_request(), answers_room_list)
+                    .await?;
+            }
+            Input::Who => println!("{}", self.view.who()),
+            Input::Help => println!("{HELP}"),
+            Input::Unknown => println!("{USAGE}"),
+        }
+        Ok(())
+    }
+}
+
+async fn run_once(args: &ChatArgs) -> Result<Refused, OnceError> {
     let url = ServerUrl::parse(&args.url)?;
     let limit = Duration::try_from_secs_f64(args.timeout)
         .ok()
@@ -209,76 +323,83 @@ async fn run_once(args: &ChatArgs) -> Result<OnceOutput, OnceError> {
         url: url.to_string(),
         source,
     };
-    let mut ws = tokio::time::timeout(limit, ws::connect(&url))
+    let ws = tokio::time::timeout(limit, ws::connect(&url))
         .await
         .map_err(|_| OnceError::TimedOut(limit))?
         .map_err(connect_error)?;
+    let mut once = Once {
+        ws,
+        view: RoomView::default(),
+        refused: Refused::default(),
+        chats_seen: 0,
+        limit,
+    };
 
-    let mut output = OnceOutput::default();
     // Nothing is sent before the ID arrives: it proves the server registered us.
     let deadline = tokio::time::Instant::now() + limit;
     loop {
-        let message = tokio::time::timeout_at(deadline, ws.next())
-            .await
-            .map_err(|_| OnceError::TimedOut(limit))?;
-        match next_once_event(message)? {
-            Some(packet) => {
-                output.show(&packet);
-                if matches!(packet.msg, Some(Msg::Id(_))) {
-                    break;
-                }
-            }
-            None => continue,
+        let packet = once.next_packet(deadline).await?;
+        once.show(&packet, false);
+        if matches!(packet.msg, Some(Msg::Id(_))) {
+            break;
         }
     }
-
-    let mut stdin = tokio::io::BufReader::new(tokio::io::stdin()).lines();
-    let mut stdin_open = true;
-    let mut chats_seen = 0_u64;
-    let mut wait_deadline = None;
-    while stdin_open || chats_seen < args.wait_for {
-        let deadline = *wait_deadline.get_or_insert_with(|| tokio::time::Instant::now() + limit);
-        tokio::select! {
-            line = stdin.next_line(), if stdin_open => match line.map_err(OnceError::Stdin)? {
-                Some(line) if line.trim().is_empty() => {}
-                Some(line) => send_line(&mut ws, line).await?,
-                None => stdin_open = false,
-            },
-            message = ws.next() => {
-                if let Some(packet) = next_once_event(message)? {
-                    if matches!(packet.msg, Some(Msg::Chat(_))) {
-                        chats_seen += 1;
-                    }
-                    output.show(&packet);
-                }
-            }
-            () = tokio::time::sleep_until(deadline), if !stdin_open => {
-                return Err(OnceError::TimedOut(limit));
-            }
-        }
-        if stdin_open {
-            // The --wait-for clock starts when stdin ends.
-            wait_deadline = None;
-        }
+    // Joining first makes this a client that is told of refusals (docs/protocol.md), and
+    // puts every line in the room asked for; if that room refuses us, nothing is sent.
+    let refused_room = once
+        .request(&Packet::join_room(args.room.as_str()), answers_join)
+        .await?;
+    if !refused_room {
+        exchange_stdin(&mut once, args.wait_for).await?;
     }
 
     // The server answers our close only after handling everything we sent before it, so a
     // completed handshake means every line has been relayed.
     // Refusals of the last lines arrive here, before the server's answer to the close.
-    if ws.close(normal_close()).await.is_err() {
-        return Ok(output);
+    if once.ws.close(normal_close()).await.is_err() {
+        return Ok(once.refused);
     }
     let _ = tokio::time::timeout(CLOSE_WAIT, async {
-        while let Some(Ok(message)) = ws.next().await {
+        while let Some(Ok(message)) = once.ws.next().await {
             match classify(message) {
-                Received::Packet(packet) => output.show(&packet),
+                Received::Packet(packet) => once.show(&packet, false),
                 Received::Closed(description) => println!("Connection closed: {description}"),
                 Received::Undecodable(_) | Received::Other => {}
             }
         }
     })
     .await;
-    Ok(output)
+    Ok(once.refused)
+}
+
+/// Acts on every stdin line while showing what arrives, then waits for `wait_for` chat lines.
+async fn exchange_stdin(once: &mut Once, wait_for: u64) -> Result<(), OnceError> {
+    let mut stdin = tokio::io::BufReader::new(tokio::io::stdin()).lines();
+    let mut stdin_open = true;
+    // The --wait-for clock starts when stdin ends.
+    let mut wait_deadline = None;
+    while stdin_open || once.chats_seen < wait_for {
+        let deadline =
+            *wait_deadline.get_or_insert_with(|| tokio::time::Instant::now() + once.limit);
+        tokio::select! {
+            line = stdin.next_line(), if stdin_open => match line.map_err(OnceError::Stdin)? {
+                Some(line) => once.on_line(line).await?,
+                None => stdin_open = false,
+            },
+            message = once.ws.next() => {
+                if let Some(packet) = next_once_event(message)? {
+                    once.show(&packet, false);
+                }
+            }
+            () = tokio::time::sleep_until(deadline), if !stdin_open => {
+                return Err(OnceError::TimedOut(once.limit));
+            }
+        }
+        if stdin_open {
+            wait_deadline = None;
+        }
+    }
+    Ok(())
 }
 
 /// One step of the `--once` conversation: a packet, nothing of interest, or the end.
@@ -300,12 +421,6 @@ fn next_once_event(
     }
 }
 
-async fn send_line(ws: &mut Ws, line: String) -> Result<(), OnceError> {
-    ws.send(ws::packet_message(&Packet::chat(line)))
-        .await
-        .map_err(|error| OnceError::ClosedByServer(ws::describe_error(&error)))
-}
-
 /// What the person at the keyboard did.
 enum Typed {
     Line(String),
@@ -324,6 +439,12 @@ impl Console {
         line.push('\n');
         // The printer thread only stops when the process is ending.
         let _ = self.lines.send(line).await;
+    }
+
+    async fn say_all(&self, lines: Vec<String>) {
+        for line in lines {
+            self.say(line).await;
+        }
     }
 }
 
@@ -426,20 +547,37 @@ enum SessionEnd {
     Lost(String),
 }
 
-async fn run_interactive(url: ServerUrl) {
-    let (console, mut typed) = start_terminal();
+/// The interactive client across connections: the room to be in, and what it knows now.
+struct Interactive {
+    console: Console,
+    typed: mpsc::Receiver<Typed>,
+    view: RoomView,
+    /// The room to join on (re)connecting: `--room` at first, then the room the server last
+    /// confirmed.
+    home: String,
+}
+
+async fn run_interactive(url: ServerUrl, room: String) {
+    let (console, typed) = start_terminal();
+    let mut client = Interactive {
+        console,
+        typed,
+        view: RoomView::default(),
+        home: room,
+    };
     let mut backoff = Backoff::new();
     loop {
-        console.say(format!("Connecting to {url}...")).await;
+        client.console.say(format!("Connecting to {url}...")).await;
         match ws::connect(&url).await {
-            Err(error) => console.say(format!("Cannot connect: {error}")).await,
+            Err(error) => client.console.say(format!("Cannot connect: {error}")).await,
             Ok(ws) => {
-                console.say("Connected successfully").await;
+                client.console.say("Connected successfully").await;
                 let started = Instant::now();
-                match session(ws, &mut typed, &console).await {
+                match client.session(ws).await {
                     SessionEnd::Quit => break,
                     SessionEnd::Lost(description) => {
-                        console
+                        client
+                            .console
                             .say(format!("Connection closed: {description}"))
                             .await;
                         if started.elapsed() >= STABLE_SESSION {
@@ -450,107 +588,177 @@ async fn run_interactive(url: ServerUrl) {
             }
         }
         let delay = backoff.next_delay(jitter());
-        console
+        client
+            .console
             .say(format!("Reconnecting in {:.1} s", delay.as_secs_f64()))
             .await;
-        let wake = tokio::time::Instant::now() + delay;
-        loop {
-            tokio::select! {
-                () = tokio::time::sleep_until(wake) => break,
-                input = typed.recv() => match input {
-                    Some(Typed::Line(line)) if !line.trim().is_empty() => {
-                        console.say(format!("Not connected; not sent: {line}")).await;
-                    }
-                    Some(Typed::Line(_)) => {}
-                    Some(Typed::Quit) | None => return,
-                },
-            }
+        if !client
+            .wait_offline(tokio::time::Instant::now() + delay)
+            .await
+        {
+            return;
         }
     }
 }
 
-async fn session(mut ws: Ws, typed: &mut mpsc::Receiver<Typed>, console: &Console) -> SessionEnd {
-    let mut close_description = None;
-    loop {
-        tokio::select! {
-            input = typed.recv() => match input {
-                Some(Typed::Line(line)) => {
-                    if line.trim().is_empty() {
-                        continue;
-                    }
-                    if let Err(error) = ws.send(ws::packet_message(&Packet::chat(line))).await {
-                        return SessionEnd::Lost(ws::describe_error(&error));
-                    }
-                }
-                Some(Typed::Quit) | None => {
-                    let _ = ws.close(normal_close()).await;
-                    let _ = tokio::time::timeout(CLOSE_WAIT, async {
-                        while let Some(Ok(_)) = ws.next().await {}
-                    })
-                    .await;
-                    return SessionEnd::Quit;
-                }
-            },
-            message = ws.next() => match message {
-                None => {
-                    return SessionEnd::Lost(
-                        close_description.unwrap_or_else(|| "connection ended".to_owned()),
-                    );
-                }
-                Some(Err(error)) => {
-                    return SessionEnd::Lost(
-                        close_description.unwrap_or_else(|| ws::describe_error(&error)),
-                    );
-                }
-                Some(Ok(message)) => match classify(message) {
-                    Received::Packet(packet) => {
-                        if let Some(line) = describe_packet(&packet) {
-                            console.say(line).await;
+impl Interactive {
+    /// Handles typing while not connected, until `wake`; `false` when the person quit.
+    async fn wait_offline(&mut self, wake: tokio::time::Instant) -> bool {
+        loop {
+            tokio::select! {
+                () = tokio::time::sleep_until(wake) => return true,
+                input = self.typed.recv() => match input {
+                    Some(Typed::Line(line)) => match Input::parse(&line) {
+                        Input::Blank => {}
+                        Input::Chat(_) | Input::Join(_) | Input::Rooms => {
+                            self.console.say(format!("Not connected; not sent: {line}")).await;
                         }
-                    }
-                    Received::Undecodable(error) => {
-                        console.say(format!("(ignored a frame that is not a Packet: {error})")).await;
-                    }
-                    // tungstenite answers the close; the stream ends right after.
-                    Received::Closed(description) => close_description = Some(description),
-                    Received::Other => {}
+                        Input::Who => self.console.say(self.view.who()).await,
+                        Input::Help => self.console.say(HELP).await,
+                        Input::Unknown => self.console.say(USAGE).await,
+                    },
+                    Some(Typed::Quit) | None => return false,
                 },
-            },
+            }
         }
     }
+
+    /// One connection, from its handshake until it ends or the person quits.
+    async fn session(&mut self, mut ws: Ws) -> SessionEnd {
+        self.view.reset();
+        let mut close_description = None;
+        // The room of this connection's first join while it awaits its answer: typed lines
+        // wait meanwhile, so that none goes to the lobby by mistake.
+        let mut first_join: Option<String> = None;
+        let first_join_timer = tokio::time::sleep(Duration::ZERO);
+        tokio::pin!(first_join_timer);
+        loop {
+            tokio::select! {
+                input = self.typed.recv(), if first_join.is_none() => match input {
+                    Some(Typed::Line(line)) => {
+                        if let Err(error) = self.on_typed(&mut ws, &line).await {
+                            return SessionEnd::Lost(ws::describe_error(&error));
+                        }
+                    }
+                    Some(Typed::Quit) | None => {
+                        let _ = ws.close(normal_close()).await;
+                        let _ = tokio::time::timeout(CLOSE_WAIT, async {
+                            while let Some(Ok(_)) = ws.next().await {}
+                        })
+                        .await;
+                        return SessionEnd::Quit;
+                    }
+                },
+                () = &mut first_join_timer, if first_join.is_some() => {
+                    first_join = None;
+                    self.console
+                        .say("The server did not answer the join; it may not have rooms")
+                        .await;
+                }
+                message = ws.next() => match message {
+                    None => {
+                        return SessionEnd::Lost(
+                            close_description.unwrap_or_else(|| "connection ended".to_owned()),
+                        );
+                    }
+                    Some(Err(error)) => {
+                        return SessionEnd::Lost(
+                            close_description.unwrap_or_else(|| ws::describe_error(&error)),
+                        );
+                    }
+                    Some(Ok(message)) => match classify(message) {
+                        Received::Packet(packet) => {
+                            let first_answer = first_join.is_some() && answers_join(&packet);
+                            self.console.say_all(self.view.show(&packet)).await;
+                            let join = match &packet.msg {
+                                Some(Msg::Id(_)) => Some(self.home.clone()),
+                                Some(Msg::Room(room)) => {
+                                    room.room.clone_into(&mut self.home);
+                                    None
+                                }
+                                // The room of the last connection is full or gone: the
+                                // lobby is never refused, and its answer lists who is there.
+                                Some(Msg::DenyResponse(_)) if first_answer
+                                    && first_join.as_deref().is_some_and(|r| !is_lobby(r)) =>
+                                {
+                                    self.console.say("Staying in the lobby").await;
+                                    Some(String::new())
+                                }
+                                _ => None,
+                            };
+                            if first_answer {
+                                first_join = None;
+                            }
+                            if let Some(room) = join {
+                                if let Err(error) = ws.send(ws::packet_message(&Packet::join_room(room.as_str()))).await {
+                                    return SessionEnd::Lost(ws::describe_error(&error));
+                                }
+                                first_join_timer
+                                    .as_mut()
+                                    .reset(tokio::time::Instant::now() + FIRST_JOIN_WAIT);
+                                first_join = Some(room);
+                            }
+                        }
+                        Received::Undecodable(error) => {
+                            self.console.say(format!("(ignored a frame that is not a Packet: {error})")).await;
+                        }
+                        // tungstenite answers the close; the stream ends right after.
+                        Received::Closed(description) => close_description = Some(description),
+                        Received::Other => {}
+                    },
+                },
+            }
+        }
+    }
+
+    /// Acts on a line typed while connected.
+    async fn on_typed(
+        &mut self,
+        ws: &mut Ws,
+        line: &str,
+    ) -> Result<(), tokio_tungstenite::tungstenite::Error> {
+        let packet = match Input::parse(line) {
+            Input::Blank => return Ok(()),
+            Input::Chat(text) => Packet::chat(text),
+            Input::Join(room) => Packet::join_room(room),
+            Input::Rooms => Packet::room_list_request(),
+            Input::Who => {
+                self.console.say(self.view.who()).await;
+                return Ok(());
+            }
+            Input::Help => {
+                self.console.say(HELP).await;
+                return Ok(());
+            }
+            Input::Unknown => {
+                self.console.say(USAGE).await;
+                return Ok(());
+            }
+        };
+        ws.send(ws::packet_message(&packet)).await
+    }
+}
+
+/// Whether a join for `room` goes to the lobby.
+fn is_lobby(room: &str) -> bool {
+    room.is_empty() || room == LOBBY
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn id(n: u64) -> ClientId {
-        ClientId::new(n).expect("non-zero")
-    }
-
     #[test]
-    fn describes_what_a_chat_client_shows() {
+    fn refusals_are_described_by_kind() {
+        let refused = |lines, requests| Refused { requests, lines };
+        assert!(refused(0, 0).is_empty());
+        assert_eq!(refused(1, 0).describe(), "1 line");
+        assert_eq!(refused(2, 0).describe(), "2 lines");
+        assert_eq!(refused(0, 1).describe(), "1 join or room list");
         assert_eq!(
-            describe_packet(&Packet::id_assignment(id(3))).as_deref(),
-            Some("Connected as client 3")
+            refused(3, 2).describe(),
+            "3 lines and 2 joins or room lists"
         );
-        assert_eq!(
-            describe_packet(&Packet::chat_from(id(5), "hi")).as_deref(),
-            Some("Client 5: hi")
-        );
-        assert_eq!(
-            describe_packet(&Packet::disconnect_of(id(5), "")).as_deref(),
-            Some("Client 5 left")
-        );
-        assert_eq!(
-            describe_packet(&Packet::disconnect_of(id(5), "timed out")).as_deref(),
-            Some("Client 5 left (timed out)")
-        );
-        assert_eq!(
-            describe_packet(&Packet::deny("too fast")).as_deref(),
-            Some("Denied: too fast")
-        );
-        assert_eq!(describe_packet(&Packet::default()), None);
     }
 
     #[test]

@@ -4,8 +4,8 @@ use std::net::SocketAddr;
 use std::process::{Output, Stdio};
 use std::time::Duration;
 
-use futures_util::StreamExt as _;
-use mmo_protocol::{Msg, Packet, decode_packet};
+use futures_util::{SinkExt as _, StreamExt as _};
+use mmo_protocol::{Message as _, Msg, Packet, decode_packet};
 use serde_json::Value;
 use tokio::io::{AsyncBufReadExt as _, AsyncWriteExt as _, BufReader, Lines};
 use tokio::net::TcpListener;
@@ -80,8 +80,15 @@ fn mmo() -> Command {
 
 /// Starts `mmo chat --once URL` with its stdin open for the test to write.
 fn chat_once(url: &str) -> (tokio::process::Child, tokio::process::ChildStdin) {
+    chat_once_with(url, &[])
+}
+
+/// Starts `mmo chat --once ARGS… URL` with its stdin open for the test to write.
+fn chat_once_with(url: &str, args: &[&str]) -> (tokio::process::Child, tokio::process::ChildStdin) {
     let mut child = mmo()
-        .args(["chat", "--once", url])
+        .args(["chat", "--once"])
+        .args(args)
+        .arg(url)
         .stdin(Stdio::piped())
         .spawn()
         .expect("spawn mmo");
@@ -158,21 +165,142 @@ async fn listen(url: &str) -> TestClient {
     listener
 }
 
-/// The next chat packet `listener` receives, skipping anything else; fails after `WAIT`.
-async fn next_chat(listener: &mut TestClient) -> Packet {
+/// The next packet `listener` receives for which `wanted` is true, skipping the others;
+/// fails after `WAIT`.
+async fn next_packet(
+    listener: &mut TestClient,
+    what: &str,
+    wanted: impl Fn(&Packet) -> bool,
+) -> Packet {
     tokio::time::timeout(WAIT, async {
         loop {
             if let Message::Binary(bytes) = listener.next().await.expect("open").expect("readable")
             {
                 let packet = decode_packet(&bytes).expect("a packet");
-                if matches!(packet.msg, Some(Msg::Chat(_))) {
+                if wanted(&packet) {
                     return packet;
                 }
             }
         }
     })
     .await
-    .expect("a chat line arrives")
+    .unwrap_or_else(|_| panic!("no {what} within {WAIT:?}"))
+}
+
+/// The next chat packet `listener` receives, skipping anything else; fails after `WAIT`.
+async fn next_chat(listener: &mut TestClient) -> Packet {
+    next_packet(listener, "chat line", |p| {
+        matches!(p.msg, Some(Msg::Chat(_)))
+    })
+    .await
+}
+
+/// The next presence `listener` receives: who, whether they joined, and the room.
+async fn next_presence(listener: &mut TestClient) -> (u64, bool, String) {
+    let packet = next_packet(listener, "presence", |p| {
+        matches!(p.msg, Some(Msg::Presence(_)))
+    })
+    .await;
+    let Some(Msg::Presence(presence)) = packet.msg else {
+        unreachable!("only presence is picked")
+    };
+    (packet.sender_id, presence.joined, presence.room)
+}
+
+/// Moves `client` to `room` and waits for the answer; returns its member IDs.
+async fn join(client: &mut TestClient, room: &str) -> Vec<u64> {
+    client
+        .send(Message::Binary(
+            Packet::join_room(room).encode_to_vec().into(),
+        ))
+        .await
+        .expect("join sent");
+    let packet = next_packet(client, "room", |p| {
+        matches!(p.msg, Some(Msg::Room(_) | Msg::DenyResponse(_)))
+    })
+    .await;
+    let Some(Msg::Room(answer)) = packet.msg else {
+        panic!("joining {room} was refused: {packet:?}")
+    };
+    assert_eq!(answer.room, if room.is_empty() { "lobby" } else { room });
+    answer.members.iter().map(|m| m.id).collect()
+}
+
+/// A connected client of the test's own in `room`, with its ID.
+async fn member_of(url: &str, room: &str) -> (TestClient, u64) {
+    let (mut client, _) = tokio_tungstenite::connect_async(url)
+        .await
+        .expect("test client connects");
+    let first = client.next().await.expect("a frame").expect("readable");
+    let Some(Msg::Id(id)) = decode_packet(&first.into_data()).expect("a packet").msg else {
+        panic!("the first packet is not the ID")
+    };
+    join(&mut client, room).await;
+    (client, id.id)
+}
+
+/// Sends a chat line from a client of the test's own.
+async fn say(client: &mut TestClient, text: &str) {
+    client
+        .send(Message::Binary(Packet::chat(text).encode_to_vec().into()))
+        .await
+        .expect("chat sent");
+}
+
+/// `mmo chat URL ARGS…` in interactive mode with stdin and stdout piped (plain lines in and
+/// out, as on a terminal), and its ID once it has printed it.
+async fn chat_interactive(
+    url: &str,
+    args: &[&str],
+) -> (
+    tokio::process::Child,
+    tokio::process::ChildStdin,
+    OutputLines,
+    u64,
+) {
+    let mut child = mmo()
+        .arg("chat")
+        .args(args)
+        .arg(url)
+        .stdin(Stdio::piped())
+        .spawn()
+        .expect("spawn mmo");
+    let stdin = child.stdin.take().expect("stdin");
+    let mut stdout = OutputLines::new(child.stdout.take().expect("stdout"));
+    let line = stdout
+        .wait_for("its ID", |l| l.starts_with("Connected as client "))
+        .await;
+    let id = line["Connected as client ".len()..]
+        .parse()
+        .expect("a numeric ID");
+    (child, stdin, stdout, id)
+}
+
+/// Types `line` into a running `mmo chat`.
+async fn type_line(stdin: &mut tokio::process::ChildStdin, line: &str) {
+    stdin
+        .write_all(format!("{line}\n").as_bytes())
+        .await
+        .expect("write stdin");
+    stdin.flush().await.expect("flush stdin");
+}
+
+/// Ends a running `mmo chat` by closing its stdin; it must exit cleanly.
+async fn quit(
+    mut child: tokio::process::Child,
+    stdin: tokio::process::ChildStdin,
+    stdout: &OutputLines,
+) {
+    drop(stdin);
+    let status = tokio::time::timeout(WAIT, child.wait())
+        .await
+        .expect("mmo exits once stdin ends")
+        .expect("mmo runs");
+    assert!(
+        status.success(),
+        "{status}; stdout:\n{}",
+        stdout.seen.join("\n")
+    );
 }
 
 /// Runs `mmo bench` against `server`, with its PID for the server figures, and returns the
@@ -273,20 +401,228 @@ async fn chat_once_exits_3_when_the_server_refuses_a_line() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn chat_reconnects_after_the_server_restarts() {
+async fn chat_once_refuses_to_send_when_its_room_is_refused() {
+    let server = start_server().await;
+    let (mut listener, _) = member_of(&server.url, "").await;
+
+    let (child, mut stdin) = chat_once_with(&server.url, &["--room", "no spaces"]);
+    stdin.write_all(b"never sent\n").await.expect("write stdin");
+    drop(stdin);
+    let output = finish(child).await;
+    let stdout = text(&output.stdout);
+    let stderr = text(&output.stderr);
+    assert_eq!(output.status.code(), Some(3), "{stdout}\n{stderr}");
+    assert!(
+        stdout.contains(r#"Denied: room name "no spaces" is not allowed"#),
+        "{stdout}"
+    );
+    assert!(
+        stderr.contains("the server refused 1 join or room list"),
+        "{stderr}"
+    );
+
+    // Nothing reached the lobby: the next line the listener hears is a later one.
+    let (mut sender, _) = member_of(&server.url, "").await;
+    say(&mut sender, "marker").await;
+    assert_eq!(
+        next_chat(&mut listener).await.msg,
+        Packet::chat("marker").msg
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn chat_once_shows_the_rooms_history_on_arrival() {
+    let server = start_server().await;
+    let (mut speaker, speaker_id) = member_of(&server.url, "red").await;
+    let (mut witness, _) = member_of(&server.url, "red").await;
+    say(&mut speaker, "said before you came").await;
+    // Once another member has it, the line is in the room's history.
+    next_chat(&mut witness).await;
+
+    let (child, stdin) = chat_once_with(&server.url, &["--room", "red"]);
+    drop(stdin);
+    let output = finish(child).await;
+    let stdout = text(&output.stdout);
+    assert!(output.status.success(), "{stdout}{}", text(&output.stderr));
+    let lines: Vec<&str> = stdout.lines().collect();
+    let arrived = lines
+        .iter()
+        .position(|l| *l == "In room red (3 members)")
+        .unwrap_or_else(|| panic!("no room line in:\n{stdout}"));
+    let history = lines[arrived + 1];
+    let suffix = format!("] Client {speaker_id}: said before you came");
+    assert!(
+        history.starts_with('[')
+            && history.ends_with(&suffix)
+            && history.len() == "[HH:MM".len() + suffix.len(),
+        "expected [HH:MM]{suffix}, got {history:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn chat_shows_who_joins_and_leaves_its_room_and_who_is_there() {
+    let server = start_server().await;
+    let (child, mut stdin, mut stdout, my_id) =
+        chat_interactive(&server.url, &["--room", "red"]).await;
+    stdout
+        .wait_for("the room", |l| l == "In room red (1 member)")
+        .await;
+
+    let (visitor, visitor_id) = member_of(&server.url, "red").await;
+    stdout
+        .wait_for("the visitor's arrival", |l| {
+            l == format!("Client {visitor_id} joined")
+        })
+        .await;
+    // Someone in another room is never announced here.
+    let _elsewhere = member_of(&server.url, "blue").await;
+    type_line(&mut stdin, "/who").await;
+    let who = stdout
+        .wait_for("the member list", |l| l.starts_with("In room red ("))
+        .await;
+    assert_eq!(
+        who,
+        format!("In room red (2 members): Client {my_id} (you), Client {visitor_id}")
+    );
+
+    drop(visitor);
+    stdout
+        .wait_for("the visitor's departure", |l| {
+            l == format!("Client {visitor_id} left")
+        })
+        .await;
+    type_line(&mut stdin, "/who").await;
+    let who = stdout
+        .wait_for("the member list", |l| l.starts_with("In room red ("))
+        .await;
+    assert_eq!(who, format!("In room red (1 member): Client {my_id} (you)"));
+    quit(child, stdin, &stdout).await;
+    let arrivals = stdout
+        .seen
+        .iter()
+        .filter(|l| l.ends_with(" joined"))
+        .count();
+    assert_eq!(
+        arrivals, 1,
+        "only the visitor was announced: {:?}",
+        stdout.seen
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn chat_join_moves_it_and_both_rooms_see_it() {
+    let server = start_server().await;
+    let (mut in_blue, _) = member_of(&server.url, "blue").await;
+    let (mut in_lobby, _) = member_of(&server.url, "").await;
+    let (child, mut stdin, mut stdout, my_id) = chat_interactive(&server.url, &[]).await;
+    stdout
+        .wait_for("the lobby", |l| l == "In room lobby (2 members)")
+        .await;
+    assert_eq!(
+        next_presence(&mut in_lobby).await,
+        (my_id, true, "lobby".to_owned())
+    );
+
+    type_line(&mut stdin, "/join blue").await;
+    stdout
+        .wait_for("the new room", |l| l == "In room blue (2 members)")
+        .await;
+    assert_eq!(
+        next_presence(&mut in_blue).await,
+        (my_id, true, "blue".to_owned())
+    );
+    assert_eq!(
+        next_presence(&mut in_lobby).await,
+        (my_id, false, "lobby".to_owned())
+    );
+
+    // What it says now goes to blue only.
+    type_line(&mut stdin, "hello blue").await;
+    let heard = next_chat(&mut in_blue).await;
+    assert_eq!(
+        (heard.sender_id, heard.msg),
+        (my_id, Packet::chat("hello blue").msg)
+    );
+    let (mut lobby_speaker, _) = member_of(&server.url, "").await;
+    say(&mut lobby_speaker, "lobby only").await;
+    assert_eq!(
+        next_chat(&mut in_lobby).await.msg,
+        Packet::chat("lobby only").msg,
+        "the lobby did not hear the line said in blue"
+    );
+
+    // And back to the lobby with a bare /join.
+    type_line(&mut stdin, "/join").await;
+    stdout
+        .wait_for("the lobby again", |l| l.starts_with("In room lobby ("))
+        .await;
+    quit(child, stdin, &stdout).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn chat_once_runs_commands_from_stdin() {
+    let server = start_server().await;
+    let (_red_one, red_one) = member_of(&server.url, "red").await;
+    let (_red_two, _) = member_of(&server.url, "red").await;
+    let (mut in_green, green_id) = member_of(&server.url, "green").await;
+
+    let (child, mut stdin) = chat_once(&server.url);
+    stdin
+        .write_all(b"/rooms\n/frobnicate\n/join green\n/who\n/help\nin green\n")
+        .await
+        .expect("write stdin");
+    drop(stdin);
+    let output = finish(child).await;
+    let stdout = text(&output.stdout);
+    assert!(output.status.success(), "{stdout}{}", text(&output.stderr));
+    let lines: Vec<&str> = stdout.lines().collect();
+    let my_id: u64 = lines[0]
+        .strip_prefix("Connected as client ")
+        .and_then(|id| id.parse().ok())
+        .unwrap_or_else(|| panic!("no ID first: {stdout}"));
+    assert_eq!(lines[1], "In room lobby (1 member)");
+    // /rooms: biggest first, then by name; each answer is printed before the next line is read.
+    assert_eq!(
+        lines[2..6],
+        [
+            "Rooms:",
+            "  red (2 members)",
+            "  green (1 member)",
+            "  lobby (1 member)"
+        ],
+        "{stdout}"
+    );
+    assert_eq!(
+        lines[6],
+        "Commands: /join NAME (no NAME: the lobby), /rooms, /who, /help"
+    );
+    assert_eq!(lines[7], "In room green (2 members)");
+    assert_eq!(
+        lines[8],
+        format!("In room green (2 members): Client {green_id}, Client {my_id} (you)")
+    );
+    assert!(lines[9].starts_with("/join NAME"), "{stdout}");
+    assert!(!stdout.contains(&format!("Client {red_one}")), "{stdout}");
+    // The unknown command was not sent as chat: the first line green hears is the last one.
+    let heard = next_chat(&mut in_green).await;
+    assert_eq!(
+        (heard.sender_id, heard.msg),
+        (my_id, Packet::chat("in green").msg)
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn chat_reconnects_after_the_server_restarts_and_rejoins_its_room() {
     let server = start_server().await;
     let address = server.address.to_string();
     let url = server.url.clone();
-    // Interactive mode with stdin and stdout piped: plain lines in and out, same reconnects.
-    let mut child = mmo()
-        .args(["chat", &url])
-        .stdin(Stdio::piped())
-        .spawn()
-        .expect("spawn mmo");
-    let mut stdin = child.stdin.take().expect("stdin");
-    let mut stdout = OutputLines::new(child.stdout.take().expect("stdout"));
+    let (child, mut stdin, mut stdout, _) = chat_interactive(&url, &[]).await;
     stdout
-        .wait_for("the first ID", |l| l.starts_with("Connected as client "))
+        .wait_for("the lobby", |l| l.starts_with("In room lobby ("))
+        .await;
+    type_line(&mut stdin, "/join red").await;
+    stdout
+        .wait_for("the room", |l| l == "In room red (1 member)")
         .await;
 
     // A polite shutdown: the client shows the close code and reason, then tries again.
@@ -302,37 +638,28 @@ async fn chat_reconnects_after_the_server_restarts() {
         })
         .await;
 
-    // Back on the same port: the client finds it by itself and gets an ID from the new server.
+    // Back on the same port: the client finds it by itself, gets an ID from the new server,
+    // and goes back to the room it was in.
     let server = serve_on(&address, unlimited()).await;
     stdout
         .wait_for("an ID from the restarted server", |l| {
             l.starts_with("Connected as client ")
         })
         .await;
+    stdout
+        .wait_for("its room again", |l| l == "In room red (1 member)")
+        .await;
 
-    // And what is typed now reaches the others.
-    let mut listener = listen(&server.url).await;
-    stdin
-        .write_all(b"after the restart\n")
-        .await
-        .expect("write stdin");
-    stdin.flush().await.expect("flush stdin");
+    // And what is typed now reaches the others in that room.
+    let (mut listener, _) = member_of(&server.url, "red").await;
+    type_line(&mut stdin, "after the restart").await;
     assert_eq!(
         next_chat(&mut listener).await.msg,
         Packet::chat("after the restart").msg
     );
 
     // The end of stdin leaves, with a clean exit.
-    drop(stdin);
-    let status = tokio::time::timeout(WAIT, child.wait())
-        .await
-        .expect("mmo exits once stdin ends")
-        .expect("mmo runs");
-    assert!(
-        status.success(),
-        "{status}; stdout:\n{}",
-        stdout.seen.join("\n")
-    );
+    quit(child, stdin, &stdout).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -428,4 +755,127 @@ async fn bench_churn_cycles_without_failures() {
     assert!(summary["cycles"].as_u64().expect("cycles") > 0, "{summary}");
     assert_eq!(summary["failures"], serde_json::json!({}));
     assert!(summary["server"]["open_fds_after"].is_u64(), "{summary}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bench_rooms_keeps_rooms_apart_while_members_move() {
+    let server = start_server().await;
+    // 3 rooms of 4, one sender each; 4 movers (clients 8-11), one move each.
+    let summary = bench(
+        &server,
+        &[
+            "rooms",
+            "--rooms",
+            "3",
+            "--members",
+            "4",
+            "--senders-per-room",
+            "1",
+            "--rate",
+            "30",
+            "--duration",
+            "1",
+            "--churn-per-second",
+            "4",
+        ],
+    )
+    .await;
+    assert_eq!(summary["scenario"], "rooms");
+    assert_eq!(summary["connect"]["connected"], 12);
+    assert_eq!(summary["sent"], 30);
+    // Each sender's 10 lines are owed to the members of its room that stay, less itself:
+    // 2 in each of the first two rooms, 1 in the third (its other two members move).
+    assert_eq!(summary["expected_deliveries"], 50);
+    assert_eq!(summary["delivered"], 50);
+    assert_eq!(summary["loss"], 0);
+    assert_eq!(summary["churn"]["movers"], 4);
+    assert_eq!(summary["churn"]["moves_scheduled"], 4);
+    assert_eq!(summary["churn"]["moves"], 4);
+    assert_eq!(summary["churn"]["join_denies"], serde_json::json!({}));
+    let checks = &summary["checks"];
+    assert_eq!(checks["consistent"], true, "{checks}");
+    assert_eq!(checks["wrong_room_lines"], 0);
+    assert_eq!(checks["member_lists_checked"], 12);
+    assert!(checks["presence_events"].as_u64().expect("count") > 0);
+    // Each move tells at most the 4 others of a room of 5 and the 5 members of another.
+    let presence = summary["presence_deliveries"].as_u64().expect("count");
+    assert!((1..=4 * 9).contains(&presence), "{summary}");
+    assert!(
+        summary["server"]["cpu_us_per_delivery"].is_number(),
+        "{summary}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bench_rooms_measures_after_the_arrivals_presence() {
+    let server = start_server().await;
+    let summary = bench(
+        &server,
+        &[
+            "rooms",
+            "--rooms",
+            "2",
+            "--members",
+            "5",
+            "--senders-per-room",
+            "1",
+            "--rate",
+            "10",
+            "--duration",
+            "0.5",
+        ],
+    )
+    .await;
+    // Arriving, the members of each room told each other 0 + 1 + 2 + 3 + 4 times; the bench
+    // waits for all of it before the phase, which has no presence of its own.
+    assert_eq!(summary["checks"]["presence_events"], 20, "{summary}");
+    assert_eq!(summary["presence_deliveries"], 0, "{summary}");
+    assert_eq!(summary["unsettled_views"], 0);
+    // 5 lines, each to the 4 others of its room.
+    assert_eq!(summary["expected_deliveries"], 20);
+    assert_eq!(summary["loss"], 0);
+    assert_eq!(summary["checks"]["consistent"], true, "{summary}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bench_busy_room_churn_measures_the_room_quiet_and_while_others_churn() {
+    let server = start_server().await;
+    let summary = bench(
+        &server,
+        &[
+            "busy-room-churn",
+            "--clients",
+            "5",
+            "--senders",
+            "2",
+            "--rate",
+            "20",
+            "--duration",
+            "0.5",
+            "--churn-clients",
+            "3",
+            "--churn-join",
+        ],
+    )
+    .await;
+    assert_eq!(summary["scenario"], "busy-room-churn");
+    for phase in ["quiet", "churning"] {
+        // 10 lines, each to the 4 other members.
+        assert_eq!(summary[phase]["expected_deliveries"], 40, "{phase}");
+        assert_eq!(summary[phase]["loss"], 0, "{phase}");
+        assert!(
+            summary[phase]["latency_us"]["p99_us"]
+                .as_u64()
+                .expect("p99")
+                > 0
+        );
+    }
+    assert!(
+        summary["churn"]["cycles"].as_u64().expect("cycles") > 0,
+        "{summary}"
+    );
+    assert_eq!(summary["churn"]["failures"], serde_json::json!({}));
+    assert!(summary["p99_ratio"].is_number(), "{summary}");
+    assert_eq!(summary["checks"]["consistent"], true, "{summary}");
+    assert_eq!(summary["checks"]["member_lists_checked"], 5);
 }

@@ -200,6 +200,14 @@ impl Conn {
         frame::put_client_frame(&mut self.out, opcode::BINARY, &self.packet, mask);
     }
 
+    /// Queues a `JoinRoomMessage` for `room`; [`Conn::flush`] sends it.
+    pub fn queue_join(&mut self, room: &str) {
+        self.packet.clear();
+        frame::put_join_packet(&mut self.packet, room);
+        let mask = next_mask(&mut self.mask_state);
+        frame::put_client_frame(&mut self.out, opcode::BINARY, &self.packet, mask);
+    }
+
     /// Queues a close frame: `code` and `reason`, or an empty one when `code` is `None`.
     pub fn queue_close(&mut self, close: Option<(u16, &str)>) {
         let mut payload = Vec::new();

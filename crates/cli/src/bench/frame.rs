@@ -187,14 +187,24 @@ mod wire_type {
     pub const FIXED32: u64 = 5;
 }
 
-/// Field numbers of `proto/packets.proto` that the bench reads.
+/// Field numbers of `proto/packets.proto` that the bench reads and writes.
 mod field {
-    /// `Packet.chat`, `ChatMessage.msg`, `IdMessage.id`, `DenyResponseMessage.reason`.
+    /// `Packet.sender_id`, `ChatMessage.msg`, `IdMessage.id`, `DenyResponseMessage.reason`,
+    /// `JoinRoomMessage.room`, `RoomMessage.room`, `Member.id`, `PresenceMessage.joined`.
     pub const FIRST: u64 = 1;
+    /// `Packet` fields.
     pub const CHAT: u64 = 2;
     pub const ID: u64 = 3;
     pub const DENY_RESPONSE: u64 = 7;
     pub const DISCONNECT: u64 = 19;
+    pub const JOIN_ROOM: u64 = 100;
+    pub const ROOM: u64 = 101;
+    pub const PRESENCE: u64 = 102;
+    pub const ROOM_LIST: u64 = 104;
+    /// `RoomMessage.members`, `ChatLine.msg`, `PresenceMessage.room`.
+    pub const SECOND: u64 = 2;
+    /// `RoomMessage.history`.
+    pub const THIRD: u64 = 3;
 }
 
 /// What a server `Packet` says, as far as the bench cares, borrowing its text from the frame.
@@ -206,8 +216,71 @@ pub enum PacketView<'a> {
     Id(u64),
     /// A refusal, with its reason.
     Deny(&'a str),
-    /// Anything else (a disconnect notice, a packet without a message).
+    /// The answer to a join: the room now, its members and its history.
+    Room(RoomView<'a>),
+    /// `who` entered (`joined`) or left `room`.
+    Presence {
+        /// `Packet.sender_id`: who came or went.
+        who: u64,
+        /// Entered rather than left.
+        joined: bool,
+        /// The room.
+        room: &'a str,
+    },
+    /// Anything else (a disconnect notice, a room list, a packet without a message).
     Other,
+}
+
+/// A `RoomMessage`, checked well-formed, read in place.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RoomView<'a> {
+    /// The room's name.
+    pub name: &'a str,
+    /// The encoded message, to walk its members and history.
+    body: &'a [u8],
+}
+
+impl<'a> RoomView<'a> {
+    /// Reads and checks a `RoomMessage`: its name, and that every member and history line is
+    /// well-formed, so the walks below cannot fail.
+    fn parse(body: &'a [u8]) -> Option<Self> {
+        let mut name = "";
+        walk_fields(body, |number, value| {
+            match (number, value) {
+                (field::FIRST, Value::Len(raw)) => name = std::str::from_utf8(raw).ok()?,
+                (field::SECOND, Value::Len(member)) => {
+                    varint_field(member)?;
+                }
+                (field::THIRD, Value::Len(line)) => {
+                    string_field_numbered(line, field::SECOND)?;
+                }
+                (field::FIRST | field::SECOND | field::THIRD, _) => return None,
+                _ => {}
+            }
+            Some(())
+        })?;
+        Some(Self { name, body })
+    }
+
+    /// Calls `each` with every member's ID, in the server's order.
+    pub fn members(&self, mut each: impl FnMut(u64)) {
+        let _ = walk_fields(self.body, |number, value| {
+            if let (field::SECOND, Value::Len(member)) = (number, value) {
+                each(varint_field(member)?);
+            }
+            Some(())
+        });
+    }
+
+    /// Calls `each` with every history line's text, oldest first.
+    pub fn history(&self, mut each: impl FnMut(&'a str)) {
+        let _ = walk_fields(self.body, |number, value| {
+            if let (field::THIRD, Value::Len(line)) = (number, value) {
+                each(string_field_numbered(line, field::SECOND)?);
+            }
+            Some(())
+        });
+    }
 }
 
 /// Reads a server `Packet` the way prost would, but without allocating its strings; `None`
@@ -216,33 +289,87 @@ pub enum PacketView<'a> {
 /// the same message field; the server never sends two, so a later one simply replaces.)
 pub fn view_packet(bytes: &[u8]) -> Option<PacketView<'_>> {
     let mut view = PacketView::Other;
+    let mut sender = 0;
     walk_fields(bytes, |number, value| {
         view = match (number, value) {
             (field::CHAT, Value::Len(inner)) => PacketView::Chat(string_field(inner)?),
             (field::ID, Value::Len(inner)) => PacketView::Id(varint_field(inner)?),
             (field::DENY_RESPONSE, Value::Len(inner)) => PacketView::Deny(string_field(inner)?),
+            (field::ROOM, Value::Len(inner)) => PacketView::Room(RoomView::parse(inner)?),
+            (field::PRESENCE, Value::Len(inner)) => presence(inner)?,
             // Another member of the oneof replaces whatever came before, as in protobuf.
-            (field::DISCONNECT, Value::Len(_)) => PacketView::Other,
-            (field::CHAT | field::ID | field::DENY_RESPONSE | field::DISCONNECT, _) => {
+            (field::DISCONNECT | field::ROOM_LIST, Value::Len(_)) => PacketView::Other,
+            (
+                field::CHAT
+                | field::ID
+                | field::DENY_RESPONSE
+                | field::DISCONNECT
+                | field::ROOM
+                | field::PRESENCE
+                | field::ROOM_LIST,
+                _,
+            ) => {
                 return None;
             }
-            (field::FIRST, Value::Varint(_)) => return Some(()),
+            (field::FIRST, Value::Varint(id)) => {
+                sender = id;
+                return Some(());
+            }
             (field::FIRST, _) => return None,
             // A field this schema does not know is skipped and leaves the view as it was.
             _ => return Some(()),
         };
         Some(())
     })?;
+    if let PacketView::Presence { who, .. } = &mut view {
+        *who = sender;
+    }
     Some(view)
 }
 
+/// A `PresenceMessage`; its `who` is filled in from the packet.
+fn presence(bytes: &[u8]) -> Option<PacketView<'_>> {
+    let mut joined = false;
+    let mut room = "";
+    walk_fields(bytes, |number, value| {
+        match (number, value) {
+            (field::FIRST, Value::Varint(flag)) => joined = flag != 0,
+            (field::SECOND, Value::Len(raw)) => room = std::str::from_utf8(raw).ok()?,
+            (field::FIRST | field::SECOND, _) => return None,
+            _ => {}
+        }
+        Some(())
+    })?;
+    Some(PacketView::Presence {
+        who: 0,
+        joined,
+        room,
+    })
+}
+
 /// Field 1 of a message whose field 1 is a string (`ChatMessage`, `DenyResponseMessage`).
+/// Every chat line goes through this, so it is not `string_field_numbered` with a 1: a
+/// constant field number keeps it as lean as it was before rooms.
 fn string_field(bytes: &[u8]) -> Option<&str> {
     let mut text = "";
     walk_fields(bytes, |number, value| {
         match (number, value) {
             (field::FIRST, Value::Len(raw)) => text = std::str::from_utf8(raw).ok()?,
             (field::FIRST, _) => return None,
+            _ => {}
+        }
+        Some(())
+    })?;
+    Some(text)
+}
+
+/// String field `wanted` of a message (`""` when absent).
+fn string_field_numbered(bytes: &[u8], wanted: u64) -> Option<&str> {
+    let mut text = "";
+    walk_fields(bytes, |number, value| {
+        match value {
+            Value::Len(raw) if number == wanted => text = std::str::from_utf8(raw).ok()?,
+            _ if number == wanted => return None,
             _ => {}
         }
         Some(())
@@ -337,13 +464,23 @@ fn put_varint(out: &mut Vec<u8>, mut value: u64) {
 /// Appends the encoding of `Packet::chat(text)` (what a client sends), byte for byte what
 /// prost produces, without building the `Packet` and its `String`.
 pub fn put_chat_packet(out: &mut Vec<u8>, text: &str) {
+    put_string_message_packet(out, field::CHAT, text);
+}
+
+/// Appends the encoding of `Packet::join_room(room)`, byte for byte what prost produces.
+pub fn put_join_packet(out: &mut Vec<u8>, room: &str) {
+    put_string_message_packet(out, field::JOIN_ROOM, room);
+}
+
+/// A `Packet` whose message, field `number`, holds one string as its field 1.
+fn put_string_message_packet(out: &mut Vec<u8>, number: u64, text: &str) {
     let key = |number: u64| (number << 3) | wire_type::LEN;
     let inner_length = if text.is_empty() {
         0
     } else {
         1 + varint_length(text.len() as u64) + text.len()
     };
-    put_varint(out, key(field::CHAT));
+    put_varint(out, key(number));
     put_varint(out, inner_length as u64);
     if !text.is_empty() {
         put_varint(out, key(field::FIRST));
@@ -376,7 +513,10 @@ pub fn parse_all<'a>(
 
 #[cfg(test)]
 mod tests {
-    use mmo_protocol::{ClientId, Message as _, Packet};
+    use mmo_protocol::{
+        ChatLine, ClientId, Member, Message as _, Msg, Packet, RoomInfo, RoomListMessage,
+        RoomMessage,
+    };
 
     use super::*;
 
@@ -576,6 +716,98 @@ mod tests {
         assert_eq!(varint_length(127), 1);
         assert_eq!(varint_length(128), 2);
         assert_eq!(varint_length(u64::MAX), 10);
+    }
+
+    #[test]
+    fn join_packets_encode_as_prost_does() {
+        for room in ["", "red", "日本語", &"r".repeat(200)] {
+            let mut out = Vec::new();
+            put_join_packet(&mut out, room);
+            assert_eq!(out, Packet::join_room(room).encode_to_vec(), "{room:?}");
+        }
+    }
+
+    #[test]
+    fn views_rooms_and_presence_as_prost_decodes_them() {
+        let room = Packet {
+            sender_id: 0,
+            msg: Some(Msg::Room(RoomMessage {
+                room: "red".to_owned(),
+                members: vec![
+                    Member {
+                        id: 3,
+                        name: String::new(),
+                    },
+                    Member {
+                        id: 1 << 40,
+                        name: "ada".to_owned(),
+                    },
+                ],
+                history: vec![
+                    ChatLine {
+                        sender_id: 3,
+                        msg: "b1:0:0:5:".to_owned(),
+                        sent_at_ms: 7,
+                        sender_name: String::new(),
+                    },
+                    ChatLine {
+                        sender_id: 9,
+                        msg: String::new(),
+                        sent_at_ms: -1,
+                        sender_name: "bo".to_owned(),
+                    },
+                ],
+            })),
+        };
+        let bytes = room.encode_to_vec();
+        let Some(PacketView::Room(view)) = view_packet(&bytes) else {
+            panic!("not a room: {:?}", view_packet(&bytes))
+        };
+        assert_eq!(view.name, "red");
+        let mut members = Vec::new();
+        view.members(|id| members.push(id));
+        assert_eq!(members, [3, 1 << 40]);
+        let mut history = Vec::new();
+        view.history(|text| history.push(text));
+        assert_eq!(history, ["b1:0:0:5:", ""]);
+
+        let empty = Packet {
+            sender_id: 0,
+            msg: Some(Msg::Room(RoomMessage::default())),
+        };
+        let bytes = empty.encode_to_vec();
+        assert!(matches!(
+            view_packet(&bytes),
+            Some(PacketView::Room(RoomView { name: "", .. }))
+        ));
+
+        let who = ClientId::new(77).expect("non-zero");
+        for joined in [true, false] {
+            let bytes = Packet::presence_of(who, joined, "red", "ada").encode_to_vec();
+            assert_eq!(
+                view_packet(&bytes),
+                Some(PacketView::Presence {
+                    who: 77,
+                    joined,
+                    room: "red"
+                })
+            );
+        }
+        let list = Packet {
+            sender_id: 0,
+            msg: Some(Msg::RoomList(RoomListMessage {
+                rooms: vec![RoomInfo {
+                    name: "red".to_owned(),
+                    members: 2,
+                }],
+            })),
+        };
+        assert_eq!(view_packet(&list.encode_to_vec()), Some(PacketView::Other));
+        // A member whose ID has the wrong wire type makes the whole room malformed.
+        let mut bad = vec![0xAA, 0x06, 0x04, 0x12, 0x02, 0x0A, 0x00];
+        assert_eq!(view_packet(&bad), None);
+        bad[5] = 0x08;
+        assert!(matches!(view_packet(&bad), Some(PacketView::Room(_))));
     }
 
     #[test]

@@ -4,11 +4,14 @@
 mod conn;
 mod frame;
 mod histogram;
+mod membership;
 mod outcome;
 mod pacing;
 mod parent;
 mod payload;
 mod procfs;
+mod room_layout;
+mod room_scenarios;
 mod scenarios;
 mod wire;
 mod worker;

@@ -2,7 +2,9 @@
 //! choosing the next rate while `fanout-max` searches.
 
 use super::histogram::{Latencies, human_micros};
-use super::wire::{PhaseReport, Tally};
+use super::membership::MembershipChecks;
+use super::room_layout::RoomLayout;
+use super::wire::{PhaseReport, RoomsReport, Tally};
 
 /// A fanout phase across all workers.
 #[derive(Debug, Default)]
@@ -11,9 +13,10 @@ pub struct FanoutOutcome {
     pub scheduled: u64,
     /// Lines the senders sent.
     pub sent: u64,
-    /// Deliveries owed: each sender's lines times the readers open at the start, less itself.
+    /// Deliveries owed: each sender's lines times the readers of its room open at the start,
+    /// less itself (without rooms, every reader is in one room).
     pub expected: u64,
-    /// Deliveries that arrived (new sequence numbers only).
+    /// Deliveries owed that arrived (new sequence numbers only).
     pub delivered: u64,
     /// Deliveries owed that never arrived, summed sender by sender.
     pub loss: u64,
@@ -43,20 +46,135 @@ pub struct FanoutOutcome {
     pub open_at_end: u64,
     /// Bench CPU time so far, all workers, ms.
     pub bench_cpu_millis: u64,
+    /// Rooms runs: what the room checks found.
+    pub rooms: RoomsOutcome,
+}
+
+/// Rooms runs: the workers' `RoomsReport`s added up.
+#[derive(Debug, Default)]
+pub struct RoomsOutcome {
+    /// Chat lines that reached a client outside the room they were said in.
+    pub wrong_room: u64,
+    /// History lines from a sender of another room.
+    pub wrong_room_history: u64,
+    /// Moving clients at the start.
+    pub movers: u64,
+    /// Lines moving clients received (not owed, so not in `delivered`).
+    pub mover_received: u64,
+    /// Lines moving clients missed during a stay in a room.
+    pub mover_gaps: u64,
+    /// Presence messages clients received in the phase.
+    pub presence_received: u64,
+    /// Moves the schedule called for.
+    pub moves_scheduled: u64,
+    /// Moves made: joins answered with the room asked for.
+    pub moves: u64,
+    /// Joins refused, by reason.
+    pub join_denies: Tally,
+    /// Time from a join to its answer.
+    pub join_latency: Latencies,
+    /// Worst mover lag behind schedule, µs.
+    pub max_move_lag_us: u64,
+    /// Membership checks (from `CheckRooms`).
+    pub membership: MembershipChecks,
+    /// Clients whose check was not answered in time.
+    pub unanswered_checks: u64,
+    /// Clients open when the checks began, each of which should have checked its list.
+    pub clients_to_check: u64,
+}
+
+impl RoomsOutcome {
+    /// Adds one worker's report.
+    pub fn add(&mut self, report: &RoomsReport) {
+        self.wrong_room += report.wrong_room;
+        self.wrong_room_history += report.wrong_room_history;
+        self.movers += report.movers_at_start;
+        self.mover_received += report.mover_received;
+        self.mover_gaps += report.mover_gaps;
+        self.presence_received += report.presence_received;
+        self.moves_scheduled += report.moves_scheduled;
+        self.moves += report.moves;
+        self.join_denies.merge(&report.join_denies);
+        self.join_latency.merge_wire(&report.join_latency);
+        self.max_move_lag_us = self.max_move_lag_us.max(report.max_move_lag_us);
+        self.membership.merge(&report.membership);
+        self.unanswered_checks += report.unanswered_checks;
+    }
+
+    /// Adds the chat checks of another phase: lines in a wrong room, lines movers missed.
+    pub fn add_chat_checks(&mut self, other: &Self) {
+        self.wrong_room += other.wrong_room;
+        self.wrong_room_history += other.wrong_room_history;
+        self.mover_gaps += other.mover_gaps;
+    }
+
+    /// Adds up the rooms part of `reports`.
+    pub fn aggregate(reports: &[PhaseReport]) -> Self {
+        let mut outcome = Self::default();
+        for report in reports {
+            outcome.add(&report.rooms);
+        }
+        outcome
+    }
+
+    /// Why the rooms were not what the server promises; empty when they were: no line in a
+    /// wrong room, nothing missed by a mover, every presence and member list consistent,
+    /// every join and check answered.
+    pub fn inconsistencies(&self) -> Vec<String> {
+        let mut found = Vec::new();
+        let mut count = |n: u64, what: &str| {
+            if n > 0 {
+                found.push(format!("{what}: {n}"));
+            }
+        };
+        count(self.wrong_room, "chat lines in a wrong room");
+        count(self.wrong_room_history, "history lines from a wrong room");
+        count(self.mover_gaps, "lines missed by moving clients");
+        let checks = &self.membership;
+        count(checks.presence_unexpected, "unexpected presence events");
+        count(
+            checks.presence_wrong_room,
+            "presence events for a wrong room",
+        );
+        count(checks.lists_differing, "member lists that differed");
+        count(checks.unexpected_answers, "unexpected room answers");
+        count(self.unanswered_checks, "member-list checks unanswered");
+        count(
+            self.clients_to_check
+                .saturating_sub(checks.lists_checked + self.unanswered_checks),
+            "member lists not checked (the check was refused)",
+        );
+        found
+    }
 }
 
 impl FanoutOutcome {
-    /// Adds up the workers' reports of one phase with `senders` senders.
-    pub fn aggregate(reports: &[PhaseReport], senders: u32, scheduled: u64) -> Self {
+    /// Adds up the workers' reports of one phase with `senders` senders, placed in rooms by
+    /// `layout` (without one, everyone is in one room).
+    pub fn aggregate(
+        reports: &[PhaseReport],
+        senders: u32,
+        scheduled: u64,
+        layout: Option<&RoomLayout>,
+    ) -> Self {
+        let sender_count = senders;
         let senders = usize::try_from(senders).unwrap_or(0);
         let mut sent_by = vec![0_u64; senders];
         let mut received_from = vec![0_u64; senders];
         let mut receiving = vec![false; senders];
+        let mut receivers_by_room = vec![0_u64; layout.map_or(1, RoomLayout::rooms)];
         let mut outcome = Self {
             scheduled,
+            rooms: RoomsOutcome::aggregate(reports),
             ..Self::default()
         };
         for report in reports {
+            if report.receivers_by_room.is_empty() {
+                receivers_by_room[0] += report.receivers_at_start;
+            }
+            for (slot, &count) in receivers_by_room.iter_mut().zip(&report.receivers_by_room) {
+                *slot += count;
+            }
             for &(sender, count) in &report.sent {
                 if let Some(slot) = sent_by.get_mut(sender as usize) {
                     *slot += count;
@@ -84,8 +202,10 @@ impl FanoutOutcome {
             outcome.open_at_end += report.open_at_end;
             outcome.bench_cpu_millis += report.cpu_millis;
         }
-        for sender in 0..senders {
-            let readers = outcome.receivers - u64::from(receiving[sender]);
+        for (sender, index) in (0..senders).zip(0..sender_count) {
+            let room = layout.map_or(0, |layout| layout.room_of_sender(index));
+            let readers =
+                receivers_by_room.get(room).copied().unwrap_or(0) - u64::from(receiving[sender]);
             let owed = sent_by[sender] * readers;
             outcome.sent += sent_by[sender];
             outcome.expected += owed;
@@ -219,7 +339,7 @@ mod tests {
             report(&[(0, 10)], &[30, 20], 3, &[0]),
             report(&[(1, 5)], &[10, 0], 2, &[1]),
         ];
-        let outcome = FanoutOutcome::aggregate(&reports, 2, 15);
+        let outcome = FanoutOutcome::aggregate(&reports, 2, 15, None);
         assert_eq!(outcome.sent, 15);
         assert_eq!(outcome.expected, 60);
         assert_eq!(outcome.delivered, 60);
@@ -232,7 +352,7 @@ mod tests {
         // Sender 0 is over-delivered (a duplicate slipped through); that must not hide
         // sender 1's loss.
         let reports = [report(&[(0, 10), (1, 10)], &[25, 15], 3, &[0, 1])];
-        let outcome = FanoutOutcome::aggregate(&reports, 2, 20);
+        let outcome = FanoutOutcome::aggregate(&reports, 2, 20, None);
         assert_eq!(outcome.expected, 40);
         assert_eq!(outcome.loss, 5);
         assert_eq!(outcome.shortfalls(1_000), ["5 deliveries lost"]);
@@ -241,7 +361,7 @@ mod tests {
     #[test]
     fn a_sender_that_is_not_reading_is_owed_to_everyone() {
         let reports = [report(&[(0, 4)], &[12], 3, &[])];
-        let outcome = FanoutOutcome::aggregate(&reports, 1, 4);
+        let outcome = FanoutOutcome::aggregate(&reports, 1, 4, None);
         assert_eq!(outcome.expected, 12);
         assert_eq!(outcome.loss, 0);
     }
@@ -251,7 +371,7 @@ mod tests {
         let mut slow = report(&[(0, 4)], &[12], 3, &[]);
         slow.latency = vec![(5_000, 12)];
         slow.max_send_lag_us = 2_000;
-        let outcome = FanoutOutcome::aggregate(&[slow], 1, 5);
+        let outcome = FanoutOutcome::aggregate(&[slow], 1, 5, None);
         assert_eq!(
             outcome.shortfalls(1_000),
             [
@@ -261,6 +381,28 @@ mod tests {
             ]
         );
         assert_eq!(outcome.shortfalls(10_000), ["only 4 of 5 lines sent"]);
+    }
+
+    #[test]
+    fn in_rooms_each_line_is_owed_to_its_rooms_readers_only() {
+        // Rooms a and b; senders 0 (in a) and 1 (in b), both reading. a has 3 readers, b 2.
+        let layout = RoomLayout::new(vec!["a".to_owned(), "b".to_owned()], 2, 5, 0);
+        let mut first = report(&[(0, 10), (1, 4)], &[20, 4], 3, &[0, 1]);
+        first.receivers_by_room = vec![2, 1];
+        let mut second = report(&[], &[0, 0], 2, &[]);
+        second.receivers_by_room = vec![1, 1];
+        second.rooms.wrong_room = 1;
+        second.rooms.mover_received = 7;
+        let outcome = FanoutOutcome::aggregate(&[first, second], 2, 14, Some(&layout));
+        // Sender 0's 10 lines to a's 2 other readers, sender 1's 4 to b's 1 other reader.
+        assert_eq!(outcome.expected, 24);
+        assert_eq!(outcome.delivered, 24);
+        assert_eq!(outcome.loss, 0);
+        assert_eq!(outcome.rooms.mover_received, 7);
+        assert_eq!(
+            outcome.rooms.inconsistencies(),
+            ["chat lines in a wrong room: 1"]
+        );
     }
 
     #[test]

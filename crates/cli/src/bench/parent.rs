@@ -245,6 +245,15 @@ impl Workers {
         Ok(())
     }
 
+    /// Sends worker `i` the command `commands[i]`.
+    pub async fn command_each(&mut self, commands: &[&Command]) -> Result<(), BenchError> {
+        for (index, command) in commands.iter().enumerate().take(self.len()) {
+            let line = serde_json::to_string(command).unwrap_or_default();
+            self.write_line(index, &line).await?;
+        }
+        Ok(())
+    }
+
     /// Waits for one report from each worker, picked out by `pick`, printing progress (and
     /// sampling the server) once a second meanwhile.
     pub async fn collect<T>(

@@ -11,6 +11,7 @@ use super::pacing::Schedule;
 use super::parent::{BenchError, ServerProbe, Workers, human_bytes};
 use super::payload::MAX_STAMP_BYTES;
 use super::procfs::ProcessSample;
+use super::room_layout::RoomLayout;
 use super::wire::ClientShare;
 use super::wire::{
     ChurnPhase, CloseReport, Command, ConnectReport, Event, FanoutPhase, PhaseReport, Tally,
@@ -24,7 +25,7 @@ use crate::ws::ServerUrl;
 
 /// Time between sending a fanout command and its first line being due, so every worker has
 /// read the command before the schedule starts.
-const PHASE_START_DELAY: Duration = Duration::from_millis(300);
+pub(super) const PHASE_START_DELAY: Duration = Duration::from_millis(300);
 
 /// Beyond a phase's own duration, how long the workers may take to report before the bench
 /// gives up on them.
@@ -38,8 +39,12 @@ const CONNECT_TIME_PER_CLIENT: Duration = Duration::from_millis(5);
 /// How long the close handshakes at the end may take.
 const CLOSE_TIMEOUT: Duration = Duration::from_secs(10);
 
+/// How long the member-list checks at the end of a rooms run may take: one join each, answered
+/// at once by a server that is not overloaded.
+const CHECK_TIMEOUT: Duration = Duration::from_secs(30);
+
 /// Pause between `fanout-max` steps so the server's queues empty before the next rate.
-const STEP_PAUSE: Duration = Duration::from_secs(1);
+pub(super) const STEP_PAUSE: Duration = Duration::from_secs(1);
 
 /// Kernel receive buffer of a slow client: small, so the server's queue for it fills quickly
 /// instead of first filling megabytes of socket buffers.
@@ -71,6 +76,15 @@ pub enum Scenario {
     /// server's memory, and how the server ended the slow ones (expect close 1008 "too slow",
     /// once more than the kernel's socket buffers, several MB, has been sent to each).
     Slow(SlowArgs),
+    /// R rooms of M members chatting, some members moving between rooms: deliveries per
+    /// second, latency, server CPU per delivery, joins per second, and the checks that no line
+    /// reached a wrong room and that no presence was lost or repeated. Needs
+    /// `mmo-server --chat-rate 0`, and `--join-rate 0` for more than ~1 move per mover a second.
+    Rooms(super::room_scenarios::RoomsArgs),
+    /// One busy room chatting, measured while quiet and then while other clients connect to
+    /// and disconnect from the lobby as fast as they can: the room's latency both ways, and the
+    /// churn rate. Needs `mmo-server --chat-rate 0`.
+    BusyRoomChurn(super::room_scenarios::BusyRoomChurnArgs),
 }
 
 /// `mmo bench connect`.
@@ -89,14 +103,14 @@ pub struct ConnectArgs {
 pub struct TrafficArgs {
     /// Clients sending, out of the connected ones.
     #[arg(long, default_value_t = 10)]
-    senders: u32,
+    pub(super) senders: u32,
     /// Bytes of each chat line (at least the stamp, ~40 bytes; the server's default limit is
     /// 500 characters).
     #[arg(long, value_name = "BYTES", default_value_t = 64)]
-    payload: usize,
+    pub(super) payload: usize,
     /// Seconds to wait after the last line for lines still on their way.
     #[arg(long, value_name = "SECONDS", default_value_t = 5.0)]
-    drain_timeout: f64,
+    pub(super) drain_timeout: f64,
 }
 
 /// `mmo bench fanout`.
@@ -177,7 +191,7 @@ pub struct SlowArgs {
     traffic: TrafficArgs,
 }
 
-fn duration_arg(name: &str, seconds: f64) -> Result<Duration, BenchError> {
+pub(super) fn duration_arg(name: &str, seconds: f64) -> Result<Duration, BenchError> {
     Duration::try_from_secs_f64(seconds).map_err(|_| {
         BenchError::Usage(format!(
             "--{name} must be a number of seconds, not {seconds}"
@@ -185,7 +199,7 @@ fn duration_arg(name: &str, seconds: f64) -> Result<Duration, BenchError> {
     })
 }
 
-fn per_second(count: u64, over: Duration) -> f64 {
+pub(super) fn per_second(count: u64, over: Duration) -> f64 {
     // Display and JSON only.
     #[allow(clippy::cast_precision_loss)]
     let count = count as f64;
@@ -193,7 +207,7 @@ fn per_second(count: u64, over: Duration) -> f64 {
 }
 
 /// Seconds to the millisecond, for JSON without float noise.
-fn seconds(duration: Duration) -> f64 {
+pub(super) fn seconds(duration: Duration) -> f64 {
     (duration.as_secs_f64() * 1_000.0).round() / 1_000.0
 }
 
@@ -205,25 +219,35 @@ pub async fn run(scenario: &Scenario, common: &CommonArgs) -> Result<(), BenchEr
         Scenario::FanoutMax(args) => fanout_max(common, args).await,
         Scenario::Churn(args) => churn(common, args).await,
         Scenario::Slow(args) => slow(common, args).await,
+        Scenario::Rooms(args) => super::room_scenarios::rooms(common, args).await,
+        Scenario::BusyRoomChurn(args) => super::room_scenarios::busy_room_churn(common, args).await,
     }
 }
 
 /// The clients of a run, started and connected.
-struct Fleet {
+pub(super) struct Fleet {
     workers: Workers,
-    probe: ServerProbe,
-    connect: ConnectTotals,
+    pub(super) probe: ServerProbe,
+    pub(super) connect: ConnectTotals,
     url: ServerUrl,
+    /// Where the clients are, in a rooms run.
+    rooms: Option<RoomLayout>,
+    /// Workers `0..client_workers` hold the clients; the rest only churn.
+    client_workers: usize,
 }
 
 /// The connect reports of all workers added up.
 #[derive(Debug, Default)]
-struct ConnectTotals {
-    attempted: u64,
-    connected: u64,
-    failures: Tally,
+pub(super) struct ConnectTotals {
+    pub(super) attempted: u64,
+    pub(super) connected: u64,
+    pub(super) failures: Tally,
     latency: Latencies,
-    elapsed: Duration,
+    /// Rooms runs: time from the ID to the first room.
+    pub(super) join_latency: Latencies,
+    /// Rooms runs: clients still waiting to hear of every arrival in their room.
+    pub(super) unsettled_views: u64,
+    pub(super) elapsed: Duration,
 }
 
 impl ConnectTotals {
@@ -237,11 +261,13 @@ impl ConnectTotals {
             totals.connected += report.connected;
             totals.failures.merge(&report.failures);
             totals.latency.merge_wire(&report.latency);
+            totals.join_latency.merge_wire(&report.join_latency);
+            totals.unsettled_views += report.unsettled_views;
         }
         totals
     }
 
-    fn human(&self) -> String {
+    pub(super) fn human(&self) -> String {
         format!(
             "connected {}/{} in {:.2} s ({} per s); time to ID {}; failures: {}",
             self.connected,
@@ -253,7 +279,7 @@ impl ConnectTotals {
         )
     }
 
-    fn json(&self) -> Value {
+    pub(super) fn json(&self) -> Value {
         json!({
             "attempted": self.attempted,
             "connected": self.connected,
@@ -266,18 +292,27 @@ impl ConnectTotals {
     }
 }
 
-/// Starts workers for `total` clients (the first `healthy` of them reading) and waits until
-/// every client has connected or failed.
-async fn start(
+/// Starts workers for `total` clients (the first `healthy` of them reading, placed in rooms
+/// by `rooms` if given) plus `churn_workers` workers without clients, and waits until every
+/// client has connected (and joined its room) or failed.
+pub(super) async fn start(
     common: &CommonArgs,
     total: u64,
     healthy: u64,
     senders: u64,
     source_hint: u64,
+    rooms: Option<RoomLayout>,
+    churn_workers: u32,
 ) -> Result<Fleet, BenchError> {
     let url = ServerUrl::parse(&common.url)?;
     let server = url.resolve().await?;
-    let shares = ClientShare::assign(total, senders, common.procs, clients_per_worker());
+    let mut shares = ClientShare::assign(total, senders, common.procs, clients_per_worker());
+    let client_workers = shares.len();
+    shares.extend((0..churn_workers).map(|_| ClientShare {
+        first: 0,
+        stride: 1,
+        count: 0,
+    }));
     let workers = u32::try_from(shares.len()).unwrap_or(u32::MAX);
     let sources = source_addresses(server.ip(), common.source_ips, source_hint.max(total));
     let per_worker_concurrency = common.connect_concurrency.div_ceil(workers).max(1);
@@ -292,6 +327,7 @@ async fn start(
             sources: sources.clone(),
             connect_concurrency: per_worker_concurrency,
             slow_recv_buffer_bytes: SLOW_RECV_BUFFER_BYTES,
+            rooms: rooms.clone().filter(|_| (worker as usize) < client_workers),
         })
         .collect();
     let mut probe = ServerProbe::new(common.server_pid);
@@ -322,16 +358,45 @@ async fn start(
         probe,
         connect,
         url,
+        rooms,
+        client_workers,
     })
 }
 
 impl Fleet {
-    async fn phase(
+    pub(super) async fn phase(
         &mut self,
         command: &Command,
         limit: Duration,
     ) -> Result<Vec<PhaseReport>, BenchError> {
         self.workers.command(command).await?;
+        self.collect_phase(limit).await
+    }
+
+    /// Runs `clients` on the workers holding clients and `churners` on the others at once.
+    async fn split_phase(
+        &mut self,
+        clients: &Command,
+        churners: &Command,
+        limit: Duration,
+    ) -> Result<(Vec<PhaseReport>, Vec<PhaseReport>), BenchError> {
+        let commands: Vec<&Command> = (0..self.workers.len())
+            .map(|worker| {
+                if worker < self.client_workers {
+                    clients
+                } else {
+                    churners
+                }
+            })
+            .collect();
+        self.workers.command_each(&commands).await?;
+        let reports = self.collect_phase(limit).await?;
+        Ok(reports
+            .into_iter()
+            .partition(|report| (report.worker as usize) < self.client_workers))
+    }
+
+    async fn collect_phase(&mut self, limit: Duration) -> Result<Vec<PhaseReport>, BenchError> {
         self.workers
             .collect(&mut self.probe, limit, |event| match event {
                 Event::PhaseDone(report) => Some(*report),
@@ -342,7 +407,7 @@ impl Fleet {
 
     /// Closes every connection, waits for the workers to exit, and returns what the summary
     /// needs from the fleet.
-    async fn finish(mut self) -> Result<Finished, BenchError> {
+    pub(super) async fn finish(mut self) -> Result<Finished, BenchError> {
         self.workers
             .command(&Command::Close {
                 timeout_millis: millis(CLOSE_TIMEOUT),
@@ -375,7 +440,7 @@ impl Fleet {
     }
 
     /// The server's state from `before` until now.
-    fn span_since(&mut self, before: Option<ProcessSample>) -> ServerSpan {
+    pub(super) fn span_since(&mut self, before: Option<ProcessSample>) -> ServerSpan {
         ServerSpan {
             before,
             after: self.probe.sample(),
@@ -391,6 +456,24 @@ impl Fleet {
         duration: Duration,
         traffic: &TrafficArgs,
     ) -> Result<(FanoutOutcome, ServerSpan), BenchError> {
+        let (outcome, span, _) = self
+            .rooms_phase(phase, rate, duration, traffic, 0.0, None)
+            .await?;
+        Ok((outcome, span))
+    }
+
+    /// Runs one fanout phase with `moves_per_second` room changes (rooms runs) while the
+    /// churn workers churn as `alongside` says (or hold), and adds up its reports; the churn
+    /// workers' reports come back as they are.
+    pub(super) async fn rooms_phase(
+        &mut self,
+        phase: u32,
+        rate: f64,
+        duration: Duration,
+        traffic: &TrafficArgs,
+        moves_per_second: f64,
+        alongside: Option<ChurnPhase>,
+    ) -> Result<(FanoutOutcome, ServerSpan, Vec<PhaseReport>), BenchError> {
         let drain = duration_arg("drain-timeout", traffic.drain_timeout)?;
         let start = SystemTime::now() + PHASE_START_DELAY;
         let spec = FanoutPhase {
@@ -401,37 +484,60 @@ impl Fleet {
             start_unix_nanos: unix_nanos(start),
             duration_millis: millis(duration),
             drain_timeout_millis: millis(drain),
+            moves_per_second,
         };
         let scheduled = Schedule::new(rate, traffic.senders, duration).total_messages();
         self.probe.reset_peak();
         let before = self.probe.sample();
-        let reports = self
-            .phase(
+        let churn = match alongside {
+            Some(churn) => Command::Churn(churn),
+            None => Command::Hold { millis: 0 },
+        };
+        let (reports, churned) = self
+            .split_phase(
                 &Command::Fanout(spec),
+                &churn,
                 PHASE_START_DELAY + duration + drain + REPORT_GRACE,
             )
             .await?;
         let span = self.span_since(before);
         Ok((
-            FanoutOutcome::aggregate(&reports, traffic.senders, scheduled),
+            FanoutOutcome::aggregate(&reports, traffic.senders, scheduled, self.rooms.as_ref()),
             span,
+            churned,
         ))
+    }
+
+    /// Has every client in a room check its member list; the reports of the clients' workers.
+    pub(super) async fn check_rooms(&mut self) -> Result<Vec<PhaseReport>, BenchError> {
+        // A mover that moved at the server's join rate gets a token back for the check.
+        tokio::time::sleep(STEP_PAUSE).await;
+        let (reports, _) = self
+            .split_phase(
+                &Command::CheckRooms {
+                    timeout_millis: millis(CHECK_TIMEOUT),
+                },
+                &Command::Hold { millis: 0 },
+                CHECK_TIMEOUT + REPORT_GRACE,
+            )
+            .await?;
+        Ok(reports)
     }
 }
 
 /// A run's fleet after its connections closed.
-struct Finished {
-    connect: ConnectTotals,
-    url: String,
+pub(super) struct Finished {
+    pub(super) connect: ConnectTotals,
+    pub(super) url: String,
     /// How the connections ended when the bench closed them.
-    close_outcomes: Tally,
+    pub(super) close_outcomes: Tally,
     /// CPU time of all the workers.
-    bench_cpu: Duration,
+    pub(super) bench_cpu: Duration,
 }
 
 /// The server's state around a measured span.
 #[derive(Debug, Clone, Copy)]
-struct ServerSpan {
+pub(super) struct ServerSpan {
     before: Option<ProcessSample>,
     after: Option<ProcessSample>,
     peak_rss_bytes: u64,
@@ -442,7 +548,7 @@ impl ServerSpan {
         Some(self.after?.cpu.saturating_sub(self.before?.cpu))
     }
 
-    fn cpu_micros_per(&self, count: u64) -> Option<f64> {
+    pub(super) fn cpu_micros_per(&self, count: u64) -> Option<f64> {
         let cpu = self.cpu()?;
         // JSON only.
         #[allow(clippy::cast_precision_loss)]
@@ -450,7 +556,7 @@ impl ServerSpan {
         Some((per * 100.0).round() / 100.0)
     }
 
-    fn json(&self, pid: Option<u32>, deliveries: Option<u64>) -> Value {
+    pub(super) fn json(&self, pid: Option<u32>, deliveries: Option<u64>) -> Value {
         if self.before.is_none() {
             return Value::Null;
         }
@@ -466,7 +572,7 @@ impl ServerSpan {
         })
     }
 
-    fn human(&self, deliveries: Option<u64>) -> Option<String> {
+    pub(super) fn human(&self, deliveries: Option<u64>) -> Option<String> {
         let (before, after) = (self.before?, self.after?);
         let mut text = format!(
             "server: cpu {:.2} s; rss {} -> {} (peak {})",
@@ -485,7 +591,7 @@ impl ServerSpan {
     }
 }
 
-fn fanout_json(outcome: &FanoutOutcome, duration: Duration) -> Value {
+pub(super) fn fanout_json(outcome: &FanoutOutcome, duration: Duration) -> Value {
     json!({
         "scheduled": outcome.scheduled,
         "sent": outcome.sent,
@@ -507,7 +613,7 @@ fn fanout_json(outcome: &FanoutOutcome, duration: Duration) -> Value {
     })
 }
 
-fn print_fanout(outcome: &FanoutOutcome, duration: Duration) {
+pub(super) fn print_fanout(outcome: &FanoutOutcome, duration: Duration) {
     println!(
         "sent {}/{} lines to {} readers: delivered {}/{} ({} per s), loss {}",
         outcome.sent,
@@ -543,7 +649,7 @@ fn print_fanout(outcome: &FanoutOutcome, duration: Duration) {
     }
 }
 
-fn check_traffic(traffic: &TrafficArgs, clients: u64) -> Result<(), BenchError> {
+pub(super) fn check_traffic(traffic: &TrafficArgs, clients: u64) -> Result<(), BenchError> {
     if traffic.senders == 0 || u64::from(traffic.senders) > clients {
         return Err(BenchError::Usage(format!(
             "--senders must be from 1 to the number of clients ({clients})"
@@ -563,7 +669,7 @@ fn check_traffic(traffic: &TrafficArgs, clients: u64) -> Result<(), BenchError> 
 
 /// Prints the scenario's JSON line with what makes it comparable to another run: which build
 /// of the bench measured it, on how many CPUs, and when.
-fn emit_json(mut line: Value) {
+pub(super) fn emit_json(mut line: Value) {
     if let Some(fields) = line.as_object_mut() {
         let unix_time_s = SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
@@ -585,7 +691,7 @@ async fn connect(common: &CommonArgs, args: &ConnectArgs) -> Result<(), BenchErr
     let hold = duration_arg("hold", args.hold)?;
     let mut probe = ServerProbe::new(common.server_pid);
     let before = probe.sample();
-    let mut fleet = start(common, args.clients, args.clients, 0, 0).await?;
+    let mut fleet = start(common, args.clients, args.clients, 0, 0, None, 0).await?;
     let connected = fleet.probe.sample();
     let reports = fleet
         .phase(
@@ -658,6 +764,8 @@ async fn fanout(common: &CommonArgs, args: &FanoutArgs) -> Result<(), BenchError
         args.clients,
         u64::from(args.traffic.senders),
         0,
+        None,
+        0,
     )
     .await?;
     if fleet.connect.connected == 0 {
@@ -708,7 +816,7 @@ async fn fanout(common: &CommonArgs, args: &FanoutArgs) -> Result<(), BenchError
     Ok(())
 }
 
-fn merge(into: &mut Value, from: Value) {
+pub(super) fn merge(into: &mut Value, from: Value) {
     if let (Value::Object(into), Value::Object(from)) = (into, from) {
         into.extend(from);
     }
@@ -722,6 +830,8 @@ async fn fanout_max(common: &CommonArgs, args: &FanoutMaxArgs) -> Result<(), Ben
         args.clients,
         args.clients,
         u64::from(args.traffic.senders),
+        0,
+        None,
         0,
     )
     .await?;
@@ -829,7 +939,7 @@ async fn fanout_max(common: &CommonArgs, args: &FanoutMaxArgs) -> Result<(), Ben
 
 /// Source addresses churn spreads over: each cycle leaves a port in TIME_WAIT for a minute on
 /// one side or the other, and more addresses means more ports.
-const CHURN_SOURCE_HINT: u64 = 8 * CONNECTIONS_PER_SOURCE_ADDRESS;
+pub(super) const CHURN_SOURCE_HINT: u64 = 8 * CONNECTIONS_PER_SOURCE_ADDRESS;
 
 async fn churn(common: &CommonArgs, args: &ChurnArgs) -> Result<(), BenchError> {
     let duration = duration_arg("duration", args.duration)?;
@@ -839,12 +949,13 @@ async fn churn(common: &CommonArgs, args: &ChurnArgs) -> Result<(), BenchError> 
             "--concurrency must be at least 1".to_owned(),
         ));
     }
-    let mut fleet = start(common, 0, 0, 0, CHURN_SOURCE_HINT).await?;
+    let mut fleet = start(common, 0, 0, 0, CHURN_SOURCE_HINT, None, 0).await?;
     let before = fleet.probe.sample();
     let workers = u32::try_from(fleet.workers.len()).unwrap_or(1).max(1);
     let command = Command::Churn(ChurnPhase {
         concurrency: args.concurrency.div_ceil(workers),
         duration_millis: millis(duration),
+        join_lobby: false,
     });
     let started = Instant::now();
     let reports = fleet.phase(&command, duration + REPORT_GRACE).await?;
@@ -903,6 +1014,8 @@ async fn slow(common: &CommonArgs, args: &SlowArgs) -> Result<(), BenchError> {
         total,
         args.clients,
         u64::from(args.traffic.senders),
+        0,
+        None,
         0,
     )
     .await?;

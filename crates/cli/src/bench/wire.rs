@@ -7,6 +7,8 @@ use std::net::Ipv4Addr;
 use serde::{Deserialize, Serialize};
 
 use super::histogram::WireBuckets;
+use super::membership::MembershipChecks;
+use super::room_layout::RoomLayout;
 
 /// Most distinct keys one tally keeps. Close reasons and errors come in a handful of kinds;
 /// a server that put a counter in every reason must not make the bench's memory grow.
@@ -81,6 +83,10 @@ pub struct WorkerSetup {
     pub connect_concurrency: u32,
     /// Kernel receive buffer for slow clients, small so that they fall behind quickly.
     pub slow_recv_buffer_bytes: u32,
+    /// Rooms runs: where the clients are. Without it clients never join a room: they stay
+    /// in the lobby as the tutorial's part-3 client does, and get chat only.
+    #[serde(default)]
+    pub rooms: Option<RoomLayout>,
 }
 
 /// The clients one worker runs: `first`, `first + stride`, … (`count` of them), numbered
@@ -150,6 +156,12 @@ pub enum Command {
     },
     /// Open and close connections in a loop.
     Churn(ChurnPhase),
+    /// Every client in a room asks for it again and checks the member list it gets against
+    /// its own view; the report has every membership check since the start.
+    CheckRooms {
+        /// How long to wait for the answers.
+        timeout_millis: u64,
+    },
     /// Let the slow clients read again and report how the server ended their connections.
     WakeSlow {
         /// How long to wait for each to end.
@@ -179,6 +191,10 @@ pub struct FanoutPhase {
     pub duration_millis: u64,
     /// How long after the last send to wait for lines still on their way.
     pub drain_timeout_millis: u64,
+    /// Rooms runs: room changes per second, all movers together, on an open-loop schedule
+    /// like the lines'.
+    #[serde(default)]
+    pub moves_per_second: f64,
 }
 
 /// One churn phase.
@@ -188,6 +204,11 @@ pub struct ChurnPhase {
     pub concurrency: u32,
     /// How long to keep cycling.
     pub duration_millis: u64,
+    /// Whether each connection joins the lobby (and waits for its answer) before closing, as
+    /// the project's own clients do, which makes the server tell the lobby's other such
+    /// clients of its arrival and departure.
+    #[serde(default)]
+    pub join_lobby: bool,
 }
 
 /// What a worker tells the parent.
@@ -238,6 +259,13 @@ pub struct ConnectReport {
     pub failures: Tally,
     /// Time from starting to connect to receiving the ID, µs.
     pub latency: WireBuckets,
+    /// Rooms runs: time from the ID to the answer of the first join, µs.
+    #[serde(default)]
+    pub join_latency: WireBuckets,
+    /// Rooms runs: clients that had not heard of every arrival in their room when the
+    /// worker stopped waiting.
+    #[serde(default)]
+    pub unsettled_views: u64,
 }
 
 /// The outcome of one phase in one worker.
@@ -249,8 +277,10 @@ pub struct PhaseReport {
     pub open_at_start: u64,
     /// Connections open when it ended.
     pub open_at_end: u64,
-    /// Reading clients open when the phase started.
+    /// Reading clients open when the phase started (moving clients not included).
     pub receivers_at_start: u64,
+    /// The same, room by room (one entry, everyone, without rooms).
+    pub receivers_by_room: Vec<u64>,
     /// Senders among them (each receives from every sender but itself).
     pub receiving_senders: Vec<u32>,
     /// Lines sent, per sender index, for this worker's senders.
@@ -281,8 +311,42 @@ pub struct PhaseReport {
     pub connect_failures: Tally,
     /// Slow clients: how their connections ended.
     pub slow_outcomes: Tally,
+    /// Rooms runs: what the room checks found.
+    pub rooms: RoomsReport,
     /// CPU time this worker has used so far, ms.
     pub cpu_millis: u64,
+}
+
+/// What one worker saw of rooms in a phase.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct RoomsReport {
+    /// Chat lines that reached a client outside the room they were said in.
+    pub wrong_room: u64,
+    /// History lines (in `RoomMessage`s) from a sender of another room.
+    pub wrong_room_history: u64,
+    /// Moving clients open when the phase started.
+    pub movers_at_start: u64,
+    /// Lines moving clients received (not owed to them, so not in `received_from`).
+    pub mover_received: u64,
+    /// Lines a moving client missed while it stayed in a room: its history or earlier lines
+    /// said where the sequence stood, and a later line skipped some.
+    pub mover_gaps: u64,
+    /// Presence messages received by clients in a room: frames the server sent besides chat.
+    pub presence_received: u64,
+    /// Room changes the schedule called for.
+    pub moves_scheduled: u64,
+    /// Joins answered with the room asked for: moves (first joins on connecting not counted).
+    pub moves: u64,
+    /// Joins refused, by reason.
+    pub join_denies: Tally,
+    /// Time from sending a join to its answer (moves and refreshes), µs.
+    pub join_latency: WireBuckets,
+    /// How far the movers fell behind their schedule at worst, µs.
+    pub max_move_lag_us: u64,
+    /// `CheckRooms`: every membership check since the start.
+    pub membership: MembershipChecks,
+    /// `CheckRooms`: clients whose refresh was not answered in time.
+    pub unanswered_checks: u64,
 }
 
 /// The outcome of closing.

@@ -2,7 +2,10 @@
 //! thread, obeying the parent's commands on stdin and reporting on stdout.
 //!
 //! Everything runs on one thread so the counters and histograms are plain cells, with no
-//! locking on the per-message path; more CPU comes from more worker processes.
+//! locking on the per-message path; more CPU comes from more worker processes. What clients
+//! do in rooms (joining, moving, checking their member lists) is in `rooms`.
+
+mod rooms;
 
 use std::cell::{Cell, RefCell};
 use std::io::Write as _;
@@ -17,15 +20,18 @@ use tokio::io::AsyncBufReadExt as _;
 use tokio::sync::{Notify, Semaphore, watch};
 use tokio::time::Instant;
 
+use self::rooms::{ClientRooms, Joined, UNKNOWN_SEQ};
 use super::conn::{Batch, Conn, ConnError, ReadScratch};
 use super::frame::{PacketView, view_packet};
 use super::histogram::Latencies;
+use super::membership::MembershipChecks;
 use super::pacing::Schedule;
 use super::payload::{SenderIndex, Stamp};
 use super::procfs::Pid;
+use super::room_layout::RoomLayout;
 use super::wire::{
     ChurnPhase, CloseReport, Command, ConnectReport, Event, FanoutPhase, PhaseReport, Progress,
-    Tally, WorkerSetup,
+    RoomsReport, Tally, WorkerSetup,
 };
 use super::{micros, millis, unix_nanos};
 use crate::ws::{self, ConnectOptions, ServerUrl};
@@ -37,6 +43,11 @@ const CONNECT_TIMEOUT: Duration = Duration::from_secs(15);
 /// Most lines a sender writes per wake-up when it is behind schedule, so it reads its own
 /// incoming lines in between instead of starving them.
 const MAX_SEND_BATCH: u64 = 256;
+
+/// Rooms runs: how long, once every client has joined, the worker waits for each to hear of
+/// every arrival in its room. Those are a few milliseconds behind the last answer; a room left
+/// short by a failed connection is never complete, and this bounds the wait for it.
+const VIEW_SETTLE_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// A failed churn cycle waits this long before the next, so a refusing server is not spun on.
 const CHURN_FAILURE_PAUSE: Duration = Duration::from_millis(20);
@@ -129,6 +140,11 @@ async fn work() -> Result<(), WorkerError> {
             Command::WakeSlow { timeout_millis } => {
                 fleet.wake_slow(Duration::from_millis(timeout_millis)).await
             }
+            Command::CheckRooms { timeout_millis } => {
+                fleet
+                    .check_rooms(Duration::from_millis(timeout_millis))
+                    .await
+            }
             Command::Close { timeout_millis } => {
                 let report = fleet.close_all(Duration::from_millis(timeout_millis)).await;
                 emit(&Event::Closed(report));
@@ -155,6 +171,7 @@ enum Control {
     Idle,
     Fanout(Arc<ActivePhase>),
     WakeSlow,
+    CheckRooms,
     Close,
 }
 
@@ -163,17 +180,32 @@ enum Control {
 struct ActivePhase {
     spec: FanoutPhase,
     schedule: Schedule,
+    /// Rooms runs: when each mover changes room (movers in the role of senders).
+    moves: Schedule,
+    /// Rooms runs: lines said in each room in this phase.
+    lines_per_room: Vec<u64>,
     /// `spec.start_unix_nanos` on this process's monotonic clock.
     start: Instant,
 }
 
 impl ActivePhase {
-    /// Lines a reading client should receive in this phase: every sender's but its own.
-    fn expected_by(&self, client: ClientIndex) -> u64 {
+    /// Lines a reading client should receive in this phase: every sender's in its room but
+    /// its own (without rooms, everyone is in one room). None are owed to a mover, whose
+    /// rooms change under it.
+    fn expected_by(&self, client: ClientIndex, layout: Option<&RoomLayout>) -> u64 {
         let own = client
             .sender_index(self.spec.senders)
             .map_or(0, |s| self.schedule.messages_for(s));
-        self.schedule.total_messages() - own
+        let heard = match layout {
+            None => self.schedule.total_messages(),
+            Some(layout) if layout.mover_of(client.0).is_some() => return 0,
+            Some(layout) => self
+                .lines_per_room
+                .get(layout.home_of(client.0))
+                .copied()
+                .unwrap_or(0),
+        };
+        heard.saturating_sub(own)
     }
 }
 
@@ -205,6 +237,9 @@ struct PhaseStats {
     closes: Tally,
     denies: Tally,
     slow_outcomes: Tally,
+    /// Rooms runs: what clients saw of rooms (its `join_latency` is filled from the next).
+    rooms: RoomsReport,
+    join_latency: Latencies,
 }
 
 /// The worker's shared state; single-threaded, hence cells.
@@ -231,6 +266,14 @@ struct Fleet {
     scratch: ReadScratch,
     /// Connections opened so far, to vary their masking keys.
     opened_ever: Cell<u64>,
+    /// Rooms runs: membership checks since the start, reported by `CheckRooms`.
+    checks: RefCell<MembershipChecks>,
+    /// Clients whose `CheckRooms` refresh is not answered yet.
+    pending_checks: Cell<u64>,
+    all_checked: Notify,
+    /// Rooms runs: clients that have not yet heard of everyone joining their first room.
+    unsettled_views: Cell<u64>,
+    views_settled: Notify,
 }
 
 impl Fleet {
@@ -255,6 +298,11 @@ impl Fleet {
             close_outcomes: RefCell::new(Tally::default()),
             scratch: ReadScratch::new(),
             opened_ever: Cell::new(0),
+            checks: RefCell::new(MembershipChecks::default()),
+            pending_checks: Cell::new(0),
+            all_checked: Notify::new(),
+            unsettled_views: Cell::new(0),
+            views_settled: Notify::new(),
         }
     }
 
@@ -289,12 +337,13 @@ impl Fleet {
     }
 
     /// Connects and waits for the ID: the connection counts as open only once the server has
-    /// registered it.
+    /// registered it. With `join`, then joins that room and waits for the answer too.
     async fn open_connection(
         &self,
         client: ClientIndex,
         reuse_addr: bool,
-    ) -> Result<(Conn, Duration), String> {
+        join: Option<&str>,
+    ) -> Result<(Conn, Duration, Option<Joined>), String> {
         let started = Instant::now();
         let seed = self.opened_ever.get();
         self.opened_ever.set(seed + 1);
@@ -314,7 +363,7 @@ impl Fleet {
                     _ => ControlFlow::Continue(()),
                 };
                 match conn.read_frames(&self.scratch, id).await {
-                    Ok(Batch::Stopped) => return Ok(conn),
+                    Ok(Batch::Stopped) => break,
                     Ok(Batch::More) => {}
                     Ok(Batch::Closed(close)) => {
                         return Err(format!(
@@ -326,11 +375,20 @@ impl Fleet {
                     Err(error) => return Err(error.to_string()),
                 }
             }
+            let took = started.elapsed();
+            let joined = match join {
+                Some(room) => Some(self.join_first_room(&mut conn, room).await?),
+                None => None,
+            };
+            Ok((conn, took, joined))
         };
         match tokio::time::timeout(CONNECT_TIMEOUT, attempt).await {
-            Ok(Ok(conn)) => Ok((conn, started.elapsed())),
-            Ok(Err(reason)) => Err(reason),
-            Err(_) => Err(format!("no ID within {} s", CONNECT_TIMEOUT.as_secs())),
+            Ok(result) => result,
+            Err(_) => Err(format!(
+                "no ID{} within {} s",
+                if join.is_some() { " or room" } else { "" },
+                CONNECT_TIMEOUT.as_secs()
+            )),
         }
     }
 
@@ -352,13 +410,30 @@ impl Fleet {
                 let Ok(permit) = gate.acquire().await else {
                     return;
                 };
-                let outcome = fleet.open_connection(client, false).await;
+                let home = fleet.home_room(client);
+                let outcome = fleet
+                    .open_connection(client, false, home.map(|(_, name)| name))
+                    .await
+                    .and_then(|(conn, took, joined)| {
+                        let rooms = match (home, joined) {
+                            (Some((room, _)), Some(joined)) => {
+                                Some((fleet.first_room(room, &joined)?, joined.took))
+                            }
+                            _ => None,
+                        };
+                        Ok((conn, took, rooms))
+                    });
                 drop(permit);
                 let done = {
                     let mut results = results.borrow_mut();
                     results.settled += 1;
                     match &outcome {
-                        Ok((_, took)) => results.latency.record_micros(micros(*took)),
+                        Ok((_, took, rooms)) => {
+                            results.latency.record_micros(micros(*took));
+                            if let Some((_, join_took)) = rooms {
+                                results.join_latency.record_micros(micros(*join_took));
+                            }
+                        }
                         Err(reason) => results.failures.add(reason, 1),
                     }
                     results.settled == slots
@@ -367,9 +442,11 @@ impl Fleet {
                     settled.notify_one();
                 }
                 match outcome {
-                    Ok((conn, _)) => {
+                    Ok((conn, _, rooms)) => {
                         fleet.opened(slot);
-                        fleet.run_client(conn, slot, client).await;
+                        fleet
+                            .run_client(conn, slot, client, rooms.map(|(rooms, _)| rooms))
+                            .await;
                     }
                     Err(_) => fleet.bump(|p| p.connect_failures += 1),
                 }
@@ -378,6 +455,11 @@ impl Fleet {
         if slots > 0 {
             settled.notified().await;
         }
+        let unsettled_views = if self.setup.rooms.is_some() {
+            self.settle_views(VIEW_SETTLE_TIMEOUT).await
+        } else {
+            0
+        };
         let results = results.borrow();
         ConnectReport {
             worker: self.setup.worker,
@@ -385,6 +467,8 @@ impl Fleet {
             connected: slots as u64 - results.failures.total(),
             failures: results.failures.clone(),
             latency: results.latency.to_wire(),
+            join_latency: results.join_latency.to_wire(),
+            unsettled_views,
         }
     }
 
@@ -419,8 +503,15 @@ impl Fleet {
         }
     }
 
-    /// One client's life after its ID arrived, until the connection ends.
-    async fn run_client(&self, mut conn: Conn, slot: usize, client: ClientIndex) {
+    /// One client's life after its ID arrived (and, in a rooms run, its room's answer),
+    /// until the connection ends.
+    async fn run_client(
+        &self,
+        mut conn: Conn,
+        slot: usize,
+        client: ClientIndex,
+        mut rooms: Option<ClientRooms>,
+    ) {
         let healthy = self.is_healthy(client);
         // One future waits for control changes across all turns of the loop, instead of a new
         // one registering and unregistering itself on every wake-up for a read.
@@ -430,9 +521,14 @@ impl Fleet {
         let mut phase: Option<ClientPhase> = None;
         let send_timer = tokio::time::sleep_until(Instant::now());
         tokio::pin!(send_timer);
+        let move_timer = tokio::time::sleep_until(Instant::now());
+        tokio::pin!(move_timer);
         let mut text = String::new();
         let ending: End = loop {
             let sending = phase.as_ref().is_some_and(ClientPhase::has_more_to_send);
+            // One move at a time: the next waits for the answer to the last.
+            let moving = phase.as_ref().is_some_and(ClientPhase::has_more_moves)
+                && rooms.as_ref().is_some_and(ClientRooms::can_move);
             tokio::select! {
                 biased;
                 (changed, mut control) = &mut control_changed => {
@@ -445,9 +541,13 @@ impl Fleet {
                         Control::Idle => phase = None,
                         Control::Fanout(active) => {
                             if healthy {
-                                let adopted = ClientPhase::new(active, client);
+                                let adopted =
+                                    ClientPhase::new(active, client, self.setup.rooms.as_ref());
                                 if let Some(due) = adopted.next_due() {
                                     send_timer.as_mut().reset(due);
+                                }
+                                if let Some(due) = adopted.next_move_due() {
+                                    move_timer.as_mut().reset(due);
                                 }
                                 phase = Some(adopted);
                             }
@@ -456,6 +556,13 @@ impl Fleet {
                             if !healthy {
                                 reading = true;
                                 waking = true;
+                            }
+                        }
+                        Control::CheckRooms => {
+                            // Also the end of any phase whose `Idle` this client missed.
+                            phase = None;
+                            if let Err(error) = self.refresh(&mut conn, rooms.as_mut()).await {
+                                break End::Error(ConnError::Io(error).to_string());
                             }
                         }
                         Control::Close => break self.close_gracefully(&mut conn).await,
@@ -471,13 +578,24 @@ impl Fleet {
                         }
                     }
                 }
+                () = &mut move_timer, if moving => {
+                    if let (Some(phase), Some(rooms)) = (phase.as_mut(), rooms.as_mut()) {
+                        if let Err(error) = self.make_move(&mut conn, phase, rooms).await {
+                            break End::Error(ConnError::Io(error).to_string());
+                        }
+                        if let Some(due) = phase.next_move_due() {
+                            move_timer.as_mut().reset(due);
+                        }
+                    }
+                }
                 batch = conn.read_frames(&self.scratch, {
                     // Every line of one read arrived at the same time.
                     let mut read_at = None;
                     let phase = &mut phase;
+                    let rooms = &mut rooms;
                     move |payload| {
                         if healthy {
-                            self.on_packet(payload, phase.as_mut(), &mut read_at);
+                            self.on_packet(payload, phase.as_mut(), rooms.as_mut(), &mut read_at);
                         }
                         ControlFlow::Continue(())
                     }
@@ -499,6 +617,12 @@ impl Fleet {
             }
         };
         self.closed(slot);
+        if let Some(rooms) = rooms.as_mut() {
+            if rooms.awaiting_check {
+                self.check_done();
+            }
+            self.view_settled(rooms);
+        }
         if healthy {
             // Whatever this reader was still owed in the current phase will not come.
             if let Some(active) = self.active.borrow().as_ref() {
@@ -506,7 +630,7 @@ impl Fleet {
                     Some(mine) if Arc::ptr_eq(&mine.active, active) => {
                         mine.expected.saturating_sub(mine.received)
                     }
-                    _ => active.expected_by(client),
+                    _ => active.expected_by(client, self.setup.rooms.as_ref()),
                 };
                 self.settle_outstanding(owed);
             }
@@ -595,20 +719,47 @@ impl Fleet {
     }
 
     /// Handles a packet from a read at `read_at` (Unix nanoseconds, taken at the first line).
-    fn on_packet(&self, bytes: &[u8], phase: Option<&mut ClientPhase>, read_at: &mut Option<u64>) {
-        match view_packet(bytes) {
-            Some(PacketView::Chat(text)) => self.on_chat(text, phase, read_at),
-            Some(PacketView::Deny(reason)) => self.stats.borrow_mut().denies.add(reason, 1),
+    fn on_packet(
+        &self,
+        bytes: &[u8],
+        phase: Option<&mut ClientPhase>,
+        rooms: Option<&mut ClientRooms>,
+        read_at: &mut Option<u64>,
+    ) {
+        match (view_packet(bytes), rooms) {
+            (Some(PacketView::Chat(text)), rooms) => {
+                self.on_chat(text, phase, rooms.as_deref(), read_at);
+            }
+            (Some(PacketView::Deny(reason)), Some(rooms)) => self.on_deny(reason, rooms),
+            (Some(PacketView::Deny(reason)), None) => {
+                self.stats.borrow_mut().denies.add(reason, 1);
+            }
+            (Some(PacketView::Room(room)), Some(rooms)) => self.on_room(&room, phase, rooms),
+            (Some(PacketView::Presence { who, joined, room }), Some(rooms)) => {
+                self.on_presence(who, joined, room, rooms);
+            }
             _ => {}
         }
     }
 
-    fn on_chat(&self, text: &str, phase: Option<&mut ClientPhase>, read_at: &mut Option<u64>) {
+    fn on_chat(
+        &self,
+        text: &str,
+        phase: Option<&mut ClientPhase>,
+        rooms: Option<&ClientRooms>,
+        read_at: &mut Option<u64>,
+    ) {
         let mut stats = self.stats.borrow_mut();
         let Some(stamp) = Stamp::parse(text) else {
             stats.foreign += 1;
             return;
         };
+        if let (Some(layout), Some(rooms)) = (self.setup.rooms.as_ref(), rooms) {
+            if Some(layout.room_of_sender(stamp.sender.0)) != rooms.membership.room() {
+                stats.rooms.wrong_room += 1;
+                return;
+            }
+        }
         let Some(phase) = phase.filter(|p| p.active.spec.phase == stamp.phase) else {
             stats.stale += 1;
             return;
@@ -624,29 +775,43 @@ impl Fleet {
             stats.foreign += 1;
             return;
         };
+        if *next == UNKNOWN_SEQ {
+            // A mover's first line from this sender since it entered the room, with no
+            // history line of it to say where the sequence stood.
+            *next = stamp.seq;
+        }
         if stamp.seq < *next {
             stats.duplicates += 1;
             return;
         }
-        stats.gaps += stamp.seq - *next;
+        let skipped = stamp.seq - *next;
         *next = stamp.seq + 1;
         let now = *read_at.get_or_insert_with(|| unix_nanos(SystemTime::now()));
         let latency_nanos = now.saturating_sub(stamp.sent_unix_nanos);
         let latency_us = latency_nanos / 1_000;
         stats.latency.record_micros(latency_us);
-        if let Some(count) = usize::try_from(stamp.sender.0)
-            .ok()
-            .and_then(|i| stats.received_from.get_mut(i))
-        {
-            *count += 1;
+        let owed = phase.mover.is_none();
+        if owed {
+            stats.gaps += skipped;
+            if let Some(count) = usize::try_from(stamp.sender.0)
+                .ok()
+                .and_then(|i| stats.received_from.get_mut(i))
+            {
+                *count += 1;
+            }
+        } else {
+            stats.rooms.mover_gaps += skipped;
+            stats.rooms.mover_received += 1;
         }
         drop(stats);
-        phase.received += 1;
         self.bump(|p| {
             p.received += 1;
             p.max_latency_us = p.max_latency_us.max(latency_us);
         });
-        self.settle_outstanding(1);
+        if owed {
+            phase.received += 1;
+            self.settle_outstanding(1);
+        }
     }
 
     async fn fanout(self: Rc<Self>, spec: FanoutPhase) -> PhaseReport {
@@ -662,9 +827,21 @@ impl Fleet {
         } else {
             now
         };
+        let layout = self.setup.rooms.as_ref();
+        let movers = layout.map_or(0, |layout| u32::try_from(layout.movers).unwrap_or(u32::MAX));
+        let moves = Schedule::new(
+            spec.moves_per_second,
+            movers,
+            Duration::from_millis(spec.duration_millis),
+        );
+        let lines_per_room = layout.map_or_else(Vec::new, |layout| {
+            layout.lines_per_room(|sender| schedule.messages_for(SenderIndex(sender)))
+        });
         let active = Arc::new(ActivePhase {
             spec,
             schedule,
+            moves,
+            lines_per_room,
             start,
         });
         let senders = usize::try_from(spec.senders).unwrap_or(0);
@@ -675,16 +852,30 @@ impl Fleet {
             ..PhaseStats::default()
         };
         let mut receivers_at_start = 0;
+        let mut receivers_by_room = vec![0; layout.map_or(1, RoomLayout::rooms)];
+        let mut movers_at_start = 0;
+        let mut moves_scheduled = 0;
         let mut receiving_senders = Vec::new();
         let mut outstanding = 0;
         for (slot, &open) in self.open.borrow().iter().enumerate() {
             let client = self.client_of_slot(slot);
-            if open && self.is_healthy(client) {
-                receivers_at_start += 1;
-                outstanding += active.expected_by(client);
-                if let Some(sender) = client.sender_index(spec.senders) {
-                    receiving_senders.push(sender.0);
-                }
+            if !open || !self.is_healthy(client) {
+                continue;
+            }
+            let mover = layout.and_then(|layout| layout.mover_of(client.0));
+            if let Some(mover) = mover {
+                movers_at_start += 1;
+                moves_scheduled += active.moves.messages_for(SenderIndex(mover));
+                continue;
+            }
+            receivers_at_start += 1;
+            let room = layout.map_or(0, |layout| layout.home_of(client.0));
+            if let Some(count) = receivers_by_room.get_mut(room) {
+                *count += 1;
+            }
+            outstanding += active.expected_by(client, layout);
+            if let Some(sender) = client.sender_index(spec.senders) {
+                receiving_senders.push(sender.0);
             }
         }
         let open_at_start = self.open_count();
@@ -705,12 +896,16 @@ impl Fleet {
         *self.active.borrow_mut() = None;
         // A sender still behind schedule stops here rather than spill into the next phase.
         self.control.send_replace(Control::Idle);
-        let stats = std::mem::take(&mut *self.stats.borrow_mut());
+        let mut stats = std::mem::take(&mut *self.stats.borrow_mut());
+        stats.rooms.movers_at_start = movers_at_start;
+        stats.rooms.moves_scheduled = moves_scheduled;
+        stats.rooms.join_latency = stats.join_latency.to_wire();
         PhaseReport {
             worker: self.setup.worker,
             open_at_start,
             open_at_end: self.open_count(),
             receivers_at_start,
+            receivers_by_room,
             receiving_senders,
             sent: stats
                 .sent
@@ -728,6 +923,7 @@ impl Fleet {
             max_send_lag_us: stats.max_send_lag_us,
             closes: stats.closes,
             denies: stats.denies,
+            rooms: stats.rooms,
             cpu_millis: cpu_millis(),
             ..PhaseReport::default()
         }
@@ -735,7 +931,8 @@ impl Fleet {
 
     /// A report with what any phase has: open connections and how others ended.
     fn plain_report(&self, open_at_start: u64) -> PhaseReport {
-        let stats = std::mem::take(&mut *self.stats.borrow_mut());
+        let mut stats = std::mem::take(&mut *self.stats.borrow_mut());
+        stats.rooms.join_latency = stats.join_latency.to_wire();
         PhaseReport {
             worker: self.setup.worker,
             open_at_start,
@@ -745,6 +942,7 @@ impl Fleet {
             slow_outcomes: stats.slow_outcomes,
             foreign: stats.foreign,
             stale: stats.stale,
+            rooms: stats.rooms,
             cpu_millis: cpu_millis(),
             ..PhaseReport::default()
         }
@@ -825,8 +1023,9 @@ impl Fleet {
                     lane * u64::from(fleet.setup.workers) + u64::from(fleet.setup.worker),
                 );
                 while Instant::now() < deadline {
-                    match fleet.open_connection(client, true).await {
-                        Ok((mut ws, took)) => {
+                    let join = churn.join_lobby.then_some("");
+                    match fleet.open_connection(client, true, join).await {
+                        Ok((mut ws, took, _)) => {
                             results.borrow_mut().latency.record_micros(micros(took));
                             let _ = fleet.close_gracefully(&mut ws).await;
                             cycles.set(cycles.get() + 1);
@@ -857,6 +1056,7 @@ impl Fleet {
 struct ConnectResults {
     settled: usize,
     latency: Latencies,
+    join_latency: Latencies,
     failures: Tally,
 }
 
@@ -890,23 +1090,34 @@ struct ClientPhase {
     sender: Option<SenderIndex>,
     next_seq: u64,
     to_send: u64,
-    /// Next sequence number expected from each sender.
+    /// Set when this client moves between rooms.
+    mover: Option<SenderIndex>,
+    next_move: u64,
+    moves_to_make: u64,
+    /// Next sequence number expected from each sender (`UNKNOWN_SEQ`: any).
     next_expected: Vec<u64>,
     expected: u64,
     received: u64,
 }
 
 impl ClientPhase {
-    fn new(active: Arc<ActivePhase>, client: ClientIndex) -> Self {
+    fn new(active: Arc<ActivePhase>, client: ClientIndex, layout: Option<&RoomLayout>) -> Self {
         let sender = client.sender_index(active.spec.senders);
         let to_send = sender.map_or(0, |s| active.schedule.messages_for(s));
+        let mover = layout
+            .and_then(|layout| layout.mover_of(client.0))
+            .map(SenderIndex);
+        let moves_to_make = mover.map_or(0, |m| active.moves.messages_for(m));
         let senders = usize::try_from(active.spec.senders).unwrap_or(0);
         Self {
-            expected: active.expected_by(client),
+            expected: active.expected_by(client, layout),
             active,
             sender,
             next_seq: 0,
             to_send,
+            mover,
+            next_move: 0,
+            moves_to_make,
             next_expected: vec![0; senders],
             received: 0,
         }
@@ -924,6 +1135,16 @@ impl ClientPhase {
         let sender = self.sender?;
         self.has_more_to_send()
             .then(|| self.active.start + self.active.schedule.due(sender, self.next_seq))
+    }
+
+    fn has_more_moves(&self) -> bool {
+        self.next_move < self.moves_to_make
+    }
+
+    fn next_move_due(&self) -> Option<Instant> {
+        let mover = self.mover?;
+        self.has_more_moves()
+            .then(|| self.active.start + self.active.moves.due(mover, self.next_move))
     }
 }
 

@@ -1,0 +1,327 @@
+//! What `mmo chat` knows of its connection — its ID, its room, who is in it — and the lines it
+//! prints for each packet from the server.
+
+use mmo_protocol::{ChatLine, Msg, Packet, RoomListMessage, RoomMessage};
+
+/// Milliseconds in a minute and minutes in a day, for history timestamps.
+const MS_PER_MINUTE: i64 = 60_000;
+const MINUTES_PER_DAY: i64 = 24 * 60;
+
+/// The client's view of the server: updated by every packet, read by `/who`.
+#[derive(Debug, Default)]
+pub struct RoomView {
+    /// This connection's ID, once the server has sent it.
+    me: Option<u64>,
+    /// The room the server last confirmed with a `RoomMessage`.
+    room: Option<String>,
+    /// Its members as `(id, account name)`: the `RoomMessage`'s list, then presence since.
+    members: Vec<(u64, String)>,
+}
+
+impl RoomView {
+    /// Forgets the connection (its ID, room and members): a new one starts from nothing.
+    pub fn reset(&mut self) {
+        *self = Self::default();
+    }
+
+    /// Takes in `packet` and returns the lines a person should see for it (none for packets a
+    /// chat client has no use for).
+    pub fn show(&mut self, packet: &Packet) -> Vec<String> {
+        let Some(msg) = packet.msg.as_ref() else {
+            return Vec::new();
+        };
+        let sender = packet.sender_id;
+        match msg {
+            Msg::Id(id) => {
+                self.me = Some(id.id);
+                vec![format!("Connected as client {}", id.id)]
+            }
+            Msg::Chat(chat) => vec![format!("{}: {}", self.name_of(sender), chat.msg)],
+            Msg::Room(room) => self.enter(room),
+            Msg::Presence(presence) => {
+                let shown = display_name(sender, &presence.name);
+                if self.room.as_deref() == Some(presence.room.as_str()) {
+                    if presence.joined {
+                        self.add(sender, &presence.name);
+                    } else {
+                        self.members.retain(|(id, _)| *id != sender);
+                    }
+                }
+                let verb = if presence.joined { "joined" } else { "left" };
+                vec![format!("{shown} {verb}")]
+            }
+            Msg::RoomList(list) => room_list_lines(list),
+            Msg::DenyResponse(deny) => vec![format!("Denied: {}", deny.reason)],
+            // A server that speaks rooms says who left with presence, which also names the
+            // room; its leave notices would say it twice. One that does not (it never
+            // confirmed a room) has only these.
+            Msg::Disconnect(left) if self.room.is_none() => {
+                let who = display_name(sender, "");
+                if left.reason.is_empty() {
+                    vec![format!("{who} left")]
+                } else {
+                    vec![format!("{who} left ({})", left.reason)]
+                }
+            }
+            _ => Vec::new(),
+        }
+    }
+
+    /// `/who`: the current room and its members, this client marked.
+    pub fn who(&self) -> String {
+        let Some(room) = &self.room else {
+            return "Not in a room yet".to_owned();
+        };
+        let names: Vec<String> = self
+            .members
+            .iter()
+            .map(|(id, name)| {
+                let shown = display_name(*id, name);
+                if Some(*id) == self.me {
+                    format!("{shown} (you)")
+                } else {
+                    shown
+                }
+            })
+            .collect();
+        format!(
+            "In room {room} ({}): {}",
+            members_text(self.members.len()),
+            names.join(", ")
+        )
+    }
+
+    fn enter(&mut self, room: &RoomMessage) -> Vec<String> {
+        self.room = Some(room.room.clone());
+        self.members.clear();
+        for member in &room.members {
+            self.add(member.id, &member.name);
+        }
+        let mut lines = Vec::with_capacity(1 + room.history.len());
+        lines.push(format!(
+            "In room {} ({})",
+            room.room,
+            members_text(self.members.len())
+        ));
+        lines.extend(room.history.iter().map(history_line));
+        lines
+    }
+
+    /// Adds a member, or renames one already listed (a presence for someone the room list
+    /// already held).
+    fn add(&mut self, id: u64, name: &str) {
+        match self.members.iter_mut().find(|(known, _)| *known == id) {
+            Some((_, known_name)) => name.clone_into(known_name),
+            None => self.members.push((id, name.to_owned())),
+        }
+    }
+
+    /// How `id` is shown: its account name if the room list gave one, else `Client N`.
+    fn name_of(&self, id: u64) -> String {
+        let name = self
+            .members
+            .iter()
+            .find(|(known, _)| *known == id)
+            .map_or("", |(_, name)| name.as_str());
+        display_name(id, name)
+    }
+}
+
+/// An account's name, or `Client N` for a guest (or the server itself, for ID 0).
+fn display_name(id: u64, account_name: &str) -> String {
+    match (id, account_name) {
+        (0, "") => "Server".to_owned(),
+        (_, "") => format!("Client {id}"),
+        (_, name) => name.to_owned(),
+    }
+}
+
+fn members_text(count: usize) -> String {
+    if count == 1 {
+        "1 member".to_owned()
+    } else {
+        format!("{count} members")
+    }
+}
+
+/// `[HH:MM] Client 7: text`, the time in UTC: the one zone every reader of a shared log agrees
+/// on, and the only one this tool can know without asking the operating system for time zones.
+fn history_line(line: &ChatLine) -> String {
+    let minute_of_day = line
+        .sent_at_ms
+        .div_euclid(MS_PER_MINUTE)
+        .rem_euclid(MINUTES_PER_DAY);
+    format!(
+        "[{:02}:{:02}] {}: {}",
+        minute_of_day / 60,
+        minute_of_day % 60,
+        display_name(line.sender_id, &line.sender_name),
+        line.msg
+    )
+}
+
+fn room_list_lines(list: &RoomListMessage) -> Vec<String> {
+    if list.rooms.is_empty() {
+        return vec!["No rooms".to_owned()];
+    }
+    let mut lines = Vec::with_capacity(1 + list.rooms.len());
+    lines.push("Rooms:".to_owned());
+    lines.extend(
+        list.rooms
+            .iter()
+            .map(|room| format!("  {} ({})", room.name, members_text(room.members as usize))),
+    );
+    lines
+}
+
+#[cfg(test)]
+mod tests {
+    use mmo_protocol::{ClientId, Member, RoomInfo};
+
+    use super::*;
+
+    fn id(n: u64) -> ClientId {
+        ClientId::new(n).expect("non-zero")
+    }
+
+    fn room(name: &str, members: &[(u64, &str)], history: Vec<ChatLine>) -> Packet {
+        Packet {
+            sender_id: 0,
+            msg: Some(Msg::Room(RoomMessage {
+                room: name.to_owned(),
+                members: members
+                    .iter()
+                    .map(|&(id, name)| Member {
+                        id,
+                        name: name.to_owned(),
+                    })
+                    .collect(),
+                history,
+            })),
+        }
+    }
+
+    #[test]
+    fn shows_the_room_its_history_and_who_is_in_it() {
+        let mut view = RoomView::default();
+        assert_eq!(view.who(), "Not in a room yet");
+        assert_eq!(
+            view.show(&Packet::id_assignment(id(3))),
+            ["Connected as client 3"]
+        );
+        let history = vec![
+            ChatLine {
+                sender_id: 7,
+                msg: "earlier".to_owned(),
+                // 2023-11-14 22:13:20 UTC
+                sent_at_ms: 1_700_000_000_000,
+                sender_name: String::new(),
+            },
+            ChatLine {
+                sender_id: 8,
+                msg: "hi all".to_owned(),
+                sent_at_ms: 1_700_000_060_000,
+                sender_name: "ada".to_owned(),
+            },
+        ];
+        assert_eq!(
+            view.show(&room("red", &[(3, ""), (8, "ada")], history)),
+            [
+                "In room red (2 members)",
+                "[22:13] Client 7: earlier",
+                "[22:14] ada: hi all"
+            ]
+        );
+        assert_eq!(view.who(), "In room red (2 members): Client 3 (you), ada");
+        assert_eq!(
+            view.show(&Packet::chat_from(id(8), "named")),
+            ["ada: named"]
+        );
+        assert_eq!(
+            view.show(&Packet::chat_from(id(9), "guest")),
+            ["Client 9: guest"]
+        );
+    }
+
+    #[test]
+    fn presence_keeps_the_member_list() {
+        let mut view = RoomView::default();
+        view.show(&Packet::id_assignment(id(1)));
+        view.show(&room("red", &[(1, "")], Vec::new()));
+        assert_eq!(
+            view.show(&Packet::presence_of(id(5), true, "red", "")),
+            ["Client 5 joined"]
+        );
+        assert_eq!(
+            view.show(&Packet::presence_of(id(6), true, "red", "bo")),
+            ["bo joined"]
+        );
+        assert_eq!(
+            view.who(),
+            "In room red (3 members): Client 1 (you), Client 5, bo"
+        );
+        assert_eq!(
+            view.show(&Packet::presence_of(id(5), false, "red", "")),
+            ["Client 5 left"]
+        );
+        // A presence for another room (from before a move) is shown but changes nothing here.
+        view.show(&Packet::presence_of(id(9), true, "blue", ""));
+        assert_eq!(view.who(), "In room red (2 members): Client 1 (you), bo");
+        // Leave notices are left to presence once the server speaks rooms.
+        assert!(view.show(&Packet::disconnect_of(id(6), "")).is_empty());
+    }
+
+    #[test]
+    fn without_rooms_leave_notices_are_shown() {
+        let mut view = RoomView::default();
+        assert_eq!(
+            view.show(&Packet::disconnect_of(id(5), "")),
+            ["Client 5 left"]
+        );
+        assert_eq!(
+            view.show(&Packet::disconnect_of(id(5), "timed out")),
+            ["Client 5 left (timed out)"]
+        );
+        assert_eq!(view.show(&Packet::deny("too fast")), ["Denied: too fast"]);
+        assert!(view.show(&Packet::default()).is_empty());
+        assert!(view.show(&Packet::ok()).is_empty());
+    }
+
+    #[test]
+    fn lists_rooms_with_their_counts() {
+        let mut view = RoomView::default();
+        let list = |rooms: Vec<RoomInfo>| Packet {
+            sender_id: 0,
+            msg: Some(Msg::RoomList(RoomListMessage { rooms })),
+        };
+        assert_eq!(
+            view.show(&list(vec![
+                RoomInfo {
+                    name: "red".to_owned(),
+                    members: 2
+                },
+                RoomInfo {
+                    name: "lobby".to_owned(),
+                    members: 1
+                },
+            ])),
+            ["Rooms:", "  red (2 members)", "  lobby (1 member)"]
+        );
+        assert_eq!(view.show(&list(Vec::new())), ["No rooms"]);
+    }
+
+    #[test]
+    fn history_times_wrap_at_midnight_and_before_1970() {
+        let at = |sent_at_ms| {
+            history_line(&ChatLine {
+                sender_id: 1,
+                msg: "x".to_owned(),
+                sent_at_ms,
+                sender_name: String::new(),
+            })
+        };
+        assert_eq!(at(0), "[00:00] Client 1: x");
+        assert_eq!(at(86_400_000 - 1), "[23:59] Client 1: x");
+        assert_eq!(at(-60_000), "[23:59] Client 1: x");
+    }
+}
