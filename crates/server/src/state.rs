@@ -97,6 +97,16 @@ impl ServerState {
         u64::try_from(self.started.elapsed().as_millis()).unwrap_or(u64::MAX)
     }
 
+    /// The first multiple of `beat` on the server's clock after `now`: where write windows
+    /// end (see `Session::hold_if_busy`).
+    pub fn next_beat(&self, now: tokio::time::Instant, beat: Duration) -> tokio::time::Instant {
+        let epoch = tokio::time::Instant::from_std(self.started);
+        let since = now.saturating_duration_since(epoch).as_micros();
+        let beat_us = beat.as_micros().max(1);
+        let next = (since / beat_us + 1) * beat_us;
+        epoch + Duration::from_micros(u64::try_from(next).unwrap_or(u64::MAX))
+    }
+
     /// Time since the server started.
     pub fn uptime(&self) -> Duration {
         self.started.elapsed()

@@ -106,6 +106,7 @@ pub async fn serve<T: Transport>(
         held: VecDeque::new(),
         hold: None,
         holding: false,
+        last_batch: None,
         echo: server.echo,
         client,
         transport,
@@ -135,11 +136,14 @@ struct Session<T> {
     pending: Option<Pending>,
     /// Messages received while `pending` runs, to dispatch after it, in order.
     held: VecDeque<Packet>,
-    /// Write coalescing (see `Config::write_coalesce`): after each batch the outbox is left
-    /// alone until `hold` fires, and what is pushed meanwhile goes out together. The timer is
-    /// created at the first batch, then reset and reused.
+    /// Write coalescing (see `Config::write_coalesce_ms`): after a batch written to a busy
+    /// client, the outbox is left alone until `hold` fires, and what is pushed meanwhile goes
+    /// out together. The timer is created the first time, then reset and reused.
     hold: Option<Pin<Box<Sleep>>>,
     holding: bool,
+    /// When the last batch from the outbox was written: a client written again soon after is
+    /// busy, and its next frames are gathered; a quiet one is written at once.
+    last_batch: Option<tokio::time::Instant>,
     /// Echo data messages back instead of handling them (the conformance-test endpoint).
     echo: bool,
     _ticket: Ticket,
@@ -187,14 +191,7 @@ impl<T: Transport> Session<T> {
                             if self.write().is_err() {
                                 return self.lost();
                             }
-                            if !window.is_zero() {
-                                let until = tokio::time::Instant::now() + window;
-                                match self.hold.as_mut() {
-                                    Some(timer) => timer.as_mut().reset(until),
-                                    None => self.hold = Some(Box::pin(tokio::time::sleep_until(until))),
-                                }
-                                self.holding = true;
-                            }
+                            self.hold_if_busy(window);
                         }
                     }
                 }
@@ -207,8 +204,34 @@ impl<T: Transport> Session<T> {
                     if ready.is_err() || self.read().is_err() {
                         return self.lost();
                     }
+                    // A client that just said something gets its answers (a room, a refusal,
+                    // a pong) at once, not at the end of a write window.
+                    self.holding = false;
                 }
             }
+        }
+    }
+
+    /// After a batch: if the client was written another batch less than two windows ago it is
+    /// busy, and what is pushed for it in the next `window` waits and goes out in one write
+    /// (far fewer writes under a fan-out, at most `window` later). A quiet client gets no
+    /// timer: its next frame is written as soon as it comes.
+    fn hold_if_busy(&mut self, window: std::time::Duration) {
+        let now = tokio::time::Instant::now();
+        let busy = self
+            .last_batch
+            .is_some_and(|last| now.saturating_duration_since(last) < window * 2);
+        self.last_batch = Some(now);
+        if busy && !window.is_zero() {
+            // Every busy client's window ends on the same beat (multiples of `window` on the
+            // server's clock), so their writes come together: the worker threads and the
+            // clients' readers wake once for many writes instead of once for each.
+            let until = self.client.server.next_beat(now, window);
+            match self.hold.as_mut() {
+                Some(timer) => timer.as_mut().reset(until),
+                None => self.hold = Some(Box::pin(tokio::time::sleep_until(until))),
+            }
+            self.holding = true;
         }
     }
 
