@@ -195,6 +195,19 @@ settings! {
         /// allowed. In a flag or an environment variable, comma-separated.
         allowed_origins: Vec<String> = Vec::new();
 
+        /// Address (`host:port`) to serve `/metrics` on instead of the public port; unset
+        /// serves it on the public port.
+        ///
+        /// Metrics tell whoever reads them how busy the server is and what it refuses. On an
+        /// address only the monitoring system reaches (`127.0.0.1:9100`, a private network's),
+        /// they are not public. That listener speaks plain HTTP and answers `/metrics` and
+        /// `/health` only; the public port then answers `/metrics` with 404.
+        metrics_addr: Option<String> = None,
+            default_text = "/metrics on the public port",
+            check = |address: &Option<String>| {
+            address.as_deref().map_or(Ok(()), host_and_port)
+        };
+
         /// Most connections server-wide that have not finished sending their request head.
         ///
         /// Past it, the oldest such connection of the address holding the most gives way to
@@ -445,6 +458,17 @@ fn non_negative_number(value: &f64) -> Result<(), String> {
         return Err("must be a number, 0 or more (0 = no limit)".to_owned());
     }
     Ok(())
+}
+
+/// Check for a `host:port` listening address (`[::1]:9100` for an IPv6 address).
+fn host_and_port(address: &str) -> Result<(), String> {
+    let port = address
+        .rsplit_once(':')
+        .map(|(host, port)| (host, port.parse::<u16>()));
+    match port {
+        Some((host, Ok(_))) if !host.is_empty() => Ok(()),
+        _ => Err("must be HOST:PORT, e.g. 127.0.0.1:9100 or [::1]:9100".to_owned()),
+    }
 }
 
 /// Check for a count within bounds, named in the message.

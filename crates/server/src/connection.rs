@@ -12,7 +12,7 @@ use tracing::{debug, info};
 use crate::admission::Ticket;
 use crate::http::{self, HeadError, Response};
 use crate::logging::Untrusted;
-use crate::metrics::Metrics;
+use crate::metrics::Refused;
 use crate::routes;
 use crate::session;
 use crate::state::ServerState;
@@ -48,7 +48,7 @@ async fn serve<T: Transport>(
             return;
         }
         () = ticket.evicted() => {
-            Metrics::bump(&state.metrics.handshakes_evicted);
+            state.metrics.connections_refused.inc(Refused::HandshakeEvicted);
             if let Some(left_out) = state.admission.eviction_log().occur(Instant::now()) {
                 info!(
                     "{address}: dropped a connection that had not sent its request, to make \
@@ -67,13 +67,13 @@ async fn serve<T: Transport>(
             return;
         }
         Err(error) => {
-            Metrics::bump(&state.metrics.requests_refused);
-            state.log_refused_request(format_args!("{address}: refused: {error}"));
-            let status = match error {
-                HeadError::TooLarge => 431,
-                HeadError::TimedOut(_) => 408,
-                _ => 400,
+            let (status, kind) = match error {
+                HeadError::TooLarge => (431, Refused::BadRequest),
+                HeadError::TimedOut(_) => (408, Refused::RequestTimeout),
+                _ => (400, Refused::BadRequest),
             };
+            state.metrics.connections_refused.inc(kind);
+            state.log_refused_request(format_args!("{address}: refused: {error}"));
             let _ = Response::text(status, &error.to_string())
                 .send(transport, timeout)
                 .await;
@@ -81,7 +81,7 @@ async fn serve<T: Transport>(
         }
     };
     if head.path != "/ws" {
-        Metrics::bump(&state.metrics.http_requests);
+        state.metrics.http_requests.inc();
         let response = routes::respond(&head, &state);
         debug!(
             "{address}: {} {} -> {}",
@@ -95,7 +95,7 @@ async fn serve<T: Transport>(
     let upgrade = match UpgradeRequest::from_request(&head.method, &head.raw_headers()) {
         Ok(upgrade) => upgrade,
         Err(refusal) => {
-            Metrics::bump(&state.metrics.requests_refused);
+            state.metrics.connections_refused.inc(Refused::BadUpgrade);
             state.log_refused_request(format_args!("{address}: refused /ws request: {refusal}"));
             let _ = refuse_upgrade(&refusal).send(transport, timeout).await;
             return;
@@ -104,7 +104,7 @@ async fn serve<T: Transport>(
     if let Some(origin) = &upgrade.origin {
         let allowed = &state.config.allowed_origins;
         if !allowed.is_empty() && !allowed.iter().any(|o| o == origin) {
-            Metrics::bump(&state.metrics.requests_refused);
+            state.metrics.connections_refused.inc(Refused::Origin);
             state.log_refused_request(format_args!(
                 "{address}: refused WebSocket from origin {}",
                 Untrusted(origin)
@@ -116,7 +116,7 @@ async fn serve<T: Transport>(
         }
     }
     let Some(slot) = state.sessions_slot() else {
-        Metrics::bump(&state.metrics.refused_at_capacity);
+        state.metrics.connections_refused.inc(Refused::ServerFull);
         state.log_refused_request(format_args!(
             "{address}: refused: server full ({} connections)",
             state.config.max_connections
