@@ -46,6 +46,7 @@ use std::time::Duration;
 use mmo_protocol::ChatLimits;
 
 use crate::admission::AddressPrefix;
+use crate::logging::LogFormat;
 
 pub use load::{CONFIG_ENV, CONFIG_FLAG, Loaded, PRINT_CONFIG_FLAG, Source};
 pub use setting::{Conflict, ENV_PREFIX, InvalidConfig, Kind, Millis, Seconds, Setting, Settings};
@@ -194,6 +195,15 @@ settings! {
         /// Others get 403. Non-browser clients, such as Godot, send no `Origin` and are always
         /// allowed. In a flag or an environment variable, comma-separated.
         allowed_origins: Vec<String> = Vec::new();
+
+        /// Log line format: `text` for people, `json` for log collectors (one object a line).
+        ///
+        /// Text keeps the tutorial's phrasing ("Starting server on …", "New client connected
+        /// from …") and puts each line's fields after it in brackets; JSON has the same message
+        /// and every field (client, address, duration_s, close, reason, messages and bytes in
+        /// and out) under its own key, so a collector needs no pattern to read them. Verbosity
+        /// follows `RUST_LOG` either way.
+        log_format: LogFormat = LogFormat::Text;
 
         /// Address (`host:port`) to serve `/metrics` on instead of the public port; unset
         /// serves it on the public port.

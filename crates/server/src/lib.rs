@@ -37,6 +37,7 @@ pub use config::{
 pub use handlers::{AccountError, AccountStore};
 pub use http::MAX_HEAD_BYTES;
 pub use ids::ID_LIMIT;
+pub use logging::{LogFormat, install as install_logging};
 pub use server::{LISTEN_BACKLOG, bind, run, run_with, testing};
 pub use session::Disconnect;
 pub use state::Services;

@@ -27,7 +27,7 @@ use tracing::{info, warn};
 pub use accounts::{AccountError, AccountStore};
 
 use crate::logging::{ClientWarnings, left_out};
-use crate::metrics::{MessageKind, MessageRefusal};
+use crate::metrics::{Label as _, MessageKind, MessageRefusal};
 use crate::rate_limit::TokenBucket;
 use crate::rooms::{Departure, Room};
 use crate::session::{Disconnect, Peer};
@@ -203,10 +203,15 @@ impl Client {
             bytes_out,
         } = self.stats;
         let suppressed = self.warnings.suppressed_total;
+        // To the millisecond: finer would only make the line longer.
+        let duration_s = (self.started.elapsed().as_secs_f64() * 1000.0).round() / 1000.0;
         info!(
             client = self.peer.id.get(),
             address = %self.peer.address,
-            duration_s = self.started.elapsed().as_secs_f64(),
+            duration_s,
+            close = reason.close_reason().value(),
+            // A string field: quoted in a text line, a JSON string in a JSON one.
+            reason = reason.to_string().as_str(),
             messages_in,
             bytes_in,
             frames_out,
