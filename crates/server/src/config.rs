@@ -41,6 +41,7 @@ mod setting;
 mod load;
 
 use std::num::NonZeroUsize;
+use std::path::PathBuf;
 use std::time::Duration;
 
 use mmo_protocol::ChatLimits;
@@ -196,6 +197,20 @@ settings! {
         /// allowed. In a flag or an environment variable, comma-separated.
         allowed_origins: Vec<String> = Vec::new();
 
+        /// PEM file of the TLS certificate chain (server certificate first); with `tls_key`, the
+        /// port serves `https://` and `wss://` instead of `http://` and `ws://`.
+        ///
+        /// Browsers on an `https://` page may only open `wss://` connections. Without these the
+        /// server speaks plain HTTP, for a TLS-terminating proxy in front of it or for local
+        /// use. A file that is missing, unreadable, not PEM, or whose key is not the
+        /// certificate's stops start-up.
+        tls_cert: Option<PathBuf> = None, default_text = "plain HTTP and WebSocket";
+
+        /// PEM file of the TLS certificate's private key (PKCS#8, PKCS#1 or SEC1).
+        ///
+        /// Read once at start, like the certificate: replacing the files takes a restart.
+        tls_key: Option<PathBuf> = None, default_text = "plain HTTP and WebSocket";
+
         /// Log line format: `text` for people, `json` for log collectors (one object a line).
         ///
         /// Text keeps the tutorial's phrasing ("Starting server on …", "New client connected
@@ -348,6 +363,13 @@ impl Settings for Config {
                      it must be at least 1, or chat_rate 0 for no limit",
                     self.chat_rate
                 ),
+            });
+        }
+        if self.tls_cert.is_some() != self.tls_key.is_some() {
+            return Err(Conflict {
+                settings: &["tls_cert", "tls_key"],
+                problem: "tls_cert and tls_key go together: give both to serve TLS, or neither"
+                    .to_owned(),
             });
         }
         let largest_chat_frame = self

@@ -2,6 +2,7 @@
 //! head timeout, eviction and shutdown), then either a plain HTTP answer or the WebSocket
 //! upgrade into `session::serve`.
 
+use std::io;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Instant;
@@ -16,10 +17,11 @@ use crate::metrics::Refused;
 use crate::routes;
 use crate::session;
 use crate::state::ServerState;
+use crate::tls::TlsStream;
 use crate::transport::Transport;
 use crate::websocket::{HandshakeError, UpgradeRequest};
 
-/// Serves one accepted TCP connection to its end.
+/// Serves one accepted TCP connection to its end, over TLS when the server has a certificate.
 pub async fn handle(
     stream: TcpStream,
     address: SocketAddr,
@@ -28,7 +30,15 @@ pub async fn handle(
 ) {
     // We batch frames ourselves, so Nagle's delay would only add latency.
     let _ = stream.set_nodelay(true);
-    serve(stream, address, state, ticket).await;
+    match &state.tls {
+        None => serve(stream, address, state, ticket).await,
+        // The TLS handshake happens as the request head is read: under the same timeout,
+        // eviction and shutdown as the head itself.
+        Some(tls) => match TlsStream::new(stream, Arc::clone(tls)) {
+            Ok(stream) => serve(stream, address, state, ticket).await,
+            Err(error) => debug!("{address}: cannot start TLS: {error}"),
+        },
+    }
 }
 
 async fn serve<T: Transport>(
@@ -62,6 +72,12 @@ async fn serve<T: Transport>(
     ticket.handshake_done();
     let (head, early_bytes) = match read {
         Ok(read) => read,
+        // rustls's errors are the only `InvalidData` a read gives: the TLS handshake failed.
+        Err(HeadError::Closed(error)) if error.kind() == io::ErrorKind::InvalidData => {
+            state.metrics.connections_refused.inc(Refused::Tls);
+            state.log_refused_request(format_args!("{address}: TLS handshake failed: {error}"));
+            return;
+        }
         Err(HeadError::Closed(error)) => {
             debug!("{address}: no request: {error}");
             return;

@@ -23,6 +23,7 @@ mod routes;
 mod server;
 mod session;
 mod state;
+mod tls;
 mod transport;
 mod websocket;
 
@@ -41,6 +42,7 @@ pub use logging::{LogFormat, install as install_logging};
 pub use server::{LISTEN_BACKLOG, bind, run, run_with, testing};
 pub use session::Disconnect;
 pub use state::Services;
+pub use tls::{TlsError, load as load_tls};
 pub use websocket::{ProtocolError, close_code};
 
 /// The hot-path internals the criterion benchmarks in `benches/` drive directly. Not a stable

@@ -23,6 +23,12 @@ fn main() -> ExitCode {
             return ExitCode::from(EXIT_BAD_CONFIG);
         }
     };
+    // Read here as well as by `run`, so that a bad certificate is a bad setting (exit 2)
+    // reported before anything starts.
+    if let Err(invalid) = mmo_server::load_tls(&config) {
+        eprintln!("error: {invalid}");
+        return ExitCode::from(EXIT_BAD_CONFIG);
+    }
     let _flush_logs_at_exit = mmo_server::install_logging(config.log_format);
     let address = config.listen_address();
     let mut runtime = tokio::runtime::Builder::new_multi_thread();

@@ -20,6 +20,7 @@ use crate::logging::BurstLog;
 use crate::metrics::Refused;
 use crate::routes;
 use crate::state::{ServerState, Services};
+use crate::tls;
 
 /// How long the accept loop pauses when accepting fails (out of file descriptors, or memory),
 /// so it does not spin while connections end and free some.
@@ -99,7 +100,10 @@ pub async fn run_with(
     config
         .validate()
         .map_err(|invalid| io::Error::new(io::ErrorKind::InvalidInput, invalid))?;
-    let state = ServerState::with_services(config, socket_budget(), services);
+    let tls = tls::load(&config)
+        .map_err(|invalid| io::Error::new(io::ErrorKind::InvalidInput, invalid))?;
+    let mut state = ServerState::with_services(config, socket_budget(), services);
+    state.tls = tls;
     serve(listener, state, shutdown).await
 }
 
@@ -128,6 +132,12 @@ pub(crate) async fn serve(
         None => None,
     };
     info!("Starting server on {}", listener.local_addr()?);
+    if let Some(cert) = state.tls.as_ref().and(state.config.tls_cert.as_ref()) {
+        info!(
+            "Serving https:// and wss:// with the certificate in {}",
+            cert.display()
+        );
+    }
     let metrics_server = match metrics_listener {
         Some(metrics_listener) => {
             info!("Serving metrics on {}", metrics_listener.local_addr()?);

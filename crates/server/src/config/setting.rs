@@ -181,6 +181,22 @@ impl Kind for Vec<crate::admission::AddressPrefix> {
     }
 }
 
+/// A file's path.
+impl Kind for std::path::PathBuf {
+    type Value = Self;
+    const VALUE_NAME: &'static str = "FILE";
+    const EXPECTED: &'static str = "a file's path";
+    fn parse(text: &str) -> Option<Self> {
+        (!text.is_empty()).then(|| Self::from(text))
+    }
+    fn from_toml(value: &toml::Value) -> Option<Self> {
+        Self::parse(value.as_str()?)
+    }
+    fn to_toml(value: &Self) -> Option<toml::Value> {
+        Some(toml::Value::String(value.to_string_lossy().into_owned()))
+    }
+}
+
 /// The log format, by its name.
 impl Kind for crate::logging::LogFormat {
     type Value = Self;

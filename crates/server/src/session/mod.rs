@@ -173,7 +173,7 @@ impl<T: Transport> Session<T> {
             } = &self.phase
             {
                 let done = *winding == Winding::CloseAfterFlush || *client_closed;
-                if done && self.writer.is_empty() {
+                if done && self.writer.is_empty() && !self.transport.has_pending_output() {
                     return self.closed();
                 }
             }
@@ -209,8 +209,9 @@ impl<T: Transport> Session<T> {
                         }
                     }
                 }
-                ready = transport::writable(&self.transport), if !self.writer.is_empty() => {
-                    if ready.is_err() || self.write().is_err() {
+                ready = transport::writable(&self.transport),
+                    if !self.writer.is_empty() || self.transport.has_pending_output() => {
+                    if ready.is_err() || self.transport.flush_pending().is_err() || self.write().is_err() {
                         return self.lost();
                     }
                 }
