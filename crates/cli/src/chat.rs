@@ -2,6 +2,7 @@
 //! line being typed, and the connection is re-opened with backoff) or scripted with `--once`.
 
 use std::io::IsTerminal as _;
+use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
@@ -55,13 +56,16 @@ const STABLE_SESSION: Duration = Duration::from_secs(10);
 /// cannot connect, times out, or the server closes it first; 3 when the server refused one or
 /// more lines (each is printed as "Denied: REASON"; the others were still relayed).
 ///
-/// Only ws:// URLs are supported, not wss://: put a TLS-terminating proxy in front of a server
-/// that needs TLS, and point this tool at the plain ws:// address behind it.
+/// A wss:// URL is checked against the public certificate authorities, or with --ca-file
+/// against only the CA certificates in that file (a test server's self-signed certificate).
 #[derive(Debug, clap::Args)]
 pub struct ChatArgs {
-    /// Server WebSocket URL (ws:// only; wss:// is not supported).
+    /// Server WebSocket URL: ws:// or wss://.
     #[arg(default_value = DEFAULT_URL)]
     url: String,
+    /// For a wss:// URL: trust only the CA certificates in this PEM file.
+    #[arg(long, value_name = "PEM")]
+    ca_file: Option<PathBuf>,
     /// Connect once, send stdin's lines, close, print what arrived, and exit (with status 3 if
     /// the server refused any line).
     #[arg(long)]
@@ -167,7 +171,7 @@ pub fn run(args: &ChatArgs) -> ExitCode {
             }
         }
     } else {
-        match ServerUrl::parse(&args.url) {
+        match ServerUrl::parse(&args.url).and_then(|url| url.trusting(args.ca_file.as_deref())) {
             Ok(url) => {
                 runtime.block_on(run_interactive(url));
                 ExitCode::SUCCESS
@@ -200,7 +204,7 @@ impl OnceOutput {
 }
 
 async fn run_once(args: &ChatArgs) -> Result<OnceOutput, OnceError> {
-    let url = ServerUrl::parse(&args.url)?;
+    let url = ServerUrl::parse(&args.url)?.trusting(args.ca_file.as_deref())?;
     let limit = Duration::try_from_secs_f64(args.timeout)
         .ok()
         .filter(|d| !d.is_zero())

@@ -275,7 +275,7 @@ async fn start(
     senders: u64,
     source_hint: u64,
 ) -> Result<Fleet, BenchError> {
-    let url = ServerUrl::parse(&common.url)?;
+    let url = ServerUrl::parse(&common.url)?.trusting(common.ca_file.as_deref())?;
     let server = url.resolve().await?;
     let shares = ClientShare::assign(total, senders, common.procs, clients_per_worker());
     let workers = u32::try_from(shares.len()).unwrap_or(u32::MAX);
@@ -287,6 +287,7 @@ async fn start(
             worker,
             workers,
             url: common.url.clone(),
+            ca_file: common.ca_file.clone(),
             clients,
             healthy_clients: healthy,
             sources: sources.clone(),
