@@ -218,6 +218,8 @@ async fn metrics_addr_serves_metrics_on_its_own_listener_only() {
     );
     assert!(get(public, "/api/status").await.starts_with("HTTP/1.1 200"));
 
+    ws.close(None).await.unwrap();
+    common::expect_close(&mut ws).await;
     let (status, _) = server.stop();
     assert!(status.success(), "{status:?}");
 }
