@@ -7,6 +7,7 @@ mod commands;
 mod room_view;
 
 use std::io::IsTerminal as _;
+use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
@@ -73,13 +74,16 @@ const STABLE_SESSION: Duration = Duration::from_secs(10);
 /// more lines or joins (each is printed as "Denied: REASON"; the others still went through).
 /// If joining --room is refused, no stdin line is sent.
 ///
-/// Only ws:// URLs are supported, not wss://: put a TLS-terminating proxy in front of a server
-/// that needs TLS, and point this tool at the plain ws:// address behind it.
+/// A wss:// URL is checked against the public certificate authorities, or with --ca-file
+/// against only the CA certificates in that file (a test server's self-signed certificate).
 #[derive(Debug, clap::Args)]
 pub struct ChatArgs {
-    /// Server WebSocket URL (ws:// only; wss:// is not supported).
+    /// Server WebSocket URL: ws:// or wss://.
     #[arg(default_value = DEFAULT_URL)]
     url: String,
+    /// For a wss:// URL: trust only the CA certificates in this PEM file.
+    #[arg(long, value_name = "PEM")]
+    ca_file: Option<PathBuf>,
     /// The room to join on connecting (default: the lobby).
     #[arg(long, value_name = "NAME", default_value = "")]
     room: String,
@@ -182,7 +186,7 @@ pub fn run(args: &ChatArgs) -> ExitCode {
             }
         }
     } else {
-        match ServerUrl::parse(&args.url) {
+        match ServerUrl::parse(&args.url).and_then(|url| url.trusting(args.ca_file.as_deref())) {
             Ok(url) => {
                 runtime.block_on(run_interactive(url, args.room.clone()));
                 ExitCode::SUCCESS
@@ -314,7 +318,7 @@ impl Once {
 }
 
 async fn run_once(args: &ChatArgs) -> Result<Refused, OnceError> {
-    let url = ServerUrl::parse(&args.url)?;
+    let url = ServerUrl::parse(&args.url)?.trusting(args.ca_file.as_deref())?;
     let limit = Duration::try_from_secs_f64(args.timeout)
         .ok()
         .filter(|d| !d.is_zero())

@@ -1,18 +1,28 @@
-//! Opening WebSocket connections to an mmo server: URL checks, source-address binding, and
-//! one-line descriptions of how a connection ended.
+//! Opening WebSocket connections to an mmo server: URL checks, TLS for `wss://` (trusting the
+//! public CAs, or only those of a `--ca-file`), source-address binding, and one-line
+//! descriptions of how a connection ended.
 
 use std::io;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::path::{Path, PathBuf};
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
 
 use bytes::Bytes;
 use mmo_protocol::{Message as _, Packet};
+use rustls::pki_types::pem::PemObject as _;
+use rustls::pki_types::{CertificateDer, ServerName};
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::{TcpSocket, TcpStream};
+use tokio_rustls::TlsConnector;
+use tokio_rustls::client::TlsStream;
 use tokio_tungstenite::WebSocketStream;
 use tokio_tungstenite::tungstenite::protocol::CloseFrame;
 use tokio_tungstenite::tungstenite::{self, Message};
 
 /// A client connection after the WebSocket handshake.
-pub type Ws = WebSocketStream<TcpStream>;
+pub type Ws = WebSocketStream<Stream>;
 
 /// The chat client's default server: the port the server and the Godot client use by default.
 pub const DEFAULT_URL: &str = "ws://localhost:8080/ws";
@@ -24,34 +34,57 @@ const MAX_DESCRIPTION_CHARS: usize = 100;
 /// Why a string is not a server URL this tool can use.
 #[derive(Debug, thiserror::Error)]
 pub enum UrlError {
-    /// TLS needs a certificate story this tool does not have; terminate TLS in front of the server.
-    #[error("{0}: wss:// is not supported; use ws://")]
-    Tls(String),
-    /// Only `ws://HOST[:PORT][/PATH]` is understood.
-    #[error("{0}: expected ws://HOST[:PORT]/PATH")]
+    /// Only `ws://HOST[:PORT][/PATH]` and `wss://…` are understood.
+    #[error("{0}: expected ws://HOST[:PORT]/PATH or wss://HOST[:PORT]/PATH")]
     NotWebSocket(String),
+    /// A CA file only means something for a `wss://` URL.
+    #[error("{0}: --ca-file is for wss:// URLs; this one is not encrypted")]
+    CaFileWithoutTls(String),
+    /// The CA file cannot be read or holds no certificate.
+    #[error("--ca-file {}: {problem}", path.display())]
+    CaFile {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong.
+        problem: String,
+    },
     /// The port is not a number from 1 to 65535.
     #[error("{0}: bad port")]
     BadPort(String),
 }
 
-/// A parsed `ws://host:port/path` URL.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// A parsed `ws://host:port/path` or `wss://…` URL, with how a `wss://` server is trusted.
+#[derive(Clone)]
 pub struct ServerUrl {
     text: String,
     host: String,
     port: u16,
+    /// For `wss://`: the TLS client, which knows the CAs it trusts.
+    tls: Option<TlsConnector>,
+}
+
+impl std::fmt::Debug for ServerUrl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ServerUrl")
+            .field("text", &self.text)
+            .field("host", &self.host)
+            .field("port", &self.port)
+            .field("tls", &self.tls.is_some())
+            .finish()
+    }
 }
 
 impl ServerUrl {
-    /// Parses `ws://HOST[:PORT][/PATH]`; the port defaults to 80 as in any `ws://` URL.
+    /// Parses `ws://HOST[:PORT][/PATH]` (the port defaults to 80) or `wss://…` (443, with the
+    /// public CAs trusted; see [`ServerUrl::trusting`]).
     pub fn parse(text: &str) -> Result<Self, UrlError> {
-        if text.starts_with("wss://") {
-            return Err(UrlError::Tls(text.to_owned()));
-        }
-        let rest = text
-            .strip_prefix("ws://")
-            .ok_or_else(|| UrlError::NotWebSocket(text.to_owned()))?;
+        let (rest, tls, default_port) = if let Some(rest) = text.strip_prefix("wss://") {
+            (rest, Some(tls_connector(public_roots())), 443)
+        } else if let Some(rest) = text.strip_prefix("ws://") {
+            (rest, None, 80)
+        } else {
+            return Err(UrlError::NotWebSocket(text.to_owned()));
+        };
         let authority = rest.split('/').next().unwrap_or_default();
         if authority.is_empty() {
             return Err(UrlError::NotWebSocket(text.to_owned()));
@@ -69,7 +102,7 @@ impl ServerUrl {
             }
         };
         let port = match port {
-            None => 80,
+            None => default_port,
             Some(port) => port
                 .parse::<u16>()
                 .ok()
@@ -80,7 +113,39 @@ impl ServerUrl {
             text: text.to_owned(),
             host: host.to_owned(),
             port,
+            tls,
         })
+    }
+
+    /// With `ca_file`, a `wss://` server is trusted only if a CA certificate in that PEM file
+    /// (or the self-signed certificate itself) vouches for it: for test and private servers.
+    pub fn trusting(mut self, ca_file: Option<&Path>) -> Result<Self, UrlError> {
+        let Some(path) = ca_file else {
+            return Ok(self);
+        };
+        if self.tls.is_none() {
+            return Err(UrlError::CaFileWithoutTls(self.text));
+        }
+        let problem = |problem: String| UrlError::CaFile {
+            path: path.to_owned(),
+            problem,
+        };
+        let pem =
+            std::fs::read(path).map_err(|error| problem(format!("cannot read it: {error}")))?;
+        let mut roots = rustls::RootCertStore::empty();
+        for cert in CertificateDer::pem_slice_iter(&pem) {
+            let cert = cert.map_err(|error| problem(format!("not PEM: {error}")))?;
+            roots
+                .add(cert)
+                .map_err(|error| problem(format!("not a usable certificate: {error}")))?;
+        }
+        if roots.is_empty() {
+            return Err(problem(
+                "no certificate in it (expected PEM: -----BEGIN CERTIFICATE-----)".to_owned(),
+            ));
+        }
+        self.tls = Some(tls_connector(roots));
+        Ok(self)
     }
 
     /// The URL as given.
@@ -135,6 +200,9 @@ pub enum ConnectError {
     /// The TCP connection failed.
     #[error("TCP connect failed: {0}")]
     Tcp(io::Error),
+    /// The TLS handshake failed (for example, the server's certificate is not trusted).
+    #[error("TLS handshake failed: {0}")]
+    Tls(io::Error),
     /// The server refused or botched the WebSocket upgrade (HTTP 503 at capacity, for example).
     #[error("WebSocket handshake failed: {0}")]
     Handshake(#[source] Box<tungstenite::Error>),
@@ -147,6 +215,7 @@ impl ConnectError {
             Self::Resolve { .. } => "cannot resolve host".to_owned(),
             Self::Bind { source, .. } => format!("bind: {}", io_label(source)),
             Self::Tcp(source) => format!("connect: {}", io_label(source)),
+            Self::Tls(source) => format!("TLS: {}", truncate(&source.to_string())),
             Self::Handshake(error) => match error.as_ref() {
                 tungstenite::Error::Http(response) => format!("HTTP {}", response.status()),
                 tungstenite::Error::Io(source) => format!("handshake: {}", io_label(source)),
@@ -177,14 +246,94 @@ pub struct ConnectOptions {
     pub reuse_addr: bool,
 }
 
-/// Resolves `url`, opens a TCP connection to it with the default options, and upgrades it to
-/// a WebSocket.
+/// Resolves `url`, opens a connection to it with the default options (TLS for `wss://`), and
+/// upgrades it to a WebSocket.
 pub async fn connect(url: &ServerUrl) -> Result<Ws, ConnectError> {
-    let stream = connect_tcp(url.resolve().await?, &ConnectOptions::default()).await?;
+    let stream = open(url, url.resolve().await?, &ConnectOptions::default()).await?;
     let (ws, _response) = tokio_tungstenite::client_async(url.as_str(), stream)
         .await
         .map_err(|e| ConnectError::Handshake(Box::new(e)))?;
     Ok(ws)
+}
+
+/// Opens the connection a WebSocket runs over: TCP to `addr`, and TLS on it for `wss://`.
+pub async fn open(
+    url: &ServerUrl,
+    addr: SocketAddr,
+    options: &ConnectOptions,
+) -> Result<Stream, ConnectError> {
+    let tcp = connect_tcp(addr, options).await?;
+    let Some(tls) = &url.tls else {
+        return Ok(Stream::Plain(tcp));
+    };
+    let name = ServerName::try_from(url.host.clone())
+        .map_err(|error| ConnectError::Tls(io::Error::new(io::ErrorKind::InvalidInput, error)))?;
+    let stream = tls.connect(name, tcp).await.map_err(ConnectError::Tls)?;
+    Ok(Stream::Tls(Box::new(stream)))
+}
+
+/// The web's public certificate authorities (Mozilla's list), for `wss://` without a CA file.
+fn public_roots() -> rustls::RootCertStore {
+    rustls::RootCertStore {
+        roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
+    }
+}
+
+fn tls_connector(roots: rustls::RootCertStore) -> TlsConnector {
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let config = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map(|builder| builder.with_root_certificates(roots).with_no_client_auth())
+        .unwrap_or_else(|_| unreachable!("ring supports TLS 1.2 and 1.3"));
+    TlsConnector::from(Arc::new(config))
+}
+
+/// A connection to a server: plain TCP for `ws://`, TLS over TCP for `wss://`.
+pub enum Stream {
+    /// `ws://`.
+    Plain(TcpStream),
+    /// `wss://`.
+    Tls(Box<TlsStream<TcpStream>>),
+}
+
+impl AsyncRead for Stream {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        match self.get_mut() {
+            Self::Plain(tcp) => Pin::new(tcp).poll_read(cx, buf),
+            Self::Tls(tls) => Pin::new(tls.as_mut()).poll_read(cx, buf),
+        }
+    }
+}
+
+impl AsyncWrite for Stream {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        match self.get_mut() {
+            Self::Plain(tcp) => Pin::new(tcp).poll_write(cx, buf),
+            Self::Tls(tls) => Pin::new(tls.as_mut()).poll_write(cx, buf),
+        }
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        match self.get_mut() {
+            Self::Plain(tcp) => Pin::new(tcp).poll_flush(cx),
+            Self::Tls(tls) => Pin::new(tls.as_mut()).poll_flush(cx),
+        }
+    }
+
+    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        match self.get_mut() {
+            Self::Plain(tcp) => Pin::new(tcp).poll_shutdown(cx),
+            Self::Tls(tls) => Pin::new(tls.as_mut()).poll_shutdown(cx),
+        }
+    }
 }
 
 /// Opens the TCP connection [`connect`] upgrades: source address, buffer size and no Nagle.
@@ -265,11 +414,23 @@ mod tests {
     }
 
     #[test]
-    fn refuses_what_it_cannot_speak() {
+    fn wss_urls_default_to_port_443_and_a_ca_file_needs_one() {
+        let url = ServerUrl::parse("wss://example.invalid/ws").expect("valid");
+        assert_eq!((url.port, url.tls.is_some()), (443, true));
+        let plain = ServerUrl::parse("ws://example.invalid/ws").expect("valid");
         assert!(matches!(
-            ServerUrl::parse("wss://x/ws"),
-            Err(UrlError::Tls(_))
+            plain.trusting(Some(Path::new("ca.pem"))),
+            Err(UrlError::CaFileWithoutTls(_))
         ));
+        let missing = url.trusting(Some(Path::new("/nonexistent/ca.pem")));
+        assert!(
+            matches!(&missing, Err(UrlError::CaFile { problem, .. }) if problem.starts_with("cannot read it")),
+            "{missing:?}"
+        );
+    }
+
+    #[test]
+    fn refuses_what_it_cannot_speak() {
         assert!(matches!(
             ServerUrl::parse("http://x/ws"),
             Err(UrlError::NotWebSocket(_))

@@ -41,11 +41,13 @@ mod setting;
 mod load;
 
 use std::num::NonZeroUsize;
+use std::path::PathBuf;
 use std::time::Duration;
 
 use mmo_protocol::ChatLimits;
 
 use crate::admission::AddressPrefix;
+use crate::logging::LogFormat;
 
 pub use load::{CONFIG_ENV, CONFIG_FLAG, Loaded, PRINT_CONFIG_FLAG, Source};
 pub use setting::{Conflict, ENV_PREFIX, InvalidConfig, Kind, Millis, Seconds, Setting, Settings};
@@ -195,6 +197,42 @@ settings! {
         /// allowed. In a flag or an environment variable, comma-separated.
         allowed_origins: Vec<String> = Vec::new();
 
+        /// PEM file of the TLS certificate chain (server certificate first); with `tls_key`, the
+        /// port serves `https://` and `wss://` instead of `http://` and `ws://`.
+        ///
+        /// Browsers on an `https://` page may only open `wss://` connections. Without these the
+        /// server speaks plain HTTP, for a TLS-terminating proxy in front of it or for local
+        /// use. A file that is missing, unreadable, not PEM, or whose key is not the
+        /// certificate's stops start-up.
+        tls_cert: Option<PathBuf> = None, default_text = "plain HTTP and WebSocket";
+
+        /// PEM file of the TLS certificate's private key (PKCS#8, PKCS#1 or SEC1).
+        ///
+        /// Read once at start, like the certificate: replacing the files takes a restart.
+        tls_key: Option<PathBuf> = None, default_text = "plain HTTP and WebSocket";
+
+        /// Log line format: `text` for people, `json` for log collectors (one object a line).
+        ///
+        /// Text keeps the tutorial's phrasing ("Starting server on …", "New client connected
+        /// from …") and puts each line's fields after it in brackets; JSON has the same message
+        /// and every field (client, address, duration_s, close, reason, messages and bytes in
+        /// and out) under its own key, so a collector needs no pattern to read them. Verbosity
+        /// follows `RUST_LOG` either way.
+        log_format: LogFormat = LogFormat::Text;
+
+        /// Address (`host:port`) to serve `/metrics` on instead of the public port; unset
+        /// serves it on the public port.
+        ///
+        /// Metrics tell whoever reads them how busy the server is and what it refuses. On an
+        /// address only the monitoring system reaches (`127.0.0.1:9100`, a private network's),
+        /// they are not public. That listener speaks plain HTTP and answers `/metrics` and
+        /// `/health` only; the public port then answers `/metrics` with 404.
+        metrics_addr: Option<String> = None,
+            default_text = "/metrics on the public port",
+            check = |address: &Option<String>| {
+            address.as_deref().map_or(Ok(()), host_and_port)
+        };
+
         /// Most connections server-wide that have not finished sending their request head.
         ///
         /// Past it, the oldest such connection of the address holding the most gives way to
@@ -327,6 +365,13 @@ impl Settings for Config {
                 ),
             });
         }
+        if self.tls_cert.is_some() != self.tls_key.is_some() {
+            return Err(Conflict {
+                settings: &["tls_cert", "tls_key"],
+                problem: "tls_cert and tls_key go together: give both to serve TLS, or neither"
+                    .to_owned(),
+            });
+        }
         let largest_chat_frame = self
             .max_chat_bytes
             .saturating_add(CHAT_FRAME_ALLOWANCE_BYTES);
@@ -445,6 +490,17 @@ fn non_negative_number(value: &f64) -> Result<(), String> {
         return Err("must be a number, 0 or more (0 = no limit)".to_owned());
     }
     Ok(())
+}
+
+/// Check for a `host:port` listening address (`[::1]:9100` for an IPv6 address).
+fn host_and_port(address: &str) -> Result<(), String> {
+    let port = address
+        .rsplit_once(':')
+        .map(|(host, port)| (host, port.parse::<u16>()));
+    match port {
+        Some((host, Ok(_))) if !host.is_empty() => Ok(()),
+        _ => Err("must be HOST:PORT, e.g. 127.0.0.1:9100 or [::1]:9100".to_owned()),
+    }
 }
 
 /// Check for a count within bounds, named in the message.

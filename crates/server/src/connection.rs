@@ -2,6 +2,7 @@
 //! head timeout, eviction and shutdown), then either a plain HTTP answer or the WebSocket
 //! upgrade into `session::serve`.
 
+use std::io;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Instant;
@@ -12,14 +13,15 @@ use tracing::{debug, info};
 use crate::admission::Ticket;
 use crate::http::{HeadError, HeadReader, Response};
 use crate::logging::Untrusted;
-use crate::metrics::Metrics;
+use crate::metrics::Refused;
 use crate::routes;
 use crate::session;
 use crate::state::ServerState;
+use crate::tls::TlsStream;
 use crate::transport::Transport;
 use crate::websocket::{HandshakeError, UpgradeRequest};
 
-/// Serves one accepted TCP connection to its end.
+/// Serves one accepted TCP connection to its end, over TLS when the server has a certificate.
 pub async fn handle(
     stream: TcpStream,
     address: SocketAddr,
@@ -28,7 +30,15 @@ pub async fn handle(
 ) {
     // We batch frames ourselves, so Nagle's delay would only add latency.
     let _ = stream.set_nodelay(true);
-    serve(stream, address, state, ticket).await;
+    match &state.tls {
+        None => serve(stream, address, state, ticket).await,
+        // The TLS handshake happens as the request head is read: under the same timeout,
+        // eviction and shutdown as the head itself.
+        Some(tls) => match TlsStream::new(stream, Arc::clone(tls)) {
+            Ok(stream) => serve(stream, address, state, ticket).await,
+            Err(error) => debug!("{address}: cannot start TLS: {error}"),
+        },
+    }
 }
 
 async fn serve<T: Transport>(
@@ -55,7 +65,7 @@ async fn serve<T: Transport>(
             match head.read_available(&mut transport) {
                 Some(read) => read,
                 None => {
-                    Metrics::bump(&state.metrics.handshakes_evicted);
+                    state.metrics.connections_refused.inc(Refused::HandshakeEvicted);
                     if let Some(left_out) = state.admission.eviction_log().occur(Instant::now()) {
                         info!(
                             "{address}: dropped a connection that had not sent its request, to \
@@ -73,18 +83,24 @@ async fn serve<T: Transport>(
     ticket.handshake_done();
     let (head, early_bytes) = match read {
         Ok(read) => read,
+        // rustls's errors are the only `InvalidData` a read gives: the TLS handshake failed.
+        Err(HeadError::Closed(error)) if error.kind() == io::ErrorKind::InvalidData => {
+            state.metrics.connections_refused.inc(Refused::Tls);
+            state.log_refused_request(format_args!("{address}: TLS handshake failed: {error}"));
+            return;
+        }
         Err(HeadError::Closed(error)) => {
             debug!("{address}: no request: {error}");
             return;
         }
         Err(error) => {
-            Metrics::bump(&state.metrics.requests_refused);
-            state.log_refused_request(format_args!("{address}: refused: {error}"));
-            let status = match error {
-                HeadError::TooLarge => 431,
-                HeadError::TimedOut(_) => 408,
-                _ => 400,
+            let (status, kind) = match error {
+                HeadError::TooLarge => (431, Refused::BadRequest),
+                HeadError::TimedOut(_) => (408, Refused::RequestTimeout),
+                _ => (400, Refused::BadRequest),
             };
+            state.metrics.connections_refused.inc(kind);
+            state.log_refused_request(format_args!("{address}: refused: {error}"));
             let _ = Response::text(status, &error.to_string())
                 .send(transport, timeout)
                 .await;
@@ -92,7 +108,7 @@ async fn serve<T: Transport>(
         }
     };
     if head.path != "/ws" {
-        Metrics::bump(&state.metrics.http_requests);
+        state.metrics.http_requests.inc();
         let response = routes::respond(&head, &state);
         debug!(
             "{address}: {} {} -> {}",
@@ -106,7 +122,7 @@ async fn serve<T: Transport>(
     let upgrade = match UpgradeRequest::from_request(&head.method, &head.raw_headers()) {
         Ok(upgrade) => upgrade,
         Err(refusal) => {
-            Metrics::bump(&state.metrics.requests_refused);
+            state.metrics.connections_refused.inc(Refused::BadUpgrade);
             state.log_refused_request(format_args!("{address}: refused /ws request: {refusal}"));
             let _ = refuse_upgrade(&refusal).send(transport, timeout).await;
             return;
@@ -115,7 +131,7 @@ async fn serve<T: Transport>(
     if let Some(origin) = &upgrade.origin {
         let allowed = &state.config.allowed_origins;
         if !allowed.is_empty() && !allowed.iter().any(|o| o == origin) {
-            Metrics::bump(&state.metrics.requests_refused);
+            state.metrics.connections_refused.inc(Refused::Origin);
             state.log_refused_request(format_args!(
                 "{address}: refused WebSocket from origin {}",
                 Untrusted(origin)
@@ -127,7 +143,7 @@ async fn serve<T: Transport>(
         }
     }
     let Some(slot) = state.sessions_slot() else {
-        Metrics::bump(&state.metrics.refused_at_capacity);
+        state.metrics.connections_refused.inc(Refused::ServerFull);
         state.log_refused_request(format_args!(
             "{address}: refused: server full ({} connections)",
             state.config.max_connections

@@ -43,6 +43,7 @@ impl IdAllocator {
     }
 
     /// IDs handed out so far.
+    #[cfg(test)]
     pub fn allocated(&self) -> u64 {
         self.next.load(Ordering::Relaxed).saturating_sub(1)
     }

@@ -23,6 +23,7 @@ mod routes;
 mod server;
 mod session;
 mod state;
+mod tls;
 mod transport;
 mod websocket;
 
@@ -37,9 +38,11 @@ pub use config::{
 pub use handlers::{AccountError, AccountFuture, AccountStore};
 pub use http::MAX_HEAD_BYTES;
 pub use ids::ID_LIMIT;
+pub use logging::{LogFormat, install as install_logging};
 pub use server::{LISTEN_BACKLOG, bind, run, run_with, testing};
 pub use session::Disconnect;
 pub use state::Services;
+pub use tls::{TlsError, load as load_tls};
 pub use websocket::{ProtocolError, close_code};
 
 /// The hot-path internals the criterion benchmarks in `benches/` drive directly. Not a stable

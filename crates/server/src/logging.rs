@@ -1,9 +1,142 @@
-//! Log hygiene: client-controlled text escaped so it can never start a line of its own, and
-//! bursts of the same warning reduced to one line and a count.
+//! Logging: the log's two formats (text for people, JSON for collectors) on a writer that
+//! never blocks a worker; and log hygiene: client-controlled text escaped so it can never start
+//! a line of its own, and bursts of the same warning reduced to one line and a count.
 
-use std::fmt;
+use std::fmt::{self, Write as _};
 use std::sync::{Mutex, PoisonError};
 use std::time::{Duration, Instant};
+
+use tracing::field::{Field, Visit};
+use tracing_appender::non_blocking::WorkerGuard;
+use tracing_subscriber::field::RecordFields;
+use tracing_subscriber::fmt::FormatFields;
+use tracing_subscriber::fmt::format::Writer;
+
+/// Log lines that may wait for standard output. Logging never blocks a worker thread: lines
+/// go to this buffer and a thread of their own writes them out; if output stalls (a full pipe,
+/// a slow terminal) and the buffer fills, further lines are dropped rather than stalling every
+/// client. 64 Ki lines is several seconds of the busiest logging.
+const LOG_BUFFER_LINES: usize = 64 * 1024;
+
+/// How log lines are written.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LogFormat {
+    /// One line of text per event: time, level, where, the message and then its fields in
+    /// brackets, `[client=3 address=127.0.0.1:50000 …]`.
+    Text,
+    /// One JSON object per line: `timestamp`, `level`, `target`, `message` and every field of
+    /// the event under its own key.
+    Json,
+}
+
+impl LogFormat {
+    /// Every format.
+    pub const ALL: [Self; 2] = [Self::Text, Self::Json];
+
+    /// The name the setting takes.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Text => "text",
+            Self::Json => "json",
+        }
+    }
+}
+
+/// Sends the log to standard output in `format`, at the verbosity `RUST_LOG` asks for (`info`
+/// by default), through a buffer a thread of its own empties (see `LOG_BUFFER_LINES`). The
+/// returned guard writes out what is buffered when dropped: keep it until the process ends.
+pub fn install(format: LogFormat) -> WorkerGuard {
+    let (writer, guard) = tracing_appender::non_blocking::NonBlockingBuilder::default()
+        .lossy(true)
+        .buffered_lines_limit(LOG_BUFFER_LINES)
+        .thread_name("mmo-log-writer")
+        .finish(std::io::stdout());
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt()
+        .with_writer(writer)
+        .with_env_filter(filter);
+    match format {
+        LogFormat::Text => builder
+            // Colours only for a person at a terminal, not in log files.
+            .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stdout()))
+            .fmt_fields(TextFields)
+            .init(),
+        LogFormat::Json => builder
+            .json()
+            .flatten_event(true)
+            .with_current_span(false)
+            .with_span_list(false)
+            .init(),
+    }
+    guard
+}
+
+/// The fields of a text line: the message, then the other fields in brackets as `key=value`,
+/// so the message reads as a sentence and the fields stand apart from it. Text values are
+/// quoted and escaped; the others are the server's own (numbers, addresses, reasons whose
+/// client-chosen parts are already `Untrusted`).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct TextFields;
+
+impl<'writer> FormatFields<'writer> for TextFields {
+    fn format_fields<R: RecordFields>(
+        &self,
+        mut writer: Writer<'writer>,
+        fields: R,
+    ) -> fmt::Result {
+        let mut line = TextLine::default();
+        fields.record(&mut line);
+        writer.write_str(&line.message)?;
+        if !line.fields.is_empty() {
+            if !line.message.is_empty() {
+                writer.write_char(' ')?;
+            }
+            write!(writer, "[{}]", line.fields)?;
+        }
+        Ok(())
+    }
+}
+
+/// A text line being put together from an event's fields.
+#[derive(Default)]
+struct TextLine {
+    message: String,
+    fields: String,
+}
+
+impl TextLine {
+    fn field(&mut self, field: &Field, value: fmt::Arguments<'_>) {
+        // Fields that `log` records carry (a dependency logging through `log`) say where the
+        // line came from, which the text line already shows.
+        if field.name().starts_with("log.") {
+            return;
+        }
+        if !self.fields.is_empty() {
+            self.fields.push(' ');
+        }
+        let _ = write!(self.fields, "{}={value}", field.name());
+    }
+}
+
+impl Visit for TextLine {
+    fn record_str(&mut self, field: &Field, value: &str) {
+        if field.name() == "message" {
+            // A message is the server's own text, its client-chosen parts already `Untrusted`.
+            self.message.push_str(value);
+        } else {
+            self.field(field, format_args!("{}", Untrusted(value)));
+        }
+    }
+
+    fn record_debug(&mut self, field: &Field, value: &dyn fmt::Debug) {
+        if field.name() == "message" {
+            let _ = write!(self.message, "{value:?}");
+        } else {
+            self.field(field, format_args!("{value:?}"));
+        }
+    }
+}
 
 /// Most characters of one client-controlled value a log line shows; the rest is cut, so a
 /// client cannot make the server write long lines.
@@ -138,6 +271,61 @@ pub fn left_out(suppressed: u64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// What `TextFields` makes of the event `emit` logs, without time and level.
+    fn text_line(emit: impl FnOnce()) -> String {
+        #[derive(Clone, Default)]
+        struct Captured(std::sync::Arc<Mutex<Vec<u8>>>);
+        impl std::io::Write for Captured {
+            fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+                self.0
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .extend_from_slice(bytes);
+                Ok(bytes.len())
+            }
+            fn flush(&mut self) -> std::io::Result<()> {
+                Ok(())
+            }
+        }
+        let captured = Captured::default();
+        let writer = captured.clone();
+        let subscriber = tracing_subscriber::fmt()
+            .with_writer(move || writer.clone())
+            .with_ansi(false)
+            .without_time()
+            .with_level(false)
+            .with_target(false)
+            .fmt_fields(TextFields)
+            .finish();
+        tracing::subscriber::with_default(subscriber, emit);
+        let bytes = captured
+            .0
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone();
+        String::from_utf8(bytes).unwrap_or_default()
+    }
+
+    #[test]
+    fn a_text_line_is_the_message_then_its_fields_in_brackets() {
+        let line = text_line(|| {
+            tracing::info!(
+                client = 3_u64,
+                address = %"127.0.0.1:5000",
+                duration_s = 1.5,
+                note = "a\nb",
+                "Client 3: Closing client connection because: {}",
+                "connection lost"
+            );
+        });
+        assert_eq!(
+            line,
+            "Client 3: Closing client connection because: connection lost [client=3 \
+             address=127.0.0.1:5000 duration_s=1.5 note=\"a\\nb\"]\n"
+        );
+        assert_eq!(text_line(|| tracing::info!("plain")), "plain\n");
+    }
 
     #[test]
     fn untrusted_text_cannot_start_a_line() {

@@ -8,12 +8,6 @@ use tracing::error;
 /// The exit code for settings that stop start-up, as for a bad flag (clap's own code).
 const EXIT_BAD_CONFIG: u8 = 2;
 
-/// Log lines that may wait for standard output. Logging never blocks a worker thread: lines
-/// go to this buffer and a thread of their own writes them out; if output stalls (a full pipe,
-/// a slow terminal) and the buffer fills, further lines are dropped rather than stalling every
-/// client. 64 Ki lines is several seconds of the busiest logging.
-const LOG_BUFFER_LINES: usize = 64 * 1024;
-
 fn main() -> ExitCode {
     // Before the settings are read: the default session limit follows the open-file limit.
     mmo_server::raise_open_file_limit();
@@ -29,21 +23,13 @@ fn main() -> ExitCode {
             return ExitCode::from(EXIT_BAD_CONFIG);
         }
     };
-    let (log_writer, _flush_logs_at_exit) =
-        tracing_appender::non_blocking::NonBlockingBuilder::default()
-            .lossy(true)
-            .buffered_lines_limit(LOG_BUFFER_LINES)
-            .thread_name("mmo-log-writer")
-            .finish(std::io::stdout());
-    tracing_subscriber::fmt()
-        .with_writer(log_writer)
-        // Colours only for a person at a terminal, not in log files.
-        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stdout()))
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
-        )
-        .init();
+    // Read here as well as by `run`, so that a bad certificate is a bad setting (exit 2)
+    // reported before anything starts.
+    if let Err(invalid) = mmo_server::load_tls(&config) {
+        eprintln!("error: {invalid}");
+        return ExitCode::from(EXIT_BAD_CONFIG);
+    }
+    let _flush_logs_at_exit = mmo_server::install_logging(config.log_format);
     let address = config.listen_address();
     let mut runtime = tokio::runtime::Builder::new_multi_thread();
     runtime.enable_all();

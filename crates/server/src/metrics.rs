@@ -1,255 +1,373 @@
-//! Server counters: cheap atomic increments on the hot path, rendered as Prometheus text for
-//! `/metrics` and as JSON for `/api/status`.
+//! Server metrics, kept with `prometheus-client`: counters (labelled where the label answers an
+//! operator's question: why sessions ended, why connections and messages were refused, what
+//! clients send) and gauges read from the server's state at each scrape, rendered as Prometheus
+//! text for `/metrics`; and the per-second rates `/api/status` shows.
+//!
+//! Counting stays as cheap as the hand-kept atomics it replaces: every labelled series is
+//! created once, at start, and kept in an array indexed by its label, so a count on the hot
+//! path is one relaxed atomic add, with no lock and no hash lookup.
 
-use std::fmt::Write as _;
+use std::marker::PhantomData;
 use std::sync::Mutex;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
 
-/// Every counter the server keeps. All are totals since start except `sessions`.
-#[derive(Debug, Default)]
+use mmo_protocol::Msg;
+use prometheus_client::encoding::prometheus_text;
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::registry::Registry;
+
+/// The `Content-Type` of `/metrics`: the Prometheus text format, version 0.0.4.
+pub const CONTENT_TYPE: &str = prometheus_text::CONTENT_TYPE;
+
+/// A closed set of label values of one label: the values a labelled counter has a series for.
+pub trait Label: Copy + 'static {
+    /// The label's name, e.g. `reason`.
+    const KEY: &'static str;
+    /// Every value, in the order `index` numbers them.
+    const ALL: &'static [Self];
+    /// The value as it appears in the exposition, e.g. `too_slow`.
+    fn value(self) -> &'static str;
+    /// The value's place in `ALL`.
+    fn index(self) -> usize;
+}
+
+/// Declares a `Label` enum: each variant with its doc and the text it is exposed as.
+macro_rules! label {
+    (
+        $(#[$meta:meta])*
+        $vis:vis enum $Name:ident: $key:literal {
+            $($(#[doc = $doc:literal])+ $Variant:ident => $value:literal,)+
+        }
+    ) => {
+        $(#[$meta])*
+        #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+        $vis enum $Name {
+            $($(#[doc = $doc])+ $Variant,)+
+        }
+
+        impl Label for $Name {
+            const KEY: &'static str = $key;
+            const ALL: &'static [Self] = &[$(Self::$Variant),+];
+            fn value(self) -> &'static str {
+                match self {
+                    $(Self::$Variant => $value,)+
+                }
+            }
+            fn index(self) -> usize {
+                self as usize
+            }
+        }
+    };
+}
+
+label! {
+    /// Why a session ended: `mmo_sessions_closed_total{reason}`.
+    pub enum CloseReason: "reason" {
+        /// The client sent a close frame.
+        ClientClosed => "client_closed",
+        /// The connection ended without a close frame.
+        ConnectionLost => "connection_lost",
+        /// The client broke the WebSocket protocol.
+        ProtocolError => "protocol_error",
+        /// The client sent a message over `max_message_bytes`.
+        TooBig => "too_big",
+        /// The client fell more than `outbound_queue_bytes` behind.
+        TooSlow => "too_slow",
+        /// The client was silent for `idle_timeout`.
+        Idle => "idle",
+        /// The server shut down.
+        Shutdown => "shutdown",
+        /// The session's task panicked or was aborted at the shutdown timeout.
+        Aborted => "aborted",
+    }
+}
+
+label! {
+    /// Why a connection was refused or dropped before it became a session:
+    /// `mmo_connections_refused_total{kind}`.
+    pub enum Refused: "kind" {
+        /// HTTP 503: `max_connections` sessions open, or every socket the process may hold.
+        ServerFull => "server_full",
+        /// HTTP 429: the address has `max_connections_per_address` connections.
+        AddressBusy => "address_busy",
+        /// HTTP 429: the address connects faster than `connect_rate_per_address`.
+        AddressTooFast => "address_too_fast",
+        /// Dropped before sending its request, to make room for a newer connection.
+        HandshakeEvicted => "handshake_evicted",
+        /// HTTP 400 or 431: a malformed or oversize request head.
+        BadRequest => "bad_request",
+        /// HTTP 408: no complete request head within the handshake timeout.
+        RequestTimeout => "request_timeout",
+        /// A `/ws` request that is not a valid WebSocket upgrade.
+        BadUpgrade => "bad_upgrade",
+        /// HTTP 403: a browser origin not in `allowed_origins`.
+        Origin => "origin",
+        /// The TLS handshake failed (a client that does not speak TLS, or distrusts the
+        /// certificate).
+        Tls => "tls",
+    }
+}
+
+label! {
+    /// What a data message from a client held: `mmo_messages_received_total{kind}`.
+    pub enum MessageKind: "kind" {
+        /// `ChatMessage` (field 2).
+        Chat => "chat",
+        /// `IdMessage` (field 3): only the server sends it.
+        Id => "id",
+        /// `LoginRequestMessage` (field 4).
+        LoginRequest => "login_request",
+        /// `RegisterRequestMessage` (field 5).
+        RegisterRequest => "register_request",
+        /// `OkResponseMessage` (field 6): only the server sends it.
+        OkResponse => "ok_response",
+        /// `DenyResponseMessage` (field 7): only the server sends it.
+        DenyResponse => "deny_response",
+        /// `DisconnectMessage` (field 19): only the server sends it.
+        Disconnect => "disconnect",
+        /// `JoinRoomMessage` (field 100).
+        JoinRoom => "join_room",
+        /// `RoomMessage` (field 101): only the server sends it.
+        Room => "room",
+        /// `PresenceMessage` (field 102): only the server sends it.
+        Presence => "presence",
+        /// `RoomListRequestMessage` (field 103).
+        RoomListRequest => "room_list_request",
+        /// `RoomListMessage` (field 104): only the server sends it.
+        RoomList => "room_list",
+        /// A `Packet` with no message in it.
+        Empty => "none",
+        /// Bytes that are not a `Packet`.
+        Undecodable => "undecodable",
+        /// Over the client's message rate: refused before it was decoded.
+        RateLimited => "rate_limited",
+    }
+}
+
+impl MessageKind {
+    /// The kind of a decoded packet's message.
+    pub fn of(msg: Option<&Msg>) -> Self {
+        match msg {
+            Some(Msg::Chat(_)) => Self::Chat,
+            Some(Msg::Id(_)) => Self::Id,
+            Some(Msg::LoginRequest(_)) => Self::LoginRequest,
+            Some(Msg::RegisterRequest(_)) => Self::RegisterRequest,
+            Some(Msg::OkResponse(_)) => Self::OkResponse,
+            Some(Msg::DenyResponse(_)) => Self::DenyResponse,
+            Some(Msg::Disconnect(_)) => Self::Disconnect,
+            Some(Msg::JoinRoom(_)) => Self::JoinRoom,
+            Some(Msg::Room(_)) => Self::Room,
+            Some(Msg::Presence(_)) => Self::Presence,
+            Some(Msg::RoomListRequest(_)) => Self::RoomListRequest,
+            Some(Msg::RoomList(_)) => Self::RoomList,
+            None => Self::Empty,
+        }
+    }
+}
+
+label! {
+    /// Why a client's message was refused (with a `DenyResponseMessage` where the client
+    /// understands one): `mmo_messages_refused_total{kind}`.
+    pub enum MessageRefusal: "kind" {
+        /// A chat line that is empty, too long or holds a control character.
+        ChatInvalid => "chat_invalid",
+        /// A message over the client's `chat_rate`.
+        RateLimit => "rate_limit",
+        /// A room name that is not one.
+        JoinBadName => "join_bad_name",
+        /// A join over the client's `join_rate`.
+        JoinRate => "join_rate",
+        /// A join to a room with `max_room_members`.
+        RoomFull => "room_full",
+        /// A join that would create a room past `max_rooms`.
+        TooManyRooms => "too_many_rooms",
+    }
+}
+
+/// A counter with one series per value of label `L`, every series created at start and kept
+/// in `L`'s order, so counting is an index and an atomic add.
+#[derive(Debug)]
+pub struct ByLabel<L> {
+    series: Box<[Counter]>,
+    label: PhantomData<L>,
+}
+
+impl<L: Label> ByLabel<L> {
+    /// Registers the family `name` and creates its series.
+    fn register(registry: &mut Registry, name: &str, help: &str) -> Self {
+        let family = Family::<[(&'static str, &'static str); 1], Counter>::default();
+        registry.register(name, help, family.clone());
+        Self {
+            series: L::ALL
+                .iter()
+                .map(|value| family.get_or_create_owned(&[(L::KEY, value.value())]))
+                .collect(),
+            label: PhantomData,
+        }
+    }
+
+    /// Adds one to the series of `value`.
+    pub fn inc(&self, value: L) {
+        self.series[value.index()].inc();
+    }
+}
+
+/// What the gauges are set from at a scrape.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Levels {
+    /// WebSocket sessions open.
+    pub sessions: usize,
+    /// Rooms, the lobby included.
+    pub rooms: usize,
+    /// Sockets open: sessions, requests and pending handshakes.
+    pub open_sockets: usize,
+    /// Sockets that have not finished sending their request head.
+    pub pending_handshakes: usize,
+    /// Whole seconds since the server started.
+    pub uptime_seconds: u64,
+}
+
+/// Every metric the server exposes. All counters are totals since start.
+#[derive(Debug)]
 pub struct Metrics {
-    /// TCP connections accepted (HTTP and WebSocket).
-    pub connections_accepted: AtomicU64,
-    /// WebSocket sessions opened.
-    pub sessions_opened: AtomicU64,
-    /// Upgrades refused with 503 because `max_connections` sessions were open.
-    pub refused_at_capacity: AtomicU64,
+    registry: Registry,
+    /// TCP connections accepted on the public port (HTTP and WebSocket).
+    pub connections_accepted: Counter,
     /// Accept calls that failed (for example out of file descriptors).
-    pub accept_errors: AtomicU64,
+    pub accept_errors: Counter,
+    /// Connections refused or dropped before a session, by why.
+    pub connections_refused: ByLabel<Refused>,
     /// HTTP requests answered without an upgrade.
-    pub http_requests: AtomicU64,
-    /// Connections refused before a session: a malformed, oversize or late request head, a
-    /// bad upgrade request, or a browser origin not allowed. The log line says which.
-    pub requests_refused: AtomicU64,
-    /// Data messages received from clients.
-    pub messages_received: AtomicU64,
-    /// Chat lines relayed (each counted once, however many received it).
-    pub chats_relayed: AtomicU64,
-    /// Frames queued to recipients by relays: one per chat per recipient.
-    pub deliveries: AtomicU64,
-    /// Messages that were not a valid `Packet`.
-    pub decode_errors: AtomicU64,
-    /// Packets of a kind clients may not send (such as `IdMessage`), dropped.
-    pub ignored_packets: AtomicU64,
-    /// Chat lines refused for their length or emptiness.
-    pub chats_rejected_invalid: AtomicU64,
-    /// Chat lines refused by the rate limit.
-    pub chats_rejected_rate: AtomicU64,
-    /// Sessions closed because the client fell too far behind.
-    pub closed_too_slow: AtomicU64,
-    /// Sessions closed because the client went silent.
-    pub closed_idle: AtomicU64,
-    /// Sessions closed for an oversize message.
-    pub closed_too_big: AtomicU64,
-    /// Sessions closed for another protocol violation.
-    pub closed_protocol_error: AtomicU64,
-    /// Sessions that ended for any reason.
-    pub sessions_closed: AtomicU64,
-    /// Connections refused at accept because their address had too many connections or
-    /// connected too fast (HTTP 429).
-    pub refused_per_address: AtomicU64,
-    /// Connections dropped before sending their request, to make room for new ones.
-    pub handshakes_evicted: AtomicU64,
-    /// Connection tasks that panicked (a server bug; the client was disconnected).
-    pub tasks_panicked: AtomicU64,
-    /// Sessions that ended without their task finishing: panicked, or aborted at shutdown.
-    pub sessions_aborted: AtomicU64,
+    pub http_requests: Counter,
+    /// WebSocket sessions opened.
+    pub sessions_opened: Counter,
+    /// WebSocket sessions ended, by why.
+    pub sessions_closed: ByLabel<CloseReason>,
+    /// Data messages received from clients, by what they held.
+    pub messages_received: ByLabel<MessageKind>,
+    /// Client messages refused, by why.
+    pub messages_refused: ByLabel<MessageRefusal>,
     /// Refusals not sent because the client does not know `DenyResponseMessage`.
-    pub refusals_unsent: AtomicU64,
+    pub refusals_unsent: Counter,
+    /// Chat lines relayed (each counted once, however many received it).
+    pub chats_relayed: Counter,
+    /// Frames queued to recipients by relays: one per chat per recipient.
+    pub deliveries: Counter,
     /// Room changes.
-    pub joins: AtomicU64,
-    /// Room changes refused (bad name, full room, too many rooms, too many joins).
-    pub joins_refused: AtomicU64,
+    pub joins: Counter,
+    /// Connection tasks that panicked (a server bug; the client was disconnected).
+    pub tasks_panicked: Counter,
+    sessions: Gauge,
+    rooms: Gauge,
+    open_sockets: Gauge,
+    pending_handshakes: Gauge,
+    uptime_seconds: Gauge,
 }
 
 impl Metrics {
-    /// Adds one to `counter`.
-    pub fn bump(counter: &AtomicU64) {
-        counter.fetch_add(1, Ordering::Relaxed);
-    }
-
-    /// Sessions open now.
-    pub fn sessions_open(&self) -> u64 {
-        let opened = self.sessions_opened.load(Ordering::Relaxed);
-        opened.saturating_sub(self.sessions_closed.load(Ordering::Relaxed))
-    }
-
-    fn counters(&self) -> [(&'static str, &'static str, &AtomicU64); 25] {
-        [
-            (
-                "mmo_connections_accepted_total",
-                "TCP connections accepted",
-                &self.connections_accepted,
-            ),
-            (
-                "mmo_sessions_opened_total",
-                "WebSocket sessions opened",
-                &self.sessions_opened,
-            ),
-            (
-                "mmo_sessions_closed_total",
-                "WebSocket sessions ended",
-                &self.sessions_closed,
-            ),
-            (
-                "mmo_refused_at_capacity_total",
-                "upgrades refused with 503 at max_connections",
-                &self.refused_at_capacity,
-            ),
-            (
-                "mmo_accept_errors_total",
-                "failed accept calls",
-                &self.accept_errors,
-            ),
-            (
-                "mmo_http_requests_total",
-                "plain HTTP requests answered",
-                &self.http_requests,
-            ),
-            (
-                "mmo_requests_refused_total",
-                "connections refused before a session (bad request head, bad upgrade, origin)",
-                &self.requests_refused,
-            ),
-            (
-                "mmo_messages_received_total",
-                "data messages received from clients",
-                &self.messages_received,
-            ),
-            (
-                "mmo_chats_relayed_total",
-                "chat lines relayed",
-                &self.chats_relayed,
-            ),
-            (
-                "mmo_deliveries_total",
-                "frames queued to recipients by relays",
-                &self.deliveries,
-            ),
-            (
-                "mmo_decode_errors_total",
-                "messages that were not a valid Packet",
-                &self.decode_errors,
-            ),
-            (
-                "mmo_ignored_packets_total",
-                "packets of a kind clients may not send",
-                &self.ignored_packets,
-            ),
-            (
-                "mmo_chats_rejected_invalid_total",
-                "chat lines refused for length or emptiness",
-                &self.chats_rejected_invalid,
-            ),
-            (
-                "mmo_chats_rejected_rate_total",
-                "chat lines refused by the rate limit",
-                &self.chats_rejected_rate,
-            ),
-            (
-                "mmo_closed_too_slow_total",
-                "sessions closed for falling behind",
-                &self.closed_too_slow,
-            ),
-            (
-                "mmo_closed_idle_total",
-                "sessions closed for silence",
-                &self.closed_idle,
-            ),
-            (
-                "mmo_closed_too_big_total",
-                "sessions closed for an oversize message",
-                &self.closed_too_big,
-            ),
-            (
-                "mmo_closed_protocol_error_total",
-                "sessions closed for a protocol violation",
-                &self.closed_protocol_error,
-            ),
-            (
-                "mmo_refused_per_address_total",
-                "connections refused with 429: too many or too fast from one address",
-                &self.refused_per_address,
-            ),
-            (
-                "mmo_handshakes_evicted_total",
-                "connections dropped before their request to make room for new ones",
-                &self.handshakes_evicted,
-            ),
-            (
-                "mmo_tasks_panicked_total",
-                "connection tasks that panicked",
-                &self.tasks_panicked,
-            ),
-            (
-                "mmo_sessions_aborted_total",
-                "sessions ended by a panic or by the shutdown timeout",
-                &self.sessions_aborted,
-            ),
-            (
-                "mmo_refusals_unsent_total",
-                "refusals not sent to clients that do not know DenyResponseMessage",
-                &self.refusals_unsent,
-            ),
-            ("mmo_joins_total", "room changes", &self.joins),
-            (
-                "mmo_joins_refused_total",
-                "room changes refused",
-                &self.joins_refused,
-            ),
-        ]
-    }
-
-    /// The Prometheus text exposition of every counter, plus the gauges of `state`.
-    pub fn render_prometheus(&self, state: &crate::state::ServerState) -> String {
-        let admission = state.admission.counts();
-        let gauges = [
-            (
-                "mmo_rooms",
-                "rooms now, the lobby included",
-                state.rooms.count(),
-            ),
-            (
+    /// Every metric at zero, registered under its name. Counter names get `_total` in the
+    /// exposition.
+    pub fn new() -> Self {
+        let mut registry = Registry::default();
+        let mut counter = |name: &str, help: &str| {
+            let counter = Counter::default();
+            registry.register(name, help, counter.clone());
+            counter
+        };
+        let connections_accepted = counter("mmo_connections_accepted", "TCP connections accepted");
+        let accept_errors = counter("mmo_accept_errors", "failed accept calls");
+        let http_requests = counter("mmo_http_requests", "plain HTTP requests answered");
+        let sessions_opened = counter("mmo_sessions_opened", "WebSocket sessions opened");
+        let refusals_unsent = counter(
+            "mmo_refusals_unsent",
+            "refusals not sent to clients that do not know DenyResponseMessage",
+        );
+        let chats_relayed = counter("mmo_chats_relayed", "chat lines relayed");
+        let deliveries = counter(
+            "mmo_deliveries",
+            "frames queued to recipients by relays (one per chat line per recipient)",
+        );
+        let joins = counter("mmo_joins", "room changes");
+        let tasks_panicked = counter(
+            "mmo_tasks_panicked",
+            "connection tasks that panicked (a server bug)",
+        );
+        let connections_refused = ByLabel::register(
+            &mut registry,
+            "mmo_connections_refused",
+            "connections refused or dropped before a session, by kind",
+        );
+        let sessions_closed = ByLabel::register(
+            &mut registry,
+            "mmo_sessions_closed",
+            "WebSocket sessions ended, by reason",
+        );
+        let messages_received = ByLabel::register(
+            &mut registry,
+            "mmo_messages_received",
+            "data messages received from clients, by the Packet member they held",
+        );
+        let messages_refused = ByLabel::register(
+            &mut registry,
+            "mmo_messages_refused",
+            "client messages refused, by kind",
+        );
+        let mut gauge = |name: &str, help: &str| {
+            let gauge = Gauge::default();
+            registry.register(name, help, gauge.clone());
+            gauge
+        };
+        Self {
+            sessions: gauge("mmo_sessions", "WebSocket sessions open now"),
+            rooms: gauge("mmo_rooms", "rooms now, the lobby included"),
+            open_sockets: gauge(
                 "mmo_open_sockets",
-                "sockets open now (sessions, requests, pending handshakes)",
-                admission.open,
+                "sockets open now on the public port (sessions, requests, pending handshakes)",
             ),
-            (
+            pending_handshakes: gauge(
                 "mmo_pending_handshakes",
-                "connections that have not finished their request",
-                admission.pending,
+                "connections that have not finished sending their request",
             ),
-        ];
-        let mut out = self.render_counters(state.uptime().as_secs());
-        for (name, help, value) in gauges {
-            let _ = writeln!(
-                out,
-                "# HELP {name} {help}\n# TYPE {name} gauge\n{name} {value}"
-            );
+            uptime_seconds: gauge("mmo_uptime_seconds", "seconds since the server started"),
+            registry,
+            connections_accepted,
+            accept_errors,
+            connections_refused,
+            http_requests,
+            sessions_opened,
+            sessions_closed,
+            messages_received,
+            messages_refused,
+            refusals_unsent,
+            chats_relayed,
+            deliveries,
+            joins,
+            tasks_panicked,
         }
-        out
     }
 
-    fn render_counters(&self, uptime_seconds: u64) -> String {
-        let mut out = String::new();
-        for (name, help, counter) in self.counters() {
-            let _ = writeln!(
-                out,
-                "# HELP {name} {help}\n# TYPE {name} counter\n{name} {}",
-                counter.load(Ordering::Relaxed)
-            );
-        }
-        let _ = writeln!(
-            out,
-            "# HELP mmo_sessions WebSocket sessions open now\n# TYPE mmo_sessions gauge\nmmo_sessions {}",
-            self.sessions_open()
-        );
-        let _ = writeln!(
-            out,
-            "# HELP mmo_uptime_seconds seconds since the server started\n# TYPE mmo_uptime_seconds gauge\nmmo_uptime_seconds {uptime_seconds}"
-        );
-        out
+    /// The Prometheus text exposition of every metric, the gauges set to `levels`.
+    pub fn render(&self, levels: Levels) -> String {
+        let as_gauge = |value: usize| i64::try_from(value).unwrap_or(i64::MAX);
+        self.sessions.set(as_gauge(levels.sessions));
+        self.rooms.set(as_gauge(levels.rooms));
+        self.open_sockets.set(as_gauge(levels.open_sockets));
+        self.pending_handshakes
+            .set(as_gauge(levels.pending_handshakes));
+        self.uptime_seconds
+            .set(i64::try_from(levels.uptime_seconds).unwrap_or(i64::MAX));
+        let mut text = String::new();
+        // Writing to a `String` cannot fail.
+        let _ = prometheus_text::encode(&mut text, &self.registry);
+        text
+    }
+}
+
+impl Default for Metrics {
+    fn default() -> Self {
+        Self::new()
     }
 }
 
@@ -300,8 +418,8 @@ impl RateMeter {
         }
         samples.push_back(RateSample {
             at,
-            chats: metrics.chats_relayed.load(Ordering::Relaxed),
-            deliveries: metrics.deliveries.load(Ordering::Relaxed),
+            chats: metrics.chats_relayed.get(),
+            deliveries: metrics.deliveries.get(),
         });
     }
 
@@ -337,23 +455,62 @@ mod tests {
     use std::time::Duration;
 
     #[test]
-    fn prometheus_text_has_every_counter() {
-        let metrics = Metrics::default();
-        Metrics::bump(&metrics.deliveries);
-        let text = metrics.render_counters(7);
-        assert!(text.contains("\nmmo_deliveries_total 1\n"));
-        assert!(text.contains("\nmmo_uptime_seconds 7\n"));
-        assert_eq!(text.matches("# TYPE").count(), 27);
+    fn the_exposition_has_every_series_from_the_start() {
+        let metrics = Metrics::new();
+        metrics.deliveries.inc_by(3);
+        metrics.sessions_closed.inc(CloseReason::TooSlow);
+        let text = metrics.render(Levels {
+            sessions: 2,
+            uptime_seconds: 7,
+            ..Levels::default()
+        });
+        assert!(text.contains("\nmmo_deliveries_total 3\n"), "{text}");
+        assert!(
+            text.contains("\nmmo_sessions_closed_total{reason=\"too_slow\"} 1\n"),
+            "{text}"
+        );
+        assert!(
+            text.contains("\nmmo_sessions_closed_total{reason=\"idle\"} 0\n"),
+            "{text}"
+        );
+        assert!(text.contains("\nmmo_sessions 2\n"), "{text}");
+        assert!(text.contains("\nmmo_uptime_seconds 7\n"), "{text}");
+        let labelled = CloseReason::ALL.len()
+            + Refused::ALL.len()
+            + MessageKind::ALL.len()
+            + MessageRefusal::ALL.len();
+        let samples = text.lines().filter(|line| !line.starts_with('#')).count();
+        // 9 plain counters and 5 gauges besides the labelled series.
+        assert_eq!(samples, labelled + 9 + 5, "{text}");
+    }
+
+    #[test]
+    fn label_values_are_distinct_snake_case() {
+        fn check<L: Label>() {
+            let values: Vec<_> = L::ALL.iter().map(|value| value.value()).collect();
+            for (index, value) in values.iter().enumerate() {
+                assert_eq!(L::ALL[index].index(), index);
+                assert!(
+                    value.chars().all(|c| c.is_ascii_lowercase() || c == '_'),
+                    "{value}"
+                );
+                assert_eq!(values.iter().filter(|v| *v == value).count(), 1, "{value}");
+            }
+        }
+        check::<CloseReason>();
+        check::<Refused>();
+        check::<MessageKind>();
+        check::<MessageRefusal>();
     }
 
     #[test]
     fn rates_come_from_the_window() {
-        let metrics = Metrics::default();
+        let metrics = Metrics::new();
         let meter = RateMeter::new();
         let start = Instant::now();
         meter.sample(&metrics, start);
-        metrics.chats_relayed.store(10, Ordering::Relaxed);
-        metrics.deliveries.store(30, Ordering::Relaxed);
+        metrics.chats_relayed.inc_by(10);
+        metrics.deliveries.inc_by(30);
         meter.sample(&metrics, start + Duration::from_secs(2));
         assert_eq!(
             meter.rates(),

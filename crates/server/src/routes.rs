@@ -1,7 +1,11 @@
-//! The plain HTTP answers: the web client, `/health`, `/metrics`, `/api/status`.
+//! The plain HTTP answers: the web client, `/health`, `/metrics`, `/api/status`, and those of
+//! the metrics listener.
+
+use serde::Serialize;
 
 use crate::assets;
 use crate::http::{RequestHead, Response};
+use crate::metrics::{CONTENT_TYPE, Levels};
 use crate::state::ServerState;
 
 /// Answers every plain HTTP request.
@@ -13,14 +17,9 @@ pub fn respond(head: &RequestHead, state: &ServerState) -> Response {
     }
     let response = match head.path.as_str() {
         "/health" => Response::text(200, "ok").header("Cache-Control", "no-store"),
-        "/metrics" => Response::new(200)
-            .body(
-                "text/plain; version=0.0.4; charset=utf-8",
-                state.metrics.render_prometheus(state).into_bytes(),
-            )
-            .header("Cache-Control", "no-store"),
+        "/metrics" if state.config.metrics_addr.is_none() => metrics_response(state),
         "/api/status" => Response::new(200)
-            .body("application/json", status_json(state).into_bytes())
+            .body("application/json", status_json(state))
             .header("Cache-Control", "no-store")
             // Public numbers only: dashboards on other origins may read them.
             .header("Access-Control-Allow-Origin", "*"),
@@ -43,38 +42,108 @@ pub fn respond(head: &RequestHead, state: &ServerState) -> Response {
     }
 }
 
-/// The JSON behind `/api/status`: what the web client's status panel shows and the limits it
+/// What `/api/status` answers: what the web client's status panel shows and the limits it
 /// enforces on its input.
-fn status_json(state: &ServerState) -> String {
-    use std::sync::atomic::Ordering::Relaxed;
+#[derive(Debug, Serialize)]
+struct Status {
+    clients: usize,
+    rooms: usize,
+    messages_per_second: f64,
+    deliveries_per_second: f64,
+    uptime_seconds: u64,
+    connections_total: u64,
+    messages_total: u64,
+    limits: Limits,
+}
+
+/// The limits in `Status`, named as their settings are.
+#[derive(Debug, Serialize)]
+struct Limits {
+    max_chat_chars: usize,
+    max_chat_bytes: usize,
+    chat_per_second: f64,
+    chat_burst: u32,
+    max_message_bytes: usize,
+    max_connections: usize,
+    max_room_name_chars: usize,
+    max_room_members: usize,
+    join_per_second: f64,
+    join_burst: u32,
+}
+
+/// Rates to the thousandth: more digits would only be noise from the sampling.
+fn rounded(rate: f64) -> f64 {
+    (rate * 1000.0).round() / 1000.0
+}
+
+/// The body of `/api/status`.
+fn status_json(state: &ServerState) -> Vec<u8> {
     let rates = state.rates.rates();
     let config = &state.config;
-    format!(
-        concat!(
-            "{{\"clients\":{},\"rooms\":{},\"messages_per_second\":{:.3},",
-            "\"deliveries_per_second\":{:.3},\"uptime_seconds\":{},\"connections_total\":{},",
-            "\"messages_total\":{},",
-            "\"limits\":{{\"max_chat_chars\":{},\"max_chat_bytes\":{},\"chat_per_second\":{},",
-            "\"chat_burst\":{},\"max_message_bytes\":{},\"max_connections\":{},",
-            "\"max_room_name_chars\":{},\"max_room_members\":{},\"join_per_second\":{},",
-            "\"join_burst\":{}}}}}"
-        ),
-        state.sessions.count(),
-        state.rooms.count(),
-        rates.messages_per_second,
-        rates.deliveries_per_second,
-        state.uptime().as_secs(),
-        state.metrics.sessions_opened.load(Relaxed),
-        state.metrics.chats_relayed.load(Relaxed),
-        config.max_chat_chars,
-        config.max_chat_bytes,
-        config.chat_rate,
-        config.chat_burst,
-        config.max_message_bytes,
-        config.max_connections,
-        config.max_room_name_chars,
-        config.max_room_members,
-        config.join_rate,
-        config.join_burst,
-    )
+    let status = Status {
+        clients: state.sessions.count(),
+        rooms: state.rooms.count(),
+        messages_per_second: rounded(rates.messages_per_second),
+        deliveries_per_second: rounded(rates.deliveries_per_second),
+        uptime_seconds: state.uptime().as_secs(),
+        connections_total: state.metrics.sessions_opened.get(),
+        messages_total: state.metrics.chats_relayed.get(),
+        limits: Limits {
+            max_chat_chars: config.max_chat_chars,
+            max_chat_bytes: config.max_chat_bytes,
+            chat_per_second: config.chat_rate,
+            chat_burst: config.chat_burst,
+            max_message_bytes: config.max_message_bytes,
+            max_connections: config.max_connections,
+            max_room_name_chars: config.max_room_name_chars,
+            max_room_members: config.max_room_members,
+            join_per_second: config.join_rate,
+            join_burst: config.join_burst,
+        },
+    };
+    // Numbers and fixed names only: serialising cannot fail.
+    serde_json::to_vec(&status).unwrap_or_default()
+}
+
+/// The body of `/metrics`: every metric, with the gauges as the server stands now.
+fn metrics_text(state: &ServerState) -> Vec<u8> {
+    let admission = state.admission.counts();
+    state
+        .metrics
+        .render(Levels {
+            sessions: state.sessions.count(),
+            rooms: state.rooms.count(),
+            open_sockets: admission.open,
+            pending_handshakes: admission.pending,
+            uptime_seconds: state.uptime().as_secs(),
+        })
+        .into_bytes()
+}
+
+/// `/metrics`.
+pub fn metrics_response(state: &ServerState) -> Response {
+    Response::new(200)
+        .body(CONTENT_TYPE, metrics_text(state))
+        .header("Cache-Control", "no-store")
+}
+
+/// Answers a request on the metrics listener (`Config::metrics_addr`): `/metrics` and
+/// `/health`, nothing else.
+pub fn respond_on_metrics_port(head: &RequestHead, state: &ServerState) -> Response {
+    let response = match (head.method.as_str(), head.path.as_str()) {
+        ("GET" | "HEAD", "/metrics") => metrics_response(state),
+        ("GET" | "HEAD", "/health") => {
+            Response::text(200, "ok").header("Cache-Control", "no-store")
+        }
+        ("GET" | "HEAD", _) => Response::text(404, "only /metrics and /health are served here"),
+        _ => {
+            return Response::text(405, "only GET and HEAD are served here")
+                .header("Allow", "GET, HEAD");
+        }
+    };
+    if head.method == "HEAD" {
+        response.without_body()
+    } else {
+        response
+    }
 }

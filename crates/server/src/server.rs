@@ -9,16 +9,19 @@ use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
 use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
-use tracing::{error, info, warn};
+use tracing::{debug, error, info, warn};
 
 use crate::admission::Refusal;
 use crate::config::{Config, FALLBACK_MAX_CONNECTIONS, RESERVED_FILE_DESCRIPTORS, open_file_limit};
 use crate::connection;
-use crate::http::Response;
+use crate::http::{HeadError, HeadReader, Response};
 use crate::logging::BurstLog;
-use crate::metrics::Metrics;
+use crate::metrics::Refused;
+use crate::routes;
 use crate::state::{ServerState, Services};
+use crate::tls;
 
 /// How long the accept loop pauses when accepting fails (out of file descriptors, or memory),
 /// so it does not spin while connections end and free some.
@@ -29,6 +32,10 @@ const ACCEPT_BACKOFF: Duration = Duration::from_millis(50);
 /// kernel then drops SYNs, which clients see as one-second retransmit stalls. The kernel caps it
 /// at `net.core.somaxconn`.
 pub const LISTEN_BACKLOG: u32 = 4096;
+
+/// Connections the metrics listener (`Config::metrics_addr`) serves at once: it is for one or
+/// two monitoring systems, and each connection is one short request. Others are closed at once.
+const MAX_METRICS_CONNECTIONS: usize = 8;
 
 /// How often rates are sampled for `/api/status` and settled addresses forgotten.
 const HOUSEKEEPING_INTERVAL: Duration = Duration::from_secs(1);
@@ -94,7 +101,10 @@ pub async fn run_with(
     config
         .validate()
         .map_err(|invalid| io::Error::new(io::ErrorKind::InvalidInput, invalid))?;
-    let state = ServerState::with_services(config, socket_budget(), services);
+    let tls = tls::load(&config)
+        .map_err(|invalid| io::Error::new(io::ErrorKind::InvalidInput, invalid))?;
+    let mut state = ServerState::with_services(config, socket_budget(), services);
+    state.tls = tls;
     serve(listener, state, shutdown).await
 }
 
@@ -113,7 +123,32 @@ pub(crate) async fn serve(
     shutdown: impl Future<Output = ()> + Send,
 ) -> io::Result<()> {
     let state = Arc::new(state);
+    let metrics_listener = match &state.config.metrics_addr {
+        Some(address) => Some(bind(address).await.map_err(|error| {
+            io::Error::new(
+                error.kind(),
+                format!("cannot listen for metrics on {address}: {error}"),
+            )
+        })?),
+        None => None,
+    };
     info!("Starting server on {}", listener.local_addr()?);
+    if let Some(cert) = state.tls.as_ref().and(state.config.tls_cert.as_ref()) {
+        info!(
+            "Serving https:// and wss:// with the certificate in {}",
+            cert.display()
+        );
+    }
+    let metrics_server = match metrics_listener {
+        Some(metrics_listener) => {
+            info!("Serving metrics on {}", metrics_listener.local_addr()?);
+            Some(tokio::spawn(serve_metrics(
+                metrics_listener,
+                Arc::clone(&state),
+            )))
+        }
+        None => None,
+    };
     info!("Awaiting client registrations");
     let housekeeping = tokio::spawn(keep_house(Arc::clone(&state)));
     let accept_errors = BurstLog::new(Duration::from_secs(10));
@@ -126,16 +161,23 @@ pub(crate) async fn serve(
                 if let Err(failure) = ended {
                     if failure.is_panic() {
                         // The session's own cleanup ran as its task unwound.
-                        Metrics::bump(&state.metrics.tasks_panicked);
+                        state.metrics.tasks_panicked.inc();
                         error!("a connection's task panicked; its client was disconnected");
                     }
                 }
             }
             accepted = listener.accept() => match accepted {
                 Ok((stream, address)) => {
-                    Metrics::bump(&state.metrics.connections_accepted);
+                    state.metrics.connections_accepted.inc();
                     match state.admission.admit(address.ip(), Instant::now()) {
                         Ok(ticket) => {
+                            if ticket.displaced > 0 {
+                                debug!(
+                                    "{address}: taken on in place of {} connections that had \
+                                     not sent their request",
+                                    ticket.displaced
+                                );
+                            }
                             connections.spawn(connection::handle(
                                 stream,
                                 address,
@@ -160,7 +202,7 @@ pub(crate) async fn serve(
                     }
                 }
                 Err(error) => {
-                    Metrics::bump(&state.metrics.accept_errors);
+                    state.metrics.accept_errors.inc();
                     if let Some(left_out) = accept_errors.occur(Instant::now()) {
                         warn!(
                             "accept failed: {error}; pausing {ACCEPT_BACKOFF:?} \
@@ -192,8 +234,44 @@ pub(crate) async fn serve(
         );
     }
     housekeeping.abort();
+    if let Some(metrics_server) = metrics_server {
+        metrics_server.abort();
+    }
     info!("Server stopped");
     Ok(())
+}
+
+/// Serves the metrics listener until aborted: each connection's one request is answered by
+/// `routes::respond_on_metrics_port`, at most `MAX_METRICS_CONNECTIONS` at once.
+async fn serve_metrics(listener: TcpListener, state: Arc<ServerState>) {
+    let slots = Arc::new(Semaphore::new(MAX_METRICS_CONNECTIONS));
+    loop {
+        let stream = match listener.accept().await {
+            Ok((stream, _)) => stream,
+            Err(error) => {
+                debug!("metrics listener: accept failed: {error}");
+                tokio::time::sleep(ACCEPT_BACKOFF).await;
+                continue;
+            }
+        };
+        let Ok(slot) = Arc::clone(&slots).try_acquire_owned() else {
+            continue;
+        };
+        let state = Arc::clone(&state);
+        tokio::spawn(async move {
+            let _slot = slot;
+            let timeout = state.config.handshake_timeout;
+            let mut stream = stream;
+            let mut head = HeadReader::default();
+            let response = match tokio::time::timeout(timeout, head.read(&mut stream)).await {
+                Ok(Ok((head, _))) => routes::respond_on_metrics_port(&head, &state),
+                Ok(Err(HeadError::Closed(_))) => return,
+                Ok(Err(error)) => Response::text(400, &error.to_string()),
+                Err(_) => Response::text(408, &HeadError::TimedOut(timeout).to_string()),
+            };
+            let _ = response.send(stream, timeout).await;
+        });
+    }
 }
 
 /// Refused sockets answered at once, each by a task of its own that writes the response and
@@ -231,11 +309,12 @@ impl Drop for RefusalSlot {
 }
 
 fn count_refusal(address: SocketAddr, refusal: Refusal, state: &ServerState) {
-    let counter = match refusal {
-        Refusal::ServerFull => &state.metrics.refused_at_capacity,
-        Refusal::AddressBusy { .. } | Refusal::TooFast { .. } => &state.metrics.refused_per_address,
+    let kind = match refusal {
+        Refusal::ServerFull => Refused::ServerFull,
+        Refusal::AddressBusy { .. } => Refused::AddressBusy,
+        Refusal::TooFast { .. } => Refused::AddressTooFast,
     };
-    Metrics::bump(counter);
+    state.metrics.connections_refused.inc(kind);
     if let Some(left_out) = state.admission.log_for(refusal).occur(Instant::now()) {
         info!("{address}: refused: {refusal} ({left_out} more like it since the last such line)");
     }

@@ -52,6 +52,8 @@ pub struct ServerState {
     pub sessions: Arc<Sessions>,
     /// Where accounts live, if anywhere.
     pub accounts: Option<Arc<dyn AccountStore>>,
+    /// The TLS configuration when the port speaks TLS (`tls_cert`, `tls_key`).
+    pub tls: Option<Arc<rustls::ServerConfig>>,
     /// Whether sessions echo data messages instead of handling them: the endpoint the
     /// WebSocket conformance suite runs against, never set by the `mmo-server` binary.
     pub echo: bool,
@@ -80,6 +82,7 @@ impl ServerState {
             rooms: Rooms::new(limits, config.max_rooms),
             sessions: Arc::new(Sessions::new(config.max_connections)),
             accounts: services.accounts,
+            tls: None,
             echo: false,
             refused_requests: BurstLog::new(REFUSED_REQUEST_LOG_WINDOW),
             refusals_answering: AtomicUsize::new(0),

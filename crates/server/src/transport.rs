@@ -1,6 +1,7 @@
 //! `Transport`: the byte stream a connection runs over, used through readiness and
 //! non-blocking calls so that a waiting session holds no read buffer. TCP implements it here;
-//! other streams (TLS) implement the same four calls.
+//! TLS (`tls::TlsStream`) implements the same calls, and the two it needs beyond TCP's have
+//! defaults that cost TCP nothing.
 
 use std::future::poll_fn;
 use std::io::{self, IoSlice};
@@ -22,7 +23,18 @@ pub trait Transport: Send + Sync + 'static {
     /// Writes what fits without waiting.
     fn try_write_vectored(&mut self, bufs: &[IoSlice<'_>]) -> io::Result<usize>;
     /// Says we will write nothing more (a FIN), so the peer reads everything sent, then an end.
+    /// `WouldBlock` means it could not be said yet (the stream has output waiting): wait until
+    /// writable and call it again.
     fn shutdown_write(&mut self) -> io::Result<()>;
+    /// Whether bytes `try_write_vectored` accepted still wait to go out (TLS records the socket
+    /// did not take). Then wait until writable and call `flush_pending`.
+    fn has_pending_output(&self) -> bool {
+        false
+    }
+    /// Sends what `has_pending_output` says is waiting, as far as the stream takes it now.
+    fn flush_pending(&mut self) -> io::Result<()> {
+        Ok(())
+    }
 }
 
 impl Transport for TcpStream {
@@ -85,6 +97,10 @@ pub async fn write_all(
                 Err(error) => return Err(error),
             }
         }
+        while transport.has_pending_output() {
+            writable(transport).await?;
+            transport.flush_pending()?;
+        }
         Ok(())
     })
     .await
@@ -96,16 +112,23 @@ pub async fn write_all(
 /// unread bytes would send a reset instead, and a reset can destroy our last frames (the close
 /// frame) before the peer reads them.
 pub async fn close_gracefully(mut transport: impl Transport, linger: Duration) {
-    if transport.shutdown_write().is_err() {
-        return;
-    }
     let _ = tokio::time::timeout(linger, async {
+        loop {
+            match transport.shutdown_write() {
+                Ok(()) => break,
+                Err(error) if error.kind() == io::ErrorKind::WouldBlock => {
+                    writable(&transport).await.map_err(drop)?;
+                }
+                Err(_) => return Err(()),
+            }
+        }
         let mut sink = [0u8; 4096];
         while let Ok(n) = read_some(&mut transport, &mut sink).await {
             if n == 0 {
                 break;
             }
         }
+        Ok(())
     })
     .await;
 }

@@ -114,7 +114,11 @@ async fn an_address_over_its_limits_is_answered_with_429_and_retry_after() {
     drop(held);
     // Once the server has seen them go, this address may connect again.
     server
-        .wait_for_metric_from([127, 0, 0, 4], "mmo_refused_per_address_total", 1)
+        .wait_for_metric_from(
+            [127, 0, 0, 4],
+            "mmo_connections_refused_total{kind=\"address_busy\"}",
+            1,
+        )
         .await;
 }
 
@@ -162,13 +166,20 @@ async fn a_client_answering_pings_survives_the_shortest_idle_timeout_accepted() 
     let mut silent = RawClient::connect(&server).await;
     // Six idle timeouts later the answering client is still there; the silent one is not.
     stay_connected(&mut answering.ws, config.idle_timeout * 6).await;
-    server.wait_for_metric("mmo_closed_idle_total", 1).await;
+    server
+        .wait_for_metric("mmo_sessions_closed_total{reason=\"idle\"}", 1)
+        .await;
     let mut rest = Vec::new();
     tokio::time::timeout(WAIT, silent.stream.read_to_end(&mut rest))
         .await
         .unwrap()
         .unwrap();
-    assert_eq!(server.metric("mmo_closed_idle_total").await, 1);
+    assert_eq!(
+        server
+            .metric("mmo_sessions_closed_total{reason=\"idle\"}")
+            .await,
+        1
+    );
     answering.chat("still here").await;
     let mut other = Client::connect(&server).await;
     answering.chat("and here").await;
@@ -621,7 +632,12 @@ async fn a_panic_in_a_session_leaks_nothing_and_disturbs_no_one_else() {
         (victim.id, false, "lobby".into())
     );
     server.wait_for_metric("mmo_tasks_panicked_total", 1).await;
-    assert_eq!(server.metric("mmo_sessions_aborted_total").await, 1);
+    assert_eq!(
+        server
+            .metric("mmo_sessions_closed_total{reason=\"aborted\"}")
+            .await,
+        1
+    );
     let mut newcomer = Client::full(&server).await;
     talker.chat("business as usual").await;
     assert_eq!(watcher.recv_chat().await.1, "business as usual");

@@ -67,7 +67,12 @@ async fn malformed_and_oversize_request_heads_are_refused() {
     let huge = format!("X-Filler: {}\r\n", "a".repeat(mmo_server::MAX_HEAD_BYTES));
     let (status, _) = server.http_get("/health", &huge).await;
     assert_eq!(status, 431);
-    assert_eq!(server.metric("mmo_requests_refused_total").await, 2);
+    assert_eq!(
+        server
+            .metric("mmo_connections_refused_total{kind=\"bad_request\"}")
+            .await,
+        2
+    );
 }
 
 #[tokio::test]
@@ -103,7 +108,12 @@ async fn browser_origins_outside_the_allow_list_are_refused() {
         .http_get("/ws", &format!("{upgrade}Origin: https://evil.example\r\n"))
         .await;
     assert_eq!(status, 403, "{text}");
-    assert_eq!(server.metric("mmo_requests_refused_total").await, 1);
+    assert_eq!(
+        server
+            .metric("mmo_connections_refused_total{kind=\"origin\"}")
+            .await,
+        1
+    );
     // No Origin (Godot, the CLI) and an allowed one both get in.
     Client::connect(&server).await;
     let mut allowed = tokio::net::TcpStream::connect(server.addr).await.unwrap();

@@ -33,7 +33,9 @@ async fn an_oversize_message_closes_with_1009_and_nothing_is_relayed() {
     assert_eq!(frames[1].0, 0x88, "a close frame");
     assert_eq!(u16::from_be_bytes([frames[1].1[0], frames[1].1[1]]), 1009);
     assert!(String::from_utf8_lossy(&frames[1].1[2..]).contains("exceeds the limit of 1024 bytes"));
-    server.wait_for_metric("mmo_closed_too_big_total", 1).await;
+    server
+        .wait_for_metric("mmo_sessions_closed_total{reason=\"too_big\"}", 1)
+        .await;
     assert_eq!(server.metric("mmo_chats_relayed_total").await, 0);
     // The listener hears only that the client left.
     let packet = listener.recv().await;
@@ -92,7 +94,12 @@ async fn a_chat_over_the_text_limit_is_denied_not_relayed() {
         listener.recv_chat().await,
         (sender.id, "ten chars!".to_owned())
     );
-    assert_eq!(server.metric("mmo_chats_rejected_invalid_total").await, 4);
+    assert_eq!(
+        server
+            .metric("mmo_messages_refused_total{kind=\"chat_invalid\"}")
+            .await,
+        4
+    );
 }
 
 #[tokio::test]
@@ -114,7 +121,12 @@ async fn a_part3_clients_refused_lines_are_dropped_without_a_field_it_does_not_k
     server.wait_for_metric("mmo_refusals_unsent_total", 1).await;
     // The refusal was counted, not sent: the sender hears nothing (its echo-less chat included).
     sender.expect_silence(Duration::from_millis(200)).await;
-    assert_eq!(server.metric("mmo_chats_rejected_invalid_total").await, 1);
+    assert_eq!(
+        server
+            .metric("mmo_messages_refused_total{kind=\"chat_invalid\"}")
+            .await,
+        1
+    );
 }
 
 #[tokio::test]
@@ -144,7 +156,12 @@ async fn a_flooder_is_denied_past_its_burst_and_others_see_only_the_allowed_line
             "{reason}"
         );
     }
-    assert_eq!(server.metric("mmo_chats_rejected_rate_total").await, 3);
+    assert_eq!(
+        server
+            .metric("mmo_messages_refused_total{kind=\"rate_limit\"}")
+            .await,
+        3
+    );
     listener.expect_silence(Duration::from_millis(200)).await;
 }
 
@@ -203,7 +220,9 @@ async fn a_client_that_never_reads_is_dropped_and_healthy_readers_lose_nothing()
         .await
         .unwrap()
         .unwrap();
-    server.wait_for_metric("mmo_closed_too_slow_total", 1).await;
+    server
+        .wait_for_metric("mmo_sessions_closed_total{reason=\"too_slow\"}", 1)
+        .await;
 
     // The stalled client's backlog was dropped with it: reading it now ends in a close frame
     // 1008 or the connection's end, never in an unbounded stream.
@@ -246,7 +265,9 @@ async fn a_slow_client_is_told_why_it_was_dropped() {
             .chat(&format!("message number {n} with some padding"))
             .await;
     }
-    server.wait_for_metric("mmo_closed_too_slow_total", 1).await;
+    server
+        .wait_for_metric("mmo_sessions_closed_total{reason=\"too_slow\"}", 1)
+        .await;
     let mut buf = Vec::new();
     tokio::time::timeout(WAIT, slow.stream.read_to_end(&mut buf))
         .await
@@ -285,7 +306,9 @@ async fn silent_peers_are_pinged_then_dropped_while_answering_ones_stay() {
         (0x89, Vec::new()),
         "the server pings a quiet client"
     );
-    server.wait_for_metric("mmo_closed_idle_total", 1).await;
+    server
+        .wait_for_metric("mmo_sessions_closed_total{reason=\"idle\"}", 1)
+        .await;
     let mut rest = Vec::new();
     tokio::time::timeout(WAIT, silent.stream.read_to_end(&mut rest))
         .await
@@ -305,7 +328,12 @@ async fn silent_peers_are_pinged_then_dropped_while_answering_ones_stay() {
     late.chat("still there?").await;
     let (_, text, _) = reading.await.unwrap();
     assert_eq!(text, "still there?");
-    assert_eq!(server.metric("mmo_closed_idle_total").await, 1);
+    assert_eq!(
+        server
+            .metric("mmo_sessions_closed_total{reason=\"idle\"}")
+            .await,
+        1
+    );
 }
 
 #[tokio::test]
@@ -326,7 +354,12 @@ async fn past_max_connections_clients_get_503_before_the_upgrade() {
         }
         other => panic!("expected a 503, got {other:?}"),
     }
-    assert_eq!(server.metric("mmo_refused_at_capacity_total").await, 1);
+    assert_eq!(
+        server
+            .metric("mmo_connections_refused_total{kind=\"server_full\"}")
+            .await,
+        1
+    );
     // A slot frees when a client leaves.
     drop(first);
     server.wait_for_metric("mmo_sessions_closed_total", 1).await;
@@ -350,7 +383,7 @@ async fn protocol_violations_close_with_1002_and_a_reason() {
         "protocol error: client frames must be masked"
     );
     server
-        .wait_for_metric("mmo_closed_protocol_error_total", 1)
+        .wait_for_metric("mmo_sessions_closed_total{reason=\"protocol_error\"}", 1)
         .await;
 }
 

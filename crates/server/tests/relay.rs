@@ -204,7 +204,12 @@ async fn garbage_is_logged_and_ignored_and_the_connection_stays_open() {
         listener.recv_chat().await,
         (sender.id, "still here".to_owned())
     );
-    assert_eq!(server.metric("mmo_decode_errors_total").await, 3);
+    assert_eq!(
+        server
+            .metric("mmo_messages_received_total{kind=\"undecodable\"}")
+            .await,
+        3
+    );
 }
 
 #[tokio::test]
@@ -221,7 +226,10 @@ async fn only_chat_is_relayed_a_client_id_message_is_dropped() {
     sender.chat("after").await;
     // The first thing the listener gets is the chat: the other two were dropped.
     assert_eq!(listener.recv_chat().await, (sender.id, "after".to_owned()));
-    assert_eq!(server.metric("mmo_ignored_packets_total").await, 2);
+    for kind in ["id", "deny_response", "chat"] {
+        let series = format!("mmo_messages_received_total{{kind=\"{kind}\"}}");
+        assert_eq!(server.metric(&series).await, 1, "{series}");
+    }
     listener.expect_silence(Duration::from_millis(200)).await;
 }
 

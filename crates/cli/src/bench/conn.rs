@@ -15,10 +15,9 @@ use std::pin::Pin;
 use std::task::{Context, Poll, ready};
 
 use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt as _, ReadBuf};
-use tokio::net::TcpStream;
 
 use super::frame::{self, Frame, FrameError, MAX_PARTIAL_FRAME, opcode};
-use crate::ws::{self, ConnectError, ConnectOptions, ServerUrl};
+use crate::ws::{self, ConnectError, ConnectOptions, ServerUrl, Stream};
 
 /// Most bytes one read asks for, beyond a partial frame carried over from the last read. A
 /// reader that fell behind catches up a few hundred chat lines per system call; the buffer
@@ -68,7 +67,7 @@ pub enum Batch {
 
 /// A bench client's open WebSocket connection.
 pub struct Conn {
-    stream: TcpStream,
+    stream: Stream,
     /// The bytes of a frame the last read ended inside (or, when `unparsed`, of frames not
     /// handled yet).
     partial: Vec<u8>,
@@ -92,7 +91,7 @@ impl Conn {
         options: &ConnectOptions,
         seed: u64,
     ) -> Result<Self, ConnectError> {
-        let stream = ws::connect_tcp(addr, options).await?;
+        let stream = ws::open(url, addr, options).await?;
         let recorder = Recorder {
             stream,
             seen: Vec::new(),
@@ -266,7 +265,7 @@ fn next_mask(state: &mut u64) -> [u8; 4] {
 /// Only the handshake goes through it, so what it keeps is bounded by tungstenite's limit on
 /// response headers plus one read.
 struct Recorder {
-    stream: TcpStream,
+    stream: Stream,
     seen: Vec<u8>,
 }
 
@@ -308,7 +307,7 @@ mod tests {
 
     use mmo_protocol::{ClientId, Message as _, Packet};
     use tokio::io::AsyncReadExt as _;
-    use tokio::net::TcpListener;
+    use tokio::net::{TcpListener, TcpStream};
 
     use super::*;
     use crate::bench::frame::{PacketView, view_packet};

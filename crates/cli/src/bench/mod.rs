@@ -72,9 +72,12 @@ pub struct BenchArgs {
 /// Options every scenario takes.
 #[derive(Debug, Clone, clap::Args)]
 pub struct CommonArgs {
-    /// Server WebSocket URL.
+    /// Server WebSocket URL: ws:// or wss://.
     #[arg(long, default_value = "ws://127.0.0.1:8080/ws", global = true)]
     url: String,
+    /// For a wss:// URL: trust only the CA certificates in this PEM file.
+    #[arg(long, value_name = "PEM", global = true)]
+    ca_file: Option<std::path::PathBuf>,
     /// PID of the server process, to report its CPU time and memory (read from /proc).
     #[arg(long, value_name = "PID", global = true)]
     server_pid: Option<u32>,

@@ -73,6 +73,9 @@ pub struct WorkerSetup {
     pub workers: u32,
     /// The server's WebSocket URL.
     pub url: String,
+    /// For a wss:// URL: the PEM file of the only CAs to trust.
+    #[serde(default)]
+    pub ca_file: Option<std::path::PathBuf>,
     /// Which clients this worker runs.
     pub clients: ClientShare,
     /// Clients `0..healthy_clients` read everything; the rest stop reading after their ID.

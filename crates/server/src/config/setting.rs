@@ -181,6 +181,41 @@ impl Kind for Vec<crate::admission::AddressPrefix> {
     }
 }
 
+/// A file's path.
+impl Kind for std::path::PathBuf {
+    type Value = Self;
+    const VALUE_NAME: &'static str = "FILE";
+    const EXPECTED: &'static str = "a file's path";
+    fn parse(text: &str) -> Option<Self> {
+        (!text.is_empty()).then(|| Self::from(text))
+    }
+    fn from_toml(value: &toml::Value) -> Option<Self> {
+        Self::parse(value.as_str()?)
+    }
+    fn to_toml(value: &Self) -> Option<toml::Value> {
+        Some(toml::Value::String(value.to_string_lossy().into_owned()))
+    }
+}
+
+/// The log format, by its name.
+impl Kind for crate::logging::LogFormat {
+    type Value = Self;
+    const VALUE_NAME: &'static str = "text|json";
+    const EXPECTED: &'static str = "text or json";
+    fn parse(text: &str) -> Option<Self> {
+        Self::ALL
+            .iter()
+            .copied()
+            .find(|format| format.name().eq_ignore_ascii_case(text.trim()))
+    }
+    fn from_toml(value: &toml::Value) -> Option<Self> {
+        Self::parse(value.as_str()?)
+    }
+    fn to_toml(value: &Self) -> Option<toml::Value> {
+        Some(toml::Value::String(value.name().to_owned()))
+    }
+}
+
 /// A setting that may be left unset (its default is `None`): there is no way to write "unset"
 /// in a flag or the file, so leaving it out is the way.
 impl<K: Kind> Kind for Option<K> {

@@ -1,12 +1,10 @@
 //! `ChatMessage` (field 2): a line for the client's room.
 
-use std::sync::atomic::Ordering;
-
 use mmo_protocol::ChatMessage;
 
 use super::{Client, Step, unix_ms};
 use crate::logging::Untrusted;
-use crate::metrics::Metrics;
+use crate::metrics::MessageRefusal;
 
 /// Relays a line to the rest of the client's room, or refuses it (too long, empty, control
 /// characters) with the reason.
@@ -15,11 +13,11 @@ pub fn on_chat(client: &mut Client, chat: &ChatMessage) -> Step {
     match client.server.config.chat_limits().check(&chat.msg) {
         Ok(()) => {
             let delivered = client.room.chat(&client.peer, &chat.msg, unix_ms());
-            Metrics::bump(&metrics.chats_relayed);
-            metrics.deliveries.fetch_add(delivered, Ordering::Relaxed);
+            metrics.chats_relayed.inc();
+            metrics.deliveries.inc_by(delivered);
         }
         Err(rejection) => {
-            Metrics::bump(&metrics.chats_rejected_invalid);
+            metrics.messages_refused.inc(MessageRefusal::ChatInvalid);
             let id = client.peer.id;
             client.warn(format_args!(
                 "Client {id}: refusing a chat line ({rejection}): {}",

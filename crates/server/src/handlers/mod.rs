@@ -27,7 +27,7 @@ use tracing::{info, warn};
 pub use accounts::{AccountError, AccountFuture, AccountStore};
 
 use crate::logging::{ClientWarnings, left_out};
-use crate::metrics::Metrics;
+use crate::metrics::{Label as _, MessageKind, MessageRefusal};
 use crate::rate_limit::TokenBucket;
 use crate::rooms::{Departure, Room};
 use crate::session::{Disconnect, Peer};
@@ -101,7 +101,7 @@ impl Client {
             peer,
             server,
         };
-        Metrics::bump(&client.server.metrics.sessions_opened);
+        client.server.metrics.sessions_opened.inc();
         client.server.sessions.register(&client.peer);
         // The lobby has no member limit and is never removed: entering cannot fail.
         let _ = client.room.enter(&client.peer, false);
@@ -123,7 +123,7 @@ impl Client {
         if self.peer.understands(Level::Tutorial) {
             self.send(&Packet::deny(reason.to_string()));
         } else {
-            Metrics::bump(&self.server.metrics.refusals_unsent);
+            self.server.metrics.refusals_unsent.inc();
             let id = self.peer.id;
             self.warn(format_args!(
                 "Client {id}: dropped a refused message without telling it (it does not know \
@@ -144,10 +144,10 @@ impl Client {
     /// `None` when there is nothing to dispatch.
     pub fn receive(&mut self, data: &[u8]) -> Option<Packet> {
         let metrics = &self.server.metrics;
-        Metrics::bump(&metrics.messages_received);
         self.stats.messages_in += 1;
         if !self.messages.try_take(Instant::now()) {
-            Metrics::bump(&metrics.chats_rejected_rate);
+            metrics.messages_received.inc(MessageKind::RateLimited);
+            metrics.messages_refused.inc(MessageRefusal::RateLimit);
             let config = &self.server.config;
             let reason = format!(
                 "rate limit: at most {} messages per second (bursts of {})",
@@ -159,7 +159,7 @@ impl Client {
         let packet = match decode_packet(data) {
             Ok(packet) => packet,
             Err(error) => {
-                Metrics::bump(&metrics.decode_errors);
+                metrics.messages_received.inc(MessageKind::Undecodable);
                 let id = self.peer.id;
                 self.warn(format_args!(
                     "Client {id}: ignoring a message that is {error}"
@@ -167,6 +167,9 @@ impl Client {
                 return None;
             }
         };
+        metrics
+            .messages_received
+            .inc(MessageKind::of(packet.msg.as_ref()));
         if let Some(highest) = highest_field_number(data) {
             let level = Level::of_field(highest);
             if level > self.peer.level() {
@@ -192,8 +195,7 @@ impl Client {
         );
         server.rooms.remove_if_empty(&self.room);
         server.sessions.unregister(self.peer.id);
-        Metrics::bump(&server.metrics.sessions_closed);
-        reason.count(&server.metrics);
+        server.metrics.sessions_closed.inc(reason.close_reason());
         let SessionStats {
             messages_in,
             bytes_in,
@@ -201,10 +203,15 @@ impl Client {
             bytes_out,
         } = self.stats;
         let suppressed = self.warnings.suppressed_total;
+        // To the millisecond: finer would only make the line longer.
+        let duration_s = (self.started.elapsed().as_secs_f64() * 1000.0).round() / 1000.0;
         info!(
             client = self.peer.id.get(),
             address = %self.peer.address,
-            duration_s = self.started.elapsed().as_secs_f64(),
+            duration_s,
+            close = reason.close_reason().value(),
+            // A string field: quoted in a text line, a JSON string in a JSON one.
+            reason = reason.to_string().as_str(),
             messages_in,
             bytes_in,
             frames_out,
@@ -244,7 +251,6 @@ pub fn dispatch(client: &mut Client, packet: Packet) -> Step {
         ) => "a message only the server sends",
         None => "a packet with no message",
     };
-    Metrics::bump(&client.server.metrics.ignored_packets);
     let id = client.peer.id;
     client.warn(format_args!("Client {id}: ignoring {kind}"));
     Step::Done

@@ -6,7 +6,8 @@ use std::time::Instant;
 use mmo_protocol::{JoinRoomMessage, Msg, Packet, RoomListMessage, room_name};
 
 use super::{Client, Step};
-use crate::metrics::Metrics;
+use crate::metrics::MessageRefusal;
+use crate::rooms::JoinRefusal;
 
 /// Moves the client to the room it asks for and answers with that room's `RoomMessage`; a
 /// bad name, a full room, too many rooms or too many joins are refused and it stays put.
@@ -15,13 +16,13 @@ pub fn on_join_room(client: &mut Client, join: &JoinRoomMessage) -> Step {
     let name = match room_name(&join.room, client.server.config.max_room_name_chars) {
         Ok(name) => name,
         Err(bad) => {
-            Metrics::bump(&metrics.joins_refused);
+            metrics.messages_refused.inc(MessageRefusal::JoinBadName);
             client.refuse(bad);
             return Step::Done;
         }
     };
     if !client.joins.try_take(Instant::now()) {
-        Metrics::bump(&metrics.joins_refused);
+        metrics.messages_refused.inc(MessageRefusal::JoinRate);
         let reason = format!(
             "joining rooms too fast: at most {} per second",
             client.server.config.join_rate
@@ -40,11 +41,15 @@ pub fn on_join_room(client: &mut Client, join: &JoinRoomMessage) -> Step {
         .move_member(&client.peer, &client.room, name)
     {
         Ok(room) => {
-            Metrics::bump(&client.server.metrics.joins);
+            client.server.metrics.joins.inc();
             client.room = room;
         }
         Err(refusal) => {
-            Metrics::bump(&client.server.metrics.joins_refused);
+            let kind = match refusal {
+                JoinRefusal::Full { .. } => MessageRefusal::RoomFull,
+                JoinRefusal::TooManyRooms { .. } => MessageRefusal::TooManyRooms,
+            };
+            client.server.metrics.messages_refused.inc(kind);
             client.refuse(refusal);
         }
     }

@@ -7,7 +7,7 @@ use std::time::Duration;
 use bytes::Bytes;
 
 use crate::logging::Untrusted;
-use crate::metrics::Metrics;
+use crate::metrics::CloseReason;
 use crate::websocket::{ProtocolError, close_code, close_frame};
 
 /// Why a session ended. The first group is the client's doing, the last the server's; the
@@ -99,17 +99,18 @@ impl Disconnect {
         }
     }
 
-    /// Counts the session's end under its reason.
-    pub fn count(&self, metrics: &Metrics) {
-        let counter = match self {
-            Self::TooSlow { .. } => &metrics.closed_too_slow,
-            Self::Idle { .. } => &metrics.closed_idle,
-            Self::Protocol(ProtocolError::MessageTooBig { .. }) => &metrics.closed_too_big,
-            Self::Protocol(_) => &metrics.closed_protocol_error,
-            Self::Aborted => &metrics.sessions_aborted,
-            _ => return,
-        };
-        Metrics::bump(counter);
+    /// The reason as `mmo_sessions_closed_total` labels it.
+    pub fn close_reason(&self) -> CloseReason {
+        match self {
+            Self::ClientClosed { .. } => CloseReason::ClientClosed,
+            Self::ConnectionLost => CloseReason::ConnectionLost,
+            Self::Protocol(ProtocolError::MessageTooBig { .. }) => CloseReason::TooBig,
+            Self::Protocol(_) => CloseReason::ProtocolError,
+            Self::TooSlow { .. } => CloseReason::TooSlow,
+            Self::Idle { .. } => CloseReason::Idle,
+            Self::ServerShutdown => CloseReason::Shutdown,
+            Self::Aborted => CloseReason::Aborted,
+        }
     }
 }
 

@@ -78,17 +78,23 @@ pub async fn serve<T: Transport>(
     // The 101 and the ID go out before the client joins anything, so nothing relayed can
     // overtake them.
     let mut first = handshake.into_bytes();
+    let handshake_bytes = first.len();
     if !server.echo {
         first.extend_from_slice(&encode_packet_frame(&Packet::id_assignment(id)));
     }
+    let id_frame_bytes = first.len() - handshake_bytes;
     if let Err(error) =
         transport::write_all(&mut transport, &first, server.config.handshake_timeout).await
     {
         debug!("{address}: handshake not delivered: {error}");
         return;
     }
-    info!("New client connected from {address}");
-    info!("Client {id}: Sent ID to client");
+    info!(
+        client = id.get(),
+        address = %address,
+        "New client connected from {address}"
+    );
+    info!(client = id.get(), "Client {id}: Sent ID to client");
     let now_ms = server.now_ms();
     let peer = Arc::new(Peer::new(
         id,
@@ -96,7 +102,12 @@ pub async fn serve<T: Transport>(
         server.config.outbound_queue_bytes,
         now_ms,
     ));
-    let client = Client::open(peer, Arc::clone(&server), slot);
+    let mut client = Client::open(peer, Arc::clone(&server), slot);
+    // The session's counts are of WebSocket bytes: the ID frame and any frames that came
+    // with the request, not the HTTP heads.
+    client.stats.frames_out += u64::from(id_frame_bytes > 0);
+    client.stats.bytes_out += id_frame_bytes as u64;
+    client.stats.bytes_in += early_bytes.len() as u64;
     let mut session = Session {
         decoder: FrameDecoder::new(server.config.max_message_bytes),
         writer: FrameWriter::default(),
@@ -166,7 +177,7 @@ impl<T: Transport> Session<T> {
             } = &self.phase
             {
                 let done = *winding == Winding::CloseAfterFlush || *client_closed;
-                if done && self.writer.is_empty() {
+                if done && self.writer.is_empty() && !self.transport.has_pending_output() {
                     return self.closed();
                 }
             }
@@ -195,8 +206,9 @@ impl<T: Transport> Session<T> {
                         }
                     }
                 }
-                ready = transport::writable(&self.transport), if !self.writer.is_empty() => {
-                    if ready.is_err() || self.write().is_err() {
+                ready = transport::writable(&self.transport),
+                    if !self.writer.is_empty() || self.transport.has_pending_output() => {
+                    if ready.is_err() || self.transport.flush_pending().is_err() || self.write().is_err() {
                         return self.lost();
                     }
                 }

@@ -95,12 +95,11 @@ impl TestServer {
         (status, text)
     }
 
-    /// The value of one Prometheus counter from `/metrics`.
+    /// The value of one series from `/metrics`: `name{label="value"}` for one series of a
+    /// labelled metric, the bare name for an unlabelled one or for the sum of every series.
     pub async fn metric(&self, name: &str) -> u64 {
         let (_, text) = self.http_get("/metrics", "").await;
-        text.lines()
-            .find_map(|line| line.strip_prefix(name)?.strip_prefix(' ')?.parse().ok())
-            .unwrap_or_else(|| panic!("metric {name} missing"))
+        metric_value(&text, name)
     }
 
     /// Waits until a counter reaches `at_least`, asking from the local address `source`.
@@ -116,10 +115,7 @@ impl TestServer {
                 .unwrap();
             let mut text = String::new();
             stream.read_to_string(&mut text).await.unwrap();
-            let value = text
-                .lines()
-                .find_map(|line| line.strip_prefix(name)?.strip_prefix(' ')?.parse().ok())
-                .unwrap_or(0);
+            let value = metric_value(&text, name);
             if value >= at_least {
                 return;
             }
@@ -146,6 +142,31 @@ impl TestServer {
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
     }
+}
+
+/// The value of series `name` in a Prometheus text exposition: one series when `name` has
+/// labels, otherwise the sum of the metric's series.
+pub fn metric_value(exposition: &str, name: &str) -> u64 {
+    let values: Vec<u64> = exposition
+        .lines()
+        .filter(|line| !line.starts_with('#'))
+        .filter_map(|line| {
+            let rest = line.strip_prefix(name)?;
+            let value = if name.contains('{') {
+                rest.strip_prefix(' ')?
+            } else if let Some(labelled) = rest.strip_prefix('{') {
+                labelled.split_once("} ")?.1
+            } else {
+                rest.strip_prefix(' ')?
+            };
+            value.parse().ok()
+        })
+        .collect();
+    assert!(
+        !values.is_empty(),
+        "metric {name} missing from:\n{exposition}"
+    );
+    values.iter().sum()
 }
 
 pub type Ws = WebSocketStream<MaybeTlsStream<TcpStream>>;
