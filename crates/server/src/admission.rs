@@ -393,8 +393,10 @@ impl Admission {
             limits.head_timeout
         };
         Ok(Ticket {
-            admission: Arc::clone(self),
-            key,
+            held: Some(HeldSocket {
+                admission: Arc::clone(self),
+                key,
+            }),
             ticket,
             evict,
             pending: true,
@@ -419,25 +421,15 @@ impl Admission {
         }
     }
 
-    fn release(&self, key: AddressKey, ticket: u64, was_pending: bool) {
+    fn release(&self, key: AddressKey) {
         let mut inner = self.lock();
         inner.open -= 1;
-        let mut still_pending = false;
         if let Some(entry) = inner.addresses.get_mut(&key) {
             entry.open -= 1;
-            if was_pending {
-                if let Some(at) = entry.pending.iter().position(|p| p.ticket == ticket) {
-                    entry.pending.remove(at);
-                    still_pending = true;
-                }
-            }
-        }
-        // An evicted socket was already taken off the pending count.
-        if still_pending {
-            inner.pending -= 1;
         }
     }
 
+    /// Takes a socket off the pending count, unless eviction already has.
     fn finish_pending(&self, key: AddressKey, ticket: u64) {
         let mut inner = self.lock();
         let mut found = false;
@@ -453,12 +445,11 @@ impl Admission {
     }
 }
 
-/// One admitted socket. While it lives the socket counts against the budget and its address;
-/// while `pending`, it counts as still sending its head and may be told to give way.
+/// One admitted socket while its request arrives: it counts against the budget and its
+/// address, and as pending (it may be told to give way) until `handshake_done`.
 #[derive(Debug)]
 pub struct Ticket {
-    admission: Arc<Admission>,
-    key: AddressKey,
+    held: Option<HeldSocket>,
     ticket: u64,
     evict: Arc<Notify>,
     pending: bool,
@@ -466,6 +457,20 @@ pub struct Ticket {
     pub head_timeout: Duration,
     /// How many pending sockets were told to give way for this one.
     pub displaced: usize,
+}
+
+/// A socket that counts against the budget and its address until dropped: all a session
+/// keeps of its admission (sixteen bytes and a pointer, as every session has one).
+#[derive(Debug)]
+pub struct HeldSocket {
+    admission: Arc<Admission>,
+    key: AddressKey,
+}
+
+impl Drop for HeldSocket {
+    fn drop(&mut self) {
+        self.admission.release(self.key);
+    }
 }
 
 impl Ticket {
@@ -477,14 +482,24 @@ impl Ticket {
     /// The request head has arrived: the socket no longer counts as pending.
     pub fn handshake_done(&mut self) {
         if std::mem::take(&mut self.pending) {
-            self.admission.finish_pending(self.key, self.ticket);
+            if let Some(held) = &self.held {
+                held.admission.finish_pending(held.key, self.ticket);
+            }
         }
+    }
+
+    /// What a session keeps: the socket still counted, nothing of the pending state.
+    pub fn into_held(mut self) -> HeldSocket {
+        self.handshake_done();
+        self.held
+            .take()
+            .expect("a ticket holds its socket until now")
     }
 }
 
 impl Drop for Ticket {
     fn drop(&mut self) {
-        self.admission.release(self.key, self.ticket, self.pending);
+        self.handshake_done();
     }
 }
 

@@ -15,38 +15,112 @@ use crate::http::{HeadError, HeadReader, Response};
 use crate::logging::Untrusted;
 use crate::metrics::Refused;
 use crate::routes;
-use crate::session;
-use crate::state::ServerState;
+use crate::session::{self, Session};
+use crate::state::{ServerState, SessionSlot};
 use crate::tls::TlsStream;
 use crate::transport::Transport;
 use crate::websocket::{HandshakeError, UpgradeRequest};
 
-/// Serves one accepted TCP connection to its end, over TLS when the server has a certificate.
-pub async fn handle(
-    stream: TcpStream,
-    address: SocketAddr,
-    state: Arc<ServerState>,
-    ticket: Ticket,
-) {
+/// A TCP connection just accepted and admitted.
+#[derive(Debug)]
+pub struct Accepted {
+    /// The socket.
+    pub stream: TcpStream,
+    /// The client's address.
+    pub address: SocketAddr,
+    /// The server.
+    pub state: Arc<ServerState>,
+    /// Its admission.
+    pub ticket: Ticket,
+}
+
+/// Serves one accepted connection to its end, over TLS when the server has a certificate.
+///
+/// Memory matters here: a task keeps its whole size allocated for as long as it lives, that
+/// size is its largest state, and most connections spend their lives as idle sessions. So the
+/// task holds only the open session and what serving it needs; everything before (the request
+/// and the handshake) and after (the graceful close) is boxed and freed when done, and the
+/// connection arrives boxed, so that its parts are not kept twice.
+pub async fn handle(accepted: Box<Accepted>) {
     // We batch frames ourselves, so Nagle's delay would only add latency.
-    let _ = stream.set_nodelay(true);
-    match &state.tls {
-        None => serve(stream, address, state, ticket).await,
+    let _ = accepted.stream.set_nodelay(true);
+    match accepted.state.tls.clone() {
+        None => {
+            let Accepted {
+                stream,
+                address,
+                state,
+                ticket,
+            } = *accepted;
+            if let Some(mut session) = Box::pin(open(stream, address, state, ticket)).await {
+                session.live().await;
+            }
+        }
         // The TLS handshake happens as the request head is read: under the same timeout,
-        // eviction and shutdown as the head itself.
-        Some(tls) => match TlsStream::new(stream, Arc::clone(tls)) {
-            Ok(stream) => serve(stream, address, state, ticket).await,
-            Err(error) => debug!("{address}: cannot start TLS: {error}"),
-        },
+        // eviction and shutdown as the head itself. Boxed whole: a TLS session is much
+        // larger, and a plain connection's task must not be sized for it.
+        Some(tls) => {
+            Box::pin(async move {
+                let Accepted {
+                    stream,
+                    address,
+                    state,
+                    ticket,
+                } = *accepted;
+                match TlsStream::new(stream, tls) {
+                    Ok(stream) => {
+                        if let Some(mut session) = open(stream, address, state, ticket).await {
+                            session.live().await;
+                        }
+                    }
+                    Err(error) => debug!("{address}: cannot start TLS: {error}"),
+                }
+            })
+            .await
+        }
     }
 }
 
-async fn serve<T: Transport>(
-    mut transport: T,
+/// The request, answered; or, for an upgrade the server takes on, the session it opens (on
+/// the heap, so that moving it out of this future does not leave a second copy's room in the
+/// task's).
+async fn open<T: Transport>(
+    transport: T,
     address: SocketAddr,
     state: Arc<ServerState>,
+    ticket: Ticket,
+) -> Option<Box<Session<T>>> {
+    let upgrade = answer_request(transport, address, &state, ticket).await?;
+    session::open(
+        upgrade.transport,
+        address,
+        state,
+        upgrade.handshake,
+        upgrade.early_bytes,
+        upgrade.slot,
+        upgrade.ticket,
+    )
+    .await
+    .map(Box::new)
+}
+
+/// A request to `/ws` that may become a session: what `session::open` needs.
+struct Upgrade<T> {
+    transport: T,
+    handshake: String,
+    early_bytes: Vec<u8>,
+    slot: SessionSlot,
+    ticket: Ticket,
+}
+
+/// Reads the request and answers it, unless it is an upgrade the server takes on: that is
+/// returned, to become a session.
+async fn answer_request<T: Transport>(
+    mut transport: T,
+    address: SocketAddr,
+    state: &Arc<ServerState>,
     mut ticket: Ticket,
-) {
+) -> Option<Upgrade<T>> {
     let timeout = state.config.handshake_timeout;
     let mut head = HeadReader::default();
     let read = tokio::select! {
@@ -56,7 +130,7 @@ async fn serve<T: Transport>(
                 .header("Retry-After", "5")
                 .send(transport, timeout)
                 .await;
-            return;
+            return None;
         }
         () = ticket.evicted() => {
             // Asked to give way. A request already complete in the socket is a client the
@@ -72,7 +146,7 @@ async fn serve<T: Transport>(
                              make room for a new one ({left_out} more since the last such line)"
                         );
                     }
-                    return;
+                    return None;
                 }
             }
         }
@@ -87,11 +161,11 @@ async fn serve<T: Transport>(
         Err(HeadError::Closed(error)) if error.kind() == io::ErrorKind::InvalidData => {
             state.metrics.connections_refused.inc(Refused::Tls);
             state.log_refused_request(format_args!("{address}: TLS handshake failed: {error}"));
-            return;
+            return None;
         }
         Err(HeadError::Closed(error)) => {
             debug!("{address}: no request: {error}");
-            return;
+            return None;
         }
         Err(error) => {
             let (status, kind) = match error {
@@ -104,12 +178,12 @@ async fn serve<T: Transport>(
             let _ = Response::text(status, &error.to_string())
                 .send(transport, timeout)
                 .await;
-            return;
+            return None;
         }
     };
     if head.path != "/ws" {
         state.metrics.http_requests.inc();
-        let response = routes::respond(&head, &state);
+        let response = routes::respond(&head, state);
         debug!(
             "{address}: {} {} -> {}",
             Untrusted(&head.method),
@@ -117,7 +191,7 @@ async fn serve<T: Transport>(
             response.status()
         );
         let _ = response.send(transport, timeout).await;
-        return;
+        return None;
     }
     let upgrade = match UpgradeRequest::from_request(&head.method, &head.raw_headers()) {
         Ok(upgrade) => upgrade,
@@ -125,7 +199,7 @@ async fn serve<T: Transport>(
             state.metrics.connections_refused.inc(Refused::BadUpgrade);
             state.log_refused_request(format_args!("{address}: refused /ws request: {refusal}"));
             let _ = refuse_upgrade(&refusal).send(transport, timeout).await;
-            return;
+            return None;
         }
     };
     if let Some(origin) = &upgrade.origin {
@@ -139,7 +213,7 @@ async fn serve<T: Transport>(
             let _ = Response::text(403, "this origin is not allowed")
                 .send(transport, timeout)
                 .await;
-            return;
+            return None;
         }
     }
     let Some(slot) = state.sessions_slot() else {
@@ -152,18 +226,15 @@ async fn serve<T: Transport>(
             .header("Retry-After", "5")
             .send(transport, timeout)
             .await;
-        return;
+        return None;
     };
-    session::serve(
+    Some(Upgrade {
         transport,
-        address,
-        state,
-        upgrade.response(),
+        handshake: upgrade.response(),
         early_bytes,
         slot,
         ticket,
-    )
-    .await;
+    })
 }
 
 fn refuse_upgrade(refusal: &HandshakeError) -> Response {
@@ -175,5 +246,43 @@ fn refuse_upgrade(refusal: &HandshakeError) -> Response {
         }
         HandshakeError::BadKey => Response::text(400, &refusal.to_string()),
         HandshakeError::NotGet => Response::text(405, &refusal.to_string()).header("Allow", "GET"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use super::*;
+
+    /// An idle client costs its task and its boxed session (about 1.8 KB of RSS in all with
+    /// its peer, socket registration and table entries; docs/benchmarks.md): a field or an
+    /// await that makes either much larger shows here first.
+    #[tokio::test]
+    async fn an_idle_sessions_task_and_state_stay_small() {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let client = TcpStream::connect(listener.local_addr().unwrap())
+            .await
+            .unwrap();
+        let (stream, address) = listener.accept().await.unwrap();
+        let state = Arc::new(ServerState::new(crate::config::Config::default(), 100));
+        let ticket = state.admission.admit(address.ip(), Instant::now()).unwrap();
+        let task = handle(Box::new(Accepted {
+            stream,
+            address,
+            state: Arc::clone(&state),
+            ticket,
+        }));
+        let task_bytes = std::mem::size_of_val(&task);
+        let session_bytes = std::mem::size_of::<Session<TcpStream>>();
+        assert!(
+            task_bytes <= 512,
+            "the connection task's future is {task_bytes} bytes"
+        );
+        assert!(
+            session_bytes <= 512,
+            "an open session is {session_bytes} bytes"
+        );
+        drop((task, client));
     }
 }

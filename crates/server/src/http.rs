@@ -223,7 +223,7 @@ impl Response {
     /// (see `transport::close_gracefully`).
     pub async fn send(&self, mut transport: impl Transport, timeout: Duration) -> io::Result<()> {
         transport::write_all(&mut transport, &self.to_bytes(), timeout).await?;
-        transport::close_gracefully(transport, RESPONSE_LINGER).await;
+        transport::close_gracefully(&mut transport, RESPONSE_LINGER).await;
         Ok(())
     }
 }

@@ -178,12 +178,12 @@ pub(crate) async fn serve(
                                     ticket.displaced
                                 );
                             }
-                            connections.spawn(connection::handle(
+                            connections.spawn(connection::handle(Box::new(connection::Accepted {
                                 stream,
                                 address,
-                                Arc::clone(&state),
+                                state: Arc::clone(&state),
                                 ticket,
-                            ));
+                            })));
                         }
                         Err(refusal) => {
                             count_refusal(address, refusal, &state);

@@ -69,17 +69,6 @@ pub async fn writable(transport: &impl Transport) -> io::Result<()> {
     poll_fn(|cx| transport.poll_write_ready(cx)).await
 }
 
-/// Reads at least one byte into `buf` (0 when the peer closed).
-pub async fn read_some(transport: &mut impl Transport, buf: &mut [u8]) -> io::Result<usize> {
-    loop {
-        readable(transport).await?;
-        match transport.try_read(buf) {
-            Err(error) if error.kind() == io::ErrorKind::WouldBlock => continue,
-            result => return result,
-        }
-    }
-}
-
 /// Writes all of `bytes`, failing with `TimedOut` after `timeout`.
 pub async fn write_all(
     transport: &mut impl Transport,
@@ -107,27 +96,36 @@ pub async fn write_all(
     .map_err(|_| io::Error::from(io::ErrorKind::TimedOut))?
 }
 
+/// Reads and drops what has arrived; `false` once the peer has closed or the read failed.
+/// The buffer is on the stack of this call, not in the future that waits between reads.
+fn discard_available(transport: &mut impl Transport) -> bool {
+    let mut sink = [0u8; 4096];
+    loop {
+        match transport.try_read(&mut sink) {
+            Ok(0) => return false,
+            Ok(_) => {}
+            Err(error) if error.kind() == io::ErrorKind::WouldBlock => return true,
+            Err(_) => return false,
+        }
+    }
+}
+
 /// Ends a connection politely: a FIN after everything written, then whatever the peer still
 /// sends is read and dropped until it closes too or `linger` passes. Closing a socket with
 /// unread bytes would send a reset instead, and a reset can destroy our last frames (the close
 /// frame) before the peer reads them.
-pub async fn close_gracefully(mut transport: impl Transport, linger: Duration) {
+pub async fn close_gracefully(transport: &mut impl Transport, linger: Duration) {
     let _ = tokio::time::timeout(linger, async {
         loop {
             match transport.shutdown_write() {
                 Ok(()) => break,
                 Err(error) if error.kind() == io::ErrorKind::WouldBlock => {
-                    writable(&transport).await.map_err(drop)?;
+                    writable(transport).await.map_err(drop)?;
                 }
                 Err(_) => return Err(()),
             }
         }
-        let mut sink = [0u8; 4096];
-        while let Ok(n) = read_some(&mut transport, &mut sink).await {
-            if n == 0 {
-                break;
-            }
-        }
+        while readable(transport).await.is_ok() && discard_available(transport) {}
         Ok(())
     })
     .await;

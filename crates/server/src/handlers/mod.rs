@@ -77,9 +77,9 @@ pub struct Client {
     /// What went through the session so far.
     pub stats: SessionStats,
     started: Instant,
-    /// Set once the session has ended normally, with why; a `Client` dropped without it ended
+    /// Set once the session has ended normally; a `Client` dropped without it ended
     /// by panic or abort.
-    ended: Option<Disconnect>,
+    ended: bool,
     _slot: SessionSlot,
 }
 
@@ -90,13 +90,13 @@ impl Client {
         let now = Instant::now();
         let config = &server.config;
         let client = Self {
-            messages: TokenBucket::new(config.chat_rate, config.chat_burst, now),
-            joins: TokenBucket::new(config.join_rate, config.join_burst, now),
+            messages: TokenBucket::full(config.chat_burst, server.now_ms()),
+            joins: TokenBucket::full(config.join_burst, server.now_ms()),
             room: Arc::clone(server.rooms.lobby()),
             warnings: ClientWarnings::default(),
             stats: SessionStats::default(),
             started: now,
-            ended: None,
+            ended: false,
             _slot: slot,
             peer,
             server,
@@ -135,7 +135,7 @@ impl Client {
     /// Logs a warning about this client, at most one per `CLIENT_WARNING_WINDOW`; the rest
     /// are counted and reported with the next one and when the session ends.
     pub fn warn(&mut self, message: fmt::Arguments<'_>) {
-        if let Some(suppressed) = self.warnings.occur(Instant::now()) {
+        if let Some(suppressed) = self.warnings.occur(self.server.now_ms()) {
             warn!("{message}{}", left_out(suppressed));
         }
     }
@@ -145,7 +145,11 @@ impl Client {
     pub fn receive(&mut self, data: &[u8]) -> Option<Packet> {
         let metrics = &self.server.metrics;
         self.stats.messages_in += 1;
-        if !self.messages.try_take(Instant::now()) {
+        let config = &self.server.config;
+        if !self
+            .messages
+            .try_take(config.chat_rate, config.chat_burst, self.server.now_ms())
+        {
             metrics.messages_received.inc(MessageKind::RateLimited);
             metrics.messages_refused.inc(MessageRefusal::RateLimit);
             let config = &self.server.config;
@@ -181,8 +185,8 @@ impl Client {
 
     /// Ends the session for `reason`: out of its room (the others are told) and the registry,
     /// counted and logged. Runs once; `Drop` runs it for a session that ended abnormally.
-    pub fn end(&mut self, reason: Disconnect) {
-        if self.ended.is_some() {
+    pub fn end(&mut self, reason: &Disconnect) {
+        if self.ended {
             return;
         }
         let server = &self.server;
@@ -220,14 +224,14 @@ impl Client {
             "Client {}: Closing client connection because: {reason}",
             self.peer.id
         );
-        self.ended = Some(reason);
+        self.ended = true;
     }
 }
 
 impl Drop for Client {
     fn drop(&mut self) {
-        if self.ended.is_none() {
-            self.end(Disconnect::Aborted);
+        if !self.ended {
+            self.end(&Disconnect::Aborted);
         }
     }
 }
@@ -334,7 +338,7 @@ mod properties {
                 peer.outbox.release(sent.frames.len(), bytes);
                 prop_assert!(bytes <= OUTBOX_BYTES);
             }
-            client.end(Disconnect::ConnectionLost);
+            client.end(&Disconnect::ConnectionLost);
             prop_assert_eq!(server.sessions.count(), 0);
             prop_assert_eq!(server.rooms.lobby().member_count(), 0);
             prop_assert_eq!(server.rooms.count(), 1, "every room it made went with it");

@@ -1,8 +1,6 @@
 //! `JoinRoomMessage` (field 100) and `RoomListRequestMessage` (103): moving between rooms and
 //! listing them.
 
-use std::time::Instant;
-
 use mmo_protocol::{JoinRoomMessage, Msg, Packet, RoomListMessage, room_name};
 
 use super::{Client, Step};
@@ -21,7 +19,11 @@ pub fn on_join_room(client: &mut Client, join: &JoinRoomMessage) -> Step {
             return Step::Done;
         }
     };
-    if !client.joins.try_take(Instant::now()) {
+    let config = &client.server.config;
+    if !client
+        .joins
+        .try_take(config.join_rate, config.join_burst, client.server.now_ms())
+    {
         metrics.messages_refused.inc(MessageRefusal::JoinRate);
         let reason = format!(
             "joining rooms too fast: at most {} per second",

@@ -21,7 +21,7 @@ use tracing::{debug, info};
 pub use close::{Disconnect, Winding};
 pub use peer::Peer;
 
-use crate::admission::Ticket;
+use crate::admission::{HeldSocket, Ticket};
 use crate::handlers::{self, Client, Pending, Step};
 use crate::state::{ServerState, SessionSlot};
 use crate::transport::{self, Transport};
@@ -47,21 +47,24 @@ const CLOSE_LINGER: Duration = Duration::from_secs(1);
 enum Phase {
     /// Messages are acted on and relays reach the client.
     Open,
-    /// Our close frame is queued: nothing the client says is acted on any more.
-    Closing {
-        reason: Disconnect,
-        winding: Winding,
-        /// Whether the client's close frame has arrived.
-        client_closed: bool,
-        /// When the connection is dropped however far the close has got.
-        deadline: Pin<Box<Sleep>>,
-    },
+    /// Our close frame is queued: nothing the client says is acted on any more. Boxed: only
+    /// a closing session needs it, and every open one would carry its size.
+    Closing(Box<Closing>),
 }
 
-/// Runs one session: writes the 101 response and the client's ID, registers it, serves it
-/// until it ends, and winds the connection down. `handshake` is the 101 response; `early_bytes`
-/// are any bytes the client sent right behind its request.
-pub async fn serve<T: Transport>(
+/// A close under way.
+struct Closing {
+    reason: Disconnect,
+    winding: Winding,
+    /// Whether the client's close frame has arrived.
+    client_closed: bool,
+    /// When the connection is dropped however far the close has got.
+    deadline: Pin<Box<Sleep>>,
+}
+
+/// The handshake's end: the 101 and the ID go out, then the client is registered and enters
+/// the lobby. `None` when the client is gone before that.
+pub async fn open<T: Transport>(
     mut transport: T,
     address: SocketAddr,
     server: Arc<ServerState>,
@@ -69,11 +72,11 @@ pub async fn serve<T: Transport>(
     early_bytes: Vec<u8>,
     slot: SessionSlot,
     ticket: Ticket,
-) {
+) -> Option<Session<T>> {
     let Some(id) = server.ids.allocate() else {
         // 2^53 connections since start: practically never, but never a reused ID either.
         info!("{address}: refused: every client ID has been used; restart the server");
-        return;
+        return None;
     };
     // The 101 and the ID go out before the client joins anything, so nothing relayed can
     // overtake them.
@@ -83,12 +86,12 @@ pub async fn serve<T: Transport>(
         first.extend_from_slice(&encode_packet_frame(&Packet::id_assignment(id)));
     }
     let id_frame_bytes = first.len() - handshake_bytes;
-    if let Err(error) =
-        transport::write_all(&mut transport, &first, server.config.handshake_timeout).await
-    {
+    let timeout = server.config.handshake_timeout;
+    if let Err(error) = transport::write_all(&mut transport, &first, timeout).await {
         debug!("{address}: handshake not delivered: {error}");
-        return;
+        return None;
     }
+    drop(first);
     info!(
         client = id.get(),
         address = %address,
@@ -117,32 +120,28 @@ pub async fn serve<T: Transport>(
         held: VecDeque::new(),
         hold: None,
         holding: false,
-        last_batch: None,
+        last_batch_ms: None,
         echo: server.echo,
         client,
         transport,
-        _ticket: ticket,
+        _socket: ticket.into_held(),
     };
     if !early_bytes.is_empty() {
         let mut early_bytes = early_bytes;
         session.decode(&mut early_bytes);
     }
-    let reason = session.run().await;
-    let winding = reason.winding();
-    session.client.end(reason);
-    if winding != Winding::Gone {
-        transport::close_gracefully(session.transport, CLOSE_LINGER).await;
-    }
+    Some(session)
 }
 
-struct Session<T> {
+/// One client's session once open: everything it keeps while it lives.
+pub struct Session<T> {
     transport: T,
     decoder: FrameDecoder,
     writer: FrameWriter,
     client: Client,
     phase: Phase,
     /// Set while decoding when the session must start closing.
-    ending: Option<Disconnect>,
+    ending: Option<Box<Disconnect>>,
     /// A handler's unfinished work.
     pending: Option<Pending>,
     /// Messages received while `pending` runs, to dispatch after it, in order.
@@ -154,29 +153,39 @@ struct Session<T> {
     holding: bool,
     /// When the last batch from the outbox was written: a client written again soon after is
     /// busy, and its next frames are gathered; a quiet one is written at once.
-    last_batch: Option<tokio::time::Instant>,
+    last_batch_ms: Option<u64>,
     /// Echo data messages back instead of handling them (the conformance-test endpoint).
     echo: bool,
-    _ticket: Ticket,
+    _socket: HeldSocket,
 }
 
 impl<T: Transport> Session<T> {
+    /// Serves the client until the session ends, then winds the connection down.
+    pub async fn live(&mut self) {
+        let reason = self.run().await;
+        let winding = reason.winding();
+        self.client.end(&reason);
+        if winding != Winding::Gone {
+            // Boxed: needed once, at the end (see `connection::handle`).
+            Box::pin(transport::close_gracefully(
+                &mut self.transport,
+                CLOSE_LINGER,
+            ))
+            .await;
+        }
+    }
+
     async fn run(&mut self) -> Disconnect {
         let peer = Arc::clone(&self.client.peer);
         let window = self.client.server.config.write_coalesce_ms;
         loop {
-            if let Some(reason) = self.ending.take() {
+            if let Some(reason) = self.ending.take().map(|reason| *reason) {
                 if let Some(gone) = self.begin_close(reason) {
                     return gone;
                 }
             }
-            if let Phase::Closing {
-                winding,
-                client_closed,
-                ..
-            } = &self.phase
-            {
-                let done = *winding == Winding::CloseAfterFlush || *client_closed;
+            if let Phase::Closing(closing) = &self.phase {
+                let done = closing.winding == Winding::CloseAfterFlush || closing.client_closed;
                 if done && self.writer.is_empty() && !self.transport.has_pending_output() {
                     return self.closed();
                 }
@@ -194,7 +203,7 @@ impl<T: Transport> Session<T> {
                 () = hold(&mut self.hold), if self.holding => self.holding = false,
                 () = peer.outbox.ready(), if open && !self.holding => {
                     match peer.outbox.take_into(&mut self.writer.frames) {
-                        Some(reason) => self.ending = Some(reason),
+                        Some(reason) => self.ending = Some(Box::new(reason)),
                         // Write at once instead of going round the select for writability the
                         // socket almost always has: one readiness check fewer per batch. What
                         // the socket does not take waits for the writable branch.
@@ -230,10 +239,12 @@ impl<T: Transport> Session<T> {
     /// timer: its next frame is written as soon as it comes.
     fn hold_if_busy(&mut self, window: std::time::Duration) {
         let now = tokio::time::Instant::now();
+        let now_ms = self.client.server.now_ms();
+        let window_ms = u64::try_from(window.as_millis()).unwrap_or(u64::MAX);
         let busy = self
-            .last_batch
-            .is_some_and(|last| now.saturating_duration_since(last) < window * 2);
-        self.last_batch = Some(now);
+            .last_batch_ms
+            .is_some_and(|last| now_ms.saturating_sub(last) < window_ms.saturating_mul(2));
+        self.last_batch_ms = Some(now_ms);
         if busy && !window.is_zero() {
             // Every busy client's window ends on the same beat (multiples of `window` on the
             // server's clock), so their writes come together: the worker threads and the
@@ -268,19 +279,19 @@ impl<T: Transport> Session<T> {
             self.writer.discard_unstarted(outbox);
         }
         self.writer.queue([frame]);
-        self.phase = Phase::Closing {
+        self.phase = Phase::Closing(Box::new(Closing {
             reason,
             winding,
             client_closed: false,
             deadline: Box::pin(tokio::time::sleep(self.client.server.config.close_timeout)),
-        };
+        }));
         None
     }
 
     /// The reason the session ends with once closing is over (or the deadline passed).
     fn closed(&mut self) -> Disconnect {
         match std::mem::replace(&mut self.phase, Phase::Open) {
-            Phase::Closing { reason, .. } => reason,
+            Phase::Closing(closing) => closing.reason,
             Phase::Open => Disconnect::ConnectionLost,
         }
     }
@@ -362,13 +373,14 @@ impl<T: Transport> Session<T> {
                     let (code, reason) = close.map_or((None, String::new()), |(code, reason)| {
                         (Some(code), reason.to_owned())
                     });
-                    ending.get_or_insert(Disconnect::ClientClosed { code, reason });
+                    ending
+                        .get_or_insert_with(|| Box::new(Disconnect::ClientClosed { code, reason }));
                 }
-                Phase::Closing { client_closed, .. } => *client_closed = true,
+                Phase::Closing(closing) => closing.client_closed = true,
             },
         });
         if let Err(error) = result {
-            ending.get_or_insert(Disconnect::Protocol(error));
+            ending.get_or_insert_with(|| Box::new(Disconnect::Protocol(error)));
         }
     }
 
@@ -388,7 +400,7 @@ impl<T: Transport> Session<T> {
 /// Resolves when a closing session's deadline passes; never while it is open.
 async fn deadline(phase: &mut Phase) {
     match phase {
-        Phase::Closing { deadline, .. } => deadline.as_mut().await,
+        Phase::Closing(closing) => closing.deadline.as_mut().await,
         Phase::Open => std::future::pending().await,
     }
 }
