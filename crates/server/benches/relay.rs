@@ -24,7 +24,7 @@ const TEXT: &str = "Anyone up for the dungeon run tonight? Meet at the north gat
 
 /// The members of one room and, for each, the buffer its session writes from.
 struct Clients {
-    room: Room,
+    room: Arc<Room>,
     peers: Vec<Arc<Peer>>,
     writers: Vec<VecDeque<Bytes>>,
 }
@@ -33,15 +33,16 @@ impl Clients {
     /// A room with `recipients + 1` members, the first being the sender, each waiting for
     /// frames.
     fn new(recipients: usize) -> Self {
-        let room = Room::new(
+        let room = Arc::new(Room::new(
             "bench",
             false,
             RoomLimits {
                 max_members: recipients + 1,
                 history_lines: 50,
                 history_bytes: 32 * 1024,
+                batch_window: std::time::Duration::ZERO,
             },
-        );
+        ));
         let peers: Vec<_> = (1..=recipients as u64 + 1)
             .map(|id| {
                 let id = ClientId::new(id).expect("non-zero");

@@ -158,20 +158,22 @@ settings! {
         /// gone or when this has passed.
         shutdown_timeout: Duration as Seconds = Duration::from_secs(5);
 
-        /// Milliseconds after each write to a client during which frames for it are only queued,
-        /// then sent in one write; 0 writes each batch at once.
+        /// Milliseconds a chat line may wait in a busy room so that members get several lines
+        /// in one write; 0 sends every line at once.
         ///
-        /// Under a fan-out the server's cost is mostly one system call per write (~3 µs each on
-        /// loopback, against ~0.2 µs per chat frame), so this trades at most this much added
-        /// latency for far fewer writes. A client sent something only now and then is written
-        /// to at once, as its previous write is more than this long ago.
+        /// A write costs the server far more than the frames in it (on loopback about 5 µs a
+        /// write against 0.1-0.2 µs a frame, the kernel doing the receiving side's work too), so
+        /// a room with lines coming faster than this gathers them and wakes all its members
+        /// together: a line waits at most this long, and less when the room's pace says the
+        /// next line would come too late to join it. A room with no line in the last window
+        /// (quiet chat) sends each line at once. Answers to a client's own requests are never
+        /// held.
         ///
-        /// 5 ms is half the 10 ms latency budget of a busy relay. On the 2-core benchmark
-        /// machine it cut server CPU per delivery by about 30% at 1.5 million and 40% at 0.75
-        /// million deliveries per second to 1,000 clients, and p99 latency to less than half, as
-        /// the load generator on the same cores had fewer reads to do (see docs/benchmarks.md).
-        /// At most 100 (`MAX_WRITE_COALESCE`): past it, players would see chat arrive in visible
-        /// bursts.
+        /// 20 ms: on the 2-core benchmark machine, 1,000 clients in a room at 150 lines a
+        /// second then get about four lines a write, which cut server CPU per delivery from 3.8
+        /// to 1.5 µs, at 1,500 lines a second from 0.5 to 0.3 µs; p99 latency is then about
+        /// 25 ms (docs/benchmarks.md). At most 100 (`MAX_WRITE_COALESCE`): past it, players
+        /// would see chat arrive in visible bursts.
         write_coalesce_ms: Duration as Millis = DEFAULT_WRITE_COALESCE,
             check = |window: &Duration| at_most(*window, MAX_WRITE_COALESCE);
 
@@ -324,7 +326,7 @@ settings! {
 }
 
 /// Default `Config::write_coalesce_ms` (its doc says why).
-pub const DEFAULT_WRITE_COALESCE: Duration = Duration::from_millis(5);
+pub const DEFAULT_WRITE_COALESCE: Duration = Duration::from_millis(20);
 
 /// Longest `Config::write_coalesce_ms` accepted (its doc says why).
 pub const MAX_WRITE_COALESCE: Duration = Duration::from_millis(100);

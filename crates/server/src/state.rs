@@ -76,6 +76,7 @@ impl ServerState {
             max_members: config.max_room_members,
             history_lines: config.room_history_lines,
             history_bytes: config.room_history_bytes,
+            batch_window: config.write_coalesce_ms,
         };
         Self {
             admission: Arc::new(Admission::new(AdmissionLimits::new(&config, socket_budget))),
@@ -98,16 +99,6 @@ impl ServerState {
     /// Milliseconds since the server started: the clock for idle detection.
     pub fn now_ms(&self) -> u64 {
         u64::try_from(self.started.elapsed().as_millis()).unwrap_or(u64::MAX)
-    }
-
-    /// The first multiple of `beat` on the server's clock after `now`: where write windows
-    /// end (see `Session::hold_if_busy`).
-    pub fn next_beat(&self, now: tokio::time::Instant, beat: Duration) -> tokio::time::Instant {
-        let epoch = tokio::time::Instant::from_std(self.started);
-        let since = now.saturating_duration_since(epoch).as_micros();
-        let beat_us = beat.as_micros().max(1);
-        let next = (since / beat_us + 1) * beat_us;
-        epoch + Duration::from_micros(u64::try_from(next).unwrap_or(u64::MAX))
     }
 
     /// Time since the server started.

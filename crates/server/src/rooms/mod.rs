@@ -1,6 +1,7 @@
 //! Rooms: the directory of rooms by name, moving clients between them, and the room list.
 //! A room's own members, history and fan-out are in `room`.
 
+mod batch;
 mod history;
 mod room;
 
@@ -186,6 +187,7 @@ mod tests {
             max_members: 2,
             history_lines: 10,
             history_bytes: 10_000,
+            batch_window: std::time::Duration::ZERO,
         }
     }
 

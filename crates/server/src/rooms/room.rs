@@ -15,6 +15,7 @@ use bytes::Bytes;
 use mmo_protocol::{ClientId, Level, Member, Msg, Packet, RoomMessage};
 
 use crate::outbox::fan_out;
+use crate::rooms::batch::{Batch, Send};
 use crate::rooms::history::History;
 use crate::session::Peer;
 use crate::websocket::encode_packet_frame;
@@ -29,6 +30,9 @@ pub struct RoomLimits {
     pub history_lines: usize,
     /// Bytes of history kept.
     pub history_bytes: usize,
+    /// Longest a chat line waits in a busy room's batch (see `batch`); zero sends every line
+    /// at once.
+    pub batch_window: std::time::Duration,
 }
 
 /// Why a client could not enter a room.
@@ -62,6 +66,8 @@ pub(crate) struct RoomState {
     /// leave notices) skip the walk when nobody would get them.
     at_level: [usize; 3],
     history: History,
+    /// Chat lines waiting to go out together.
+    batch: Batch,
     /// Set when the room has been taken out of the directory because it emptied.
     removed: bool,
 }
@@ -85,6 +91,7 @@ impl Room {
                 members: Vec::new(),
                 at_level: [0; 3],
                 history: History::new(limits.history_lines, limits.history_bytes),
+                batch: Batch::default(),
                 removed: false,
             }),
             member_count: AtomicUsize::new(0),
@@ -142,6 +149,8 @@ impl Room {
         if answer {
             self.answer_locked(state, peer, wakes);
         }
+        // Whatever waited in the batch goes out with this.
+        state.batch.send_into(wakes);
         Ok(())
     }
 
@@ -204,6 +213,7 @@ impl Room {
                 );
             }
         }
+        state.batch.send_into(wakes);
         state.members.len()
     }
 
@@ -246,16 +256,46 @@ impl Room {
     }
 
     /// Relays a chat line from `sender` (a member) to every other member and keeps it in the
-    /// history. Returns how many recipients it was queued for.
-    pub fn chat(&self, sender: &Peer, text: &str, sent_at_ms: i64) -> u64 {
+    /// history. In a busy room the line may wait in the room's batch (see `batch`). Returns
+    /// how many recipients it was queued for.
+    pub fn chat(self: &Arc<Self>, sender: &Peer, text: &str, sent_at_ms: i64) -> u64 {
         let frame = encode_packet_frame(&Packet::chat_from(sender.id, text));
-        fan_out(|wakes| {
-            let mut state = self.lock();
+        let window = self.limits.batch_window;
+        // Without a runtime to keep time for the batch (benchmarks of this code alone),
+        // every line goes at once.
+        let batching = !window.is_zero() && tokio::runtime::Handle::try_current().is_ok();
+        let mut start_flusher = false;
+        let delivered = fan_out(|wakes| {
+            let mut guard = self.lock();
+            let state = &mut *guard;
             state
                 .history
                 .push(sender.id.get(), sender.name(), text, sent_at_ms);
-            state.send_to(Audience::Everyone, sender.id, &frame, wakes)
-        })
+            let send = if batching {
+                state.batch.line(tokio::time::Instant::now(), window)
+            } else {
+                Send::Now
+            };
+            let delivered = send_to(
+                &state.members,
+                Audience::Everyone,
+                sender.id,
+                &frame,
+                state.batch.wakes(),
+            );
+            match send {
+                Send::Now => state.batch.send_into(wakes),
+                Send::At(_) => {
+                    start_flusher = !state.batch.flusher_running;
+                    state.batch.flusher_running = true;
+                }
+            }
+            delivered
+        });
+        if start_flusher {
+            tokio::spawn(send_batches_when_due(Arc::downgrade(self)));
+        }
+        delivered
     }
 
     /// Raises `peer`'s level (it must be a member), keeping the per-level counts true. Under
@@ -313,6 +353,36 @@ impl Audience {
     }
 }
 
+/// Sends a room's batches as they fall due, while it has any; then ends (the next busy line
+/// starts another).
+async fn send_batches_when_due(room: std::sync::Weak<Room>) {
+    loop {
+        let Some(room) = room.upgrade() else {
+            return;
+        };
+        let window = room.limits.batch_window;
+        let due = {
+            let mut state = room.lock();
+            let due = state.batch.due(window);
+            if due.is_none() {
+                state.batch.flusher_running = false;
+                return;
+            }
+            due
+        };
+        if let Some(due) = due {
+            tokio::time::sleep_until(due).await;
+        }
+        fan_out(|wakes| {
+            let mut state = room.lock();
+            let now = tokio::time::Instant::now();
+            if state.batch.due(window).is_some_and(|due| due <= now) {
+                state.batch.send_into(wakes);
+            }
+        });
+    }
+}
+
 impl RoomState {
     /// Queues `frame` for every member in `audience` but `except`, collecting the wakers to
     /// wake once the lock is released; returns how many it was queued for.
@@ -323,18 +393,30 @@ impl RoomState {
         frame: &Bytes,
         wakes: &mut Vec<Waker>,
     ) -> u64 {
-        let mut delivered = 0;
-        for member in &self.members {
-            if member.id == except || !audience.includes(member.level()) {
-                continue;
-            }
-            // A full outbox marks its client too slow and it is disconnected with a reason:
-            // nothing is skipped silently, and the others are not held up.
-            if let Ok(waker) = member.outbox.push_deferring_wake(frame.clone()) {
-                wakes.extend(waker);
-                delivered += 1;
-            }
-        }
-        delivered
+        send_to(&self.members, audience, except, frame, wakes)
     }
+}
+
+/// Queues `frame` for every member in `audience` but `except`, collecting the wakers to wake
+/// later; returns how many it was queued for.
+fn send_to(
+    members: &[Arc<Peer>],
+    audience: Audience,
+    except: ClientId,
+    frame: &Bytes,
+    wakes: &mut Vec<Waker>,
+) -> u64 {
+    let mut delivered = 0;
+    for member in members {
+        if member.id == except || !audience.includes(member.level()) {
+            continue;
+        }
+        // A full outbox marks its client too slow and it is disconnected with a reason:
+        // nothing is skipped silently, and the others are not held up.
+        if let Ok(waker) = member.outbox.push_deferring_wake(frame.clone()) {
+            wakes.extend(waker);
+            delivered += 1;
+        }
+    }
+    delivered
 }

@@ -118,9 +118,6 @@ pub async fn open<T: Transport>(
         ending: None,
         pending: None,
         held: VecDeque::new(),
-        hold: None,
-        holding: false,
-        last_batch_ms: None,
         echo: server.echo,
         client,
         transport,
@@ -146,14 +143,6 @@ pub struct Session<T> {
     pending: Option<Pending>,
     /// Messages received while `pending` runs, to dispatch after it, in order.
     held: VecDeque<Packet>,
-    /// Write coalescing (see `Config::write_coalesce_ms`): after a batch written to a busy
-    /// client, the outbox is left alone until `hold` fires, and what is pushed meanwhile goes
-    /// out together. The timer is created the first time, then reset and reused.
-    hold: Option<Pin<Box<Sleep>>>,
-    holding: bool,
-    /// When the last batch from the outbox was written: a client written again soon after is
-    /// busy, and its next frames are gathered; a quiet one is written at once.
-    last_batch_ms: Option<u64>,
     /// Echo data messages back instead of handling them (the conformance-test endpoint).
     echo: bool,
     _socket: HeldSocket,
@@ -177,7 +166,6 @@ impl<T: Transport> Session<T> {
 
     async fn run(&mut self) -> Disconnect {
         let peer = Arc::clone(&self.client.peer);
-        let window = self.client.server.config.write_coalesce_ms;
         loop {
             if let Some(reason) = self.ending.take().map(|reason| *reason) {
                 if let Some(gone) = self.begin_close(reason) {
@@ -200,8 +188,7 @@ impl<T: Transport> Session<T> {
                     completion(&mut self.client);
                     self.dispatch_held();
                 }
-                () = hold(&mut self.hold), if self.holding => self.holding = false,
-                () = peer.outbox.ready(), if open && !self.holding => {
+                () = peer.outbox.ready(), if open => {
                     match peer.outbox.take_into(&mut self.writer.frames) {
                         Some(reason) => self.ending = Some(Box::new(reason)),
                         // Write at once instead of going round the select for writability the
@@ -211,7 +198,6 @@ impl<T: Transport> Session<T> {
                             if self.write().is_err() {
                                 return self.lost();
                             }
-                            self.hold_if_busy(window);
                         }
                     }
                 }
@@ -225,36 +211,8 @@ impl<T: Transport> Session<T> {
                     if ready.is_err() || self.read().is_err() {
                         return self.lost();
                     }
-                    // A client that just said something gets its answers (a room, a refusal,
-                    // a pong) at once, not at the end of a write window.
-                    self.holding = false;
                 }
             }
-        }
-    }
-
-    /// After a batch: if the client was written another batch less than two windows ago it is
-    /// busy, and what is pushed for it in the next `window` waits and goes out in one write
-    /// (far fewer writes under a fan-out, at most `window` later). A quiet client gets no
-    /// timer: its next frame is written as soon as it comes.
-    fn hold_if_busy(&mut self, window: std::time::Duration) {
-        let now = tokio::time::Instant::now();
-        let now_ms = self.client.server.now_ms();
-        let window_ms = u64::try_from(window.as_millis()).unwrap_or(u64::MAX);
-        let busy = self
-            .last_batch_ms
-            .is_some_and(|last| now_ms.saturating_sub(last) < window_ms.saturating_mul(2));
-        self.last_batch_ms = Some(now_ms);
-        if busy && !window.is_zero() {
-            // Every busy client's window ends on the same beat (multiples of `window` on the
-            // server's clock), so their writes come together: the worker threads and the
-            // clients' readers wake once for many writes instead of once for each.
-            let until = self.client.server.next_beat(now, window);
-            match self.hold.as_mut() {
-                Some(timer) => timer.as_mut().reset(until),
-                None => self.hold = Some(Box::pin(tokio::time::sleep_until(until))),
-            }
-            self.holding = true;
         }
     }
 
@@ -402,13 +360,6 @@ async fn deadline(phase: &mut Phase) {
     match phase {
         Phase::Closing(closing) => closing.deadline.as_mut().await,
         Phase::Open => std::future::pending().await,
-    }
-}
-
-async fn hold(timer: &mut Option<Pin<Box<Sleep>>>) {
-    match timer {
-        Some(timer) => timer.as_mut().await,
-        None => std::future::pending().await,
     }
 }
 
