@@ -21,9 +21,15 @@ use crate::logging::BurstLog;
 pub const SHORT_HEAD_TIMEOUT: Duration = Duration::from_secs(2);
 
 /// Sockets that may be open beyond the budget for a moment: a socket accepted at the budget
-/// takes one of these while it is answered with a refusal or while the pending socket it
-/// displaces closes. Part of `RESERVED_FILE_DESCRIPTORS`.
-const TRANSIENT_SOCKETS: usize = 50;
+/// takes one of these while the pending socket it displaces closes. Part of
+/// `RESERVED_FILE_DESCRIPTORS`.
+pub const TRANSIENT_SOCKETS: usize = 32;
+
+/// How long a socket must have been connected without finishing its request before it may be
+/// dropped to keep the pending bounds (the socket budget itself is kept whatever the age). A
+/// client that has just connected may not have had a chance to send anything yet, above all
+/// in a storm of connections on a busy machine; one silent for a second is idle or attacking.
+const EVICTABLE_AFTER: Duration = Duration::from_secs(1);
 
 /// Most addresses whose connection rate is remembered at once (about 100 bytes each). Entries
 /// are forgotten once their address has no connection and a full bucket.
@@ -250,22 +256,31 @@ struct AddressEntry {
 struct PendingSocket {
     ticket: u64,
     evict: Arc<Notify>,
+    since: Instant,
 }
 
 impl Inner {
     /// Tells the oldest pending socket of `key`'s address (or of the address with the most
     /// pending sockets) to give way; returns whether there was one.
-    fn evict_oldest(&mut self, key: Option<AddressKey>) -> bool {
-        let key = key.or_else(|| {
-            self.addresses
-                .iter()
-                .filter(|(_, entry)| !entry.pending.is_empty())
-                .max_by_key(|(_, entry)| entry.pending.len())
-                .map(|(key, _)| *key)
-        });
+    /// The address with the most sockets still sending their request, if any.
+    fn busiest_pending_address(&self) -> Option<AddressKey> {
+        self.addresses
+            .iter()
+            .filter(|(_, entry)| !entry.pending.is_empty())
+            .max_by_key(|(_, entry)| entry.pending.len())
+            .map(|(key, _)| *key)
+    }
+
+    fn evict_oldest(&mut self, key: Option<AddressKey>, older_than: Option<Instant>) -> bool {
+        let key = key.or_else(|| self.busiest_pending_address());
         let Some(entry) = key.and_then(|key| self.addresses.get_mut(&key)) else {
             return false;
         };
+        let old_enough =
+            |socket: &PendingSocket| older_than.is_none_or(|limit| socket.since <= limit);
+        if !entry.pending.front().is_some_and(old_enough) {
+            return false;
+        }
         let Some(oldest) = entry.pending.pop_front() else {
             return false;
         };
@@ -327,9 +342,15 @@ impl Admission {
         let mut inner = self.lock();
         let mut evicted = 0;
         if inner.open >= limits.socket_budget {
-            // At the budget, a socket still silent gives way to the newcomer; with none, the
-            // newcomer is refused. Past the transient reserve, refuse whatever happens.
-            if inner.open >= limits.socket_budget + TRANSIENT_SOCKETS || !inner.evict_oldest(None) {
+            // At the budget, a socket still silent gives way to the newcomer, taken from the
+            // address holding the most; with none, the newcomer is refused. A newcomer from
+            // that very address is refused too: trading its silent sockets for new ones would
+            // only use up the transient reserve others need. Past the reserve, refuse anyway.
+            let busiest = inner.busiest_pending_address();
+            if inner.open >= limits.socket_budget + TRANSIENT_SOCKETS
+                || busiest.is_none_or(|busiest| busiest == key)
+                || !inner.evict_oldest(busiest, None)
+            {
                 return Err(Refusal::ServerFull);
             }
             evicted += 1;
@@ -366,12 +387,16 @@ impl Admission {
                 entry.tokens -= 1.0;
             }
         }
+        // Past the pending bounds, a socket silent for a while gives way; when none has been
+        // silent long enough, the newcomer is taken on anyway (the socket budget still holds).
+        let settled = now.checked_sub(EVICTABLE_AFTER);
+        let settled = Some(settled.unwrap_or(now));
         let address_pending = entry.pending.len();
         if !exempt && address_pending >= limits.max_pending_per_address {
-            evicted += usize::from(inner.evict_oldest(Some(key)));
+            evicted += usize::from(inner.evict_oldest(Some(key), settled));
         }
         if inner.pending >= limits.max_pending {
-            evicted += usize::from(inner.evict_oldest(None));
+            evicted += usize::from(inner.evict_oldest(None, settled));
         }
         inner.next_ticket += 1;
         let ticket = inner.next_ticket;
@@ -382,6 +407,7 @@ impl Admission {
         let entry = inner.addresses.get_mut(&key).expect("inserted above");
         entry.open += 1;
         entry.pending.push_back(PendingSocket {
+            since: now,
             ticket,
             evict: Arc::clone(&evict),
         });
@@ -573,7 +599,15 @@ mod tests {
             .map(|_| admission.admit(ip("127.0.0.1"), now).expect("admitted"))
             .collect();
         assert_eq!(admission.counts().pending, 6);
-        let mut newcomer = admission.admit(ip("127.0.0.2"), now).expect("room made");
+        // Just connected, they may not have had a chance to send: the newcomer is taken on
+        // past the pending bound, and nobody is dropped.
+        let storm = admission.admit(ip("127.0.0.3"), now).expect("taken on");
+        assert_eq!(storm.displaced, 0);
+        assert_eq!(admission.counts().pending, 7);
+        drop(storm);
+        // Silent for a second and more: the oldest gives way to the next newcomer.
+        let later = now + EVICTABLE_AFTER;
+        let mut newcomer = admission.admit(ip("127.0.0.2"), later).expect("room made");
         assert_eq!(newcomer.displaced, 1);
         assert_eq!(newcomer.head_timeout, SHORT_HEAD_TIMEOUT, "under pressure");
         assert_eq!(admission.counts().pending, 6);
@@ -586,7 +620,7 @@ mod tests {
             AdmissionCounts {
                 open: 1,
                 pending: 0,
-                addresses: 2
+                addresses: 3
             }
         );
         drop(newcomer);
@@ -673,7 +707,8 @@ mod tests {
         let first = admission.admit(ip("203.0.113.1"), now).expect("admitted");
         let _second = admission.admit(ip("203.0.113.1"), now).expect("admitted");
         let _third = admission.admit(ip("203.0.113.1"), now).expect("admitted");
-        let fourth = admission.admit(ip("203.0.113.1"), now).expect("admitted");
+        let later = now + EVICTABLE_AFTER;
+        let fourth = admission.admit(ip("203.0.113.1"), later).expect("admitted");
         assert_eq!(fourth.displaced, 1);
         // The first was told to go: its eviction future resolves at once.
         let runtime = tokio::runtime::Builder::new_current_thread()

@@ -331,8 +331,11 @@ pub const DEFAULT_WRITE_COALESCE: Duration = Duration::from_millis(20);
 /// Longest `Config::write_coalesce_ms` accepted (its doc says why).
 pub const MAX_WRITE_COALESCE: Duration = Duration::from_millis(100);
 
-/// File descriptors kept free for the listener, HTTP requests, logs and the runtime when the
-/// session limit is derived from the open-file limit.
+/// File descriptors kept out of the socket budget: about 20 for the process itself (the
+/// listeners, the runtime's epoll and event descriptors, standard streams, TLS files), 32 for
+/// sockets accepted at the budget while the ones they displace close (`TRANSIENT_SOCKETS`),
+/// and 32 for refused sockets being answered (`MAX_REFUSALS_ANSWERING`). The session limit's
+/// default is the open-file limit less these, so the process never runs out of descriptors.
 pub const RESERVED_FILE_DESCRIPTORS: usize = 100;
 
 /// The session limit used when the open-file limit cannot be read.

@@ -278,7 +278,8 @@ async fn serve_metrics(listener: TcpListener, state: Arc<ServerState>) {
 /// closes gracefully (closing a socket the client has written to, without reading, would send
 /// a reset that can destroy the response). Past this many, a refusal gets one non-blocking
 /// write and the socket is closed at once: a flood of refusals cannot hold many descriptors.
-const MAX_REFUSALS_ANSWERING: usize = 64;
+/// Part of `RESERVED_FILE_DESCRIPTORS`.
+pub const MAX_REFUSALS_ANSWERING: usize = 32;
 
 /// How long a refused socket may take to be answered and closed.
 const REFUSAL_TIMEOUT: Duration = Duration::from_secs(1);
