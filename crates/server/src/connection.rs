@@ -34,50 +34,65 @@ pub struct Accepted {
     pub ticket: Ticket,
 }
 
-/// Serves one accepted connection to its end, over TLS when the server has a certificate.
-///
-/// Memory matters here: a task keeps its whole size allocated for as long as it lives, that
-/// size is its largest state, and most connections spend their lives as idle sessions. So the
-/// task holds only the open session and what serving it needs; everything before (the request
-/// and the handshake) and after (the graceful close) is boxed and freed when done, and the
-/// connection arrives boxed, so that its parts are not kept twice.
-pub async fn handle(accepted: Box<Accepted>) {
+/// An open session, ready to be served.
+pub enum Opened {
+    /// Over plain TCP.
+    Plain(Box<Session<TcpStream>>),
+    /// Over TLS.
+    Tls(Box<Session<TlsStream>>),
+}
+
+impl Opened {
+    /// The same session, its connection now driven by the runtime this is called in.
+    pub fn rehome(self) -> io::Result<Self> {
+        Ok(match self {
+            Self::Plain(session) => Self::Plain(Box::new((*session).rehome()?)),
+            Self::Tls(session) => Self::Tls(Box::new((*session).rehome()?)),
+        })
+    }
+
+    /// Serves the session to its end.
+    ///
+    /// Memory matters here: a task keeps its whole size allocated for as long as it lives,
+    /// that size is its largest state, and most sessions spend their lives idle. So the task
+    /// holds only a pointer to the session and what serving it needs; the graceful close at
+    /// the end is boxed, and a TLS session's serving is boxed too, so that a plain session's
+    /// task is not sized for it.
+    pub async fn live(self) {
+        match self {
+            Self::Plain(mut session) => session.live().await,
+            Self::Tls(mut session) => Box::pin(async move { session.live().await }).await,
+        }
+    }
+}
+
+/// Reads a connection's request and answers it, over TLS when the server has a
+/// certificate; for an upgrade the server takes on, returns the session it opened, to be
+/// served by the caller.
+pub async fn handle(accepted: Box<Accepted>) -> Option<Opened> {
     // We batch frames ourselves, so Nagle's delay would only add latency.
     let _ = accepted.stream.set_nodelay(true);
-    match accepted.state.tls.clone() {
-        None => {
-            let Accepted {
-                stream,
-                address,
-                state,
-                ticket,
-            } = *accepted;
-            if let Some(mut session) = Box::pin(open(stream, address, state, ticket)).await {
-                session.live().await;
-            }
-        }
-        // The TLS handshake happens as the request head is read: under the same timeout,
-        // eviction and shutdown as the head itself. Boxed whole: a TLS session is much
-        // larger, and a plain connection's task must not be sized for it.
-        Some(tls) => {
-            Box::pin(async move {
-                let Accepted {
-                    stream,
-                    address,
-                    state,
-                    ticket,
-                } = *accepted;
-                match TlsStream::new(stream, tls) {
-                    Ok(stream) => {
-                        if let Some(mut session) = open(stream, address, state, ticket).await {
-                            session.live().await;
-                        }
-                    }
-                    Err(error) => debug!("{address}: cannot start TLS: {error}"),
-                }
-            })
+    let Accepted {
+        stream,
+        address,
+        state,
+        ticket,
+    } = *accepted;
+    match state.tls.clone() {
+        None => open(stream, address, state, ticket)
             .await
-        }
+            .map(Opened::Plain),
+        // The TLS handshake happens as the request head is read: under the same timeout,
+        // eviction and shutdown as the head itself.
+        Some(tls) => match TlsStream::new(stream, tls) {
+            Ok(stream) => Box::pin(open(stream, address, state, ticket))
+                .await
+                .map(Opened::Tls),
+            Err(error) => {
+                debug!("{address}: cannot start TLS: {error}");
+                None
+            }
+        },
     }
 }
 
@@ -251,38 +266,27 @@ fn refuse_upgrade(refusal: &HandshakeError) -> Response {
 
 #[cfg(test)]
 mod tests {
-    #![allow(clippy::unwrap_used)]
-
     use super::*;
+
+    /// The size of what `serve` returns, without calling it.
+    fn size_of_future<Fut>(_serve: impl FnOnce(Opened) -> Fut) -> usize {
+        std::mem::size_of::<Fut>()
+    }
 
     /// An idle client costs its task and its boxed session (about 1.8 KB of RSS in all with
     /// its peer, socket registration and table entries; docs/benchmarks.md): a field or an
     /// await that makes either much larger shows here first.
-    #[tokio::test]
-    async fn an_idle_sessions_task_and_state_stay_small() {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let client = TcpStream::connect(listener.local_addr().unwrap())
-            .await
-            .unwrap();
-        let (stream, address) = listener.accept().await.unwrap();
-        let state = Arc::new(ServerState::new(crate::config::Config::default(), 100));
-        let ticket = state.admission.admit(address.ip(), Instant::now()).unwrap();
-        let task = handle(Box::new(Accepted {
-            stream,
-            address,
-            state: Arc::clone(&state),
-            ticket,
-        }));
-        let task_bytes = std::mem::size_of_val(&task);
+    #[test]
+    fn an_idle_sessions_task_and_state_stay_small() {
+        let task_bytes = size_of_future(Opened::live);
         let session_bytes = std::mem::size_of::<Session<TcpStream>>();
         assert!(
             task_bytes <= 512,
-            "the connection task's future is {task_bytes} bytes"
+            "an open session's task is {task_bytes} bytes"
         );
         assert!(
             session_bytes <= 512,
             "an open session is {session_bytes} bytes"
         );
-        drop((task, client));
     }
 }

@@ -283,4 +283,11 @@ impl Transport for TlsStream {
         }
         socket2::SockRef::from(&self.tcp).shutdown(std::net::Shutdown::Write)
     }
+
+    fn rehome(self) -> io::Result<Self> {
+        Ok(Self {
+            tcp: self.tcp.rehome()?,
+            ..self
+        })
+    }
 }

@@ -35,6 +35,11 @@ pub trait Transport: Send + Sync + 'static {
     fn flush_pending(&mut self) -> io::Result<()> {
         Ok(())
     }
+    /// The same stream, its readiness now delivered by the runtime this is called in (see
+    /// `server`: sessions are opened on the acceptor's runtime and served on the main one).
+    fn rehome(self) -> io::Result<Self>
+    where
+        Self: Sized;
 }
 
 impl Transport for TcpStream {
@@ -56,6 +61,10 @@ impl Transport for TcpStream {
 
     fn shutdown_write(&mut self) -> io::Result<()> {
         socket2::SockRef::from(&*self).shutdown(Shutdown::Write)
+    }
+
+    fn rehome(self) -> io::Result<Self> {
+        TcpStream::from_std(self.into_std()?)
     }
 }
 

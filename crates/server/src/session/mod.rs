@@ -78,8 +78,16 @@ pub async fn open<T: Transport>(
         info!("{address}: refused: every client ID has been used; restart the server");
         return None;
     };
-    // The 101 and the ID go out before the client joins anything, so nothing relayed can
-    // overtake them.
+    // The client joins the lobby first, so that whatever is said from the moment it has its
+    // ID reaches it; what is relayed meanwhile waits in its outbox, which is written only
+    // after the 101 and the ID.
+    let peer = Arc::new(Peer::new(
+        id,
+        address,
+        server.config.outbound_queue_bytes,
+        server.now_ms(),
+    ));
+    let mut client = Client::open(peer, Arc::clone(&server), slot);
     let mut first = handshake.into_bytes();
     let handshake_bytes = first.len();
     if !server.echo {
@@ -89,6 +97,7 @@ pub async fn open<T: Transport>(
     let timeout = server.config.handshake_timeout;
     if let Err(error) = transport::write_all(&mut transport, &first, timeout).await {
         debug!("{address}: handshake not delivered: {error}");
+        client.end(&Disconnect::ConnectionLost);
         return None;
     }
     drop(first);
@@ -98,14 +107,6 @@ pub async fn open<T: Transport>(
         "New client connected from {address}"
     );
     info!(client = id.get(), "Client {id}: Sent ID to client");
-    let now_ms = server.now_ms();
-    let peer = Arc::new(Peer::new(
-        id,
-        address,
-        server.config.outbound_queue_bytes,
-        now_ms,
-    ));
-    let mut client = Client::open(peer, Arc::clone(&server), slot);
     // The session's counts are of WebSocket bytes: the ID frame and any frames that came
     // with the request, not the HTTP heads.
     client.stats.frames_out += u64::from(id_frame_bytes > 0);
@@ -149,6 +150,35 @@ pub struct Session<T> {
 }
 
 impl<T: Transport> Session<T> {
+    /// The same session, its connection's readiness now delivered by the runtime this is
+    /// called in (sessions open on the acceptor's runtime and are served on the main one).
+    pub fn rehome(self) -> io::Result<Self> {
+        let Self {
+            transport,
+            decoder,
+            writer,
+            client,
+            phase,
+            ending,
+            pending,
+            held,
+            echo,
+            _socket,
+        } = self;
+        Ok(Self {
+            transport: transport.rehome()?,
+            decoder,
+            writer,
+            client,
+            phase,
+            ending,
+            pending,
+            held,
+            echo,
+            _socket,
+        })
+    }
+
     /// Serves the client until the session ends, then winds the connection down.
     pub async fn live(&mut self) {
         let reason = self.run().await;

@@ -135,6 +135,9 @@ mod tests {
         fn shutdown_write(&mut self) -> io::Result<()> {
             Ok(())
         }
+        fn rehome(self) -> io::Result<Self> {
+            Ok(self)
+        }
     }
 
     #[test]

@@ -326,8 +326,10 @@ impl Client {
 }
 
 pub async fn next_packet(ws: &mut Ws) -> Packet {
+    // One deadline for the packet, however many pings come first.
+    let deadline = tokio::time::Instant::now() + WAIT;
     loop {
-        let message = tokio::time::timeout(WAIT, ws.next())
+        let message = tokio::time::timeout_at(deadline, ws.next())
             .await
             .expect("a packet in time")
             .expect("stream open")
