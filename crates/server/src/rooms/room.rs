@@ -360,10 +360,9 @@ async fn send_batches_when_due(room: std::sync::Weak<Room>) {
         let Some(room) = room.upgrade() else {
             return;
         };
-        let window = room.limits.batch_window;
         let due = {
             let mut state = room.lock();
-            let due = state.batch.due(window);
+            let due = state.batch.due();
             if due.is_none() {
                 state.batch.flusher_running = false;
                 return;
@@ -376,7 +375,7 @@ async fn send_batches_when_due(room: std::sync::Weak<Room>) {
         fan_out(|wakes| {
             let mut state = room.lock();
             let now = tokio::time::Instant::now();
-            if state.batch.due(window).is_some_and(|due| due <= now) {
+            if state.batch.due().is_some_and(|due| due <= now) {
                 state.batch.send_into(wakes);
             }
         });
