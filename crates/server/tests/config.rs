@@ -4,46 +4,19 @@
 #![allow(clippy::unwrap_used)]
 
 mod common;
+mod running;
 
-use std::io::{BufRead as _, BufReader};
 use std::path::PathBuf;
-use std::process::{Child, Command, Output, Stdio};
-use std::sync::mpsc;
 
-use common::{WAIT, next_packet};
+use common::next_packet;
 use futures_util::SinkExt as _;
 use mmo_protocol::{Message as _, Msg, Packet};
+use running::{Running, run_to_exit};
 use tokio_tungstenite::tungstenite::Message;
-
-/// `mmo-server` with these arguments and, of the environment, only these variables (so an
-/// `MMO_*` variable of whoever runs the tests cannot change a result).
-fn server(args: &[&str], env: &[(&str, &str)]) -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_mmo-server"));
-    command
-        .args(args)
-        .env_clear()
-        .envs(env.iter().copied())
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    command
-}
-
-/// Runs `mmo-server` to its exit, which must come within `WAIT`.
-fn run(args: &[&str], env: &[(&str, &str)]) -> Output {
-    let child = server(args, env).spawn().unwrap();
-    let pid = child.id();
-    let (done, exited) = mpsc::channel();
-    std::thread::spawn(move || done.send(child.wait_with_output().unwrap()));
-    exited.recv_timeout(WAIT).unwrap_or_else(|_| {
-        let _ = Command::new("kill").arg("-9").arg(pid.to_string()).status();
-        panic!("mmo-server {args:?} did not exit within {WAIT:?}");
-    })
-}
 
 /// The effective configuration `--print-config` prints for these arguments and environment.
 fn printed(args: &[&str], env: &[(&str, &str)]) -> toml::Table {
-    let output = run(&[args, &["--print-config"]].concat(), env);
+    let output = run_to_exit(&[args, &["--print-config"]].concat(), env);
     let stdout = String::from_utf8(output.stdout).unwrap();
     assert!(
         output.status.success(),
@@ -58,7 +31,7 @@ fn printed(args: &[&str], env: &[(&str, &str)]) -> toml::Table {
 
 /// Runs `mmo-server`, which must refuse to start with exit code 2; returns its message.
 fn refusal(args: &[&str], env: &[(&str, &str)]) -> String {
-    let output = run(args, env);
+    let output = run_to_exit(args, env);
     let stderr = String::from_utf8(output.stderr).unwrap();
     assert_eq!(output.status.code(), Some(2), "{stderr}");
     assert!(output.stdout.is_empty(), "nothing printed but the error");
@@ -121,7 +94,7 @@ fn mmo_config_names_the_file_when_the_flag_does_not() {
 
 #[test]
 fn print_config_prints_every_setting_and_reads_back_to_the_same_configuration() {
-    let first = run(
+    let first = run_to_exit(
         &[
             "--print-config",
             "--host",
@@ -147,7 +120,7 @@ fn print_config_prints_every_setting_and_reads_back_to_the_same_configuration() 
         "each setting's doc is a comment: {text}"
     );
     let table: toml::Table = text.parse().unwrap();
-    let help = String::from_utf8(run(&["--help"], &[]).stdout).unwrap();
+    let help = String::from_utf8(run_to_exit(&["--help"], &[]).stdout).unwrap();
     let mut flags: Vec<String> = help
         .split_whitespace()
         .filter_map(|word| word.strip_prefix("--"))
@@ -170,7 +143,7 @@ fn print_config_prints_every_setting_and_reads_back_to_the_same_configuration() 
 
 #[test]
 fn help_lists_every_setting_with_why_its_default_and_its_variable() {
-    let output = run(&["--help"], &[]);
+    let output = run_to_exit(&["--help"], &[]);
     assert!(output.status.success());
     let help = String::from_utf8(output.stdout).unwrap();
     for expected in [
@@ -282,59 +255,15 @@ fn the_example_config_file_is_valid_and_means_what_it_says() {
     }
 }
 
-/// A server started from the binary, killed when dropped.
-struct Running {
-    child: Child,
-    address: String,
-}
-
-impl Drop for Running {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-/// Starts `mmo-server` and waits for its log line saying where it listens.
-fn start(args: &[&str]) -> Running {
-    let mut child = server(args, &[]).spawn().unwrap();
-    let stdout = child.stdout.take().unwrap();
-    let (lines, log) = mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stdout).lines() {
-            let Ok(line) = line else { return };
-            if lines.send(line).is_err() {
-                return;
-            }
-        }
-    });
-    let mut running = Running {
-        child,
-        address: String::new(),
-    };
-    let deadline = std::time::Instant::now() + WAIT;
-    let mut seen = Vec::new();
-    while running.address.is_empty() {
-        let left = deadline.saturating_duration_since(std::time::Instant::now());
-        let line = log
-            .recv_timeout(left)
-            .unwrap_or_else(|_| panic!("no \"Starting server on\" line; the log: {seen:?}"));
-        if let Some((_, address)) = line.split_once("Starting server on ") {
-            running.address = address.trim().to_owned();
-        }
-        seen.push(line);
-    }
-    running
-}
-
 #[tokio::test]
 async fn the_server_runs_with_settings_from_the_file() {
     let file = config_file(
         "running",
         "host = \"127.0.0.1\"\nport = 0\nmax_chat_chars = 5\nchat_rate = 0\n",
     );
-    let server = start(&["--config", path_text(&file)]);
-    let (mut ws, _) = tokio_tungstenite::connect_async(format!("ws://{}/ws", server.address))
+    let mut server = Running::start(&["--config", path_text(&file)]);
+    let address = server.address_after("Starting server on ");
+    let (mut ws, _) = tokio_tungstenite::connect_async(format!("ws://{address}/ws"))
         .await
         .unwrap();
     let first = next_packet(&mut ws).await;

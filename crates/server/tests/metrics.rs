@@ -234,7 +234,7 @@ async fn metrics_addr_serves_metrics_on_its_own_listener_only() {
 
 #[test]
 fn a_metrics_addr_without_a_port_stops_start_up() {
-    let output = running::run_to_exit(&["--metrics-addr", "localhost"]);
+    let output = running::run_to_exit(&["--metrics-addr", "localhost"], &[]);
     assert_eq!(output.status.code(), Some(2));
     let stderr = String::from_utf8(output.stderr).unwrap();
     assert!(

@@ -232,7 +232,7 @@ async fn clients_without_tls_or_without_trust_are_refused_and_counted() {
 
 /// The message `mmo-server` with these arguments stops with (exit code 2).
 fn refusal(args: &[&str]) -> String {
-    let output = running::run_to_exit(args);
+    let output = running::run_to_exit(args, &[]);
     let stderr = String::from_utf8(output.stderr).unwrap();
     assert_eq!(output.status.code(), Some(2), "{stderr}");
     stderr

@@ -153,29 +153,9 @@ impl<T: Transport> Session<T> {
     /// The same session, its connection's readiness now delivered by the runtime this is
     /// called in (sessions open on the acceptor's runtime and are served on the main one).
     pub fn rehome(self) -> io::Result<Self> {
-        let Self {
-            transport,
-            decoder,
-            writer,
-            client,
-            phase,
-            ending,
-            pending,
-            held,
-            echo,
-            _socket,
-        } = self;
         Ok(Self {
-            transport: transport.rehome()?,
-            decoder,
-            writer,
-            client,
-            phase,
-            ending,
-            pending,
-            held,
-            echo,
-            _socket,
+            transport: self.transport.rehome()?,
+            ..self
         })
     }
 

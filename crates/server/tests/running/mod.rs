@@ -24,9 +24,10 @@ pub fn command(args: &[&str], env: &[(&str, &str)]) -> Command {
     command
 }
 
-/// Runs `mmo-server` to its exit, which must come within `WAIT`.
-pub fn run_to_exit(args: &[&str]) -> Output {
-    let child = command(args, &[]).spawn().unwrap();
+/// Runs `mmo-server` with an environment of only `env` to its exit, which must come within
+/// `WAIT`.
+pub fn run_to_exit(args: &[&str], env: &[(&str, &str)]) -> Output {
+    let child = command(args, env).spawn().unwrap();
     let pid = child.id();
     let (done, exited) = mpsc::channel();
     std::thread::spawn(move || done.send(child.wait_with_output().unwrap()));
