@@ -72,8 +72,8 @@ impl Clients {
             if peer.outbox.poll_ready(&mut cx).is_pending() {
                 continue;
             }
-            let closing = peer.outbox.take_into(frames);
-            assert!(closing.is_none(), "no client falls behind here");
+            let taken_now = peer.outbox.take_into(frames);
+            assert!(taken_now.closing.is_none(), "no client falls behind here");
             let bytes = frames.iter().map(Bytes::len).sum();
             let count = frames.len();
             frames.clear();

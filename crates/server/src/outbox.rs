@@ -1,6 +1,9 @@
 //! `Outbox`: a client's queue of frames waiting to be written, bounded in bytes. Producers
 //! (other clients' relays, the pinger, shutdown) push without blocking; the client's own
-//! session task takes everything queued at once and writes it in one vectored write.
+//! session task takes everything queued at once and writes it in one vectored write. A room's
+//! batch may instead write the queue itself (`write_or_wake`) while the session has nothing of
+//! its own in flight, which spares waking the session: about a fifth of the server's time when
+//! a busy room's batches go to 1,000 members.
 //!
 //! The writer's waker lives under the same lock as the queue: a push that finds the writer
 //! waiting takes the waker and wakes it, and every later push until the writer has taken its
@@ -10,6 +13,8 @@
 use std::cell::RefCell;
 use std::collections::VecDeque;
 use std::future::poll_fn;
+use std::io::{self, IoSlice};
+use std::os::fd::RawFd;
 use std::sync::{Mutex, PoisonError};
 use std::task::{Context, Poll, Waker};
 
@@ -43,6 +48,26 @@ struct OutboxState {
     /// The writer's waker, set while it waits with nothing to take; taken by the first push
     /// or close that gives it something.
     writer: Option<Waker>,
+    /// Whether the writer has nothing of its own in flight (it has written all it took): only
+    /// then may a room's batch write the queue to the socket itself (`write_or_wake`).
+    writer_idle: bool,
+    /// The session's socket while a batch may write to it directly (plain TCP, session open);
+    /// cleared under this lock before the socket is closed, so it is never a stale descriptor.
+    direct: Option<RawFd>,
+    /// Frames and bytes written by `write_or_wake`, for the session's own counts.
+    direct_written: (u64, u64),
+    /// Whether the first queued frame is the rest of one `write_or_wake` started: it must be
+    /// finished before anything else goes out, even when the session is closing.
+    front_started: bool,
+}
+
+/// What `Outbox::take_into` found besides the frames.
+#[derive(Debug)]
+pub struct Taken {
+    /// Set once the session must end, with why (it stays set).
+    pub closing: Option<Disconnect>,
+    /// Whether the first frame taken is the rest of one already partly written.
+    pub front_started: bool,
 }
 
 /// What `Outbox::take` returns: everything queued, in a buffer of its own.
@@ -147,38 +172,101 @@ impl Outbox {
     #[cfg(test)]
     pub fn take(&self) -> Batch {
         let mut frames = VecDeque::new();
-        let closing = self.take_into(&mut frames);
+        let closing = self.take_into(&mut frames).closing;
         Batch { frames, closing }
     }
 
     /// Moves every queued frame to the back of `into` and returns the closing reason, if any
     /// (it stays set). When `into` is empty the two buffers are swapped, so the queue reuses
     /// the writer's spare capacity instead of allocating anew.
-    pub fn take_into(&self, into: &mut VecDeque<Bytes>) -> Option<Disconnect> {
+    pub fn take_into(&self, into: &mut VecDeque<Bytes>) -> Taken {
         if into.is_empty() && into.capacity() > MAX_SPARE_FRAME_SLOTS {
             *into = VecDeque::new();
         }
         let mut state = self.lock();
+        state.writer_idle = false;
+        // A started frame is only ever left for a writer with nothing of its own (it was idle),
+        // so it lands first in `into`.
+        let front_started = std::mem::take(&mut state.front_started) && !state.frames.is_empty();
         if into.is_empty() {
             std::mem::swap(into, &mut state.frames);
         } else {
             into.append(&mut state.frames);
         }
-        state.closing.clone()
+        Taken {
+            closing: state.closing.clone(),
+            front_started,
+        }
     }
 
-    /// Reports `frames` frames of `bytes` bytes in all written (or discarded) by the writer,
-    /// freeing their share of the limit.
+    /// Takes the first queued frame if it is the rest of one already started (see
+    /// `write_or_wake`), for a writer that drops everything else: it must still be finished.
+    pub fn take_started_front(&self) -> Option<Bytes> {
+        let mut state = self.lock();
+        if !std::mem::take(&mut state.front_started) {
+            return None;
+        }
+        state.frames.pop_front()
+    }
+
+    /// Reports `frames` frames of `bytes` bytes in all discarded by the writer, freeing their
+    /// share of the limit.
     pub fn release(&self, frames: usize, bytes: usize) {
         let freed = bytes + frames * FRAME_OVERHEAD_BYTES;
         let mut state = self.lock();
         state.queued_bytes = state.queued_bytes.saturating_sub(freed);
     }
 
+    /// Reports `frames` frames of `bytes` bytes in all written by the writer, freeing their
+    /// share of the limit; `idle` says the writer has nothing left of its own, so that a
+    /// room's batch may write for it again (`write_or_wake`).
+    pub fn release_written(&self, frames: usize, bytes: usize, idle: bool) {
+        let freed = bytes + frames * FRAME_OVERHEAD_BYTES;
+        let mut state = self.lock();
+        state.queued_bytes = state.queued_bytes.saturating_sub(freed);
+        state.writer_idle = idle;
+    }
+
     /// Bytes queued or being written.
     #[cfg(test)]
     pub fn queued_bytes(&self) -> usize {
         self.lock().queued_bytes
+    }
+
+    /// Lets room batches write to `socket` directly (`Some`, from a session whose writer has
+    /// nothing of its own), or stops them (`None`, before the socket is closed).
+    pub fn set_direct(&self, socket: Option<RawFd>) {
+        let mut state = self.lock();
+        state.direct = socket;
+        state.writer_idle = socket.is_some();
+    }
+
+    /// Frames and bytes batches have written directly since the last call.
+    pub fn take_direct_written(&self) -> (u64, u64) {
+        std::mem::take(&mut self.lock().direct_written)
+    }
+
+    /// Delivers what is queued for a writer that a push woke (`waker`, handed back by
+    /// `push_deferring_wake`): when the writer is idle and its socket may be written
+    /// directly, writes the queue from here and leaves the writer asleep; otherwise, or when
+    /// the socket does not take everything, wakes the writer to carry on.
+    pub fn write_or_wake(&self, waker: Waker) {
+        let mut state = self.lock();
+        let socket = state
+            .direct
+            .filter(|_| state.writer_idle && state.closing.is_none() && state.writer.is_none());
+        let Some(socket) = socket else {
+            drop(state);
+            waker.wake();
+            return;
+        };
+        if write_queue(&mut state, socket) {
+            state.writer = Some(waker);
+        } else {
+            state.writer_idle = false;
+            drop(state);
+            waker.wake();
+        }
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, OutboxState> {
@@ -220,6 +308,60 @@ pub fn fan_out<R>(deliver: impl FnOnce(&mut Vec<Waker>) -> R) -> R {
         DEFERRED_WAKES.with(|cell| cell.replace(wakes));
     }
     result
+}
+
+/// Writes the queued frames to `socket` until they are all written (`true`) or the socket
+/// takes less; what was written leaves the queue and the limit. A frame half written stays
+/// first, cut to what is left, so the writer carries on where this stopped.
+fn write_queue(state: &mut OutboxState, socket: RawFd) -> bool {
+    const MAX_FRAMES_PER_WRITE: usize = 64;
+    while !state.frames.is_empty() {
+        let mut slices = [IoSlice::new(&[]); MAX_FRAMES_PER_WRITE];
+        let count = state.frames.len().min(MAX_FRAMES_PER_WRITE);
+        for (slot, frame) in slices.iter_mut().zip(&state.frames) {
+            *slot = IoSlice::new(frame);
+        }
+        let Ok(mut written) = writev(socket, &slices[..count]) else {
+            return false;
+        };
+        let (mut frames, mut bytes) = (0usize, 0usize);
+        while written > 0 {
+            let front = state.frames[0].len();
+            if written >= front {
+                written -= front;
+                state.frames.pop_front();
+                state.front_started = false;
+                frames += 1;
+                bytes += front;
+            } else {
+                let rest = state.frames[0].slice(written..);
+                state.frames[0] = rest;
+                state.front_started = true;
+                bytes += written;
+                written = 0;
+            }
+        }
+        let freed = bytes + frames * FRAME_OVERHEAD_BYTES;
+        state.queued_bytes = state.queued_bytes.saturating_sub(freed);
+        state.direct_written.0 += frames as u64;
+        state.direct_written.1 += bytes as u64;
+        if count == MAX_FRAMES_PER_WRITE || state.frames.is_empty() {
+            continue;
+        }
+        return false;
+    }
+    true
+}
+
+/// One `writev` on a non-blocking socket.
+#[allow(unsafe_code)]
+fn writev(socket: RawFd, slices: &[IoSlice<'_>]) -> io::Result<usize> {
+    let count = libc::c_int::try_from(slices.len()).unwrap_or(libc::c_int::MAX);
+    // SAFETY: `IoSlice` is ABI-compatible with `iovec` on Unix, the slices outlive the call,
+    // and `socket` is an open descriptor: `Outbox::direct` is cleared under the outbox's lock,
+    // which the caller holds, before the session closes its socket.
+    let written = unsafe { libc::writev(socket, slices.as_ptr().cast(), count) };
+    usize::try_from(written).map_err(|_| io::Error::last_os_error())
 }
 
 fn cost(frame: &Bytes) -> usize {
@@ -281,6 +423,141 @@ mod tests {
             .await
             .expect("woken after the fan-out")
             .expect("task");
+    }
+
+    /// A waker that counts its wakes.
+    struct CountingWaker(std::sync::atomic::AtomicUsize);
+
+    impl std::task::Wake for CountingWaker {
+        fn wake(self: std::sync::Arc<Self>) {
+            self.0.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        }
+    }
+
+    fn counting_waker() -> (std::sync::Arc<CountingWaker>, Waker) {
+        let count = std::sync::Arc::new(CountingWaker(std::sync::atomic::AtomicUsize::new(0)));
+        (
+            std::sync::Arc::clone(&count),
+            Waker::from(std::sync::Arc::clone(&count)),
+        )
+    }
+
+    fn wakes(count: &CountingWaker) -> usize {
+        count.0.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
+    /// A connected pair of non-blocking sockets: the first stands for the client's connection.
+    fn socket_pair() -> (
+        std::os::unix::net::UnixStream,
+        std::os::unix::net::UnixStream,
+    ) {
+        let (ours, theirs) = std::os::unix::net::UnixStream::pair().expect("socket pair");
+        ours.set_nonblocking(true).expect("non-blocking");
+        theirs.set_nonblocking(true).expect("non-blocking");
+        (ours, theirs)
+    }
+
+    fn read_all(socket: &mut std::os::unix::net::UnixStream) -> Vec<u8> {
+        use std::io::Read as _;
+        let mut bytes = Vec::new();
+        let mut chunk = [0; 64 * 1024];
+        while let Ok(n @ 1..) = socket.read(&mut chunk) {
+            bytes.extend_from_slice(&chunk[..n]);
+        }
+        bytes
+    }
+
+    #[test]
+    fn an_idle_writer_is_written_for_and_left_asleep() {
+        use std::os::fd::AsRawFd as _;
+        let (ours, mut theirs) = socket_pair();
+        let outbox = Outbox::new(1024);
+        outbox.set_direct(Some(ours.as_raw_fd()));
+        let (count, waker) = counting_waker();
+        let pending = outbox.poll_ready(&mut Context::from_waker(&waker));
+        assert!(pending.is_pending());
+        let handed_back = outbox.push_deferring_wake(Bytes::from_static(b"one"));
+        outbox.write_or_wake(handed_back.expect("room").expect("the writer waited"));
+        assert_eq!(wakes(&count), 0, "the writer was not woken");
+        assert_eq!(read_all(&mut theirs), b"one");
+        assert_eq!(outbox.queued_bytes(), 0);
+        assert_eq!(outbox.take_direct_written(), (1, 3));
+        // The writer still waits: the next push hands its waker back again.
+        let again = outbox.push_deferring_wake(Bytes::from_static(b"two"));
+        assert!(again.expect("room").is_some());
+    }
+
+    #[test]
+    fn a_writer_with_its_own_frames_in_flight_is_woken_instead() {
+        use std::os::fd::AsRawFd as _;
+        let (ours, mut theirs) = socket_pair();
+        let outbox = Outbox::new(1024);
+        outbox.set_direct(Some(ours.as_raw_fd()));
+        // The writer takes a frame and has not finished writing it.
+        outbox.push(Bytes::from_static(b"mine")).expect("room");
+        assert_eq!(outbox.take().frames.len(), 1);
+        let (count, waker) = counting_waker();
+        assert!(
+            outbox
+                .poll_ready(&mut Context::from_waker(&waker))
+                .is_pending()
+        );
+        let handed_back = outbox.push_deferring_wake(Bytes::from_static(b"one"));
+        outbox.write_or_wake(handed_back.expect("room").expect("the writer waited"));
+        assert_eq!(wakes(&count), 1);
+        assert!(
+            read_all(&mut theirs).is_empty(),
+            "nothing written past the writer"
+        );
+        // Once it has written everything it took, batches write for it again.
+        outbox.take();
+        outbox.release_written(1, 4, true);
+        let (count, waker) = counting_waker();
+        assert!(
+            outbox
+                .poll_ready(&mut Context::from_waker(&waker))
+                .is_pending()
+        );
+        let handed_back = outbox.push_deferring_wake(Bytes::from_static(b"two"));
+        outbox.write_or_wake(handed_back.expect("room").expect("the writer waited"));
+        assert_eq!(wakes(&count), 0);
+        assert_eq!(read_all(&mut theirs), b"two");
+        // Never without a socket to write to.
+        outbox.set_direct(None);
+        let handed_back = outbox.push_deferring_wake(Bytes::from_static(b"three"));
+        outbox.write_or_wake(handed_back.expect("room").expect("the writer waited"));
+        assert_eq!(wakes(&count), 1);
+        assert!(read_all(&mut theirs).is_empty());
+    }
+
+    #[test]
+    fn a_frame_the_socket_only_half_takes_stays_first_and_marked_started() {
+        use std::os::fd::AsRawFd as _;
+        let (ours, mut theirs) = socket_pair();
+        let big = Bytes::from(
+            (0..4 << 20)
+                .map(|n: u32| (n % 251) as u8)
+                .collect::<Vec<u8>>(),
+        );
+        let outbox = Outbox::new(16 << 20);
+        outbox.set_direct(Some(ours.as_raw_fd()));
+        let (count, waker) = counting_waker();
+        assert!(
+            outbox
+                .poll_ready(&mut Context::from_waker(&waker))
+                .is_pending()
+        );
+        let handed_back = outbox.push_deferring_wake(big.clone());
+        outbox.push(Bytes::from_static(b"next")).expect("room");
+        outbox.write_or_wake(handed_back.expect("room").expect("the writer waited"));
+        assert_eq!(wakes(&count), 1, "the writer is woken to finish");
+        let written = read_all(&mut theirs);
+        assert!(!written.is_empty() && written.len() < big.len());
+        let rest = outbox
+            .take_started_front()
+            .expect("the rest, marked started");
+        assert_eq!([&written[..], &rest[..]].concat(), big);
+        assert_eq!(outbox.take().frames, [Bytes::from_static(b"next")]);
     }
 
     #[tokio::test]

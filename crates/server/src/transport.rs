@@ -6,6 +6,7 @@
 use std::future::poll_fn;
 use std::io::{self, IoSlice};
 use std::net::Shutdown;
+use std::os::fd::{AsRawFd as _, RawFd};
 use std::task::{Context, Poll};
 use std::time::Duration;
 
@@ -40,6 +41,12 @@ pub trait Transport: Send + Sync + 'static {
     fn rehome(self) -> io::Result<Self>
     where
         Self: Sized;
+
+    /// The socket a room's batch may write to directly, bypassing this transport: only a
+    /// transport that adds nothing to the bytes (plain TCP) has one.
+    fn direct_socket(&self) -> Option<RawFd> {
+        None
+    }
 }
 
 impl Transport for TcpStream {
@@ -65,6 +72,10 @@ impl Transport for TcpStream {
 
     fn rehome(self) -> io::Result<Self> {
         TcpStream::from_std(self.into_std()?)
+    }
+
+    fn direct_socket(&self) -> Option<RawFd> {
+        Some(self.as_raw_fd())
     }
 }
 

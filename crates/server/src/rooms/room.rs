@@ -15,7 +15,7 @@ use bytes::Bytes;
 use mmo_protocol::{ClientId, Level, Member, Msg, Packet, RoomMessage};
 
 use crate::outbox::fan_out;
-use crate::rooms::batch::{Batch, Send};
+use crate::rooms::batch::{self, Batch, Send};
 use crate::rooms::history::History;
 use crate::session::Peer;
 use crate::websocket::encode_packet_frame;
@@ -265,7 +265,8 @@ impl Room {
         // every line goes at once.
         let batching = !window.is_zero() && tokio::runtime::Handle::try_current().is_ok();
         let mut start_flusher = false;
-        let delivered = fan_out(|wakes| {
+        let mut due_now = Vec::new();
+        let delivered = {
             let mut guard = self.lock();
             let state = &mut *guard;
             state
@@ -276,22 +277,17 @@ impl Room {
             } else {
                 Send::Now
             };
-            let delivered = send_to(
-                &state.members,
-                Audience::Everyone,
-                sender.id,
-                &frame,
-                state.batch.wakes(),
-            );
+            let delivered = send_waiting(&state.members, sender.id, &frame, state.batch.waiting());
             match send {
-                Send::Now => state.batch.send_into(wakes),
+                Send::Now => due_now = state.batch.take(),
                 Send::At(_) => {
                     start_flusher = !state.batch.flusher_running;
                     state.batch.flusher_running = true;
                 }
             }
             delivered
-        });
+        };
+        batch::deliver(due_now);
         if start_flusher {
             tokio::spawn(send_batches_when_due(Arc::downgrade(self)));
         }
@@ -331,11 +327,10 @@ impl Room {
     }
 }
 
-/// Who of a room's members a fan-out is for.
+/// Who of a room's members a presence fan-out is for (chat is for every member but its
+/// sender: `send_waiting`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Audience {
-    /// Every member: chat, which every client understands.
-    Everyone,
     /// Full-level members: presence, this project's own message.
     Full,
     /// Tutorial-level members only: leave notices (field 19), which full-level members get as
@@ -346,7 +341,6 @@ enum Audience {
 impl Audience {
     fn includes(self, level: Level) -> bool {
         match self {
-            Self::Everyone => true,
             Self::Full => level == Level::Full,
             Self::TutorialOnly => level == Level::Tutorial,
         }
@@ -372,13 +366,16 @@ async fn send_batches_when_due(room: std::sync::Weak<Room>) {
         if let Some(due) = due {
             tokio::time::sleep_until(due).await;
         }
-        fan_out(|wakes| {
+        let due_now = {
             let mut state = room.lock();
             let now = tokio::time::Instant::now();
             if state.batch.due().is_some_and(|due| due <= now) {
-                state.batch.send_into(wakes);
+                state.batch.take()
+            } else {
+                Vec::new()
             }
-        });
+        };
+        batch::deliver(due_now);
     }
 }
 
@@ -394,6 +391,29 @@ impl RoomState {
     ) -> u64 {
         send_to(&self.members, audience, except, frame, wakes)
     }
+}
+
+/// Queues a chat `frame` for every member but `except`, collecting those whose writers must be
+/// woken or written for; returns how many it was queued for.
+fn send_waiting(
+    members: &[Arc<Peer>],
+    except: ClientId,
+    frame: &Bytes,
+    waiting: &mut Vec<(Arc<Peer>, Waker)>,
+) -> u64 {
+    let mut delivered = 0;
+    for member in members {
+        if member.id == except {
+            continue;
+        }
+        if let Ok(waker) = member.outbox.push_deferring_wake(frame.clone()) {
+            if let Some(waker) = waker {
+                waiting.push((Arc::clone(member), waker));
+            }
+            delivered += 1;
+        }
+    }
+    delivered
 }
 
 /// Queues `frame` for every member in `audience` but `except`, collecting the wakers to wake

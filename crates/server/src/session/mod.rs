@@ -113,6 +113,7 @@ pub async fn open<T: Transport>(
     client.stats.bytes_out += id_frame_bytes as u64;
     client.stats.bytes_in += early_bytes.len() as u64;
     let mut session = Session {
+        _direct: DirectWrites(Arc::clone(&client.peer)),
         decoder: FrameDecoder::new(server.config.max_message_bytes),
         writer: FrameWriter::default(),
         phase: Phase::Open,
@@ -133,6 +134,8 @@ pub async fn open<T: Transport>(
 
 /// One client's session once open: everything it keeps while it lives.
 pub struct Session<T> {
+    /// First, so that it is dropped before `transport` closes the socket.
+    _direct: DirectWrites,
     transport: T,
     decoder: FrameDecoder,
     writer: FrameWriter,
@@ -149,6 +152,16 @@ pub struct Session<T> {
     _socket: HeldSocket,
 }
 
+/// Stops room batches writing to the session's socket (`Outbox::write_or_wake`) before the
+/// socket is closed, however the session ends, a panic included.
+struct DirectWrites(Arc<Peer>);
+
+impl Drop for DirectWrites {
+    fn drop(&mut self) {
+        self.0.outbox.set_direct(None);
+    }
+}
+
 impl<T: Transport> Session<T> {
     /// The same session, its connection's readiness now delivered by the runtime this is
     /// called in (sessions open on the acceptor's runtime and are served on the main one).
@@ -161,7 +174,17 @@ impl<T: Transport> Session<T> {
 
     /// Serves the client until the session ends, then winds the connection down.
     pub async fn live(&mut self) {
+        // No binding held across the await: it would grow every session's task.
+        self.client
+            .peer
+            .outbox
+            .set_direct(self.transport.direct_socket());
         let reason = self.run().await;
+        let outbox = &self.client.peer.outbox;
+        outbox.set_direct(None);
+        let (frames, bytes) = outbox.take_direct_written();
+        self.client.stats.frames_out += frames;
+        self.client.stats.bytes_out += bytes;
         let winding = reason.winding();
         self.client.end(&reason);
         if winding != Winding::Gone {
@@ -199,7 +222,7 @@ impl<T: Transport> Session<T> {
                     self.dispatch_held();
                 }
                 () = peer.outbox.ready(), if open => {
-                    match peer.outbox.take_into(&mut self.writer.frames) {
+                    match self.writer.take_from(&peer.outbox) {
                         Some(reason) => self.ending = Some(Box::new(reason)),
                         // Write at once instead of going round the select for writability the
                         // socket almost always has: one readiness check fewer per batch. What
@@ -239,10 +262,10 @@ impl<T: Transport> Session<T> {
             return Some(reason);
         };
         if reason.flushes_queue() {
-            // Frames still waiting in the outbox (held back by write coalescing, or pushed
-            // since the last batch) go out before the close frame. The outbox is closed, so
+            // Frames still waiting in the outbox (held in a room's batch, or pushed since the
+            // last write) go out before the close frame. The outbox is closed, so
             // nothing more can join them.
-            outbox.take_into(&mut self.writer.frames);
+            self.writer.take_from(outbox);
         } else {
             self.writer.discard_unstarted(outbox);
         }

@@ -7,6 +7,7 @@ use std::io::{self, IoSlice};
 use bytes::Bytes;
 
 use crate::outbox::Outbox;
+use crate::session::Disconnect;
 use crate::transport::Transport;
 
 /// Frames handed to one vectored write; Linux takes up to 1,024, and 64 frames of chat already
@@ -20,6 +21,9 @@ pub struct FrameWriter {
     pub frames: VecDeque<Bytes>,
     /// Bytes of the front frame already written.
     front_written: usize,
+    /// Whether the front frame is the rest of a frame a room's batch started writing (see
+    /// `Outbox::write_or_wake`): like a half-written one, it must be finished.
+    front_continues: bool,
 }
 
 /// What one call to `write_to` got done.
@@ -42,10 +46,25 @@ impl FrameWriter {
         self.frames.extend(frames);
     }
 
+    /// Takes everything `outbox` holds, after the frames waiting; returns why the session
+    /// must end, if it must.
+    pub fn take_from(&mut self, outbox: &Outbox) -> Option<Disconnect> {
+        let was_empty = self.frames.is_empty();
+        let taken = outbox.take_into(&mut self.frames);
+        self.front_continues |= taken.front_started && was_empty;
+        taken.closing
+    }
+
     /// Drops every frame not yet started (a half-written one must finish, or the stream would
     /// be corrupt), and frees their room in the outbox.
     pub fn discard_unstarted(&mut self, outbox: &Outbox) {
-        let keep = usize::from(self.front_written > 0);
+        if self.frames.is_empty() {
+            if let Some(rest) = outbox.take_started_front() {
+                self.frames.push_back(rest);
+                self.front_continues = true;
+            }
+        }
+        let keep = usize::from(self.front_written > 0 || self.front_continues);
         let dropped: Vec<Bytes> = self.frames.drain(keep..).collect();
         outbox.release(dropped.len(), dropped.iter().map(Bytes::len).sum());
     }
@@ -82,6 +101,7 @@ impl FrameWriter {
                         bytes += frame.len();
                     }
                     self.front_written = 0;
+                    self.front_continues = false;
                 } else {
                     self.front_written += written;
                     written = 0;
@@ -90,7 +110,7 @@ impl FrameWriter {
             // Freed at once, write by write: until then they count against the client's limit
             // although the client may already be reading them.
             if frames > 0 {
-                outbox.release(frames, bytes);
+                outbox.release_written(frames, bytes, self.frames.is_empty());
                 done.frames += frames;
             }
         }
@@ -164,6 +184,60 @@ mod tests {
         writer.write_to(&mut transport, &outbox).expect("writes");
         assert_eq!(transport.taken, b"abcdefCLOSE");
         assert!(writer.is_empty());
+    }
+
+    /// A room's batch writes part of a big frame straight to the client's socket; however the
+    /// session then takes over (taking the queue, or closing and dropping what has not
+    /// started), the rest of that frame goes out before anything else.
+    #[test]
+    fn a_frame_a_batch_started_is_finished_first_even_when_closing() {
+        use std::io::Read as _;
+        use std::os::fd::AsRawFd as _;
+        use std::task::Waker;
+
+        let big = Bytes::from(vec![7u8; 4 << 20]);
+        for closing in [false, true] {
+            let (ours, mut theirs) = std::os::unix::net::UnixStream::pair().expect("pair");
+            ours.set_nonblocking(true).expect("non-blocking");
+            theirs.set_nonblocking(true).expect("non-blocking");
+            let outbox = Outbox::new(16 << 20);
+            outbox.set_direct(Some(ours.as_raw_fd()));
+            assert!(
+                outbox
+                    .poll_ready(&mut Context::from_waker(Waker::noop()))
+                    .is_pending()
+            );
+            let waker = outbox.push_deferring_wake(big.clone()).expect("room");
+            outbox.push(Bytes::from_static(b"later")).expect("room");
+            outbox.write_or_wake(waker.expect("the writer waited"));
+            let mut chunk = vec![0; big.len()];
+            let mut got = 0;
+            while let Ok(n @ 1..) = theirs.read(&mut chunk) {
+                got += n;
+            }
+            assert!(got > 0 && got < big.len(), "part of the frame: {got} bytes");
+            outbox.set_direct(None);
+
+            let mut writer = FrameWriter::default();
+            if closing {
+                writer.discard_unstarted(&outbox);
+                writer.queue([Bytes::from_static(b"CLOSE")]);
+            } else {
+                assert!(writer.take_from(&outbox).is_none());
+                writer.discard_unstarted(&outbox);
+            }
+            let mut transport = Trickle {
+                budget: usize::MAX,
+                taken: Vec::new(),
+            };
+            writer.write_to(&mut transport, &outbox).expect("writes");
+            let expected_tail: &[u8] = if closing { b"CLOSE" } else { b"" };
+            assert_eq!(
+                [&big[got..], expected_tail].concat(),
+                transport.taken,
+                "closing: {closing}"
+            );
+        }
     }
 
     #[test]
