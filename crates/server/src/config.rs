@@ -163,16 +163,16 @@ settings! {
         ///
         /// A write costs the server far more than the frames in it (on loopback about 5 µs a
         /// write against 0.1-0.2 µs a frame, the kernel doing the receiving side's work too), so
-        /// a room with lines coming faster than this gathers them and wakes all its members
-        /// together: a line waits at most this long, and less when the room's pace says the
+        /// a room with lines coming faster than this gathers them and delivers them to all its
+        /// members together: a line waits at most this long, and less when the room's pace says the
         /// next line would come too late to join it. A room with no line in the last window
         /// (quiet chat) sends each line at once. Answers to a client's own requests are never
         /// held.
         ///
         /// 20 ms: on the 2-core benchmark machine, 1,000 clients in a room at 150 lines a
-        /// second then get about four lines a write, which cut server CPU per delivery from 3.8
-        /// to 1.5 µs, at 1,500 lines a second from 0.5 to 0.3 µs; p99 latency is then about
-        /// 25 ms (docs/benchmarks.md). At most 100 (`MAX_WRITE_COALESCE`): past it, players
+        /// second then get about four lines a write, which with the batch's direct writes cut
+        /// server CPU per delivery from 4.0 to 1.3 µs, at 1,500 lines a second from 0.52 to
+        /// 0.43 µs; p99 latency is then about 24 ms (docs/benchmarks.md). At most 100 (`MAX_WRITE_COALESCE`): past it, players
         /// would see chat arrive in visible bursts.
         write_coalesce_ms: Duration as Millis = DEFAULT_WRITE_COALESCE,
             check = |window: &Duration| at_most(*window, MAX_WRITE_COALESCE);
