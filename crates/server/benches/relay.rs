@@ -2,19 +2,18 @@
 //! `Room::chat` (encode once, keep it in the history, walk the members, push the shared frame
 //! onto each outbox)
 //! and then every recipient's writer doing what its session does with it — see the outbox
-//! ready, `take_into` its write buffer, drop the frames as if written, `release` them and wait
+//! ready, `take_into` its write buffer, write the frames to a sink that takes them all,
+//! `release` them and wait
 //! again. That is everything a relay costs except the socket write and the scheduler: the
 //! writers wait with a no-op waker, so a push's wake-up is a call that does nothing.
 
-use std::collections::VecDeque;
 use std::sync::Arc;
 use std::task::{Context, Poll, Waker};
 use std::time::{Duration, Instant};
 
-use bytes::Bytes;
 use criterion::{BenchmarkId, Criterion, Throughput};
 use mmo_protocol::ClientId;
-use mmo_server::internals::{Peer, Room, RoomLimits};
+use mmo_server::internals::{Frames, Peer, Room, RoomLimits};
 
 /// Recipients per relay.
 const RECIPIENTS: [usize; 3] = [10, 100, 1_000];
@@ -26,7 +25,7 @@ const TEXT: &str = "Anyone up for the dungeon run tonight? Meet at the north gat
 struct Clients {
     room: Arc<Room>,
     peers: Vec<Arc<Peer>>,
-    writers: Vec<VecDeque<Bytes>>,
+    writers: Vec<Frames>,
 }
 
 impl Clients {
@@ -53,7 +52,7 @@ impl Clients {
         for peer in &peers {
             room.enter(peer, false).expect("room for every member");
         }
-        let writers = peers.iter().map(|_| VecDeque::new()).collect();
+        let writers = peers.iter().map(|_| Frames::default()).collect();
         let mut clients = Self {
             room,
             peers,
@@ -72,13 +71,16 @@ impl Clients {
             if peer.outbox.poll_ready(&mut cx).is_pending() {
                 continue;
             }
-            let taken_now = peer.outbox.take_into(frames);
-            assert!(taken_now.closing.is_none(), "no client falls behind here");
-            let bytes = frames.iter().map(Bytes::len).sum();
-            let count = frames.len();
-            frames.clear();
-            peer.outbox.release(count, bytes);
-            taken += count;
+            let closing = peer.outbox.take_into(frames);
+            assert!(closing.is_none(), "no client falls behind here");
+            // "Written" whole, as a socket with room takes them.
+            while !frames.is_empty() {
+                let written = frames
+                    .write_once(|slices| Ok(slices.iter().map(|slice| slice.len()).sum()))
+                    .expect("a sink that takes everything");
+                peer.outbox.release(written.frames, written.frame_bytes);
+                taken += written.frames;
+            }
             assert_eq!(peer.outbox.poll_ready(&mut cx), Poll::Pending);
         }
         taken

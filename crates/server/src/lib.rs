@@ -49,6 +49,7 @@ pub use websocket::{ProtocolError, close_code};
 /// API: nothing outside this repository should use it.
 #[doc(hidden)]
 pub mod internals {
+    pub use crate::outbox::Frames;
     pub use crate::rooms::{Room, RoomLimits};
     pub use crate::session::Peer;
     pub use crate::websocket::{FrameDecoder, WsEvent, encode_packet_frame};

@@ -39,9 +39,91 @@ pub struct Outbox {
     limit_bytes: usize,
 }
 
+/// Frames one vectored write hands the kernel at most; Linux takes up to 1,024, and 64 frames
+/// of chat already amortise the syscall well.
+const MAX_FRAMES_PER_WRITE: usize = 64;
+
+/// Frames waiting to be written, oldest first. The first may be partly written already: then
+/// it must be finished before anything else goes out, or the stream would be corrupt.
+#[derive(Debug, Default)]
+pub struct Frames {
+    queue: VecDeque<Bytes>,
+    /// Bytes of the first frame already written.
+    front_written: usize,
+}
+
+/// What one vectored write got done.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Written {
+    /// Frames completed.
+    pub frames: usize,
+    /// Bytes written.
+    pub bytes: usize,
+    /// The whole length of the frames completed, as it counts against the outbox's limit.
+    pub frame_bytes: usize,
+}
+
+impl Frames {
+    /// Whether nothing is waiting.
+    pub fn is_empty(&self) -> bool {
+        self.queue.is_empty()
+    }
+
+    /// Adds frames after those waiting.
+    pub fn extend(&mut self, frames: impl IntoIterator<Item = Bytes>) {
+        self.queue.extend(frames);
+    }
+
+    /// Drops every frame not yet started, keeping a partly written first one; returns what
+    /// was dropped, as frames and bytes.
+    pub fn drop_unstarted(&mut self) -> (usize, usize) {
+        let keep = usize::from(self.front_written > 0).min(self.queue.len());
+        let dropped = self.queue.drain(keep..);
+        let count = dropped.len();
+        (count, dropped.map(|frame| frame.len()).sum())
+    }
+
+    /// Hands what is waiting (from where the first frame stopped) to one vectored `write`,
+    /// and removes the frames it completed. Not to be called with nothing waiting.
+    pub fn write_once(
+        &mut self,
+        write: impl FnOnce(&[IoSlice<'_>]) -> io::Result<usize>,
+    ) -> io::Result<Written> {
+        let mut slices = [IoSlice::new(&[]); MAX_FRAMES_PER_WRITE];
+        let mut count = 0;
+        for (slot, frame) in slices.iter_mut().zip(&self.queue) {
+            let start = if count == 0 { self.front_written } else { 0 };
+            *slot = IoSlice::new(&frame[start..]);
+            count += 1;
+        }
+        let mut written = match write(&slices[..count])? {
+            0 => return Err(io::ErrorKind::WriteZero.into()),
+            written => written,
+        };
+        let mut done = Written {
+            bytes: written,
+            ..Written::default()
+        };
+        while written > 0 {
+            let front_left = self.queue[0].len() - self.front_written;
+            if written < front_left {
+                self.front_written += written;
+                break;
+            }
+            written -= front_left;
+            self.front_written = 0;
+            if let Some(frame) = self.queue.pop_front() {
+                done.frames += 1;
+                done.frame_bytes += frame.len();
+            }
+        }
+        Ok(done)
+    }
+}
+
 #[derive(Debug, Default)]
 struct OutboxState {
-    frames: VecDeque<Bytes>,
+    frames: Frames,
     /// Bytes pushed and not yet reported written, including frames the writer has taken.
     queued_bytes: usize,
     closing: Option<Disconnect>,
@@ -56,18 +138,6 @@ struct OutboxState {
     direct: Option<RawFd>,
     /// Frames and bytes written by `write_or_wake`, for the session's own counts.
     direct_written: (u64, u64),
-    /// Whether the first queued frame is the rest of one `write_or_wake` started: it must be
-    /// finished before anything else goes out, even when the session is closing.
-    front_started: bool,
-}
-
-/// What `Outbox::take_into` found besides the frames.
-#[derive(Debug)]
-pub struct Taken {
-    /// Set once the session must end, with why (it stays set).
-    pub closing: Option<Disconnect>,
-    /// Whether the first frame taken is the rest of one already partly written.
-    pub front_started: bool,
 }
 
 /// What `Outbox::take` returns: everything queued, in a buffer of its own.
@@ -124,7 +194,7 @@ impl Outbox {
             wake(writer);
             return Err(PushError::Overflow);
         }
-        state.frames.push_back(frame);
+        state.frames.queue.push_back(frame);
         state.queued_bytes = after;
         // A writer that is not waiting has been woken already (or is running) and will take
         // this frame with the others: only the first push after it waited wakes it.
@@ -171,42 +241,33 @@ impl Outbox {
     /// uses `take_into`, which reuses its buffer; this is the simpler form for tests.
     #[cfg(test)]
     pub fn take(&self) -> Batch {
-        let mut frames = VecDeque::new();
-        let closing = self.take_into(&mut frames).closing;
-        Batch { frames, closing }
+        let mut frames = Frames::default();
+        let closing = self.take_into(&mut frames);
+        Batch {
+            frames: frames.queue,
+            closing,
+        }
     }
 
     /// Moves every queued frame to the back of `into` and returns the closing reason, if any
-    /// (it stays set). When `into` is empty the two buffers are swapped, so the queue reuses
-    /// the writer's spare capacity instead of allocating anew.
-    pub fn take_into(&self, into: &mut VecDeque<Bytes>) -> Taken {
-        if into.is_empty() && into.capacity() > MAX_SPARE_FRAME_SLOTS {
-            *into = VecDeque::new();
+    /// (it stays set). When `into` is empty the two are swapped, so the queue reuses the
+    /// writer's spare capacity instead of allocating anew, and a first frame a room's batch
+    /// has partly written (`write_or_wake`) reaches the writer with how far it got.
+    pub fn take_into(&self, into: &mut Frames) -> Option<Disconnect> {
+        if into.is_empty() && into.queue.capacity() > MAX_SPARE_FRAME_SLOTS {
+            *into = Frames::default();
         }
         let mut state = self.lock();
         state.writer_idle = false;
-        // A started frame is only ever left for a writer with nothing of its own (it was idle),
-        // so it lands first in `into`.
-        let front_started = std::mem::take(&mut state.front_started) && !state.frames.is_empty();
         if into.is_empty() {
             std::mem::swap(into, &mut state.frames);
         } else {
-            into.append(&mut state.frames);
+            // A batch writes only for a writer with nothing of its own, so nothing it started
+            // can be waiting here.
+            debug_assert_eq!(state.frames.front_written, 0);
+            into.queue.append(&mut state.frames.queue);
         }
-        Taken {
-            closing: state.closing.clone(),
-            front_started,
-        }
-    }
-
-    /// Takes the first queued frame if it is the rest of one already started (see
-    /// `write_or_wake`), for a writer that drops everything else: it must still be finished.
-    pub fn take_started_front(&self) -> Option<Bytes> {
-        let mut state = self.lock();
-        if !std::mem::take(&mut state.front_started) {
-            return None;
-        }
-        state.frames.pop_front()
+        state.closing.clone()
     }
 
     /// Reports `frames` frames of `bytes` bytes in all discarded by the writer, freeing their
@@ -260,7 +321,7 @@ impl Outbox {
             waker.wake();
             return;
         };
-        if write_queue(&mut state, socket) {
+        if write_queue(&mut state, socket).is_ok() {
             state.writer = Some(waker);
         } else {
             state.writer_idle = false;
@@ -310,47 +371,18 @@ pub fn fan_out<R>(deliver: impl FnOnce(&mut Vec<Waker>) -> R) -> R {
     result
 }
 
-/// Writes the queued frames to `socket` until they are all written (`true`) or the socket
-/// takes less; what was written leaves the queue and the limit. A frame half written stays
-/// first, cut to what is left, so the writer carries on where this stopped.
-fn write_queue(state: &mut OutboxState, socket: RawFd) -> bool {
-    const MAX_FRAMES_PER_WRITE: usize = 64;
+/// Writes the queued frames to `socket` until they are all written, or the socket takes no
+/// more (`Err`); what was written leaves the queue and the limit, and a frame half written
+/// stays first, marked, so the writer carries on where this stopped.
+fn write_queue(state: &mut OutboxState, socket: RawFd) -> io::Result<()> {
     while !state.frames.is_empty() {
-        let mut slices = [IoSlice::new(&[]); MAX_FRAMES_PER_WRITE];
-        let count = state.frames.len().min(MAX_FRAMES_PER_WRITE);
-        for (slot, frame) in slices.iter_mut().zip(&state.frames) {
-            *slot = IoSlice::new(frame);
-        }
-        let Ok(mut written) = writev(socket, &slices[..count]) else {
-            return false;
-        };
-        let (mut frames, mut bytes) = (0usize, 0usize);
-        while written > 0 {
-            let front = state.frames[0].len();
-            if written >= front {
-                written -= front;
-                state.frames.pop_front();
-                state.front_started = false;
-                frames += 1;
-                bytes += front;
-            } else {
-                let rest = state.frames[0].slice(written..);
-                state.frames[0] = rest;
-                state.front_started = true;
-                bytes += written;
-                written = 0;
-            }
-        }
-        let freed = bytes + frames * FRAME_OVERHEAD_BYTES;
+        let written = state.frames.write_once(|slices| writev(socket, slices))?;
+        let freed = written.frame_bytes + written.frames * FRAME_OVERHEAD_BYTES;
         state.queued_bytes = state.queued_bytes.saturating_sub(freed);
-        state.direct_written.0 += frames as u64;
-        state.direct_written.1 += bytes as u64;
-        if count == MAX_FRAMES_PER_WRITE || state.frames.is_empty() {
-            continue;
-        }
-        return false;
+        state.direct_written.0 += written.frames as u64;
+        state.direct_written.1 += written.bytes as u64;
     }
-    true
+    Ok(())
 }
 
 /// One `writev` on a non-blocking socket.
@@ -531,7 +563,7 @@ mod tests {
     }
 
     #[test]
-    fn a_frame_the_socket_only_half_takes_stays_first_and_marked_started() {
+    fn a_frame_the_socket_only_half_takes_stays_first_with_how_far_it_got() {
         use std::os::fd::AsRawFd as _;
         let (ours, mut theirs) = socket_pair();
         let big = Bytes::from(
@@ -553,11 +585,26 @@ mod tests {
         assert_eq!(wakes(&count), 1, "the writer is woken to finish");
         let written = read_all(&mut theirs);
         assert!(!written.is_empty() && written.len() < big.len());
-        let rest = outbox
-            .take_started_front()
-            .expect("the rest, marked started");
-        assert_eq!([&written[..], &rest[..]].concat(), big);
-        assert_eq!(outbox.take().frames, [Bytes::from_static(b"next")]);
+        // The writer takes the frame with how far it got: what it writes next is the rest,
+        // then the next frame.
+        let mut taken = Frames::default();
+        assert!(outbox.take_into(&mut taken).is_none());
+        assert!(taken.front_written > 0, "the rest, marked started");
+        let mut rest = Vec::new();
+        while !taken.is_empty() {
+            taken
+                .write_once(|slices| {
+                    let mut sink = Vec::new();
+                    std::io::Write::write_vectored(&mut sink, slices)?;
+                    rest.extend_from_slice(&sink);
+                    Ok(sink.len())
+                })
+                .expect("writes");
+        }
+        assert_eq!(
+            [&written[..], &rest[..]].concat(),
+            [&big[..], b"next"].concat()
+        );
     }
 
     #[tokio::test]

@@ -261,12 +261,11 @@ impl<T: Transport> Session<T> {
         let Some(frame) = reason.close_frame().filter(|_| winding != Winding::Gone) else {
             return Some(reason);
         };
-        if reason.flushes_queue() {
-            // Frames still waiting in the outbox (held in a room's batch, or pushed since the
-            // last write) go out before the close frame. The outbox is closed, so
-            // nothing more can join them.
-            self.writer.take_from(outbox);
-        } else {
+        // Frames still waiting in the outbox (held in a room's batch, or pushed since the last
+        // write) go out before the close frame, or only a frame already started does. The
+        // outbox is closed, so nothing more can join them.
+        self.writer.take_from(outbox);
+        if !reason.flushes_queue() {
             self.writer.discard_unstarted(outbox);
         }
         self.writer.queue([frame]);

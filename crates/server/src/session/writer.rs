@@ -1,38 +1,19 @@
 //! `FrameWriter`: frames taken from a client's outbox, written with vectored writes as the
 //! socket takes them; a frame half written stays first until it is done.
 
-use std::collections::VecDeque;
-use std::io::{self, IoSlice};
+use std::io;
 
 use bytes::Bytes;
 
-use crate::outbox::Outbox;
+use crate::outbox::{Frames, Outbox, Written};
 use crate::session::Disconnect;
 use crate::transport::Transport;
-
-/// Frames handed to one vectored write; Linux takes up to 1,024, and 64 frames of chat already
-/// amortise the syscall well.
-const MAX_FRAMES_PER_WRITE: usize = 64;
 
 /// Frames taken from the outbox and not yet fully written.
 #[derive(Debug, Default)]
 pub struct FrameWriter {
-    /// The frames, oldest first; the outbox swaps its queue into this one.
-    pub frames: VecDeque<Bytes>,
-    /// Bytes of the front frame already written.
-    front_written: usize,
-    /// Whether the front frame is the rest of a frame a room's batch started writing (see
-    /// `Outbox::write_or_wake`): like a half-written one, it must be finished.
-    front_continues: bool,
-}
-
-/// What one call to `write_to` got done.
-#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
-pub struct Written {
-    /// Frames completed.
-    pub frames: usize,
-    /// Bytes written.
-    pub bytes: usize,
+    /// The frames; the outbox swaps its queue into this one.
+    frames: Frames,
 }
 
 impl FrameWriter {
@@ -49,24 +30,14 @@ impl FrameWriter {
     /// Takes everything `outbox` holds, after the frames waiting; returns why the session
     /// must end, if it must.
     pub fn take_from(&mut self, outbox: &Outbox) -> Option<Disconnect> {
-        let was_empty = self.frames.is_empty();
-        let taken = outbox.take_into(&mut self.frames);
-        self.front_continues |= taken.front_started && was_empty;
-        taken.closing
+        outbox.take_into(&mut self.frames)
     }
 
     /// Drops every frame not yet started (a half-written one must finish, or the stream would
     /// be corrupt), and frees their room in the outbox.
     pub fn discard_unstarted(&mut self, outbox: &Outbox) {
-        if self.frames.is_empty() {
-            if let Some(rest) = outbox.take_started_front() {
-                self.frames.push_back(rest);
-                self.front_continues = true;
-            }
-        }
-        let keep = usize::from(self.front_written > 0 || self.front_continues);
-        let dropped: Vec<Bytes> = self.frames.drain(keep..).collect();
-        outbox.release(dropped.len(), dropped.iter().map(Bytes::len).sum());
+        let (frames, bytes) = self.frames.drop_unstarted();
+        outbox.release(frames, bytes);
     }
 
     /// Writes as much as the transport takes now, and frees what was written in `outbox`.
@@ -77,41 +48,21 @@ impl FrameWriter {
     ) -> io::Result<Written> {
         let mut done = Written::default();
         while !self.frames.is_empty() {
-            let mut slices = [IoSlice::new(&[]); MAX_FRAMES_PER_WRITE];
-            let mut count = 0;
-            for (slot, frame) in slices.iter_mut().zip(&self.frames) {
-                let start = if count == 0 { self.front_written } else { 0 };
-                *slot = IoSlice::new(&frame[start..]);
-                count += 1;
-            }
-            let mut written = match transport.try_write_vectored(&slices[..count]) {
-                Ok(0) => return Err(io::ErrorKind::WriteZero.into()),
+            let written = match self
+                .frames
+                .write_once(|slices| transport.try_write_vectored(slices))
+            {
                 Ok(written) => written,
                 Err(error) if error.kind() == io::ErrorKind::WouldBlock => return Ok(done),
                 Err(error) => return Err(error),
             };
-            done.bytes += written;
-            let (mut frames, mut bytes) = (0, 0);
-            while written > 0 {
-                let front_left = self.frames[0].len() - self.front_written;
-                if written >= front_left {
-                    written -= front_left;
-                    if let Some(frame) = self.frames.pop_front() {
-                        frames += 1;
-                        bytes += frame.len();
-                    }
-                    self.front_written = 0;
-                    self.front_continues = false;
-                } else {
-                    self.front_written += written;
-                    written = 0;
-                }
-            }
+            done.bytes += written.bytes;
+            done.frame_bytes += written.frame_bytes;
             // Freed at once, write by write: until then they count against the client's limit
             // although the client may already be reading them.
-            if frames > 0 {
-                outbox.release_written(frames, bytes, self.frames.is_empty());
-                done.frames += frames;
+            if written.frames > 0 {
+                outbox.release_written(written.frames, written.frame_bytes, self.frames.is_empty());
+                done.frames += written.frames;
             }
         }
         Ok(done)
@@ -121,6 +72,7 @@ impl FrameWriter {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::io::IoSlice;
     use std::task::{Context, Poll};
 
     /// A transport that takes at most `budget` bytes per call, records them, and reads nothing.
@@ -174,7 +126,8 @@ mod tests {
             written,
             Written {
                 frames: 0,
-                bytes: 4
+                bytes: 4,
+                frame_bytes: 0,
             }
         );
         // Closing now keeps the started frame and drops the unstarted one.
@@ -219,12 +172,10 @@ mod tests {
             outbox.set_direct(None);
 
             let mut writer = FrameWriter::default();
+            assert!(writer.take_from(&outbox).is_none());
+            writer.discard_unstarted(&outbox);
             if closing {
-                writer.discard_unstarted(&outbox);
                 writer.queue([Bytes::from_static(b"CLOSE")]);
-            } else {
-                assert!(writer.take_from(&outbox).is_none());
-                writer.discard_unstarted(&outbox);
             }
             let mut transport = Trickle {
                 budget: usize::MAX,
