@@ -193,16 +193,18 @@ impl Conn {
     /// Queues one chat line as a client `Packet` in a masked binary frame; [`Conn::flush`]
     /// sends it.
     pub fn queue_chat(&mut self, text: &str) {
-        self.packet.clear();
-        frame::put_chat_packet(&mut self.packet, text);
-        let mask = next_mask(&mut self.mask_state);
-        frame::put_client_frame(&mut self.out, opcode::BINARY, &self.packet, mask);
+        self.queue_packet(frame::put_chat_packet, text);
     }
 
     /// Queues a `JoinRoomMessage` for `room`; [`Conn::flush`] sends it.
     pub fn queue_join(&mut self, room: &str) {
+        self.queue_packet(frame::put_join_packet, room);
+    }
+
+    /// Queues the packet `put` writes for `text`, in a masked binary frame.
+    fn queue_packet(&mut self, put: fn(&mut Vec<u8>, &str), text: &str) {
         self.packet.clear();
-        frame::put_join_packet(&mut self.packet, room);
+        put(&mut self.packet, text);
         let mask = next_mask(&mut self.mask_state);
         frame::put_client_frame(&mut self.out, opcode::BINARY, &self.packet, mask);
     }
