@@ -41,6 +41,7 @@ impl Clients {
                 history_bytes: 32 * 1024,
                 batch_window: std::time::Duration::ZERO,
             },
+            None,
         ));
         let peers: Vec<_> = (1..=recipients as u64 + 1)
             .map(|id| {

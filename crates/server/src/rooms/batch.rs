@@ -17,6 +17,7 @@ use std::sync::Arc;
 use std::task::Waker;
 use std::time::Duration;
 
+use tokio::runtime::Handle;
 use tokio::time::Instant;
 
 use crate::session::Peer;
@@ -109,14 +110,14 @@ impl Batch {
 /// Delivers a batch taken from a room: each member's queue is written from here where its
 /// session is idle on plain TCP, and its session is woken otherwise.
 ///
-/// A batch of more than `MEMBERS_PER_DELIVERY` members is shared out among tasks, so that every
-/// worker thread writes part of it and the task that sent it (a chatting session, or the
+/// A batch of more than `MEMBERS_PER_DELIVERY` members is shared out among tasks on `runtime`,
+/// so that every worker thread writes part of it and the task that sent it (a chatting session, or the
 /// room's flusher) goes on at once.
-pub fn deliver(mut batch: Vec<(Arc<Peer>, Waker)>) {
-    if batch.len() > MEMBERS_PER_DELIVERY && tokio::runtime::Handle::try_current().is_ok() {
+pub fn deliver(mut batch: Vec<(Arc<Peer>, Waker)>, runtime: Option<&Handle>) {
+    if let Some(runtime) = runtime.filter(|_| batch.len() > MEMBERS_PER_DELIVERY) {
         while !batch.is_empty() {
             let chunk = batch.split_off(batch.len().saturating_sub(MEMBERS_PER_DELIVERY));
-            tokio::spawn(async move { deliver_now(chunk) });
+            runtime.spawn(async move { deliver_now(chunk) });
         }
     }
     deliver_now(batch);

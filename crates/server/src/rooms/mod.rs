@@ -9,6 +9,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use mmo_protocol::{LOBBY, RoomInfo};
+use tokio::runtime::Handle;
 
 pub use room::{Departure, EnterError, Room, RoomLimits};
 
@@ -45,16 +46,21 @@ pub struct Rooms {
     others: Mutex<HashMap<Box<str>, Arc<Room>>>,
     limits: RoomLimits,
     max_rooms: usize,
+    /// The runtime rooms time and deliver their batches on (see `Room::runtime`): the one the
+    /// directory is made on, the server's main runtime.
+    runtime: Option<Handle>,
 }
 
 impl Rooms {
     /// A directory holding only the empty lobby; at most `max_rooms` rooms (the lobby counts).
     pub fn new(limits: RoomLimits, max_rooms: usize) -> Self {
+        let runtime = Handle::try_current().ok();
         Self {
-            lobby: Arc::new(Room::new(LOBBY, true, limits)),
+            lobby: Arc::new(Room::new(LOBBY, true, limits, runtime.clone())),
             others: Mutex::new(HashMap::new()),
             limits,
             max_rooms,
+            runtime,
         }
     }
 
@@ -87,7 +93,7 @@ impl Rooms {
                 max_rooms: self.max_rooms,
             });
         }
-        let room = Arc::new(Room::new(name, false, self.limits));
+        let room = Arc::new(Room::new(name, false, self.limits, self.runtime.clone()));
         others.insert(name.into(), Arc::clone(&room));
         Ok(room)
     }

@@ -11,6 +11,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::task::Waker;
 
+use tokio::runtime::Handle;
+
 use bytes::Bytes;
 use mmo_protocol::{ClientId, Level, Member, Msg, Packet, RoomMessage};
 
@@ -53,6 +55,10 @@ pub struct Room {
     name: Box<str>,
     is_lobby: bool,
     limits: RoomLimits,
+    /// The runtime the room's batches are timed and delivered on: the server's main one,
+    /// whichever thread a line comes from (a client's first frames are read on the acceptor's).
+    /// `None` (this code driven without a runtime, as in benchmarks) sends every line at once.
+    runtime: Option<Handle>,
     state: Mutex<RoomState>,
     /// Members now, readable without the lock (room lists, metrics).
     member_count: AtomicUsize,
@@ -82,11 +88,12 @@ pub struct Departure<'a> {
 
 impl Room {
     /// An empty room.
-    pub fn new(name: &str, is_lobby: bool, limits: RoomLimits) -> Self {
+    pub fn new(name: &str, is_lobby: bool, limits: RoomLimits, runtime: Option<Handle>) -> Self {
         Self {
             name: name.into(),
             is_lobby,
             limits,
+            runtime,
             state: Mutex::new(RoomState {
                 members: Vec::new(),
                 at_level: [0; 3],
@@ -261,9 +268,7 @@ impl Room {
     pub fn chat(self: &Arc<Self>, sender: &Peer, text: &str, sent_at_ms: i64) -> u64 {
         let frame = encode_packet_frame(&Packet::chat_from(sender.id, text));
         let window = self.limits.batch_window;
-        // Without a runtime to keep time for the batch (benchmarks of this code alone),
-        // every line goes at once.
-        let batching = !window.is_zero() && tokio::runtime::Handle::try_current().is_ok();
+        let batching = !window.is_zero() && self.runtime.is_some();
         let mut start_flusher = false;
         let mut due_now = Vec::new();
         let delivered = {
@@ -287,9 +292,9 @@ impl Room {
             }
             delivered
         };
-        batch::deliver(due_now);
-        if start_flusher {
-            tokio::spawn(send_batches_when_due(Arc::downgrade(self)));
+        batch::deliver(due_now, self.runtime.as_ref());
+        if let Some(runtime) = self.runtime.as_ref().filter(|_| start_flusher) {
+            runtime.spawn(send_batches_when_due(Arc::downgrade(self)));
         }
         delivered
     }
@@ -375,7 +380,7 @@ async fn send_batches_when_due(room: std::sync::Weak<Room>) {
                 Vec::new()
             }
         };
-        batch::deliver(due_now);
+        batch::deliver(due_now, room.runtime.as_ref());
     }
 }
 
