@@ -183,14 +183,13 @@ async fn answer_request<T: Transport>(
             return None;
         }
         Err(error) => {
-            let (status, kind) = match error {
-                HeadError::TooLarge => (431, Refused::BadRequest),
-                HeadError::TimedOut(_) => (408, Refused::RequestTimeout),
-                _ => (400, Refused::BadRequest),
+            let kind = match error {
+                HeadError::TimedOut(_) => Refused::RequestTimeout,
+                _ => Refused::BadRequest,
             };
             state.metrics.connections_refused.inc(kind);
             state.log_refused_request(format_args!("{address}: refused: {error}"));
-            let _ = Response::text(status, &error.to_string())
+            let _ = Response::text(error.status(), &error.to_string())
                 .send(transport, timeout)
                 .await;
             return None;

@@ -63,6 +63,17 @@ pub enum HeadError {
     TimedOut(Duration),
 }
 
+impl HeadError {
+    /// The HTTP status that answers it (a closed connection is not answered).
+    pub fn status(&self) -> u16 {
+        match self {
+            Self::TooLarge => 431,
+            Self::TimedOut(_) => 408,
+            Self::Closed(_) | Self::Malformed => 400,
+        }
+    }
+}
+
 /// A request head arriving: the bytes so far, kept between reads so that reading can be
 /// interrupted (a timeout, a request to give way) and looked at again without losing any.
 #[derive(Debug, Default)]

@@ -397,8 +397,11 @@ async fn serve_metrics(listener: TcpListener, state: Arc<ServerState>) {
             let response = match tokio::time::timeout(timeout, head.read(&mut stream)).await {
                 Ok(Ok((head, _))) => routes::respond_on_metrics_port(&head, &state),
                 Ok(Err(HeadError::Closed(_))) => return,
-                Ok(Err(error)) => Response::text(400, &error.to_string()),
-                Err(_) => Response::text(408, &HeadError::TimedOut(timeout).to_string()),
+                Ok(Err(error)) => Response::text(error.status(), &error.to_string()),
+                Err(_) => {
+                    let error = HeadError::TimedOut(timeout);
+                    Response::text(error.status(), &error.to_string())
+                }
             };
             let _ = response.send(stream, timeout).await;
         });
