@@ -1,6 +1,6 @@
 //! One accepted connection before it is a session: its request head (raced against the
 //! head timeout, eviction and shutdown), then either a plain HTTP answer or the WebSocket
-//! upgrade into `session::serve`.
+//! upgrade into a session (`session::open`, then `Opened::live`).
 
 use std::io;
 use std::net::SocketAddr;
@@ -267,7 +267,7 @@ fn refuse_upgrade(refusal: &HandshakeError) -> Response {
 mod tests {
     use super::*;
 
-    /// The size of what `serve` returns, without calling it.
+    /// The size of the future `serve` (such as `Opened::live`) returns, without calling it.
     fn size_of_future<Fut>(_serve: impl FnOnce(Opened) -> Fut) -> usize {
         std::mem::size_of::<Fut>()
     }

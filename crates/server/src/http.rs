@@ -304,7 +304,7 @@ mod properties {
     use proptest::prelude::*;
 
     /// What reading decides from `bytes` arriving in pieces cut at `cuts`: the same steps as
-    /// `read_head_untimed`, with the socket replaced by the pieces.
+    /// `HeadReader::read_available`, with the socket replaced by the pieces.
     fn decide(bytes: &[u8], cuts: &[usize]) -> Option<Result<(String, String, usize), String>> {
         let mut points: Vec<usize> = cuts.iter().map(|cut| cut % (bytes.len() + 1)).collect();
         points.push(bytes.len());

@@ -121,6 +121,14 @@ impl Frames {
     }
 }
 
+impl OutboxState {
+    /// Takes `frames` frames of `bytes` bytes in all, written or dropped, off the limit.
+    fn free(&mut self, frames: usize, bytes: usize) {
+        let freed = bytes + frames * FRAME_OVERHEAD_BYTES;
+        self.queued_bytes = self.queued_bytes.saturating_sub(freed);
+    }
+}
+
 #[derive(Debug, Default)]
 struct OutboxState {
     frames: Frames,
@@ -273,18 +281,15 @@ impl Outbox {
     /// Reports `frames` frames of `bytes` bytes in all discarded by the writer, freeing their
     /// share of the limit.
     pub fn release(&self, frames: usize, bytes: usize) {
-        let freed = bytes + frames * FRAME_OVERHEAD_BYTES;
-        let mut state = self.lock();
-        state.queued_bytes = state.queued_bytes.saturating_sub(freed);
+        self.lock().free(frames, bytes);
     }
 
     /// Reports `frames` frames of `bytes` bytes in all written by the writer, freeing their
     /// share of the limit; `idle` says the writer has nothing left of its own, so that a
     /// room's batch may write for it again (`write_or_wake`).
     pub fn release_written(&self, frames: usize, bytes: usize, idle: bool) {
-        let freed = bytes + frames * FRAME_OVERHEAD_BYTES;
         let mut state = self.lock();
-        state.queued_bytes = state.queued_bytes.saturating_sub(freed);
+        state.free(frames, bytes);
         state.writer_idle = idle;
     }
 
@@ -377,8 +382,7 @@ pub fn fan_out<R>(deliver: impl FnOnce(&mut Vec<Waker>) -> R) -> R {
 fn write_queue(state: &mut OutboxState, socket: RawFd) -> io::Result<()> {
     while !state.frames.is_empty() {
         let written = state.frames.write_once(|slices| writev(socket, slices))?;
-        let freed = written.frame_bytes + written.frames * FRAME_OVERHEAD_BYTES;
-        state.queued_bytes = state.queued_bytes.saturating_sub(freed);
+        state.free(written.frames, written.frame_bytes);
         state.direct_written.0 += written.frames as u64;
         state.direct_written.1 += written.bytes as u64;
     }

@@ -152,7 +152,6 @@ impl Client {
         {
             metrics.messages_received.inc(MessageKind::RateLimited);
             metrics.messages_refused.inc(MessageRefusal::RateLimit);
-            let config = &self.server.config;
             let reason = format!(
                 "rate limit: at most {} messages per second (bursts of {})",
                 config.chat_rate, config.chat_burst

@@ -361,16 +361,13 @@ async fn send_batches_when_due(room: std::sync::Weak<Room>) {
         };
         let due = {
             let mut state = room.lock();
-            let due = state.batch.due();
-            if due.is_none() {
+            let Some(due) = state.batch.due() else {
                 state.batch.flusher_running = false;
                 return;
-            }
+            };
             due
         };
-        if let Some(due) = due {
-            tokio::time::sleep_until(due).await;
-        }
+        tokio::time::sleep_until(due).await;
         let due_now = {
             let mut state = room.lock();
             let now = tokio::time::Instant::now();
@@ -394,7 +391,19 @@ impl RoomState {
         frame: &Bytes,
         wakes: &mut Vec<Waker>,
     ) -> u64 {
-        send_to(&self.members, audience, except, frame, wakes)
+        let mut delivered = 0;
+        for member in &self.members {
+            if member.id == except || !audience.includes(member.level()) {
+                continue;
+            }
+            // A full outbox marks its client too slow and it is disconnected with a reason:
+            // nothing is skipped silently, and the others are not held up.
+            if let Ok(waker) = member.outbox.push_deferring_wake(frame.clone()) {
+                wakes.extend(waker);
+                delivered += 1;
+            }
+        }
+        delivered
     }
 }
 
@@ -415,30 +424,6 @@ fn send_waiting(
             if let Some(waker) = waker {
                 waiting.push((Arc::clone(member), waker));
             }
-            delivered += 1;
-        }
-    }
-    delivered
-}
-
-/// Queues `frame` for every member in `audience` but `except`, collecting the wakers to wake
-/// later; returns how many it was queued for.
-fn send_to(
-    members: &[Arc<Peer>],
-    audience: Audience,
-    except: ClientId,
-    frame: &Bytes,
-    wakes: &mut Vec<Waker>,
-) -> u64 {
-    let mut delivered = 0;
-    for member in members {
-        if member.id == except || !audience.includes(member.level()) {
-            continue;
-        }
-        // A full outbox marks its client too slow and it is disconnected with a reason:
-        // nothing is skipped silently, and the others are not held up.
-        if let Ok(waker) = member.outbox.push_deferring_wake(frame.clone()) {
-            wakes.extend(waker);
             delivered += 1;
         }
     }
