@@ -242,6 +242,29 @@ struct Connections {
 }
 
 impl Connections {
+    /// Takes an opening task's end: a session it opened is moved to the main runtime and
+    /// served there; a panic is counted.
+    fn hand_over(
+        &mut self,
+        state: &ServerState,
+        main: &tokio::runtime::Handle,
+        ended: Result<Option<Opened>, tokio::task::JoinError>,
+    ) {
+        match ended {
+            Ok(Some(opened)) => {
+                let _on_main = main.enter();
+                match opened.rehome() {
+                    Ok(opened) => {
+                        self.open.spawn_on(opened.live(), main);
+                    }
+                    Err(error) => debug!("cannot hand a session over: {error}"),
+                }
+            }
+            Ok(None) => {}
+            ended @ Err(_) => Self::reap(state, ended),
+        }
+    }
+
     fn reap(state: &ServerState, ended: Result<impl Sized, tokio::task::JoinError>) {
         if let Err(failure) = ended {
             if failure.is_panic() {
@@ -270,19 +293,7 @@ async fn accept_until_stopped(
         tokio::select! {
             _ = &mut stopped => break,
             Some(ended) = connections.opening.join_next(), if !connections.opening.is_empty() => {
-                match ended {
-                    Ok(Some(opened)) => {
-                        let _on_main = main.enter();
-                        match opened.rehome() {
-                            Ok(opened) => {
-                                connections.open.spawn_on(opened.live(), &main);
-                            }
-                            Err(error) => debug!("cannot hand a session over: {error}"),
-                        }
-                    }
-                    Ok(None) => {}
-                    ended @ Err(_) => Connections::reap(&state, ended),
-                }
+                connections.hand_over(&state, &main, ended);
             }
             Some(ended) = connections.open.join_next(), if !connections.open.is_empty() => {
                 Connections::reap(&state, ended);
@@ -349,14 +360,11 @@ async fn accept_until_stopped(
         // A request still being read sees the shutdown and is answered 503; a session that
         // opens meanwhile is told to close at once, and is served until it has.
         while let Some(ended) = connections.opening.join_next().await {
-            if let Ok(Some(opened)) = ended {
-                let _on_main = main.enter();
-                if let Ok(opened) = opened.rehome() {
-                    connections.open.spawn_on(opened.live(), &main);
-                }
-            }
+            connections.hand_over(&state, &main, ended);
         }
-        while connections.open.join_next().await.is_some() {}
+        while let Some(ended) = connections.open.join_next().await {
+            Connections::reap(&state, ended);
+        }
     })
     .await;
     if drained.is_err() {
