@@ -5,12 +5,11 @@ use std::future::Future;
 use std::io;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::sync::Arc;
-use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::Semaphore;
 use tokio::sync::oneshot;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use tokio::task::JoinSet;
 use tracing::{debug, error, info, warn};
 
@@ -289,6 +288,7 @@ async fn accept_until_stopped(
         opening: JoinSet::new(),
         open: JoinSet::new(),
     };
+    let refusal_slots = Arc::new(Semaphore::new(MAX_REFUSALS_ANSWERING));
     loop {
         tokio::select! {
             _ = &mut stopped => break,
@@ -319,9 +319,9 @@ async fn accept_until_stopped(
                         }
                         Err(refusal) => {
                             count_refusal(address, refusal, &state);
-                            match RefusalSlot::take(&state) {
+                            match Arc::clone(&refusal_slots).try_acquire_owned() {
                                 // Answered properly: the response, then a graceful close.
-                                Some(slot) => {
+                                Ok(slot) => {
                                     connections.opening.spawn(async move {
                                         answer_refusal(stream, refusal, slot).await;
                                         None
@@ -329,7 +329,7 @@ async fn accept_until_stopped(
                                 }
                                 // Too many refusals at once to answer each with care: one
                                 // write, and the socket goes.
-                                None => {
+                                Err(_) => {
                                     let _ = stream.try_write(&refusal_response(refusal).to_bytes());
                                 }
                             }
@@ -426,31 +426,6 @@ pub const MAX_REFUSALS_ANSWERING: usize = 32;
 /// How long a refused socket may take to be answered and closed.
 const REFUSAL_TIMEOUT: Duration = Duration::from_secs(1);
 
-/// One of the `MAX_REFUSALS_ANSWERING` places, given back on drop.
-struct RefusalSlot {
-    state: Arc<ServerState>,
-}
-
-impl RefusalSlot {
-    fn take(state: &Arc<ServerState>) -> Option<Self> {
-        state
-            .refusals_answering
-            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| {
-                (n < MAX_REFUSALS_ANSWERING).then_some(n + 1)
-            })
-            .ok()
-            .map(|_| Self {
-                state: Arc::clone(state),
-            })
-    }
-}
-
-impl Drop for RefusalSlot {
-    fn drop(&mut self) {
-        self.state.refusals_answering.fetch_sub(1, Ordering::AcqRel);
-    }
-}
-
 fn count_refusal(address: SocketAddr, refusal: Refusal, state: &ServerState) {
     let kind = match refusal {
         Refusal::ServerFull => Refused::ServerFull,
@@ -468,7 +443,7 @@ fn refusal_response(refusal: Refusal) -> Response {
         .header("Retry-After", refusal.retry_after_seconds().to_string())
 }
 
-async fn answer_refusal(stream: TcpStream, refusal: Refusal, slot: RefusalSlot) {
+async fn answer_refusal(stream: TcpStream, refusal: Refusal, slot: OwnedSemaphorePermit) {
     let _ = refusal_response(refusal)
         .send(stream, REFUSAL_TIMEOUT)
         .await;

@@ -58,8 +58,6 @@ pub struct ServerState {
     /// WebSocket conformance suite runs against, never set by the `mmo-server` binary.
     pub echo: bool,
     refused_requests: BurstLog,
-    /// Refused sockets being answered now (see `server::MAX_REFUSALS_ANSWERING`).
-    pub refusals_answering: AtomicUsize,
     started: Instant,
     shutdown: watch::Sender<bool>,
 }
@@ -86,7 +84,6 @@ impl ServerState {
             tls: None,
             echo: false,
             refused_requests: BurstLog::new(REFUSED_REQUEST_LOG_WINDOW),
-            refusals_answering: AtomicUsize::new(0),
             metrics: Metrics::default(),
             rates: RateMeter::new(),
             ids: IdAllocator::default(),
