@@ -10,13 +10,8 @@ use crate::state::ServerState;
 
 /// Answers every plain HTTP request.
 pub fn respond(head: &RequestHead, state: &ServerState) -> Response {
-    let is_head = head.method == "HEAD";
-    if head.method != "GET" && !is_head {
-        return Response::text(405, "only GET and HEAD are served here")
-            .header("Allow", "GET, HEAD");
-    }
-    let response = match head.path.as_str() {
-        "/health" => Response::text(200, "ok").header("Cache-Control", "no-store"),
+    get_or_head(head, |path| match path {
+        "/health" => health(),
         "/metrics" if state.config.metrics_addr.is_none() => metrics_response(state),
         "/api/status" => Response::new(200)
             .body("application/json", status_json(state))
@@ -34,12 +29,22 @@ pub fn respond(head: &RequestHead, state: &ServerState) -> Response {
                 .header("X-Content-Type-Options", "nosniff"),
             None => Response::text(404, "no such page"),
         },
-    };
-    if is_head {
-        response.without_body()
-    } else {
-        response
+    })
+}
+
+/// Answers a GET with `answer` for its path, a HEAD with the same without the body, and
+/// anything else with 405.
+fn get_or_head(head: &RequestHead, answer: impl FnOnce(&str) -> Response) -> Response {
+    match head.method.as_str() {
+        "GET" => answer(&head.path),
+        "HEAD" => answer(&head.path).without_body(),
+        _ => Response::text(405, "only GET and HEAD are served here").header("Allow", "GET, HEAD"),
     }
+}
+
+/// `/health`.
+fn health() -> Response {
+    Response::text(200, "ok").header("Cache-Control", "no-store")
 }
 
 /// What `/api/status` answers: what the web client's status panel shows and the limits it
@@ -130,20 +135,9 @@ pub fn metrics_response(state: &ServerState) -> Response {
 /// Answers a request on the metrics listener (`Config::metrics_addr`): `/metrics` and
 /// `/health`, nothing else.
 pub fn respond_on_metrics_port(head: &RequestHead, state: &ServerState) -> Response {
-    let response = match (head.method.as_str(), head.path.as_str()) {
-        ("GET" | "HEAD", "/metrics") => metrics_response(state),
-        ("GET" | "HEAD", "/health") => {
-            Response::text(200, "ok").header("Cache-Control", "no-store")
-        }
-        ("GET" | "HEAD", _) => Response::text(404, "only /metrics and /health are served here"),
-        _ => {
-            return Response::text(405, "only GET and HEAD are served here")
-                .header("Allow", "GET, HEAD");
-        }
-    };
-    if head.method == "HEAD" {
-        response.without_body()
-    } else {
-        response
-    }
+    get_or_head(head, |path| match path {
+        "/metrics" => metrics_response(state),
+        "/health" => health(),
+        _ => Response::text(404, "only /metrics and /health are served here"),
+    })
 }
