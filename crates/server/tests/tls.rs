@@ -10,9 +10,9 @@ mod running;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use common::{TestServer, WAIT, metric_value};
+use common::{TestServer, WAIT, metric_value, next_packet};
 use futures_util::{SinkExt as _, StreamExt as _};
-use mmo_protocol::{Message as _, Msg, Packet, decode_packet};
+use mmo_protocol::{Message as _, Msg, Packet};
 use mmo_server::Config;
 use rustls::pki_types::ServerName;
 use rustls::pki_types::pem::PemObject as _;
@@ -94,21 +94,6 @@ async fn wss_client(server: &TestServer, connector: &TlsConnector) -> (u64, Wss)
         panic!("first packet must be an IdMessage, got {first:?}");
     };
     (id.id, ws)
-}
-
-async fn next_packet(ws: &mut Wss) -> Packet {
-    loop {
-        let message = tokio::time::timeout(WAIT, ws.next())
-            .await
-            .expect("a packet in time")
-            .expect("stream open")
-            .expect("no error");
-        match message {
-            Message::Binary(bytes) => return decode_packet(&bytes).unwrap(),
-            Message::Ping(_) | Message::Pong(_) => continue,
-            other => panic!("expected a binary packet, got {other:?}"),
-        }
-    }
 }
 
 async fn send_chat(ws: &mut Wss, text: &str) {

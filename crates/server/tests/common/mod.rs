@@ -325,7 +325,11 @@ impl Client {
     }
 }
 
-pub async fn next_packet(ws: &mut Ws) -> Packet {
+/// The next `Packet` on `ws` (plain or TLS), skipping pings and pongs; fails after `WAIT`.
+pub async fn next_packet<S>(ws: &mut WebSocketStream<S>) -> Packet
+where
+    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin,
+{
     // One deadline for the packet, however many pings come first.
     let deadline = tokio::time::Instant::now() + WAIT;
     loop {
