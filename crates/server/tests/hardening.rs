@@ -11,23 +11,16 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use common::process::{ServerProcess, Stdout};
-use common::{Client, RawClient, TestServer, WAIT};
+use common::{Client, RawClient, TestServer, WAIT, connect_from};
 use futures_util::{SinkExt as _, StreamExt as _};
 use mmo_protocol::{Msg, Packet};
 use mmo_server::{AccountError, AccountStore, Config, Services};
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
-use tokio::net::{TcpSocket, TcpStream};
+use tokio::net::TcpStream;
 use tokio::sync::Notify;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::protocol::CloseFrame;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
-
-/// Connects from `source` (an address of this machine, such as another loopback address).
-async fn connect_from(source: [u8; 4], to: SocketAddr) -> std::io::Result<TcpStream> {
-    let socket = TcpSocket::new_v4()?;
-    socket.bind(SocketAddr::from((source, 0)))?;
-    socket.connect(to).await
-}
 
 /// A WebSocket client from `source` that has received its ID; returns it and how long that took.
 async fn first_id_from(source: [u8; 4], server: SocketAddr) -> (u64, Duration) {

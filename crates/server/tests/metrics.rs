@@ -199,16 +199,13 @@ async fn metrics_addr_serves_metrics_on_its_own_listener_only() {
     common::next_packet(&mut ws).await;
 
     // The session is counted once it has registered, a moment after its ID went out.
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
-    loop {
+    let scraped = common::wait_for_metric_in("mmo_sessions", 1, || async {
         let scraped = get(private.clone(), "/metrics").await;
         assert!(scraped.starts_with("HTTP/1.1 200"), "{scraped}");
-        if metric_value(&scraped, "mmo_sessions") == 1 {
-            break;
-        }
-        assert!(tokio::time::Instant::now() < deadline, "{scraped}");
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+        scraped
+    })
+    .await;
+    assert_eq!(metric_value(&scraped, "mmo_sessions"), 1, "{scraped}");
     assert!(
         get(private.clone(), "/health")
             .await

@@ -201,17 +201,10 @@ async fn clients_without_tls_or_without_trust_are_refused_and_counted() {
     assert!(distrustful.connect(name, tcp).await.is_err());
 
     let connector = certificate.connector();
-    let deadline = tokio::time::Instant::now() + WAIT;
-    loop {
-        let metrics = https_get(&server, &connector, "/metrics").await;
-        let refused = metric_value(&metrics, "mmo_connections_refused_total{kind=\"tls\"}");
-        if refused == 2 {
-            break;
-        }
-        assert!(refused < 2, "{metrics}");
-        assert!(tokio::time::Instant::now() < deadline, "{metrics}");
-        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-    }
+    let refused = "mmo_connections_refused_total{kind=\"tls\"}";
+    let metrics =
+        common::wait_for_metric_in(refused, 2, || https_get(&server, &connector, "/metrics")).await;
+    assert_eq!(metric_value(&metrics, refused), 2, "{metrics}");
     server.stop().await.unwrap();
 }
 

@@ -104,44 +104,59 @@ impl TestServer {
 
     /// Waits until a counter reaches `at_least`, asking from the local address `source`.
     pub async fn wait_for_metric_from(&self, source: [u8; 4], name: &str, at_least: u64) {
-        let deadline = tokio::time::Instant::now() + WAIT;
-        loop {
-            let socket = tokio::net::TcpSocket::new_v4().unwrap();
-            socket.bind(SocketAddr::from((source, 0))).unwrap();
-            let mut stream = socket.connect(self.addr).await.unwrap();
+        wait_for_metric_in(name, at_least, || async {
+            let mut stream = connect_from(source, self.addr).await.unwrap();
             stream
                 .write_all(b"GET /metrics HTTP/1.1\r\nHost: test\r\n\r\n")
                 .await
                 .unwrap();
             let mut text = String::new();
             stream.read_to_string(&mut text).await.unwrap();
-            let value = metric_value(&text, name);
-            if value >= at_least {
-                return;
-            }
-            assert!(
-                tokio::time::Instant::now() < deadline,
-                "{name} stayed at {value}, wanted {at_least}"
-            );
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
+            text
+        })
+        .await;
     }
 
     /// Waits until a counter reaches `at_least`.
     pub async fn wait_for_metric(&self, name: &str, at_least: u64) {
-        let deadline = tokio::time::Instant::now() + WAIT;
-        loop {
-            let value = self.metric(name).await;
-            if value >= at_least {
-                return;
-            }
-            assert!(
-                tokio::time::Instant::now() < deadline,
-                "{name} stayed at {value}, wanted {at_least}"
-            );
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
+        wait_for_metric_in(name, at_least, || async {
+            self.http_get("/metrics", "").await.1
+        })
+        .await;
     }
+}
+
+/// Scrapes with `scrape` (which returns a Prometheus exposition) until series `name` reaches
+/// `at_least`, and returns that scrape; fails after `WAIT`.
+pub async fn wait_for_metric_in<Scrape, Scraped>(
+    name: &str,
+    at_least: u64,
+    mut scrape: Scrape,
+) -> String
+where
+    Scrape: FnMut() -> Scraped,
+    Scraped: std::future::Future<Output = String>,
+{
+    let deadline = tokio::time::Instant::now() + WAIT;
+    loop {
+        let scraped = scrape().await;
+        let value = metric_value(&scraped, name);
+        if value >= at_least {
+            return scraped;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "{name} stayed at {value}, wanted {at_least}"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+/// Connects from `source` (an address of this machine, such as another loopback address).
+pub async fn connect_from(source: [u8; 4], to: SocketAddr) -> std::io::Result<TcpStream> {
+    let socket = tokio::net::TcpSocket::new_v4()?;
+    socket.bind(SocketAddr::from((source, 0)))?;
+    socket.connect(to).await
 }
 
 /// The value of series `name` in a Prometheus text exposition: one series when `name` has
