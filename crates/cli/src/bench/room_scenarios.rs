@@ -4,15 +4,15 @@
 
 use serde_json::{Value, json};
 
-use super::histogram::{Latencies, human_micros};
+use super::histogram::human_micros;
 use super::outcome::{FanoutOutcome, RoomsOutcome};
 use super::room_layout::RoomLayout;
 use super::scenarios::{
-    CHURN_SOURCE_HINT, Finished, PHASE_START_DELAY, STEP_PAUSE, ServerSpan, TrafficArgs,
-    check_traffic, duration_arg, emit_json, fanout_json, merge, per_second, print_fanout, seconds,
-    start,
+    CHURN_SOURCE_HINT, ChurnTotals, Finished, PHASE_START_DELAY, STEP_PAUSE, ServerSpan,
+    TrafficArgs, check_traffic, duration_arg, emit_json, fanout_json, merge, per_second,
+    print_fanout, seconds, start,
 };
-use super::wire::{ChurnPhase, PhaseReport, Tally};
+use super::wire::{ChurnPhase, PhaseReport};
 use super::{CommonArgs, parent::BenchError};
 
 /// Room changes per second one mover makes when `--movers` is not given: half the server's
@@ -353,26 +353,6 @@ fn warn_unsettled(clients: u64) {
             "mmo bench: warning: {clients} clients never heard of everyone joining their room \
              (connections failed?); the first phase may count presence from the arrivals"
         );
-    }
-}
-
-/// The churning workers' reports added up.
-#[derive(Debug, Default)]
-struct ChurnTotals {
-    cycles: u64,
-    latency: Latencies,
-    failures: Tally,
-}
-
-impl ChurnTotals {
-    fn add(reports: &[PhaseReport]) -> Self {
-        let mut totals = Self::default();
-        for report in reports {
-            totals.cycles += report.cycles;
-            totals.latency.merge_wire(&report.connect_latency);
-            totals.failures.merge(&report.connect_failures);
-        }
-        totals
     }
 }
 

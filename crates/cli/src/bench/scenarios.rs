@@ -961,14 +961,11 @@ async fn churn(common: &CommonArgs, args: &ChurnArgs) -> Result<(), BenchError> 
     let started = Instant::now();
     let reports = fleet.phase(&command, duration + REPORT_GRACE).await?;
     let elapsed = started.elapsed();
-    let mut cycles = 0;
-    let mut latency = Latencies::new();
-    let mut failures = Tally::default();
-    for report in &reports {
-        cycles += report.cycles;
-        latency.merge_wire(&report.connect_latency);
-        failures.merge(&report.connect_failures);
-    }
+    let ChurnTotals {
+        cycles,
+        latency,
+        failures,
+    } = ChurnTotals::add(&reports);
     eprintln!(
         "mmo bench: letting the server settle for {:.1} s",
         settle.as_secs_f64()
@@ -1083,4 +1080,24 @@ async fn slow(common: &CommonArgs, args: &SlowArgs) -> Result<(), BenchError> {
     merge(&mut value, fanout_json(&outcome, duration));
     emit_json(value);
     Ok(())
+}
+
+/// The churning workers' reports added up.
+#[derive(Debug, Default)]
+pub struct ChurnTotals {
+    pub cycles: u64,
+    pub latency: Latencies,
+    pub failures: Tally,
+}
+
+impl ChurnTotals {
+    pub fn add(reports: &[PhaseReport]) -> Self {
+        let mut totals = Self::default();
+        for report in reports {
+            totals.cycles += report.cycles;
+            totals.latency.merge_wire(&report.connect_latency);
+            totals.failures.merge(&report.connect_failures);
+        }
+        totals
+    }
 }
