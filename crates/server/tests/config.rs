@@ -11,7 +11,7 @@ use std::path::PathBuf;
 use common::next_packet;
 use futures_util::SinkExt as _;
 use mmo_protocol::{Message as _, Msg, Packet};
-use running::{Running, run_to_exit};
+use running::{Running, path_text, refusal, run_to_exit};
 use tokio_tungstenite::tungstenite::Message;
 
 /// The effective configuration `--print-config` prints for these arguments and environment.
@@ -29,24 +29,11 @@ fn printed(args: &[&str], env: &[(&str, &str)]) -> toml::Table {
         .unwrap_or_else(|error| panic!("not TOML: {error}\n{stdout}"))
 }
 
-/// Runs `mmo-server`, which must refuse to start with exit code 2; returns its message.
-fn refusal(args: &[&str], env: &[(&str, &str)]) -> String {
-    let output = run_to_exit(args, env);
-    let stderr = String::from_utf8(output.stderr).unwrap();
-    assert_eq!(output.status.code(), Some(2), "{stderr}");
-    assert!(output.stdout.is_empty(), "nothing printed but the error");
-    stderr
-}
-
 /// A config file with this text in this test binary's scratch folder.
 fn config_file(name: &str, text: &str) -> PathBuf {
     let path = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("config-{name}.toml"));
     std::fs::write(&path, text).unwrap();
     path
-}
-
-fn path_text(path: &std::path::Path) -> &str {
-    path.to_str().unwrap()
 }
 
 #[test]

@@ -14,6 +14,7 @@ use common::{TestServer, WAIT, metric_value, next_packet};
 use futures_util::{SinkExt as _, StreamExt as _};
 use mmo_protocol::{Message as _, Msg, Packet};
 use mmo_server::Config;
+use running::{path_text, refusal};
 use rustls::pki_types::ServerName;
 use rustls::pki_types::pem::PemObject as _;
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
@@ -208,29 +209,20 @@ async fn clients_without_tls_or_without_trust_are_refused_and_counted() {
     server.stop().await.unwrap();
 }
 
-/// The message `mmo-server` with these arguments stops with (exit code 2).
-fn refusal(args: &[&str]) -> String {
-    let output = running::run_to_exit(args, &[]);
-    let stderr = String::from_utf8(output.stderr).unwrap();
-    assert_eq!(output.status.code(), Some(2), "{stderr}");
-    stderr
-}
-
-fn path_text(path: &Path) -> &str {
-    path.to_str().unwrap()
-}
-
 #[test]
 fn a_certificate_or_key_that_cannot_be_used_stops_start_up_naming_the_file() {
     let good = TestCertificate::new("good");
     let other = TestCertificate::new("other");
     let missing = good.cert.with_file_name("missing.pem");
-    let message = refusal(&[
-        "--tls-cert",
-        path_text(&missing),
-        "--tls-key",
-        path_text(&good.key),
-    ]);
+    let message = refusal(
+        &[
+            "--tls-cert",
+            path_text(&missing),
+            "--tls-key",
+            path_text(&good.key),
+        ],
+        &[],
+    );
     assert!(
         message.contains(&format!(
             "invalid configuration: tls_cert = {}: cannot read it: No such file",
@@ -241,12 +233,15 @@ fn a_certificate_or_key_that_cannot_be_used_stops_start_up_naming_the_file() {
 
     let not_pem = good.cert.with_file_name("not-pem.txt");
     std::fs::write(&not_pem, "hello\n").unwrap();
-    let message = refusal(&[
-        "--tls-cert",
-        path_text(&not_pem),
-        "--tls-key",
-        path_text(&good.key),
-    ]);
+    let message = refusal(
+        &[
+            "--tls-cert",
+            path_text(&not_pem),
+            "--tls-key",
+            path_text(&good.key),
+        ],
+        &[],
+    );
     assert!(
         message.contains(&format!(
             "tls_cert = {}: no certificate in it",
@@ -254,12 +249,15 @@ fn a_certificate_or_key_that_cannot_be_used_stops_start_up_naming_the_file() {
         )),
         "{message}"
     );
-    let message = refusal(&[
-        "--tls-cert",
-        path_text(&good.cert),
-        "--tls-key",
-        path_text(&good.cert),
-    ]);
+    let message = refusal(
+        &[
+            "--tls-cert",
+            path_text(&good.cert),
+            "--tls-key",
+            path_text(&good.cert),
+        ],
+        &[],
+    );
     assert!(
         message.contains(&format!(
             "tls_key = {}: no private key in it",
@@ -268,12 +266,15 @@ fn a_certificate_or_key_that_cannot_be_used_stops_start_up_naming_the_file() {
         "{message}"
     );
 
-    let message = refusal(&[
-        "--tls-cert",
-        path_text(&good.cert),
-        "--tls-key",
-        path_text(&other.key),
-    ]);
+    let message = refusal(
+        &[
+            "--tls-cert",
+            path_text(&good.cert),
+            "--tls-key",
+            path_text(&other.key),
+        ],
+        &[],
+    );
     assert!(
         message.contains(&format!(
             "tls_key = {} and tls_cert = {} cannot be used together: the key is not the \
@@ -284,7 +285,7 @@ fn a_certificate_or_key_that_cannot_be_used_stops_start_up_naming_the_file() {
         "{message}"
     );
 
-    let message = refusal(&["--tls-cert", path_text(&good.cert)]);
+    let message = refusal(&["--tls-cert", path_text(&good.cert)], &[]);
     assert!(
         message.contains("tls_cert and tls_key go together"),
         "{message}"

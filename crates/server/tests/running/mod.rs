@@ -37,6 +37,21 @@ pub fn run_to_exit(args: &[&str], env: &[(&str, &str)]) -> Output {
     })
 }
 
+/// Runs `mmo-server`, which must refuse to start with exit code 2 and print nothing but its
+/// message; returns the message.
+pub fn refusal(args: &[&str], env: &[(&str, &str)]) -> String {
+    let output = run_to_exit(args, env);
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(output.stdout.is_empty(), "nothing printed but the error");
+    stderr
+}
+
+/// A path as an argument.
+pub fn path_text(path: &std::path::Path) -> &str {
+    path.to_str().unwrap()
+}
+
 /// A running `mmo-server`; killed if dropped before `stop`.
 pub struct Running {
     child: Child,
