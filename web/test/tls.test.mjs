@@ -14,7 +14,7 @@ import WebSocket from 'ws';
 
 import { decodeEvent, encodeChat } from '../dist/protocol.js';
 import { CHROMIUM, openChat, say, waitForId, waitForLine } from './support/browser.mjs';
-import { ServerProcess, freePort, repoDir, resultsDir, serverBinary } from './support/server.mjs';
+import { ServerProcess, cargoBinary, freePort, repoDir, resultsDir, serverBinary } from './support/server.mjs';
 
 // The server's own `/health` checks (in `ServerProcess.start`) go through Node's fetch, which
 // must accept the self-signed certificate too; this file runs in a process of its own.
@@ -37,11 +37,8 @@ class TlsServerProcess extends ServerProcess {
  * @returns {{cert: string, key: string}}
  */
 function makeCertificate(folder) {
-  const made = spawnSync(
-    'cargo',
-    ['run', '--quiet', '-p', 'mmo-server', '--example', 'self_signed_certificate', '--', folder],
-    { cwd: repoDir, stdio: ['ignore', 'inherit', 'pipe'], encoding: 'utf8' },
-  );
+  const example = cargoBinary(join('examples', 'self_signed_certificate'));
+  const made = spawnSync(example, [folder], { cwd: repoDir, stdio: ['ignore', 'inherit', 'pipe'], encoding: 'utf8' });
   if (made.status !== 0) throw new Error(`making a certificate failed (exit ${made.status}):\n${made.stderr}`);
   return { cert: join(folder, 'cert.pem'), key: join(folder, 'key.pem') };
 }

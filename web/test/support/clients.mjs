@@ -151,7 +151,7 @@ export class NodeChatClient {
 }
 
 /**
- * The Rust CLI (`mmo`), built with `cargo build -p mmo-cli` (a no-op when it is up to date);
+ * The Rust CLI (`mmo`), built with the rest of the workspace (a no-op when it is up to date);
  * `MMO_CLI_BIN` names a prebuilt one instead.
  * @returns {string}
  * @throws {Error} when it does not build or the binary is missing
@@ -162,7 +162,7 @@ export function findCli() {
     if (!existsSync(binary)) throw new Error(`MMO_CLI_BIN names ${binary}, which does not exist`);
     return binary;
   }
-  return cargoBinary('mmo-cli', 'mmo');
+  return cargoBinary('mmo');
 }
 
 /**

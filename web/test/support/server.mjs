@@ -13,38 +13,36 @@ export const repoDir = resolve(webDir, '..');
 export const resultsDir = join(webDir, 'test-results');
 
 /**
- * The debug binary `binaryName` of the workspace package `cargoPackage`, after `cargo build -p`
- * (a no-op when it is up to date).
- * @param {string} cargoPackage
- * @param {string} binaryName
+ * The debug build of `relativePath` under target/debug (a binary, or `examples/NAME`), after
+ * `cargo build --workspace --bins --examples`: the whole workspace with its dev-dependencies'
+ * features, as `cargo test --workspace` builds it, so after the Rust tests this is a no-op and
+ * nothing is compiled (or stored in target/) a second time with other features.
+ * @param {string} relativePath
  * @returns {string}
  * @throws {Error} when it does not build or the binary is missing
  */
-export function cargoBinary(cargoPackage, binaryName) {
-  const build = spawnSync('cargo', ['build', '--quiet', '-p', cargoPackage], {
-    cwd: repoDir,
-    stdio: ['ignore', 'inherit', 'pipe'],
-    encoding: 'utf8',
-  });
+export function cargoBinary(relativePath) {
+  const args = ['build', '--quiet', '--locked', '--workspace', '--bins', '--examples'];
+  const build = spawnSync('cargo', args, { cwd: repoDir, stdio: ['ignore', 'inherit', 'pipe'], encoding: 'utf8' });
   if (build.status !== 0) {
-    throw new Error(`cargo build -p ${cargoPackage} failed (exit ${build.status}):\n${build.stderr}`);
+    throw new Error(`cargo ${args.join(' ')} failed (exit ${build.status}):\n${build.stderr}`);
   }
   const targetDir = process.env.CARGO_TARGET_DIR ? resolve(repoDir, process.env.CARGO_TARGET_DIR) : join(repoDir, 'target');
-  const binary = join(targetDir, 'debug', binaryName);
-  if (!existsSync(binary)) throw new Error(`cargo build -p ${cargoPackage} succeeded but ${binary} is missing`);
+  const binary = join(targetDir, 'debug', relativePath);
+  if (!existsSync(binary)) throw new Error(`cargo ${args.join(' ')} succeeded but ${binary} is missing`);
   return binary;
 }
 
 /**
  * The server binary: `MMO_SERVER_BIN` when set (nothing is built), otherwise the workspace's
- * debug build after `cargo build -p mmo-server`. Building here rather than trusting an old
+ * debug build (see `cargoBinary`). Building here rather than trusting an old
  * binary matters: the binary embeds web/dist at build time, so a stale one would serve a stale
  * page.
  * @returns {string}
  */
 export function serverBinary() {
   if (process.env.MMO_SERVER_BIN) return resolve(process.env.MMO_SERVER_BIN);
-  return cargoBinary('mmo-server', 'mmo-server');
+  return cargoBinary('mmo-server');
 }
 
 /**
