@@ -169,11 +169,13 @@ settings! {
         /// (quiet chat) sends each line at once. Answers to a client's own requests are never
         /// held.
         ///
-        /// 20 ms: on the 2-core benchmark machine, 1,000 clients in a room at 150 lines a
-        /// second then get about four lines a write, which with the batch's direct writes cut
-        /// server CPU per delivery from 4.0 to 1.3 µs, at 1,500 lines a second from 0.52 to
-        /// 0.43 µs; p99 latency is then about 24 ms (docs/benchmarks.md). At most 100 (`MAX_WRITE_COALESCE`): past it, players
-        /// would see chat arrive in visible bursts.
+        /// 16 ms: on the 2-core benchmark machine, 1,000 clients in a room at 150 lines a
+        /// second then get three lines a write (a fourth would come after the window), which
+        /// with the batch's direct writes cut server CPU per delivery from 4.0 to about 1.35 µs
+        /// and keeps p99 latency near 20 ms; 20 ms gathered four lines (1.3 µs) but put p99 at
+        /// 24-25 ms, at the edge of the 25 ms a game's chat should stay under
+        /// (docs/benchmarks.md). At most 100 (`MAX_WRITE_COALESCE`): past it, players would see
+        /// chat arrive in visible bursts.
         write_coalesce_ms: Duration as Millis = DEFAULT_WRITE_COALESCE,
             check = |window: &Duration| at_most(*window, MAX_WRITE_COALESCE);
 
@@ -326,7 +328,7 @@ settings! {
 }
 
 /// Default `Config::write_coalesce_ms` (its doc says why).
-pub const DEFAULT_WRITE_COALESCE: Duration = Duration::from_millis(20);
+pub const DEFAULT_WRITE_COALESCE: Duration = Duration::from_millis(16);
 
 /// Longest `Config::write_coalesce_ms` accepted (its doc says why).
 pub const MAX_WRITE_COALESCE: Duration = Duration::from_millis(100);

@@ -63,7 +63,7 @@ fn flags_beat_the_environment_which_beats_the_file_which_beats_defaults() {
     assert_eq!(config["ping_interval"].as_float(), Some(12.5));
     // Nowhere.
     assert_eq!(config["chat_rate"].as_float(), Some(5.0));
-    assert_eq!(config["write_coalesce_ms"].as_float(), Some(20.0));
+    assert_eq!(config["write_coalesce_ms"].as_float(), Some(16.0));
     assert_eq!(config["port"].as_integer(), Some(8080));
 }
 

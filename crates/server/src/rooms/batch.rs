@@ -4,8 +4,8 @@
 //! against 0.15 µs a frame, as the kernel does the receiving side's work too), so under a
 //! steady stream of lines the room wakes its members once for several lines rather than once
 //! for each. How long a line may wait follows the room's pace: about three of its intervals
-//! between lines (so a write carries about four lines), at least a quarter of the configured
-//! window and at most all of it. A fast room thus waits only a few milliseconds (its lines
+//! between lines (so a write carries about four lines), at least `FAST_ROOM_WAIT` and at most
+//! the configured window. A fast room thus waits only a few milliseconds (its lines
 //! pile up quickly anyway), a room of a few lines a second waits longest, and a room whose
 //! lines come further apart than that sends each line at once. A batch also goes out early
 //! when the room's pace says the next line would come too late to join it. All members of a
@@ -26,6 +26,13 @@ use crate::session::Peer;
 /// carries about four lines, which at 150 lines a second to 1,000 members cut server CPU per
 /// delivery from 3.9 to 1.5 µs before direct writes, 1.3 µs with them (docs/benchmarks.md).
 const LINES_WAITED_FOR: u32 = 3;
+
+/// The shortest a busy room's line waits (unless the configured window is shorter): a room of
+/// 1,500 lines a second then writes each member about eight lines at a time, 0.42 µs of server
+/// CPU per delivery to 1,000 members on the 2-core benchmark machine, where a 4 ms floor made
+/// it 0.47 µs (docs/benchmarks.md). It is not a share of the window, so that a shorter window,
+/// chosen for latency, does not also cost the fastest rooms their batches.
+const FAST_ROOM_WAIT: Duration = Duration::from_millis(5);
 
 /// A room's batch: the members to wake when it goes out, and the room's pace.
 #[derive(Debug, Default)]
@@ -73,7 +80,7 @@ impl Batch {
         let paced = self
             .interval
             .map_or(window, |interval| interval * LINES_WAITED_FOR)
-            .clamp(window / 4, window);
+            .clamp(FAST_ROOM_WAIT.min(window), window);
         let busy = gap.is_some_and(|gap| gap < paced);
         if !busy {
             return Send::Now;
@@ -180,7 +187,52 @@ mod tests {
     }
 
     #[test]
-    fn a_fast_room_waits_a_quarter_window_and_still_gathers_many_lines() {
+    fn the_default_window_sends_three_lines_at_a_time_at_150_lines_a_second() {
+        let window = crate::config::DEFAULT_WRITE_COALESCE;
+        let mut batch = Batch::default();
+        let start = Instant::now();
+        let every = Duration::from_micros(6_667);
+        let mut sent_with = Vec::new();
+        let mut oldest = None;
+        let mut longest_wait = Duration::ZERO;
+        for n in 0..40u32 {
+            let at = start + every * n;
+            let first = *oldest.get_or_insert((at, 0));
+            oldest = Some((first.0, first.1 + 1));
+            if batch.line(at, window) == Send::Now {
+                batch.send_into(&mut Vec::new());
+                sent_with.push(first.1 + 1);
+                longest_wait = longest_wait.max(at - first.0);
+                oldest = None;
+            }
+        }
+        // The fourth line would come after the window closes (20 ms > 16 ms): the third takes
+        // the batch, whose oldest line has waited two intervals.
+        assert!(
+            sent_with[2..].iter().all(|lines| *lines == 3),
+            "{sent_with:?}"
+        );
+        assert!(longest_wait < window, "{longest_wait:?}");
+    }
+
+    #[test]
+    fn a_window_shorter_than_the_fast_room_wait_still_bounds_the_wait() {
+        let window = Duration::from_millis(2);
+        let mut batch = Batch::default();
+        let start = Instant::now();
+        let every = Duration::from_micros(200);
+        for n in 0..100u32 {
+            let at = start + every * n;
+            if let Send::At(due) = batch.line(at, window) {
+                assert!(due <= at + window, "line {n} due {:?} late", due - at);
+            } else {
+                batch.send_into(&mut Vec::new());
+            }
+        }
+    }
+
+    #[test]
+    fn a_fast_room_waits_the_fast_room_wait_and_still_gathers_many_lines() {
         let mut batch = Batch::default();
         let start = Instant::now();
         let every = Duration::from_micros(667);
@@ -194,7 +246,7 @@ mod tests {
                 waiting = 0;
             }
         }
-        // A quarter of 22 ms at one line every 0.667 ms.
-        assert!((8..=10).contains(&largest), "{largest}");
+        // 5 ms at one line every 0.667 ms.
+        assert!((7..=9).contains(&largest), "{largest}");
     }
 }
