@@ -1,81 +1,21 @@
 //! End-to-end tests of the `mmo` binary against a real server running inside the test process.
 
-use std::net::SocketAddr;
 use std::process::{Output, Stdio};
-use std::time::Duration;
 
 use futures_util::{SinkExt as _, StreamExt as _};
 use mmo_protocol::{Message as _, Msg, Packet, decode_packet};
 use serde_json::Value;
 use tokio::io::{AsyncBufReadExt as _, AsyncWriteExt as _, BufReader, Lines};
 use tokio::net::TcpListener;
-use tokio::process::{ChildStdout, Command};
-use tokio::sync::oneshot;
-use tokio::task::JoinHandle;
+use tokio::process::ChildStdout;
 use tokio_tungstenite::tungstenite::Message;
 
-/// How long any one expected event may take before the test fails.
-const WAIT: Duration = Duration::from_secs(30);
-
-/// A server in this process; stops when dropped, or politely with [`Server::shut_down`].
-struct Server {
-    url: String,
-    address: SocketAddr,
-    stop: oneshot::Sender<()>,
-    task: JoinHandle<std::io::Result<()>>,
-}
-
-impl Server {
-    /// Stops it the way Ctrl-C does (every client gets close 1001 "server shutting down") and
-    /// waits until it has finished and its port is free again.
-    async fn shut_down(self) {
-        let _ = self.stop.send(());
-        tokio::time::timeout(WAIT, self.task)
-            .await
-            .expect("the server stops in time")
-            .expect("the server task does not panic")
-            .expect("the server ran without error");
-    }
-}
-
-/// The configuration of most tests: the defaults with the chat rate limit off.
-fn unlimited() -> mmo_server::Config {
-    mmo_server::Config {
-        chat_rate: 0.0,
-        ..mmo_server::Config::default()
-    }
-}
+mod common;
+use common::{Server, WAIT, finish, mmo, serve_on, text, unlimited};
 
 /// A server on 127.0.0.1:0, chat rate limit off.
 async fn start_server() -> Server {
     serve_on("127.0.0.1:0", unlimited()).await
-}
-
-/// A server listening on `address` (a port of 0 picks a free one), as `mmo-server` binds it:
-/// with `SO_REUSEADDR`, so a restarted server gets its port back at once.
-async fn serve_on(address: &str, config: mmo_server::Config) -> Server {
-    let listener = mmo_server::bind(address).await.expect("bind");
-    let address = listener.local_addr().expect("address");
-    let (stop, stopped) = oneshot::channel::<()>();
-    let task = tokio::spawn(mmo_server::run(listener, config, async {
-        let _ = stopped.await;
-    }));
-    Server {
-        url: format!("ws://{address}/ws"),
-        address,
-        stop,
-        task,
-    }
-}
-
-fn mmo() -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_mmo"));
-    command
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .kill_on_drop(true);
-    command
 }
 
 /// Starts `mmo chat --once URL` with its stdin open for the test to write.
@@ -94,17 +34,6 @@ fn chat_once_with(url: &str, args: &[&str]) -> (tokio::process::Child, tokio::pr
         .expect("spawn mmo");
     let stdin = child.stdin.take().expect("stdin");
     (child, stdin)
-}
-
-async fn finish(child: tokio::process::Child) -> Output {
-    tokio::time::timeout(WAIT, child.wait_with_output())
-        .await
-        .expect("mmo finishes in time")
-        .expect("mmo runs")
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
 }
 
 /// The stdout of a running `mmo`, read line by line, remembering everything it printed.

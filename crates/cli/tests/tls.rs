@@ -3,24 +3,18 @@
 //! certificate that nothing vouches for.
 
 use std::path::{Path, PathBuf};
-use std::process::{Output, Stdio};
-use std::time::Duration;
+use std::process::Stdio;
 
 use serde_json::Value;
 use tokio::io::{AsyncBufReadExt as _, AsyncWriteExt as _, BufReader};
-use tokio::process::Command;
-use tokio::sync::oneshot;
-use tokio::task::JoinHandle;
 
-/// How long any one expected event may take before the test fails.
-const WAIT: Duration = Duration::from_secs(30);
+mod common;
+use common::{Server, WAIT, finish, mmo, serve_on, text, unlimited};
 
 /// A TLS server in this process, with the PEM file of its self-signed certificate.
 struct TlsServer {
-    url: String,
+    server: Server,
     ca_file: PathBuf,
-    stop: oneshot::Sender<()>,
-    task: JoinHandle<std::io::Result<()>>,
 }
 
 impl TlsServer {
@@ -34,23 +28,18 @@ impl TlsServer {
         std::fs::write(&cert, made.cert.pem()).expect("write cert");
         std::fs::write(&key, made.signing_key.serialize_pem()).expect("write key");
         let config = mmo_server::Config {
-            chat_rate: 0.0,
             tls_cert: Some(cert.clone()),
             tls_key: Some(key),
-            ..mmo_server::Config::default()
+            ..unlimited()
         };
-        let listener = mmo_server::bind("127.0.0.1:0").await.expect("bind");
-        let port = listener.local_addr().expect("address").port();
-        let (stop, stopped) = oneshot::channel::<()>();
-        let task = tokio::spawn(mmo_server::run(listener, config, async {
-            let _ = stopped.await;
-        }));
         Self {
-            url: format!("wss://localhost:{port}/ws"),
+            server: serve_on("127.0.0.1:0", config).await,
             ca_file: cert,
-            stop,
-            task,
         }
+    }
+
+    fn url(&self) -> &str {
+        &self.server.url
     }
 
     fn ca_file(&self) -> &str {
@@ -58,34 +47,8 @@ impl TlsServer {
     }
 
     async fn shut_down(self) {
-        let _ = self.stop.send(());
-        tokio::time::timeout(WAIT, self.task)
-            .await
-            .expect("the server stops in time")
-            .expect("the server task does not panic")
-            .expect("the server ran without error");
+        self.server.shut_down().await;
     }
-}
-
-fn mmo() -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_mmo"));
-    command
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .kill_on_drop(true);
-    command
-}
-
-async fn finish(child: tokio::process::Child) -> Output {
-    tokio::time::timeout(WAIT, child.wait_with_output())
-        .await
-        .expect("mmo finishes in time")
-        .expect("mmo runs")
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -93,7 +56,13 @@ async fn chat_over_wss_trusting_the_ca_file() {
     let server = TlsServer::start("chat").await;
     // The listener waits for one line from someone else, then closes.
     let mut listener = mmo()
-        .args(["chat", "--once", &server.url, "--ca-file", server.ca_file()])
+        .args([
+            "chat",
+            "--once",
+            server.url(),
+            "--ca-file",
+            server.ca_file(),
+        ])
         .args(["--wait-for", "1"])
         .spawn()
         .expect("spawn mmo");
@@ -106,7 +75,13 @@ async fn chat_over_wss_trusting_the_ca_file() {
     assert!(connected.starts_with("Connected as client "), "{connected}");
 
     let mut sender = mmo()
-        .args(["chat", "--once", &server.url, "--ca-file", server.ca_file()])
+        .args([
+            "chat",
+            "--once",
+            server.url(),
+            "--ca-file",
+            server.ca_file(),
+        ])
         .stdin(Stdio::piped())
         .spawn()
         .expect("spawn mmo");
@@ -142,7 +117,7 @@ async fn a_certificate_nobody_vouches_for_is_refused() {
     let server = TlsServer::start("untrusted").await;
     let output = finish(
         mmo()
-            .args(["chat", "--once", &server.url])
+            .args(["chat", "--once", server.url()])
             .spawn()
             .expect("spawn mmo"),
     )
@@ -162,7 +137,13 @@ async fn bench_fanout_over_wss_delivers_every_line() {
     let pid = std::process::id().to_string();
     let output = finish(
         mmo()
-            .args(["bench", "--url", &server.url, "--ca-file", server.ca_file()])
+            .args([
+                "bench",
+                "--url",
+                server.url(),
+                "--ca-file",
+                server.ca_file(),
+            ])
             .args(["--server-pid", &pid])
             .args(["fanout", "--clients", "10", "--senders", "2"])
             .args(["--rate", "50", "--duration", "1"])
