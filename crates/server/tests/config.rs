@@ -4,14 +4,13 @@
 #![allow(clippy::unwrap_used)]
 
 mod common;
-mod running;
 
 use std::path::PathBuf;
 
 use common::next_packet;
+use common::process::{ServerProcess, path_text, refusal, run_to_exit};
 use futures_util::SinkExt as _;
 use mmo_protocol::{Message as _, Msg, Packet};
-use running::{Running, path_text, refusal, run_to_exit};
 use tokio_tungstenite::tungstenite::Message;
 
 /// The effective configuration `--print-config` prints for these arguments and environment.
@@ -248,7 +247,7 @@ async fn the_server_runs_with_settings_from_the_file() {
         "running",
         "host = \"127.0.0.1\"\nport = 0\nmax_chat_chars = 5\nchat_rate = 0\n",
     );
-    let mut server = Running::start(&["--config", path_text(&file)]);
+    let mut server = ServerProcess::start(&["--config", path_text(&file)]);
     let address = server.address_after("Starting server on ");
     let (mut ws, _) = tokio_tungstenite::connect_async(format!("ws://{address}/ws"))
         .await

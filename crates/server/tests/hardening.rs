@@ -41,7 +41,7 @@ async fn first_id_from(source: [u8; 4], server: SocketAddr) -> (u64, Duration) {
 async fn one_address_holding_idle_and_half_sent_connections_cannot_keep_another_out() {
     // A process allowed 300 files, and 1,500 connections from one address: half silent, half
     // an unfinished request head (the probe that made every other upgrade time out).
-    let server = ServerProcess::start(
+    let server = ServerProcess::start_with(
         &["--host", "127.0.0.1", "--port", "0"],
         Some(300),
         Stdout::Collected,
@@ -261,7 +261,7 @@ async fn shutdown_aborts_what_is_left_after_its_timeout_and_says_how_many() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn client_text_in_the_log_cannot_start_a_line_of_its_own() {
-    let server = ServerProcess::start(
+    let server = ServerProcess::start_with(
         &[
             "--host",
             "127.0.0.1",
@@ -305,7 +305,7 @@ async fn client_text_in_the_log_cannot_start_a_line_of_its_own() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_flooding_client_gets_one_warning_not_one_per_message() {
-    let server = ServerProcess::start(
+    let server = ServerProcess::start_with(
         &[
             "--host",
             "127.0.0.1",
@@ -360,7 +360,7 @@ async fn a_flooding_client_gets_one_warning_not_one_per_message() {
 async fn a_stalled_log_output_does_not_stall_the_server() {
     // Nobody reads the server's standard output: once the pipe's buffer (64 KiB) is full, a
     // blocking writer would stop every worker that logs.
-    let server = ServerProcess::start(
+    let server = ServerProcess::start_with(
         &["--host", "127.0.0.1", "--port", "0"],
         None,
         Stdout::Stalled,

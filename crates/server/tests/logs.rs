@@ -5,11 +5,10 @@
 #![allow(clippy::unwrap_used)]
 
 mod common;
-mod running;
 
+use common::process::ServerProcess;
 use futures_util::SinkExt as _;
 use mmo_protocol::{Message as _, Packet};
-use running::Running;
 use serde_json::Value;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::protocol::CloseFrame;
@@ -49,7 +48,7 @@ fn json(line: &str) -> Value {
 #[tokio::test]
 async fn json_lines_carry_each_connections_fields() {
     let mut server =
-        Running::start(&["--host", "127.0.0.1", "--port", "0", "--log-format", "json"]);
+        ServerProcess::start(&["--host", "127.0.0.1", "--port", "0", "--log-format", "json"]);
     let starting = server.wait_for_line("starting", |line| line.contains("Starting server on"));
     let address = json(&starting)["message"]
         .as_str()
@@ -108,7 +107,7 @@ async fn json_lines_carry_each_connections_fields() {
 
 #[tokio::test]
 async fn text_lines_keep_the_tutorials_phrasing_with_the_fields_after_it() {
-    let mut server = Running::start(&["--host", "127.0.0.1", "--port", "0"]);
+    let mut server = ServerProcess::start(&["--host", "127.0.0.1", "--port", "0"]);
     let address = server.address_after("Starting server on ");
     let (id, client_address) = scripted_client(&address).await;
     let opened = server.wait_for_line("opening", |line| line.contains("New client connected"));

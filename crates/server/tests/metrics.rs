@@ -5,15 +5,14 @@
 #![allow(clippy::unwrap_used)]
 
 mod common;
-mod running;
 
 use std::time::Duration;
 
+use common::process::ServerProcess;
 use common::{Client, RawClient, TestServer, masked_frame, metric_value};
 use futures_util::SinkExt as _;
 use mmo_protocol::{Message as _, Msg, Packet};
 use mmo_server::Config;
-use running::Running;
 use tokio_tungstenite::tungstenite::Message;
 
 /// The next packet that is not presence.
@@ -167,7 +166,7 @@ async fn a_scrape_after_a_scripted_session_counts_exactly_what_happened() {
 
 #[tokio::test]
 async fn metrics_addr_serves_metrics_on_its_own_listener_only() {
-    let mut server = Running::start(&[
+    let mut server = ServerProcess::start(&[
         "--host",
         "127.0.0.1",
         "--port",
@@ -231,7 +230,7 @@ async fn metrics_addr_serves_metrics_on_its_own_listener_only() {
 
 #[test]
 fn a_metrics_addr_without_a_port_stops_start_up() {
-    let output = running::run_to_exit(&["--metrics-addr", "localhost"], &[]);
+    let output = common::process::run_to_exit(&["--metrics-addr", "localhost"], &[]);
     assert_eq!(output.status.code(), Some(2));
     let stderr = String::from_utf8(output.stderr).unwrap();
     assert!(

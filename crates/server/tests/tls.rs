@@ -5,16 +5,15 @@
 #![allow(clippy::unwrap_used)]
 
 mod common;
-mod running;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use common::process::{ServerProcess, path_text, refusal};
 use common::{TestServer, WAIT, metric_value, next_packet};
 use futures_util::{SinkExt as _, StreamExt as _};
 use mmo_protocol::{Message as _, Msg, Packet};
 use mmo_server::Config;
-use running::{path_text, refusal};
 use rustls::pki_types::ServerName;
 use rustls::pki_types::pem::PemObject as _;
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
@@ -295,7 +294,7 @@ fn a_certificate_or_key_that_cannot_be_used_stops_start_up_naming_the_file() {
 #[tokio::test]
 async fn the_binary_serves_tls_with_the_certificate_it_names() {
     let certificate = TestCertificate::new("binary");
-    let mut server = running::Running::start(&[
+    let mut server = ServerProcess::start(&[
         "--host",
         "127.0.0.1",
         "--port",

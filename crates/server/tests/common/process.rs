@@ -1,20 +1,71 @@
-//! Test support: the real `mmo-server` binary in a child process, optionally under a lowered
-//! open-file limit, with its log collected line by line.
+//! Test support: the real `mmo-server` binary in a child process, as an operator runs it: its
+//! log read line by line as it comes, optionally under a lowered open-file limit, stopped with
+//! SIGTERM; and runs that must end on their own (refusals to start).
 
 use std::io::{BufRead as _, BufReader};
 use std::net::SocketAddr;
-use std::process::{Child, Command, Stdio};
-use std::sync::{Arc, Mutex};
+use std::process::{Child, Command, ExitStatus, Output, Stdio};
+use std::sync::{Arc, Mutex, mpsc};
 use std::time::{Duration, Instant};
 
-use super::WAIT;
+/// How long the binary may take to start, say something or stop.
+pub const WAIT: Duration = Duration::from_secs(20);
 
-/// A running `mmo-server`; killed when dropped.
-pub struct ServerProcess {
-    child: Child,
-    /// Where it listens.
-    pub addr: SocketAddr,
-    log: Arc<Mutex<Vec<String>>>,
+/// `mmo-server` with these arguments and an environment of only `env` and `PATH` (so the
+/// `MMO_*` variables of whoever runs the tests cannot change a result), under an open-file
+/// limit of `file_limit` when given.
+pub fn command(args: &[&str], env: &[(&str, &str)], file_limit: Option<u32>) -> Command {
+    // Another build may be tested the same way, e.g. an older one to see a test fail.
+    let binary = std::env::var("MMO_TEST_SERVER_BINARY")
+        .unwrap_or_else(|_| env!("CARGO_BIN_EXE_mmo-server").to_owned());
+    let mut command = match file_limit {
+        None => Command::new(binary),
+        Some(limit) => {
+            let mut shell = Command::new("bash");
+            shell
+                .arg("-c")
+                .arg(format!("ulimit -n {limit} && exec \"$0\" \"$@\""))
+                .arg(binary);
+            shell
+        }
+    };
+    command
+        .args(args)
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .envs(env.iter().copied())
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    command
+}
+
+/// Runs `mmo-server` with an environment of only `env` to its exit, which must come within
+/// `WAIT`.
+pub fn run_to_exit(args: &[&str], env: &[(&str, &str)]) -> Output {
+    let child = command(args, env, None).spawn().unwrap();
+    let pid = child.id();
+    let (done, exited) = mpsc::channel();
+    std::thread::spawn(move || done.send(child.wait_with_output().unwrap()));
+    exited.recv_timeout(WAIT).unwrap_or_else(|_| {
+        let _ = Command::new("kill").arg("-9").arg(pid.to_string()).status();
+        panic!("mmo-server {args:?} did not exit within {WAIT:?}");
+    })
+}
+
+/// Runs `mmo-server`, which must refuse to start with exit code 2 and print nothing but its
+/// message; returns the message.
+pub fn refusal(args: &[&str], env: &[(&str, &str)]) -> String {
+    let output = run_to_exit(args, env);
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(output.stdout.is_empty(), "nothing printed but the error");
+    stderr
+}
+
+/// A path as an argument.
+pub fn path_text(path: &std::path::Path) -> &str {
+    path.to_str().unwrap()
 }
 
 /// How the child's standard output is treated.
@@ -26,41 +77,47 @@ pub enum Stdout {
     Stalled,
 }
 
+/// A running `mmo-server`; killed if dropped before `stop`.
+pub struct ServerProcess {
+    child: Child,
+    /// Where it listens.
+    pub addr: SocketAddr,
+    /// Every line it wrote so far, standard output and error together.
+    log: Arc<Mutex<Vec<String>>>,
+    /// How many lines of `log` `wait_for_line` has gone past.
+    read: usize,
+}
+
 impl ServerProcess {
-    /// Starts `mmo-server` with `args` (and no `MMO_*` variables of whoever runs the tests),
-    /// under an open-file limit of `file_limit` when given, and waits for it to listen.
-    pub fn start(args: &[&str], file_limit: Option<u32>, stdout: Stdout) -> Self {
-        // Another build may be tested the same way, e.g. an older one to see a test fail.
-        let binary = std::env::var("MMO_TEST_SERVER_BINARY")
-            .unwrap_or_else(|_| env!("CARGO_BIN_EXE_mmo-server").to_owned());
-        let mut command = Command::new("bash");
-        let limit = file_limit.map_or(String::new(), |n| format!("ulimit -n {n} && "));
-        command
-            .arg("-c")
-            .arg(format!("{limit}exec \"$0\" \"$@\""))
-            .arg(&binary)
-            .args(args)
-            .env_clear()
-            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped());
-        let mut child = command.spawn().unwrap();
+    /// Starts `mmo-server` with `args` and waits for it to listen.
+    pub fn start(args: &[&str]) -> Self {
+        Self::start_with(args, None, Stdout::Collected)
+    }
+
+    /// Starts `mmo-server` with `args`, under an open-file limit of `file_limit` when given,
+    /// and waits for it to listen.
+    pub fn start_with(args: &[&str], file_limit: Option<u32>, stdout: Stdout) -> Self {
+        let mut child = command(args, &[], file_limit).spawn().unwrap();
         let log = Arc::new(Mutex::new(Vec::new()));
-        let stderr = child.stderr.take().unwrap();
-        collect(stderr, Arc::clone(&log));
+        collect(child.stderr.take().unwrap(), Arc::clone(&log));
         let stdout_pipe = child.stdout.take().unwrap();
         let addr = if stdout == Stdout::Collected {
             collect(stdout_pipe, Arc::clone(&log));
-            let line = wait_for(&log, |line| line.contains("Starting server on "));
-            parse_address(&line)
+            let starting = |line: &str| line.contains("Starting server on ");
+            let line = wait_for(&log, 0, "saying where it listens", starting).1;
+            address_after(&line, "Starting server on ").parse().unwrap()
         } else {
-            // Kept open and never read. The address comes from a second, collected stream:
-            // the log line would sit unread in the pipe, so ask the kernel instead.
+            // Kept open and never read. The log line with the address would sit unread in the
+            // pipe, so ask the kernel instead.
             std::mem::forget(stdout_pipe);
             listening_address(child.id())
         };
-        Self { child, addr, log }
+        Self {
+            child,
+            addr,
+            log,
+            read: 0,
+        }
     }
 
     /// `ws://ADDR/ws`.
@@ -68,14 +125,58 @@ impl ServerProcess {
         format!("ws://{}/ws", self.addr)
     }
 
-    /// Waits for a log line matching `matches`, and returns it.
+    /// The first log line matching `matches`, waiting for it if there is none yet.
     pub fn wait_for_log(&self, matches: impl Fn(&str) -> bool) -> String {
-        wait_for(&self.log, matches)
+        wait_for(&self.log, 0, "of that kind", matches).1
+    }
+
+    /// The next log line, after those an earlier call went past, that satisfies `wanted`;
+    /// `what` names it in the failure.
+    pub fn wait_for_line(&mut self, what: &str, wanted: impl Fn(&str) -> bool) -> String {
+        let (index, line) = wait_for(&self.log, self.read, what, wanted);
+        self.read = index + 1;
+        line
+    }
+
+    /// The address in the next log line that says `phrase` and then an address, e.g.
+    /// `Serving metrics on `.
+    pub fn address_after(&mut self, phrase: &str) -> String {
+        let line = self.wait_for_line(&format!("saying {phrase:?}"), |line| line.contains(phrase));
+        address_after(&line, phrase).to_owned()
     }
 
     /// Every log line so far.
     pub fn log(&self) -> Vec<String> {
         self.log.lock().unwrap().clone()
+    }
+
+    /// Sends SIGTERM and waits for the exit; returns it and every line written until then.
+    pub fn stop(mut self) -> (ExitStatus, Vec<String>) {
+        let pid = self.child.id().to_string();
+        assert!(
+            Command::new("kill")
+                .args(["-TERM", &pid])
+                .status()
+                .unwrap()
+                .success()
+        );
+        let deadline = Instant::now() + WAIT;
+        let status = loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                break status;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "mmo-server did not exit within {WAIT:?} of SIGTERM: {:#?}",
+                self.log()
+            );
+            std::thread::sleep(Duration::from_millis(10));
+        };
+        // The readers finish when the pipes close, right after the exit.
+        while Arc::strong_count(&self.log) > 1 && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        (status, self.log())
     }
 }
 
@@ -86,6 +187,7 @@ impl Drop for ServerProcess {
     }
 }
 
+/// Reads `pipe` line by line into `log` until it closes.
 fn collect(pipe: impl std::io::Read + Send + 'static, log: Arc<Mutex<Vec<String>>>) {
     std::thread::spawn(move || {
         for line in BufReader::new(pipe).lines() {
@@ -95,25 +197,40 @@ fn collect(pipe: impl std::io::Read + Send + 'static, log: Arc<Mutex<Vec<String>
     });
 }
 
-fn wait_for(log: &Mutex<Vec<String>>, matches: impl Fn(&str) -> bool) -> String {
+/// The first line of `log` from index `from` on that `matches`, with its index; fails after
+/// `WAIT` with the whole log, naming the line wanted by `what`.
+fn wait_for(
+    log: &Mutex<Vec<String>>,
+    from: usize,
+    what: &str,
+    matches: impl Fn(&str) -> bool,
+) -> (usize, String) {
     let deadline = Instant::now() + WAIT;
     loop {
-        if let Some(line) = log.lock().unwrap().iter().find(|line| matches(line)) {
-            return line.clone();
+        {
+            let lines = log.lock().unwrap();
+            let found = lines
+                .iter()
+                .enumerate()
+                .skip(from)
+                .find(|(_, line)| matches(line));
+            if let Some((index, line)) = found {
+                return (index, line.clone());
+            }
+            assert!(
+                Instant::now() < deadline,
+                "no log line {what} within {WAIT:?}; the log: {lines:#?}"
+            );
         }
-        assert!(
-            Instant::now() < deadline,
-            "no such log line; the log: {:#?}",
-            log.lock().unwrap()
-        );
         std::thread::sleep(Duration::from_millis(10));
     }
 }
 
-fn parse_address(line: &str) -> SocketAddr {
-    let text = line.split("Starting server on ").nth(1).unwrap().trim();
-    // A line may end with structured fields; the address is the first word.
-    text.split_whitespace().next().unwrap().parse().unwrap()
+/// The first word after `phrase` in `line`: a text line may end with structured fields, and
+/// in a JSON line a quote ends the message.
+fn address_after<'a>(line: &'a str, phrase: &str) -> &'a str {
+    let (_, rest) = line.split_once(phrase).unwrap();
+    rest.split(|c: char| c.is_whitespace() || c == '"').next().unwrap()
 }
 
 /// The TCP port process `pid` listens on, from /proc (for a child whose log is not read).
