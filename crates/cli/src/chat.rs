@@ -186,7 +186,7 @@ pub fn run(args: &ChatArgs) -> ExitCode {
             }
         }
     } else {
-        match ServerUrl::parse(&args.url).and_then(|url| url.trusting(args.ca_file.as_deref())) {
+        match ServerUrl::parse(&args.url, args.ca_file.as_deref()) {
             Ok(url) => {
                 runtime.block_on(run_interactive(url, args.room.clone()));
                 ExitCode::SUCCESS
@@ -318,7 +318,7 @@ impl Once {
 }
 
 async fn run_once(args: &ChatArgs) -> Result<Refused, OnceError> {
-    let url = ServerUrl::parse(&args.url)?.trusting(args.ca_file.as_deref())?;
+    let url = ServerUrl::parse(&args.url, args.ca_file.as_deref())?;
     let limit = Duration::try_from_secs_f64(args.timeout)
         .ok()
         .filter(|d| !d.is_zero())

@@ -75,13 +75,15 @@ impl std::fmt::Debug for ServerUrl {
 }
 
 impl ServerUrl {
-    /// Parses `ws://HOST[:PORT][/PATH]` (the port defaults to 80) or `wss://…` (443, with the
-    /// public CAs trusted; see [`ServerUrl::trusting`]).
-    pub fn parse(text: &str) -> Result<Self, UrlError> {
-        let (rest, tls, default_port) = if let Some(rest) = text.strip_prefix("wss://") {
-            (rest, Some(tls_connector(public_roots())), 443)
+    /// Parses `ws://HOST[:PORT][/PATH]` (the port defaults to 80) or `wss://…` (443). A
+    /// `wss://` server is trusted if one of the web's public CAs vouches for it or, with
+    /// `ca_file`, only if a CA certificate in that PEM file (or the self-signed certificate
+    /// itself) does: for test and private servers.
+    pub fn parse(text: &str, ca_file: Option<&Path>) -> Result<Self, UrlError> {
+        let (rest, secure, default_port) = if let Some(rest) = text.strip_prefix("wss://") {
+            (rest, true, 443)
         } else if let Some(rest) = text.strip_prefix("ws://") {
-            (rest, None, 80)
+            (rest, false, 80)
         } else {
             return Err(UrlError::NotWebSocket(text.to_owned()));
         };
@@ -109,43 +111,18 @@ impl ServerUrl {
                 .filter(|&p| p != 0)
                 .ok_or_else(|| UrlError::BadPort(text.to_owned()))?,
         };
+        let tls = match (secure, ca_file) {
+            (false, None) => None,
+            (false, Some(_)) => return Err(UrlError::CaFileWithoutTls(text.to_owned())),
+            (true, None) => Some(tls_connector(public_roots())),
+            (true, Some(path)) => Some(tls_connector(roots_from(path)?)),
+        };
         Ok(Self {
             text: text.to_owned(),
             host: host.to_owned(),
             port,
             tls,
         })
-    }
-
-    /// With `ca_file`, a `wss://` server is trusted only if a CA certificate in that PEM file
-    /// (or the self-signed certificate itself) vouches for it: for test and private servers.
-    pub fn trusting(mut self, ca_file: Option<&Path>) -> Result<Self, UrlError> {
-        let Some(path) = ca_file else {
-            return Ok(self);
-        };
-        if self.tls.is_none() {
-            return Err(UrlError::CaFileWithoutTls(self.text));
-        }
-        let problem = |problem: String| UrlError::CaFile {
-            path: path.to_owned(),
-            problem,
-        };
-        let pem =
-            std::fs::read(path).map_err(|error| problem(format!("cannot read it: {error}")))?;
-        let mut roots = rustls::RootCertStore::empty();
-        for cert in CertificateDer::pem_slice_iter(&pem) {
-            let cert = cert.map_err(|error| problem(format!("not PEM: {error}")))?;
-            roots
-                .add(cert)
-                .map_err(|error| problem(format!("not a usable certificate: {error}")))?;
-        }
-        if roots.is_empty() {
-            return Err(problem(
-                "no certificate in it (expected PEM: -----BEGIN CERTIFICATE-----)".to_owned(),
-            ));
-        }
-        self.tls = Some(tls_connector(roots));
-        Ok(self)
     }
 
     /// The URL as given.
@@ -270,6 +247,28 @@ pub async fn open(
         .map_err(|error| ConnectError::Tls(io::Error::new(io::ErrorKind::InvalidInput, error)))?;
     let stream = tls.connect(name, tcp).await.map_err(ConnectError::Tls)?;
     Ok(Stream::Tls(Box::new(stream)))
+}
+
+/// The CA certificates in the PEM file at `path`, refused when there are none.
+fn roots_from(path: &Path) -> Result<rustls::RootCertStore, UrlError> {
+    let problem = |problem: String| UrlError::CaFile {
+        path: path.to_owned(),
+        problem,
+    };
+    let pem = std::fs::read(path).map_err(|error| problem(format!("cannot read it: {error}")))?;
+    let mut roots = rustls::RootCertStore::empty();
+    for cert in CertificateDer::pem_slice_iter(&pem) {
+        let cert = cert.map_err(|error| problem(format!("not PEM: {error}")))?;
+        roots
+            .add(cert)
+            .map_err(|error| problem(format!("not a usable certificate: {error}")))?;
+    }
+    if roots.is_empty() {
+        return Err(problem(
+            "no certificate in it (expected PEM: -----BEGIN CERTIFICATE-----)".to_owned(),
+        ));
+    }
+    Ok(roots)
 }
 
 /// The web's public certificate authorities (Mozilla's list), for `wss://` without a CA file.
@@ -405,24 +404,26 @@ mod tests {
 
     #[test]
     fn parses_host_port_and_path() {
-        let url = ServerUrl::parse("ws://localhost:8080/ws").expect("valid");
+        let url = ServerUrl::parse("ws://localhost:8080/ws", None).expect("valid");
         assert_eq!((url.host.as_str(), url.port), ("localhost", 8080));
-        let url = ServerUrl::parse("ws://[::1]:9000/ws").expect("valid");
+        let url = ServerUrl::parse("ws://[::1]:9000/ws", None).expect("valid");
         assert_eq!((url.host.as_str(), url.port), ("::1", 9000));
-        let url = ServerUrl::parse("ws://example.invalid").expect("valid");
+        let url = ServerUrl::parse("ws://example.invalid", None).expect("valid");
         assert_eq!(url.port, 80);
     }
 
     #[test]
     fn wss_urls_default_to_port_443_and_a_ca_file_needs_one() {
-        let url = ServerUrl::parse("wss://example.invalid/ws").expect("valid");
+        let url = ServerUrl::parse("wss://example.invalid/ws", None).expect("valid");
         assert_eq!((url.port, url.tls.is_some()), (443, true));
-        let plain = ServerUrl::parse("ws://example.invalid/ws").expect("valid");
         assert!(matches!(
-            plain.trusting(Some(Path::new("ca.pem"))),
+            ServerUrl::parse("ws://example.invalid/ws", Some(Path::new("ca.pem"))),
             Err(UrlError::CaFileWithoutTls(_))
         ));
-        let missing = url.trusting(Some(Path::new("/nonexistent/ca.pem")));
+        let missing = ServerUrl::parse(
+            "wss://example.invalid/ws",
+            Some(Path::new("/nonexistent/ca.pem")),
+        );
         assert!(
             matches!(&missing, Err(UrlError::CaFile { problem, .. }) if problem.starts_with("cannot read it")),
             "{missing:?}"
@@ -432,15 +433,15 @@ mod tests {
     #[test]
     fn refuses_what_it_cannot_speak() {
         assert!(matches!(
-            ServerUrl::parse("http://x/ws"),
+            ServerUrl::parse("http://x/ws", None),
             Err(UrlError::NotWebSocket(_))
         ));
         assert!(matches!(
-            ServerUrl::parse("ws://x:0/ws"),
+            ServerUrl::parse("ws://x:0/ws", None),
             Err(UrlError::BadPort(_))
         ));
         assert!(matches!(
-            ServerUrl::parse("ws:///ws"),
+            ServerUrl::parse("ws:///ws", None),
             Err(UrlError::NotWebSocket(_))
         ));
     }

@@ -373,7 +373,7 @@ mod tests {
             );
         });
 
-        let url = ServerUrl::parse(&format!("ws://{addr}/ws")).expect("url");
+        let url = ServerUrl::parse(&format!("ws://{addr}/ws"), None).expect("url");
         let mut conn = Conn::open(&url, addr, &ConnectOptions::default(), 1)
             .await
             .expect("open");

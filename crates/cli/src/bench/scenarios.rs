@@ -304,7 +304,7 @@ pub(super) async fn start(
     rooms: Option<RoomLayout>,
     churn_workers: u32,
 ) -> Result<Fleet, BenchError> {
-    let url = ServerUrl::parse(&common.url)?.trusting(common.ca_file.as_deref())?;
+    let url = ServerUrl::parse(&common.url, common.ca_file.as_deref())?;
     let server = url.resolve().await?;
     let mut shares = ClientShare::assign(total, senders, common.procs, clients_per_worker());
     let client_workers = shares.len();

@@ -124,7 +124,7 @@ async fn work() -> Result<(), WorkerError> {
     let mut stdin = tokio::io::BufReader::new(tokio::io::stdin()).lines();
     let first = stdin.next_line().await?.ok_or(WorkerError::NoSetup)?;
     let setup: WorkerSetup = parse_line(&first)?;
-    let url = ServerUrl::parse(&setup.url)?.trusting(setup.ca_file.as_deref())?;
+    let url = ServerUrl::parse(&setup.url, setup.ca_file.as_deref())?;
     let addr = url.resolve().await?;
     let fleet = Rc::new(Fleet::new(setup, url, addr));
 

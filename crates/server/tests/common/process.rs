@@ -230,7 +230,9 @@ fn wait_for(
 /// in a JSON line a quote ends the message.
 fn address_after<'a>(line: &'a str, phrase: &str) -> &'a str {
     let (_, rest) = line.split_once(phrase).unwrap();
-    rest.split(|c: char| c.is_whitespace() || c == '"').next().unwrap()
+    rest.split(|c: char| c.is_whitespace() || c == '"')
+        .next()
+        .unwrap()
 }
 
 /// The TCP port process `pid` listens on, from /proc (for a child whose log is not read).
