@@ -42,6 +42,13 @@ impl TlsServer {
         &self.server.url
     }
 
+    /// `mmo chat --once` to this server, trusting its certificate.
+    fn chat_once(&self) -> tokio::process::Command {
+        let mut command = mmo();
+        command.args(["chat", "--once", self.url(), "--ca-file", self.ca_file()]);
+        command
+    }
+
     fn ca_file(&self) -> &str {
         self.ca_file.to_str().expect("UTF-8 path")
     }
@@ -55,14 +62,8 @@ impl TlsServer {
 async fn chat_over_wss_trusting_the_ca_file() {
     let server = TlsServer::start("chat").await;
     // The listener waits for one line from someone else, then closes.
-    let mut listener = mmo()
-        .args([
-            "chat",
-            "--once",
-            server.url(),
-            "--ca-file",
-            server.ca_file(),
-        ])
+    let mut listener = server
+        .chat_once()
         .args(["--wait-for", "1"])
         .spawn()
         .expect("spawn mmo");
@@ -74,14 +75,8 @@ async fn chat_over_wss_trusting_the_ca_file() {
         .expect("a line");
     assert!(connected.starts_with("Connected as client "), "{connected}");
 
-    let mut sender = mmo()
-        .args([
-            "chat",
-            "--once",
-            server.url(),
-            "--ca-file",
-            server.ca_file(),
-        ])
+    let mut sender = server
+        .chat_once()
         .stdin(Stdio::piped())
         .spawn()
         .expect("spawn mmo");
