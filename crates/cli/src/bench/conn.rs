@@ -130,6 +130,45 @@ impl Conn {
         std::future::poll_fn(|cx| self.poll_frames(cx, scratch, &mut on_binary)).await
     }
 
+    /// Reads until `pick` makes something of a message, skipping those before it, and returns
+    /// it; the messages after it wait for the next read. A close, the end of the stream or an
+    /// error first is an error that names `what` was awaited.
+    pub async fn read_until<T>(
+        &mut self,
+        scratch: &ReadScratch,
+        what: &str,
+        mut pick: impl FnMut(&[u8]) -> Option<T>,
+    ) -> Result<T, String> {
+        loop {
+            let mut found = None;
+            let batch = self
+                .read_frames(scratch, |payload| match pick(payload) {
+                    Some(made) => {
+                        found = Some(made);
+                        ControlFlow::Break(())
+                    }
+                    None => ControlFlow::Continue(()),
+                })
+                .await;
+            match batch {
+                Ok(Batch::Stopped | Batch::More) => {
+                    if let Some(made) = found {
+                        return Ok(made);
+                    }
+                }
+                Ok(Batch::Closed(close)) => {
+                    let close = close
+                        .as_ref()
+                        .map(|(code, reason)| (*code, reason.as_str()));
+                    let close = ws::describe_close_parts(close);
+                    return Err(format!("closed before {what}: {close}"));
+                }
+                Ok(Batch::Ended) => return Err(format!("connection ended before {what}")),
+                Err(error) => return Err(error.to_string()),
+            }
+        }
+    }
+
     fn poll_frames(
         &mut self,
         cx: &mut Context<'_>,
@@ -407,5 +446,55 @@ mod tests {
         server.await.expect("server");
         // The server side is gone: the stream ends.
         conn.read_to_end(&scratch).await.expect("end");
+    }
+
+    #[tokio::test]
+    async fn reads_until_the_message_awaited_and_names_it_when_a_close_comes_first() {
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let addr = listener.local_addr().expect("address");
+        let server = tokio::spawn(async move {
+            let (stream, _) = listener.accept().await.expect("accept");
+            let ws = tokio_tungstenite::accept_async(stream)
+                .await
+                .expect("handshake");
+            let mut stream = ws.into_inner();
+            let chat = Packet::chat_from(ClientId::new(8).expect("non-zero"), "first");
+            let id = Packet::id_assignment(ClientId::new(7).expect("non-zero"));
+            let later = Packet::chat_from(ClientId::new(8).expect("non-zero"), "later");
+            let mut close = 1001_u16.to_be_bytes().to_vec();
+            close.extend_from_slice(b"server shutting down");
+            let mut all = Vec::new();
+            for packet in [chat, id, later] {
+                all.extend(server_frame(opcode::BINARY, &packet.encode_to_vec()));
+            }
+            all.extend(server_frame(opcode::CLOSE, &close));
+            stream.write_all(&all).await.expect("write");
+            stream
+        });
+
+        let url = ServerUrl::parse(&format!("ws://{addr}/ws"), None).expect("url");
+        let mut conn = Conn::open(&url, addr, &ConnectOptions::default(), 1)
+            .await
+            .expect("open");
+        let scratch = ReadScratch::new();
+        let id = conn
+            .read_until(&scratch, "ID", |payload| match view_packet(payload) {
+                Some(PacketView::Id(id)) => Some(id),
+                _ => None,
+            })
+            .await;
+        assert_eq!(id, Ok(7), "the chat line before the ID is skipped");
+        let text = |payload: &[u8]| match view_packet(payload) {
+            Some(PacketView::Chat(text)) => Some(text.to_owned()),
+            _ => None,
+        };
+        let later = conn.read_until(&scratch, "a line", text).await;
+        assert_eq!(later, Ok("later".to_owned()), "what follows the ID is kept");
+        let room = conn.read_until(&scratch, "room", |_| Some(())).await;
+        assert_eq!(
+            room,
+            Err("closed before room: 1001 server shutting down".to_owned())
+        );
+        drop(server.await.expect("server"));
     }
 }

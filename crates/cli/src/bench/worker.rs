@@ -356,25 +356,10 @@ impl Fleet {
             )
             .await
             .map_err(|e| e.label())?;
-            loop {
-                // Stop at the ID: what follows it is for `run_client`.
-                let id = |payload: &[u8]| match view_packet(payload) {
-                    Some(PacketView::Id(_)) => ControlFlow::Break(()),
-                    _ => ControlFlow::Continue(()),
-                };
-                match conn.read_frames(&self.scratch, id).await {
-                    Ok(Batch::Stopped) => break,
-                    Ok(Batch::More) => {}
-                    Ok(Batch::Closed(close)) => {
-                        return Err(format!(
-                            "closed before ID: {}",
-                            describe_close(close.as_ref())
-                        ));
-                    }
-                    Ok(Batch::Ended) => return Err("connection ended before ID".to_owned()),
-                    Err(error) => return Err(error.to_string()),
-                }
-            }
+            // Stop at the ID: what follows it is for `run_client`.
+            let id = |payload: &[u8]| matches!(view_packet(payload), Some(PacketView::Id(_)));
+            conn.read_until(&self.scratch, "ID", |payload| id(payload).then_some(()))
+                .await?;
             let took = started.elapsed();
             let joined = match join {
                 Some(room) => Some(self.join_first_room(&mut conn, room).await?),

@@ -3,13 +3,12 @@
 //! Chat lines are checked against the room in `Fleet::on_chat`.
 
 use std::io;
-use std::ops::ControlFlow;
 use std::time::Duration;
 
 use tokio::time::Instant;
 
-use super::{ClientPhase, Control, Fleet, PhaseReport, PhaseStats, describe_close};
-use crate::bench::conn::{Batch, Conn, ConnError};
+use super::{ClientPhase, Control, Fleet, PhaseReport, PhaseStats};
+use crate::bench::conn::{Conn, ConnError};
 use crate::bench::frame::{PacketView, RoomView, view_packet};
 use crate::bench::membership::{Answer, Membership};
 use crate::bench::micros;
@@ -68,37 +67,20 @@ impl Fleet {
         conn.flush()
             .await
             .map_err(|error| ConnError::Io(error).to_string())?;
-        let mut answer = None;
-        loop {
-            let batch = conn
-                .read_frames(&self.scratch, |payload| match view_packet(payload) {
+        let answer = conn
+            .read_until(&self.scratch, "room", |payload| {
+                match view_packet(payload) {
                     Some(PacketView::Room(room)) => {
                         let mut members = Vec::new();
                         room.members(|id| members.push(id));
-                        answer = Some(Ok((room.name.to_owned(), members)));
-                        ControlFlow::Break(())
+                        Some(Ok((room.name.to_owned(), members)))
                     }
-                    Some(PacketView::Deny(reason)) => {
-                        answer = Some(Err(format!("join refused: {reason}")));
-                        ControlFlow::Break(())
-                    }
-                    _ => ControlFlow::Continue(()),
-                })
-                .await;
-            match batch {
-                Ok(Batch::Stopped) => break,
-                Ok(Batch::More) => {}
-                Ok(Batch::Closed(close)) => {
-                    return Err(format!(
-                        "closed before room: {}",
-                        describe_close(close.as_ref())
-                    ));
+                    Some(PacketView::Deny(reason)) => Some(Err(format!("join refused: {reason}"))),
+                    _ => None,
                 }
-                Ok(Batch::Ended) => return Err("connection ended before room".to_owned()),
-                Err(error) => return Err(error.to_string()),
-            }
-        }
-        let (name, members) = answer.unwrap_or_else(|| Err("no answer to the join".to_owned()))?;
+            })
+            .await?;
+        let (name, members) = answer?;
         Ok(Joined {
             name,
             members,
