@@ -2,6 +2,7 @@
 //! worker processes, with a human summary and one JSON line on stdout at the end.
 
 mod conn;
+mod countdown;
 mod frame;
 mod histogram;
 mod membership;

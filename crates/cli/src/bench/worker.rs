@@ -18,6 +18,8 @@ use std::time::{Duration, SystemTime};
 
 use tokio::io::AsyncBufReadExt as _;
 use tokio::sync::{Notify, Semaphore, watch};
+
+use super::countdown::Countdown;
 use tokio::time::Instant;
 
 use self::rooms::{ClientRooms, Joined, UNKNOWN_SEQ};
@@ -255,11 +257,9 @@ struct Fleet {
     /// Running totals; `open` is how many of this worker's clients are open.
     progress: Cell<Progress>,
     /// Lines still expected in the current phase by this worker's readers.
-    outstanding: Cell<u64>,
-    all_received: Notify,
+    outstanding: Countdown,
     /// Clients still busy with the current wake-up or close.
-    pending_ends: Cell<u64>,
-    all_ended: Notify,
+    pending_ends: Countdown,
     /// Ends of connections seen by `close_all`.
     close_outcomes: RefCell<Tally>,
     /// The buffer every connection reads into.
@@ -269,11 +269,9 @@ struct Fleet {
     /// Rooms runs: membership checks since the start, reported by `CheckRooms`.
     checks: RefCell<MembershipChecks>,
     /// Clients whose `CheckRooms` refresh is not answered yet.
-    pending_checks: Cell<u64>,
-    all_checked: Notify,
+    pending_checks: Countdown,
     /// Rooms runs: clients that have not yet heard of everyone joining their first room.
-    unsettled_views: Cell<u64>,
-    views_settled: Notify,
+    unsettled_views: Countdown,
 }
 
 impl Fleet {
@@ -291,18 +289,14 @@ impl Fleet {
             control: watch::Sender::new(Control::Idle),
             active: RefCell::new(None),
             stats: RefCell::new(PhaseStats::default()),
-            outstanding: Cell::new(0),
-            all_received: Notify::new(),
-            pending_ends: Cell::new(0),
-            all_ended: Notify::new(),
+            outstanding: Countdown::default(),
+            pending_ends: Countdown::default(),
             close_outcomes: RefCell::new(Tally::default()),
             scratch: ReadScratch::new(),
             opened_ever: Cell::new(0),
             checks: RefCell::new(MembershipChecks::default()),
-            pending_checks: Cell::new(0),
-            all_checked: Notify::new(),
-            unsettled_views: Cell::new(0),
-            views_settled: Notify::new(),
+            pending_checks: Countdown::default(),
+            unsettled_views: Countdown::default(),
         }
     }
 
@@ -471,23 +465,6 @@ impl Fleet {
         self.bump(|p| p.open = p.open.saturating_sub(1));
     }
 
-    /// Lines no longer coming: a reader ended, or its share was counted as received.
-    fn settle_outstanding(&self, lines: u64) {
-        let left = self.outstanding.get().saturating_sub(lines);
-        self.outstanding.set(left);
-        if left == 0 && lines > 0 {
-            self.all_received.notify_one();
-        }
-    }
-
-    fn end_pending(&self) {
-        let left = self.pending_ends.get().saturating_sub(1);
-        self.pending_ends.set(left);
-        if left == 0 {
-            self.all_ended.notify_one();
-        }
-    }
-
     /// One client's life after its ID arrived (and, in a rooms run, its room's answer),
     /// until the connection ends.
     async fn run_client(
@@ -617,7 +594,7 @@ impl Fleet {
                     }
                     _ => active.expected_by(client, self.setup.rooms.as_ref()),
                 };
-                self.settle_outstanding(owed);
+                self.outstanding.count_down(owed);
             }
         }
         let closing = matches!(*self.control.borrow(), Control::Close);
@@ -634,7 +611,7 @@ impl Fleet {
             }
         }
         if waking || closing {
-            self.end_pending();
+            self.pending_ends.count_down(1);
         }
     }
 
@@ -795,7 +772,7 @@ impl Fleet {
         });
         if owed {
             phase.received += 1;
-            self.settle_outstanding(1);
+            self.outstanding.count_down(1);
         }
     }
 
@@ -871,12 +848,7 @@ impl Fleet {
 
         tokio::time::sleep_until(start + Duration::from_millis(spec.duration_millis)).await;
         let drain_deadline = Instant::now() + Duration::from_millis(spec.drain_timeout_millis);
-        while self.outstanding.get() > 0 {
-            tokio::select! {
-                () = self.all_received.notified() => {}
-                () = tokio::time::sleep_until(drain_deadline) => break,
-            }
-        }
+        self.outstanding.wait(drain_deadline).await;
 
         *self.active.borrow_mut() = None;
         // A sender still behind schedule stops here rather than spill into the next phase.
@@ -953,8 +925,8 @@ impl Fleet {
             .count() as u64;
         self.pending_ends.set(slow_open);
         self.control.send_replace(Control::WakeSlow);
-        self.wait_for_ends(timeout).await;
-        let still_open = self.pending_ends.replace(0);
+        self.pending_ends.wait(Instant::now() + timeout).await;
+        let still_open = self.pending_ends.take();
         let mut report = self.plain_report(open_at_start);
         if still_open > 0 {
             report.slow_outcomes.add(
@@ -965,22 +937,11 @@ impl Fleet {
         report
     }
 
-    /// Waits up to `timeout` for the clients counted in `pending_ends` to finish.
-    async fn wait_for_ends(&self, timeout: Duration) {
-        let _ = tokio::time::timeout(timeout, async {
-            while self.pending_ends.get() > 0 {
-                self.all_ended.notified().await;
-            }
-        })
-        .await;
-    }
-
     async fn close_all(&self, timeout: Duration) -> CloseReport {
         self.pending_ends.set(self.open_count());
         self.control.send_replace(Control::Close);
-        self.wait_for_ends(timeout).await;
+        let still_open = self.pending_ends.wait(Instant::now() + timeout).await;
         let mut outcomes = self.close_outcomes.borrow().clone();
-        let still_open = self.pending_ends.get();
         if still_open > 0 {
             outcomes.add("close handshake unfinished", still_open);
         }

@@ -112,7 +112,7 @@ impl Fleet {
         let home_size = usize::try_from(layout.home_size(room)).unwrap_or(usize::MAX);
         let settled = membership.member_count() >= home_size;
         if !settled {
-            self.unsettled_views.set(self.unsettled_views.get() + 1);
+            self.unsettled_views.add(1);
         }
         Ok(ClientRooms {
             membership,
@@ -219,11 +219,7 @@ impl Fleet {
             return;
         }
         rooms.settled = true;
-        let left = self.unsettled_views.get().saturating_sub(1);
-        self.unsettled_views.set(left);
-        if left == 0 {
-            self.views_settled.notify_one();
-        }
+        self.unsettled_views.count_down(1);
     }
 
     /// After connecting: waits until every client has heard of every arrival in its first
@@ -232,13 +228,7 @@ impl Fleet {
     /// server CPU. Returns how many clients were still waiting at `timeout` (clients that
     /// failed to connect leave their rooms short for good).
     pub(super) async fn settle_views(&self, timeout: Duration) -> u64 {
-        let _ = tokio::time::timeout(timeout, async {
-            while self.unsettled_views.get() > 0 {
-                self.views_settled.notified().await;
-            }
-        })
-        .await;
-        self.unsettled_views.get()
+        self.unsettled_views.wait(Instant::now() + timeout).await
     }
 
     /// Ends a `CheckRooms` wait for this client once every join it sent is answered.
@@ -312,11 +302,7 @@ impl Fleet {
 
     /// One client's `CheckRooms` is over.
     pub(super) fn check_done(&self) {
-        let left = self.pending_checks.get().saturating_sub(1);
-        self.pending_checks.set(left);
-        if left == 0 {
-            self.all_checked.notify_one();
-        }
+        self.pending_checks.count_down(1);
     }
 
     /// Has every client check its member list against a fresh `RoomMessage`, and reports the
@@ -332,14 +318,9 @@ impl Fleet {
         self.pending_checks.set(clients);
         if clients > 0 {
             self.control.send_replace(Control::CheckRooms);
-            let _ = tokio::time::timeout(timeout, async {
-                while self.pending_checks.get() > 0 {
-                    self.all_checked.notified().await;
-                }
-            })
-            .await;
+            self.pending_checks.wait(Instant::now() + timeout).await;
         }
-        let unanswered = self.pending_checks.replace(0);
+        let unanswered = self.pending_checks.take();
         self.control.send_replace(Control::Idle);
         let mut report = self.plain_report(open_at_start);
         report.rooms.membership = self.checks.take();
