@@ -1,4 +1,3 @@
-class_name ChatCommand
 extends RefCounted
 ## What a line typed in the chat box asks for: a chat line, or one of the commands
 ## [code]/join NAME[/code], [code]/rooms[/code] and [code]/who[/code]. A line that starts with

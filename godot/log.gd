@@ -1,4 +1,3 @@
-class_name Log
 extends RichTextLabel
 ## The chat log: one colored line per event. Every piece of text is escaped, so a chat line
 ## that contains BBCode tags shows as typed instead of restyling the log.

@@ -5,9 +5,14 @@ extends Node
 ##
 ## Rooms: [code]WS[/code] joins the lobby once connected; the scene shows the room's recent
 ## lines on arrival, who joins and leaves, and its members beside the log. The player types
-## [code]/join NAME[/code], [code]/rooms[/code] or [code]/who[/code] ([ChatCommand]).
+## [code]/join NAME[/code], [code]/rooms[/code] or [code]/who[/code] (chat_command.gd).
 
+# Preloaded rather than named with class_name: global class names resolve through the editor's
+# cache in .godot/, which a fresh checkout run from a shell (godot --path godot) does not have.
 const Packets := preload("res://packets.gd")
+const RoomState := preload("res://room_state.gd")
+const ChatCommand := preload("res://chat_command.gd")
+const Log := preload("res://log.gd")
 const SERVER_ARGUMENT := "--server="
 ## The server's default limits on one chat line (its [code]/api/status[/code] reports them
 ## under [code]limits[/code]); a longer line would only be refused. Characters are Unicode
@@ -38,6 +43,7 @@ func _ready() -> void:
 	var err := WS.connect_to_url(url)
 	if err != OK:
 		_log.error("Cannot connect to %s: %s" % [url, error_string(err)])
+	_line_edit.grab_focus()
 
 
 func _chosen_server_url() -> String:

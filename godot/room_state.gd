@@ -1,4 +1,3 @@
-class_name RoomState
 extends RefCounted
 ## The room the player is in, as the server last described it: its name and its members in the
 ## order they joined. [method enter] applies a [code]RoomMessage[/code], [method add] and

@@ -109,12 +109,13 @@ func get_packet() -> Packets.Packet:
 	return packet
 
 
-## Closes the connection on purpose: no reconnect follows.
+## Closes the connection on purpose: no reconnect follows. [method poll] reports the close
+## with [signal connection_closed] as for any other, also when the socket was still connecting
+## (the engine then closes it at once).
 func close(code: int = 1000, reason: String = "") -> void:
 	_wants_connection = false
 	_reconnect_in = -1.0
 	socket.close(code, reason)
-	last_state = socket.get_ready_state()
 
 
 ## Drops the socket without a close handshake and stops reconnecting.
