@@ -101,23 +101,25 @@ impl ServerProcess {
         let log = Arc::new(Mutex::new(Vec::new()));
         collect(child.stderr.take().unwrap(), Arc::clone(&log));
         let stdout_pipe = child.stdout.take().unwrap();
-        let addr = if stdout == Stdout::Collected {
-            collect(stdout_pipe, Arc::clone(&log));
+        // Owned from here on, so that a failure to start below kills the child too.
+        let mut server = Self {
+            child,
+            addr: SocketAddr::from(([127, 0, 0, 1], 0)),
+            log,
+            read: 0,
+        };
+        server.addr = if stdout == Stdout::Collected {
+            collect(stdout_pipe, Arc::clone(&server.log));
             let starting = |line: &str| line.contains("Starting server on ");
-            let line = wait_for(&log, 0, "saying where it listens", starting).1;
+            let line = wait_for(&server.log, 0, "saying where it listens", starting).1;
             address_after(&line, "Starting server on ").parse().unwrap()
         } else {
             // Kept open and never read. The log line with the address would sit unread in the
             // pipe, so ask the kernel instead.
             std::mem::forget(stdout_pipe);
-            listening_address(child.id())
+            listening_address(server.child.id())
         };
-        Self {
-            child,
-            addr,
-            log,
-            read: 0,
-        }
+        server
     }
 
     /// `ws://ADDR/ws`.
