@@ -14,6 +14,7 @@ mod connection;
 mod handlers;
 mod http;
 mod ids;
+mod log_writer;
 mod logging;
 mod metrics;
 mod outbox;
@@ -38,6 +39,7 @@ pub use config::{
 pub use handlers::{AccountError, AccountFuture, AccountStore};
 pub use http::MAX_HEAD_BYTES;
 pub use ids::ID_LIMIT;
+pub use log_writer::LogWriterGuard;
 pub use logging::{LogFormat, install as install_logging};
 pub use server::{LISTEN_BACKLOG, bind, run, run_with, testing};
 pub use session::Disconnect;

@@ -7,16 +7,11 @@ use std::sync::{Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use tracing::field::{Field, Visit};
-use tracing_appender::non_blocking::WorkerGuard;
 use tracing_subscriber::field::RecordFields;
 use tracing_subscriber::fmt::FormatFields;
 use tracing_subscriber::fmt::format::Writer;
 
-/// Log lines that may wait for standard output. Logging never blocks a worker thread: lines
-/// go to this buffer and a thread of their own writes them out; if output stalls (a full pipe,
-/// a slow terminal) and the buffer fills, further lines are dropped rather than stalling every
-/// client. 64 Ki lines is several seconds of the busiest logging.
-const LOG_BUFFER_LINES: usize = 64 * 1024;
+use crate::log_writer::{LOG_BUFFER_BYTES, LogWriter, LogWriterGuard};
 
 /// How log lines are written.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -43,14 +38,11 @@ impl LogFormat {
 }
 
 /// Sends the log to standard output in `format`, at the verbosity `RUST_LOG` asks for (`info`
-/// by default), through a buffer a thread of its own empties (see `LOG_BUFFER_LINES`). The
-/// returned guard writes out what is buffered when dropped: keep it until the process ends.
-pub fn install(format: LogFormat) -> WorkerGuard {
-    let (writer, guard) = tracing_appender::non_blocking::NonBlockingBuilder::default()
-        .lossy(true)
-        .buffered_lines_limit(LOG_BUFFER_LINES)
-        .thread_name("mmo-log-writer")
-        .finish(std::io::stdout());
+/// by default), through a buffer a thread of its own empties (`LogWriter`, at most
+/// `LOG_BUFFER_BYTES` waiting). The returned guard writes out what is buffered when dropped:
+/// keep it until the process ends.
+pub fn install(format: LogFormat) -> LogWriterGuard {
+    let (writer, guard) = LogWriter::start(std::io::stdout(), LOG_BUFFER_BYTES);
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
     let builder = tracing_subscriber::fmt()
