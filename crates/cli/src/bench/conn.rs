@@ -349,6 +349,7 @@ mod tests {
     use mmo_protocol::{ClientId, Message as _, Packet};
     use tokio::io::AsyncReadExt as _;
     use tokio::net::{TcpListener, TcpStream};
+    use tokio::task::JoinHandle;
 
     use super::*;
     use crate::bench::frame::{PacketView, view_packet};
@@ -375,8 +376,14 @@ mod tests {
         (header[0] & 0x0F, payload)
     }
 
-    #[tokio::test]
-    async fn reads_split_frames_answers_pings_and_stops_at_close() {
+    /// A WebSocket server on 127.0.0.1:0 that accepts one client and then runs `script` on
+    /// the raw stream, so a test can send exactly the bytes it wants.
+    async fn scripted_server<Script, Done>(script: Script) -> (SocketAddr, JoinHandle<Done::Output>)
+    where
+        Script: FnOnce(TcpStream) -> Done + Send + 'static,
+        Done: std::future::Future + Send + 'static,
+        Done::Output: Send + 'static,
+    {
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let addr = listener.local_addr().expect("address");
         let server = tokio::spawn(async move {
@@ -384,7 +391,14 @@ mod tests {
             let ws = tokio_tungstenite::accept_async(stream)
                 .await
                 .expect("handshake");
-            let mut stream = ws.into_inner();
+            script(ws.into_inner()).await
+        });
+        (addr, server)
+    }
+
+    #[tokio::test]
+    async fn reads_split_frames_answers_pings_and_stops_at_close() {
+        let (addr, server) = scripted_server(|mut stream| async move {
             let id = Packet::id_assignment(ClientId::new(7).expect("non-zero"));
             let chat = Packet::chat_from(ClientId::new(8).expect("non-zero"), "hello");
             // The ID and the first half of a chat line in one write, the rest later.
@@ -410,7 +424,8 @@ mod tests {
                 read_client_frame(&mut stream).await,
                 (opcode::CLOSE, 1008_u16.to_be_bytes().to_vec())
             );
-        });
+        })
+        .await;
 
         let url = ServerUrl::parse(&format!("ws://{addr}/ws"), None).expect("url");
         let mut conn = Conn::open(&url, addr, &ConnectOptions::default(), 1)
@@ -450,14 +465,7 @@ mod tests {
 
     #[tokio::test]
     async fn reads_until_the_message_awaited_and_names_it_when_a_close_comes_first() {
-        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
-        let addr = listener.local_addr().expect("address");
-        let server = tokio::spawn(async move {
-            let (stream, _) = listener.accept().await.expect("accept");
-            let ws = tokio_tungstenite::accept_async(stream)
-                .await
-                .expect("handshake");
-            let mut stream = ws.into_inner();
+        let (addr, server) = scripted_server(|mut stream| async move {
             let chat = Packet::chat_from(ClientId::new(8).expect("non-zero"), "first");
             let id = Packet::id_assignment(ClientId::new(7).expect("non-zero"));
             let later = Packet::chat_from(ClientId::new(8).expect("non-zero"), "later");
@@ -470,7 +478,8 @@ mod tests {
             all.extend(server_frame(opcode::CLOSE, &close));
             stream.write_all(&all).await.expect("write");
             stream
-        });
+        })
+        .await;
 
         let url = ServerUrl::parse(&format!("ws://{addr}/ws"), None).expect("url");
         let mut conn = Conn::open(&url, addr, &ConnectOptions::default(), 1)
