@@ -396,6 +396,14 @@ mod tests {
         (addr, server)
     }
 
+    /// A bench connection to the server at `addr`.
+    async fn open(addr: SocketAddr) -> Conn {
+        let url = ServerUrl::parse(&format!("ws://{addr}/ws"), None).expect("url");
+        Conn::open(&url, addr, &ConnectOptions::default(), 1)
+            .await
+            .expect("open")
+    }
+
     #[tokio::test]
     async fn reads_split_frames_answers_pings_and_stops_at_close() {
         let (addr, server) = scripted_server(|mut stream| async move {
@@ -427,10 +435,7 @@ mod tests {
         })
         .await;
 
-        let url = ServerUrl::parse(&format!("ws://{addr}/ws"), None).expect("url");
-        let mut conn = Conn::open(&url, addr, &ConnectOptions::default(), 1)
-            .await
-            .expect("open");
+        let mut conn = open(addr).await;
         let scratch = ReadScratch::new();
         let mut seen = Vec::new();
         let mut batches = Vec::new();
@@ -481,10 +486,7 @@ mod tests {
         })
         .await;
 
-        let url = ServerUrl::parse(&format!("ws://{addr}/ws"), None).expect("url");
-        let mut conn = Conn::open(&url, addr, &ConnectOptions::default(), 1)
-            .await
-            .expect("open");
+        let mut conn = open(addr).await;
         let scratch = ReadScratch::new();
         let id = conn
             .read_until(&scratch, "ID", |payload| match view_packet(payload) {
