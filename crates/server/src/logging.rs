@@ -10,6 +10,7 @@ use tracing::field::{Field, Visit};
 use tracing_subscriber::field::RecordFields;
 use tracing_subscriber::fmt::FormatFields;
 use tracing_subscriber::fmt::format::Writer;
+use tracing_subscriber::fmt::writer::BoxMakeWriter;
 
 use crate::log_writer::{LOG_BUFFER_BYTES, LogWriter, LogWriterGuard};
 
@@ -40,9 +41,16 @@ impl LogFormat {
 /// Sends the log to standard output in `format`, at the verbosity `RUST_LOG` asks for (`info`
 /// by default), through a buffer a thread of its own empties (`LogWriter`, at most
 /// `LOG_BUFFER_BYTES` waiting). The returned guard writes out what is buffered when dropped:
-/// keep it until the process ends.
-pub fn install(format: LogFormat) -> LogWriterGuard {
-    let (writer, guard) = LogWriter::start(std::io::stdout(), LOG_BUFFER_BYTES);
+/// keep it until the process ends. Without a thread for it (a process out of threads), lines
+/// are written as they come, so that the errors that follow are still seen.
+pub fn install(format: LogFormat) -> Option<LogWriterGuard> {
+    let (writer, guard) = match LogWriter::start(std::io::stdout(), LOG_BUFFER_BYTES) {
+        Ok((writer, guard)) => (BoxMakeWriter::new(writer), Some(guard)),
+        Err(error) => {
+            eprintln!("cannot start the log writer thread ({error}): logging directly");
+            (BoxMakeWriter::new(std::io::stdout), None)
+        }
+    };
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
     let builder = tracing_subscriber::fmt()

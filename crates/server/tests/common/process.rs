@@ -86,6 +86,8 @@ pub struct ServerProcess {
     log: Arc<Mutex<Vec<String>>>,
     /// How many lines of `log` `wait_for_line` has gone past.
     read: usize,
+    /// With `Stdout::Stalled`: the pipe, held open and never read.
+    _stalled_stdout: Option<std::process::ChildStdout>,
 }
 
 impl ServerProcess {
@@ -107,6 +109,7 @@ impl ServerProcess {
             addr: SocketAddr::from(([127, 0, 0, 1], 0)),
             log,
             read: 0,
+            _stalled_stdout: None,
         };
         server.addr = if stdout == Stdout::Collected {
             collect(stdout_pipe, Arc::clone(&server.log));
@@ -116,7 +119,7 @@ impl ServerProcess {
         } else {
             // Kept open and never read. The log line with the address would sit unread in the
             // pipe, so ask the kernel instead.
-            std::mem::forget(stdout_pipe);
+            server._stalled_stdout = Some(stdout_pipe);
             listening_address(server.child.id())
         };
         server
