@@ -96,13 +96,22 @@ impl ServerUrl {
             let (host, after) = bracketed
                 .split_once(']')
                 .ok_or_else(|| UrlError::NotWebSocket(text.to_owned()))?;
-            (host, after.strip_prefix(':'))
+            match after {
+                "" => (host, None),
+                _ => match after.strip_prefix(':') {
+                    Some(port) => (host, Some(port)),
+                    None => return Err(UrlError::NotWebSocket(text.to_owned())),
+                },
+            }
         } else {
             match authority.rsplit_once(':') {
                 Some((host, port)) => (host, Some(port)),
                 None => (authority, None),
             }
         };
+        if host.is_empty() {
+            return Err(UrlError::NotWebSocket(text.to_owned()));
+        }
         let port = match port {
             None => default_port,
             Some(port) => port
@@ -444,5 +453,14 @@ mod tests {
             ServerUrl::parse("ws:///ws", None),
             Err(UrlError::NotWebSocket(_))
         ));
+        for no_host in ["ws://:8080/ws", "ws://[]:8080/ws", "ws://[::1]junk/ws"] {
+            assert!(
+                matches!(
+                    ServerUrl::parse(no_host, None),
+                    Err(UrlError::NotWebSocket(_))
+                ),
+                "{no_host}"
+            );
+        }
     }
 }
