@@ -391,19 +391,12 @@ impl RoomState {
         frame: &Bytes,
         wakes: &mut Vec<Waker>,
     ) -> u64 {
-        let mut delivered = 0;
-        for member in &self.members {
-            if member.id == except || !audience.includes(member.level()) {
-                continue;
-            }
-            // A full outbox marks its client too slow and it is disconnected with a reason:
-            // nothing is skipped silently, and the others are not held up.
-            if let Ok(waker) = member.outbox.push_deferring_wake(frame.clone()) {
-                wakes.extend(waker);
-                delivered += 1;
-            }
-        }
-        delivered
+        queue_for(
+            &self.members,
+            frame,
+            |member| member.id != except && audience.includes(member.level()),
+            |_, waker| wakes.push(waker),
+        )
     }
 }
 
@@ -415,14 +408,30 @@ fn send_waiting(
     frame: &Bytes,
     waiting: &mut Vec<(Arc<Peer>, Waker)>,
 ) -> u64 {
+    queue_for(
+        members,
+        frame,
+        |member| member.id != except,
+        |member, waker| waiting.push((Arc::clone(member), waker)),
+    )
+}
+
+/// Queues `frame` for every member `wanted` picks, handing `waited` each member whose writer
+/// was waiting, with its waker (to wake, or write for, once the room's lock is released);
+/// returns how many it was queued for.
+fn queue_for(
+    members: &[Arc<Peer>],
+    frame: &Bytes,
+    wanted: impl Fn(&Peer) -> bool,
+    mut waited: impl FnMut(&Arc<Peer>, Waker),
+) -> u64 {
     let mut delivered = 0;
-    for member in members {
-        if member.id == except {
-            continue;
-        }
+    for member in members.iter().filter(|member| wanted(member)) {
+        // A full outbox marks its client too slow and it is disconnected with a reason:
+        // nothing is skipped silently, and the others are not held up.
         if let Ok(waker) = member.outbox.push_deferring_wake(frame.clone()) {
             if let Some(waker) = waker {
-                waiting.push((Arc::clone(member), waker));
+                waited(member, waker);
             }
             delivered += 1;
         }
