@@ -404,9 +404,79 @@ fn cost(frame: &Bytes) -> usize {
     frame.len() + FRAME_OVERHEAD_BYTES
 }
 
+/// What the tests of direct writes share (here and in `session::writer`): a socket pair
+/// standing for a client's connection, a writer that waits, and counting its wake-ups.
+#[cfg(test)]
+pub mod test_support {
+    use std::os::unix::net::UnixStream;
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::task::{Context, Wake, Waker};
+
+    use bytes::Bytes;
+
+    use super::Outbox;
+
+    /// A waker that counts its wakes.
+    pub struct CountingWaker(AtomicUsize);
+
+    impl Wake for CountingWaker {
+        fn wake(self: Arc<Self>) {
+            self.0.fetch_add(1, Ordering::SeqCst);
+        }
+    }
+
+    impl CountingWaker {
+        /// How often it was woken.
+        pub fn wakes(&self) -> usize {
+            self.0.load(Ordering::SeqCst)
+        }
+    }
+
+    /// A connected pair of non-blocking sockets: the first stands for the client's connection.
+    pub fn socket_pair() -> (UnixStream, UnixStream) {
+        let (ours, theirs) = UnixStream::pair().expect("socket pair");
+        ours.set_nonblocking(true).expect("non-blocking");
+        theirs.set_nonblocking(true).expect("non-blocking");
+        (ours, theirs)
+    }
+
+    /// Everything that can be read from `socket` now.
+    pub fn read_all(socket: &mut UnixStream) -> Vec<u8> {
+        use std::io::Read as _;
+        let mut bytes = Vec::new();
+        let mut chunk = [0; 64 * 1024];
+        while let Ok(n @ 1..) = socket.read(&mut chunk) {
+            bytes.extend_from_slice(&chunk[..n]);
+        }
+        bytes
+    }
+
+    /// Has a writer wait on `outbox` (a waker that counts), pushes `frames` as a room's batch
+    /// does (the first hands the waiting writer's waker back, the rest join it), and delivers
+    /// them with `write_or_wake`; returns the writer's waker, to count its wakes.
+    pub fn deliver_to_waiting_writer(outbox: &Outbox, frames: &[Bytes]) -> Arc<CountingWaker> {
+        let count = Arc::new(CountingWaker(AtomicUsize::new(0)));
+        let waker = Waker::from(Arc::clone(&count));
+        assert!(
+            outbox
+                .poll_ready(&mut Context::from_waker(&waker))
+                .is_pending()
+        );
+        let (first, rest) = frames.split_first().expect("a frame");
+        let handed_back = outbox.push_deferring_wake(first.clone()).expect("room");
+        for frame in rest {
+            outbox.push(frame.clone()).expect("room");
+        }
+        outbox.write_or_wake(handed_back.expect("the writer waited"));
+        count
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::outbox::test_support::{deliver_to_waiting_writer, read_all, socket_pair};
 
     fn frame(len: usize) -> Bytes {
         Bytes::from(vec![0; len])
@@ -461,60 +531,14 @@ mod tests {
             .expect("task");
     }
 
-    /// A waker that counts its wakes.
-    struct CountingWaker(std::sync::atomic::AtomicUsize);
-
-    impl std::task::Wake for CountingWaker {
-        fn wake(self: std::sync::Arc<Self>) {
-            self.0.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-        }
-    }
-
-    fn counting_waker() -> (std::sync::Arc<CountingWaker>, Waker) {
-        let count = std::sync::Arc::new(CountingWaker(std::sync::atomic::AtomicUsize::new(0)));
-        (
-            std::sync::Arc::clone(&count),
-            Waker::from(std::sync::Arc::clone(&count)),
-        )
-    }
-
-    fn wakes(count: &CountingWaker) -> usize {
-        count.0.load(std::sync::atomic::Ordering::SeqCst)
-    }
-
-    /// A connected pair of non-blocking sockets: the first stands for the client's connection.
-    fn socket_pair() -> (
-        std::os::unix::net::UnixStream,
-        std::os::unix::net::UnixStream,
-    ) {
-        let (ours, theirs) = std::os::unix::net::UnixStream::pair().expect("socket pair");
-        ours.set_nonblocking(true).expect("non-blocking");
-        theirs.set_nonblocking(true).expect("non-blocking");
-        (ours, theirs)
-    }
-
-    fn read_all(socket: &mut std::os::unix::net::UnixStream) -> Vec<u8> {
-        use std::io::Read as _;
-        let mut bytes = Vec::new();
-        let mut chunk = [0; 64 * 1024];
-        while let Ok(n @ 1..) = socket.read(&mut chunk) {
-            bytes.extend_from_slice(&chunk[..n]);
-        }
-        bytes
-    }
-
     #[test]
     fn an_idle_writer_is_written_for_and_left_asleep() {
         use std::os::fd::AsRawFd as _;
         let (ours, mut theirs) = socket_pair();
         let outbox = Outbox::new(1024);
         outbox.set_direct(Some(ours.as_raw_fd()));
-        let (count, waker) = counting_waker();
-        let pending = outbox.poll_ready(&mut Context::from_waker(&waker));
-        assert!(pending.is_pending());
-        let handed_back = outbox.push_deferring_wake(Bytes::from_static(b"one"));
-        outbox.write_or_wake(handed_back.expect("room").expect("the writer waited"));
-        assert_eq!(wakes(&count), 0, "the writer was not woken");
+        let count = deliver_to_waiting_writer(&outbox, &[Bytes::from_static(b"one")]);
+        assert_eq!(count.wakes(), 0, "the writer was not woken");
         assert_eq!(read_all(&mut theirs), b"one");
         assert_eq!(outbox.queued_bytes(), 0);
         assert_eq!(outbox.take_direct_written(), (1, 3));
@@ -532,15 +556,8 @@ mod tests {
         // The writer takes a frame and has not finished writing it.
         outbox.push(Bytes::from_static(b"mine")).expect("room");
         assert_eq!(outbox.take().frames.len(), 1);
-        let (count, waker) = counting_waker();
-        assert!(
-            outbox
-                .poll_ready(&mut Context::from_waker(&waker))
-                .is_pending()
-        );
-        let handed_back = outbox.push_deferring_wake(Bytes::from_static(b"one"));
-        outbox.write_or_wake(handed_back.expect("room").expect("the writer waited"));
-        assert_eq!(wakes(&count), 1);
+        let count = deliver_to_waiting_writer(&outbox, &[Bytes::from_static(b"one")]);
+        assert_eq!(count.wakes(), 1);
         assert!(
             read_all(&mut theirs).is_empty(),
             "nothing written past the writer"
@@ -548,21 +565,14 @@ mod tests {
         // Once it has written everything it took, batches write for it again.
         outbox.take();
         outbox.release_written(1, 4, true);
-        let (count, waker) = counting_waker();
-        assert!(
-            outbox
-                .poll_ready(&mut Context::from_waker(&waker))
-                .is_pending()
-        );
-        let handed_back = outbox.push_deferring_wake(Bytes::from_static(b"two"));
-        outbox.write_or_wake(handed_back.expect("room").expect("the writer waited"));
-        assert_eq!(wakes(&count), 0);
+        let count = deliver_to_waiting_writer(&outbox, &[Bytes::from_static(b"two")]);
+        assert_eq!(count.wakes(), 0);
         assert_eq!(read_all(&mut theirs), b"two");
         // Never without a socket to write to.
         outbox.set_direct(None);
         let handed_back = outbox.push_deferring_wake(Bytes::from_static(b"three"));
         outbox.write_or_wake(handed_back.expect("room").expect("the writer waited"));
-        assert_eq!(wakes(&count), 1);
+        assert_eq!(count.wakes(), 1);
         assert!(read_all(&mut theirs).is_empty());
     }
 
@@ -577,16 +587,8 @@ mod tests {
         );
         let outbox = Outbox::new(16 << 20);
         outbox.set_direct(Some(ours.as_raw_fd()));
-        let (count, waker) = counting_waker();
-        assert!(
-            outbox
-                .poll_ready(&mut Context::from_waker(&waker))
-                .is_pending()
-        );
-        let handed_back = outbox.push_deferring_wake(big.clone());
-        outbox.push(Bytes::from_static(b"next")).expect("room");
-        outbox.write_or_wake(handed_back.expect("room").expect("the writer waited"));
-        assert_eq!(wakes(&count), 1, "the writer is woken to finish");
+        let count = deliver_to_waiting_writer(&outbox, &[big.clone(), Bytes::from_static(b"next")]);
+        assert_eq!(count.wakes(), 1, "the writer is woken to finish");
         let written = read_all(&mut theirs);
         assert!(!written.is_empty() && written.len() < big.len());
         // The writer takes the frame with how far it got: what it writes next is the rest,

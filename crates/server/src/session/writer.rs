@@ -144,30 +144,17 @@ mod tests {
     /// started), the rest of that frame goes out before anything else.
     #[test]
     fn a_frame_a_batch_started_is_finished_first_even_when_closing() {
-        use std::io::Read as _;
         use std::os::fd::AsRawFd as _;
-        use std::task::Waker;
+
+        use crate::outbox::test_support::{deliver_to_waiting_writer, read_all, socket_pair};
 
         let big = Bytes::from(vec![7u8; 4 << 20]);
         for closing in [false, true] {
-            let (ours, mut theirs) = std::os::unix::net::UnixStream::pair().expect("pair");
-            ours.set_nonblocking(true).expect("non-blocking");
-            theirs.set_nonblocking(true).expect("non-blocking");
+            let (ours, mut theirs) = socket_pair();
             let outbox = Outbox::new(16 << 20);
             outbox.set_direct(Some(ours.as_raw_fd()));
-            assert!(
-                outbox
-                    .poll_ready(&mut Context::from_waker(Waker::noop()))
-                    .is_pending()
-            );
-            let waker = outbox.push_deferring_wake(big.clone()).expect("room");
-            outbox.push(Bytes::from_static(b"later")).expect("room");
-            outbox.write_or_wake(waker.expect("the writer waited"));
-            let mut chunk = vec![0; big.len()];
-            let mut got = 0;
-            while let Ok(n @ 1..) = theirs.read(&mut chunk) {
-                got += n;
-            }
+            deliver_to_waiting_writer(&outbox, &[big.clone(), Bytes::from_static(b"later")]);
+            let got = read_all(&mut theirs).len();
             assert!(got > 0 && got < big.len(), "part of the frame: {got} bytes");
             outbox.set_direct(None);
 
