@@ -212,16 +212,14 @@ async fn clients_without_tls_or_without_trust_are_refused_and_counted() {
 fn a_certificate_or_key_that_cannot_be_used_stops_start_up_naming_the_file() {
     let good = TestCertificate::new("good");
     let other = TestCertificate::new("other");
+    let refused_with = |cert: &std::path::Path, key: &std::path::Path| {
+        refusal(
+            &["--tls-cert", path_text(cert), "--tls-key", path_text(key)],
+            &[],
+        )
+    };
     let missing = good.cert.with_file_name("missing.pem");
-    let message = refusal(
-        &[
-            "--tls-cert",
-            path_text(&missing),
-            "--tls-key",
-            path_text(&good.key),
-        ],
-        &[],
-    );
+    let message = refused_with(&missing, &good.key);
     assert!(
         message.contains(&format!(
             "invalid configuration: tls_cert = {}: cannot read it: No such file",
@@ -232,15 +230,7 @@ fn a_certificate_or_key_that_cannot_be_used_stops_start_up_naming_the_file() {
 
     let not_pem = good.cert.with_file_name("not-pem.txt");
     std::fs::write(&not_pem, "hello\n").unwrap();
-    let message = refusal(
-        &[
-            "--tls-cert",
-            path_text(&not_pem),
-            "--tls-key",
-            path_text(&good.key),
-        ],
-        &[],
-    );
+    let message = refused_with(&not_pem, &good.key);
     assert!(
         message.contains(&format!(
             "tls_cert = {}: no certificate in it",
@@ -248,15 +238,7 @@ fn a_certificate_or_key_that_cannot_be_used_stops_start_up_naming_the_file() {
         )),
         "{message}"
     );
-    let message = refusal(
-        &[
-            "--tls-cert",
-            path_text(&good.cert),
-            "--tls-key",
-            path_text(&good.cert),
-        ],
-        &[],
-    );
+    let message = refused_with(&good.cert, &good.cert);
     assert!(
         message.contains(&format!(
             "tls_key = {}: no private key in it",
@@ -265,15 +247,7 @@ fn a_certificate_or_key_that_cannot_be_used_stops_start_up_naming_the_file() {
         "{message}"
     );
 
-    let message = refusal(
-        &[
-            "--tls-cert",
-            path_text(&good.cert),
-            "--tls-key",
-            path_text(&other.key),
-        ],
-        &[],
-    );
+    let message = refused_with(&good.cert, &other.key);
     assert!(
         message.contains(&format!(
             "tls_key = {} and tls_cert = {} cannot be used together: the key is not the \
