@@ -3,7 +3,7 @@
 //! onto each outbox)
 //! and then every recipient's writer doing what its session does with it — see the outbox
 //! ready, `take_into` its write buffer, write the frames to a sink that takes them all,
-//! `release` them and wait
+//! `release_written` them and wait
 //! again. That is everything a relay costs except the socket write and the scheduler: the
 //! writers wait with a no-op waker, so a push's wake-up is a call that does nothing.
 
@@ -79,7 +79,8 @@ impl Clients {
                 let written = frames
                     .write_once(|slices| Ok(slices.iter().map(|slice| slice.len()).sum()))
                     .expect("a sink that takes everything");
-                peer.outbox.release(written.frames, written.frame_bytes);
+                peer.outbox
+                    .release_written(written.frames, written.frame_bytes, frames.is_empty());
                 taken += written.frames;
             }
             assert_eq!(peer.outbox.poll_ready(&mut cx), Poll::Pending);
