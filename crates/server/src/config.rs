@@ -46,7 +46,7 @@ use std::time::Duration;
 
 use mmo_protocol::ChatLimits;
 
-use crate::admission::AddressPrefix;
+use crate::address_prefix::AddressPrefix;
 use crate::logging::LogFormat;
 
 pub use load::{CONFIG_ENV, CONFIG_FLAG, Loaded, PRINT_CONFIG_FLAG, Source};

@@ -14,24 +14,18 @@ use tracing::info;
 
 use crate::admission::{Admission, AdmissionLimits};
 use crate::config::Config;
-use crate::handlers::AccountStore;
+use crate::disconnect::Disconnect;
 use crate::ids::IdAllocator;
 use crate::logging::BurstLog;
 use crate::metrics::{Metrics, RateMeter};
+use crate::peer::Peer;
 use crate::rooms::{RoomLimits, Rooms};
-use crate::session::{Disconnect, Peer};
+use crate::services::{AccountStore, Services};
 use crate::websocket::PING_FRAME;
 
 /// How long refusals of requests (bad heads, bad upgrades, origins, a full server) are logged
 /// once, then counted.
 const REFUSED_REQUEST_LOG_WINDOW: Duration = Duration::from_secs(10);
-
-/// Optional parts a server can be given besides its configuration.
-#[derive(Debug, Default, Clone)]
-pub struct Services {
-    /// Where accounts live; without one, logins and registrations are refused.
-    pub accounts: Option<Arc<dyn AccountStore>>,
-}
 
 /// State shared by every connection of one server.
 #[derive(Debug)]

@@ -24,13 +24,12 @@ use std::time::{Instant, SystemTime, UNIX_EPOCH};
 use mmo_protocol::{Level, Msg, Packet, decode_packet, highest_field_number};
 use tracing::{info, warn};
 
-pub use accounts::{AccountError, AccountFuture, AccountStore};
-
+use crate::disconnect::Disconnect;
 use crate::logging::{ClientWarnings, left_out};
 use crate::metrics::{Label as _, MessageKind, MessageRefusal};
+use crate::peer::Peer;
 use crate::rate_limit::TokenBucket;
 use crate::rooms::{Departure, Room};
-use crate::session::{Disconnect, Peer};
 use crate::state::{ServerState, SessionSlot};
 use crate::websocket::encode_packet_frame;
 

@@ -14,7 +14,7 @@ use tokio::runtime::Handle;
 pub use room::{Departure, EnterError, Room, RoomLimits};
 
 use crate::outbox::fan_out;
-use crate::session::Peer;
+use crate::peer::Peer;
 
 /// Why a client could not move to a room; `Display` is the reason it is sent.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

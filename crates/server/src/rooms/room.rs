@@ -17,9 +17,9 @@ use bytes::Bytes;
 use mmo_protocol::{ClientId, Level, Member, Msg, Packet, RoomMessage};
 
 use crate::outbox::fan_out;
+use crate::peer::Peer;
 use crate::rooms::batch::{self, Batch, Send};
 use crate::rooms::history::History;
-use crate::session::Peer;
 use crate::websocket::encode_packet_frame;
 
 /// The bounds every room is created with.

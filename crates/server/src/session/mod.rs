@@ -3,8 +3,6 @@
 //! batches, and winds the connection down. Its life is one state machine, `Phase`:
 //! handshake (in `serve`, before the loop) → `Open` → `Closing` → closed (the loop returns).
 
-mod close;
-mod peer;
 mod writer;
 
 use std::collections::VecDeque;
@@ -18,8 +16,8 @@ use mmo_protocol::Packet;
 use tokio::time::Sleep;
 use tracing::{debug, info};
 
-pub use close::{Disconnect, Winding};
-pub use peer::Peer;
+use crate::disconnect::{Disconnect, Winding};
+use crate::peer::Peer;
 
 use crate::admission::{HeldSocket, Ticket};
 use crate::handlers::{self, Client, Pending, Step};
