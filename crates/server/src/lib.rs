@@ -46,8 +46,13 @@ pub use http::MAX_HEAD_BYTES;
 pub use ids::ID_LIMIT;
 pub use log_writer::LogWriterGuard;
 pub use logging::{LogFormat, install as install_logging};
+pub use rooms::{
+    Announce, ChatLineEvent, EnterError, OutOfOrder, Publication, RoomChange, RoomEvent, RoomRecord,
+};
 pub use server::{LISTEN_BACKLOG, bind, run, run_with, testing};
-pub use services::{AccountError, AccountFuture, AccountStore, Services};
+pub use services::{
+    AccountError, AccountFuture, AccountStore, InProcessBroker, RoomBroker, Services,
+};
 pub use tls::{TlsError, load as load_tls};
 pub use websocket::{ProtocolError, close_code};
 
@@ -57,6 +62,6 @@ pub use websocket::{ProtocolError, close_code};
 pub mod internals {
     pub use crate::outbox::Frames;
     pub use crate::peer::Peer;
-    pub use crate::rooms::{Room, RoomLimits};
+    pub use crate::rooms::{Room, RoomLimits, Rooms};
     pub use crate::websocket::{FrameDecoder, WsEvent, encode_packet_frame};
 }

@@ -1,5 +1,5 @@
-//! `Services`: the parts of a server that can be swapped for others — where accounts live —
-//! and the traits they implement. Everything above (`state`, `handlers`, `session`) reaches
+//! `Services`: the parts of a server that can be swapped for others — where accounts live,
+//! what carries room events between servers — and the traits they implement. Everything above (`state`, `handlers`, `session`) reaches
 //! them only through these traits.
 
 use std::fmt::Debug;
@@ -7,11 +7,16 @@ use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 
+pub use crate::rooms::{InProcessBroker, RoomBroker};
+
 /// Optional parts a server can be given besides its configuration.
 #[derive(Debug, Default, Clone)]
 pub struct Services {
     /// Where accounts live; without one, logins and registrations are refused.
     pub accounts: Option<Arc<dyn AccountStore>>,
+    /// What carries room events and reserves client IDs; without one, the server's rooms are
+    /// its own (`InProcessBroker`).
+    pub rooms: Option<Arc<dyn RoomBroker>>,
 }
 
 /// Why an account request failed; `Display` is what the player is told.

@@ -15,11 +15,10 @@ use tracing::info;
 use crate::admission::{Admission, AdmissionLimits};
 use crate::config::Config;
 use crate::disconnect::Disconnect;
-use crate::ids::IdAllocator;
 use crate::logging::BurstLog;
 use crate::metrics::{Metrics, RateMeter};
 use crate::peer::Peer;
-use crate::rooms::{RoomLimits, Rooms};
+use crate::rooms::{InProcessBroker, RoomLimits, Rooms};
 use crate::services::{AccountStore, Services};
 use crate::websocket::PING_FRAME;
 
@@ -36,8 +35,6 @@ pub struct ServerState {
     pub metrics: Metrics,
     /// Recent per-second rates for `/api/status`.
     pub rates: RateMeter,
-    /// Where client IDs come from.
-    pub ids: IdAllocator,
     /// Which sockets are taken on.
     pub admission: Arc<Admission>,
     /// Every room.
@@ -72,7 +69,13 @@ impl ServerState {
         };
         Self {
             admission: Arc::new(Admission::new(AdmissionLimits::new(&config, socket_budget))),
-            rooms: Rooms::new(limits, config.max_rooms),
+            rooms: Rooms::new(
+                limits,
+                config.max_rooms,
+                services
+                    .rooms
+                    .unwrap_or_else(|| Arc::new(InProcessBroker::default())),
+            ),
             sessions: Arc::new(Sessions::new(config.max_connections)),
             accounts: services.accounts,
             tls: None,
@@ -80,7 +83,6 @@ impl ServerState {
             refused_requests: BurstLog::new(REFUSED_REQUEST_LOG_WINDOW),
             metrics: Metrics::default(),
             rates: RateMeter::new(),
-            ids: IdAllocator::default(),
             started: Instant::now(),
             shutdown: watch::Sender::new(false),
             config,

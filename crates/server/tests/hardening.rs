@@ -547,6 +547,7 @@ async fn server_with_accounts(panics: bool, config: Config) -> (TestServer, Arc<
         config,
         Services {
             accounts: Some(Arc::new(accounts)),
+            ..Services::default()
         },
     )
     .await;

@@ -25,7 +25,13 @@ pub fn on_login(client: &mut Client, login: LoginRequestMessage) -> Step {
     Step::Await(Box::pin(async move {
         let result = answer.await;
         Box::new(move |client: &mut Client| match result {
-            Ok(()) if client.peer.set_name(&username) => client.send(&Packet::ok()),
+            Ok(()) if client.peer.set_name(&username) => {
+                client.send(&Packet::ok());
+                // The room's members learn the name (behaviour 8): a rename event.
+                if let Some(room) = &client.room {
+                    client.server.rooms.rename(&client.peer, room);
+                }
+            }
             Ok(()) => client.refuse("already logged in"),
             Err(error) => client.refuse(error),
         }) as Completion

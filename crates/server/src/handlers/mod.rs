@@ -29,7 +29,7 @@ use crate::logging::{ClientWarnings, left_out};
 use crate::metrics::{Label as _, MessageKind, MessageRefusal};
 use crate::peer::Peer;
 use crate::rate_limit::TokenBucket;
-use crate::rooms::{Departure, Room};
+use crate::rooms::{Announce, Room};
 use crate::state::{ServerState, SessionSlot};
 use crate::websocket::encode_packet_frame;
 
@@ -68,8 +68,8 @@ pub struct Client {
     pub peer: Arc<Peer>,
     /// Everything server-wide.
     pub server: Arc<ServerState>,
-    /// The room the client is in.
-    pub room: Arc<Room>,
+    /// The room the client is in; `None` before it has entered one.
+    pub room: Option<Arc<Room>>,
     messages: TokenBucket,
     joins: TokenBucket,
     warnings: ClientWarnings,
@@ -84,14 +84,14 @@ pub struct Client {
 
 impl Client {
     /// A new client: registered with the server (which closes it at once if a shutdown has
-    /// begun) and a member of the lobby, whose members who understand presence are told.
+    /// begun), in no room yet (see `enter_lobby`).
     pub fn open(peer: Arc<Peer>, server: Arc<ServerState>, slot: SessionSlot) -> Self {
         let now = Instant::now();
         let config = &server.config;
         let client = Self {
             messages: TokenBucket::full(config.chat_burst, server.now_ms()),
             joins: TokenBucket::full(config.join_burst, server.now_ms()),
-            room: Arc::clone(server.rooms.lobby()),
+            room: None,
             warnings: ClientWarnings::default(),
             stats: SessionStats::default(),
             started: now,
@@ -102,9 +102,19 @@ impl Client {
         };
         client.server.metrics.sessions_opened.inc();
         client.server.sessions.register(&client.peer);
-        // The lobby has no member limit and is never removed: entering cannot fail.
-        let _ = client.room.enter(&client.peer, false);
         client
+    }
+
+    /// Puts the client, in no room, into the lobby, whose members who understand presence
+    /// are told.
+    pub fn enter_lobby(&mut self) {
+        if self.room.is_some() {
+            return;
+        }
+        let lobby = Arc::clone(self.server.rooms.lobby());
+        // The lobby has no member limit and is never removed: entering cannot fail.
+        let _ = self.server.rooms.enter(&self.peer, &lobby, false);
+        self.room = Some(lobby);
     }
 
     /// Sends `packet` if the client has shown it understands it; a packet it would misread is
@@ -175,7 +185,12 @@ impl Client {
         if let Some(highest) = highest_field_number(data) {
             let level = Level::of_field(highest);
             if level > self.peer.level() {
-                self.room.raise_member_level(&self.peer, level);
+                match &self.room {
+                    Some(room) => room.raise_member_level(&self.peer, level),
+                    None => {
+                        self.peer.raise_level(level);
+                    }
+                }
             }
         }
         Some(packet)
@@ -188,14 +203,19 @@ impl Client {
             return;
         }
         let server = &self.server;
-        let announce = server.config.announce_leaves && !server.is_shutting_down();
-        self.room.leave(
-            &self.peer,
-            Departure {
-                leave_notice: announce.then(|| reason.public_summary()),
-            },
-        );
-        server.rooms.remove_if_empty(&self.room);
+        if let Some(room) = self.room.take() {
+            let announce = if server.is_shutting_down() {
+                Announce::Nothing
+            } else {
+                Announce::Presence {
+                    notice: server
+                        .config
+                        .announce_leaves
+                        .then(|| reason.public_summary()),
+                }
+            };
+            server.rooms.leave(&self.peer, &room, announce);
+        }
         server.sessions.unregister(self.peer.id);
         server.metrics.sessions_closed.inc(reason.close_reason());
         let SessionStats {
@@ -268,6 +288,53 @@ fn unix_ms() -> i64 {
 }
 
 #[cfg(test)]
+mod tests {
+    use std::net::SocketAddr;
+
+    use mmo_protocol::{ClientId, Level};
+
+    use super::*;
+    use crate::config::Config;
+
+    #[test]
+    fn leaving_during_shutdown_announces_nothing() {
+        let server = Arc::new(ServerState::new(Config::default(), 100));
+        let address: SocketAddr = "127.0.0.1:1".parse().expect("address");
+        // A member the shutdown has not closed yet (it is not in the registry).
+        let watcher = Arc::new(Peer::new(
+            ClientId::new(1_000).expect("non-zero"),
+            address,
+            1 << 20,
+            0,
+        ));
+        watcher.raise_level(Level::Full);
+        let lobby = Arc::clone(server.rooms.lobby());
+        server
+            .rooms
+            .enter(&watcher, &lobby, false)
+            .expect("the lobby has room");
+        let peer = Arc::new(Peer::new(
+            ClientId::new(1).expect("one"),
+            address,
+            1 << 20,
+            0,
+        ));
+        let mut client = Client::open(
+            peer,
+            Arc::clone(&server),
+            server.sessions_slot().expect("a slot"),
+        );
+        client.enter_lobby();
+        let entered = watcher.outbox.take().frames;
+        assert_eq!(entered.len(), 1, "the join is announced");
+        server.begin_shutdown();
+        client.end(&Disconnect::ServerShutdown);
+        assert!(watcher.outbox.take().frames.is_empty(), "the leave is not");
+        assert_eq!(lobby.member_count(), 1, "but it is gone");
+    }
+}
+
+#[cfg(test)]
 mod properties {
     //! Whatever a client sends — random bytes or well-formed packets of every kind with random
     //! contents — handling it never panics, never sends it a field it has not shown it knows,
@@ -320,6 +387,7 @@ mod properties {
             let address: SocketAddr = "127.0.0.1:1".parse().expect("address");
             let peer = Arc::new(Peer::new(ClientId::new(1).expect("one"), address, OUTBOX_BYTES, 0));
             let mut client = Client::open(Arc::clone(&peer), Arc::clone(&server), slot);
+            client.enter_lobby();
             for message in &messages {
                 let level_before = peer.level();
                 if let Some(packet) = client.receive(message) {

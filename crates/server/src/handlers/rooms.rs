@@ -1,6 +1,8 @@
 //! `JoinRoomMessage` (field 100) and `RoomListRequestMessage` (103): moving between rooms and
 //! listing them.
 
+use std::sync::Arc;
+
 use mmo_protocol::{JoinRoomMessage, Msg, Packet, RoomListMessage, room_name};
 
 use super::{Client, Step};
@@ -32,19 +34,16 @@ pub fn on_join_room(client: &mut Client, join: &JoinRoomMessage) -> Step {
         client.refuse(reason);
         return Step::Done;
     }
-    if name == client.room.name() {
-        // Already there: the answer alone, so a client can refresh its member list.
-        client.room.answer(&client.peer);
+    let Some(from) = client.room.clone() else {
+        client.refuse("you are not in a room yet");
         return Step::Done;
-    }
-    match client
-        .server
-        .rooms
-        .move_member(&client.peer, &client.room, name)
-    {
+    };
+    match client.server.rooms.move_member(&client.peer, &from, name) {
         Ok(room) => {
-            client.server.metrics.joins.inc();
-            client.room = room;
+            if !Arc::ptr_eq(&room, &from) {
+                client.server.metrics.joins.inc();
+            }
+            client.room = Some(room);
         }
         Err(refusal) => {
             let kind = match refusal {

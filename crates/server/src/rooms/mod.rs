@@ -1,19 +1,27 @@
 //! Rooms: the directory of rooms by name, moving clients between them, and the room list.
-//! A room's own members, history and fan-out are in `room`.
+//! A room's record, local members and fan-out are in `room`; every change to a room is an
+//! event (`event`) published through the server's `RoomBroker` (`broker`), which a cluster
+//! replaces, and applied by `Room::apply`.
 
 mod batch;
+mod broker;
+mod delivery;
+mod event;
 mod history;
+mod record;
 mod room;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
-use mmo_protocol::{LOBBY, RoomInfo};
+use mmo_protocol::{ClientId, LOBBY, RoomInfo};
 use tokio::runtime::Handle;
 
-pub use room::{Departure, EnterError, Room, RoomLimits};
+pub use broker::{InProcessBroker, Publication, RoomBroker};
+pub use event::{Announce, ChatLineEvent, RoomChange, RoomEvent};
+pub use record::{OutOfOrder, RoomRecord};
+pub use room::{EnterError, Room, RoomLimits};
 
-use crate::outbox::fan_out;
 use crate::peer::Peer;
 
 /// Why a client could not move to a room; `Display` is the reason it is sent.
@@ -49,11 +57,13 @@ pub struct Rooms {
     /// The runtime rooms time and deliver their batches on (see `Room::runtime`): the one the
     /// directory is made on, the server's main runtime.
     runtime: Option<Handle>,
+    /// What publishes the rooms' events and reserves IDs.
+    broker: Arc<dyn RoomBroker>,
 }
 
 impl Rooms {
     /// A directory holding only the empty lobby; at most `max_rooms` rooms (the lobby counts).
-    pub fn new(limits: RoomLimits, max_rooms: usize) -> Self {
+    pub fn new(limits: RoomLimits, max_rooms: usize, broker: Arc<dyn RoomBroker>) -> Self {
         let runtime = Handle::try_current().ok();
         Self {
             lobby: Arc::new(Room::new(LOBBY, true, limits, runtime.clone())),
@@ -61,6 +71,7 @@ impl Rooms {
             limits,
             max_rooms,
             runtime,
+            broker,
         }
     }
 
@@ -72,6 +83,13 @@ impl Rooms {
     /// Rooms now, the lobby included.
     pub fn count(&self) -> usize {
         self.others().len() + 1
+    }
+
+    /// A new client ID, unique among every server's; `None` once they are used up.
+    pub fn allocate_id(&self) -> Option<ClientId> {
+        self.broker
+            .reserve_ids(1)
+            .and_then(|ids| ClientId::new(ids.start))
     }
 
     fn others(&self) -> MutexGuard<'_, HashMap<Box<str>, Arc<Room>>> {
@@ -98,9 +116,49 @@ impl Rooms {
         Ok(room)
     }
 
-    /// Moves `peer` from `from` (its room) to the room called `to` (a valid name, not `from`'s),
-    /// all at once: the old room's members see it leave, the new room's see it enter, and it is
-    /// sent the new room's `RoomMessage`. On refusal it stays in `from`. Returns the new room.
+    /// Puts `peer` (in no room) into `room`: the members who understand presence are told; a
+    /// full-level peer is sent the room's `RoomMessage` when `answer` is set.
+    pub fn enter(
+        &self,
+        peer: &Arc<Peer>,
+        room: &Arc<Room>,
+        answer: bool,
+    ) -> Result<(), EnterError> {
+        self.follow_for(room);
+        self.broker
+            .publish(vec![Publication {
+                room,
+                change: RoomChange::Joined {
+                    member: peer.id,
+                    name: peer.name().into(),
+                },
+                local: Some(peer),
+                answer,
+            }])
+            .map(drop)
+    }
+
+    /// Takes `peer` out of `room`, the others told as `announce` says; the room goes if it is
+    /// empty now.
+    pub fn leave(&self, peer: &Arc<Peer>, room: &Arc<Room>, announce: Announce) {
+        let left = self.broker.publish(vec![Publication {
+            room,
+            change: RoomChange::Left {
+                member: peer.id,
+                name: peer.name().into(),
+                announce,
+            },
+            local: Some(peer),
+            answer: false,
+        }]);
+        debug_assert!(left.is_ok(), "a leave is never refused");
+        self.after_leaving(room);
+    }
+
+    /// Moves `peer` from `from` (its room) to the room called `to` (a valid name), all at
+    /// once: the old room's members see it leave, the new room's see it enter, and it is sent
+    /// the new room's `RoomMessage`. On refusal it stays in `from`. Returns the new room.
+    /// Asking for the room it is in answers with that room's `RoomMessage` alone.
     pub fn move_member(
         &self,
         peer: &Arc<Peer>,
@@ -113,34 +171,36 @@ impl Rooms {
                 target.answer(peer);
                 return Ok(target);
             }
-            let moved = fan_out(|wakes| {
-                // Both rooms' locks, always the lower address first, so two clients moving
-                // between the same two rooms in opposite directions cannot deadlock.
-                let (mut from_state, mut to_state) = if Arc::as_ptr(from) < Arc::as_ptr(&target) {
-                    let from_state = from.lock();
-                    (from_state, target.lock())
-                } else {
-                    let to_state = target.lock();
-                    (from.lock(), to_state)
-                };
-                target.check_room_for_one(&to_state)?;
-                from.leave_locked(
-                    &mut from_state,
-                    peer,
-                    Departure {
-                        leave_notice: Some(""),
+            self.follow_for(&target);
+            let moved = self.broker.publish(vec![
+                Publication {
+                    room: from,
+                    change: RoomChange::Left {
+                        member: peer.id,
+                        name: peer.name().into(),
+                        announce: Announce::Presence { notice: Some("") },
                     },
-                    wakes,
-                );
-                target.enter_locked(&mut to_state, peer, true, wakes)
-            });
+                    local: Some(peer),
+                    answer: false,
+                },
+                Publication {
+                    room: &target,
+                    change: RoomChange::Joined {
+                        member: peer.id,
+                        name: peer.name().into(),
+                    },
+                    local: Some(peer),
+                    answer: true,
+                },
+            ]);
             match moved {
-                Ok(()) => {
-                    self.remove_if_empty(from);
+                Ok(_) => {
+                    self.after_leaving(from);
                     return Ok(target);
                 }
                 Err(EnterError::Removed) => continue,
                 Err(EnterError::Full { max_members }) => {
+                    self.after_leaving(&target);
                     return Err(JoinRefusal::Full {
                         room: to.to_owned(),
                         max_members,
@@ -148,6 +208,51 @@ impl Rooms {
                 }
             }
         }
+    }
+
+    /// Relays a chat line from `sender` (a member of `room`) to every other member and keeps
+    /// it in the history. Returns how many members here it was queued for.
+    pub fn chat(&self, room: &Arc<Room>, sender: &Peer, text: &str, sent_at_ms: i64) -> u64 {
+        self.broker
+            .publish(vec![Publication {
+                room,
+                change: RoomChange::Chat(ChatLineEvent {
+                    sender: sender.id,
+                    sender_name: sender.name().into(),
+                    text: text.into(),
+                    sent_at_ms,
+                }),
+                local: None,
+                answer: false,
+            }])
+            .unwrap_or(0)
+    }
+
+    /// Tells `room`'s members that `peer` (a member) now goes by its current name.
+    pub fn rename(&self, peer: &Arc<Peer>, room: &Arc<Room>) {
+        let renamed = self.broker.publish(vec![Publication {
+            room,
+            change: RoomChange::Renamed {
+                member: peer.id,
+                name: peer.name().into(),
+            },
+            local: None,
+            answer: false,
+        }]);
+        debug_assert!(renamed.is_ok(), "a rename is never refused");
+    }
+
+    fn follow_for(&self, room: &Arc<Room>) {
+        if room.local_member_count() == 0 {
+            self.broker.follow(room);
+        }
+    }
+
+    fn after_leaving(&self, room: &Arc<Room>) {
+        if room.local_member_count() == 0 {
+            self.broker.unfollow(room);
+        }
+        self.remove_if_empty(room);
     }
 
     /// Takes `room` out of the directory if it has no members (the lobby stays).
@@ -220,7 +325,7 @@ mod tests {
 
     #[test]
     fn moving_tells_both_rooms_and_answers_with_members_and_history() {
-        let rooms = Rooms::new(limits(), 10);
+        let rooms = Rooms::new(limits(), 10, Arc::new(InProcessBroker::default()));
         let (a, b, c) = (
             peer(1, Level::Full),
             peer(2, Level::Full),
@@ -228,9 +333,9 @@ mod tests {
         );
         let lobby = Arc::clone(rooms.lobby());
         for p in [&a, &b, &c] {
-            lobby.enter(p, false).expect("lobby has room");
+            rooms.enter(p, &lobby, false).expect("lobby has room");
         }
-        lobby.chat(&c, "hello", 7);
+        rooms.chat(&lobby, &c, "hello", 7);
         received(&a);
         received(&b);
         let red = rooms.move_member(&a, &lobby, "red").expect("moved");
@@ -274,7 +379,7 @@ mod tests {
 
     #[test]
     fn a_leave_is_presence_for_full_members_and_a_notice_for_tutorial_ones_only() {
-        let rooms = Rooms::new(limits(), 10);
+        let rooms = Rooms::new(limits(), 10, Arc::new(InProcessBroker::default()));
         let lobby = Arc::clone(rooms.lobby());
         let (full, tutorial, part3, leaver) = (
             peer(1, Level::Full),
@@ -283,15 +388,16 @@ mod tests {
             peer(4, Level::Part3),
         );
         for p in [&full, &tutorial, &part3, &leaver] {
-            lobby.enter(p, false).expect("room");
+            rooms.enter(p, &lobby, false).expect("room");
         }
         for p in [&full, &tutorial, &part3] {
             received(p);
         }
-        lobby.leave(
+        rooms.leave(
             &leaver,
-            Departure {
-                leave_notice: Some("connection lost"),
+            &lobby,
+            Announce::Presence {
+                notice: Some("connection lost"),
             },
         );
         let to_full = received(&full);
@@ -309,11 +415,13 @@ mod tests {
 
     #[test]
     fn a_full_room_refuses_and_the_client_stays() {
-        let rooms = Rooms::new(limits(), 10);
+        let rooms = Rooms::new(limits(), 10, Arc::new(InProcessBroker::default()));
         let lobby = Arc::clone(rooms.lobby());
         let peers: Vec<_> = (1..=3).map(|id| peer(id, Level::Full)).collect();
         for p in &peers {
-            lobby.enter(p, false).expect("the lobby has no limit");
+            rooms
+                .enter(p, &lobby, false)
+                .expect("the lobby has no limit");
         }
         rooms.move_member(&peers[0], &lobby, "red").expect("room");
         rooms.move_member(&peers[1], &lobby, "red").expect("room");
@@ -329,14 +437,14 @@ mod tests {
 
     #[test]
     fn an_empty_room_goes_with_its_history_and_the_room_limit_counts_the_lobby() {
-        let rooms = Rooms::new(limits(), 2);
+        let rooms = Rooms::new(limits(), 2, Arc::new(InProcessBroker::default()));
         let lobby = Arc::clone(rooms.lobby());
         let a = peer(1, Level::Full);
-        lobby.enter(&a, false).expect("room");
+        rooms.enter(&a, &lobby, false).expect("room");
         let red = rooms
             .move_member(&a, &lobby, "red")
             .expect("one room besides the lobby");
-        red.chat(&a, "only me", 1);
+        rooms.chat(&red, &a, "only me", 1);
         assert_eq!(
             rooms.move_member(&a, &red, "blue").err(),
             Some(JoinRefusal::TooManyRooms { max_rooms: 2 })
@@ -349,11 +457,11 @@ mod tests {
 
     #[test]
     fn the_list_counts_members_biggest_first() {
-        let rooms = Rooms::new(limits(), 10);
+        let rooms = Rooms::new(limits(), 10, Arc::new(InProcessBroker::default()));
         let lobby = Arc::clone(rooms.lobby());
         let peers: Vec<_> = (1..=4).map(|id| peer(id, Level::Full)).collect();
         for p in &peers {
-            lobby.enter(p, false).expect("room");
+            rooms.enter(p, &lobby, false).expect("room");
         }
         rooms.move_member(&peers[0], &lobby, "b").expect("room");
         rooms.move_member(&peers[1], &lobby, "a").expect("room");
@@ -366,11 +474,13 @@ mod tests {
 
     #[test]
     fn the_lobby_list_is_bounded_and_holds_the_asker() {
-        let rooms = Rooms::new(limits(), 10);
+        let rooms = Rooms::new(limits(), 10, Arc::new(InProcessBroker::default()));
         let lobby = Arc::clone(rooms.lobby());
         let peers: Vec<_> = (1..=5).map(|id| peer(id, Level::Part3)).collect();
         for p in &peers {
-            lobby.enter(p, false).expect("the lobby has no limit");
+            rooms
+                .enter(p, &lobby, false)
+                .expect("the lobby has no limit");
         }
         lobby.answer(&peers[4]);
         let Some(Msg::Room(room)) = &received(&peers[4])[0].msg else {

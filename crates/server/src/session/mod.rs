@@ -60,8 +60,8 @@ struct Closing {
     deadline: Pin<Box<Sleep>>,
 }
 
-/// The handshake's end: the 101 and the ID go out, then the client is registered and enters
-/// the lobby. `None` when the client is gone before that.
+/// The handshake's end: the 101 goes out, then the client enters the lobby, and its ID is the
+/// first frame it gets. `None` when the client is gone before that.
 pub async fn open<T: Transport>(
     mut transport: T,
     address: SocketAddr,
@@ -71,44 +71,41 @@ pub async fn open<T: Transport>(
     slot: SessionSlot,
     ticket: Ticket,
 ) -> Option<Session<T>> {
-    let Some(id) = server.ids.allocate() else {
+    let Some(id) = server.rooms.allocate_id() else {
         // 2^53 connections since start: practically never, but never a reused ID either.
         info!("{address}: refused: every client ID has been used; restart the server");
         return None;
     };
-    // The client joins the lobby first, so that whatever is said from the moment it has its
-    // ID reaches it; what is relayed meanwhile waits in its outbox, which is written only
-    // after the 101 and the ID.
     let peer = Arc::new(Peer::new(
         id,
         address,
         server.config.outbound_queue_bytes,
         server.now_ms(),
     ));
-    let mut client = Client::open(peer, Arc::clone(&server), slot);
-    let mut first = handshake.into_bytes();
-    let handshake_bytes = first.len();
+    // The ID waits first in the outbox, so that it is the first frame the client gets
+    // whatever its room relays to it from the moment it enters.
     if !server.echo {
-        first.extend_from_slice(&encode_packet_frame(&Packet::id_assignment(id)));
+        // A new outbox takes a frame this small.
+        let _ = peer.send(encode_packet_frame(&Packet::id_assignment(id)));
     }
-    let id_frame_bytes = first.len() - handshake_bytes;
+    let mut client = Client::open(peer, Arc::clone(&server), slot);
     let timeout = server.config.handshake_timeout;
-    if let Err(error) = transport::write_all(&mut transport, &first, timeout).await {
+    if let Err(error) = transport::write_all(&mut transport, handshake.as_bytes(), timeout).await {
         debug!("{address}: handshake not delivered: {error}");
         client.end(&Disconnect::ConnectionLost);
         return None;
     }
-    drop(first);
+    drop(handshake);
+    // Only a client whose handshake was answered enters: a failed one shows the lobby nothing.
+    client.enter_lobby();
     info!(
         client = id.get(),
         address = %address,
         "New client connected from {address}"
     );
     info!(client = id.get(), "Client {id}: Sent ID to client");
-    // The session's counts are of WebSocket bytes: the ID frame and any frames that came
-    // with the request, not the HTTP heads.
-    client.stats.frames_out += u64::from(id_frame_bytes > 0);
-    client.stats.bytes_out += id_frame_bytes as u64;
+    // The session's counts are of WebSocket bytes: frames that came with the request count,
+    // the HTTP heads do not.
     client.stats.bytes_in += early_bytes.len() as u64;
     let mut session = Session {
         _direct: DirectWrites(Arc::clone(&client.peer)),
@@ -397,5 +394,81 @@ async fn poll_pending(pending: &mut Option<Pending>) -> handlers::Completion {
     match pending {
         Some(work) => work.as_mut().await,
         None => std::future::pending().await,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::IoSlice;
+    use std::task::{Context, Poll};
+    use std::time::Instant;
+
+    use mmo_protocol::{ClientId, Level};
+
+    use super::*;
+    use crate::config::Config;
+
+    /// A connection whose client went away before the 101: every write fails.
+    struct Gone;
+
+    impl Transport for Gone {
+        fn poll_read_ready(&self, _: &mut Context<'_>) -> Poll<io::Result<()>> {
+            Poll::Pending
+        }
+        fn try_read(&mut self, _: &mut [u8]) -> io::Result<usize> {
+            Err(io::ErrorKind::WouldBlock.into())
+        }
+        fn poll_write_ready(&self, _: &mut Context<'_>) -> Poll<io::Result<()>> {
+            Poll::Ready(Ok(()))
+        }
+        fn try_write_vectored(&mut self, _: &[IoSlice<'_>]) -> io::Result<usize> {
+            Err(io::ErrorKind::BrokenPipe.into())
+        }
+        fn shutdown_write(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+        fn rehome(self) -> io::Result<Self> {
+            Ok(self)
+        }
+    }
+
+    #[tokio::test]
+    async fn a_handshake_that_fails_shows_the_lobby_nothing() {
+        let server = Arc::new(ServerState::new(Config::default(), 100));
+        let address: SocketAddr = "127.0.0.1:1".parse().expect("address");
+        let watcher = Arc::new(Peer::new(
+            ClientId::new(1_000).expect("non-zero"),
+            address,
+            1 << 20,
+            0,
+        ));
+        watcher.raise_level(Level::Full);
+        let lobby = Arc::clone(server.rooms.lobby());
+        server
+            .rooms
+            .enter(&watcher, &lobby, false)
+            .expect("the lobby has room");
+        let slot = server.sessions_slot().expect("a slot");
+        let ticket = server
+            .admission
+            .admit(address.ip(), Instant::now())
+            .expect("admitted");
+        let session = open(
+            Gone,
+            address,
+            Arc::clone(&server),
+            "HTTP/1.1 101 Switching Protocols\r\n\r\n".into(),
+            Vec::new(),
+            slot,
+            ticket,
+        )
+        .await;
+        assert!(session.is_none(), "the handshake was not delivered");
+        assert!(
+            watcher.outbox.take().frames.is_empty(),
+            "no join and no leave for a client that never got its 101"
+        );
+        assert_eq!(lobby.member_count(), 1);
+        assert_eq!(server.sessions.count(), 0);
     }
 }
