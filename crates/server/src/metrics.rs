@@ -183,6 +183,10 @@ label! {
         RoomFull => "room_full",
         /// A join that would create a room past `max_rooms`.
         TooManyRooms => "too_many_rooms",
+        /// A join that would create a room past `max_rooms_per_address`.
+        RoomsPerAddress => "rooms_per_address",
+        /// A join or a line while the server shuts down.
+        ShuttingDown => "shutting_down",
     }
 }
 

@@ -136,6 +136,9 @@ impl ServerState {
     /// being set up find out when they register.
     pub fn begin_shutdown(&self) {
         self.shutdown.send_replace(true);
+        // Rooms first: a line being fanned out reaches every member before any is closed, and
+        // none is accepted after, so no line reaches only part of a room.
+        self.rooms.shut_down();
         self.sessions.close_all(&Disconnect::ServerShutdown);
     }
 
@@ -307,6 +310,72 @@ mod tests {
         assert_eq!(sessions.count(), 2);
         sessions.unregister(late.id);
         assert_eq!(sessions.count(), 1);
+    }
+
+    #[test]
+    fn a_line_said_as_the_shutdown_begins_reaches_every_member_or_none() {
+        use mmo_protocol::{Msg, decode_packet};
+        use std::collections::HashMap as Counts;
+
+        const MEMBERS: u64 = 2_000;
+        let state = Arc::new(ServerState::new(Config::default(), 100));
+        let lobby = Arc::clone(state.rooms.lobby());
+        let peers: Vec<Arc<Peer>> = (1..=MEMBERS)
+            .map(|id| {
+                let address = "127.0.0.1:1".parse().expect("address");
+                let id = ClientId::new(id).expect("non-zero");
+                Arc::new(Peer::new(id, address, 1 << 20, 0))
+            })
+            .collect();
+        for member in &peers {
+            state.sessions.register(member);
+            state
+                .rooms
+                .enter(member, &lobby, false)
+                .expect("the lobby has room");
+        }
+        let sender = Arc::clone(&peers[0]);
+        let talker = std::thread::spawn({
+            let state = Arc::clone(&state);
+            move || {
+                let lobby = Arc::clone(state.rooms.lobby());
+                let (mut said, mut after_shutdown) = (0, 0);
+                // On through the shutdown: lines said while it closes the sessions.
+                while after_shutdown < 50 {
+                    state
+                        .rooms
+                        .chat(&lobby, &sender, &format!("line {said}"), 0);
+                    said += 1;
+                    after_shutdown += u32::from(state.is_shutting_down());
+                }
+                said
+            }
+        });
+        std::thread::sleep(Duration::from_millis(20));
+        state.begin_shutdown();
+        let said = talker.join().expect("talker");
+        let mut reached: Counts<String, u64> = Counts::new();
+        for member in &peers[1..] {
+            for frame in member.outbox.take().frames {
+                if let Ok(packet) = decode_packet(&frame[2..]) {
+                    if let Some(Msg::Chat(chat)) = packet.msg {
+                        *reached.entry(chat.msg).or_default() += 1;
+                    }
+                }
+            }
+        }
+        assert!(
+            !reached.is_empty(),
+            "some of {said} lines went out before the shutdown"
+        );
+        let partial: Vec<_> = reached
+            .iter()
+            .filter(|(_, count)| **count != MEMBERS - 1)
+            .collect();
+        assert!(
+            partial.is_empty(),
+            "lines that reached only part of the room: {partial:?}"
+        );
     }
 
     #[test]

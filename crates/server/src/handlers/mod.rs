@@ -112,9 +112,11 @@ impl Client {
             return;
         }
         let lobby = Arc::clone(self.server.rooms.lobby());
-        // The lobby has no member limit and is never removed: entering cannot fail.
-        let _ = self.server.rooms.enter(&self.peer, &lobby, false);
-        self.room = Some(lobby);
+        // The lobby has no member limit and is never removed: entering fails only when the
+        // server is shutting down, and then the session is closing too.
+        if self.server.rooms.enter(&self.peer, &lobby, false).is_ok() {
+            self.room = Some(lobby);
+        }
     }
 
     /// Sends `packet` if the client has shown it understands it; a packet it would misread is

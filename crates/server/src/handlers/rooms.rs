@@ -49,6 +49,7 @@ pub fn on_join_room(client: &mut Client, join: &JoinRoomMessage) -> Step {
             let kind = match refusal {
                 JoinRefusal::Full { .. } => MessageRefusal::RoomFull,
                 JoinRefusal::TooManyRooms { .. } => MessageRefusal::TooManyRooms,
+                JoinRefusal::ShuttingDown => MessageRefusal::ShuttingDown,
             };
             client.server.metrics.messages_refused.inc(kind);
             client.refuse(refusal);

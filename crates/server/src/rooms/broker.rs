@@ -39,7 +39,8 @@ pub struct Publication<'a> {
 pub trait RoomBroker: Send + Sync + Debug + 'static {
     /// Makes each change the next event of its room, in the order given, and has every server
     /// following the room apply it. All or none: a `Joined` into a room that is full or was
-    /// removed refuses the whole publication, so a move never leaves a client in no room.
+    /// removed, or anything but a leave in a room that is shutting down, refuses the whole
+    /// publication, so a move never leaves a client in no room.
     /// Returns how many frames the events queued for members here.
     fn publish(&self, publications: Vec<Publication<'_>>) -> Result<u64, EnterError>;
     /// Starts following `room`: its first member connected here is about to enter. A cluster
@@ -75,10 +76,10 @@ impl RoomBroker for InProcessBroker {
         let committed = fan_out(|wakes| {
             let mut locked = lock_in_order(&publications);
             for publication in &publications {
-                if matches!(publication.change, RoomChange::Joined { .. }) {
-                    let state = state_of(&mut locked, publication.room);
-                    publication.room.check_room_for_one(state)?;
-                }
+                let state = state_of(&mut locked, publication.room);
+                publication
+                    .room
+                    .check_open_for(state, &publication.change)?;
             }
             for publication in publications {
                 let state = state_of(&mut locked, publication.room);

@@ -35,12 +35,23 @@ pub enum JoinRefusal {
         /// Its member limit.
         max_members: usize,
     },
+    /// The server is shutting down.
+    #[error("the server is shutting down")]
+    ShuttingDown,
     /// Creating the room would pass `max_rooms`.
     #[error("there are already {max_rooms} rooms; join one of them")]
     TooManyRooms {
         /// The room limit.
         max_rooms: usize,
     },
+}
+
+/// The rooms other than the lobby, by name, and whether the server is shutting down (then no
+/// room is created), under one lock.
+#[derive(Debug, Default)]
+struct Directory {
+    rooms: HashMap<Box<str>, Arc<Room>>,
+    shut: bool,
 }
 
 /// Every room of the server. The lobby always exists; other rooms are created when someone
@@ -51,7 +62,7 @@ pub struct Rooms {
     /// Rooms other than the lobby. Locked only to look a room up, create or remove it — never
     /// while a room's own lock is wanted by this thread, except in `remove_if_empty`, which
     /// takes the directory first, then the room (the one order used anywhere).
-    others: Mutex<HashMap<Box<str>, Arc<Room>>>,
+    others: Mutex<Directory>,
     limits: RoomLimits,
     max_rooms: usize,
     /// The runtime rooms time and deliver their batches on (see `Room::runtime`): the one the
@@ -67,7 +78,7 @@ impl Rooms {
         let runtime = Handle::try_current().ok();
         Self {
             lobby: Arc::new(Room::new(LOBBY, true, limits, runtime.clone())),
-            others: Mutex::new(HashMap::new()),
+            others: Mutex::new(Directory::default()),
             limits,
             max_rooms,
             runtime,
@@ -82,7 +93,7 @@ impl Rooms {
 
     /// Rooms now, the lobby included.
     pub fn count(&self) -> usize {
-        self.others().len() + 1
+        self.others().rooms.len() + 1
     }
 
     /// A new client ID, unique among every server's; `None` once they are used up.
@@ -92,7 +103,7 @@ impl Rooms {
             .and_then(|ids| ClientId::new(ids.start))
     }
 
-    fn others(&self) -> MutexGuard<'_, HashMap<Box<str>, Arc<Room>>> {
+    fn others(&self) -> MutexGuard<'_, Directory> {
         // Every critical section is one map operation.
         self.others.lock().unwrap_or_else(PoisonError::into_inner)
     }
@@ -103,16 +114,19 @@ impl Rooms {
             return Ok(Arc::clone(&self.lobby));
         }
         let mut others = self.others();
-        if let Some(room) = others.get(name) {
+        if let Some(room) = others.rooms.get(name) {
             return Ok(Arc::clone(room));
         }
-        if others.len() + 1 >= self.max_rooms {
+        if others.shut {
+            return Err(JoinRefusal::ShuttingDown);
+        }
+        if others.rooms.len() + 1 >= self.max_rooms {
             return Err(JoinRefusal::TooManyRooms {
                 max_rooms: self.max_rooms,
             });
         }
         let room = Arc::new(Room::new(name, false, self.limits, self.runtime.clone()));
-        others.insert(name.into(), Arc::clone(&room));
+        others.rooms.insert(name.into(), Arc::clone(&room));
         Ok(room)
     }
 
@@ -199,6 +213,7 @@ impl Rooms {
                     return Ok(target);
                 }
                 Err(EnterError::Removed) => continue,
+                Err(EnterError::ShuttingDown) => return Err(JoinRefusal::ShuttingDown),
                 Err(EnterError::Full { max_members }) => {
                     self.after_leaving(&target);
                     return Err(JoinRefusal::Full {
@@ -255,6 +270,21 @@ impl Rooms {
         self.remove_if_empty(room);
     }
 
+    /// Lets members only leave, in every room: from now on no line is accepted and nobody
+    /// enters. Each room is shut under its lock, so a line being fanned out reaches every
+    /// member before their sessions are closed for the shutdown.
+    pub fn shut_down(&self) {
+        let others: Vec<Arc<Room>> = {
+            let mut directory = self.others();
+            directory.shut = true;
+            directory.rooms.values().cloned().collect()
+        };
+        self.lobby.shut();
+        for room in others {
+            room.shut();
+        }
+    }
+
     /// Takes `room` out of the directory if it has no members (the lobby stays).
     pub fn remove_if_empty(&self, room: &Arc<Room>) {
         if room.is_lobby() || room.member_count() > 0 {
@@ -262,17 +292,18 @@ impl Rooms {
         }
         let mut others = self.others();
         let is_listed = others
+            .rooms
             .get(room.name())
             .is_some_and(|listed| Arc::ptr_eq(listed, room));
         if is_listed && room.remove_if_empty() {
-            others.remove(room.name());
+            others.rooms.remove(room.name());
         }
     }
 
     /// Every room with members and how many, most members first, then by name; at most
     /// `max_listed` of them.
     pub fn list(&self, max_listed: usize) -> Vec<RoomInfo> {
-        let mut rooms: Vec<Arc<Room>> = self.others().values().cloned().collect();
+        let mut rooms: Vec<Arc<Room>> = self.others().rooms.values().cloned().collect();
         rooms.push(Arc::clone(&self.lobby));
         let mut listed: Vec<RoomInfo> = rooms
             .iter()

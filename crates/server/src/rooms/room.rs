@@ -49,6 +49,8 @@ pub enum EnterError {
     },
     /// The room was removed (it emptied) after it was looked up; look it up again.
     Removed,
+    /// The server is shutting down: nothing enters or is said any more.
+    ShuttingDown,
 }
 
 /// A room: its record, its members connected here, and its lock.
@@ -75,6 +77,9 @@ pub struct RoomState {
     pub local: LocalMembers,
     /// Set when the room has been taken out of the directory because it emptied.
     pub removed: bool,
+    /// Set when the server shuts down: members may only leave. Set under the lock, so a line
+    /// is queued for every member before the shutdown closes them, or is not accepted.
+    pub shut: bool,
 }
 
 impl Room {
@@ -89,6 +94,7 @@ impl Room {
                 record: RoomRecord::new(limits.history_lines, limits.history_bytes),
                 local: LocalMembers::default(),
                 removed: false,
+                shut: false,
             }),
             member_count: AtomicUsize::new(0),
         }
@@ -115,9 +121,21 @@ impl Room {
         self.state.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
+    /// Whether `change` may be made now: a room shutting down only lets members leave.
+    pub fn check_open_for(&self, state: &RoomState, change: &RoomChange) -> Result<(), EnterError> {
+        match change {
+            RoomChange::Left { .. } => Ok(()),
+            _ if state.shut => Err(EnterError::ShuttingDown),
+            RoomChange::Joined { .. } => self.check_room_for_one(state),
+            RoomChange::Chat(_) | RoomChange::Renamed { .. } => Ok(()),
+        }
+    }
+
     /// Whether one more member may enter now.
     pub fn check_room_for_one(&self, state: &RoomState) -> Result<(), EnterError> {
-        if state.removed {
+        if state.shut {
+            Err(EnterError::ShuttingDown)
+        } else if state.removed {
             Err(EnterError::Removed)
         } else if !self.is_lobby && state.record.member_count() >= self.limits.max_members {
             Err(EnterError::Full {
@@ -241,6 +259,12 @@ impl Room {
         } else {
             false
         }
+    }
+
+    /// Lets members only leave from now on: taken under the room's lock, so a fan-out under
+    /// way finishes first.
+    pub fn shut(&self) {
+        self.lock().shut = true;
     }
 
     /// Members connected to this server now.
