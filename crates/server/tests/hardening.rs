@@ -640,3 +640,76 @@ async fn a_panic_in_a_session_leaks_nothing_and_disturbs_no_one_else() {
     assert_eq!(server.metric("mmo_sessions").await, 3);
     drop(victim);
 }
+
+/// An account store that notes the thread each login is handled on, and lets everyone in.
+#[derive(Debug, Default)]
+struct ThreadNotingAccounts {
+    login_threads: std::sync::Mutex<Vec<(std::thread::ThreadId, Option<String>)>>,
+}
+
+impl AccountStore for ThreadNotingAccounts {
+    fn register(&self, _: String, _: String, _: i32) -> mmo_server::AccountFuture {
+        Box::pin(async { Err(AccountError::Unavailable) })
+    }
+
+    fn login(&self, _: String, _: String) -> mmo_server::AccountFuture {
+        let thread = std::thread::current();
+        self.login_threads
+            .lock()
+            .unwrap()
+            .push((thread.id(), thread.name().map(str::to_owned)));
+        Box::pin(async { Ok(()) })
+    }
+}
+
+// One thread for the test's runtime, which is the server's main runtime: whatever runs on it
+// runs on this thread. The acceptor has a thread of its own.
+#[tokio::test(flavor = "current_thread")]
+async fn a_message_sent_with_the_upgrade_request_is_handled_where_sessions_are_served() {
+    let accounts = Arc::new(ThreadNotingAccounts::default());
+    let server = TestServer::start_with(
+        Config::default(),
+        Services {
+            accounts: Some(Arc::clone(&accounts) as Arc<dyn AccountStore>),
+        },
+    )
+    .await;
+    // The request head and a login in one write: the server reads both with the head.
+    let mut bytes = b"GET /ws HTTP/1.1\r\nHost: test\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
+                      Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n"
+        .to_vec();
+    bytes.extend(common::masked_frame(
+        0x82,
+        &mmo_protocol::Message::encode_to_vec(&login("right")),
+    ));
+    let mut stream = TcpStream::connect(server.addr).await.unwrap();
+    stream.write_all(&bytes).await.unwrap();
+    let mut received = Vec::new();
+    let head_end = loop {
+        let mut chunk = [0u8; 1024];
+        let n = tokio::time::timeout(WAIT, stream.read(&mut chunk))
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(n > 0, "server closed during the handshake");
+        received.extend_from_slice(&chunk[..n]);
+        if let Some(at) = received.windows(4).position(|w| w == b"\r\n\r\n") {
+            break at + 4;
+        }
+    };
+    assert!(received.starts_with(b"HTTP/1.1 101"));
+    let received = received.split_off(head_end);
+    let mut raw = RawClient { stream, received };
+    let frames = raw.read_frames(2).await;
+    let answer = mmo_protocol::decode_packet(&frames[1].1).unwrap();
+    assert!(matches!(answer.msg, Some(Msg::OkResponse(_))), "{answer:?}");
+    let threads = accounts.login_threads.lock().unwrap().clone();
+    assert_eq!(
+        threads,
+        vec![(
+            std::thread::current().id(),
+            std::thread::current().name().map(str::to_owned)
+        )],
+        "the login was handled on the main runtime's thread, not the acceptor's"
+    );
+}

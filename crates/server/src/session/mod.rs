@@ -110,7 +110,7 @@ pub async fn open<T: Transport>(
     client.stats.frames_out += u64::from(id_frame_bytes > 0);
     client.stats.bytes_out += id_frame_bytes as u64;
     client.stats.bytes_in += early_bytes.len() as u64;
-    let mut session = Session {
+    Some(Session {
         _direct: DirectWrites(Arc::clone(&client.peer)),
         decoder: FrameDecoder::new(server.config.max_message_bytes),
         writer: FrameWriter::default(),
@@ -121,13 +121,9 @@ pub async fn open<T: Transport>(
         echo: server.echo,
         client,
         transport,
+        early_bytes: early_bytes.into_boxed_slice(),
         _socket: ticket.into_held(),
-    };
-    if !early_bytes.is_empty() {
-        let mut early_bytes = early_bytes;
-        session.decode(&mut early_bytes);
-    }
-    Some(session)
+    })
 }
 
 /// One client's session once open: everything it keeps while it lives.
@@ -147,6 +143,10 @@ pub struct Session<T> {
     held: VecDeque<Packet>,
     /// Echo data messages back instead of handling them (the conformance-test endpoint).
     echo: bool,
+    /// Frames that came with the upgrade request, decoded once the session is served: `open`
+    /// runs on the acceptor's thread (low priority, a runtime of its own), where a handler,
+    /// and whatever it spawns, must not run. Empty (no allocation) for nearly every client.
+    early_bytes: Box<[u8]>,
     _socket: HeldSocket,
 }
 
@@ -177,6 +177,7 @@ impl<T: Transport> Session<T> {
             .peer
             .outbox
             .set_direct(self.transport.direct_socket());
+        self.decode_early_bytes();
         let reason = self.run().await;
         let outbox = &self.client.peer.outbox;
         outbox.set_direct(None);
@@ -296,6 +297,15 @@ impl<T: Transport> Session<T> {
         self.client.stats.frames_out += written.frames as u64;
         self.client.stats.bytes_out += written.bytes as u64;
         Ok(())
+    }
+
+    /// Handles the frames that came with the upgrade request, now that the session runs
+    /// where sessions are served.
+    fn decode_early_bytes(&mut self) {
+        if !self.early_bytes.is_empty() {
+            let mut early_bytes = std::mem::take(&mut self.early_bytes);
+            self.decode(&mut early_bytes);
+        }
     }
 
     /// Reads what the socket has; `Err` when the connection ended.
