@@ -183,6 +183,10 @@ label! {
         RoomFull => "room_full",
         /// A join that would create a room past `max_rooms`.
         TooManyRooms => "too_many_rooms",
+        /// A request that got no answer within `handler_timeout`.
+        Timeout => "timeout",
+        /// A message past the ones held while an earlier request waits.
+        TooManyWaiting => "too_many_waiting",
     }
 }
 

@@ -713,3 +713,101 @@ async fn a_message_sent_with_the_upgrade_request_is_handled_where_sessions_are_s
         "the login was handled on the main runtime's thread, not the acceptor's"
     );
 }
+
+#[tokio::test]
+async fn a_request_never_answered_is_refused_after_the_handler_timeout_and_what_followed_goes_on() {
+    // The store is never let go: the login would wait for ever.
+    let (server, _never) = server_with_accounts(
+        false,
+        Config {
+            handler_timeout: Duration::from_millis(300),
+            ..TestServer::unlimited()
+        },
+    )
+    .await;
+    let mut alice = Client::full(&server).await;
+    let mut bob = Client::full(&server).await;
+    alice.recv_presence().await; // bob entering
+    alice.send_packet(&login("right")).await;
+    alice.chat("said while the login waits").await;
+    assert_eq!(
+        alice.recv_deny().await,
+        "no answer within 0.3 s; try again later"
+    );
+    assert_eq!(
+        bob.recv_chat().await,
+        (alice.id, "said while the login waits".to_owned())
+    );
+    assert_eq!(
+        server
+            .metric("mmo_messages_refused_total{kind=\"timeout\"}")
+            .await,
+        1
+    );
+}
+
+#[tokio::test]
+async fn a_client_whose_request_waits_is_still_heard_and_refused_past_the_messages_held() {
+    let mut config = Config {
+        ping_interval: Duration::from_millis(200),
+        close_timeout: Duration::from_millis(200),
+        handler_timeout: Duration::from_secs(60),
+        ..TestServer::unlimited()
+    };
+    config.idle_timeout = config.shortest_idle_timeout();
+    let (server, open) = server_with_accounts(false, config.clone()).await;
+    let mut alice = Client::full(&server).await;
+    alice.send_packet(&login("right")).await;
+    // More than the server holds behind a waiting request (32).
+    for n in 0..40 {
+        alice.chat(&format!("line {n}")).await;
+    }
+    // For six idle timeouts alice answers the server's pings as a live client does, and is
+    // told which of her messages were not kept.
+    let mut refused = 0;
+    let until = tokio::time::Instant::now() + config.idle_timeout * 6;
+    loop {
+        match tokio::time::timeout_at(until, alice.ws.next()).await {
+            Err(_) => break,
+            Ok(Some(Ok(Message::Ping(_) | Message::Pong(_)))) => {}
+            Ok(Some(Ok(Message::Binary(bytes)))) => {
+                let packet = mmo_protocol::decode_packet(&bytes).unwrap();
+                let Some(Msg::DenyResponse(deny)) = packet.msg else {
+                    panic!("expected a refusal, got {packet:?}");
+                };
+                assert!(
+                    deny.reason
+                        .starts_with("too many messages while an earlier request waits"),
+                    "{}",
+                    deny.reason
+                );
+                refused += 1;
+            }
+            Ok(other) => panic!("expected to stay connected, got {other:?}"),
+        }
+    }
+    assert_eq!(refused, 8);
+    assert_eq!(
+        server
+            .metric("mmo_messages_refused_total{kind=\"too_many_waiting\"}")
+            .await,
+        8
+    );
+    // The login is answered: then the 32 lines held behind it, in order.
+    let mut bob = Client::full(&server).await;
+    assert_eq!(alice.recv_presence().await, (bob.id, true, "lobby".into()));
+    open.notify_one();
+    let ok = alice.recv().await;
+    assert!(matches!(ok.msg, Some(Msg::OkResponse(_))), "{ok:?}");
+    for n in 0..32 {
+        assert_eq!(bob.recv_chat().await, (alice.id, format!("line {n}")));
+    }
+    alice.chat("and now").await;
+    assert_eq!(bob.recv_chat().await, (alice.id, "and now".to_owned()));
+    assert_eq!(
+        server
+            .metric("mmo_sessions_closed_total{reason=\"idle\"}")
+            .await,
+        0
+    );
+}

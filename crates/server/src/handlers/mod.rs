@@ -4,9 +4,11 @@
 //! A handler runs on the client's own session task. Most finish at once (`Step::Done`); one
 //! that must wait for something elsewhere (a database, another task) returns `Step::Await`
 //! with a future that ends in a `Completion`. The session keeps reading, answering pings and
-//! writing while it waits, holds the client's later messages back (bounded), and applies the
-//! completion and then those messages in order, so a handler that waits never reorders what a
-//! client said and never stalls anyone else.
+//! writing while it waits, holds the client's later messages back (bounded: past the bound
+//! they are refused, and pings are still answered), and applies the completion and then those
+//! messages in order, so a handler that waits never reorders what a client said and never
+//! stalls anyone else. A handler's work is bounded by `handler_timeout` (`Step::into_pending`):
+//! a client whose request is never answered is refused, not left waiting.
 //!
 //! Adding a message: its field in `proto/packets.proto`, an arm in `dispatch`, a handler
 //! module here, and the clients.
@@ -19,7 +21,7 @@ use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
-use std::time::{Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use mmo_protocol::{Level, Msg, Packet, decode_packet, highest_field_number};
 use tracing::{info, warn};
@@ -39,6 +41,40 @@ pub enum Step {
     Done,
     /// Handled once this future has finished and its completion has been applied.
     Await(Pending),
+}
+
+impl Step {
+    /// The work the session must still wait for, if any, bounded by `timeout`: past it the
+    /// work is dropped and the request refused.
+    pub fn into_pending(self, timeout: Duration) -> Option<Pending> {
+        match self {
+            Self::Done => None,
+            Self::Await(work) => Some(Box::pin(async move {
+                tokio::time::timeout(timeout, work)
+                    .await
+                    .unwrap_or_else(|_| {
+                        Box::new(move |client: &mut Client| timed_out(client, timeout))
+                    })
+            })),
+        }
+    }
+}
+
+/// A request whose work did not finish within `handler_timeout`.
+fn timed_out(client: &mut Client, timeout: Duration) {
+    client
+        .server
+        .metrics
+        .messages_refused
+        .inc(MessageRefusal::Timeout);
+    let id = client.peer.id;
+    client.warn(format_args!(
+        "Client {id}: a request got no answer within {timeout:?}; refused it"
+    ));
+    client.refuse(format_args!(
+        "no answer within {} s; try again later",
+        timeout.as_secs_f64()
+    ));
 }
 
 /// A handler's unfinished work: a future that ends with what to do to the client then.
