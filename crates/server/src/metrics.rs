@@ -187,6 +187,8 @@ label! {
         Timeout => "timeout",
         /// A message past the ones held while an earlier request waits.
         TooManyWaiting => "too_many_waiting",
+        /// A request whose handling panicked (a bug): refused as temporarily unavailable.
+        Unavailable => "unavailable",
     }
 }
 

@@ -509,11 +509,21 @@ async fn the_default_address_listens_on_ipv6_and_ipv4() {
 }
 
 /// An account store for the tests below: every answer waits until the test lets it go (or
-/// panics, for the store with a bug).
+/// panics, for a store with a bug).
 #[derive(Debug)]
 struct GatedAccounts {
     open: Arc<Notify>,
-    panics: bool,
+    bug: Bug,
+}
+
+/// Where a buggy store panics.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Bug {
+    None,
+    /// In `login` itself, on the session's task, before there is any work to wait for.
+    InTheCall,
+    /// In the answer, once let go.
+    InTheAnswer,
 }
 
 impl AccountStore for GatedAccounts {
@@ -522,11 +532,12 @@ impl AccountStore for GatedAccounts {
     }
 
     fn login(&self, username: String, password: String) -> mmo_server::AccountFuture {
+        assert_ne!(self.bug, Bug::InTheCall, "the account store has a bug");
         let open = Arc::clone(&self.open);
-        let panics = self.panics;
+        let bug = self.bug;
         Box::pin(async move {
             open.notified().await;
-            assert!(!panics, "the account store has a bug");
+            assert_ne!(bug, Bug::InTheAnswer, "the account store has a bug");
             if password == "right" {
                 drop(username);
                 Ok(())
@@ -537,11 +548,11 @@ impl AccountStore for GatedAccounts {
     }
 }
 
-async fn server_with_accounts(panics: bool, config: Config) -> (TestServer, Arc<Notify>) {
+async fn server_with_accounts(bug: Bug, config: Config) -> (TestServer, Arc<Notify>) {
     let open = Arc::new(Notify::new());
     let accounts = GatedAccounts {
         open: Arc::clone(&open),
-        panics,
+        bug,
     };
     let server = TestServer::start_with(
         config,
@@ -565,7 +576,7 @@ fn login(password: &str) -> Packet {
 
 #[tokio::test]
 async fn a_handler_that_waits_stalls_neither_its_session_nor_anyone_else_and_keeps_order() {
-    let (server, open) = server_with_accounts(false, TestServer::unlimited()).await;
+    let (server, open) = server_with_accounts(Bug::None, TestServer::unlimited()).await;
     let mut alice = Client::full(&server).await;
     let mut bob = Client::full(&server).await;
     alice.recv_presence().await; // bob entering
@@ -607,8 +618,8 @@ async fn a_handler_that_waits_stalls_neither_its_session_nor_anyone_else_and_kee
 
 #[tokio::test]
 async fn a_panic_in_a_session_leaks_nothing_and_disturbs_no_one_else() {
-    let (server, open) = server_with_accounts(
-        true,
+    let (server, _open) = server_with_accounts(
+        Bug::InTheCall,
         Config {
             max_connections: 3,
             ..TestServer::unlimited()
@@ -619,8 +630,8 @@ async fn a_panic_in_a_session_leaks_nothing_and_disturbs_no_one_else() {
     let mut watcher = Client::full(&server).await;
     let mut talker = Client::full(&server).await;
     watcher.recv_presence().await; // talker entering
+    // A panic on the session's task itself, outside the work a handler waits for.
     victim.send_packet(&login("right")).await;
-    open.notify_one();
     // Its session's task panicked: it is gone from its room, counted, and its slot is free.
     assert_eq!(
         watcher.recv_presence().await,
@@ -718,7 +729,7 @@ async fn a_message_sent_with_the_upgrade_request_is_handled_where_sessions_are_s
 async fn a_request_never_answered_is_refused_after_the_handler_timeout_and_what_followed_goes_on() {
     // The store is never let go: the login would wait for ever.
     let (server, _never) = server_with_accounts(
-        false,
+        Bug::None,
         Config {
             handler_timeout: Duration::from_millis(300),
             ..TestServer::unlimited()
@@ -755,7 +766,7 @@ async fn a_client_whose_request_waits_is_still_heard_and_refused_past_the_messag
         ..TestServer::unlimited()
     };
     config.idle_timeout = config.shortest_idle_timeout();
-    let (server, open) = server_with_accounts(false, config.clone()).await;
+    let (server, open) = server_with_accounts(Bug::None, config.clone()).await;
     let mut alice = Client::full(&server).await;
     alice.send_packet(&login("right")).await;
     // More than the server holds behind a waiting request (32).
@@ -807,6 +818,41 @@ async fn a_client_whose_request_waits_is_still_heard_and_refused_past_the_messag
     assert_eq!(
         server
             .metric("mmo_sessions_closed_total{reason=\"idle\"}")
+            .await,
+        0
+    );
+}
+
+#[tokio::test]
+async fn a_request_whose_handling_panics_is_refused_and_the_session_lives_on() {
+    let (server, open) = server_with_accounts(Bug::InTheAnswer, TestServer::unlimited()).await;
+    let mut alice = Client::full(&server).await;
+    let mut bob = Client::full(&server).await;
+    alice.recv_presence().await; // bob entering
+    alice.send_packet(&login("right")).await;
+    alice.chat("said after the login").await;
+    open.notify_one();
+    assert_eq!(
+        alice.recv_deny().await,
+        "temporarily unavailable; try again later"
+    );
+    // What came after the request is handled, and the session goes on as before.
+    assert_eq!(
+        bob.recv_chat().await,
+        (alice.id, "said after the login".to_owned())
+    );
+    alice.chat("still here").await;
+    assert_eq!(bob.recv_chat().await, (alice.id, "still here".to_owned()));
+    assert_eq!(
+        server
+            .metric("mmo_messages_refused_total{kind=\"unavailable\"}")
+            .await,
+        1
+    );
+    assert_eq!(server.metric("mmo_tasks_panicked_total").await, 0);
+    assert_eq!(
+        server
+            .metric("mmo_sessions_closed_total{reason=\"aborted\"}")
             .await,
         0
     );

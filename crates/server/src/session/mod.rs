@@ -220,7 +220,7 @@ impl<T: Transport> Session<T> {
                 () = deadline(&mut self.phase) => return self.closed(),
                 completion = poll_pending(&mut self.pending), if self.pending.is_some() => {
                     self.pending = None;
-                    completion(&mut self.client);
+                    handlers::complete(&mut self.client, completion);
                     self.dispatch_held();
                 }
                 () = peer.outbox.ready(), if open => {
