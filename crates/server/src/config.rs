@@ -151,6 +151,18 @@ settings! {
         /// keeps its file descriptor.
         close_timeout: Duration as Seconds = Duration::from_secs(3);
 
+        /// Seconds a request that waits on something elsewhere (a login or a registration,
+        /// answered by the account store) may take before it is refused as unanswered.
+        ///
+        /// While a request waits, the client's later messages wait behind it, in order; a
+        /// store that never answers would otherwise leave the client unable to do anything,
+        /// for ever. 5 s is many times a password hash and a database round trip, and a player
+        /// at a login screen gets an answer rather than a spinner. The work may still finish
+        /// after the refusal (a registration can then exist). At least 0.1
+        /// (`MIN_HANDLER_TIMEOUT`).
+        handler_timeout: Duration as Seconds = Duration::from_secs(5),
+            check = |timeout: &Duration| at_least(*timeout, MIN_HANDLER_TIMEOUT);
+
         /// Seconds given to all clients to finish their close handshakes when the server shuts
         /// down.
         ///
@@ -353,6 +365,9 @@ pub const MAX_MESSAGE_BYTES_LIMIT: usize = 16 * 1024 * 1024;
 
 /// Shortest handshake timeout accepted: less would refuse real clients on a slow network.
 pub const MIN_HANDSHAKE_TIMEOUT: Duration = Duration::from_millis(100);
+
+/// Shortest handler timeout accepted: less would refuse logins that are only a little slow.
+pub const MIN_HANDLER_TIMEOUT: Duration = Duration::from_millis(100);
 
 /// Room, beyond the text, that a relayed chat frame takes in an outbox: the WebSocket header,
 /// the `Packet` fields around the text, and the outbox's per-frame accounting.

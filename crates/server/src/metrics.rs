@@ -187,6 +187,12 @@ label! {
         RoomsPerAddress => "rooms_per_address",
         /// A join or a line while the server shuts down.
         ShuttingDown => "shutting_down",
+        /// A request that got no answer within `handler_timeout`.
+        Timeout => "timeout",
+        /// A message past the ones held while an earlier request waits.
+        TooManyWaiting => "too_many_waiting",
+        /// A request whose handling panicked (a bug): refused as temporarily unavailable.
+        Unavailable => "unavailable",
     }
 }
 

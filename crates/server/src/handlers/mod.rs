@@ -4,9 +4,13 @@
 //! A handler runs on the client's own session task. Most finish at once (`Step::Done`); one
 //! that must wait for something elsewhere (a database, another task) returns `Step::Await`
 //! with a future that ends in a `Completion`. The session keeps reading, answering pings and
-//! writing while it waits, holds the client's later messages back (bounded), and applies the
-//! completion and then those messages in order, so a handler that waits never reorders what a
-//! client said and never stalls anyone else.
+//! writing while it waits, holds the client's later messages back (bounded: past the bound
+//! they are refused, and pings are still answered), and applies the completion and then those
+//! messages in order, so a handler that waits never reorders what a client said and never
+//! stalls anyone else. A handler's work is bounded by `handler_timeout` (`Step::into_pending`):
+//! a client whose request is never answered is refused, not left waiting. A panic in that work
+//! or in its completion (a bug, in the server or in a service such as the account store) is
+//! caught there, logged and refused as temporarily unavailable: the session lives on.
 //!
 //! Adding a message: its field in `proto/packets.proto`, an arm in `dispatch`, a handler
 //! module here, and the clients.
@@ -15,14 +19,17 @@ mod accounts;
 mod chat;
 mod rooms;
 
+use std::any::Any;
 use std::fmt;
 use std::future::Future;
+use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::pin::Pin;
 use std::sync::Arc;
-use std::time::{Instant, SystemTime, UNIX_EPOCH};
+use std::task::{Context, Poll};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use mmo_protocol::{Level, Msg, Packet, decode_packet, highest_field_number};
-use tracing::{info, warn};
+use tracing::{error, info, warn};
 
 use crate::disconnect::Disconnect;
 use crate::logging::{ClientWarnings, left_out};
@@ -39,6 +46,93 @@ pub enum Step {
     Done,
     /// Handled once this future has finished and its completion has been applied.
     Await(Pending),
+}
+
+/// What a client is told when a request's handling failed inside the server: nothing more,
+/// the log says what.
+const UNAVAILABLE: &str = "temporarily unavailable; try again later";
+
+impl Step {
+    /// The work the session must still wait for, if any, bounded by `timeout`: past it the
+    /// work is dropped and the request refused. A panic in it becomes a refusal too.
+    pub fn into_pending(self, timeout: Duration) -> Option<Pending> {
+        match self {
+            Self::Done => None,
+            Self::Await(work) => Some(Box::pin(async move {
+                match tokio::time::timeout(timeout, CatchPanic(work)).await {
+                    Ok(Ok(completion)) => completion,
+                    Ok(Err(panic)) => Box::new(move |client: &mut Client| failed(client, &panic)),
+                    Err(_) => Box::new(move |client: &mut Client| timed_out(client, timeout)),
+                }
+            })),
+        }
+    }
+}
+
+/// Applies a handler's completion to its client; a panic in it becomes a refusal.
+pub fn complete(client: &mut Client, completion: Completion) {
+    if let Err(panic) = catch_unwind(AssertUnwindSafe(|| completion(client))) {
+        failed(client, &panic_message(panic.as_ref()));
+    }
+}
+
+/// A handler's work, run so that a panic in it ends it with the panic's message instead of
+/// unwinding through the session. It is not polled again after that (it ends `Ready`).
+struct CatchPanic(Pending);
+
+impl Future for CatchPanic {
+    type Output = Result<Completion, String>;
+
+    fn poll(mut self: Pin<&mut Self>, context: &mut Context<'_>) -> Poll<Self::Output> {
+        let work = &mut self.0;
+        match catch_unwind(AssertUnwindSafe(|| work.as_mut().poll(context))) {
+            Ok(Poll::Ready(completion)) => Poll::Ready(Ok(completion)),
+            Ok(Poll::Pending) => Poll::Pending,
+            Err(panic) => Poll::Ready(Err(panic_message(panic.as_ref()))),
+        }
+    }
+}
+
+/// What a panic said, for the log.
+fn panic_message(panic: &(dyn Any + Send)) -> String {
+    panic
+        .downcast_ref::<&str>()
+        .map(|text| (*text).to_owned())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "a panic with no message".to_owned())
+}
+
+/// A request whose handling panicked: refused, counted, logged once.
+fn failed(client: &mut Client, panic: &str) {
+    client
+        .server
+        .metrics
+        .messages_refused
+        .inc(MessageRefusal::Unavailable);
+    error!(
+        client = client.peer.id.get(),
+        "Client {}: handling a request panicked ({panic}); refused it as temporarily \
+         unavailable, the session goes on",
+        client.peer.id
+    );
+    client.refuse(UNAVAILABLE);
+}
+
+/// A request whose work did not finish within `handler_timeout`.
+fn timed_out(client: &mut Client, timeout: Duration) {
+    client
+        .server
+        .metrics
+        .messages_refused
+        .inc(MessageRefusal::Timeout);
+    let id = client.peer.id;
+    client.warn(format_args!(
+        "Client {id}: a request got no answer within {timeout:?}; refused it"
+    ));
+    client.refuse(format_args!(
+        "no answer within {} s; try again later",
+        timeout.as_secs_f64()
+    ));
 }
 
 /// A handler's unfinished work: a future that ends with what to do to the client then.
@@ -333,6 +427,60 @@ mod tests {
         client.end(&Disconnect::ServerShutdown);
         assert!(watcher.outbox.take().frames.is_empty(), "the leave is not");
         assert_eq!(lobby.member_count(), 1, "but it is gone");
+    }
+}
+
+#[cfg(test)]
+mod completions {
+    //! A completion that panics is a refusal, not the end of the session.
+
+    use std::net::SocketAddr;
+
+    use mmo_protocol::{ClientId, Message as _, decode_packet};
+
+    use super::*;
+    use crate::config::Config;
+
+    #[test]
+    fn a_panicking_completion_is_refused_and_the_client_goes_on() {
+        let server = Arc::new(ServerState::new(Config::default(), 100));
+        let slot = server.sessions_slot().expect("a slot");
+        let address: SocketAddr = "127.0.0.1:1".parse().expect("address");
+        let bytes = Config::default().outbound_queue_bytes;
+        let peer = Arc::new(Peer::new(ClientId::new(1).expect("one"), address, bytes, 0));
+        let mut client = Client::open(Arc::clone(&peer), Arc::clone(&server), slot);
+        // A login shows the client understands refusals (there is no account store).
+        let login = Packet {
+            sender_id: 0,
+            msg: Some(Msg::LoginRequest(
+                mmo_protocol::LoginRequestMessage::default(),
+            )),
+        };
+        let packet = client.receive(&login.encode_to_vec()).expect("a packet");
+        assert!(matches!(dispatch(&mut client, packet), Step::Done));
+        let answered = peer.outbox.take();
+        peer.outbox.release(
+            answered.frames.len(),
+            answered.frames.iter().map(bytes::Bytes::len).sum(),
+        );
+        complete(
+            &mut client,
+            Box::new(|_: &mut Client| panic!("a bug in a completion")),
+        );
+        let sent = peer.outbox.take();
+        let reasons: Vec<_> = sent
+            .frames
+            .iter()
+            .map(
+                |frame| match decode_packet(&frame[2..]).expect("a packet").msg {
+                    Some(Msg::DenyResponse(deny)) => deny.reason,
+                    other => panic!("expected a refusal, got {other:?}"),
+                },
+            )
+            .collect();
+        assert_eq!(reasons, [UNAVAILABLE]);
+        client.end(&Disconnect::ConnectionLost);
+        assert_eq!(server.sessions.count(), 0);
     }
 }
 

@@ -20,7 +20,8 @@ use crate::disconnect::{Disconnect, Winding};
 use crate::peer::Peer;
 
 use crate::admission::{HeldSocket, Ticket};
-use crate::handlers::{self, Client, Pending, Step};
+use crate::handlers::{self, Client, Pending};
+use crate::metrics::MessageRefusal;
 use crate::state::{ServerState, SessionSlot};
 use crate::transport::{self, Transport};
 use crate::websocket::{FrameDecoder, WsEvent, data_frame, encode_packet_frame, pong_frame};
@@ -33,8 +34,10 @@ const READ_CHUNK_BYTES: usize = 8 * 1024;
 /// Reads per wake-up before other sessions get a turn.
 const MAX_READS_PER_WAKE: usize = 8;
 
-/// Messages held back while a handler waits (see `handlers`). Past it the session stops
-/// reading until the handler is done: the client's own backlog waits in its socket.
+/// Messages held back while a handler waits (see `handlers`). Past it they are refused, not
+/// held: the session goes on reading, so that the client's pings are answered and its pongs
+/// show it is alive (a session that stopped reading would drop a live client as idle). A
+/// handler waits at most `handler_timeout`.
 const MAX_HELD_MESSAGES: usize = 32;
 
 /// How long a connection is drained after our last frame before it is dropped (see
@@ -107,7 +110,7 @@ pub async fn open<T: Transport>(
     // The session's counts are of WebSocket bytes: frames that came with the request count,
     // the HTTP heads do not.
     client.stats.bytes_in += early_bytes.len() as u64;
-    let mut session = Session {
+    Some(Session {
         _direct: DirectWrites(Arc::clone(&client.peer)),
         decoder: FrameDecoder::new(server.config.max_message_bytes),
         writer: FrameWriter::default(),
@@ -118,13 +121,9 @@ pub async fn open<T: Transport>(
         echo: server.echo,
         client,
         transport,
+        early_bytes: early_bytes.into_boxed_slice(),
         _socket: ticket.into_held(),
-    };
-    if !early_bytes.is_empty() {
-        let mut early_bytes = early_bytes;
-        session.decode(&mut early_bytes);
-    }
-    Some(session)
+    })
 }
 
 /// One client's session once open: everything it keeps while it lives.
@@ -144,6 +143,10 @@ pub struct Session<T> {
     held: VecDeque<Packet>,
     /// Echo data messages back instead of handling them (the conformance-test endpoint).
     echo: bool,
+    /// Frames that came with the upgrade request, decoded once the session is served: `open`
+    /// runs on the acceptor's thread (low priority, a runtime of its own), where a handler,
+    /// and whatever it spawns, must not run. Empty (no allocation) for nearly every client.
+    early_bytes: Box<[u8]>,
     _socket: HeldSocket,
 }
 
@@ -174,6 +177,7 @@ impl<T: Transport> Session<T> {
             .peer
             .outbox
             .set_direct(self.transport.direct_socket());
+        self.decode_early_bytes();
         let reason = self.run().await;
         let outbox = &self.client.peer.outbox;
         outbox.set_direct(None);
@@ -207,13 +211,13 @@ impl<T: Transport> Session<T> {
                 }
             }
             let open = matches!(self.phase, Phase::Open);
-            let can_read = !self.decoder.is_finished() && self.held.len() < MAX_HELD_MESSAGES;
+            let can_read = !self.decoder.is_finished();
             tokio::select! {
                 biased;
                 () = deadline(&mut self.phase) => return self.closed(),
                 completion = poll_pending(&mut self.pending), if self.pending.is_some() => {
                     self.pending = None;
-                    completion(&mut self.client);
+                    handlers::complete(&mut self.client, completion);
                     self.dispatch_held();
                 }
                 () = peer.outbox.ready(), if open => {
@@ -295,6 +299,15 @@ impl<T: Transport> Session<T> {
         Ok(())
     }
 
+    /// Handles the frames that came with the upgrade request, now that the session runs
+    /// where sessions are served.
+    fn decode_early_bytes(&mut self) {
+        if !self.early_bytes.is_empty() {
+            let mut early_bytes = std::mem::take(&mut self.early_bytes);
+            self.decode(&mut early_bytes);
+        }
+    }
+
     /// Reads what the socket has; `Err` when the connection ended.
     fn read(&mut self) -> io::Result<()> {
         let mut chunk = [0u8; READ_CHUNK_BYTES];
@@ -331,6 +344,7 @@ impl<T: Transport> Session<T> {
             echo,
             ..
         } = self;
+        let handler_timeout = client.server.config.handler_timeout;
         let result = decoder.feed(bytes, |event| match event {
             WsEvent::Message { data, text } => {
                 if !matches!(phase, Phase::Open) {
@@ -344,10 +358,12 @@ impl<T: Transport> Session<T> {
                 let Some(packet) = client.receive(data) else {
                     return;
                 };
-                if pending.is_some() {
+                if pending.is_none() {
+                    *pending = handlers::dispatch(client, packet).into_pending(handler_timeout);
+                } else if held.len() < MAX_HELD_MESSAGES {
                     held.push_back(packet);
-                } else if let Step::Await(work) = handlers::dispatch(client, packet) {
-                    *pending = Some(work);
+                } else {
+                    refuse_past_held(client);
                 }
             }
             // Failure means the client is already being disconnected, with its reason.
@@ -371,15 +387,29 @@ impl<T: Transport> Session<T> {
 
     /// Dispatches the messages held while a handler waited, until one waits again.
     fn dispatch_held(&mut self) {
+        let handler_timeout = self.client.server.config.handler_timeout;
         while self.pending.is_none() && matches!(self.phase, Phase::Open) {
             let Some(packet) = self.held.pop_front() else {
                 return;
             };
-            if let Step::Await(work) = handlers::dispatch(&mut self.client, packet) {
-                self.pending = Some(work);
-            }
+            self.pending =
+                handlers::dispatch(&mut self.client, packet).into_pending(handler_timeout);
         }
     }
+}
+
+/// Refuses a message that came while an earlier request waits and `MAX_HELD_MESSAGES` are
+/// already held behind it.
+fn refuse_past_held(client: &mut Client) {
+    client
+        .server
+        .metrics
+        .messages_refused
+        .inc(MessageRefusal::TooManyWaiting);
+    client.refuse(format_args!(
+        "too many messages while an earlier request waits for its answer (at most \
+         {MAX_HELD_MESSAGES} are kept); send it again once it is answered"
+    ));
 }
 
 /// Resolves when a closing session's deadline passes; never while it is open.
