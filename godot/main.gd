@@ -188,9 +188,10 @@ func _show_room(room: Packets.RoomMessage) -> void:
 
 
 ## A [code]DisconnectMessage[/code]: from a server without rooms another client left; sent
-## to this client itself (its [param sender_id]), why the server is about to close it.
+## to this client itself (its own ID or none as [param sender_id]), why the server is about to
+## close it.
 func _show_disconnect(sender_id: int, reason: String) -> void:
-	if sender_id == _room.own_id and _room.own_id != 0:
+	if sender_id == 0 or sender_id == _room.own_id:
 		_log.error("Disconnected by the server: %s" % reason)
 		return
 	var shown := _room.name_of(sender_id)

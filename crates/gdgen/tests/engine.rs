@@ -889,13 +889,15 @@ async fn the_clients_flow_reaches_the_chat_through_the_live_server() {
     let listener = mmo_server::bind("127.0.0.1:0").await.unwrap();
     let address = listener.local_addr().unwrap();
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let server = tokio::spawn(mmo_server::run(
-        listener,
-        mmo_server::Config::default(),
-        async {
-            let _ = stopped.await;
-        },
-    ));
+    // Limits other than the defaults, which the client must learn from /api/status.
+    let config = mmo_server::Config {
+        max_chat_chars: 123,
+        max_chat_bytes: 456,
+        ..mmo_server::Config::default()
+    };
+    let server = tokio::spawn(mmo_server::run(listener, config, async {
+        let _ = stopped.await;
+    }));
     let mut args = vec![
         "flow".to_owned(),
         format!("generated={}", generated.display()),
@@ -918,6 +920,12 @@ async fn the_clients_flow_reaches_the_chat_through_the_live_server() {
         .filter(|line| line.starts_with("FLOW "))
         .collect();
     println!("{}", reports.join("\n"));
+    assert!(
+        reports
+            .iter()
+            .any(|line| line.starts_with("FLOW status 123 456 ")),
+        "{stdout}"
+    );
     let failed = format!(
         "FLOW failed Could not connect to ws://{address}/chat (the server's WebSocket is at /ws)"
     );

@@ -350,10 +350,10 @@ func _wait_for(a, b, what: String, condition: FuncRef) -> bool:
 ## server_status=, server_url= and room_state= scripts, translated to Godot 3): the URL given
 ## without a path is completed with /ws; the same server at another path never opens and is
 ## reported with the /ws hint; the status comes from the /api/status the URL script derives;
-## then A and B go through the flow (A logs in with an account when the server has accounts,
-## after a wrong password is refused; B plays as a guest when allowed), join the lobby and
-## chat, and each names the other as the Godot client would. Judges itself; prints "FLOW ..."
-## lines for the test.
+## then A and B go through the flow, join the lobby and chat, and each names the other as the
+## Godot client would. On a server with accounts A registers and logs in, and B tries A's
+## account with a wrong password, is refused, then plays as a guest (or, when guests are not
+## allowed, registers its own). Judges itself; prints "FLOW ..." lines for the test.
 func flow(generated) -> void:
 	var scripts := {}
 	for name in ["client_flow", "room_state", "server_url", "server_status"]:
@@ -381,8 +381,8 @@ func flow(generated) -> void:
 		_fail("no status from " + urls.status_url(ws_url))
 		return
 	var suffix := str(OS.get_unix_time() % 100000000)
-	var a := FlowClient.new(generated, scripts, "A", "gda" + suffix, false)
-	var b := FlowClient.new(generated, scripts, "B", "gdb" + suffix, true)
+	var a := FlowClient.new(generated, scripts, "A", "gda" + suffix, "")
+	var b := FlowClient.new(generated, scripts, "B", "gdb" + suffix, "gda" + suffix)
 	a.start(ws_url, status)
 	if not _wait_until(funcref(a, "is_in_room"), "A in the lobby", [a]):
 		return
@@ -413,8 +413,8 @@ func flow(generated) -> void:
 		])
 	if not own_listed:
 		_fail("A's members %s do not list %s (you)" % [a.room.member_names(), a_name])
-	if status.accounts_enabled and (a.flow.username.empty() or a.refusals == 0):
-		_fail("A did not go through a refused and then an accepted login")
+	if status.accounts_enabled and (a.flow.username.empty() or b.refusals == 0):
+		_fail("A did not log in, or B was not refused A's account with a wrong password")
 	if not status.accounts_enabled and a.refusals > 0:
 		_fail("A was refused on a server without accounts")
 	a.close()
@@ -544,8 +544,9 @@ class LiveClient:
 
 
 ## One client driven through the Godot client's flow, doing what main.gd does for each packet
-## and action; its "player" answers a login screen with a wrong password first, then registers
-## (which logs in), or plays as a guest when [member _as_guest] and the server allows it.
+## and action. Its "player" answers the login screen by trying [member _wrong_user]'s account
+## with a wrong password first (when given), then playing as a guest (when it tried that and
+## the server allows guests), else registering [member _user], which logs in.
 class FlowClient:
 	var label: String
 	var flow
@@ -562,19 +563,19 @@ class FlowClient:
 	var _opened := false
 	var _in_room := false
 	var _user: String
-	var _as_guest: bool
+	var _wrong_user: String
 	var _logins := 0
 	var _expected := ""
 	var _actions: Dictionary
 
-	func _init(generated, scripts: Dictionary, client_label: String, user: String, guest: bool):
+	func _init(generated, scripts: Dictionary, client_label: String, user: String, wrong: String):
 		_generated = generated
 		flow = scripts["client_flow"].new()
 		_actions = scripts["client_flow"].Action
 		room = scripts["room_state"].new()
 		label = client_label
 		_user = user
-		_as_guest = guest
+		_wrong_user = wrong
 
 	func start(url: String, status) -> void:
 		_status = status
@@ -650,11 +651,12 @@ class FlowClient:
 	func _act(action: int) -> void:
 		if action == _actions.SHOW_LOGIN:
 			_logins += 1
-			if _as_guest and flow.guest_allowed:
+			var tried_wrong: bool = not _wrong_user.empty()
+			if tried_wrong and _logins == 1:
+				_act(flow.log_in(_wrong_user, "not the password"))
+			elif tried_wrong and _logins == 2 and flow.guest_allowed:
 				_act(flow.play_as_guest())
-			elif _logins == 1:
-				_act(flow.log_in(_user, "not the password"))
-			elif _logins == 2:
+			elif _logins <= 2:
 				_act(flow.register(_user, "a password for " + _user))
 			else:
 				problem = "asked to log in again: " + flow.notice
