@@ -259,7 +259,7 @@ func _on_line_edit_text_submitted(text: String) -> void:
 	if _run_command(text):
 		_line_edit.clear()
 		return
-	if not WS.is_open():
+	if not WS.is_open() or _flow.state != ClientFlow.State.CHATTING:
 		_log.error("Not connected: message not sent")
 		return
 	# The box takes at most the server's character limit; a line within it can still be over

@@ -157,7 +157,7 @@ func get_packet() -> Packets.Packet:
 
 ## Closes the connection on purpose: no reconnect follows. [method poll] reports the close
 ## with [signal connection_closed] as for any other, also when the socket was still connecting
-## (the engine then closes it at once).
+## (the engine then closes it at once; that is then a [signal connection_failed]).
 func close(code: int = 1000, reason: String = "") -> void:
 	_wants_connection = false
 	_reconnect_in = -1.0
@@ -189,6 +189,8 @@ func poll() -> void:
 			connected_to_server.emit()
 			_request_status()
 		elif state == WebSocketPeer.STATE_CLOSED:
+			# A status still on its way would describe a connection that is gone.
+			_status_request.cancel_request()
 			connection_closed.emit()
 			if _opened:
 				connection_closed_with.emit(socket.get_close_code(), socket.get_close_reason())

@@ -19,6 +19,9 @@ extends SceneTree
 
 ## How long the live mode waits for any one event.
 const LIVE_WAIT_MSEC := 10000
+## How long the flow mode waits for any one event: on a server with accounts an event may
+## wait for password hashing, slow in a debug build.
+const FLOW_WAIT_MSEC := 30000
 ## Printed when a mode ran to the end.
 const DONE := "DRIVER DONE"
 ## The largest field number of the tutorial's part-3 schema (sender_id, chat, id).
@@ -422,7 +425,7 @@ func flow(generated) -> void:
 
 
 func _wait_until(condition: FuncRef, what: String, clients: Array) -> bool:
-	var deadline := OS.get_ticks_msec() + LIVE_WAIT_MSEC
+	var deadline := OS.get_ticks_msec() + FLOW_WAIT_MSEC
 	while not condition.call_func():
 		if OS.get_ticks_msec() > deadline or not _failure.empty():
 			_fail("timed out waiting for " + what)
