@@ -25,7 +25,8 @@ const CLOSE_POLICY := 1008
 
 ## A [enum State] (an [int], as Godot 3 cannot type by enum).
 var state: int = State.CONNECTING
-## The account this connection is logged into, or is logging into; "" for a guest.
+## The account this connection is logged into, or is logging into; "" otherwise (a guest, or
+## a refused login).
 var username := ""
 ## Why the last login or registration was refused; shown on the login screen.
 var notice := ""
@@ -81,6 +82,7 @@ func play_as_guest() -> int:
 		notice = "This server asks every player to log in"
 		return Action.SHOW_LOGIN
 	_guest = true
+	username = ""
 	return _enter_chat()
 
 
@@ -104,6 +106,7 @@ func deny_received(reason: String) -> int:
 		return Action.NONE
 	_pending = Pending.NONE
 	_logged_in = false
+	username = ""
 	_password = ""
 	notice = reason
 	state = State.LOGGING_IN
@@ -119,6 +122,7 @@ func closed(code: int) -> void:
 	_pending = Pending.NONE
 	if code == CLOSE_POLICY:
 		_logged_in = false
+		username = ""
 		_password = ""
 	connecting()
 
