@@ -2,6 +2,9 @@
 //! package; Godot 4 is packaged nowhere), running the generator's Godot 3 target, which is the
 //! Godot 4 file translated line for line. Vectors made by prost are decoded and re-encoded
 //! there and compared with prost both ways, and two engine clients chat through a live server.
+//! The Godot client's engine-free scripts (commands, names, URL, status, the connecting →
+//! logging in → chatting flow), translated the same way, run through scripted steps and, the
+//! flow, against a live server.
 //!
 //! These tests need `godot3-server` on the PATH (or its path in `GODOT3`), so they are ignored
 //! by a plain `cargo test`; `scripts/check-godot` installs the engine and runs them with
