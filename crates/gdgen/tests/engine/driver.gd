@@ -355,8 +355,9 @@ func _wait_for(a, b, what: String, condition: FuncRef) -> bool:
 ## reported with the /ws hint; the status comes from the /api/status the URL script derives;
 ## then A and B go through the flow, join the lobby and chat, and each names the other as the
 ## Godot client would. On a server with accounts A registers and logs in, and B tries A's
-## account with a wrong password, is refused, then plays as a guest (or, when guests are not
-## allowed, registers its own). Judges itself; prints "FLOW ..." lines for the test.
+## name with a wrong password, is refused, then plays as a guest (or, when guests are not
+## allowed, registers its own); B is in the lobby first, so it sees A's login as a rename.
+## Judges itself; prints "FLOW ..." lines for the test.
 func flow(generated) -> void:
 	var scripts := {}
 	for name in ["client_flow", "room_state", "server_url", "server_status"]:
@@ -386,16 +387,21 @@ func flow(generated) -> void:
 	var suffix := str(OS.get_unix_time() % 100000000)
 	var a := FlowClient.new(generated, scripts, "A", "gda" + suffix, "")
 	var b := FlowClient.new(generated, scripts, "B", "gdb" + suffix, "gda" + suffix)
-	a.start(ws_url, status)
-	if not _wait_until(funcref(a, "is_in_room"), "A in the lobby", [a]):
-		return
 	b.start(ws_url, status)
-	if not _wait_until(funcref(b, "is_in_room"), "B in the lobby", [a, b]):
+	if not _wait_until(funcref(b, "is_in_room"), "B in the lobby", [b]):
+		return
+	a.start(ws_url, status)
+	if not _wait_until(funcref(a, "is_in_room"), "A in the lobby", [a, b]):
 		return
 	var b_name: String = b.flow.username if not b.flow.username.empty() else "Client %d" % b.id
 	var a_name: String = a.flow.username if not a.flow.username.empty() else "Client %d" % a.id
-	a.expect(b_name + " joined")
-	if not _wait_until(funcref(a, "saw_expected"), "B's arrival at A", [a, b]):
+	# B sees A arrive: as a guest (Client N) and then, on a server with accounts that lets
+	# guests in, A's login in the room as a rename; where login is required, A arrives named.
+	if status.accounts_enabled and not status.require_login:
+		b.expect("Client %d is now %s" % [a.id, a_name])
+	else:
+		b.expect(a_name + " joined")
+	if not _wait_until(funcref(b, "saw_expected"), "A's arrival at B", [a, b]):
 		return
 	b.send_chat("hello from B")
 	a.expect("%s: hello from B" % b_name)
@@ -417,7 +423,7 @@ func flow(generated) -> void:
 	if not own_listed:
 		_fail("A's members %s do not list %s (you)" % [a.room.member_names(), a_name])
 	if status.accounts_enabled and (a.flow.username.empty() or b.refusals == 0):
-		_fail("A did not log in, or B was not refused A's account with a wrong password")
+		_fail("A did not log in, or B was not refused a wrong password")
 	if not status.accounts_enabled and a.refusals > 0:
 		_fail("A was refused on a server without accounts")
 	a.close()
