@@ -3,6 +3,7 @@
 //! event (`event`) published through the server's `RoomBroker` (`broker`), which a cluster
 //! replaces, and applied by `Room::apply`.
 
+mod answer;
 mod batch;
 mod broker;
 mod delivery;

@@ -73,6 +73,16 @@ impl RoomRecord {
         self.members.len()
     }
 
+    /// The members by ID, oldest first, with their names.
+    pub fn members(&self) -> impl Iterator<Item = (ClientId, &str)> {
+        self.members.iter().map(|(id, name)| (*id, name.as_ref()))
+    }
+
+    /// The name of member `id`, if it is one.
+    pub fn name_of(&self, id: ClientId) -> Option<&str> {
+        self.members.get(&id).map(AsRef::as_ref)
+    }
+
     /// Whether `id` is a member.
     pub fn has_member(&self, id: ClientId) -> bool {
         self.members.contains_key(&id)

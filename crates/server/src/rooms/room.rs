@@ -13,16 +13,16 @@
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
-use mmo_protocol::{Level, Msg, Packet, RoomMessage};
+use mmo_protocol::Level;
 use tokio::runtime::Handle;
 
 use crate::outbox::fan_out;
 use crate::peer::Peer;
+use crate::rooms::answer::AnswerCache;
 use crate::rooms::batch;
 use crate::rooms::delivery::{AfterUnlock, Deferred, LocalMembers, Pacing};
 use crate::rooms::event::{RoomChange, RoomEvent};
 use crate::rooms::record::{OutOfOrder, RoomRecord};
-use crate::websocket::encode_packet_frame;
 
 /// The bounds every room is created with.
 #[derive(Debug, Clone, Copy)]
@@ -77,6 +77,8 @@ pub struct RoomState {
     pub local: LocalMembers,
     /// Set when the room has been taken out of the directory because it emptied.
     pub removed: bool,
+    /// The room's `RoomMessage`, encoded in parts kept until an event changes them.
+    pub answer: AnswerCache,
     /// Set when the server shuts down: members may only leave. Set under the lock, so a line
     /// is queued for every member before the shutdown closes them, or is not accepted.
     pub shut: bool,
@@ -95,6 +97,7 @@ impl Room {
                 local: LocalMembers::default(),
                 removed: false,
                 shut: false,
+                answer: AnswerCache::default(),
             }),
             member_count: AtomicUsize::new(0),
         }
@@ -160,6 +163,12 @@ impl Room {
         after: &mut AfterUnlock<'_>,
     ) -> Result<(), OutOfOrder> {
         state.record.apply(event)?;
+        match &event.change {
+            RoomChange::Chat(_) => state.answer.history_changed(),
+            RoomChange::Joined { .. } | RoomChange::Left { .. } | RoomChange::Renamed { .. } => {
+                state.answer.members_changed();
+            }
+        }
         self.member_count
             .store(state.record.member_count(), Ordering::Relaxed);
         match (&event.change, local) {
@@ -225,23 +234,16 @@ impl Room {
     pub fn answer(&self, peer: &Peer) {
         fan_out(|wakes| {
             let mut after = AfterUnlock::new(wakes);
-            self.answer_locked(&self.lock(), peer, &mut after);
+            self.answer_locked(&mut self.lock(), peer, &mut after);
         });
     }
 
-    fn answer_locked(&self, state: &RoomState, peer: &Peer, after: &mut AfterUnlock<'_>) {
-        let room = RoomMessage {
-            room: self.name.to_string(),
-            members: state
-                .record
-                .listed_members(peer.id, self.limits.max_members),
-            history: state.record.history_lines(),
-        };
-        let packet = Packet {
-            sender_id: 0,
-            msg: Some(Msg::Room(room)),
-        };
-        LocalMembers::send_one(peer, encode_packet_frame(&packet), after);
+    /// Queues the room's `RoomMessage` for `peer` under the room's lock, so that it comes
+    /// before the next event: from the answer cache, a copy of bytes.
+    fn answer_locked(&self, state: &mut RoomState, peer: &Peer, after: &mut AfterUnlock<'_>) {
+        let RoomState { record, answer, .. } = state;
+        let frame = answer.frame(&self.name, record, peer.id, self.limits.max_members);
+        LocalMembers::send_one(peer, frame, after);
     }
 
     /// Raises `peer`'s level (a member here or not), keeping the per-level counts true. Under
