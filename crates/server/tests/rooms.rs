@@ -443,3 +443,20 @@ fn packet_of(room: mmo_protocol::RoomMessage) -> Packet {
         msg: Some(Msg::Room(room)),
     }
 }
+
+#[tokio::test]
+async fn asking_again_for_the_room_one_is_in_is_limited_since_the_answer_is_large() {
+    let server = TestServer::start(TestServer::unlimited()).await;
+    // Joining the lobby it starts in is the first ask; two more are allowed in a row.
+    let mut client = Client::full(&server).await;
+    client.join("lobby").await;
+    client.join("").await;
+    client.send_packet(&Packet::join_room("lobby")).await;
+    let reason = client.recv_deny().await;
+    assert!(
+        reason.contains("already in room \"lobby\"") && reason.contains("once every 10 seconds"),
+        "{reason}"
+    );
+    // Moving is a join like any other, and still allowed.
+    assert_eq!(client.join("red").await.room, "red");
+}

@@ -166,6 +166,9 @@ pub struct Client {
     pub room: Option<Arc<Room>>,
     messages: TokenBucket,
     joins: TokenBucket,
+    /// Joins of the room the client is already in: answers that cost the room's whole member
+    /// list and history for a request of a few bytes (see `handlers::rooms`).
+    refreshes: TokenBucket,
     warnings: ClientWarnings,
     /// What went through the session so far.
     pub stats: SessionStats,
@@ -185,6 +188,7 @@ impl Client {
         let client = Self {
             messages: TokenBucket::full(config.chat_burst, server.now_ms()),
             joins: TokenBucket::full(config.join_burst, server.now_ms()),
+            refreshes: TokenBucket::full(rooms::REFRESH_BURST, server.now_ms()),
             room: None,
             warnings: ClientWarnings::default(),
             stats: SessionStats::default(),
