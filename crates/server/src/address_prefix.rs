@@ -1,5 +1,6 @@
 //! `AddressPrefix`: an IPv4 or IPv6 network, as settings name them (`address_limit_exempt`)
-//! and admission matches client addresses against them.
+//! and admission matches client addresses against them; `AddressKey`: what per-address limits
+//! count by.
 
 use std::fmt;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
@@ -74,6 +75,26 @@ impl FromStr for AddressPrefix {
 impl fmt::Display for AddressPrefix {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}/{}", self.address, self.bits)
+    }
+}
+
+/// What the per-address limits count by: an IPv4 address, or an IPv6 /64 (one household or
+/// site gets a /64 or more, so counting single IPv6 addresses would limit nothing).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum AddressKey {
+    /// An IPv4 address.
+    V4(u32),
+    /// The first 64 bits of an IPv6 address.
+    V6Net(u64),
+}
+
+impl AddressKey {
+    /// The key `address` counts under.
+    pub fn of(address: IpAddr) -> Self {
+        match address.to_canonical() {
+            IpAddr::V4(ip) => Self::V4(u32::from(ip)),
+            IpAddr::V6(ip) => Self::V6Net((u128::from(ip) >> 64) as u64),
+        }
     }
 }
 

@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use tokio::sync::Notify;
 
-use crate::address_prefix::AddressPrefix;
+use crate::address_prefix::{AddressKey, AddressPrefix};
 use crate::config::Config;
 use crate::logging::BurstLog;
 
@@ -37,23 +37,6 @@ const MAX_TRACKED_ADDRESSES: usize = 100_000;
 
 /// How long a refusal of each kind is logged once, then counted.
 const REFUSAL_LOG_WINDOW: Duration = Duration::from_secs(10);
-
-/// What the per-address limits count by: an IPv4 address, or an IPv6 /64 (one household or
-/// site gets a /64 or more, so counting single IPv6 addresses would limit nothing).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-enum AddressKey {
-    V4(u32),
-    V6Net(u64),
-}
-
-impl AddressKey {
-    fn of(address: IpAddr) -> Self {
-        match address.to_canonical() {
-            IpAddr::V4(ip) => Self::V4(u32::from(ip)),
-            IpAddr::V6(ip) => Self::V6Net((u128::from(ip) >> 64) as u64),
-        }
-    }
-}
 
 /// Why a socket was not taken on; each is answered with an HTTP status and `Retry-After`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -297,6 +297,15 @@ settings! {
         /// Each room holds its members and its history.
         max_rooms: usize = 1_000, check = at_least_one;
 
+        /// Most rooms that clients from one address (an IPv4 address or an IPv6 /64) may have
+        /// made and that still exist.
+        ///
+        /// Without it one address, within its connection limits, could make every room there
+        /// may be: everyone else would be refused new rooms and see a room list of its rooms.
+        /// A room counts against the address of the client that made it until it empties.
+        /// `address_limit_exempt` addresses are not limited.
+        max_rooms_per_address: usize = 20, check = at_least_one;
+
         /// Most members of one room other than the lobby; also the most one `RoomMessage`
         /// lists.
         ///

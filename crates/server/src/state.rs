@@ -18,7 +18,7 @@ use crate::disconnect::Disconnect;
 use crate::logging::BurstLog;
 use crate::metrics::{Metrics, RateMeter};
 use crate::peer::Peer;
-use crate::rooms::{InProcessBroker, RoomLimits, Rooms};
+use crate::rooms::{InProcessBroker, RoomLimits, RoomQuota, Rooms};
 use crate::services::{AccountStore, Services};
 use crate::websocket::PING_FRAME;
 
@@ -69,9 +69,13 @@ impl ServerState {
         };
         Self {
             admission: Arc::new(Admission::new(AdmissionLimits::new(&config, socket_budget))),
-            rooms: Rooms::new(
+            rooms: Rooms::with_quota(
                 limits,
                 config.max_rooms,
+                RoomQuota {
+                    per_address: config.max_rooms_per_address,
+                    exempt: config.address_limit_exempt.clone(),
+                },
                 services
                     .rooms
                     .unwrap_or_else(|| Arc::new(InProcessBroker::default())),

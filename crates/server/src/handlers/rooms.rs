@@ -73,6 +73,7 @@ pub fn on_join_room(client: &mut Client, join: &JoinRoomMessage) -> Step {
                 JoinRefusal::Full { .. } => MessageRefusal::RoomFull,
                 JoinRefusal::TooManyRooms { .. } => MessageRefusal::TooManyRooms,
                 JoinRefusal::ShuttingDown => MessageRefusal::ShuttingDown,
+                JoinRefusal::TooManyRoomsFromAddress { .. } => MessageRefusal::RoomsPerAddress,
             };
             client.server.metrics.messages_refused.inc(kind);
             client.refuse(refusal);

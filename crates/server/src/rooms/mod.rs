@@ -16,6 +16,8 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
+use std::net::IpAddr;
+
 use mmo_protocol::{ClientId, LOBBY, RoomInfo};
 use tokio::runtime::Handle;
 
@@ -24,6 +26,7 @@ pub use event::{Announce, ChatLineEvent, RoomChange, RoomEvent};
 pub use record::{OutOfOrder, RoomRecord};
 pub use room::{EnterError, Room, RoomLimits};
 
+use crate::address_prefix::{AddressKey, AddressPrefix};
 use crate::peer::Peer;
 
 /// Why a client could not move to a room; `Display` is the reason it is sent.
@@ -40,6 +43,12 @@ pub enum JoinRefusal {
     /// The server is shutting down.
     #[error("the server is shutting down")]
     ShuttingDown,
+    /// Creating the room would pass `max_rooms_per_address` for the asker's address.
+    #[error("clients from your address have made {per_address} rooms already; join one of them")]
+    TooManyRoomsFromAddress {
+        /// The limit.
+        per_address: usize,
+    },
     /// Creating the room would pass `max_rooms`.
     #[error("there are already {max_rooms} rooms; join one of them")]
     TooManyRooms {
@@ -53,7 +62,28 @@ pub enum JoinRefusal {
 #[derive(Debug, Default)]
 struct Directory {
     rooms: HashMap<Box<str>, Arc<Room>>,
+    /// How many of the rooms each address made (see `RoomQuota`).
+    made_by: HashMap<AddressKey, usize>,
     shut: bool,
+}
+
+/// How many rooms the clients of one address may have made and that still exist
+/// (`max_rooms_per_address`), and the addresses it does not apply to.
+#[derive(Debug, Clone)]
+pub struct RoomQuota {
+    /// Rooms per address.
+    pub per_address: usize,
+    /// Addresses not limited (`address_limit_exempt`).
+    pub exempt: Vec<AddressPrefix>,
+}
+
+impl Default for RoomQuota {
+    fn default() -> Self {
+        Self {
+            per_address: usize::MAX,
+            exempt: Vec::new(),
+        }
+    }
 }
 
 /// Every room of the server. The lobby always exists; other rooms are created when someone
@@ -67,6 +97,7 @@ pub struct Rooms {
     others: Mutex<Directory>,
     limits: RoomLimits,
     max_rooms: usize,
+    quota: RoomQuota,
     /// The runtime rooms time and deliver their batches on (see `Room::runtime`): the one the
     /// directory is made on, the server's main runtime.
     runtime: Option<Handle>,
@@ -84,12 +115,23 @@ const ROOM_LIST_MAX_AGE: Duration = Duration::from_millis(100);
 impl Rooms {
     /// A directory holding only the empty lobby; at most `max_rooms` rooms (the lobby counts).
     pub fn new(limits: RoomLimits, max_rooms: usize, broker: Arc<dyn RoomBroker>) -> Self {
+        Self::with_quota(limits, max_rooms, RoomQuota::default(), broker)
+    }
+
+    /// A directory like `new` whose rooms are also bounded per address by `quota`.
+    pub fn with_quota(
+        limits: RoomLimits,
+        max_rooms: usize,
+        quota: RoomQuota,
+        broker: Arc<dyn RoomBroker>,
+    ) -> Self {
         let runtime = Handle::try_current().ok();
         Self {
             lobby: Arc::new(Room::new(LOBBY, true, limits, runtime.clone())),
             others: Mutex::new(Directory::default()),
             limits,
             max_rooms,
+            quota,
             runtime,
             broker,
             listed: Mutex::new(None),
@@ -118,8 +160,9 @@ impl Rooms {
         self.others.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// The room called `name` (a valid name), created if it does not exist.
-    fn find_or_create(&self, name: &str) -> Result<Arc<Room>, JoinRefusal> {
+    /// The room called `name` (a valid name), created for a client from `asker` if it does
+    /// not exist.
+    fn find_or_create(&self, name: &str, asker: IpAddr) -> Result<Arc<Room>, JoinRefusal> {
         if name == LOBBY {
             return Ok(Arc::clone(&self.lobby));
         }
@@ -135,7 +178,24 @@ impl Rooms {
                 max_rooms: self.max_rooms,
             });
         }
-        let room = Arc::new(Room::new(name, false, self.limits, self.runtime.clone()));
+        let exempt = self
+            .quota
+            .exempt
+            .iter()
+            .any(|prefix| prefix.contains(asker));
+        let maker = (!exempt).then(|| AddressKey::of(asker));
+        if let Some(maker) = maker {
+            let made = others.made_by.entry(maker).or_default();
+            if *made >= self.quota.per_address {
+                return Err(JoinRefusal::TooManyRoomsFromAddress {
+                    per_address: self.quota.per_address,
+                });
+            }
+            *made += 1;
+        }
+        let mut room = Room::new(name, false, self.limits, self.runtime.clone());
+        room.made_by = maker;
+        let room = Arc::new(room);
         others.rooms.insert(name.into(), Arc::clone(&room));
         Ok(room)
     }
@@ -190,7 +250,7 @@ impl Rooms {
         to: &str,
     ) -> Result<Arc<Room>, JoinRefusal> {
         loop {
-            let target = self.find_or_create(to)?;
+            let target = self.find_or_create(to, peer.address.ip())?;
             if Arc::ptr_eq(from, &target) {
                 target.answer(peer);
                 return Ok(target);
@@ -223,7 +283,10 @@ impl Rooms {
                     return Ok(target);
                 }
                 Err(EnterError::Removed) => continue,
-                Err(EnterError::ShuttingDown) => return Err(JoinRefusal::ShuttingDown),
+                Err(EnterError::ShuttingDown) => {
+                    self.after_leaving(&target);
+                    return Err(JoinRefusal::ShuttingDown);
+                }
                 Err(EnterError::Full { max_members }) => {
                     self.after_leaving(&target);
                     return Err(JoinRefusal::Full {
@@ -307,6 +370,14 @@ impl Rooms {
             .is_some_and(|listed| Arc::ptr_eq(listed, room));
         if is_listed && room.remove_if_empty() {
             others.rooms.remove(room.name());
+            if let Some(maker) = room.made_by {
+                if let Some(made) = others.made_by.get_mut(&maker) {
+                    *made -= 1;
+                    if *made == 0 {
+                        others.made_by.remove(&maker);
+                    }
+                }
+            }
         }
     }
 

@@ -16,6 +16,7 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use mmo_protocol::Level;
 use tokio::runtime::Handle;
 
+use crate::address_prefix::AddressKey;
 use crate::outbox::fan_out;
 use crate::peer::Peer;
 use crate::rooms::answer::AnswerCache;
@@ -66,6 +67,9 @@ pub struct Room {
     state: Mutex<RoomState>,
     /// Members now, readable without the lock (room lists, metrics).
     member_count: AtomicUsize,
+    /// The address whose client made the room, when it counts against that address's
+    /// `max_rooms_per_address`.
+    pub made_by: Option<AddressKey>,
 }
 
 /// What the room's lock guards.
@@ -100,6 +104,7 @@ impl Room {
                 answer: AnswerCache::default(),
             }),
             member_count: AtomicUsize::new(0),
+            made_by: None,
         }
     }
 
