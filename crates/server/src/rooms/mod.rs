@@ -2,6 +2,36 @@
 //! A room's record, local members and fan-out are in `room`; every change to a room is an
 //! event (`event`) published through the server's `RoomBroker` (`broker`), which a cluster
 //! replaces, and applied by `Room::apply`.
+//!
+//! # The room event path, for whoever builds the cluster
+//!
+//! Every change to a room — a line of chat, a member joining, leaving or renamed — is a
+//! `RoomChange`. The directory here turns what a client does into changes and hands them to
+//! `RoomBroker::publish` (a move is two: `Left` from the old room, `Joined` to the new, all or
+//! none). The broker gives each change its room's next sequence number, making it a
+//! `RoomEvent`, and every server that follows the room applies the event, in sequence order,
+//! through `Room::apply`, the one function that changes a room. `apply` does two things
+//! under the room's lock:
+//!
+//! 1. the `RoomRecord` (what the room *is*: members by ID with their names, history, last
+//!    sequence number) takes the event; an event out of order is refused (`OutOfOrder`) and
+//!    its owner must reload the room;
+//! 2. `LocalMembers` (how the room reaches the clients connected to *this* server: their
+//!    outboxes, counts per protocol level, the batch of busy rooms) queues what the event means
+//!    for each: chat for everyone but the sender, presence for full-level members, leave
+//!    notices for tutorial-level ones. A `Joined` whose member is connected here (`local`)
+//!    makes it a local member and, when asked, queues its `RoomMessage`, built from the record
+//!    right after the event, so a newcomer's view is exactly the state before the next event.
+//!
+//! `InProcessBroker`, the default, numbers and applies at once under the rooms' locks (taken in
+//! address order), so `publish` returning means the event is applied. A cluster broker would
+//! publish changes to its transport instead (for NATS, a subject per room in a JetStream
+//! stream: the stream's order is the room's order and its per-subject limits keep the history)
+//! and apply what arrives, through the same `apply`, looking the local member up among its own
+//! sessions. The other operations it replaces: `follow`/`unfollow` (subscribe to a room while
+//! it has members here, loading its record first), `history` (what `follow` loads) and
+//! `reserve_ids` (client IDs unique across servers and restarts, below 2^53). Limits that must
+//! hold cluster-wide (members per room, rooms) are checked by `publish` before a `Joined`.
 
 mod answer;
 mod batch;
