@@ -195,7 +195,7 @@ async fn answer_request<T: Transport>(
             return None;
         }
     };
-    if head.path != "/ws" {
+    if head.path != routes::WEBSOCKET_PATH {
         state.metrics.http_requests.inc();
         let response = routes::respond(&head, state);
         debug!(
