@@ -40,6 +40,7 @@ mod setting;
 
 mod load;
 
+use std::net::{IpAddr, SocketAddr};
 use std::num::NonZeroUsize;
 use std::path::PathBuf;
 use std::time::Duration;
@@ -475,6 +476,54 @@ impl Config {
     }
 }
 
+impl Config {
+    /// What start-up tells a newcomer to open, for a server bound to `bound`: the web
+    /// client's URL and the WebSocket URL, and, bound to every interface, that other machines
+    /// reach it by this host's name or address.
+    pub fn where_to_connect(&self, bound: SocketAddr) -> Vec<String> {
+        let (http, ws) = if self.tls_cert.is_some() {
+            ("https", "wss")
+        } else {
+            ("http", "ws")
+        };
+        let port = bound.port();
+        let unspecified = bound.ip().is_unspecified();
+        let host = if unspecified {
+            "localhost".to_owned()
+        } else if self
+            .host
+            .trim_matches(['[', ']'])
+            .parse::<IpAddr>()
+            .is_err()
+        {
+            // A name (`localhost`, `game.example`) reads better than what it resolved to.
+            self.host.clone()
+        } else {
+            match bound.ip() {
+                IpAddr::V4(ip) => ip.to_string(),
+                IpAddr::V6(ip) => format!("[{ip}]"),
+            }
+        };
+        let mut lines = vec![format!(
+            "Open the web client at {http}://{host}:{port}/ ; WebSocket clients (Godot, mmo \
+             chat) connect to {ws}://{host}:{port}{path}",
+            path = crate::routes::WEBSOCKET_PATH
+        )];
+        if unspecified {
+            let families = if bound.is_ipv6() {
+                "IPv6 and IPv4"
+            } else {
+                "IPv4"
+            };
+            lines.push(format!(
+                "Listening on every interface ({families}, {bound}): from other machines use \
+                 this host's name or address instead of {host}"
+            ));
+        }
+        lines
+    }
+}
+
 /// The `mmo-server` command line: `--config`, `--print-config` and a flag for each setting.
 pub fn command() -> clap::Command {
     load::command::<Config>()
@@ -831,6 +880,32 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn start_up_names_urls_a_newcomer_can_open() {
+        let lines = |host: &str, bound: &str, tls: bool| {
+            Config {
+                host: host.to_owned(),
+                tls_cert: tls.then(|| "cert.pem".into()),
+                ..Config::default()
+            }
+            .where_to_connect(bound.parse().expect("an address"))
+            .join("\n")
+        };
+        let every = lines("::", "[::]:8080", false);
+        assert!(every.contains("http://localhost:8080/ "), "{every}");
+        assert!(every.contains("ws://localhost:8080/ws"), "{every}");
+        assert!(every.contains("every interface (IPv6 and IPv4"), "{every}");
+        let v4 = lines("0.0.0.0", "0.0.0.0:9", true);
+        assert!(v4.contains("https://localhost:9/ "), "{v4}");
+        assert!(v4.contains("wss://localhost:9/ws"), "{v4}");
+        assert!(v4.contains("every interface (IPv4,"), "{v4}");
+        let one = lines("::1", "[::1]:9", false);
+        assert!(one.contains("ws://[::1]:9/ws"), "{one}");
+        assert!(!one.contains("every interface"), "{one}");
+        let named = lines("localhost", "127.0.0.1:9", false);
+        assert!(named.contains("http://localhost:9/ "), "{named}");
     }
 
     #[test]

@@ -3,7 +3,7 @@
 use std::process::ExitCode;
 
 use mmo_server::{Config, Loaded, PRINT_CONFIG_FLAG};
-use tracing::error;
+use tracing::{error, info};
 
 /// The exit code for settings that stop start-up, as for a bad flag (clap's own code).
 const EXIT_BAD_CONFIG: u8 = 2;
@@ -51,6 +51,12 @@ fn main() -> ExitCode {
                 return ExitCode::FAILURE;
             }
         };
+        // What to open, with the port really bound (`--port 0` picks one).
+        if let Ok(bound) = listener.local_addr() {
+            for line in config.where_to_connect(bound) {
+                info!("{line}");
+            }
+        }
         match mmo_server::run(listener, config, shutdown_signal()).await {
             Ok(()) => ExitCode::SUCCESS,
             Err(error) => {

@@ -276,3 +276,43 @@ async fn the_server_runs_with_settings_from_the_file() {
         "chat message is 6 characters; the limit is 5 characters"
     );
 }
+
+/// A newcomer reads the start-up lines to learn what to open: the web client's URL and the
+/// WebSocket URL with the port really bound, and whether other machines can reach it.
+#[test]
+fn start_up_says_what_to_open() {
+    let server = ServerProcess::start(&["--host", "127.0.0.1", "--port", "0"]);
+    let port = server.addr.port();
+    let line = server.wait_for_log(|line| line.contains("web client"));
+    assert!(
+        line.contains(&format!("http://127.0.0.1:{port}/")),
+        "{line}"
+    );
+    assert!(
+        line.contains(&format!("ws://127.0.0.1:{port}/ws")),
+        "{line}"
+    );
+    assert!(
+        !server
+            .log()
+            .iter()
+            .any(|line| line.contains("every interface")),
+        "{:#?}",
+        server.log()
+    );
+    drop(server);
+
+    let server = ServerProcess::start(&["--host", "::", "--port", "0"]);
+    let port = server.addr.port();
+    let line = server.wait_for_log(|line| line.contains("web client"));
+    assert!(
+        line.contains(&format!("http://localhost:{port}/")),
+        "{line}"
+    );
+    assert!(
+        line.contains(&format!("ws://localhost:{port}/ws")),
+        "{line}"
+    );
+    let line = server.wait_for_log(|line| line.contains("every interface"));
+    assert!(line.contains("IPv6 and IPv4"), "{line}");
+}
