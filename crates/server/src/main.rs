@@ -12,17 +12,19 @@ fn main() -> ExitCode {
     // Before the settings are read: the default session limit follows the open-file limit.
     mmo_server::raise_open_file_limit();
     let matches = mmo_server::command().get_matches();
-    let config = match Loaded::<Config>::from_matches(&matches, |name| std::env::var_os(name)) {
-        Ok(loaded) if matches.get_flag(PRINT_CONFIG_FLAG) => {
-            print!("{}", loaded.to_toml());
-            return ExitCode::SUCCESS;
-        }
-        Ok(loaded) => loaded.config,
-        Err(invalid) => {
-            eprintln!("error: {invalid}");
-            return ExitCode::from(EXIT_BAD_CONFIG);
-        }
-    };
+    let env_names = std::env::vars_os().map(|(name, _)| name);
+    let config =
+        match Loaded::<Config>::from_matches(&matches, env_names, |name| std::env::var_os(name)) {
+            Ok(loaded) if matches.get_flag(PRINT_CONFIG_FLAG) => {
+                print!("{}", loaded.to_toml());
+                return ExitCode::SUCCESS;
+            }
+            Ok(loaded) => loaded.config,
+            Err(invalid) => {
+                eprintln!("error: {invalid}");
+                return ExitCode::from(EXIT_BAD_CONFIG);
+            }
+        };
     // Read here as well as by `run`, so that a bad certificate is a bad setting (exit 2)
     // reported before anything starts.
     if let Err(invalid) = mmo_server::load_tls(&config) {
