@@ -122,6 +122,16 @@ settings! {
         /// reading gets there.
         outbound_queue_bytes: usize = 1024 * 1024;
 
+        /// The kernel's send buffer asked for on each accepted socket, in bytes; 0 leaves it
+        /// to the kernel's autotuning.
+        ///
+        /// What waits for a client is its outbound queue plus this buffer, so a client that
+        /// reads too slowly meets its 1008 "too slow" behind at most this much: left to
+        /// itself, Linux grows a busy socket's buffer to 4 MiB (`net.ipv4.tcp_wmem`), minutes
+        /// of stale lines for a slow phone before it sees the close. 64 KiB (Linux doubles it
+        /// for its own bookkeeping) still carries hundreds of KB/s at a 100 ms round trip.
+        socket_send_buffer_bytes: usize = 64 * 1024;
+
         /// Seconds of silence after which a client is pinged.
         ///
         /// Godot and browsers answer pings by themselves, so a client that is alive but quiet
