@@ -197,6 +197,16 @@ settings! {
         /// message there (see docs/benchmarks.md).
         worker_threads: Option<NonZeroUsize> = None, default_text = "one per CPU";
 
+        /// Seconds between checks that give memory freed after a peak back to the system; 0
+        /// never does.
+        ///
+        /// glibc's malloc keeps what is freed for reuse, so after 10,000 clients with full
+        /// room histories leave, RSS stays at its peak. Every check that finds more than
+        /// `TRIM_FREE_BYTES` free in the allocator returns its free pages (`malloc_trim`): a
+        /// few milliseconds of one thread, every 10 s, and only in the `mmo-server` binary
+        /// (docs/benchmarks.md). Set 0 with another allocator (jemalloc via `LD_PRELOAD`).
+        memory_trim_interval: Duration as Seconds = Duration::from_secs(10);
+
         /// Whether a room's tutorial-level members get a `DisconnectMessage` (field 19) when
         /// someone leaves it.
         ///

@@ -32,6 +32,7 @@ fn main() -> ExitCode {
         return ExitCode::from(EXIT_BAD_CONFIG);
     }
     let _flush_logs_at_exit = mmo_server::install_logging(config.log_format);
+    memory::trim_every(config.memory_trim_interval);
     let address = config.listen_address();
     let mut runtime = tokio::runtime::Builder::new_multi_thread();
     runtime.enable_all();
@@ -67,6 +68,58 @@ fn main() -> ExitCode {
             }
         }
     })
+}
+
+/// Memory freed after a peak, given back to the system.
+mod memory {
+    use std::time::Duration;
+
+    /// Free bytes the allocator must hold before a check trims: below it, a trim would give
+    /// back too little to be worth its walk over the heap.
+    pub const TRIM_FREE_BYTES: usize = 4 * 1024 * 1024;
+
+    /// Every `interval` (never when zero), on a thread of its own, returns the allocator's
+    /// free pages to the system when it holds more than `TRIM_FREE_BYTES` free.
+    pub fn trim_every(interval: Duration) {
+        if interval.is_zero() {
+            return;
+        }
+        let spawned = std::thread::Builder::new()
+            .name("mmo-memory-trim".to_owned())
+            .spawn(move || {
+                loop {
+                    std::thread::sleep(interval);
+                    trim();
+                }
+            });
+        if let Err(error) = spawned {
+            tracing::warn!("memory will not be given back after peaks: {error}");
+        }
+    }
+
+    /// glibc's malloc keeps freed memory for reuse and returns only the top of its main heap
+    /// by itself; `malloc_trim` returns every whole free page of every arena.
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    #[allow(unsafe_code)]
+    fn trim() {
+        // SAFETY: mallinfo2 only reads the allocator's own statistics, under its own locks,
+        // and returns them by value.
+        let free = unsafe { libc::mallinfo2() }.fordblks;
+        if free > TRIM_FREE_BYTES {
+            let started = std::time::Instant::now();
+            // SAFETY: malloc_trim only gives free pages back to the kernel (madvise), under
+            // the allocator's own locks; no allocation of ours is touched.
+            unsafe { libc::malloc_trim(0) };
+            tracing::debug!(
+                "Gave free memory back to the system in {:?} [free_bytes={free}]",
+                started.elapsed()
+            );
+        }
+    }
+
+    /// Other allocators decide for themselves.
+    #[cfg(not(all(target_os = "linux", target_env = "gnu")))]
+    fn trim() {}
 }
 
 /// Resolves on the first SIGINT or SIGTERM.
