@@ -88,6 +88,9 @@ mod tests {
         assert_eq!(Level::of_field(3), Level::Part3);
         assert_eq!(Level::of_field(4), Level::Tutorial);
         assert_eq!(Level::of_field(19), Level::Tutorial);
+        // Kept for the tutorial's later parts, as docs/protocol.md says.
+        assert_eq!(Level::of_field(20), Level::Tutorial);
+        assert_eq!(Level::of_field(99), Level::Tutorial);
         assert_eq!(Level::of_field(100), Level::Full);
         assert!(Level::Part3 < Level::Tutorial && Level::Tutorial < Level::Full);
         for level in [Level::Part3, Level::Tutorial, Level::Full] {

@@ -276,37 +276,258 @@ impl ChatLimits {
 /// The room every client starts in, and the one `JoinRoomMessage{room: ""}` means.
 pub const LOBBY: &str = "lobby";
 
+/// How many characters of a refused room name the refusal repeats: enough to recognise it,
+/// while a name of any length (up to `max_message_bytes`) gets an answer of about the same
+/// small size.
+pub const SHOWN_NAME_CHARS: usize = 40;
+
 /// Why a room name is refused; `Display` is the text sent to the client.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-#[error("room name {name:?} is not allowed: use 1 to {max_chars} letters, digits, '-', '_' or '.'")]
+#[error("room name {shown:?} is not allowed: {problem}")]
 pub struct BadRoomName {
-    /// The name as the client sent it.
-    pub name: String,
-    /// The longest name allowed, in characters.
-    pub max_chars: usize,
+    /// The name as the client sent it, cut to its first `SHOWN_NAME_CHARS` characters (then
+    /// `…`).
+    pub shown: String,
+    /// What is wrong with it.
+    pub problem: NameProblem,
+}
+
+/// What is wrong with a refused room name; `Display` ends the refusal's text.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum NameProblem {
+    /// Too long, or a character that is not a letter, a digit, `-`, `_` or `.` (or a letter
+    /// Unicode does not recommend for identifiers: UTS #39's General Security Profile).
+    #[error("use 1 to {max_chars} letters, digits, '-', '_' or '.'")]
+    Characters {
+        /// The longest name allowed, in characters.
+        max_chars: usize,
+    },
+    /// An invisible character (Hangul fillers, zero-width characters, …): two names that
+    /// differ only by it would look the same, and a name of only such characters is blank.
+    #[error("it holds an invisible character (U+{:04X})", u32::from(*.0))]
+    Invisible(char),
+    /// Not in its Unicode NFKC form: fullwidth letters, the Kelvin sign, ligatures,
+    /// decomposed accents or Hangul are look-alike spellings of the name given.
+    #[error("it is a look-alike spelling of {0:?}; use {0:?}")]
+    NotCanonical(String),
+    /// Letters of scripts that are not used together (Latin with Cyrillic or Greek, …), as
+    /// in a Latin name with one Cyrillic letter.
+    #[error(
+        "it mixes letters of scripts that look alike (such as Latin and Cyrillic); use one script"
+    )]
+    MixedScripts,
+    /// Written without Latin letters, but reads as this name in Latin letters and digits.
+    #[error("it looks like {0:?}; use {0:?} or letters that do not look Latin")]
+    LooksLike(String),
 }
 
 /// The room a `JoinRoomMessage` asks for: `""` is the lobby; any other name must be 1 to
-/// `max_chars` characters, each a letter or digit of any script or one of `-`, `_`, `.`. No
-/// spaces, controls or look-alike punctuation, so a name reads the same in every client and log.
+/// `max_chars` characters, each a letter or digit or one of `-`, `_`, `.`, so that a name reads
+/// the same in every client and log, and two names that read the same are the same name:
+///
+/// - no invisible characters (Unicode's default-ignorable code points, such as the Hangul
+///   fillers U+3164, U+115F, U+1160, U+FFA0 and the zero-width characters);
+/// - in NFKC form: a name with a compatibility or decomposed spelling (fullwidth `ｌｏｂｂｙ`,
+///   the Kelvin sign, decomposed Hangul) is refused naming the spelling to use (`lobby`), so
+///   each room has one spelling. NFKC rather than NFC: NFC leaves fullwidth letters, ligatures
+///   and circled digits as they are, and they read as the plain ones;
+/// - letters only of kinds UTS #39 allows in identifiers, from one script (Latin may go with
+///   Han, Kana or Hangul, as Japanese and Korean are written), so a Cyrillic `о` cannot pose as
+///   a Latin `o` in `lоbby`;
+/// - a name without Latin letters must not read as a Latin name (its UTS #39 confusable
+///   skeleton is not plain ASCII letters and digits), so Cyrillic `аре` cannot pose as `ape`.
+///
+/// Case is kept: `Lobby` is not `lobby`.
 pub fn room_name(requested: &str, max_chars: usize) -> Result<&str, BadRoomName> {
     if requested.is_empty() {
         return Ok(LOBBY);
     }
-    let allowed = |c: char| c.is_alphanumeric() || matches!(c, '-' | '_' | '.');
-    if requested.chars().count() <= max_chars && requested.chars().all(allowed) {
-        Ok(requested)
-    } else {
-        Err(BadRoomName {
-            name: requested.to_owned(),
-            max_chars,
-        })
+    match name_problem(requested, max_chars) {
+        None => Ok(requested),
+        Some(problem) => Err(BadRoomName {
+            shown: shown_name(requested),
+            problem,
+        }),
     }
+}
+
+/// The first `SHOWN_NAME_CHARS` characters of `name`, then `…` if there were more.
+fn shown_name(name: &str) -> String {
+    let mut shown: String = name.chars().take(SHOWN_NAME_CHARS).collect();
+    if shown.len() < name.len() {
+        shown.push('…');
+    }
+    shown
+}
+
+/// What is wrong with a non-empty room name, if anything; see `room_name`.
+fn name_problem(name: &str, max_chars: usize) -> Option<NameProblem> {
+    use unicode_normalization::UnicodeNormalization as _;
+    use unicode_security::{GeneralSecurityProfile as _, RestrictionLevel};
+    use unicode_security::{RestrictionLevelDetection as _, general_security_profile};
+
+    let characters = NameProblem::Characters { max_chars };
+    // Counted only as far as the limit: a 64 KiB name costs no more than a long one.
+    if name.chars().take(max_chars + 1).count() > max_chars {
+        return Some(characters);
+    }
+    let invisible = |c: char| {
+        c.identifier_type() == Some(general_security_profile::IdentifierType::Default_Ignorable)
+            || matches!(c, '\u{115F}' | '\u{1160}' | '\u{3164}' | '\u{FFA0}')
+    };
+    if let Some(c) = name.chars().find(|c| invisible(*c)) {
+        return Some(NameProblem::Invisible(c));
+    }
+    if !unicode_normalization::is_nfkc(name) {
+        let canonical: String = name.nfkc().collect();
+        return Some(match name_problem(&canonical, max_chars) {
+            None => NameProblem::NotCanonical(canonical),
+            Some(_) => characters,
+        });
+    }
+    let marks = |c: char| matches!(c, '-' | '_' | '.');
+    let allowed = |c: char| marks(c) || (c.is_alphanumeric() && c.identifier_allowed());
+    if !name.chars().all(allowed) {
+        return Some(characters);
+    }
+    let letters: String = name.chars().filter(|c| !marks(*c)).collect();
+    if !letters
+        .as_str()
+        .check_restriction_level(RestrictionLevel::HighlyRestrictive)
+    {
+        return Some(NameProblem::MixedScripts);
+    }
+    if !name.is_ascii() && !name.chars().any(|c| c.is_ascii_alphabetic()) {
+        let skeleton: String = unicode_security::skeleton(name).collect();
+        if skeleton
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || marks(c))
+        {
+            return Some(NameProblem::LooksLike(skeleton));
+        }
+    }
+    None
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn refused(name: &str) -> NameProblem {
+        room_name(name, 32).expect_err("refused").problem
+    }
+
+    #[test]
+    fn invisible_characters_are_refused_naming_them() {
+        for (name, invisible) in [
+            ("\u{3164}", '\u{3164}'),
+            ("lobby\u{3164}", '\u{3164}'),
+            ("a\u{115F}", '\u{115F}'),
+            ("a\u{1160}b", '\u{1160}'),
+            ("\u{FFA0}", '\u{FFA0}'),
+            ("lob\u{200B}by", '\u{200B}'),
+            ("lobby\u{200D}", '\u{200D}'),
+            ("\u{FEFF}lobby", '\u{FEFF}'),
+            ("lob\u{AD}by", '\u{AD}'),
+            ("lobby\u{2060}", '\u{2060}'),
+        ] {
+            assert_eq!(refused(name), NameProblem::Invisible(invisible), "{name:?}");
+        }
+        assert_eq!(
+            room_name("lobby\u{3164}", 32)
+                .expect_err("refused")
+                .to_string(),
+            "room name \"lobby\u{3164}\" is not allowed: it holds an invisible character (U+3164)"
+        );
+    }
+
+    #[test]
+    fn look_alike_spellings_are_refused_naming_the_one_to_use() {
+        for (name, canonical) in [
+            ("ｌｏｂｂｙ", "lobby"),
+            ("\u{212A}", "K"),
+            ("\u{1112}\u{1161}\u{11AB}", "\u{D55C}"),
+            ("cafe\u{301}", "caf\u{E9}"),
+            ("\u{FB01}re", "fire"),
+            ("team\u{2460}", "team1"),
+        ] {
+            assert_eq!(
+                refused(name),
+                NameProblem::NotCanonical(canonical.to_owned()),
+                "{name:?}"
+            );
+            assert_eq!(room_name(canonical, 32), Ok(canonical), "{canonical:?}");
+        }
+        assert_eq!(
+            room_name("ｌｏｂｂｙ", 32)
+                .expect_err("refused")
+                .to_string(),
+            "room name \"ｌｏｂｂｙ\" is not allowed: it is a look-alike spelling of \"lobby\"; \
+             use \"lobby\""
+        );
+    }
+
+    #[test]
+    fn letters_of_scripts_that_look_alike_are_not_mixed() {
+        // A Cyrillic о in a Latin name.
+        assert_eq!(refused("l\u{43E}bby"), NameProblem::MixedScripts);
+        // A Greek ο.
+        assert_eq!(refused("rob\u{3BF}t"), NameProblem::MixedScripts);
+        // Japanese and Korean are written with Latin letters among theirs.
+        for name in [
+            "東京2024",
+            "ゲームroom",
+            "서울-team",
+            "日本語",
+            "Москва",
+            "αθήνα",
+        ] {
+            assert_eq!(room_name(name, 32), Ok(name), "{name:?}");
+        }
+    }
+
+    #[test]
+    fn a_name_that_reads_as_a_latin_one_is_refused_naming_it() {
+        // Cyrillic а, р, е.
+        assert_eq!(
+            refused("\u{430}\u{440}\u{435}"),
+            NameProblem::LooksLike("ape".to_owned())
+        );
+        assert_eq!(
+            room_name("\u{430}\u{440}\u{435}", 32)
+                .expect_err("refused")
+                .to_string(),
+            "room name \"аре\" is not allowed: it looks like \"ape\"; use \"ape\" or letters \
+             that do not look Latin"
+        );
+        // The price: a real word made only of such letters.
+        assert_eq!(
+            refused("\u{440}\u{443}\u{441}"),
+            NameProblem::LooksLike("pyc".to_owned())
+        );
+        // Latin with accents stays itself, and so do names with Latin letters.
+        for name in ["café", "kırmızı", "Straße", "ape"] {
+            assert_eq!(room_name(name, 32), Ok(name), "{name:?}");
+        }
+    }
+
+    #[test]
+    fn a_refusal_repeats_only_the_start_of_a_long_name() {
+        let huge = "\u{1}".repeat(65_536);
+        let refusal = room_name(&huge, 32).expect_err("refused").to_string();
+        assert!(refusal.len() < 400, "{} bytes", refusal.len());
+        assert!(
+            refusal.starts_with(&format!("room name \"{}…\"", "\\u{1}".repeat(40))),
+            "{refusal}"
+        );
+        let exact = "x".repeat(40);
+        let shown = room_name(&format!("{exact} "), 32)
+            .expect_err("refused")
+            .shown;
+        assert_eq!(shown, format!("{exact}…"));
+        let short = room_name("a b", 32).expect_err("refused").shown;
+        assert_eq!(short, "a b");
+    }
 
     #[test]
     fn room_names_are_letters_digits_and_three_marks() {

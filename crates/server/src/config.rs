@@ -40,6 +40,7 @@ mod setting;
 
 mod load;
 
+use std::net::{IpAddr, SocketAddr};
 use std::num::NonZeroUsize;
 use std::path::PathBuf;
 use std::time::Duration;
@@ -121,6 +122,16 @@ settings! {
         /// reading gets there.
         outbound_queue_bytes: usize = 1024 * 1024;
 
+        /// The kernel's send buffer asked for on each accepted socket, in bytes; 0 leaves it
+        /// to the kernel's autotuning.
+        ///
+        /// What waits for a client is its outbound queue plus this buffer, so a client that
+        /// reads too slowly meets its 1008 "too slow" behind at most this much: left to
+        /// itself, Linux grows a busy socket's buffer to 4 MiB (`net.ipv4.tcp_wmem`), minutes
+        /// of stale lines for a slow phone before it sees the close. 64 KiB (Linux doubles it
+        /// for its own bookkeeping) still carries hundreds of KB/s at a 100 ms round trip.
+        socket_send_buffer_bytes: usize = 64 * 1024;
+
         /// Seconds of silence after which a client is pinged.
         ///
         /// Godot and browsers answer pings by themselves, so a client that is alive but quiet
@@ -197,6 +208,16 @@ settings! {
         /// generator), fewer threads hand less work between cores: `1` costs less CPU per
         /// message there (see docs/benchmarks.md).
         worker_threads: Option<NonZeroUsize> = None, default_text = "one per CPU";
+
+        /// Seconds between checks that give memory freed after a peak back to the system; 0
+        /// never does.
+        ///
+        /// glibc's malloc keeps what is freed for reuse, so after 10,000 clients with full
+        /// room histories leave, RSS stays at its peak. Every check that finds more than
+        /// `TRIM_FREE_BYTES` free in the allocator returns its free pages (`malloc_trim`): a
+        /// few milliseconds of one thread, every 10 s, and only in the `mmo-server` binary
+        /// (docs/benchmarks.md). Set 0 with another allocator (jemalloc via `LD_PRELOAD`).
+        memory_trim_interval: Duration as Seconds = Duration::from_secs(10);
 
         /// Whether a room's tutorial-level members get a `DisconnectMessage` (field 19) when
         /// someone leaves it.
@@ -496,6 +517,54 @@ impl Config {
         } else {
             format!("{}:{}", self.host, self.port)
         }
+    }
+}
+
+impl Config {
+    /// What start-up tells a newcomer to open, for a server bound to `bound`: the web
+    /// client's URL and the WebSocket URL, and, bound to every interface, that other machines
+    /// reach it by this host's name or address.
+    pub fn where_to_connect(&self, bound: SocketAddr) -> Vec<String> {
+        let (http, ws) = if self.tls_cert.is_some() {
+            ("https", "wss")
+        } else {
+            ("http", "ws")
+        };
+        let port = bound.port();
+        let unspecified = bound.ip().is_unspecified();
+        let host = if unspecified {
+            "localhost".to_owned()
+        } else if self
+            .host
+            .trim_matches(['[', ']'])
+            .parse::<IpAddr>()
+            .is_err()
+        {
+            // A name (`localhost`, `game.example`) reads better than what it resolved to.
+            self.host.clone()
+        } else {
+            match bound.ip() {
+                IpAddr::V4(ip) => ip.to_string(),
+                IpAddr::V6(ip) => format!("[{ip}]"),
+            }
+        };
+        let mut lines = vec![format!(
+            "Open the web client at {http}://{host}:{port}/ ; WebSocket clients (Godot, mmo \
+             chat) connect to {ws}://{host}:{port}{path}",
+            path = crate::websocket::WEBSOCKET_PATH
+        )];
+        if unspecified {
+            let families = if bound.is_ipv6() {
+                "IPv6 and IPv4"
+            } else {
+                "IPv4"
+            };
+            lines.push(format!(
+                "Listening on every interface ({families}, {bound}): from other machines use \
+                 this host's name or address instead of {host}"
+            ));
+        }
+        lines
     }
 }
 
@@ -855,6 +924,32 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn start_up_names_urls_a_newcomer_can_open() {
+        let lines = |host: &str, bound: &str, tls: bool| {
+            Config {
+                host: host.to_owned(),
+                tls_cert: tls.then(|| "cert.pem".into()),
+                ..Config::default()
+            }
+            .where_to_connect(bound.parse().expect("an address"))
+            .join("\n")
+        };
+        let every = lines("::", "[::]:8080", false);
+        assert!(every.contains("http://localhost:8080/ "), "{every}");
+        assert!(every.contains("ws://localhost:8080/ws"), "{every}");
+        assert!(every.contains("every interface (IPv6 and IPv4"), "{every}");
+        let v4 = lines("0.0.0.0", "0.0.0.0:9", true);
+        assert!(v4.contains("https://localhost:9/ "), "{v4}");
+        assert!(v4.contains("wss://localhost:9/ws"), "{v4}");
+        assert!(v4.contains("every interface (IPv4,"), "{v4}");
+        let one = lines("::1", "[::1]:9", false);
+        assert!(one.contains("ws://[::1]:9/ws"), "{one}");
+        assert!(!one.contains("every interface"), "{one}");
+        let named = lines("localhost", "127.0.0.1:9", false);
+        assert!(named.contains("http://localhost:9/ "), "{named}");
     }
 
     #[test]

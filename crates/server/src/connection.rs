@@ -18,7 +18,7 @@ use crate::routes;
 use crate::session::{self, Session};
 use crate::state::{ServerState, SessionSlot};
 use crate::tls::TlsStream;
-use crate::transport::Transport;
+use crate::transport::{self, Transport};
 use crate::websocket::{HandshakeError, UpgradeRequest};
 
 /// A TCP connection just accepted and admitted.
@@ -70,8 +70,10 @@ impl Opened {
 /// certificate; for an upgrade the server takes on, returns the session it opened, to be
 /// served by the caller.
 pub async fn handle(accepted: Box<Accepted>) -> Option<Opened> {
-    // We batch frames ourselves, so Nagle's delay would only add latency.
-    let _ = accepted.stream.set_nodelay(true);
+    transport::set_accepted_options(
+        &accepted.stream,
+        accepted.state.config.socket_send_buffer_bytes,
+    );
     let Accepted {
         stream,
         address,
@@ -195,7 +197,7 @@ async fn answer_request<T: Transport>(
             return None;
         }
     };
-    if head.path != "/ws" {
+    if head.path != crate::websocket::WEBSOCKET_PATH {
         state.metrics.http_requests.inc();
         let response = routes::respond(&head, state);
         debug!(

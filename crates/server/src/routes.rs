@@ -7,9 +7,18 @@ use crate::assets;
 use crate::http::{RequestHead, Response};
 use crate::metrics::{CONTENT_TYPE, Levels};
 use crate::state::ServerState;
+use crate::websocket::WEBSOCKET_PATH;
 
-/// Answers every plain HTTP request.
+/// Answers every plain HTTP request (every request not to `WEBSOCKET_PATH`).
 pub fn respond(head: &RequestHead, state: &ServerState) -> Response {
+    if asks_for_websocket(head) {
+        // A client with a URL missing `/ws` would otherwise get the web page with 200, which
+        // WebSocket libraries report as a bare "HTTP error: 200 OK" and retry for ever.
+        return Response::text(
+            404,
+            &format!("no WebSocket here: the WebSocket endpoint is {WEBSOCKET_PATH}"),
+        );
+    }
     get_or_head(head, |path| match path {
         "/health" => health(),
         "/metrics" if state.config.metrics_addr.is_none() => metrics_response(state),
@@ -29,6 +38,15 @@ pub fn respond(head: &RequestHead, state: &ServerState) -> Response {
                 .header("X-Content-Type-Options", "nosniff"),
             None => Response::text(404, "no such page"),
         },
+    })
+}
+
+/// Whether the request asks to become a WebSocket (`Upgrade: websocket`, any case).
+fn asks_for_websocket(head: &RequestHead) -> bool {
+    head.header("upgrade").is_some_and(|protocols| {
+        protocols
+            .split(',')
+            .any(|protocol| protocol.trim().eq_ignore_ascii_case("websocket"))
     })
 }
 

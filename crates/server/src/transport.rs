@@ -79,6 +79,17 @@ impl Transport for TcpStream {
     }
 }
 
+/// Sets the socket options of an accepted connection: no Nagle delay (we batch frames
+/// ourselves, so it would only add latency), and a send buffer of `send_buffer_bytes` (0: the
+/// kernel's autotuning), so that what waits for a slow client in the kernel is bounded and its
+/// close comes soon after its outbound queue overflows (`Config::socket_send_buffer_bytes`).
+pub fn set_accepted_options(stream: &TcpStream, send_buffer_bytes: usize) {
+    let _ = stream.set_nodelay(true);
+    if send_buffer_bytes > 0 {
+        let _ = socket2::SockRef::from(stream).set_send_buffer_size(send_buffer_bytes);
+    }
+}
+
 /// Waits until `transport` may be read.
 pub async fn readable(transport: &impl Transport) -> io::Result<()> {
     poll_fn(|cx| transport.poll_read_ready(cx)).await

@@ -114,9 +114,15 @@ fn print_config_prints_every_setting_and_reads_back_to_the_same_configuration() 
         .map(|flag| flag.replace('-', "_"))
         .collect();
     flags.sort();
-    // Optional settings left unset are listed as comments: "# metrics_addr is not set: …".
+    // Optional settings left unset are listed as comments: "# metrics_addr is not set: …",
+    // and so are values computed on this host: "# max_pending_handshakes = 1024 # computed …".
     let unset = text.lines().filter_map(|line| {
-        let (name, _) = line.strip_prefix("# ")?.split_once(" is not set")?;
+        let comment = line.strip_prefix("# ")?;
+        let (name, _) = comment.split_once(" is not set").or_else(|| {
+            comment
+                .contains(COMPUTED)
+                .then(|| comment.split_once(" = "))?
+        })?;
         Some(name.to_owned())
     });
     let mut keys: Vec<String> = table.keys().cloned().chain(unset).collect();
@@ -125,6 +131,81 @@ fn print_config_prints_every_setting_and_reads_back_to_the_same_configuration() 
 
     let file = config_file("printed", &text);
     assert_eq!(printed(&["--config", path_text(&file)], &[]), table);
+}
+
+/// How `--print-config` marks a value the server worked out on this machine.
+const COMPUTED: &str = "# computed on this host: ";
+
+/// A printed file copied to another host must not carry this host's open-file limit.
+#[test]
+fn print_config_comments_out_values_computed_on_this_host() {
+    let output = run_to_exit(&["--print-config"], &[]);
+    let text = String::from_utf8(output.stdout).unwrap();
+    for (name, how) in [
+        ("max_connections", "open-file limit less 100"),
+        ("max_pending_handshakes", "open-file limit / 8, 16 to 1024"),
+    ] {
+        let line = text
+            .lines()
+            .find(|line| line.starts_with(&format!("# {name} = ")))
+            .unwrap_or_else(|| panic!("no commented {name}: {text}"));
+        assert!(line.ends_with(&format!("{COMPUTED}{how}")), "{line}");
+        assert!(
+            !text
+                .lines()
+                .any(|line| line.starts_with(&format!("{name} ="))),
+            "{name} written as a setting: {text}"
+        );
+    }
+    // Set by the operator, it is a setting like any other.
+    let set = printed(&["--max-connections", "500"], &[]);
+    assert_eq!(set["max_connections"].as_integer(), Some(500));
+    assert!(!set.contains_key("max_pending_handshakes"));
+}
+
+/// A typo in a variable's name is as wrong as a typo in a key: it would otherwise be ignored
+/// without a word, and the operator would run with the default.
+#[test]
+fn an_unknown_mmo_variable_stops_start_up_with_the_setting_it_may_be() {
+    let message = refusal(&[], &[("MMO_MAX_CONECTIONS", "500")]);
+    assert!(
+        message.contains(
+            "invalid configuration: unknown setting MMO_MAX_CONECTIONS in the environment \
+             (did you mean MMO_MAX_CONNECTIONS?)"
+        ),
+        "{message}"
+    );
+    let message = refusal(&[], &[("MMO_SPEED", "2")]);
+    assert!(
+        message.contains("unknown setting MMO_SPEED in the environment"),
+        "{message}"
+    );
+    // Variables the project uses for other things are not settings, and not typos.
+    let file = config_file("env-others", "chat_burst = 3\n");
+    let others = [
+        ("MMO_CONFIG", path_text(&file)),
+        ("MMO_TEST_SERVER_BINARY", "/bin/true"),
+        ("MMO_PASSWORD", "the CLI's"),
+        ("MMO_CLI_BIN", "mmo"),
+        ("MMO_SERVER_BIN", "mmo-server"),
+        ("MMO_AUTOBAHN_TIMEOUT", "60"),
+    ];
+    assert_eq!(printed(&[], &others)["chat_burst"].as_integer(), Some(3));
+}
+
+/// Keys are flat; a `[server]` table is a natural guess and gets told so.
+#[test]
+fn a_table_in_the_config_file_is_told_that_keys_are_flat() {
+    let file = config_file("table", "[server]\nport = 9000\n");
+    let message = refusal(&["--config", path_text(&file)], &[]);
+    assert!(
+        message.contains(&format!(
+            "invalid configuration: unknown key \"server\" in {}: keys are flat: write \
+             port = 9000 at the top level, not under [server]",
+            file.display()
+        )),
+        "{message}"
+    );
 }
 
 #[test]
@@ -275,4 +356,44 @@ async fn the_server_runs_with_settings_from_the_file() {
         deny.reason,
         "chat message is 6 characters; the limit is 5 characters"
     );
+}
+
+/// A newcomer reads the start-up lines to learn what to open: the web client's URL and the
+/// WebSocket URL with the port really bound, and whether other machines can reach it.
+#[test]
+fn start_up_says_what_to_open() {
+    let server = ServerProcess::start(&["--host", "127.0.0.1", "--port", "0"]);
+    let port = server.addr.port();
+    let line = server.wait_for_log(|line| line.contains("web client"));
+    assert!(
+        line.contains(&format!("http://127.0.0.1:{port}/")),
+        "{line}"
+    );
+    assert!(
+        line.contains(&format!("ws://127.0.0.1:{port}/ws")),
+        "{line}"
+    );
+    assert!(
+        !server
+            .log()
+            .iter()
+            .any(|line| line.contains("every interface")),
+        "{:#?}",
+        server.log()
+    );
+    drop(server);
+
+    let server = ServerProcess::start(&["--host", "::", "--port", "0"]);
+    let port = server.addr.port();
+    let line = server.wait_for_log(|line| line.contains("web client"));
+    assert!(
+        line.contains(&format!("http://localhost:{port}/")),
+        "{line}"
+    );
+    assert!(
+        line.contains(&format!("ws://localhost:{port}/ws")),
+        "{line}"
+    );
+    let line = server.wait_for_log(|line| line.contains("every interface"));
+    assert!(line.contains("IPv6 and IPv4"), "{line}");
 }

@@ -45,6 +45,31 @@ async fn bad_upgrades_are_refused_with_the_reason() {
     assert!(text.contains("Sec-WebSocket-Key"));
 }
 
+/// `mmo chat ws://host:8080` (no `/ws`) must hear where the endpoint is, not get the web page
+/// with 200 and retry for ever.
+#[tokio::test]
+async fn a_websocket_upgrade_to_another_path_gets_404_naming_ws() {
+    let server = TestServer::start(Config::default()).await;
+    let upgrade = "Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\n\
+                   Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n";
+    for path in ["/", "/index.html", "/chat", "/health"] {
+        let (status, text) = server.http_get(path, upgrade).await;
+        assert_eq!(status, 404, "{path}: {text}");
+        assert!(
+            text.contains("the WebSocket endpoint is /ws"),
+            "{path}: {text}"
+        );
+    }
+    // Without the upgrade the page is still the page.
+    assert_eq!(server.http_get("/", "").await.0, 200);
+    // And a real client is told by its library, not left retrying a 200.
+    let error = tokio_tungstenite::connect_async(format!("ws://{}/", server.addr))
+        .await
+        .err()
+        .unwrap();
+    assert!(error.to_string().contains("404"), "{error}");
+}
+
 #[tokio::test]
 async fn unknown_paths_get_404_and_other_methods_405() {
     let server = TestServer::start(Config::default()).await;

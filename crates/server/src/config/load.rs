@@ -19,6 +19,24 @@ pub const PRINT_CONFIG_FLAG: &str = "print-config";
 /// The environment variable naming the config file when `--config` does not.
 pub const CONFIG_ENV: &str = "MMO_CONFIG";
 
+/// `MMO_*` environment variables that are not settings but used by the project for other
+/// things: the config file, the terminal client's password, test and script knobs. Names
+/// ending in `_` are prefixes. Every other `MMO_*` variable must be a setting's: a typo stops
+/// start-up, as an unknown key in the file does.
+pub const NOT_SETTINGS_ENV: &[&str] = &[
+    CONFIG_ENV,
+    "MMO_PASSWORD",
+    "MMO_TEST_",
+    "MMO_CLI_",
+    "MMO_SERVER_BIN",
+    "MMO_AUTOBAHN_",
+];
+
+/// How `--print-config` marks a value worked out at start on this machine (a default with a
+/// `default_text`), written as a comment so that a printed file copied to another host does
+/// not carry it.
+pub const COMPUTED_MARK: &str = "computed on this host";
+
 /// How alike (Jaro-Winkler, 0 to 1) an unknown key and a setting's name must be for the
 /// message to suggest the name: high enough that only typos are suggested, as clap does for
 /// flags.
@@ -118,12 +136,16 @@ impl<C: Settings> Loaded<C> {
 
     /// Reads the file that `--config` or `MMO_CONFIG` names, then the environment, then the
     /// flags in `matches` (from `command`), each value over the one before; then checks that
-    /// the settings can work together. `env` looks up an environment variable.
+    /// the settings can work together. `env_names` are the names of every environment
+    /// variable (an `MMO_*` one that is no setting is refused, see `check_env_names`); `env`
+    /// looks one up.
     pub fn from_matches(
         matches: &ArgMatches,
+        env_names: impl IntoIterator<Item = OsString>,
         env: impl Fn(&str) -> Option<OsString>,
     ) -> Result<Self, InvalidConfig> {
         let mut loaded = Self::defaults();
+        Self::check_env_names(env_names)?;
         let file = matches
             .get_one::<PathBuf>(CONFIG_FLAG)
             .cloned()
@@ -148,6 +170,40 @@ impl<C: Settings> Loaded<C> {
             .map(|index| &self.sources[index])
     }
 
+    /// Refuses an `ENV_PREFIX` variable among `names` that is no setting's and not in
+    /// `NOT_SETTINGS_ENV`, naming the setting it may be a typo of.
+    pub fn check_env_names(names: impl IntoIterator<Item = OsString>) -> Result<(), InvalidConfig> {
+        for name in names {
+            // A name that is not UTF-8 cannot be any setting's, nor a typo of one.
+            let Some(name) = name.to_str() else { continue };
+            let Some(rest) = name.strip_prefix(ENV_PREFIX) else {
+                continue;
+            };
+            let known = C::ALL.iter().any(|setting| setting.env_var() == name)
+                || NOT_SETTINGS_ENV
+                    .iter()
+                    .any(|other| match other.strip_suffix('_') {
+                        Some(_) => name.starts_with(other),
+                        None => name == *other,
+                    });
+            if known {
+                continue;
+            }
+            let closest = closest_setting::<C>(&rest.to_ascii_lowercase());
+            let hint = closest.map_or_else(String::new, |setting| {
+                format!(
+                    " (did you mean {ENV_PREFIX}{}?)",
+                    setting.to_ascii_uppercase()
+                )
+            });
+            return Err(InvalidConfig(format!(
+                "unknown setting {name} in the environment{hint}; a variable for another \
+                 program must not start with {ENV_PREFIX} where mmo-server runs"
+            )));
+        }
+        Ok(())
+    }
+
     /// Applies the settings in the TOML `text` of the file at `path`.
     pub fn apply_file(&mut self, path: &Path, text: &str) -> Result<(), InvalidConfig> {
         let table: toml::Table = text.parse().map_err(|error| {
@@ -158,7 +214,7 @@ impl<C: Settings> Loaded<C> {
         })?;
         for (key, value) in &table {
             let Some(index) = C::ALL.iter().position(|setting| setting.name == key) else {
-                return Err(unknown_key::<C>(key, path));
+                return Err(unknown_key::<C>(key, value, path));
             };
             let setting = &C::ALL[index];
             let source = Source::File(path.to_owned());
@@ -238,6 +294,7 @@ impl<C: Settings> Loaded<C> {
              # flag (--max-connections) and an environment variable ({ENV_PREFIX}MAX_CONNECTIONS);\n\
              # flags override the environment, which overrides the file.\n"
         );
+        let defaults = C::default();
         for (setting, source) in C::ALL.iter().zip(&self.sources) {
             out.push('\n');
             for line in setting.doc_lines() {
@@ -254,6 +311,16 @@ impl<C: Settings> Loaded<C> {
             let name = setting.name;
             let _ = match (setting.to_toml)(&self.config) {
                 _ if setting.secret => writeln!(out, "# {name} = {REDACTED}{origin}"),
+                // Worked out on this machine (from its open-file limit, say): as a comment, so
+                // the file read elsewhere works it out there.
+                Some(value)
+                    if *source == Source::Default
+                        && setting.default_text.is_some()
+                        && Some(&value) == (setting.to_toml)(&defaults).as_ref() =>
+                {
+                    let how = setting.default_text.unwrap_or_default();
+                    writeln!(out, "# {name} = {value} # {COMPUTED_MARK}: {how}")
+                }
                 Some(value) => writeln!(out, "{name} = {value}{origin}"),
                 None => {
                     let default = setting.default_text.unwrap_or_default();
@@ -292,13 +359,38 @@ fn bad_value<C>(
     ))
 }
 
-fn unknown_key<C: Settings>(key: &str, path: &Path) -> InvalidConfig {
-    let closest = C::ALL
+/// The setting whose name `unknown` is most likely a typo of, if any is close enough.
+fn closest_setting<C: Settings>(unknown: &str) -> Option<&'static str> {
+    C::ALL
         .iter()
-        .map(|setting| (strsim::jaro_winkler(key, setting.name), setting.name))
+        .map(|setting| (strsim::jaro_winkler(unknown, setting.name), setting.name))
         .filter(|(similarity, _)| *similarity >= SUGGESTION_SIMILARITY)
-        .max_by(|a, b| a.0.total_cmp(&b.0));
-    let hint = closest.map_or_else(String::new, |(_, name)| format!(" (did you mean {name}?)"));
+        .max_by(|a, b| a.0.total_cmp(&b.0))
+        .map(|(_, name)| name)
+}
+
+fn unknown_key<C: Settings>(key: &str, value: &toml::Value, path: &Path) -> InvalidConfig {
+    let hint = match value {
+        // `[server]` and the like: keys are flat. Show the table's first setting as it must
+        // be written.
+        toml::Value::Table(table) => {
+            let example = table
+                .iter()
+                .find(|(name, _)| C::ALL.iter().any(|setting| setting.name == *name))
+                .map(|(name, value)| format!("{name} = {value}"))
+                .or_else(|| {
+                    let defaults = C::default();
+                    C::ALL.iter().find_map(|setting| {
+                        let value = (setting.to_toml)(&defaults)?;
+                        Some(format!("{} = {value}", setting.name))
+                    })
+                })
+                .unwrap_or_else(|| "name = value".to_owned());
+            format!(": keys are flat: write {example} at the top level, not under [{key}]")
+        }
+        _ => closest_setting::<C>(key)
+            .map_or_else(String::new, |name| format!(" (did you mean {name}?)")),
+    };
     InvalidConfig(format!("unknown key {key:?} in {}{hint}", path.display()))
 }
 
@@ -421,8 +513,47 @@ mod tests {
         );
         assert_eq!(
             refusal(Some("[server]\nport = 1"), &[], &[]),
-            "invalid configuration: unknown key \"server\" in /etc/sample.toml"
+            "invalid configuration: unknown key \"server\" in /etc/sample.toml: keys are flat: \
+             write count = 3 at the top level, not under [server]"
         );
+        assert_eq!(
+            refusal(Some("[sample]\nwait = 2.5"), &[], &[]),
+            "invalid configuration: unknown key \"sample\" in /etc/sample.toml: keys are flat: \
+             write wait = 2.5 at the top level, not under [sample]"
+        );
+    }
+
+    #[test]
+    fn an_unknown_prefixed_variable_is_refused_naming_the_setting_it_may_be() {
+        let check = |names: &[&str]| {
+            Loaded::<Sample>::check_env_names(names.iter().map(OsString::from))
+                .map_err(|invalid| invalid.to_string())
+        };
+        assert_eq!(
+            check(&["PATH", "MMO_COUNT", "MMO_CUONT"]),
+            Err(
+                "invalid configuration: unknown setting MMO_CUONT in the environment (did you \
+                 mean MMO_COUNT?); a variable for another program must not start with MMO_ \
+                 where mmo-server runs"
+                    .to_owned()
+            )
+        );
+        assert!(check(&["MMO_ZZZ"]).is_err());
+        assert_eq!(
+            check(&[
+                "MMO_WAIT",
+                "MMO_CONFIG",
+                "MMO_PASSWORD",
+                "MMO_TEST_ANYTHING",
+                "MMO_CLI_BIN",
+                "mmo_lower",
+                "HOME"
+            ]),
+            Ok(())
+        );
+        // Exact names are exact: only the prefixes ending in `_` take a tail.
+        assert!(check(&["MMO_PASSWORDS"]).is_err());
+        assert!(check(&["MMO_CONFIG_FILE"]).is_err());
     }
 
     #[test]

@@ -125,6 +125,11 @@ impl ServerProcess {
         server
     }
 
+    /// The process's ID.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     /// `ws://ADDR/ws`.
     pub fn url(&self) -> String {
         format!("ws://{}/ws", self.addr)
