@@ -133,8 +133,17 @@ pub struct Rooms {
     runtime: Option<Handle>,
     /// What publishes the rooms' events and reserves IDs.
     broker: Arc<dyn RoomBroker>,
-    /// The last room list made, and when: see `ROOM_LIST_MAX_AGE`.
-    listed: Mutex<Option<(Instant, usize, Arc<[RoomInfo]>)>>,
+    /// The last room list made: see `ROOM_LIST_MAX_AGE`.
+    listed: Mutex<Option<RoomList>>,
+}
+
+/// A room list as made at one moment.
+#[derive(Debug)]
+struct RoomList {
+    made: Instant,
+    /// The `max_listed` it was cut to.
+    max_listed: usize,
+    rooms: Arc<[RoomInfo]>,
 }
 
 /// How old a room list may be when it is answered again. Making one walks and sorts every
@@ -416,14 +425,18 @@ impl Rooms {
     pub fn list(&self, max_listed: usize) -> Vec<RoomInfo> {
         let now = Instant::now();
         let mut listed = self.listed.lock().unwrap_or_else(PoisonError::into_inner);
-        if let Some((made, made_for, list)) = listed.as_ref() {
-            if now.duration_since(*made) < ROOM_LIST_MAX_AGE && *made_for == max_listed {
-                return list.to_vec();
+        if let Some(list) = listed.as_ref() {
+            if now.duration_since(list.made) < ROOM_LIST_MAX_AGE && list.max_listed == max_listed {
+                return list.rooms.to_vec();
             }
         }
-        let list: Arc<[RoomInfo]> = self.list_now(max_listed).into();
-        *listed = Some((now, max_listed, Arc::clone(&list)));
-        list.to_vec()
+        let rooms: Arc<[RoomInfo]> = self.list_now(max_listed).into();
+        *listed = Some(RoomList {
+            made: now,
+            max_listed,
+            rooms: Arc::clone(&rooms),
+        });
+        rooms.to_vec()
     }
 
     fn list_now(&self, max_listed: usize) -> Vec<RoomInfo> {
