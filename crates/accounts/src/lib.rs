@@ -251,13 +251,25 @@ impl Accounts {
             .map_err(|wait| AccountError::Throttled {
                 seconds: wait.as_secs() + u64::from(wait.subsec_nanos() > 0),
             })?;
-        let stored = inner.database.find(&key).await.map_err(unavailable)?;
+        let stored = match inner.database.find(&key).await {
+            Ok(stored) => stored,
+            Err(error) => {
+                inner.throttle.abandoned(&attempt);
+                return Err(unavailable(error));
+            }
+        };
         let hash = stored.as_ref().map(|account| account.password_hash.clone());
-        let matches = inner
+        let matches = match inner
             .hashing
             .run(move || hashing::verify(hash.as_deref(), &password))
             .await
-            .map_err(busy)?;
+        {
+            Ok(matches) => matches,
+            Err(error) => {
+                inner.throttle.abandoned(&attempt);
+                return Err(busy(error));
+            }
+        };
         match stored {
             Some(account) if matches => {
                 inner.throttle.succeeded(&attempt);
@@ -268,7 +280,10 @@ impl Accounts {
                     best_score: account.best_score,
                 })
             }
-            _ => Err(AccountError::WrongCredentials),
+            _ => {
+                inner.throttle.failed(&attempt, Instant::now());
+                Err(AccountError::WrongCredentials)
+            }
         }
     }
 

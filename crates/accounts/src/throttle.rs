@@ -1,9 +1,10 @@
 //! Login throttling: growing delays after failed logins, per address and per account, shared
 //! by every connection of the server (reconnecting does not reset them).
 //!
-//! Each attempt is counted as a failure when it starts and taken back when it succeeds, so
-//! many attempts in parallel are counted as soon as they are made, not after they are
-//! checked. After `free_failures` failures in a row a key is held back for a delay that
+//! An account's attempt is counted as a failure when it starts and taken back when it
+//! succeeds, so many guesses at one account in parallel are counted as soon as they are made,
+//! not after they are checked. An address's are counted when they fail: many players behind
+//! one address logging in at once (a campus after a server restart) are not held back. After `free_failures` failures in a row a key is held back for a delay that
 //! doubles with each further failure, from one second up to `max_delay`: a guesser gets a few
 //! tries a minute, while a player who mistyped a few times waits seconds and is never locked
 //! out for longer than `max_delay`. A key with no failure for `FORGET_AFTER` starts over.
@@ -105,25 +106,31 @@ impl Throttle {
         if keys.len() + 2 > MAX_KEYS {
             self.make_room(&mut keys, now);
         }
-        let free = self.policy.free_failures;
-        self.fail(&mut keys, &attempt.account, free, now);
-        self.fail(
-            &mut keys,
-            &attempt.address,
-            free.saturating_mul(ADDRESS_FACTOR),
-            now,
-        );
+        self.fail(&mut keys, &attempt.account, self.policy.free_failures, now);
         Ok(attempt)
     }
 
-    /// The attempt succeeded: the account starts over, and the address gets back the failure
-    /// it was counted.
+    /// The attempt succeeded: the account starts over.
     pub fn succeeded(&self, attempt: &Attempt) {
+        self.lock().remove(&attempt.account);
+    }
+
+    /// The attempt was not checked (the server was busy or its database down): it is not
+    /// counted against the account.
+    pub fn abandoned(&self, attempt: &Attempt) {
         let mut keys = self.lock();
-        keys.remove(&attempt.account);
-        if let Some(entry) = keys.get_mut(&attempt.address) {
+        if let Some(entry) = keys.get_mut(&attempt.account) {
             entry.failures = entry.failures.saturating_sub(1);
+            entry.held_until =
+                entry.last_failure + self.delay_after(entry.failures, self.policy.free_failures);
         }
+    }
+
+    /// The attempt failed: its address is counted (its account already was).
+    pub fn failed(&self, attempt: &Attempt, now: Instant) {
+        let mut keys = self.lock();
+        let free = self.policy.free_failures.saturating_mul(ADDRESS_FACTOR);
+        self.fail(&mut keys, &attempt.address, free, now);
     }
 
     /// Keys remembered now.
@@ -266,9 +273,10 @@ mod tests {
         let now = Instant::now();
         let free = POLICY.free_failures * ADDRESS_FACTOR;
         for n in 0..=free {
-            throttle
+            let attempt = throttle
                 .begin(ip("2001:db8::1"), &format!("user{n}"), now)
                 .expect("free");
+            throttle.failed(&attempt, now);
         }
         let held = throttle
             .begin(ip("2001:db8::2"), "someone else", now)
@@ -277,5 +285,34 @@ mod tests {
         throttle
             .begin(ip("2001:db9::1"), "someone else", now)
             .expect("another network");
+    }
+
+    #[test]
+    fn attempts_that_were_not_checked_do_not_count() {
+        let throttle = Throttle::new(POLICY);
+        let now = Instant::now();
+        for _ in 0..10 {
+            let attempt = throttle
+                .begin(ip("10.0.0.1"), "carol", now)
+                .expect("not held");
+            throttle.abandoned(&attempt);
+        }
+    }
+
+    #[test]
+    fn many_logins_at_once_from_one_address_are_not_held() {
+        let throttle = Throttle::new(POLICY);
+        let now = Instant::now();
+        let attempts: Vec<Attempt> = (0..100)
+            .map(|n| {
+                throttle
+                    .begin(ip("10.0.0.9"), &format!("player{n}"), now)
+                    .expect("not held")
+            })
+            .collect();
+        for attempt in &attempts {
+            throttle.succeeded(attempt);
+        }
+        assert!(throttle.is_empty());
     }
 }
