@@ -226,6 +226,16 @@ impl Database {
             if migrated {
                 info!("accounts database {shown_as} is available again");
             } else {
+                if self.kind == Kind::Sqlite {
+                    // Write-ahead logging: readers do not wait for a writer, and a backup can
+                    // be taken while the server runs. Kept in the file once set.
+                    if let Err(error) = sqlx::query("PRAGMA journal_mode = WAL")
+                        .execute(&self.pool)
+                        .await
+                    {
+                        warn!("accounts database {shown_as} stays in rollback mode: {error}");
+                    }
+                }
                 info!("accounts database {shown_as} is ready");
                 migrated = true;
             }

@@ -29,7 +29,10 @@ mod tls;
 mod transport;
 mod websocket;
 
-pub use accounts::{services as account_services, settings as account_settings};
+pub use accounts::{
+    ACCOUNTS_USAGE, operator_command as accounts_command, services as account_services,
+    settings as account_settings,
+};
 pub use admission::{AddressPrefix, SHORT_HEAD_TIMEOUT};
 pub use config::{
     CONFIG_ENV, CONFIG_FLAG, Config, Conflict, DEFAULT_WRITE_COALESCE, ENV_PREFIX,

@@ -9,6 +9,11 @@ use tracing::error;
 const EXIT_BAD_CONFIG: u8 = 2;
 
 fn main() -> ExitCode {
+    // `mmo-server accounts …`: the operator's account commands, not a server.
+    let args: Vec<_> = std::env::args_os().collect();
+    if args.get(1).is_some_and(|word| word == "accounts") {
+        return mmo_server::accounts_command(&args);
+    }
     // Before the settings are read: the default session limit follows the open-file limit.
     mmo_server::raise_open_file_limit();
     let matches = mmo_server::command().get_matches();

@@ -545,10 +545,11 @@ mod tests {
         let labelled = CloseReason::ALL.len()
             + Refused::ALL.len()
             + MessageKind::ALL.len()
-            + MessageRefusal::ALL.len();
+            + MessageRefusal::ALL.len()
+            + AccountOutcome::ALL.len();
         let samples = text.lines().filter(|line| !line.starts_with('#')).count();
-        // 9 plain counters and 5 gauges besides the labelled series.
-        assert_eq!(samples, labelled + 9 + 5, "{text}");
+        // 9 plain counters and 6 gauges besides the labelled series.
+        assert_eq!(samples, labelled + 9 + 6, "{text}");
     }
 
     #[test]
@@ -568,6 +569,7 @@ mod tests {
         check::<Refused>();
         check::<MessageKind>();
         check::<MessageRefusal>();
+        check::<AccountOutcome>();
     }
 
     #[test]

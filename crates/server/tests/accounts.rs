@@ -189,6 +189,7 @@ on_both_databases!(
     a_login_storm_is_answered_and_chat_goes_on,
     accounts_survive_a_restart,
     the_status_says_accounts_are_there,
+    operators_list_remove_and_set_passwords,
 );
 
 async fn registering_then_logging_in_names_the_client_everywhere(backend: Backend) {
@@ -600,6 +601,96 @@ async fn the_status_says_accounts_are_there(backend: Backend) {
     assert_eq!(body(&health), "ok");
     assert_eq!(server.metric("mmo_accounts_available").await, 1);
     server.stop().await.unwrap();
+}
+
+/// Runs `mmo-server accounts ARGS --database URL` with `stdin`; returns (exit code, stdout,
+/// stderr).
+fn operator(database: &Database, args: &[&str], stdin: &str) -> (i32, String, String) {
+    use std::io::Write as _;
+    let mut all = vec!["accounts"];
+    all.extend_from_slice(args);
+    all.extend_from_slice(&["--database", database.url.as_str()]);
+    let mut command = common::process::command(&all, &[], None);
+    command.stdin(std::process::Stdio::piped());
+    let mut child = command.spawn().unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stdin.as_bytes())
+        .unwrap();
+    let output = child.wait_with_output().unwrap();
+    (
+        output.status.code().unwrap_or(-1),
+        String::from_utf8(output.stdout).unwrap(),
+        String::from_utf8(output.stderr).unwrap(),
+    )
+}
+
+async fn operators_list_remove_and_set_passwords(backend: Backend) {
+    let Some(database) = Database::new(backend).await else {
+        return;
+    };
+    let server = server(&database, Config::default()).await;
+    let mut client = Client::connect(&server).await;
+    ask(&mut client, &register("Laura", PASSWORD))
+        .await
+        .unwrap();
+    ask(&mut client, &register("mallory", PASSWORD))
+        .await
+        .unwrap();
+
+    let (code, listed, _) = operator(&database, &["list"], "");
+    assert_eq!(code, 0);
+    assert!(
+        listed.contains("Laura") && listed.contains("mallory"),
+        "{listed}"
+    );
+    assert!(listed.contains("2 accounts in "), "{listed}");
+    assert!(!listed.contains("argon2"), "no hashes shown: {listed}");
+
+    let (code, said, _) = operator(&database, &["set-password", "LAURA"], "a new secret\n");
+    assert_eq!(code, 0, "{said}");
+    assert_eq!(
+        ask(&mut client, &login("laura", PASSWORD)).await,
+        Err(WRONG.to_owned())
+    );
+    let mut laura = Client::connect(&server).await;
+    ask(&mut laura, &login("laura", "a new secret"))
+        .await
+        .unwrap();
+    let (code, _, error) = operator(&database, &["set-password", "laura"], "short\n");
+    assert_eq!(code, 1);
+    assert!(error.contains("too short"), "{error}");
+
+    let (code, _, _) = operator(&database, &["remove", "Mallory"], "");
+    assert_eq!(code, 0);
+    let (code, _, error) = operator(&database, &["remove", "mallory"], "");
+    assert_eq!(code, 1);
+    assert!(error.contains("no account is called"), "{error}");
+    assert_eq!(
+        ask(&mut client, &login("mallory", PASSWORD)).await,
+        Err(WRONG.to_owned())
+    );
+    let (code, _, usage) = operator(&database, &["rename"], "");
+    assert_eq!(code, 2);
+    assert!(usage.contains("usage: mmo-server accounts list"), "{usage}");
+    server.stop().await.unwrap();
+}
+
+#[test]
+fn the_database_password_is_never_printed() {
+    let url = "postgres://mmo:hunter22@db.example:5432/mmo";
+    let output = common::process::run_to_exit(&["--print-config"], &[("MMO_DATABASE", url)]);
+    let printed = String::from_utf8(output.stdout).unwrap();
+    assert!(
+        printed.contains("database = \"postgres://mmo:***@db.example:5432/mmo\""),
+        "{printed}"
+    );
+    assert!(!printed.contains("hunter22"));
+    let refused = common::process::refusal(&[], &[("MMO_DATABASE", "mysql://mmo:hunter22@db/mmo")]);
+    assert!(refused.contains("mysql://mmo:***@db/mmo"), "{refused}");
+    assert!(!refused.contains("hunter22"), "{refused}");
 }
 
 /// The body of an HTTP response, without its trailing newline.
