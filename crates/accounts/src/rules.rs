@@ -65,9 +65,15 @@ impl Username {
 }
 
 /// The key a username is stored and found by: its lower-cased form. A login looks accounts up
-/// by this without checking the rules, so an old or odd name still finds nothing quickly.
+/// by this without checking the rules, so an odd name simply finds nothing. A name longer than
+/// any username is cut one character past the limit (it still matches no account), so the
+/// throttle never keeps more than that for a name a client made up.
 pub fn key_of(name: &str) -> String {
-    name.to_lowercase()
+    let end = name
+        .char_indices()
+        .nth(MAX_USERNAME_CHARS + 1)
+        .map_or(name.len(), |(index, _)| index);
+    name[..end].to_lowercase()
 }
 
 /// Checks a password's length.

@@ -481,6 +481,16 @@ async fn the_database_holds_no_password(backend: Backend) {
         assert!(!hash.contains(PASSWORD));
     }
     assert_ne!(rows[0].2, rows[1].2, "a salt per account");
+    if let Backend::Sqlite = backend {
+        let pool = sqlx::AnyPool::connect(&database.url).await.unwrap();
+        let mode: String = sqlx::query("PRAGMA journal_mode")
+            .fetch_one(&pool)
+            .await
+            .unwrap()
+            .get(0);
+        assert_eq!(mode, "wal", "a backup can be taken while the server runs");
+        pool.close().await;
+    }
     server.stop().await.unwrap();
 }
 

@@ -19,8 +19,8 @@ use crate::session::Disconnect;
 /// A future an `AccountStore` answers with.
 pub type AccountFuture<T> = Pin<Box<dyn Future<Output = Result<T, AccountError>> + Send>>;
 
-/// A login, as the server hands it to the store.
-#[derive(Debug, Clone)]
+/// A login, as the server hands it to the store. Its `Debug` leaves the password out.
+#[derive(Clone)]
 pub struct Login {
     /// The username as the client typed it.
     pub username: String,
@@ -30,8 +30,8 @@ pub struct Login {
     pub address: IpAddr,
 }
 
-/// A registration, as the server hands it to the store.
-#[derive(Debug, Clone)]
+/// A registration, as the server hands it to the store. Its `Debug` leaves the password out.
+#[derive(Clone)]
 pub struct Registration {
     /// The username as the client typed it.
     pub username: String,
@@ -39,6 +39,24 @@ pub struct Registration {
     pub password: String,
     /// The colour the client chose (`RegisterRequestMessage.color`).
     pub color: i32,
+}
+
+impl Debug for Login {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Login")
+            .field("username", &self.username)
+            .field("address", &self.address)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Debug for Registration {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Registration")
+            .field("username", &self.username)
+            .field("color", &self.color)
+            .finish_non_exhaustive()
+    }
 }
 
 /// Where accounts live. The server calls it from a client's session and applies the answer
