@@ -198,6 +198,14 @@ async fn registering_then_logging_in_names_the_client_everywhere(backend: Backen
     };
     let server = server(&database, Config::default()).await;
     let mut watcher = Client::full(&server).await;
+    // A tutorial-level member (it has tried a login): told nothing of renames, which it could
+    // not read, but it gets the chat.
+    let mut tutorial = Client::connect(&server).await;
+    assert_eq!(
+        ask(&mut tutorial, &login("nobody", PASSWORD)).await,
+        Err(WRONG.to_owned())
+    );
+    assert_eq!(watcher.recv_presence().await.0, tutorial.id);
     let mut alice = Client::connect(&server).await;
     // The guest's presence in the lobby reached the watcher when it joined: read it away.
     alice.send_packet(&Packet::join_room("")).await;
@@ -235,6 +243,12 @@ async fn registering_then_logging_in_names_the_client_everywhere(backend: Backen
     assert_eq!(
         watcher.recv_chat().await,
         (alice.id, "logged in".to_owned())
+    );
+    assert_eq!(tutorial.recv_chat_strict().await.1, "as a guest");
+    assert_eq!(
+        tutorial.recv_chat_strict().await,
+        (alice.id, "logged in".to_owned()),
+        "no presence in between"
     );
     let mut newcomer = Client::connect(&server).await;
     let room = newcomer.join("").await;
