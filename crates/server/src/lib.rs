@@ -7,6 +7,7 @@
 //! `transport`, `handlers` act on each kind of message, `rooms` fan messages out to members
 //! through each client's bounded `outbox`. `state` holds what they share.
 
+mod accounts;
 mod address_prefix;
 mod admission;
 mod assets;
@@ -32,6 +33,10 @@ mod tls;
 mod transport;
 mod websocket;
 
+pub use accounts::{
+    ACCOUNTS_USAGE, operator_command as accounts_command, services as account_services,
+    settings as account_settings,
+};
 pub use address_prefix::AddressPrefix;
 pub use admission::SHORT_HEAD_TIMEOUT;
 pub use config::{
@@ -51,7 +56,8 @@ pub use rooms::{
 };
 pub use server::{LISTEN_BACKLOG, bind, run, run_with, testing};
 pub use services::{
-    AccountError, AccountFuture, AccountStore, InProcessBroker, RoomBroker, Services,
+    Account, AccountError, AccountFuture, AccountStore, InProcessBroker, Login, Registration,
+    RoomBroker, Services,
 };
 pub use tls::{TlsError, load as load_tls};
 pub use websocket::{ProtocolError, close_code};

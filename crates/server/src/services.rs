@@ -4,8 +4,11 @@
 
 use std::fmt::Debug;
 use std::future::Future;
+use std::net::IpAddr;
 use std::pin::Pin;
 use std::sync::Arc;
+
+pub use mmo_accounts::{Account, AccountError};
 
 pub use crate::rooms::{InProcessBroker, RoomBroker};
 
@@ -19,32 +22,56 @@ pub struct Services {
     pub rooms: Option<Arc<dyn RoomBroker>>,
 }
 
-/// Why an account request failed; `Display` is what the player is told.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum AccountError {
-    /// Unknown username or wrong password: the same answer for both, so a guesser cannot
-    /// learn which usernames exist.
-    #[error("wrong username or password")]
-    WrongCredentials,
-    /// Registering a name that is taken.
-    #[error("that username is taken")]
-    NameTaken,
-    /// A username or password the store does not accept, and why.
-    #[error("{0}")]
-    Invalid(String),
-    /// The store failed; the player is told only that, the log says more.
-    #[error("accounts are unavailable right now; try again later")]
-    Unavailable,
+/// A future an `AccountStore` answers with.
+pub type AccountFuture<T> = Pin<Box<dyn Future<Output = Result<T, AccountError>> + Send>>;
+
+/// A login, as the server hands it to the store. Its `Debug` leaves the password out.
+#[derive(Clone)]
+pub struct Login {
+    /// The username as the client typed it.
+    pub username: String,
+    /// The password; never logged.
+    pub password: String,
+    /// Where the client connected from: failed logins are throttled per address too.
+    pub address: IpAddr,
 }
 
-/// A future an `AccountStore` answers with.
-pub type AccountFuture = Pin<Box<dyn Future<Output = Result<(), AccountError>> + Send>>;
+/// A registration, as the server hands it to the store. Its `Debug` leaves the password out.
+#[derive(Clone)]
+pub struct Registration {
+    /// The username as the client typed it.
+    pub username: String,
+    /// The password; never logged.
+    pub password: String,
+    /// The colour the client chose (`RegisterRequestMessage.color`).
+    pub color: i32,
+}
+
+impl Debug for Login {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Login")
+            .field("username", &self.username)
+            .field("address", &self.address)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Debug for Registration {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Registration")
+            .field("username", &self.username)
+            .field("color", &self.color)
+            .finish_non_exhaustive()
+    }
+}
 
 /// Where accounts live. The server calls it from a client's session and applies the answer
 /// when it comes, while the session goes on reading and writing.
 pub trait AccountStore: Send + Sync + Debug + 'static {
-    /// Creates an account.
-    fn register(&self, username: String, password: String, color: i32) -> AccountFuture;
-    /// Checks a username and password.
-    fn login(&self, username: String, password: String) -> AccountFuture;
+    /// Creates an account; does not log in.
+    fn register(&self, registration: Registration) -> AccountFuture<()>;
+    /// Checks a username and password: the account, or why not.
+    fn login(&self, login: Login) -> AccountFuture<Account>;
+    /// Whether the store can answer now (its database is up).
+    fn available(&self) -> bool;
 }

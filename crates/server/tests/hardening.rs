@@ -527,24 +527,32 @@ enum Bug {
 }
 
 impl AccountStore for GatedAccounts {
-    fn register(&self, _: String, _: String, _: i32) -> mmo_server::AccountFuture {
+    fn register(&self, _: mmo_server::Registration) -> mmo_server::AccountFuture<()> {
         Box::pin(async { Err(AccountError::Unavailable) })
     }
 
-    fn login(&self, username: String, password: String) -> mmo_server::AccountFuture {
+    fn login(&self, login: mmo_server::Login) -> mmo_server::AccountFuture<mmo_server::Account> {
         assert_ne!(self.bug, Bug::InTheCall, "the account store has a bug");
         let open = Arc::clone(&self.open);
         let bug = self.bug;
         Box::pin(async move {
             open.notified().await;
             assert_ne!(bug, Bug::InTheAnswer, "the account store has a bug");
-            if password == "right" {
-                drop(username);
-                Ok(())
+            if login.password == "right" {
+                Ok(mmo_server::Account {
+                    id: 1,
+                    username: login.username,
+                    color: 0,
+                    best_score: 0,
+                })
             } else {
                 Err(AccountError::WrongCredentials)
             }
         })
+    }
+
+    fn available(&self) -> bool {
+        true
     }
 }
 
@@ -660,17 +668,28 @@ struct ThreadNotingAccounts {
 }
 
 impl AccountStore for ThreadNotingAccounts {
-    fn register(&self, _: String, _: String, _: i32) -> mmo_server::AccountFuture {
+    fn register(&self, _: mmo_server::Registration) -> mmo_server::AccountFuture<()> {
         Box::pin(async { Err(AccountError::Unavailable) })
     }
 
-    fn login(&self, _: String, _: String) -> mmo_server::AccountFuture {
+    fn login(&self, login: mmo_server::Login) -> mmo_server::AccountFuture<mmo_server::Account> {
         let thread = std::thread::current();
         self.login_threads
             .lock()
             .unwrap()
             .push((thread.id(), thread.name().map(str::to_owned)));
-        Box::pin(async { Ok(()) })
+        Box::pin(async move {
+            Ok(mmo_server::Account {
+                id: 1,
+                username: login.username,
+                color: 0,
+                best_score: 0,
+            })
+        })
+    }
+
+    fn available(&self) -> bool {
+        true
     }
 }
 

@@ -1,13 +1,40 @@
 //! `LoginRequestMessage` (field 4) and `RegisterRequestMessage` (5): accounts, through an
-//! `AccountStore` when the server has one. Each answer comes from another task (the store),
-//! so these handlers are the ones that wait.
+//! `AccountStore` when the server has one, and `require_login`'s gate on chat and joins.
+//! Each answer comes from another task (the store), so these handlers are the ones that wait.
 
-use mmo_protocol::{LoginRequestMessage, Packet, RegisterRequestMessage};
+use mmo_protocol::{LoginRequestMessage, Msg, Packet, RegisterRequestMessage};
+use tracing::info;
 
 use super::{Client, Completion, Step};
+use crate::disconnect::Disconnect;
+use crate::metrics::AccountOutcome;
+use crate::services::{Account, Login, Registration};
 
 /// The answer to an account request when the server has no `AccountStore`.
 const NO_ACCOUNTS: &str = "accounts are not enabled on this server";
+
+/// The answer to chat or a join before a login when `require_login` is on.
+pub const LOGIN_FIRST: &str = "log in first: this server requires an account to chat or join rooms";
+
+/// The reason an older connection to an account is closed with when it logs in again.
+pub const LOGGED_IN_ELSEWHERE: &str = "logged in elsewhere";
+
+/// Whether `require_login` holds `packet` back (chat and joins before a login); refuses it
+/// with a reason if so.
+pub fn held_for_login(client: &mut Client, packet: &Packet) -> bool {
+    let held = client.server.config.require_login
+        && client.peer.name().is_empty()
+        && matches!(packet.msg, Some(Msg::Chat(_) | Msg::JoinRoom(_)));
+    if held {
+        client
+            .server
+            .metrics
+            .account_requests
+            .inc(AccountOutcome::LoginRequired);
+        client.refuse(LOGIN_FIRST);
+    }
+    held
+}
 
 /// Logs the connection into an account: `OkResponseMessage`, after which the client's name is
 /// the username everywhere, or `DenyResponseMessage`.
@@ -20,22 +47,60 @@ pub fn on_login(client: &mut Client, login: LoginRequestMessage) -> Step {
         client.refuse("already logged in");
         return Step::Done;
     }
-    let username = login.username;
-    let answer = store.login(username.clone(), login.password);
+    let answer = store.login(Login {
+        username: login.username,
+        password: login.password,
+        address: client.peer.address.ip(),
+    });
     Step::Await(Box::pin(async move {
         let result = answer.await;
         Box::new(move |client: &mut Client| match result {
-            Ok(()) if client.peer.set_name(&username) => {
-                client.send(&Packet::ok());
-                // The room's members learn the name (behaviour 8): a rename event.
-                if let Some(room) = &client.room {
-                    client.server.rooms.rename(&client.peer, room);
-                }
+            Ok(account) => logged_in(client, &account),
+            Err(error) => {
+                client
+                    .server
+                    .metrics
+                    .account_requests
+                    .inc(AccountOutcome::of_login(&error));
+                client.refuse(error);
             }
-            Ok(()) => client.refuse("already logged in"),
-            Err(error) => client.refuse(error),
         }) as Completion
     }))
+}
+
+/// A login succeeded: the name, the older connection to the account closed, the answer, and
+/// the room told.
+fn logged_in(client: &mut Client, account: &Account) {
+    if !client.peer.set_name(&account.username) {
+        client.refuse("already logged in");
+        return;
+    }
+    let server = std::sync::Arc::clone(&client.server);
+    server.metrics.account_requests.inc(AccountOutcome::LoginOk);
+    if let Some(older) = server.logged_in.claim(account.id, &client.peer) {
+        info!(
+            "Client {}: closing Client {} because its account {:?} logged in again",
+            client.peer.id, older.id, account.username
+        );
+        if older.understands(mmo_protocol::Level::Tutorial) {
+            let notice = Packet::disconnect_of(older.id, LOGGED_IN_ELSEWHERE);
+            // A full outbox means it is already being closed, with its reason.
+            let _ = older.send(crate::websocket::encode_packet_frame(&notice));
+        }
+        older.outbox.close(Disconnect::LoggedInElsewhere);
+    }
+    info!(
+        "Client {}: logged in as {:?}",
+        client.peer.id, account.username
+    );
+    client.send(&Packet::ok());
+    match &client.room {
+        // The room's members learn the name (behaviour 8): a rename event.
+        Some(room) => server.rooms.rename(&client.peer, room),
+        // Held out of the lobby until now (`require_login`): it enters under its name, and a
+        // full-level client is sent the lobby's `RoomMessage` right after the OK.
+        None => client.enter_lobby_answering(true),
+    }
 }
 
 /// Creates an account: `OkResponseMessage` or `DenyResponseMessage`.
@@ -44,12 +109,27 @@ pub fn on_register(client: &mut Client, register: RegisterRequestMessage) -> Ste
         client.refuse(NO_ACCOUNTS);
         return Step::Done;
     };
-    let answer = store.register(register.username, register.password, register.color);
+    let answer = store.register(Registration {
+        username: register.username,
+        password: register.password,
+        color: register.color,
+    });
     Step::Await(Box::pin(async move {
         let result = answer.await;
-        Box::new(move |client: &mut Client| match result {
-            Ok(()) => client.send(&Packet::ok()),
-            Err(error) => client.refuse(error),
+        Box::new(move |client: &mut Client| {
+            let metrics = &client.server.metrics;
+            match result {
+                Ok(()) => {
+                    metrics.account_requests.inc(AccountOutcome::RegisterOk);
+                    client.send(&Packet::ok());
+                }
+                Err(error) => {
+                    metrics
+                        .account_requests
+                        .inc(AccountOutcome::of_register(&error));
+                    client.refuse(error);
+                }
+            }
         }) as Completion
     }))
 }

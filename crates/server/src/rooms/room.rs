@@ -186,8 +186,12 @@ impl Room {
         state
             .local
             .deliver(&self.name, &event.change, self.pacing(), after);
+        // `RoomMessage` is one of this project's own messages: only a full-level client may
+        // be sent it (see `Level`).
         if let (RoomChange::Joined { .. }, Some(peer), true) = (&event.change, local, answer) {
-            self.answer_locked(state, peer, after);
+            if peer.understands(Level::Full) {
+                self.answer_locked(state, peer, after);
+            }
         }
         Ok(())
     }

@@ -100,7 +100,10 @@ pub async fn open<T: Transport>(
     }
     drop(handshake);
     // Only a client whose handshake was answered enters: a failed one shows the lobby nothing.
-    client.enter_lobby();
+    // With `require_login`, a client enters once it logs in (`handlers::accounts`).
+    if !server.config.require_login {
+        client.enter_lobby();
+    }
     info!(
         client = id.get(),
         address = %address,
