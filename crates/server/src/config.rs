@@ -24,7 +24,9 @@
 //! An entry is: doc comment (first paragraph: what it does, one line, shown by `--help`; then
 //! why, and why this default), `name: Type`, then `as Seconds` or `as Millis` for a `Duration`
 //! (the unit it is written in), `= default`, then these options, in this order, as needed:
-//! - `default_text = "…"`: what `--help` says the default is, when it is computed at start;
+//! - `default_text = "…"`: what `--help` says the default is, when it is computed at start or
+//!   not set; `--print-config` writes such a default, when set, as a comment (`# name = value
+//!   # computed on this host: …`), so a printed file copied elsewhere does not carry it;
 //! - `check = f`: the setting's own check, a function or closure `(&Type) -> Result<(), String>`
 //!   whose error reads after the value, e.g. "must be at least 1" (helpers below the table:
 //!   `at_least_one`, `non_negative_number`, `at_least`, `at_most`); it runs on every value read
