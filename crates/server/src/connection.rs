@@ -198,7 +198,18 @@ async fn answer_request<T: Transport>(
         }
     };
     if head.path != routes::WEBSOCKET_PATH {
-        state.metrics.http_requests.inc();
+        if routes::asks_for_websocket(&head) {
+            // Answered 404 by `routes`: a client whose URL lacks `/ws`, worth an operator's
+            // eye like the other refused upgrades.
+            state.metrics.connections_refused.inc(Refused::BadUpgrade);
+            state.log_refused_request(format_args!(
+                "{address}: refused a WebSocket upgrade to {}: the endpoint is {}",
+                Untrusted(&head.path),
+                routes::WEBSOCKET_PATH
+            ));
+        } else {
+            state.metrics.http_requests.inc();
+        }
         let response = routes::respond(&head, state);
         debug!(
             "{address}: {} {} -> {}",
