@@ -1,44 +1,59 @@
 extends Node
-## The chat room: reports the connection in the log, shows what others say and sends what the
-## player types. The server URL comes from the user argument [code]--server=URL[/code]
-## ([code]godot -- --server=ws://host:8080/ws[/code]), else from [member server_url].
+## The client's one scene: the log, the login screen and the chat room, shown as the flow
+## (client_flow.gd) moves from connecting to logging in to chatting. The server URL comes from
+## the user argument [code]--server=URL[/code] ([code]godot -- --server=ws://host:8080/ws[/code]),
+## else from [member server_url]. The scene never touches the socket: [code]WS[/code] sends and
+## receives, this script only calls it and listens to its signals.
 ##
-## Rooms: [code]WS[/code] joins the lobby once connected; the scene shows the room's recent
-## lines on arrival, who joins and leaves, and its members beside the log. The player types
-## [code]/join NAME[/code], [code]/rooms[/code] or [code]/who[/code] (chat_command.gd).
+## Rooms: once chatting, the scene joins the lobby (after a reconnect, the room it was in),
+## shows the room's recent lines on arrival, who joins, leaves and logs in, and its members
+## beside the log. The player types [code]/join NAME[/code], [code]/rooms[/code] or
+## [code]/who[/code] (chat_command.gd).
 
 # Preloaded rather than named with class_name: global class names resolve through the editor's
 # cache in .godot/, which a fresh checkout run from a shell (godot --path godot) does not have.
 const Packets := preload("res://packets.gd")
 const RoomState := preload("res://room_state.gd")
 const ChatCommand := preload("res://chat_command.gd")
+const ClientFlow := preload("res://client_flow.gd")
+const ServerStatus := preload("res://server_status.gd")
+const ServerUrl := preload("res://server_url.gd")
 const Log := preload("res://log.gd")
+const LoginForm := preload("res://login_form.gd")
 const SERVER_ARGUMENT := "--server="
-## The server's default limits on one chat line (its [code]/api/status[/code] reports them
-## under [code]limits[/code]); a longer line would only be refused. Characters are Unicode
-## code points, as both Godot's [String] and the server count them.
-const MAX_CHAT_CHARS := 500
-const MAX_CHAT_BYTES := 2000
 
 ## The server to use when no [code]--server=[/code] user argument is given.
 @export var server_url := "ws://localhost:8080/ws"
 
 var _room := RoomState.new()
 var _command := ChatCommand.new()
+var _flow := ClientFlow.new()
+## The server's limits and accounts, from its /api/status; its defaults until that answers.
+var _status := ServerStatus.new()
 
 @onready var _log: Log = %Log
 @onready var _line_edit: LineEdit = %LineEdit
 @onready var _members: ItemList = %Members
+@onready var _login_form: LoginForm = %LoginForm
 
 
 func _ready() -> void:
 	WS.connected_to_server.connect(_on_ws_connected_to_server)
 	WS.connection_closed_with.connect(_on_ws_connection_closed_with)
+	WS.connection_failed.connect(_on_ws_connection_failed)
 	WS.reconnecting.connect(_on_ws_reconnecting)
 	WS.packet_received.connect(_on_ws_packet_received)
+	WS.status_received.connect(_on_ws_status_received)
 	_line_edit.text_submitted.connect(_on_line_edit_text_submitted)
-	_line_edit.max_length = MAX_CHAT_CHARS
-	var url := _chosen_server_url()
+	_login_form.log_in_requested.connect(_on_login_form_log_in_requested)
+	_login_form.register_requested.connect(_on_login_form_register_requested)
+	_login_form.guest_requested.connect(_on_login_form_guest_requested)
+	_apply_limits()
+	_show_state()
+	var chosen := _chosen_server_url()
+	var url := ServerUrl.websocket_url(chosen)
+	if ServerUrl.was_completed(chosen):
+		_log.warning("No path in %s (%s): connecting to %s" % [chosen, ServerUrl.HINT, url])
 	_log.info("Connecting to server...")
 	var err := WS.connect_to_url(url)
 	if err != OK:
@@ -55,12 +70,11 @@ func _chosen_server_url() -> String:
 
 func _on_ws_connected_to_server() -> void:
 	_log.success("Connected successfully")
+	_flow.connecting()
 
 
 func _on_ws_connection_closed_with(code: int, reason: String) -> void:
-	# The member list is stale from here on; the next RoomMessage fills it again.
-	_room.clear()
-	_show_members()
+	_lost_connection(code)
 	if code == -1:
 		_log.warning("Connection closed")
 	elif reason.is_empty():
@@ -69,30 +83,94 @@ func _on_ws_connection_closed_with(code: int, reason: String) -> void:
 		_log.warning("Connection closed (code %d: %s)" % [code, reason])
 
 
+func _on_ws_connection_failed(url: String) -> void:
+	_lost_connection(-1)
+	_log.warning(ServerUrl.could_not_connect(url))
+
+
 func _on_ws_reconnecting(in_seconds: float) -> void:
 	_log.info("Reconnecting in %.1f s..." % in_seconds)
+
+
+func _on_ws_status_received(status: Variant) -> void:
+	_status.read(status)
+	_apply_limits()
+	_act(_flow.status_received(_status.accounts_enabled, _status.require_login))
 
 
 func _on_ws_packet_received(packet: Packets.Packet) -> void:
 	var sender_id := packet.get_sender_id()
 	if packet.has_id():
-		_log.info("Received client ID: %d" % packet.get_id().get_id())
+		_room.own_id = packet.get_id().get_id()
+		_log.info("Received client ID: %d" % _room.own_id)
+		_act(_flow.id_received())
+	elif packet.has_ok_response():
+		_act(_flow.ok_received())
+	elif packet.has_deny_response():
+		var reason := packet.get_deny_response().get_reason()
+		_log.error("Refused by the server: %s" % reason)
+		_act(_flow.deny_received(reason))
 	elif packet.has_chat():
-		_log.chat(_room.name_of(sender_id), packet.get_chat().get_msg())
+		_log.chat(_room.speaker(sender_id, ""), packet.get_chat().get_msg())
 	elif packet.has_room():
 		_show_room(packet.get_room())
 	elif packet.has_presence():
-		_show_presence(sender_id, packet.get_presence())
+		var presence := packet.get_presence()
+		var line := _room.apply_presence(sender_id, presence.get_joined(), presence.get_name())
+		if not line.is_empty():
+			_log.info(line)
+		_show_members()
 	elif packet.has_room_list():
 		_show_room_list(packet.get_room_list())
-	elif packet.has_deny_response():
-		_log.error("Refused by the server: %s" % packet.get_deny_response().get_reason())
 	elif packet.has_disconnect():
-		var reason := packet.get_disconnect().get_reason()
-		if reason.is_empty():
-			_log.info("Client %d left" % sender_id)
-		else:
-			_log.info("Client %d left (%s)" % [sender_id, reason])
+		_show_disconnect(sender_id, packet.get_disconnect().get_reason())
+
+
+## Carries out what the flow asks for (the login form shows [member ClientFlow.notice] itself).
+func _act(action: int) -> void:
+	match action:
+		ClientFlow.Action.SEND_LOGIN:
+			_log.info("Logging in as %s..." % _flow.username)
+			_report_send_error(WS.log_in(_flow.username, _flow.pending_password()))
+		ClientFlow.Action.SEND_REGISTER:
+			_log.info("Registering %s..." % _flow.username)
+			_report_send_error(WS.register(_flow.username, _flow.pending_password()))
+		ClientFlow.Action.ENTER_CHAT:
+			_login_form.forget_password()
+			if _flow.username.is_empty():
+				_log.success("Playing as a guest")
+			else:
+				_log.success("Logged in as %s" % _flow.username)
+			_report_send_error(WS.join_room(WS.room))
+	_show_state()
+
+
+## Shows what belongs to the flow's state: the login form, or the chat's input and members.
+func _show_state() -> void:
+	var logging_in := _flow.state == ClientFlow.State.LOGGING_IN
+	var chatting := _flow.state == ClientFlow.State.CHATTING
+	if logging_in:
+		_login_form.open(_flow.notice, _flow.guest_allowed, _status.accounts_available)
+		_login_form.set_waiting(_flow.is_waiting())
+	_login_form.visible = logging_in
+	_line_edit.visible = not logging_in
+	_members.visible = chatting
+	if chatting:
+		_line_edit.grab_focus()
+
+
+func _lost_connection(code: int) -> void:
+	# The member list is stale from here on; the next RoomMessage fills it again.
+	_flow.closed(code)
+	_room.clear()
+	_room.own_id = 0
+	_status.reset()
+	_show_members()
+	_show_state()
+
+
+func _apply_limits() -> void:
+	_line_edit.max_length = _status.max_chat_chars
 
 
 ## A [code]RoomMessage[/code]: the room the player is now in, its members and recent lines.
@@ -106,22 +184,21 @@ func _show_room(room: Packets.RoomMessage) -> void:
 	_show_members()
 	_log.success("In room %s (%d here)" % [room.get_room(), _room.member_count()])
 	for line in room.get_history():
-		var sender := RoomState.display_name(line.get_sender_id(), line.get_sender_name())
-		if line.get_sender_id() == WS.client_id:
-			sender = "You"
-		_log.chat(sender, line.get_msg())
+		_log.chat(_room.speaker(line.get_sender_id(), line.get_sender_name()), line.get_msg())
 
 
-## A [code]PresenceMessage[/code]: [param who] entered or left the player's room.
-func _show_presence(who: int, presence: Packets.PresenceMessage) -> void:
-	var shown := RoomState.display_name(who, presence.get_name())
-	if presence.get_joined():
-		_room.add(who, presence.get_name())
-		_log.info("%s joined" % shown)
-	else:
-		_room.remove(who)
+## A [code]DisconnectMessage[/code]: from a server without rooms another client left; sent
+## to this client itself (its own ID or none as [param sender_id]), why the server is about to
+## close it.
+func _show_disconnect(sender_id: int, reason: String) -> void:
+	if sender_id == 0 or sender_id == _room.own_id:
+		_log.error("Disconnected by the server: %s" % reason)
+		return
+	var shown := _room.name_of(sender_id)
+	if reason.is_empty():
 		_log.info("%s left" % shown)
-	_show_members()
+	else:
+		_log.info("%s left (%s)" % [shown, reason])
 
 
 func _show_room_list(list: Packets.RoomListMessage) -> void:
@@ -163,6 +240,18 @@ func _report_send_error(err: int) -> void:
 		_log.error("Not sent: %s" % error_string(err))
 
 
+func _on_login_form_log_in_requested(username: String, password: String) -> void:
+	_act(_flow.log_in(username, password))
+
+
+func _on_login_form_register_requested(username: String, password: String) -> void:
+	_act(_flow.register(username, password))
+
+
+func _on_login_form_guest_requested() -> void:
+	_act(_flow.play_as_guest())
+
+
 func _on_line_edit_text_submitted(text: String) -> void:
 	if text.strip_edges().is_empty():
 		_line_edit.clear()
@@ -170,16 +259,16 @@ func _on_line_edit_text_submitted(text: String) -> void:
 	if _run_command(text):
 		_line_edit.clear()
 		return
-	if not WS.is_open():
+	if not WS.is_open() or _flow.state != ClientFlow.State.CHATTING:
 		_log.error("Not connected: message not sent")
 		return
-	# UTF-8 takes at most 4 bytes a character, so at the default limits max_length alone keeps
-	# a line under the byte limit; this check keeps it there if MAX_CHAT_CHARS is ever raised.
-	# The text stays in the box to be shortened.
+	# The box takes at most the server's character limit; a line within it can still be over
+	# the byte limit (UTF-8 takes up to 4 bytes a character). The text stays in the box to be
+	# shortened.
 	var byte_count := text.to_utf8_buffer().size()
-	if byte_count > MAX_CHAT_BYTES:
+	if byte_count > _status.max_chat_bytes:
 		_log.warning(
-			"Message is %d bytes; the limit is %d: not sent" % [byte_count, MAX_CHAT_BYTES]
+			"Message is %d bytes; the limit is %d: not sent" % [byte_count, _status.max_chat_bytes]
 		)
 		return
 	var packet := Packets.Packet.new()

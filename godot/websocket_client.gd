@@ -1,28 +1,41 @@
 extends Node
 ## The connection to the server, registered as the autoload [code]WS[/code]. It owns the
 ## [WebSocketPeer], turns binary frames into [code]Packets.Packet[/code]s, reconnects after a
-## drop with capped exponential backoff, and reports everything through signals, so scenes
+## drop with capped exponential backoff, asks the server's [code]/api/status[/code] (limits,
+## accounts) each time the socket opens, and reports everything through signals, so scenes
 ## never touch the socket. Same signals and methods as the tutorial's client, plus
-## [signal connection_closed_with] and [signal reconnecting].
+## [signal connection_closed_with], [signal connection_failed], [signal reconnecting] and
+## [signal status_received].
 ##
-## It is room-aware: as soon as the server has sent this client its ID it asks to join a room
-## ([code]JoinRoomMessage[/code]): the lobby at first, after a reconnect the room it was in.
-## That also tells the server this client knows the rooms messages, so it sends them
-## (docs/protocol.md, "opt-in").
+## It always processes, also while the game pauses the scene tree: the server pings, and a
+## client that stops answering is dropped after the server's idle timeout.
+##
+## It no longer joins a room by itself: the scene's flow (client_flow.gd) decides when, after
+## a login or as a guest, and calls [method join_room]. Joining also tells the server this
+## client knows the rooms messages, so it sends them (docs/protocol.md, "opt-in").
 
 ## The socket opened (first connection or a reconnect).
 signal connected_to_server()
 ## The socket closed or a connection attempt failed. Kept for tutorial code.
 signal connection_closed()
-## Like [signal connection_closed], with the WebSocket close code and reason; [param code] is -1
-## when the connection ended without a close frame (refused, dropped, timed out).
+## An open connection closed, with the WebSocket close code and reason; [param code] is -1
+## when it ended without a close frame (dropped, timed out).
 signal connection_closed_with(code: int, reason: String)
+## A connection attempt to [param url] ended before the socket ever opened: nothing listens
+## there, or the server refused the upgrade (on this server: any path but [code]/ws[/code]).
+signal connection_failed(url: String)
 ## A reconnect is scheduled [param in_seconds] from now.
 signal reconnecting(in_seconds: float)
 ## A packet arrived from the server.
 signal packet_received(packet: Packets.Packet)
+## The server's [code]/api/status[/code] answered with [param status] (the parsed JSON), or
+## could not be had: then [param status] is null. Read it with server_status.gd.
+signal status_received(status: Variant)
 
 const Packets := preload("res://packets.gd")
+const ServerUrl := preload("res://server_url.gd")
+## How long the status request may take before the client goes on without it.
+const STATUS_TIMEOUT_SECONDS := 5.0
 
 ## Reconnect after an unexpected close. An explicit [method close] never reconnects.
 @export var auto_reconnect := true
@@ -43,6 +56,19 @@ var _tls_options: TLSOptions = null
 var _wants_connection := false
 var _failed_attempts := 0
 var _reconnect_in := -1.0
+## Whether the current attempt's socket opened, to tell a failed attempt from a closed one.
+var _opened := false
+var _status_request := HTTPRequest.new()
+
+
+func _init() -> void:
+	process_mode = Node.PROCESS_MODE_ALWAYS
+
+
+func _ready() -> void:
+	_status_request.timeout = STATUS_TIMEOUT_SECONDS
+	_status_request.request_completed.connect(_on_status_request_completed)
+	add_child(_status_request)
 
 
 func _process(delta: float) -> void:
@@ -83,6 +109,26 @@ func join_room(room_name: String) -> int:
 	return send(packet)
 
 
+## Asks to log this connection into the account [param username]; the server answers with
+## [code]OkResponseMessage[/code] or [code]DenyResponseMessage[/code].
+func log_in(username: String, password: String) -> int:
+	var packet := Packets.Packet.new()
+	var login := packet.new_login_request()
+	login.set_username(username)
+	login.set_password(password)
+	return send(packet)
+
+
+## Asks to create the account [param username]; answered like [method log_in]. Registering
+## does not log in.
+func register(username: String, password: String) -> int:
+	var packet := Packets.Packet.new()
+	var request := packet.new_register_request()
+	request.set_username(username)
+	request.set_password(password)
+	return send(packet)
+
+
 ## Asks which rooms exist; the server answers with a [code]RoomListMessage[/code].
 func request_room_list() -> int:
 	var packet := Packets.Packet.new()
@@ -111,7 +157,7 @@ func get_packet() -> Packets.Packet:
 
 ## Closes the connection on purpose: no reconnect follows. [method poll] reports the close
 ## with [signal connection_closed] as for any other, also when the socket was still connecting
-## (the engine then closes it at once).
+## (the engine then closes it at once; that is then a [signal connection_failed]).
 func close(code: int = 1000, reason: String = "") -> void:
 	_wants_connection = false
 	_reconnect_in = -1.0
@@ -139,10 +185,18 @@ func poll() -> void:
 		last_state = state
 		if state == WebSocketPeer.STATE_OPEN:
 			_failed_attempts = 0
+			_opened = true
 			connected_to_server.emit()
+			_request_status()
 		elif state == WebSocketPeer.STATE_CLOSED:
+			# A status still on its way would describe a connection that is gone.
+			_status_request.cancel_request()
 			connection_closed.emit()
-			connection_closed_with.emit(socket.get_close_code(), socket.get_close_reason())
+			if _opened:
+				connection_closed_with.emit(socket.get_close_code(), socket.get_close_reason())
+			else:
+				connection_failed.emit(_url)
+			_opened = false
 			_schedule_reconnect()
 	while is_open() and socket.get_available_packet_count() > 0:
 		var packet := get_packet()
@@ -151,16 +205,16 @@ func poll() -> void:
 			packet_received.emit(packet)
 
 
-## Keeps [member client_id] and [member room] current, and joins a room once the ID is known.
+## Keeps [member client_id] and [member room] current.
 func _follow_room(packet: Packets.Packet) -> void:
 	if packet.has_id():
 		client_id = packet.get_id().get_id()
-		join_room(room)
 	elif packet.has_room():
 		room = packet.get_room().get_room()
 
 
 func _open() -> int:
+	_opened = false
 	socket = WebSocketPeer.new()
 	var err := socket.connect_to_url(_url, _tls_options)
 	last_state = socket.get_ready_state()
@@ -178,3 +232,24 @@ func _schedule_reconnect() -> void:
 	_reconnect_in = backoff * randf_range(0.5, 1.0)
 	_failed_attempts = mini(_failed_attempts + 1, 30)
 	reconnecting.emit(_reconnect_in)
+
+
+## Asks the server beside the WebSocket for its status; answered by [signal status_received].
+func _request_status() -> void:
+	_status_request.cancel_request()
+	var url := ServerUrl.status_url(_url)
+	if url.is_empty():
+		status_received.emit(null)
+		return
+	_status_request.set_tls_options(_tls_options if _tls_options != null else TLSOptions.client())
+	if _status_request.request(url) != OK:
+		status_received.emit(null)
+
+
+func _on_status_request_completed(
+	result: int, response_code: int, _headers: PackedStringArray, body: PackedByteArray
+) -> void:
+	if result != HTTPRequest.RESULT_SUCCESS or response_code != 200:
+		status_received.emit(null)
+		return
+	status_received.emit(JSON.parse_string(body.get_string_from_utf8()))

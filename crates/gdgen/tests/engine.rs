@@ -2,6 +2,9 @@
 //! package; Godot 4 is packaged nowhere), running the generator's Godot 3 target, which is the
 //! Godot 4 file translated line for line. Vectors made by prost are decoded and re-encoded
 //! there and compared with prost both ways, and two engine clients chat through a live server.
+//! The Godot client's engine-free scripts (commands, names, URL, status, the connecting →
+//! logging in → chatting flow), translated the same way, run through scripted steps and, the
+//! flow, against a live server.
 //!
 //! These tests need `godot3-server` on the PATH (or its path in `GODOT3`), so they are ignored
 //! by a plain `cargo test`; `scripts/check-godot` installs the engine and runs them with
@@ -661,24 +664,285 @@ async fn the_clients_commands_and_member_list_work_in_godot() {
         ("members", Some("games|Client 7")),
         ("name_of 5", Some("Client 5")),
     ];
+    run_client_steps(&scratch, &["room_state", "chat_command"], &steps).await;
+}
+
+/// Runs `steps` through the driver's client mode with the client's `scripts` loaded, and
+/// checks every answer.
+async fn run_client_steps(scratch: &Scratch, scripts: &[&str], steps: &[(&str, Option<&str>)]) {
     let input = scratch.path("steps.txt");
     let output = scratch.path("answers.txt");
     let lines: Vec<String> = steps.iter().map(|(step, _)| format!("{step}\n")).collect();
     std::fs::write(&input, lines.concat()).unwrap();
-    let room_state = client_script3(&scratch, "room_state");
-    let chat_command = client_script3(&scratch, "chat_command");
-    run_driver(
-        &scratch,
-        &[
-            "client".to_owned(),
-            format!("room_state={}", room_state.display()),
-            format!("chat_command={}", chat_command.display()),
-            format!("input={}", input.display()),
-            format!("output={}", output.display()),
-        ],
-    )
-    .await;
+    let mut args = vec!["client".to_owned()];
+    for name in scripts {
+        let path = client_script3(scratch, name);
+        args.push(format!("{name}={}", path.display()));
+    }
+    args.push(format!("input={}", input.display()));
+    args.push(format!("output={}", output.display()));
+    run_driver(scratch, &args).await;
     let answers = std::fs::read_to_string(&output).unwrap();
+    let asked: Vec<&str> = steps
+        .iter()
+        .filter(|(_, answer)| answer.is_some())
+        .map(|(step, _)| *step)
+        .collect();
     let expected: Vec<&str> = steps.iter().filter_map(|(_, answer)| *answer).collect();
-    assert_eq!(answers.lines().collect::<Vec<_>>(), expected);
+    let answers: Vec<&str> = answers.lines().collect();
+    assert_eq!(answers.len(), expected.len(), "{answers:#?}");
+    for ((step, answer), expected) in asked.iter().zip(&answers).zip(&expected) {
+        assert_eq!(answer, expected, "step `{step}`");
+    }
+}
+
+#[tokio::test]
+#[ignore = "needs godot3-server; scripts/check-godot installs it and runs these"]
+async fn the_clients_names_and_presence_lines_work_in_godot() {
+    let scratch = Scratch::new("engine-names");
+    let steps: [(&str, Option<&str>); 16] = [
+        ("own 4", None),
+        ("enter lobby 3: 4: 9:bo", None),
+        ("members", Some("lobby|Client 3|Client 4 (you)|bo")),
+        ("speaker 4", Some("You")),
+        ("speaker 3", Some("Client 3")),
+        ("speaker 9", Some("bo")),
+        // A history line keeps the name it was said under.
+        ("speaker 9 robert", Some("robert")),
+        ("presence 12 joined", Some("Client 12 joined")),
+        // A join for an ID already listed is a rename (behaviour 8), not a second member.
+        ("presence 3 joined zoë", Some("Client 3 is now zoë")),
+        ("presence 3 joined zoë", Some("-")),
+        ("speaker 3", Some("zoë")),
+        ("presence 9 left bo", Some("bo left")),
+        ("presence 9 left bo", Some("-")),
+        ("presence 77 left", Some("-")),
+        ("members", Some("lobby|zoë|Client 4 (you)|Client 12")),
+        ("name_of 12", Some("Client 12")),
+    ];
+    run_client_steps(&scratch, &["room_state"], &steps).await;
+}
+
+#[tokio::test]
+#[ignore = "needs godot3-server; scripts/check-godot installs it and runs these"]
+async fn the_clients_server_url_and_status_work_in_godot() {
+    let scratch = Scratch::new("engine-status");
+    let hint = "(the server's WebSocket is at /ws)";
+    let no_path = format!(
+        "ws://h:8080/ws|True|http://h:8080/api/status|Could not connect to ws://h:8080 {hint}"
+    );
+    let slash = format!(
+        "ws://h:8080/ws|True|http://h:8080/api/status|Could not connect to ws://h:8080/ {hint}"
+    );
+    let other =
+        format!("ws://h/chat|False|http://h/api/status|Could not connect to ws://h/chat {hint}");
+    let query = format!(
+        "ws://h:1/ws?x=1|True|http://h:1/api/status|Could not connect to ws://h:1?x=1 {hint}"
+    );
+    let steps: Vec<(&str, Option<&str>)> = vec![
+        ("url ws://h:8080", Some(&no_path)),
+        ("url ws://h:8080/", Some(&slash)),
+        (
+            "url ws://localhost:8080/ws",
+            Some(
+                "ws://localhost:8080/ws|False|http://localhost:8080/api/status|Could not connect to ws://localhost:8080/ws",
+            ),
+        ),
+        (
+            "url wss://example.com/game/ws",
+            Some(
+                "wss://example.com/game/ws|False|https://example.com/game/api/status|Could not connect to wss://example.com/game/ws",
+            ),
+        ),
+        (
+            "url ws://[::1]:8080/ws",
+            Some(
+                "ws://[::1]:8080/ws|False|http://[::1]:8080/api/status|Could not connect to ws://[::1]:8080/ws",
+            ),
+        ),
+        ("url ws://h/chat", Some(&other)),
+        ("url ws://h:1?x=1", Some(&query)),
+        (
+            "url http://h/ws",
+            Some("http://h/ws|False||Could not connect to http://h/ws"),
+        ),
+        // No answer at all, or one from before a field existed: the defaults, no accounts.
+        (
+            "status -",
+            Some("500 2000 accounts=False require=False available=True known=False"),
+        ),
+        (
+            "status {\"clients\":1}",
+            Some("500 2000 accounts=False require=False available=True known=True"),
+        ),
+        (
+            "status {\"limits\":{\"max_chat_chars\":120,\"max_chat_bytes\":480}}",
+            Some("120 480 accounts=False require=False available=True known=True"),
+        ),
+        (
+            "status {\"limits\":{\"max_chat_chars\":0,\"max_chat_bytes\":\"9\"},\"accounts\":{\"enabled\":true,\"require_login\":true,\"available\":false}}",
+            Some("500 2000 accounts=True require=True available=False known=True"),
+        ),
+        (
+            "status {\"accounts\":{\"enabled\":false,\"require_login\":true}}",
+            Some("500 2000 accounts=False require=False available=True known=True"),
+        ),
+        (
+            "status [1,2]",
+            Some("500 2000 accounts=False require=False available=True known=False"),
+        ),
+    ];
+    run_client_steps(&scratch, &["server_url", "server_status"], &steps).await;
+}
+
+#[tokio::test]
+#[ignore = "needs godot3-server; scripts/check-godot installs it and runs these"]
+async fn the_clients_flow_goes_from_connecting_to_chatting_in_godot() {
+    let scratch = Scratch::new("engine-flow");
+    // Answers: ACTION STATE|username|notice|waiting|guest_allowed.
+    let steps: [(&str, Option<&str>); 31] = [
+        // No accounts: straight to chat once both the ID and the status are in, in any order.
+        ("flow connecting", Some("- CONNECTING|||False|True")),
+        ("flow status 0 0", Some("NONE CONNECTING|||False|True")),
+        ("flow id", Some("ENTER_CHAT CHATTING|||False|True")),
+        ("flow closed 1006", Some("- CONNECTING|||False|True")),
+        ("flow id", Some("NONE CONNECTING|||False|True")),
+        // Accounts: the login screen; an empty field is asked for, not sent.
+        (
+            "flow status 1 0",
+            Some("SHOW_LOGIN LOGGING_IN|||False|True"),
+        ),
+        (
+            "flow log_in zoë",
+            Some("SHOW_LOGIN LOGGING_IN||Enter a username and a password|False|True"),
+        ),
+        (
+            "flow log_in zoë pw",
+            Some("SEND_LOGIN LOGGING_IN|zoë||True|True"),
+        ),
+        // One request at a time.
+        (
+            "flow register zoë pw",
+            Some("NONE LOGGING_IN|zoë||True|True"),
+        ),
+        (
+            "flow deny wrong username or password",
+            Some("SHOW_LOGIN LOGGING_IN||wrong username or password|False|True"),
+        ),
+        // Registering, then the login that follows it, then the chat.
+        (
+            "flow register zoë pw",
+            Some("SEND_REGISTER LOGGING_IN|zoë||True|True"),
+        ),
+        ("flow ok", Some("SEND_LOGIN LOGGING_IN|zoë||True|True")),
+        ("flow ok", Some("ENTER_CHAT CHATTING|zoë||False|True")),
+        // A refused chat line is not the flow's.
+        ("flow deny too fast", Some("NONE CHATTING|zoë||False|True")),
+        ("flow ok", Some("NONE CHATTING|zoë||False|True")),
+        // After a reconnect it logs in again by itself.
+        ("flow closed 1006", Some("- CONNECTING|zoë||False|True")),
+        ("flow connecting", Some("- CONNECTING|zoë||False|True")),
+        ("flow id", Some("NONE CONNECTING|zoë||False|True")),
+        (
+            "flow status 1 1",
+            Some("SEND_LOGIN LOGGING_IN|zoë||True|False"),
+        ),
+        ("flow ok", Some("ENTER_CHAT CHATTING|zoë||False|False")),
+        // Logged in elsewhere (1008): the account is forgotten, the player asked again.
+        ("flow closed 1008", Some("- CONNECTING|||False|False")),
+        ("flow id", Some("NONE CONNECTING|||False|False")),
+        (
+            "flow status 1 1",
+            Some("SHOW_LOGIN LOGGING_IN|||False|False"),
+        ),
+        (
+            "flow guest",
+            Some("SHOW_LOGIN LOGGING_IN||This server asks every player to log in|False|False"),
+        ),
+        // Guests allowed: the guest stays a guest across reconnects.
+        (
+            "flow closed 1006",
+            Some("- CONNECTING||This server asks every player to log in|False|False"),
+        ),
+        (
+            "flow status 1 0",
+            Some("NONE CONNECTING||This server asks every player to log in|False|True"),
+        ),
+        (
+            "flow id",
+            Some("SHOW_LOGIN LOGGING_IN||This server asks every player to log in|False|True"),
+        ),
+        ("flow guest", Some("ENTER_CHAT CHATTING|||False|True")),
+        ("flow closed 1006", Some("- CONNECTING|||False|True")),
+        ("flow id", Some("NONE CONNECTING|||False|True")),
+        ("flow status 1 0", Some("ENTER_CHAT CHATTING|||False|True")),
+    ];
+    run_client_steps(&scratch, &["client_flow"], &steps).await;
+}
+
+#[tokio::test]
+#[ignore = "needs godot3-server; scripts/check-godot installs it and runs these"]
+async fn the_clients_flow_reaches_the_chat_through_the_live_server() {
+    let scratch = Scratch::new("engine-flow-live");
+    let generated = generate3(
+        &scratch,
+        &mmo_gdgen::workspace_root().join("proto"),
+        "p3.gd",
+    );
+    let listener = mmo_server::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    // Limits other than the defaults, which the client must learn from /api/status.
+    let config = mmo_server::Config {
+        max_chat_chars: 123,
+        max_chat_bytes: 456,
+        ..mmo_server::Config::default()
+    };
+    let server = tokio::spawn(mmo_server::run(listener, config, async {
+        let _ = stopped.await;
+    }));
+    let mut args = vec![
+        "flow".to_owned(),
+        format!("generated={}", generated.display()),
+    ];
+    for name in ["client_flow", "room_state", "server_url", "server_status"] {
+        let path = client_script3(&scratch, name);
+        args.push(format!("{name}={}", path.display()));
+    }
+    // No path: the client adds the server's /ws.
+    args.push(format!("url=ws://{address}"));
+    let stdout = run_driver(&scratch, &args).await;
+    let _ = stop.send(());
+    tokio::time::timeout(WAIT, server)
+        .await
+        .expect("the server stops in time")
+        .unwrap()
+        .unwrap();
+    let reports: Vec<&str> = stdout
+        .lines()
+        .filter(|line| line.starts_with("FLOW "))
+        .collect();
+    println!("{}", reports.join("\n"));
+    assert!(
+        reports
+            .iter()
+            .any(|line| line.starts_with("FLOW status 123 456 ")),
+        "{stdout}"
+    );
+    let failed = format!(
+        "FLOW failed Could not connect to ws://{address}/chat (the server's WebSocket is at /ws)"
+    );
+    assert!(reports.contains(&failed.as_str()), "{stdout}");
+    assert!(
+        reports
+            .iter()
+            .any(|line| line.starts_with("FLOW A state=CHATTING")),
+        "{stdout}"
+    );
+    assert!(
+        reports
+            .iter()
+            .any(|line| line.starts_with("FLOW B state=CHATTING")),
+        "{stdout}"
+    );
 }

@@ -1,5 +1,5 @@
 //! The fan-out of one chat line to N recipients, the server's hottest path under load:
-//! `Room::chat` (encode once, keep it in the history, walk the members, push the shared frame
+//! `Rooms::chat` (a room event: encode once, keep it in the history, walk the members, push the shared frame
 //! onto each outbox)
 //! and then every recipient's writer doing what its session does with it — see the outbox
 //! ready, `take_into` its write buffer, write the frames to a sink that takes them all,
@@ -13,7 +13,8 @@ use std::time::{Duration, Instant};
 
 use criterion::{BenchmarkId, Criterion, Throughput};
 use mmo_protocol::ClientId;
-use mmo_server::internals::{Frames, Peer, Room, RoomLimits};
+use mmo_server::InProcessBroker;
+use mmo_server::internals::{Frames, Peer, Room, RoomLimits, Rooms};
 
 /// Recipients per relay.
 const RECIPIENTS: [usize; 3] = [10, 100, 1_000];
@@ -23,6 +24,7 @@ const TEXT: &str = "Anyone up for the dungeon run tonight? Meet at the north gat
 
 /// The members of one room and, for each, the buffer its session writes from.
 struct Clients {
+    rooms: Rooms,
     room: Arc<Room>,
     peers: Vec<Arc<Peer>>,
     writers: Vec<Frames>,
@@ -32,17 +34,17 @@ impl Clients {
     /// A room with `recipients + 1` members, the first being the sender, each waiting for
     /// frames.
     fn new(recipients: usize) -> Self {
-        let room = Arc::new(Room::new(
-            "bench",
-            false,
+        let rooms = Rooms::new(
             RoomLimits {
                 max_members: recipients + 1,
                 history_lines: 50,
                 history_bytes: 32 * 1024,
                 batch_window: std::time::Duration::ZERO,
             },
-            None,
-        ));
+            10,
+            Arc::new(InProcessBroker::default()),
+        );
+        let room = Arc::clone(rooms.lobby());
         let peers: Vec<_> = (1..=recipients as u64 + 1)
             .map(|id| {
                 let id = ClientId::new(id).expect("non-zero");
@@ -51,10 +53,13 @@ impl Clients {
             })
             .collect();
         for peer in &peers {
-            room.enter(peer, false).expect("room for every member");
+            rooms
+                .enter(peer, &room, false)
+                .expect("room for every member");
         }
         let writers = peers.iter().map(|_| Frames::default()).collect();
         let mut clients = Self {
+            rooms,
             room,
             peers,
             writers,
@@ -94,7 +99,10 @@ fn relay(c: &mut Criterion) {
     for n in RECIPIENTS {
         let mut clients = Clients::new(n);
         let sender = Arc::clone(&clients.peers[0]);
-        assert_eq!(clients.room.chat(&sender, TEXT, 0), n as u64);
+        assert_eq!(
+            clients.rooms.chat(&clients.room, &sender, TEXT, 0),
+            n as u64
+        );
         assert_eq!(
             clients.drain(),
             n,
@@ -106,7 +114,7 @@ fn relay(c: &mut Criterion) {
         group.throughput(Throughput::Elements(n as u64));
         group.bench_function(BenchmarkId::new("relay_and_drain", n), |b| {
             b.iter(|| {
-                clients.room.chat(&sender, TEXT, 0);
+                clients.rooms.chat(&clients.room, &sender, TEXT, 0);
                 clients.drain()
             });
         });
@@ -117,7 +125,7 @@ fn relay(c: &mut Criterion) {
                 let mut timed = Duration::ZERO;
                 for _ in 0..iters {
                     let start = Instant::now();
-                    clients.room.chat(&sender, TEXT, 0);
+                    clients.rooms.chat(&clients.room, &sender, TEXT, 0);
                     timed += start.elapsed();
                     clients.drain();
                 }

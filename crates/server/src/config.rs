@@ -49,7 +49,7 @@ use std::time::Duration;
 
 use mmo_protocol::ChatLimits;
 
-use crate::admission::AddressPrefix;
+use crate::address_prefix::AddressPrefix;
 use crate::logging::LogFormat;
 
 pub use load::{CONFIG_ENV, CONFIG_FLAG, Loaded, PRINT_CONFIG_FLAG, Source};
@@ -163,6 +163,18 @@ settings! {
         /// A well-behaved client answers at once; this only bounds how long one that does not
         /// keeps its file descriptor.
         close_timeout: Duration as Seconds = Duration::from_secs(3);
+
+        /// Seconds a request that waits on something elsewhere (a login or a registration,
+        /// answered by the account store) may take before it is refused as unanswered.
+        ///
+        /// While a request waits, the client's later messages wait behind it, in order; a
+        /// store that never answers would otherwise leave the client unable to do anything,
+        /// for ever. 5 s is many times a password hash and a database round trip, and a player
+        /// at a login screen gets an answer rather than a spinner. The work may still finish
+        /// after the refusal (a registration can then exist). At least 0.1
+        /// (`MIN_HANDLER_TIMEOUT`).
+        handler_timeout: Duration as Seconds = Duration::from_secs(5),
+            check = |timeout: &Duration| at_least(*timeout, MIN_HANDLER_TIMEOUT);
 
         /// Seconds given to all clients to finish their close handshakes when the server shuts
         /// down.
@@ -309,6 +321,15 @@ settings! {
         /// Each room holds its members and its history.
         max_rooms: usize = 1_000, check = at_least_one;
 
+        /// Most rooms that clients from one address (an IPv4 address or an IPv6 /64) may have
+        /// made and that still exist.
+        ///
+        /// Without it one address, within its connection limits, could make every room there
+        /// may be: everyone else would be refused new rooms and see a room list of its rooms.
+        /// A room counts against the address of the client that made it until it empties.
+        /// `address_limit_exempt` addresses are not limited.
+        max_rooms_per_address: usize = 20, check = at_least_one;
+
         /// Most members of one room other than the lobby; also the most one `RoomMessage`
         /// lists.
         ///
@@ -377,6 +398,9 @@ pub const MAX_MESSAGE_BYTES_LIMIT: usize = 16 * 1024 * 1024;
 
 /// Shortest handshake timeout accepted: less would refuse real clients on a slow network.
 pub const MIN_HANDSHAKE_TIMEOUT: Duration = Duration::from_millis(100);
+
+/// Shortest handler timeout accepted: less would refuse logins that are only a little slow.
+pub const MIN_HANDLER_TIMEOUT: Duration = Duration::from_millis(100);
 
 /// Room, beyond the text, that a relayed chat frame takes in an outbox: the WebSocket header,
 /// the `Packet` fields around the text, and the outbox's per-frame accounting.
@@ -530,7 +554,7 @@ impl Config {
         let mut lines = vec![format!(
             "Open the web client at {http}://{host}:{port}/ ; WebSocket clients (Godot, mmo \
              chat) connect to {ws}://{host}:{port}{path}",
-            path = crate::routes::WEBSOCKET_PATH
+            path = crate::websocket::WEBSOCKET_PATH
         )];
         if unspecified {
             let families = if bound.is_ipv6() {

@@ -2,8 +2,6 @@
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use mmo_protocol::ClientId;
-
 /// The first ID that is never handed out: 2^53, the first integer a JavaScript number or a
 /// GDScript float-backed JSON value cannot hold exactly. Every ID is below it, on every server.
 pub const ID_LIMIT: u64 = 1 << 53;
@@ -30,16 +28,17 @@ impl IdAllocator {
         }
     }
 
-    /// The next ID, or `None` once all 2^53 − 1 are used (at a million connections a second
-    /// that takes 285 years, but the answer is a refusal, not a repeat).
-    pub fn allocate(&self) -> Option<ClientId> {
-        let id = self
+    /// The next `count` IDs, as a range, or `None` when fewer than `count` are left below
+    /// 2^53 (none is handed out then: at a million connections a second 2^53 takes 285
+    /// years, but the answer is a refusal, not a repeat).
+    pub fn allocate_range(&self, count: u64) -> Option<std::ops::Range<u64>> {
+        let first = self
             .next
             .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |next| {
-                (next < ID_LIMIT).then_some(next + 1)
+                next.checked_add(count).filter(|end| *end <= ID_LIMIT)
             })
             .ok()?;
-        ClientId::new(id)
+        Some(first..first + count)
     }
 
     /// IDs handed out so far.
@@ -53,7 +52,16 @@ impl IdAllocator {
 mod tests {
     use super::*;
     use std::collections::HashSet;
+
+    impl IdAllocator {
+        fn allocate(&self) -> Option<ClientId> {
+            self.allocate_range(1)
+                .and_then(|ids| ClientId::new(ids.start))
+        }
+    }
     use std::sync::Arc;
+
+    use mmo_protocol::ClientId;
 
     #[test]
     fn ids_count_from_one_and_stop_below_two_to_the_53() {
@@ -67,6 +75,9 @@ mod tests {
         );
         assert_eq!(near_the_end.allocate(), None);
         assert_eq!(near_the_end.allocate(), None, "never wraps to a used ID");
+        let ranges = IdAllocator::starting_at(ID_LIMIT - 10);
+        assert_eq!(ranges.allocate_range(11), None, "one past the limit");
+        assert_eq!(ranges.allocate_range(10), Some(ID_LIMIT - 10..ID_LIMIT));
     }
 
     #[test]

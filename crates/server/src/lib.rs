@@ -7,10 +7,12 @@
 //! `transport`, `handlers` act on each kind of message, `rooms` fan messages out to members
 //! through each client's bounded `outbox`. `state` holds what they share.
 
+mod address_prefix;
 mod admission;
 mod assets;
 mod config;
 mod connection;
+mod disconnect;
 mod handlers;
 mod http;
 mod ids;
@@ -18,17 +20,20 @@ mod log_writer;
 mod logging;
 mod metrics;
 mod outbox;
+mod peer;
 mod rate_limit;
 mod rooms;
 mod routes;
 mod server;
+mod services;
 mod session;
 mod state;
 mod tls;
 mod transport;
 mod websocket;
 
-pub use admission::{AddressPrefix, SHORT_HEAD_TIMEOUT};
+pub use address_prefix::AddressPrefix;
+pub use admission::SHORT_HEAD_TIMEOUT;
 pub use config::{
     CONFIG_ENV, CONFIG_FLAG, Config, Conflict, DEFAULT_WRITE_COALESCE, ENV_PREFIX,
     FALLBACK_MAX_CONNECTIONS, InvalidConfig, Kind, Loaded, MAX_MESSAGE_BYTES_LIMIT,
@@ -36,14 +41,18 @@ pub use config::{
     RESERVED_FILE_DESCRIPTORS, Seconds, Setting, Settings, Source, command,
     default_max_connections, raise_open_file_limit,
 };
-pub use handlers::{AccountError, AccountFuture, AccountStore};
+pub use disconnect::Disconnect;
 pub use http::MAX_HEAD_BYTES;
 pub use ids::ID_LIMIT;
 pub use log_writer::LogWriterGuard;
 pub use logging::{LogFormat, install as install_logging};
+pub use rooms::{
+    Announce, ChatLineEvent, EnterError, OutOfOrder, Publication, RoomChange, RoomEvent, RoomRecord,
+};
 pub use server::{LISTEN_BACKLOG, bind, run, run_with, testing};
-pub use session::Disconnect;
-pub use state::Services;
+pub use services::{
+    AccountError, AccountFuture, AccountStore, InProcessBroker, RoomBroker, Services,
+};
 pub use tls::{TlsError, load as load_tls};
 pub use websocket::{ProtocolError, close_code};
 
@@ -52,7 +61,7 @@ pub use websocket::{ProtocolError, close_code};
 #[doc(hidden)]
 pub mod internals {
     pub use crate::outbox::Frames;
-    pub use crate::rooms::{Room, RoomLimits};
-    pub use crate::session::Peer;
+    pub use crate::peer::Peer;
+    pub use crate::rooms::{Room, RoomLimits, Rooms};
     pub use crate::websocket::{FrameDecoder, WsEvent, encode_packet_frame};
 }

@@ -183,6 +183,16 @@ label! {
         RoomFull => "room_full",
         /// A join that would create a room past `max_rooms`.
         TooManyRooms => "too_many_rooms",
+        /// A join that would create a room past `max_rooms_per_address`.
+        RoomsPerAddress => "rooms_per_address",
+        /// A join or a line while the server shuts down.
+        ShuttingDown => "shutting_down",
+        /// A request that got no answer within `handler_timeout`.
+        Timeout => "timeout",
+        /// A message past the ones held while an earlier request waits.
+        TooManyWaiting => "too_many_waiting",
+        /// A request whose handling panicked (a bug): refused as temporarily unavailable.
+        Unavailable => "unavailable",
     }
 }
 

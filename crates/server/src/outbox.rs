@@ -20,7 +20,7 @@ use std::task::{Context, Poll, Waker};
 
 use bytes::Bytes;
 
-use crate::session::Disconnect;
+use crate::disconnect::Disconnect;
 
 /// What each queued frame costs beyond its bytes (the `Bytes` handle and queue slot), so a
 /// flood of tiny frames is bounded too.

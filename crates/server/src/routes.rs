@@ -7,9 +7,7 @@ use crate::assets;
 use crate::http::{RequestHead, Response};
 use crate::metrics::{CONTENT_TYPE, Levels};
 use crate::state::ServerState;
-
-/// The path WebSocket clients connect to; every other path serves plain HTTP.
-pub const WEBSOCKET_PATH: &str = "/ws";
+use crate::websocket::WEBSOCKET_PATH;
 
 /// Answers every plain HTTP request (every request not to `WEBSOCKET_PATH`).
 pub fn respond(head: &RequestHead, state: &ServerState) -> Response {

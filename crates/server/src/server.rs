@@ -20,7 +20,8 @@ use crate::http::{HeadError, HeadReader, Response};
 use crate::logging::BurstLog;
 use crate::metrics::Refused;
 use crate::routes;
-use crate::state::{ServerState, Services};
+use crate::services::Services;
+use crate::state::ServerState;
 use crate::tls;
 
 /// How long the accept loop pauses when accepting fails (out of file descriptors, or memory),

@@ -14,24 +14,17 @@ use tracing::info;
 
 use crate::admission::{Admission, AdmissionLimits};
 use crate::config::Config;
-use crate::handlers::AccountStore;
-use crate::ids::IdAllocator;
+use crate::disconnect::Disconnect;
 use crate::logging::BurstLog;
 use crate::metrics::{Metrics, RateMeter};
-use crate::rooms::{RoomLimits, Rooms};
-use crate::session::{Disconnect, Peer};
+use crate::peer::Peer;
+use crate::rooms::{InProcessBroker, RoomLimits, RoomQuota, Rooms};
+use crate::services::{AccountStore, Services};
 use crate::websocket::PING_FRAME;
 
 /// How long refusals of requests (bad heads, bad upgrades, origins, a full server) are logged
 /// once, then counted.
 const REFUSED_REQUEST_LOG_WINDOW: Duration = Duration::from_secs(10);
-
-/// Optional parts a server can be given besides its configuration.
-#[derive(Debug, Default, Clone)]
-pub struct Services {
-    /// Where accounts live; without one, logins and registrations are refused.
-    pub accounts: Option<Arc<dyn AccountStore>>,
-}
 
 /// State shared by every connection of one server.
 #[derive(Debug)]
@@ -42,8 +35,6 @@ pub struct ServerState {
     pub metrics: Metrics,
     /// Recent per-second rates for `/api/status`.
     pub rates: RateMeter,
-    /// Where client IDs come from.
-    pub ids: IdAllocator,
     /// Which sockets are taken on.
     pub admission: Arc<Admission>,
     /// Every room.
@@ -78,7 +69,17 @@ impl ServerState {
         };
         Self {
             admission: Arc::new(Admission::new(AdmissionLimits::new(&config, socket_budget))),
-            rooms: Rooms::new(limits, config.max_rooms),
+            rooms: Rooms::with_quota(
+                limits,
+                config.max_rooms,
+                RoomQuota {
+                    per_address: config.max_rooms_per_address,
+                    exempt: config.address_limit_exempt.clone(),
+                },
+                services
+                    .rooms
+                    .unwrap_or_else(|| Arc::new(InProcessBroker::default())),
+            ),
             sessions: Arc::new(Sessions::new(config.max_connections)),
             accounts: services.accounts,
             tls: None,
@@ -86,7 +87,6 @@ impl ServerState {
             refused_requests: BurstLog::new(REFUSED_REQUEST_LOG_WINDOW),
             metrics: Metrics::default(),
             rates: RateMeter::new(),
-            ids: IdAllocator::default(),
             started: Instant::now(),
             shutdown: watch::Sender::new(false),
             config,
@@ -140,6 +140,9 @@ impl ServerState {
     /// being set up find out when they register.
     pub fn begin_shutdown(&self) {
         self.shutdown.send_replace(true);
+        // Rooms first: a line being fanned out reaches every member before any is closed, and
+        // none is accepted after, so no line reaches only part of a room.
+        self.rooms.shut_down();
         self.sessions.close_all(&Disconnect::ServerShutdown);
     }
 
@@ -311,6 +314,72 @@ mod tests {
         assert_eq!(sessions.count(), 2);
         sessions.unregister(late.id);
         assert_eq!(sessions.count(), 1);
+    }
+
+    #[test]
+    fn a_line_said_as_the_shutdown_begins_reaches_every_member_or_none() {
+        use mmo_protocol::{Msg, decode_packet};
+        use std::collections::HashMap as Counts;
+
+        const MEMBERS: u64 = 2_000;
+        let state = Arc::new(ServerState::new(Config::default(), 100));
+        let lobby = Arc::clone(state.rooms.lobby());
+        let peers: Vec<Arc<Peer>> = (1..=MEMBERS)
+            .map(|id| {
+                let address = "127.0.0.1:1".parse().expect("address");
+                let id = ClientId::new(id).expect("non-zero");
+                Arc::new(Peer::new(id, address, 1 << 20, 0))
+            })
+            .collect();
+        for member in &peers {
+            state.sessions.register(member);
+            state
+                .rooms
+                .enter(member, &lobby, false)
+                .expect("the lobby has room");
+        }
+        let sender = Arc::clone(&peers[0]);
+        let talker = std::thread::spawn({
+            let state = Arc::clone(&state);
+            move || {
+                let lobby = Arc::clone(state.rooms.lobby());
+                let (mut said, mut after_shutdown) = (0, 0);
+                // On through the shutdown: lines said while it closes the sessions.
+                while after_shutdown < 50 {
+                    state
+                        .rooms
+                        .chat(&lobby, &sender, &format!("line {said}"), 0);
+                    said += 1;
+                    after_shutdown += u32::from(state.is_shutting_down());
+                }
+                said
+            }
+        });
+        std::thread::sleep(Duration::from_millis(20));
+        state.begin_shutdown();
+        let said = talker.join().expect("talker");
+        let mut reached: Counts<String, u64> = Counts::new();
+        for member in &peers[1..] {
+            for frame in member.outbox.take().frames {
+                if let Ok(packet) = decode_packet(&frame[2..]) {
+                    if let Some(Msg::Chat(chat)) = packet.msg {
+                        *reached.entry(chat.msg).or_default() += 1;
+                    }
+                }
+            }
+        }
+        assert!(
+            !reached.is_empty(),
+            "some of {said} lines went out before the shutdown"
+        );
+        let partial: Vec<_> = reached
+            .iter()
+            .filter(|(_, count)| **count != MEMBERS - 1)
+            .collect();
+        assert!(
+            partial.is_empty(),
+            "lines that reached only part of the room: {partial:?}"
+        );
     }
 
     #[test]

@@ -509,11 +509,21 @@ async fn the_default_address_listens_on_ipv6_and_ipv4() {
 }
 
 /// An account store for the tests below: every answer waits until the test lets it go (or
-/// panics, for the store with a bug).
+/// panics, for a store with a bug).
 #[derive(Debug)]
 struct GatedAccounts {
     open: Arc<Notify>,
-    panics: bool,
+    bug: Bug,
+}
+
+/// Where a buggy store panics.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Bug {
+    None,
+    /// In `login` itself, on the session's task, before there is any work to wait for.
+    InTheCall,
+    /// In the answer, once let go.
+    InTheAnswer,
 }
 
 impl AccountStore for GatedAccounts {
@@ -522,11 +532,12 @@ impl AccountStore for GatedAccounts {
     }
 
     fn login(&self, username: String, password: String) -> mmo_server::AccountFuture {
+        assert_ne!(self.bug, Bug::InTheCall, "the account store has a bug");
         let open = Arc::clone(&self.open);
-        let panics = self.panics;
+        let bug = self.bug;
         Box::pin(async move {
             open.notified().await;
-            assert!(!panics, "the account store has a bug");
+            assert_ne!(bug, Bug::InTheAnswer, "the account store has a bug");
             if password == "right" {
                 drop(username);
                 Ok(())
@@ -537,16 +548,17 @@ impl AccountStore for GatedAccounts {
     }
 }
 
-async fn server_with_accounts(panics: bool, config: Config) -> (TestServer, Arc<Notify>) {
+async fn server_with_accounts(bug: Bug, config: Config) -> (TestServer, Arc<Notify>) {
     let open = Arc::new(Notify::new());
     let accounts = GatedAccounts {
         open: Arc::clone(&open),
-        panics,
+        bug,
     };
     let server = TestServer::start_with(
         config,
         Services {
             accounts: Some(Arc::new(accounts)),
+            ..Services::default()
         },
     )
     .await;
@@ -565,7 +577,7 @@ fn login(password: &str) -> Packet {
 
 #[tokio::test]
 async fn a_handler_that_waits_stalls_neither_its_session_nor_anyone_else_and_keeps_order() {
-    let (server, open) = server_with_accounts(false, TestServer::unlimited()).await;
+    let (server, open) = server_with_accounts(Bug::None, TestServer::unlimited()).await;
     let mut alice = Client::full(&server).await;
     let mut bob = Client::full(&server).await;
     alice.recv_presence().await; // bob entering
@@ -607,8 +619,8 @@ async fn a_handler_that_waits_stalls_neither_its_session_nor_anyone_else_and_kee
 
 #[tokio::test]
 async fn a_panic_in_a_session_leaks_nothing_and_disturbs_no_one_else() {
-    let (server, open) = server_with_accounts(
-        true,
+    let (server, _open) = server_with_accounts(
+        Bug::InTheCall,
         Config {
             max_connections: 3,
             ..TestServer::unlimited()
@@ -619,8 +631,8 @@ async fn a_panic_in_a_session_leaks_nothing_and_disturbs_no_one_else() {
     let mut watcher = Client::full(&server).await;
     let mut talker = Client::full(&server).await;
     watcher.recv_presence().await; // talker entering
+    // A panic on the session's task itself, outside the work a handler waits for.
     victim.send_packet(&login("right")).await;
-    open.notify_one();
     // Its session's task panicked: it is gone from its room, counted, and its slot is free.
     assert_eq!(
         watcher.recv_presence().await,
@@ -639,4 +651,211 @@ async fn a_panic_in_a_session_leaks_nothing_and_disturbs_no_one_else() {
     assert_eq!(newcomer.recv_chat().await.1, "business as usual");
     assert_eq!(server.metric("mmo_sessions").await, 3);
     drop(victim);
+}
+
+/// An account store that notes the thread each login is handled on, and lets everyone in.
+#[derive(Debug, Default)]
+struct ThreadNotingAccounts {
+    login_threads: std::sync::Mutex<Vec<(std::thread::ThreadId, Option<String>)>>,
+}
+
+impl AccountStore for ThreadNotingAccounts {
+    fn register(&self, _: String, _: String, _: i32) -> mmo_server::AccountFuture {
+        Box::pin(async { Err(AccountError::Unavailable) })
+    }
+
+    fn login(&self, _: String, _: String) -> mmo_server::AccountFuture {
+        let thread = std::thread::current();
+        self.login_threads
+            .lock()
+            .unwrap()
+            .push((thread.id(), thread.name().map(str::to_owned)));
+        Box::pin(async { Ok(()) })
+    }
+}
+
+// One thread for the test's runtime, which is the server's main runtime: whatever runs on it
+// runs on this thread. The acceptor has a thread of its own.
+#[tokio::test(flavor = "current_thread")]
+async fn a_message_sent_with_the_upgrade_request_is_handled_where_sessions_are_served() {
+    let accounts = Arc::new(ThreadNotingAccounts::default());
+    let server = TestServer::start_with(
+        Config::default(),
+        Services {
+            accounts: Some(Arc::clone(&accounts) as Arc<dyn AccountStore>),
+            ..Services::default()
+        },
+    )
+    .await;
+    // The request head and a login in one write: the server reads both with the head.
+    let mut bytes = b"GET /ws HTTP/1.1\r\nHost: test\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
+                      Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n"
+        .to_vec();
+    bytes.extend(common::masked_frame(
+        0x82,
+        &mmo_protocol::Message::encode_to_vec(&login("right")),
+    ));
+    let mut stream = TcpStream::connect(server.addr).await.unwrap();
+    stream.write_all(&bytes).await.unwrap();
+    let mut received = Vec::new();
+    let head_end = loop {
+        let mut chunk = [0u8; 1024];
+        let n = tokio::time::timeout(WAIT, stream.read(&mut chunk))
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(n > 0, "server closed during the handshake");
+        received.extend_from_slice(&chunk[..n]);
+        if let Some(at) = received.windows(4).position(|w| w == b"\r\n\r\n") {
+            break at + 4;
+        }
+    };
+    assert!(received.starts_with(b"HTTP/1.1 101"));
+    let received = received.split_off(head_end);
+    let mut raw = RawClient { stream, received };
+    let frames = raw.read_frames(2).await;
+    let answer = mmo_protocol::decode_packet(&frames[1].1).unwrap();
+    assert!(matches!(answer.msg, Some(Msg::OkResponse(_))), "{answer:?}");
+    let threads = accounts.login_threads.lock().unwrap().clone();
+    assert_eq!(
+        threads,
+        vec![(
+            std::thread::current().id(),
+            std::thread::current().name().map(str::to_owned)
+        )],
+        "the login was handled on the main runtime's thread, not the acceptor's"
+    );
+}
+
+#[tokio::test]
+async fn a_request_never_answered_is_refused_after_the_handler_timeout_and_what_followed_goes_on() {
+    // The store is never let go: the login would wait for ever.
+    let (server, _never) = server_with_accounts(
+        Bug::None,
+        Config {
+            handler_timeout: Duration::from_millis(300),
+            ..TestServer::unlimited()
+        },
+    )
+    .await;
+    let mut alice = Client::full(&server).await;
+    let mut bob = Client::full(&server).await;
+    alice.recv_presence().await; // bob entering
+    alice.send_packet(&login("right")).await;
+    alice.chat("said while the login waits").await;
+    assert_eq!(
+        alice.recv_deny().await,
+        "no answer within 0.3 s; try again later"
+    );
+    assert_eq!(
+        bob.recv_chat().await,
+        (alice.id, "said while the login waits".to_owned())
+    );
+    assert_eq!(
+        server
+            .metric("mmo_messages_refused_total{kind=\"timeout\"}")
+            .await,
+        1
+    );
+}
+
+#[tokio::test]
+async fn a_client_whose_request_waits_is_still_heard_and_refused_past_the_messages_held() {
+    let mut config = Config {
+        ping_interval: Duration::from_millis(200),
+        close_timeout: Duration::from_millis(200),
+        handler_timeout: Duration::from_secs(60),
+        ..TestServer::unlimited()
+    };
+    config.idle_timeout = config.shortest_idle_timeout();
+    let (server, open) = server_with_accounts(Bug::None, config.clone()).await;
+    let mut alice = Client::full(&server).await;
+    alice.send_packet(&login("right")).await;
+    // More than the server holds behind a waiting request (32).
+    for n in 0..40 {
+        alice.chat(&format!("line {n}")).await;
+    }
+    // For six idle timeouts alice answers the server's pings as a live client does, and is
+    // told which of her messages were not kept.
+    let mut refused = 0;
+    let until = tokio::time::Instant::now() + config.idle_timeout * 6;
+    loop {
+        match tokio::time::timeout_at(until, alice.ws.next()).await {
+            Err(_) => break,
+            Ok(Some(Ok(Message::Ping(_) | Message::Pong(_)))) => {}
+            Ok(Some(Ok(Message::Binary(bytes)))) => {
+                let packet = mmo_protocol::decode_packet(&bytes).unwrap();
+                let Some(Msg::DenyResponse(deny)) = packet.msg else {
+                    panic!("expected a refusal, got {packet:?}");
+                };
+                assert!(
+                    deny.reason
+                        .starts_with("too many messages while an earlier request waits"),
+                    "{}",
+                    deny.reason
+                );
+                refused += 1;
+            }
+            Ok(other) => panic!("expected to stay connected, got {other:?}"),
+        }
+    }
+    assert_eq!(refused, 8);
+    assert_eq!(
+        server
+            .metric("mmo_messages_refused_total{kind=\"too_many_waiting\"}")
+            .await,
+        8
+    );
+    // The login is answered: then the 32 lines held behind it, in order.
+    let mut bob = Client::full(&server).await;
+    assert_eq!(alice.recv_presence().await, (bob.id, true, "lobby".into()));
+    open.notify_one();
+    let ok = alice.recv().await;
+    assert!(matches!(ok.msg, Some(Msg::OkResponse(_))), "{ok:?}");
+    for n in 0..32 {
+        assert_eq!(bob.recv_chat().await, (alice.id, format!("line {n}")));
+    }
+    alice.chat("and now").await;
+    assert_eq!(bob.recv_chat().await, (alice.id, "and now".to_owned()));
+    assert_eq!(
+        server
+            .metric("mmo_sessions_closed_total{reason=\"idle\"}")
+            .await,
+        0
+    );
+}
+
+#[tokio::test]
+async fn a_request_whose_handling_panics_is_refused_and_the_session_lives_on() {
+    let (server, open) = server_with_accounts(Bug::InTheAnswer, TestServer::unlimited()).await;
+    let mut alice = Client::full(&server).await;
+    let mut bob = Client::full(&server).await;
+    alice.recv_presence().await; // bob entering
+    alice.send_packet(&login("right")).await;
+    alice.chat("said after the login").await;
+    open.notify_one();
+    assert_eq!(
+        alice.recv_deny().await,
+        "temporarily unavailable; try again later"
+    );
+    // What came after the request is handled, and the session goes on as before.
+    assert_eq!(
+        bob.recv_chat().await,
+        (alice.id, "said after the login".to_owned())
+    );
+    alice.chat("still here").await;
+    assert_eq!(bob.recv_chat().await, (alice.id, "still here".to_owned()));
+    assert_eq!(
+        server
+            .metric("mmo_messages_refused_total{kind=\"unavailable\"}")
+            .await,
+        1
+    );
+    assert_eq!(server.metric("mmo_tasks_panicked_total").await, 0);
+    assert_eq!(
+        server
+            .metric("mmo_sessions_closed_total{reason=\"aborted\"}")
+            .await,
+        0
+    );
 }

@@ -131,6 +131,8 @@ async fn relayed_frames_hold_exactly_one_packet_and_no_stray_byte() {
     let server = TestServer::start(Config::default()).await;
     let mut sender = Client::connect(&server).await;
     let mut raw = RawClient::connect(&server).await;
+    // In the lobby from its ID on: what is said after it has the ID reaches it.
+    raw.read_frames(1).await;
     sender.chat("Hello, world!").await;
     let frames = raw.read_frames(2).await;
     // The ID frame, then the chat, each a binary frame holding the exact encoding.

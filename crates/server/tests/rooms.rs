@@ -443,3 +443,47 @@ fn packet_of(room: mmo_protocol::RoomMessage) -> Packet {
         msg: Some(Msg::Room(room)),
     }
 }
+
+#[tokio::test]
+async fn asking_again_for_the_room_one_is_in_is_limited_since_the_answer_is_large() {
+    let server = TestServer::start(TestServer::unlimited()).await;
+    // Joining the lobby it starts in is the first ask; two more are allowed in a row.
+    let mut client = Client::full(&server).await;
+    client.join("lobby").await;
+    client.join("").await;
+    client.send_packet(&Packet::join_room("lobby")).await;
+    let reason = client.recv_deny().await;
+    assert!(
+        reason.contains("already in room \"lobby\"") && reason.contains("once every 10 seconds"),
+        "{reason}"
+    );
+    // Moving is a join like any other, and still allowed.
+    assert_eq!(client.join("red").await.room, "red");
+}
+
+#[tokio::test]
+async fn one_address_cannot_make_every_room() {
+    let server = TestServer::start(Config {
+        max_rooms_per_address: 2,
+        // The test's clients come from loopback, which is exempt by default.
+        address_limit_exempt: Vec::new(),
+        ..TestServer::unlimited()
+    })
+    .await;
+    let mut first = Client::full(&server).await;
+    let mut second = Client::full(&server).await;
+    let mut third = Client::full(&server).await;
+    first.join("one").await;
+    second.join("two").await;
+    third.send_packet(&Packet::join_room("three")).await;
+    let reason = third.recv_deny().await;
+    assert_eq!(
+        reason,
+        "clients from your address have made 2 rooms already; join one of them"
+    );
+    // Rooms that exist can still be joined, and a room that empties frees its place.
+    assert_eq!(third.join("two").await.members.len(), 2);
+    first.join("").await;
+    server.wait_for_metric("mmo_rooms", 2).await;
+    assert_eq!(third.join("three").await.room, "three");
+}

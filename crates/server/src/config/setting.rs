@@ -152,7 +152,7 @@ impl Kind for Vec<String> {
 
 /// A list of address prefixes (`127.0.0.0/8`, `::1`): comma-separated in a flag or an
 /// environment variable, an array of strings in the file.
-impl Kind for Vec<crate::admission::AddressPrefix> {
+impl Kind for Vec<crate::address_prefix::AddressPrefix> {
     type Value = Self;
     const VALUE_NAME: &'static str = "PREFIX,…";
     const EXPECTED: &'static str = "a list of IP addresses or prefixes such as 127.0.0.0/8 or ::1 (comma-separated in a \

@@ -10,9 +10,16 @@ use crate::metrics::MessageRefusal;
 /// characters) with the reason.
 pub fn on_chat(client: &mut Client, chat: &ChatMessage) -> Step {
     let metrics = &client.server.metrics;
+    let Some(room) = client.room.clone() else {
+        client.refuse("you are not in a room yet");
+        return Step::Done;
+    };
     match client.server.config.chat_limits().check(&chat.msg) {
         Ok(()) => {
-            let delivered = client.room.chat(&client.peer, &chat.msg, unix_ms());
+            let delivered = client
+                .server
+                .rooms
+                .chat(&room, &client.peer, &chat.msg, unix_ms());
             metrics.chats_relayed.inc();
             metrics.deliveries.inc_by(delivered);
         }

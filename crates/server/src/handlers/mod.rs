@@ -4,9 +4,13 @@
 //! A handler runs on the client's own session task. Most finish at once (`Step::Done`); one
 //! that must wait for something elsewhere (a database, another task) returns `Step::Await`
 //! with a future that ends in a `Completion`. The session keeps reading, answering pings and
-//! writing while it waits, holds the client's later messages back (bounded), and applies the
-//! completion and then those messages in order, so a handler that waits never reorders what a
-//! client said and never stalls anyone else.
+//! writing while it waits, holds the client's later messages back (bounded: past the bound
+//! they are refused, and pings are still answered), and applies the completion and then those
+//! messages in order, so a handler that waits never reorders what a client said and never
+//! stalls anyone else. A handler's work is bounded by `handler_timeout` (`Step::into_pending`):
+//! a client whose request is never answered is refused, not left waiting. A panic in that work
+//! or in its completion (a bug, in the server or in a service such as the account store) is
+//! caught there, logged and refused as temporarily unavailable: the session lives on.
 //!
 //! Adding a message: its field in `proto/packets.proto`, an arm in `dispatch`, a handler
 //! module here, and the clients.
@@ -15,22 +19,24 @@ mod accounts;
 mod chat;
 mod rooms;
 
+use std::any::Any;
 use std::fmt;
 use std::future::Future;
+use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::pin::Pin;
 use std::sync::Arc;
-use std::time::{Instant, SystemTime, UNIX_EPOCH};
+use std::task::{Context, Poll};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use mmo_protocol::{Level, Msg, Packet, decode_packet, highest_field_number};
-use tracing::{info, warn};
+use tracing::{error, info, warn};
 
-pub use accounts::{AccountError, AccountFuture, AccountStore};
-
+use crate::disconnect::Disconnect;
 use crate::logging::{ClientWarnings, left_out};
 use crate::metrics::{Label as _, MessageKind, MessageRefusal};
+use crate::peer::Peer;
 use crate::rate_limit::TokenBucket;
-use crate::rooms::{Departure, Room};
-use crate::session::{Disconnect, Peer};
+use crate::rooms::{Announce, Room};
 use crate::state::{ServerState, SessionSlot};
 use crate::websocket::encode_packet_frame;
 
@@ -40,6 +46,93 @@ pub enum Step {
     Done,
     /// Handled once this future has finished and its completion has been applied.
     Await(Pending),
+}
+
+/// What a client is told when a request's handling failed inside the server: nothing more,
+/// the log says what.
+const UNAVAILABLE: &str = "temporarily unavailable; try again later";
+
+impl Step {
+    /// The work the session must still wait for, if any, bounded by `timeout`: past it the
+    /// work is dropped and the request refused. A panic in it becomes a refusal too.
+    pub fn into_pending(self, timeout: Duration) -> Option<Pending> {
+        match self {
+            Self::Done => None,
+            Self::Await(work) => Some(Box::pin(async move {
+                match tokio::time::timeout(timeout, CatchPanic(work)).await {
+                    Ok(Ok(completion)) => completion,
+                    Ok(Err(panic)) => Box::new(move |client: &mut Client| failed(client, &panic)),
+                    Err(_) => Box::new(move |client: &mut Client| timed_out(client, timeout)),
+                }
+            })),
+        }
+    }
+}
+
+/// Applies a handler's completion to its client; a panic in it becomes a refusal.
+pub fn complete(client: &mut Client, completion: Completion) {
+    if let Err(panic) = catch_unwind(AssertUnwindSafe(|| completion(client))) {
+        failed(client, &panic_message(panic.as_ref()));
+    }
+}
+
+/// A handler's work, run so that a panic in it ends it with the panic's message instead of
+/// unwinding through the session. It is not polled again after that (it ends `Ready`).
+struct CatchPanic(Pending);
+
+impl Future for CatchPanic {
+    type Output = Result<Completion, String>;
+
+    fn poll(mut self: Pin<&mut Self>, context: &mut Context<'_>) -> Poll<Self::Output> {
+        let work = &mut self.0;
+        match catch_unwind(AssertUnwindSafe(|| work.as_mut().poll(context))) {
+            Ok(Poll::Ready(completion)) => Poll::Ready(Ok(completion)),
+            Ok(Poll::Pending) => Poll::Pending,
+            Err(panic) => Poll::Ready(Err(panic_message(panic.as_ref()))),
+        }
+    }
+}
+
+/// What a panic said, for the log.
+fn panic_message(panic: &(dyn Any + Send)) -> String {
+    panic
+        .downcast_ref::<&str>()
+        .map(|text| (*text).to_owned())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "a panic with no message".to_owned())
+}
+
+/// A request whose handling panicked: refused, counted, logged once.
+fn failed(client: &mut Client, panic: &str) {
+    client
+        .server
+        .metrics
+        .messages_refused
+        .inc(MessageRefusal::Unavailable);
+    error!(
+        client = client.peer.id.get(),
+        "Client {}: handling a request panicked ({panic}); refused it as temporarily \
+         unavailable, the session goes on",
+        client.peer.id
+    );
+    client.refuse(UNAVAILABLE);
+}
+
+/// A request whose work did not finish within `handler_timeout`.
+fn timed_out(client: &mut Client, timeout: Duration) {
+    client
+        .server
+        .metrics
+        .messages_refused
+        .inc(MessageRefusal::Timeout);
+    let id = client.peer.id;
+    client.warn(format_args!(
+        "Client {id}: a request got no answer within {timeout:?}; refused it"
+    ));
+    client.refuse(format_args!(
+        "no answer within {} s; try again later",
+        timeout.as_secs_f64()
+    ));
 }
 
 /// A handler's unfinished work: a future that ends with what to do to the client then.
@@ -69,10 +162,13 @@ pub struct Client {
     pub peer: Arc<Peer>,
     /// Everything server-wide.
     pub server: Arc<ServerState>,
-    /// The room the client is in.
-    pub room: Arc<Room>,
+    /// The room the client is in; `None` before it has entered one.
+    pub room: Option<Arc<Room>>,
     messages: TokenBucket,
     joins: TokenBucket,
+    /// Joins of the room the client is already in: answers that cost the room's whole member
+    /// list and history for a request of a few bytes (see `handlers::rooms`).
+    refreshes: TokenBucket,
     warnings: ClientWarnings,
     /// What went through the session so far.
     pub stats: SessionStats,
@@ -85,14 +181,15 @@ pub struct Client {
 
 impl Client {
     /// A new client: registered with the server (which closes it at once if a shutdown has
-    /// begun) and a member of the lobby, whose members who understand presence are told.
+    /// begun), in no room yet (see `enter_lobby`).
     pub fn open(peer: Arc<Peer>, server: Arc<ServerState>, slot: SessionSlot) -> Self {
         let now = Instant::now();
         let config = &server.config;
         let client = Self {
             messages: TokenBucket::full(config.chat_burst, server.now_ms()),
             joins: TokenBucket::full(config.join_burst, server.now_ms()),
-            room: Arc::clone(server.rooms.lobby()),
+            refreshes: TokenBucket::full(rooms::REFRESH_BURST, server.now_ms()),
+            room: None,
             warnings: ClientWarnings::default(),
             stats: SessionStats::default(),
             started: now,
@@ -103,9 +200,21 @@ impl Client {
         };
         client.server.metrics.sessions_opened.inc();
         client.server.sessions.register(&client.peer);
-        // The lobby has no member limit and is never removed: entering cannot fail.
-        let _ = client.room.enter(&client.peer, false);
         client
+    }
+
+    /// Puts the client, in no room, into the lobby, whose members who understand presence
+    /// are told.
+    pub fn enter_lobby(&mut self) {
+        if self.room.is_some() {
+            return;
+        }
+        let lobby = Arc::clone(self.server.rooms.lobby());
+        // The lobby has no member limit and is never removed: entering fails only when the
+        // server is shutting down, and then the session is closing too.
+        if self.server.rooms.enter(&self.peer, &lobby, false).is_ok() {
+            self.room = Some(lobby);
+        }
     }
 
     /// Sends `packet` if the client has shown it understands it; a packet it would misread is
@@ -176,7 +285,12 @@ impl Client {
         if let Some(highest) = highest_field_number(data) {
             let level = Level::of_field(highest);
             if level > self.peer.level() {
-                self.room.raise_member_level(&self.peer, level);
+                match &self.room {
+                    Some(room) => room.raise_member_level(&self.peer, level),
+                    None => {
+                        self.peer.raise_level(level);
+                    }
+                }
             }
         }
         Some(packet)
@@ -189,14 +303,19 @@ impl Client {
             return;
         }
         let server = &self.server;
-        let announce = server.config.announce_leaves && !server.is_shutting_down();
-        self.room.leave(
-            &self.peer,
-            Departure {
-                leave_notice: announce.then(|| reason.public_summary()),
-            },
-        );
-        server.rooms.remove_if_empty(&self.room);
+        if let Some(room) = self.room.take() {
+            let announce = if server.is_shutting_down() {
+                Announce::Nothing
+            } else {
+                Announce::Presence {
+                    notice: server
+                        .config
+                        .announce_leaves
+                        .then(|| reason.public_summary()),
+                }
+            };
+            server.rooms.leave(&self.peer, &room, announce);
+        }
         server.sessions.unregister(self.peer.id);
         server.metrics.sessions_closed.inc(reason.close_reason());
         let SessionStats {
@@ -269,6 +388,107 @@ fn unix_ms() -> i64 {
 }
 
 #[cfg(test)]
+mod tests {
+    use std::net::SocketAddr;
+
+    use mmo_protocol::{ClientId, Level};
+
+    use super::*;
+    use crate::config::Config;
+
+    #[test]
+    fn leaving_during_shutdown_announces_nothing() {
+        let server = Arc::new(ServerState::new(Config::default(), 100));
+        let address: SocketAddr = "127.0.0.1:1".parse().expect("address");
+        // A member the shutdown has not closed yet (it is not in the registry).
+        let watcher = Arc::new(Peer::new(
+            ClientId::new(1_000).expect("non-zero"),
+            address,
+            1 << 20,
+            0,
+        ));
+        watcher.raise_level(Level::Full);
+        let lobby = Arc::clone(server.rooms.lobby());
+        server
+            .rooms
+            .enter(&watcher, &lobby, false)
+            .expect("the lobby has room");
+        let peer = Arc::new(Peer::new(
+            ClientId::new(1).expect("one"),
+            address,
+            1 << 20,
+            0,
+        ));
+        let mut client = Client::open(
+            peer,
+            Arc::clone(&server),
+            server.sessions_slot().expect("a slot"),
+        );
+        client.enter_lobby();
+        let entered = watcher.outbox.take().frames;
+        assert_eq!(entered.len(), 1, "the join is announced");
+        server.begin_shutdown();
+        client.end(&Disconnect::ServerShutdown);
+        assert!(watcher.outbox.take().frames.is_empty(), "the leave is not");
+        assert_eq!(lobby.member_count(), 1, "but it is gone");
+    }
+}
+
+#[cfg(test)]
+mod completions {
+    //! A completion that panics is a refusal, not the end of the session.
+
+    use std::net::SocketAddr;
+
+    use mmo_protocol::{ClientId, Message as _, decode_packet};
+
+    use super::*;
+    use crate::config::Config;
+
+    #[test]
+    fn a_panicking_completion_is_refused_and_the_client_goes_on() {
+        let server = Arc::new(ServerState::new(Config::default(), 100));
+        let slot = server.sessions_slot().expect("a slot");
+        let address: SocketAddr = "127.0.0.1:1".parse().expect("address");
+        let bytes = Config::default().outbound_queue_bytes;
+        let peer = Arc::new(Peer::new(ClientId::new(1).expect("one"), address, bytes, 0));
+        let mut client = Client::open(Arc::clone(&peer), Arc::clone(&server), slot);
+        // A login shows the client understands refusals (there is no account store).
+        let login = Packet {
+            sender_id: 0,
+            msg: Some(Msg::LoginRequest(
+                mmo_protocol::LoginRequestMessage::default(),
+            )),
+        };
+        let packet = client.receive(&login.encode_to_vec()).expect("a packet");
+        assert!(matches!(dispatch(&mut client, packet), Step::Done));
+        let answered = peer.outbox.take();
+        peer.outbox.release(
+            answered.frames.len(),
+            answered.frames.iter().map(bytes::Bytes::len).sum(),
+        );
+        complete(
+            &mut client,
+            Box::new(|_: &mut Client| panic!("a bug in a completion")),
+        );
+        let sent = peer.outbox.take();
+        let reasons: Vec<_> = sent
+            .frames
+            .iter()
+            .map(
+                |frame| match decode_packet(&frame[2..]).expect("a packet").msg {
+                    Some(Msg::DenyResponse(deny)) => deny.reason,
+                    other => panic!("expected a refusal, got {other:?}"),
+                },
+            )
+            .collect();
+        assert_eq!(reasons, [UNAVAILABLE]);
+        client.end(&Disconnect::ConnectionLost);
+        assert_eq!(server.sessions.count(), 0);
+    }
+}
+
+#[cfg(test)]
 mod properties {
     //! Whatever a client sends — random bytes or well-formed packets of every kind with random
     //! contents — handling it never panics, never sends it a field it has not shown it knows,
@@ -321,6 +541,7 @@ mod properties {
             let address: SocketAddr = "127.0.0.1:1".parse().expect("address");
             let peer = Arc::new(Peer::new(ClientId::new(1).expect("one"), address, OUTBOX_BYTES, 0));
             let mut client = Client::open(Arc::clone(&peer), Arc::clone(&server), slot);
+            client.enter_lobby();
             for message in &messages {
                 let level_before = peer.level();
                 if let Some(packet) = client.receive(message) {

@@ -21,7 +21,7 @@ use std::time::Duration;
 use tokio::runtime::Handle;
 use tokio::time::Instant;
 
-use crate::session::Peer;
+use crate::peer::Peer;
 
 /// How many of the room's intervals between lines a line may wait: three, so that a write
 /// carries up to four lines, which at 150 lines a second to 1,000 members (and a 20 ms window)

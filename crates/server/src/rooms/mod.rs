@@ -1,20 +1,63 @@
 //! Rooms: the directory of rooms by name, moving clients between them, and the room list.
-//! A room's own members, history and fan-out are in `room`.
+//! A room's record, local members and fan-out are in `room`; every change to a room is an
+//! event (`event`) published through the server's `RoomBroker` (`broker`), which a cluster
+//! replaces, and applied by `Room::apply`.
+//!
+//! # The room event path, for whoever builds the cluster
+//!
+//! Every change to a room — a line of chat, a member joining, leaving or renamed — is a
+//! `RoomChange`. The directory here turns what a client does into changes and hands them to
+//! `RoomBroker::publish` (a move is two: `Left` from the old room, `Joined` to the new, all or
+//! none). The broker gives each change its room's next sequence number, making it a
+//! `RoomEvent`, and every server that follows the room applies the event, in sequence order,
+//! through `Room::apply`, the one function that changes a room. `apply` does two things
+//! under the room's lock:
+//!
+//! 1. the `RoomRecord` (what the room *is*: members by ID with their names, history, last
+//!    sequence number) takes the event; an event out of order is refused (`OutOfOrder`) and
+//!    its owner must reload the room;
+//! 2. `LocalMembers` (how the room reaches the clients connected to *this* server: their
+//!    outboxes, counts per protocol level, the batch of busy rooms) queues what the event means
+//!    for each: chat for everyone but the sender, presence for full-level members, leave
+//!    notices for tutorial-level ones. A `Joined` whose member is connected here (`local`)
+//!    makes it a local member and, when asked, queues its `RoomMessage`, built from the record
+//!    right after the event, so a newcomer's view is exactly the state before the next event.
+//!
+//! `InProcessBroker`, the default, numbers and applies at once under the rooms' locks (taken in
+//! address order), so `publish` returning means the event is applied. A cluster broker would
+//! publish changes to its transport instead (for NATS, a subject per room in a JetStream
+//! stream: the stream's order is the room's order and its per-subject limits keep the history)
+//! and apply what arrives, through the same `apply`, looking the local member up among its own
+//! sessions. The other operations it replaces: `follow`/`unfollow` (subscribe to a room while
+//! it has members here, loading its record first), `history` (what `follow` loads) and
+//! `reserve_ids` (client IDs unique across servers and restarts, below 2^53). Limits that must
+//! hold cluster-wide (members per room, rooms) are checked by `publish` before a `Joined`.
 
+mod answer;
 mod batch;
+mod broker;
+mod delivery;
+mod event;
 mod history;
+mod record;
 mod room;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::{Duration, Instant};
 
-use mmo_protocol::{LOBBY, RoomInfo};
+use std::net::IpAddr;
+
+use mmo_protocol::{ClientId, LOBBY, RoomInfo};
 use tokio::runtime::Handle;
 
-pub use room::{Departure, EnterError, Room, RoomLimits};
+pub use broker::{InProcessBroker, Publication, RoomBroker};
+pub use event::{Announce, ChatLineEvent, RoomChange, RoomEvent};
+pub use record::{OutOfOrder, RoomRecord};
+pub use room::{EnterError, Room, RoomLimits};
 
-use crate::outbox::fan_out;
-use crate::session::Peer;
+use crate::address_prefix::{AddressKey, AddressPrefix};
+use crate::peer::Peer;
 
 /// Why a client could not move to a room; `Display` is the reason it is sent.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -27,12 +70,50 @@ pub enum JoinRefusal {
         /// Its member limit.
         max_members: usize,
     },
+    /// The server is shutting down.
+    #[error("the server is shutting down")]
+    ShuttingDown,
+    /// Creating the room would pass `max_rooms_per_address` for the asker's address.
+    #[error("clients from your address have made {per_address} rooms already; join one of them")]
+    TooManyRoomsFromAddress {
+        /// The limit.
+        per_address: usize,
+    },
     /// Creating the room would pass `max_rooms`.
     #[error("there are already {max_rooms} rooms; join one of them")]
     TooManyRooms {
         /// The room limit.
         max_rooms: usize,
     },
+}
+
+/// The rooms other than the lobby, by name, and whether the server is shutting down (then no
+/// room is created), under one lock.
+#[derive(Debug, Default)]
+struct Directory {
+    rooms: HashMap<Box<str>, Arc<Room>>,
+    /// How many of the rooms each address made (see `RoomQuota`).
+    made_by: HashMap<AddressKey, usize>,
+    shut: bool,
+}
+
+/// How many rooms the clients of one address may have made and that still exist
+/// (`max_rooms_per_address`), and the addresses it does not apply to.
+#[derive(Debug, Clone)]
+pub struct RoomQuota {
+    /// Rooms per address.
+    pub per_address: usize,
+    /// Addresses not limited (`address_limit_exempt`).
+    pub exempt: Vec<AddressPrefix>,
+}
+
+impl Default for RoomQuota {
+    fn default() -> Self {
+        Self {
+            per_address: usize::MAX,
+            exempt: Vec::new(),
+        }
+    }
 }
 
 /// Every room of the server. The lobby always exists; other rooms are created when someone
@@ -43,24 +124,56 @@ pub struct Rooms {
     /// Rooms other than the lobby. Locked only to look a room up, create or remove it — never
     /// while a room's own lock is wanted by this thread, except in `remove_if_empty`, which
     /// takes the directory first, then the room (the one order used anywhere).
-    others: Mutex<HashMap<Box<str>, Arc<Room>>>,
+    others: Mutex<Directory>,
     limits: RoomLimits,
     max_rooms: usize,
+    quota: RoomQuota,
     /// The runtime rooms time and deliver their batches on (see `Room::runtime`): the one the
     /// directory is made on, the server's main runtime.
     runtime: Option<Handle>,
+    /// What publishes the rooms' events and reserves IDs.
+    broker: Arc<dyn RoomBroker>,
+    /// The last room list made: see `ROOM_LIST_MAX_AGE`.
+    listed: Mutex<Option<RoomList>>,
 }
+
+/// A room list as made at one moment.
+#[derive(Debug)]
+struct RoomList {
+    made: Instant,
+    /// The `max_listed` it was cut to.
+    max_listed: usize,
+    rooms: Arc<[RoomInfo]>,
+}
+
+/// How old a room list may be when it is answered again. Making one walks and sorts every
+/// room (a quarter of a millisecond with 1,000 rooms), and a request of a few bytes must not
+/// cost that each time: a crowd asking five times a second each then costs ten lists a second.
+const ROOM_LIST_MAX_AGE: Duration = Duration::from_millis(100);
 
 impl Rooms {
     /// A directory holding only the empty lobby; at most `max_rooms` rooms (the lobby counts).
-    pub fn new(limits: RoomLimits, max_rooms: usize) -> Self {
+    pub fn new(limits: RoomLimits, max_rooms: usize, broker: Arc<dyn RoomBroker>) -> Self {
+        Self::with_quota(limits, max_rooms, RoomQuota::default(), broker)
+    }
+
+    /// A directory like `new` whose rooms are also bounded per address by `quota`.
+    pub fn with_quota(
+        limits: RoomLimits,
+        max_rooms: usize,
+        quota: RoomQuota,
+        broker: Arc<dyn RoomBroker>,
+    ) -> Self {
         let runtime = Handle::try_current().ok();
         Self {
             lobby: Arc::new(Room::new(LOBBY, true, limits, runtime.clone())),
-            others: Mutex::new(HashMap::new()),
+            others: Mutex::new(Directory::default()),
             limits,
             max_rooms,
+            quota,
             runtime,
+            broker,
+            listed: Mutex::new(None),
         }
     }
 
@@ -71,36 +184,104 @@ impl Rooms {
 
     /// Rooms now, the lobby included.
     pub fn count(&self) -> usize {
-        self.others().len() + 1
+        self.others().rooms.len() + 1
     }
 
-    fn others(&self) -> MutexGuard<'_, HashMap<Box<str>, Arc<Room>>> {
+    /// A new client ID, unique among every server's; `None` once they are used up.
+    pub fn allocate_id(&self) -> Option<ClientId> {
+        self.broker
+            .reserve_ids(1)
+            .and_then(|ids| ClientId::new(ids.start))
+    }
+
+    fn others(&self) -> MutexGuard<'_, Directory> {
         // Every critical section is one map operation.
         self.others.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// The room called `name` (a valid name), created if it does not exist.
-    fn find_or_create(&self, name: &str) -> Result<Arc<Room>, JoinRefusal> {
+    /// The room called `name` (a valid name), created for a client from `asker` if it does
+    /// not exist.
+    fn find_or_create(&self, name: &str, asker: IpAddr) -> Result<Arc<Room>, JoinRefusal> {
         if name == LOBBY {
             return Ok(Arc::clone(&self.lobby));
         }
         let mut others = self.others();
-        if let Some(room) = others.get(name) {
+        if let Some(room) = others.rooms.get(name) {
             return Ok(Arc::clone(room));
         }
-        if others.len() + 1 >= self.max_rooms {
+        if others.shut {
+            return Err(JoinRefusal::ShuttingDown);
+        }
+        if others.rooms.len() + 1 >= self.max_rooms {
             return Err(JoinRefusal::TooManyRooms {
                 max_rooms: self.max_rooms,
             });
         }
-        let room = Arc::new(Room::new(name, false, self.limits, self.runtime.clone()));
-        others.insert(name.into(), Arc::clone(&room));
+        let exempt = self
+            .quota
+            .exempt
+            .iter()
+            .any(|prefix| prefix.contains(asker));
+        let maker = (!exempt).then(|| AddressKey::of(asker));
+        if let Some(maker) = maker {
+            let made = others.made_by.entry(maker).or_default();
+            if *made >= self.quota.per_address {
+                return Err(JoinRefusal::TooManyRoomsFromAddress {
+                    per_address: self.quota.per_address,
+                });
+            }
+            *made += 1;
+        }
+        let mut room = Room::new(name, false, self.limits, self.runtime.clone());
+        room.made_by = maker;
+        let room = Arc::new(room);
+        others.rooms.insert(name.into(), Arc::clone(&room));
         Ok(room)
     }
 
-    /// Moves `peer` from `from` (its room) to the room called `to` (a valid name, not `from`'s),
-    /// all at once: the old room's members see it leave, the new room's see it enter, and it is
-    /// sent the new room's `RoomMessage`. On refusal it stays in `from`. Returns the new room.
+    /// Puts `peer` (in no room) into `room`: the members who understand presence are told; a
+    /// full-level peer is sent the room's `RoomMessage` when `answer` is set.
+    pub fn enter(
+        &self,
+        peer: &Arc<Peer>,
+        room: &Arc<Room>,
+        answer: bool,
+    ) -> Result<(), EnterError> {
+        self.follow_for(room);
+        self.broker
+            .publish(vec![Publication {
+                room,
+                change: RoomChange::Joined {
+                    member: peer.id,
+                    name: peer.name().into(),
+                },
+                local: Some(peer),
+                answer,
+            }])
+            .map(drop)
+    }
+
+    /// Takes `peer` out of `room`, the others told as `announce` says; the room goes if it is
+    /// empty now.
+    pub fn leave(&self, peer: &Arc<Peer>, room: &Arc<Room>, announce: Announce) {
+        let left = self.broker.publish(vec![Publication {
+            room,
+            change: RoomChange::Left {
+                member: peer.id,
+                name: peer.name().into(),
+                announce,
+            },
+            local: Some(peer),
+            answer: false,
+        }]);
+        debug_assert!(left.is_ok(), "a leave is never refused");
+        self.after_leaving(room);
+    }
+
+    /// Moves `peer` from `from` (its room) to the room called `to` (a valid name), all at
+    /// once: the old room's members see it leave, the new room's see it enter, and it is sent
+    /// the new room's `RoomMessage`. On refusal it stays in `from`. Returns the new room.
+    /// Asking for the room it is in answers with that room's `RoomMessage` alone.
     pub fn move_member(
         &self,
         peer: &Arc<Peer>,
@@ -108,45 +289,111 @@ impl Rooms {
         to: &str,
     ) -> Result<Arc<Room>, JoinRefusal> {
         loop {
-            let target = self.find_or_create(to)?;
+            let target = self.find_or_create(to, peer.address.ip())?;
             if Arc::ptr_eq(from, &target) {
                 target.answer(peer);
                 return Ok(target);
             }
-            let moved = fan_out(|wakes| {
-                // Both rooms' locks, always the lower address first, so two clients moving
-                // between the same two rooms in opposite directions cannot deadlock.
-                let (mut from_state, mut to_state) = if Arc::as_ptr(from) < Arc::as_ptr(&target) {
-                    let from_state = from.lock();
-                    (from_state, target.lock())
-                } else {
-                    let to_state = target.lock();
-                    (from.lock(), to_state)
-                };
-                target.check_room_for_one(&to_state)?;
-                from.leave_locked(
-                    &mut from_state,
-                    peer,
-                    Departure {
-                        leave_notice: Some(""),
+            self.follow_for(&target);
+            let moved = self.broker.publish(vec![
+                Publication {
+                    room: from,
+                    change: RoomChange::Left {
+                        member: peer.id,
+                        name: peer.name().into(),
+                        announce: Announce::Presence { notice: Some("") },
                     },
-                    wakes,
-                );
-                target.enter_locked(&mut to_state, peer, true, wakes)
-            });
+                    local: Some(peer),
+                    answer: false,
+                },
+                Publication {
+                    room: &target,
+                    change: RoomChange::Joined {
+                        member: peer.id,
+                        name: peer.name().into(),
+                    },
+                    local: Some(peer),
+                    answer: true,
+                },
+            ]);
             match moved {
-                Ok(()) => {
-                    self.remove_if_empty(from);
+                Ok(_) => {
+                    self.after_leaving(from);
                     return Ok(target);
                 }
                 Err(EnterError::Removed) => continue,
+                Err(EnterError::ShuttingDown) => {
+                    self.after_leaving(&target);
+                    return Err(JoinRefusal::ShuttingDown);
+                }
                 Err(EnterError::Full { max_members }) => {
+                    self.after_leaving(&target);
                     return Err(JoinRefusal::Full {
                         room: to.to_owned(),
                         max_members,
                     });
                 }
             }
+        }
+    }
+
+    /// Relays a chat line from `sender` (a member of `room`) to every other member and keeps
+    /// it in the history. Returns how many members here it was queued for.
+    pub fn chat(&self, room: &Arc<Room>, sender: &Peer, text: &str, sent_at_ms: i64) -> u64 {
+        self.broker
+            .publish(vec![Publication {
+                room,
+                change: RoomChange::Chat(ChatLineEvent {
+                    sender: sender.id,
+                    sender_name: sender.name().into(),
+                    text: text.into(),
+                    sent_at_ms,
+                }),
+                local: None,
+                answer: false,
+            }])
+            .unwrap_or(0)
+    }
+
+    /// Tells `room`'s members that `peer` (a member) now goes by its current name.
+    pub fn rename(&self, peer: &Arc<Peer>, room: &Arc<Room>) {
+        let renamed = self.broker.publish(vec![Publication {
+            room,
+            change: RoomChange::Renamed {
+                member: peer.id,
+                name: peer.name().into(),
+            },
+            local: None,
+            answer: false,
+        }]);
+        debug_assert!(renamed.is_ok(), "a rename is never refused");
+    }
+
+    fn follow_for(&self, room: &Arc<Room>) {
+        if room.local_member_count() == 0 {
+            self.broker.follow(room);
+        }
+    }
+
+    fn after_leaving(&self, room: &Arc<Room>) {
+        if room.local_member_count() == 0 {
+            self.broker.unfollow(room);
+        }
+        self.remove_if_empty(room);
+    }
+
+    /// Lets members only leave, in every room: from now on no line is accepted and nobody
+    /// enters. Each room is shut under its lock, so a line being fanned out reaches every
+    /// member before their sessions are closed for the shutdown.
+    pub fn shut_down(&self) {
+        let others: Vec<Arc<Room>> = {
+            let mut directory = self.others();
+            directory.shut = true;
+            directory.rooms.values().cloned().collect()
+        };
+        self.lobby.shut();
+        for room in others {
+            room.shut();
         }
     }
 
@@ -157,17 +404,43 @@ impl Rooms {
         }
         let mut others = self.others();
         let is_listed = others
+            .rooms
             .get(room.name())
             .is_some_and(|listed| Arc::ptr_eq(listed, room));
         if is_listed && room.remove_if_empty() {
-            others.remove(room.name());
+            others.rooms.remove(room.name());
+            if let Some(maker) = room.made_by {
+                if let Some(made) = others.made_by.get_mut(&maker) {
+                    *made -= 1;
+                    if *made == 0 {
+                        others.made_by.remove(&maker);
+                    }
+                }
+            }
         }
     }
 
     /// Every room with members and how many, most members first, then by name; at most
-    /// `max_listed` of them.
+    /// `max_listed` of them. The list may be up to `ROOM_LIST_MAX_AGE` old.
     pub fn list(&self, max_listed: usize) -> Vec<RoomInfo> {
-        let mut rooms: Vec<Arc<Room>> = self.others().values().cloned().collect();
+        let now = Instant::now();
+        let mut listed = self.listed.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(list) = listed.as_ref() {
+            if now.duration_since(list.made) < ROOM_LIST_MAX_AGE && list.max_listed == max_listed {
+                return list.rooms.to_vec();
+            }
+        }
+        let rooms: Arc<[RoomInfo]> = self.list_now(max_listed).into();
+        *listed = Some(RoomList {
+            made: now,
+            max_listed,
+            rooms: Arc::clone(&rooms),
+        });
+        rooms.to_vec()
+    }
+
+    fn list_now(&self, max_listed: usize) -> Vec<RoomInfo> {
+        let mut rooms: Vec<Arc<Room>> = self.others().rooms.values().cloned().collect();
         rooms.push(Arc::clone(&self.lobby));
         let mut listed: Vec<RoomInfo> = rooms
             .iter()
@@ -220,7 +493,7 @@ mod tests {
 
     #[test]
     fn moving_tells_both_rooms_and_answers_with_members_and_history() {
-        let rooms = Rooms::new(limits(), 10);
+        let rooms = Rooms::new(limits(), 10, Arc::new(InProcessBroker::default()));
         let (a, b, c) = (
             peer(1, Level::Full),
             peer(2, Level::Full),
@@ -228,9 +501,9 @@ mod tests {
         );
         let lobby = Arc::clone(rooms.lobby());
         for p in [&a, &b, &c] {
-            lobby.enter(p, false).expect("lobby has room");
+            rooms.enter(p, &lobby, false).expect("lobby has room");
         }
-        lobby.chat(&c, "hello", 7);
+        rooms.chat(&lobby, &c, "hello", 7);
         received(&a);
         received(&b);
         let red = rooms.move_member(&a, &lobby, "red").expect("moved");
@@ -274,7 +547,7 @@ mod tests {
 
     #[test]
     fn a_leave_is_presence_for_full_members_and_a_notice_for_tutorial_ones_only() {
-        let rooms = Rooms::new(limits(), 10);
+        let rooms = Rooms::new(limits(), 10, Arc::new(InProcessBroker::default()));
         let lobby = Arc::clone(rooms.lobby());
         let (full, tutorial, part3, leaver) = (
             peer(1, Level::Full),
@@ -283,15 +556,16 @@ mod tests {
             peer(4, Level::Part3),
         );
         for p in [&full, &tutorial, &part3, &leaver] {
-            lobby.enter(p, false).expect("room");
+            rooms.enter(p, &lobby, false).expect("room");
         }
         for p in [&full, &tutorial, &part3] {
             received(p);
         }
-        lobby.leave(
+        rooms.leave(
             &leaver,
-            Departure {
-                leave_notice: Some("connection lost"),
+            &lobby,
+            Announce::Presence {
+                notice: Some("connection lost"),
             },
         );
         let to_full = received(&full);
@@ -309,11 +583,13 @@ mod tests {
 
     #[test]
     fn a_full_room_refuses_and_the_client_stays() {
-        let rooms = Rooms::new(limits(), 10);
+        let rooms = Rooms::new(limits(), 10, Arc::new(InProcessBroker::default()));
         let lobby = Arc::clone(rooms.lobby());
         let peers: Vec<_> = (1..=3).map(|id| peer(id, Level::Full)).collect();
         for p in &peers {
-            lobby.enter(p, false).expect("the lobby has no limit");
+            rooms
+                .enter(p, &lobby, false)
+                .expect("the lobby has no limit");
         }
         rooms.move_member(&peers[0], &lobby, "red").expect("room");
         rooms.move_member(&peers[1], &lobby, "red").expect("room");
@@ -329,14 +605,14 @@ mod tests {
 
     #[test]
     fn an_empty_room_goes_with_its_history_and_the_room_limit_counts_the_lobby() {
-        let rooms = Rooms::new(limits(), 2);
+        let rooms = Rooms::new(limits(), 2, Arc::new(InProcessBroker::default()));
         let lobby = Arc::clone(rooms.lobby());
         let a = peer(1, Level::Full);
-        lobby.enter(&a, false).expect("room");
+        rooms.enter(&a, &lobby, false).expect("room");
         let red = rooms
             .move_member(&a, &lobby, "red")
             .expect("one room besides the lobby");
-        red.chat(&a, "only me", 1);
+        rooms.chat(&red, &a, "only me", 1);
         assert_eq!(
             rooms.move_member(&a, &red, "blue").err(),
             Some(JoinRefusal::TooManyRooms { max_rooms: 2 })
@@ -349,11 +625,11 @@ mod tests {
 
     #[test]
     fn the_list_counts_members_biggest_first() {
-        let rooms = Rooms::new(limits(), 10);
+        let rooms = Rooms::new(limits(), 10, Arc::new(InProcessBroker::default()));
         let lobby = Arc::clone(rooms.lobby());
         let peers: Vec<_> = (1..=4).map(|id| peer(id, Level::Full)).collect();
         for p in &peers {
-            lobby.enter(p, false).expect("room");
+            rooms.enter(p, &lobby, false).expect("room");
         }
         rooms.move_member(&peers[0], &lobby, "b").expect("room");
         rooms.move_member(&peers[1], &lobby, "a").expect("room");
@@ -366,11 +642,13 @@ mod tests {
 
     #[test]
     fn the_lobby_list_is_bounded_and_holds_the_asker() {
-        let rooms = Rooms::new(limits(), 10);
+        let rooms = Rooms::new(limits(), 10, Arc::new(InProcessBroker::default()));
         let lobby = Arc::clone(rooms.lobby());
         let peers: Vec<_> = (1..=5).map(|id| peer(id, Level::Part3)).collect();
         for p in &peers {
-            lobby.enter(p, false).expect("the lobby has no limit");
+            rooms
+                .enter(p, &lobby, false)
+                .expect("the lobby has no limit");
         }
         lobby.answer(&peers[4]);
         let Some(Msg::Room(room)) = &received(&peers[4])[0].msg else {

@@ -1,7 +1,10 @@
-//! `Room`: one room's members, its history, and the fan-out of its chat and presence.
+//! `Room`: one room — its record (what it is) and its local members (how it reaches the
+//! clients connected here) under one lock — and `apply`, the one function every change to a
+//! room goes through.
 //!
-//! Everything that changes a room — a member entering or leaving, a line of chat — happens
-//! under the room's one lock, so every member sees the same order of events and a newcomer's
+//! A change is an event with the room's next sequence number (see `event`). Applying it under
+//! the room's lock updates the record and queues its frames for the local members in the same
+//! critical section, so every member sees the same order of events and a newcomer's
 //! `RoomMessage` (members and history) is exactly the state before the next event it is sent.
 //! The lock is held while frames are queued (a push onto each recipient's outbox, a few tens of
 //! nanoseconds), never while anything is written to a socket, and recipients are woken after it
@@ -9,18 +12,18 @@
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
-use std::task::Waker;
 
+use mmo_protocol::Level;
 use tokio::runtime::Handle;
 
-use bytes::Bytes;
-use mmo_protocol::{ClientId, Level, Member, Msg, Packet, RoomMessage};
-
+use crate::address_prefix::AddressKey;
 use crate::outbox::fan_out;
-use crate::rooms::batch::{self, Batch, Send};
-use crate::rooms::history::History;
-use crate::session::Peer;
-use crate::websocket::encode_packet_frame;
+use crate::peer::Peer;
+use crate::rooms::answer::AnswerCache;
+use crate::rooms::batch;
+use crate::rooms::delivery::{AfterUnlock, Deferred, LocalMembers, Pacing};
+use crate::rooms::event::{RoomChange, RoomEvent};
+use crate::rooms::record::{OutOfOrder, RoomRecord};
 
 /// The bounds every room is created with.
 #[derive(Debug, Clone, Copy)]
@@ -47,43 +50,42 @@ pub enum EnterError {
     },
     /// The room was removed (it emptied) after it was looked up; look it up again.
     Removed,
+    /// The server is shutting down: nothing enters or is said any more.
+    ShuttingDown,
 }
 
-/// A room: its members, in no particular order, and its history.
+/// A room: its record, its members connected here, and its lock.
 #[derive(Debug)]
 pub struct Room {
     name: Box<str>,
     is_lobby: bool,
     limits: RoomLimits,
     /// The runtime the room's batches are timed and delivered on: the server's main one,
-    /// whichever thread a line comes from (a client's first frames are read on the acceptor's).
-    /// `None` (this code driven without a runtime, as in benchmarks) sends every line at once.
+    /// whichever thread a line comes from. `None` (this code driven without a runtime, as in
+    /// benchmarks) sends every line at once.
     runtime: Option<Handle>,
     state: Mutex<RoomState>,
     /// Members now, readable without the lock (room lists, metrics).
     member_count: AtomicUsize,
+    /// The address whose client made the room, when it counts against that address's
+    /// `max_rooms_per_address`.
+    pub made_by: Option<AddressKey>,
 }
 
+/// What the room's lock guards.
 #[derive(Debug)]
-pub(crate) struct RoomState {
-    /// Members; each knows its index here (`Peer::room_slot`), so leaving is O(1).
-    members: Vec<Arc<Peer>>,
-    /// How many members are at each `Level`, so fan-outs only some levels understand (presence,
-    /// leave notices) skip the walk when nobody would get them.
-    at_level: [usize; 3],
-    history: History,
-    /// Chat lines waiting to go out together.
-    batch: Batch,
+pub struct RoomState {
+    /// What the room is: members, history, last event.
+    pub record: RoomRecord,
+    /// How it reaches the members connected here.
+    pub local: LocalMembers,
     /// Set when the room has been taken out of the directory because it emptied.
-    removed: bool,
-}
-
-/// What a member entering or leaving tells the others.
-#[derive(Debug, Clone, Copy)]
-pub struct Departure<'a> {
-    /// The summary for tutorial-level members' `DisconnectMessage`, or `None` to send them
-    /// nothing.
-    pub leave_notice: Option<&'a str>,
+    pub removed: bool,
+    /// The room's `RoomMessage`, encoded in parts kept until an event changes them.
+    pub answer: AnswerCache,
+    /// Set when the server shuts down: members may only leave. Set under the lock, so a line
+    /// is queued for every member before the shutdown closes them, or is not accepted.
+    pub shut: bool,
 }
 
 impl Room {
@@ -95,13 +97,14 @@ impl Room {
             limits,
             runtime,
             state: Mutex::new(RoomState {
-                members: Vec::new(),
-                at_level: [0; 3],
-                history: History::new(limits.history_lines, limits.history_bytes),
-                batch: Batch::default(),
+                record: RoomRecord::new(limits.history_lines, limits.history_bytes),
+                local: LocalMembers::default(),
                 removed: false,
+                shut: false,
+                answer: AnswerCache::default(),
             }),
             member_count: AtomicUsize::new(0),
+            made_by: None,
         }
     }
 
@@ -115,57 +118,34 @@ impl Room {
         self.is_lobby
     }
 
-    /// Members now.
+    /// Members now, on every server.
     pub fn member_count(&self) -> usize {
         self.member_count.load(Ordering::Relaxed)
     }
 
-    pub(crate) fn lock(&self) -> MutexGuard<'_, RoomState> {
+    /// The room's lock.
+    pub fn lock(&self) -> MutexGuard<'_, RoomState> {
         // Every critical section leaves the state whole before anything that can panic.
         self.state.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// Adds `peer` (which must be in no room): the other members who understand presence are
-    /// told; a peer that does (full level) is sent the room's `RoomMessage` when `answer` is set.
-    pub fn enter(&self, peer: &Arc<Peer>, answer: bool) -> Result<(), EnterError> {
-        fan_out(|wakes| self.enter_locked(&mut self.lock(), peer, answer, wakes))
-    }
-
-    pub(crate) fn enter_locked(
-        &self,
-        state: &mut RoomState,
-        peer: &Arc<Peer>,
-        answer: bool,
-        wakes: &mut Vec<Waker>,
-    ) -> Result<(), EnterError> {
-        self.check_room_for_one(state)?;
-        peer.set_room_slot(state.members.len());
-        state.members.push(Arc::clone(peer));
-        state.at_level[peer.level() as usize] += 1;
-        self.member_count
-            .store(state.members.len(), Ordering::Relaxed);
-        if state.at_level[Level::Full as usize] > usize::from(peer.level() == Level::Full) {
-            let presence = Packet::presence_of(peer.id, true, &self.name, peer.name());
-            state.send_to(
-                Audience::Full,
-                peer.id,
-                &encode_packet_frame(&presence),
-                wakes,
-            );
+    /// Whether `change` may be made now: a room shutting down only lets members leave.
+    pub fn check_open_for(&self, state: &RoomState, change: &RoomChange) -> Result<(), EnterError> {
+        match change {
+            RoomChange::Left { .. } => Ok(()),
+            _ if state.shut => Err(EnterError::ShuttingDown),
+            RoomChange::Joined { .. } => self.check_room_for_one(state),
+            RoomChange::Chat(_) | RoomChange::Renamed { .. } => Ok(()),
         }
-        if answer {
-            self.answer_locked(state, peer, wakes);
-        }
-        // Whatever waited in the batch goes out with this.
-        state.batch.send_into(wakes);
-        Ok(())
     }
 
     /// Whether one more member may enter now.
-    pub(crate) fn check_room_for_one(&self, state: &RoomState) -> Result<(), EnterError> {
-        if state.removed {
+    pub fn check_room_for_one(&self, state: &RoomState) -> Result<(), EnterError> {
+        if state.shut {
+            Err(EnterError::ShuttingDown)
+        } else if state.removed {
             Err(EnterError::Removed)
-        } else if !self.is_lobby && state.members.len() >= self.limits.max_members {
+        } else if !self.is_lobby && state.record.member_count() >= self.limits.max_members {
             Err(EnterError::Full {
                 max_members: self.limits.max_members,
             })
@@ -174,150 +154,113 @@ impl Room {
         }
     }
 
-    /// Removes `peer`; the other members are told as `departure` says. Returns how many
-    /// members are left.
-    pub fn leave(&self, peer: &Peer, departure: Departure<'_>) -> usize {
-        fan_out(|wakes| self.leave_locked(&mut self.lock(), peer, departure, wakes))
-    }
-
-    pub(crate) fn leave_locked(
+    /// Applies the room's next event: the record changes, and the members connected here are
+    /// sent what it means for them. `local` is the member the event is about when it is
+    /// connected here: a joiner becomes a local member (and is sent the room's `RoomMessage`
+    /// when `answer` is set), a leaver stops being one. Every change to a room goes through
+    /// here, whoever made it and whichever server it was made on.
+    pub fn apply(
         &self,
         state: &mut RoomState,
-        peer: &Peer,
-        departure: Departure<'_>,
-        wakes: &mut Vec<Waker>,
-    ) -> usize {
-        let slot = peer.room_slot();
-        if state.members.get(slot).is_none_or(|m| m.id != peer.id) {
-            // Not a member (a session that never finished entering): nothing to undo.
-            return state.members.len();
+        event: &RoomEvent,
+        local: Option<&Arc<Peer>>,
+        answer: bool,
+        after: &mut AfterUnlock<'_>,
+    ) -> Result<(), OutOfOrder> {
+        state.record.apply(event)?;
+        match &event.change {
+            RoomChange::Chat(_) => state.answer.history_changed(),
+            RoomChange::Joined { .. } | RoomChange::Left { .. } | RoomChange::Renamed { .. } => {
+                state.answer.members_changed();
+            }
         }
-        state.members.swap_remove(slot);
-        if let Some(moved) = state.members.get(slot) {
-            moved.set_room_slot(slot);
-        }
-        peer.set_room_slot(usize::MAX);
-        state.at_level[peer.level() as usize] -= 1;
         self.member_count
-            .store(state.members.len(), Ordering::Relaxed);
-        if state.at_level[Level::Full as usize] > 0 {
-            let presence = Packet::presence_of(peer.id, false, &self.name, peer.name());
-            state.send_to(
-                Audience::Full,
-                peer.id,
-                &encode_packet_frame(&presence),
-                wakes,
-            );
+            .store(state.record.member_count(), Ordering::Relaxed);
+        match (&event.change, local) {
+            (RoomChange::Joined { .. }, Some(peer)) => state.local.subscribe(peer),
+            (RoomChange::Left { .. }, Some(peer)) => {
+                state.local.unsubscribe(peer);
+            }
+            _ => {}
         }
-        if let Some(reason) = departure.leave_notice {
-            if state.at_level[Level::Tutorial as usize] > 0 {
-                let notice = Packet::disconnect_of(peer.id, reason);
-                state.send_to(
-                    Audience::TutorialOnly,
-                    peer.id,
-                    &encode_packet_frame(&notice),
-                    wakes,
-                );
+        state
+            .local
+            .deliver(&self.name, &event.change, self.pacing(), after);
+        if let (RoomChange::Joined { .. }, Some(peer), true) = (&event.change, local, answer) {
+            self.answer_locked(state, peer, after);
+        }
+        Ok(())
+    }
+
+    /// Makes `change` the room's next event and applies it (see `apply`): the in-process way
+    /// of publishing, for a room with no other server.
+    pub fn commit(
+        &self,
+        state: &mut RoomState,
+        change: RoomChange,
+        local: Option<&Arc<Peer>>,
+        answer: bool,
+        after: &mut AfterUnlock<'_>,
+    ) {
+        let event = RoomEvent {
+            seq: state.record.next_seq(),
+            change,
+        };
+        // The event was numbered from this record: it cannot be out of order.
+        let _ = self.apply(state, &event, local, answer, after);
+    }
+
+    fn pacing(&self) -> Pacing {
+        if self.limits.batch_window.is_zero() || self.runtime.is_none() {
+            Pacing::Immediate
+        } else {
+            Pacing::Batched {
+                window: self.limits.batch_window,
             }
         }
-        state.batch.send_into(wakes);
-        state.members.len()
     }
 
-    /// Sends `peer` (a member) the room's `RoomMessage`.
-    pub fn answer(&self, peer: &Peer) {
-        fan_out(|wakes| self.answer_locked(&self.lock(), peer, wakes));
-    }
-
-    fn answer_locked(&self, state: &RoomState, peer: &Peer, wakes: &mut Vec<Waker>) {
-        let mut members: Vec<&Arc<Peer>> = state.members.iter().collect();
-        if members.len() > self.limits.max_members {
-            // Only the lobby grows past the limit; the list stays bounded, lists the members
-            // who have been connected longest, and always holds the client it is for.
-            members.sort_unstable_by_key(|member| (member.id != peer.id, member.id));
-            members.truncate(self.limits.max_members.max(1));
-        }
-        members.sort_unstable_by_key(|member| member.id);
-        let room = RoomMessage {
-            room: self.name.to_string(),
-            members: members
-                .iter()
-                .map(|member| Member {
-                    id: member.id.get(),
-                    name: member.name().to_owned(),
-                })
-                .collect(),
-            history: state.history.to_chat_lines(),
-        };
-        let packet = Packet {
-            sender_id: 0,
-            msg: Some(Msg::Room(room)),
-        };
-        // A refusal means the client is already being disconnected, with its reason.
-        if let Ok(waker) = peer
-            .outbox
-            .push_deferring_wake(encode_packet_frame(&packet))
-        {
-            wakes.extend(waker);
-        }
-    }
-
-    /// Relays a chat line from `sender` (a member) to every other member and keeps it in the
-    /// history. In a busy room the line may wait in the room's batch (see `batch`). Returns
-    /// how many recipients it was queued for.
-    pub fn chat(self: &Arc<Self>, sender: &Peer, text: &str, sent_at_ms: i64) -> u64 {
-        let frame = encode_packet_frame(&Packet::chat_from(sender.id, text));
-        let window = self.limits.batch_window;
-        let batching = !window.is_zero() && self.runtime.is_some();
-        let mut start_flusher = false;
-        let mut due_now = Vec::new();
-        let delivered = {
-            let mut guard = self.lock();
-            let state = &mut *guard;
-            state
-                .history
-                .push(sender.id.get(), sender.name(), text, sent_at_ms);
-            let send = if batching {
-                state.batch.line(tokio::time::Instant::now(), window)
-            } else {
-                Send::Now
-            };
-            let delivered = send_waiting(&state.members, sender.id, &frame, state.batch.waiting());
-            match send {
-                Send::Now => due_now = state.batch.take(),
-                Send::At(_) => {
-                    start_flusher = !state.batch.flusher_running;
-                    state.batch.flusher_running = true;
-                }
-            }
-            delivered
-        };
-        batch::deliver(due_now, self.runtime.as_ref());
+    /// Does what was left for after the lock: wakes writers, delivers a due batch, starts the
+    /// batch's timer. Returns how many frames the events queued.
+    pub fn finish(self: &Arc<Self>, deferred: Deferred) -> u64 {
+        let Deferred {
+            due,
+            start_flusher,
+            delivered,
+        } = deferred;
+        batch::deliver(due, self.runtime.as_ref());
         if let Some(runtime) = self.runtime.as_ref().filter(|_| start_flusher) {
             runtime.spawn(send_batches_when_due(Arc::downgrade(self)));
         }
         delivered
     }
 
-    /// Raises `peer`'s level (it must be a member), keeping the per-level counts true. Under
+    /// Sends `peer` (a member) the room's `RoomMessage`.
+    pub fn answer(&self, peer: &Peer) {
+        fan_out(|wakes| {
+            let mut after = AfterUnlock::new(wakes);
+            self.answer_locked(&mut self.lock(), peer, &mut after);
+        });
+    }
+
+    /// Queues the room's `RoomMessage` for `peer` under the room's lock, so that it comes
+    /// before the next event: from the answer cache, a copy of bytes.
+    fn answer_locked(&self, state: &mut RoomState, peer: &Peer, after: &mut AfterUnlock<'_>) {
+        let RoomState { record, answer, .. } = state;
+        let frame = answer.frame(&self.name, record, peer.id, self.limits.max_members);
+        LocalMembers::send_one(peer, frame, after);
+    }
+
+    /// Raises `peer`'s level (a member here or not), keeping the per-level counts true. Under
     /// the room's lock so that no fan-out sees the new level without the count.
     pub fn raise_member_level(&self, peer: &Peer, level: Level) {
-        let mut state = self.lock();
-        let before = peer.level();
-        let is_member = state
-            .members
-            .get(peer.room_slot())
-            .is_some_and(|member| member.id == peer.id);
-        if peer.raise_level(level) && is_member {
-            state.at_level[before as usize] -= 1;
-            state.at_level[level as usize] += 1;
-        }
+        self.lock().local.raise_level(peer, level);
     }
 
     /// Marks the room removed if it has no members; returns whether it did.
-    pub(crate) fn remove_if_empty(&self) -> bool {
+    pub fn remove_if_empty(&self) -> bool {
         let mut state = self.lock();
-        if state.members.is_empty() && !self.is_lobby {
+        if state.record.member_count() == 0 && !self.is_lobby {
             state.removed = true;
             true
         } else {
@@ -325,30 +268,25 @@ impl Room {
         }
     }
 
+    /// Lets members only leave from now on: taken under the room's lock, so a fan-out under
+    /// way finishes first.
+    pub fn shut(&self) {
+        self.lock().shut = true;
+    }
+
+    /// Members connected to this server now.
+    pub fn local_member_count(&self) -> usize {
+        self.lock().local.len()
+    }
+
     /// Lines and bytes of history kept now.
     pub fn history_size(&self) -> (usize, usize) {
-        let state = self.lock();
-        (state.history.len(), state.history.bytes())
+        self.lock().record.history_size()
     }
-}
 
-/// Who of a room's members a presence fan-out is for (chat is for every member but its
-/// sender: `send_waiting`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Audience {
-    /// Full-level members: presence, this project's own message.
-    Full,
-    /// Tutorial-level members only: leave notices (field 19), which full-level members get as
-    /// presence instead, and part-3 members would misread.
-    TutorialOnly,
-}
-
-impl Audience {
-    fn includes(self, level: Level) -> bool {
-        match self {
-            Self::Full => level == Level::Full,
-            Self::TutorialOnly => level == Level::Tutorial,
-        }
+    /// The room's recent lines, oldest first.
+    pub fn history_lines(&self) -> Vec<mmo_protocol::ChatLine> {
+        self.lock().record.history_lines()
     }
 }
 
@@ -361,8 +299,8 @@ async fn send_batches_when_due(room: std::sync::Weak<Room>) {
         };
         let due = {
             let mut state = room.lock();
-            let Some(due) = state.batch.due() else {
-                state.batch.flusher_running = false;
+            let Some(due) = state.local.batch.due() else {
+                state.local.batch.flusher_running = false;
                 return;
             };
             due
@@ -371,70 +309,12 @@ async fn send_batches_when_due(room: std::sync::Weak<Room>) {
         let due_now = {
             let mut state = room.lock();
             let now = tokio::time::Instant::now();
-            if state.batch.due().is_some_and(|due| due <= now) {
-                state.batch.take()
+            if state.local.batch.due().is_some_and(|due| due <= now) {
+                state.local.batch.take()
             } else {
                 Vec::new()
             }
         };
         batch::deliver(due_now, room.runtime.as_ref());
     }
-}
-
-impl RoomState {
-    /// Queues `frame` for every member in `audience` but `except`, collecting the wakers to
-    /// wake once the lock is released; returns how many it was queued for.
-    fn send_to(
-        &self,
-        audience: Audience,
-        except: ClientId,
-        frame: &Bytes,
-        wakes: &mut Vec<Waker>,
-    ) -> u64 {
-        queue_for(
-            &self.members,
-            frame,
-            |member| member.id != except && audience.includes(member.level()),
-            |_, waker| wakes.push(waker),
-        )
-    }
-}
-
-/// Queues a chat `frame` for every member but `except`, collecting those whose writers must be
-/// woken or written for; returns how many it was queued for.
-fn send_waiting(
-    members: &[Arc<Peer>],
-    except: ClientId,
-    frame: &Bytes,
-    waiting: &mut Vec<(Arc<Peer>, Waker)>,
-) -> u64 {
-    queue_for(
-        members,
-        frame,
-        |member| member.id != except,
-        |member, waker| waiting.push((Arc::clone(member), waker)),
-    )
-}
-
-/// Queues `frame` for every member `wanted` picks, handing `waited` each member whose writer
-/// was waiting, with its waker (to wake, or write for, once the room's lock is released);
-/// returns how many it was queued for.
-fn queue_for(
-    members: &[Arc<Peer>],
-    frame: &Bytes,
-    wanted: impl Fn(&Peer) -> bool,
-    mut waited: impl FnMut(&Arc<Peer>, Waker),
-) -> u64 {
-    let mut delivered = 0;
-    for member in members.iter().filter(|member| wanted(member)) {
-        // A full outbox marks its client too slow and it is disconnected with a reason:
-        // nothing is skipped silently, and the others are not held up.
-        if let Ok(waker) = member.outbox.push_deferring_wake(frame.clone()) {
-            if let Some(waker) = waker {
-                waited(member, waker);
-            }
-            delivered += 1;
-        }
-    }
-    delivered
 }

@@ -3,8 +3,6 @@
 //! batches, and winds the connection down. Its life is one state machine, `Phase`:
 //! handshake (in `serve`, before the loop) → `Open` → `Closing` → closed (the loop returns).
 
-mod close;
-mod peer;
 mod writer;
 
 use std::collections::VecDeque;
@@ -18,11 +16,12 @@ use mmo_protocol::Packet;
 use tokio::time::Sleep;
 use tracing::{debug, info};
 
-pub use close::{Disconnect, Winding};
-pub use peer::Peer;
+use crate::disconnect::{Disconnect, Winding};
+use crate::peer::Peer;
 
 use crate::admission::{HeldSocket, Ticket};
-use crate::handlers::{self, Client, Pending, Step};
+use crate::handlers::{self, Client, Pending};
+use crate::metrics::MessageRefusal;
 use crate::state::{ServerState, SessionSlot};
 use crate::transport::{self, Transport};
 use crate::websocket::{FrameDecoder, WsEvent, data_frame, encode_packet_frame, pong_frame};
@@ -35,8 +34,10 @@ const READ_CHUNK_BYTES: usize = 8 * 1024;
 /// Reads per wake-up before other sessions get a turn.
 const MAX_READS_PER_WAKE: usize = 8;
 
-/// Messages held back while a handler waits (see `handlers`). Past it the session stops
-/// reading until the handler is done: the client's own backlog waits in its socket.
+/// Messages held back while a handler waits (see `handlers`). Past it they are refused, not
+/// held: the session goes on reading, so that the client's pings are answered and its pongs
+/// show it is alive (a session that stopped reading would drop a live client as idle). A
+/// handler waits at most `handler_timeout`.
 const MAX_HELD_MESSAGES: usize = 32;
 
 /// How long a connection is drained after our last frame before it is dropped (see
@@ -62,8 +63,8 @@ struct Closing {
     deadline: Pin<Box<Sleep>>,
 }
 
-/// The handshake's end: the 101 and the ID go out, then the client is registered and enters
-/// the lobby. `None` when the client is gone before that.
+/// The handshake's end: the 101 goes out, then the client enters the lobby, and its ID is the
+/// first frame it gets. `None` when the client is gone before that.
 pub async fn open<T: Transport>(
     mut transport: T,
     address: SocketAddr,
@@ -73,46 +74,43 @@ pub async fn open<T: Transport>(
     slot: SessionSlot,
     ticket: Ticket,
 ) -> Option<Session<T>> {
-    let Some(id) = server.ids.allocate() else {
+    let Some(id) = server.rooms.allocate_id() else {
         // 2^53 connections since start: practically never, but never a reused ID either.
         info!("{address}: refused: every client ID has been used; restart the server");
         return None;
     };
-    // The client joins the lobby first, so that whatever is said from the moment it has its
-    // ID reaches it; what is relayed meanwhile waits in its outbox, which is written only
-    // after the 101 and the ID.
     let peer = Arc::new(Peer::new(
         id,
         address,
         server.config.outbound_queue_bytes,
         server.now_ms(),
     ));
-    let mut client = Client::open(peer, Arc::clone(&server), slot);
-    let mut first = handshake.into_bytes();
-    let handshake_bytes = first.len();
+    // The ID waits first in the outbox, so that it is the first frame the client gets
+    // whatever its room relays to it from the moment it enters.
     if !server.echo {
-        first.extend_from_slice(&encode_packet_frame(&Packet::id_assignment(id)));
+        // A new outbox takes a frame this small.
+        let _ = peer.send(encode_packet_frame(&Packet::id_assignment(id)));
     }
-    let id_frame_bytes = first.len() - handshake_bytes;
+    let mut client = Client::open(peer, Arc::clone(&server), slot);
     let timeout = server.config.handshake_timeout;
-    if let Err(error) = transport::write_all(&mut transport, &first, timeout).await {
+    if let Err(error) = transport::write_all(&mut transport, handshake.as_bytes(), timeout).await {
         debug!("{address}: handshake not delivered: {error}");
         client.end(&Disconnect::ConnectionLost);
         return None;
     }
-    drop(first);
+    drop(handshake);
+    // Only a client whose handshake was answered enters: a failed one shows the lobby nothing.
+    client.enter_lobby();
     info!(
         client = id.get(),
         address = %address,
         "New client connected from {address}"
     );
     info!(client = id.get(), "Client {id}: Sent ID to client");
-    // The session's counts are of WebSocket bytes: the ID frame and any frames that came
-    // with the request, not the HTTP heads.
-    client.stats.frames_out += u64::from(id_frame_bytes > 0);
-    client.stats.bytes_out += id_frame_bytes as u64;
+    // The session's counts are of WebSocket bytes: frames that came with the request count,
+    // the HTTP heads do not.
     client.stats.bytes_in += early_bytes.len() as u64;
-    let mut session = Session {
+    Some(Session {
         _direct: DirectWrites(Arc::clone(&client.peer)),
         decoder: FrameDecoder::new(server.config.max_message_bytes),
         writer: FrameWriter::default(),
@@ -123,13 +121,9 @@ pub async fn open<T: Transport>(
         echo: server.echo,
         client,
         transport,
+        early_bytes: early_bytes.into_boxed_slice(),
         _socket: ticket.into_held(),
-    };
-    if !early_bytes.is_empty() {
-        let mut early_bytes = early_bytes;
-        session.decode(&mut early_bytes);
-    }
-    Some(session)
+    })
 }
 
 /// One client's session once open: everything it keeps while it lives.
@@ -149,6 +143,10 @@ pub struct Session<T> {
     held: VecDeque<Packet>,
     /// Echo data messages back instead of handling them (the conformance-test endpoint).
     echo: bool,
+    /// Frames that came with the upgrade request, decoded once the session is served: `open`
+    /// runs on the acceptor's thread (low priority, a runtime of its own), where a handler,
+    /// and whatever it spawns, must not run. Empty (no allocation) for nearly every client.
+    early_bytes: Box<[u8]>,
     _socket: HeldSocket,
 }
 
@@ -179,6 +177,7 @@ impl<T: Transport> Session<T> {
             .peer
             .outbox
             .set_direct(self.transport.direct_socket());
+        self.decode_early_bytes();
         let reason = self.run().await;
         let outbox = &self.client.peer.outbox;
         outbox.set_direct(None);
@@ -212,13 +211,13 @@ impl<T: Transport> Session<T> {
                 }
             }
             let open = matches!(self.phase, Phase::Open);
-            let can_read = !self.decoder.is_finished() && self.held.len() < MAX_HELD_MESSAGES;
+            let can_read = !self.decoder.is_finished();
             tokio::select! {
                 biased;
                 () = deadline(&mut self.phase) => return self.closed(),
                 completion = poll_pending(&mut self.pending), if self.pending.is_some() => {
                     self.pending = None;
-                    completion(&mut self.client);
+                    handlers::complete(&mut self.client, completion);
                     self.dispatch_held();
                 }
                 () = peer.outbox.ready(), if open => {
@@ -300,6 +299,15 @@ impl<T: Transport> Session<T> {
         Ok(())
     }
 
+    /// Handles the frames that came with the upgrade request, now that the session runs
+    /// where sessions are served.
+    fn decode_early_bytes(&mut self) {
+        if !self.early_bytes.is_empty() {
+            let mut early_bytes = std::mem::take(&mut self.early_bytes);
+            self.decode(&mut early_bytes);
+        }
+    }
+
     /// Reads what the socket has; `Err` when the connection ended.
     fn read(&mut self) -> io::Result<()> {
         let mut chunk = [0u8; READ_CHUNK_BYTES];
@@ -336,6 +344,7 @@ impl<T: Transport> Session<T> {
             echo,
             ..
         } = self;
+        let handler_timeout = client.server.config.handler_timeout;
         let result = decoder.feed(bytes, |event| match event {
             WsEvent::Message { data, text } => {
                 if !matches!(phase, Phase::Open) {
@@ -349,10 +358,12 @@ impl<T: Transport> Session<T> {
                 let Some(packet) = client.receive(data) else {
                     return;
                 };
-                if pending.is_some() {
+                if pending.is_none() {
+                    *pending = handlers::dispatch(client, packet).into_pending(handler_timeout);
+                } else if held.len() < MAX_HELD_MESSAGES {
                     held.push_back(packet);
-                } else if let Step::Await(work) = handlers::dispatch(client, packet) {
-                    *pending = Some(work);
+                } else {
+                    refuse_past_held(client);
                 }
             }
             // Failure means the client is already being disconnected, with its reason.
@@ -376,15 +387,29 @@ impl<T: Transport> Session<T> {
 
     /// Dispatches the messages held while a handler waited, until one waits again.
     fn dispatch_held(&mut self) {
+        let handler_timeout = self.client.server.config.handler_timeout;
         while self.pending.is_none() && matches!(self.phase, Phase::Open) {
             let Some(packet) = self.held.pop_front() else {
                 return;
             };
-            if let Step::Await(work) = handlers::dispatch(&mut self.client, packet) {
-                self.pending = Some(work);
-            }
+            self.pending =
+                handlers::dispatch(&mut self.client, packet).into_pending(handler_timeout);
         }
     }
+}
+
+/// Refuses a message that came while an earlier request waits and `MAX_HELD_MESSAGES` are
+/// already held behind it.
+fn refuse_past_held(client: &mut Client) {
+    client
+        .server
+        .metrics
+        .messages_refused
+        .inc(MessageRefusal::TooManyWaiting);
+    client.refuse(format_args!(
+        "too many messages while an earlier request waits for its answer (at most \
+         {MAX_HELD_MESSAGES} are kept); send it again once it is answered"
+    ));
 }
 
 /// Resolves when a closing session's deadline passes; never while it is open.
@@ -399,5 +424,81 @@ async fn poll_pending(pending: &mut Option<Pending>) -> handlers::Completion {
     match pending {
         Some(work) => work.as_mut().await,
         None => std::future::pending().await,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::IoSlice;
+    use std::task::{Context, Poll};
+    use std::time::Instant;
+
+    use mmo_protocol::{ClientId, Level};
+
+    use super::*;
+    use crate::config::Config;
+
+    /// A connection whose client went away before the 101: every write fails.
+    struct Gone;
+
+    impl Transport for Gone {
+        fn poll_read_ready(&self, _: &mut Context<'_>) -> Poll<io::Result<()>> {
+            Poll::Pending
+        }
+        fn try_read(&mut self, _: &mut [u8]) -> io::Result<usize> {
+            Err(io::ErrorKind::WouldBlock.into())
+        }
+        fn poll_write_ready(&self, _: &mut Context<'_>) -> Poll<io::Result<()>> {
+            Poll::Ready(Ok(()))
+        }
+        fn try_write_vectored(&mut self, _: &[IoSlice<'_>]) -> io::Result<usize> {
+            Err(io::ErrorKind::BrokenPipe.into())
+        }
+        fn shutdown_write(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+        fn rehome(self) -> io::Result<Self> {
+            Ok(self)
+        }
+    }
+
+    #[tokio::test]
+    async fn a_handshake_that_fails_shows_the_lobby_nothing() {
+        let server = Arc::new(ServerState::new(Config::default(), 100));
+        let address: SocketAddr = "127.0.0.1:1".parse().expect("address");
+        let watcher = Arc::new(Peer::new(
+            ClientId::new(1_000).expect("non-zero"),
+            address,
+            1 << 20,
+            0,
+        ));
+        watcher.raise_level(Level::Full);
+        let lobby = Arc::clone(server.rooms.lobby());
+        server
+            .rooms
+            .enter(&watcher, &lobby, false)
+            .expect("the lobby has room");
+        let slot = server.sessions_slot().expect("a slot");
+        let ticket = server
+            .admission
+            .admit(address.ip(), Instant::now())
+            .expect("admitted");
+        let session = open(
+            Gone,
+            address,
+            Arc::clone(&server),
+            "HTTP/1.1 101 Switching Protocols\r\n\r\n".into(),
+            Vec::new(),
+            slot,
+            ticket,
+        )
+        .await;
+        assert!(session.is_none(), "the handshake was not delivered");
+        assert!(
+            watcher.outbox.take().frames.is_empty(),
+            "no join and no leave for a client that never got its 101"
+        );
+        assert_eq!(lobby.member_count(), 1);
+        assert_eq!(server.sessions.count(), 0);
     }
 }

@@ -5,8 +5,8 @@ use std::io;
 
 use bytes::Bytes;
 
+use crate::disconnect::Disconnect;
 use crate::outbox::{Frames, Outbox, Written};
-use crate::session::Disconnect;
 use crate::transport::Transport;
 
 /// Frames taken from the outbox and not yet fully written.

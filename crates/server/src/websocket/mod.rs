@@ -9,6 +9,9 @@ pub use decode::{FrameDecoder, ProtocolError, WsEvent};
 pub use encode::{PING_FRAME, close_frame, data_frame, encode_packet_frame, pong_frame};
 pub use handshake::{HandshakeError, UpgradeRequest};
 
+/// The path WebSocket clients connect to; every other path serves plain HTTP.
+pub const WEBSOCKET_PATH: &str = "/ws";
+
 /// Close codes the server sends (RFC 6455 §7.4.1), by what went wrong.
 pub mod close_code {
     /// The session ended normally.

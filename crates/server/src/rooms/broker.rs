@@ -1,0 +1,138 @@
+//! `RoomBroker`: the operations on rooms that a cluster of servers replaces — publishing a
+//! room's events, following a room while it has members here, reading its history, reserving
+//! client IDs — and `InProcessBroker`, which does them for a server on its own.
+//!
+//! Rooms call only this trait for what crosses servers. In-process, publishing is applying:
+//! the room's lock is taken, the change gets the room's next sequence number and goes through
+//! `Room::apply` at once. A broker between servers would publish the change instead and apply
+//! what comes back, in the order it assigned, through the same `Room::apply` — with the local
+//! member each event is about looked up among its own sessions.
+
+use std::fmt::Debug;
+use std::ops::Range;
+use std::sync::{Arc, MutexGuard};
+
+use mmo_protocol::ChatLine;
+
+use crate::ids::IdAllocator;
+use crate::outbox::fan_out;
+use crate::peer::Peer;
+use crate::rooms::delivery::AfterUnlock;
+use crate::rooms::event::RoomChange;
+use crate::rooms::room::{EnterError, Room, RoomState};
+
+/// A change for one room, and the member connected here that it is about, if any.
+#[derive(Debug)]
+pub struct Publication<'a> {
+    /// The room.
+    pub room: &'a Arc<Room>,
+    /// What changes.
+    pub change: RoomChange,
+    /// The member it is about, when that member is connected to this server: a joiner to add
+    /// to the room's local members, a leaver to take out.
+    pub local: Option<&'a Arc<Peer>>,
+    /// Whether a joiner is sent the room's `RoomMessage` once it is in.
+    pub answer: bool,
+}
+
+/// What the rooms of one server need from whatever joins servers together.
+pub trait RoomBroker: Send + Sync + Debug + 'static {
+    /// Makes each change the next event of its room, in the order given, and has every server
+    /// following the room apply it. All or none: a `Joined` into a room that is full or was
+    /// removed, or anything but a leave in a room that is shutting down, refuses the whole
+    /// publication, so a move never leaves a client in no room.
+    /// Returns how many frames the events queued for members here.
+    fn publish(&self, publications: Vec<Publication<'_>>) -> Result<u64, EnterError>;
+    /// Starts following `room`: its first member connected here is about to enter. A cluster
+    /// subscribes to the room's events and loads its state (members, history, last sequence).
+    fn follow(&self, room: &Arc<Room>);
+    /// Stops following `room`: its last member connected here has left.
+    fn unfollow(&self, room: &Arc<Room>);
+    /// The room's recent lines, oldest first: what a server that starts following it loads.
+    fn history(&self, room: &Room) -> Vec<ChatLine>;
+    /// `count` client IDs that no other server (and no earlier run, while history names them)
+    /// hands out; `None` once IDs below 2^53 are used up.
+    fn reserve_ids(&self, count: u64) -> Option<Range<u64>>;
+}
+
+/// The broker of a server on its own: its rooms are the whole truth.
+#[derive(Debug, Default)]
+pub struct InProcessBroker {
+    ids: IdAllocator,
+}
+
+impl InProcessBroker {
+    /// A broker whose first client ID is `first` (tests use this to reach the limit).
+    pub fn with_first_id(first: u64) -> Self {
+        Self {
+            ids: IdAllocator::starting_at(first),
+        }
+    }
+}
+
+impl RoomBroker for InProcessBroker {
+    fn publish(&self, publications: Vec<Publication<'_>>) -> Result<u64, EnterError> {
+        let mut finishing = Vec::with_capacity(publications.len());
+        let committed = fan_out(|wakes| {
+            let mut locked = lock_in_order(&publications);
+            for publication in &publications {
+                let state = state_of(&mut locked, publication.room);
+                publication
+                    .room
+                    .check_open_for(state, &publication.change)?;
+            }
+            for publication in publications {
+                let state = state_of(&mut locked, publication.room);
+                let mut after = AfterUnlock::new(wakes);
+                publication.room.commit(
+                    state,
+                    publication.change,
+                    publication.local,
+                    publication.answer,
+                    &mut after,
+                );
+                finishing.push((publication.room, after.into_deferred()));
+            }
+            Ok(())
+        });
+        committed?;
+        Ok(finishing
+            .into_iter()
+            .map(|(room, deferred)| room.finish(deferred))
+            .sum())
+    }
+
+    fn follow(&self, _room: &Arc<Room>) {}
+
+    fn unfollow(&self, _room: &Arc<Room>) {}
+
+    fn history(&self, room: &Room) -> Vec<ChatLine> {
+        room.history_lines()
+    }
+
+    fn reserve_ids(&self, count: u64) -> Option<Range<u64>> {
+        self.ids.allocate_range(count)
+    }
+}
+
+/// The locks of every room in `publications`, each once, taken in address order so that two
+/// moves between the same two rooms in opposite directions cannot deadlock.
+fn lock_in_order<'a>(
+    publications: &[Publication<'a>],
+) -> Vec<(&'a Arc<Room>, MutexGuard<'a, RoomState>)> {
+    let mut rooms: Vec<&'a Arc<Room>> = publications.iter().map(|p| p.room).collect();
+    rooms.sort_by_key(|room| Arc::as_ptr(room));
+    rooms.dedup_by(|a, b| Arc::ptr_eq(a, b));
+    rooms.into_iter().map(|room| (room, room.lock())).collect()
+}
+
+fn state_of<'s>(
+    locked: &'s mut [(&Arc<Room>, MutexGuard<'_, RoomState>)],
+    room: &Arc<Room>,
+) -> &'s mut RoomState {
+    let (_, state) = locked
+        .iter_mut()
+        .find(|(locked_room, _)| Arc::ptr_eq(locked_room, room))
+        .expect("every publication's room is locked");
+    state
+}

@@ -1,0 +1,277 @@
+//! `LocalMembers`: how a room reaches the members connected to this server — their outboxes,
+//! how many are at each level, and the batch of chat lines waiting to go out together. A
+//! room's events are delivered here after they are applied to its record.
+
+use std::sync::Arc;
+use std::task::Waker;
+
+use bytes::Bytes;
+use mmo_protocol::{ClientId, Level, Packet};
+
+use crate::peer::Peer;
+use crate::rooms::batch::{Batch, Send};
+use crate::rooms::event::{Announce, ChatLineEvent, RoomChange};
+use crate::websocket::encode_packet_frame;
+
+/// The members of a room connected to this server.
+#[derive(Debug, Default)]
+pub struct LocalMembers {
+    /// Each knows its index here (`Peer::room_slot`), so leaving is O(1).
+    subscribers: Vec<Arc<Peer>>,
+    /// How many are at each `Level`, so fan-outs only some levels understand (presence, leave
+    /// notices) skip the walk when nobody would get them.
+    at_level: [usize; 3],
+    /// Chat lines waiting to go out together.
+    pub batch: Batch,
+}
+
+/// What is left to do once a room's lock is released: writers to wake, a batch to deliver,
+/// the batch's timer to start. Waking takes the scheduler's locks and writing makes syscalls,
+/// neither of which may lengthen a critical section that chat waits on.
+#[derive(Debug)]
+pub struct AfterUnlock<'a> {
+    /// Writers to wake.
+    pub wakes: &'a mut Vec<Waker>,
+    /// A batch that is due: members to write for, or wake.
+    pub due: Vec<(Arc<Peer>, Waker)>,
+    /// Whether the room's batch needs its timer started.
+    pub start_flusher: bool,
+    /// Frames queued for members, for the deliveries counter.
+    pub delivered: u64,
+}
+
+impl<'a> AfterUnlock<'a> {
+    /// Nothing to do yet; wakers collect into `wakes`.
+    pub fn new(wakes: &'a mut Vec<Waker>) -> Self {
+        Self {
+            wakes,
+            due: Vec::new(),
+            start_flusher: false,
+            delivered: 0,
+        }
+    }
+
+    /// What is left beyond the wakes, which stay in the vector they were collected into.
+    pub fn into_deferred(self) -> Deferred {
+        Deferred {
+            due: self.due,
+            start_flusher: self.start_flusher,
+            delivered: self.delivered,
+        }
+    }
+}
+
+/// `AfterUnlock` without the wakes: a room's batch work to do once its lock is released.
+#[derive(Debug, Default)]
+pub struct Deferred {
+    /// A batch that is due: members to write for, or wake.
+    pub due: Vec<(Arc<Peer>, Waker)>,
+    /// Whether the room's batch needs its timer started.
+    pub start_flusher: bool,
+    /// Frames queued for members, for the deliveries counter.
+    pub delivered: u64,
+}
+
+/// When a chat line goes out: now, or in the room's batch (see `batch`).
+#[derive(Debug, Clone, Copy)]
+pub enum Pacing {
+    /// Every line at once.
+    Immediate,
+    /// Busy rooms batch their lines, waiting at most `window`.
+    Batched {
+        /// The longest a line waits.
+        window: std::time::Duration,
+    },
+}
+
+impl LocalMembers {
+    /// Members connected here.
+    pub fn len(&self) -> usize {
+        self.subscribers.len()
+    }
+
+    /// Whether `peer` is one of them.
+    pub fn contains(&self, peer: &Peer) -> bool {
+        self.subscribers
+            .get(peer.room_slot())
+            .is_some_and(|member| member.id == peer.id)
+    }
+
+    /// Adds `peer`, which is in no room.
+    pub fn subscribe(&mut self, peer: &Arc<Peer>) {
+        peer.set_room_slot(self.subscribers.len());
+        self.subscribers.push(Arc::clone(peer));
+        self.at_level[peer.level() as usize] += 1;
+    }
+
+    /// Removes `peer` if it is a member here; returns whether it was.
+    pub fn unsubscribe(&mut self, peer: &Peer) -> bool {
+        if !self.contains(peer) {
+            return false;
+        }
+        let slot = peer.room_slot();
+        self.subscribers.swap_remove(slot);
+        if let Some(moved) = self.subscribers.get(slot) {
+            moved.set_room_slot(slot);
+        }
+        peer.set_room_slot(usize::MAX);
+        self.at_level[peer.level() as usize] -= 1;
+        true
+    }
+
+    /// Raises `peer`'s level (a member here or not), keeping the per-level counts true.
+    pub fn raise_level(&mut self, peer: &Peer, level: Level) {
+        let before = peer.level();
+        let is_member = self.contains(peer);
+        if peer.raise_level(level) && is_member {
+            self.at_level[before as usize] -= 1;
+            self.at_level[level as usize] += 1;
+        }
+    }
+
+    /// Delivers an event just applied to the room called `room` to the members here: chat to
+    /// every member but its sender, presence to full-level members, leave notices to
+    /// tutorial-level ones, each never to the member the event is about.
+    pub fn deliver(
+        &mut self,
+        room: &str,
+        change: &RoomChange,
+        pacing: Pacing,
+        after: &mut AfterUnlock<'_>,
+    ) {
+        match change {
+            RoomChange::Chat(line) => self.deliver_chat(line, pacing, after),
+            RoomChange::Joined { member, name } | RoomChange::Renamed { member, name } => {
+                if self.at_level[Level::Full as usize] > 0 {
+                    let presence = Packet::presence_of(*member, true, room, name);
+                    self.send_to(
+                        Audience::Full,
+                        *member,
+                        &encode_packet_frame(&presence),
+                        after,
+                    );
+                }
+                self.batch.send_into(after.wakes);
+            }
+            RoomChange::Left {
+                member,
+                name,
+                announce: Announce::Presence { notice },
+            } => {
+                if self.at_level[Level::Full as usize] > 0 {
+                    let presence = Packet::presence_of(*member, false, room, name);
+                    self.send_to(
+                        Audience::Full,
+                        *member,
+                        &encode_packet_frame(&presence),
+                        after,
+                    );
+                }
+                if let Some(reason) = notice.filter(|_| self.at_level[Level::Tutorial as usize] > 0)
+                {
+                    let notice = Packet::disconnect_of(*member, reason);
+                    self.send_to(
+                        Audience::TutorialOnly,
+                        *member,
+                        &encode_packet_frame(&notice),
+                        after,
+                    );
+                }
+                self.batch.send_into(after.wakes);
+            }
+            RoomChange::Left {
+                announce: Announce::Nothing,
+                ..
+            } => {}
+        }
+    }
+
+    /// Queues a line for every member but its sender, now or in the room's batch.
+    fn deliver_chat(&mut self, line: &ChatLineEvent, pacing: Pacing, after: &mut AfterUnlock<'_>) {
+        let frame = encode_packet_frame(&Packet::chat_from(line.sender, line.text.as_ref()));
+        let send = match pacing {
+            Pacing::Batched { window } => self.batch.line(tokio::time::Instant::now(), window),
+            Pacing::Immediate => Send::Now,
+        };
+        after.delivered += queue_for(
+            &self.subscribers,
+            &frame,
+            |member| member.id != line.sender,
+            |member, waker| self.batch.waiting().push((Arc::clone(member), waker)),
+        );
+        match send {
+            Send::Now => after.due = self.batch.take(),
+            Send::At(_) => {
+                after.start_flusher = !self.batch.flusher_running;
+                self.batch.flusher_running = true;
+            }
+        }
+    }
+
+    /// Queues `frame` for every member in `audience` but `except`.
+    fn send_to(
+        &self,
+        audience: Audience,
+        except: ClientId,
+        frame: &Bytes,
+        after: &mut AfterUnlock<'_>,
+    ) {
+        after.delivered += queue_for(
+            &self.subscribers,
+            frame,
+            |member| member.id != except && audience.includes(member.level()),
+            |_, waker| after.wakes.push(waker),
+        );
+    }
+
+    /// Queues `frame` for `peer` alone (a joiner's answer).
+    pub fn send_one(peer: &Peer, frame: Bytes, after: &mut AfterUnlock<'_>) {
+        // A refusal means the client is already being disconnected, with its reason.
+        if let Ok(waker) = peer.outbox.push_deferring_wake(frame) {
+            after.wakes.extend(waker);
+        }
+    }
+}
+
+/// Who of a room's members a presence fan-out is for (chat is for every member but its
+/// sender).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Audience {
+    /// Full-level members: presence, this project's own message.
+    Full,
+    /// Tutorial-level members only: leave notices (field 19), which full-level members get as
+    /// presence instead, and part-3 members would misread.
+    TutorialOnly,
+}
+
+impl Audience {
+    fn includes(self, level: Level) -> bool {
+        match self {
+            Self::Full => level == Level::Full,
+            Self::TutorialOnly => level == Level::Tutorial,
+        }
+    }
+}
+
+/// Queues `frame` for every member `wanted` picks, handing `waited` each member whose writer
+/// was waiting, with its waker (to wake, or write for, once the room's lock is released);
+/// returns how many it was queued for.
+fn queue_for(
+    members: &[Arc<Peer>],
+    frame: &Bytes,
+    wanted: impl Fn(&Peer) -> bool,
+    mut waited: impl FnMut(&Arc<Peer>, Waker),
+) -> u64 {
+    let mut delivered = 0;
+    for member in members.iter().filter(|member| wanted(member)) {
+        // A full outbox marks its client too slow and it is disconnected with a reason:
+        // nothing is skipped silently, and the others are not held up.
+        if let Ok(waker) = member.outbox.push_deferring_wake(frame.clone()) {
+            if let Some(waker) = waker {
+                waited(member, waker);
+            }
+            delivered += 1;
+        }
+    }
+    delivered
+}

@@ -1,0 +1,211 @@
+//! `RoomRecord`: what a room *is*, wherever its members are connected — its members by ID with
+//! their names, its history and the sequence number of its last event — changed only by
+//! applying its events in order. How a room reaches the members connected to this server is
+//! `delivery`'s job, not this one's.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use mmo_protocol::{ChatLine, ClientId, Member};
+
+use crate::rooms::event::{RoomChange, RoomEvent};
+use crate::rooms::history::History;
+
+/// A room's state as its events have made it.
+#[derive(Debug)]
+pub struct RoomRecord {
+    /// Members by ID (so in connection order, oldest first), with their names.
+    members: BTreeMap<ClientId, Arc<str>>,
+    history: History,
+    last_seq: u64,
+}
+
+/// An event that does not follow the last one applied: the record missed events (a broker
+/// lost some) or got one twice. Its owner must reload the room's state instead.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("room event {got} does not follow event {last}")]
+pub struct OutOfOrder {
+    /// The last event applied.
+    pub last: u64,
+    /// The event that came.
+    pub got: u64,
+}
+
+impl RoomRecord {
+    /// A room with no members, no history and no events yet, keeping at most `history_lines`
+    /// lines and `history_bytes` bytes of history.
+    pub fn new(history_lines: usize, history_bytes: usize) -> Self {
+        Self {
+            members: BTreeMap::new(),
+            history: History::new(history_lines, history_bytes),
+            last_seq: 0,
+        }
+    }
+
+    /// The sequence number the next event gets.
+    pub fn next_seq(&self) -> u64 {
+        self.last_seq + 1
+    }
+
+    /// Applies the room's next event; `Err` (and nothing changed) when it is not the next one.
+    pub fn apply(&mut self, event: &RoomEvent) -> Result<(), OutOfOrder> {
+        if event.seq != self.next_seq() {
+            return Err(OutOfOrder {
+                last: self.last_seq,
+                got: event.seq,
+            });
+        }
+        self.last_seq = event.seq;
+        match &event.change {
+            RoomChange::Chat(line) => self.history.push(line),
+            RoomChange::Joined { member, name } | RoomChange::Renamed { member, name } => {
+                self.members.insert(*member, Arc::clone(name));
+            }
+            RoomChange::Left { member, .. } => {
+                self.members.remove(member);
+            }
+        }
+        Ok(())
+    }
+
+    /// Members now.
+    pub fn member_count(&self) -> usize {
+        self.members.len()
+    }
+
+    /// The members by ID, oldest first, with their names.
+    pub fn members(&self) -> impl Iterator<Item = (ClientId, &str)> {
+        self.members.iter().map(|(id, name)| (*id, name.as_ref()))
+    }
+
+    /// The name of member `id`, if it is one.
+    pub fn name_of(&self, id: ClientId) -> Option<&str> {
+        self.members.get(&id).map(AsRef::as_ref)
+    }
+
+    /// Whether `id` is a member.
+    pub fn has_member(&self, id: ClientId) -> bool {
+        self.members.contains_key(&id)
+    }
+
+    /// The members as a `RoomMessage` lists them for `asker`: by ID, at most `max_listed` of
+    /// them (those connected longest), always with `asker` if it is a member. Costs
+    /// O(`max_listed`), not O(members): the lobby may hold far more.
+    pub fn listed_members(&self, asker: ClientId, max_listed: usize) -> Vec<Member> {
+        let max_listed = max_listed.max(1);
+        let mut listed: Vec<Member> = self
+            .members
+            .iter()
+            .take(max_listed)
+            .map(|(id, name)| Member {
+                id: id.get(),
+                name: name.to_string(),
+            })
+            .collect();
+        let asker_listed = listed.iter().any(|member| member.id == asker.get());
+        if let (false, Some(name)) = (asker_listed, self.members.get(&asker)) {
+            // The asker joined after the first `max_listed`: it takes the last place.
+            if listed.len() == max_listed {
+                listed.pop();
+            }
+            listed.push(Member {
+                id: asker.get(),
+                name: name.to_string(),
+            });
+        }
+        listed
+    }
+
+    /// The history, oldest line first, as it goes on the wire.
+    pub fn history_lines(&self) -> Vec<ChatLine> {
+        self.history.to_chat_lines()
+    }
+
+    /// Lines and bytes of history kept now.
+    pub fn history_size(&self) -> (usize, usize) {
+        (self.history.len(), self.history.bytes())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rooms::event::{Announce, ChatLineEvent};
+
+    fn id(n: u64) -> ClientId {
+        ClientId::new(n).expect("non-zero")
+    }
+
+    fn joined(seq: u64, member: u64) -> RoomEvent {
+        RoomEvent {
+            seq,
+            change: RoomChange::Joined {
+                member: id(member),
+                name: "".into(),
+            },
+        }
+    }
+
+    #[test]
+    fn events_apply_in_order_only() {
+        let mut record = RoomRecord::new(10, 10_000);
+        record.apply(&joined(1, 5)).expect("first");
+        assert_eq!(
+            record.apply(&joined(3, 6)),
+            Err(OutOfOrder { last: 1, got: 3 })
+        );
+        assert_eq!(record.member_count(), 1, "nothing changed");
+        record.apply(&joined(2, 6)).expect("second");
+        record
+            .apply(&RoomEvent {
+                seq: 3,
+                change: RoomChange::Chat(ChatLineEvent {
+                    sender: id(5),
+                    sender_name: "".into(),
+                    text: "hi".into(),
+                    sent_at_ms: 9,
+                }),
+            })
+            .expect("third");
+        record
+            .apply(&RoomEvent {
+                seq: 4,
+                change: RoomChange::Renamed {
+                    member: id(6),
+                    name: "ann".into(),
+                },
+            })
+            .expect("fourth");
+        record
+            .apply(&RoomEvent {
+                seq: 5,
+                change: RoomChange::Left {
+                    member: id(5),
+                    name: "".into(),
+                    announce: Announce::Nothing,
+                },
+            })
+            .expect("fifth");
+        assert_eq!(
+            record.listed_members(id(6), 10),
+            [Member {
+                id: 6,
+                name: "ann".into()
+            }]
+        );
+        assert_eq!(record.history_lines()[0].msg, "hi");
+        assert_eq!(record.next_seq(), 6);
+    }
+
+    #[test]
+    fn a_long_list_is_cut_to_the_oldest_members_and_keeps_the_asker() {
+        let mut record = RoomRecord::new(0, 0);
+        for n in 1..=5 {
+            record.apply(&joined(n, n)).expect("in order");
+        }
+        let ids = |members: Vec<Member>| members.iter().map(|m| m.id).collect::<Vec<_>>();
+        assert_eq!(ids(record.listed_members(id(5), 2)), [1, 5]);
+        assert_eq!(ids(record.listed_members(id(2), 2)), [1, 2]);
+        assert_eq!(ids(record.listed_members(id(9), 2)), [1, 2], "not a member");
+    }
+}
