@@ -19,7 +19,7 @@ use crate::session::{self, Session};
 use crate::state::{ServerState, SessionSlot};
 use crate::tls::TlsStream;
 use crate::transport::{self, Transport};
-use crate::websocket::{HandshakeError, UpgradeRequest};
+use crate::websocket::{HandshakeError, UpgradeRequest, WEBSOCKET_PATH};
 
 /// A TCP connection just accepted and admitted.
 #[derive(Debug)]
@@ -197,8 +197,18 @@ async fn answer_request<T: Transport>(
             return None;
         }
     };
-    if head.path != crate::websocket::WEBSOCKET_PATH {
-        state.metrics.http_requests.inc();
+    if head.path != WEBSOCKET_PATH {
+        if routes::asks_for_websocket(&head) {
+            // Answered 404 by `routes`: a client whose URL lacks `/ws`, worth an operator's
+            // eye like the other refused upgrades.
+            state.metrics.connections_refused.inc(Refused::BadUpgrade);
+            state.log_refused_request(format_args!(
+                "{address}: refused a WebSocket upgrade to {}: the endpoint is {WEBSOCKET_PATH}",
+                Untrusted(&head.path),
+            ));
+        } else {
+            state.metrics.http_requests.inc();
+        }
         let response = routes::respond(&head, state);
         debug!(
             "{address}: {} {} -> {}",

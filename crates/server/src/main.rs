@@ -124,6 +124,7 @@ mod memory {
             // the allocator's own locks; no allocation of ours is touched.
             unsafe { libc::malloc_trim(0) };
             tracing::debug!(
+                target: "mmo_server::memory",
                 "Gave free memory back to the system in {:?} [free_bytes={free}]",
                 started.elapsed()
             );

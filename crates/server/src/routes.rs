@@ -42,7 +42,7 @@ pub fn respond(head: &RequestHead, state: &ServerState) -> Response {
 }
 
 /// Whether the request asks to become a WebSocket (`Upgrade: websocket`, any case).
-fn asks_for_websocket(head: &RequestHead) -> bool {
+pub fn asks_for_websocket(head: &RequestHead) -> bool {
     head.header("upgrade").is_some_and(|protocols| {
         protocols
             .split(',')

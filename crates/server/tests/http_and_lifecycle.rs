@@ -60,6 +60,13 @@ async fn a_websocket_upgrade_to_another_path_gets_404_naming_ws() {
             "{path}: {text}"
         );
     }
+    // Counted and logged as a refused upgrade, so an operator sees misconfigured clients.
+    assert_eq!(
+        server
+            .metric("mmo_connections_refused_total{kind=\"bad_upgrade\"}")
+            .await,
+        4
+    );
     // Without the upgrade the page is still the page.
     assert_eq!(server.http_get("/", "").await.0, 200);
     // And a real client is told by its library, not left retrying a 200.

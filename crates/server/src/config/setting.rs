@@ -287,6 +287,8 @@ pub struct Setting<C> {
     /// text.
     pub doc: &'static str,
     /// What `--help` says the default is, when that is not a fixed value (e.g. "one per CPU").
+    /// A default with this text that has a value is printed by `--print-config` as a comment,
+    /// as computed on this host.
     pub default_text: Option<&'static str>,
     /// A secret (a password) is never printed: not by `--print-config`, not in an error.
     pub secret: bool,
