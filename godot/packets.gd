@@ -2773,16 +2773,16 @@ class WorldUpdateMessage:
 						_resized_radii.append(reader.read_uint32(end))
 				11:
 					if reader.expect(wire_type, PBWire.LEN):
-						var own_end := reader.read_end(end)
+						var field_end := reader.read_end(end)
 						if _own == null:
 							_own = WorldOwnState.new()
-						_own.merge_from_reader(reader, own_end, depth + 1)
+						_own.merge_from_reader(reader, field_end, depth + 1)
 				12:
 					if reader.expect(wire_type, PBWire.LEN):
-						var leaderboard_end := reader.read_end(end)
+						var field_end := reader.read_end(end)
 						if _leaderboard == null:
 							_leaderboard = WorldLeaderboard.new()
-						_leaderboard.merge_from_reader(reader, leaderboard_end, depth + 1)
+						_leaderboard.merge_from_reader(reader, field_end, depth + 1)
 				_:
 					reader.skip_field(key, end, depth)
 
@@ -4229,172 +4229,172 @@ class Packet:
 						set_sender_id(reader.read_uint64(end))
 				2:
 					if reader.expect(wire_type, PBWire.LEN):
-						var chat_end := reader.read_end(end)
+						var field_end := reader.read_end(end)
 						if _msg_case != 2:
 							set_chat(ChatMessage.new())
-						_chat.merge_from_reader(reader, chat_end, depth + 1)
+						_chat.merge_from_reader(reader, field_end, depth + 1)
 				3:
 					if reader.expect(wire_type, PBWire.LEN):
-						var id_end := reader.read_end(end)
+						var field_end := reader.read_end(end)
 						if _msg_case != 3:
 							set_id(IdMessage.new())
-						_id.merge_from_reader(reader, id_end, depth + 1)
+						_id.merge_from_reader(reader, field_end, depth + 1)
 				4:
 					if reader.expect(wire_type, PBWire.LEN):
-						var login_request_end := reader.read_end(end)
+						var field_end := reader.read_end(end)
 						if _msg_case != 4:
 							set_login_request(LoginRequestMessage.new())
-						_login_request.merge_from_reader(reader, login_request_end, depth + 1)
+						_login_request.merge_from_reader(reader, field_end, depth + 1)
 				5:
 					if reader.expect(wire_type, PBWire.LEN):
-						var register_request_end := reader.read_end(end)
+						var field_end := reader.read_end(end)
 						if _msg_case != 5:
 							set_register_request(RegisterRequestMessage.new())
-						_register_request.merge_from_reader(reader, register_request_end, depth + 1)
+						_register_request.merge_from_reader(reader, field_end, depth + 1)
 				6:
 					if reader.expect(wire_type, PBWire.LEN):
-						var ok_response_end := reader.read_end(end)
+						var field_end := reader.read_end(end)
 						if _msg_case != 6:
 							set_ok_response(OkResponseMessage.new())
-						_ok_response.merge_from_reader(reader, ok_response_end, depth + 1)
+						_ok_response.merge_from_reader(reader, field_end, depth + 1)
 				7:
 					if reader.expect(wire_type, PBWire.LEN):
-						var deny_response_end := reader.read_end(end)
+						var field_end := reader.read_end(end)
 						if _msg_case != 7:
 							set_deny_response(DenyResponseMessage.new())
-						_deny_response.merge_from_reader(reader, deny_response_end, depth + 1)
+						_deny_response.merge_from_reader(reader, field_end, depth + 1)
 				8:
 					if reader.expect(wire_type, PBWire.LEN):
-						var player_end := reader.read_end(end)
+						var field_end := reader.read_end(end)
 						if _msg_case != 8:
 							set_player(PlayerMessage.new())
-						_player.merge_from_reader(reader, player_end, depth + 1)
+						_player.merge_from_reader(reader, field_end, depth + 1)
 				9:
 					if reader.expect(wire_type, PBWire.LEN):
-						var player_direction_end := reader.read_end(end)
+						var field_end := reader.read_end(end)
 						if _msg_case != 9:
 							set_player_direction(PlayerDirectionMessage.new())
-						_player_direction.merge_from_reader(reader, player_direction_end, depth + 1)
+						_player_direction.merge_from_reader(reader, field_end, depth + 1)
 				10:
 					if reader.expect(wire_type, PBWire.LEN):
-						var spore_end := reader.read_end(end)
+						var field_end := reader.read_end(end)
 						if _msg_case != 10:
 							set_spore(SporeMessage.new())
-						_spore.merge_from_reader(reader, spore_end, depth + 1)
+						_spore.merge_from_reader(reader, field_end, depth + 1)
 				11:
 					if reader.expect(wire_type, PBWire.LEN):
-						var spore_consumed_end := reader.read_end(end)
+						var field_end := reader.read_end(end)
 						if _msg_case != 11:
 							set_spore_consumed(SporeConsumedMessage.new())
-						_spore_consumed.merge_from_reader(reader, spore_consumed_end, depth + 1)
+						_spore_consumed.merge_from_reader(reader, field_end, depth + 1)
 				12:
 					if reader.expect(wire_type, PBWire.LEN):
-						var spores_batch_end := reader.read_end(end)
+						var field_end := reader.read_end(end)
 						if _msg_case != 12:
 							set_spores_batch(SporesBatchMessage.new())
-						_spores_batch.merge_from_reader(reader, spores_batch_end, depth + 1)
+						_spores_batch.merge_from_reader(reader, field_end, depth + 1)
 				13:
 					if reader.expect(wire_type, PBWire.LEN):
-						var player_consumed_end := reader.read_end(end)
+						var field_end := reader.read_end(end)
 						if _msg_case != 13:
 							set_player_consumed(PlayerConsumedMessage.new())
-						_player_consumed.merge_from_reader(reader, player_consumed_end, depth + 1)
+						_player_consumed.merge_from_reader(reader, field_end, depth + 1)
 				14:
 					if reader.expect(wire_type, PBWire.LEN):
-						var hiscore_board_request_end := reader.read_end(end)
+						var field_end := reader.read_end(end)
 						if _msg_case != 14:
 							set_hiscore_board_request(HiscoreBoardRequestMessage.new())
-						_hiscore_board_request.merge_from_reader(reader, hiscore_board_request_end, depth + 1)
+						_hiscore_board_request.merge_from_reader(reader, field_end, depth + 1)
 				15:
 					if reader.expect(wire_type, PBWire.LEN):
-						var hiscore_end := reader.read_end(end)
+						var field_end := reader.read_end(end)
 						if _msg_case != 15:
 							set_hiscore(HiscoreMessage.new())
-						_hiscore.merge_from_reader(reader, hiscore_end, depth + 1)
+						_hiscore.merge_from_reader(reader, field_end, depth + 1)
 				16:
 					if reader.expect(wire_type, PBWire.LEN):
-						var hiscore_board_end := reader.read_end(end)
+						var field_end := reader.read_end(end)
 						if _msg_case != 16:
 							set_hiscore_board(HiscoreBoardMessage.new())
-						_hiscore_board.merge_from_reader(reader, hiscore_board_end, depth + 1)
+						_hiscore_board.merge_from_reader(reader, field_end, depth + 1)
 				17:
 					if reader.expect(wire_type, PBWire.LEN):
-						var finished_browsing_hiscores_end := reader.read_end(end)
+						var field_end := reader.read_end(end)
 						if _msg_case != 17:
 							set_finished_browsing_hiscores(FinishedBrowsingHiscoresMessage.new())
-						_finished_browsing_hiscores.merge_from_reader(reader, finished_browsing_hiscores_end, depth + 1)
+						_finished_browsing_hiscores.merge_from_reader(reader, field_end, depth + 1)
 				18:
 					if reader.expect(wire_type, PBWire.LEN):
-						var search_hiscore_end := reader.read_end(end)
+						var field_end := reader.read_end(end)
 						if _msg_case != 18:
 							set_search_hiscore(SearchHiscoreMessage.new())
-						_search_hiscore.merge_from_reader(reader, search_hiscore_end, depth + 1)
+						_search_hiscore.merge_from_reader(reader, field_end, depth + 1)
 				19:
 					if reader.expect(wire_type, PBWire.LEN):
-						var disconnect_end := reader.read_end(end)
+						var field_end := reader.read_end(end)
 						if _msg_case != 19:
 							set_disconnect(DisconnectMessage.new())
-						_disconnect.merge_from_reader(reader, disconnect_end, depth + 1)
+						_disconnect.merge_from_reader(reader, field_end, depth + 1)
 				100:
 					if reader.expect(wire_type, PBWire.LEN):
-						var join_room_end := reader.read_end(end)
+						var field_end := reader.read_end(end)
 						if _msg_case != 100:
 							set_join_room(JoinRoomMessage.new())
-						_join_room.merge_from_reader(reader, join_room_end, depth + 1)
+						_join_room.merge_from_reader(reader, field_end, depth + 1)
 				101:
 					if reader.expect(wire_type, PBWire.LEN):
-						var room_end := reader.read_end(end)
+						var field_end := reader.read_end(end)
 						if _msg_case != 101:
 							set_room(RoomMessage.new())
-						_room.merge_from_reader(reader, room_end, depth + 1)
+						_room.merge_from_reader(reader, field_end, depth + 1)
 				102:
 					if reader.expect(wire_type, PBWire.LEN):
-						var presence_end := reader.read_end(end)
+						var field_end := reader.read_end(end)
 						if _msg_case != 102:
 							set_presence(PresenceMessage.new())
-						_presence.merge_from_reader(reader, presence_end, depth + 1)
+						_presence.merge_from_reader(reader, field_end, depth + 1)
 				103:
 					if reader.expect(wire_type, PBWire.LEN):
-						var room_list_request_end := reader.read_end(end)
+						var field_end := reader.read_end(end)
 						if _msg_case != 103:
 							set_room_list_request(RoomListRequestMessage.new())
-						_room_list_request.merge_from_reader(reader, room_list_request_end, depth + 1)
+						_room_list_request.merge_from_reader(reader, field_end, depth + 1)
 				104:
 					if reader.expect(wire_type, PBWire.LEN):
-						var room_list_end := reader.read_end(end)
+						var field_end := reader.read_end(end)
 						if _msg_case != 104:
 							set_room_list(RoomListMessage.new())
-						_room_list.merge_from_reader(reader, room_list_end, depth + 1)
+						_room_list.merge_from_reader(reader, field_end, depth + 1)
 				105:
 					if reader.expect(wire_type, PBWire.LEN):
-						var enter_world_end := reader.read_end(end)
+						var field_end := reader.read_end(end)
 						if _msg_case != 105:
 							set_enter_world(EnterWorldMessage.new())
-						_enter_world.merge_from_reader(reader, enter_world_end, depth + 1)
+						_enter_world.merge_from_reader(reader, field_end, depth + 1)
 				106:
 					if reader.expect(wire_type, PBWire.LEN):
-						var world_entered_end := reader.read_end(end)
+						var field_end := reader.read_end(end)
 						if _msg_case != 106:
 							set_world_entered(WorldEnteredMessage.new())
-						_world_entered.merge_from_reader(reader, world_entered_end, depth + 1)
+						_world_entered.merge_from_reader(reader, field_end, depth + 1)
 				107:
 					if reader.expect(wire_type, PBWire.LEN):
-						var leave_world_end := reader.read_end(end)
+						var field_end := reader.read_end(end)
 						if _msg_case != 107:
 							set_leave_world(LeaveWorldMessage.new())
-						_leave_world.merge_from_reader(reader, leave_world_end, depth + 1)
+						_leave_world.merge_from_reader(reader, field_end, depth + 1)
 				108:
 					if reader.expect(wire_type, PBWire.LEN):
-						var world_left_end := reader.read_end(end)
+						var field_end := reader.read_end(end)
 						if _msg_case != 108:
 							set_world_left(WorldLeftMessage.new())
-						_world_left.merge_from_reader(reader, world_left_end, depth + 1)
+						_world_left.merge_from_reader(reader, field_end, depth + 1)
 				109:
 					if reader.expect(wire_type, PBWire.LEN):
-						var world_update_end := reader.read_end(end)
+						var field_end := reader.read_end(end)
 						if _msg_case != 109:
 							set_world_update(WorldUpdateMessage.new())
-						_world_update.merge_from_reader(reader, world_update_end, depth + 1)
+						_world_update.merge_from_reader(reader, field_end, depth + 1)
 				_:
 					reader.skip_field(key, end, depth)
 
