@@ -357,8 +357,9 @@ impl Engine {
         std::mem::take(&mut self.events)
     }
 
-    /// Starts a tick of `dt` seconds.
-    pub(crate) fn begin_tick(&mut self, dt: f64) {
+    /// Starts a tick of `dt` seconds (the clock advances). `World::tick` calls it before
+    /// `Rules::step`; tools driving rules without a world call it themselves.
+    pub fn begin_tick(&mut self, dt: f64) {
         self.tick += 1;
         self.clock += dt;
     }
