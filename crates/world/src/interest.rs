@@ -155,8 +155,13 @@ pub(crate) struct Observer {
     players: Vec<(PlayerId, u32)>,
     /// Spores in view with their slots.
     spores: Vec<(SporeId, u32)>,
+    /// Scratch: what enters this tick, added after the held ones are checked.
+    entering_players: Vec<(PlayerId, u32)>,
+    entering_spores: Vec<(SporeId, u32)>,
     /// Which of the `SCAN_EVERY` ticks this observer's full scan falls on.
     phase: u64,
+    /// The view at its last full scan, and the world's clock then.
+    scanned: Option<(Rect, f64)>,
     pub(crate) delta: ViewDelta,
     pub(crate) last_own: Option<OwnState>,
     pub(crate) leaderboard_version: u64,
@@ -168,7 +173,10 @@ impl Observer {
             player,
             players: Vec::new(),
             spores: Vec::new(),
+            entering_players: Vec::new(),
+            entering_spores: Vec::new(),
             phase,
+            scanned: None,
             delta: ViewDelta::default(),
             last_own: None,
             leaderboard_version: 0,
@@ -240,70 +248,53 @@ fn gone(delta: &mut ViewDelta, entity: &Entity) {
 }
 
 /// Brings `observer`'s view up to date for this tick and fills its delta (cleared first).
-/// `lead` is how far ahead of the view things are announced (see `SCAN_EVERY`).
+/// `lead` is how far ahead of the view things are announced (see `SCAN_EVERY`), `max_speed`
+/// the fastest anything moves: a view that outran its last scan (a respawn, a tick that came
+/// late, a view that grew) is scanned at once.
 pub(crate) fn update_view(
     engine: &Engine,
     marks: &mut Marks,
     observer: &mut Observer,
     view: Rect,
     lead: f64,
+    max_speed: f64,
 ) {
     let tick = engine.tick_number();
     let Observer {
         players,
         spores,
+        entering_players,
+        entering_spores,
         delta,
         phase,
+        scanned,
         ..
     } = observer;
     delta.clear(tick);
+    entering_players.clear();
+    entering_spores.clear();
     let announce = view.grown(lead);
     let keep = announce.grown(VIEW_MARGIN);
-    // What it holds: gone, moved, resized.
-    players.retain(|&(id, slot)| {
-        let Some(entity) = engine.slot(slot) else {
-            return false;
-        };
-        if entity.removal.is_some() {
-            gone(delta, entity);
-            return false;
-        }
-        let (now, sent) = (entity.now, entity.sent);
-        if now.x != sent.x || now.y != sent.y {
-            delta.moved.push(Move {
-                id,
-                dx: now.x.wrapping_sub(sent.x),
-                dy: now.y.wrapping_sub(sent.y),
-            });
-        }
-        if now.radius != sent.radius {
-            delta.resized.push((id, now.radius));
-        }
-        true
+    let clock = engine.clock();
+    let outran = scanned.is_none_or(|(at, then)| {
+        let moved = (view.center.x - at.center.x)
+            .abs()
+            .max((view.center.y - at.center.y).abs());
+        let grew = view.half.x > at.half.x || view.half.y > at.half.y;
+        grew || moved + max_speed * (clock - then) > lead
     });
-    spores.retain(|&(_, slot)| match engine.slot(slot) {
-        Some(entity) if entity.removal.is_some() => {
-            gone(delta, entity);
-            false
-        }
-        Some(_) => true,
-        None => false,
-    });
-    let held_players = players.len();
-    if (tick + *phase) % SCAN_EVERY != 0 {
-        // Between scans: only what was born this tick can have appeared.
-        for &slot in engine.born() {
-            match engine.slot(slot) {
-                Some(entity)
-                    if entity.is_alive() && announce.touches_circle(entity.pos, entity.radius) =>
-                {
-                    enter(delta, players, spores, entity, slot);
-                }
-                _ => {}
-            }
-        }
+    let scanning = outran || (tick + *phase) % SCAN_EVERY == 0;
+    if scanning {
+        *scanned = Some((view, clock));
+    }
+    let (was, still) = if scanning {
+        marks.fresh_pair(engine.slot_capacity())
     } else {
-        let (was, still) = marks.fresh_pair(engine.slot_capacity());
+        (0, 0)
+    };
+    if scanning {
+        // Compare the grid around the view with what the view holds: held and still in
+        // sight become `still`; new and in the announced area enter.
         for &(_, slot) in players.iter() {
             marks.marks[slot as usize] = was;
         }
@@ -321,28 +312,66 @@ pub(crate) fn update_view(
             } else if *mark != still && announce.touches_circle(item.pos, item.radius) {
                 if let Some(entity) = engine.slot(item.slot) {
                     *mark = still;
-                    enter(delta, players, spores, entity, item.slot);
+                    enter(delta, entering_players, entering_spores, entity, item.slot);
                 }
             }
         });
-        let out_of_sight = |slot: u32| marks.marks[slot as usize] == was;
-        players.retain(|&(id, slot)| {
-            if out_of_sight(slot) {
-                delta.players_left.push(id);
-                return false;
+    } else {
+        // Between scans only what was born since the last tick can have appeared.
+        for &slot in engine.born() {
+            match engine.slot(slot) {
+                Some(entity)
+                    if entity.is_alive() && announce.touches_circle(entity.pos, entity.radius) =>
+                {
+                    enter(delta, entering_players, entering_spores, entity, slot);
+                }
+                _ => {}
             }
-            true
-        });
-        spores.retain(|&(id, slot)| {
-            if out_of_sight(slot) {
-                delta.spores_left.push(id);
-                return false;
-            }
-            true
-        });
+        }
     }
-    // Removing keeps the order; only entries (pushed at the end) need a sort.
-    if players.len() > held_players {
+    // What it held: gone, out of sight (on a scan), moved, resized.
+    let out_of_sight = |slot: u32| scanning && marks.marks[slot as usize] == was;
+    players.retain(|&(id, slot)| {
+        let Some(entity) = engine.slot(slot) else {
+            return false;
+        };
+        if entity.removal.is_some() {
+            gone(delta, entity);
+            return false;
+        }
+        if out_of_sight(slot) {
+            delta.players_left.push(id);
+            return false;
+        }
+        let (now, sent) = (entity.now, entity.sent);
+        if now.x != sent.x || now.y != sent.y {
+            delta.moved.push(Move {
+                id,
+                dx: now.x.wrapping_sub(sent.x),
+                dy: now.y.wrapping_sub(sent.y),
+            });
+        }
+        if now.radius != sent.radius {
+            delta.resized.push((id, now.radius));
+        }
+        true
+    });
+    spores.retain(|&(id, slot)| match engine.slot(slot) {
+        Some(entity) if entity.removal.is_some() => {
+            gone(delta, entity);
+            false
+        }
+        Some(_) if out_of_sight(slot) => {
+            delta.spores_left.push(id);
+            false
+        }
+        Some(_) => true,
+        None => false,
+    });
+    spores.append(entering_spores);
+    if !entering_players.is_empty() {
+        // Removing kept the order; entries need a sort so moves come out by ascending ID.
+        players.append(entering_players);
         players.sort_unstable_by_key(|&(id, _)| id);
     }
 }

@@ -172,12 +172,20 @@ impl<R: Rules> World<R> {
             self.refresh_leaderboard();
         }
         let lead = self.view_lead();
+        let max_speed = self.rules.max_speed();
         let mut updates = 0;
         for observer in &mut self.observers {
             let Some(view) = self.rules.view(&self.engine, observer.player) else {
                 continue;
             };
-            interest::update_view(&self.engine, &mut self.marks, observer, view, lead);
+            interest::update_view(
+                &self.engine,
+                &mut self.marks,
+                observer,
+                view,
+                lead,
+                max_speed,
+            );
             if let Some(standing) = self.rules.standing(&self.engine, observer.player) {
                 let own = OwnState {
                     score: standing.score,
