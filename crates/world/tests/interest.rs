@@ -116,11 +116,13 @@ struct Stage {
 
 impl Stage {
     fn new(spores: &[(u64, f64, f64)], players: &[(PlayerId, f64, f64)]) -> Self {
-        let mut puppet = Puppet::default();
-        puppet.spores = spores
-            .iter()
-            .map(|&(id, x, y)| (SporeId(id), Vec2::new(x, y)))
-            .collect();
+        let puppet = Puppet {
+            spores: spores
+                .iter()
+                .map(|&(id, x, y)| (SporeId(id), Vec2::new(x, y)))
+                .collect(),
+            ..Puppet::default()
+        };
         let mut world = World::new(puppet, WorldConfig::default(), 1);
         for &(id, x, y) in players {
             world.rules_mut().at.insert(id, Vec2::new(x, y));
