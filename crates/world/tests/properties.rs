@@ -1,7 +1,7 @@
 //! Properties: nothing a client sends (any direction, any claim, in any order, between ticks
 //! of any length) moves another player, or grows its own player beyond what the rules allow.
 
-#![allow(clippy::unwrap_used)]
+#![allow(clippy::unwrap_used, clippy::cast_possible_truncation)]
 
 use std::sync::Arc;
 
