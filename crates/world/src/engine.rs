@@ -366,10 +366,15 @@ impl Engine {
 
     /// Computes every live entity's quantised state for this tick's replication.
     pub(crate) fn quantize_all(&mut self) {
+        let mut largest: f64 = 0.0;
         for &slot in self.keys.values() {
             let entity = &mut self.slots[slot as usize];
             entity.now = quantize(entity.pos, entity.radius);
+            if entity.radius <= crate::grid::BIG_RADIUS {
+                largest = largest.max(entity.radius);
+            }
         }
+        self.grid.tighten_reach(largest);
     }
 
     /// Ends a replication: what was sent is now what every view knows, and slots of entities

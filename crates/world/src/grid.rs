@@ -82,6 +82,8 @@ pub struct Grid {
     cells: FastMap<Cell, Vec<Item>>,
     big: Vec<Item>,
     at: Vec<Option<Place>>,
+    /// At least the largest radius filed in a cell (at most `BIG_RADIUS`).
+    cell_reach: f64,
 }
 
 /// Entities with a larger radius are not filed in cells (half a cell).
@@ -95,6 +97,7 @@ impl Grid {
             cells: FastMap::default(),
             big: Vec::new(),
             at: Vec::new(),
+            cell_reach: 0.0,
         }
     }
 
@@ -105,9 +108,16 @@ impl Grid {
         }
     }
 
-    /// How far past a box an entity filed in a cell can reach (its radius at most).
+    /// How far past its cell an entity filed in a cell can reach: at least the largest such
+    /// radius, at most `BIG_RADIUS`.
     pub fn cell_reach(&self) -> f64 {
-        BIG_RADIUS
+        self.cell_reach
+    }
+
+    /// Sets the reach to the largest radius now filed in a cell (`cell_reach` only grows
+    /// between calls).
+    pub fn tighten_reach(&mut self, largest: f64) {
+        self.cell_reach = largest.min(BIG_RADIUS);
     }
 
     /// Puts `slot` at `pos` with `radius` (moving it if it is already in).
@@ -127,6 +137,7 @@ impl Grid {
             self.at[index] = Some(Place::Big(position));
             return;
         }
+        self.cell_reach = self.cell_reach.max(radius);
         let cell = self.cell_of(pos);
         let list = self.cells.entry(cell).or_default();
         let position = u32::try_from(list.len()).unwrap_or(u32::MAX);
@@ -181,6 +192,9 @@ impl Grid {
         if let Some(item) = item {
             item.pos = pos;
             item.radius = radius;
+        }
+        if !big {
+            self.cell_reach = self.cell_reach.max(radius);
         }
     }
 

@@ -247,7 +247,8 @@ fn gone(delta: &mut ViewDelta, entity: &Entity) {
     }
 }
 
-/// Brings `observer`'s view up to date for this tick and fills its delta (cleared first).
+/// Brings `observer`'s view up to date for this tick and fills its delta (cleared first);
+/// returns whether it scanned the grid.
 /// `lead` is how far ahead of the view things are announced (see `SCAN_EVERY`), `max_speed`
 /// the fastest anything moves: a view that outran its last scan (a respawn, a tick that came
 /// late, a view that grew) is scanned at once.
@@ -258,7 +259,7 @@ pub(crate) fn update_view(
     view: Rect,
     lead: f64,
     max_speed: f64,
-) {
+) -> bool {
     let tick = engine.tick_number();
     let Observer {
         players,
@@ -280,8 +281,11 @@ pub(crate) fn update_view(
         let moved = (view.center.x - at.center.x)
             .abs()
             .max((view.center.y - at.center.y).abs());
-        let grew = view.half.x > at.half.x || view.half.y > at.half.y;
-        grew || moved + max_speed * (clock - then) > lead
+        // A view that grew by g reaches g further, as if it had moved that far.
+        let grew = (view.half.x - at.half.x)
+            .max(view.half.y - at.half.y)
+            .max(0.0);
+        moved + grew + max_speed * (clock - then) > lead
     });
     let scanning = outran || (tick + *phase) % SCAN_EVERY == 0;
     if scanning {
@@ -374,4 +378,5 @@ pub(crate) fn update_view(
         players.append(entering_players);
         players.sort_unstable_by_key(|&(id, _)| id);
     }
+    scanning
 }

@@ -48,6 +48,9 @@ pub struct TickReport {
     pub spores: usize,
     /// Observers with something to send.
     pub updates: usize,
+    /// Observers whose view was compared with the grid this tick (the others checked only
+    /// what they hold).
+    pub scans: usize,
 }
 
 /// One world.
@@ -174,18 +177,19 @@ impl<R: Rules> World<R> {
         let lead = self.view_lead();
         let max_speed = self.rules.max_speed();
         let mut updates = 0;
+        let mut scans = 0;
         for observer in &mut self.observers {
             let Some(view) = self.rules.view(&self.engine, observer.player) else {
                 continue;
             };
-            interest::update_view(
+            scans += usize::from(interest::update_view(
                 &self.engine,
                 &mut self.marks,
                 observer,
                 view,
                 lead,
                 max_speed,
-            );
+            ));
             if let Some(standing) = self.rules.standing(&self.engine, observer.player) {
                 let own = OwnState {
                     score: standing.score,
@@ -213,6 +217,7 @@ impl<R: Rules> World<R> {
             players: self.engine.player_count(),
             spores: self.engine.spore_count(),
             updates,
+            scans,
         }
     }
 
