@@ -1,5 +1,7 @@
-//! `cargo run --release -p mmo-world --example world_bench [-- PLAYERS TICKS SEED]`: ticks one
-//! Radius Rumble world of PLAYERS steering bots (default 2,000) at 20 ticks/s of simulated
+//! `cargo run --release -p mmo-world --example world_bench [-- PLAYERS TICKS SEED OBSERVERS]`:
+//! ticks one
+//! Radius Rumble world of PLAYERS steering bots (default 2,000; the first OBSERVERS of them,
+//! default all, get views as this project's clients do) at 20 ticks/s of simulated
 //! time and reports the tick's work (simulation and interest management), the encoding's, and
 //! the bytes each client would receive with this project's encoding. Engine only: no server,
 //! no sockets.
@@ -57,6 +59,7 @@ fn main() {
     let players = args.first().copied().unwrap_or(2_000);
     let ticks = args.get(1).copied().unwrap_or(600);
     let seed = args.get(2).copied().unwrap_or(1);
+    let observers = args.get(3).copied().unwrap_or(players);
     let config = WorldConfig::default();
     let period = Duration::from_secs(1) / config.tick_rate;
     let mut world = World::new(RadiusRumble::new(100_000), config, seed);
@@ -74,7 +77,7 @@ fn main() {
             best_score: 0,
             decider: Decider::Server,
         };
-        if world.enter(id, entry, true).is_ok() {
+        if world.enter(id, entry, n <= observers).is_ok() {
             bots.push(Bot {
                 id,
                 target: Vec2::new(rng.range(-3000.0, 3000.0), rng.range(-3000.0, 3000.0)),
@@ -157,7 +160,7 @@ fn main() {
     let measured = tick_ms.len().max(1);
     let per_tick = bytes_total as f64 / client_ticks.max(1) as f64;
     println!(
-        "world engine: {players} bots, {measured} ticks measured after {warmup} warm-up ticks, seed {seed}"
+        "world engine: {players} bots ({observers} with views), {measured} ticks measured after {warmup} warm-up ticks, seed {seed}"
     );
     println!(
         "tick work (simulation + interest) ms: p50 {:.3}  p99 {:.3}  max {:.3}",

@@ -66,6 +66,22 @@ pub struct Quantized {
     pub radius: u32,
 }
 
+/// What changed in a slot since the last replication, kept apart from the entities in a
+/// small dense array: a view reads it for every entity it holds, every tick.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct Change {
+    /// Position change in wire units.
+    pub(crate) dx: i32,
+    /// Position change in wire units.
+    pub(crate) dy: i32,
+    /// The radius now in wire units.
+    pub(crate) radius: u32,
+    /// Whether the radius changed.
+    pub(crate) resized: bool,
+    /// Whether the entity left the world.
+    pub(crate) gone: bool,
+}
+
 /// One entity in a slot.
 #[derive(Clone, Debug)]
 pub struct Entity {
@@ -139,6 +155,8 @@ pub struct Engine {
     free: Vec<u32>,
     /// Slots whose entity left this tick: freed after the views have seen it go.
     dying: Vec<u32>,
+    /// Per slot: what changed this tick (see `Change`).
+    changes: Vec<Change>,
     /// Slots filled since the last replication: views check these every tick, so something
     /// new in the middle of a view shows at once, not at the view's next full scan.
     born: Vec<u32>,
@@ -159,6 +177,7 @@ impl Engine {
             slots: Vec::new(),
             free: Vec::new(),
             dying: Vec::new(),
+            changes: Vec::new(),
             born: Vec::new(),
             keys: FastMap::default(),
             grid: Grid::new(CELL_SIZE),
@@ -214,6 +233,11 @@ impl Engine {
     /// How many slots exist (live, dying and free): the bound of every slot number.
     pub(crate) fn slot_capacity(&self) -> usize {
         self.slots.len()
+    }
+
+    /// What changed in `slot` this tick (valid between `quantize_all` and `end_replication`).
+    pub(crate) fn change(&self, slot: u32) -> Change {
+        self.changes.get(slot as usize).copied().unwrap_or_default()
     }
 
     pub(crate) fn slot(&self, slot: u32) -> Option<&Entity> {
@@ -367,12 +391,24 @@ impl Engine {
     /// Computes every live entity's quantised state for this tick's replication.
     pub(crate) fn quantize_all(&mut self) {
         let mut largest: f64 = 0.0;
+        self.changes.resize(self.slots.len(), Change::default());
         for &slot in self.keys.values() {
             let entity = &mut self.slots[slot as usize];
-            entity.now = quantize(entity.pos, entity.radius);
+            let (now, sent) = (quantize(entity.pos, entity.radius), entity.sent);
+            entity.now = now;
+            self.changes[slot as usize] = Change {
+                dx: now.x.wrapping_sub(sent.x),
+                dy: now.y.wrapping_sub(sent.y),
+                radius: now.radius,
+                resized: now.radius != sent.radius,
+                gone: false,
+            };
             if entity.radius <= crate::grid::BIG_RADIUS {
                 largest = largest.max(entity.radius);
             }
+        }
+        for &slot in &self.dying {
+            self.changes[slot as usize].gone = true;
         }
         self.grid.tighten_reach(largest);
     }

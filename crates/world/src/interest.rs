@@ -336,47 +336,52 @@ pub(crate) fn update_view(
     // What it held: gone, out of sight (on a scan), moved, resized.
     let out_of_sight = |slot: u32| scanning && marks.marks[slot as usize] == was;
     players.retain(|&(id, slot)| {
-        let Some(entity) = engine.slot(slot) else {
-            return false;
-        };
-        if entity.removal.is_some() {
-            gone(delta, entity);
+        let change = engine.change(slot);
+        if change.gone {
+            if let Some(entity) = engine.slot(slot) {
+                gone(delta, entity);
+            }
             return false;
         }
         if out_of_sight(slot) {
             delta.players_left.push(id);
             return false;
         }
-        let (now, sent) = (entity.now, entity.sent);
-        if now.x != sent.x || now.y != sent.y {
+        if change.dx != 0 || change.dy != 0 {
             delta.moved.push(Move {
                 id,
-                dx: now.x.wrapping_sub(sent.x),
-                dy: now.y.wrapping_sub(sent.y),
+                dx: change.dx,
+                dy: change.dy,
             });
         }
-        if now.radius != sent.radius {
-            delta.resized.push((id, now.radius));
+        if change.resized {
+            delta.resized.push((id, change.radius));
         }
         true
     });
-    spores.retain(|&(id, slot)| match engine.slot(slot) {
-        Some(entity) if entity.removal.is_some() => {
-            gone(delta, entity);
-            false
+    spores.retain(|&(id, slot)| {
+        if engine.change(slot).gone {
+            if let Some(entity) = engine.slot(slot) {
+                gone(delta, entity);
+            }
+            return false;
         }
-        Some(_) if out_of_sight(slot) => {
+        if out_of_sight(slot) {
             delta.spores_left.push(id);
-            false
+            return false;
         }
-        Some(_) => true,
-        None => false,
+        true
     });
     spores.append(entering_spores);
-    if !entering_players.is_empty() {
-        // Removing kept the order; entries need a sort so moves come out by ascending ID.
+    // Removing kept the order; entries go to their place so moves come out by ascending ID.
+    if entering_players.len() > 8 {
         players.append(entering_players);
         players.sort_unstable_by_key(|&(id, _)| id);
+    } else {
+        for &(id, slot) in entering_players.iter() {
+            let at = players.partition_point(|&(held, _)| held < id);
+            players.insert(at, (id, slot));
+        }
     }
     scanning
 }
