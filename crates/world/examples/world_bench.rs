@@ -96,6 +96,8 @@ fn main() {
     let mut in_view_total = 0usize;
     let mut messages = 0usize;
     let mut scans = 0usize;
+    // Moves, entries, leaves and eats over all views.
+    let mut counts = [0usize; 4];
     for tick in 0..ticks {
         for bot in &mut bots {
             let Some(me) = world.engine().get(EntityKey::Player(bot.id)) else {
@@ -127,6 +129,12 @@ fn main() {
         let mut bytes_this_tick = 0usize;
         let mut sizes = Vec::with_capacity(bots.len());
         for (_, delta) in world.updates() {
+            if tick >= warmup {
+                counts[0] += delta.moved.len();
+                counts[1] += delta.players_entered.len() + delta.spores_entered.len();
+                counts[2] += delta.players_left.len() + delta.spores_left.len();
+                counts[3] += delta.eaten.len();
+            }
             let len = update_packet(delta).encoded_len();
             let framed = len + frame_header(len);
             bytes_this_tick += framed;
@@ -186,6 +194,14 @@ fn main() {
         percentile(&per_client_tick, 0.99),
         per_tick * f64::from(config.tick_rate) / 1000.0,
         config.tick_rate
+    );
+    let per_view = |count: usize| count as f64 / client_ticks.max(1) as f64;
+    println!(
+        "per view per tick: moves {:.1}  entries {:.2}  leaves {:.2}  eats {:.2}",
+        per_view(counts[0]),
+        per_view(counts[1]),
+        per_view(counts[2]),
+        per_view(counts[3])
     );
     println!(
         "entities in view per client: mean {:.1}; views scanned per tick {:.0}; messages per client per tick {:.3}; players {} spores {}",
