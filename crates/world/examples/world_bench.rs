@@ -9,9 +9,8 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use mmo_protocol::Message as _;
-use mmo_world::encode::update_packet;
 use mmo_world::rng::Rng;
+use mmo_world::wire::write_update_packet;
 use mmo_world::{
     Appearance, Decider, EntityKey, Entry, PlayerId, RadiusRumble, Vec2, World, WorldConfig,
 };
@@ -128,6 +127,7 @@ fn main() {
         let began = Instant::now();
         let mut bytes_this_tick = 0usize;
         let mut sizes = Vec::with_capacity(bots.len());
+        let mut buffer = Vec::with_capacity(4_096);
         for (_, delta) in world.updates() {
             if tick >= warmup {
                 counts[0] += delta.moved.len();
@@ -135,7 +135,9 @@ fn main() {
                 counts[2] += delta.players_left.len() + delta.spores_left.len();
                 counts[3] += delta.eaten.len();
             }
-            let len = update_packet(delta).encoded_len();
+            buffer.clear();
+            write_update_packet(delta, &mut buffer);
+            let len = std::hint::black_box(&buffer).len();
             let framed = len + frame_header(len);
             bytes_this_tick += framed;
             sizes.push(framed);

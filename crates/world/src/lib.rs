@@ -17,6 +17,7 @@ pub mod interest;
 pub mod radius_rumble;
 pub mod rng;
 pub mod rules;
+pub mod wire;
 pub mod world;
 
 pub use engine::{

@@ -366,7 +366,8 @@ fn a_client_applying_the_updates_always_holds_its_view_exactly() {
         let jitter = Duration::from_millis(rng.next_u64() % 20);
         world.tick(start + Duration::from_millis(50) * tick + jitter);
         for (player, delta) in world.updates() {
-            let bytes = update_packet(delta).encode_to_vec();
+            let mut bytes = Vec::new();
+            mmo_world::wire::write_update_packet(delta, &mut bytes);
             eats += delta.eaten.len();
             clients.get_mut(&player.0).unwrap().apply(&bytes);
         }
