@@ -89,6 +89,7 @@ fn main() {
     let mut tick_ms = Vec::new();
     let mut encode_ms = Vec::new();
     let mut tick_cpu_ms = Vec::new();
+    let mut encode_cpu_ms = Vec::new();
     let mut bytes_total = 0usize;
     let mut client_ticks = 0usize;
     let mut per_client_tick = Vec::new();
@@ -128,13 +129,8 @@ fn main() {
         let mut bytes_this_tick = 0usize;
         let mut sizes = Vec::with_capacity(bots.len());
         let mut buffer = Vec::with_capacity(4_096);
+        let cpu_before = thread_cpu_ns();
         for (_, delta) in world.updates() {
-            if tick >= warmup {
-                counts[0] += delta.moved.len();
-                counts[1] += delta.players_entered.len() + delta.spores_entered.len();
-                counts[2] += delta.players_left.len() + delta.spores_left.len();
-                counts[3] += delta.eaten.len();
-            }
             buffer.clear();
             write_update_packet(delta, &mut buffer);
             let len = std::hint::black_box(&buffer).len();
@@ -143,6 +139,17 @@ fn main() {
             sizes.push(framed);
         }
         let encoded = began.elapsed();
+        let cpu_encoded = cpu_before
+            .zip(thread_cpu_ns())
+            .map(|(before, after)| after.saturating_sub(before));
+        if tick >= warmup {
+            for (_, delta) in world.updates() {
+                counts[0] += delta.moved.len();
+                counts[1] += delta.players_entered.len() + delta.spores_entered.len();
+                counts[2] += delta.players_left.len() + delta.spores_left.len();
+                counts[3] += delta.eaten.len();
+            }
+        }
         if tick < warmup {
             continue;
         }
@@ -153,6 +160,9 @@ fn main() {
         tick_ms.push(ticked.as_secs_f64() * 1e3);
         if let Some(ns) = cpu_ticked {
             tick_cpu_ms.push(ns as f64 / 1e6);
+        }
+        if let Some(ns) = cpu_encoded {
+            encode_cpu_ms.push(ns as f64 / 1e6);
         }
         encode_ms.push(encoded.as_secs_f64() * 1e3);
         bytes_total += bytes_this_tick;
@@ -166,6 +176,7 @@ fn main() {
     sort(&mut tick_ms);
     sort(&mut encode_ms);
     sort(&mut tick_cpu_ms);
+    sort(&mut encode_cpu_ms);
     sort(&mut per_client_tick);
     let measured = tick_ms.len().max(1);
     let per_tick = bytes_total as f64 / client_ticks.max(1) as f64;
@@ -185,9 +196,11 @@ fn main() {
         tick_cpu_ms.last().copied().unwrap_or(0.0)
     );
     println!(
-        "encoding all updates ms/tick: p50 {:.3}  p99 {:.3}",
+        "encoding all updates ms/tick: wall p50 {:.3}  p99 {:.3}; CPU p50 {:.3}  p99 {:.3}",
         percentile(&encode_ms, 0.5),
-        percentile(&encode_ms, 0.99)
+        percentile(&encode_ms, 0.99),
+        percentile(&encode_cpu_ms, 0.5),
+        percentile(&encode_cpu_ms, 0.99)
     );
     println!(
         "bytes per client per tick (framed): mean {:.1}  p50 {:.0}  p99 {:.0}  => {:.2} KB/s per client at {} ticks/s",
