@@ -12,12 +12,11 @@ use mmo_protocol::packets::packet::Msg;
 use mmo_protocol::packets::{
     ChatLine, EnterWorldMessage, FinishedBrowsingHiscoresMessage, HiscoreBoardMessage,
     HiscoreBoardRequestMessage, HiscoreMessage, JoinRoomMessage, LeaveWorldMessage,
-    LoginRequestMessage, Member, OkResponseMessage, PlayerConsumedMessage,
-    PlayerDirectionMessage, PlayerMessage, PresenceMessage, RegisterRequestMessage, RoomInfo,
-    RoomListMessage, RoomListRequestMessage, RoomMessage, SearchHiscoreMessage,
-    SporeConsumedMessage, SporeMessage, SporesBatchMessage, WorldEat, WorldEnteredMessage,
-    WorldLeaderboard, WorldLeaderboardEntry, WorldLeftMessage, WorldOwnState, WorldPlayer,
-    WorldSpore, WorldUpdateMessage,
+    LoginRequestMessage, Member, OkResponseMessage, PlayerConsumedMessage, PlayerDirectionMessage,
+    PlayerMessage, PresenceMessage, RegisterRequestMessage, RoomInfo, RoomListMessage,
+    RoomListRequestMessage, RoomMessage, SearchHiscoreMessage, SporeConsumedMessage, SporeMessage,
+    SporesBatchMessage, WorldEat, WorldEnteredMessage, WorldLeaderboard, WorldLeaderboardEntry,
+    WorldLeftMessage, WorldOwnState, WorldPlayer, WorldSpore, WorldUpdateMessage,
 };
 use mmo_protocol::{
     ChatMessage, DenyResponseMessage, DisconnectMessage, IdMessage, Message as _, Packet,
@@ -153,7 +152,12 @@ fn int(value: u64) -> Value {
 }
 
 fn ints<T: Copy + Into<i64>>(values: &[T]) -> Value {
-    Value::List(values.iter().map(|value| Value::Int((*value).into())).collect())
+    Value::List(
+        values
+            .iter()
+            .map(|value| Value::Int((*value).into()))
+            .collect(),
+    )
 }
 
 fn uints(values: &[u64]) -> Value {
@@ -233,7 +237,11 @@ fn world_to_mirror(schema: &Schema, msg: &Msg) -> (u32, &'static str, Vec<(u32, 
 }
 
 fn hiscore_fields(row: &HiscoreMessage) -> Vec<(u32, Value)> {
-    vec![(1, int(row.rank)), (2, text(&row.name)), (3, int(row.score))]
+    vec![
+        (1, int(row.rank)),
+        (2, text(&row.name)),
+        (3, int(row.score)),
+    ]
 }
 
 fn update_fields(schema: &Schema, update: &WorldUpdateMessage) -> Vec<(u32, Value)> {
@@ -326,7 +334,15 @@ fn update_fields(schema: &Schema, update: &WorldUpdateMessage) -> Vec<(u32, Valu
 
 /// A random world message (fields 8-18 and 105-109).
 fn random_world_msg(rng: &mut Rng, texts: &[&str], id: u64, count: usize) -> Msg {
-    let floats = [0.0, 1.5, -3000.25, 1e300, f64::MIN_POSITIVE, f64::INFINITY, f64::NAN];
+    let floats = [
+        0.0,
+        1.5,
+        -3000.25,
+        1e300,
+        f64::MIN_POSITIVE,
+        f64::INFINITY,
+        f64::NAN,
+    ];
     let float = |rng: &mut Rng| rng.pick(&floats);
     let spore = |rng: &mut Rng| SporeMessage {
         id: rng.next_u64(),
