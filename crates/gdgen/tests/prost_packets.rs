@@ -396,7 +396,7 @@ fn random_world_msg(rng: &mut Rng, texts: &[&str], id: u64, count: usize) -> Msg
         13 => Msg::WorldLeft(WorldLeftMessage {
             reason: rng.pick(texts).to_owned(),
         }),
-        _ => Msg::WorldUpdate(WorldUpdateMessage {
+        _ => Msg::WorldUpdate(Box::new(WorldUpdateMessage {
             tick: rng.next_u64() as u32,
             players_left: (0..count).map(|_| rng.next_u64()).collect(),
             spores_left: (0..count).map(|_| id).collect(),
@@ -445,7 +445,7 @@ fn random_world_msg(rng: &mut Rng, texts: &[&str], id: u64, count: usize) -> Msg
                     .collect(),
                 players: count as u32,
             }),
-        }),
+        })),
     }
 }
 

@@ -115,7 +115,7 @@ pub fn update_message(delta: &ViewDelta) -> WorldUpdateMessage {
 pub fn update_packet(delta: &ViewDelta) -> Packet {
     Packet {
         sender_id: 0,
-        msg: Some(Msg::WorldUpdate(update_message(delta))),
+        msg: Some(Msg::WorldUpdate(Box::new(update_message(delta)))),
     }
 }
 
