@@ -1,8 +1,9 @@
 //! The mmo game world, with no I/O: a world's state, a fixed-rate tick driven by the caller
 //! (`World::tick(now)`), a spatial index (a uniform grid hashed by cell), interest management
 //! (each observer's view, and what entered, left or changed in it each tick) and per-observer
-//! replication output (`ViewDelta`, encoded by `encode` as `WorldUpdateMessage`). The game's
-//! rules sit on top behind the `Rules` trait; `RadiusRumble` is the tutorial's game.
+//! replication output (`ViewDelta`, written by `wire` as this project's `WorldUpdateMessage`;
+//! `tutorial` gives the tutorial's own messages for its clients). The game's rules sit on top
+//! behind the `Rules` trait; `RadiusRumble` is the tutorial's game.
 //!
 //! The server owns a `World` per room in a task of its own: it feeds inputs (`enter`, `leave`,
 //! `steer`, `claim`), calls `tick` on its clock, then sends each observer its update and the
@@ -17,6 +18,7 @@ pub mod interest;
 pub mod radius_rumble;
 pub mod rng;
 pub mod rules;
+pub mod tutorial;
 pub mod wire;
 pub mod world;
 
