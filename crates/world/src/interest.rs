@@ -183,6 +183,15 @@ impl Observer {
         }
     }
 
+    /// Drops what it held, without telling (its player is not in the world, so it has no
+    /// view): holding slots across ticks it does not follow would name reused slots later.
+    pub(crate) fn forget(&mut self) {
+        self.players.clear();
+        self.spores.clear();
+        self.scanned = None;
+        self.delta.clear(0);
+    }
+
     /// How many entities it has in view.
     pub(crate) fn in_view(&self) -> usize {
         self.players.len() + self.spores.len()

@@ -110,7 +110,9 @@ pub trait Rules {
     ) -> Result<(), ClaimError>;
     /// Advances the world by `dt` seconds.
     fn step(&mut self, engine: &mut Engine, dt: f64);
-    /// What `player` can see, or `None` when it is not in the world.
+    /// What `player` can see, or `None` when it is not in the world. A player that is eaten
+    /// should respawn at once: an observer without a view forgets what it held and sees
+    /// everything enter again once it has one.
     fn view(&self, engine: &Engine, player: PlayerId) -> Option<Rect>;
     /// `player`'s score and best score.
     fn standing(&self, engine: &Engine, player: PlayerId) -> Option<Standing>;

@@ -118,6 +118,9 @@ impl<R: Rules> World<R> {
         entry: Entry,
         observe: bool,
     ) -> Result<(), EnterError> {
+        if self.observer_index.contains_key(&player) {
+            return Err(EnterError::AlreadyIn);
+        }
         self.rules.enter(&mut self.engine, player, entry)?;
         if observe {
             self.observer_index.insert(player, self.observers.len());
@@ -180,6 +183,7 @@ impl<R: Rules> World<R> {
         let mut scans = 0;
         for observer in &mut self.observers {
             let Some(view) = self.rules.view(&self.engine, observer.player) else {
+                observer.forget();
                 continue;
             };
             scans += usize::from(interest::update_view(

@@ -26,6 +26,8 @@ struct Puppet {
     at: BTreeMap<PlayerId, Vec2>,
     spores: Vec<(SporeId, Vec2)>,
     eat: Vec<(PlayerId, EntityKey)>,
+    /// Players put back (after being eaten) at the next step.
+    back: Vec<PlayerId>,
 }
 
 impl Rules for Puppet {
@@ -66,6 +68,10 @@ impl Rules for Puppet {
         }
         for (eater, eaten) in self.eat.drain(..) {
             engine.remove(eaten, Removal::EatenBy(eater));
+        }
+        for id in self.back.drain(..) {
+            let pos = self.at.get(&id).copied().unwrap_or_default();
+            let _ = engine.spawn(EntityKey::Player(id), pos, 10.0, None);
         }
     }
 
@@ -269,6 +275,30 @@ fn eaten_things_are_eaten_not_left_and_leavers_leave() {
         "a leaver gets nothing more"
     );
     assert!(!stage.world.leave(B));
+}
+
+#[test]
+fn an_observer_without_a_player_forgets_its_view_and_sees_it_anew() {
+    let mut stage = Stage::new(&[], &[(A, 0.0, 0.0), (B, 50.0, 0.0)]);
+    stage.tick();
+    // A is eaten and, with these rules, not put back: it has no view for a while.
+    stage.world.rules_mut().eat.push((B, EntityKey::Player(A)));
+    stage.tick();
+    assert_eq!(stage.tick(), None);
+    assert!(stage.world.leave(B));
+    stage.tick();
+    // C takes the slot B had; A comes back and must see C enter, not move.
+    stage.world.rules_mut().at.insert(C, Vec2::new(40.0, 0.0));
+    stage.world.enter(C, entry("c"), false).unwrap();
+    stage.world.rules_mut().back.push(A);
+    let update = stage.tick().unwrap();
+    assert_eq!(player_ids(&update), [1, 3]);
+    assert!(update.moved.is_empty());
+    assert_eq!(
+        stage.world.enter(A, entry("again"), true),
+        Err(EnterError::AlreadyIn),
+        "one observer per player"
+    );
 }
 
 /// What a client knows: built only from the bytes of the updates it received.
