@@ -59,7 +59,11 @@ fn main() {
     let ticks = args.get(1).copied().unwrap_or(600);
     let seed = args.get(2).copied().unwrap_or(1);
     let observers = args.get(3).copied().unwrap_or(players);
-    let config = WorldConfig::default();
+    let config = WorldConfig {
+        // Bots without views stand for the tutorial's clients here: no limit on them.
+        max_told_everything: usize::MAX,
+        ..WorldConfig::default()
+    };
     let period = Duration::from_secs(1) / config.tick_rate;
     let mut world = World::new(RadiusRumble::new(100_000), config, seed);
     let mut rng = Rng::new(seed ^ 0xB07);

@@ -26,13 +26,32 @@ pub struct Entry {
     pub decider: Decider,
 }
 
-/// Why a player could not enter.
+/// Why a player could not enter; `Display` is the reason a player is shown.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum EnterError {
     /// It is already in this world.
     AlreadyIn,
     /// The world holds as many players as it may.
     Full,
+    /// The world holds as many players told about everything (tutorial-level clients, each
+    /// of which costs every player's state every tick) as it may.
+    EverythingFull {
+        /// The limit.
+        limit: usize,
+    },
+}
+
+impl std::fmt::Display for EnterError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::AlreadyIn => f.write_str("you are already playing in this world"),
+            Self::Full => f.write_str("this world is full"),
+            Self::EverythingFull { limit } => write!(
+                f,
+                "this world already has {limit} players on the tutorial's client; try another room"
+            ),
+        }
+    }
 }
 
 /// Why a player's input was ignored.

@@ -22,15 +22,21 @@ pub struct WorldConfig {
     pub leaderboard_size: usize,
     /// The leaderboard is recomputed (and sent when changed) every this many ticks.
     pub leaderboard_every: u64,
+    /// Most players told about everything (entered without a view: the tutorial's clients).
+    /// Each gets every player's state every tick, so they cost O(N²) together.
+    pub max_told_everything: usize,
 }
 
 impl Default for WorldConfig {
-    /// 20 ticks a second (the tutorial's 50 ms); a top 10 once a second.
+    /// 20 ticks a second (the tutorial's 50 ms); a top 10 once a second; 100 tutorial-level
+    /// players (100 × 100 `PlayerMessage`s of ~75 bytes, 20 times a second, is 15 MB/s of
+    /// fan-out; a first bound until `mmo bench world --tutorial` measures the real one).
     fn default() -> Self {
         Self {
             tick_rate: 20,
             leaderboard_size: 10,
             leaderboard_every: 20,
+            max_told_everything: 100,
         }
     }
 }
@@ -61,6 +67,8 @@ pub struct World<R> {
     config: WorldConfig,
     observers: Vec<Observer>,
     observer_index: FastMap<PlayerId, usize>,
+    /// Players entered without a view.
+    told_everything: FastMap<PlayerId, ()>,
     marks: Marks,
     last_tick: Option<Instant>,
     leaderboard: Arc<Leaderboard>,
@@ -81,6 +89,7 @@ impl<R: Rules> World<R> {
             config,
             observers: Vec::new(),
             observer_index: FastMap::default(),
+            told_everything: FastMap::default(),
             marks: Marks::default(),
             last_tick: None,
             leaderboard: Arc::new(Leaderboard::default()),
@@ -118,11 +127,18 @@ impl<R: Rules> World<R> {
         entry: Entry,
         observe: bool,
     ) -> Result<(), EnterError> {
-        if self.observer_index.contains_key(&player) {
+        if self.observer_index.contains_key(&player) || self.told_everything.contains_key(&player) {
             return Err(EnterError::AlreadyIn);
         }
+        if !observe && self.told_everything.len() >= self.config.max_told_everything {
+            return Err(EnterError::EverythingFull {
+                limit: self.config.max_told_everything,
+            });
+        }
         self.rules.enter(&mut self.engine, player, entry)?;
-        if observe {
+        if !observe {
+            self.told_everything.insert(player, ());
+        } else {
             self.observer_index.insert(player, self.observers.len());
             let phase = self.engine.tick_number() + self.observers.len() as u64;
             self.observers.push(Observer::new(player, phase));
@@ -133,6 +149,7 @@ impl<R: Rules> World<R> {
     /// Takes `player` out of the world; returns whether it was in. Its client gets nothing
     /// more from this world; the others see it leave at the next tick.
     pub fn leave(&mut self, player: PlayerId) -> bool {
+        self.told_everything.remove(&player);
         if let Some(index) = self.observer_index.remove(&player) {
             self.observers.swap_remove(index);
             if let Some(moved) = self.observers.get(index) {

@@ -368,7 +368,11 @@ fn eighths(value: f64) -> i32 {
 
 #[test]
 fn a_client_applying_the_updates_always_holds_its_view_exactly() {
-    let mut world = World::new(RadiusRumble::new(1_000), WorldConfig::default(), 9);
+    let config = WorldConfig {
+        max_told_everything: 1_000,
+        ..WorldConfig::default()
+    };
+    let mut world = World::new(RadiusRumble::new(1_000), config, 9);
     let mut rng = Rng::new(4);
     let players = 250;
     for n in 1..=players {

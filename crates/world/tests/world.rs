@@ -192,3 +192,28 @@ fn a_players_own_state_is_sent_when_it_changes() {
     assert!(world.update_for(me).is_none());
     assert!(!world.contains(me));
 }
+
+#[test]
+fn players_told_everything_are_limited_with_a_reason() {
+    let config = WorldConfig {
+        max_told_everything: 2,
+        ..WorldConfig::default()
+    };
+    let mut world = World::new(RadiusRumble::new(100), config, 1);
+    world.enter(PlayerId(1), entry("a"), false).unwrap();
+    world.enter(PlayerId(2), entry("b"), false).unwrap();
+    let refused = world.enter(PlayerId(3), entry("c"), false).unwrap_err();
+    assert_eq!(refused, EnterError::EverythingFull { limit: 2 });
+    assert_eq!(
+        refused.to_string(),
+        "this world already has 2 players on the tutorial's client; try another room"
+    );
+    // Players with views are not counted, and a leaver frees its place.
+    world.enter(PlayerId(3), entry("c"), true).unwrap();
+    assert!(world.leave(PlayerId(1)));
+    world.enter(PlayerId(4), entry("d"), false).unwrap();
+    assert_eq!(
+        world.enter(PlayerId(2), entry("b"), true),
+        Err(EnterError::AlreadyIn)
+    );
+}
