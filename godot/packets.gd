@@ -1359,6 +1359,2118 @@ class RoomInfo:
 		return "{" + ", ".join(parts) + "}"
 
 
+## A player's state: `id` is its owner's client ID.
+class PlayerMessage:
+	var _id: int = 0
+	var _name: String = ""
+	var _x: float = 0.0
+	var _y: float = 0.0
+	var _radius: float = 0.0
+	var _direction: float = 0.0
+	var _speed: float = 0.0
+	var _color: int = 0
+
+	func get_id() -> int:
+		return _id
+
+	func set_id(value: int) -> void:
+		_id = value
+
+	func clear_id() -> void:
+		_id = 0
+
+	func get_name() -> String:
+		return _name
+
+	func set_name(value: String) -> void:
+		_name = value
+
+	func clear_name() -> void:
+		_name = ""
+
+	func get_x() -> float:
+		return _x
+
+	func set_x(value: float) -> void:
+		_x = value
+
+	func clear_x() -> void:
+		_x = 0.0
+
+	func get_y() -> float:
+		return _y
+
+	func set_y(value: float) -> void:
+		_y = value
+
+	func clear_y() -> void:
+		_y = 0.0
+
+	func get_radius() -> float:
+		return _radius
+
+	func set_radius(value: float) -> void:
+		_radius = value
+
+	func clear_radius() -> void:
+		_radius = 0.0
+
+	func get_direction() -> float:
+		return _direction
+
+	func set_direction(value: float) -> void:
+		_direction = value
+
+	func clear_direction() -> void:
+		_direction = 0.0
+
+	func get_speed() -> float:
+		return _speed
+
+	func set_speed(value: float) -> void:
+		_speed = value
+
+	func clear_speed() -> void:
+		_speed = 0.0
+
+	func get_color() -> int:
+		return _color
+
+	func set_color(value: int) -> void:
+		_color = PBWire.to_int32(value)
+
+	func clear_color() -> void:
+		_color = 0
+
+	## Resets every field to its default.
+	func clear() -> void:
+		clear_id()
+		clear_name()
+		clear_x()
+		clear_y()
+		clear_radius()
+		clear_direction()
+		clear_speed()
+		clear_color()
+
+	## The protobuf encoding of this message.
+	func to_bytes() -> PackedByteArray:
+		var writer := PBWriter.new()
+		if _id != 0:
+			writer.write_tag(1, PBWire.VARINT)
+			writer.write_uint64(_id)
+		if not _name.is_empty():
+			writer.write_tag(2, PBWire.LEN)
+			writer.write_string(_name)
+		if _x != 0.0:
+			writer.write_tag(3, PBWire.I64)
+			writer.write_double(_x)
+		if _y != 0.0:
+			writer.write_tag(4, PBWire.I64)
+			writer.write_double(_y)
+		if _radius != 0.0:
+			writer.write_tag(5, PBWire.I64)
+			writer.write_double(_radius)
+		if _direction != 0.0:
+			writer.write_tag(6, PBWire.I64)
+			writer.write_double(_direction)
+		if _speed != 0.0:
+			writer.write_tag(7, PBWire.I64)
+			writer.write_double(_speed)
+		if _color != 0:
+			writer.write_tag(8, PBWire.VARINT)
+			writer.write_int32(_color)
+		return writer.bytes
+
+	## Replaces this message with the one encoded in [param data]. Returns [constant OK],
+	## or [constant ERR_PARSE_ERROR] for malformed input (fields then hold partial data).
+	func from_bytes(data: PackedByteArray) -> int:
+		clear()
+		var reader := PBReader.new(data)
+		merge_from_reader(reader, data.size(), 0)
+		return ERR_PARSE_ERROR if reader.failed else OK
+
+	## Decodes fields up to byte [param end] of [param reader] into this message.
+	func merge_from_reader(reader: PBReader, end: int, depth: int) -> void:
+		if depth > PBWire.MAX_DEPTH:
+			reader.failed = true
+		while reader.pos < end and not reader.failed:
+			var key := reader.read_tag(end)
+			if reader.failed:
+				break
+			var wire_type := key & 7
+			match key >> 3:
+				1:
+					if reader.expect(wire_type, PBWire.VARINT):
+						set_id(reader.read_uint64(end))
+				2:
+					if reader.expect(wire_type, PBWire.LEN):
+						set_name(reader.read_string(end))
+				3:
+					if reader.expect(wire_type, PBWire.I64):
+						set_x(reader.read_double(end))
+				4:
+					if reader.expect(wire_type, PBWire.I64):
+						set_y(reader.read_double(end))
+				5:
+					if reader.expect(wire_type, PBWire.I64):
+						set_radius(reader.read_double(end))
+				6:
+					if reader.expect(wire_type, PBWire.I64):
+						set_direction(reader.read_double(end))
+				7:
+					if reader.expect(wire_type, PBWire.I64):
+						set_speed(reader.read_double(end))
+				8:
+					if reader.expect(wire_type, PBWire.VARINT):
+						set_color(reader.read_int32(end))
+				_:
+					reader.skip_field(key, end, depth)
+
+	## A readable form for print(), e.g. [code]{sender_id: 1, chat: {msg: "hi"}}[/code].
+	func _to_string() -> String:
+		var parts := PackedStringArray()
+		if _id != 0:
+			parts.append("id: " + var_to_str(_id))
+		if not _name.is_empty():
+			parts.append("name: " + var_to_str(_name))
+		if _x != 0.0:
+			parts.append("x: " + var_to_str(_x))
+		if _y != 0.0:
+			parts.append("y: " + var_to_str(_y))
+		if _radius != 0.0:
+			parts.append("radius: " + var_to_str(_radius))
+		if _direction != 0.0:
+			parts.append("direction: " + var_to_str(_direction))
+		if _speed != 0.0:
+			parts.append("speed: " + var_to_str(_speed))
+		if _color != 0:
+			parts.append("color: " + var_to_str(_color))
+		return "{" + ", ".join(parts) + "}"
+
+
+## Client to server: steer the own player towards `direction` (radians). The only input of a
+## player; a value that is not finite is ignored.
+class PlayerDirectionMessage:
+	var _direction: float = 0.0
+
+	func get_direction() -> float:
+		return _direction
+
+	func set_direction(value: float) -> void:
+		_direction = value
+
+	func clear_direction() -> void:
+		_direction = 0.0
+
+	## Resets every field to its default.
+	func clear() -> void:
+		clear_direction()
+
+	## The protobuf encoding of this message.
+	func to_bytes() -> PackedByteArray:
+		var writer := PBWriter.new()
+		if _direction != 0.0:
+			writer.write_tag(1, PBWire.I64)
+			writer.write_double(_direction)
+		return writer.bytes
+
+	## Replaces this message with the one encoded in [param data]. Returns [constant OK],
+	## or [constant ERR_PARSE_ERROR] for malformed input (fields then hold partial data).
+	func from_bytes(data: PackedByteArray) -> int:
+		clear()
+		var reader := PBReader.new(data)
+		merge_from_reader(reader, data.size(), 0)
+		return ERR_PARSE_ERROR if reader.failed else OK
+
+	## Decodes fields up to byte [param end] of [param reader] into this message.
+	func merge_from_reader(reader: PBReader, end: int, depth: int) -> void:
+		if depth > PBWire.MAX_DEPTH:
+			reader.failed = true
+		while reader.pos < end and not reader.failed:
+			var key := reader.read_tag(end)
+			if reader.failed:
+				break
+			var wire_type := key & 7
+			match key >> 3:
+				1:
+					if reader.expect(wire_type, PBWire.I64):
+						set_direction(reader.read_double(end))
+				_:
+					reader.skip_field(key, end, depth)
+
+	## A readable form for print(), e.g. [code]{sender_id: 1, chat: {msg: "hi"}}[/code].
+	func _to_string() -> String:
+		var parts := PackedStringArray()
+		if _direction != 0.0:
+			parts.append("direction: " + var_to_str(_direction))
+		return "{" + ", ".join(parts) + "}"
+
+
+## A spore (food) in the world.
+class SporeMessage:
+	var _id: int = 0
+	var _x: float = 0.0
+	var _y: float = 0.0
+	var _radius: float = 0.0
+
+	func get_id() -> int:
+		return _id
+
+	func set_id(value: int) -> void:
+		_id = value
+
+	func clear_id() -> void:
+		_id = 0
+
+	func get_x() -> float:
+		return _x
+
+	func set_x(value: float) -> void:
+		_x = value
+
+	func clear_x() -> void:
+		_x = 0.0
+
+	func get_y() -> float:
+		return _y
+
+	func set_y(value: float) -> void:
+		_y = value
+
+	func clear_y() -> void:
+		_y = 0.0
+
+	func get_radius() -> float:
+		return _radius
+
+	func set_radius(value: float) -> void:
+		_radius = value
+
+	func clear_radius() -> void:
+		_radius = 0.0
+
+	## Resets every field to its default.
+	func clear() -> void:
+		clear_id()
+		clear_x()
+		clear_y()
+		clear_radius()
+
+	## The protobuf encoding of this message.
+	func to_bytes() -> PackedByteArray:
+		var writer := PBWriter.new()
+		if _id != 0:
+			writer.write_tag(1, PBWire.VARINT)
+			writer.write_uint64(_id)
+		if _x != 0.0:
+			writer.write_tag(2, PBWire.I64)
+			writer.write_double(_x)
+		if _y != 0.0:
+			writer.write_tag(3, PBWire.I64)
+			writer.write_double(_y)
+		if _radius != 0.0:
+			writer.write_tag(4, PBWire.I64)
+			writer.write_double(_radius)
+		return writer.bytes
+
+	## Replaces this message with the one encoded in [param data]. Returns [constant OK],
+	## or [constant ERR_PARSE_ERROR] for malformed input (fields then hold partial data).
+	func from_bytes(data: PackedByteArray) -> int:
+		clear()
+		var reader := PBReader.new(data)
+		merge_from_reader(reader, data.size(), 0)
+		return ERR_PARSE_ERROR if reader.failed else OK
+
+	## Decodes fields up to byte [param end] of [param reader] into this message.
+	func merge_from_reader(reader: PBReader, end: int, depth: int) -> void:
+		if depth > PBWire.MAX_DEPTH:
+			reader.failed = true
+		while reader.pos < end and not reader.failed:
+			var key := reader.read_tag(end)
+			if reader.failed:
+				break
+			var wire_type := key & 7
+			match key >> 3:
+				1:
+					if reader.expect(wire_type, PBWire.VARINT):
+						set_id(reader.read_uint64(end))
+				2:
+					if reader.expect(wire_type, PBWire.I64):
+						set_x(reader.read_double(end))
+				3:
+					if reader.expect(wire_type, PBWire.I64):
+						set_y(reader.read_double(end))
+				4:
+					if reader.expect(wire_type, PBWire.I64):
+						set_radius(reader.read_double(end))
+				_:
+					reader.skip_field(key, end, depth)
+
+	## A readable form for print(), e.g. [code]{sender_id: 1, chat: {msg: "hi"}}[/code].
+	func _to_string() -> String:
+		var parts := PackedStringArray()
+		if _id != 0:
+			parts.append("id: " + var_to_str(_id))
+		if _x != 0.0:
+			parts.append("x: " + var_to_str(_x))
+		if _y != 0.0:
+			parts.append("y: " + var_to_str(_y))
+		if _radius != 0.0:
+			parts.append("radius: " + var_to_str(_radius))
+		return "{" + ", ".join(parts) + "}"
+
+
+## Tutorial-level clients claim to have eaten a spore (checked by the server); the server relays
+## accepted ones with `Packet.sender_id` = the eater.
+class SporeConsumedMessage:
+	var _spore_id: int = 0
+
+	func get_spore_id() -> int:
+		return _spore_id
+
+	func set_spore_id(value: int) -> void:
+		_spore_id = value
+
+	func clear_spore_id() -> void:
+		_spore_id = 0
+
+	## Resets every field to its default.
+	func clear() -> void:
+		clear_spore_id()
+
+	## The protobuf encoding of this message.
+	func to_bytes() -> PackedByteArray:
+		var writer := PBWriter.new()
+		if _spore_id != 0:
+			writer.write_tag(1, PBWire.VARINT)
+			writer.write_uint64(_spore_id)
+		return writer.bytes
+
+	## Replaces this message with the one encoded in [param data]. Returns [constant OK],
+	## or [constant ERR_PARSE_ERROR] for malformed input (fields then hold partial data).
+	func from_bytes(data: PackedByteArray) -> int:
+		clear()
+		var reader := PBReader.new(data)
+		merge_from_reader(reader, data.size(), 0)
+		return ERR_PARSE_ERROR if reader.failed else OK
+
+	## Decodes fields up to byte [param end] of [param reader] into this message.
+	func merge_from_reader(reader: PBReader, end: int, depth: int) -> void:
+		if depth > PBWire.MAX_DEPTH:
+			reader.failed = true
+		while reader.pos < end and not reader.failed:
+			var key := reader.read_tag(end)
+			if reader.failed:
+				break
+			var wire_type := key & 7
+			match key >> 3:
+				1:
+					if reader.expect(wire_type, PBWire.VARINT):
+						set_spore_id(reader.read_uint64(end))
+				_:
+					reader.skip_field(key, end, depth)
+
+	## A readable form for print(), e.g. [code]{sender_id: 1, chat: {msg: "hi"}}[/code].
+	func _to_string() -> String:
+		var parts := PackedStringArray()
+		if _spore_id != 0:
+			parts.append("spore_id: " + var_to_str(_spore_id))
+		return "{" + ", ".join(parts) + "}"
+
+
+## Spores a client has not seen yet, at most 20 per message.
+class SporesBatchMessage:
+	var _spores: Array[SporeMessage] = []
+
+	func get_spores() -> Array[SporeMessage]:
+		return _spores
+
+	func set_spores(values: Array[SporeMessage]) -> void:
+		_spores = values
+
+	func add_spores() -> SporeMessage:
+		var item := SporeMessage.new()
+		_spores.append(item)
+		return item
+
+	func clear_spores() -> void:
+		_spores = []
+
+	## Resets every field to its default.
+	func clear() -> void:
+		clear_spores()
+
+	## The protobuf encoding of this message.
+	func to_bytes() -> PackedByteArray:
+		var writer := PBWriter.new()
+		for item in _spores:
+			writer.write_tag(1, PBWire.LEN)
+			writer.write_bytes(item.to_bytes())
+		return writer.bytes
+
+	## Replaces this message with the one encoded in [param data]. Returns [constant OK],
+	## or [constant ERR_PARSE_ERROR] for malformed input (fields then hold partial data).
+	func from_bytes(data: PackedByteArray) -> int:
+		clear()
+		var reader := PBReader.new(data)
+		merge_from_reader(reader, data.size(), 0)
+		return ERR_PARSE_ERROR if reader.failed else OK
+
+	## Decodes fields up to byte [param end] of [param reader] into this message.
+	func merge_from_reader(reader: PBReader, end: int, depth: int) -> void:
+		if depth > PBWire.MAX_DEPTH:
+			reader.failed = true
+		while reader.pos < end and not reader.failed:
+			var key := reader.read_tag(end)
+			if reader.failed:
+				break
+			var wire_type := key & 7
+			match key >> 3:
+				1:
+					if reader.expect(wire_type, PBWire.LEN):
+						var item_end := reader.read_end(end)
+						add_spores().merge_from_reader(reader, item_end, depth + 1)
+				_:
+					reader.skip_field(key, end, depth)
+
+	## A readable form for print(), e.g. [code]{sender_id: 1, chat: {msg: "hi"}}[/code].
+	func _to_string() -> String:
+		var parts := PackedStringArray()
+		if not _spores.is_empty():
+			parts.append("spores: " + str(_spores))
+		return "{" + ", ".join(parts) + "}"
+
+
+## A player was eaten: claimed by a tutorial-level eater, relayed with `Packet.sender_id` = the
+## eater.
+class PlayerConsumedMessage:
+	var _player_id: int = 0
+
+	func get_player_id() -> int:
+		return _player_id
+
+	func set_player_id(value: int) -> void:
+		_player_id = value
+
+	func clear_player_id() -> void:
+		_player_id = 0
+
+	## Resets every field to its default.
+	func clear() -> void:
+		clear_player_id()
+
+	## The protobuf encoding of this message.
+	func to_bytes() -> PackedByteArray:
+		var writer := PBWriter.new()
+		if _player_id != 0:
+			writer.write_tag(1, PBWire.VARINT)
+			writer.write_uint64(_player_id)
+		return writer.bytes
+
+	## Replaces this message with the one encoded in [param data]. Returns [constant OK],
+	## or [constant ERR_PARSE_ERROR] for malformed input (fields then hold partial data).
+	func from_bytes(data: PackedByteArray) -> int:
+		clear()
+		var reader := PBReader.new(data)
+		merge_from_reader(reader, data.size(), 0)
+		return ERR_PARSE_ERROR if reader.failed else OK
+
+	## Decodes fields up to byte [param end] of [param reader] into this message.
+	func merge_from_reader(reader: PBReader, end: int, depth: int) -> void:
+		if depth > PBWire.MAX_DEPTH:
+			reader.failed = true
+		while reader.pos < end and not reader.failed:
+			var key := reader.read_tag(end)
+			if reader.failed:
+				break
+			var wire_type := key & 7
+			match key >> 3:
+				1:
+					if reader.expect(wire_type, PBWire.VARINT):
+						set_player_id(reader.read_uint64(end))
+				_:
+					reader.skip_field(key, end, depth)
+
+	## A readable form for print(), e.g. [code]{sender_id: 1, chat: {msg: "hi"}}[/code].
+	func _to_string() -> String:
+		var parts := PackedStringArray()
+		if _player_id != 0:
+			parts.append("player_id: " + var_to_str(_player_id))
+		return "{" + ", ".join(parts) + "}"
+
+
+## Client to server: show the hiscore board.
+class HiscoreBoardRequestMessage:
+	pass
+
+	## Resets every field to its default.
+	func clear() -> void:
+		pass
+
+	## The protobuf encoding of this message.
+	func to_bytes() -> PackedByteArray:
+		var writer := PBWriter.new()
+		return writer.bytes
+
+	## Replaces this message with the one encoded in [param data]. Returns [constant OK],
+	## or [constant ERR_PARSE_ERROR] for malformed input (fields then hold partial data).
+	func from_bytes(data: PackedByteArray) -> int:
+		clear()
+		var reader := PBReader.new(data)
+		merge_from_reader(reader, data.size(), 0)
+		return ERR_PARSE_ERROR if reader.failed else OK
+
+	## Decodes fields up to byte [param end] of [param reader] into this message.
+	func merge_from_reader(reader: PBReader, end: int, depth: int) -> void:
+		if depth > PBWire.MAX_DEPTH:
+			reader.failed = true
+		while reader.pos < end and not reader.failed:
+			var key := reader.read_tag(end)
+			if not reader.failed:
+				reader.skip_field(key, end, depth)
+
+	## A readable form for print(), e.g. [code]{sender_id: 1, chat: {msg: "hi"}}[/code].
+	func _to_string() -> String:
+		var parts := PackedStringArray()
+		return "{" + ", ".join(parts) + "}"
+
+
+## One row of a hiscore board: `rank` 1 is the best.
+class HiscoreMessage:
+	var _rank: int = 0
+	var _name: String = ""
+	var _score: int = 0
+
+	func get_rank() -> int:
+		return _rank
+
+	func set_rank(value: int) -> void:
+		_rank = value
+
+	func clear_rank() -> void:
+		_rank = 0
+
+	func get_name() -> String:
+		return _name
+
+	func set_name(value: String) -> void:
+		_name = value
+
+	func clear_name() -> void:
+		_name = ""
+
+	func get_score() -> int:
+		return _score
+
+	func set_score(value: int) -> void:
+		_score = value
+
+	func clear_score() -> void:
+		_score = 0
+
+	## Resets every field to its default.
+	func clear() -> void:
+		clear_rank()
+		clear_name()
+		clear_score()
+
+	## The protobuf encoding of this message.
+	func to_bytes() -> PackedByteArray:
+		var writer := PBWriter.new()
+		if _rank != 0:
+			writer.write_tag(1, PBWire.VARINT)
+			writer.write_uint64(_rank)
+		if not _name.is_empty():
+			writer.write_tag(2, PBWire.LEN)
+			writer.write_string(_name)
+		if _score != 0:
+			writer.write_tag(3, PBWire.VARINT)
+			writer.write_uint64(_score)
+		return writer.bytes
+
+	## Replaces this message with the one encoded in [param data]. Returns [constant OK],
+	## or [constant ERR_PARSE_ERROR] for malformed input (fields then hold partial data).
+	func from_bytes(data: PackedByteArray) -> int:
+		clear()
+		var reader := PBReader.new(data)
+		merge_from_reader(reader, data.size(), 0)
+		return ERR_PARSE_ERROR if reader.failed else OK
+
+	## Decodes fields up to byte [param end] of [param reader] into this message.
+	func merge_from_reader(reader: PBReader, end: int, depth: int) -> void:
+		if depth > PBWire.MAX_DEPTH:
+			reader.failed = true
+		while reader.pos < end and not reader.failed:
+			var key := reader.read_tag(end)
+			if reader.failed:
+				break
+			var wire_type := key & 7
+			match key >> 3:
+				1:
+					if reader.expect(wire_type, PBWire.VARINT):
+						set_rank(reader.read_uint64(end))
+				2:
+					if reader.expect(wire_type, PBWire.LEN):
+						set_name(reader.read_string(end))
+				3:
+					if reader.expect(wire_type, PBWire.VARINT):
+						set_score(reader.read_uint64(end))
+				_:
+					reader.skip_field(key, end, depth)
+
+	## A readable form for print(), e.g. [code]{sender_id: 1, chat: {msg: "hi"}}[/code].
+	func _to_string() -> String:
+		var parts := PackedStringArray()
+		if _rank != 0:
+			parts.append("rank: " + var_to_str(_rank))
+		if not _name.is_empty():
+			parts.append("name: " + var_to_str(_name))
+		if _score != 0:
+			parts.append("score: " + var_to_str(_score))
+		return "{" + ", ".join(parts) + "}"
+
+
+## Ten rows of the hiscore board.
+class HiscoreBoardMessage:
+	var _hiscores: Array[HiscoreMessage] = []
+
+	func get_hiscores() -> Array[HiscoreMessage]:
+		return _hiscores
+
+	func set_hiscores(values: Array[HiscoreMessage]) -> void:
+		_hiscores = values
+
+	func add_hiscores() -> HiscoreMessage:
+		var item := HiscoreMessage.new()
+		_hiscores.append(item)
+		return item
+
+	func clear_hiscores() -> void:
+		_hiscores = []
+
+	## Resets every field to its default.
+	func clear() -> void:
+		clear_hiscores()
+
+	## The protobuf encoding of this message.
+	func to_bytes() -> PackedByteArray:
+		var writer := PBWriter.new()
+		for item in _hiscores:
+			writer.write_tag(1, PBWire.LEN)
+			writer.write_bytes(item.to_bytes())
+		return writer.bytes
+
+	## Replaces this message with the one encoded in [param data]. Returns [constant OK],
+	## or [constant ERR_PARSE_ERROR] for malformed input (fields then hold partial data).
+	func from_bytes(data: PackedByteArray) -> int:
+		clear()
+		var reader := PBReader.new(data)
+		merge_from_reader(reader, data.size(), 0)
+		return ERR_PARSE_ERROR if reader.failed else OK
+
+	## Decodes fields up to byte [param end] of [param reader] into this message.
+	func merge_from_reader(reader: PBReader, end: int, depth: int) -> void:
+		if depth > PBWire.MAX_DEPTH:
+			reader.failed = true
+		while reader.pos < end and not reader.failed:
+			var key := reader.read_tag(end)
+			if reader.failed:
+				break
+			var wire_type := key & 7
+			match key >> 3:
+				1:
+					if reader.expect(wire_type, PBWire.LEN):
+						var item_end := reader.read_end(end)
+						add_hiscores().merge_from_reader(reader, item_end, depth + 1)
+				_:
+					reader.skip_field(key, end, depth)
+
+	## A readable form for print(), e.g. [code]{sender_id: 1, chat: {msg: "hi"}}[/code].
+	func _to_string() -> String:
+		var parts := PackedStringArray()
+		if not _hiscores.is_empty():
+			parts.append("hiscores: " + str(_hiscores))
+		return "{" + ", ".join(parts) + "}"
+
+
+## Client to server: done with the hiscore board.
+class FinishedBrowsingHiscoresMessage:
+	pass
+
+	## Resets every field to its default.
+	func clear() -> void:
+		pass
+
+	## The protobuf encoding of this message.
+	func to_bytes() -> PackedByteArray:
+		var writer := PBWriter.new()
+		return writer.bytes
+
+	## Replaces this message with the one encoded in [param data]. Returns [constant OK],
+	## or [constant ERR_PARSE_ERROR] for malformed input (fields then hold partial data).
+	func from_bytes(data: PackedByteArray) -> int:
+		clear()
+		var reader := PBReader.new(data)
+		merge_from_reader(reader, data.size(), 0)
+		return ERR_PARSE_ERROR if reader.failed else OK
+
+	## Decodes fields up to byte [param end] of [param reader] into this message.
+	func merge_from_reader(reader: PBReader, end: int, depth: int) -> void:
+		if depth > PBWire.MAX_DEPTH:
+			reader.failed = true
+		while reader.pos < end and not reader.failed:
+			var key := reader.read_tag(end)
+			if not reader.failed:
+				reader.skip_field(key, end, depth)
+
+	## A readable form for print(), e.g. [code]{sender_id: 1, chat: {msg: "hi"}}[/code].
+	func _to_string() -> String:
+		var parts := PackedStringArray()
+		return "{" + ", ".join(parts) + "}"
+
+
+## Client to server: show the board around the player named `name` (case-insensitive).
+class SearchHiscoreMessage:
+	var _name: String = ""
+
+	func get_name() -> String:
+		return _name
+
+	func set_name(value: String) -> void:
+		_name = value
+
+	func clear_name() -> void:
+		_name = ""
+
+	## Resets every field to its default.
+	func clear() -> void:
+		clear_name()
+
+	## The protobuf encoding of this message.
+	func to_bytes() -> PackedByteArray:
+		var writer := PBWriter.new()
+		if not _name.is_empty():
+			writer.write_tag(1, PBWire.LEN)
+			writer.write_string(_name)
+		return writer.bytes
+
+	## Replaces this message with the one encoded in [param data]. Returns [constant OK],
+	## or [constant ERR_PARSE_ERROR] for malformed input (fields then hold partial data).
+	func from_bytes(data: PackedByteArray) -> int:
+		clear()
+		var reader := PBReader.new(data)
+		merge_from_reader(reader, data.size(), 0)
+		return ERR_PARSE_ERROR if reader.failed else OK
+
+	## Decodes fields up to byte [param end] of [param reader] into this message.
+	func merge_from_reader(reader: PBReader, end: int, depth: int) -> void:
+		if depth > PBWire.MAX_DEPTH:
+			reader.failed = true
+		while reader.pos < end and not reader.failed:
+			var key := reader.read_tag(end)
+			if reader.failed:
+				break
+			var wire_type := key & 7
+			match key >> 3:
+				1:
+					if reader.expect(wire_type, PBWire.LEN):
+						set_name(reader.read_string(end))
+				_:
+					reader.skip_field(key, end, depth)
+
+	## A readable form for print(), e.g. [code]{sender_id: 1, chat: {msg: "hi"}}[/code].
+	func _to_string() -> String:
+		var parts := PackedStringArray()
+		if not _name.is_empty():
+			parts.append("name: " + var_to_str(_name))
+		return "{" + ", ".join(parts) + "}"
+
+
+## Client to server: enter the world of the room this client is in, as a player. Answered with
+## `WorldEnteredMessage`, or `DenyResponseMessage` when refused.
+class EnterWorldMessage:
+	pass
+
+	## Resets every field to its default.
+	func clear() -> void:
+		pass
+
+	## The protobuf encoding of this message.
+	func to_bytes() -> PackedByteArray:
+		var writer := PBWriter.new()
+		return writer.bytes
+
+	## Replaces this message with the one encoded in [param data]. Returns [constant OK],
+	## or [constant ERR_PARSE_ERROR] for malformed input (fields then hold partial data).
+	func from_bytes(data: PackedByteArray) -> int:
+		clear()
+		var reader := PBReader.new(data)
+		merge_from_reader(reader, data.size(), 0)
+		return ERR_PARSE_ERROR if reader.failed else OK
+
+	## Decodes fields up to byte [param end] of [param reader] into this message.
+	func merge_from_reader(reader: PBReader, end: int, depth: int) -> void:
+		if depth > PBWire.MAX_DEPTH:
+			reader.failed = true
+		while reader.pos < end and not reader.failed:
+			var key := reader.read_tag(end)
+			if not reader.failed:
+				reader.skip_field(key, end, depth)
+
+	## A readable form for print(), e.g. [code]{sender_id: 1, chat: {msg: "hi"}}[/code].
+	func _to_string() -> String:
+		var parts := PackedStringArray()
+		return "{" + ", ".join(parts) + "}"
+
+
+## Server to client: this client now plays in `room`'s world as player `player_id` (its client ID).
+## `WorldUpdateMessage`s follow, at most one per tick.
+class WorldEnteredMessage:
+	var _room: String = ""
+	var _player_id: int = 0
+	## Ticks per second.
+	var _tick_rate: int = 0
+	## Position and radius units per world unit.
+	var _position_scale: int = 0
+
+	func get_room() -> String:
+		return _room
+
+	func set_room(value: String) -> void:
+		_room = value
+
+	func clear_room() -> void:
+		_room = ""
+
+	func get_player_id() -> int:
+		return _player_id
+
+	func set_player_id(value: int) -> void:
+		_player_id = value
+
+	func clear_player_id() -> void:
+		_player_id = 0
+
+	func get_tick_rate() -> int:
+		return _tick_rate
+
+	func set_tick_rate(value: int) -> void:
+		_tick_rate = value & 0xFFFFFFFF
+
+	func clear_tick_rate() -> void:
+		_tick_rate = 0
+
+	func get_position_scale() -> int:
+		return _position_scale
+
+	func set_position_scale(value: int) -> void:
+		_position_scale = value & 0xFFFFFFFF
+
+	func clear_position_scale() -> void:
+		_position_scale = 0
+
+	## Resets every field to its default.
+	func clear() -> void:
+		clear_room()
+		clear_player_id()
+		clear_tick_rate()
+		clear_position_scale()
+
+	## The protobuf encoding of this message.
+	func to_bytes() -> PackedByteArray:
+		var writer := PBWriter.new()
+		if not _room.is_empty():
+			writer.write_tag(1, PBWire.LEN)
+			writer.write_string(_room)
+		if _player_id != 0:
+			writer.write_tag(2, PBWire.VARINT)
+			writer.write_uint64(_player_id)
+		if _tick_rate != 0:
+			writer.write_tag(3, PBWire.VARINT)
+			writer.write_uint32(_tick_rate)
+		if _position_scale != 0:
+			writer.write_tag(4, PBWire.VARINT)
+			writer.write_uint32(_position_scale)
+		return writer.bytes
+
+	## Replaces this message with the one encoded in [param data]. Returns [constant OK],
+	## or [constant ERR_PARSE_ERROR] for malformed input (fields then hold partial data).
+	func from_bytes(data: PackedByteArray) -> int:
+		clear()
+		var reader := PBReader.new(data)
+		merge_from_reader(reader, data.size(), 0)
+		return ERR_PARSE_ERROR if reader.failed else OK
+
+	## Decodes fields up to byte [param end] of [param reader] into this message.
+	func merge_from_reader(reader: PBReader, end: int, depth: int) -> void:
+		if depth > PBWire.MAX_DEPTH:
+			reader.failed = true
+		while reader.pos < end and not reader.failed:
+			var key := reader.read_tag(end)
+			if reader.failed:
+				break
+			var wire_type := key & 7
+			match key >> 3:
+				1:
+					if reader.expect(wire_type, PBWire.LEN):
+						set_room(reader.read_string(end))
+				2:
+					if reader.expect(wire_type, PBWire.VARINT):
+						set_player_id(reader.read_uint64(end))
+				3:
+					if reader.expect(wire_type, PBWire.VARINT):
+						set_tick_rate(reader.read_uint32(end))
+				4:
+					if reader.expect(wire_type, PBWire.VARINT):
+						set_position_scale(reader.read_uint32(end))
+				_:
+					reader.skip_field(key, end, depth)
+
+	## A readable form for print(), e.g. [code]{sender_id: 1, chat: {msg: "hi"}}[/code].
+	func _to_string() -> String:
+		var parts := PackedStringArray()
+		if not _room.is_empty():
+			parts.append("room: " + var_to_str(_room))
+		if _player_id != 0:
+			parts.append("player_id: " + var_to_str(_player_id))
+		if _tick_rate != 0:
+			parts.append("tick_rate: " + var_to_str(_tick_rate))
+		if _position_scale != 0:
+			parts.append("position_scale: " + var_to_str(_position_scale))
+		return "{" + ", ".join(parts) + "}"
+
+
+## Client to server: leave the world (the client stays in its room). Answered with
+## `WorldLeftMessage`.
+class LeaveWorldMessage:
+	pass
+
+	## Resets every field to its default.
+	func clear() -> void:
+		pass
+
+	## The protobuf encoding of this message.
+	func to_bytes() -> PackedByteArray:
+		var writer := PBWriter.new()
+		return writer.bytes
+
+	## Replaces this message with the one encoded in [param data]. Returns [constant OK],
+	## or [constant ERR_PARSE_ERROR] for malformed input (fields then hold partial data).
+	func from_bytes(data: PackedByteArray) -> int:
+		clear()
+		var reader := PBReader.new(data)
+		merge_from_reader(reader, data.size(), 0)
+		return ERR_PARSE_ERROR if reader.failed else OK
+
+	## Decodes fields up to byte [param end] of [param reader] into this message.
+	func merge_from_reader(reader: PBReader, end: int, depth: int) -> void:
+		if depth > PBWire.MAX_DEPTH:
+			reader.failed = true
+		while reader.pos < end and not reader.failed:
+			var key := reader.read_tag(end)
+			if not reader.failed:
+				reader.skip_field(key, end, depth)
+
+	## A readable form for print(), e.g. [code]{sender_id: 1, chat: {msg: "hi"}}[/code].
+	func _to_string() -> String:
+		var parts := PackedStringArray()
+		return "{" + ", ".join(parts) + "}"
+
+
+## Server to client: this client no longer plays (it asked, changed rooms, or the world closed). No
+## `WorldUpdateMessage` follows.
+class WorldLeftMessage:
+	var _reason: String = ""
+
+	func get_reason() -> String:
+		return _reason
+
+	func set_reason(value: String) -> void:
+		_reason = value
+
+	func clear_reason() -> void:
+		_reason = ""
+
+	## Resets every field to its default.
+	func clear() -> void:
+		clear_reason()
+
+	## The protobuf encoding of this message.
+	func to_bytes() -> PackedByteArray:
+		var writer := PBWriter.new()
+		if not _reason.is_empty():
+			writer.write_tag(1, PBWire.LEN)
+			writer.write_string(_reason)
+		return writer.bytes
+
+	## Replaces this message with the one encoded in [param data]. Returns [constant OK],
+	## or [constant ERR_PARSE_ERROR] for malformed input (fields then hold partial data).
+	func from_bytes(data: PackedByteArray) -> int:
+		clear()
+		var reader := PBReader.new(data)
+		merge_from_reader(reader, data.size(), 0)
+		return ERR_PARSE_ERROR if reader.failed else OK
+
+	## Decodes fields up to byte [param end] of [param reader] into this message.
+	func merge_from_reader(reader: PBReader, end: int, depth: int) -> void:
+		if depth > PBWire.MAX_DEPTH:
+			reader.failed = true
+		while reader.pos < end and not reader.failed:
+			var key := reader.read_tag(end)
+			if reader.failed:
+				break
+			var wire_type := key & 7
+			match key >> 3:
+				1:
+					if reader.expect(wire_type, PBWire.LEN):
+						set_reason(reader.read_string(end))
+				_:
+					reader.skip_field(key, end, depth)
+
+	## A readable form for print(), e.g. [code]{sender_id: 1, chat: {msg: "hi"}}[/code].
+	func _to_string() -> String:
+		var parts := PackedStringArray()
+		if not _reason.is_empty():
+			parts.append("reason: " + var_to_str(_reason))
+		return "{" + ", ".join(parts) + "}"
+
+
+## Server to client, at most one per tick and none when nothing in the client's view changed: every
+## change in its view since the previous one. Apply in field order: leaves and eats, then entries,
+## then moves and resizes.
+class WorldUpdateMessage:
+	## The world's tick number (it wraps).
+	var _tick: int = 0
+	## Players that left the view (still alive, out of sight or out of the world).
+	var _players_left: Array[int] = []
+	## Spores that left the view.
+	var _spores_left: Array[int] = []
+	## Eats the client could see: the eaten thing leaves its view (a respawned player re-enters
+	## through `players_entered`).
+	var _eaten: Array[WorldEat] = []
+	## Players that came into view, with their full state.
+	var _players_entered: Array[WorldPlayer] = []
+	## Spores that came into view.
+	var _spores_entered: Array[WorldSpore] = []
+	## Players in view whose position changed: IDs in ascending order, the first as it is and each
+	## next one as the difference from the one before.
+	var _moved_ids: Array[int] = []
+	## For each of `moved_ids`: dx, dy since the previous update, in position units.
+	var _moved_xy: Array[int] = []
+	## Players in view whose radius changed, coded like `moved_ids`.
+	var _resized_ids: Array[int] = []
+	## For each of `resized_ids`: the new radius in position units.
+	var _resized_radii: Array[int] = []
+	## The client's own score and view, when one of them changed.
+	var _own: WorldOwnState = null
+	## The world's top players, when changed (at most about once a second).
+	var _leaderboard: WorldLeaderboard = null
+
+	func get_tick() -> int:
+		return _tick
+
+	func set_tick(value: int) -> void:
+		_tick = value & 0xFFFFFFFF
+
+	func clear_tick() -> void:
+		_tick = 0
+
+	func get_players_left() -> Array[int]:
+		return _players_left
+
+	func set_players_left(values: Array[int]) -> void:
+		_players_left = values
+
+	func add_players_left(value: int) -> void:
+		_players_left.append(value)
+
+	func clear_players_left() -> void:
+		_players_left = []
+
+	func get_spores_left() -> Array[int]:
+		return _spores_left
+
+	func set_spores_left(values: Array[int]) -> void:
+		_spores_left = values
+
+	func add_spores_left(value: int) -> void:
+		_spores_left.append(value)
+
+	func clear_spores_left() -> void:
+		_spores_left = []
+
+	func get_eaten() -> Array[WorldEat]:
+		return _eaten
+
+	func set_eaten(values: Array[WorldEat]) -> void:
+		_eaten = values
+
+	func add_eaten() -> WorldEat:
+		var item := WorldEat.new()
+		_eaten.append(item)
+		return item
+
+	func clear_eaten() -> void:
+		_eaten = []
+
+	func get_players_entered() -> Array[WorldPlayer]:
+		return _players_entered
+
+	func set_players_entered(values: Array[WorldPlayer]) -> void:
+		_players_entered = values
+
+	func add_players_entered() -> WorldPlayer:
+		var item := WorldPlayer.new()
+		_players_entered.append(item)
+		return item
+
+	func clear_players_entered() -> void:
+		_players_entered = []
+
+	func get_spores_entered() -> Array[WorldSpore]:
+		return _spores_entered
+
+	func set_spores_entered(values: Array[WorldSpore]) -> void:
+		_spores_entered = values
+
+	func add_spores_entered() -> WorldSpore:
+		var item := WorldSpore.new()
+		_spores_entered.append(item)
+		return item
+
+	func clear_spores_entered() -> void:
+		_spores_entered = []
+
+	func get_moved_ids() -> Array[int]:
+		return _moved_ids
+
+	func set_moved_ids(values: Array[int]) -> void:
+		_moved_ids = values
+
+	func add_moved_ids(value: int) -> void:
+		_moved_ids.append(value)
+
+	func clear_moved_ids() -> void:
+		_moved_ids = []
+
+	func get_moved_xy() -> Array[int]:
+		return _moved_xy
+
+	func set_moved_xy(values: Array[int]) -> void:
+		_moved_xy = values
+
+	func add_moved_xy(value: int) -> void:
+		_moved_xy.append(value)
+
+	func clear_moved_xy() -> void:
+		_moved_xy = []
+
+	func get_resized_ids() -> Array[int]:
+		return _resized_ids
+
+	func set_resized_ids(values: Array[int]) -> void:
+		_resized_ids = values
+
+	func add_resized_ids(value: int) -> void:
+		_resized_ids.append(value)
+
+	func clear_resized_ids() -> void:
+		_resized_ids = []
+
+	func get_resized_radii() -> Array[int]:
+		return _resized_radii
+
+	func set_resized_radii(values: Array[int]) -> void:
+		_resized_radii = values
+
+	func add_resized_radii(value: int) -> void:
+		_resized_radii.append(value)
+
+	func clear_resized_radii() -> void:
+		_resized_radii = []
+
+	func has_own() -> bool:
+		return _own != null
+
+	func get_own() -> WorldOwnState:
+		return _own
+
+	func set_own(value: WorldOwnState) -> void:
+		_own = value
+
+	func new_own() -> WorldOwnState:
+		_own = WorldOwnState.new()
+		return _own
+
+	func clear_own() -> void:
+		_own = null
+
+	func has_leaderboard() -> bool:
+		return _leaderboard != null
+
+	func get_leaderboard() -> WorldLeaderboard:
+		return _leaderboard
+
+	func set_leaderboard(value: WorldLeaderboard) -> void:
+		_leaderboard = value
+
+	func new_leaderboard() -> WorldLeaderboard:
+		_leaderboard = WorldLeaderboard.new()
+		return _leaderboard
+
+	func clear_leaderboard() -> void:
+		_leaderboard = null
+
+	## Resets every field to its default.
+	func clear() -> void:
+		clear_tick()
+		clear_players_left()
+		clear_spores_left()
+		clear_eaten()
+		clear_players_entered()
+		clear_spores_entered()
+		clear_moved_ids()
+		clear_moved_xy()
+		clear_resized_ids()
+		clear_resized_radii()
+		clear_own()
+		clear_leaderboard()
+
+	## The protobuf encoding of this message.
+	func to_bytes() -> PackedByteArray:
+		var writer := PBWriter.new()
+		if _tick != 0:
+			writer.write_tag(1, PBWire.VARINT)
+			writer.write_uint32(_tick)
+		if not _players_left.is_empty():
+			writer.write_tag(2, PBWire.LEN)
+			var packed := PBWriter.new()
+			for item in _players_left:
+				packed.write_uint64(item)
+			writer.write_bytes(packed.bytes)
+		if not _spores_left.is_empty():
+			writer.write_tag(3, PBWire.LEN)
+			var packed := PBWriter.new()
+			for item in _spores_left:
+				packed.write_uint64(item)
+			writer.write_bytes(packed.bytes)
+		for item in _eaten:
+			writer.write_tag(4, PBWire.LEN)
+			writer.write_bytes(item.to_bytes())
+		for item in _players_entered:
+			writer.write_tag(5, PBWire.LEN)
+			writer.write_bytes(item.to_bytes())
+		for item in _spores_entered:
+			writer.write_tag(6, PBWire.LEN)
+			writer.write_bytes(item.to_bytes())
+		if not _moved_ids.is_empty():
+			writer.write_tag(7, PBWire.LEN)
+			var packed := PBWriter.new()
+			for item in _moved_ids:
+				packed.write_uint64(item)
+			writer.write_bytes(packed.bytes)
+		if not _moved_xy.is_empty():
+			writer.write_tag(8, PBWire.LEN)
+			var packed := PBWriter.new()
+			for item in _moved_xy:
+				packed.write_sint32(item)
+			writer.write_bytes(packed.bytes)
+		if not _resized_ids.is_empty():
+			writer.write_tag(9, PBWire.LEN)
+			var packed := PBWriter.new()
+			for item in _resized_ids:
+				packed.write_uint64(item)
+			writer.write_bytes(packed.bytes)
+		if not _resized_radii.is_empty():
+			writer.write_tag(10, PBWire.LEN)
+			var packed := PBWriter.new()
+			for item in _resized_radii:
+				packed.write_uint32(item)
+			writer.write_bytes(packed.bytes)
+		if _own != null:
+			writer.write_tag(11, PBWire.LEN)
+			writer.write_bytes(_own.to_bytes())
+		if _leaderboard != null:
+			writer.write_tag(12, PBWire.LEN)
+			writer.write_bytes(_leaderboard.to_bytes())
+		return writer.bytes
+
+	## Replaces this message with the one encoded in [param data]. Returns [constant OK],
+	## or [constant ERR_PARSE_ERROR] for malformed input (fields then hold partial data).
+	func from_bytes(data: PackedByteArray) -> int:
+		clear()
+		var reader := PBReader.new(data)
+		merge_from_reader(reader, data.size(), 0)
+		return ERR_PARSE_ERROR if reader.failed else OK
+
+	## Decodes fields up to byte [param end] of [param reader] into this message.
+	func merge_from_reader(reader: PBReader, end: int, depth: int) -> void:
+		if depth > PBWire.MAX_DEPTH:
+			reader.failed = true
+		while reader.pos < end and not reader.failed:
+			var key := reader.read_tag(end)
+			if reader.failed:
+				break
+			var wire_type := key & 7
+			match key >> 3:
+				1:
+					if reader.expect(wire_type, PBWire.VARINT):
+						set_tick(reader.read_uint32(end))
+				2:
+					if wire_type == PBWire.LEN:
+						var values_end := reader.read_end(end)
+						while reader.pos < values_end and not reader.failed:
+							_players_left.append(reader.read_uint64(values_end))
+					elif reader.expect(wire_type, PBWire.VARINT):
+						_players_left.append(reader.read_uint64(end))
+				3:
+					if wire_type == PBWire.LEN:
+						var values_end := reader.read_end(end)
+						while reader.pos < values_end and not reader.failed:
+							_spores_left.append(reader.read_uint64(values_end))
+					elif reader.expect(wire_type, PBWire.VARINT):
+						_spores_left.append(reader.read_uint64(end))
+				4:
+					if reader.expect(wire_type, PBWire.LEN):
+						var item_end := reader.read_end(end)
+						add_eaten().merge_from_reader(reader, item_end, depth + 1)
+				5:
+					if reader.expect(wire_type, PBWire.LEN):
+						var item_end := reader.read_end(end)
+						add_players_entered().merge_from_reader(reader, item_end, depth + 1)
+				6:
+					if reader.expect(wire_type, PBWire.LEN):
+						var item_end := reader.read_end(end)
+						add_spores_entered().merge_from_reader(reader, item_end, depth + 1)
+				7:
+					if wire_type == PBWire.LEN:
+						var values_end := reader.read_end(end)
+						while reader.pos < values_end and not reader.failed:
+							_moved_ids.append(reader.read_uint64(values_end))
+					elif reader.expect(wire_type, PBWire.VARINT):
+						_moved_ids.append(reader.read_uint64(end))
+				8:
+					if wire_type == PBWire.LEN:
+						var values_end := reader.read_end(end)
+						while reader.pos < values_end and not reader.failed:
+							_moved_xy.append(reader.read_sint32(values_end))
+					elif reader.expect(wire_type, PBWire.VARINT):
+						_moved_xy.append(reader.read_sint32(end))
+				9:
+					if wire_type == PBWire.LEN:
+						var values_end := reader.read_end(end)
+						while reader.pos < values_end and not reader.failed:
+							_resized_ids.append(reader.read_uint64(values_end))
+					elif reader.expect(wire_type, PBWire.VARINT):
+						_resized_ids.append(reader.read_uint64(end))
+				10:
+					if wire_type == PBWire.LEN:
+						var values_end := reader.read_end(end)
+						while reader.pos < values_end and not reader.failed:
+							_resized_radii.append(reader.read_uint32(values_end))
+					elif reader.expect(wire_type, PBWire.VARINT):
+						_resized_radii.append(reader.read_uint32(end))
+				11:
+					if reader.expect(wire_type, PBWire.LEN):
+						var field_end := reader.read_end(end)
+						if _own == null:
+							_own = WorldOwnState.new()
+						_own.merge_from_reader(reader, field_end, depth + 1)
+				12:
+					if reader.expect(wire_type, PBWire.LEN):
+						var field_end := reader.read_end(end)
+						if _leaderboard == null:
+							_leaderboard = WorldLeaderboard.new()
+						_leaderboard.merge_from_reader(reader, field_end, depth + 1)
+				_:
+					reader.skip_field(key, end, depth)
+
+	## A readable form for print(), e.g. [code]{sender_id: 1, chat: {msg: "hi"}}[/code].
+	func _to_string() -> String:
+		var parts := PackedStringArray()
+		if _tick != 0:
+			parts.append("tick: " + var_to_str(_tick))
+		if not _players_left.is_empty():
+			parts.append("players_left: " + str(_players_left))
+		if not _spores_left.is_empty():
+			parts.append("spores_left: " + str(_spores_left))
+		if not _eaten.is_empty():
+			parts.append("eaten: " + str(_eaten))
+		if not _players_entered.is_empty():
+			parts.append("players_entered: " + str(_players_entered))
+		if not _spores_entered.is_empty():
+			parts.append("spores_entered: " + str(_spores_entered))
+		if not _moved_ids.is_empty():
+			parts.append("moved_ids: " + str(_moved_ids))
+		if not _moved_xy.is_empty():
+			parts.append("moved_xy: " + str(_moved_xy))
+		if not _resized_ids.is_empty():
+			parts.append("resized_ids: " + str(_resized_ids))
+		if not _resized_radii.is_empty():
+			parts.append("resized_radii: " + str(_resized_radii))
+		if _own != null:
+			parts.append("own: " + str(_own))
+		if _leaderboard != null:
+			parts.append("leaderboard: " + str(_leaderboard))
+		return "{" + ", ".join(parts) + "}"
+
+
+## A player as it enters a view.
+class WorldPlayer:
+	var _id: int = 0
+	## The account's username, or "" for a guest.
+	var _name: String = ""
+	var _x: int = 0
+	var _y: int = 0
+	var _radius: int = 0
+	var _color: int = 0
+
+	func get_id() -> int:
+		return _id
+
+	func set_id(value: int) -> void:
+		_id = value
+
+	func clear_id() -> void:
+		_id = 0
+
+	func get_name() -> String:
+		return _name
+
+	func set_name(value: String) -> void:
+		_name = value
+
+	func clear_name() -> void:
+		_name = ""
+
+	func get_x() -> int:
+		return _x
+
+	func set_x(value: int) -> void:
+		_x = PBWire.to_int32(value)
+
+	func clear_x() -> void:
+		_x = 0
+
+	func get_y() -> int:
+		return _y
+
+	func set_y(value: int) -> void:
+		_y = PBWire.to_int32(value)
+
+	func clear_y() -> void:
+		_y = 0
+
+	func get_radius() -> int:
+		return _radius
+
+	func set_radius(value: int) -> void:
+		_radius = value & 0xFFFFFFFF
+
+	func clear_radius() -> void:
+		_radius = 0
+
+	func get_color() -> int:
+		return _color
+
+	func set_color(value: int) -> void:
+		_color = PBWire.to_int32(value)
+
+	func clear_color() -> void:
+		_color = 0
+
+	## Resets every field to its default.
+	func clear() -> void:
+		clear_id()
+		clear_name()
+		clear_x()
+		clear_y()
+		clear_radius()
+		clear_color()
+
+	## The protobuf encoding of this message.
+	func to_bytes() -> PackedByteArray:
+		var writer := PBWriter.new()
+		if _id != 0:
+			writer.write_tag(1, PBWire.VARINT)
+			writer.write_uint64(_id)
+		if not _name.is_empty():
+			writer.write_tag(2, PBWire.LEN)
+			writer.write_string(_name)
+		if _x != 0:
+			writer.write_tag(3, PBWire.VARINT)
+			writer.write_sint32(_x)
+		if _y != 0:
+			writer.write_tag(4, PBWire.VARINT)
+			writer.write_sint32(_y)
+		if _radius != 0:
+			writer.write_tag(5, PBWire.VARINT)
+			writer.write_uint32(_radius)
+		if _color != 0:
+			writer.write_tag(6, PBWire.VARINT)
+			writer.write_int32(_color)
+		return writer.bytes
+
+	## Replaces this message with the one encoded in [param data]. Returns [constant OK],
+	## or [constant ERR_PARSE_ERROR] for malformed input (fields then hold partial data).
+	func from_bytes(data: PackedByteArray) -> int:
+		clear()
+		var reader := PBReader.new(data)
+		merge_from_reader(reader, data.size(), 0)
+		return ERR_PARSE_ERROR if reader.failed else OK
+
+	## Decodes fields up to byte [param end] of [param reader] into this message.
+	func merge_from_reader(reader: PBReader, end: int, depth: int) -> void:
+		if depth > PBWire.MAX_DEPTH:
+			reader.failed = true
+		while reader.pos < end and not reader.failed:
+			var key := reader.read_tag(end)
+			if reader.failed:
+				break
+			var wire_type := key & 7
+			match key >> 3:
+				1:
+					if reader.expect(wire_type, PBWire.VARINT):
+						set_id(reader.read_uint64(end))
+				2:
+					if reader.expect(wire_type, PBWire.LEN):
+						set_name(reader.read_string(end))
+				3:
+					if reader.expect(wire_type, PBWire.VARINT):
+						set_x(reader.read_sint32(end))
+				4:
+					if reader.expect(wire_type, PBWire.VARINT):
+						set_y(reader.read_sint32(end))
+				5:
+					if reader.expect(wire_type, PBWire.VARINT):
+						set_radius(reader.read_uint32(end))
+				6:
+					if reader.expect(wire_type, PBWire.VARINT):
+						set_color(reader.read_int32(end))
+				_:
+					reader.skip_field(key, end, depth)
+
+	## A readable form for print(), e.g. [code]{sender_id: 1, chat: {msg: "hi"}}[/code].
+	func _to_string() -> String:
+		var parts := PackedStringArray()
+		if _id != 0:
+			parts.append("id: " + var_to_str(_id))
+		if not _name.is_empty():
+			parts.append("name: " + var_to_str(_name))
+		if _x != 0:
+			parts.append("x: " + var_to_str(_x))
+		if _y != 0:
+			parts.append("y: " + var_to_str(_y))
+		if _radius != 0:
+			parts.append("radius: " + var_to_str(_radius))
+		if _color != 0:
+			parts.append("color: " + var_to_str(_color))
+		return "{" + ", ".join(parts) + "}"
+
+
+## A spore as it enters a view.
+class WorldSpore:
+	var _id: int = 0
+	var _x: int = 0
+	var _y: int = 0
+	var _radius: int = 0
+
+	func get_id() -> int:
+		return _id
+
+	func set_id(value: int) -> void:
+		_id = value
+
+	func clear_id() -> void:
+		_id = 0
+
+	func get_x() -> int:
+		return _x
+
+	func set_x(value: int) -> void:
+		_x = PBWire.to_int32(value)
+
+	func clear_x() -> void:
+		_x = 0
+
+	func get_y() -> int:
+		return _y
+
+	func set_y(value: int) -> void:
+		_y = PBWire.to_int32(value)
+
+	func clear_y() -> void:
+		_y = 0
+
+	func get_radius() -> int:
+		return _radius
+
+	func set_radius(value: int) -> void:
+		_radius = value & 0xFFFFFFFF
+
+	func clear_radius() -> void:
+		_radius = 0
+
+	## Resets every field to its default.
+	func clear() -> void:
+		clear_id()
+		clear_x()
+		clear_y()
+		clear_radius()
+
+	## The protobuf encoding of this message.
+	func to_bytes() -> PackedByteArray:
+		var writer := PBWriter.new()
+		if _id != 0:
+			writer.write_tag(1, PBWire.VARINT)
+			writer.write_uint64(_id)
+		if _x != 0:
+			writer.write_tag(2, PBWire.VARINT)
+			writer.write_sint32(_x)
+		if _y != 0:
+			writer.write_tag(3, PBWire.VARINT)
+			writer.write_sint32(_y)
+		if _radius != 0:
+			writer.write_tag(4, PBWire.VARINT)
+			writer.write_uint32(_radius)
+		return writer.bytes
+
+	## Replaces this message with the one encoded in [param data]. Returns [constant OK],
+	## or [constant ERR_PARSE_ERROR] for malformed input (fields then hold partial data).
+	func from_bytes(data: PackedByteArray) -> int:
+		clear()
+		var reader := PBReader.new(data)
+		merge_from_reader(reader, data.size(), 0)
+		return ERR_PARSE_ERROR if reader.failed else OK
+
+	## Decodes fields up to byte [param end] of [param reader] into this message.
+	func merge_from_reader(reader: PBReader, end: int, depth: int) -> void:
+		if depth > PBWire.MAX_DEPTH:
+			reader.failed = true
+		while reader.pos < end and not reader.failed:
+			var key := reader.read_tag(end)
+			if reader.failed:
+				break
+			var wire_type := key & 7
+			match key >> 3:
+				1:
+					if reader.expect(wire_type, PBWire.VARINT):
+						set_id(reader.read_uint64(end))
+				2:
+					if reader.expect(wire_type, PBWire.VARINT):
+						set_x(reader.read_sint32(end))
+				3:
+					if reader.expect(wire_type, PBWire.VARINT):
+						set_y(reader.read_sint32(end))
+				4:
+					if reader.expect(wire_type, PBWire.VARINT):
+						set_radius(reader.read_uint32(end))
+				_:
+					reader.skip_field(key, end, depth)
+
+	## A readable form for print(), e.g. [code]{sender_id: 1, chat: {msg: "hi"}}[/code].
+	func _to_string() -> String:
+		var parts := PackedStringArray()
+		if _id != 0:
+			parts.append("id: " + var_to_str(_id))
+		if _x != 0:
+			parts.append("x: " + var_to_str(_x))
+		if _y != 0:
+			parts.append("y: " + var_to_str(_y))
+		if _radius != 0:
+			parts.append("radius: " + var_to_str(_radius))
+		return "{" + ", ".join(parts) + "}"
+
+
+## `eater_id` ate the player `player_id` or the spore `spore_id` (one of them is set).
+class WorldEat:
+	var _eater_id: int = 0
+	var _player_id: int = 0
+	var _spore_id: int = 0
+
+	func get_eater_id() -> int:
+		return _eater_id
+
+	func set_eater_id(value: int) -> void:
+		_eater_id = value
+
+	func clear_eater_id() -> void:
+		_eater_id = 0
+
+	func get_player_id() -> int:
+		return _player_id
+
+	func set_player_id(value: int) -> void:
+		_player_id = value
+
+	func clear_player_id() -> void:
+		_player_id = 0
+
+	func get_spore_id() -> int:
+		return _spore_id
+
+	func set_spore_id(value: int) -> void:
+		_spore_id = value
+
+	func clear_spore_id() -> void:
+		_spore_id = 0
+
+	## Resets every field to its default.
+	func clear() -> void:
+		clear_eater_id()
+		clear_player_id()
+		clear_spore_id()
+
+	## The protobuf encoding of this message.
+	func to_bytes() -> PackedByteArray:
+		var writer := PBWriter.new()
+		if _eater_id != 0:
+			writer.write_tag(1, PBWire.VARINT)
+			writer.write_uint64(_eater_id)
+		if _player_id != 0:
+			writer.write_tag(2, PBWire.VARINT)
+			writer.write_uint64(_player_id)
+		if _spore_id != 0:
+			writer.write_tag(3, PBWire.VARINT)
+			writer.write_uint64(_spore_id)
+		return writer.bytes
+
+	## Replaces this message with the one encoded in [param data]. Returns [constant OK],
+	## or [constant ERR_PARSE_ERROR] for malformed input (fields then hold partial data).
+	func from_bytes(data: PackedByteArray) -> int:
+		clear()
+		var reader := PBReader.new(data)
+		merge_from_reader(reader, data.size(), 0)
+		return ERR_PARSE_ERROR if reader.failed else OK
+
+	## Decodes fields up to byte [param end] of [param reader] into this message.
+	func merge_from_reader(reader: PBReader, end: int, depth: int) -> void:
+		if depth > PBWire.MAX_DEPTH:
+			reader.failed = true
+		while reader.pos < end and not reader.failed:
+			var key := reader.read_tag(end)
+			if reader.failed:
+				break
+			var wire_type := key & 7
+			match key >> 3:
+				1:
+					if reader.expect(wire_type, PBWire.VARINT):
+						set_eater_id(reader.read_uint64(end))
+				2:
+					if reader.expect(wire_type, PBWire.VARINT):
+						set_player_id(reader.read_uint64(end))
+				3:
+					if reader.expect(wire_type, PBWire.VARINT):
+						set_spore_id(reader.read_uint64(end))
+				_:
+					reader.skip_field(key, end, depth)
+
+	## A readable form for print(), e.g. [code]{sender_id: 1, chat: {msg: "hi"}}[/code].
+	func _to_string() -> String:
+		var parts := PackedStringArray()
+		if _eater_id != 0:
+			parts.append("eater_id: " + var_to_str(_eater_id))
+		if _player_id != 0:
+			parts.append("player_id: " + var_to_str(_player_id))
+		if _spore_id != 0:
+			parts.append("spore_id: " + var_to_str(_spore_id))
+		return "{" + ", ".join(parts) + "}"
+
+
+## The receiving client's own standing and what the server counts as its view: the rectangle of
+## +-`view_half_width` x +-`view_half_height` world units around its player.
+class WorldOwnState:
+	var _score: int = 0
+	var _best_score: int = 0
+	var _view_half_width: int = 0
+	var _view_half_height: int = 0
+
+	func get_score() -> int:
+		return _score
+
+	func set_score(value: int) -> void:
+		_score = value
+
+	func clear_score() -> void:
+		_score = 0
+
+	func get_best_score() -> int:
+		return _best_score
+
+	func set_best_score(value: int) -> void:
+		_best_score = value
+
+	func clear_best_score() -> void:
+		_best_score = 0
+
+	func get_view_half_width() -> int:
+		return _view_half_width
+
+	func set_view_half_width(value: int) -> void:
+		_view_half_width = value & 0xFFFFFFFF
+
+	func clear_view_half_width() -> void:
+		_view_half_width = 0
+
+	func get_view_half_height() -> int:
+		return _view_half_height
+
+	func set_view_half_height(value: int) -> void:
+		_view_half_height = value & 0xFFFFFFFF
+
+	func clear_view_half_height() -> void:
+		_view_half_height = 0
+
+	## Resets every field to its default.
+	func clear() -> void:
+		clear_score()
+		clear_best_score()
+		clear_view_half_width()
+		clear_view_half_height()
+
+	## The protobuf encoding of this message.
+	func to_bytes() -> PackedByteArray:
+		var writer := PBWriter.new()
+		if _score != 0:
+			writer.write_tag(1, PBWire.VARINT)
+			writer.write_uint64(_score)
+		if _best_score != 0:
+			writer.write_tag(2, PBWire.VARINT)
+			writer.write_uint64(_best_score)
+		if _view_half_width != 0:
+			writer.write_tag(3, PBWire.VARINT)
+			writer.write_uint32(_view_half_width)
+		if _view_half_height != 0:
+			writer.write_tag(4, PBWire.VARINT)
+			writer.write_uint32(_view_half_height)
+		return writer.bytes
+
+	## Replaces this message with the one encoded in [param data]. Returns [constant OK],
+	## or [constant ERR_PARSE_ERROR] for malformed input (fields then hold partial data).
+	func from_bytes(data: PackedByteArray) -> int:
+		clear()
+		var reader := PBReader.new(data)
+		merge_from_reader(reader, data.size(), 0)
+		return ERR_PARSE_ERROR if reader.failed else OK
+
+	## Decodes fields up to byte [param end] of [param reader] into this message.
+	func merge_from_reader(reader: PBReader, end: int, depth: int) -> void:
+		if depth > PBWire.MAX_DEPTH:
+			reader.failed = true
+		while reader.pos < end and not reader.failed:
+			var key := reader.read_tag(end)
+			if reader.failed:
+				break
+			var wire_type := key & 7
+			match key >> 3:
+				1:
+					if reader.expect(wire_type, PBWire.VARINT):
+						set_score(reader.read_uint64(end))
+				2:
+					if reader.expect(wire_type, PBWire.VARINT):
+						set_best_score(reader.read_uint64(end))
+				3:
+					if reader.expect(wire_type, PBWire.VARINT):
+						set_view_half_width(reader.read_uint32(end))
+				4:
+					if reader.expect(wire_type, PBWire.VARINT):
+						set_view_half_height(reader.read_uint32(end))
+				_:
+					reader.skip_field(key, end, depth)
+
+	## A readable form for print(), e.g. [code]{sender_id: 1, chat: {msg: "hi"}}[/code].
+	func _to_string() -> String:
+		var parts := PackedStringArray()
+		if _score != 0:
+			parts.append("score: " + var_to_str(_score))
+		if _best_score != 0:
+			parts.append("best_score: " + var_to_str(_best_score))
+		if _view_half_width != 0:
+			parts.append("view_half_width: " + var_to_str(_view_half_width))
+		if _view_half_height != 0:
+			parts.append("view_half_height: " + var_to_str(_view_half_height))
+		return "{" + ", ".join(parts) + "}"
+
+
+## The world's best players now, best first, whatever the view.
+class WorldLeaderboard:
+	var _entries: Array[WorldLeaderboardEntry] = []
+	## Players in the world.
+	var _players: int = 0
+
+	func get_entries() -> Array[WorldLeaderboardEntry]:
+		return _entries
+
+	func set_entries(values: Array[WorldLeaderboardEntry]) -> void:
+		_entries = values
+
+	func add_entries() -> WorldLeaderboardEntry:
+		var item := WorldLeaderboardEntry.new()
+		_entries.append(item)
+		return item
+
+	func clear_entries() -> void:
+		_entries = []
+
+	func get_players() -> int:
+		return _players
+
+	func set_players(value: int) -> void:
+		_players = value & 0xFFFFFFFF
+
+	func clear_players() -> void:
+		_players = 0
+
+	## Resets every field to its default.
+	func clear() -> void:
+		clear_entries()
+		clear_players()
+
+	## The protobuf encoding of this message.
+	func to_bytes() -> PackedByteArray:
+		var writer := PBWriter.new()
+		for item in _entries:
+			writer.write_tag(1, PBWire.LEN)
+			writer.write_bytes(item.to_bytes())
+		if _players != 0:
+			writer.write_tag(2, PBWire.VARINT)
+			writer.write_uint32(_players)
+		return writer.bytes
+
+	## Replaces this message with the one encoded in [param data]. Returns [constant OK],
+	## or [constant ERR_PARSE_ERROR] for malformed input (fields then hold partial data).
+	func from_bytes(data: PackedByteArray) -> int:
+		clear()
+		var reader := PBReader.new(data)
+		merge_from_reader(reader, data.size(), 0)
+		return ERR_PARSE_ERROR if reader.failed else OK
+
+	## Decodes fields up to byte [param end] of [param reader] into this message.
+	func merge_from_reader(reader: PBReader, end: int, depth: int) -> void:
+		if depth > PBWire.MAX_DEPTH:
+			reader.failed = true
+		while reader.pos < end and not reader.failed:
+			var key := reader.read_tag(end)
+			if reader.failed:
+				break
+			var wire_type := key & 7
+			match key >> 3:
+				1:
+					if reader.expect(wire_type, PBWire.LEN):
+						var item_end := reader.read_end(end)
+						add_entries().merge_from_reader(reader, item_end, depth + 1)
+				2:
+					if reader.expect(wire_type, PBWire.VARINT):
+						set_players(reader.read_uint32(end))
+				_:
+					reader.skip_field(key, end, depth)
+
+	## A readable form for print(), e.g. [code]{sender_id: 1, chat: {msg: "hi"}}[/code].
+	func _to_string() -> String:
+		var parts := PackedStringArray()
+		if not _entries.is_empty():
+			parts.append("entries: " + str(_entries))
+		if _players != 0:
+			parts.append("players: " + var_to_str(_players))
+		return "{" + ", ".join(parts) + "}"
+
+
+## One row of the live leaderboard.
+class WorldLeaderboardEntry:
+	var _player_id: int = 0
+	var _name: String = ""
+	var _score: int = 0
+
+	func get_player_id() -> int:
+		return _player_id
+
+	func set_player_id(value: int) -> void:
+		_player_id = value
+
+	func clear_player_id() -> void:
+		_player_id = 0
+
+	func get_name() -> String:
+		return _name
+
+	func set_name(value: String) -> void:
+		_name = value
+
+	func clear_name() -> void:
+		_name = ""
+
+	func get_score() -> int:
+		return _score
+
+	func set_score(value: int) -> void:
+		_score = value
+
+	func clear_score() -> void:
+		_score = 0
+
+	## Resets every field to its default.
+	func clear() -> void:
+		clear_player_id()
+		clear_name()
+		clear_score()
+
+	## The protobuf encoding of this message.
+	func to_bytes() -> PackedByteArray:
+		var writer := PBWriter.new()
+		if _player_id != 0:
+			writer.write_tag(1, PBWire.VARINT)
+			writer.write_uint64(_player_id)
+		if not _name.is_empty():
+			writer.write_tag(2, PBWire.LEN)
+			writer.write_string(_name)
+		if _score != 0:
+			writer.write_tag(3, PBWire.VARINT)
+			writer.write_uint64(_score)
+		return writer.bytes
+
+	## Replaces this message with the one encoded in [param data]. Returns [constant OK],
+	## or [constant ERR_PARSE_ERROR] for malformed input (fields then hold partial data).
+	func from_bytes(data: PackedByteArray) -> int:
+		clear()
+		var reader := PBReader.new(data)
+		merge_from_reader(reader, data.size(), 0)
+		return ERR_PARSE_ERROR if reader.failed else OK
+
+	## Decodes fields up to byte [param end] of [param reader] into this message.
+	func merge_from_reader(reader: PBReader, end: int, depth: int) -> void:
+		if depth > PBWire.MAX_DEPTH:
+			reader.failed = true
+		while reader.pos < end and not reader.failed:
+			var key := reader.read_tag(end)
+			if reader.failed:
+				break
+			var wire_type := key & 7
+			match key >> 3:
+				1:
+					if reader.expect(wire_type, PBWire.VARINT):
+						set_player_id(reader.read_uint64(end))
+				2:
+					if reader.expect(wire_type, PBWire.LEN):
+						set_name(reader.read_string(end))
+				3:
+					if reader.expect(wire_type, PBWire.VARINT):
+						set_score(reader.read_uint64(end))
+				_:
+					reader.skip_field(key, end, depth)
+
+	## A readable form for print(), e.g. [code]{sender_id: 1, chat: {msg: "hi"}}[/code].
+	func _to_string() -> String:
+		var parts := PackedStringArray()
+		if _player_id != 0:
+			parts.append("player_id: " + var_to_str(_player_id))
+		if not _name.is_empty():
+			parts.append("name: " + var_to_str(_name))
+		if _score != 0:
+			parts.append("score: " + var_to_str(_score))
+		return "{" + ", ".join(parts) + "}"
+
+
 class Packet:
 	var _msg_case: int = 0
 	## Who sent this packet. The server sets it on everything it sends; clients send 0 and any
@@ -1370,12 +3482,28 @@ class Packet:
 	var _register_request: RegisterRequestMessage = null
 	var _ok_response: OkResponseMessage = null
 	var _deny_response: DenyResponseMessage = null
+	var _player: PlayerMessage = null
+	var _player_direction: PlayerDirectionMessage = null
+	var _spore: SporeMessage = null
+	var _spore_consumed: SporeConsumedMessage = null
+	var _spores_batch: SporesBatchMessage = null
+	var _player_consumed: PlayerConsumedMessage = null
+	var _hiscore_board_request: HiscoreBoardRequestMessage = null
+	var _hiscore: HiscoreMessage = null
+	var _hiscore_board: HiscoreBoardMessage = null
+	var _finished_browsing_hiscores: FinishedBrowsingHiscoresMessage = null
+	var _search_hiscore: SearchHiscoreMessage = null
 	var _disconnect: DisconnectMessage = null
 	var _join_room: JoinRoomMessage = null
 	var _room: RoomMessage = null
 	var _presence: PresenceMessage = null
 	var _room_list_request: RoomListRequestMessage = null
 	var _room_list: RoomListMessage = null
+	var _enter_world: EnterWorldMessage = null
+	var _world_entered: WorldEnteredMessage = null
+	var _leave_world: LeaveWorldMessage = null
+	var _world_left: WorldLeftMessage = null
+	var _world_update: WorldUpdateMessage = null
 
 	## The field number of the member of oneof [code]msg[/code] that is set, or 0.
 	func get_msg_case() -> int:
@@ -1389,12 +3517,28 @@ class Packet:
 		_register_request = null
 		_ok_response = null
 		_deny_response = null
+		_player = null
+		_player_direction = null
+		_spore = null
+		_spore_consumed = null
+		_spores_batch = null
+		_player_consumed = null
+		_hiscore_board_request = null
+		_hiscore = null
+		_hiscore_board = null
+		_finished_browsing_hiscores = null
+		_search_hiscore = null
 		_disconnect = null
 		_join_room = null
 		_room = null
 		_presence = null
 		_room_list_request = null
 		_room_list = null
+		_enter_world = null
+		_world_entered = null
+		_leave_world = null
+		_world_left = null
+		_world_update = null
 
 	func get_sender_id() -> int:
 		return _sender_id
@@ -1525,6 +3669,226 @@ class Packet:
 		if _msg_case == 7:
 			clear_msg()
 
+	func has_player() -> bool:
+		return _msg_case == 8
+
+	func get_player() -> PlayerMessage:
+		return _player
+
+	func set_player(value: PlayerMessage) -> void:
+		clear_msg()
+		if value != null:
+			_msg_case = 8
+			_player = value
+
+	func new_player() -> PlayerMessage:
+		set_player(PlayerMessage.new())
+		return _player
+
+	func clear_player() -> void:
+		if _msg_case == 8:
+			clear_msg()
+
+	func has_player_direction() -> bool:
+		return _msg_case == 9
+
+	func get_player_direction() -> PlayerDirectionMessage:
+		return _player_direction
+
+	func set_player_direction(value: PlayerDirectionMessage) -> void:
+		clear_msg()
+		if value != null:
+			_msg_case = 9
+			_player_direction = value
+
+	func new_player_direction() -> PlayerDirectionMessage:
+		set_player_direction(PlayerDirectionMessage.new())
+		return _player_direction
+
+	func clear_player_direction() -> void:
+		if _msg_case == 9:
+			clear_msg()
+
+	func has_spore() -> bool:
+		return _msg_case == 10
+
+	func get_spore() -> SporeMessage:
+		return _spore
+
+	func set_spore(value: SporeMessage) -> void:
+		clear_msg()
+		if value != null:
+			_msg_case = 10
+			_spore = value
+
+	func new_spore() -> SporeMessage:
+		set_spore(SporeMessage.new())
+		return _spore
+
+	func clear_spore() -> void:
+		if _msg_case == 10:
+			clear_msg()
+
+	func has_spore_consumed() -> bool:
+		return _msg_case == 11
+
+	func get_spore_consumed() -> SporeConsumedMessage:
+		return _spore_consumed
+
+	func set_spore_consumed(value: SporeConsumedMessage) -> void:
+		clear_msg()
+		if value != null:
+			_msg_case = 11
+			_spore_consumed = value
+
+	func new_spore_consumed() -> SporeConsumedMessage:
+		set_spore_consumed(SporeConsumedMessage.new())
+		return _spore_consumed
+
+	func clear_spore_consumed() -> void:
+		if _msg_case == 11:
+			clear_msg()
+
+	func has_spores_batch() -> bool:
+		return _msg_case == 12
+
+	func get_spores_batch() -> SporesBatchMessage:
+		return _spores_batch
+
+	func set_spores_batch(value: SporesBatchMessage) -> void:
+		clear_msg()
+		if value != null:
+			_msg_case = 12
+			_spores_batch = value
+
+	func new_spores_batch() -> SporesBatchMessage:
+		set_spores_batch(SporesBatchMessage.new())
+		return _spores_batch
+
+	func clear_spores_batch() -> void:
+		if _msg_case == 12:
+			clear_msg()
+
+	func has_player_consumed() -> bool:
+		return _msg_case == 13
+
+	func get_player_consumed() -> PlayerConsumedMessage:
+		return _player_consumed
+
+	func set_player_consumed(value: PlayerConsumedMessage) -> void:
+		clear_msg()
+		if value != null:
+			_msg_case = 13
+			_player_consumed = value
+
+	func new_player_consumed() -> PlayerConsumedMessage:
+		set_player_consumed(PlayerConsumedMessage.new())
+		return _player_consumed
+
+	func clear_player_consumed() -> void:
+		if _msg_case == 13:
+			clear_msg()
+
+	func has_hiscore_board_request() -> bool:
+		return _msg_case == 14
+
+	func get_hiscore_board_request() -> HiscoreBoardRequestMessage:
+		return _hiscore_board_request
+
+	func set_hiscore_board_request(value: HiscoreBoardRequestMessage) -> void:
+		clear_msg()
+		if value != null:
+			_msg_case = 14
+			_hiscore_board_request = value
+
+	func new_hiscore_board_request() -> HiscoreBoardRequestMessage:
+		set_hiscore_board_request(HiscoreBoardRequestMessage.new())
+		return _hiscore_board_request
+
+	func clear_hiscore_board_request() -> void:
+		if _msg_case == 14:
+			clear_msg()
+
+	func has_hiscore() -> bool:
+		return _msg_case == 15
+
+	func get_hiscore() -> HiscoreMessage:
+		return _hiscore
+
+	func set_hiscore(value: HiscoreMessage) -> void:
+		clear_msg()
+		if value != null:
+			_msg_case = 15
+			_hiscore = value
+
+	func new_hiscore() -> HiscoreMessage:
+		set_hiscore(HiscoreMessage.new())
+		return _hiscore
+
+	func clear_hiscore() -> void:
+		if _msg_case == 15:
+			clear_msg()
+
+	func has_hiscore_board() -> bool:
+		return _msg_case == 16
+
+	func get_hiscore_board() -> HiscoreBoardMessage:
+		return _hiscore_board
+
+	func set_hiscore_board(value: HiscoreBoardMessage) -> void:
+		clear_msg()
+		if value != null:
+			_msg_case = 16
+			_hiscore_board = value
+
+	func new_hiscore_board() -> HiscoreBoardMessage:
+		set_hiscore_board(HiscoreBoardMessage.new())
+		return _hiscore_board
+
+	func clear_hiscore_board() -> void:
+		if _msg_case == 16:
+			clear_msg()
+
+	func has_finished_browsing_hiscores() -> bool:
+		return _msg_case == 17
+
+	func get_finished_browsing_hiscores() -> FinishedBrowsingHiscoresMessage:
+		return _finished_browsing_hiscores
+
+	func set_finished_browsing_hiscores(value: FinishedBrowsingHiscoresMessage) -> void:
+		clear_msg()
+		if value != null:
+			_msg_case = 17
+			_finished_browsing_hiscores = value
+
+	func new_finished_browsing_hiscores() -> FinishedBrowsingHiscoresMessage:
+		set_finished_browsing_hiscores(FinishedBrowsingHiscoresMessage.new())
+		return _finished_browsing_hiscores
+
+	func clear_finished_browsing_hiscores() -> void:
+		if _msg_case == 17:
+			clear_msg()
+
+	func has_search_hiscore() -> bool:
+		return _msg_case == 18
+
+	func get_search_hiscore() -> SearchHiscoreMessage:
+		return _search_hiscore
+
+	func set_search_hiscore(value: SearchHiscoreMessage) -> void:
+		clear_msg()
+		if value != null:
+			_msg_case = 18
+			_search_hiscore = value
+
+	func new_search_hiscore() -> SearchHiscoreMessage:
+		set_search_hiscore(SearchHiscoreMessage.new())
+		return _search_hiscore
+
+	func clear_search_hiscore() -> void:
+		if _msg_case == 18:
+			clear_msg()
+
 	func has_disconnect() -> bool:
 		return _msg_case == 19
 
@@ -1645,6 +4009,106 @@ class Packet:
 		if _msg_case == 104:
 			clear_msg()
 
+	func has_enter_world() -> bool:
+		return _msg_case == 105
+
+	func get_enter_world() -> EnterWorldMessage:
+		return _enter_world
+
+	func set_enter_world(value: EnterWorldMessage) -> void:
+		clear_msg()
+		if value != null:
+			_msg_case = 105
+			_enter_world = value
+
+	func new_enter_world() -> EnterWorldMessage:
+		set_enter_world(EnterWorldMessage.new())
+		return _enter_world
+
+	func clear_enter_world() -> void:
+		if _msg_case == 105:
+			clear_msg()
+
+	func has_world_entered() -> bool:
+		return _msg_case == 106
+
+	func get_world_entered() -> WorldEnteredMessage:
+		return _world_entered
+
+	func set_world_entered(value: WorldEnteredMessage) -> void:
+		clear_msg()
+		if value != null:
+			_msg_case = 106
+			_world_entered = value
+
+	func new_world_entered() -> WorldEnteredMessage:
+		set_world_entered(WorldEnteredMessage.new())
+		return _world_entered
+
+	func clear_world_entered() -> void:
+		if _msg_case == 106:
+			clear_msg()
+
+	func has_leave_world() -> bool:
+		return _msg_case == 107
+
+	func get_leave_world() -> LeaveWorldMessage:
+		return _leave_world
+
+	func set_leave_world(value: LeaveWorldMessage) -> void:
+		clear_msg()
+		if value != null:
+			_msg_case = 107
+			_leave_world = value
+
+	func new_leave_world() -> LeaveWorldMessage:
+		set_leave_world(LeaveWorldMessage.new())
+		return _leave_world
+
+	func clear_leave_world() -> void:
+		if _msg_case == 107:
+			clear_msg()
+
+	func has_world_left() -> bool:
+		return _msg_case == 108
+
+	func get_world_left() -> WorldLeftMessage:
+		return _world_left
+
+	func set_world_left(value: WorldLeftMessage) -> void:
+		clear_msg()
+		if value != null:
+			_msg_case = 108
+			_world_left = value
+
+	func new_world_left() -> WorldLeftMessage:
+		set_world_left(WorldLeftMessage.new())
+		return _world_left
+
+	func clear_world_left() -> void:
+		if _msg_case == 108:
+			clear_msg()
+
+	func has_world_update() -> bool:
+		return _msg_case == 109
+
+	func get_world_update() -> WorldUpdateMessage:
+		return _world_update
+
+	func set_world_update(value: WorldUpdateMessage) -> void:
+		clear_msg()
+		if value != null:
+			_msg_case = 109
+			_world_update = value
+
+	func new_world_update() -> WorldUpdateMessage:
+		set_world_update(WorldUpdateMessage.new())
+		return _world_update
+
+	func clear_world_update() -> void:
+		if _msg_case == 109:
+			clear_msg()
+
 	## Resets every field to its default.
 	func clear() -> void:
 		clear_msg()
@@ -1674,6 +4138,39 @@ class Packet:
 		if _msg_case == 7:
 			writer.write_tag(7, PBWire.LEN)
 			writer.write_bytes(_deny_response.to_bytes())
+		if _msg_case == 8:
+			writer.write_tag(8, PBWire.LEN)
+			writer.write_bytes(_player.to_bytes())
+		if _msg_case == 9:
+			writer.write_tag(9, PBWire.LEN)
+			writer.write_bytes(_player_direction.to_bytes())
+		if _msg_case == 10:
+			writer.write_tag(10, PBWire.LEN)
+			writer.write_bytes(_spore.to_bytes())
+		if _msg_case == 11:
+			writer.write_tag(11, PBWire.LEN)
+			writer.write_bytes(_spore_consumed.to_bytes())
+		if _msg_case == 12:
+			writer.write_tag(12, PBWire.LEN)
+			writer.write_bytes(_spores_batch.to_bytes())
+		if _msg_case == 13:
+			writer.write_tag(13, PBWire.LEN)
+			writer.write_bytes(_player_consumed.to_bytes())
+		if _msg_case == 14:
+			writer.write_tag(14, PBWire.LEN)
+			writer.write_bytes(_hiscore_board_request.to_bytes())
+		if _msg_case == 15:
+			writer.write_tag(15, PBWire.LEN)
+			writer.write_bytes(_hiscore.to_bytes())
+		if _msg_case == 16:
+			writer.write_tag(16, PBWire.LEN)
+			writer.write_bytes(_hiscore_board.to_bytes())
+		if _msg_case == 17:
+			writer.write_tag(17, PBWire.LEN)
+			writer.write_bytes(_finished_browsing_hiscores.to_bytes())
+		if _msg_case == 18:
+			writer.write_tag(18, PBWire.LEN)
+			writer.write_bytes(_search_hiscore.to_bytes())
 		if _msg_case == 19:
 			writer.write_tag(19, PBWire.LEN)
 			writer.write_bytes(_disconnect.to_bytes())
@@ -1692,6 +4189,21 @@ class Packet:
 		if _msg_case == 104:
 			writer.write_tag(104, PBWire.LEN)
 			writer.write_bytes(_room_list.to_bytes())
+		if _msg_case == 105:
+			writer.write_tag(105, PBWire.LEN)
+			writer.write_bytes(_enter_world.to_bytes())
+		if _msg_case == 106:
+			writer.write_tag(106, PBWire.LEN)
+			writer.write_bytes(_world_entered.to_bytes())
+		if _msg_case == 107:
+			writer.write_tag(107, PBWire.LEN)
+			writer.write_bytes(_leave_world.to_bytes())
+		if _msg_case == 108:
+			writer.write_tag(108, PBWire.LEN)
+			writer.write_bytes(_world_left.to_bytes())
+		if _msg_case == 109:
+			writer.write_tag(109, PBWire.LEN)
+			writer.write_bytes(_world_update.to_bytes())
 		return writer.bytes
 
 	## Replaces this message with the one encoded in [param data]. Returns [constant OK],
@@ -1717,76 +4229,172 @@ class Packet:
 						set_sender_id(reader.read_uint64(end))
 				2:
 					if reader.expect(wire_type, PBWire.LEN):
-						var chat_end := reader.read_end(end)
+						var field_end := reader.read_end(end)
 						if _msg_case != 2:
 							set_chat(ChatMessage.new())
-						_chat.merge_from_reader(reader, chat_end, depth + 1)
+						_chat.merge_from_reader(reader, field_end, depth + 1)
 				3:
 					if reader.expect(wire_type, PBWire.LEN):
-						var id_end := reader.read_end(end)
+						var field_end := reader.read_end(end)
 						if _msg_case != 3:
 							set_id(IdMessage.new())
-						_id.merge_from_reader(reader, id_end, depth + 1)
+						_id.merge_from_reader(reader, field_end, depth + 1)
 				4:
 					if reader.expect(wire_type, PBWire.LEN):
-						var login_request_end := reader.read_end(end)
+						var field_end := reader.read_end(end)
 						if _msg_case != 4:
 							set_login_request(LoginRequestMessage.new())
-						_login_request.merge_from_reader(reader, login_request_end, depth + 1)
+						_login_request.merge_from_reader(reader, field_end, depth + 1)
 				5:
 					if reader.expect(wire_type, PBWire.LEN):
-						var register_request_end := reader.read_end(end)
+						var field_end := reader.read_end(end)
 						if _msg_case != 5:
 							set_register_request(RegisterRequestMessage.new())
-						_register_request.merge_from_reader(reader, register_request_end, depth + 1)
+						_register_request.merge_from_reader(reader, field_end, depth + 1)
 				6:
 					if reader.expect(wire_type, PBWire.LEN):
-						var ok_response_end := reader.read_end(end)
+						var field_end := reader.read_end(end)
 						if _msg_case != 6:
 							set_ok_response(OkResponseMessage.new())
-						_ok_response.merge_from_reader(reader, ok_response_end, depth + 1)
+						_ok_response.merge_from_reader(reader, field_end, depth + 1)
 				7:
 					if reader.expect(wire_type, PBWire.LEN):
-						var deny_response_end := reader.read_end(end)
+						var field_end := reader.read_end(end)
 						if _msg_case != 7:
 							set_deny_response(DenyResponseMessage.new())
-						_deny_response.merge_from_reader(reader, deny_response_end, depth + 1)
+						_deny_response.merge_from_reader(reader, field_end, depth + 1)
+				8:
+					if reader.expect(wire_type, PBWire.LEN):
+						var field_end := reader.read_end(end)
+						if _msg_case != 8:
+							set_player(PlayerMessage.new())
+						_player.merge_from_reader(reader, field_end, depth + 1)
+				9:
+					if reader.expect(wire_type, PBWire.LEN):
+						var field_end := reader.read_end(end)
+						if _msg_case != 9:
+							set_player_direction(PlayerDirectionMessage.new())
+						_player_direction.merge_from_reader(reader, field_end, depth + 1)
+				10:
+					if reader.expect(wire_type, PBWire.LEN):
+						var field_end := reader.read_end(end)
+						if _msg_case != 10:
+							set_spore(SporeMessage.new())
+						_spore.merge_from_reader(reader, field_end, depth + 1)
+				11:
+					if reader.expect(wire_type, PBWire.LEN):
+						var field_end := reader.read_end(end)
+						if _msg_case != 11:
+							set_spore_consumed(SporeConsumedMessage.new())
+						_spore_consumed.merge_from_reader(reader, field_end, depth + 1)
+				12:
+					if reader.expect(wire_type, PBWire.LEN):
+						var field_end := reader.read_end(end)
+						if _msg_case != 12:
+							set_spores_batch(SporesBatchMessage.new())
+						_spores_batch.merge_from_reader(reader, field_end, depth + 1)
+				13:
+					if reader.expect(wire_type, PBWire.LEN):
+						var field_end := reader.read_end(end)
+						if _msg_case != 13:
+							set_player_consumed(PlayerConsumedMessage.new())
+						_player_consumed.merge_from_reader(reader, field_end, depth + 1)
+				14:
+					if reader.expect(wire_type, PBWire.LEN):
+						var field_end := reader.read_end(end)
+						if _msg_case != 14:
+							set_hiscore_board_request(HiscoreBoardRequestMessage.new())
+						_hiscore_board_request.merge_from_reader(reader, field_end, depth + 1)
+				15:
+					if reader.expect(wire_type, PBWire.LEN):
+						var field_end := reader.read_end(end)
+						if _msg_case != 15:
+							set_hiscore(HiscoreMessage.new())
+						_hiscore.merge_from_reader(reader, field_end, depth + 1)
+				16:
+					if reader.expect(wire_type, PBWire.LEN):
+						var field_end := reader.read_end(end)
+						if _msg_case != 16:
+							set_hiscore_board(HiscoreBoardMessage.new())
+						_hiscore_board.merge_from_reader(reader, field_end, depth + 1)
+				17:
+					if reader.expect(wire_type, PBWire.LEN):
+						var field_end := reader.read_end(end)
+						if _msg_case != 17:
+							set_finished_browsing_hiscores(FinishedBrowsingHiscoresMessage.new())
+						_finished_browsing_hiscores.merge_from_reader(reader, field_end, depth + 1)
+				18:
+					if reader.expect(wire_type, PBWire.LEN):
+						var field_end := reader.read_end(end)
+						if _msg_case != 18:
+							set_search_hiscore(SearchHiscoreMessage.new())
+						_search_hiscore.merge_from_reader(reader, field_end, depth + 1)
 				19:
 					if reader.expect(wire_type, PBWire.LEN):
-						var disconnect_end := reader.read_end(end)
+						var field_end := reader.read_end(end)
 						if _msg_case != 19:
 							set_disconnect(DisconnectMessage.new())
-						_disconnect.merge_from_reader(reader, disconnect_end, depth + 1)
+						_disconnect.merge_from_reader(reader, field_end, depth + 1)
 				100:
 					if reader.expect(wire_type, PBWire.LEN):
-						var join_room_end := reader.read_end(end)
+						var field_end := reader.read_end(end)
 						if _msg_case != 100:
 							set_join_room(JoinRoomMessage.new())
-						_join_room.merge_from_reader(reader, join_room_end, depth + 1)
+						_join_room.merge_from_reader(reader, field_end, depth + 1)
 				101:
 					if reader.expect(wire_type, PBWire.LEN):
-						var room_end := reader.read_end(end)
+						var field_end := reader.read_end(end)
 						if _msg_case != 101:
 							set_room(RoomMessage.new())
-						_room.merge_from_reader(reader, room_end, depth + 1)
+						_room.merge_from_reader(reader, field_end, depth + 1)
 				102:
 					if reader.expect(wire_type, PBWire.LEN):
-						var presence_end := reader.read_end(end)
+						var field_end := reader.read_end(end)
 						if _msg_case != 102:
 							set_presence(PresenceMessage.new())
-						_presence.merge_from_reader(reader, presence_end, depth + 1)
+						_presence.merge_from_reader(reader, field_end, depth + 1)
 				103:
 					if reader.expect(wire_type, PBWire.LEN):
-						var room_list_request_end := reader.read_end(end)
+						var field_end := reader.read_end(end)
 						if _msg_case != 103:
 							set_room_list_request(RoomListRequestMessage.new())
-						_room_list_request.merge_from_reader(reader, room_list_request_end, depth + 1)
+						_room_list_request.merge_from_reader(reader, field_end, depth + 1)
 				104:
 					if reader.expect(wire_type, PBWire.LEN):
-						var room_list_end := reader.read_end(end)
+						var field_end := reader.read_end(end)
 						if _msg_case != 104:
 							set_room_list(RoomListMessage.new())
-						_room_list.merge_from_reader(reader, room_list_end, depth + 1)
+						_room_list.merge_from_reader(reader, field_end, depth + 1)
+				105:
+					if reader.expect(wire_type, PBWire.LEN):
+						var field_end := reader.read_end(end)
+						if _msg_case != 105:
+							set_enter_world(EnterWorldMessage.new())
+						_enter_world.merge_from_reader(reader, field_end, depth + 1)
+				106:
+					if reader.expect(wire_type, PBWire.LEN):
+						var field_end := reader.read_end(end)
+						if _msg_case != 106:
+							set_world_entered(WorldEnteredMessage.new())
+						_world_entered.merge_from_reader(reader, field_end, depth + 1)
+				107:
+					if reader.expect(wire_type, PBWire.LEN):
+						var field_end := reader.read_end(end)
+						if _msg_case != 107:
+							set_leave_world(LeaveWorldMessage.new())
+						_leave_world.merge_from_reader(reader, field_end, depth + 1)
+				108:
+					if reader.expect(wire_type, PBWire.LEN):
+						var field_end := reader.read_end(end)
+						if _msg_case != 108:
+							set_world_left(WorldLeftMessage.new())
+						_world_left.merge_from_reader(reader, field_end, depth + 1)
+				109:
+					if reader.expect(wire_type, PBWire.LEN):
+						var field_end := reader.read_end(end)
+						if _msg_case != 109:
+							set_world_update(WorldUpdateMessage.new())
+						_world_update.merge_from_reader(reader, field_end, depth + 1)
 				_:
 					reader.skip_field(key, end, depth)
 
@@ -1807,6 +4415,28 @@ class Packet:
 			parts.append("ok_response: " + str(_ok_response))
 		if _msg_case == 7:
 			parts.append("deny_response: " + str(_deny_response))
+		if _msg_case == 8:
+			parts.append("player: " + str(_player))
+		if _msg_case == 9:
+			parts.append("player_direction: " + str(_player_direction))
+		if _msg_case == 10:
+			parts.append("spore: " + str(_spore))
+		if _msg_case == 11:
+			parts.append("spore_consumed: " + str(_spore_consumed))
+		if _msg_case == 12:
+			parts.append("spores_batch: " + str(_spores_batch))
+		if _msg_case == 13:
+			parts.append("player_consumed: " + str(_player_consumed))
+		if _msg_case == 14:
+			parts.append("hiscore_board_request: " + str(_hiscore_board_request))
+		if _msg_case == 15:
+			parts.append("hiscore: " + str(_hiscore))
+		if _msg_case == 16:
+			parts.append("hiscore_board: " + str(_hiscore_board))
+		if _msg_case == 17:
+			parts.append("finished_browsing_hiscores: " + str(_finished_browsing_hiscores))
+		if _msg_case == 18:
+			parts.append("search_hiscore: " + str(_search_hiscore))
 		if _msg_case == 19:
 			parts.append("disconnect: " + str(_disconnect))
 		if _msg_case == 100:
@@ -1819,4 +4449,14 @@ class Packet:
 			parts.append("room_list_request: " + str(_room_list_request))
 		if _msg_case == 104:
 			parts.append("room_list: " + str(_room_list))
+		if _msg_case == 105:
+			parts.append("enter_world: " + str(_enter_world))
+		if _msg_case == 106:
+			parts.append("world_entered: " + str(_world_entered))
+		if _msg_case == 107:
+			parts.append("leave_world: " + str(_leave_world))
+		if _msg_case == 108:
+			parts.append("world_left: " + str(_world_left))
+		if _msg_case == 109:
+			parts.append("world_update: " + str(_world_update))
 		return "{" + ", ".join(parts) + "}"

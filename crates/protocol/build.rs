@@ -7,6 +7,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let schema = proto_dir.join("packets.proto");
     println!("cargo:rerun-if-changed={}", proto_dir.display());
     let descriptors = protox::compile([&schema], [&proto_dir])?;
-    prost_build::Config::new().compile_fds(descriptors)?;
+    prost_build::Config::new()
+        // A world update is ~300 bytes of vectors; boxed, it does not make every `Packet`
+        // (a chat line too) that large.
+        .boxed(".packets.Packet.msg.world_update")
+        .compile_fds(descriptors)?;
     Ok(())
 }

@@ -2496,6 +2496,4134 @@ export const packets = $root.packets = (() => {
         return RoomInfo;
     })();
 
+    packets.PlayerMessage = (function() {
+
+        /**
+         * Properties of a PlayerMessage.
+         * @typedef {Object} packets.PlayerMessage.$Properties
+         * @property {number|Long|null} [id] PlayerMessage id
+         * @property {string|null} [name] PlayerMessage name
+         * @property {number|null} [x] PlayerMessage x
+         * @property {number|null} [y] PlayerMessage y
+         * @property {number|null} [radius] PlayerMessage radius
+         * @property {number|null} [direction] PlayerMessage direction
+         * @property {number|null} [speed] PlayerMessage speed
+         * @property {number|null} [color] PlayerMessage color
+         * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+         */
+
+        /**
+         * Properties of a PlayerMessage.
+         * @memberof packets
+         * @interface IPlayerMessage
+         * @augments packets.PlayerMessage.$Properties
+         * @deprecated Use packets.PlayerMessage.$Properties instead.
+         */
+
+        /**
+         * Shape of a PlayerMessage.
+         * @typedef {packets.PlayerMessage.$Properties} packets.PlayerMessage.$Shape
+         */
+
+        /**
+         * Constructs a new PlayerMessage.
+         * @memberof packets
+         * @classdesc Represents a PlayerMessage.
+         * @constructor
+         * @param {packets.PlayerMessage.$Properties=} [properties] Properties to set
+         * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+         */
+        const PlayerMessage = function (properties) {
+            if (properties)
+                for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                    if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                        this[keys[i]] = properties[keys[i]];
+        };
+
+        /**
+         * PlayerMessage id.
+         * @member {number|Long} id
+         * @memberof packets.PlayerMessage
+         * @instance
+         */
+        PlayerMessage.prototype.id = $util.Long ? $util.Long.fromBits(0,0,true) : 0;
+
+        /**
+         * PlayerMessage name.
+         * @member {string} name
+         * @memberof packets.PlayerMessage
+         * @instance
+         */
+        PlayerMessage.prototype.name = "";
+
+        /**
+         * PlayerMessage x.
+         * @member {number} x
+         * @memberof packets.PlayerMessage
+         * @instance
+         */
+        PlayerMessage.prototype.x = 0;
+
+        /**
+         * PlayerMessage y.
+         * @member {number} y
+         * @memberof packets.PlayerMessage
+         * @instance
+         */
+        PlayerMessage.prototype.y = 0;
+
+        /**
+         * PlayerMessage radius.
+         * @member {number} radius
+         * @memberof packets.PlayerMessage
+         * @instance
+         */
+        PlayerMessage.prototype.radius = 0;
+
+        /**
+         * PlayerMessage direction.
+         * @member {number} direction
+         * @memberof packets.PlayerMessage
+         * @instance
+         */
+        PlayerMessage.prototype.direction = 0;
+
+        /**
+         * PlayerMessage speed.
+         * @member {number} speed
+         * @memberof packets.PlayerMessage
+         * @instance
+         */
+        PlayerMessage.prototype.speed = 0;
+
+        /**
+         * PlayerMessage color.
+         * @member {number} color
+         * @memberof packets.PlayerMessage
+         * @instance
+         */
+        PlayerMessage.prototype.color = 0;
+
+        /**
+         * Creates a new PlayerMessage instance using the specified properties.
+         * @function create
+         * @memberof packets.PlayerMessage
+         * @static
+         * @param {packets.PlayerMessage.$Properties=} [properties] Properties to set
+         * @returns {packets.PlayerMessage} PlayerMessage instance
+         * @type {{
+         *   (properties: packets.PlayerMessage.$Shape): packets.PlayerMessage & packets.PlayerMessage.$Shape;
+         *   (properties?: packets.PlayerMessage.$Properties): packets.PlayerMessage;
+         * }}
+         */
+        PlayerMessage.create = function(properties) {
+            return new PlayerMessage(properties);
+        };
+
+        /**
+         * Encodes the specified PlayerMessage message. Does not implicitly {@link packets.PlayerMessage.verify|verify} messages.
+         * @function encode
+         * @memberof packets.PlayerMessage
+         * @static
+         * @param {packets.PlayerMessage.$Properties} message PlayerMessage message or plain object to encode
+         * @param {$protobuf.Writer} [writer] Writer to encode to
+         * @returns {$protobuf.Writer} Writer
+         */
+        PlayerMessage.encode = function (message, writer, _depth) {
+            if (!writer)
+                writer = $Writer.create();
+            if (_depth === $undefined)
+                _depth = 0;
+            if (_depth > $util.recursionLimit)
+                throw $Error("max depth exceeded");
+            if (message.id != null && $Object.hasOwnProperty.call(message, "id") && (typeof message.id === "object" ? message.id.low || message.id.high : message.id !== 0))
+                writer.uint32(/* id 1, wireType 0 =*/8).uint64(message.id);
+            if (message.name != null && $Object.hasOwnProperty.call(message, "name") && message.name !== "")
+                writer.uint32(/* id 2, wireType 2 =*/18).string(message.name);
+            if (message.x != null && $Object.hasOwnProperty.call(message, "x") && !$Object.is(message.x, 0))
+                writer.uint32(/* id 3, wireType 1 =*/25).double(message.x);
+            if (message.y != null && $Object.hasOwnProperty.call(message, "y") && !$Object.is(message.y, 0))
+                writer.uint32(/* id 4, wireType 1 =*/33).double(message.y);
+            if (message.radius != null && $Object.hasOwnProperty.call(message, "radius") && !$Object.is(message.radius, 0))
+                writer.uint32(/* id 5, wireType 1 =*/41).double(message.radius);
+            if (message.direction != null && $Object.hasOwnProperty.call(message, "direction") && !$Object.is(message.direction, 0))
+                writer.uint32(/* id 6, wireType 1 =*/49).double(message.direction);
+            if (message.speed != null && $Object.hasOwnProperty.call(message, "speed") && !$Object.is(message.speed, 0))
+                writer.uint32(/* id 7, wireType 1 =*/57).double(message.speed);
+            if (message.color != null && $Object.hasOwnProperty.call(message, "color") && message.color !== 0)
+                writer.uint32(/* id 8, wireType 0 =*/64).int32(message.color);
+            if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                for (let i = 0; i < message.$unknowns.length; ++i)
+                    writer.raw(message.$unknowns[i]);
+            return writer;
+        };
+
+        /**
+         * Decodes a PlayerMessage message from the specified reader or buffer.
+         * @function decode
+         * @memberof packets.PlayerMessage
+         * @static
+         * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+         * @param {number} [length] Message length if known beforehand
+         * @returns {packets.PlayerMessage & packets.PlayerMessage.$Shape} PlayerMessage
+         * @throws {Error} If the payload is not a reader or valid buffer
+         * @throws {$protobuf.util.ProtocolError} If required fields are missing
+         */
+        PlayerMessage.decode = function (reader, length, _end, _depth, _target) {
+            if (!(reader instanceof $Reader))
+                reader = $Reader.create(reader);
+            if (_depth === $undefined)
+                _depth = 0;
+            if (_depth > $Reader.recursionLimit)
+                throw $Error("max depth exceeded");
+            let end, message, value;
+            if (length === $undefined)
+                end = reader.len;
+            else {
+                end = reader.pos + length;
+                if (end > reader.len)
+                    throw $RangeError("index out of range");
+                length = reader.len;
+                reader.len = end;
+            }
+            message = _target || new $root.packets.PlayerMessage();
+            while (reader.pos < end) {
+                let start = reader.pos;
+                let tag = reader.tag();
+                if (tag === _end) {
+                    _end = $undefined;
+                    break;
+                }
+                let wireType = tag & 7;
+                switch (tag >>>= 3) {
+                case 1: {
+                        if (wireType !== 0)
+                            break;
+                        if (typeof (value = reader.uint64()) === "object" ? value.low || value.high : value !== 0)
+                            message.id = value;
+                        else
+                            delete message.id;
+                        continue;
+                    }
+                case 2: {
+                        if (wireType !== 2)
+                            break;
+                        if ((value = reader.stringVerify()).length)
+                            message.name = value;
+                        else
+                            delete message.name;
+                        continue;
+                    }
+                case 3: {
+                        if (wireType !== 1)
+                            break;
+                        if (!$Object.is(value = reader.double(), 0))
+                            message.x = value;
+                        else
+                            delete message.x;
+                        continue;
+                    }
+                case 4: {
+                        if (wireType !== 1)
+                            break;
+                        if (!$Object.is(value = reader.double(), 0))
+                            message.y = value;
+                        else
+                            delete message.y;
+                        continue;
+                    }
+                case 5: {
+                        if (wireType !== 1)
+                            break;
+                        if (!$Object.is(value = reader.double(), 0))
+                            message.radius = value;
+                        else
+                            delete message.radius;
+                        continue;
+                    }
+                case 6: {
+                        if (wireType !== 1)
+                            break;
+                        if (!$Object.is(value = reader.double(), 0))
+                            message.direction = value;
+                        else
+                            delete message.direction;
+                        continue;
+                    }
+                case 7: {
+                        if (wireType !== 1)
+                            break;
+                        if (!$Object.is(value = reader.double(), 0))
+                            message.speed = value;
+                        else
+                            delete message.speed;
+                        continue;
+                    }
+                case 8: {
+                        if (wireType !== 0)
+                            break;
+                        if (value = reader.int32())
+                            message.color = value;
+                        else
+                            delete message.color;
+                        continue;
+                    }
+                }
+                reader.skipType(wireType, _depth, tag);
+                if (!reader.discardUnknown) {
+                    $util.makeProp(message, "$unknowns", false);
+                    (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                }
+            }
+            if (length !== $undefined) {
+                if (reader.pos !== end)
+                    throw $RangeError("index out of range");
+                reader.len = length;
+            }
+            if (_end !== $undefined)
+                throw $Error("missing end group");
+            return message;
+        };
+
+        return PlayerMessage;
+    })();
+
+    packets.PlayerDirectionMessage = (function() {
+
+        /**
+         * Properties of a PlayerDirectionMessage.
+         * @typedef {Object} packets.PlayerDirectionMessage.$Properties
+         * @property {number|null} [direction] PlayerDirectionMessage direction
+         * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+         */
+
+        /**
+         * Properties of a PlayerDirectionMessage.
+         * @memberof packets
+         * @interface IPlayerDirectionMessage
+         * @augments packets.PlayerDirectionMessage.$Properties
+         * @deprecated Use packets.PlayerDirectionMessage.$Properties instead.
+         */
+
+        /**
+         * Shape of a PlayerDirectionMessage.
+         * @typedef {packets.PlayerDirectionMessage.$Properties} packets.PlayerDirectionMessage.$Shape
+         */
+
+        /**
+         * Constructs a new PlayerDirectionMessage.
+         * @memberof packets
+         * @classdesc Represents a PlayerDirectionMessage.
+         * @constructor
+         * @param {packets.PlayerDirectionMessage.$Properties=} [properties] Properties to set
+         * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+         */
+        const PlayerDirectionMessage = function (properties) {
+            if (properties)
+                for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                    if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                        this[keys[i]] = properties[keys[i]];
+        };
+
+        /**
+         * PlayerDirectionMessage direction.
+         * @member {number} direction
+         * @memberof packets.PlayerDirectionMessage
+         * @instance
+         */
+        PlayerDirectionMessage.prototype.direction = 0;
+
+        /**
+         * Creates a new PlayerDirectionMessage instance using the specified properties.
+         * @function create
+         * @memberof packets.PlayerDirectionMessage
+         * @static
+         * @param {packets.PlayerDirectionMessage.$Properties=} [properties] Properties to set
+         * @returns {packets.PlayerDirectionMessage} PlayerDirectionMessage instance
+         * @type {{
+         *   (properties: packets.PlayerDirectionMessage.$Shape): packets.PlayerDirectionMessage & packets.PlayerDirectionMessage.$Shape;
+         *   (properties?: packets.PlayerDirectionMessage.$Properties): packets.PlayerDirectionMessage;
+         * }}
+         */
+        PlayerDirectionMessage.create = function(properties) {
+            return new PlayerDirectionMessage(properties);
+        };
+
+        /**
+         * Encodes the specified PlayerDirectionMessage message. Does not implicitly {@link packets.PlayerDirectionMessage.verify|verify} messages.
+         * @function encode
+         * @memberof packets.PlayerDirectionMessage
+         * @static
+         * @param {packets.PlayerDirectionMessage.$Properties} message PlayerDirectionMessage message or plain object to encode
+         * @param {$protobuf.Writer} [writer] Writer to encode to
+         * @returns {$protobuf.Writer} Writer
+         */
+        PlayerDirectionMessage.encode = function (message, writer, _depth) {
+            if (!writer)
+                writer = $Writer.create();
+            if (_depth === $undefined)
+                _depth = 0;
+            if (_depth > $util.recursionLimit)
+                throw $Error("max depth exceeded");
+            if (message.direction != null && $Object.hasOwnProperty.call(message, "direction") && !$Object.is(message.direction, 0))
+                writer.uint32(/* id 1, wireType 1 =*/9).double(message.direction);
+            if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                for (let i = 0; i < message.$unknowns.length; ++i)
+                    writer.raw(message.$unknowns[i]);
+            return writer;
+        };
+
+        /**
+         * Decodes a PlayerDirectionMessage message from the specified reader or buffer.
+         * @function decode
+         * @memberof packets.PlayerDirectionMessage
+         * @static
+         * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+         * @param {number} [length] Message length if known beforehand
+         * @returns {packets.PlayerDirectionMessage & packets.PlayerDirectionMessage.$Shape} PlayerDirectionMessage
+         * @throws {Error} If the payload is not a reader or valid buffer
+         * @throws {$protobuf.util.ProtocolError} If required fields are missing
+         */
+        PlayerDirectionMessage.decode = function (reader, length, _end, _depth, _target) {
+            if (!(reader instanceof $Reader))
+                reader = $Reader.create(reader);
+            if (_depth === $undefined)
+                _depth = 0;
+            if (_depth > $Reader.recursionLimit)
+                throw $Error("max depth exceeded");
+            let end, message, value;
+            if (length === $undefined)
+                end = reader.len;
+            else {
+                end = reader.pos + length;
+                if (end > reader.len)
+                    throw $RangeError("index out of range");
+                length = reader.len;
+                reader.len = end;
+            }
+            message = _target || new $root.packets.PlayerDirectionMessage();
+            while (reader.pos < end) {
+                let start = reader.pos;
+                let tag = reader.tag();
+                if (tag === _end) {
+                    _end = $undefined;
+                    break;
+                }
+                let wireType = tag & 7;
+                switch (tag >>>= 3) {
+                case 1: {
+                        if (wireType !== 1)
+                            break;
+                        if (!$Object.is(value = reader.double(), 0))
+                            message.direction = value;
+                        else
+                            delete message.direction;
+                        continue;
+                    }
+                }
+                reader.skipType(wireType, _depth, tag);
+                if (!reader.discardUnknown) {
+                    $util.makeProp(message, "$unknowns", false);
+                    (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                }
+            }
+            if (length !== $undefined) {
+                if (reader.pos !== end)
+                    throw $RangeError("index out of range");
+                reader.len = length;
+            }
+            if (_end !== $undefined)
+                throw $Error("missing end group");
+            return message;
+        };
+
+        return PlayerDirectionMessage;
+    })();
+
+    packets.SporeMessage = (function() {
+
+        /**
+         * Properties of a SporeMessage.
+         * @typedef {Object} packets.SporeMessage.$Properties
+         * @property {number|Long|null} [id] SporeMessage id
+         * @property {number|null} [x] SporeMessage x
+         * @property {number|null} [y] SporeMessage y
+         * @property {number|null} [radius] SporeMessage radius
+         * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+         */
+
+        /**
+         * Properties of a SporeMessage.
+         * @memberof packets
+         * @interface ISporeMessage
+         * @augments packets.SporeMessage.$Properties
+         * @deprecated Use packets.SporeMessage.$Properties instead.
+         */
+
+        /**
+         * Shape of a SporeMessage.
+         * @typedef {packets.SporeMessage.$Properties} packets.SporeMessage.$Shape
+         */
+
+        /**
+         * Constructs a new SporeMessage.
+         * @memberof packets
+         * @classdesc Represents a SporeMessage.
+         * @constructor
+         * @param {packets.SporeMessage.$Properties=} [properties] Properties to set
+         * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+         */
+        const SporeMessage = function (properties) {
+            if (properties)
+                for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                    if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                        this[keys[i]] = properties[keys[i]];
+        };
+
+        /**
+         * SporeMessage id.
+         * @member {number|Long} id
+         * @memberof packets.SporeMessage
+         * @instance
+         */
+        SporeMessage.prototype.id = $util.Long ? $util.Long.fromBits(0,0,true) : 0;
+
+        /**
+         * SporeMessage x.
+         * @member {number} x
+         * @memberof packets.SporeMessage
+         * @instance
+         */
+        SporeMessage.prototype.x = 0;
+
+        /**
+         * SporeMessage y.
+         * @member {number} y
+         * @memberof packets.SporeMessage
+         * @instance
+         */
+        SporeMessage.prototype.y = 0;
+
+        /**
+         * SporeMessage radius.
+         * @member {number} radius
+         * @memberof packets.SporeMessage
+         * @instance
+         */
+        SporeMessage.prototype.radius = 0;
+
+        /**
+         * Creates a new SporeMessage instance using the specified properties.
+         * @function create
+         * @memberof packets.SporeMessage
+         * @static
+         * @param {packets.SporeMessage.$Properties=} [properties] Properties to set
+         * @returns {packets.SporeMessage} SporeMessage instance
+         * @type {{
+         *   (properties: packets.SporeMessage.$Shape): packets.SporeMessage & packets.SporeMessage.$Shape;
+         *   (properties?: packets.SporeMessage.$Properties): packets.SporeMessage;
+         * }}
+         */
+        SporeMessage.create = function(properties) {
+            return new SporeMessage(properties);
+        };
+
+        /**
+         * Encodes the specified SporeMessage message. Does not implicitly {@link packets.SporeMessage.verify|verify} messages.
+         * @function encode
+         * @memberof packets.SporeMessage
+         * @static
+         * @param {packets.SporeMessage.$Properties} message SporeMessage message or plain object to encode
+         * @param {$protobuf.Writer} [writer] Writer to encode to
+         * @returns {$protobuf.Writer} Writer
+         */
+        SporeMessage.encode = function (message, writer, _depth) {
+            if (!writer)
+                writer = $Writer.create();
+            if (_depth === $undefined)
+                _depth = 0;
+            if (_depth > $util.recursionLimit)
+                throw $Error("max depth exceeded");
+            if (message.id != null && $Object.hasOwnProperty.call(message, "id") && (typeof message.id === "object" ? message.id.low || message.id.high : message.id !== 0))
+                writer.uint32(/* id 1, wireType 0 =*/8).uint64(message.id);
+            if (message.x != null && $Object.hasOwnProperty.call(message, "x") && !$Object.is(message.x, 0))
+                writer.uint32(/* id 2, wireType 1 =*/17).double(message.x);
+            if (message.y != null && $Object.hasOwnProperty.call(message, "y") && !$Object.is(message.y, 0))
+                writer.uint32(/* id 3, wireType 1 =*/25).double(message.y);
+            if (message.radius != null && $Object.hasOwnProperty.call(message, "radius") && !$Object.is(message.radius, 0))
+                writer.uint32(/* id 4, wireType 1 =*/33).double(message.radius);
+            if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                for (let i = 0; i < message.$unknowns.length; ++i)
+                    writer.raw(message.$unknowns[i]);
+            return writer;
+        };
+
+        /**
+         * Decodes a SporeMessage message from the specified reader or buffer.
+         * @function decode
+         * @memberof packets.SporeMessage
+         * @static
+         * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+         * @param {number} [length] Message length if known beforehand
+         * @returns {packets.SporeMessage & packets.SporeMessage.$Shape} SporeMessage
+         * @throws {Error} If the payload is not a reader or valid buffer
+         * @throws {$protobuf.util.ProtocolError} If required fields are missing
+         */
+        SporeMessage.decode = function (reader, length, _end, _depth, _target) {
+            if (!(reader instanceof $Reader))
+                reader = $Reader.create(reader);
+            if (_depth === $undefined)
+                _depth = 0;
+            if (_depth > $Reader.recursionLimit)
+                throw $Error("max depth exceeded");
+            let end, message, value;
+            if (length === $undefined)
+                end = reader.len;
+            else {
+                end = reader.pos + length;
+                if (end > reader.len)
+                    throw $RangeError("index out of range");
+                length = reader.len;
+                reader.len = end;
+            }
+            message = _target || new $root.packets.SporeMessage();
+            while (reader.pos < end) {
+                let start = reader.pos;
+                let tag = reader.tag();
+                if (tag === _end) {
+                    _end = $undefined;
+                    break;
+                }
+                let wireType = tag & 7;
+                switch (tag >>>= 3) {
+                case 1: {
+                        if (wireType !== 0)
+                            break;
+                        if (typeof (value = reader.uint64()) === "object" ? value.low || value.high : value !== 0)
+                            message.id = value;
+                        else
+                            delete message.id;
+                        continue;
+                    }
+                case 2: {
+                        if (wireType !== 1)
+                            break;
+                        if (!$Object.is(value = reader.double(), 0))
+                            message.x = value;
+                        else
+                            delete message.x;
+                        continue;
+                    }
+                case 3: {
+                        if (wireType !== 1)
+                            break;
+                        if (!$Object.is(value = reader.double(), 0))
+                            message.y = value;
+                        else
+                            delete message.y;
+                        continue;
+                    }
+                case 4: {
+                        if (wireType !== 1)
+                            break;
+                        if (!$Object.is(value = reader.double(), 0))
+                            message.radius = value;
+                        else
+                            delete message.radius;
+                        continue;
+                    }
+                }
+                reader.skipType(wireType, _depth, tag);
+                if (!reader.discardUnknown) {
+                    $util.makeProp(message, "$unknowns", false);
+                    (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                }
+            }
+            if (length !== $undefined) {
+                if (reader.pos !== end)
+                    throw $RangeError("index out of range");
+                reader.len = length;
+            }
+            if (_end !== $undefined)
+                throw $Error("missing end group");
+            return message;
+        };
+
+        return SporeMessage;
+    })();
+
+    packets.SporeConsumedMessage = (function() {
+
+        /**
+         * Properties of a SporeConsumedMessage.
+         * @typedef {Object} packets.SporeConsumedMessage.$Properties
+         * @property {number|Long|null} [sporeId] SporeConsumedMessage sporeId
+         * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+         */
+
+        /**
+         * Properties of a SporeConsumedMessage.
+         * @memberof packets
+         * @interface ISporeConsumedMessage
+         * @augments packets.SporeConsumedMessage.$Properties
+         * @deprecated Use packets.SporeConsumedMessage.$Properties instead.
+         */
+
+        /**
+         * Shape of a SporeConsumedMessage.
+         * @typedef {packets.SporeConsumedMessage.$Properties} packets.SporeConsumedMessage.$Shape
+         */
+
+        /**
+         * Constructs a new SporeConsumedMessage.
+         * @memberof packets
+         * @classdesc Represents a SporeConsumedMessage.
+         * @constructor
+         * @param {packets.SporeConsumedMessage.$Properties=} [properties] Properties to set
+         * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+         */
+        const SporeConsumedMessage = function (properties) {
+            if (properties)
+                for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                    if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                        this[keys[i]] = properties[keys[i]];
+        };
+
+        /**
+         * SporeConsumedMessage sporeId.
+         * @member {number|Long} sporeId
+         * @memberof packets.SporeConsumedMessage
+         * @instance
+         */
+        SporeConsumedMessage.prototype.sporeId = $util.Long ? $util.Long.fromBits(0,0,true) : 0;
+
+        /**
+         * Creates a new SporeConsumedMessage instance using the specified properties.
+         * @function create
+         * @memberof packets.SporeConsumedMessage
+         * @static
+         * @param {packets.SporeConsumedMessage.$Properties=} [properties] Properties to set
+         * @returns {packets.SporeConsumedMessage} SporeConsumedMessage instance
+         * @type {{
+         *   (properties: packets.SporeConsumedMessage.$Shape): packets.SporeConsumedMessage & packets.SporeConsumedMessage.$Shape;
+         *   (properties?: packets.SporeConsumedMessage.$Properties): packets.SporeConsumedMessage;
+         * }}
+         */
+        SporeConsumedMessage.create = function(properties) {
+            return new SporeConsumedMessage(properties);
+        };
+
+        /**
+         * Encodes the specified SporeConsumedMessage message. Does not implicitly {@link packets.SporeConsumedMessage.verify|verify} messages.
+         * @function encode
+         * @memberof packets.SporeConsumedMessage
+         * @static
+         * @param {packets.SporeConsumedMessage.$Properties} message SporeConsumedMessage message or plain object to encode
+         * @param {$protobuf.Writer} [writer] Writer to encode to
+         * @returns {$protobuf.Writer} Writer
+         */
+        SporeConsumedMessage.encode = function (message, writer, _depth) {
+            if (!writer)
+                writer = $Writer.create();
+            if (_depth === $undefined)
+                _depth = 0;
+            if (_depth > $util.recursionLimit)
+                throw $Error("max depth exceeded");
+            if (message.sporeId != null && $Object.hasOwnProperty.call(message, "sporeId") && (typeof message.sporeId === "object" ? message.sporeId.low || message.sporeId.high : message.sporeId !== 0))
+                writer.uint32(/* id 1, wireType 0 =*/8).uint64(message.sporeId);
+            if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                for (let i = 0; i < message.$unknowns.length; ++i)
+                    writer.raw(message.$unknowns[i]);
+            return writer;
+        };
+
+        /**
+         * Decodes a SporeConsumedMessage message from the specified reader or buffer.
+         * @function decode
+         * @memberof packets.SporeConsumedMessage
+         * @static
+         * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+         * @param {number} [length] Message length if known beforehand
+         * @returns {packets.SporeConsumedMessage & packets.SporeConsumedMessage.$Shape} SporeConsumedMessage
+         * @throws {Error} If the payload is not a reader or valid buffer
+         * @throws {$protobuf.util.ProtocolError} If required fields are missing
+         */
+        SporeConsumedMessage.decode = function (reader, length, _end, _depth, _target) {
+            if (!(reader instanceof $Reader))
+                reader = $Reader.create(reader);
+            if (_depth === $undefined)
+                _depth = 0;
+            if (_depth > $Reader.recursionLimit)
+                throw $Error("max depth exceeded");
+            let end, message, value;
+            if (length === $undefined)
+                end = reader.len;
+            else {
+                end = reader.pos + length;
+                if (end > reader.len)
+                    throw $RangeError("index out of range");
+                length = reader.len;
+                reader.len = end;
+            }
+            message = _target || new $root.packets.SporeConsumedMessage();
+            while (reader.pos < end) {
+                let start = reader.pos;
+                let tag = reader.tag();
+                if (tag === _end) {
+                    _end = $undefined;
+                    break;
+                }
+                let wireType = tag & 7;
+                switch (tag >>>= 3) {
+                case 1: {
+                        if (wireType !== 0)
+                            break;
+                        if (typeof (value = reader.uint64()) === "object" ? value.low || value.high : value !== 0)
+                            message.sporeId = value;
+                        else
+                            delete message.sporeId;
+                        continue;
+                    }
+                }
+                reader.skipType(wireType, _depth, tag);
+                if (!reader.discardUnknown) {
+                    $util.makeProp(message, "$unknowns", false);
+                    (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                }
+            }
+            if (length !== $undefined) {
+                if (reader.pos !== end)
+                    throw $RangeError("index out of range");
+                reader.len = length;
+            }
+            if (_end !== $undefined)
+                throw $Error("missing end group");
+            return message;
+        };
+
+        return SporeConsumedMessage;
+    })();
+
+    packets.SporesBatchMessage = (function() {
+
+        /**
+         * Properties of a SporesBatchMessage.
+         * @typedef {Object} packets.SporesBatchMessage.$Properties
+         * @property {Array.<packets.SporeMessage.$Properties>|null} [spores] SporesBatchMessage spores
+         * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+         */
+
+        /**
+         * Properties of a SporesBatchMessage.
+         * @memberof packets
+         * @interface ISporesBatchMessage
+         * @augments packets.SporesBatchMessage.$Properties
+         * @deprecated Use packets.SporesBatchMessage.$Properties instead.
+         */
+
+        /**
+         * Shape of a SporesBatchMessage.
+         * @typedef {packets.SporesBatchMessage.$Properties} packets.SporesBatchMessage.$Shape
+         */
+
+        /**
+         * Constructs a new SporesBatchMessage.
+         * @memberof packets
+         * @classdesc Represents a SporesBatchMessage.
+         * @constructor
+         * @param {packets.SporesBatchMessage.$Properties=} [properties] Properties to set
+         * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+         */
+        const SporesBatchMessage = function (properties) {
+            this.spores = [];
+            if (properties)
+                for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                    if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                        this[keys[i]] = properties[keys[i]];
+        };
+
+        /**
+         * SporesBatchMessage spores.
+         * @member {Array.<packets.SporeMessage.$Properties>} spores
+         * @memberof packets.SporesBatchMessage
+         * @instance
+         */
+        SporesBatchMessage.prototype.spores = $util.emptyArray;
+
+        /**
+         * Creates a new SporesBatchMessage instance using the specified properties.
+         * @function create
+         * @memberof packets.SporesBatchMessage
+         * @static
+         * @param {packets.SporesBatchMessage.$Properties=} [properties] Properties to set
+         * @returns {packets.SporesBatchMessage} SporesBatchMessage instance
+         * @type {{
+         *   (properties: packets.SporesBatchMessage.$Shape): packets.SporesBatchMessage & packets.SporesBatchMessage.$Shape;
+         *   (properties?: packets.SporesBatchMessage.$Properties): packets.SporesBatchMessage;
+         * }}
+         */
+        SporesBatchMessage.create = function(properties) {
+            return new SporesBatchMessage(properties);
+        };
+
+        /**
+         * Encodes the specified SporesBatchMessage message. Does not implicitly {@link packets.SporesBatchMessage.verify|verify} messages.
+         * @function encode
+         * @memberof packets.SporesBatchMessage
+         * @static
+         * @param {packets.SporesBatchMessage.$Properties} message SporesBatchMessage message or plain object to encode
+         * @param {$protobuf.Writer} [writer] Writer to encode to
+         * @returns {$protobuf.Writer} Writer
+         */
+        SporesBatchMessage.encode = function (message, writer, _depth) {
+            if (!writer)
+                writer = $Writer.create();
+            if (_depth === $undefined)
+                _depth = 0;
+            if (_depth > $util.recursionLimit)
+                throw $Error("max depth exceeded");
+            if (message.spores != null && message.spores.length)
+                for (let i = 0; i < message.spores.length; ++i)
+                    $root.packets.SporeMessage.encode(message.spores[i], writer.uint32(/* id 1, wireType 2 =*/10).fork(), _depth + 1).ldelim();
+            if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                for (let i = 0; i < message.$unknowns.length; ++i)
+                    writer.raw(message.$unknowns[i]);
+            return writer;
+        };
+
+        /**
+         * Decodes a SporesBatchMessage message from the specified reader or buffer.
+         * @function decode
+         * @memberof packets.SporesBatchMessage
+         * @static
+         * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+         * @param {number} [length] Message length if known beforehand
+         * @returns {packets.SporesBatchMessage & packets.SporesBatchMessage.$Shape} SporesBatchMessage
+         * @throws {Error} If the payload is not a reader or valid buffer
+         * @throws {$protobuf.util.ProtocolError} If required fields are missing
+         */
+        SporesBatchMessage.decode = function (reader, length, _end, _depth, _target) {
+            if (!(reader instanceof $Reader))
+                reader = $Reader.create(reader);
+            if (_depth === $undefined)
+                _depth = 0;
+            if (_depth > $Reader.recursionLimit)
+                throw $Error("max depth exceeded");
+            let end, message;
+            if (length === $undefined)
+                end = reader.len;
+            else {
+                end = reader.pos + length;
+                if (end > reader.len)
+                    throw $RangeError("index out of range");
+                length = reader.len;
+                reader.len = end;
+            }
+            message = _target || new $root.packets.SporesBatchMessage();
+            while (reader.pos < end) {
+                let start = reader.pos;
+                let tag = reader.tag();
+                if (tag === _end) {
+                    _end = $undefined;
+                    break;
+                }
+                let wireType = tag & 7;
+                switch (tag >>>= 3) {
+                case 1: {
+                        if (wireType !== 2)
+                            break;
+                        if (!(message.spores && message.spores.length))
+                            message.spores = [];
+                        message.spores.push($root.packets.SporeMessage.decode(reader, reader.size(), $undefined, _depth + 1));
+                        continue;
+                    }
+                }
+                reader.skipType(wireType, _depth, tag);
+                if (!reader.discardUnknown) {
+                    $util.makeProp(message, "$unknowns", false);
+                    (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                }
+            }
+            if (length !== $undefined) {
+                if (reader.pos !== end)
+                    throw $RangeError("index out of range");
+                reader.len = length;
+            }
+            if (_end !== $undefined)
+                throw $Error("missing end group");
+            return message;
+        };
+
+        return SporesBatchMessage;
+    })();
+
+    packets.PlayerConsumedMessage = (function() {
+
+        /**
+         * Properties of a PlayerConsumedMessage.
+         * @typedef {Object} packets.PlayerConsumedMessage.$Properties
+         * @property {number|Long|null} [playerId] PlayerConsumedMessage playerId
+         * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+         */
+
+        /**
+         * Properties of a PlayerConsumedMessage.
+         * @memberof packets
+         * @interface IPlayerConsumedMessage
+         * @augments packets.PlayerConsumedMessage.$Properties
+         * @deprecated Use packets.PlayerConsumedMessage.$Properties instead.
+         */
+
+        /**
+         * Shape of a PlayerConsumedMessage.
+         * @typedef {packets.PlayerConsumedMessage.$Properties} packets.PlayerConsumedMessage.$Shape
+         */
+
+        /**
+         * Constructs a new PlayerConsumedMessage.
+         * @memberof packets
+         * @classdesc Represents a PlayerConsumedMessage.
+         * @constructor
+         * @param {packets.PlayerConsumedMessage.$Properties=} [properties] Properties to set
+         * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+         */
+        const PlayerConsumedMessage = function (properties) {
+            if (properties)
+                for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                    if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                        this[keys[i]] = properties[keys[i]];
+        };
+
+        /**
+         * PlayerConsumedMessage playerId.
+         * @member {number|Long} playerId
+         * @memberof packets.PlayerConsumedMessage
+         * @instance
+         */
+        PlayerConsumedMessage.prototype.playerId = $util.Long ? $util.Long.fromBits(0,0,true) : 0;
+
+        /**
+         * Creates a new PlayerConsumedMessage instance using the specified properties.
+         * @function create
+         * @memberof packets.PlayerConsumedMessage
+         * @static
+         * @param {packets.PlayerConsumedMessage.$Properties=} [properties] Properties to set
+         * @returns {packets.PlayerConsumedMessage} PlayerConsumedMessage instance
+         * @type {{
+         *   (properties: packets.PlayerConsumedMessage.$Shape): packets.PlayerConsumedMessage & packets.PlayerConsumedMessage.$Shape;
+         *   (properties?: packets.PlayerConsumedMessage.$Properties): packets.PlayerConsumedMessage;
+         * }}
+         */
+        PlayerConsumedMessage.create = function(properties) {
+            return new PlayerConsumedMessage(properties);
+        };
+
+        /**
+         * Encodes the specified PlayerConsumedMessage message. Does not implicitly {@link packets.PlayerConsumedMessage.verify|verify} messages.
+         * @function encode
+         * @memberof packets.PlayerConsumedMessage
+         * @static
+         * @param {packets.PlayerConsumedMessage.$Properties} message PlayerConsumedMessage message or plain object to encode
+         * @param {$protobuf.Writer} [writer] Writer to encode to
+         * @returns {$protobuf.Writer} Writer
+         */
+        PlayerConsumedMessage.encode = function (message, writer, _depth) {
+            if (!writer)
+                writer = $Writer.create();
+            if (_depth === $undefined)
+                _depth = 0;
+            if (_depth > $util.recursionLimit)
+                throw $Error("max depth exceeded");
+            if (message.playerId != null && $Object.hasOwnProperty.call(message, "playerId") && (typeof message.playerId === "object" ? message.playerId.low || message.playerId.high : message.playerId !== 0))
+                writer.uint32(/* id 1, wireType 0 =*/8).uint64(message.playerId);
+            if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                for (let i = 0; i < message.$unknowns.length; ++i)
+                    writer.raw(message.$unknowns[i]);
+            return writer;
+        };
+
+        /**
+         * Decodes a PlayerConsumedMessage message from the specified reader or buffer.
+         * @function decode
+         * @memberof packets.PlayerConsumedMessage
+         * @static
+         * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+         * @param {number} [length] Message length if known beforehand
+         * @returns {packets.PlayerConsumedMessage & packets.PlayerConsumedMessage.$Shape} PlayerConsumedMessage
+         * @throws {Error} If the payload is not a reader or valid buffer
+         * @throws {$protobuf.util.ProtocolError} If required fields are missing
+         */
+        PlayerConsumedMessage.decode = function (reader, length, _end, _depth, _target) {
+            if (!(reader instanceof $Reader))
+                reader = $Reader.create(reader);
+            if (_depth === $undefined)
+                _depth = 0;
+            if (_depth > $Reader.recursionLimit)
+                throw $Error("max depth exceeded");
+            let end, message, value;
+            if (length === $undefined)
+                end = reader.len;
+            else {
+                end = reader.pos + length;
+                if (end > reader.len)
+                    throw $RangeError("index out of range");
+                length = reader.len;
+                reader.len = end;
+            }
+            message = _target || new $root.packets.PlayerConsumedMessage();
+            while (reader.pos < end) {
+                let start = reader.pos;
+                let tag = reader.tag();
+                if (tag === _end) {
+                    _end = $undefined;
+                    break;
+                }
+                let wireType = tag & 7;
+                switch (tag >>>= 3) {
+                case 1: {
+                        if (wireType !== 0)
+                            break;
+                        if (typeof (value = reader.uint64()) === "object" ? value.low || value.high : value !== 0)
+                            message.playerId = value;
+                        else
+                            delete message.playerId;
+                        continue;
+                    }
+                }
+                reader.skipType(wireType, _depth, tag);
+                if (!reader.discardUnknown) {
+                    $util.makeProp(message, "$unknowns", false);
+                    (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                }
+            }
+            if (length !== $undefined) {
+                if (reader.pos !== end)
+                    throw $RangeError("index out of range");
+                reader.len = length;
+            }
+            if (_end !== $undefined)
+                throw $Error("missing end group");
+            return message;
+        };
+
+        return PlayerConsumedMessage;
+    })();
+
+    packets.HiscoreBoardRequestMessage = (function() {
+
+        /**
+         * Properties of a HiscoreBoardRequestMessage.
+         * @typedef {Object} packets.HiscoreBoardRequestMessage.$Properties
+         * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+         */
+
+        /**
+         * Properties of a HiscoreBoardRequestMessage.
+         * @memberof packets
+         * @interface IHiscoreBoardRequestMessage
+         * @augments packets.HiscoreBoardRequestMessage.$Properties
+         * @deprecated Use packets.HiscoreBoardRequestMessage.$Properties instead.
+         */
+
+        /**
+         * Shape of a HiscoreBoardRequestMessage.
+         * @typedef {packets.HiscoreBoardRequestMessage.$Properties} packets.HiscoreBoardRequestMessage.$Shape
+         */
+
+        /**
+         * Constructs a new HiscoreBoardRequestMessage.
+         * @memberof packets
+         * @classdesc Represents a HiscoreBoardRequestMessage.
+         * @constructor
+         * @param {packets.HiscoreBoardRequestMessage.$Properties=} [properties] Properties to set
+         * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+         */
+        const HiscoreBoardRequestMessage = function (properties) {
+            if (properties)
+                for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                    if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                        this[keys[i]] = properties[keys[i]];
+        };
+
+        /**
+         * Creates a new HiscoreBoardRequestMessage instance using the specified properties.
+         * @function create
+         * @memberof packets.HiscoreBoardRequestMessage
+         * @static
+         * @param {packets.HiscoreBoardRequestMessage.$Properties=} [properties] Properties to set
+         * @returns {packets.HiscoreBoardRequestMessage} HiscoreBoardRequestMessage instance
+         * @type {{
+         *   (properties: packets.HiscoreBoardRequestMessage.$Shape): packets.HiscoreBoardRequestMessage & packets.HiscoreBoardRequestMessage.$Shape;
+         *   (properties?: packets.HiscoreBoardRequestMessage.$Properties): packets.HiscoreBoardRequestMessage;
+         * }}
+         */
+        HiscoreBoardRequestMessage.create = function(properties) {
+            return new HiscoreBoardRequestMessage(properties);
+        };
+
+        /**
+         * Encodes the specified HiscoreBoardRequestMessage message. Does not implicitly {@link packets.HiscoreBoardRequestMessage.verify|verify} messages.
+         * @function encode
+         * @memberof packets.HiscoreBoardRequestMessage
+         * @static
+         * @param {packets.HiscoreBoardRequestMessage.$Properties} message HiscoreBoardRequestMessage message or plain object to encode
+         * @param {$protobuf.Writer} [writer] Writer to encode to
+         * @returns {$protobuf.Writer} Writer
+         */
+        HiscoreBoardRequestMessage.encode = function (message, writer, _depth) {
+            if (!writer)
+                writer = $Writer.create();
+            if (_depth === $undefined)
+                _depth = 0;
+            if (_depth > $util.recursionLimit)
+                throw $Error("max depth exceeded");
+            if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                for (let i = 0; i < message.$unknowns.length; ++i)
+                    writer.raw(message.$unknowns[i]);
+            return writer;
+        };
+
+        /**
+         * Decodes a HiscoreBoardRequestMessage message from the specified reader or buffer.
+         * @function decode
+         * @memberof packets.HiscoreBoardRequestMessage
+         * @static
+         * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+         * @param {number} [length] Message length if known beforehand
+         * @returns {packets.HiscoreBoardRequestMessage & packets.HiscoreBoardRequestMessage.$Shape} HiscoreBoardRequestMessage
+         * @throws {Error} If the payload is not a reader or valid buffer
+         * @throws {$protobuf.util.ProtocolError} If required fields are missing
+         */
+        HiscoreBoardRequestMessage.decode = function (reader, length, _end, _depth, _target) {
+            if (!(reader instanceof $Reader))
+                reader = $Reader.create(reader);
+            if (_depth === $undefined)
+                _depth = 0;
+            if (_depth > $Reader.recursionLimit)
+                throw $Error("max depth exceeded");
+            let end, message;
+            if (length === $undefined)
+                end = reader.len;
+            else {
+                end = reader.pos + length;
+                if (end > reader.len)
+                    throw $RangeError("index out of range");
+                length = reader.len;
+                reader.len = end;
+            }
+            message = _target || new $root.packets.HiscoreBoardRequestMessage();
+            while (reader.pos < end) {
+                let start = reader.pos;
+                let tag = reader.tag();
+                if (tag === _end) {
+                    _end = $undefined;
+                    break;
+                }
+                reader.skipType(tag & 7, _depth, tag);
+                if (!reader.discardUnknown) {
+                    $util.makeProp(message, "$unknowns", false);
+                    (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                }
+            }
+            if (length !== $undefined) {
+                if (reader.pos !== end)
+                    throw $RangeError("index out of range");
+                reader.len = length;
+            }
+            if (_end !== $undefined)
+                throw $Error("missing end group");
+            return message;
+        };
+
+        return HiscoreBoardRequestMessage;
+    })();
+
+    packets.HiscoreMessage = (function() {
+
+        /**
+         * Properties of a HiscoreMessage.
+         * @typedef {Object} packets.HiscoreMessage.$Properties
+         * @property {number|Long|null} [rank] HiscoreMessage rank
+         * @property {string|null} [name] HiscoreMessage name
+         * @property {number|Long|null} [score] HiscoreMessage score
+         * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+         */
+
+        /**
+         * Properties of a HiscoreMessage.
+         * @memberof packets
+         * @interface IHiscoreMessage
+         * @augments packets.HiscoreMessage.$Properties
+         * @deprecated Use packets.HiscoreMessage.$Properties instead.
+         */
+
+        /**
+         * Shape of a HiscoreMessage.
+         * @typedef {packets.HiscoreMessage.$Properties} packets.HiscoreMessage.$Shape
+         */
+
+        /**
+         * Constructs a new HiscoreMessage.
+         * @memberof packets
+         * @classdesc Represents a HiscoreMessage.
+         * @constructor
+         * @param {packets.HiscoreMessage.$Properties=} [properties] Properties to set
+         * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+         */
+        const HiscoreMessage = function (properties) {
+            if (properties)
+                for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                    if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                        this[keys[i]] = properties[keys[i]];
+        };
+
+        /**
+         * HiscoreMessage rank.
+         * @member {number|Long} rank
+         * @memberof packets.HiscoreMessage
+         * @instance
+         */
+        HiscoreMessage.prototype.rank = $util.Long ? $util.Long.fromBits(0,0,true) : 0;
+
+        /**
+         * HiscoreMessage name.
+         * @member {string} name
+         * @memberof packets.HiscoreMessage
+         * @instance
+         */
+        HiscoreMessage.prototype.name = "";
+
+        /**
+         * HiscoreMessage score.
+         * @member {number|Long} score
+         * @memberof packets.HiscoreMessage
+         * @instance
+         */
+        HiscoreMessage.prototype.score = $util.Long ? $util.Long.fromBits(0,0,true) : 0;
+
+        /**
+         * Creates a new HiscoreMessage instance using the specified properties.
+         * @function create
+         * @memberof packets.HiscoreMessage
+         * @static
+         * @param {packets.HiscoreMessage.$Properties=} [properties] Properties to set
+         * @returns {packets.HiscoreMessage} HiscoreMessage instance
+         * @type {{
+         *   (properties: packets.HiscoreMessage.$Shape): packets.HiscoreMessage & packets.HiscoreMessage.$Shape;
+         *   (properties?: packets.HiscoreMessage.$Properties): packets.HiscoreMessage;
+         * }}
+         */
+        HiscoreMessage.create = function(properties) {
+            return new HiscoreMessage(properties);
+        };
+
+        /**
+         * Encodes the specified HiscoreMessage message. Does not implicitly {@link packets.HiscoreMessage.verify|verify} messages.
+         * @function encode
+         * @memberof packets.HiscoreMessage
+         * @static
+         * @param {packets.HiscoreMessage.$Properties} message HiscoreMessage message or plain object to encode
+         * @param {$protobuf.Writer} [writer] Writer to encode to
+         * @returns {$protobuf.Writer} Writer
+         */
+        HiscoreMessage.encode = function (message, writer, _depth) {
+            if (!writer)
+                writer = $Writer.create();
+            if (_depth === $undefined)
+                _depth = 0;
+            if (_depth > $util.recursionLimit)
+                throw $Error("max depth exceeded");
+            if (message.rank != null && $Object.hasOwnProperty.call(message, "rank") && (typeof message.rank === "object" ? message.rank.low || message.rank.high : message.rank !== 0))
+                writer.uint32(/* id 1, wireType 0 =*/8).uint64(message.rank);
+            if (message.name != null && $Object.hasOwnProperty.call(message, "name") && message.name !== "")
+                writer.uint32(/* id 2, wireType 2 =*/18).string(message.name);
+            if (message.score != null && $Object.hasOwnProperty.call(message, "score") && (typeof message.score === "object" ? message.score.low || message.score.high : message.score !== 0))
+                writer.uint32(/* id 3, wireType 0 =*/24).uint64(message.score);
+            if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                for (let i = 0; i < message.$unknowns.length; ++i)
+                    writer.raw(message.$unknowns[i]);
+            return writer;
+        };
+
+        /**
+         * Decodes a HiscoreMessage message from the specified reader or buffer.
+         * @function decode
+         * @memberof packets.HiscoreMessage
+         * @static
+         * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+         * @param {number} [length] Message length if known beforehand
+         * @returns {packets.HiscoreMessage & packets.HiscoreMessage.$Shape} HiscoreMessage
+         * @throws {Error} If the payload is not a reader or valid buffer
+         * @throws {$protobuf.util.ProtocolError} If required fields are missing
+         */
+        HiscoreMessage.decode = function (reader, length, _end, _depth, _target) {
+            if (!(reader instanceof $Reader))
+                reader = $Reader.create(reader);
+            if (_depth === $undefined)
+                _depth = 0;
+            if (_depth > $Reader.recursionLimit)
+                throw $Error("max depth exceeded");
+            let end, message, value;
+            if (length === $undefined)
+                end = reader.len;
+            else {
+                end = reader.pos + length;
+                if (end > reader.len)
+                    throw $RangeError("index out of range");
+                length = reader.len;
+                reader.len = end;
+            }
+            message = _target || new $root.packets.HiscoreMessage();
+            while (reader.pos < end) {
+                let start = reader.pos;
+                let tag = reader.tag();
+                if (tag === _end) {
+                    _end = $undefined;
+                    break;
+                }
+                let wireType = tag & 7;
+                switch (tag >>>= 3) {
+                case 1: {
+                        if (wireType !== 0)
+                            break;
+                        if (typeof (value = reader.uint64()) === "object" ? value.low || value.high : value !== 0)
+                            message.rank = value;
+                        else
+                            delete message.rank;
+                        continue;
+                    }
+                case 2: {
+                        if (wireType !== 2)
+                            break;
+                        if ((value = reader.stringVerify()).length)
+                            message.name = value;
+                        else
+                            delete message.name;
+                        continue;
+                    }
+                case 3: {
+                        if (wireType !== 0)
+                            break;
+                        if (typeof (value = reader.uint64()) === "object" ? value.low || value.high : value !== 0)
+                            message.score = value;
+                        else
+                            delete message.score;
+                        continue;
+                    }
+                }
+                reader.skipType(wireType, _depth, tag);
+                if (!reader.discardUnknown) {
+                    $util.makeProp(message, "$unknowns", false);
+                    (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                }
+            }
+            if (length !== $undefined) {
+                if (reader.pos !== end)
+                    throw $RangeError("index out of range");
+                reader.len = length;
+            }
+            if (_end !== $undefined)
+                throw $Error("missing end group");
+            return message;
+        };
+
+        return HiscoreMessage;
+    })();
+
+    packets.HiscoreBoardMessage = (function() {
+
+        /**
+         * Properties of a HiscoreBoardMessage.
+         * @typedef {Object} packets.HiscoreBoardMessage.$Properties
+         * @property {Array.<packets.HiscoreMessage.$Properties>|null} [hiscores] HiscoreBoardMessage hiscores
+         * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+         */
+
+        /**
+         * Properties of a HiscoreBoardMessage.
+         * @memberof packets
+         * @interface IHiscoreBoardMessage
+         * @augments packets.HiscoreBoardMessage.$Properties
+         * @deprecated Use packets.HiscoreBoardMessage.$Properties instead.
+         */
+
+        /**
+         * Shape of a HiscoreBoardMessage.
+         * @typedef {packets.HiscoreBoardMessage.$Properties} packets.HiscoreBoardMessage.$Shape
+         */
+
+        /**
+         * Constructs a new HiscoreBoardMessage.
+         * @memberof packets
+         * @classdesc Represents a HiscoreBoardMessage.
+         * @constructor
+         * @param {packets.HiscoreBoardMessage.$Properties=} [properties] Properties to set
+         * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+         */
+        const HiscoreBoardMessage = function (properties) {
+            this.hiscores = [];
+            if (properties)
+                for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                    if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                        this[keys[i]] = properties[keys[i]];
+        };
+
+        /**
+         * HiscoreBoardMessage hiscores.
+         * @member {Array.<packets.HiscoreMessage.$Properties>} hiscores
+         * @memberof packets.HiscoreBoardMessage
+         * @instance
+         */
+        HiscoreBoardMessage.prototype.hiscores = $util.emptyArray;
+
+        /**
+         * Creates a new HiscoreBoardMessage instance using the specified properties.
+         * @function create
+         * @memberof packets.HiscoreBoardMessage
+         * @static
+         * @param {packets.HiscoreBoardMessage.$Properties=} [properties] Properties to set
+         * @returns {packets.HiscoreBoardMessage} HiscoreBoardMessage instance
+         * @type {{
+         *   (properties: packets.HiscoreBoardMessage.$Shape): packets.HiscoreBoardMessage & packets.HiscoreBoardMessage.$Shape;
+         *   (properties?: packets.HiscoreBoardMessage.$Properties): packets.HiscoreBoardMessage;
+         * }}
+         */
+        HiscoreBoardMessage.create = function(properties) {
+            return new HiscoreBoardMessage(properties);
+        };
+
+        /**
+         * Encodes the specified HiscoreBoardMessage message. Does not implicitly {@link packets.HiscoreBoardMessage.verify|verify} messages.
+         * @function encode
+         * @memberof packets.HiscoreBoardMessage
+         * @static
+         * @param {packets.HiscoreBoardMessage.$Properties} message HiscoreBoardMessage message or plain object to encode
+         * @param {$protobuf.Writer} [writer] Writer to encode to
+         * @returns {$protobuf.Writer} Writer
+         */
+        HiscoreBoardMessage.encode = function (message, writer, _depth) {
+            if (!writer)
+                writer = $Writer.create();
+            if (_depth === $undefined)
+                _depth = 0;
+            if (_depth > $util.recursionLimit)
+                throw $Error("max depth exceeded");
+            if (message.hiscores != null && message.hiscores.length)
+                for (let i = 0; i < message.hiscores.length; ++i)
+                    $root.packets.HiscoreMessage.encode(message.hiscores[i], writer.uint32(/* id 1, wireType 2 =*/10).fork(), _depth + 1).ldelim();
+            if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                for (let i = 0; i < message.$unknowns.length; ++i)
+                    writer.raw(message.$unknowns[i]);
+            return writer;
+        };
+
+        /**
+         * Decodes a HiscoreBoardMessage message from the specified reader or buffer.
+         * @function decode
+         * @memberof packets.HiscoreBoardMessage
+         * @static
+         * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+         * @param {number} [length] Message length if known beforehand
+         * @returns {packets.HiscoreBoardMessage & packets.HiscoreBoardMessage.$Shape} HiscoreBoardMessage
+         * @throws {Error} If the payload is not a reader or valid buffer
+         * @throws {$protobuf.util.ProtocolError} If required fields are missing
+         */
+        HiscoreBoardMessage.decode = function (reader, length, _end, _depth, _target) {
+            if (!(reader instanceof $Reader))
+                reader = $Reader.create(reader);
+            if (_depth === $undefined)
+                _depth = 0;
+            if (_depth > $Reader.recursionLimit)
+                throw $Error("max depth exceeded");
+            let end, message;
+            if (length === $undefined)
+                end = reader.len;
+            else {
+                end = reader.pos + length;
+                if (end > reader.len)
+                    throw $RangeError("index out of range");
+                length = reader.len;
+                reader.len = end;
+            }
+            message = _target || new $root.packets.HiscoreBoardMessage();
+            while (reader.pos < end) {
+                let start = reader.pos;
+                let tag = reader.tag();
+                if (tag === _end) {
+                    _end = $undefined;
+                    break;
+                }
+                let wireType = tag & 7;
+                switch (tag >>>= 3) {
+                case 1: {
+                        if (wireType !== 2)
+                            break;
+                        if (!(message.hiscores && message.hiscores.length))
+                            message.hiscores = [];
+                        message.hiscores.push($root.packets.HiscoreMessage.decode(reader, reader.size(), $undefined, _depth + 1));
+                        continue;
+                    }
+                }
+                reader.skipType(wireType, _depth, tag);
+                if (!reader.discardUnknown) {
+                    $util.makeProp(message, "$unknowns", false);
+                    (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                }
+            }
+            if (length !== $undefined) {
+                if (reader.pos !== end)
+                    throw $RangeError("index out of range");
+                reader.len = length;
+            }
+            if (_end !== $undefined)
+                throw $Error("missing end group");
+            return message;
+        };
+
+        return HiscoreBoardMessage;
+    })();
+
+    packets.FinishedBrowsingHiscoresMessage = (function() {
+
+        /**
+         * Properties of a FinishedBrowsingHiscoresMessage.
+         * @typedef {Object} packets.FinishedBrowsingHiscoresMessage.$Properties
+         * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+         */
+
+        /**
+         * Properties of a FinishedBrowsingHiscoresMessage.
+         * @memberof packets
+         * @interface IFinishedBrowsingHiscoresMessage
+         * @augments packets.FinishedBrowsingHiscoresMessage.$Properties
+         * @deprecated Use packets.FinishedBrowsingHiscoresMessage.$Properties instead.
+         */
+
+        /**
+         * Shape of a FinishedBrowsingHiscoresMessage.
+         * @typedef {packets.FinishedBrowsingHiscoresMessage.$Properties} packets.FinishedBrowsingHiscoresMessage.$Shape
+         */
+
+        /**
+         * Constructs a new FinishedBrowsingHiscoresMessage.
+         * @memberof packets
+         * @classdesc Represents a FinishedBrowsingHiscoresMessage.
+         * @constructor
+         * @param {packets.FinishedBrowsingHiscoresMessage.$Properties=} [properties] Properties to set
+         * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+         */
+        const FinishedBrowsingHiscoresMessage = function (properties) {
+            if (properties)
+                for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                    if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                        this[keys[i]] = properties[keys[i]];
+        };
+
+        /**
+         * Creates a new FinishedBrowsingHiscoresMessage instance using the specified properties.
+         * @function create
+         * @memberof packets.FinishedBrowsingHiscoresMessage
+         * @static
+         * @param {packets.FinishedBrowsingHiscoresMessage.$Properties=} [properties] Properties to set
+         * @returns {packets.FinishedBrowsingHiscoresMessage} FinishedBrowsingHiscoresMessage instance
+         * @type {{
+         *   (properties: packets.FinishedBrowsingHiscoresMessage.$Shape): packets.FinishedBrowsingHiscoresMessage & packets.FinishedBrowsingHiscoresMessage.$Shape;
+         *   (properties?: packets.FinishedBrowsingHiscoresMessage.$Properties): packets.FinishedBrowsingHiscoresMessage;
+         * }}
+         */
+        FinishedBrowsingHiscoresMessage.create = function(properties) {
+            return new FinishedBrowsingHiscoresMessage(properties);
+        };
+
+        /**
+         * Encodes the specified FinishedBrowsingHiscoresMessage message. Does not implicitly {@link packets.FinishedBrowsingHiscoresMessage.verify|verify} messages.
+         * @function encode
+         * @memberof packets.FinishedBrowsingHiscoresMessage
+         * @static
+         * @param {packets.FinishedBrowsingHiscoresMessage.$Properties} message FinishedBrowsingHiscoresMessage message or plain object to encode
+         * @param {$protobuf.Writer} [writer] Writer to encode to
+         * @returns {$protobuf.Writer} Writer
+         */
+        FinishedBrowsingHiscoresMessage.encode = function (message, writer, _depth) {
+            if (!writer)
+                writer = $Writer.create();
+            if (_depth === $undefined)
+                _depth = 0;
+            if (_depth > $util.recursionLimit)
+                throw $Error("max depth exceeded");
+            if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                for (let i = 0; i < message.$unknowns.length; ++i)
+                    writer.raw(message.$unknowns[i]);
+            return writer;
+        };
+
+        /**
+         * Decodes a FinishedBrowsingHiscoresMessage message from the specified reader or buffer.
+         * @function decode
+         * @memberof packets.FinishedBrowsingHiscoresMessage
+         * @static
+         * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+         * @param {number} [length] Message length if known beforehand
+         * @returns {packets.FinishedBrowsingHiscoresMessage & packets.FinishedBrowsingHiscoresMessage.$Shape} FinishedBrowsingHiscoresMessage
+         * @throws {Error} If the payload is not a reader or valid buffer
+         * @throws {$protobuf.util.ProtocolError} If required fields are missing
+         */
+        FinishedBrowsingHiscoresMessage.decode = function (reader, length, _end, _depth, _target) {
+            if (!(reader instanceof $Reader))
+                reader = $Reader.create(reader);
+            if (_depth === $undefined)
+                _depth = 0;
+            if (_depth > $Reader.recursionLimit)
+                throw $Error("max depth exceeded");
+            let end, message;
+            if (length === $undefined)
+                end = reader.len;
+            else {
+                end = reader.pos + length;
+                if (end > reader.len)
+                    throw $RangeError("index out of range");
+                length = reader.len;
+                reader.len = end;
+            }
+            message = _target || new $root.packets.FinishedBrowsingHiscoresMessage();
+            while (reader.pos < end) {
+                let start = reader.pos;
+                let tag = reader.tag();
+                if (tag === _end) {
+                    _end = $undefined;
+                    break;
+                }
+                reader.skipType(tag & 7, _depth, tag);
+                if (!reader.discardUnknown) {
+                    $util.makeProp(message, "$unknowns", false);
+                    (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                }
+            }
+            if (length !== $undefined) {
+                if (reader.pos !== end)
+                    throw $RangeError("index out of range");
+                reader.len = length;
+            }
+            if (_end !== $undefined)
+                throw $Error("missing end group");
+            return message;
+        };
+
+        return FinishedBrowsingHiscoresMessage;
+    })();
+
+    packets.SearchHiscoreMessage = (function() {
+
+        /**
+         * Properties of a SearchHiscoreMessage.
+         * @typedef {Object} packets.SearchHiscoreMessage.$Properties
+         * @property {string|null} [name] SearchHiscoreMessage name
+         * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+         */
+
+        /**
+         * Properties of a SearchHiscoreMessage.
+         * @memberof packets
+         * @interface ISearchHiscoreMessage
+         * @augments packets.SearchHiscoreMessage.$Properties
+         * @deprecated Use packets.SearchHiscoreMessage.$Properties instead.
+         */
+
+        /**
+         * Shape of a SearchHiscoreMessage.
+         * @typedef {packets.SearchHiscoreMessage.$Properties} packets.SearchHiscoreMessage.$Shape
+         */
+
+        /**
+         * Constructs a new SearchHiscoreMessage.
+         * @memberof packets
+         * @classdesc Represents a SearchHiscoreMessage.
+         * @constructor
+         * @param {packets.SearchHiscoreMessage.$Properties=} [properties] Properties to set
+         * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+         */
+        const SearchHiscoreMessage = function (properties) {
+            if (properties)
+                for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                    if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                        this[keys[i]] = properties[keys[i]];
+        };
+
+        /**
+         * SearchHiscoreMessage name.
+         * @member {string} name
+         * @memberof packets.SearchHiscoreMessage
+         * @instance
+         */
+        SearchHiscoreMessage.prototype.name = "";
+
+        /**
+         * Creates a new SearchHiscoreMessage instance using the specified properties.
+         * @function create
+         * @memberof packets.SearchHiscoreMessage
+         * @static
+         * @param {packets.SearchHiscoreMessage.$Properties=} [properties] Properties to set
+         * @returns {packets.SearchHiscoreMessage} SearchHiscoreMessage instance
+         * @type {{
+         *   (properties: packets.SearchHiscoreMessage.$Shape): packets.SearchHiscoreMessage & packets.SearchHiscoreMessage.$Shape;
+         *   (properties?: packets.SearchHiscoreMessage.$Properties): packets.SearchHiscoreMessage;
+         * }}
+         */
+        SearchHiscoreMessage.create = function(properties) {
+            return new SearchHiscoreMessage(properties);
+        };
+
+        /**
+         * Encodes the specified SearchHiscoreMessage message. Does not implicitly {@link packets.SearchHiscoreMessage.verify|verify} messages.
+         * @function encode
+         * @memberof packets.SearchHiscoreMessage
+         * @static
+         * @param {packets.SearchHiscoreMessage.$Properties} message SearchHiscoreMessage message or plain object to encode
+         * @param {$protobuf.Writer} [writer] Writer to encode to
+         * @returns {$protobuf.Writer} Writer
+         */
+        SearchHiscoreMessage.encode = function (message, writer, _depth) {
+            if (!writer)
+                writer = $Writer.create();
+            if (_depth === $undefined)
+                _depth = 0;
+            if (_depth > $util.recursionLimit)
+                throw $Error("max depth exceeded");
+            if (message.name != null && $Object.hasOwnProperty.call(message, "name") && message.name !== "")
+                writer.uint32(/* id 1, wireType 2 =*/10).string(message.name);
+            if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                for (let i = 0; i < message.$unknowns.length; ++i)
+                    writer.raw(message.$unknowns[i]);
+            return writer;
+        };
+
+        /**
+         * Decodes a SearchHiscoreMessage message from the specified reader or buffer.
+         * @function decode
+         * @memberof packets.SearchHiscoreMessage
+         * @static
+         * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+         * @param {number} [length] Message length if known beforehand
+         * @returns {packets.SearchHiscoreMessage & packets.SearchHiscoreMessage.$Shape} SearchHiscoreMessage
+         * @throws {Error} If the payload is not a reader or valid buffer
+         * @throws {$protobuf.util.ProtocolError} If required fields are missing
+         */
+        SearchHiscoreMessage.decode = function (reader, length, _end, _depth, _target) {
+            if (!(reader instanceof $Reader))
+                reader = $Reader.create(reader);
+            if (_depth === $undefined)
+                _depth = 0;
+            if (_depth > $Reader.recursionLimit)
+                throw $Error("max depth exceeded");
+            let end, message, value;
+            if (length === $undefined)
+                end = reader.len;
+            else {
+                end = reader.pos + length;
+                if (end > reader.len)
+                    throw $RangeError("index out of range");
+                length = reader.len;
+                reader.len = end;
+            }
+            message = _target || new $root.packets.SearchHiscoreMessage();
+            while (reader.pos < end) {
+                let start = reader.pos;
+                let tag = reader.tag();
+                if (tag === _end) {
+                    _end = $undefined;
+                    break;
+                }
+                let wireType = tag & 7;
+                switch (tag >>>= 3) {
+                case 1: {
+                        if (wireType !== 2)
+                            break;
+                        if ((value = reader.stringVerify()).length)
+                            message.name = value;
+                        else
+                            delete message.name;
+                        continue;
+                    }
+                }
+                reader.skipType(wireType, _depth, tag);
+                if (!reader.discardUnknown) {
+                    $util.makeProp(message, "$unknowns", false);
+                    (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                }
+            }
+            if (length !== $undefined) {
+                if (reader.pos !== end)
+                    throw $RangeError("index out of range");
+                reader.len = length;
+            }
+            if (_end !== $undefined)
+                throw $Error("missing end group");
+            return message;
+        };
+
+        return SearchHiscoreMessage;
+    })();
+
+    packets.EnterWorldMessage = (function() {
+
+        /**
+         * Properties of an EnterWorldMessage.
+         * @typedef {Object} packets.EnterWorldMessage.$Properties
+         * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+         */
+
+        /**
+         * Properties of an EnterWorldMessage.
+         * @memberof packets
+         * @interface IEnterWorldMessage
+         * @augments packets.EnterWorldMessage.$Properties
+         * @deprecated Use packets.EnterWorldMessage.$Properties instead.
+         */
+
+        /**
+         * Shape of an EnterWorldMessage.
+         * @typedef {packets.EnterWorldMessage.$Properties} packets.EnterWorldMessage.$Shape
+         */
+
+        /**
+         * Constructs a new EnterWorldMessage.
+         * @memberof packets
+         * @classdesc Represents an EnterWorldMessage.
+         * @constructor
+         * @param {packets.EnterWorldMessage.$Properties=} [properties] Properties to set
+         * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+         */
+        const EnterWorldMessage = function (properties) {
+            if (properties)
+                for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                    if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                        this[keys[i]] = properties[keys[i]];
+        };
+
+        /**
+         * Creates a new EnterWorldMessage instance using the specified properties.
+         * @function create
+         * @memberof packets.EnterWorldMessage
+         * @static
+         * @param {packets.EnterWorldMessage.$Properties=} [properties] Properties to set
+         * @returns {packets.EnterWorldMessage} EnterWorldMessage instance
+         * @type {{
+         *   (properties: packets.EnterWorldMessage.$Shape): packets.EnterWorldMessage & packets.EnterWorldMessage.$Shape;
+         *   (properties?: packets.EnterWorldMessage.$Properties): packets.EnterWorldMessage;
+         * }}
+         */
+        EnterWorldMessage.create = function(properties) {
+            return new EnterWorldMessage(properties);
+        };
+
+        /**
+         * Encodes the specified EnterWorldMessage message. Does not implicitly {@link packets.EnterWorldMessage.verify|verify} messages.
+         * @function encode
+         * @memberof packets.EnterWorldMessage
+         * @static
+         * @param {packets.EnterWorldMessage.$Properties} message EnterWorldMessage message or plain object to encode
+         * @param {$protobuf.Writer} [writer] Writer to encode to
+         * @returns {$protobuf.Writer} Writer
+         */
+        EnterWorldMessage.encode = function (message, writer, _depth) {
+            if (!writer)
+                writer = $Writer.create();
+            if (_depth === $undefined)
+                _depth = 0;
+            if (_depth > $util.recursionLimit)
+                throw $Error("max depth exceeded");
+            if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                for (let i = 0; i < message.$unknowns.length; ++i)
+                    writer.raw(message.$unknowns[i]);
+            return writer;
+        };
+
+        /**
+         * Decodes an EnterWorldMessage message from the specified reader or buffer.
+         * @function decode
+         * @memberof packets.EnterWorldMessage
+         * @static
+         * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+         * @param {number} [length] Message length if known beforehand
+         * @returns {packets.EnterWorldMessage & packets.EnterWorldMessage.$Shape} EnterWorldMessage
+         * @throws {Error} If the payload is not a reader or valid buffer
+         * @throws {$protobuf.util.ProtocolError} If required fields are missing
+         */
+        EnterWorldMessage.decode = function (reader, length, _end, _depth, _target) {
+            if (!(reader instanceof $Reader))
+                reader = $Reader.create(reader);
+            if (_depth === $undefined)
+                _depth = 0;
+            if (_depth > $Reader.recursionLimit)
+                throw $Error("max depth exceeded");
+            let end, message;
+            if (length === $undefined)
+                end = reader.len;
+            else {
+                end = reader.pos + length;
+                if (end > reader.len)
+                    throw $RangeError("index out of range");
+                length = reader.len;
+                reader.len = end;
+            }
+            message = _target || new $root.packets.EnterWorldMessage();
+            while (reader.pos < end) {
+                let start = reader.pos;
+                let tag = reader.tag();
+                if (tag === _end) {
+                    _end = $undefined;
+                    break;
+                }
+                reader.skipType(tag & 7, _depth, tag);
+                if (!reader.discardUnknown) {
+                    $util.makeProp(message, "$unknowns", false);
+                    (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                }
+            }
+            if (length !== $undefined) {
+                if (reader.pos !== end)
+                    throw $RangeError("index out of range");
+                reader.len = length;
+            }
+            if (_end !== $undefined)
+                throw $Error("missing end group");
+            return message;
+        };
+
+        return EnterWorldMessage;
+    })();
+
+    packets.WorldEnteredMessage = (function() {
+
+        /**
+         * Properties of a WorldEnteredMessage.
+         * @typedef {Object} packets.WorldEnteredMessage.$Properties
+         * @property {string|null} [room] WorldEnteredMessage room
+         * @property {number|Long|null} [playerId] WorldEnteredMessage playerId
+         * @property {number|null} [tickRate] WorldEnteredMessage tickRate
+         * @property {number|null} [positionScale] WorldEnteredMessage positionScale
+         * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+         */
+
+        /**
+         * Properties of a WorldEnteredMessage.
+         * @memberof packets
+         * @interface IWorldEnteredMessage
+         * @augments packets.WorldEnteredMessage.$Properties
+         * @deprecated Use packets.WorldEnteredMessage.$Properties instead.
+         */
+
+        /**
+         * Shape of a WorldEnteredMessage.
+         * @typedef {packets.WorldEnteredMessage.$Properties} packets.WorldEnteredMessage.$Shape
+         */
+
+        /**
+         * Constructs a new WorldEnteredMessage.
+         * @memberof packets
+         * @classdesc Represents a WorldEnteredMessage.
+         * @constructor
+         * @param {packets.WorldEnteredMessage.$Properties=} [properties] Properties to set
+         * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+         */
+        const WorldEnteredMessage = function (properties) {
+            if (properties)
+                for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                    if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                        this[keys[i]] = properties[keys[i]];
+        };
+
+        /**
+         * WorldEnteredMessage room.
+         * @member {string} room
+         * @memberof packets.WorldEnteredMessage
+         * @instance
+         */
+        WorldEnteredMessage.prototype.room = "";
+
+        /**
+         * WorldEnteredMessage playerId.
+         * @member {number|Long} playerId
+         * @memberof packets.WorldEnteredMessage
+         * @instance
+         */
+        WorldEnteredMessage.prototype.playerId = $util.Long ? $util.Long.fromBits(0,0,true) : 0;
+
+        /**
+         * WorldEnteredMessage tickRate.
+         * @member {number} tickRate
+         * @memberof packets.WorldEnteredMessage
+         * @instance
+         */
+        WorldEnteredMessage.prototype.tickRate = 0;
+
+        /**
+         * WorldEnteredMessage positionScale.
+         * @member {number} positionScale
+         * @memberof packets.WorldEnteredMessage
+         * @instance
+         */
+        WorldEnteredMessage.prototype.positionScale = 0;
+
+        /**
+         * Creates a new WorldEnteredMessage instance using the specified properties.
+         * @function create
+         * @memberof packets.WorldEnteredMessage
+         * @static
+         * @param {packets.WorldEnteredMessage.$Properties=} [properties] Properties to set
+         * @returns {packets.WorldEnteredMessage} WorldEnteredMessage instance
+         * @type {{
+         *   (properties: packets.WorldEnteredMessage.$Shape): packets.WorldEnteredMessage & packets.WorldEnteredMessage.$Shape;
+         *   (properties?: packets.WorldEnteredMessage.$Properties): packets.WorldEnteredMessage;
+         * }}
+         */
+        WorldEnteredMessage.create = function(properties) {
+            return new WorldEnteredMessage(properties);
+        };
+
+        /**
+         * Encodes the specified WorldEnteredMessage message. Does not implicitly {@link packets.WorldEnteredMessage.verify|verify} messages.
+         * @function encode
+         * @memberof packets.WorldEnteredMessage
+         * @static
+         * @param {packets.WorldEnteredMessage.$Properties} message WorldEnteredMessage message or plain object to encode
+         * @param {$protobuf.Writer} [writer] Writer to encode to
+         * @returns {$protobuf.Writer} Writer
+         */
+        WorldEnteredMessage.encode = function (message, writer, _depth) {
+            if (!writer)
+                writer = $Writer.create();
+            if (_depth === $undefined)
+                _depth = 0;
+            if (_depth > $util.recursionLimit)
+                throw $Error("max depth exceeded");
+            if (message.room != null && $Object.hasOwnProperty.call(message, "room") && message.room !== "")
+                writer.uint32(/* id 1, wireType 2 =*/10).string(message.room);
+            if (message.playerId != null && $Object.hasOwnProperty.call(message, "playerId") && (typeof message.playerId === "object" ? message.playerId.low || message.playerId.high : message.playerId !== 0))
+                writer.uint32(/* id 2, wireType 0 =*/16).uint64(message.playerId);
+            if (message.tickRate != null && $Object.hasOwnProperty.call(message, "tickRate") && message.tickRate !== 0)
+                writer.uint32(/* id 3, wireType 0 =*/24).uint32(message.tickRate);
+            if (message.positionScale != null && $Object.hasOwnProperty.call(message, "positionScale") && message.positionScale !== 0)
+                writer.uint32(/* id 4, wireType 0 =*/32).uint32(message.positionScale);
+            if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                for (let i = 0; i < message.$unknowns.length; ++i)
+                    writer.raw(message.$unknowns[i]);
+            return writer;
+        };
+
+        /**
+         * Decodes a WorldEnteredMessage message from the specified reader or buffer.
+         * @function decode
+         * @memberof packets.WorldEnteredMessage
+         * @static
+         * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+         * @param {number} [length] Message length if known beforehand
+         * @returns {packets.WorldEnteredMessage & packets.WorldEnteredMessage.$Shape} WorldEnteredMessage
+         * @throws {Error} If the payload is not a reader or valid buffer
+         * @throws {$protobuf.util.ProtocolError} If required fields are missing
+         */
+        WorldEnteredMessage.decode = function (reader, length, _end, _depth, _target) {
+            if (!(reader instanceof $Reader))
+                reader = $Reader.create(reader);
+            if (_depth === $undefined)
+                _depth = 0;
+            if (_depth > $Reader.recursionLimit)
+                throw $Error("max depth exceeded");
+            let end, message, value;
+            if (length === $undefined)
+                end = reader.len;
+            else {
+                end = reader.pos + length;
+                if (end > reader.len)
+                    throw $RangeError("index out of range");
+                length = reader.len;
+                reader.len = end;
+            }
+            message = _target || new $root.packets.WorldEnteredMessage();
+            while (reader.pos < end) {
+                let start = reader.pos;
+                let tag = reader.tag();
+                if (tag === _end) {
+                    _end = $undefined;
+                    break;
+                }
+                let wireType = tag & 7;
+                switch (tag >>>= 3) {
+                case 1: {
+                        if (wireType !== 2)
+                            break;
+                        if ((value = reader.stringVerify()).length)
+                            message.room = value;
+                        else
+                            delete message.room;
+                        continue;
+                    }
+                case 2: {
+                        if (wireType !== 0)
+                            break;
+                        if (typeof (value = reader.uint64()) === "object" ? value.low || value.high : value !== 0)
+                            message.playerId = value;
+                        else
+                            delete message.playerId;
+                        continue;
+                    }
+                case 3: {
+                        if (wireType !== 0)
+                            break;
+                        if (value = reader.uint32())
+                            message.tickRate = value;
+                        else
+                            delete message.tickRate;
+                        continue;
+                    }
+                case 4: {
+                        if (wireType !== 0)
+                            break;
+                        if (value = reader.uint32())
+                            message.positionScale = value;
+                        else
+                            delete message.positionScale;
+                        continue;
+                    }
+                }
+                reader.skipType(wireType, _depth, tag);
+                if (!reader.discardUnknown) {
+                    $util.makeProp(message, "$unknowns", false);
+                    (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                }
+            }
+            if (length !== $undefined) {
+                if (reader.pos !== end)
+                    throw $RangeError("index out of range");
+                reader.len = length;
+            }
+            if (_end !== $undefined)
+                throw $Error("missing end group");
+            return message;
+        };
+
+        return WorldEnteredMessage;
+    })();
+
+    packets.LeaveWorldMessage = (function() {
+
+        /**
+         * Properties of a LeaveWorldMessage.
+         * @typedef {Object} packets.LeaveWorldMessage.$Properties
+         * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+         */
+
+        /**
+         * Properties of a LeaveWorldMessage.
+         * @memberof packets
+         * @interface ILeaveWorldMessage
+         * @augments packets.LeaveWorldMessage.$Properties
+         * @deprecated Use packets.LeaveWorldMessage.$Properties instead.
+         */
+
+        /**
+         * Shape of a LeaveWorldMessage.
+         * @typedef {packets.LeaveWorldMessage.$Properties} packets.LeaveWorldMessage.$Shape
+         */
+
+        /**
+         * Constructs a new LeaveWorldMessage.
+         * @memberof packets
+         * @classdesc Represents a LeaveWorldMessage.
+         * @constructor
+         * @param {packets.LeaveWorldMessage.$Properties=} [properties] Properties to set
+         * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+         */
+        const LeaveWorldMessage = function (properties) {
+            if (properties)
+                for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                    if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                        this[keys[i]] = properties[keys[i]];
+        };
+
+        /**
+         * Creates a new LeaveWorldMessage instance using the specified properties.
+         * @function create
+         * @memberof packets.LeaveWorldMessage
+         * @static
+         * @param {packets.LeaveWorldMessage.$Properties=} [properties] Properties to set
+         * @returns {packets.LeaveWorldMessage} LeaveWorldMessage instance
+         * @type {{
+         *   (properties: packets.LeaveWorldMessage.$Shape): packets.LeaveWorldMessage & packets.LeaveWorldMessage.$Shape;
+         *   (properties?: packets.LeaveWorldMessage.$Properties): packets.LeaveWorldMessage;
+         * }}
+         */
+        LeaveWorldMessage.create = function(properties) {
+            return new LeaveWorldMessage(properties);
+        };
+
+        /**
+         * Encodes the specified LeaveWorldMessage message. Does not implicitly {@link packets.LeaveWorldMessage.verify|verify} messages.
+         * @function encode
+         * @memberof packets.LeaveWorldMessage
+         * @static
+         * @param {packets.LeaveWorldMessage.$Properties} message LeaveWorldMessage message or plain object to encode
+         * @param {$protobuf.Writer} [writer] Writer to encode to
+         * @returns {$protobuf.Writer} Writer
+         */
+        LeaveWorldMessage.encode = function (message, writer, _depth) {
+            if (!writer)
+                writer = $Writer.create();
+            if (_depth === $undefined)
+                _depth = 0;
+            if (_depth > $util.recursionLimit)
+                throw $Error("max depth exceeded");
+            if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                for (let i = 0; i < message.$unknowns.length; ++i)
+                    writer.raw(message.$unknowns[i]);
+            return writer;
+        };
+
+        /**
+         * Decodes a LeaveWorldMessage message from the specified reader or buffer.
+         * @function decode
+         * @memberof packets.LeaveWorldMessage
+         * @static
+         * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+         * @param {number} [length] Message length if known beforehand
+         * @returns {packets.LeaveWorldMessage & packets.LeaveWorldMessage.$Shape} LeaveWorldMessage
+         * @throws {Error} If the payload is not a reader or valid buffer
+         * @throws {$protobuf.util.ProtocolError} If required fields are missing
+         */
+        LeaveWorldMessage.decode = function (reader, length, _end, _depth, _target) {
+            if (!(reader instanceof $Reader))
+                reader = $Reader.create(reader);
+            if (_depth === $undefined)
+                _depth = 0;
+            if (_depth > $Reader.recursionLimit)
+                throw $Error("max depth exceeded");
+            let end, message;
+            if (length === $undefined)
+                end = reader.len;
+            else {
+                end = reader.pos + length;
+                if (end > reader.len)
+                    throw $RangeError("index out of range");
+                length = reader.len;
+                reader.len = end;
+            }
+            message = _target || new $root.packets.LeaveWorldMessage();
+            while (reader.pos < end) {
+                let start = reader.pos;
+                let tag = reader.tag();
+                if (tag === _end) {
+                    _end = $undefined;
+                    break;
+                }
+                reader.skipType(tag & 7, _depth, tag);
+                if (!reader.discardUnknown) {
+                    $util.makeProp(message, "$unknowns", false);
+                    (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                }
+            }
+            if (length !== $undefined) {
+                if (reader.pos !== end)
+                    throw $RangeError("index out of range");
+                reader.len = length;
+            }
+            if (_end !== $undefined)
+                throw $Error("missing end group");
+            return message;
+        };
+
+        return LeaveWorldMessage;
+    })();
+
+    packets.WorldLeftMessage = (function() {
+
+        /**
+         * Properties of a WorldLeftMessage.
+         * @typedef {Object} packets.WorldLeftMessage.$Properties
+         * @property {string|null} [reason] WorldLeftMessage reason
+         * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+         */
+
+        /**
+         * Properties of a WorldLeftMessage.
+         * @memberof packets
+         * @interface IWorldLeftMessage
+         * @augments packets.WorldLeftMessage.$Properties
+         * @deprecated Use packets.WorldLeftMessage.$Properties instead.
+         */
+
+        /**
+         * Shape of a WorldLeftMessage.
+         * @typedef {packets.WorldLeftMessage.$Properties} packets.WorldLeftMessage.$Shape
+         */
+
+        /**
+         * Constructs a new WorldLeftMessage.
+         * @memberof packets
+         * @classdesc Represents a WorldLeftMessage.
+         * @constructor
+         * @param {packets.WorldLeftMessage.$Properties=} [properties] Properties to set
+         * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+         */
+        const WorldLeftMessage = function (properties) {
+            if (properties)
+                for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                    if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                        this[keys[i]] = properties[keys[i]];
+        };
+
+        /**
+         * WorldLeftMessage reason.
+         * @member {string} reason
+         * @memberof packets.WorldLeftMessage
+         * @instance
+         */
+        WorldLeftMessage.prototype.reason = "";
+
+        /**
+         * Creates a new WorldLeftMessage instance using the specified properties.
+         * @function create
+         * @memberof packets.WorldLeftMessage
+         * @static
+         * @param {packets.WorldLeftMessage.$Properties=} [properties] Properties to set
+         * @returns {packets.WorldLeftMessage} WorldLeftMessage instance
+         * @type {{
+         *   (properties: packets.WorldLeftMessage.$Shape): packets.WorldLeftMessage & packets.WorldLeftMessage.$Shape;
+         *   (properties?: packets.WorldLeftMessage.$Properties): packets.WorldLeftMessage;
+         * }}
+         */
+        WorldLeftMessage.create = function(properties) {
+            return new WorldLeftMessage(properties);
+        };
+
+        /**
+         * Encodes the specified WorldLeftMessage message. Does not implicitly {@link packets.WorldLeftMessage.verify|verify} messages.
+         * @function encode
+         * @memberof packets.WorldLeftMessage
+         * @static
+         * @param {packets.WorldLeftMessage.$Properties} message WorldLeftMessage message or plain object to encode
+         * @param {$protobuf.Writer} [writer] Writer to encode to
+         * @returns {$protobuf.Writer} Writer
+         */
+        WorldLeftMessage.encode = function (message, writer, _depth) {
+            if (!writer)
+                writer = $Writer.create();
+            if (_depth === $undefined)
+                _depth = 0;
+            if (_depth > $util.recursionLimit)
+                throw $Error("max depth exceeded");
+            if (message.reason != null && $Object.hasOwnProperty.call(message, "reason") && message.reason !== "")
+                writer.uint32(/* id 1, wireType 2 =*/10).string(message.reason);
+            if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                for (let i = 0; i < message.$unknowns.length; ++i)
+                    writer.raw(message.$unknowns[i]);
+            return writer;
+        };
+
+        /**
+         * Decodes a WorldLeftMessage message from the specified reader or buffer.
+         * @function decode
+         * @memberof packets.WorldLeftMessage
+         * @static
+         * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+         * @param {number} [length] Message length if known beforehand
+         * @returns {packets.WorldLeftMessage & packets.WorldLeftMessage.$Shape} WorldLeftMessage
+         * @throws {Error} If the payload is not a reader or valid buffer
+         * @throws {$protobuf.util.ProtocolError} If required fields are missing
+         */
+        WorldLeftMessage.decode = function (reader, length, _end, _depth, _target) {
+            if (!(reader instanceof $Reader))
+                reader = $Reader.create(reader);
+            if (_depth === $undefined)
+                _depth = 0;
+            if (_depth > $Reader.recursionLimit)
+                throw $Error("max depth exceeded");
+            let end, message, value;
+            if (length === $undefined)
+                end = reader.len;
+            else {
+                end = reader.pos + length;
+                if (end > reader.len)
+                    throw $RangeError("index out of range");
+                length = reader.len;
+                reader.len = end;
+            }
+            message = _target || new $root.packets.WorldLeftMessage();
+            while (reader.pos < end) {
+                let start = reader.pos;
+                let tag = reader.tag();
+                if (tag === _end) {
+                    _end = $undefined;
+                    break;
+                }
+                let wireType = tag & 7;
+                switch (tag >>>= 3) {
+                case 1: {
+                        if (wireType !== 2)
+                            break;
+                        if ((value = reader.stringVerify()).length)
+                            message.reason = value;
+                        else
+                            delete message.reason;
+                        continue;
+                    }
+                }
+                reader.skipType(wireType, _depth, tag);
+                if (!reader.discardUnknown) {
+                    $util.makeProp(message, "$unknowns", false);
+                    (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                }
+            }
+            if (length !== $undefined) {
+                if (reader.pos !== end)
+                    throw $RangeError("index out of range");
+                reader.len = length;
+            }
+            if (_end !== $undefined)
+                throw $Error("missing end group");
+            return message;
+        };
+
+        return WorldLeftMessage;
+    })();
+
+    packets.WorldUpdateMessage = (function() {
+
+        /**
+         * Properties of a WorldUpdateMessage.
+         * @typedef {Object} packets.WorldUpdateMessage.$Properties
+         * @property {number|null} [tick] WorldUpdateMessage tick
+         * @property {Array.<number|Long>|null} [playersLeft] WorldUpdateMessage playersLeft
+         * @property {Array.<number|Long>|null} [sporesLeft] WorldUpdateMessage sporesLeft
+         * @property {Array.<packets.WorldEat.$Properties>|null} [eaten] WorldUpdateMessage eaten
+         * @property {Array.<packets.WorldPlayer.$Properties>|null} [playersEntered] WorldUpdateMessage playersEntered
+         * @property {Array.<packets.WorldSpore.$Properties>|null} [sporesEntered] WorldUpdateMessage sporesEntered
+         * @property {Array.<number|Long>|null} [movedIds] WorldUpdateMessage movedIds
+         * @property {Array.<number>|null} [movedXy] WorldUpdateMessage movedXy
+         * @property {Array.<number|Long>|null} [resizedIds] WorldUpdateMessage resizedIds
+         * @property {Array.<number>|null} [resizedRadii] WorldUpdateMessage resizedRadii
+         * @property {packets.WorldOwnState.$Properties|null} [own] WorldUpdateMessage own
+         * @property {packets.WorldLeaderboard.$Properties|null} [leaderboard] WorldUpdateMessage leaderboard
+         * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+         */
+
+        /**
+         * Properties of a WorldUpdateMessage.
+         * @memberof packets
+         * @interface IWorldUpdateMessage
+         * @augments packets.WorldUpdateMessage.$Properties
+         * @deprecated Use packets.WorldUpdateMessage.$Properties instead.
+         */
+
+        /**
+         * Shape of a WorldUpdateMessage.
+         * @typedef {packets.WorldUpdateMessage.$Properties} packets.WorldUpdateMessage.$Shape
+         */
+
+        /**
+         * Constructs a new WorldUpdateMessage.
+         * @memberof packets
+         * @classdesc Represents a WorldUpdateMessage.
+         * @constructor
+         * @param {packets.WorldUpdateMessage.$Properties=} [properties] Properties to set
+         * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+         */
+        const WorldUpdateMessage = function (properties) {
+            this.playersLeft = [];
+            this.sporesLeft = [];
+            this.eaten = [];
+            this.playersEntered = [];
+            this.sporesEntered = [];
+            this.movedIds = [];
+            this.movedXy = [];
+            this.resizedIds = [];
+            this.resizedRadii = [];
+            if (properties)
+                for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                    if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                        this[keys[i]] = properties[keys[i]];
+        };
+
+        /**
+         * WorldUpdateMessage tick.
+         * @member {number} tick
+         * @memberof packets.WorldUpdateMessage
+         * @instance
+         */
+        WorldUpdateMessage.prototype.tick = 0;
+
+        /**
+         * WorldUpdateMessage playersLeft.
+         * @member {Array.<number|Long>} playersLeft
+         * @memberof packets.WorldUpdateMessage
+         * @instance
+         */
+        WorldUpdateMessage.prototype.playersLeft = $util.emptyArray;
+
+        /**
+         * WorldUpdateMessage sporesLeft.
+         * @member {Array.<number|Long>} sporesLeft
+         * @memberof packets.WorldUpdateMessage
+         * @instance
+         */
+        WorldUpdateMessage.prototype.sporesLeft = $util.emptyArray;
+
+        /**
+         * WorldUpdateMessage eaten.
+         * @member {Array.<packets.WorldEat.$Properties>} eaten
+         * @memberof packets.WorldUpdateMessage
+         * @instance
+         */
+        WorldUpdateMessage.prototype.eaten = $util.emptyArray;
+
+        /**
+         * WorldUpdateMessage playersEntered.
+         * @member {Array.<packets.WorldPlayer.$Properties>} playersEntered
+         * @memberof packets.WorldUpdateMessage
+         * @instance
+         */
+        WorldUpdateMessage.prototype.playersEntered = $util.emptyArray;
+
+        /**
+         * WorldUpdateMessage sporesEntered.
+         * @member {Array.<packets.WorldSpore.$Properties>} sporesEntered
+         * @memberof packets.WorldUpdateMessage
+         * @instance
+         */
+        WorldUpdateMessage.prototype.sporesEntered = $util.emptyArray;
+
+        /**
+         * WorldUpdateMessage movedIds.
+         * @member {Array.<number|Long>} movedIds
+         * @memberof packets.WorldUpdateMessage
+         * @instance
+         */
+        WorldUpdateMessage.prototype.movedIds = $util.emptyArray;
+
+        /**
+         * WorldUpdateMessage movedXy.
+         * @member {Array.<number>} movedXy
+         * @memberof packets.WorldUpdateMessage
+         * @instance
+         */
+        WorldUpdateMessage.prototype.movedXy = $util.emptyArray;
+
+        /**
+         * WorldUpdateMessage resizedIds.
+         * @member {Array.<number|Long>} resizedIds
+         * @memberof packets.WorldUpdateMessage
+         * @instance
+         */
+        WorldUpdateMessage.prototype.resizedIds = $util.emptyArray;
+
+        /**
+         * WorldUpdateMessage resizedRadii.
+         * @member {Array.<number>} resizedRadii
+         * @memberof packets.WorldUpdateMessage
+         * @instance
+         */
+        WorldUpdateMessage.prototype.resizedRadii = $util.emptyArray;
+
+        /**
+         * WorldUpdateMessage own.
+         * @member {packets.WorldOwnState.$Properties|null|undefined} own
+         * @memberof packets.WorldUpdateMessage
+         * @instance
+         */
+        WorldUpdateMessage.prototype.own = null;
+
+        /**
+         * WorldUpdateMessage leaderboard.
+         * @member {packets.WorldLeaderboard.$Properties|null|undefined} leaderboard
+         * @memberof packets.WorldUpdateMessage
+         * @instance
+         */
+        WorldUpdateMessage.prototype.leaderboard = null;
+
+        /**
+         * Creates a new WorldUpdateMessage instance using the specified properties.
+         * @function create
+         * @memberof packets.WorldUpdateMessage
+         * @static
+         * @param {packets.WorldUpdateMessage.$Properties=} [properties] Properties to set
+         * @returns {packets.WorldUpdateMessage} WorldUpdateMessage instance
+         * @type {{
+         *   (properties: packets.WorldUpdateMessage.$Shape): packets.WorldUpdateMessage & packets.WorldUpdateMessage.$Shape;
+         *   (properties?: packets.WorldUpdateMessage.$Properties): packets.WorldUpdateMessage;
+         * }}
+         */
+        WorldUpdateMessage.create = function(properties) {
+            return new WorldUpdateMessage(properties);
+        };
+
+        /**
+         * Encodes the specified WorldUpdateMessage message. Does not implicitly {@link packets.WorldUpdateMessage.verify|verify} messages.
+         * @function encode
+         * @memberof packets.WorldUpdateMessage
+         * @static
+         * @param {packets.WorldUpdateMessage.$Properties} message WorldUpdateMessage message or plain object to encode
+         * @param {$protobuf.Writer} [writer] Writer to encode to
+         * @returns {$protobuf.Writer} Writer
+         */
+        WorldUpdateMessage.encode = function (message, writer, _depth) {
+            if (!writer)
+                writer = $Writer.create();
+            if (_depth === $undefined)
+                _depth = 0;
+            if (_depth > $util.recursionLimit)
+                throw $Error("max depth exceeded");
+            if (message.tick != null && $Object.hasOwnProperty.call(message, "tick") && message.tick !== 0)
+                writer.uint32(/* id 1, wireType 0 =*/8).uint32(message.tick);
+            if (message.playersLeft != null && message.playersLeft.length)
+                writer.uint32(/* id 2, wireType 2 =*/18).uint64s(message.playersLeft);
+            if (message.sporesLeft != null && message.sporesLeft.length)
+                writer.uint32(/* id 3, wireType 2 =*/26).uint64s(message.sporesLeft);
+            if (message.eaten != null && message.eaten.length)
+                for (let i = 0; i < message.eaten.length; ++i)
+                    $root.packets.WorldEat.encode(message.eaten[i], writer.uint32(/* id 4, wireType 2 =*/34).fork(), _depth + 1).ldelim();
+            if (message.playersEntered != null && message.playersEntered.length)
+                for (let i = 0; i < message.playersEntered.length; ++i)
+                    $root.packets.WorldPlayer.encode(message.playersEntered[i], writer.uint32(/* id 5, wireType 2 =*/42).fork(), _depth + 1).ldelim();
+            if (message.sporesEntered != null && message.sporesEntered.length)
+                for (let i = 0; i < message.sporesEntered.length; ++i)
+                    $root.packets.WorldSpore.encode(message.sporesEntered[i], writer.uint32(/* id 6, wireType 2 =*/50).fork(), _depth + 1).ldelim();
+            if (message.movedIds != null && message.movedIds.length)
+                writer.uint32(/* id 7, wireType 2 =*/58).uint64s(message.movedIds);
+            if (message.movedXy != null && message.movedXy.length)
+                writer.uint32(/* id 8, wireType 2 =*/66).sint32s(message.movedXy);
+            if (message.resizedIds != null && message.resizedIds.length)
+                writer.uint32(/* id 9, wireType 2 =*/74).uint64s(message.resizedIds);
+            if (message.resizedRadii != null && message.resizedRadii.length)
+                writer.uint32(/* id 10, wireType 2 =*/82).uint32s(message.resizedRadii);
+            if (message.own != null && $Object.hasOwnProperty.call(message, "own"))
+                $root.packets.WorldOwnState.encode(message.own, writer.uint32(/* id 11, wireType 2 =*/90).fork(), _depth + 1).ldelim();
+            if (message.leaderboard != null && $Object.hasOwnProperty.call(message, "leaderboard"))
+                $root.packets.WorldLeaderboard.encode(message.leaderboard, writer.uint32(/* id 12, wireType 2 =*/98).fork(), _depth + 1).ldelim();
+            if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                for (let i = 0; i < message.$unknowns.length; ++i)
+                    writer.raw(message.$unknowns[i]);
+            return writer;
+        };
+
+        /**
+         * Decodes a WorldUpdateMessage message from the specified reader or buffer.
+         * @function decode
+         * @memberof packets.WorldUpdateMessage
+         * @static
+         * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+         * @param {number} [length] Message length if known beforehand
+         * @returns {packets.WorldUpdateMessage & packets.WorldUpdateMessage.$Shape} WorldUpdateMessage
+         * @throws {Error} If the payload is not a reader or valid buffer
+         * @throws {$protobuf.util.ProtocolError} If required fields are missing
+         */
+        WorldUpdateMessage.decode = function (reader, length, _end, _depth, _target) {
+            if (!(reader instanceof $Reader))
+                reader = $Reader.create(reader);
+            if (_depth === $undefined)
+                _depth = 0;
+            if (_depth > $Reader.recursionLimit)
+                throw $Error("max depth exceeded");
+            let end, message, value;
+            if (length === $undefined)
+                end = reader.len;
+            else {
+                end = reader.pos + length;
+                if (end > reader.len)
+                    throw $RangeError("index out of range");
+                length = reader.len;
+                reader.len = end;
+            }
+            message = _target || new $root.packets.WorldUpdateMessage();
+            while (reader.pos < end) {
+                let start = reader.pos;
+                let tag = reader.tag();
+                if (tag === _end) {
+                    _end = $undefined;
+                    break;
+                }
+                let wireType = tag & 7;
+                switch (tag >>>= 3) {
+                case 1: {
+                        if (wireType !== 0)
+                            break;
+                        if (value = reader.uint32())
+                            message.tick = value;
+                        else
+                            delete message.tick;
+                        continue;
+                    }
+                case 2: {
+                        if (wireType === 2) {
+                            if (!(message.playersLeft && message.playersLeft.length))
+                                message.playersLeft = [];
+                            reader.uint64s(message.playersLeft);
+                            continue;
+                        }
+                        if (wireType !== 0)
+                            break;
+                        if (!(message.playersLeft && message.playersLeft.length))
+                            message.playersLeft = [];
+                        message.playersLeft.push(reader.uint64());
+                        continue;
+                    }
+                case 3: {
+                        if (wireType === 2) {
+                            if (!(message.sporesLeft && message.sporesLeft.length))
+                                message.sporesLeft = [];
+                            reader.uint64s(message.sporesLeft);
+                            continue;
+                        }
+                        if (wireType !== 0)
+                            break;
+                        if (!(message.sporesLeft && message.sporesLeft.length))
+                            message.sporesLeft = [];
+                        message.sporesLeft.push(reader.uint64());
+                        continue;
+                    }
+                case 4: {
+                        if (wireType !== 2)
+                            break;
+                        if (!(message.eaten && message.eaten.length))
+                            message.eaten = [];
+                        message.eaten.push($root.packets.WorldEat.decode(reader, reader.size(), $undefined, _depth + 1));
+                        continue;
+                    }
+                case 5: {
+                        if (wireType !== 2)
+                            break;
+                        if (!(message.playersEntered && message.playersEntered.length))
+                            message.playersEntered = [];
+                        message.playersEntered.push($root.packets.WorldPlayer.decode(reader, reader.size(), $undefined, _depth + 1));
+                        continue;
+                    }
+                case 6: {
+                        if (wireType !== 2)
+                            break;
+                        if (!(message.sporesEntered && message.sporesEntered.length))
+                            message.sporesEntered = [];
+                        message.sporesEntered.push($root.packets.WorldSpore.decode(reader, reader.size(), $undefined, _depth + 1));
+                        continue;
+                    }
+                case 7: {
+                        if (wireType === 2) {
+                            if (!(message.movedIds && message.movedIds.length))
+                                message.movedIds = [];
+                            reader.uint64s(message.movedIds);
+                            continue;
+                        }
+                        if (wireType !== 0)
+                            break;
+                        if (!(message.movedIds && message.movedIds.length))
+                            message.movedIds = [];
+                        message.movedIds.push(reader.uint64());
+                        continue;
+                    }
+                case 8: {
+                        if (wireType === 2) {
+                            if (!(message.movedXy && message.movedXy.length))
+                                message.movedXy = [];
+                            reader.sint32s(message.movedXy);
+                            continue;
+                        }
+                        if (wireType !== 0)
+                            break;
+                        if (!(message.movedXy && message.movedXy.length))
+                            message.movedXy = [];
+                        message.movedXy.push(reader.sint32());
+                        continue;
+                    }
+                case 9: {
+                        if (wireType === 2) {
+                            if (!(message.resizedIds && message.resizedIds.length))
+                                message.resizedIds = [];
+                            reader.uint64s(message.resizedIds);
+                            continue;
+                        }
+                        if (wireType !== 0)
+                            break;
+                        if (!(message.resizedIds && message.resizedIds.length))
+                            message.resizedIds = [];
+                        message.resizedIds.push(reader.uint64());
+                        continue;
+                    }
+                case 10: {
+                        if (wireType === 2) {
+                            if (!(message.resizedRadii && message.resizedRadii.length))
+                                message.resizedRadii = [];
+                            reader.uint32s(message.resizedRadii);
+                            continue;
+                        }
+                        if (wireType !== 0)
+                            break;
+                        if (!(message.resizedRadii && message.resizedRadii.length))
+                            message.resizedRadii = [];
+                        message.resizedRadii.push(reader.uint32());
+                        continue;
+                    }
+                case 11: {
+                        if (wireType !== 2)
+                            break;
+                        message.own = $root.packets.WorldOwnState.decode(reader, reader.size(), $undefined, _depth + 1, message.own);
+                        continue;
+                    }
+                case 12: {
+                        if (wireType !== 2)
+                            break;
+                        message.leaderboard = $root.packets.WorldLeaderboard.decode(reader, reader.size(), $undefined, _depth + 1, message.leaderboard);
+                        continue;
+                    }
+                }
+                reader.skipType(wireType, _depth, tag);
+                if (!reader.discardUnknown) {
+                    $util.makeProp(message, "$unknowns", false);
+                    (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                }
+            }
+            if (length !== $undefined) {
+                if (reader.pos !== end)
+                    throw $RangeError("index out of range");
+                reader.len = length;
+            }
+            if (_end !== $undefined)
+                throw $Error("missing end group");
+            return message;
+        };
+
+        return WorldUpdateMessage;
+    })();
+
+    packets.WorldPlayer = (function() {
+
+        /**
+         * Properties of a WorldPlayer.
+         * @typedef {Object} packets.WorldPlayer.$Properties
+         * @property {number|Long|null} [id] WorldPlayer id
+         * @property {string|null} [name] WorldPlayer name
+         * @property {number|null} [x] WorldPlayer x
+         * @property {number|null} [y] WorldPlayer y
+         * @property {number|null} [radius] WorldPlayer radius
+         * @property {number|null} [color] WorldPlayer color
+         * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+         */
+
+        /**
+         * Properties of a WorldPlayer.
+         * @memberof packets
+         * @interface IWorldPlayer
+         * @augments packets.WorldPlayer.$Properties
+         * @deprecated Use packets.WorldPlayer.$Properties instead.
+         */
+
+        /**
+         * Shape of a WorldPlayer.
+         * @typedef {packets.WorldPlayer.$Properties} packets.WorldPlayer.$Shape
+         */
+
+        /**
+         * Constructs a new WorldPlayer.
+         * @memberof packets
+         * @classdesc Represents a WorldPlayer.
+         * @constructor
+         * @param {packets.WorldPlayer.$Properties=} [properties] Properties to set
+         * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+         */
+        const WorldPlayer = function (properties) {
+            if (properties)
+                for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                    if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                        this[keys[i]] = properties[keys[i]];
+        };
+
+        /**
+         * WorldPlayer id.
+         * @member {number|Long} id
+         * @memberof packets.WorldPlayer
+         * @instance
+         */
+        WorldPlayer.prototype.id = $util.Long ? $util.Long.fromBits(0,0,true) : 0;
+
+        /**
+         * WorldPlayer name.
+         * @member {string} name
+         * @memberof packets.WorldPlayer
+         * @instance
+         */
+        WorldPlayer.prototype.name = "";
+
+        /**
+         * WorldPlayer x.
+         * @member {number} x
+         * @memberof packets.WorldPlayer
+         * @instance
+         */
+        WorldPlayer.prototype.x = 0;
+
+        /**
+         * WorldPlayer y.
+         * @member {number} y
+         * @memberof packets.WorldPlayer
+         * @instance
+         */
+        WorldPlayer.prototype.y = 0;
+
+        /**
+         * WorldPlayer radius.
+         * @member {number} radius
+         * @memberof packets.WorldPlayer
+         * @instance
+         */
+        WorldPlayer.prototype.radius = 0;
+
+        /**
+         * WorldPlayer color.
+         * @member {number} color
+         * @memberof packets.WorldPlayer
+         * @instance
+         */
+        WorldPlayer.prototype.color = 0;
+
+        /**
+         * Creates a new WorldPlayer instance using the specified properties.
+         * @function create
+         * @memberof packets.WorldPlayer
+         * @static
+         * @param {packets.WorldPlayer.$Properties=} [properties] Properties to set
+         * @returns {packets.WorldPlayer} WorldPlayer instance
+         * @type {{
+         *   (properties: packets.WorldPlayer.$Shape): packets.WorldPlayer & packets.WorldPlayer.$Shape;
+         *   (properties?: packets.WorldPlayer.$Properties): packets.WorldPlayer;
+         * }}
+         */
+        WorldPlayer.create = function(properties) {
+            return new WorldPlayer(properties);
+        };
+
+        /**
+         * Encodes the specified WorldPlayer message. Does not implicitly {@link packets.WorldPlayer.verify|verify} messages.
+         * @function encode
+         * @memberof packets.WorldPlayer
+         * @static
+         * @param {packets.WorldPlayer.$Properties} message WorldPlayer message or plain object to encode
+         * @param {$protobuf.Writer} [writer] Writer to encode to
+         * @returns {$protobuf.Writer} Writer
+         */
+        WorldPlayer.encode = function (message, writer, _depth) {
+            if (!writer)
+                writer = $Writer.create();
+            if (_depth === $undefined)
+                _depth = 0;
+            if (_depth > $util.recursionLimit)
+                throw $Error("max depth exceeded");
+            if (message.id != null && $Object.hasOwnProperty.call(message, "id") && (typeof message.id === "object" ? message.id.low || message.id.high : message.id !== 0))
+                writer.uint32(/* id 1, wireType 0 =*/8).uint64(message.id);
+            if (message.name != null && $Object.hasOwnProperty.call(message, "name") && message.name !== "")
+                writer.uint32(/* id 2, wireType 2 =*/18).string(message.name);
+            if (message.x != null && $Object.hasOwnProperty.call(message, "x") && message.x !== 0)
+                writer.uint32(/* id 3, wireType 0 =*/24).sint32(message.x);
+            if (message.y != null && $Object.hasOwnProperty.call(message, "y") && message.y !== 0)
+                writer.uint32(/* id 4, wireType 0 =*/32).sint32(message.y);
+            if (message.radius != null && $Object.hasOwnProperty.call(message, "radius") && message.radius !== 0)
+                writer.uint32(/* id 5, wireType 0 =*/40).uint32(message.radius);
+            if (message.color != null && $Object.hasOwnProperty.call(message, "color") && message.color !== 0)
+                writer.uint32(/* id 6, wireType 0 =*/48).int32(message.color);
+            if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                for (let i = 0; i < message.$unknowns.length; ++i)
+                    writer.raw(message.$unknowns[i]);
+            return writer;
+        };
+
+        /**
+         * Decodes a WorldPlayer message from the specified reader or buffer.
+         * @function decode
+         * @memberof packets.WorldPlayer
+         * @static
+         * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+         * @param {number} [length] Message length if known beforehand
+         * @returns {packets.WorldPlayer & packets.WorldPlayer.$Shape} WorldPlayer
+         * @throws {Error} If the payload is not a reader or valid buffer
+         * @throws {$protobuf.util.ProtocolError} If required fields are missing
+         */
+        WorldPlayer.decode = function (reader, length, _end, _depth, _target) {
+            if (!(reader instanceof $Reader))
+                reader = $Reader.create(reader);
+            if (_depth === $undefined)
+                _depth = 0;
+            if (_depth > $Reader.recursionLimit)
+                throw $Error("max depth exceeded");
+            let end, message, value;
+            if (length === $undefined)
+                end = reader.len;
+            else {
+                end = reader.pos + length;
+                if (end > reader.len)
+                    throw $RangeError("index out of range");
+                length = reader.len;
+                reader.len = end;
+            }
+            message = _target || new $root.packets.WorldPlayer();
+            while (reader.pos < end) {
+                let start = reader.pos;
+                let tag = reader.tag();
+                if (tag === _end) {
+                    _end = $undefined;
+                    break;
+                }
+                let wireType = tag & 7;
+                switch (tag >>>= 3) {
+                case 1: {
+                        if (wireType !== 0)
+                            break;
+                        if (typeof (value = reader.uint64()) === "object" ? value.low || value.high : value !== 0)
+                            message.id = value;
+                        else
+                            delete message.id;
+                        continue;
+                    }
+                case 2: {
+                        if (wireType !== 2)
+                            break;
+                        if ((value = reader.stringVerify()).length)
+                            message.name = value;
+                        else
+                            delete message.name;
+                        continue;
+                    }
+                case 3: {
+                        if (wireType !== 0)
+                            break;
+                        if (value = reader.sint32())
+                            message.x = value;
+                        else
+                            delete message.x;
+                        continue;
+                    }
+                case 4: {
+                        if (wireType !== 0)
+                            break;
+                        if (value = reader.sint32())
+                            message.y = value;
+                        else
+                            delete message.y;
+                        continue;
+                    }
+                case 5: {
+                        if (wireType !== 0)
+                            break;
+                        if (value = reader.uint32())
+                            message.radius = value;
+                        else
+                            delete message.radius;
+                        continue;
+                    }
+                case 6: {
+                        if (wireType !== 0)
+                            break;
+                        if (value = reader.int32())
+                            message.color = value;
+                        else
+                            delete message.color;
+                        continue;
+                    }
+                }
+                reader.skipType(wireType, _depth, tag);
+                if (!reader.discardUnknown) {
+                    $util.makeProp(message, "$unknowns", false);
+                    (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                }
+            }
+            if (length !== $undefined) {
+                if (reader.pos !== end)
+                    throw $RangeError("index out of range");
+                reader.len = length;
+            }
+            if (_end !== $undefined)
+                throw $Error("missing end group");
+            return message;
+        };
+
+        return WorldPlayer;
+    })();
+
+    packets.WorldSpore = (function() {
+
+        /**
+         * Properties of a WorldSpore.
+         * @typedef {Object} packets.WorldSpore.$Properties
+         * @property {number|Long|null} [id] WorldSpore id
+         * @property {number|null} [x] WorldSpore x
+         * @property {number|null} [y] WorldSpore y
+         * @property {number|null} [radius] WorldSpore radius
+         * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+         */
+
+        /**
+         * Properties of a WorldSpore.
+         * @memberof packets
+         * @interface IWorldSpore
+         * @augments packets.WorldSpore.$Properties
+         * @deprecated Use packets.WorldSpore.$Properties instead.
+         */
+
+        /**
+         * Shape of a WorldSpore.
+         * @typedef {packets.WorldSpore.$Properties} packets.WorldSpore.$Shape
+         */
+
+        /**
+         * Constructs a new WorldSpore.
+         * @memberof packets
+         * @classdesc Represents a WorldSpore.
+         * @constructor
+         * @param {packets.WorldSpore.$Properties=} [properties] Properties to set
+         * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+         */
+        const WorldSpore = function (properties) {
+            if (properties)
+                for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                    if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                        this[keys[i]] = properties[keys[i]];
+        };
+
+        /**
+         * WorldSpore id.
+         * @member {number|Long} id
+         * @memberof packets.WorldSpore
+         * @instance
+         */
+        WorldSpore.prototype.id = $util.Long ? $util.Long.fromBits(0,0,true) : 0;
+
+        /**
+         * WorldSpore x.
+         * @member {number} x
+         * @memberof packets.WorldSpore
+         * @instance
+         */
+        WorldSpore.prototype.x = 0;
+
+        /**
+         * WorldSpore y.
+         * @member {number} y
+         * @memberof packets.WorldSpore
+         * @instance
+         */
+        WorldSpore.prototype.y = 0;
+
+        /**
+         * WorldSpore radius.
+         * @member {number} radius
+         * @memberof packets.WorldSpore
+         * @instance
+         */
+        WorldSpore.prototype.radius = 0;
+
+        /**
+         * Creates a new WorldSpore instance using the specified properties.
+         * @function create
+         * @memberof packets.WorldSpore
+         * @static
+         * @param {packets.WorldSpore.$Properties=} [properties] Properties to set
+         * @returns {packets.WorldSpore} WorldSpore instance
+         * @type {{
+         *   (properties: packets.WorldSpore.$Shape): packets.WorldSpore & packets.WorldSpore.$Shape;
+         *   (properties?: packets.WorldSpore.$Properties): packets.WorldSpore;
+         * }}
+         */
+        WorldSpore.create = function(properties) {
+            return new WorldSpore(properties);
+        };
+
+        /**
+         * Encodes the specified WorldSpore message. Does not implicitly {@link packets.WorldSpore.verify|verify} messages.
+         * @function encode
+         * @memberof packets.WorldSpore
+         * @static
+         * @param {packets.WorldSpore.$Properties} message WorldSpore message or plain object to encode
+         * @param {$protobuf.Writer} [writer] Writer to encode to
+         * @returns {$protobuf.Writer} Writer
+         */
+        WorldSpore.encode = function (message, writer, _depth) {
+            if (!writer)
+                writer = $Writer.create();
+            if (_depth === $undefined)
+                _depth = 0;
+            if (_depth > $util.recursionLimit)
+                throw $Error("max depth exceeded");
+            if (message.id != null && $Object.hasOwnProperty.call(message, "id") && (typeof message.id === "object" ? message.id.low || message.id.high : message.id !== 0))
+                writer.uint32(/* id 1, wireType 0 =*/8).uint64(message.id);
+            if (message.x != null && $Object.hasOwnProperty.call(message, "x") && message.x !== 0)
+                writer.uint32(/* id 2, wireType 0 =*/16).sint32(message.x);
+            if (message.y != null && $Object.hasOwnProperty.call(message, "y") && message.y !== 0)
+                writer.uint32(/* id 3, wireType 0 =*/24).sint32(message.y);
+            if (message.radius != null && $Object.hasOwnProperty.call(message, "radius") && message.radius !== 0)
+                writer.uint32(/* id 4, wireType 0 =*/32).uint32(message.radius);
+            if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                for (let i = 0; i < message.$unknowns.length; ++i)
+                    writer.raw(message.$unknowns[i]);
+            return writer;
+        };
+
+        /**
+         * Decodes a WorldSpore message from the specified reader or buffer.
+         * @function decode
+         * @memberof packets.WorldSpore
+         * @static
+         * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+         * @param {number} [length] Message length if known beforehand
+         * @returns {packets.WorldSpore & packets.WorldSpore.$Shape} WorldSpore
+         * @throws {Error} If the payload is not a reader or valid buffer
+         * @throws {$protobuf.util.ProtocolError} If required fields are missing
+         */
+        WorldSpore.decode = function (reader, length, _end, _depth, _target) {
+            if (!(reader instanceof $Reader))
+                reader = $Reader.create(reader);
+            if (_depth === $undefined)
+                _depth = 0;
+            if (_depth > $Reader.recursionLimit)
+                throw $Error("max depth exceeded");
+            let end, message, value;
+            if (length === $undefined)
+                end = reader.len;
+            else {
+                end = reader.pos + length;
+                if (end > reader.len)
+                    throw $RangeError("index out of range");
+                length = reader.len;
+                reader.len = end;
+            }
+            message = _target || new $root.packets.WorldSpore();
+            while (reader.pos < end) {
+                let start = reader.pos;
+                let tag = reader.tag();
+                if (tag === _end) {
+                    _end = $undefined;
+                    break;
+                }
+                let wireType = tag & 7;
+                switch (tag >>>= 3) {
+                case 1: {
+                        if (wireType !== 0)
+                            break;
+                        if (typeof (value = reader.uint64()) === "object" ? value.low || value.high : value !== 0)
+                            message.id = value;
+                        else
+                            delete message.id;
+                        continue;
+                    }
+                case 2: {
+                        if (wireType !== 0)
+                            break;
+                        if (value = reader.sint32())
+                            message.x = value;
+                        else
+                            delete message.x;
+                        continue;
+                    }
+                case 3: {
+                        if (wireType !== 0)
+                            break;
+                        if (value = reader.sint32())
+                            message.y = value;
+                        else
+                            delete message.y;
+                        continue;
+                    }
+                case 4: {
+                        if (wireType !== 0)
+                            break;
+                        if (value = reader.uint32())
+                            message.radius = value;
+                        else
+                            delete message.radius;
+                        continue;
+                    }
+                }
+                reader.skipType(wireType, _depth, tag);
+                if (!reader.discardUnknown) {
+                    $util.makeProp(message, "$unknowns", false);
+                    (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                }
+            }
+            if (length !== $undefined) {
+                if (reader.pos !== end)
+                    throw $RangeError("index out of range");
+                reader.len = length;
+            }
+            if (_end !== $undefined)
+                throw $Error("missing end group");
+            return message;
+        };
+
+        return WorldSpore;
+    })();
+
+    packets.WorldEat = (function() {
+
+        /**
+         * Properties of a WorldEat.
+         * @typedef {Object} packets.WorldEat.$Properties
+         * @property {number|Long|null} [eaterId] WorldEat eaterId
+         * @property {number|Long|null} [playerId] WorldEat playerId
+         * @property {number|Long|null} [sporeId] WorldEat sporeId
+         * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+         */
+
+        /**
+         * Properties of a WorldEat.
+         * @memberof packets
+         * @interface IWorldEat
+         * @augments packets.WorldEat.$Properties
+         * @deprecated Use packets.WorldEat.$Properties instead.
+         */
+
+        /**
+         * Shape of a WorldEat.
+         * @typedef {packets.WorldEat.$Properties} packets.WorldEat.$Shape
+         */
+
+        /**
+         * Constructs a new WorldEat.
+         * @memberof packets
+         * @classdesc Represents a WorldEat.
+         * @constructor
+         * @param {packets.WorldEat.$Properties=} [properties] Properties to set
+         * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+         */
+        const WorldEat = function (properties) {
+            if (properties)
+                for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                    if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                        this[keys[i]] = properties[keys[i]];
+        };
+
+        /**
+         * WorldEat eaterId.
+         * @member {number|Long} eaterId
+         * @memberof packets.WorldEat
+         * @instance
+         */
+        WorldEat.prototype.eaterId = $util.Long ? $util.Long.fromBits(0,0,true) : 0;
+
+        /**
+         * WorldEat playerId.
+         * @member {number|Long} playerId
+         * @memberof packets.WorldEat
+         * @instance
+         */
+        WorldEat.prototype.playerId = $util.Long ? $util.Long.fromBits(0,0,true) : 0;
+
+        /**
+         * WorldEat sporeId.
+         * @member {number|Long} sporeId
+         * @memberof packets.WorldEat
+         * @instance
+         */
+        WorldEat.prototype.sporeId = $util.Long ? $util.Long.fromBits(0,0,true) : 0;
+
+        /**
+         * Creates a new WorldEat instance using the specified properties.
+         * @function create
+         * @memberof packets.WorldEat
+         * @static
+         * @param {packets.WorldEat.$Properties=} [properties] Properties to set
+         * @returns {packets.WorldEat} WorldEat instance
+         * @type {{
+         *   (properties: packets.WorldEat.$Shape): packets.WorldEat & packets.WorldEat.$Shape;
+         *   (properties?: packets.WorldEat.$Properties): packets.WorldEat;
+         * }}
+         */
+        WorldEat.create = function(properties) {
+            return new WorldEat(properties);
+        };
+
+        /**
+         * Encodes the specified WorldEat message. Does not implicitly {@link packets.WorldEat.verify|verify} messages.
+         * @function encode
+         * @memberof packets.WorldEat
+         * @static
+         * @param {packets.WorldEat.$Properties} message WorldEat message or plain object to encode
+         * @param {$protobuf.Writer} [writer] Writer to encode to
+         * @returns {$protobuf.Writer} Writer
+         */
+        WorldEat.encode = function (message, writer, _depth) {
+            if (!writer)
+                writer = $Writer.create();
+            if (_depth === $undefined)
+                _depth = 0;
+            if (_depth > $util.recursionLimit)
+                throw $Error("max depth exceeded");
+            if (message.eaterId != null && $Object.hasOwnProperty.call(message, "eaterId") && (typeof message.eaterId === "object" ? message.eaterId.low || message.eaterId.high : message.eaterId !== 0))
+                writer.uint32(/* id 1, wireType 0 =*/8).uint64(message.eaterId);
+            if (message.playerId != null && $Object.hasOwnProperty.call(message, "playerId") && (typeof message.playerId === "object" ? message.playerId.low || message.playerId.high : message.playerId !== 0))
+                writer.uint32(/* id 2, wireType 0 =*/16).uint64(message.playerId);
+            if (message.sporeId != null && $Object.hasOwnProperty.call(message, "sporeId") && (typeof message.sporeId === "object" ? message.sporeId.low || message.sporeId.high : message.sporeId !== 0))
+                writer.uint32(/* id 3, wireType 0 =*/24).uint64(message.sporeId);
+            if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                for (let i = 0; i < message.$unknowns.length; ++i)
+                    writer.raw(message.$unknowns[i]);
+            return writer;
+        };
+
+        /**
+         * Decodes a WorldEat message from the specified reader or buffer.
+         * @function decode
+         * @memberof packets.WorldEat
+         * @static
+         * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+         * @param {number} [length] Message length if known beforehand
+         * @returns {packets.WorldEat & packets.WorldEat.$Shape} WorldEat
+         * @throws {Error} If the payload is not a reader or valid buffer
+         * @throws {$protobuf.util.ProtocolError} If required fields are missing
+         */
+        WorldEat.decode = function (reader, length, _end, _depth, _target) {
+            if (!(reader instanceof $Reader))
+                reader = $Reader.create(reader);
+            if (_depth === $undefined)
+                _depth = 0;
+            if (_depth > $Reader.recursionLimit)
+                throw $Error("max depth exceeded");
+            let end, message, value;
+            if (length === $undefined)
+                end = reader.len;
+            else {
+                end = reader.pos + length;
+                if (end > reader.len)
+                    throw $RangeError("index out of range");
+                length = reader.len;
+                reader.len = end;
+            }
+            message = _target || new $root.packets.WorldEat();
+            while (reader.pos < end) {
+                let start = reader.pos;
+                let tag = reader.tag();
+                if (tag === _end) {
+                    _end = $undefined;
+                    break;
+                }
+                let wireType = tag & 7;
+                switch (tag >>>= 3) {
+                case 1: {
+                        if (wireType !== 0)
+                            break;
+                        if (typeof (value = reader.uint64()) === "object" ? value.low || value.high : value !== 0)
+                            message.eaterId = value;
+                        else
+                            delete message.eaterId;
+                        continue;
+                    }
+                case 2: {
+                        if (wireType !== 0)
+                            break;
+                        if (typeof (value = reader.uint64()) === "object" ? value.low || value.high : value !== 0)
+                            message.playerId = value;
+                        else
+                            delete message.playerId;
+                        continue;
+                    }
+                case 3: {
+                        if (wireType !== 0)
+                            break;
+                        if (typeof (value = reader.uint64()) === "object" ? value.low || value.high : value !== 0)
+                            message.sporeId = value;
+                        else
+                            delete message.sporeId;
+                        continue;
+                    }
+                }
+                reader.skipType(wireType, _depth, tag);
+                if (!reader.discardUnknown) {
+                    $util.makeProp(message, "$unknowns", false);
+                    (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                }
+            }
+            if (length !== $undefined) {
+                if (reader.pos !== end)
+                    throw $RangeError("index out of range");
+                reader.len = length;
+            }
+            if (_end !== $undefined)
+                throw $Error("missing end group");
+            return message;
+        };
+
+        return WorldEat;
+    })();
+
+    packets.WorldOwnState = (function() {
+
+        /**
+         * Properties of a WorldOwnState.
+         * @typedef {Object} packets.WorldOwnState.$Properties
+         * @property {number|Long|null} [score] WorldOwnState score
+         * @property {number|Long|null} [bestScore] WorldOwnState bestScore
+         * @property {number|null} [viewHalfWidth] WorldOwnState viewHalfWidth
+         * @property {number|null} [viewHalfHeight] WorldOwnState viewHalfHeight
+         * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+         */
+
+        /**
+         * Properties of a WorldOwnState.
+         * @memberof packets
+         * @interface IWorldOwnState
+         * @augments packets.WorldOwnState.$Properties
+         * @deprecated Use packets.WorldOwnState.$Properties instead.
+         */
+
+        /**
+         * Shape of a WorldOwnState.
+         * @typedef {packets.WorldOwnState.$Properties} packets.WorldOwnState.$Shape
+         */
+
+        /**
+         * Constructs a new WorldOwnState.
+         * @memberof packets
+         * @classdesc Represents a WorldOwnState.
+         * @constructor
+         * @param {packets.WorldOwnState.$Properties=} [properties] Properties to set
+         * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+         */
+        const WorldOwnState = function (properties) {
+            if (properties)
+                for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                    if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                        this[keys[i]] = properties[keys[i]];
+        };
+
+        /**
+         * WorldOwnState score.
+         * @member {number|Long} score
+         * @memberof packets.WorldOwnState
+         * @instance
+         */
+        WorldOwnState.prototype.score = $util.Long ? $util.Long.fromBits(0,0,true) : 0;
+
+        /**
+         * WorldOwnState bestScore.
+         * @member {number|Long} bestScore
+         * @memberof packets.WorldOwnState
+         * @instance
+         */
+        WorldOwnState.prototype.bestScore = $util.Long ? $util.Long.fromBits(0,0,true) : 0;
+
+        /**
+         * WorldOwnState viewHalfWidth.
+         * @member {number} viewHalfWidth
+         * @memberof packets.WorldOwnState
+         * @instance
+         */
+        WorldOwnState.prototype.viewHalfWidth = 0;
+
+        /**
+         * WorldOwnState viewHalfHeight.
+         * @member {number} viewHalfHeight
+         * @memberof packets.WorldOwnState
+         * @instance
+         */
+        WorldOwnState.prototype.viewHalfHeight = 0;
+
+        /**
+         * Creates a new WorldOwnState instance using the specified properties.
+         * @function create
+         * @memberof packets.WorldOwnState
+         * @static
+         * @param {packets.WorldOwnState.$Properties=} [properties] Properties to set
+         * @returns {packets.WorldOwnState} WorldOwnState instance
+         * @type {{
+         *   (properties: packets.WorldOwnState.$Shape): packets.WorldOwnState & packets.WorldOwnState.$Shape;
+         *   (properties?: packets.WorldOwnState.$Properties): packets.WorldOwnState;
+         * }}
+         */
+        WorldOwnState.create = function(properties) {
+            return new WorldOwnState(properties);
+        };
+
+        /**
+         * Encodes the specified WorldOwnState message. Does not implicitly {@link packets.WorldOwnState.verify|verify} messages.
+         * @function encode
+         * @memberof packets.WorldOwnState
+         * @static
+         * @param {packets.WorldOwnState.$Properties} message WorldOwnState message or plain object to encode
+         * @param {$protobuf.Writer} [writer] Writer to encode to
+         * @returns {$protobuf.Writer} Writer
+         */
+        WorldOwnState.encode = function (message, writer, _depth) {
+            if (!writer)
+                writer = $Writer.create();
+            if (_depth === $undefined)
+                _depth = 0;
+            if (_depth > $util.recursionLimit)
+                throw $Error("max depth exceeded");
+            if (message.score != null && $Object.hasOwnProperty.call(message, "score") && (typeof message.score === "object" ? message.score.low || message.score.high : message.score !== 0))
+                writer.uint32(/* id 1, wireType 0 =*/8).uint64(message.score);
+            if (message.bestScore != null && $Object.hasOwnProperty.call(message, "bestScore") && (typeof message.bestScore === "object" ? message.bestScore.low || message.bestScore.high : message.bestScore !== 0))
+                writer.uint32(/* id 2, wireType 0 =*/16).uint64(message.bestScore);
+            if (message.viewHalfWidth != null && $Object.hasOwnProperty.call(message, "viewHalfWidth") && message.viewHalfWidth !== 0)
+                writer.uint32(/* id 3, wireType 0 =*/24).uint32(message.viewHalfWidth);
+            if (message.viewHalfHeight != null && $Object.hasOwnProperty.call(message, "viewHalfHeight") && message.viewHalfHeight !== 0)
+                writer.uint32(/* id 4, wireType 0 =*/32).uint32(message.viewHalfHeight);
+            if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                for (let i = 0; i < message.$unknowns.length; ++i)
+                    writer.raw(message.$unknowns[i]);
+            return writer;
+        };
+
+        /**
+         * Decodes a WorldOwnState message from the specified reader or buffer.
+         * @function decode
+         * @memberof packets.WorldOwnState
+         * @static
+         * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+         * @param {number} [length] Message length if known beforehand
+         * @returns {packets.WorldOwnState & packets.WorldOwnState.$Shape} WorldOwnState
+         * @throws {Error} If the payload is not a reader or valid buffer
+         * @throws {$protobuf.util.ProtocolError} If required fields are missing
+         */
+        WorldOwnState.decode = function (reader, length, _end, _depth, _target) {
+            if (!(reader instanceof $Reader))
+                reader = $Reader.create(reader);
+            if (_depth === $undefined)
+                _depth = 0;
+            if (_depth > $Reader.recursionLimit)
+                throw $Error("max depth exceeded");
+            let end, message, value;
+            if (length === $undefined)
+                end = reader.len;
+            else {
+                end = reader.pos + length;
+                if (end > reader.len)
+                    throw $RangeError("index out of range");
+                length = reader.len;
+                reader.len = end;
+            }
+            message = _target || new $root.packets.WorldOwnState();
+            while (reader.pos < end) {
+                let start = reader.pos;
+                let tag = reader.tag();
+                if (tag === _end) {
+                    _end = $undefined;
+                    break;
+                }
+                let wireType = tag & 7;
+                switch (tag >>>= 3) {
+                case 1: {
+                        if (wireType !== 0)
+                            break;
+                        if (typeof (value = reader.uint64()) === "object" ? value.low || value.high : value !== 0)
+                            message.score = value;
+                        else
+                            delete message.score;
+                        continue;
+                    }
+                case 2: {
+                        if (wireType !== 0)
+                            break;
+                        if (typeof (value = reader.uint64()) === "object" ? value.low || value.high : value !== 0)
+                            message.bestScore = value;
+                        else
+                            delete message.bestScore;
+                        continue;
+                    }
+                case 3: {
+                        if (wireType !== 0)
+                            break;
+                        if (value = reader.uint32())
+                            message.viewHalfWidth = value;
+                        else
+                            delete message.viewHalfWidth;
+                        continue;
+                    }
+                case 4: {
+                        if (wireType !== 0)
+                            break;
+                        if (value = reader.uint32())
+                            message.viewHalfHeight = value;
+                        else
+                            delete message.viewHalfHeight;
+                        continue;
+                    }
+                }
+                reader.skipType(wireType, _depth, tag);
+                if (!reader.discardUnknown) {
+                    $util.makeProp(message, "$unknowns", false);
+                    (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                }
+            }
+            if (length !== $undefined) {
+                if (reader.pos !== end)
+                    throw $RangeError("index out of range");
+                reader.len = length;
+            }
+            if (_end !== $undefined)
+                throw $Error("missing end group");
+            return message;
+        };
+
+        return WorldOwnState;
+    })();
+
+    packets.WorldLeaderboard = (function() {
+
+        /**
+         * Properties of a WorldLeaderboard.
+         * @typedef {Object} packets.WorldLeaderboard.$Properties
+         * @property {Array.<packets.WorldLeaderboardEntry.$Properties>|null} [entries] WorldLeaderboard entries
+         * @property {number|null} [players] WorldLeaderboard players
+         * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+         */
+
+        /**
+         * Properties of a WorldLeaderboard.
+         * @memberof packets
+         * @interface IWorldLeaderboard
+         * @augments packets.WorldLeaderboard.$Properties
+         * @deprecated Use packets.WorldLeaderboard.$Properties instead.
+         */
+
+        /**
+         * Shape of a WorldLeaderboard.
+         * @typedef {packets.WorldLeaderboard.$Properties} packets.WorldLeaderboard.$Shape
+         */
+
+        /**
+         * Constructs a new WorldLeaderboard.
+         * @memberof packets
+         * @classdesc Represents a WorldLeaderboard.
+         * @constructor
+         * @param {packets.WorldLeaderboard.$Properties=} [properties] Properties to set
+         * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+         */
+        const WorldLeaderboard = function (properties) {
+            this.entries = [];
+            if (properties)
+                for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                    if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                        this[keys[i]] = properties[keys[i]];
+        };
+
+        /**
+         * WorldLeaderboard entries.
+         * @member {Array.<packets.WorldLeaderboardEntry.$Properties>} entries
+         * @memberof packets.WorldLeaderboard
+         * @instance
+         */
+        WorldLeaderboard.prototype.entries = $util.emptyArray;
+
+        /**
+         * WorldLeaderboard players.
+         * @member {number} players
+         * @memberof packets.WorldLeaderboard
+         * @instance
+         */
+        WorldLeaderboard.prototype.players = 0;
+
+        /**
+         * Creates a new WorldLeaderboard instance using the specified properties.
+         * @function create
+         * @memberof packets.WorldLeaderboard
+         * @static
+         * @param {packets.WorldLeaderboard.$Properties=} [properties] Properties to set
+         * @returns {packets.WorldLeaderboard} WorldLeaderboard instance
+         * @type {{
+         *   (properties: packets.WorldLeaderboard.$Shape): packets.WorldLeaderboard & packets.WorldLeaderboard.$Shape;
+         *   (properties?: packets.WorldLeaderboard.$Properties): packets.WorldLeaderboard;
+         * }}
+         */
+        WorldLeaderboard.create = function(properties) {
+            return new WorldLeaderboard(properties);
+        };
+
+        /**
+         * Encodes the specified WorldLeaderboard message. Does not implicitly {@link packets.WorldLeaderboard.verify|verify} messages.
+         * @function encode
+         * @memberof packets.WorldLeaderboard
+         * @static
+         * @param {packets.WorldLeaderboard.$Properties} message WorldLeaderboard message or plain object to encode
+         * @param {$protobuf.Writer} [writer] Writer to encode to
+         * @returns {$protobuf.Writer} Writer
+         */
+        WorldLeaderboard.encode = function (message, writer, _depth) {
+            if (!writer)
+                writer = $Writer.create();
+            if (_depth === $undefined)
+                _depth = 0;
+            if (_depth > $util.recursionLimit)
+                throw $Error("max depth exceeded");
+            if (message.entries != null && message.entries.length)
+                for (let i = 0; i < message.entries.length; ++i)
+                    $root.packets.WorldLeaderboardEntry.encode(message.entries[i], writer.uint32(/* id 1, wireType 2 =*/10).fork(), _depth + 1).ldelim();
+            if (message.players != null && $Object.hasOwnProperty.call(message, "players") && message.players !== 0)
+                writer.uint32(/* id 2, wireType 0 =*/16).uint32(message.players);
+            if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                for (let i = 0; i < message.$unknowns.length; ++i)
+                    writer.raw(message.$unknowns[i]);
+            return writer;
+        };
+
+        /**
+         * Decodes a WorldLeaderboard message from the specified reader or buffer.
+         * @function decode
+         * @memberof packets.WorldLeaderboard
+         * @static
+         * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+         * @param {number} [length] Message length if known beforehand
+         * @returns {packets.WorldLeaderboard & packets.WorldLeaderboard.$Shape} WorldLeaderboard
+         * @throws {Error} If the payload is not a reader or valid buffer
+         * @throws {$protobuf.util.ProtocolError} If required fields are missing
+         */
+        WorldLeaderboard.decode = function (reader, length, _end, _depth, _target) {
+            if (!(reader instanceof $Reader))
+                reader = $Reader.create(reader);
+            if (_depth === $undefined)
+                _depth = 0;
+            if (_depth > $Reader.recursionLimit)
+                throw $Error("max depth exceeded");
+            let end, message, value;
+            if (length === $undefined)
+                end = reader.len;
+            else {
+                end = reader.pos + length;
+                if (end > reader.len)
+                    throw $RangeError("index out of range");
+                length = reader.len;
+                reader.len = end;
+            }
+            message = _target || new $root.packets.WorldLeaderboard();
+            while (reader.pos < end) {
+                let start = reader.pos;
+                let tag = reader.tag();
+                if (tag === _end) {
+                    _end = $undefined;
+                    break;
+                }
+                let wireType = tag & 7;
+                switch (tag >>>= 3) {
+                case 1: {
+                        if (wireType !== 2)
+                            break;
+                        if (!(message.entries && message.entries.length))
+                            message.entries = [];
+                        message.entries.push($root.packets.WorldLeaderboardEntry.decode(reader, reader.size(), $undefined, _depth + 1));
+                        continue;
+                    }
+                case 2: {
+                        if (wireType !== 0)
+                            break;
+                        if (value = reader.uint32())
+                            message.players = value;
+                        else
+                            delete message.players;
+                        continue;
+                    }
+                }
+                reader.skipType(wireType, _depth, tag);
+                if (!reader.discardUnknown) {
+                    $util.makeProp(message, "$unknowns", false);
+                    (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                }
+            }
+            if (length !== $undefined) {
+                if (reader.pos !== end)
+                    throw $RangeError("index out of range");
+                reader.len = length;
+            }
+            if (_end !== $undefined)
+                throw $Error("missing end group");
+            return message;
+        };
+
+        return WorldLeaderboard;
+    })();
+
+    packets.WorldLeaderboardEntry = (function() {
+
+        /**
+         * Properties of a WorldLeaderboardEntry.
+         * @typedef {Object} packets.WorldLeaderboardEntry.$Properties
+         * @property {number|Long|null} [playerId] WorldLeaderboardEntry playerId
+         * @property {string|null} [name] WorldLeaderboardEntry name
+         * @property {number|Long|null} [score] WorldLeaderboardEntry score
+         * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+         */
+
+        /**
+         * Properties of a WorldLeaderboardEntry.
+         * @memberof packets
+         * @interface IWorldLeaderboardEntry
+         * @augments packets.WorldLeaderboardEntry.$Properties
+         * @deprecated Use packets.WorldLeaderboardEntry.$Properties instead.
+         */
+
+        /**
+         * Shape of a WorldLeaderboardEntry.
+         * @typedef {packets.WorldLeaderboardEntry.$Properties} packets.WorldLeaderboardEntry.$Shape
+         */
+
+        /**
+         * Constructs a new WorldLeaderboardEntry.
+         * @memberof packets
+         * @classdesc Represents a WorldLeaderboardEntry.
+         * @constructor
+         * @param {packets.WorldLeaderboardEntry.$Properties=} [properties] Properties to set
+         * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+         */
+        const WorldLeaderboardEntry = function (properties) {
+            if (properties)
+                for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                    if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                        this[keys[i]] = properties[keys[i]];
+        };
+
+        /**
+         * WorldLeaderboardEntry playerId.
+         * @member {number|Long} playerId
+         * @memberof packets.WorldLeaderboardEntry
+         * @instance
+         */
+        WorldLeaderboardEntry.prototype.playerId = $util.Long ? $util.Long.fromBits(0,0,true) : 0;
+
+        /**
+         * WorldLeaderboardEntry name.
+         * @member {string} name
+         * @memberof packets.WorldLeaderboardEntry
+         * @instance
+         */
+        WorldLeaderboardEntry.prototype.name = "";
+
+        /**
+         * WorldLeaderboardEntry score.
+         * @member {number|Long} score
+         * @memberof packets.WorldLeaderboardEntry
+         * @instance
+         */
+        WorldLeaderboardEntry.prototype.score = $util.Long ? $util.Long.fromBits(0,0,true) : 0;
+
+        /**
+         * Creates a new WorldLeaderboardEntry instance using the specified properties.
+         * @function create
+         * @memberof packets.WorldLeaderboardEntry
+         * @static
+         * @param {packets.WorldLeaderboardEntry.$Properties=} [properties] Properties to set
+         * @returns {packets.WorldLeaderboardEntry} WorldLeaderboardEntry instance
+         * @type {{
+         *   (properties: packets.WorldLeaderboardEntry.$Shape): packets.WorldLeaderboardEntry & packets.WorldLeaderboardEntry.$Shape;
+         *   (properties?: packets.WorldLeaderboardEntry.$Properties): packets.WorldLeaderboardEntry;
+         * }}
+         */
+        WorldLeaderboardEntry.create = function(properties) {
+            return new WorldLeaderboardEntry(properties);
+        };
+
+        /**
+         * Encodes the specified WorldLeaderboardEntry message. Does not implicitly {@link packets.WorldLeaderboardEntry.verify|verify} messages.
+         * @function encode
+         * @memberof packets.WorldLeaderboardEntry
+         * @static
+         * @param {packets.WorldLeaderboardEntry.$Properties} message WorldLeaderboardEntry message or plain object to encode
+         * @param {$protobuf.Writer} [writer] Writer to encode to
+         * @returns {$protobuf.Writer} Writer
+         */
+        WorldLeaderboardEntry.encode = function (message, writer, _depth) {
+            if (!writer)
+                writer = $Writer.create();
+            if (_depth === $undefined)
+                _depth = 0;
+            if (_depth > $util.recursionLimit)
+                throw $Error("max depth exceeded");
+            if (message.playerId != null && $Object.hasOwnProperty.call(message, "playerId") && (typeof message.playerId === "object" ? message.playerId.low || message.playerId.high : message.playerId !== 0))
+                writer.uint32(/* id 1, wireType 0 =*/8).uint64(message.playerId);
+            if (message.name != null && $Object.hasOwnProperty.call(message, "name") && message.name !== "")
+                writer.uint32(/* id 2, wireType 2 =*/18).string(message.name);
+            if (message.score != null && $Object.hasOwnProperty.call(message, "score") && (typeof message.score === "object" ? message.score.low || message.score.high : message.score !== 0))
+                writer.uint32(/* id 3, wireType 0 =*/24).uint64(message.score);
+            if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                for (let i = 0; i < message.$unknowns.length; ++i)
+                    writer.raw(message.$unknowns[i]);
+            return writer;
+        };
+
+        /**
+         * Decodes a WorldLeaderboardEntry message from the specified reader or buffer.
+         * @function decode
+         * @memberof packets.WorldLeaderboardEntry
+         * @static
+         * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+         * @param {number} [length] Message length if known beforehand
+         * @returns {packets.WorldLeaderboardEntry & packets.WorldLeaderboardEntry.$Shape} WorldLeaderboardEntry
+         * @throws {Error} If the payload is not a reader or valid buffer
+         * @throws {$protobuf.util.ProtocolError} If required fields are missing
+         */
+        WorldLeaderboardEntry.decode = function (reader, length, _end, _depth, _target) {
+            if (!(reader instanceof $Reader))
+                reader = $Reader.create(reader);
+            if (_depth === $undefined)
+                _depth = 0;
+            if (_depth > $Reader.recursionLimit)
+                throw $Error("max depth exceeded");
+            let end, message, value;
+            if (length === $undefined)
+                end = reader.len;
+            else {
+                end = reader.pos + length;
+                if (end > reader.len)
+                    throw $RangeError("index out of range");
+                length = reader.len;
+                reader.len = end;
+            }
+            message = _target || new $root.packets.WorldLeaderboardEntry();
+            while (reader.pos < end) {
+                let start = reader.pos;
+                let tag = reader.tag();
+                if (tag === _end) {
+                    _end = $undefined;
+                    break;
+                }
+                let wireType = tag & 7;
+                switch (tag >>>= 3) {
+                case 1: {
+                        if (wireType !== 0)
+                            break;
+                        if (typeof (value = reader.uint64()) === "object" ? value.low || value.high : value !== 0)
+                            message.playerId = value;
+                        else
+                            delete message.playerId;
+                        continue;
+                    }
+                case 2: {
+                        if (wireType !== 2)
+                            break;
+                        if ((value = reader.stringVerify()).length)
+                            message.name = value;
+                        else
+                            delete message.name;
+                        continue;
+                    }
+                case 3: {
+                        if (wireType !== 0)
+                            break;
+                        if (typeof (value = reader.uint64()) === "object" ? value.low || value.high : value !== 0)
+                            message.score = value;
+                        else
+                            delete message.score;
+                        continue;
+                    }
+                }
+                reader.skipType(wireType, _depth, tag);
+                if (!reader.discardUnknown) {
+                    $util.makeProp(message, "$unknowns", false);
+                    (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                }
+            }
+            if (length !== $undefined) {
+                if (reader.pos !== end)
+                    throw $RangeError("index out of range");
+                reader.len = length;
+            }
+            if (_end !== $undefined)
+                throw $Error("missing end group");
+            return message;
+        };
+
+        return WorldLeaderboardEntry;
+    })();
+
     packets.Packet = (function() {
 
         /**
@@ -2508,13 +6636,29 @@ export const packets = $root.packets = (() => {
          * @property {packets.RegisterRequestMessage.$Properties|null} [registerRequest] Packet registerRequest
          * @property {packets.OkResponseMessage.$Properties|null} [okResponse] Packet okResponse
          * @property {packets.DenyResponseMessage.$Properties|null} [denyResponse] Packet denyResponse
+         * @property {packets.PlayerMessage.$Properties|null} [player] Packet player
+         * @property {packets.PlayerDirectionMessage.$Properties|null} [playerDirection] Packet playerDirection
+         * @property {packets.SporeMessage.$Properties|null} [spore] Packet spore
+         * @property {packets.SporeConsumedMessage.$Properties|null} [sporeConsumed] Packet sporeConsumed
+         * @property {packets.SporesBatchMessage.$Properties|null} [sporesBatch] Packet sporesBatch
+         * @property {packets.PlayerConsumedMessage.$Properties|null} [playerConsumed] Packet playerConsumed
+         * @property {packets.HiscoreBoardRequestMessage.$Properties|null} [hiscoreBoardRequest] Packet hiscoreBoardRequest
+         * @property {packets.HiscoreMessage.$Properties|null} [hiscore] Packet hiscore
+         * @property {packets.HiscoreBoardMessage.$Properties|null} [hiscoreBoard] Packet hiscoreBoard
+         * @property {packets.FinishedBrowsingHiscoresMessage.$Properties|null} [finishedBrowsingHiscores] Packet finishedBrowsingHiscores
+         * @property {packets.SearchHiscoreMessage.$Properties|null} [searchHiscore] Packet searchHiscore
          * @property {packets.DisconnectMessage.$Properties|null} [disconnect] Packet disconnect
          * @property {packets.JoinRoomMessage.$Properties|null} [joinRoom] Packet joinRoom
          * @property {packets.RoomMessage.$Properties|null} [room] Packet room
          * @property {packets.PresenceMessage.$Properties|null} [presence] Packet presence
          * @property {packets.RoomListRequestMessage.$Properties|null} [roomListRequest] Packet roomListRequest
          * @property {packets.RoomListMessage.$Properties|null} [roomList] Packet roomList
-         * @property {"chat"|"id"|"loginRequest"|"registerRequest"|"okResponse"|"denyResponse"|"disconnect"|"joinRoom"|"room"|"presence"|"roomListRequest"|"roomList"} [msg] Packet msg
+         * @property {packets.EnterWorldMessage.$Properties|null} [enterWorld] Packet enterWorld
+         * @property {packets.WorldEnteredMessage.$Properties|null} [worldEntered] Packet worldEntered
+         * @property {packets.LeaveWorldMessage.$Properties|null} [leaveWorld] Packet leaveWorld
+         * @property {packets.WorldLeftMessage.$Properties|null} [worldLeft] Packet worldLeft
+         * @property {packets.WorldUpdateMessage.$Properties|null} [worldUpdate] Packet worldUpdate
+         * @property {"chat"|"id"|"loginRequest"|"registerRequest"|"okResponse"|"denyResponse"|"player"|"playerDirection"|"spore"|"sporeConsumed"|"sporesBatch"|"playerConsumed"|"hiscoreBoardRequest"|"hiscore"|"hiscoreBoard"|"finishedBrowsingHiscores"|"searchHiscore"|"disconnect"|"joinRoom"|"room"|"presence"|"roomListRequest"|"roomList"|"enterWorld"|"worldEntered"|"leaveWorld"|"worldLeft"|"worldUpdate"} [msg] Packet msg
          * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
          */
 
@@ -2536,15 +6680,31 @@ export const packets = $root.packets = (() => {
          *   registerRequest?: packets.RegisterRequestMessage.$Shape|null;
          *   okResponse?: packets.OkResponseMessage.$Shape|null;
          *   denyResponse?: packets.DenyResponseMessage.$Shape|null;
+         *   player?: packets.PlayerMessage.$Shape|null;
+         *   playerDirection?: packets.PlayerDirectionMessage.$Shape|null;
+         *   spore?: packets.SporeMessage.$Shape|null;
+         *   sporeConsumed?: packets.SporeConsumedMessage.$Shape|null;
+         *   sporesBatch?: packets.SporesBatchMessage.$Shape|null;
+         *   playerConsumed?: packets.PlayerConsumedMessage.$Shape|null;
+         *   hiscoreBoardRequest?: packets.HiscoreBoardRequestMessage.$Shape|null;
+         *   hiscore?: packets.HiscoreMessage.$Shape|null;
+         *   hiscoreBoard?: packets.HiscoreBoardMessage.$Shape|null;
+         *   finishedBrowsingHiscores?: packets.FinishedBrowsingHiscoresMessage.$Shape|null;
+         *   searchHiscore?: packets.SearchHiscoreMessage.$Shape|null;
          *   disconnect?: packets.DisconnectMessage.$Shape|null;
          *   joinRoom?: packets.JoinRoomMessage.$Shape|null;
          *   room?: packets.RoomMessage.$Shape|null;
          *   presence?: packets.PresenceMessage.$Shape|null;
          *   roomListRequest?: packets.RoomListRequestMessage.$Shape|null;
          *   roomList?: packets.RoomListMessage.$Shape|null;
+         *   enterWorld?: packets.EnterWorldMessage.$Shape|null;
+         *   worldEntered?: packets.WorldEnteredMessage.$Shape|null;
+         *   leaveWorld?: packets.LeaveWorldMessage.$Shape|null;
+         *   worldLeft?: packets.WorldLeftMessage.$Shape|null;
+         *   worldUpdate?: packets.WorldUpdateMessage.$Shape|null;
          *   $unknowns?: Array.<Uint8Array>;
          * } & (
-         *   ({ msg?: undefined; chat?: null; id?: null; loginRequest?: null; registerRequest?: null; okResponse?: null; denyResponse?: null; disconnect?: null; joinRoom?: null; room?: null; presence?: null; roomListRequest?: null; roomList?: null }|{ msg?: "chat"; chat: packets.ChatMessage.$Shape; id?: null; loginRequest?: null; registerRequest?: null; okResponse?: null; denyResponse?: null; disconnect?: null; joinRoom?: null; room?: null; presence?: null; roomListRequest?: null; roomList?: null }|{ msg?: "id"; chat?: null; id: packets.IdMessage.$Shape; loginRequest?: null; registerRequest?: null; okResponse?: null; denyResponse?: null; disconnect?: null; joinRoom?: null; room?: null; presence?: null; roomListRequest?: null; roomList?: null }|{ msg?: "loginRequest"; chat?: null; id?: null; loginRequest: packets.LoginRequestMessage.$Shape; registerRequest?: null; okResponse?: null; denyResponse?: null; disconnect?: null; joinRoom?: null; room?: null; presence?: null; roomListRequest?: null; roomList?: null }|{ msg?: "registerRequest"; chat?: null; id?: null; loginRequest?: null; registerRequest: packets.RegisterRequestMessage.$Shape; okResponse?: null; denyResponse?: null; disconnect?: null; joinRoom?: null; room?: null; presence?: null; roomListRequest?: null; roomList?: null }|{ msg?: "okResponse"; chat?: null; id?: null; loginRequest?: null; registerRequest?: null; okResponse: packets.OkResponseMessage.$Shape; denyResponse?: null; disconnect?: null; joinRoom?: null; room?: null; presence?: null; roomListRequest?: null; roomList?: null }|{ msg?: "denyResponse"; chat?: null; id?: null; loginRequest?: null; registerRequest?: null; okResponse?: null; denyResponse: packets.DenyResponseMessage.$Shape; disconnect?: null; joinRoom?: null; room?: null; presence?: null; roomListRequest?: null; roomList?: null }|{ msg?: "disconnect"; chat?: null; id?: null; loginRequest?: null; registerRequest?: null; okResponse?: null; denyResponse?: null; disconnect: packets.DisconnectMessage.$Shape; joinRoom?: null; room?: null; presence?: null; roomListRequest?: null; roomList?: null }|{ msg?: "joinRoom"; chat?: null; id?: null; loginRequest?: null; registerRequest?: null; okResponse?: null; denyResponse?: null; disconnect?: null; joinRoom: packets.JoinRoomMessage.$Shape; room?: null; presence?: null; roomListRequest?: null; roomList?: null }|{ msg?: "room"; chat?: null; id?: null; loginRequest?: null; registerRequest?: null; okResponse?: null; denyResponse?: null; disconnect?: null; joinRoom?: null; room: packets.RoomMessage.$Shape; presence?: null; roomListRequest?: null; roomList?: null }|{ msg?: "presence"; chat?: null; id?: null; loginRequest?: null; registerRequest?: null; okResponse?: null; denyResponse?: null; disconnect?: null; joinRoom?: null; room?: null; presence: packets.PresenceMessage.$Shape; roomListRequest?: null; roomList?: null }|{ msg?: "roomListRequest"; chat?: null; id?: null; loginRequest?: null; registerRequest?: null; okResponse?: null; denyResponse?: null; disconnect?: null; joinRoom?: null; room?: null; presence?: null; roomListRequest: packets.RoomListRequestMessage.$Shape; roomList?: null }|{ msg?: "roomList"; chat?: null; id?: null; loginRequest?: null; registerRequest?: null; okResponse?: null; denyResponse?: null; disconnect?: null; joinRoom?: null; room?: null; presence?: null; roomListRequest?: null; roomList: packets.RoomListMessage.$Shape })
+         *   ({ msg?: undefined; chat?: null; id?: null; loginRequest?: null; registerRequest?: null; okResponse?: null; denyResponse?: null; player?: null; playerDirection?: null; spore?: null; sporeConsumed?: null; sporesBatch?: null; playerConsumed?: null; hiscoreBoardRequest?: null; hiscore?: null; hiscoreBoard?: null; finishedBrowsingHiscores?: null; searchHiscore?: null; disconnect?: null; joinRoom?: null; room?: null; presence?: null; roomListRequest?: null; roomList?: null; enterWorld?: null; worldEntered?: null; leaveWorld?: null; worldLeft?: null; worldUpdate?: null }|{ msg?: "chat"; chat: packets.ChatMessage.$Shape; id?: null; loginRequest?: null; registerRequest?: null; okResponse?: null; denyResponse?: null; player?: null; playerDirection?: null; spore?: null; sporeConsumed?: null; sporesBatch?: null; playerConsumed?: null; hiscoreBoardRequest?: null; hiscore?: null; hiscoreBoard?: null; finishedBrowsingHiscores?: null; searchHiscore?: null; disconnect?: null; joinRoom?: null; room?: null; presence?: null; roomListRequest?: null; roomList?: null; enterWorld?: null; worldEntered?: null; leaveWorld?: null; worldLeft?: null; worldUpdate?: null }|{ msg?: "id"; chat?: null; id: packets.IdMessage.$Shape; loginRequest?: null; registerRequest?: null; okResponse?: null; denyResponse?: null; player?: null; playerDirection?: null; spore?: null; sporeConsumed?: null; sporesBatch?: null; playerConsumed?: null; hiscoreBoardRequest?: null; hiscore?: null; hiscoreBoard?: null; finishedBrowsingHiscores?: null; searchHiscore?: null; disconnect?: null; joinRoom?: null; room?: null; presence?: null; roomListRequest?: null; roomList?: null; enterWorld?: null; worldEntered?: null; leaveWorld?: null; worldLeft?: null; worldUpdate?: null }|{ msg?: "loginRequest"; chat?: null; id?: null; loginRequest: packets.LoginRequestMessage.$Shape; registerRequest?: null; okResponse?: null; denyResponse?: null; player?: null; playerDirection?: null; spore?: null; sporeConsumed?: null; sporesBatch?: null; playerConsumed?: null; hiscoreBoardRequest?: null; hiscore?: null; hiscoreBoard?: null; finishedBrowsingHiscores?: null; searchHiscore?: null; disconnect?: null; joinRoom?: null; room?: null; presence?: null; roomListRequest?: null; roomList?: null; enterWorld?: null; worldEntered?: null; leaveWorld?: null; worldLeft?: null; worldUpdate?: null }|{ msg?: "registerRequest"; chat?: null; id?: null; loginRequest?: null; registerRequest: packets.RegisterRequestMessage.$Shape; okResponse?: null; denyResponse?: null; player?: null; playerDirection?: null; spore?: null; sporeConsumed?: null; sporesBatch?: null; playerConsumed?: null; hiscoreBoardRequest?: null; hiscore?: null; hiscoreBoard?: null; finishedBrowsingHiscores?: null; searchHiscore?: null; disconnect?: null; joinRoom?: null; room?: null; presence?: null; roomListRequest?: null; roomList?: null; enterWorld?: null; worldEntered?: null; leaveWorld?: null; worldLeft?: null; worldUpdate?: null }|{ msg?: "okResponse"; chat?: null; id?: null; loginRequest?: null; registerRequest?: null; okResponse: packets.OkResponseMessage.$Shape; denyResponse?: null; player?: null; playerDirection?: null; spore?: null; sporeConsumed?: null; sporesBatch?: null; playerConsumed?: null; hiscoreBoardRequest?: null; hiscore?: null; hiscoreBoard?: null; finishedBrowsingHiscores?: null; searchHiscore?: null; disconnect?: null; joinRoom?: null; room?: null; presence?: null; roomListRequest?: null; roomList?: null; enterWorld?: null; worldEntered?: null; leaveWorld?: null; worldLeft?: null; worldUpdate?: null }|{ msg?: "denyResponse"; chat?: null; id?: null; loginRequest?: null; registerRequest?: null; okResponse?: null; denyResponse: packets.DenyResponseMessage.$Shape; player?: null; playerDirection?: null; spore?: null; sporeConsumed?: null; sporesBatch?: null; playerConsumed?: null; hiscoreBoardRequest?: null; hiscore?: null; hiscoreBoard?: null; finishedBrowsingHiscores?: null; searchHiscore?: null; disconnect?: null; joinRoom?: null; room?: null; presence?: null; roomListRequest?: null; roomList?: null; enterWorld?: null; worldEntered?: null; leaveWorld?: null; worldLeft?: null; worldUpdate?: null }|{ msg?: "player"; chat?: null; id?: null; loginRequest?: null; registerRequest?: null; okResponse?: null; denyResponse?: null; player: packets.PlayerMessage.$Shape; playerDirection?: null; spore?: null; sporeConsumed?: null; sporesBatch?: null; playerConsumed?: null; hiscoreBoardRequest?: null; hiscore?: null; hiscoreBoard?: null; finishedBrowsingHiscores?: null; searchHiscore?: null; disconnect?: null; joinRoom?: null; room?: null; presence?: null; roomListRequest?: null; roomList?: null; enterWorld?: null; worldEntered?: null; leaveWorld?: null; worldLeft?: null; worldUpdate?: null }|{ msg?: "playerDirection"; chat?: null; id?: null; loginRequest?: null; registerRequest?: null; okResponse?: null; denyResponse?: null; player?: null; playerDirection: packets.PlayerDirectionMessage.$Shape; spore?: null; sporeConsumed?: null; sporesBatch?: null; playerConsumed?: null; hiscoreBoardRequest?: null; hiscore?: null; hiscoreBoard?: null; finishedBrowsingHiscores?: null; searchHiscore?: null; disconnect?: null; joinRoom?: null; room?: null; presence?: null; roomListRequest?: null; roomList?: null; enterWorld?: null; worldEntered?: null; leaveWorld?: null; worldLeft?: null; worldUpdate?: null }|{ msg?: "spore"; chat?: null; id?: null; loginRequest?: null; registerRequest?: null; okResponse?: null; denyResponse?: null; player?: null; playerDirection?: null; spore: packets.SporeMessage.$Shape; sporeConsumed?: null; sporesBatch?: null; playerConsumed?: null; hiscoreBoardRequest?: null; hiscore?: null; hiscoreBoard?: null; finishedBrowsingHiscores?: null; searchHiscore?: null; disconnect?: null; joinRoom?: null; room?: null; presence?: null; roomListRequest?: null; roomList?: null; enterWorld?: null; worldEntered?: null; leaveWorld?: null; worldLeft?: null; worldUpdate?: null }|{ msg?: "sporeConsumed"; chat?: null; id?: null; loginRequest?: null; registerRequest?: null; okResponse?: null; denyResponse?: null; player?: null; playerDirection?: null; spore?: null; sporeConsumed: packets.SporeConsumedMessage.$Shape; sporesBatch?: null; playerConsumed?: null; hiscoreBoardRequest?: null; hiscore?: null; hiscoreBoard?: null; finishedBrowsingHiscores?: null; searchHiscore?: null; disconnect?: null; joinRoom?: null; room?: null; presence?: null; roomListRequest?: null; roomList?: null; enterWorld?: null; worldEntered?: null; leaveWorld?: null; worldLeft?: null; worldUpdate?: null }|{ msg?: "sporesBatch"; chat?: null; id?: null; loginRequest?: null; registerRequest?: null; okResponse?: null; denyResponse?: null; player?: null; playerDirection?: null; spore?: null; sporeConsumed?: null; sporesBatch: packets.SporesBatchMessage.$Shape; playerConsumed?: null; hiscoreBoardRequest?: null; hiscore?: null; hiscoreBoard?: null; finishedBrowsingHiscores?: null; searchHiscore?: null; disconnect?: null; joinRoom?: null; room?: null; presence?: null; roomListRequest?: null; roomList?: null; enterWorld?: null; worldEntered?: null; leaveWorld?: null; worldLeft?: null; worldUpdate?: null }|{ msg?: "playerConsumed"; chat?: null; id?: null; loginRequest?: null; registerRequest?: null; okResponse?: null; denyResponse?: null; player?: null; playerDirection?: null; spore?: null; sporeConsumed?: null; sporesBatch?: null; playerConsumed: packets.PlayerConsumedMessage.$Shape; hiscoreBoardRequest?: null; hiscore?: null; hiscoreBoard?: null; finishedBrowsingHiscores?: null; searchHiscore?: null; disconnect?: null; joinRoom?: null; room?: null; presence?: null; roomListRequest?: null; roomList?: null; enterWorld?: null; worldEntered?: null; leaveWorld?: null; worldLeft?: null; worldUpdate?: null }|{ msg?: "hiscoreBoardRequest"; chat?: null; id?: null; loginRequest?: null; registerRequest?: null; okResponse?: null; denyResponse?: null; player?: null; playerDirection?: null; spore?: null; sporeConsumed?: null; sporesBatch?: null; playerConsumed?: null; hiscoreBoardRequest: packets.HiscoreBoardRequestMessage.$Shape; hiscore?: null; hiscoreBoard?: null; finishedBrowsingHiscores?: null; searchHiscore?: null; disconnect?: null; joinRoom?: null; room?: null; presence?: null; roomListRequest?: null; roomList?: null; enterWorld?: null; worldEntered?: null; leaveWorld?: null; worldLeft?: null; worldUpdate?: null }|{ msg?: "hiscore"; chat?: null; id?: null; loginRequest?: null; registerRequest?: null; okResponse?: null; denyResponse?: null; player?: null; playerDirection?: null; spore?: null; sporeConsumed?: null; sporesBatch?: null; playerConsumed?: null; hiscoreBoardRequest?: null; hiscore: packets.HiscoreMessage.$Shape; hiscoreBoard?: null; finishedBrowsingHiscores?: null; searchHiscore?: null; disconnect?: null; joinRoom?: null; room?: null; presence?: null; roomListRequest?: null; roomList?: null; enterWorld?: null; worldEntered?: null; leaveWorld?: null; worldLeft?: null; worldUpdate?: null }|{ msg?: "hiscoreBoard"; chat?: null; id?: null; loginRequest?: null; registerRequest?: null; okResponse?: null; denyResponse?: null; player?: null; playerDirection?: null; spore?: null; sporeConsumed?: null; sporesBatch?: null; playerConsumed?: null; hiscoreBoardRequest?: null; hiscore?: null; hiscoreBoard: packets.HiscoreBoardMessage.$Shape; finishedBrowsingHiscores?: null; searchHiscore?: null; disconnect?: null; joinRoom?: null; room?: null; presence?: null; roomListRequest?: null; roomList?: null; enterWorld?: null; worldEntered?: null; leaveWorld?: null; worldLeft?: null; worldUpdate?: null }|{ msg?: "finishedBrowsingHiscores"; chat?: null; id?: null; loginRequest?: null; registerRequest?: null; okResponse?: null; denyResponse?: null; player?: null; playerDirection?: null; spore?: null; sporeConsumed?: null; sporesBatch?: null; playerConsumed?: null; hiscoreBoardRequest?: null; hiscore?: null; hiscoreBoard?: null; finishedBrowsingHiscores: packets.FinishedBrowsingHiscoresMessage.$Shape; searchHiscore?: null; disconnect?: null; joinRoom?: null; room?: null; presence?: null; roomListRequest?: null; roomList?: null; enterWorld?: null; worldEntered?: null; leaveWorld?: null; worldLeft?: null; worldUpdate?: null }|{ msg?: "searchHiscore"; chat?: null; id?: null; loginRequest?: null; registerRequest?: null; okResponse?: null; denyResponse?: null; player?: null; playerDirection?: null; spore?: null; sporeConsumed?: null; sporesBatch?: null; playerConsumed?: null; hiscoreBoardRequest?: null; hiscore?: null; hiscoreBoard?: null; finishedBrowsingHiscores?: null; searchHiscore: packets.SearchHiscoreMessage.$Shape; disconnect?: null; joinRoom?: null; room?: null; presence?: null; roomListRequest?: null; roomList?: null; enterWorld?: null; worldEntered?: null; leaveWorld?: null; worldLeft?: null; worldUpdate?: null }|{ msg?: "disconnect"; chat?: null; id?: null; loginRequest?: null; registerRequest?: null; okResponse?: null; denyResponse?: null; player?: null; playerDirection?: null; spore?: null; sporeConsumed?: null; sporesBatch?: null; playerConsumed?: null; hiscoreBoardRequest?: null; hiscore?: null; hiscoreBoard?: null; finishedBrowsingHiscores?: null; searchHiscore?: null; disconnect: packets.DisconnectMessage.$Shape; joinRoom?: null; room?: null; presence?: null; roomListRequest?: null; roomList?: null; enterWorld?: null; worldEntered?: null; leaveWorld?: null; worldLeft?: null; worldUpdate?: null }|{ msg?: "joinRoom"; chat?: null; id?: null; loginRequest?: null; registerRequest?: null; okResponse?: null; denyResponse?: null; player?: null; playerDirection?: null; spore?: null; sporeConsumed?: null; sporesBatch?: null; playerConsumed?: null; hiscoreBoardRequest?: null; hiscore?: null; hiscoreBoard?: null; finishedBrowsingHiscores?: null; searchHiscore?: null; disconnect?: null; joinRoom: packets.JoinRoomMessage.$Shape; room?: null; presence?: null; roomListRequest?: null; roomList?: null; enterWorld?: null; worldEntered?: null; leaveWorld?: null; worldLeft?: null; worldUpdate?: null }|{ msg?: "room"; chat?: null; id?: null; loginRequest?: null; registerRequest?: null; okResponse?: null; denyResponse?: null; player?: null; playerDirection?: null; spore?: null; sporeConsumed?: null; sporesBatch?: null; playerConsumed?: null; hiscoreBoardRequest?: null; hiscore?: null; hiscoreBoard?: null; finishedBrowsingHiscores?: null; searchHiscore?: null; disconnect?: null; joinRoom?: null; room: packets.RoomMessage.$Shape; presence?: null; roomListRequest?: null; roomList?: null; enterWorld?: null; worldEntered?: null; leaveWorld?: null; worldLeft?: null; worldUpdate?: null }|{ msg?: "presence"; chat?: null; id?: null; loginRequest?: null; registerRequest?: null; okResponse?: null; denyResponse?: null; player?: null; playerDirection?: null; spore?: null; sporeConsumed?: null; sporesBatch?: null; playerConsumed?: null; hiscoreBoardRequest?: null; hiscore?: null; hiscoreBoard?: null; finishedBrowsingHiscores?: null; searchHiscore?: null; disconnect?: null; joinRoom?: null; room?: null; presence: packets.PresenceMessage.$Shape; roomListRequest?: null; roomList?: null; enterWorld?: null; worldEntered?: null; leaveWorld?: null; worldLeft?: null; worldUpdate?: null }|{ msg?: "roomListRequest"; chat?: null; id?: null; loginRequest?: null; registerRequest?: null; okResponse?: null; denyResponse?: null; player?: null; playerDirection?: null; spore?: null; sporeConsumed?: null; sporesBatch?: null; playerConsumed?: null; hiscoreBoardRequest?: null; hiscore?: null; hiscoreBoard?: null; finishedBrowsingHiscores?: null; searchHiscore?: null; disconnect?: null; joinRoom?: null; room?: null; presence?: null; roomListRequest: packets.RoomListRequestMessage.$Shape; roomList?: null; enterWorld?: null; worldEntered?: null; leaveWorld?: null; worldLeft?: null; worldUpdate?: null }|{ msg?: "roomList"; chat?: null; id?: null; loginRequest?: null; registerRequest?: null; okResponse?: null; denyResponse?: null; player?: null; playerDirection?: null; spore?: null; sporeConsumed?: null; sporesBatch?: null; playerConsumed?: null; hiscoreBoardRequest?: null; hiscore?: null; hiscoreBoard?: null; finishedBrowsingHiscores?: null; searchHiscore?: null; disconnect?: null; joinRoom?: null; room?: null; presence?: null; roomListRequest?: null; roomList: packets.RoomListMessage.$Shape; enterWorld?: null; worldEntered?: null; leaveWorld?: null; worldLeft?: null; worldUpdate?: null }|{ msg?: "enterWorld"; chat?: null; id?: null; loginRequest?: null; registerRequest?: null; okResponse?: null; denyResponse?: null; player?: null; playerDirection?: null; spore?: null; sporeConsumed?: null; sporesBatch?: null; playerConsumed?: null; hiscoreBoardRequest?: null; hiscore?: null; hiscoreBoard?: null; finishedBrowsingHiscores?: null; searchHiscore?: null; disconnect?: null; joinRoom?: null; room?: null; presence?: null; roomListRequest?: null; roomList?: null; enterWorld: packets.EnterWorldMessage.$Shape; worldEntered?: null; leaveWorld?: null; worldLeft?: null; worldUpdate?: null }|{ msg?: "worldEntered"; chat?: null; id?: null; loginRequest?: null; registerRequest?: null; okResponse?: null; denyResponse?: null; player?: null; playerDirection?: null; spore?: null; sporeConsumed?: null; sporesBatch?: null; playerConsumed?: null; hiscoreBoardRequest?: null; hiscore?: null; hiscoreBoard?: null; finishedBrowsingHiscores?: null; searchHiscore?: null; disconnect?: null; joinRoom?: null; room?: null; presence?: null; roomListRequest?: null; roomList?: null; enterWorld?: null; worldEntered: packets.WorldEnteredMessage.$Shape; leaveWorld?: null; worldLeft?: null; worldUpdate?: null }|{ msg?: "leaveWorld"; chat?: null; id?: null; loginRequest?: null; registerRequest?: null; okResponse?: null; denyResponse?: null; player?: null; playerDirection?: null; spore?: null; sporeConsumed?: null; sporesBatch?: null; playerConsumed?: null; hiscoreBoardRequest?: null; hiscore?: null; hiscoreBoard?: null; finishedBrowsingHiscores?: null; searchHiscore?: null; disconnect?: null; joinRoom?: null; room?: null; presence?: null; roomListRequest?: null; roomList?: null; enterWorld?: null; worldEntered?: null; leaveWorld: packets.LeaveWorldMessage.$Shape; worldLeft?: null; worldUpdate?: null }|{ msg?: "worldLeft"; chat?: null; id?: null; loginRequest?: null; registerRequest?: null; okResponse?: null; denyResponse?: null; player?: null; playerDirection?: null; spore?: null; sporeConsumed?: null; sporesBatch?: null; playerConsumed?: null; hiscoreBoardRequest?: null; hiscore?: null; hiscoreBoard?: null; finishedBrowsingHiscores?: null; searchHiscore?: null; disconnect?: null; joinRoom?: null; room?: null; presence?: null; roomListRequest?: null; roomList?: null; enterWorld?: null; worldEntered?: null; leaveWorld?: null; worldLeft: packets.WorldLeftMessage.$Shape; worldUpdate?: null }|{ msg?: "worldUpdate"; chat?: null; id?: null; loginRequest?: null; registerRequest?: null; okResponse?: null; denyResponse?: null; player?: null; playerDirection?: null; spore?: null; sporeConsumed?: null; sporesBatch?: null; playerConsumed?: null; hiscoreBoardRequest?: null; hiscore?: null; hiscoreBoard?: null; finishedBrowsingHiscores?: null; searchHiscore?: null; disconnect?: null; joinRoom?: null; room?: null; presence?: null; roomListRequest?: null; roomList?: null; enterWorld?: null; worldEntered?: null; leaveWorld?: null; worldLeft?: null; worldUpdate: packets.WorldUpdateMessage.$Shape })
          * )} packets.Packet.$Shape
          */
 
@@ -2620,6 +6780,94 @@ export const packets = $root.packets = (() => {
         Packet.prototype.denyResponse = null;
 
         /**
+         * Packet player.
+         * @member {packets.PlayerMessage.$Properties|null|undefined} player
+         * @memberof packets.Packet
+         * @instance
+         */
+        Packet.prototype.player = null;
+
+        /**
+         * Packet playerDirection.
+         * @member {packets.PlayerDirectionMessage.$Properties|null|undefined} playerDirection
+         * @memberof packets.Packet
+         * @instance
+         */
+        Packet.prototype.playerDirection = null;
+
+        /**
+         * Packet spore.
+         * @member {packets.SporeMessage.$Properties|null|undefined} spore
+         * @memberof packets.Packet
+         * @instance
+         */
+        Packet.prototype.spore = null;
+
+        /**
+         * Packet sporeConsumed.
+         * @member {packets.SporeConsumedMessage.$Properties|null|undefined} sporeConsumed
+         * @memberof packets.Packet
+         * @instance
+         */
+        Packet.prototype.sporeConsumed = null;
+
+        /**
+         * Packet sporesBatch.
+         * @member {packets.SporesBatchMessage.$Properties|null|undefined} sporesBatch
+         * @memberof packets.Packet
+         * @instance
+         */
+        Packet.prototype.sporesBatch = null;
+
+        /**
+         * Packet playerConsumed.
+         * @member {packets.PlayerConsumedMessage.$Properties|null|undefined} playerConsumed
+         * @memberof packets.Packet
+         * @instance
+         */
+        Packet.prototype.playerConsumed = null;
+
+        /**
+         * Packet hiscoreBoardRequest.
+         * @member {packets.HiscoreBoardRequestMessage.$Properties|null|undefined} hiscoreBoardRequest
+         * @memberof packets.Packet
+         * @instance
+         */
+        Packet.prototype.hiscoreBoardRequest = null;
+
+        /**
+         * Packet hiscore.
+         * @member {packets.HiscoreMessage.$Properties|null|undefined} hiscore
+         * @memberof packets.Packet
+         * @instance
+         */
+        Packet.prototype.hiscore = null;
+
+        /**
+         * Packet hiscoreBoard.
+         * @member {packets.HiscoreBoardMessage.$Properties|null|undefined} hiscoreBoard
+         * @memberof packets.Packet
+         * @instance
+         */
+        Packet.prototype.hiscoreBoard = null;
+
+        /**
+         * Packet finishedBrowsingHiscores.
+         * @member {packets.FinishedBrowsingHiscoresMessage.$Properties|null|undefined} finishedBrowsingHiscores
+         * @memberof packets.Packet
+         * @instance
+         */
+        Packet.prototype.finishedBrowsingHiscores = null;
+
+        /**
+         * Packet searchHiscore.
+         * @member {packets.SearchHiscoreMessage.$Properties|null|undefined} searchHiscore
+         * @memberof packets.Packet
+         * @instance
+         */
+        Packet.prototype.searchHiscore = null;
+
+        /**
          * Packet disconnect.
          * @member {packets.DisconnectMessage.$Properties|null|undefined} disconnect
          * @memberof packets.Packet
@@ -2667,17 +6915,57 @@ export const packets = $root.packets = (() => {
          */
         Packet.prototype.roomList = null;
 
+        /**
+         * Packet enterWorld.
+         * @member {packets.EnterWorldMessage.$Properties|null|undefined} enterWorld
+         * @memberof packets.Packet
+         * @instance
+         */
+        Packet.prototype.enterWorld = null;
+
+        /**
+         * Packet worldEntered.
+         * @member {packets.WorldEnteredMessage.$Properties|null|undefined} worldEntered
+         * @memberof packets.Packet
+         * @instance
+         */
+        Packet.prototype.worldEntered = null;
+
+        /**
+         * Packet leaveWorld.
+         * @member {packets.LeaveWorldMessage.$Properties|null|undefined} leaveWorld
+         * @memberof packets.Packet
+         * @instance
+         */
+        Packet.prototype.leaveWorld = null;
+
+        /**
+         * Packet worldLeft.
+         * @member {packets.WorldLeftMessage.$Properties|null|undefined} worldLeft
+         * @memberof packets.Packet
+         * @instance
+         */
+        Packet.prototype.worldLeft = null;
+
+        /**
+         * Packet worldUpdate.
+         * @member {packets.WorldUpdateMessage.$Properties|null|undefined} worldUpdate
+         * @memberof packets.Packet
+         * @instance
+         */
+        Packet.prototype.worldUpdate = null;
+
         // OneOf field names bound to virtual getters and setters
         let $oneOfFields;
 
         /**
          * Packet msg.
-         * @member {"chat"|"id"|"loginRequest"|"registerRequest"|"okResponse"|"denyResponse"|"disconnect"|"joinRoom"|"room"|"presence"|"roomListRequest"|"roomList"|undefined} msg
+         * @member {"chat"|"id"|"loginRequest"|"registerRequest"|"okResponse"|"denyResponse"|"player"|"playerDirection"|"spore"|"sporeConsumed"|"sporesBatch"|"playerConsumed"|"hiscoreBoardRequest"|"hiscore"|"hiscoreBoard"|"finishedBrowsingHiscores"|"searchHiscore"|"disconnect"|"joinRoom"|"room"|"presence"|"roomListRequest"|"roomList"|"enterWorld"|"worldEntered"|"leaveWorld"|"worldLeft"|"worldUpdate"|undefined} msg
          * @memberof packets.Packet
          * @instance
          */
         $Object.defineProperty(Packet.prototype, "msg", {
-            get: $util.oneOfGetter($oneOfFields = ["chat", "id", "loginRequest", "registerRequest", "okResponse", "denyResponse", "disconnect", "joinRoom", "room", "presence", "roomListRequest", "roomList"]),
+            get: $util.oneOfGetter($oneOfFields = ["chat", "id", "loginRequest", "registerRequest", "okResponse", "denyResponse", "player", "playerDirection", "spore", "sporeConsumed", "sporesBatch", "playerConsumed", "hiscoreBoardRequest", "hiscore", "hiscoreBoard", "finishedBrowsingHiscores", "searchHiscore", "disconnect", "joinRoom", "room", "presence", "roomListRequest", "roomList", "enterWorld", "worldEntered", "leaveWorld", "worldLeft", "worldUpdate"]),
             set: $util.oneOfSetter($oneOfFields)
         });
 
@@ -2727,6 +7015,28 @@ export const packets = $root.packets = (() => {
                 $root.packets.OkResponseMessage.encode(message.okResponse, writer.uint32(/* id 6, wireType 2 =*/50).fork(), _depth + 1).ldelim();
             if (message.denyResponse != null && $Object.hasOwnProperty.call(message, "denyResponse"))
                 $root.packets.DenyResponseMessage.encode(message.denyResponse, writer.uint32(/* id 7, wireType 2 =*/58).fork(), _depth + 1).ldelim();
+            if (message.player != null && $Object.hasOwnProperty.call(message, "player"))
+                $root.packets.PlayerMessage.encode(message.player, writer.uint32(/* id 8, wireType 2 =*/66).fork(), _depth + 1).ldelim();
+            if (message.playerDirection != null && $Object.hasOwnProperty.call(message, "playerDirection"))
+                $root.packets.PlayerDirectionMessage.encode(message.playerDirection, writer.uint32(/* id 9, wireType 2 =*/74).fork(), _depth + 1).ldelim();
+            if (message.spore != null && $Object.hasOwnProperty.call(message, "spore"))
+                $root.packets.SporeMessage.encode(message.spore, writer.uint32(/* id 10, wireType 2 =*/82).fork(), _depth + 1).ldelim();
+            if (message.sporeConsumed != null && $Object.hasOwnProperty.call(message, "sporeConsumed"))
+                $root.packets.SporeConsumedMessage.encode(message.sporeConsumed, writer.uint32(/* id 11, wireType 2 =*/90).fork(), _depth + 1).ldelim();
+            if (message.sporesBatch != null && $Object.hasOwnProperty.call(message, "sporesBatch"))
+                $root.packets.SporesBatchMessage.encode(message.sporesBatch, writer.uint32(/* id 12, wireType 2 =*/98).fork(), _depth + 1).ldelim();
+            if (message.playerConsumed != null && $Object.hasOwnProperty.call(message, "playerConsumed"))
+                $root.packets.PlayerConsumedMessage.encode(message.playerConsumed, writer.uint32(/* id 13, wireType 2 =*/106).fork(), _depth + 1).ldelim();
+            if (message.hiscoreBoardRequest != null && $Object.hasOwnProperty.call(message, "hiscoreBoardRequest"))
+                $root.packets.HiscoreBoardRequestMessage.encode(message.hiscoreBoardRequest, writer.uint32(/* id 14, wireType 2 =*/114).fork(), _depth + 1).ldelim();
+            if (message.hiscore != null && $Object.hasOwnProperty.call(message, "hiscore"))
+                $root.packets.HiscoreMessage.encode(message.hiscore, writer.uint32(/* id 15, wireType 2 =*/122).fork(), _depth + 1).ldelim();
+            if (message.hiscoreBoard != null && $Object.hasOwnProperty.call(message, "hiscoreBoard"))
+                $root.packets.HiscoreBoardMessage.encode(message.hiscoreBoard, writer.uint32(/* id 16, wireType 2 =*/130).fork(), _depth + 1).ldelim();
+            if (message.finishedBrowsingHiscores != null && $Object.hasOwnProperty.call(message, "finishedBrowsingHiscores"))
+                $root.packets.FinishedBrowsingHiscoresMessage.encode(message.finishedBrowsingHiscores, writer.uint32(/* id 17, wireType 2 =*/138).fork(), _depth + 1).ldelim();
+            if (message.searchHiscore != null && $Object.hasOwnProperty.call(message, "searchHiscore"))
+                $root.packets.SearchHiscoreMessage.encode(message.searchHiscore, writer.uint32(/* id 18, wireType 2 =*/146).fork(), _depth + 1).ldelim();
             if (message.disconnect != null && $Object.hasOwnProperty.call(message, "disconnect"))
                 $root.packets.DisconnectMessage.encode(message.disconnect, writer.uint32(/* id 19, wireType 2 =*/154).fork(), _depth + 1).ldelim();
             if (message.joinRoom != null && $Object.hasOwnProperty.call(message, "joinRoom"))
@@ -2739,6 +7049,16 @@ export const packets = $root.packets = (() => {
                 $root.packets.RoomListRequestMessage.encode(message.roomListRequest, writer.uint32(/* id 103, wireType 2 =*/826).fork(), _depth + 1).ldelim();
             if (message.roomList != null && $Object.hasOwnProperty.call(message, "roomList"))
                 $root.packets.RoomListMessage.encode(message.roomList, writer.uint32(/* id 104, wireType 2 =*/834).fork(), _depth + 1).ldelim();
+            if (message.enterWorld != null && $Object.hasOwnProperty.call(message, "enterWorld"))
+                $root.packets.EnterWorldMessage.encode(message.enterWorld, writer.uint32(/* id 105, wireType 2 =*/842).fork(), _depth + 1).ldelim();
+            if (message.worldEntered != null && $Object.hasOwnProperty.call(message, "worldEntered"))
+                $root.packets.WorldEnteredMessage.encode(message.worldEntered, writer.uint32(/* id 106, wireType 2 =*/850).fork(), _depth + 1).ldelim();
+            if (message.leaveWorld != null && $Object.hasOwnProperty.call(message, "leaveWorld"))
+                $root.packets.LeaveWorldMessage.encode(message.leaveWorld, writer.uint32(/* id 107, wireType 2 =*/858).fork(), _depth + 1).ldelim();
+            if (message.worldLeft != null && $Object.hasOwnProperty.call(message, "worldLeft"))
+                $root.packets.WorldLeftMessage.encode(message.worldLeft, writer.uint32(/* id 108, wireType 2 =*/866).fork(), _depth + 1).ldelim();
+            if (message.worldUpdate != null && $Object.hasOwnProperty.call(message, "worldUpdate"))
+                $root.packets.WorldUpdateMessage.encode(message.worldUpdate, writer.uint32(/* id 109, wireType 2 =*/874).fork(), _depth + 1).ldelim();
             if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
                 for (let i = 0; i < message.$unknowns.length; ++i)
                     writer.raw(message.$unknowns[i]);
@@ -2834,6 +7154,83 @@ export const packets = $root.packets = (() => {
                         message.msg = "denyResponse";
                         continue;
                     }
+                case 8: {
+                        if (wireType !== 2)
+                            break;
+                        message.player = $root.packets.PlayerMessage.decode(reader, reader.size(), $undefined, _depth + 1, message.player);
+                        message.msg = "player";
+                        continue;
+                    }
+                case 9: {
+                        if (wireType !== 2)
+                            break;
+                        message.playerDirection = $root.packets.PlayerDirectionMessage.decode(reader, reader.size(), $undefined, _depth + 1, message.playerDirection);
+                        message.msg = "playerDirection";
+                        continue;
+                    }
+                case 10: {
+                        if (wireType !== 2)
+                            break;
+                        message.spore = $root.packets.SporeMessage.decode(reader, reader.size(), $undefined, _depth + 1, message.spore);
+                        message.msg = "spore";
+                        continue;
+                    }
+                case 11: {
+                        if (wireType !== 2)
+                            break;
+                        message.sporeConsumed = $root.packets.SporeConsumedMessage.decode(reader, reader.size(), $undefined, _depth + 1, message.sporeConsumed);
+                        message.msg = "sporeConsumed";
+                        continue;
+                    }
+                case 12: {
+                        if (wireType !== 2)
+                            break;
+                        message.sporesBatch = $root.packets.SporesBatchMessage.decode(reader, reader.size(), $undefined, _depth + 1, message.sporesBatch);
+                        message.msg = "sporesBatch";
+                        continue;
+                    }
+                case 13: {
+                        if (wireType !== 2)
+                            break;
+                        message.playerConsumed = $root.packets.PlayerConsumedMessage.decode(reader, reader.size(), $undefined, _depth + 1, message.playerConsumed);
+                        message.msg = "playerConsumed";
+                        continue;
+                    }
+                case 14: {
+                        if (wireType !== 2)
+                            break;
+                        message.hiscoreBoardRequest = $root.packets.HiscoreBoardRequestMessage.decode(reader, reader.size(), $undefined, _depth + 1, message.hiscoreBoardRequest);
+                        message.msg = "hiscoreBoardRequest";
+                        continue;
+                    }
+                case 15: {
+                        if (wireType !== 2)
+                            break;
+                        message.hiscore = $root.packets.HiscoreMessage.decode(reader, reader.size(), $undefined, _depth + 1, message.hiscore);
+                        message.msg = "hiscore";
+                        continue;
+                    }
+                case 16: {
+                        if (wireType !== 2)
+                            break;
+                        message.hiscoreBoard = $root.packets.HiscoreBoardMessage.decode(reader, reader.size(), $undefined, _depth + 1, message.hiscoreBoard);
+                        message.msg = "hiscoreBoard";
+                        continue;
+                    }
+                case 17: {
+                        if (wireType !== 2)
+                            break;
+                        message.finishedBrowsingHiscores = $root.packets.FinishedBrowsingHiscoresMessage.decode(reader, reader.size(), $undefined, _depth + 1, message.finishedBrowsingHiscores);
+                        message.msg = "finishedBrowsingHiscores";
+                        continue;
+                    }
+                case 18: {
+                        if (wireType !== 2)
+                            break;
+                        message.searchHiscore = $root.packets.SearchHiscoreMessage.decode(reader, reader.size(), $undefined, _depth + 1, message.searchHiscore);
+                        message.msg = "searchHiscore";
+                        continue;
+                    }
                 case 19: {
                         if (wireType !== 2)
                             break;
@@ -2874,6 +7271,41 @@ export const packets = $root.packets = (() => {
                             break;
                         message.roomList = $root.packets.RoomListMessage.decode(reader, reader.size(), $undefined, _depth + 1, message.roomList);
                         message.msg = "roomList";
+                        continue;
+                    }
+                case 105: {
+                        if (wireType !== 2)
+                            break;
+                        message.enterWorld = $root.packets.EnterWorldMessage.decode(reader, reader.size(), $undefined, _depth + 1, message.enterWorld);
+                        message.msg = "enterWorld";
+                        continue;
+                    }
+                case 106: {
+                        if (wireType !== 2)
+                            break;
+                        message.worldEntered = $root.packets.WorldEnteredMessage.decode(reader, reader.size(), $undefined, _depth + 1, message.worldEntered);
+                        message.msg = "worldEntered";
+                        continue;
+                    }
+                case 107: {
+                        if (wireType !== 2)
+                            break;
+                        message.leaveWorld = $root.packets.LeaveWorldMessage.decode(reader, reader.size(), $undefined, _depth + 1, message.leaveWorld);
+                        message.msg = "leaveWorld";
+                        continue;
+                    }
+                case 108: {
+                        if (wireType !== 2)
+                            break;
+                        message.worldLeft = $root.packets.WorldLeftMessage.decode(reader, reader.size(), $undefined, _depth + 1, message.worldLeft);
+                        message.msg = "worldLeft";
+                        continue;
+                    }
+                case 109: {
+                        if (wireType !== 2)
+                            break;
+                        message.worldUpdate = $root.packets.WorldUpdateMessage.decode(reader, reader.size(), $undefined, _depth + 1, message.worldUpdate);
+                        message.msg = "worldUpdate";
                         continue;
                     }
                 }

@@ -633,7 +633,9 @@ fn render_field_decode(out: &mut Out, message: &MessagePlan, field: &FieldPlan) 
         (cardinality, Codec::Message(class_path)) => {
             out.line("if reader.expect(wire_type, PBWire.LEN):");
             out.indented(|out| {
-                out.line(&format!("var {name}_end := reader.read_end(end)"));
+                // Not `{name}_end`: a long oneof name (`finished_browsing_hiscores`) at this
+                // depth would pass gdlint's 100 columns.
+                out.line("var field_end := reader.read_end(end)");
                 match cardinality {
                     Cardinality::OneofMember { index } => {
                         out.line(&format!(
@@ -649,7 +651,7 @@ fn render_field_decode(out: &mut Out, message: &MessagePlan, field: &FieldPlan) 
                     }
                 }
                 out.line(&format!(
-                    "{var}.merge_from_reader(reader, {name}_end, depth + 1)"
+                    "{var}.merge_from_reader(reader, field_end, depth + 1)"
                 ));
             });
         }

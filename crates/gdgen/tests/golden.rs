@@ -138,7 +138,7 @@ fn rendered_calls_match_the_plan_the_mirror_executes() {
                 (Cardinality::Repeated { .. }, None) => {
                     ".merge_from_reader(reader, item_end".to_owned()
                 }
-                (_, None) => format!(".merge_from_reader(reader, {}_end", field.name),
+                (_, None) => ".merge_from_reader(reader, field_end".to_owned(),
             };
             assert!(
                 arm_text.contains(&read_call),

@@ -10,8 +10,13 @@ use mmo_gdgen::mirror::{self, MessageValue, Value};
 use mmo_gdgen::plan::Schema;
 use mmo_protocol::packets::packet::Msg;
 use mmo_protocol::packets::{
-    ChatLine, JoinRoomMessage, LoginRequestMessage, Member, OkResponseMessage, PresenceMessage,
-    RegisterRequestMessage, RoomInfo, RoomListMessage, RoomListRequestMessage, RoomMessage,
+    ChatLine, EnterWorldMessage, FinishedBrowsingHiscoresMessage, HiscoreBoardMessage,
+    HiscoreBoardRequestMessage, HiscoreMessage, JoinRoomMessage, LeaveWorldMessage,
+    LoginRequestMessage, Member, OkResponseMessage, PlayerConsumedMessage, PlayerDirectionMessage,
+    PlayerMessage, PresenceMessage, RegisterRequestMessage, RoomInfo, RoomListMessage,
+    RoomListRequestMessage, RoomMessage, SearchHiscoreMessage, SporeConsumedMessage, SporeMessage,
+    SporesBatchMessage, WorldEat, WorldEnteredMessage, WorldLeaderboard, WorldLeaderboardEntry,
+    WorldLeftMessage, WorldOwnState, WorldPlayer, WorldSpore, WorldUpdateMessage,
 };
 use mmo_protocol::{
     ChatMessage, DenyResponseMessage, DisconnectMessage, IdMessage, Message as _, Packet,
@@ -129,6 +134,7 @@ fn to_mirror(schema: &Schema, packet: &Packet) -> MessageValue {
                 vec![(1, list(schema, "RoomInfo", rooms))],
             )
         }
+        Some(msg) => world_to_mirror(schema, msg),
     };
     let inner = message(schema, class_path, fields);
     message(
@@ -139,6 +145,308 @@ fn to_mirror(schema: &Schema, packet: &Packet) -> MessageValue {
             (number, Value::Message(inner)),
         ],
     )
+}
+
+fn int(value: u64) -> Value {
+    Value::Int(value as i64)
+}
+
+fn ints<T: Copy + Into<i64>>(values: &[T]) -> Value {
+    Value::List(
+        values
+            .iter()
+            .map(|value| Value::Int((*value).into()))
+            .collect(),
+    )
+}
+
+fn uints(values: &[u64]) -> Value {
+    Value::List(values.iter().map(|value| int(*value)).collect())
+}
+
+fn spore_fields(spore: &SporeMessage) -> Vec<(u32, Value)> {
+    vec![
+        (1, int(spore.id)),
+        (2, Value::Float(spore.x)),
+        (3, Value::Float(spore.y)),
+        (4, Value::Float(spore.radius)),
+    ]
+}
+
+/// The world's messages (fields 8-18 and 105-109) as mirror fields.
+fn world_to_mirror(schema: &Schema, msg: &Msg) -> (u32, &'static str, Vec<(u32, Value)>) {
+    match msg {
+        Msg::Player(player) => (
+            8,
+            "PlayerMessage",
+            vec![
+                (1, int(player.id)),
+                (2, text(&player.name)),
+                (3, Value::Float(player.x)),
+                (4, Value::Float(player.y)),
+                (5, Value::Float(player.radius)),
+                (6, Value::Float(player.direction)),
+                (7, Value::Float(player.speed)),
+                (8, Value::Int(i64::from(player.color))),
+            ],
+        ),
+        Msg::PlayerDirection(steer) => (
+            9,
+            "PlayerDirectionMessage",
+            vec![(1, Value::Float(steer.direction))],
+        ),
+        Msg::Spore(spore) => (10, "SporeMessage", spore_fields(spore)),
+        Msg::SporeConsumed(eat) => (11, "SporeConsumedMessage", vec![(1, int(eat.spore_id))]),
+        Msg::SporesBatch(batch) => {
+            let spores = batch.spores.iter().map(spore_fields).collect();
+            (
+                12,
+                "SporesBatchMessage",
+                vec![(1, list(schema, "SporeMessage", spores))],
+            )
+        }
+        Msg::PlayerConsumed(eat) => (13, "PlayerConsumedMessage", vec![(1, int(eat.player_id))]),
+        Msg::HiscoreBoardRequest(_) => (14, "HiscoreBoardRequestMessage", vec![]),
+        Msg::Hiscore(row) => (15, "HiscoreMessage", hiscore_fields(row)),
+        Msg::HiscoreBoard(board) => {
+            let rows = board.hiscores.iter().map(hiscore_fields).collect();
+            (
+                16,
+                "HiscoreBoardMessage",
+                vec![(1, list(schema, "HiscoreMessage", rows))],
+            )
+        }
+        Msg::FinishedBrowsingHiscores(_) => (17, "FinishedBrowsingHiscoresMessage", vec![]),
+        Msg::SearchHiscore(search) => (18, "SearchHiscoreMessage", vec![(1, text(&search.name))]),
+        Msg::EnterWorld(_) => (105, "EnterWorldMessage", vec![]),
+        Msg::WorldEntered(entered) => (
+            106,
+            "WorldEnteredMessage",
+            vec![
+                (1, text(&entered.room)),
+                (2, int(entered.player_id)),
+                (3, Value::Int(i64::from(entered.tick_rate))),
+                (4, Value::Int(i64::from(entered.position_scale))),
+            ],
+        ),
+        Msg::LeaveWorld(_) => (107, "LeaveWorldMessage", vec![]),
+        Msg::WorldLeft(left) => (108, "WorldLeftMessage", vec![(1, text(&left.reason))]),
+        Msg::WorldUpdate(update) => (109, "WorldUpdateMessage", update_fields(schema, update)),
+        _ => unreachable!("rooms and chat are mirrored by to_mirror"),
+    }
+}
+
+fn hiscore_fields(row: &HiscoreMessage) -> Vec<(u32, Value)> {
+    vec![
+        (1, int(row.rank)),
+        (2, text(&row.name)),
+        (3, int(row.score)),
+    ]
+}
+
+fn update_fields(schema: &Schema, update: &WorldUpdateMessage) -> Vec<(u32, Value)> {
+    let eaten = update
+        .eaten
+        .iter()
+        .map(|eat| {
+            vec![
+                (1, int(eat.eater_id)),
+                (2, int(eat.player_id)),
+                (3, int(eat.spore_id)),
+            ]
+        })
+        .collect();
+    let players = update
+        .players_entered
+        .iter()
+        .map(|player| {
+            vec![
+                (1, int(player.id)),
+                (2, text(&player.name)),
+                (3, Value::Int(i64::from(player.x))),
+                (4, Value::Int(i64::from(player.y))),
+                (5, Value::Int(i64::from(player.radius))),
+                (6, Value::Int(i64::from(player.color))),
+            ]
+        })
+        .collect();
+    let spores = update
+        .spores_entered
+        .iter()
+        .map(|spore| {
+            vec![
+                (1, int(spore.id)),
+                (2, Value::Int(i64::from(spore.x))),
+                (3, Value::Int(i64::from(spore.y))),
+                (4, Value::Int(i64::from(spore.radius))),
+            ]
+        })
+        .collect();
+    let mut fields = vec![
+        (1, Value::Int(i64::from(update.tick))),
+        (2, uints(&update.players_left)),
+        (3, uints(&update.spores_left)),
+        (4, list(schema, "WorldEat", eaten)),
+        (5, list(schema, "WorldPlayer", players)),
+        (6, list(schema, "WorldSpore", spores)),
+        (7, uints(&update.moved_ids)),
+        (8, ints(&update.moved_xy)),
+        (9, uints(&update.resized_ids)),
+        (10, ints(&update.resized_radii)),
+    ];
+    if let Some(own) = &update.own {
+        let own = message(
+            schema,
+            "WorldOwnState",
+            vec![
+                (1, int(own.score)),
+                (2, int(own.best_score)),
+                (3, Value::Int(i64::from(own.view_half_width))),
+                (4, Value::Int(i64::from(own.view_half_height))),
+            ],
+        );
+        fields.push((11, Value::Message(own)));
+    }
+    if let Some(board) = &update.leaderboard {
+        let entries = board
+            .entries
+            .iter()
+            .map(|entry| {
+                vec![
+                    (1, int(entry.player_id)),
+                    (2, text(&entry.name)),
+                    (3, int(entry.score)),
+                ]
+            })
+            .collect();
+        let board = message(
+            schema,
+            "WorldLeaderboard",
+            vec![
+                (1, list(schema, "WorldLeaderboardEntry", entries)),
+                (2, Value::Int(i64::from(board.players))),
+            ],
+        );
+        fields.push((12, Value::Message(board)));
+    }
+    fields
+}
+
+/// A random world message (fields 8-18 and 105-109).
+fn random_world_msg(rng: &mut Rng, texts: &[&str], id: u64, count: usize) -> Msg {
+    let floats = [
+        0.0,
+        1.5,
+        -3000.25,
+        1e300,
+        f64::MIN_POSITIVE,
+        f64::INFINITY,
+        f64::NAN,
+    ];
+    let float = |rng: &mut Rng| rng.pick(&floats);
+    let spore = |rng: &mut Rng| SporeMessage {
+        id: rng.next_u64(),
+        x: float(rng),
+        y: float(rng),
+        radius: float(rng),
+    };
+    let small = |rng: &mut Rng| rng.pick(&[0, 1, -1, 63, -64, 64, i32::MAX, i32::MIN]);
+    match rng.below(15) {
+        0 => Msg::Player(PlayerMessage {
+            id,
+            name: rng.pick(texts).to_owned(),
+            x: float(rng),
+            y: float(rng),
+            radius: float(rng),
+            direction: float(rng),
+            speed: float(rng),
+            color: rng.next_u64() as i32,
+        }),
+        1 => Msg::PlayerDirection(PlayerDirectionMessage {
+            direction: float(rng),
+        }),
+        2 => Msg::Spore(spore(rng)),
+        3 => Msg::SporeConsumed(SporeConsumedMessage { spore_id: id }),
+        4 => Msg::SporesBatch(SporesBatchMessage {
+            spores: (0..count).map(|_| spore(rng)).collect(),
+        }),
+        5 => Msg::PlayerConsumed(PlayerConsumedMessage { player_id: id }),
+        6 => Msg::HiscoreBoardRequest(HiscoreBoardRequestMessage {}),
+        7 => Msg::HiscoreBoard(HiscoreBoardMessage {
+            hiscores: (0..count)
+                .map(|rank| HiscoreMessage {
+                    rank: rank as u64 + 1,
+                    name: rng.pick(texts).to_owned(),
+                    score: rng.next_u64(),
+                })
+                .collect(),
+        }),
+        8 => Msg::FinishedBrowsingHiscores(FinishedBrowsingHiscoresMessage {}),
+        9 => Msg::SearchHiscore(SearchHiscoreMessage {
+            name: rng.pick(texts).to_owned(),
+        }),
+        10 => Msg::EnterWorld(EnterWorldMessage {}),
+        11 => Msg::WorldEntered(WorldEnteredMessage {
+            room: rng.pick(texts).to_owned(),
+            player_id: id,
+            tick_rate: 20,
+            position_scale: rng.next_u64() as u32,
+        }),
+        12 => Msg::LeaveWorld(LeaveWorldMessage {}),
+        13 => Msg::WorldLeft(WorldLeftMessage {
+            reason: rng.pick(texts).to_owned(),
+        }),
+        _ => Msg::WorldUpdate(Box::new(WorldUpdateMessage {
+            tick: rng.next_u64() as u32,
+            players_left: (0..count).map(|_| rng.next_u64()).collect(),
+            spores_left: (0..count).map(|_| id).collect(),
+            eaten: (0..count)
+                .map(|index| WorldEat {
+                    eater_id: id,
+                    player_id: if index % 2 == 0 { rng.next_u64() } else { 0 },
+                    spore_id: if index % 2 == 1 { rng.next_u64() } else { 0 },
+                })
+                .collect(),
+            players_entered: (0..count)
+                .map(|_| WorldPlayer {
+                    id: rng.next_u64(),
+                    name: rng.pick(texts).to_owned(),
+                    x: small(rng),
+                    y: small(rng),
+                    radius: rng.next_u64() as u32,
+                    color: rng.next_u64() as i32,
+                })
+                .collect(),
+            spores_entered: (0..count)
+                .map(|_| WorldSpore {
+                    id: rng.next_u64(),
+                    x: small(rng),
+                    y: small(rng),
+                    radius: 80,
+                })
+                .collect(),
+            moved_ids: (0..count).map(|index| index as u64 + 1).collect(),
+            moved_xy: (0..count * 2).map(|_| small(rng)).collect(),
+            resized_ids: (0..count).map(|_| id).collect(),
+            resized_radii: (0..count).map(|_| rng.next_u64() as u32).collect(),
+            own: rng.chance(50).then(|| WorldOwnState {
+                score: rng.next_u64(),
+                best_score: id,
+                view_half_width: 800,
+                view_half_height: 450,
+            }),
+            leaderboard: rng.chance(50).then(|| WorldLeaderboard {
+                entries: (0..count)
+                    .map(|_| WorldLeaderboardEntry {
+                        player_id: rng.next_u64(),
+                        name: rng.pick(texts).to_owned(),
+                        score: id,
+                    })
+                    .collect(),
+                players: count as u32,
+            }),
+        })),
+    }
 }
 
 fn random_packet(rng: &mut Rng) -> Packet {
@@ -153,8 +461,9 @@ fn random_packet(rng: &mut Rng) -> Packet {
     let any_id = rng.next_u64();
     let id = rng.pick(&[0, 1, 2, 127, 128, u64::MAX, 1 << 63, any_id]);
     let count = rng.below(4);
-    let msg = match rng.below(13) {
+    let msg = match rng.below(16) {
         0 => None,
+        13..=15 => Some(random_world_msg(rng, &texts, id, count)),
         1 => Some(Msg::Chat(ChatMessage {
             msg: rng.pick(&texts).to_owned(),
         })),

@@ -109,7 +109,7 @@ mod tests {
             highest_field_number(&Packet::join_room("").encode_to_vec()),
             Some(100)
         );
-        // Field 9 (PlayerDirectionMessage, not in this schema) as a fixed64 double.
+        // Field 9 (PlayerDirectionMessage) as a fixed64 double.
         let mut direction = vec![0x49];
         direction.extend(1.5f64.to_le_bytes());
         assert_eq!(highest_field_number(&direction), Some(9));

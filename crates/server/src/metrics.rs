@@ -139,6 +139,8 @@ label! {
         RoomListRequest => "room_list_request",
         /// `RoomListMessage` (field 104): only the server sends it.
         RoomList => "room_list",
+        /// A world or hiscore message (fields 8–18, 105–109); the world is not enabled yet.
+        World => "world",
         /// A `Packet` with no message in it.
         Empty => "none",
         /// Bytes that are not a `Packet`.
@@ -164,6 +166,24 @@ impl MessageKind {
             Some(Msg::Presence(_)) => Self::Presence,
             Some(Msg::RoomListRequest(_)) => Self::RoomListRequest,
             Some(Msg::RoomList(_)) => Self::RoomList,
+            Some(
+                Msg::Player(_)
+                | Msg::PlayerDirection(_)
+                | Msg::Spore(_)
+                | Msg::SporeConsumed(_)
+                | Msg::SporesBatch(_)
+                | Msg::PlayerConsumed(_)
+                | Msg::HiscoreBoardRequest(_)
+                | Msg::Hiscore(_)
+                | Msg::HiscoreBoard(_)
+                | Msg::FinishedBrowsingHiscores(_)
+                | Msg::SearchHiscore(_)
+                | Msg::EnterWorld(_)
+                | Msg::WorldEntered(_)
+                | Msg::LeaveWorld(_)
+                | Msg::WorldLeft(_)
+                | Msg::WorldUpdate(_),
+            ) => Self::World,
             None => Self::Empty,
         }
     }

@@ -1376,16 +1376,16 @@ class TreeMessage:
 			match key >> 3:
 				1:
 					if reader.expect(wire_type, PBWire.LEN):
-						var leaf_end := reader.read_end(end)
+						var field_end := reader.read_end(end)
 						if _leaf == null:
 							_leaf = TreeMessage.Leaf.new()
-						_leaf.merge_from_reader(reader, leaf_end, depth + 1)
+						_leaf.merge_from_reader(reader, field_end, depth + 1)
 				2:
 					if reader.expect(wire_type, PBWire.LEN):
-						var child_end := reader.read_end(end)
+						var field_end := reader.read_end(end)
 						if _child == null:
 							_child = TreeMessage.new()
-						_child.merge_from_reader(reader, child_end, depth + 1)
+						_child.merge_from_reader(reader, field_end, depth + 1)
 				3:
 					if reader.expect(wire_type, PBWire.LEN):
 						var item_end := reader.read_end(end)
@@ -1671,16 +1671,16 @@ class Everything:
 			match key >> 3:
 				1:
 					if reader.expect(wire_type, PBWire.LEN):
-						var scalars_end := reader.read_end(end)
+						var field_end := reader.read_end(end)
 						if _scalars == null:
 							_scalars = Scalars.new()
-						_scalars.merge_from_reader(reader, scalars_end, depth + 1)
+						_scalars.merge_from_reader(reader, field_end, depth + 1)
 				2:
 					if reader.expect(wire_type, PBWire.LEN):
-						var repeated_end := reader.read_end(end)
+						var field_end := reader.read_end(end)
 						if _repeated == null:
 							_repeated = Repeated.new()
-						_repeated.merge_from_reader(reader, repeated_end, depth + 1)
+						_repeated.merge_from_reader(reader, field_end, depth + 1)
 				3:
 					if reader.expect(wire_type, PBWire.VARINT):
 						set_maybe_int(reader.read_int32(end))
@@ -1689,16 +1689,16 @@ class Everything:
 						set_maybe_text(reader.read_string(end))
 				5:
 					if reader.expect(wire_type, PBWire.LEN):
-						var tree_end := reader.read_end(end)
+						var field_end := reader.read_end(end)
 						if _tree == null:
 							_tree = TreeMessage.new()
-						_tree.merge_from_reader(reader, tree_end, depth + 1)
+						_tree.merge_from_reader(reader, field_end, depth + 1)
 				10:
 					if reader.expect(wire_type, PBWire.LEN):
-						var choice_scalars_end := reader.read_end(end)
+						var field_end := reader.read_end(end)
 						if _choice_case != 10:
 							set_choice_scalars(Scalars.new())
-						_choice_scalars.merge_from_reader(reader, choice_scalars_end, depth + 1)
+						_choice_scalars.merge_from_reader(reader, field_end, depth + 1)
 				11:
 					if reader.expect(wire_type, PBWire.LEN):
 						set_choice_text(reader.read_string(end))
@@ -1707,10 +1707,10 @@ class Everything:
 						set_choice_number(reader.read_sint64(end))
 				13:
 					if reader.expect(wire_type, PBWire.LEN):
-						var choice_leaf_end := reader.read_end(end)
+						var field_end := reader.read_end(end)
 						if _choice_case != 13:
 							set_choice_leaf(TreeMessage.Leaf.new())
-						_choice_leaf.merge_from_reader(reader, choice_leaf_end, depth + 1)
+						_choice_leaf.merge_from_reader(reader, field_end, depth + 1)
 				14:
 					if reader.expect(wire_type, PBWire.I64):
 						set_choice_double(reader.read_double(end))

@@ -378,8 +378,26 @@ pub fn dispatch(client: &mut Client, packet: Packet) -> Step {
             | Msg::Disconnect(_)
             | Msg::Room(_)
             | Msg::Presence(_)
-            | Msg::RoomList(_),
+            | Msg::RoomList(_)
+            | Msg::Player(_)
+            | Msg::Spore(_)
+            | Msg::SporesBatch(_)
+            | Msg::Hiscore(_)
+            | Msg::HiscoreBoard(_)
+            | Msg::WorldEntered(_)
+            | Msg::WorldLeft(_)
+            | Msg::WorldUpdate(_),
         ) => "a message only the server sends",
+        Some(
+            Msg::PlayerDirection(_)
+            | Msg::SporeConsumed(_)
+            | Msg::PlayerConsumed(_)
+            | Msg::HiscoreBoardRequest(_)
+            | Msg::FinishedBrowsingHiscores(_)
+            | Msg::SearchHiscore(_)
+            | Msg::EnterWorld(_)
+            | Msg::LeaveWorld(_),
+        ) => "a world message (the world is not enabled yet)",
         None => "a packet with no message",
     };
     let id = client.peer.id;

@@ -1,0 +1,166 @@
+//! A `ViewDelta` as this project's wire messages (`WorldUpdateMessage`, field 109): sorted,
+//! delta-coded IDs and packed `sint32` moves, so a typical tick costs a few bytes per player
+//! in view (see docs/protocol.md, "The bandwidth budget").
+
+use mmo_protocol::packets::packet::Msg;
+use mmo_protocol::packets::{
+    Packet, WorldEat, WorldEnteredMessage, WorldLeaderboard, WorldLeaderboardEntry, WorldOwnState,
+    WorldPlayer, WorldSpore, WorldUpdateMessage,
+};
+
+use crate::engine::{EntityKey, POSITION_SCALE, PlayerId};
+use crate::interest::{Leaderboard, ViewDelta};
+
+/// The message telling a client it plays in `room`'s world as `player`.
+pub fn entered_packet(room: &str, player: PlayerId, tick_rate: u32) -> Packet {
+    Packet {
+        sender_id: 0,
+        msg: Some(Msg::WorldEntered(WorldEnteredMessage {
+            room: room.to_owned(),
+            player_id: player.0,
+            tick_rate,
+            position_scale: POSITION_SCALE,
+        })),
+    }
+}
+
+/// IDs in ascending order as the first and then differences (small numbers, short varints).
+fn delta_coded(ids: impl Iterator<Item = u64>) -> Vec<u64> {
+    let mut previous = 0;
+    ids.map(|id| {
+        let gap = id.wrapping_sub(previous);
+        previous = id;
+        gap
+    })
+    .collect()
+}
+
+fn leaderboard_message(board: &Leaderboard) -> WorldLeaderboard {
+    WorldLeaderboard {
+        entries: board
+            .entries
+            .iter()
+            .map(|entry| WorldLeaderboardEntry {
+                player_id: entry.id.0,
+                name: entry.name.to_string(),
+                score: entry.score,
+            })
+            .collect(),
+        players: board.players,
+    }
+}
+
+/// The update message for one observer's tick.
+pub fn update_message(delta: &ViewDelta) -> WorldUpdateMessage {
+    WorldUpdateMessage {
+        tick: u32::try_from(delta.tick % (1 << 32)).unwrap_or(0),
+        players_left: delta.players_left.iter().map(|id| id.0).collect(),
+        spores_left: delta.spores_left.iter().map(|id| id.0).collect(),
+        eaten: delta
+            .eaten
+            .iter()
+            .map(|eat| {
+                let (player_id, spore_id) = match eat.eaten {
+                    EntityKey::Player(id) => (id.0, 0),
+                    EntityKey::Spore(id) => (0, id.0),
+                };
+                WorldEat {
+                    eater_id: eat.eater.0,
+                    player_id,
+                    spore_id,
+                }
+            })
+            .collect(),
+        players_entered: delta
+            .players_entered
+            .iter()
+            .map(|player| WorldPlayer {
+                id: player.id.0,
+                name: player.name.to_string(),
+                x: player.at.x,
+                y: player.at.y,
+                radius: player.at.radius,
+                color: player.color,
+            })
+            .collect(),
+        spores_entered: delta
+            .spores_entered
+            .iter()
+            .map(|spore| WorldSpore {
+                id: spore.id.0,
+                x: spore.at.x,
+                y: spore.at.y,
+                radius: spore.at.radius,
+            })
+            .collect(),
+        moved_ids: delta_coded(delta.moved.iter().map(|moved| moved.id.0)),
+        moved_xy: delta
+            .moved
+            .iter()
+            .flat_map(|moved| [moved.dx, moved.dy])
+            .collect(),
+        resized_ids: delta_coded(delta.resized.iter().map(|(id, _)| id.0)),
+        resized_radii: delta.resized.iter().map(|&(_, radius)| radius).collect(),
+        own: delta.own.map(|own| WorldOwnState {
+            score: own.score,
+            best_score: own.best_score,
+            view_half_width: own.view_half_width,
+            view_half_height: own.view_half_height,
+        }),
+        leaderboard: delta.leaderboard.as_deref().map(leaderboard_message),
+    }
+}
+
+/// The update as the `Packet` a client gets.
+pub fn update_packet(delta: &ViewDelta) -> Packet {
+    Packet {
+        sender_id: 0,
+        msg: Some(Msg::WorldUpdate(Box::new(update_message(delta)))),
+    }
+}
+
+/// Undoes `delta_coded` (what a client does with `moved_ids` and `resized_ids`).
+pub fn decode_ids(coded: &[u64]) -> Vec<u64> {
+    let mut previous = 0u64;
+    coded
+        .iter()
+        .map(|gap| {
+            previous = previous.wrapping_add(*gap);
+            previous
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::interest::Move;
+    use mmo_protocol::Message as _;
+
+    #[test]
+    fn ids_are_delta_coded_and_moves_packed_small() {
+        let delta = ViewDelta {
+            tick: (1 << 32) + 5,
+            moved: vec![
+                Move {
+                    id: PlayerId(1_000),
+                    dx: 60,
+                    dy: -60,
+                },
+                Move {
+                    id: PlayerId(1_010),
+                    dx: 0,
+                    dy: 3,
+                },
+            ],
+            ..ViewDelta::default()
+        };
+        let message = update_message(&delta);
+        assert_eq!(message.tick, 5);
+        assert_eq!(message.moved_ids, [1_000, 10]);
+        assert_eq!(decode_ids(&message.moved_ids), [1_000, 1_010]);
+        assert_eq!(message.moved_xy, [60, -60, 0, 3]);
+        // tick 2, moved_ids key+len+2+1, moved_xy key+len+4 one-byte zigzags.
+        assert_eq!(message.encoded_len(), 2 + 5 + 6);
+    }
+}

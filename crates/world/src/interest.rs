@@ -1,0 +1,396 @@
+//! Interest management: what each observer can see, and what changed in its view since the
+//! previous tick. Each tick an observer's view asks the grid for the cells it covers and
+//! compares the result with what it saw last tick through per-slot marks, so the work is
+//! proportional to what the view holds, never to the world's size.
+
+use std::sync::Arc;
+
+use crate::engine::{Engine, Entity, EntityKey, PlayerId, Quantized, Removal, SporeId};
+use crate::geom::{Rect, Vec2};
+
+/// How far past its view an entity must go before it leaves it, in world units: one that
+/// crosses the edge back and forth does not cost an enter and a leave on every tick.
+pub const VIEW_MARGIN: f64 = 64.0;
+
+/// A view is compared with the grid every this many ticks (observers take turns, so each tick
+/// scans a quarter of them); in between, only what it holds is checked, and what was born.
+/// The view is grown by how far two players can close in in that time (`World` passes it as
+/// `lead`), so nothing reaches the real view unannounced.
+pub const SCAN_EVERY: u64 = 4;
+
+/// A player entering a view: everything a client needs to draw it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PlayerView {
+    /// Which player.
+    pub id: PlayerId,
+    /// Its name ("" for a guest).
+    pub name: Arc<str>,
+    /// Its colour.
+    pub color: i32,
+    /// Its position and radius in wire units.
+    pub at: Quantized,
+}
+
+/// A spore entering a view.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SporeView {
+    /// Which spore.
+    pub id: SporeId,
+    /// Its position and radius in wire units.
+    pub at: Quantized,
+}
+
+/// Something in a view was eaten.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Eat {
+    /// Who ate.
+    pub eater: PlayerId,
+    /// What was eaten.
+    pub eaten: EntityKey,
+}
+
+/// A player in view moved by (`dx`, `dy`) wire units since the previous update.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Move {
+    /// Which player.
+    pub id: PlayerId,
+    /// Horizontal change.
+    pub dx: i32,
+    /// Vertical change.
+    pub dy: i32,
+}
+
+/// An observer's own standing and view, sent when it changes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct OwnState {
+    /// Its score now.
+    pub score: u64,
+    /// The best score it has reached.
+    pub best_score: u64,
+    /// Half its view's width in world units.
+    pub view_half_width: u32,
+    /// Half its view's height in world units.
+    pub view_half_height: u32,
+}
+
+/// One row of the live leaderboard.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LeaderboardEntry {
+    /// Which player.
+    pub id: PlayerId,
+    /// Its name.
+    pub name: Arc<str>,
+    /// Its score.
+    pub score: u64,
+}
+
+/// The world's best players, best first, and how many play.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Leaderboard {
+    /// The rows.
+    pub entries: Vec<LeaderboardEntry>,
+    /// Players in the world.
+    pub players: u32,
+}
+
+/// Everything that changed in one observer's view in one tick: the content of at most one
+/// message to its client.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ViewDelta {
+    /// The world's tick number.
+    pub tick: u64,
+    /// Players no longer in view (not eaten).
+    pub players_left: Vec<PlayerId>,
+    /// Spores no longer in view (not eaten).
+    pub spores_left: Vec<SporeId>,
+    /// Things in view that were eaten.
+    pub eaten: Vec<Eat>,
+    /// Players that came into view.
+    pub players_entered: Vec<PlayerView>,
+    /// Spores that came into view.
+    pub spores_entered: Vec<SporeView>,
+    /// Players in view that moved, by ascending ID.
+    pub moved: Vec<Move>,
+    /// Players in view whose radius changed (new radius in wire units), by ascending ID.
+    pub resized: Vec<(PlayerId, u32)>,
+    /// The observer's own standing, when it changed.
+    pub own: Option<OwnState>,
+    /// The leaderboard, when it changed since this observer last got one.
+    pub leaderboard: Option<Arc<Leaderboard>>,
+}
+
+impl ViewDelta {
+    /// Whether there is nothing to send.
+    pub fn is_empty(&self) -> bool {
+        self.players_left.is_empty()
+            && self.spores_left.is_empty()
+            && self.eaten.is_empty()
+            && self.players_entered.is_empty()
+            && self.spores_entered.is_empty()
+            && self.moved.is_empty()
+            && self.resized.is_empty()
+            && self.own.is_none()
+            && self.leaderboard.is_none()
+    }
+
+    fn clear(&mut self, tick: u64) {
+        self.tick = tick;
+        self.players_left.clear();
+        self.spores_left.clear();
+        self.eaten.clear();
+        self.players_entered.clear();
+        self.spores_entered.clear();
+        self.moved.clear();
+        self.resized.clear();
+        self.own = None;
+        self.leaderboard = None;
+    }
+}
+
+/// A player whose client is told only what its view holds.
+#[derive(Debug)]
+pub(crate) struct Observer {
+    pub(crate) player: PlayerId,
+    /// Players in view, by ascending ID (so moves come out sorted), with their slots.
+    players: Vec<(PlayerId, u32)>,
+    /// Spores in view with their slots.
+    spores: Vec<(SporeId, u32)>,
+    /// Scratch: what enters this tick, added after the held ones are checked.
+    entering_players: Vec<(PlayerId, u32)>,
+    entering_spores: Vec<(SporeId, u32)>,
+    /// Which of the `SCAN_EVERY` ticks this observer's full scan falls on.
+    phase: u64,
+    /// The view at its last full scan, and the world's clock then.
+    scanned: Option<(Rect, f64)>,
+    pub(crate) delta: ViewDelta,
+    pub(crate) last_own: Option<OwnState>,
+    pub(crate) leaderboard_version: u64,
+}
+
+impl Observer {
+    pub(crate) fn new(player: PlayerId, phase: u64) -> Self {
+        Self {
+            player,
+            players: Vec::new(),
+            spores: Vec::new(),
+            entering_players: Vec::new(),
+            entering_spores: Vec::new(),
+            phase,
+            scanned: None,
+            delta: ViewDelta::default(),
+            last_own: None,
+            leaderboard_version: 0,
+        }
+    }
+
+    /// Drops what it held, without telling (its player is not in the world, so it has no
+    /// view): holding slots across ticks it does not follow would name reused slots later.
+    pub(crate) fn forget(&mut self) {
+        self.players.clear();
+        self.spores.clear();
+        self.scanned = None;
+        self.delta.clear(0);
+    }
+
+    /// How many entities it has in view.
+    pub(crate) fn in_view(&self) -> usize {
+        self.players.len() + self.spores.len()
+    }
+}
+
+/// One mark per slot, so "was it in this view last tick?" is an array read.
+#[derive(Debug, Default)]
+pub(crate) struct Marks {
+    marks: Vec<u32>,
+    counter: u32,
+}
+
+impl Marks {
+    /// Two fresh mark values (seen last tick, still seen) for `slots` slots.
+    fn fresh_pair(&mut self, slots: usize) -> (u32, u32) {
+        if self.marks.len() < slots {
+            self.marks.resize(slots, 0);
+        }
+        if self.counter >= u32::MAX - 2 {
+            self.marks.fill(0);
+            self.counter = 0;
+        }
+        self.counter += 2;
+        (self.counter - 1, self.counter)
+    }
+}
+
+fn enter(
+    delta: &mut ViewDelta,
+    observer_players: &mut Vec<(PlayerId, u32)>,
+    observer_spores: &mut Vec<(SporeId, u32)>,
+    entity: &Entity,
+    slot: u32,
+) {
+    match entity.key {
+        EntityKey::Player(id) => {
+            let (name, color) = entity
+                .appearance
+                .as_ref()
+                .map_or((Arc::from(""), 0), |look| (look.name.clone(), look.color));
+            delta.players_entered.push(PlayerView {
+                id,
+                name,
+                color,
+                at: entity.now,
+            });
+            observer_players.push((id, slot));
+        }
+        EntityKey::Spore(id) => {
+            delta.spores_entered.push(SporeView { id, at: entity.now });
+            observer_spores.push((id, slot));
+        }
+    }
+}
+
+fn gone(delta: &mut ViewDelta, entity: &Entity) {
+    match (entity.removal, entity.key) {
+        (Some(Removal::EatenBy(eater)), eaten) => delta.eaten.push(Eat { eater, eaten }),
+        (_, EntityKey::Player(id)) => delta.players_left.push(id),
+        (_, EntityKey::Spore(id)) => delta.spores_left.push(id),
+    }
+}
+
+/// Brings `observer`'s view up to date for this tick and fills its delta (cleared first);
+/// returns whether it scanned the grid.
+/// `lead` is how far ahead of the view things are announced (see `SCAN_EVERY`), `max_speed`
+/// the fastest anything moves: a view that outran its last scan (a respawn, a tick that came
+/// late, a view that grew) is scanned at once.
+pub(crate) fn update_view(
+    engine: &Engine,
+    marks: &mut Marks,
+    observer: &mut Observer,
+    view: Rect,
+    lead: f64,
+    max_speed: f64,
+) -> bool {
+    let tick = engine.tick_number();
+    let Observer {
+        players,
+        spores,
+        entering_players,
+        entering_spores,
+        delta,
+        phase,
+        scanned,
+        ..
+    } = observer;
+    delta.clear(tick);
+    entering_players.clear();
+    entering_spores.clear();
+    let announce = view.grown(lead);
+    let keep = announce.grown(VIEW_MARGIN);
+    let clock = engine.clock();
+    let outran = scanned.is_none_or(|(at, then)| {
+        let moved = (view.center.x - at.center.x)
+            .abs()
+            .max((view.center.y - at.center.y).abs());
+        // A view that grew by g reaches g further, as if it had moved that far.
+        let grew = (view.half.x - at.half.x)
+            .max(view.half.y - at.half.y)
+            .max(0.0);
+        moved + grew + max_speed * (clock - then) > lead
+    });
+    let scanning = outran || (tick + *phase) % SCAN_EVERY == 0;
+    if scanning {
+        *scanned = Some((view, clock));
+    }
+    let (was, still) = if scanning {
+        marks.fresh_pair(engine.slot_capacity())
+    } else {
+        (0, 0)
+    };
+    if scanning {
+        // Compare the grid around the view with what the view holds: held and still in
+        // sight become `still`; new and in the announced area enter.
+        for &(_, slot) in players.iter() {
+            marks.marks[slot as usize] = was;
+        }
+        for &(_, slot) in spores.iter() {
+            marks.marks[slot as usize] = was;
+        }
+        let min = Vec2::new(keep.center.x - keep.half.x, keep.center.y - keep.half.y);
+        let max = Vec2::new(keep.center.x + keep.half.x, keep.center.y + keep.half.y);
+        engine.for_each_item_near(min, max, |item| {
+            let mark = &mut marks.marks[item.slot as usize];
+            if *mark == was {
+                if keep.touches_circle(item.pos, item.radius) {
+                    *mark = still;
+                }
+            } else if *mark != still && announce.touches_circle(item.pos, item.radius) {
+                if let Some(entity) = engine.slot(item.slot) {
+                    *mark = still;
+                    enter(delta, entering_players, entering_spores, entity, item.slot);
+                }
+            }
+        });
+    } else {
+        // Between scans only what was born since the last tick can have appeared.
+        for &slot in engine.born() {
+            match engine.slot(slot) {
+                Some(entity)
+                    if entity.is_alive() && announce.touches_circle(entity.pos, entity.radius) =>
+                {
+                    enter(delta, entering_players, entering_spores, entity, slot);
+                }
+                _ => {}
+            }
+        }
+    }
+    // What it held: gone, out of sight (on a scan), moved, resized.
+    let out_of_sight = |slot: u32| scanning && marks.marks[slot as usize] == was;
+    players.retain(|&(id, slot)| {
+        let change = engine.change(slot);
+        if change.gone {
+            if let Some(entity) = engine.slot(slot) {
+                gone(delta, entity);
+            }
+            return false;
+        }
+        if out_of_sight(slot) {
+            delta.players_left.push(id);
+            return false;
+        }
+        if change.dx != 0 || change.dy != 0 {
+            delta.moved.push(Move {
+                id,
+                dx: change.dx,
+                dy: change.dy,
+            });
+        }
+        if change.resized {
+            delta.resized.push((id, change.radius));
+        }
+        true
+    });
+    spores.retain(|&(id, slot)| {
+        if engine.change(slot).gone {
+            if let Some(entity) = engine.slot(slot) {
+                gone(delta, entity);
+            }
+            return false;
+        }
+        if out_of_sight(slot) {
+            delta.spores_left.push(id);
+            return false;
+        }
+        true
+    });
+    spores.append(entering_spores);
+    // Removing kept the order; entries go to their place so moves come out by ascending ID.
+    if entering_players.len() > 8 {
+        players.append(entering_players);
+        players.sort_unstable_by_key(|&(id, _)| id);
+    } else {
+        for &(id, slot) in entering_players.iter() {
+            let at = players.partition_point(|&(held, _)| held < id);
+            players.insert(at, (id, slot));
+        }
+    }
+    scanning
+}

@@ -1,0 +1,36 @@
+//! The mmo game world, with no I/O: a world's state, a fixed-rate tick driven by the caller
+//! (`World::tick(now)`), a spatial index (a uniform grid hashed by cell), interest management
+//! (each observer's view, and what entered, left or changed in it each tick) and per-observer
+//! replication output (`ViewDelta`, written by `wire` as this project's `WorldUpdateMessage`;
+//! `tutorial` gives the tutorial's own messages for its clients). The game's rules sit on top
+//! behind the `Rules` trait; `RadiusRumble` is the tutorial's game.
+//!
+//! The server owns a `World` per room in a task of its own: it feeds inputs (`enter`, `leave`,
+//! `steer`, `claim`), calls `tick` on its clock, then sends each observer its update and the
+//! tutorial-level clients the `take_events` log. Nothing here blocks or allocates without
+//! bound.
+
+pub mod encode;
+pub mod engine;
+pub mod geom;
+pub mod grid;
+pub mod interest;
+pub mod radius_rumble;
+pub mod rng;
+pub mod rules;
+pub mod tutorial;
+pub mod wire;
+pub mod world;
+
+pub use engine::{
+    Appearance, Engine, Entity, EntityKey, Event, POSITION_SCALE, PlayerId, Quantized, Removal,
+    SporeId, WORLD_LIMIT,
+};
+pub use geom::{Rect, Vec2};
+pub use interest::{
+    Eat, Leaderboard, LeaderboardEntry, Move, OwnState, PlayerView, SporeView, VIEW_MARGIN,
+    ViewDelta,
+};
+pub use radius_rumble::RadiusRumble;
+pub use rules::{Claim, ClaimError, Decider, EnterError, Entry, InputError, Rules, Standing};
+pub use world::{TickReport, World, WorldConfig};

@@ -1,0 +1,316 @@
+//! A world: the engine, a game's rules and the observers' views, advanced one tick at a time
+//! by its caller (`World::tick(now)`), which then sends each observer its `ViewDelta`.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use crate::engine::{Engine, Event, PlayerId};
+use crate::grid::FastMap;
+use crate::interest::{self, Leaderboard, LeaderboardEntry, Marks, Observer, OwnState, ViewDelta};
+use crate::rules::{Claim, ClaimError, EnterError, Entry, InputError, Rules};
+
+/// The longest time one tick integrates, in seconds: after a stall (the process was paused)
+/// players jump at most this far instead of across the map.
+pub const MAX_TICK_SECONDS: f64 = 0.25;
+
+/// A world's settings.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct WorldConfig {
+    /// Ticks per second (the first tick integrates one period).
+    pub tick_rate: u32,
+    /// Rows in the live leaderboard.
+    pub leaderboard_size: usize,
+    /// The leaderboard is recomputed (and sent when changed) every this many ticks.
+    pub leaderboard_every: u64,
+    /// Most players told about everything (entered without a view: the tutorial's clients).
+    /// Each gets every player's state every tick, so they cost O(N²) together.
+    pub max_told_everything: usize,
+}
+
+impl Default for WorldConfig {
+    /// 20 ticks a second (the tutorial's 50 ms); a top 10 once a second; 100 tutorial-level
+    /// players (100 × 100 `PlayerMessage`s of ~75 bytes, 20 times a second, is 15 MB/s of
+    /// fan-out; a first bound until `mmo bench world --tutorial` measures the real one).
+    fn default() -> Self {
+        Self {
+            tick_rate: 20,
+            leaderboard_size: 10,
+            leaderboard_every: 20,
+            max_told_everything: 100,
+        }
+    }
+}
+
+/// What one tick did.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct TickReport {
+    /// The tick's number.
+    pub tick: u64,
+    /// Seconds it integrated.
+    pub dt: f64,
+    /// Players in the world.
+    pub players: usize,
+    /// Spores in the world.
+    pub spores: usize,
+    /// Observers with something to send.
+    pub updates: usize,
+    /// Observers whose view was compared with the grid this tick (the others checked only
+    /// what they hold).
+    pub scans: usize,
+}
+
+/// One world.
+#[derive(Debug)]
+pub struct World<R> {
+    engine: Engine,
+    rules: R,
+    config: WorldConfig,
+    observers: Vec<Observer>,
+    observer_index: FastMap<PlayerId, usize>,
+    /// Players entered without a view.
+    told_everything: FastMap<PlayerId, ()>,
+    marks: Marks,
+    last_tick: Option<Instant>,
+    leaderboard: Arc<Leaderboard>,
+    leaderboard_version: u64,
+    scores: Vec<(u64, PlayerId)>,
+}
+
+impl<R: Rules> World<R> {
+    /// A new world, filled by the rules, its dice fixed by `seed`.
+    pub fn new(mut rules: R, config: WorldConfig, seed: u64) -> Self {
+        let mut engine = Engine::new(seed);
+        rules.populate(&mut engine);
+        // The world's own spores are not news to anyone yet.
+        engine.take_events();
+        Self {
+            engine,
+            rules,
+            config,
+            observers: Vec::new(),
+            observer_index: FastMap::default(),
+            told_everything: FastMap::default(),
+            marks: Marks::default(),
+            last_tick: None,
+            leaderboard: Arc::new(Leaderboard::default()),
+            leaderboard_version: 0,
+            scores: Vec::new(),
+        }
+    }
+
+    /// The engine (entities, clock, counts).
+    pub fn engine(&self) -> &Engine {
+        &self.engine
+    }
+
+    /// The rules' state.
+    pub fn rules(&self) -> &R {
+        &self.rules
+    }
+
+    /// The rules' state, to change (tests and tools; play goes through `enter`, `steer`…).
+    pub fn rules_mut(&mut self) -> &mut R {
+        &mut self.rules
+    }
+
+    /// The settings.
+    pub fn config(&self) -> WorldConfig {
+        self.config
+    }
+
+    /// Puts `player` into the world. With `observe`, it gets a `ViewDelta` each tick (this
+    /// project's clients); without, its client is told everything from the events and the
+    /// player list (the tutorial's).
+    pub fn enter(
+        &mut self,
+        player: PlayerId,
+        entry: Entry,
+        observe: bool,
+    ) -> Result<(), EnterError> {
+        if self.observer_index.contains_key(&player) || self.told_everything.contains_key(&player) {
+            return Err(EnterError::AlreadyIn);
+        }
+        if !observe && self.told_everything.len() >= self.config.max_told_everything {
+            return Err(EnterError::EverythingFull {
+                limit: self.config.max_told_everything,
+            });
+        }
+        self.rules.enter(&mut self.engine, player, entry)?;
+        if !observe {
+            self.told_everything.insert(player, ());
+        } else {
+            self.observer_index.insert(player, self.observers.len());
+            let phase = self.engine.tick_number() + self.observers.len() as u64;
+            self.observers.push(Observer::new(player, phase));
+        }
+        Ok(())
+    }
+
+    /// Takes `player` out of the world; returns whether it was in. Its client gets nothing
+    /// more from this world; the others see it leave at the next tick.
+    pub fn leave(&mut self, player: PlayerId) -> bool {
+        self.told_everything.remove(&player);
+        if let Some(index) = self.observer_index.remove(&player) {
+            self.observers.swap_remove(index);
+            if let Some(moved) = self.observers.get(index) {
+                self.observer_index.insert(moved.player, index);
+            }
+        }
+        self.rules.leave(&mut self.engine, player)
+    }
+
+    /// `player` steers towards `direction` radians.
+    pub fn steer(&mut self, player: PlayerId, direction: f64) -> Result<(), InputError> {
+        self.rules.steer(&mut self.engine, player, direction)
+    }
+
+    /// A tutorial-level client's claim, checked against the world's state.
+    pub fn claim(&mut self, player: PlayerId, claim: Claim) -> Result<(), ClaimError> {
+        self.rules.claim(&mut self.engine, player, claim)
+    }
+
+    /// Whether `player` is in this world.
+    pub fn contains(&self, player: PlayerId) -> bool {
+        self.engine
+            .get(crate::engine::EntityKey::Player(player))
+            .is_some()
+    }
+
+    /// Runs one tick at time `now`: the rules advance by the real time since the previous
+    /// tick (at most `MAX_TICK_SECONDS`), then every observer's view is brought up to date.
+    pub fn tick(&mut self, now: Instant) -> TickReport {
+        let period = 1.0 / f64::from(self.config.tick_rate.max(1));
+        let dt = self.last_tick.map_or(period, |last| {
+            now.saturating_duration_since(last)
+                .as_secs_f64()
+                .min(MAX_TICK_SECONDS)
+        });
+        self.last_tick = Some(now);
+        self.engine.begin_tick(dt);
+        self.rules.step(&mut self.engine, dt);
+        self.engine.quantize_all();
+        if self.engine.tick_number() % self.config.leaderboard_every.max(1) == 1
+            || self.config.leaderboard_every <= 1
+        {
+            self.refresh_leaderboard();
+        }
+        let lead = self.view_lead();
+        let max_speed = self.rules.max_speed();
+        let mut updates = 0;
+        let mut scans = 0;
+        for observer in &mut self.observers {
+            let Some(view) = self.rules.view(&self.engine, observer.player) else {
+                observer.forget();
+                continue;
+            };
+            scans += usize::from(interest::update_view(
+                &self.engine,
+                &mut self.marks,
+                observer,
+                view,
+                lead,
+                max_speed,
+            ));
+            if let Some(standing) = self.rules.standing(&self.engine, observer.player) {
+                let own = OwnState {
+                    score: standing.score,
+                    best_score: standing.best_score,
+                    view_half_width: whole_units(view.half.x),
+                    view_half_height: whole_units(view.half.y),
+                };
+                if observer.last_own != Some(own) {
+                    observer.last_own = Some(own);
+                    observer.delta.own = Some(own);
+                }
+            }
+            if observer.leaderboard_version != self.leaderboard_version {
+                observer.leaderboard_version = self.leaderboard_version;
+                observer.delta.leaderboard = Some(self.leaderboard.clone());
+            }
+            if !observer.delta.is_empty() {
+                updates += 1;
+            }
+        }
+        self.engine.end_replication();
+        TickReport {
+            tick: self.engine.tick_number(),
+            dt,
+            players: self.engine.player_count(),
+            spores: self.engine.spore_count(),
+            updates,
+            scans,
+        }
+    }
+
+    /// How far two players can close in between two scans of a view.
+    fn view_lead(&self) -> f64 {
+        let scan_seconds = interest::SCAN_EVERY as f64 / f64::from(self.config.tick_rate.max(1));
+        2.0 * self.rules.max_speed() * scan_seconds
+    }
+
+    fn refresh_leaderboard(&mut self) {
+        self.scores.clear();
+        self.rules.scores(&self.engine, &mut self.scores);
+        let size = self.config.leaderboard_size.min(self.scores.len());
+        let best_first =
+            |a: &(u64, PlayerId), b: &(u64, PlayerId)| b.0.cmp(&a.0).then(a.1.cmp(&b.1));
+        if size > 0 && size < self.scores.len() {
+            self.scores.select_nth_unstable_by(size - 1, best_first);
+        }
+        self.scores.truncate(size);
+        self.scores.sort_unstable_by(best_first);
+        let entries = self
+            .scores
+            .iter()
+            .map(|&(score, id)| LeaderboardEntry {
+                id,
+                name: self
+                    .engine
+                    .get(crate::engine::EntityKey::Player(id))
+                    .and_then(|e| e.appearance.as_ref())
+                    .map_or_else(|| Arc::from(""), |look| look.name.clone()),
+                score,
+            })
+            .collect();
+        let board = Leaderboard {
+            entries,
+            players: u32::try_from(self.engine.player_count()).unwrap_or(u32::MAX),
+        };
+        if *self.leaderboard != board || self.leaderboard_version == 0 {
+            self.leaderboard = Arc::new(board);
+            self.leaderboard_version += 1;
+        }
+    }
+
+    /// Every observer with something to send this tick, and what.
+    pub fn updates(&self) -> impl Iterator<Item = (PlayerId, &ViewDelta)> {
+        self.observers
+            .iter()
+            .filter(|observer| !observer.delta.is_empty())
+            .map(|observer| (observer.player, &observer.delta))
+    }
+
+    /// The update for `player` this tick, if it has one.
+    pub fn update_for(&self, player: PlayerId) -> Option<&ViewDelta> {
+        let index = *self.observer_index.get(&player)?;
+        let delta = &self.observers.get(index)?.delta;
+        (!delta.is_empty()).then_some(delta)
+    }
+
+    /// How many entities `player`'s view holds.
+    pub fn in_view(&self, player: PlayerId) -> Option<usize> {
+        let index = *self.observer_index.get(&player)?;
+        self.observers.get(index).map(Observer::in_view)
+    }
+
+    /// What happened since the last call, for clients told about everything.
+    pub fn take_events(&mut self) -> Vec<Event> {
+        self.engine.take_events()
+    }
+}
+
+/// World units rounded up to a whole number for the wire.
+#[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+fn whole_units(value: f64) -> u32 {
+    value.ceil().clamp(0.0, f64::from(u32::MAX)) as u32
+}

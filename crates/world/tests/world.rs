@@ -1,0 +1,219 @@
+//! The world as its caller drives it: ticks that integrate the real time between them, the
+//! live leaderboard (independent of views, recomputed once a second, sent only when changed),
+//! and a player's own state sent only when it changes.
+
+#![allow(clippy::unwrap_used)]
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use mmo_world::radius_rumble::SPEED;
+use mmo_world::world::MAX_TICK_SECONDS;
+use mmo_world::{
+    Appearance, Claim, ClaimError, Decider, Engine, EnterError, EntityKey, Entry, InputError,
+    PlayerId, RadiusRumble, Rect, Removal, Rules, Standing, Vec2, World, WorldConfig,
+};
+
+fn entry(name: &str) -> Entry {
+    Entry {
+        appearance: Arc::new(Appearance {
+            name: name.into(),
+            color: 1,
+        }),
+        best_score: 0,
+        decider: Decider::Server,
+    }
+}
+
+#[test]
+fn each_tick_moves_players_by_the_real_time_since_the_last_one() {
+    let mut world = World::new(RadiusRumble::new(10), WorldConfig::default(), 3);
+    let me = PlayerId(1);
+    world.enter(me, entry("me"), false).unwrap();
+    world.steer(me, 0.0).unwrap();
+    let x = |world: &World<RadiusRumble>| world.engine().get(EntityKey::Player(me)).unwrap().pos.x;
+    let start = Instant::now();
+    let x0 = x(&world);
+    world.tick(start);
+    assert!(
+        (x(&world) - x0 - SPEED / 20.0).abs() < 1e-9,
+        "the first tick is one period"
+    );
+    let x1 = x(&world);
+    let report = world.tick(start + Duration::from_millis(100));
+    assert_eq!(report.dt, 0.1);
+    assert!((x(&world) - x1 - SPEED * 0.1).abs() < 1e-9);
+    let x2 = x(&world);
+    let report = world.tick(start + Duration::from_secs(10));
+    assert_eq!(
+        report.dt, MAX_TICK_SECONDS,
+        "a stall does not throw players across the map"
+    );
+    assert!((x(&world) - x2 - SPEED * MAX_TICK_SECONDS).abs() < 1e-9);
+    assert_eq!(
+        world.steer(me, f64::NAN),
+        Err(InputError::NotFinite),
+        "and a bad direction changes nothing"
+    );
+}
+
+/// Rules whose scores the test sets; everyone sits still where it is put.
+#[derive(Default)]
+struct Scores {
+    score: BTreeMap<PlayerId, u64>,
+}
+
+impl Rules for Scores {
+    fn populate(&mut self, _: &mut Engine) {}
+
+    fn enter(
+        &mut self,
+        engine: &mut Engine,
+        player: PlayerId,
+        entry: Entry,
+    ) -> Result<(), EnterError> {
+        // Far apart: nobody sees anybody else.
+        let pos = Vec2::new(player.0 as f64 * 10_000.0, 0.0);
+        self.score.insert(player, 0);
+        engine
+            .spawn(EntityKey::Player(player), pos, 10.0, Some(entry.appearance))
+            .map_err(|_| EnterError::AlreadyIn)
+    }
+
+    fn leave(&mut self, engine: &mut Engine, player: PlayerId) -> bool {
+        self.score.remove(&player);
+        engine.remove(EntityKey::Player(player), Removal::Gone)
+    }
+
+    fn steer(&mut self, _: &mut Engine, _: PlayerId, _: f64) -> Result<(), InputError> {
+        Ok(())
+    }
+
+    fn claim(&mut self, _: &mut Engine, _: PlayerId, _: Claim) -> Result<(), ClaimError> {
+        Err(ClaimError::ServerDecides)
+    }
+
+    fn step(&mut self, _: &mut Engine, _: f64) {}
+
+    fn view(&self, engine: &Engine, player: PlayerId) -> Option<Rect> {
+        let me = engine.get(EntityKey::Player(player))?;
+        Some(Rect {
+            center: me.pos,
+            half: Vec2::new(100.0, 100.0),
+        })
+    }
+
+    fn standing(&self, _: &Engine, player: PlayerId) -> Option<Standing> {
+        let score = *self.score.get(&player)?;
+        Some(Standing {
+            score,
+            best_score: score,
+        })
+    }
+
+    fn max_speed(&self) -> f64 {
+        0.0
+    }
+
+    fn scores(&self, _: &Engine, out: &mut Vec<(u64, PlayerId)>) {
+        out.extend(self.score.iter().map(|(&id, &score)| (score, id)));
+    }
+}
+
+#[test]
+fn the_leaderboard_is_the_worlds_top_ten_sent_at_most_once_a_second_when_it_changes() {
+    let config = WorldConfig::default();
+    let mut world = World::new(Scores::default(), config, 1);
+    let watcher = PlayerId(1);
+    for n in 1..=12 {
+        world
+            .enter(PlayerId(n), entry(&format!("p{n}")), n == 1)
+            .unwrap();
+        world.rules_mut().score.insert(PlayerId(n), 100 * n);
+    }
+    let start = Instant::now();
+    let mut tick = 0u32;
+    let mut next = |world: &mut World<Scores>| {
+        tick += 1;
+        world.tick(start + Duration::from_millis(50) * tick);
+        world
+            .update_for(watcher)
+            .and_then(|update| update.leaderboard.clone())
+    };
+    let board = next(&mut world).unwrap();
+    assert_eq!(board.players, 12);
+    let rows: Vec<_> = board.entries.iter().map(|e| (e.id.0, e.score)).collect();
+    let expected: Vec<_> = (3..=12).rev().map(|n| (n, 100 * n)).collect();
+    assert_eq!(rows, expected, "best first, whatever the watcher can see");
+    assert_eq!(&*board.entries[0].name, "p12");
+    // Unchanged: not sent again, not even after a second.
+    for _ in 0..2 * config.leaderboard_every {
+        assert!(next(&mut world).is_none());
+    }
+    // Changed: sent at the next recomputation, not before.
+    world.rules_mut().score.insert(PlayerId(2), 5_000);
+    let mut waited = 0;
+    let board = loop {
+        waited += 1;
+        if let Some(board) = next(&mut world) {
+            break board;
+        }
+    };
+    assert!(waited <= config.leaderboard_every);
+    assert_eq!(board.entries[0].id, PlayerId(2));
+    assert_eq!(board.entries.len(), 10);
+}
+
+#[test]
+fn a_players_own_state_is_sent_when_it_changes() {
+    let mut world = World::new(Scores::default(), WorldConfig::default(), 1);
+    let me = PlayerId(1);
+    world.enter(me, entry("me"), true).unwrap();
+    let start = Instant::now();
+    world.tick(start);
+    let own = world.update_for(me).unwrap().own.unwrap();
+    assert_eq!(
+        (own.score, own.view_half_width, own.view_half_height),
+        (0, 100, 100)
+    );
+    world.tick(start + Duration::from_millis(50));
+    assert!(
+        world.update_for(me).is_none(),
+        "nothing changed, nothing sent"
+    );
+    world.rules_mut().score.insert(me, 7);
+    world.tick(start + Duration::from_millis(100));
+    let update = world.update_for(me).unwrap();
+    assert_eq!(update.own.unwrap().score, 7);
+    assert!(update.moved.is_empty() && update.players_entered.is_empty());
+    assert!(world.leave(me));
+    world.tick(start + Duration::from_millis(150));
+    assert!(world.update_for(me).is_none());
+    assert!(!world.contains(me));
+}
+
+#[test]
+fn players_told_everything_are_limited_with_a_reason() {
+    let config = WorldConfig {
+        max_told_everything: 2,
+        ..WorldConfig::default()
+    };
+    let mut world = World::new(RadiusRumble::new(100), config, 1);
+    world.enter(PlayerId(1), entry("a"), false).unwrap();
+    world.enter(PlayerId(2), entry("b"), false).unwrap();
+    let refused = world.enter(PlayerId(3), entry("c"), false).unwrap_err();
+    assert_eq!(refused, EnterError::EverythingFull { limit: 2 });
+    assert_eq!(
+        refused.to_string(),
+        "this world already has 2 players on the tutorial's client; try another room"
+    );
+    // Players with views are not counted, and a leaver frees its place.
+    world.enter(PlayerId(3), entry("c"), true).unwrap();
+    assert!(world.leave(PlayerId(1)));
+    world.enter(PlayerId(4), entry("d"), false).unwrap();
+    assert_eq!(
+        world.enter(PlayerId(2), entry("b"), true),
+        Err(EnterError::AlreadyIn)
+    );
+}
