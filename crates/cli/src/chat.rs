@@ -33,8 +33,11 @@ const TYPED_LINES_QUEUE: usize = 64;
 /// for the terminal instead of buffering without bound.
 const PRINT_QUEUE: usize = 1_024;
 
+/// `mmo chat`'s exit status for bad arguments, clap's own usage errors included.
+const EXIT_BAD_ARGUMENTS: u8 = 2;
+
 /// `mmo chat --once`'s exit status when the server refused at least one line or join (1 is
-/// taken by every other failure, 2 by clap's usage errors).
+/// taken by every other failure, 2 by bad arguments).
 const EXIT_DENIED: u8 = 3;
 
 /// How long the server gets to answer our close frame before we stop waiting.
@@ -75,13 +78,15 @@ const STABLE_SESSION: Duration = Duration::from_secs(10);
 /// If joining --room is refused, no stdin line is sent.
 ///
 /// A wss:// URL is checked against the public certificate authorities, or with --ca-file
-/// against only the CA certificates in that file (a test server's self-signed certificate).
+/// against only the certificates in that file (a test server's self-signed certificate, which
+/// is accepted as the server's own even when marked CA:TRUE, as `openssl req -x509` makes it).
 #[derive(Debug, clap::Args)]
 pub struct ChatArgs {
     /// Server WebSocket URL: ws:// or wss://.
     #[arg(default_value = DEFAULT_URL)]
     url: String,
-    /// For a wss:// URL: trust only the CA certificates in this PEM file.
+    /// For a wss:// URL: trust only the certificates in this PEM file (the server's own
+    /// certificate, or the CA that signed it).
     #[arg(long, value_name = "PEM")]
     ca_file: Option<PathBuf>,
     /// The room to join on connecting (default: the lobby).
@@ -118,6 +123,16 @@ enum OnceError {
     Stdin(std::io::Error),
 }
 
+impl OnceError {
+    /// The exit status: 2 for what the person typed on the command line, 1 for the rest.
+    fn exit_code(&self) -> ExitCode {
+        match self {
+            Self::Url(_) | Self::BadTimeout(_) => ExitCode::from(EXIT_BAD_ARGUMENTS),
+            _ => ExitCode::FAILURE,
+        }
+    }
+}
+
 /// What a WebSocket message from the server amounts to.
 enum Received {
     Packet(Packet),
@@ -145,6 +160,11 @@ fn normal_close() -> Option<CloseFrame> {
         code: CloseCode::Normal,
         reason: "bye".into(),
     })
+}
+
+/// Whether a described close is the plain 1000 that answers a close of ours.
+fn is_normal_close(description: &str) -> bool {
+    description.split(' ').next() == Some("1000")
 }
 
 /// Whether `packet` answers a `JoinRoomMessage`: the room, or a refusal.
@@ -182,18 +202,15 @@ pub fn run(args: &ChatArgs) -> ExitCode {
             }
             Err(error) => {
                 eprintln!("mmo chat: {error}");
-                ExitCode::FAILURE
+                error.exit_code()
             }
         }
     } else {
         match ServerUrl::parse(&args.url, args.ca_file.as_deref()) {
-            Ok(url) => {
-                runtime.block_on(run_interactive(url, args.room.clone()));
-                ExitCode::SUCCESS
-            }
+            Ok(url) => runtime.block_on(run_interactive(url, args.room.clone())),
             Err(error) => {
                 eprintln!("mmo chat: {error}");
-                ExitCode::FAILURE
+                ExitCode::from(EXIT_BAD_ARGUMENTS)
             }
         }
     }
@@ -367,8 +384,11 @@ async fn run_once(args: &ChatArgs) -> Result<Refused, OnceError> {
         while let Some(Ok(message)) = once.ws.next().await {
             match classify(message) {
                 Received::Packet(packet) => once.show(&packet, false),
-                Received::Closed(description) => println!("Connection closed: {description}"),
-                Received::Undecodable(_) | Received::Other => {}
+                // The server's answer to our own close is no news; any other close is.
+                Received::Closed(description) if !is_normal_close(&description) => {
+                    println!("Connection closed: {description}");
+                }
+                Received::Closed(_) | Received::Undecodable(_) | Received::Other => {}
             }
         }
     })
@@ -481,6 +501,12 @@ fn start_terminal() -> (Console, mpsc::Receiver<Typed>) {
                 loop {
                     let typed = match editor.readline("> ") {
                         Ok(line) => Typed::Line(line),
+                        Err(rustyline::error::ReadlineError::Interrupted) => {
+                            // The cursor is after what was typed: say it went nowhere, so a
+                            // half-typed line does not stay on screen looking sent.
+                            println!("  ^C (not sent)");
+                            Typed::Quit
+                        }
                         Err(_) => Typed::Quit,
                     };
                     let quit = matches!(typed, Typed::Quit);
@@ -561,7 +587,17 @@ struct Interactive {
     home: String,
 }
 
-async fn run_interactive(url: ServerUrl, room: String) {
+async fn run_interactive(url: ServerUrl, room: String) -> ExitCode {
+    println!("Connecting to {url}...");
+    let mut attempt = Some(ws::connect(&url).await);
+    if let Some(Err(error)) = &attempt {
+        if error.is_permanent() {
+            // A wrong path or certificate fails the same way every time: say so and stop
+            // (before the line editor takes the terminal) rather than retry for ever.
+            eprintln!("mmo chat: cannot connect to {url}: {error}");
+            return ExitCode::FAILURE;
+        }
+    }
     let (console, typed) = start_terminal();
     let mut client = Interactive {
         console,
@@ -571,14 +607,20 @@ async fn run_interactive(url: ServerUrl, room: String) {
     };
     let mut backoff = Backoff::new();
     loop {
-        client.console.say(format!("Connecting to {url}...")).await;
-        match ws::connect(&url).await {
+        let connected = match attempt.take() {
+            Some(connected) => connected,
+            None => {
+                client.console.say(format!("Connecting to {url}...")).await;
+                ws::connect(&url).await
+            }
+        };
+        match connected {
             Err(error) => client.console.say(format!("Cannot connect: {error}")).await,
             Ok(ws) => {
                 client.console.say("Connected successfully").await;
                 let started = Instant::now();
                 match client.session(ws).await {
-                    SessionEnd::Quit => break,
+                    SessionEnd::Quit => return ExitCode::SUCCESS,
                     SessionEnd::Lost(description) => {
                         client
                             .console
@@ -600,7 +642,7 @@ async fn run_interactive(url: ServerUrl, room: String) {
             .wait_offline(tokio::time::Instant::now() + delay)
             .await
         {
-            return;
+            return ExitCode::SUCCESS;
         }
     }
 }

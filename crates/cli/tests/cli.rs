@@ -592,6 +592,61 @@ async fn chat_reconnects_after_the_server_restarts_and_rejoins_its_room() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn chat_once_ends_quietly_after_its_own_close() {
+    let server = start_server().await;
+    let (child, stdin) = chat_once(&server.url);
+    drop(stdin);
+    let output = finish(child).await;
+    let stdout = text(&output.stdout);
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    assert!(stdout.contains("Connected as client "), "{stdout}");
+    // The server's 1000 answers our own close: no news to print.
+    assert!(!stdout.contains("Connection closed"), "{stdout}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn chat_says_where_the_websocket_is_when_the_url_has_no_path() {
+    let server = start_server().await;
+    let without_path = format!("ws://{}", server.address);
+    let suggestion = format!("did you mean ws://{}/ws?", server.address);
+    // Scripted and interactive alike: a wrong path is told once, never retried.
+    for once in [true, false] {
+        let mut command = mmo();
+        command.arg("chat");
+        if once {
+            command.arg("--once");
+        }
+        let output = finish(command.arg(&without_path).spawn().expect("spawn mmo")).await;
+        let stderr = text(&output.stderr);
+        assert_eq!(output.status.code(), Some(1), "once {once}: {stderr}");
+        assert!(stderr.contains(&suggestion), "once {once}: {stderr}");
+        assert!(!stderr.contains("HTTP error"), "once {once}: {stderr}");
+    }
+    server.shut_down().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn chat_exits_2_for_a_bad_url() {
+    for once in [true, false] {
+        let mut command = mmo();
+        command.arg("chat");
+        if once {
+            command.arg("--once");
+        }
+        let output = finish(
+            command
+                .arg("http://localhost:8080/ws")
+                .spawn()
+                .expect("spawn mmo"),
+        )
+        .await;
+        let stderr = text(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "once {once}: {stderr}");
+        assert!(stderr.contains("expected ws://"), "once {once}: {stderr}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn chat_once_fails_clearly_without_a_server() {
     // A port that was free a moment ago and has nobody listening now.
     let port = TcpListener::bind("127.0.0.1:0")
