@@ -133,6 +133,11 @@ impl ServerUrl {
         &self.text
     }
 
+    /// The server's port.
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
     /// The server's address, preferring IPv4 so that loopback source addresses can be bound.
     pub async fn resolve(&self) -> Result<SocketAddr, ConnectError> {
         let resolve_error = |source| ConnectError::Resolve {

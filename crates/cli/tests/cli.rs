@@ -704,6 +704,49 @@ async fn bench_fanout_delivers_every_line() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bench_fanout_counts_rate_limited_lines_as_refused_not_lost() {
+    // The server's default chat rate limit: 5 lines/s with bursts of 10 a client.
+    let server = serve_on("127.0.0.1:0", mmo_server::Config::default()).await;
+    let pid = std::process::id().to_string();
+    let output = finish(
+        mmo()
+            .args(["bench", "--url", &server.url, "--server-pid", &pid])
+            .args(["fanout", "--clients", "20", "--senders", "2"])
+            .args(["--rate", "100", "--duration", "1", "--drain-timeout", "2"])
+            .spawn()
+            .expect("spawn mmo"),
+    )
+    .await;
+    let summary = json_summary(&output);
+    let stdout = text(&output.stdout);
+    let sent = summary["sent"].as_u64().expect("sent");
+    let refused = summary["refused"].as_u64().expect("refused");
+    assert_eq!(sent, 100, "{summary}");
+    assert!(refused > 0 && refused < sent, "{summary}");
+    // Only the accepted lines are owed, each to the 19 others, and all of them arrived.
+    assert_eq!(
+        summary["expected_deliveries"],
+        (sent - refused) * 19,
+        "{summary}"
+    );
+    assert_eq!(
+        summary["delivered"], summary["expected_deliveries"],
+        "{summary}"
+    );
+    assert_eq!(summary["loss"], 0, "{summary}");
+    let denies = summary["denies"].as_object().expect("denies by reason");
+    assert!(
+        denies.len() == 1 && denies.keys().all(|reason| reason.starts_with("rate limit")),
+        "{summary}"
+    );
+    assert!(
+        stdout.contains("refused by the server: rate limit")
+            && stdout.contains(&format!("({refused})")),
+        "{stdout}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bench_connect_holds_every_client() {
     let server = start_server().await;
     let summary = bench(&server, &["connect", "--clients", "50", "--hold", "0.2"]).await;

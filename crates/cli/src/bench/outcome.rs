@@ -11,14 +11,19 @@ use super::wire::{PhaseReport, RoomsReport, Tally};
 pub struct FanoutOutcome {
     /// Lines the schedule called for.
     pub scheduled: u64,
+    /// Clients sending them.
+    pub senders: u32,
     /// Lines the senders sent.
     pub sent: u64,
-    /// Deliveries owed: each sender's lines times the readers of its room open at the start,
-    /// less itself (without rooms, every reader is in one room).
+    /// Of those, lines the server refused (its chat rate limit, say): owed to nobody.
+    pub refused: u64,
+    /// Deliveries owed: each sender's lines the server accepted times the readers of its room
+    /// open at the start, less itself (without rooms, every reader is in one room).
     pub expected: u64,
     /// Deliveries owed that arrived (new sequence numbers only).
     pub delivered: u64,
-    /// Deliveries owed that never arrived, summed sender by sender.
+    /// Deliveries owed that never arrived, summed sender by sender; refused lines are not
+    /// owed, so they are not loss.
     pub loss: u64,
     /// Latency of every delivery.
     pub latency: Latencies,
@@ -160,11 +165,13 @@ impl FanoutOutcome {
         let sender_count = senders;
         let senders = usize::try_from(senders).unwrap_or(0);
         let mut sent_by = vec![0_u64; senders];
+        let mut refused_by = vec![0_u64; senders];
         let mut received_from = vec![0_u64; senders];
         let mut receiving = vec![false; senders];
         let mut receivers_by_room = vec![0_u64; layout.map_or(1, RoomLayout::rooms)];
         let mut outcome = Self {
             scheduled,
+            senders: sender_count,
             rooms: RoomsOutcome::aggregate(reports),
             ..Self::default()
         };
@@ -177,6 +184,11 @@ impl FanoutOutcome {
             }
             for &(sender, count) in &report.sent {
                 if let Some(slot) = sent_by.get_mut(sender as usize) {
+                    *slot += count;
+                }
+            }
+            for &(sender, count) in &report.refused {
+                if let Some(slot) = refused_by.get_mut(sender as usize) {
                     *slot += count;
                 }
             }
@@ -206,8 +218,10 @@ impl FanoutOutcome {
             let room = layout.map_or(0, |layout| layout.room_of_sender(index));
             let readers =
                 receivers_by_room.get(room).copied().unwrap_or(0) - u64::from(receiving[sender]);
-            let owed = sent_by[sender] * readers;
+            let accepted = sent_by[sender].saturating_sub(refused_by[sender]);
+            let owed = accepted * readers;
             outcome.sent += sent_by[sender];
+            outcome.refused += sent_by[sender] - accepted;
             outcome.expected += owed;
             outcome.delivered += received_from[sender];
             outcome.loss += owed.saturating_sub(received_from[sender]);

@@ -10,7 +10,7 @@ use super::outcome::{FanoutOutcome, RateSearch};
 use super::pacing::Schedule;
 use super::parent::{BenchError, ServerProbe, Workers, human_bytes};
 use super::payload::MAX_STAMP_BYTES;
-use super::procfs::ProcessSample;
+use super::procfs::{ProcessSample, listener_of_port};
 use super::room_layout::RoomLayout;
 use super::wire::ClientShare;
 use super::wire::{
@@ -50,9 +50,29 @@ pub(super) const STEP_PAUSE: Duration = Duration::from_secs(1);
 /// instead of first filling megabytes of socket buffers.
 const SLOW_RECV_BUFFER_BYTES: u32 = 4 * 1024;
 
-/// Sender lag behind schedule worth a warning: beyond timer jitter, so the offered rate was
-/// not really offered.
-const SEND_LAG_WARNING_US: u64 = 10_000;
+/// Sender lag behind schedule is worth a warning only past all of: this floor (timer and
+/// scheduler jitter on a busy machine), a sender's own interval between lines (its lines then
+/// went out bunched rather than at the rate asked), and this share of the run (the rate
+/// offered over the run was then not the rate asked). Latency is measured from when a line
+/// was really sent, so a smaller lag changes no figure.
+const SEND_LAG_WARNING_FLOOR: Duration = Duration::from_millis(20);
+const SEND_LAG_WARNING_SHARE_OF_RUN: f64 = 0.01;
+
+/// Whether senders `lag` behind schedule means the rate asked was not offered: `lines` lines
+/// from `senders` senders over `run`.
+pub(super) fn send_lag_matters(lag: Duration, lines: u64, senders: u32, run: Duration) -> bool {
+    // Display arithmetic on counts far below 2^52.
+    #[allow(clippy::cast_precision_loss)]
+    let lines_per_sender = lines as f64 / f64::from(senders.max(1));
+    let sender_interval = if lines_per_sender > 0.0 {
+        run.div_f64(lines_per_sender)
+    } else {
+        run
+    };
+    lag > SEND_LAG_WARNING_FLOOR
+        .max(sender_interval)
+        .max(run.mul_f64(SEND_LAG_WARNING_SHARE_OF_RUN))
+}
 
 /// Most steps a `fanout-max` search takes.
 const MAX_SEARCH_STEPS: u32 = 16;
@@ -213,6 +233,7 @@ pub(super) fn seconds(duration: Duration) -> f64 {
 
 /// Runs one scenario.
 pub async fn run(scenario: &Scenario, common: &CommonArgs) -> Result<(), BenchError> {
+    let common = &with_server_pid(common).await;
     match scenario {
         Scenario::Connect(args) => connect(common, args).await,
         Scenario::Fanout(args) => fanout(common, args).await,
@@ -222,6 +243,32 @@ pub async fn run(scenario: &Scenario, common: &CommonArgs) -> Result<(), BenchEr
         Scenario::Rooms(args) => super::room_scenarios::rooms(common, args).await,
         Scenario::BusyRoomChurn(args) => super::room_scenarios::busy_room_churn(common, args).await,
     }
+}
+
+/// `common` with `--server-pid` filled in, when it was not given and the server is on this
+/// machine: the process listening on the URL's port (Linux /proc).
+async fn with_server_pid(common: &CommonArgs) -> CommonArgs {
+    let mut common = common.clone();
+    if common.server_pid.is_some() {
+        return common;
+    }
+    let Ok(url) = ServerUrl::parse(&common.url, common.ca_file.as_deref()) else {
+        return common;
+    };
+    let local = url
+        .resolve()
+        .await
+        .is_ok_and(|addr| addr.ip().is_loopback());
+    if let Some(pid) = local.then(|| listener_of_port(url.port())).flatten() {
+        eprintln!(
+            "mmo bench: measuring the server as process {} (listening on port {}); \
+             --server-pid PID to choose",
+            pid.0,
+            url.port()
+        );
+        common.server_pid = Some(pid.0);
+    }
+    common
 }
 
 /// The clients of a run, started and connected.
@@ -596,6 +643,7 @@ pub(super) fn fanout_json(outcome: &FanoutOutcome, duration: Duration) -> Value 
     json!({
         "scheduled": outcome.scheduled,
         "sent": outcome.sent,
+        "refused": outcome.refused,
         "receivers": outcome.receivers,
         "expected_deliveries": outcome.expected,
         "delivered": outcome.delivered,
@@ -625,6 +673,14 @@ pub(super) fn print_fanout(outcome: &FanoutOutcome, duration: Duration) {
         per_second(outcome.delivered, duration),
         outcome.loss
     );
+    if !outcome.denies.is_empty() {
+        // Refused lines are not owed to anyone: they are counted here, not as loss.
+        println!(
+            "refused by the server: {} (not loss: the server said no; for benchmarks start it \
+             with --chat-rate 0)",
+            outcome.denies.human_reasons()
+        );
+    }
     println!("latency: {}", outcome.latency.summary().human());
     println!(
         "senders fell behind schedule by at most {}; gaps {}, duplicates {}, stale {}, other chat {}",
@@ -634,7 +690,8 @@ pub(super) fn print_fanout(outcome: &FanoutOutcome, duration: Duration) {
         outcome.stale,
         outcome.foreign
     );
-    if outcome.max_send_lag_us > SEND_LAG_WARNING_US {
+    let lag = Duration::from_micros(outcome.max_send_lag_us);
+    if send_lag_matters(lag, outcome.scheduled, outcome.senders, duration) {
         println!(
             "warning: senders fell {} behind schedule: the bench (try more --procs) or the \
              server's backpressure limited the rate",
@@ -642,12 +699,6 @@ pub(super) fn print_fanout(outcome: &FanoutOutcome, duration: Duration) {
         );
     }
     println!("server closed readers: {}", outcome.closes.human());
-    if !outcome.denies.is_empty() {
-        println!(
-            "server refused lines: {} (start it with --chat-rate 0 for benchmarks)",
-            outcome.denies.human()
-        );
-    }
 }
 
 pub(super) fn check_traffic(traffic: &TrafficArgs, clients: u64) -> Result<(), BenchError> {
@@ -1099,5 +1150,33 @@ impl ChurnTotals {
             totals.failures.merge(&report.connect_failures);
         }
         totals
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_a_lag_that_changes_the_rate_offered_is_worth_a_warning() {
+        let run = Duration::from_secs(10);
+        let ms = Duration::from_millis;
+        // 1,000 lines/s from 10 senders: 10 ms between a sender's lines; 1% of the run is 100 ms.
+        assert!(!send_lag_matters(ms(13), 10_000, 10, run));
+        assert!(!send_lag_matters(ms(100), 10_000, 10, run));
+        assert!(send_lag_matters(ms(101), 10_000, 10, run));
+        // 10 lines/s from 10 senders: a second between a sender's lines.
+        assert!(!send_lag_matters(ms(900), 100, 10, run));
+        assert!(send_lag_matters(ms(1_001), 100, 10, run));
+        // A short run still tolerates the floor.
+        assert!(!send_lag_matters(
+            ms(19),
+            100_000,
+            1,
+            Duration::from_secs(1)
+        ));
+        assert!(send_lag_matters(ms(21), 100_000, 1, Duration::from_secs(1)));
+        // Nothing scheduled: only a lag past the whole run.
+        assert!(!send_lag_matters(ms(500), 0, 0, Duration::from_secs(1)));
     }
 }

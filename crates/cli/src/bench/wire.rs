@@ -51,6 +51,16 @@ impl Tally {
         self.0.is_empty()
     }
 
+    /// "rate limit: at most 10 messages per second (bursts of 20) (1178)": each key (a
+    /// reason the server gave), with its count after it.
+    pub fn human_reasons(&self) -> String {
+        self.0
+            .iter()
+            .map(|(key, n)| format!("{key} ({n})"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+
     /// "3× 1008 too slow, 1× connection reset" for people.
     pub fn human(&self) -> String {
         if self.0.is_empty() {
@@ -288,6 +298,9 @@ pub struct PhaseReport {
     pub receiving_senders: Vec<u32>,
     /// Lines sent, per sender index, for this worker's senders.
     pub sent: Vec<(u32, u64)>,
+    /// Of those, lines the server refused (`DenyResponseMessage`), per sender index.
+    #[serde(default)]
+    pub refused: Vec<(u32, u64)>,
     /// Lines received, per sender index (new sequence numbers only).
     pub received_from: Vec<u64>,
     /// Latency of the lines received, µs.

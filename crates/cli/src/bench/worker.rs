@@ -238,6 +238,8 @@ struct PhaseStats {
     max_send_lag_us: u64,
     closes: Tally,
     denies: Tally,
+    /// Chat lines the server refused, per sender index (part of `denies`).
+    refused: Vec<u64>,
     slow_outcomes: Tally,
     /// Rooms runs: what clients saw of rooms (its `join_latency` is filled from the next).
     rooms: RoomsReport,
@@ -480,6 +482,8 @@ impl Fleet {
         let mut control_changed = Box::pin(next_control(self.control.subscribe()));
         let mut reading = healthy;
         let mut waking = false;
+        // Whether the server sends this client its refusals (it has joined a room).
+        let mut hears_refusals = rooms.is_some();
         let mut phase: Option<ClientPhase> = None;
         let send_timer = tokio::time::sleep_until(Instant::now());
         tokio::pin!(send_timer);
@@ -505,6 +509,15 @@ impl Fleet {
                             if healthy {
                                 let adopted =
                                     ClientPhase::new(active, client, self.setup.rooms.as_ref());
+                                if adopted.sender.is_some() && rooms.is_none() && !hears_refusals {
+                                    // A part-3 client's refused lines are dropped unsaid: a
+                                    // join (to the lobby it is in) shows the server this
+                                    // sender understands refusals, so the bench can tell
+                                    // refused lines from lost ones. It goes out with the
+                                    // first line, ahead of it.
+                                    conn.queue_join("");
+                                    hears_refusals = true;
+                                }
                                 if let Some(due) = adopted.next_due() {
                                     send_timer.as_mut().reset(due);
                                 }
@@ -692,15 +705,31 @@ impl Fleet {
             (Some(PacketView::Chat(text)), rooms) => {
                 self.on_chat(text, phase, rooms.as_deref(), read_at);
             }
-            (Some(PacketView::Deny(reason)), Some(rooms)) => self.on_deny(reason, rooms),
-            (Some(PacketView::Deny(reason)), None) => {
-                self.stats.borrow_mut().denies.add(reason, 1);
+            (Some(PacketView::Deny(reason)), Some(rooms)) => {
+                self.on_deny(reason, phase.as_deref(), rooms);
             }
+            (Some(PacketView::Deny(reason)), None) => self.line_refused(reason, phase.as_deref()),
             (Some(PacketView::Room(room)), Some(rooms)) => self.on_room(&room, phase, rooms),
             (Some(PacketView::Presence { who, joined, room }), Some(rooms)) => {
                 self.on_presence(who, joined, room, rooms);
             }
             _ => {}
+        }
+    }
+
+    /// A refusal of one of this client's chat lines: counted by reason, and against its
+    /// sender so that the lines the server refused are not owed to anyone (not loss).
+    fn line_refused(&self, reason: &str, phase: Option<&ClientPhase>) {
+        let mut stats = self.stats.borrow_mut();
+        stats.denies.add(reason, 1);
+        let sender = phase
+            .filter(|phase| stats.phase == Some(phase.active.spec.phase))
+            .and_then(|phase| phase.sender);
+        if let Some(count) = sender
+            .and_then(|sender| usize::try_from(sender.0).ok())
+            .and_then(|i| stats.refused.get_mut(i))
+        {
+            *count += 1;
         }
     }
 
@@ -810,6 +839,7 @@ impl Fleet {
         *self.stats.borrow_mut() = PhaseStats {
             phase: Some(spec.phase),
             sent: vec![0; senders],
+            refused: vec![0; senders],
             received_from: vec![0; senders],
             ..PhaseStats::default()
         };
@@ -866,6 +896,13 @@ impl Fleet {
             receiving_senders,
             sent: stats
                 .sent
+                .iter()
+                .enumerate()
+                .filter(|&(_, &n)| n > 0)
+                .filter_map(|(i, &n)| Some((u32::try_from(i).ok()?, n)))
+                .collect(),
+            refused: stats
+                .refused
                 .iter()
                 .enumerate()
                 .filter(|&(_, &n)| n > 0)

@@ -123,13 +123,16 @@ impl Fleet {
     }
 
     /// A refusal: of the oldest join waiting, if any, else of a line.
-    pub(super) fn on_deny(&self, reason: &str, rooms: &mut ClientRooms) {
-        let mut stats = self.stats.borrow_mut();
+    pub(super) fn on_deny(
+        &self,
+        reason: &str,
+        phase: Option<&ClientPhase>,
+        rooms: &mut ClientRooms,
+    ) {
         match rooms.membership.on_deny() {
-            Some(_) => stats.rooms.join_denies.add(reason, 1),
-            None => stats.denies.add(reason, 1),
+            Some(_) => self.stats.borrow_mut().rooms.join_denies.add(reason, 1),
+            None => self.line_refused(reason, phase),
         }
-        drop(stats);
         self.after_answer(rooms);
     }
 
