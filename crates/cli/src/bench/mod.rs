@@ -12,7 +12,6 @@ mod parent;
 mod payload;
 mod procfs;
 mod room_layout;
-mod room_scenarios;
 mod scenarios;
 mod wire;
 mod worker;

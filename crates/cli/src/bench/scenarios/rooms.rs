@@ -4,16 +4,16 @@
 
 use serde_json::{Value, json};
 
-use super::histogram::human_micros;
-use super::outcome::{FanoutOutcome, RoomsOutcome};
-use super::room_layout::RoomLayout;
-use super::scenarios::{
+use super::{
     CHURN_SOURCE_HINT, ChurnTotals, Finished, PHASE_START_DELAY, STEP_PAUSE, ServerSpan,
     TrafficArgs, check_traffic, duration_arg, emit_json, fanout_json, merge, per_second,
     print_fanout, seconds, start,
 };
-use super::wire::{ChurnPhase, PhaseReport};
-use super::{CommonArgs, parent::BenchError};
+use crate::bench::histogram::human_micros;
+use crate::bench::outcome::{FanoutOutcome, RoomsOutcome};
+use crate::bench::room_layout::RoomLayout;
+use crate::bench::wire::{ChurnPhase, PhaseReport};
+use crate::bench::{CommonArgs, parent::BenchError};
 
 /// Room changes per second one mover makes when `--movers` is not given: half the server's
 /// default `join_rate` (2 a second), so its token bucket never refuses a bench move.
@@ -412,7 +412,7 @@ pub async fn busy_room_churn(
     let churn_time = PHASE_START_DELAY + duration;
     let churn = ChurnPhase {
         concurrency: args.churn_clients.div_ceil(args.churn_procs),
-        duration_millis: super::millis(churn_time),
+        duration_millis: crate::bench::millis(churn_time),
         join_lobby: args.churn_join,
     };
     let (busy, busy_span, churned) = fleet
