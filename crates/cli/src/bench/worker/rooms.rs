@@ -1,13 +1,13 @@
 //! What a bench client does in a rooms run: its first join on connecting, moves from room to
 //! room on the phase's schedule, following presence, and the final check of its member list.
-//! Chat lines are checked against the room in `Fleet::on_chat`.
+//! Chat lines are checked against the room in `Worker::on_chat`.
 
 use std::io;
 use std::time::Duration;
 
 use tokio::time::Instant;
 
-use super::{ClientPhase, Control, Fleet, PhaseReport, PhaseStats};
+use super::{ClientPhase, Control, PhaseReport, PhaseStats, Worker};
 use crate::bench::conn::{Conn, ConnError};
 use crate::bench::frame::{PacketView, RoomView, view_packet};
 use crate::bench::membership::{Answer, Membership};
@@ -47,7 +47,7 @@ impl ClientRooms {
     }
 }
 
-impl Fleet {
+impl Worker {
     /// The room `client` joins on connecting, as its number and name; `None` outside rooms runs.
     pub(super) fn home_room(&self, client: super::ClientIndex) -> Option<(usize, &str)> {
         let layout = self.setup.rooms.as_ref()?;
