@@ -906,3 +906,129 @@ async fn bench_busy_room_churn_measures_the_room_quiet_and_while_others_churn() 
     assert_eq!(summary["checks"]["consistent"], true, "{summary}");
     assert_eq!(summary["checks"]["member_lists_checked"], 5);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bench_busy_room_churn_keeps_churners_to_a_connect_rate() {
+    let server = start_server().await;
+    // The lobby itself as the big room, and churners limited to 10 connects a second.
+    let summary = bench(
+        &server,
+        &[
+            "busy-room-churn",
+            "--room",
+            "lobby",
+            "--clients",
+            "5",
+            "--senders",
+            "2",
+            "--rate",
+            "20",
+            "--duration",
+            "1",
+            "--churn-clients",
+            "4",
+            "--churn-join",
+            "--churn-rate",
+            "10",
+        ],
+    )
+    .await;
+    let cycles = summary["churn"]["cycles"].as_f64().expect("cycles");
+    let churn_s = summary["churn"]["duration_s"].as_f64().expect("duration");
+    // Each of the 4 loops starts a connect every 0.4 s, the first at once at most.
+    let allowed = (10.0 * churn_s).ceil() + 4.0;
+    assert!(
+        cycles > 0.0 && cycles <= allowed,
+        "{cycles} > {allowed}: {summary}"
+    );
+    assert_eq!(summary["churn"]["rate_limit_per_s"], 10.0, "{summary}");
+    assert_eq!(summary["churning"]["loss"], 0, "{summary}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bench_lobby_rejoin_measures_both_rooms_quiet_and_under_rejoins() {
+    let server = start_server().await;
+    let summary = bench(
+        &server,
+        &[
+            "lobby-rejoin",
+            "--lobby",
+            "20",
+            "--room-members",
+            "6",
+            "--rejoiners",
+            "4",
+            "--rejoin-rate",
+            "1",
+            "--senders-per-room",
+            "2",
+            "--rate",
+            "40",
+            "--duration",
+            "1",
+        ],
+    )
+    .await;
+    assert_eq!(summary["scenario"], "lobby-rejoin");
+    assert_eq!(summary["connect"]["connected"], 30, "{summary}");
+    for phase in ["quiet", "rejoining"] {
+        let phase = &summary[phase];
+        assert_eq!(phase["loss"], 0, "{summary}");
+        assert!(
+            phase["delivered"].as_u64().expect("delivered") > 0,
+            "{summary}"
+        );
+        for room in ["lobby", "elsewhere"] {
+            assert!(
+                phase["latency_by_room_us"][room]["count"]
+                    .as_u64()
+                    .expect("a count")
+                    > 0,
+                "{room}: {summary}"
+            );
+        }
+    }
+    // Quiet means no re-joins; then each re-joiner re-joins once a second, every one answered.
+    assert_eq!(summary["quiet"]["rejoins"]["scheduled"], 0, "{summary}");
+    let rejoins = &summary["rejoining"]["rejoins"];
+    assert_eq!(rejoins["scheduled"], 4, "{summary}");
+    assert_eq!(rejoins["answered"], 4, "{summary}");
+    assert_eq!(rejoins["refused"], serde_json::json!({}), "{summary}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bench_lobby_connect_compares_part3_and_full_level_arrivals() {
+    let server = start_server().await;
+    // One handshake at a time, so each arrival finds the earlier ones already joined.
+    let summary = bench(
+        &server,
+        &[
+            "--connect-concurrency",
+            "1",
+            "lobby-connect",
+            "--clients",
+            "20",
+            "--hold",
+            "0.5",
+        ],
+    )
+    .await;
+    assert_eq!(summary["scenario"], "lobby-connect");
+    assert_eq!(summary["part3"]["connected"], 20, "{summary}");
+    assert_eq!(summary["full_level"]["connected"], 20, "{summary}");
+    // Part 3 hears of nobody; at the full level each hears of everyone who arrives after it.
+    assert_eq!(summary["part3"]["presence_received"], 0, "{summary}");
+    assert!(
+        summary["full_level"]["presence_received"]
+            .as_u64()
+            .expect("presence")
+            >= 19 * 20 / 2,
+        "{summary}"
+    );
+    // The server's CPU both times (their ratio needs more than this test's 10 ms ticks).
+    assert!(summary["part3"]["server"]["cpu_s"].is_number(), "{summary}");
+    assert!(
+        summary["full_level"]["server"]["cpu_s"].is_number(),
+        "{summary}"
+    );
+}

@@ -27,6 +27,8 @@ pub struct FanoutOutcome {
     pub loss: u64,
     /// Latency of every delivery.
     pub latency: Latencies,
+    /// Rooms runs: latency by the room the line was said in.
+    pub latency_by_room: Vec<Latencies>,
     /// Reading clients open at the start.
     pub receivers: u64,
     /// Sequence numbers skipped.
@@ -202,6 +204,18 @@ impl FanoutOutcome {
             }
             outcome.receivers += report.receivers_at_start;
             outcome.latency.merge_wire(&report.latency);
+            if outcome.latency_by_room.len() < report.latency_by_room.len() {
+                outcome
+                    .latency_by_room
+                    .resize_with(report.latency_by_room.len(), Latencies::default);
+            }
+            for (room, wire) in outcome
+                .latency_by_room
+                .iter_mut()
+                .zip(&report.latency_by_room)
+            {
+                room.merge_wire(wire);
+            }
             outcome.gaps += report.gaps;
             outcome.duplicates += report.duplicates;
             outcome.stale += report.stale;

@@ -8,6 +8,7 @@ mod churn;
 mod connect;
 mod fanout;
 mod fleet;
+mod lobby;
 mod report;
 mod rooms;
 mod slow;
@@ -57,6 +58,15 @@ pub enum Scenario {
     /// and disconnect from the lobby as fast as they can: the room's latency both ways, and the
     /// churn rate. Needs `mmo-server --chat-rate 0`.
     BusyRoomChurn(rooms::BusyRoomChurnArgs),
+    /// A big lobby of part-3 clients and a smaller room chatting, measured while quiet and then
+    /// while other clients in the lobby keep joining it again (JoinRoomMessage{""}, within the
+    /// server's join rate): each room's latency both ways (issue 18: the re-join attack).
+    /// Needs `mmo-server --chat-rate 0`.
+    LobbyRejoin(lobby::LobbyRejoinArgs),
+    /// N clients connecting into the lobby at the part-3 level (chat only), then N at the full
+    /// level (joining it, so presence tells them of each other): the server's CPU for each and
+    /// their ratio (issue 18: presence at O(N²)). Needs --server-pid or a loopback server.
+    LobbyConnect(lobby::LobbyConnectArgs),
 }
 
 /// Runs one scenario.
@@ -70,6 +80,8 @@ pub async fn run(scenario: &Scenario, common: &CommonArgs) -> Result<(), BenchEr
         Scenario::Slow(args) => slow(common, args).await,
         Scenario::Rooms(args) => rooms::rooms(common, args).await,
         Scenario::BusyRoomChurn(args) => rooms::busy_room_churn(common, args).await,
+        Scenario::LobbyRejoin(args) => lobby::lobby_rejoin(common, args).await,
+        Scenario::LobbyConnect(args) => lobby::lobby_connect(common, args).await,
     }
 }
 

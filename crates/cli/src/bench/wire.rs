@@ -222,6 +222,10 @@ pub struct ChurnPhase {
     /// clients of its arrival and departure.
     #[serde(default)]
     pub join_lobby: bool,
+    /// Connects per second this worker's loops start together, at most (0: as fast as they
+    /// can); an address's allowed connect rate, say.
+    #[serde(default)]
+    pub rate_per_second: f64,
 }
 
 /// What a worker tells the parent.
@@ -305,6 +309,9 @@ pub struct PhaseReport {
     pub received_from: Vec<u64>,
     /// Latency of the lines received, µs.
     pub latency: WireBuckets,
+    /// Rooms runs: the same, by the room the line was said in.
+    #[serde(default)]
+    pub latency_by_room: Vec<WireBuckets>,
     /// Sequence numbers skipped: lines that never came while later ones did.
     pub gaps: u64,
     /// Lines that came again or out of order.

@@ -30,6 +30,7 @@ pub(crate) async fn churn(common: &CommonArgs, args: &ChurnArgs) -> Result<(), B
         concurrency: args.concurrency.div_ceil(workers),
         duration_millis: millis(duration),
         join_lobby: false,
+        rate_per_second: 0.0,
     });
     let started = Instant::now();
     let reports = fleet.phase(&command, duration + REPORT_GRACE).await?;

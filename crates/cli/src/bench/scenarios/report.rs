@@ -57,7 +57,7 @@ pub(crate) struct ServerSpan {
 }
 
 impl ServerSpan {
-    fn cpu(&self) -> Option<Duration> {
+    pub(crate) fn cpu(&self) -> Option<Duration> {
         Some(self.after?.cpu.saturating_sub(self.before?.cpu))
     }
 

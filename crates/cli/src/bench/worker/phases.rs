@@ -61,6 +61,8 @@ pub(super) struct PhaseStats {
     pub(super) sent: Vec<u64>,
     pub(super) received_from: Vec<u64>,
     pub(super) latency: Latencies,
+    /// Rooms runs: the same, by the room the line was said in.
+    pub(super) latency_by_room: Vec<Latencies>,
     pub(super) gaps: u64,
     pub(super) duplicates: u64,
     pub(super) stale: u64,
@@ -112,6 +114,9 @@ impl Worker {
             phase: Some(spec.phase),
             sent: vec![0; senders],
             refused: vec![0; senders],
+            latency_by_room: (0..layout.map_or(0, RoomLayout::rooms))
+                .map(|_| Latencies::default())
+                .collect(),
             received_from: vec![0; senders],
             ..PhaseStats::default()
         };
@@ -182,6 +187,11 @@ impl Worker {
                 .collect(),
             received_from: stats.received_from,
             latency: stats.latency.to_wire(),
+            latency_by_room: stats
+                .latency_by_room
+                .iter()
+                .map(Latencies::to_wire)
+                .collect(),
             gaps: stats.gaps,
             duplicates: stats.duplicates,
             stale: stats.stale,
@@ -214,9 +224,10 @@ impl Worker {
         }
     }
 
+    /// Holds the connections for `duration`; the report has what happened since the last
+    /// one (after connecting: the presence the arrivals brought).
     pub(super) async fn hold(&self, duration: Duration) -> PhaseReport {
         let open_at_start = self.open_count();
-        *self.stats.borrow_mut() = PhaseStats::default();
         self.control.send_replace(Control::Idle);
         tokio::time::sleep(duration).await;
         self.plain_report(open_at_start)
@@ -268,6 +279,10 @@ impl Worker {
         let results = Rc::new(RefCell::new(ConnectResults::default()));
         let cycles = Rc::new(Cell::new(0_u64));
         let mut loops = tokio::task::JoinSet::new();
+        // With a rate, each loop starts a connect every `lane_interval`, the loops staggered.
+        let lane_interval = (churn.rate_per_second > 0.0 && churn.rate_per_second.is_finite())
+            .then(|| Duration::from_secs_f64(f64::from(churn.concurrency) / churn.rate_per_second));
+        let started = Instant::now();
         for lane in 0..u64::from(churn.concurrency) {
             let fleet = Rc::clone(&self);
             let results = Rc::clone(&results);
@@ -277,7 +292,17 @@ impl Worker {
                 let mut client = ClientIndex(
                     lane * u64::from(fleet.setup.workers) + u64::from(fleet.setup.worker),
                 );
+                let mut next_start = lane_interval.map(|interval| {
+                    started + interval.mul_f64(lane as f64 / f64::from(churn.concurrency.max(1)))
+                });
                 while Instant::now() < deadline {
+                    if let (Some(at), Some(interval)) = (next_start.as_mut(), lane_interval) {
+                        if *at >= deadline {
+                            break;
+                        }
+                        tokio::time::sleep_until(*at).await;
+                        *at += interval;
+                    }
                     let join = churn.join_lobby.then_some("");
                     match fleet.open_connection(client, true, join).await {
                         Ok((mut ws, took, _)) => {

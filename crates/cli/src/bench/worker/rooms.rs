@@ -51,6 +51,9 @@ impl Worker {
     /// The room `client` joins on connecting, as its number and name; `None` outside rooms runs.
     pub(super) fn home_room(&self, client: super::ClientIndex) -> Option<(usize, &str)> {
         let layout = self.setup.rooms.as_ref()?;
+        if !layout.joins_on_connect(client.0) {
+            return None;
+        }
         let room = layout.home_of(client.0);
         Some((room, layout.names.get(room)?.as_str()))
     }
@@ -109,7 +112,7 @@ impl Worker {
                 joined.name, layout.names[room]
             ));
         }
-        let home_size = usize::try_from(layout.home_size(room)).unwrap_or(usize::MAX);
+        let home_size = usize::try_from(layout.settle_size(room)).unwrap_or(usize::MAX);
         let settled = membership.member_count() >= home_size;
         if !settled {
             self.unsettled_views.add(1);
@@ -163,6 +166,10 @@ impl Worker {
                 (room, true)
             }
             Answer::Refreshed { sent_at } => {
+                // In a re-join run, a re-join is the move asked for.
+                if layout.rejoin {
+                    stats.rooms.moves += 1;
+                }
                 stats.join_latency.record_micros(micros(now - sent_at));
                 (rooms.membership.room().unwrap_or_default(), false)
             }
@@ -261,7 +268,10 @@ impl Worker {
         if !rooms.membership.joining(target, now) {
             return Ok(());
         }
-        conn.queue_join(&layout.names[target]);
+        match &layout.rejoin_as {
+            Some(text) if target == here => conn.queue_join(text),
+            _ => conn.queue_join(&layout.names[target]),
+        }
         if let Some(due) = due {
             let mut stats = self.stats.borrow_mut();
             stats.rooms.max_move_lag_us = stats

@@ -221,6 +221,16 @@ impl Worker {
         let latency_nanos = now.saturating_sub(stamp.sent_unix_nanos);
         let latency_us = latency_nanos / 1_000;
         stats.latency.record_micros(latency_us);
+        if let Some(room) = self
+            .setup
+            .rooms
+            .as_ref()
+            .map(|layout| layout.room_of_sender(stamp.sender.0))
+        {
+            if let Some(by_room) = stats.latency_by_room.get_mut(room) {
+                by_room.record_micros(latency_us);
+            }
+        }
         let owed = phase.mover.is_none();
         if owed {
             stats.gaps += skipped;
