@@ -626,6 +626,72 @@ async fn chat_says_where_the_websocket_is_when_the_url_has_no_path() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn chat_once_logs_in_first_and_sends_nothing_when_refused() {
+    // This server has no accounts: it refuses every registration and login, with a reason.
+    let server = start_server().await;
+    let mut listener = listen(&server.url).await;
+    for register in [false, true] {
+        let mut command = mmo();
+        command
+            .args(["chat", "--once", "--user", "ada"])
+            .env("MMO_PASSWORD", "correct horse")
+            .stdin(Stdio::piped());
+        if register {
+            command.arg("--register");
+        }
+        let mut child = command.arg(&server.url).spawn().expect("spawn mmo");
+        let mut stdin = child.stdin.take().expect("stdin");
+        stdin.write_all(b"not to be sent\n").await.expect("write");
+        drop(stdin);
+        let output = finish(child).await;
+        let stdout = text(&output.stdout);
+        let refusal = if register {
+            "Registration refused: "
+        } else {
+            "Login refused: "
+        };
+        assert_eq!(output.status.code(), Some(3), "{stdout}");
+        assert!(
+            stdout.lines().any(|line| line.starts_with(refusal)),
+            "{stdout}"
+        );
+        assert!(!stdout.contains("In room"), "{stdout}");
+        assert!(
+            text(&output.stderr).contains("1 login or registration"),
+            "{}",
+            text(&output.stderr)
+        );
+    }
+    // Neither run's line reached the room: each ended with a close handshake, which the
+    // server answers only after relaying what came before it, so the next line the listener
+    // gets must be this later one.
+    let (mut other, _) = member_of(&server.url, "").await;
+    say(&mut other, "later").await;
+    assert_eq!(
+        next_chat(&mut listener).await.msg,
+        Packet::chat("later").msg
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn chat_user_without_a_password_or_terminal_exits_2() {
+    let output = finish(
+        mmo()
+            .args(["chat", "--once", "--user", "ada", "ws://127.0.0.1:9/ws"])
+            .env_remove("MMO_PASSWORD")
+            .spawn()
+            .expect("spawn mmo"),
+    )
+    .await;
+    let stderr = text(&output.stderr);
+    // Without a terminal to ask on (as in CI) it says what to do; with one, it would ask.
+    if std::fs::File::open("/dev/tty").is_err() {
+        assert_eq!(output.status.code(), Some(2), "{stderr}");
+        assert!(stderr.contains("set MMO_PASSWORD"), "{stderr}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn chat_exits_2_for_a_bad_url() {
     for once in [true, false] {
         let mut command = mmo();
