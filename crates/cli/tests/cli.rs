@@ -1098,3 +1098,38 @@ async fn bench_lobby_connect_compares_part3_and_full_level_arrivals() {
         "{summary}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bench_logins_counts_refusals_by_reason() {
+    // A server without accounts refuses every registration and login, with one reason.
+    const NO_ACCOUNTS: &str = "accounts are not enabled on this server";
+    let server = start_server().await;
+    let summary = bench(
+        &server,
+        &[
+            "logins",
+            "--accounts",
+            "5",
+            "--concurrency",
+            "2",
+            "--prefix",
+            "t",
+        ],
+    )
+    .await;
+    assert_eq!(summary["scenario"], "logins");
+    for phase in ["register", "login"] {
+        assert_eq!(summary[phase]["accepted"], 0, "{summary}");
+        assert_eq!(
+            summary[phase]["refused"][NO_ACCOUNTS], 5,
+            "{phase}: {summary}"
+        );
+        assert_eq!(
+            summary[phase]["failures"],
+            serde_json::json!({}),
+            "{summary}"
+        );
+        assert_eq!(summary[phase]["answer_latency_us"]["count"], 5, "{summary}");
+    }
+    assert_eq!(summary["logins_per_s"], 0.0, "{summary}");
+}

@@ -9,6 +9,7 @@ mod connect;
 mod fanout;
 mod fleet;
 mod lobby;
+mod logins;
 mod report;
 mod rooms;
 mod slow;
@@ -67,6 +68,10 @@ pub enum Scenario {
     /// level (joining it, so presence tells them of each other): the server's CPU for each and
     /// their ratio (issue 18: presence at O(N²)). Needs --server-pid or a loopback server.
     LobbyConnect(lobby::LobbyConnectArgs),
+    /// Register N accounts, then log into each (a new connection a login) as fast as the
+    /// server allows: logins per second, time from request to answer, and refusals by reason.
+    /// Needs a server with accounts.
+    Logins(logins::LoginsArgs),
 }
 
 /// Runs one scenario.
@@ -82,6 +87,7 @@ pub async fn run(scenario: &Scenario, common: &CommonArgs) -> Result<(), BenchEr
         Scenario::BusyRoomChurn(args) => rooms::busy_room_churn(common, args).await,
         Scenario::LobbyRejoin(args) => lobby::lobby_rejoin(common, args).await,
         Scenario::LobbyConnect(args) => lobby::lobby_connect(common, args).await,
+        Scenario::Logins(args) => logins::logins(common, args).await,
     }
 }
 
