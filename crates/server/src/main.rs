@@ -9,6 +9,11 @@ use tracing::error;
 const EXIT_BAD_CONFIG: u8 = 2;
 
 fn main() -> ExitCode {
+    // `mmo-server accounts …`: the operator's account commands, not a server.
+    let args: Vec<_> = std::env::args_os().collect();
+    if args.get(1).is_some_and(|word| word == "accounts") {
+        return mmo_server::accounts_command(&args);
+    }
     // Before the settings are read: the default session limit follows the open-file limit.
     mmo_server::raise_open_file_limit();
     let matches = mmo_server::command().get_matches();
@@ -51,7 +56,15 @@ fn main() -> ExitCode {
                 return ExitCode::FAILURE;
             }
         };
-        match mmo_server::run(listener, config, shutdown_signal()).await {
+        // Accounts connect in the background: a database that is down delays only logins.
+        let services = match mmo_server::account_services(&config) {
+            Ok(services) => services,
+            Err(error) => {
+                error!("cannot start accounts: {error}");
+                return ExitCode::FAILURE;
+            }
+        };
+        match mmo_server::run_with(listener, config, services, shutdown_signal()).await {
             Ok(()) => ExitCode::SUCCESS,
             Err(error) => {
                 error!("server failed: {error}");
