@@ -25,10 +25,18 @@ async fn accounts_server(name: &str) -> Server {
     let accounts = mmo_accounts::Accounts::start(&mmo_server::account_settings(&config))
         .expect("the accounts start");
     assert!(accounts.wait_available(WAIT).await, "the database answers");
-    let services = mmo_server::Services {
-        accounts: Some(Arc::new(accounts)),
-    };
+    let services = with_accounts(mmo_server::Services::default(), Arc::new(accounts));
     serve_with("127.0.0.1:0", config, services).await
+}
+
+/// `services` with this account store, whatever else they hold (the server's services grow).
+fn with_accounts(
+    services: mmo_server::Services,
+    accounts: Arc<mmo_accounts::Accounts>,
+) -> mmo_server::Services {
+    let mut services = services;
+    services.accounts = Some(accounts);
+    services
 }
 
 /// `mmo chat --once --user USER [ARGS…] URL` with `password` in `MMO_PASSWORD` and a line on
