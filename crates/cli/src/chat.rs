@@ -3,6 +3,7 @@
 //! Either way it joins a room as soon as it has its ID, so the server treats it as a client
 //! that knows rooms, presence and refusals (docs/protocol.md, "opt-in").
 
+mod account;
 mod commands;
 mod room_view;
 
@@ -20,6 +21,7 @@ use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::protocol::CloseFrame;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 
+use self::account::{Credentials, answers_account, describe_answer};
 use self::commands::{HELP, Input, USAGE};
 use self::room_view::RoomView;
 use crate::ws::{self, ConnectError, DEFAULT_URL, ServerUrl, UrlError, Ws};
@@ -33,8 +35,11 @@ const TYPED_LINES_QUEUE: usize = 64;
 /// for the terminal instead of buffering without bound.
 const PRINT_QUEUE: usize = 1_024;
 
+/// `mmo chat`'s exit status for bad arguments, clap's own usage errors included.
+const EXIT_BAD_ARGUMENTS: u8 = 2;
+
 /// `mmo chat --once`'s exit status when the server refused at least one line or join (1 is
-/// taken by every other failure, 2 by clap's usage errors).
+/// taken by every other failure, 2 by bad arguments).
 const EXIT_DENIED: u8 = 3;
 
 /// How long the server gets to answer our close frame before we stop waiting.
@@ -50,6 +55,10 @@ const FIRST_BACKOFF: Duration = Duration::from_millis(500);
 
 /// Longest delay between reconnection attempts, so a returning server is found within this.
 const MAX_BACKOFF: Duration = Duration::from_secs(30);
+
+/// How long a register or login request may take to be answered (the server hashes the
+/// password on a small pool, which may be busy) before the connection is given up.
+const ACCOUNT_WAIT: Duration = Duration::from_secs(15);
 
 /// A session that lasted this long was a real connection, so the next failure starts the
 /// backoff from the beginning again.
@@ -75,13 +84,15 @@ const STABLE_SESSION: Duration = Duration::from_secs(10);
 /// If joining --room is refused, no stdin line is sent.
 ///
 /// A wss:// URL is checked against the public certificate authorities, or with --ca-file
-/// against only the CA certificates in that file (a test server's self-signed certificate).
+/// against only the certificates in that file (a test server's self-signed certificate, which
+/// is accepted as the server's own even when marked CA:TRUE, as `openssl req -x509` makes it).
 #[derive(Debug, clap::Args)]
 pub struct ChatArgs {
     /// Server WebSocket URL: ws:// or wss://.
     #[arg(default_value = DEFAULT_URL)]
     url: String,
-    /// For a wss:// URL: trust only the CA certificates in this PEM file.
+    /// For a wss:// URL: trust only the certificates in this PEM file (the server's own
+    /// certificate, or the CA that signed it).
     #[arg(long, value_name = "PEM")]
     ca_file: Option<PathBuf>,
     /// The room to join on connecting (default: the lobby).
@@ -99,6 +110,14 @@ pub struct ChatArgs {
     /// or room list, and again for --wait-for.
     #[arg(long, value_name = "SECONDS", default_value_t = 10.0)]
     timeout: f64,
+    /// Log into this account as soon as connected (and again on each reconnection). The
+    /// password comes from the MMO_PASSWORD variable, else is asked for without echo.
+    #[arg(long, value_name = "NAME")]
+    user: Option<String>,
+    /// With --user: register the account first (registering does not log in; the login
+    /// follows).
+    #[arg(long, requires = "user")]
+    register: bool,
 }
 
 /// Why `mmo chat --once` failed.
@@ -116,6 +135,16 @@ enum OnceError {
     ClosedByServer(String),
     #[error("reading stdin: {0}")]
     Stdin(std::io::Error),
+}
+
+impl OnceError {
+    /// The exit status: 2 for what the person typed on the command line, 1 for the rest.
+    fn exit_code(&self) -> ExitCode {
+        match self {
+            Self::Url(_) | Self::BadTimeout(_) => ExitCode::from(EXIT_BAD_ARGUMENTS),
+            _ => ExitCode::FAILURE,
+        }
+    }
 }
 
 /// What a WebSocket message from the server amounts to.
@@ -147,6 +176,11 @@ fn normal_close() -> Option<CloseFrame> {
     })
 }
 
+/// Whether a described close is the plain 1000 that answers a close of ours.
+fn is_normal_close(description: &str) -> bool {
+    description.split(' ').next() == Some("1000")
+}
+
 /// Whether `packet` answers a `JoinRoomMessage`: the room, or a refusal.
 fn answers_join(packet: &Packet) -> bool {
     matches!(packet.msg, Some(Msg::Room(_) | Msg::DenyResponse(_)))
@@ -173,8 +207,18 @@ pub fn run(args: &ChatArgs) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    let credentials = match &args.user {
+        None => None,
+        Some(user) => match Credentials::for_user(user, args.register) {
+            Ok(credentials) => Some(credentials),
+            Err(error) => {
+                eprintln!("mmo chat: {error}");
+                return ExitCode::from(EXIT_BAD_ARGUMENTS);
+            }
+        },
+    };
     if args.once {
-        match runtime.block_on(run_once(args)) {
+        match runtime.block_on(run_once(args, credentials.as_ref())) {
             Ok(refused) if refused.is_empty() => ExitCode::SUCCESS,
             Ok(refused) => {
                 eprintln!("mmo chat: the server refused {}", refused.describe());
@@ -182,18 +226,15 @@ pub fn run(args: &ChatArgs) -> ExitCode {
             }
             Err(error) => {
                 eprintln!("mmo chat: {error}");
-                ExitCode::FAILURE
+                error.exit_code()
             }
         }
     } else {
         match ServerUrl::parse(&args.url, args.ca_file.as_deref()) {
-            Ok(url) => {
-                runtime.block_on(run_interactive(url, args.room.clone()));
-                ExitCode::SUCCESS
-            }
+            Ok(url) => runtime.block_on(run_interactive(url, args.room.clone(), credentials)),
             Err(error) => {
                 eprintln!("mmo chat: {error}");
-                ExitCode::FAILURE
+                ExitCode::from(EXIT_BAD_ARGUMENTS)
             }
         }
     }
@@ -206,6 +247,8 @@ struct Refused {
     requests: u64,
     /// Every other refusal: chat lines (this client sends nothing else unawaited).
     lines: u64,
+    /// Refused registrations and logins.
+    accounts: u64,
 }
 
 impl Refused {
@@ -221,6 +264,11 @@ impl Refused {
         [
             count(self.lines, "line", "lines"),
             count(self.requests, "join or room list", "joins or room lists"),
+            count(
+                self.accounts,
+                "login or registration",
+                "logins or registrations",
+            ),
         ]
         .into_iter()
         .flatten()
@@ -297,6 +345,36 @@ impl Once {
         }
     }
 
+    /// Registers (if asked) and logs in with `credentials`, showing what else arrives
+    /// meanwhile; `false` when the server refused either (which is printed).
+    async fn log_in(&mut self, credentials: &Credentials) -> Result<bool, OnceError> {
+        let mut steps = Vec::with_capacity(2);
+        if credentials.register {
+            steps.push((credentials.register_packet(), true));
+        }
+        steps.push((credentials.login_packet(), false));
+        for (request, registering) in steps {
+            self.send(&request).await?;
+            let deadline = tokio::time::Instant::now() + self.limit.max(ACCOUNT_WAIT);
+            let answer = loop {
+                let packet = self.next_packet(deadline).await?;
+                if answers_account(&packet) {
+                    break packet;
+                }
+                self.show(&packet, false);
+            };
+            println!(
+                "{}",
+                describe_answer(&answer, &credentials.user, registering)
+            );
+            if is_deny(&answer) {
+                self.refused.accounts += 1;
+                return Ok(false);
+            }
+        }
+        Ok(true)
+    }
+
     /// Acts on one stdin line.
     async fn on_line(&mut self, line: String) -> Result<(), OnceError> {
         match Input::parse(&line) {
@@ -317,7 +395,10 @@ impl Once {
     }
 }
 
-async fn run_once(args: &ChatArgs) -> Result<Refused, OnceError> {
+async fn run_once(
+    args: &ChatArgs,
+    credentials: Option<&Credentials>,
+) -> Result<Refused, OnceError> {
     let url = ServerUrl::parse(&args.url, args.ca_file.as_deref())?;
     let limit = Duration::try_from_secs_f64(args.timeout)
         .ok()
@@ -348,13 +429,21 @@ async fn run_once(args: &ChatArgs) -> Result<Refused, OnceError> {
             break;
         }
     }
+    // Logging in first makes the join (and what follows) the account's; a refused login
+    // sends nothing more.
+    let logged_in = match credentials {
+        Some(credentials) => once.log_in(credentials).await?,
+        None => true,
+    };
     // Joining first makes this a client that is told of refusals (docs/protocol.md), and
     // puts every line in the room asked for; if that room refuses us, nothing is sent.
-    let refused_room = once
-        .request(&Packet::join_room(args.room.as_str()), answers_join)
-        .await?;
-    if !refused_room {
-        exchange_stdin(&mut once, args.wait_for).await?;
+    if logged_in {
+        let refused_room = once
+            .request(&Packet::join_room(args.room.as_str()), answers_join)
+            .await?;
+        if !refused_room {
+            exchange_stdin(&mut once, args.wait_for).await?;
+        }
     }
 
     // The server answers our close only after handling everything we sent before it, so a
@@ -367,8 +456,11 @@ async fn run_once(args: &ChatArgs) -> Result<Refused, OnceError> {
         while let Some(Ok(message)) = once.ws.next().await {
             match classify(message) {
                 Received::Packet(packet) => once.show(&packet, false),
-                Received::Closed(description) => println!("Connection closed: {description}"),
-                Received::Undecodable(_) | Received::Other => {}
+                // The server's answer to our own close is no news; any other close is.
+                Received::Closed(description) if !is_normal_close(&description) => {
+                    println!("Connection closed: {description}");
+                }
+                Received::Closed(_) | Received::Undecodable(_) | Received::Other => {}
             }
         }
     })
@@ -481,6 +573,12 @@ fn start_terminal() -> (Console, mpsc::Receiver<Typed>) {
                 loop {
                     let typed = match editor.readline("> ") {
                         Ok(line) => Typed::Line(line),
+                        Err(rustyline::error::ReadlineError::Interrupted) => {
+                            // The cursor is after what was typed: say it went nowhere, so a
+                            // half-typed line does not stay on screen looking sent.
+                            println!("  ^C (not sent)");
+                            Typed::Quit
+                        }
                         Err(_) => Typed::Quit,
                     };
                     let quit = matches!(typed, Typed::Quit);
@@ -549,6 +647,8 @@ fn jitter() -> f64 {
 enum SessionEnd {
     Quit,
     Lost(String),
+    /// The server refused the registration or login (printed): trying again would not help.
+    Refused,
 }
 
 /// The interactive client across connections: the room to be in, and what it knows now.
@@ -559,26 +659,56 @@ struct Interactive {
     /// The room to join on (re)connecting: `--room` at first, then the room the server last
     /// confirmed.
     home: String,
+    /// The account to log into on each connection (registered on the first).
+    credentials: Option<Credentials>,
 }
 
-async fn run_interactive(url: ServerUrl, room: String) {
+async fn run_interactive(
+    url: ServerUrl,
+    room: String,
+    credentials: Option<Credentials>,
+) -> ExitCode {
+    println!("Connecting to {url}...");
+    let mut attempt = Some(ws::connect(&url).await);
+    if let Some(Err(error)) = &attempt {
+        if error.is_permanent() {
+            // A wrong path or certificate fails the same way every time: say so and stop
+            // (before the line editor takes the terminal) rather than retry for ever.
+            eprintln!("mmo chat: cannot connect to {url}: {error}");
+            return ExitCode::FAILURE;
+        }
+    }
     let (console, typed) = start_terminal();
     let mut client = Interactive {
         console,
         typed,
         view: RoomView::default(),
         home: room,
+        credentials,
     };
     let mut backoff = Backoff::new();
     loop {
-        client.console.say(format!("Connecting to {url}...")).await;
-        match ws::connect(&url).await {
+        let connected = match attempt.take() {
+            Some(connected) => connected,
+            None => {
+                client.console.say(format!("Connecting to {url}...")).await;
+                ws::connect(&url).await
+            }
+        };
+        match connected {
             Err(error) => client.console.say(format!("Cannot connect: {error}")).await,
             Ok(ws) => {
                 client.console.say("Connected successfully").await;
                 let started = Instant::now();
                 match client.session(ws).await {
-                    SessionEnd::Quit => break,
+                    SessionEnd::Quit => return ExitCode::SUCCESS,
+                    SessionEnd::Refused => {
+                        client
+                            .console
+                            .say("Leaving: fix the account and start again")
+                            .await;
+                        return ExitCode::FAILURE;
+                    }
                     SessionEnd::Lost(description) => {
                         client
                             .console
@@ -600,7 +730,7 @@ async fn run_interactive(url: ServerUrl, room: String) {
             .wait_offline(tokio::time::Instant::now() + delay)
             .await
         {
-            return;
+            return ExitCode::SUCCESS;
         }
     }
 }
@@ -675,7 +805,12 @@ impl Interactive {
                             let first_answer = first_join.is_some() && answers_join(&packet);
                             self.console.say_all(self.view.show(&packet)).await;
                             let join = match &packet.msg {
-                                Some(Msg::Id(_)) => Some(self.home.clone()),
+                                Some(Msg::Id(_)) => {
+                                    if let Err(end) = self.log_in(&mut ws).await {
+                                        return end;
+                                    }
+                                    Some(self.home.clone())
+                                }
                                 Some(Msg::Room(room)) => {
                                     room.room.clone_into(&mut self.home);
                                     None
@@ -713,6 +848,60 @@ impl Interactive {
                 },
             }
         }
+    }
+
+    /// Registers (the first time, if asked) and logs in, showing what else arrives meanwhile;
+    /// the session's end when that fails.
+    async fn log_in(&mut self, ws: &mut Ws) -> Result<(), SessionEnd> {
+        let Some(credentials) = self.credentials.clone() else {
+            return Ok(());
+        };
+        let mut steps = Vec::with_capacity(2);
+        if credentials.register {
+            steps.push((credentials.register_packet(), true));
+        }
+        steps.push((credentials.login_packet(), false));
+        for (request, registering) in steps {
+            if let Err(error) = ws.send(ws::packet_message(&request)).await {
+                return Err(SessionEnd::Lost(ws::describe_error(&error)));
+            }
+            let deadline = tokio::time::Instant::now() + ACCOUNT_WAIT;
+            let answer = loop {
+                let message = match tokio::time::timeout_at(deadline, ws.next()).await {
+                    Err(_) => {
+                        return Err(SessionEnd::Lost(
+                            "no answer to the login in time".to_owned(),
+                        ));
+                    }
+                    Ok(None) => return Err(SessionEnd::Lost("connection ended".to_owned())),
+                    Ok(Some(Err(error))) => {
+                        return Err(SessionEnd::Lost(ws::describe_error(&error)));
+                    }
+                    Ok(Some(Ok(message))) => message,
+                };
+                match classify(message) {
+                    Received::Packet(packet) if answers_account(&packet) => break packet,
+                    Received::Packet(packet) => {
+                        self.console.say_all(self.view.show(&packet)).await;
+                    }
+                    Received::Closed(description) => return Err(SessionEnd::Lost(description)),
+                    Received::Undecodable(_) | Received::Other => {}
+                }
+            };
+            self.console
+                .say(describe_answer(&answer, &credentials.user, registering))
+                .await;
+            if is_deny(&answer) {
+                return Err(SessionEnd::Refused);
+            }
+            if registering {
+                // Registered once is enough; reconnections only log in.
+                if let Some(credentials) = self.credentials.as_mut() {
+                    credentials.register = false;
+                }
+            }
+        }
+        Ok(())
     }
 
     /// Acts on a line typed while connected.
@@ -754,7 +943,11 @@ mod tests {
 
     #[test]
     fn refusals_are_described_by_kind() {
-        let refused = |lines, requests| Refused { requests, lines };
+        let refused = |lines, requests| Refused {
+            requests,
+            lines,
+            accounts: 0,
+        };
         assert!(refused(0, 0).is_empty());
         assert_eq!(refused(1, 0).describe(), "1 line");
         assert_eq!(refused(2, 0).describe(), "2 lines");
@@ -763,6 +956,11 @@ mod tests {
             refused(3, 2).describe(),
             "3 lines and 2 joins or room lists"
         );
+        let login = Refused {
+            accounts: 1,
+            ..Refused::default()
+        };
+        assert_eq!(login.describe(), "1 login or registration");
     }
 
     #[test]

@@ -3,6 +3,7 @@
 
 mod bench;
 mod chat;
+mod tls;
 mod ws;
 
 use std::process::ExitCode;

@@ -4,22 +4,21 @@
 
 use std::io;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::pin::Pin;
-use std::sync::Arc;
 use std::task::{Context, Poll};
 
 use bytes::Bytes;
 use mmo_protocol::{Message as _, Packet};
-use rustls::pki_types::pem::PemObject as _;
-use rustls::pki_types::{CertificateDer, ServerName};
+use rustls::pki_types::ServerName;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::{TcpSocket, TcpStream};
-use tokio_rustls::TlsConnector;
 use tokio_rustls::client::TlsStream;
 use tokio_tungstenite::WebSocketStream;
 use tokio_tungstenite::tungstenite::protocol::CloseFrame;
 use tokio_tungstenite::tungstenite::{self, Message};
+
+use crate::tls::{CaFileError, TlsFailure, Trust};
 
 /// A client connection after the WebSocket handshake.
 pub type Ws = WebSocketStream<Stream>;
@@ -41,13 +40,8 @@ pub enum UrlError {
     #[error("{0}: --ca-file is for wss:// URLs; this one is not encrypted")]
     CaFileWithoutTls(String),
     /// The CA file cannot be read or holds no certificate.
-    #[error("--ca-file {}: {problem}", path.display())]
-    CaFile {
-        /// The file.
-        path: PathBuf,
-        /// What is wrong.
-        problem: String,
-    },
+    #[error(transparent)]
+    CaFile(#[from] CaFileError),
     /// The port is not a number from 1 to 65535.
     #[error("{0}: bad port")]
     BadPort(String),
@@ -59,8 +53,8 @@ pub struct ServerUrl {
     text: String,
     host: String,
     port: u16,
-    /// For `wss://`: the TLS client, which knows the CAs it trusts.
-    tls: Option<TlsConnector>,
+    /// For `wss://`: the TLS client, which knows the certificates it trusts.
+    tls: Option<Trust>,
 }
 
 impl std::fmt::Debug for ServerUrl {
@@ -123,8 +117,8 @@ impl ServerUrl {
         let tls = match (secure, ca_file) {
             (false, None) => None,
             (false, Some(_)) => return Err(UrlError::CaFileWithoutTls(text.to_owned())),
-            (true, None) => Some(tls_connector(public_roots())),
-            (true, Some(path)) => Some(tls_connector(roots_from(path)?)),
+            (true, None) => Some(Trust::public()),
+            (true, Some(path)) => Some(Trust::ca_file(path)?),
         };
         Ok(Self {
             text: text.to_owned(),
@@ -137,6 +131,11 @@ impl ServerUrl {
     /// The URL as given.
     pub fn as_str(&self) -> &str {
         &self.text
+    }
+
+    /// The server's port.
+    pub fn port(&self) -> u16 {
+        self.port
     }
 
     /// The server's address, preferring IPv4 so that loopback source addresses can be bound.
@@ -155,6 +154,54 @@ impl ServerUrl {
             .or_else(|| addrs.first())
             .copied()
             .ok_or_else(|| resolve_error(io::Error::new(io::ErrorKind::NotFound, "no addresses")))
+    }
+}
+
+impl ServerUrl {
+    /// What a failed upgrade means: an HTTP answer is explained (with the right path when the
+    /// URL has none), anything else kept as it is.
+    pub fn handshake_error(&self, error: tungstenite::Error) -> ConnectError {
+        let tungstenite::Error::Http(response) = &error else {
+            return ConnectError::Handshake(Box::new(error));
+        };
+        let status = response.status();
+        let said = response
+            .body()
+            .as_deref()
+            .map(String::from_utf8_lossy)
+            .and_then(|body| {
+                body.lines()
+                    .map(str::trim)
+                    .find(|line| !line.is_empty() && !line.starts_with('<'))
+                    .map(truncate)
+            })
+            .map_or_else(String::new, |line| format!(": {line}"));
+        let mut advice = if status.is_success() {
+            format!(
+                "{self} answered with a web page (HTTP {status}) instead of a WebSocket: the \
+                 path is probably wrong; mmo servers take WebSockets at /ws"
+            )
+        } else {
+            format!("{self} refused the WebSocket (HTTP {status}{said})")
+        };
+        if let Some(suggestion) = self.with_ws_path() {
+            advice.push_str(&format!("; did you mean {suggestion}?"));
+        }
+        ConnectError::Refused {
+            status: status.as_u16(),
+            advice,
+        }
+    }
+
+    /// This URL with the path `/ws`, when it has no path at all.
+    fn with_ws_path(&self) -> Option<String> {
+        let scheme_end = self.text.find("://")? + 3;
+        let authority = &self.text[scheme_end..];
+        match authority.find('/') {
+            None => Some(format!("{}/ws", self.text)),
+            Some(slash) if authority[slash..] == *"/" => Some(format!("{}ws", self.text)),
+            Some(_) => None,
+        }
     }
 }
 
@@ -187,9 +234,18 @@ pub enum ConnectError {
     #[error("TCP connect failed: {0}")]
     Tcp(io::Error),
     /// The TLS handshake failed (for example, the server's certificate is not trusted).
-    #[error("TLS handshake failed: {0}")]
-    Tls(io::Error),
-    /// The server refused or botched the WebSocket upgrade (HTTP 503 at capacity, for example).
+    #[error("{}", .0.advice)]
+    Tls(TlsFailure),
+    /// The server answered the upgrade with an HTTP response instead of a WebSocket (HTTP 503
+    /// at capacity, a 404 or a web page for a wrong path, for example).
+    #[error("{advice}")]
+    Refused {
+        /// The response's status code.
+        status: u16,
+        /// What it said and what to do.
+        advice: String,
+    },
+    /// The WebSocket upgrade failed otherwise.
     #[error("WebSocket handshake failed: {0}")]
     Handshake(#[source] Box<tungstenite::Error>),
 }
@@ -201,12 +257,27 @@ impl ConnectError {
             Self::Resolve { .. } => "cannot resolve host".to_owned(),
             Self::Bind { source, .. } => format!("bind: {}", io_label(source)),
             Self::Tcp(source) => format!("connect: {}", io_label(source)),
-            Self::Tls(source) => format!("TLS: {}", truncate(&source.to_string())),
+            Self::Tls(failure) => format!("TLS: {}", failure.label),
+            Self::Refused { status, .. } => format!("HTTP {status}"),
             Self::Handshake(error) => match error.as_ref() {
                 tungstenite::Error::Http(response) => format!("HTTP {}", response.status()),
                 tungstenite::Error::Io(source) => format!("handshake: {}", io_label(source)),
                 other => format!("handshake: {}", truncate(&other.to_string())),
             },
+        }
+    }
+}
+
+impl ConnectError {
+    /// Whether trying again cannot help: the URL or the certificate is wrong, not the moment.
+    /// Busy answers (429, 503), timeouts and network errors may pass.
+    pub fn is_permanent(&self) -> bool {
+        match self {
+            Self::Refused { status, .. } => {
+                *status == 200 || (400..500).contains(status) && !matches!(status, 408 | 429)
+            }
+            Self::Tls(failure) => failure.is_about_the_certificate(),
+            Self::Resolve { .. } | Self::Bind { .. } | Self::Tcp(_) | Self::Handshake(_) => false,
         }
     }
 }
@@ -238,7 +309,7 @@ pub async fn connect(url: &ServerUrl) -> Result<Ws, ConnectError> {
     let stream = open(url, url.resolve().await?, &ConnectOptions::default()).await?;
     let (ws, _response) = tokio_tungstenite::client_async(url.as_str(), stream)
         .await
-        .map_err(|e| ConnectError::Handshake(Box::new(e)))?;
+        .map_err(|error| url.handshake_error(error))?;
     Ok(ws)
 }
 
@@ -252,48 +323,18 @@ pub async fn open(
     let Some(tls) = &url.tls else {
         return Ok(Stream::Plain(tcp));
     };
-    let name = ServerName::try_from(url.host.clone())
-        .map_err(|error| ConnectError::Tls(io::Error::new(io::ErrorKind::InvalidInput, error)))?;
-    let stream = tls.connect(name, tcp).await.map_err(ConnectError::Tls)?;
+    let name = ServerName::try_from(url.host.clone()).map_err(|error| {
+        ConnectError::Tls(tls.explain(
+            &io::Error::new(io::ErrorKind::InvalidInput, error),
+            &url.host,
+        ))
+    })?;
+    let stream = tls
+        .connector()
+        .connect(name, tcp)
+        .await
+        .map_err(|error| ConnectError::Tls(tls.explain(&error, &url.host)))?;
     Ok(Stream::Tls(Box::new(stream)))
-}
-
-/// The CA certificates in the PEM file at `path`, refused when there are none.
-fn roots_from(path: &Path) -> Result<rustls::RootCertStore, UrlError> {
-    let problem = |problem: String| UrlError::CaFile {
-        path: path.to_owned(),
-        problem,
-    };
-    let pem = std::fs::read(path).map_err(|error| problem(format!("cannot read it: {error}")))?;
-    let mut roots = rustls::RootCertStore::empty();
-    for cert in CertificateDer::pem_slice_iter(&pem) {
-        let cert = cert.map_err(|error| problem(format!("not PEM: {error}")))?;
-        roots
-            .add(cert)
-            .map_err(|error| problem(format!("not a usable certificate: {error}")))?;
-    }
-    if roots.is_empty() {
-        return Err(problem(
-            "no certificate in it (expected PEM: -----BEGIN CERTIFICATE-----)".to_owned(),
-        ));
-    }
-    Ok(roots)
-}
-
-/// The web's public certificate authorities (Mozilla's list), for `wss://` without a CA file.
-fn public_roots() -> rustls::RootCertStore {
-    rustls::RootCertStore {
-        roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
-    }
-}
-
-fn tls_connector(roots: rustls::RootCertStore) -> TlsConnector {
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let config = rustls::ClientConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()
-        .map(|builder| builder.with_root_certificates(roots).with_no_client_auth())
-        .unwrap_or_else(|_| unreachable!("ring supports TLS 1.2 and 1.3"));
-    TlsConnector::from(Arc::new(config))
 }
 
 /// A connection to a server: plain TCP for `ws://`, TLS over TCP for `wss://`.
@@ -434,9 +475,45 @@ mod tests {
             Some(Path::new("/nonexistent/ca.pem")),
         );
         assert!(
-            matches!(&missing, Err(UrlError::CaFile { problem, .. }) if problem.starts_with("cannot read it")),
+            matches!(&missing, Err(UrlError::CaFile(CaFileError { problem, .. })) if problem.starts_with("cannot read it")),
             "{missing:?}"
         );
+    }
+
+    fn http_answer(status: u16, body: &str) -> tungstenite::Error {
+        let mut response = tungstenite::http::Response::new(Some(body.as_bytes().to_vec()));
+        *response.status_mut() = tungstenite::http::StatusCode::from_u16(status).expect("a status");
+        tungstenite::Error::Http(Box::new(response))
+    }
+
+    #[test]
+    fn an_http_answer_to_the_upgrade_says_what_it_means() {
+        let bare = ServerUrl::parse("ws://example.invalid:8080", None).expect("valid");
+        let page = bare.handshake_error(http_answer(200, "<!doctype html>\n<p>hi</p>"));
+        assert!(page.is_permanent());
+        let advice = page.to_string();
+        assert!(
+            advice.contains("web page")
+                && advice.ends_with("did you mean ws://example.invalid:8080/ws?"),
+            "{advice}"
+        );
+        let slash = ServerUrl::parse("ws://example.invalid:8080/", None).expect("valid");
+        let not_found = slash.handshake_error(http_answer(
+            404,
+            "WebSocket connections are served at /ws\n",
+        ));
+        assert_eq!(not_found.label(), "HTTP 404");
+        assert!(not_found.is_permanent());
+        let advice = not_found.to_string();
+        assert!(
+            advice.contains("HTTP 404 Not Found: WebSocket connections are served at /ws")
+                && advice.ends_with("did you mean ws://example.invalid:8080/ws?"),
+            "{advice}"
+        );
+        let with_path = ServerUrl::parse("ws://example.invalid:8080/ws", None).expect("valid");
+        let busy = with_path.handshake_error(http_answer(503, "server is full"));
+        assert!(!busy.is_permanent());
+        assert!(!busy.to_string().contains("did you mean"), "{busy}");
     }
 
     #[test]

@@ -592,6 +592,127 @@ async fn chat_reconnects_after_the_server_restarts_and_rejoins_its_room() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn chat_once_ends_quietly_after_its_own_close() {
+    let server = start_server().await;
+    let (child, stdin) = chat_once(&server.url);
+    drop(stdin);
+    let output = finish(child).await;
+    let stdout = text(&output.stdout);
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    assert!(stdout.contains("Connected as client "), "{stdout}");
+    // The server's 1000 answers our own close: no news to print.
+    assert!(!stdout.contains("Connection closed"), "{stdout}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn chat_says_where_the_websocket_is_when_the_url_has_no_path() {
+    let server = start_server().await;
+    let without_path = format!("ws://{}", server.address);
+    let suggestion = format!("did you mean ws://{}/ws?", server.address);
+    // Scripted and interactive alike: a wrong path is told once, never retried.
+    for once in [true, false] {
+        let mut command = mmo();
+        command.arg("chat");
+        if once {
+            command.arg("--once");
+        }
+        let output = finish(command.arg(&without_path).spawn().expect("spawn mmo")).await;
+        let stderr = text(&output.stderr);
+        assert_eq!(output.status.code(), Some(1), "once {once}: {stderr}");
+        assert!(stderr.contains(&suggestion), "once {once}: {stderr}");
+        assert!(!stderr.contains("HTTP error"), "once {once}: {stderr}");
+    }
+    server.shut_down().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn chat_once_logs_in_first_and_sends_nothing_when_refused() {
+    // This server has no accounts: it refuses every registration and login, with a reason.
+    let server = start_server().await;
+    let mut listener = listen(&server.url).await;
+    for register in [false, true] {
+        let mut command = mmo();
+        command
+            .args(["chat", "--once", "--user", "ada"])
+            .env("MMO_PASSWORD", "correct horse")
+            .stdin(Stdio::piped());
+        if register {
+            command.arg("--register");
+        }
+        let mut child = command.arg(&server.url).spawn().expect("spawn mmo");
+        let mut stdin = child.stdin.take().expect("stdin");
+        stdin.write_all(b"not to be sent\n").await.expect("write");
+        drop(stdin);
+        let output = finish(child).await;
+        let stdout = text(&output.stdout);
+        let refusal = if register {
+            "Registration refused: "
+        } else {
+            "Login refused: "
+        };
+        assert_eq!(output.status.code(), Some(3), "{stdout}");
+        assert!(
+            stdout.lines().any(|line| line.starts_with(refusal)),
+            "{stdout}"
+        );
+        assert!(!stdout.contains("In room"), "{stdout}");
+        assert!(
+            text(&output.stderr).contains("1 login or registration"),
+            "{}",
+            text(&output.stderr)
+        );
+    }
+    // Neither run's line reached the room: each ended with a close handshake, which the
+    // server answers only after relaying what came before it, so the next line the listener
+    // gets must be this later one.
+    let (mut other, _) = member_of(&server.url, "").await;
+    say(&mut other, "later").await;
+    assert_eq!(
+        next_chat(&mut listener).await.msg,
+        Packet::chat("later").msg
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn chat_user_without_a_password_or_terminal_exits_2() {
+    let output = finish(
+        mmo()
+            .args(["chat", "--once", "--user", "ada", "ws://127.0.0.1:9/ws"])
+            .env_remove("MMO_PASSWORD")
+            .spawn()
+            .expect("spawn mmo"),
+    )
+    .await;
+    let stderr = text(&output.stderr);
+    // Without a terminal to ask on (as in CI) it says what to do; with one, it would ask.
+    if std::fs::File::open("/dev/tty").is_err() {
+        assert_eq!(output.status.code(), Some(2), "{stderr}");
+        assert!(stderr.contains("set MMO_PASSWORD"), "{stderr}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn chat_exits_2_for_a_bad_url() {
+    for once in [true, false] {
+        let mut command = mmo();
+        command.arg("chat");
+        if once {
+            command.arg("--once");
+        }
+        let output = finish(
+            command
+                .arg("http://localhost:8080/ws")
+                .spawn()
+                .expect("spawn mmo"),
+        )
+        .await;
+        let stderr = text(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "once {once}: {stderr}");
+        assert!(stderr.contains("expected ws://"), "once {once}: {stderr}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn chat_once_fails_clearly_without_a_server() {
     // A port that was free a moment ago and has nobody listening now.
     let port = TcpListener::bind("127.0.0.1:0")
@@ -646,6 +767,49 @@ async fn bench_fanout_delivers_every_line() {
     assert!(summary["latency_us"]["p99_us"].as_u64().expect("p99") > 0);
     assert!(summary["server"]["cpu_s"].is_number(), "{summary}");
     assert_eq!(summary["closes"], serde_json::json!({}));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bench_fanout_counts_rate_limited_lines_as_refused_not_lost() {
+    // The server's default chat rate limit: 5 lines/s with bursts of 10 a client.
+    let server = serve_on("127.0.0.1:0", mmo_server::Config::default()).await;
+    let pid = std::process::id().to_string();
+    let output = finish(
+        mmo()
+            .args(["bench", "--url", &server.url, "--server-pid", &pid])
+            .args(["fanout", "--clients", "20", "--senders", "2"])
+            .args(["--rate", "100", "--duration", "1", "--drain-timeout", "2"])
+            .spawn()
+            .expect("spawn mmo"),
+    )
+    .await;
+    let summary = json_summary(&output);
+    let stdout = text(&output.stdout);
+    let sent = summary["sent"].as_u64().expect("sent");
+    let refused = summary["refused"].as_u64().expect("refused");
+    assert_eq!(sent, 100, "{summary}");
+    assert!(refused > 0 && refused < sent, "{summary}");
+    // Only the accepted lines are owed, each to the 19 others, and all of them arrived.
+    assert_eq!(
+        summary["expected_deliveries"],
+        (sent - refused) * 19,
+        "{summary}"
+    );
+    assert_eq!(
+        summary["delivered"], summary["expected_deliveries"],
+        "{summary}"
+    );
+    assert_eq!(summary["loss"], 0, "{summary}");
+    let denies = summary["denies"].as_object().expect("denies by reason");
+    assert!(
+        denies.len() == 1 && denies.keys().all(|reason| reason.starts_with("rate limit")),
+        "{summary}"
+    );
+    assert!(
+        stdout.contains("refused by the server: rate limit")
+            && stdout.contains(&format!("({refused})")),
+        "{stdout}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -807,4 +971,165 @@ async fn bench_busy_room_churn_measures_the_room_quiet_and_while_others_churn() 
     assert!(summary["p99_ratio"].is_number(), "{summary}");
     assert_eq!(summary["checks"]["consistent"], true, "{summary}");
     assert_eq!(summary["checks"]["member_lists_checked"], 5);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bench_busy_room_churn_keeps_churners_to_a_connect_rate() {
+    let server = start_server().await;
+    // The lobby itself as the big room, and churners limited to 10 connects a second.
+    let summary = bench(
+        &server,
+        &[
+            "busy-room-churn",
+            "--room",
+            "lobby",
+            "--clients",
+            "5",
+            "--senders",
+            "2",
+            "--rate",
+            "20",
+            "--duration",
+            "1",
+            "--churn-clients",
+            "4",
+            "--churn-join",
+            "--churn-rate",
+            "10",
+        ],
+    )
+    .await;
+    let cycles = summary["churn"]["cycles"].as_f64().expect("cycles");
+    let churn_s = summary["churn"]["duration_s"].as_f64().expect("duration");
+    // Each of the 4 loops starts a connect every 0.4 s, the first at once at most.
+    let allowed = (10.0 * churn_s).ceil() + 4.0;
+    assert!(
+        cycles > 0.0 && cycles <= allowed,
+        "{cycles} > {allowed}: {summary}"
+    );
+    assert_eq!(summary["churn"]["rate_limit_per_s"], 10.0, "{summary}");
+    assert_eq!(summary["churning"]["loss"], 0, "{summary}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bench_lobby_rejoin_measures_both_rooms_quiet_and_under_rejoins() {
+    let server = start_server().await;
+    let summary = bench(
+        &server,
+        &[
+            "lobby-rejoin",
+            "--lobby",
+            "20",
+            "--room-members",
+            "6",
+            "--rejoiners",
+            "4",
+            "--rejoin-rate",
+            "1",
+            "--senders-per-room",
+            "2",
+            "--rate",
+            "40",
+            "--duration",
+            "1",
+        ],
+    )
+    .await;
+    assert_eq!(summary["scenario"], "lobby-rejoin");
+    assert_eq!(summary["connect"]["connected"], 30, "{summary}");
+    for phase in ["quiet", "rejoining"] {
+        let phase = &summary[phase];
+        assert_eq!(phase["loss"], 0, "{summary}");
+        assert!(
+            phase["delivered"].as_u64().expect("delivered") > 0,
+            "{summary}"
+        );
+        for room in ["lobby", "elsewhere"] {
+            assert!(
+                phase["latency_by_room_us"][room]["count"]
+                    .as_u64()
+                    .expect("a count")
+                    > 0,
+                "{room}: {summary}"
+            );
+        }
+    }
+    // Quiet means no re-joins; then each re-joiner re-joins once a second, every one answered.
+    assert_eq!(summary["quiet"]["rejoins"]["scheduled"], 0, "{summary}");
+    let rejoins = &summary["rejoining"]["rejoins"];
+    assert_eq!(rejoins["scheduled"], 4, "{summary}");
+    assert_eq!(rejoins["answered"], 4, "{summary}");
+    assert_eq!(rejoins["refused"], serde_json::json!({}), "{summary}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bench_lobby_connect_compares_part3_and_full_level_arrivals() {
+    let server = start_server().await;
+    // One handshake at a time, so each arrival finds the earlier ones already joined.
+    let summary = bench(
+        &server,
+        &[
+            "--connect-concurrency",
+            "1",
+            "lobby-connect",
+            "--clients",
+            "20",
+            "--hold",
+            "0.5",
+        ],
+    )
+    .await;
+    assert_eq!(summary["scenario"], "lobby-connect");
+    assert_eq!(summary["part3"]["connected"], 20, "{summary}");
+    assert_eq!(summary["full_level"]["connected"], 20, "{summary}");
+    // Part 3 hears of nobody; at the full level each hears of everyone who arrives after it.
+    assert_eq!(summary["part3"]["presence_received"], 0, "{summary}");
+    assert!(
+        summary["full_level"]["presence_received"]
+            .as_u64()
+            .expect("presence")
+            >= 19 * 20 / 2,
+        "{summary}"
+    );
+    // The server's CPU both times (their ratio needs more than this test's 10 ms ticks).
+    assert!(summary["part3"]["server"]["cpu_s"].is_number(), "{summary}");
+    assert!(
+        summary["full_level"]["server"]["cpu_s"].is_number(),
+        "{summary}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bench_logins_counts_refusals_by_reason() {
+    // A server without accounts refuses every registration and login, with one reason.
+    const NO_ACCOUNTS: &str = "accounts are not enabled on this server";
+    let server = start_server().await;
+    let summary = bench(
+        &server,
+        &[
+            "logins",
+            "--accounts",
+            "5",
+            "--concurrency",
+            "2",
+            "--prefix",
+            "t",
+        ],
+    )
+    .await;
+    assert_eq!(summary["scenario"], "logins");
+    for phase in ["register", "login"] {
+        assert_eq!(summary[phase]["accepted"], 0, "{summary}");
+        assert_eq!(
+            summary[phase]["refused"][NO_ACCOUNTS], 5,
+            "{phase}: {summary}"
+        );
+        assert_eq!(
+            summary[phase]["failures"],
+            serde_json::json!({}),
+            "{summary}"
+        );
+        assert_eq!(summary[phase]["answer_latency_us"]["count"], 5, "{summary}");
+    }
+    assert_eq!(summary["logins_per_s"], 0.0, "{summary}");
 }

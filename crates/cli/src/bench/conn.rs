@@ -98,7 +98,7 @@ impl Conn {
         };
         let (ws, _response) = tokio_tungstenite::client_async(url.as_str(), recorder)
             .await
-            .map_err(|e| ConnectError::Handshake(Box::new(e)))?;
+            .map_err(|error| url.handshake_error(error))?;
         let Recorder { stream, seen } = ws.into_inner();
         // A 101 response has no body: whatever follows its blank line is WebSocket frames
         // (usually the ID packet) that tungstenite read along with the headers.

@@ -12,7 +12,6 @@ mod parent;
 mod payload;
 mod procfs;
 mod room_layout;
-mod room_scenarios;
 mod scenarios;
 mod wire;
 mod worker;
@@ -47,9 +46,14 @@ const FALLBACK_CLIENTS_PER_WORKER: u64 = 1_000;
 ///
 ///   mmo-server --chat-rate 0
 ///
-/// and give the bench its PID to get server CPU and memory figures:
+/// With the server on this machine (a loopback URL), the bench measures its CPU and memory
+/// from /proc, finding it as the process listening on the URL's port; --server-pid PID names
+/// it instead:
 ///
-///   mmo bench --server-pid "$(pgrep -x mmo-server)" fanout --clients 1000 --rate 2000
+///   mmo bench --server-pid "$(lsof -t -iTCP:8080 -sTCP:LISTEN)" fanout --clients 1000
+///
+/// Lines the server refuses (its chat rate limit, say) are reported as refused, by reason, and
+/// are not counted as loss: the senders show the server they understand refusals.
 ///
 /// Progress goes to stderr once a second; stdout gets a human summary and then one JSON line.
 /// Connections are spread over worker processes (each holds at most its open-file limit
@@ -80,6 +84,7 @@ pub struct CommonArgs {
     #[arg(long, value_name = "PEM", global = true)]
     ca_file: Option<std::path::PathBuf>,
     /// PID of the server process, to report its CPU time and memory (read from /proc).
+    /// Default, for a loopback URL: the process listening on the URL's port.
     #[arg(long, value_name = "PID", global = true)]
     server_pid: Option<u32>,
     /// Worker processes to use at least; more are started when the clients do not fit in

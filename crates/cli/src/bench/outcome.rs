@@ -11,17 +11,24 @@ use super::wire::{PhaseReport, RoomsReport, Tally};
 pub struct FanoutOutcome {
     /// Lines the schedule called for.
     pub scheduled: u64,
+    /// Clients sending them.
+    pub senders: u32,
     /// Lines the senders sent.
     pub sent: u64,
-    /// Deliveries owed: each sender's lines times the readers of its room open at the start,
-    /// less itself (without rooms, every reader is in one room).
+    /// Of those, lines the server refused (its chat rate limit, say): owed to nobody.
+    pub refused: u64,
+    /// Deliveries owed: each sender's lines the server accepted times the readers of its room
+    /// open at the start, less itself (without rooms, every reader is in one room).
     pub expected: u64,
     /// Deliveries owed that arrived (new sequence numbers only).
     pub delivered: u64,
-    /// Deliveries owed that never arrived, summed sender by sender.
+    /// Deliveries owed that never arrived, summed sender by sender; refused lines are not
+    /// owed, so they are not loss.
     pub loss: u64,
     /// Latency of every delivery.
     pub latency: Latencies,
+    /// Rooms runs: latency by the room the line was said in.
+    pub latency_by_room: Vec<Latencies>,
     /// Reading clients open at the start.
     pub receivers: u64,
     /// Sequence numbers skipped.
@@ -160,11 +167,13 @@ impl FanoutOutcome {
         let sender_count = senders;
         let senders = usize::try_from(senders).unwrap_or(0);
         let mut sent_by = vec![0_u64; senders];
+        let mut refused_by = vec![0_u64; senders];
         let mut received_from = vec![0_u64; senders];
         let mut receiving = vec![false; senders];
         let mut receivers_by_room = vec![0_u64; layout.map_or(1, RoomLayout::rooms)];
         let mut outcome = Self {
             scheduled,
+            senders: sender_count,
             rooms: RoomsOutcome::aggregate(reports),
             ..Self::default()
         };
@@ -180,6 +189,11 @@ impl FanoutOutcome {
                     *slot += count;
                 }
             }
+            for &(sender, count) in &report.refused {
+                if let Some(slot) = refused_by.get_mut(sender as usize) {
+                    *slot += count;
+                }
+            }
             for (slot, &count) in received_from.iter_mut().zip(&report.received_from) {
                 *slot += count;
             }
@@ -190,6 +204,18 @@ impl FanoutOutcome {
             }
             outcome.receivers += report.receivers_at_start;
             outcome.latency.merge_wire(&report.latency);
+            if outcome.latency_by_room.len() < report.latency_by_room.len() {
+                outcome
+                    .latency_by_room
+                    .resize_with(report.latency_by_room.len(), Latencies::default);
+            }
+            for (room, wire) in outcome
+                .latency_by_room
+                .iter_mut()
+                .zip(&report.latency_by_room)
+            {
+                room.merge_wire(wire);
+            }
             outcome.gaps += report.gaps;
             outcome.duplicates += report.duplicates;
             outcome.stale += report.stale;
@@ -206,8 +232,10 @@ impl FanoutOutcome {
             let room = layout.map_or(0, |layout| layout.room_of_sender(index));
             let readers =
                 receivers_by_room.get(room).copied().unwrap_or(0) - u64::from(receiving[sender]);
-            let owed = sent_by[sender] * readers;
+            let accepted = sent_by[sender].saturating_sub(refused_by[sender]);
+            let owed = accepted * readers;
             outcome.sent += sent_by[sender];
+            outcome.refused += sent_by[sender] - accepted;
             outcome.expected += owed;
             outcome.delivered += received_from[sender];
             outcome.loss += owed.saturating_sub(received_from[sender]);

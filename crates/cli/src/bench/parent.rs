@@ -315,6 +315,7 @@ impl Workers {
         let (mut sent, mut received, mut cycles) = (0.0, 0.0, 0.0);
         for (previous, latest) in &self.progress {
             total.open += latest.open;
+            total.cycles += latest.cycles;
             total.connect_failures += latest.connect_failures;
             total.max_latency_us = total.max_latency_us.max(latest.max_latency_us);
             let seconds = latest.at_millis.saturating_sub(previous.at_millis);
@@ -329,8 +330,14 @@ impl Workers {
             received += rate(latest.received, previous.received);
             cycles += rate(latest.cycles, previous.cycles);
         }
+        // Connect/close cycles are shown once a scenario has churned, not as 0/s in the rest.
+        let cycles = if total.cycles > 0 {
+            format!("  cycles {cycles:.0}/s")
+        } else {
+            String::new()
+        };
         let mut line = format!(
-            "[{:>4.0}s] open {}  fail {}  sent {sent:.0}/s  recv {received:.0}/s  cycles {cycles:.0}/s  max {}",
+            "[{:>4.0}s] open {}  fail {}  sent {sent:.0}/s  recv {received:.0}/s{cycles}  max {}",
             self.started.elapsed().as_secs_f64(),
             total.open,
             total.connect_failures,

@@ -73,6 +73,69 @@ impl Pid {
     }
 }
 
+/// TCP socket state LISTEN in /proc/net/tcp and tcp6.
+const TCP_LISTEN: &str = "0A";
+
+/// The one process with a TCP socket listening on `port` (any local address), found through
+/// /proc/net/tcp{,6} (the socket's inode) and /proc/*/fd (who holds it). `None` when no process
+/// we may look into listens there, or when several do (with SO_REUSEPORT).
+pub fn listener_of_port(port: u16) -> Option<Pid> {
+    let mut inodes = Vec::new();
+    for table in ["/proc/net/tcp", "/proc/net/tcp6"] {
+        if let Ok(text) = std::fs::read_to_string(table) {
+            inodes.extend(listening_inodes(&text, port));
+        }
+    }
+    if inodes.is_empty() {
+        return None;
+    }
+    let wanted: Vec<String> = inodes
+        .iter()
+        .map(|inode| format!("socket:[{inode}]"))
+        .collect();
+    let mut found = None;
+    for entry in std::fs::read_dir("/proc").ok()?.flatten() {
+        let Some(pid) = entry
+            .file_name()
+            .to_str()
+            .and_then(|n| n.parse::<u32>().ok())
+        else {
+            continue;
+        };
+        // Other users' processes cannot be looked into; they are skipped.
+        let Ok(fds) = std::fs::read_dir(entry.path().join("fd")) else {
+            continue;
+        };
+        let holds = fds.flatten().any(|fd| {
+            std::fs::read_link(fd.path())
+                .is_ok_and(|target| wanted.iter().any(|w| target.as_os_str() == w.as_str()))
+        });
+        if holds {
+            if found.is_some_and(|other| other != Pid(pid)) {
+                return None;
+            }
+            found = Some(Pid(pid));
+        }
+    }
+    found
+}
+
+/// The inodes of the sockets listening on `port` in the text of /proc/net/tcp or tcp6.
+fn listening_inodes(table: &str, port: u16) -> Vec<u64> {
+    let port = format!("{port:04X}");
+    table
+        .lines()
+        .skip(1)
+        .filter_map(|line| {
+            let fields: Vec<&str> = line.split_ascii_whitespace().collect();
+            let local_port = fields.get(1)?.rsplit(':').next()?;
+            (local_port == port && *fields.get(3)? == TCP_LISTEN)
+                .then(|| fields.get(9)?.parse().ok())
+                .flatten()
+        })
+        .collect()
+}
+
 /// This process's soft limit on open files, from /proc/self/limits; `None` when unlimited or
 /// unreadable.
 pub fn open_files_limit() -> Option<u64> {
@@ -147,6 +210,27 @@ mod tests {
             ),
             None
         );
+    }
+
+    #[test]
+    fn finds_listening_sockets_by_port() {
+        let table = "  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode\n\
+           0: 00000000:1F90 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 4242 1 0000000000000000 100 0 0 10 0\n\
+           1: 0100007F:1F90 0100007F:C350 01 00000000:00000000 00:00000000 00000000     0        0 4343 1 0000000000000000 20 4 30 10 -1\n\
+           2: 0100007F:1F91 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 4444 1 0000000000000000 100 0 0 10 0\n";
+        // Port 8080 is 1F90; the established connection on it is not a listener.
+        assert_eq!(listening_inodes(table, 8080), [4242]);
+        assert_eq!(listening_inodes(table, 8081), [4444]);
+        assert!(listening_inodes(table, 9000).is_empty());
+    }
+
+    #[test]
+    fn finds_the_process_listening_on_a_port() {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+        let port = listener.local_addr().expect("address").port();
+        assert_eq!(listener_of_port(port), Some(Pid::this_process()));
+        drop(listener);
+        assert_eq!(listener_of_port(port), None);
     }
 
     #[test]

@@ -18,6 +18,25 @@ pub struct RoomLayout {
     pub first_mover: u64,
     /// How many clients move.
     pub movers: u64,
+    /// Members other than senders per room, in room order, instead of dealing them
+    /// round-robin (empty: round-robin); those left over, movers included, are in the last
+    /// room.
+    #[serde(default)]
+    pub sizes: Vec<u64>,
+    /// A room (the lobby) whose members other than senders and movers never send a join:
+    /// they are in it from connecting, as the tutorial's part-3 client is, and get chat only.
+    #[serde(default)]
+    pub part3_room: Option<usize>,
+    /// Movers join the room they are in again (a re-join) instead of moving to the next.
+    #[serde(default)]
+    pub rejoin: bool,
+    /// What a re-join sends as the room's name, when not the name itself (`""` for the lobby).
+    #[serde(default)]
+    pub rejoin_as: Option<String>,
+    /// Member lists are not followed to completion: the lobby's list is cut at the server's
+    /// `max_room_members`, so a big lobby's views never reach its size.
+    #[serde(default)]
+    pub unchecked: bool,
 }
 
 impl RoomLayout {
@@ -30,6 +49,11 @@ impl RoomLayout {
             senders,
             first_mover: clients - movers,
             movers,
+            sizes: Vec::new(),
+            part3_room: None,
+            rejoin: false,
+            rejoin_as: None,
+            unchecked: false,
         }
     }
 
@@ -50,8 +74,36 @@ impl RoomLayout {
         } else {
             client - senders
         };
+        if client >= senders && !self.sizes.is_empty() {
+            let mut start = 0;
+            for (room, &size) in self.sizes.iter().enumerate().take(self.rooms()) {
+                if slot < start + size {
+                    return room;
+                }
+                start += size;
+            }
+            return self.rooms().saturating_sub(1);
+        }
         // Below the room count, which is a `usize`.
         usize::try_from(slot % self.room_count()).unwrap_or(0)
+    }
+
+    /// Whether `client` sends a join on connecting: all do but the part-3 members of
+    /// `part3_room`.
+    pub fn joins_on_connect(&self, client: u64) -> bool {
+        client < u64::from(self.senders)
+            || self.mover_of(client).is_some()
+            || self.part3_room != Some(self.home_of(client))
+    }
+
+    /// The member count a client's view of `room` is followed to after its first join
+    /// (0: not followed, when the room's list is cut or most members never joined).
+    pub fn settle_size(&self, room: usize) -> u64 {
+        if self.unchecked || self.part3_room == Some(room) {
+            0
+        } else {
+            self.home_size(room)
+        }
     }
 
     /// How many clients start in `room`: its size once everyone has joined.
@@ -61,7 +113,24 @@ impl RoomLayout {
         let share = |count: u64| count / rooms + u64::from(room < count % rooms);
         let senders = u64::from(self.senders);
         let clients = self.first_mover + self.movers;
-        share(senders.min(clients)) + share(clients.saturating_sub(senders))
+        let others = clients.saturating_sub(senders);
+        if self.sizes.is_empty() {
+            return share(senders.min(clients)) + share(others);
+        }
+        let last = self.rooms().saturating_sub(1);
+        let mut left = others;
+        let mut mine = 0;
+        for r in 0..self.rooms() {
+            let take = self.sizes.get(r).copied().unwrap_or(0).min(left);
+            if r == usize::try_from(room).unwrap_or(usize::MAX) {
+                mine = take;
+            }
+            left -= take;
+        }
+        if usize::try_from(room).ok() == Some(last) {
+            mine += left;
+        }
+        share(senders.min(clients)) + mine
     }
 
     /// The room whose members hear sender `sender`.
@@ -80,6 +149,9 @@ impl RoomLayout {
     /// Where a mover in `room` goes next: the next room round, so that every room loses and
     /// gains movers at the same pace and keeps its size.
     pub fn next_room(&self, room: usize) -> usize {
+        if self.rejoin {
+            return room;
+        }
         (room + 1) % self.names.len().max(1)
     }
 
@@ -99,6 +171,24 @@ impl RoomLayout {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn sized_rooms_fill_in_order_and_the_last_takes_the_rest() {
+        // A room of 3 besides its sender, then the lobby with the rest: 2 senders, 10 clients,
+        // the last 2 re-joining the lobby.
+        let mut layout = RoomLayout::new(vec!["other".into(), "lobby".into()], 2, 10, 2);
+        layout.sizes = vec![3];
+        layout.part3_room = Some(1);
+        layout.rejoin = true;
+        let homes: Vec<usize> = (0..10).map(|c| layout.home_of(c)).collect();
+        assert_eq!(homes, [0, 1, 0, 0, 0, 1, 1, 1, 1, 1]);
+        assert_eq!((layout.home_size(0), layout.home_size(1)), (4, 6));
+        // In the lobby only its sender and the movers join; its other members are part 3.
+        let joining: Vec<u64> = (0..10).filter(|&c| layout.joins_on_connect(c)).collect();
+        assert_eq!(joining, [0, 1, 2, 3, 4, 8, 9]);
+        assert_eq!((layout.settle_size(0), layout.settle_size(1)), (4, 0));
+        assert_eq!(layout.next_room(1), 1);
+    }
 
     fn layout(rooms: usize, senders: u32, clients: u64, movers: u64) -> RoomLayout {
         let names = (0..rooms).map(|r| format!("r{r}")).collect();

@@ -51,6 +51,16 @@ impl Tally {
         self.0.is_empty()
     }
 
+    /// "rate limit: at most 10 messages per second (bursts of 20) (1178)": each key (a
+    /// reason the server gave), with its count after it.
+    pub fn human_reasons(&self) -> String {
+        self.0
+            .iter()
+            .map(|(key, n)| format!("{key} ({n})"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+
     /// "3× 1008 too slow, 1× connection reset" for people.
     pub fn human(&self) -> String {
         if self.0.is_empty() {
@@ -212,6 +222,10 @@ pub struct ChurnPhase {
     /// clients of its arrival and departure.
     #[serde(default)]
     pub join_lobby: bool,
+    /// Connects per second this worker's loops start together, at most (0: as fast as they
+    /// can); an address's allowed connect rate, say.
+    #[serde(default)]
+    pub rate_per_second: f64,
 }
 
 /// What a worker tells the parent.
@@ -288,10 +302,16 @@ pub struct PhaseReport {
     pub receiving_senders: Vec<u32>,
     /// Lines sent, per sender index, for this worker's senders.
     pub sent: Vec<(u32, u64)>,
+    /// Of those, lines the server refused (`DenyResponseMessage`), per sender index.
+    #[serde(default)]
+    pub refused: Vec<(u32, u64)>,
     /// Lines received, per sender index (new sequence numbers only).
     pub received_from: Vec<u64>,
     /// Latency of the lines received, µs.
     pub latency: WireBuckets,
+    /// Rooms runs: the same, by the room the line was said in.
+    #[serde(default)]
+    pub latency_by_room: Vec<WireBuckets>,
     /// Sequence numbers skipped: lines that never came while later ones did.
     pub gaps: u64,
     /// Lines that came again or out of order.

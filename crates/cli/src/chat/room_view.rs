@@ -1,11 +1,8 @@
 //! What `mmo chat` knows of its connection — its ID, its room, who is in it — and the lines it
 //! prints for each packet from the server.
 
+use chrono::{DateTime, Datelike as _, Local, TimeZone, Timelike as _};
 use mmo_protocol::{ChatLine, Msg, Packet, RoomListMessage, RoomMessage};
-
-/// Milliseconds in a minute and minutes in a day, for history timestamps.
-const MS_PER_MINUTE: i64 = 60_000;
-const MINUTES_PER_DAY: i64 = 24 * 60;
 
 /// The client's view of the server: updated by every packet, read by `/who`.
 #[derive(Debug, Default)]
@@ -103,7 +100,8 @@ impl RoomView {
             room.room,
             members_text(self.members.len())
         ));
-        lines.extend(room.history.iter().map(history_line));
+        let now = Local::now();
+        lines.extend(room.history.iter().map(|line| history_line(line, &now)));
         lines
     }
 
@@ -144,20 +142,22 @@ fn members_text(count: usize) -> String {
     }
 }
 
-/// `[HH:MM] Client 7: text`, the time in UTC: the one zone every reader of a shared log agrees
-/// on, and the only one this tool can know without asking the operating system for time zones.
-fn history_line(line: &ChatLine) -> String {
-    let minute_of_day = line
-        .sent_at_ms
-        .div_euclid(MS_PER_MINUTE)
-        .rem_euclid(MINUTES_PER_DAY);
-    format!(
-        "[{:02}:{:02}] {}: {}",
-        minute_of_day / 60,
-        minute_of_day % 60,
-        display_name(line.sender_id, &line.sender_name),
-        line.msg
-    )
+/// `[14:05] Client 7: text`, in the time zone of `now` (the reader's own, as in the web
+/// client); a line from another day than `now`'s gets its date: `[2024-03-09 14:05]`. A time
+/// no date can hold (the server would not send one) is left out.
+fn history_line<Tz: TimeZone>(line: &ChatLine, now: &DateTime<Tz>) -> String {
+    let sender = display_name(line.sender_id, &line.sender_name);
+    let Some(at) = DateTime::from_timestamp_millis(line.sent_at_ms) else {
+        return format!("{sender}: {}", line.msg);
+    };
+    let at = at.with_timezone(&now.timezone());
+    let clock = format!("{:02}:{:02}", at.hour(), at.minute());
+    let shown = if at.date_naive() == now.date_naive() {
+        clock
+    } else {
+        format!("{}-{:02}-{:02} {clock}", at.year(), at.month(), at.day())
+    };
+    format!("[{shown}] {sender}: {}", line.msg)
 }
 
 fn room_list_lines(list: &RoomListMessage) -> Vec<String> {
@@ -176,6 +176,7 @@ fn room_list_lines(list: &RoomListMessage) -> Vec<String> {
 
 #[cfg(test)]
 mod tests {
+    use chrono::FixedOffset;
     use mmo_protocol::{ClientId, Member, RoomInfo};
 
     use super::*;
@@ -224,13 +225,15 @@ mod tests {
                 sender_name: "ada".to_owned(),
             },
         ];
+        let now = Local::now();
+        let expected = [
+            "In room red (2 members)".to_owned(),
+            history_line(&history[0], &now),
+            history_line(&history[1], &now),
+        ];
         assert_eq!(
             view.show(&room("red", &[(3, ""), (8, "ada")], history)),
-            [
-                "In room red (2 members)",
-                "[22:13] Client 7: earlier",
-                "[22:14] ada: hi all"
-            ]
+            expected
         );
         assert_eq!(view.who(), "In room red (2 members): Client 3 (you), ada");
         assert_eq!(
@@ -311,17 +314,37 @@ mod tests {
     }
 
     #[test]
-    fn history_times_wrap_at_midnight_and_before_1970() {
-        let at = |sent_at_ms| {
-            history_line(&ChatLine {
-                sender_id: 1,
-                msg: "x".to_owned(),
-                sent_at_ms,
-                sender_name: String::new(),
-            })
+    fn history_times_are_in_the_readers_zone_with_the_date_when_not_today() {
+        let at = |sent_at_ms, now: &DateTime<FixedOffset>| {
+            history_line(
+                &ChatLine {
+                    sender_id: 1,
+                    msg: "x".to_owned(),
+                    sent_at_ms,
+                    sender_name: String::new(),
+                },
+                now,
+            )
         };
-        assert_eq!(at(0), "[00:00] Client 1: x");
-        assert_eq!(at(86_400_000 - 1), "[23:59] Client 1: x");
-        assert_eq!(at(-60_000), "[23:59] Client 1: x");
+        // 2023-11-14 22:13:20 UTC
+        let sent = 1_700_000_000_000;
+        let utc = FixedOffset::east_opt(0).expect("an offset");
+        let paris = FixedOffset::east_opt(3_600).expect("an offset");
+        let new_york = FixedOffset::west_opt(5 * 3_600).expect("an offset");
+        let same_day = |zone: FixedOffset| {
+            zone.timestamp_millis_opt(sent + 60_000)
+                .single()
+                .expect("a time")
+        };
+        assert_eq!(at(sent, &same_day(utc)), "[22:13] Client 1: x");
+        assert_eq!(at(sent, &same_day(new_york)), "[17:13] Client 1: x");
+        assert_eq!(at(sent, &same_day(paris)), "[23:13] Client 1: x");
+        // An hour later in Paris it is past midnight: the line is from yesterday.
+        let next_day = paris
+            .timestamp_millis_opt(sent + 3_600_000)
+            .single()
+            .expect("a time");
+        assert_eq!(at(sent, &next_day), "[2023-11-14 23:13] Client 1: x");
+        assert_eq!(at(i64::MAX, &same_day(utc)), "Client 1: x");
     }
 }

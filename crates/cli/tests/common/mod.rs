@@ -49,6 +49,15 @@ pub fn unlimited() -> mmo_server::Config {
 /// A server listening on `address` (a port of 0 picks a free one), as `mmo-server` binds it:
 /// with `SO_REUSEADDR`, so a restarted server gets its port back at once.
 pub async fn serve_on(address: &str, config: mmo_server::Config) -> Server {
+    serve_with(address, config, mmo_server::Services::default()).await
+}
+
+/// [`serve_on`] with optional parts such as an account store.
+pub async fn serve_with(
+    address: &str,
+    config: mmo_server::Config,
+    services: mmo_server::Services,
+) -> Server {
     let listener = mmo_server::bind(address).await.expect("bind");
     let address = listener.local_addr().expect("address");
     let url = if config.tls_cert.is_some() {
@@ -57,7 +66,7 @@ pub async fn serve_on(address: &str, config: mmo_server::Config) -> Server {
         format!("ws://{address}/ws")
     };
     let (stop, stopped) = oneshot::channel::<()>();
-    let task = tokio::spawn(mmo_server::run(listener, config, async {
+    let task = tokio::spawn(mmo_server::run_with(listener, config, services, async {
         let _ = stopped.await;
     }));
     Server {

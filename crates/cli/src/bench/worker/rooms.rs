@@ -1,13 +1,13 @@
 //! What a bench client does in a rooms run: its first join on connecting, moves from room to
 //! room on the phase's schedule, following presence, and the final check of its member list.
-//! Chat lines are checked against the room in `Fleet::on_chat`.
+//! Chat lines are checked against the room in `Worker::on_chat`.
 
 use std::io;
 use std::time::Duration;
 
 use tokio::time::Instant;
 
-use super::{ClientPhase, Control, Fleet, PhaseReport, PhaseStats};
+use super::{ClientPhase, Control, PhaseReport, PhaseStats, Worker};
 use crate::bench::conn::{Conn, ConnError};
 use crate::bench::frame::{PacketView, RoomView, view_packet};
 use crate::bench::membership::{Answer, Membership};
@@ -47,10 +47,13 @@ impl ClientRooms {
     }
 }
 
-impl Fleet {
+impl Worker {
     /// The room `client` joins on connecting, as its number and name; `None` outside rooms runs.
     pub(super) fn home_room(&self, client: super::ClientIndex) -> Option<(usize, &str)> {
         let layout = self.setup.rooms.as_ref()?;
+        if !layout.joins_on_connect(client.0) {
+            return None;
+        }
         let room = layout.home_of(client.0);
         Some((room, layout.names.get(room)?.as_str()))
     }
@@ -109,7 +112,7 @@ impl Fleet {
                 joined.name, layout.names[room]
             ));
         }
-        let home_size = usize::try_from(layout.home_size(room)).unwrap_or(usize::MAX);
+        let home_size = usize::try_from(layout.settle_size(room)).unwrap_or(usize::MAX);
         let settled = membership.member_count() >= home_size;
         if !settled {
             self.unsettled_views.add(1);
@@ -123,13 +126,16 @@ impl Fleet {
     }
 
     /// A refusal: of the oldest join waiting, if any, else of a line.
-    pub(super) fn on_deny(&self, reason: &str, rooms: &mut ClientRooms) {
-        let mut stats = self.stats.borrow_mut();
+    pub(super) fn on_deny(
+        &self,
+        reason: &str,
+        phase: Option<&ClientPhase>,
+        rooms: &mut ClientRooms,
+    ) {
         match rooms.membership.on_deny() {
-            Some(_) => stats.rooms.join_denies.add(reason, 1),
-            None => stats.denies.add(reason, 1),
+            Some(_) => self.stats.borrow_mut().rooms.join_denies.add(reason, 1),
+            None => self.line_refused(reason, phase),
         }
-        drop(stats);
         self.after_answer(rooms);
     }
 
@@ -160,6 +166,10 @@ impl Fleet {
                 (room, true)
             }
             Answer::Refreshed { sent_at } => {
+                // In a re-join run, a re-join is the move asked for.
+                if layout.rejoin {
+                    stats.rooms.moves += 1;
+                }
                 stats.join_latency.record_micros(micros(now - sent_at));
                 (rooms.membership.room().unwrap_or_default(), false)
             }
@@ -258,7 +268,10 @@ impl Fleet {
         if !rooms.membership.joining(target, now) {
             return Ok(());
         }
-        conn.queue_join(&layout.names[target]);
+        match &layout.rejoin_as {
+            Some(text) if target == here => conn.queue_join(text),
+            _ => conn.queue_join(&layout.names[target]),
+        }
         if let Some(due) = due {
             let mut stats = self.stats.borrow_mut();
             stats.rooms.max_move_lag_us = stats

@@ -4,16 +4,16 @@
 
 use serde_json::{Value, json};
 
-use super::histogram::human_micros;
-use super::outcome::{FanoutOutcome, RoomsOutcome};
-use super::room_layout::RoomLayout;
-use super::scenarios::{
+use super::{
     CHURN_SOURCE_HINT, ChurnTotals, Finished, PHASE_START_DELAY, STEP_PAUSE, ServerSpan,
     TrafficArgs, check_traffic, duration_arg, emit_json, fanout_json, merge, per_second,
     print_fanout, seconds, start,
 };
-use super::wire::{ChurnPhase, PhaseReport};
-use super::{CommonArgs, parent::BenchError};
+use crate::bench::histogram::human_micros;
+use crate::bench::outcome::{FanoutOutcome, RoomsOutcome};
+use crate::bench::room_layout::RoomLayout;
+use crate::bench::wire::{ChurnPhase, PhaseReport};
+use crate::bench::{CommonArgs, parent::BenchError};
 
 /// Room changes per second one mover makes when `--movers` is not given: half the server's
 /// default `join_rate` (2 a second), so its token bucket never refuses a bench move.
@@ -84,6 +84,11 @@ pub struct BusyRoomChurnArgs {
     /// tutorial's client would.
     #[arg(long)]
     churn_join: bool,
+    /// Connects per second of all churning clients together, at most (0: as fast as they
+    /// can). `--churn-clients 50 --churn-rate 50` is one address at the server's default
+    /// per-address connect rate.
+    #[arg(long, value_name = "CONNECTS", default_value_t = 0.0)]
+    churn_rate: f64,
     #[command(flatten)]
     traffic: TrafficArgs,
 }
@@ -371,6 +376,11 @@ pub async fn busy_room_churn(
 ) -> Result<(), BenchError> {
     let duration = duration_arg("duration", args.duration)?;
     check_traffic(&args.traffic, args.clients)?;
+    if !(args.churn_rate.is_finite() && args.churn_rate >= 0.0) {
+        return Err(usage(
+            "--churn-rate must be a number of connects a second, 0 or more",
+        ));
+    }
     if args.churn_clients == 0 || args.churn_procs == 0 {
         return Err(usage(
             "--churn-clients and --churn-procs must be at least 1",
@@ -412,8 +422,9 @@ pub async fn busy_room_churn(
     let churn_time = PHASE_START_DELAY + duration;
     let churn = ChurnPhase {
         concurrency: args.churn_clients.div_ceil(args.churn_procs),
-        duration_millis: super::millis(churn_time),
+        duration_millis: crate::bench::millis(churn_time),
         join_lobby: args.churn_join,
+        rate_per_second: args.churn_rate / f64::from(args.churn_procs),
     };
     let (busy, busy_span, churned) = fleet
         .rooms_phase(2, args.rate, duration, &args.traffic, 0.0, Some(churn))
@@ -512,6 +523,7 @@ pub async fn busy_room_churn(
             "clients": args.churn_clients,
             "procs": args.churn_procs,
             "join_lobby": args.churn_join,
+            "rate_limit_per_s": args.churn_rate,
             "duration_s": seconds(churn_time),
             "cycles": churned.cycles,
             "cycles_per_s": per_second(churned.cycles, churn_time),
