@@ -789,6 +789,7 @@ describe('the login screen', { timeout: 60_000 }, () => {
       `${server.httpUrl}/`,
       undefined,
       statusWithAccounts({ enabled: true, require_login: false, available: true }),
+      { guest: false },
     );
     await page.locator('#login-form').waitFor({ state: 'visible', timeout: 10_000 });
     assert.equal(await page.isHidden('#composer'), true, 'no message box before the player is in');
@@ -822,12 +823,29 @@ describe('the login screen', { timeout: 60_000 }, () => {
     await page.close();
   });
 
+  test('the tests\' pages play as guests by themselves where the login screen offers it', async () => {
+    // What every other test relies on when the server has accounts.
+    const { page, errors } = await openChat(
+      browser.context,
+      `${server.httpUrl}/`,
+      undefined,
+      statusWithAccounts({ enabled: true, require_login: false, available: true }),
+    );
+    await waitForId(page);
+    await waitForRoom(page, 'lobby');
+    assert.equal(await page.evaluate(() => document.body.dataset.flow), 'chatting');
+    assert.equal(await page.isHidden('#login-form'), true);
+    assert.deepEqual(errors, []);
+    await page.close();
+  });
+
   test('no guests where the server needs a login', async () => {
     const { page, errors } = await openChat(
       browser.context,
       `${server.httpUrl}/`,
       { width: 390, height: 844 },
       statusWithAccounts({ enabled: true, require_login: true, available: true }),
+      { guest: false },
     );
     await page.waitForFunction(() => document.body.dataset.flow === 'choosing', null, { timeout: 10_000 });
     assert.equal(await page.isHidden('#guest'), true);

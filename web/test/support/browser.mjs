@@ -42,21 +42,42 @@ export async function launchBrowser() {
 
 /**
  * A page of the chat that records uncaught errors, so a test can insist there were none.
+ * Unless told otherwise, it plays as a guest as a player would: where the server has accounts
+ * and shows the login screen, "Play as guest" is pressed as soon as it can be (tests of chat
+ * and rooms then run the same on servers with and without accounts).
  * @param {import('playwright-core').BrowserContext} context
  * @param {string} url
  * @param {{width: number, height: number}} [viewport]
  * @param {(page: import('playwright-core').Page) => Promise<void>} [prepare] runs before the
  *   page loads, e.g. to route its requests
+ * @param {{guest?: boolean}} [options] `guest: false` leaves the login screen to the test
  */
-export async function openChat(context, url, viewport, prepare) {
+export async function openChat(context, url, viewport, prepare, { guest = true } = {}) {
   const page = await context.newPage();
   if (viewport) await page.setViewportSize(viewport);
   /** @type {string[]} */
   const errors = [];
   page.on('pageerror', (error) => errors.push(String(error)));
   if (prepare) await prepare(page);
+  if (guest) await page.addInitScript(pressPlayAsGuest);
   await page.goto(url);
   return { page, errors };
+}
+
+/**
+ * Runs in the page before its scripts: presses "Play as guest" whenever the login screen waits
+ * for the player and offers it (the page marks its state on `<body data-flow>`).
+ */
+function pressPlayAsGuest() {
+  const press = () => {
+    const button = document.getElementById('guest');
+    if (document.body?.dataset.flow === 'choosing' && button && !button.hidden && !document.getElementById('login-form')?.hidden) {
+      button.click();
+    }
+  };
+  const watch = () => new MutationObserver(press).observe(document.body, { attributes: true, attributeFilter: ['data-flow'] });
+  if (document.body) watch();
+  else document.addEventListener('DOMContentLoaded', watch, { once: true });
 }
 
 /**
