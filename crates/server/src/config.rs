@@ -324,6 +324,78 @@ settings! {
         ///
         /// Keeps the list small for clients and cheap for the server.
         room_list_max: usize = 100, check = at_least_one;
+
+        /// Where accounts are kept: `sqlite://FILE` (created on first start) or
+        /// `postgres://USER:PASSWORD@HOST:PORT/NAME`; empty turns accounts off.
+        ///
+        /// SQLite needs nothing else and suits one server; a relative file is in the working
+        /// directory, and the start-up log says where. PostgreSQL is for a database several
+        /// servers share. The schema is created and migrated at start. While the database is
+        /// down, logins and registrations are refused ("accounts are unavailable, try again
+        /// shortly"), chat goes on, and the server reconnects by itself. The URL's password is
+        /// shown as `***` by `--print-config` and in the log: give it through `MMO_DATABASE`.
+        database: String as DatabaseUrl = DEFAULT_DATABASE.to_owned();
+
+        /// Whether clients must log in before they chat or join a room.
+        ///
+        /// Off by default, so the tutorial's part-3 client (which cannot log in) keeps working.
+        /// When on, chat and joins before a login are refused with a reason, and a client is
+        /// placed in the lobby only once logged in. Needs `database`.
+        require_login: bool = false;
+
+        /// Threads that hash passwords (Argon2id, at lower priority than chat).
+        ///
+        /// Each hash takes tens of milliseconds of one core and 19 MiB of memory, so the
+        /// number of threads is how many cores a login storm may take and how fast it is
+        /// served: 2 fits the 2-core machine the benchmarks run on, where chat still comes
+        /// first because the hashing threads run at a lower priority.
+        hash_threads: usize = 2, check = at_least_one;
+
+        /// Logins and registrations that may wait for a hashing thread; past it they are
+        /// refused "busy, try again in a moment".
+        ///
+        /// 64 waiting at tens of milliseconds each is under a second of work for two threads:
+        /// a player asked to wait longer is better told to retry than left wondering.
+        hash_queue: usize = 64;
+
+        /// Failed logins in a row an account may have before each further one is delayed (an
+        /// address gets four times as many).
+        ///
+        /// Delays then start at one second and double with each failure up to
+        /// `login_max_delay`, per account and per address (IPv4 address or IPv6 /64), shared by
+        /// every connection; 15 minutes without a failure start the count over. 5 leaves room
+        /// for a few typos.
+        login_free_failures: u32 = 5;
+
+        /// Longest a login may be delayed after failures, in seconds.
+        ///
+        /// Caps the wait so that someone guessing a player's password can never lock the
+        /// player out for long, while still allowing a guesser only about one try a minute.
+        login_max_delay: Duration as Seconds = Duration::from_secs(60),
+            check = |delay: &Duration| at_least(*delay, Duration::from_secs(1));
+    }
+}
+
+/// Default `Config::database`: an SQLite file in the working directory, so `cargo run` needs
+/// nothing else.
+pub const DEFAULT_DATABASE: &str = "sqlite://mmo.db";
+
+/// How `Config::database` is written: a URL whose password `--print-config` and messages show
+/// as `***`.
+pub struct DatabaseUrl;
+
+impl Kind for DatabaseUrl {
+    type Value = String;
+    const VALUE_NAME: &'static str = "URL";
+    const EXPECTED: &'static str = "a database URL";
+    fn parse(text: &str) -> Option<String> {
+        Some(text.trim().to_owned())
+    }
+    fn from_toml(value: &toml::Value) -> Option<String> {
+        value.as_str().map(|text| text.trim().to_owned())
+    }
+    fn to_toml(value: &String) -> Option<toml::Value> {
+        Some(toml::Value::String(mmo_accounts::redact(value)))
     }
 }
 
@@ -376,6 +448,25 @@ impl Settings for Config {
             return Err(Conflict {
                 settings: &["tls_cert", "tls_key"],
                 problem: "tls_cert and tls_key go together: give both to serve TLS, or neither"
+                    .to_owned(),
+            });
+        }
+        // Here rather than as the setting's own check, whose message would repeat the URL,
+        // password and all.
+        if !self.database.is_empty() && mmo_accounts::Kind::of(&self.database).is_err() {
+            return Err(Conflict {
+                settings: &["database"],
+                problem: format!(
+                    "database = {} is not one the server can use: it must be sqlite://FILE, \
+                     postgres://USER:PASSWORD@HOST:PORT/NAME, or empty for no accounts",
+                    mmo_accounts::redact(&self.database)
+                ),
+            });
+        }
+        if self.require_login && self.database.is_empty() {
+            return Err(Conflict {
+                settings: &["require_login", "database"],
+                problem: "require_login needs accounts: set database, or turn require_login off"
                     .to_owned(),
             });
         }

@@ -7,6 +7,7 @@
 //! `transport`, `handlers` act on each kind of message, `rooms` fan messages out to members
 //! through each client's bounded `outbox`. `state` holds what they share.
 
+mod accounts;
 mod admission;
 mod assets;
 mod config;
@@ -28,6 +29,7 @@ mod tls;
 mod transport;
 mod websocket;
 
+pub use accounts::{services as account_services, settings as account_settings};
 pub use admission::{AddressPrefix, SHORT_HEAD_TIMEOUT};
 pub use config::{
     CONFIG_ENV, CONFIG_FLAG, Config, Conflict, DEFAULT_WRITE_COALESCE, ENV_PREFIX,
@@ -36,7 +38,7 @@ pub use config::{
     RESERVED_FILE_DESCRIPTORS, Seconds, Setting, Settings, Source, command,
     default_max_connections, raise_open_file_limit,
 };
-pub use handlers::{AccountError, AccountFuture, AccountStore};
+pub use handlers::{Account, AccountError, AccountFuture, AccountStore, Login, Registration};
 pub use http::MAX_HEAD_BYTES;
 pub use ids::ID_LIMIT;
 pub use log_writer::LogWriterGuard;

@@ -51,7 +51,15 @@ fn main() -> ExitCode {
                 return ExitCode::FAILURE;
             }
         };
-        match mmo_server::run(listener, config, shutdown_signal()).await {
+        // Accounts connect in the background: a database that is down delays only logins.
+        let services = match mmo_server::account_services(&config) {
+            Ok(services) => services,
+            Err(error) => {
+                error!("cannot start accounts: {error}");
+                return ExitCode::FAILURE;
+            }
+        };
+        match mmo_server::run_with(listener, config, services, shutdown_signal()).await {
             Ok(()) => ExitCode::SUCCESS,
             Err(error) => {
                 error!("server failed: {error}");

@@ -81,6 +81,8 @@ label! {
         Shutdown => "shutdown",
         /// The session's task panicked or was aborted at the shutdown timeout.
         Aborted => "aborted",
+        /// Its account logged in on another connection.
+        LoggedInElsewhere => "logged_in_elsewhere",
     }
 }
 
@@ -186,6 +188,54 @@ label! {
     }
 }
 
+label! {
+    /// How a login or registration ended: `mmo_account_requests_total{outcome}`.
+    pub enum AccountOutcome: "outcome" {
+        /// A login accepted.
+        LoginOk => "login_ok",
+        /// A login refused: unknown user or wrong password (the same to the client).
+        LoginWrong => "login_wrong",
+        /// A login refused because of earlier failures (throttling).
+        LoginThrottled => "login_throttled",
+        /// A registration accepted.
+        RegisterOk => "register_ok",
+        /// A registration refused: a rule broken or the name taken.
+        RegisterRefused => "register_refused",
+        /// Refused because every hashing thread was busy and the queue full.
+        Busy => "busy",
+        /// Refused because the database was unavailable.
+        Unavailable => "unavailable",
+        /// Chat or a join refused because `require_login` is on and the client has not
+        /// logged in.
+        LoginRequired => "login_required",
+    }
+}
+
+impl AccountOutcome {
+    /// The outcome of a refused login.
+    pub fn of_login(error: &mmo_accounts::AccountError) -> Self {
+        use mmo_accounts::AccountError as E;
+        match error {
+            E::Throttled { .. } => Self::LoginThrottled,
+            E::Busy => Self::Busy,
+            E::Unavailable => Self::Unavailable,
+            E::WrongCredentials | E::NameTaken | E::Invalid(_) | E::NoSuchAccount(_) => {
+                Self::LoginWrong
+            }
+        }
+    }
+
+    /// The outcome of a refused registration.
+    pub fn of_register(error: &mmo_accounts::AccountError) -> Self {
+        use mmo_accounts::AccountError as E;
+        match error {
+            E::Busy => Self::Busy,
+            E::Unavailable => Self::Unavailable,
+            _ => Self::RegisterRefused,
+        }
+    }
+}
+
 /// A counter with one series per value of label `L`, every series created at start and kept
 /// in `L`'s order, so counting is an index and an atomic add.
 #[derive(Debug)]
@@ -227,6 +277,8 @@ pub struct Levels {
     pub pending_handshakes: usize,
     /// Whole seconds since the server started.
     pub uptime_seconds: u64,
+    /// Whether the accounts database answers (`false` when there are no accounts).
+    pub accounts_available: bool,
 }
 
 /// Every metric the server exposes. All counters are totals since start.
@@ -259,6 +311,9 @@ pub struct Metrics {
     pub joins: Counter,
     /// Connection tasks that panicked (a server bug; the client was disconnected).
     pub tasks_panicked: Counter,
+    /// Logins and registrations, by how they ended.
+    pub account_requests: ByLabel<AccountOutcome>,
+    accounts_available: Gauge,
     sessions: Gauge,
     rooms: Gauge,
     open_sockets: Gauge,
@@ -314,6 +369,11 @@ impl Metrics {
             "mmo_messages_refused",
             "client messages refused, by kind",
         );
+        let account_requests = ByLabel::register(
+            &mut registry,
+            "mmo_account_requests",
+            "logins and registrations, by outcome",
+        );
         let mut gauge = |name: &str, help: &str| {
             let gauge = Gauge::default();
             registry.register(name, help, gauge.clone());
@@ -331,6 +391,10 @@ impl Metrics {
                 "connections that have not finished sending their request",
             ),
             uptime_seconds: gauge("mmo_uptime_seconds", "seconds since the server started"),
+            accounts_available: gauge(
+                "mmo_accounts_available",
+                "1 while the accounts database answers, 0 while it is down or accounts are off",
+            ),
             registry,
             connections_accepted,
             accept_errors,
@@ -345,6 +409,7 @@ impl Metrics {
             deliveries,
             joins,
             tasks_panicked,
+            account_requests,
         }
     }
 
@@ -358,6 +423,8 @@ impl Metrics {
             .set(as_gauge(levels.pending_handshakes));
         self.uptime_seconds
             .set(i64::try_from(levels.uptime_seconds).unwrap_or(i64::MAX));
+        self.accounts_available
+            .set(i64::from(levels.accounts_available));
         let mut text = String::new();
         // Writing to a `String` cannot fail.
         let _ = prometheus_text::encode(&mut text, &self.registry);

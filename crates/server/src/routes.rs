@@ -11,7 +11,7 @@ use crate::state::ServerState;
 /// Answers every plain HTTP request.
 pub fn respond(head: &RequestHead, state: &ServerState) -> Response {
     get_or_head(head, |path| match path {
-        "/health" => health(),
+        "/health" => health(state),
         "/metrics" if state.config.metrics_addr.is_none() => metrics_response(state),
         "/api/status" => Response::new(200)
             .body("application/json", status_json(state))
@@ -42,9 +42,15 @@ fn get_or_head(head: &RequestHead, answer: impl FnOnce(&str) -> Response) -> Res
     }
 }
 
-/// `/health`.
-fn health() -> Response {
-    Response::text(200, "ok").header("Cache-Control", "no-store")
+/// `/health`: 200 while the server serves. Chat goes on while the accounts database is down,
+/// so that is said in the body, not with a failing status that would take the server out of a
+/// load balancer.
+fn health(state: &ServerState) -> Response {
+    let body = match &state.accounts {
+        Some(accounts) if !accounts.available() => "ok, accounts unavailable",
+        _ => "ok",
+    };
+    Response::text(200, body).header("Cache-Control", "no-store")
 }
 
 /// What `/api/status` answers: what the web client's status panel shows and the limits it
@@ -59,6 +65,16 @@ struct Status {
     connections_total: u64,
     messages_total: u64,
     limits: Limits,
+    accounts: AccountsStatus,
+}
+
+/// Accounts in `Status`: whether the server has them, whether clients must log in (when not,
+/// clients may offer "Play as guest"), and whether the database answers now.
+#[derive(Debug, Serialize)]
+struct AccountsStatus {
+    enabled: bool,
+    require_login: bool,
+    available: bool,
 }
 
 /// The limits in `Status`, named as their settings are.
@@ -105,6 +121,14 @@ fn status_json(state: &ServerState) -> Vec<u8> {
             join_per_second: config.join_rate,
             join_burst: config.join_burst,
         },
+        accounts: AccountsStatus {
+            enabled: state.accounts.is_some(),
+            require_login: config.require_login,
+            available: state
+                .accounts
+                .as_ref()
+                .is_some_and(|accounts| accounts.available()),
+        },
     };
     // Numbers and fixed names only: serialising cannot fail.
     serde_json::to_vec(&status).unwrap_or_default()
@@ -121,6 +145,10 @@ fn metrics_text(state: &ServerState) -> Vec<u8> {
             open_sockets: admission.open,
             pending_handshakes: admission.pending,
             uptime_seconds: state.uptime().as_secs(),
+            accounts_available: state
+                .accounts
+                .as_ref()
+                .is_some_and(|accounts| accounts.available()),
         })
         .into_bytes()
 }
@@ -137,7 +165,7 @@ pub fn metrics_response(state: &ServerState) -> Response {
 pub fn respond_on_metrics_port(head: &RequestHead, state: &ServerState) -> Response {
     get_or_head(head, |path| match path {
         "/metrics" => metrics_response(state),
-        "/health" => health(),
+        "/health" => health(state),
         _ => Response::text(404, "only /metrics and /health are served here"),
     })
 }

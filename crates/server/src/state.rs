@@ -12,6 +12,7 @@ use mmo_protocol::ClientId;
 use tokio::sync::watch;
 use tracing::info;
 
+use crate::accounts::LoggedIn;
 use crate::admission::{Admission, AdmissionLimits};
 use crate::config::Config;
 use crate::handlers::AccountStore;
@@ -52,6 +53,8 @@ pub struct ServerState {
     pub sessions: Arc<Sessions>,
     /// Where accounts live, if anywhere.
     pub accounts: Option<Arc<dyn AccountStore>>,
+    /// Which connection each account is logged in on.
+    pub logged_in: LoggedIn,
     /// The TLS configuration when the port speaks TLS (`tls_cert`, `tls_key`).
     pub tls: Option<Arc<rustls::ServerConfig>>,
     /// Whether sessions echo data messages instead of handling them: the endpoint the
@@ -81,6 +84,7 @@ impl ServerState {
             rooms: Rooms::new(limits, config.max_rooms),
             sessions: Arc::new(Sessions::new(config.max_connections)),
             accounts: services.accounts,
+            logged_in: LoggedIn::default(),
             tls: None,
             echo: false,
             refused_requests: BurstLog::new(REFUSED_REQUEST_LOG_WINDOW),

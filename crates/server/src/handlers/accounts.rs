@@ -1,47 +1,82 @@
 //! `LoginRequestMessage` (field 4) and `RegisterRequestMessage` (5): accounts, through an
-//! `AccountStore` when the server has one. Each answer comes from another task (the store),
-//! so these handlers are the ones that wait.
+//! `AccountStore` when the server has one, and `require_login`'s gate on chat and joins.
+//! Each answer comes from another task (the store), so these handlers are the ones that wait.
 
 use std::fmt::Debug;
 use std::future::Future;
+use std::net::IpAddr;
 use std::pin::Pin;
 
-use mmo_protocol::{LoginRequestMessage, Packet, RegisterRequestMessage};
+use mmo_protocol::{LoginRequestMessage, Msg, Packet, RegisterRequestMessage};
+use tracing::info;
+
+pub use mmo_accounts::{Account, AccountError};
 
 use super::{Client, Completion, Step};
-
-/// Why an account request failed; `Display` is what the player is told.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum AccountError {
-    /// Unknown username or wrong password: the same answer for both, so a guesser cannot
-    /// learn which usernames exist.
-    #[error("wrong username or password")]
-    WrongCredentials,
-    /// Registering a name that is taken.
-    #[error("that username is taken")]
-    NameTaken,
-    /// A username or password the store does not accept, and why.
-    #[error("{0}")]
-    Invalid(String),
-    /// The store failed; the player is told only that, the log says more.
-    #[error("accounts are unavailable right now; try again later")]
-    Unavailable,
-}
+use crate::metrics::AccountOutcome;
+use crate::session::Disconnect;
 
 /// A future an `AccountStore` answers with.
-pub type AccountFuture = Pin<Box<dyn Future<Output = Result<(), AccountError>> + Send>>;
+pub type AccountFuture<T> = Pin<Box<dyn Future<Output = Result<T, AccountError>> + Send>>;
+
+/// A login, as the server hands it to the store.
+#[derive(Debug, Clone)]
+pub struct Login {
+    /// The username as the client typed it.
+    pub username: String,
+    /// The password; never logged.
+    pub password: String,
+    /// Where the client connected from: failed logins are throttled per address too.
+    pub address: IpAddr,
+}
+
+/// A registration, as the server hands it to the store.
+#[derive(Debug, Clone)]
+pub struct Registration {
+    /// The username as the client typed it.
+    pub username: String,
+    /// The password; never logged.
+    pub password: String,
+    /// The colour the client chose (`RegisterRequestMessage.color`).
+    pub color: i32,
+}
 
 /// Where accounts live. The server calls it from a client's session and applies the answer
 /// when it comes, while the session goes on reading and writing.
 pub trait AccountStore: Send + Sync + Debug + 'static {
-    /// Creates an account.
-    fn register(&self, username: String, password: String, color: i32) -> AccountFuture;
-    /// Checks a username and password.
-    fn login(&self, username: String, password: String) -> AccountFuture;
+    /// Creates an account; does not log in.
+    fn register(&self, registration: Registration) -> AccountFuture<()>;
+    /// Checks a username and password: the account, or why not.
+    fn login(&self, login: Login) -> AccountFuture<Account>;
+    /// Whether the store can answer now (its database is up).
+    fn available(&self) -> bool;
 }
 
 /// The answer to an account request when the server has no `AccountStore`.
 const NO_ACCOUNTS: &str = "accounts are not enabled on this server";
+
+/// The answer to chat or a join before a login when `require_login` is on.
+pub const LOGIN_FIRST: &str = "log in first: this server requires an account to chat or join rooms";
+
+/// The reason an older connection to an account is closed with when it logs in again.
+pub const LOGGED_IN_ELSEWHERE: &str = "logged in elsewhere";
+
+/// Whether `require_login` holds `packet` back (chat and joins before a login); refuses it
+/// with a reason if so.
+pub fn held_for_login(client: &mut Client, packet: &Packet) -> bool {
+    let held = client.server.config.require_login
+        && client.peer.name().is_empty()
+        && matches!(packet.msg, Some(Msg::Chat(_) | Msg::JoinRoom(_)));
+    if held {
+        client
+            .server
+            .metrics
+            .account_requests
+            .inc(AccountOutcome::LoginRequired);
+        client.refuse(LOGIN_FIRST);
+    }
+    held
+}
 
 /// Logs the connection into an account: `OkResponseMessage`, after which the client's name is
 /// the username everywhere, or `DenyResponseMessage`.
@@ -54,16 +89,60 @@ pub fn on_login(client: &mut Client, login: LoginRequestMessage) -> Step {
         client.refuse("already logged in");
         return Step::Done;
     }
-    let username = login.username;
-    let answer = store.login(username.clone(), login.password);
+    let answer = store.login(Login {
+        username: login.username,
+        password: login.password,
+        address: client.peer.address.ip(),
+    });
     Step::Await(Box::pin(async move {
         let result = answer.await;
         Box::new(move |client: &mut Client| match result {
-            Ok(()) if client.peer.set_name(&username) => client.send(&Packet::ok()),
-            Ok(()) => client.refuse("already logged in"),
-            Err(error) => client.refuse(error),
+            Ok(account) => logged_in(client, &account),
+            Err(error) => {
+                client
+                    .server
+                    .metrics
+                    .account_requests
+                    .inc(AccountOutcome::of_login(&error));
+                client.refuse(error);
+            }
         }) as Completion
     }))
+}
+
+/// A login succeeded: the name, the older connection to the account closed, the answer, and
+/// the room told.
+fn logged_in(client: &mut Client, account: &Account) {
+    if !client.peer.set_name(&account.username) {
+        client.refuse("already logged in");
+        return;
+    }
+    let server = std::sync::Arc::clone(&client.server);
+    server.metrics.account_requests.inc(AccountOutcome::LoginOk);
+    if let Some(older) = server.logged_in.claim(account.id, &client.peer) {
+        info!(
+            "Client {}: closing Client {} because its account {:?} logged in again",
+            client.peer.id, older.id, account.username
+        );
+        if older.understands(mmo_protocol::Level::Tutorial) {
+            let notice = Packet::disconnect_of(older.id, LOGGED_IN_ELSEWHERE);
+            // A full outbox means it is already being closed, with its reason.
+            let _ = older.send(crate::websocket::encode_packet_frame(&notice));
+        }
+        older.outbox.close(Disconnect::LoggedInElsewhere);
+    }
+    info!(
+        "Client {}: logged in as {:?}",
+        client.peer.id, account.username
+    );
+    client.send(&Packet::ok());
+    if server.config.require_login {
+        // Held out of the lobby until now (see `Client::open`). The lobby has no member limit
+        // and is never removed: entering cannot fail.
+        let _ = client.room.enter(&client.peer, true);
+    } else {
+        client.room.rename_member(&client.peer);
+    }
 }
 
 /// Creates an account: `OkResponseMessage` or `DenyResponseMessage`.
@@ -72,12 +151,27 @@ pub fn on_register(client: &mut Client, register: RegisterRequestMessage) -> Ste
         client.refuse(NO_ACCOUNTS);
         return Step::Done;
     };
-    let answer = store.register(register.username, register.password, register.color);
+    let answer = store.register(Registration {
+        username: register.username,
+        password: register.password,
+        color: register.color,
+    });
     Step::Await(Box::pin(async move {
         let result = answer.await;
-        Box::new(move |client: &mut Client| match result {
-            Ok(()) => client.send(&Packet::ok()),
-            Err(error) => client.refuse(error),
+        Box::new(move |client: &mut Client| {
+            let metrics = &client.server.metrics;
+            match result {
+                Ok(()) => {
+                    metrics.account_requests.inc(AccountOutcome::RegisterOk);
+                    client.send(&Packet::ok());
+                }
+                Err(error) => {
+                    metrics
+                        .account_requests
+                        .inc(AccountOutcome::of_register(&error));
+                    client.refuse(error);
+                }
+            }
         }) as Completion
     }))
 }

@@ -24,7 +24,7 @@ use std::time::{Instant, SystemTime, UNIX_EPOCH};
 use mmo_protocol::{Level, Msg, Packet, decode_packet, highest_field_number};
 use tracing::{info, warn};
 
-pub use accounts::{AccountError, AccountFuture, AccountStore};
+pub use accounts::{Account, AccountError, AccountFuture, AccountStore, Login, Registration};
 
 use crate::logging::{ClientWarnings, left_out};
 use crate::metrics::{Label as _, MessageKind, MessageRefusal};
@@ -103,8 +103,11 @@ impl Client {
         };
         client.server.metrics.sessions_opened.inc();
         client.server.sessions.register(&client.peer);
-        // The lobby has no member limit and is never removed: entering cannot fail.
-        let _ = client.room.enter(&client.peer, false);
+        // The lobby has no member limit and is never removed: entering cannot fail. With
+        // `require_login`, a client enters it when it logs in (`accounts::on_login`).
+        if !client.server.config.require_login {
+            let _ = client.room.enter(&client.peer, false);
+        }
         client
     }
 
@@ -237,6 +240,9 @@ impl Drop for Client {
 
 /// Hands a decoded message to the handler of its kind.
 pub fn dispatch(client: &mut Client, packet: Packet) -> Step {
+    if accounts::held_for_login(client, &packet) {
+        return Step::Done;
+    }
     let kind = match packet.msg {
         Some(Msg::Chat(chat)) => return chat::on_chat(client, &chat),
         Some(Msg::JoinRoom(join)) => return rooms::on_join_room(client, &join),

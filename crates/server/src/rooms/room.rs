@@ -299,6 +299,31 @@ impl Room {
         delivered
     }
 
+    /// Tells the other full-level members that `peer` (a member) has a new name: presence
+    /// `joined: true` for the same ID, which clients take as a rename. Tutorial-level members
+    /// are not told (they have no presence); members and history sent later read the new
+    /// name from the peer.
+    pub fn rename_member(&self, peer: &Peer) {
+        fan_out(|wakes| {
+            let state = self.lock();
+            let is_member = state
+                .members
+                .get(peer.room_slot())
+                .is_some_and(|member| member.id == peer.id);
+            if is_member
+                && state.at_level[Level::Full as usize] > usize::from(peer.level() == Level::Full)
+            {
+                let presence = Packet::presence_of(peer.id, true, &self.name, peer.name());
+                state.send_to(
+                    Audience::Full,
+                    peer.id,
+                    &encode_packet_frame(&presence),
+                    wakes,
+                );
+            }
+        });
+    }
+
     /// Raises `peer`'s level (it must be a member), keeping the per-level counts true. Under
     /// the room's lock so that no fan-out sees the new level without the count.
     pub fn raise_member_level(&self, peer: &Peer, level: Level) {

@@ -37,6 +37,8 @@ pub enum Disconnect {
     },
     /// The server is shutting down.
     ServerShutdown,
+    /// Its account logged in on another connection (the newer one stays).
+    LoggedInElsewhere,
     /// The session's task ended without a reason: it panicked or was aborted at shutdown.
     Aborted,
 }
@@ -64,6 +66,7 @@ impl Disconnect {
                 close_frame(close_code::POLICY_VIOLATION, &self.to_string())
             }
             Self::ServerShutdown => close_frame(close_code::GOING_AWAY, &self.to_string()),
+            Self::LoggedInElsewhere => close_frame(close_code::POLICY_VIOLATION, &self.to_string()),
         })
     }
 
@@ -72,16 +75,21 @@ impl Disconnect {
         match self {
             Self::ConnectionLost | Self::Aborted => Winding::Gone,
             Self::ClientClosed { .. } | Self::Protocol(_) => Winding::CloseAfterFlush,
-            Self::TooSlow { .. } | Self::Idle { .. } | Self::ServerShutdown => {
-                Winding::AwaitClientClose
-            }
+            Self::TooSlow { .. }
+            | Self::Idle { .. }
+            | Self::ServerShutdown
+            | Self::LoggedInElsewhere => Winding::AwaitClientClose,
         }
     }
 
     /// Whether frames still queued are written before the close frame. A client that is too
     /// slow, silent or broken would not read them anyway.
     pub fn flushes_queue(&self) -> bool {
-        matches!(self, Self::ServerShutdown | Self::ClientClosed { .. })
+        // Logged in elsewhere: its `DisconnectMessage` saying so is queued just before.
+        matches!(
+            self,
+            Self::ServerShutdown | Self::ClientClosed { .. } | Self::LoggedInElsewhere
+        )
     }
 
     /// Why the client left, as told to the others: never the client's own close reason, which
@@ -96,6 +104,7 @@ impl Disconnect {
             Self::Idle { .. } => "timed out",
             Self::ServerShutdown => "server shutting down",
             Self::Aborted => "server error",
+            Self::LoggedInElsewhere => "logged in elsewhere",
         }
     }
 
@@ -110,6 +119,7 @@ impl Disconnect {
             Self::Idle { .. } => CloseReason::Idle,
             Self::ServerShutdown => CloseReason::Shutdown,
             Self::Aborted => CloseReason::Aborted,
+            Self::LoggedInElsewhere => CloseReason::LoggedInElsewhere,
         }
     }
 }
@@ -146,6 +156,7 @@ impl fmt::Display for Disconnect {
             }
             Self::ServerShutdown => write!(f, "server shutting down"),
             Self::Aborted => write!(f, "the session's task ended abnormally"),
+            Self::LoggedInElsewhere => write!(f, "logged in elsewhere"),
         }
     }
 }
