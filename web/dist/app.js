@@ -677,6 +677,9 @@ function act(action) {
 
 /** The player is in: say who they are to others, and join the room (the lobby at first). */
 function enterChat() {
+  // The password stays in the flow's memory for logging in again after a reconnect, not in a
+  // hidden field of the page.
+  passwordInput.value = '';
   const name = flow.name === '' ? `Client ${myId}` : flow.name;
   setState('connected', `Connected as ${name}`);
   logLine(flow.name === '' ? 'info' : 'success', flow.name === '' ? `You are ${name}` : `Logged in as ${name}`);

@@ -642,13 +642,14 @@ describe('limits and refusals come from the server', { timeout: 60_000 }, () => 
     assert.equal(await page.evaluate(() => document.activeElement?.id), 'message', 'the input keeps the focus');
     assert.equal((await logLines(page)).filter((l) => l.text === `You: ${held}`).length, 0);
     await page.screenshot({ path: shot('desktop-slow-down.png') });
-    // Enter again while held back changes nothing: the line is still sent once.
+    // Enter again while held back (if it still is: the wait is about a second) changes
+    // nothing: the line is still sent once.
     await page.keyboard.press('Enter');
-    assert.equal(await page.inputValue('#message'), held);
 
     // About a second later the line goes by itself, with no further key press: the hint
     // goes, Send is enabled, and the input is empty for the next line.
     await waitForLine(page, `You: ${held}`);
+    assert.equal((await logLines(page)).filter((l) => l.text === `You: ${held}`).length, 1, 'sent once');
     assert.equal(await page.inputValue('#message'), '');
     assert.equal(await page.textContent('#composer-hint'), '');
     assert.equal(await page.getAttribute('#send', 'aria-disabled'), null);
@@ -800,11 +801,13 @@ describe('the login screen', { timeout: 60_000 }, () => {
     await page.locator('#login-username').fill('ann');
     await page.locator('#login-password').press('Enter');
     assert.equal(await page.textContent('#login-error'), 'Type a password');
-    // This server has no accounts of its own, so it refuses: its reason is shown on the screen.
-    await page.locator('#login-password').fill('secret');
+    // No such account: the server refuses, and its reason is shown on the screen.
+    await page.locator('#login-password').fill('not a real password');
     await page.locator('#login-password').press('Enter');
+    const refused = await waitForLine(page, /^Server refused: (.+)$/);
     await page.waitForFunction(() => document.getElementById('login-error')?.textContent !== 'Type a password', null, { timeout: 5000 });
-    assert.equal(await page.textContent('#login-error'), 'Accounts are not enabled on this server');
+    const reason = refused.match[1];
+    assert.equal(await page.textContent('#login-error'), reason.charAt(0).toUpperCase() + reason.slice(1));
     assert.equal(await page.isVisible('#login-form'), true, 'still on the login screen');
     await page.screenshot({ path: shot('desktop-login-refused.png') });
 
@@ -821,6 +824,23 @@ describe('the login screen', { timeout: 60_000 }, () => {
     await other.close();
     assert.deepEqual(errors, []);
     await page.close();
+  });
+
+  test('a server without accounts shows no login screen', async () => {
+    const plain = new ServerProcess(binary, await freePort(), ['--database', '']);
+    await plain.start();
+    try {
+      assert.equal((await plain.status()).accounts?.enabled ?? false, false);
+      const { page, errors } = await openChat(browser.context, `${plain.httpUrl}/`, undefined, undefined, { guest: false });
+      const id = await waitForId(page);
+      await waitForRoom(page, 'lobby');
+      assert.equal(await page.isHidden('#login-form'), true);
+      assert.equal(await page.textContent('#connection-state'), `Connected as Client ${id}`);
+      assert.deepEqual(errors, []);
+      await page.close();
+    } finally {
+      await plain.stop();
+    }
   });
 
   test('the tests\' pages play as guests by themselves where the login screen offers it', async () => {
@@ -859,6 +879,179 @@ describe('the login screen', { timeout: 60_000 }, () => {
     await page.screenshot({ path: shot('phone-login.png') });
     assert.deepEqual(errors, []);
     await page.close();
+  });
+});
+
+describe('accounts', { timeout: 90_000 }, () => {
+  /** @type {ServerProcess} */
+  let accounts;
+  /** @type {ServerProcess} */
+  let members;
+  /** Account names no earlier run has used: the database file is fresh, but be safe. */
+  const user = (stem) => `${stem}${process.pid % 100000}`;
+  before(async () => {
+    accounts = new ServerProcess(binary, await freePort());
+    members = new ServerProcess(binary, await freePort(), ['--require-login']);
+    await accounts.start();
+    await members.start();
+  });
+  after(async () => {
+    await accounts?.stop();
+    await members?.stop();
+  });
+
+  /**
+   * Opens a page at the login screen of `target`, ready for the player.
+   * @param {ServerProcess} target
+   */
+  const atLogin = async (target, viewport = undefined) => {
+    const opened = await openChat(browser.context, `${target.httpUrl}/`, viewport, undefined, { guest: false });
+    await opened.page.waitForFunction(() => document.body.dataset.flow === 'choosing', null, { timeout: 10_000 });
+    return opened;
+  };
+
+  /**
+   * Types a username and password into the login screen and presses a button.
+   * @param {import('playwright-core').Page} page
+   * @param {'#login-submit' | '#register'} button
+   */
+  const submit = async (page, username, password, button) => {
+    await page.locator('#login-username').fill(username);
+    await page.locator('#login-password').fill(password);
+    await page.click(button);
+  };
+
+  test('register, then log in: others see the name, in the log, the member list and chat', async () => {
+    const status = await accounts.status();
+    assert.deepEqual(status.accounts, { enabled: true, require_login: false, available: true });
+    // Someone already in the lobby, as a guest, to see the newcomer's name.
+    const { page: guest, errors: guestErrors } = await openChat(browser.context, `${accounts.httpUrl}/`);
+    const guestId = await waitForId(guest);
+    await waitForRoom(guest, 'lobby');
+
+    const { page, errors } = await atLogin(accounts);
+    assert.equal(await page.isVisible('#guest'), true);
+    const name = user('ann');
+    await submit(page, name, 'correct horse battery', '#register');
+    // Registering does not log in; the page logs in next by itself, and joins the lobby.
+    await waitForLine(page, `Logged in as ${name}`);
+    await waitForRoom(page, 'lobby');
+    assert.equal(await page.isHidden('#login-form'), true);
+    assert.equal(await page.inputValue('#login-password'), '', 'no password left in the page');
+    assert.equal(await page.textContent('#connection-state'), `Connected as ${name}`);
+    const me = await page.evaluate(() => Number(document.getElementById('connection-state')?.dataset.clientId));
+    assert.ok(me > 0);
+    const mine = await memberList(page);
+    assert.ok(mine.labels.includes(`${name} You`), JSON.stringify(mine.labels));
+
+    // The guest sees the name, not "Client N": the page was in the lobby as a guest while at
+    // the login screen, so its login reaches the guest as a new name for the same member.
+    await waitForLine(guest, `Client ${me} is now ${name}`);
+    assert.equal((await memberList(guest)).ids.filter((id) => id === me).length, 1, 'one member, renamed');
+    assert.equal((await logLines(guest)).filter((l) => l.text === `${name} joined`).length, 0, 'not a second member');
+    await guest.waitForFunction(([id, name]) => document.querySelector(`#members li[data-id="${id}"]`)?.textContent === name, [me, name], { timeout: 5000 });
+    await say(page, 'hello with a name');
+    await waitForLine(guest, `${name}: hello with a name`);
+    // And the page sees the guest as a guest.
+    await say(guest, 'hello from a guest');
+    await waitForLine(page, `Client ${guestId}: hello from a guest`);
+    await page.screenshot({ path: shot('desktop-logged-in.png') });
+    assert.deepEqual([...errors, ...guestErrors], []);
+    await page.close();
+    await guest.close();
+  });
+
+  test('a wrong password and an unknown user get the same reason, shown on the login screen', async () => {
+    const name = user('bob');
+    const { page, errors } = await atLogin(accounts);
+    await submit(page, name, 'the right password', '#register');
+    await waitForLine(page, `Logged in as ${name}`);
+    await page.close();
+
+    const second = await atLogin(accounts);
+    await submit(second.page, name, 'not the password', '#login-submit');
+    await second.page.waitForFunction(() => document.getElementById('login-error')?.textContent !== '', null, { timeout: 10_000 });
+    const wrong = await second.page.textContent('#login-error');
+    assert.equal(await second.page.isVisible('#login-form'), true, 'still on the login screen');
+    assert.equal(await second.page.evaluate(() => document.body.dataset.flow), 'choosing');
+    await second.page.screenshot({ path: shot('desktop-login-wrong-password.png') });
+    await second.page.locator('#login-error').evaluate((el) => (el.textContent = ''));
+    await submit(second.page, user('nobody'), 'not the password', '#login-submit');
+    await second.page.waitForFunction(() => document.getElementById('login-error')?.textContent !== '', null, { timeout: 15_000 });
+    assert.equal(await second.page.textContent('#login-error'), wrong, 'the same reason: no telling which names exist');
+    assert.ok(String(wrong).length > 0);
+    // And the right password still gets in.
+    await submit(second.page, name, 'the right password', '#login-submit');
+    await waitForLine(second.page, `Logged in as ${name}`, { timeout: 15_000 });
+    assert.deepEqual([...errors, ...second.errors], []);
+    await second.page.close();
+  });
+
+  test('a name that is taken is refused with its reason', async () => {
+    const name = user('cat');
+    const { page, errors } = await atLogin(accounts);
+    await submit(page, name, 'first password', '#register');
+    await waitForLine(page, `Logged in as ${name}`);
+    const other = await atLogin(accounts);
+    await submit(other.page, name.toUpperCase(), 'second password', '#register');
+    await other.page.waitForFunction(() => document.getElementById('login-error')?.textContent !== '', null, { timeout: 10_000 });
+    assert.equal(await other.page.isVisible('#login-form'), true);
+    assert.deepEqual([...errors, ...other.errors], []);
+    await page.close();
+    await other.page.close();
+  });
+
+  test('play as guest', async () => {
+    const { page, errors } = await atLogin(accounts);
+    await page.click('#guest');
+    const id = await waitForId(page);
+    await waitForRoom(page, 'lobby');
+    assert.equal(await page.textContent('#connection-state'), `Connected as Client ${id}`);
+    assert.deepEqual(errors, []);
+    await page.close();
+  });
+
+  test('where a login is required there is no guest button, and a login gets in', async () => {
+    assert.equal((await members.status()).accounts.require_login, true);
+    const { page, errors } = await atLogin(members, { width: 390, height: 844 });
+    assert.equal(await page.isHidden('#guest'), true);
+    const name = user('dee');
+    await submit(page, name, 'members only please', '#register');
+    await waitForLine(page, `Logged in as ${name}`);
+    await waitForRoom(page, 'lobby');
+    await page.screenshot({ path: shot('phone-logged-in.png') });
+    assert.deepEqual(errors, []);
+    await page.close();
+  });
+
+  test('logging in elsewhere closes the older page, which says why and does not log back in', async () => {
+    const name = user('eve');
+    const first = await atLogin(accounts);
+    await submit(first.page, name, 'one account two tabs', '#register');
+    await waitForLine(first.page, `Logged in as ${name}`);
+    await waitForRoom(first.page, 'lobby');
+
+    const second = await atLogin(accounts);
+    await submit(second.page, name, 'one account two tabs', '#login-submit');
+    await waitForLine(second.page, `Logged in as ${name}`);
+
+    await waitForLine(first.page, /^Connection closed \(code 1008, logged in elsewhere\)$/);
+    // A retry would have been scheduled, and said, in the same close: none was.
+    assert.equal((await logLines(first.page)).filter((l) => l.text.startsWith('Reconnecting in')).length, 0);
+    await first.page.locator('#login-form').waitFor({ state: 'visible', timeout: 5000 });
+    assert.match(String(await first.page.textContent('#login-error')), /logged in elsewhere/i);
+    assert.match(String(await first.page.textContent('#reconnect-text')), /logged in elsewhere/);
+    await first.page.screenshot({ path: shot('desktop-logged-in-elsewhere.png') });
+    // The newer page is still in.
+    await say(second.page, 'still here');
+    await waitForLine(second.page, 'You: still here');
+    assert.equal(await second.page.textContent('#connection-state'), `Connected as ${name}`);
+    // "Reconnect now" brings the older page back to the login screen, not into the account.
+    await first.page.click('#reconnect-now');
+    await first.page.waitForFunction(() => document.body.dataset.flow === 'choosing', null, { timeout: 10_000 });
+    assert.deepEqual([...first.errors, ...second.errors], []);
+    await first.page.close();
+    await second.page.close();
   });
 });
 
