@@ -1,11 +1,13 @@
-// The web chat page's behaviour: connects to the server and joins a room (the lobby, or after a
-// reconnect the room it was in), shows what happens in the chat log the way the Godot client
-// does (protocol.md, behaviour 7), keeps the room header, member list and room list current,
-// sends what the player types (chat, or /join NAME, /rooms, /who), and keeps the server status
-// panel running. Everything a user or the server supplies is inserted as text (textContent),
-// never as HTML.
+// The web chat page's behaviour: connects to the server, logs in or plays as a guest where the
+// server has accounts (the login screen), joins a room (the lobby, or after a reconnect the
+// room it was in), shows what happens in the chat log the way the Godot client does
+// (protocol.md, behaviour 7), keeps the room header, member list and room list current, sends
+// what the player types (chat, or /join NAME, /rooms, /who), and keeps the server status panel
+// running. Everything a user or the server supplies is inserted as text (textContent), never
+// as HTML.
 
-import { ReconnectingSocket, describeCloseCode, serverUrlFor, statusUrlFor } from './connection.js';
+import { LoginFlow, accountsPolicy, isLoggedInElsewhere, randomColor } from './accounts.js';
+import { ReconnectingSocket, describeCloseCode, describeConnectFailure, serverUrlFor, statusUrlFor } from './connection.js';
 import {
   DEFAULT_LIMITS,
   LOBBY,
@@ -16,12 +18,14 @@ import {
   displayName,
   encodeChat,
   encodeJoinRoom,
+  encodeLogin,
+  encodeRegister,
   encodeRoomListRequest,
   isBlank,
   roomNameProblem,
   slowDownHint,
 } from './protocol.js';
-import { COMMAND_USAGE, RoomState, describeRoomList, formatSentAt, parseTypedLine } from './rooms.js';
+import { COMMAND_USAGE, RoomState, describeRoomList, formatSentAt, parseTypedLine, withLobby } from './rooms.js';
 import { startStatusPanel } from './status.js';
 
 /** Oldest lines are dropped past this, so a chat left open for days does not grow without end. */
@@ -39,6 +43,12 @@ const MAX_PENDING_OWN_LINES = 50;
 
 /** Joins remembered per connection for telling their answers apart; answers come within a round trip. */
 const MAX_PENDING_JOINS = 50;
+
+/**
+ * How close to its end (in CSS pixels) the log counts as scrolled to the end: scroll positions
+ * are fractional on high-density screens, so "exactly at the end" can be off by a pixel.
+ */
+const LOG_END_SLACK_PX = 4;
 
 /**
  * An element the page's markup is known to have.
@@ -70,11 +80,28 @@ const joinHint = byId('join-hint');
 const roomsEl = byId('rooms');
 const roomsEmpty = byId('rooms-empty');
 const roomsRefresh = /** @type {HTMLButtonElement} */ (byId('rooms-refresh'));
+const loginForm = /** @type {HTMLFormElement} */ (byId('login-form'));
+const loginNote = byId('login-note');
+const loginError = byId('login-error');
+const usernameInput = /** @type {HTMLInputElement} */ (byId('login-username'));
+const passwordInput = /** @type {HTMLInputElement} */ (byId('login-password'));
+const loginButton = /** @type {HTMLButtonElement} */ (byId('login-submit'));
+const registerButton = /** @type {HTMLButtonElement} */ (byId('register'));
+const guestButton = /** @type {HTMLButtonElement} */ (byId('guest'));
 
-/** @type {import('./protocol.js').ServerLimits} */
+/** @type {import('./protocol.js').ServerLimits & import('./accounts.js').AccountLimits} */
 let limits = { ...DEFAULT_LIMITS };
 /** This client's ID on the current connection, once the server has said it. */
 let myId = 0;
+/** Counts connections opened, so work begun for one is dropped once another has replaced it. */
+let connectionNumber = 0;
+/** From connecting to chatting: the login screen's state, and how to get back in after a reconnect. */
+const flow = new LoginFlow();
+/**
+ * The reason of a `DisconnectMessage` about this client (the server is about to close the
+ * connection), shown and weighed when the close comes; `""` for none.
+ */
+let closingReason = '';
 /**
  * The server's limit on messages as this page sees it, so lines it would refuse are held back.
  * Every message counts, not only chat: joins and room list requests take from it too.
@@ -112,15 +139,49 @@ let ownLines = [];
 // success (green), and chat lines with the name in cornflower blue and the text in italics.
 
 /**
- * Appends a line, keeping the view pinned to the bottom if the reader was already there (so
- * someone scrolled up to read history is not yanked down by new messages).
+ * Whether the log follows new lines. This is the reader's choice, made by scrolling: scrolling
+ * up stops it, scrolling back to the end starts it again. It is kept as state rather than
+ * measured when a line arrives, because the log also changes size by itself (the
+ * "Reconnecting…" bar, a panel opened on a phone, a window resized): a reader who has not
+ * scrolled up must still see the newest line afterwards.
+ */
+let followingLog = true;
+/** The log's scroll position as last seen, to tell the reader scrolling up from anything else. */
+let lastLogTop = 0;
+
+/** Scrolls the log to its end. */
+function pinLog() {
+  logEl.scrollTop = logEl.scrollHeight;
+  lastLogTop = logEl.scrollTop;
+}
+
+logEl.addEventListener(
+  'scroll',
+  () => {
+    const top = logEl.scrollTop;
+    if (logEl.scrollHeight - top - logEl.clientHeight <= LOG_END_SLACK_PX) followingLog = true;
+    // Only a move up is the reader's: the page's own pinning moves down, and a log that grows
+    // taller may move up only as far as its end.
+    else if (top < lastLogTop) followingLog = false;
+    lastLogTop = top;
+  },
+  { passive: true },
+);
+
+// The log shrinks or grows without a line being added: keep its end in view if it was.
+new ResizeObserver(() => {
+  if (followingLog) pinLog();
+}).observe(logEl);
+
+/**
+ * Appends a line, and keeps the newest line in view unless the reader has scrolled up (so
+ * someone reading back is not yanked down by new messages).
  * @param {HTMLElement} line
  */
 function append(line) {
-  const atBottom = logEl.scrollHeight - logEl.scrollTop - logEl.clientHeight < 40;
   logEl.append(line);
   while (logEl.childElementCount > MAX_LOG_LINES) logEl.firstElementChild?.remove();
-  if (atBottom) logEl.scrollTop = logEl.scrollHeight;
+  if (followingLog) pinLog();
 }
 
 /**
@@ -135,7 +196,8 @@ function logLine(kind, text) {
 }
 
 /**
- * A chat line: `sender: text`; a line of the room's history starts with when it was sent.
+ * A chat line: when it was said, then `sender: text`. A line of the room's history carries the
+ * time the server took it; a live line the time it was sent (own lines) or arrived.
  * @param {string} sender
  * @param {string} text
  * @param {boolean} mine whether this client sent it (styled a little differently)
@@ -145,17 +207,16 @@ function logLine(kind, text) {
 function logChat(sender, text, mine, sentAtMs) {
   const line = document.createElement('p');
   line.className = `line chat${mine ? ' mine' : ''}${sentAtMs === undefined ? '' : ' history'}`;
-  if (sentAtMs !== undefined) {
+  const atMs = sentAtMs ?? Date.now();
+  const at = new Date(atMs);
+  // A time no Date can hold (the server would not send one) is left out, not fatal.
+  if (!Number.isNaN(at.getTime())) {
     const time = document.createElement('time');
     time.className = 'sent-at';
-    const at = new Date(sentAtMs);
-    // A time no Date can hold (the server would not send one) is left out, not fatal.
-    if (!Number.isNaN(at.getTime())) {
-      time.dateTime = at.toISOString();
-      time.title = at.toLocaleString();
-      time.textContent = formatSentAt(sentAtMs, Date.now());
-      line.append(time, ' ');
-    }
+    time.dateTime = at.toISOString();
+    time.title = at.toLocaleString();
+    time.textContent = formatSentAt(atMs, Date.now());
+    line.append(time, ' ');
   }
   const name = document.createElement('span');
   name.className = 'name';
@@ -214,7 +275,7 @@ function hideCountdown() {
 // ---------------------------------------------------------------------------------------------
 // The input: its limit comes from the server, and a counter shows how much room is left.
 
-/** @param {import('./protocol.js').ServerLimits} next */
+/** @param {import('./protocol.js').ServerLimits & import('./accounts.js').AccountLimits} next */
 function applyLimits(next) {
   limits = { ...DEFAULT_LIMITS, ...next };
   rate.configure(limits.chat_per_second * RATE_MARGIN, limits.chat_burst, performance.now());
@@ -225,6 +286,9 @@ function applyLimits(next) {
   // there, so this can only ever be stricter than the server, never let too much through.
   input.maxLength = limits.max_chat_chars;
   roomInput.maxLength = limits.max_room_name_chars;
+  // Account limits only when the server reports them; it judges either way.
+  if (limits.max_username_chars !== undefined) usernameInput.maxLength = limits.max_username_chars;
+  if (limits.max_password_chars !== undefined) passwordInput.maxLength = limits.max_password_chars;
   updateCounter();
   checkRoomInput();
   // Whether a room is full depends on the limit.
@@ -233,16 +297,25 @@ function applyLimits(next) {
 
 // ---------------------------------------------------------------------------------------------
 // Sending no faster than the server allows: a line that would be refused for its rate stays in
-// the input, a hint under it says why, and Send looks disabled until a line may go. The input
-// keeps the focus throughout, so Enter simply works again once the hint is gone.
+// the input, a hint under it says why, Send looks disabled, and the line goes by itself as soon
+// as the server would take it (unless the player clears the input meanwhile; what the input
+// holds then is what goes). The input keeps the focus throughout.
 
 /** @type {ReturnType<typeof setTimeout> | undefined} */
 let throttleTimer;
+/** Whether what the input holds is to be sent by itself once the rate allows. */
+let sendWhenAllowed = false;
+
+/** The hint under the input while lines are held back. */
+function holdHint() {
+  const rateText = slowDownHint(limits.chat_per_second);
+  return sendWhenAllowed ? `${rateText}. Yours goes by itself in a moment.` : rateText;
+}
 
 /** Shows the hint and re-checks when the next line may be sent. */
 function holdBack() {
   clearTimeout(throttleTimer);
-  const text = slowDownHint(limits.chat_per_second);
+  const text = holdHint();
   if (hint.textContent !== text) hint.textContent = text;
   sendButton.setAttribute('aria-disabled', 'true');
   const wait = rate.msUntilToken(performance.now());
@@ -260,6 +333,11 @@ function releaseHold() {
   throttleTimer = undefined;
   hint.textContent = '';
   sendButton.removeAttribute('aria-disabled');
+  if (sendWhenAllowed) {
+    sendWhenAllowed = false;
+    // Sent as if Enter were pressed now; the same checks apply.
+    if (!isBlank(input.value) && !form.hidden) form.requestSubmit();
+  }
 }
 
 function updateCounter() {
@@ -284,7 +362,7 @@ function renderRoom() {
   document.title = room.room ? `${room.room} · mmo chat` : 'mmo chat';
   const count = room.members.size;
   if (room.room !== '') setText(roomCountEl, `${count} here`);
-  else setText(roomCountEl, connection.isOpen ? 'joining…' : 'not connected');
+  else setText(roomCountEl, !connection.isOpen ? 'not connected' : flow.showsLogin ? 'not logged in' : 'joining…');
   setText(memberCount, room.room === '' ? '' : `(${count})`);
 
   const items = room.memberList(myId).map(({ id, label, you }) => {
@@ -318,7 +396,7 @@ function renderRoomList() {
   const focused = roomsEl.contains(document.activeElement)
     ? /** @type {HTMLElement} */ (document.activeElement).dataset.room
     : undefined;
-  const items = roomList.map(({ name, members }) => {
+  const items = withLobby(roomList).map(({ name, members }) => {
     const here = name === room.room;
     const full = name !== LOBBY && members >= limits.max_room_members;
     const button = document.createElement('button');
@@ -484,8 +562,9 @@ function showRefusal(reason) {
 }
 
 /**
- * Joins right after the ID arrives. That shows the server this client knows rooms (it then
- * sends presence and refusals) and brings the room's members and history. After a reconnect it
+ * Joins once the player is in (right after the ID arrives on a server without accounts, after
+ * the login or the choice to play as a guest otherwise). That shows the server this client
+ * knows rooms (it then sends presence and refusals) and brings the room's members and history. After a reconnect it
  * is the room the page was in, or the lobby if that name is no longer allowed. The buckets
  * were just refilled, so this is not held back by the page's rate limits.
  */
@@ -527,8 +606,132 @@ const status = startStatusPanel({
   url: statusUrlFor(serverUrl),
   onStatus: (s) => {
     if (s.limits) applyLimits(s.limits);
+    flow.setPolicy(accountsPolicy(s));
+    renderLogin();
   },
 });
+
+// ---------------------------------------------------------------------------------------------
+// The login screen, on servers with accounts: shown from connecting until the player is in
+// (logged in, or a guest where the server allows guests), in place of the message box.
+
+/** Whether the login screen was showing at the last render, to move the focus when that changes. */
+let loginShown = false;
+
+/** Shows or hides the login screen and sets its buttons and words from `flow`. */
+function renderLogin() {
+  const showing = flow.showsLogin;
+  loginForm.hidden = !showing;
+  form.hidden = showing;
+  document.body.dataset.flow = flow.state;
+  guestButton.hidden = !flow.guestsAllowed;
+  const ready = flow.state === 'choosing';
+  for (const button of [loginButton, registerButton, guestButton]) {
+    if (ready) button.removeAttribute('aria-disabled');
+    else button.setAttribute('aria-disabled', 'true');
+  }
+  setText(loginNote, loginNoteText());
+  setText(loginError, flow.error === '' ? '' : sentence(flow.error));
+  // The header says "not logged in" rather than "joining…" while the screen is up.
+  renderRoom();
+  if (showing !== loginShown) {
+    loginShown = showing;
+    // On touch screens focusing would pop up the keyboard before anyone asked.
+    if (!window.matchMedia('(pointer: coarse)').matches) (showing ? usernameInput : input).focus();
+  }
+}
+
+/** What the login screen says about where things stand. */
+function loginNoteText() {
+  switch (flow.state) {
+    case 'connecting':
+      return 'Connecting…';
+    case 'logging-in':
+      return flow.notice || 'Logging in…';
+    case 'registering':
+      return 'Creating your account…';
+    case 'stopped':
+      return 'Disconnected. Press "Reconnect now" to log in again.';
+    default:
+      if (!flow.policy.available) return 'Accounts are unavailable right now; try again shortly.';
+      return flow.guestsAllowed ? 'Log in, create an account, or play as a guest.' : 'Log in or create an account to play.';
+  }
+}
+
+/**
+ * Does what the flow says: send a login or registration, or enter the chat.
+ * @param {import('./accounts.js').FlowAction | undefined} action
+ */
+function act(action) {
+  if (action && 'send' in action) {
+    // Every message counts against the server's rate, these too.
+    rate.tryTake(performance.now());
+    const bytes =
+      action.send === 'login' ? encodeLogin(action.username, action.password) : encodeRegister(action.username, action.password, randomColor());
+    if (!connection.send(bytes)) flow.closed();
+  } else if (action && 'enterChat' in action) {
+    enterChat();
+  }
+  renderLogin();
+}
+
+/** The player is in: say who they are to others, and join the room (the lobby at first). */
+function enterChat() {
+  // The password stays in the flow's memory for logging in again after a reconnect, not in a
+  // hidden field of the page.
+  passwordInput.value = '';
+  const name = flow.name === '' ? `Client ${myId}` : flow.name;
+  setState('connected', `Connected as ${name}`);
+  logLine(flow.name === '' ? 'info' : 'success', flow.name === '' ? `You are ${name}` : `Logged in as ${name}`);
+  joinOnConnect();
+}
+
+/**
+ * The login screen's buttons, once the player may use them: false (and the reason shown) when
+ * the server would refuse a message now for its rate.
+ */
+function mayAct() {
+  if (flow.state !== 'choosing') return false;
+  if (rate.msUntilToken(performance.now()) > 0) {
+    flow.error = slowDownHint(limits.chat_per_second);
+    renderLogin();
+    return false;
+  }
+  return true;
+}
+
+loginForm.addEventListener('submit', (event) => {
+  event.preventDefault();
+  if (mayAct()) act(flow.login(usernameInput.value, passwordInput.value, limits));
+});
+
+registerButton.addEventListener('click', () => {
+  if (mayAct()) act(flow.register(usernameInput.value, passwordInput.value, limits));
+});
+
+guestButton.addEventListener('click', () => {
+  if (flow.state === 'choosing') act(flow.playAsGuest());
+});
+
+// ---------------------------------------------------------------------------------------------
+// The connection.
+
+/**
+ * The server has given this connection its ID: once what the server says about accounts is
+ * known (asked again, as a restarted server may have other settings), on to the login screen
+ * or straight into the chat.
+ * @param {number} id
+ */
+async function welcome(id) {
+  const number = connectionNumber;
+  myId = id;
+  statePill.title = `Your connection's ID is ${id}`;
+  statePill.dataset.clientId = String(id);
+  await status.refresh();
+  // The connection closed meanwhile: the next one starts over.
+  if (number !== connectionNumber || !connection.isOpen) return;
+  act(flow.connected());
+}
 
 const connection = new ReconnectingSocket(serverUrl, {
   onConnecting: () => {
@@ -539,12 +742,16 @@ const connection = new ReconnectingSocket(serverUrl, {
     logLine('info', 'Connecting to server...');
   },
   onOpen: () => {
+    connectionNumber += 1;
     // The server starts every connection with full buckets and forgets the old one's lines.
     rate.reset(performance.now());
     joinRate.reset(performance.now());
+    // A line held back on the old connection waits for the player's Enter on this one.
+    sendWhenAllowed = false;
     releaseHold();
     ownLines = [];
     pendingJoins = [];
+    closingReason = '';
     hideCountdown();
     setState('connected', 'Connected');
     logLine('success', 'Connected successfully');
@@ -561,45 +768,58 @@ const connection = new ReconnectingSocket(serverUrl, {
     }
     if (event === null) return;
     switch (event.kind) {
-      case 'id': {
-        myId = event.id;
-        setState('connected', `Connected as Client ${myId}`);
-        logLine('info', `Received client ID: ${myId}`);
-        joinOnConnect();
-        // A restarted server may have other limits, and the client count just changed.
-        void status.refresh();
+      case 'id':
+        void welcome(event.id);
         break;
-      }
       case 'chat':
         logChat(room.nameOf(event.from), event.text, false);
         break;
+      case 'ok':
+        // Only logins and registrations are answered with OK.
+        act(flow.accepted());
+        break;
       case 'deny':
-        showRefusal(event.reason);
+        if (flow.refused(event.reason)) {
+          logLine('error', `Server refused: ${event.reason || 'no reason given'}`);
+          renderLogin();
+        } else {
+          showRefusal(event.reason);
+        }
         break;
       case 'room':
         showRoom(event);
         break;
-      case 'presence':
-        if (room.applyPresence(event)) {
-          logLine('info', `${displayName(event.who, event.name)} ${event.joined ? 'joined' : 'left'}`);
-          renderRoom();
-        }
+      case 'presence': {
+        const change = room.applyPresence(event);
+        if (change === null) break;
+        const shown = displayName(event.who, event.name);
+        if (change.kind === 'renamed') logLine('info', `${change.from} is now ${shown}`);
+        else logLine('info', `${shown} ${change.kind}`);
+        renderRoom();
         break;
+      }
       case 'rooms':
         roomList = event.rooms;
         renderRoomList();
         if (roomListsForLog > 0) {
           roomListsForLog -= 1;
-          logLine('info', describeRoomList(event.rooms));
+          logLine('info', describeRoomList(withLobby(event.rooms)));
         }
         break;
       case 'left':
-        // Servers from before rooms; room-aware ones send presence to this client instead.
-        logLine('info', event.reason ? `Client ${event.who} left (${event.reason})` : `Client ${event.who} left`);
+        if (event.who === myId || event.who === 0) {
+          // About this client: the server is closing the connection, and says why.
+          closingReason = event.reason;
+          logLine('warning', `Disconnected by the server: ${event.reason || 'no reason given'}`);
+        } else {
+          // Servers from before rooms; room-aware ones send presence to this client instead.
+          logLine('info', event.reason ? `Client ${event.who} left (${event.reason})` : `Client ${event.who} left`);
+        }
         break;
     }
   },
   onClose: ({ code, reason, wasOpen }) => {
+    connectionNumber += 1;
     myId = 0;
     // Who is in the room is unknown from here on; the rejoin after the reconnect tells again.
     room.clear();
@@ -608,9 +828,27 @@ const connection = new ReconnectingSocket(serverUrl, {
     renderRoom();
     renderRoomList();
     setState('disconnected', 'Disconnected');
-    const detail = `code ${code}, ${reason || describeCloseCode(code)}`;
-    // "Connection closed" is the Godot client's wording; a failed attempt says so instead.
-    logLine(wasOpen ? 'warning' : 'error', wasOpen ? `Connection closed (${detail})` : `Could not connect to server (${detail})`);
+    if (wasOpen) {
+      // "Connection closed" is the Godot client's wording.
+      logLine('warning', `Connection closed (code ${code}, ${reason || describeCloseCode(code)})`);
+    } else {
+      // The browser says nothing about why (refused, nobody listening, a wrong path, a bad
+      // certificate): name the address, the one thing to check.
+      logLine('error', describeConnectFailure(serverUrl));
+    }
+    const why = closingReason || reason;
+    closingReason = '';
+    if (isLoggedInElsewhere(why)) {
+      // Reconnecting would log in again and throw the other session out in turn.
+      connection.stopRetrying();
+      flow.closed(why);
+      clearInterval(countdownTimer);
+      reconnectText.textContent = `Disconnected: ${why}`;
+      reconnectBar.hidden = false;
+    } else {
+      flow.closed();
+    }
+    renderLogin();
   },
   onRetryScheduled: ({ at, attempt }) => {
     const seconds = ((at - Date.now()) / 1000).toFixed(1);
@@ -632,7 +870,9 @@ function sendChat(text) {
     // Keep the text so nothing typed is lost; it can be sent once the connection is back.
     logLine('warning', 'Not connected: message not sent');
   } else if (!rate.tryTake(performance.now())) {
-    // Kept in the input too: the server would refuse it now, but not in a moment.
+    // Kept in the input too: the server would refuse it now, but not in a moment, when it
+    // goes by itself.
+    sendWhenAllowed = true;
     holdBack();
   } else if (connection.send(encodeChat(text))) {
     // The server does not echo a sender's own lines, so the client shows them itself.
@@ -666,7 +906,10 @@ form.addEventListener('submit', (event) => {
     case 'join': {
       // Like a chat line, a command that cannot go now stays in the input.
       const problem = requestJoin(typed.room);
-      if (problem === 'rate') holdBack();
+      if (problem === 'rate') {
+        sendWhenAllowed = true;
+        holdBack();
+      }
       else if (problem !== null) logLine('error', problem);
       else clearInput();
       break;
@@ -674,6 +917,7 @@ form.addEventListener('submit', (event) => {
     case 'rooms': {
       const why = requestRoomList();
       if (why === 'rate') {
+        sendWhenAllowed = true;
         holdBack();
       } else if (why !== null) {
         logLine('warning', describeNotSent(why));
@@ -695,7 +939,14 @@ form.addEventListener('submit', (event) => {
   input.focus();
 });
 
-input.addEventListener('input', updateCounter);
+input.addEventListener('input', () => {
+  updateCounter();
+  // A held line the player takes back is not sent after all.
+  if (sendWhenAllowed && isBlank(input.value)) {
+    sendWhenAllowed = false;
+    if (throttleTimer !== undefined) holdBack();
+  }
+});
 
 // The join form: what is typed stays until the server has moved the page there, so a name
 // that was held back or refused can be corrected or sent again.
@@ -729,17 +980,24 @@ roomPanel.addEventListener('toggle', () => {
 });
 
 reconnectNow.addEventListener('click', () => {
+  if (flow.state === 'stopped') {
+    flow.reconnecting();
+    renderLogin();
+  }
   connection.connect();
-  input.focus();
+  if (!form.hidden) input.focus();
 });
 
 // Coming back online (laptop lid, train tunnel) is a good moment to skip the rest of the wait.
 window.addEventListener('online', () => {
-  if (!connection.isOpen) connection.connect();
+  if (!connection.isOpen && flow.state !== 'stopped') connection.connect();
 });
 
 applyLimits(limits);
 renderRoom();
+renderLogin();
+// What the server says about accounts decides what follows its ID: ask at once, open panel or not.
+void status.refresh();
 // On touch screens focusing would pop up the keyboard over the log before anyone asked.
 if (!window.matchMedia('(pointer: coarse)').matches) input.focus();
 connection.connect();

@@ -79,11 +79,31 @@ export function describeCloseCode(code) {
 }
 
 /**
+ * What to say when a connection to `url` never opened. A browser is told nothing about why (a
+ * refused upgrade, a wrong path, nobody listening and a bad certificate all look the same), so
+ * this names the address, and says where the server's WebSocket is when the address does not
+ * end in `/ws`.
+ * @param {string} url
+ * @returns {string}
+ */
+export function describeConnectFailure(url) {
+  let path = '/ws';
+  try {
+    path = new URL(url).pathname;
+  } catch {
+    // Not a URL: serverUrlFor never gives one, but the words below still hold.
+  }
+  const hint = path === '/ws' ? '' : ' (the server\'s WebSocket address ends in /ws)';
+  return `Could not connect to ${url}${hint}`;
+}
+
+/**
  * @typedef {object} ConnectionEvents
  * @property {(url: string) => void} onConnecting a new socket is being opened
  * @property {() => void} onOpen the socket is open
  * @property {(data: Uint8Array) => void} onMessage one binary message arrived
  * @property {(info: {code: number, reason: string, wasOpen: boolean}) => void} onClose it closed
+ *   (`stopRetrying` called from here keeps the next retry from being scheduled)
  * @property {(info: {attempt: number, at: number}) => void} onRetryScheduled next try is at `at`
  *   (a `Date.now()` time); `attempt` counts failed tries since the last open socket, from 1
  */
@@ -106,12 +126,25 @@ export class ReconnectingSocket {
     this.failures = 0;
     /** @type {ReturnType<typeof setTimeout> | undefined} */
     this.retryTimer = undefined;
+    /** Set by `stopRetrying`: no retry is scheduled until `connect` is called again. */
+    this.retriesStopped = false;
+  }
+
+  /**
+   * Cancels any scheduled retry and schedules none after the next close (for a close that
+   * reconnecting would only repeat, such as "logged in elsewhere"). `connect` starts again.
+   */
+  stopRetrying() {
+    this.retriesStopped = true;
+    clearTimeout(this.retryTimer);
+    this.retryTimer = undefined;
   }
 
   /** Opens the socket now, cancelling any scheduled retry. Does nothing while one is live. */
   connect() {
     clearTimeout(this.retryTimer);
     this.retryTimer = undefined;
+    this.retriesStopped = false;
     if (this.socket !== null) return;
     this.events.onConnecting(this.url);
     const socket = new this.WebSocket(this.url);
@@ -138,6 +171,7 @@ export class ReconnectingSocket {
 
   /** Plans the next attempt after the backoff for the failures so far. */
   scheduleRetry() {
+    if (this.retriesStopped) return;
     const delay = backoffDelay(this.failures, this.random);
     this.failures += 1;
     const at = Date.now() + delay;

@@ -53,6 +53,7 @@ export const LOBBY = 'lobby';
  * @typedef {{kind: 'id', id: number}
  *   | {kind: 'chat', from: number, text: string}
  *   | {kind: 'deny', reason: string}
+ *   | {kind: 'ok'}
  *   | {kind: 'left', who: number, reason: string}
  *   | {kind: 'room', room: string, members: RoomMember[], history: HistoryLine[]}
  *   | {kind: 'presence', who: number, joined: boolean, room: string, name: string}
@@ -91,6 +92,29 @@ export function encodeJoinRoom(room) {
 }
 
 /**
+ * Encodes a login (tutorial field 4): answered with `OkResponseMessage` or a refusal.
+ * @param {string} username
+ * @param {string} password
+ * @returns {Uint8Array}
+ */
+export function encodeLogin(username, password) {
+  return Packet.encode(Packet.create({ loginRequest: { username, password } })).finish();
+}
+
+/**
+ * Encodes a registration (tutorial field 5): answered with `OkResponseMessage` or a refusal.
+ * Registering does not log in.
+ * @param {string} username
+ * @param {string} password
+ * @param {number} color the player's colour as the tutorial's client sends it (RGBA, 8 bits
+ *   each, as a signed 32-bit number)
+ * @returns {Uint8Array}
+ */
+export function encodeRegister(username, password, color) {
+  return Packet.encode(Packet.create({ registerRequest: { username, password, color } })).finish();
+}
+
+/**
  * Encodes a request for the list of rooms.
  * @returns {Uint8Array}
  */
@@ -112,6 +136,8 @@ export function decodeEvent(bytes) {
       return { kind: 'id', id: toNumber(packet.id?.id) };
     case 'chat':
       return { kind: 'chat', from: sender, text: packet.chat?.msg ?? '' };
+    case 'okResponse':
+      return { kind: 'ok' };
     case 'denyResponse':
       return { kind: 'deny', reason: packet.denyResponse?.reason ?? '' };
     case 'disconnect':

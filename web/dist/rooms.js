@@ -2,7 +2,7 @@
 // from RoomMessage and PresenceMessage), what a typed line asks for (chat or /join, /rooms,
 // /who), and how a history line's time is shown. Free of the DOM, so Node tests import it.
 
-import { displayName } from './protocol.js';
+import { LOBBY, displayName } from './protocol.js';
 
 /** What the page says when a line starts with `/` but is none of the commands. */
 export const COMMAND_USAGE = 'Commands: /join NAME (no NAME: the lobby), /rooms, /who; start a line with // to send one that begins with /';
@@ -35,15 +35,25 @@ export class RoomState {
 
   /**
    * Takes a `PresenceMessage`. One about another room (sent before the server moved this
-   * client, read after) changes nothing and is not worth showing.
+   * client, read after) changes nothing and is not worth showing. A `joined` for a member
+   * already listed is a new name for it (it logged in while here), not a second member, and
+   * keeps its place; one that repeats the name it has changes nothing.
    * @param {{who: number, joined: boolean, room: string, name: string}} presence
-   * @returns {boolean} whether it was about this room
+   * @returns {{kind: 'joined' | 'left'} | {kind: 'renamed', from: string} | null} what changed,
+   *   `from` being how the member was shown before; `null` for nothing
    */
   applyPresence({ who, joined, room, name }) {
-    if (this.room === '' || room !== this.room) return false;
-    if (joined) this.members.set(who, name);
-    else this.members.delete(who);
-    return true;
+    if (this.room === '' || room !== this.room) return null;
+    if (!joined) {
+      // Said even for an ID not listed: the server says it was here.
+      this.members.delete(who);
+      return { kind: 'left' };
+    }
+    const before = this.members.get(who);
+    this.members.set(who, name);
+    if (before === undefined) return { kind: 'joined' };
+    if (before === name) return null;
+    return { kind: 'renamed', from: displayName(who, before) };
   }
 
   /** Forgets the room, e.g. when the connection is lost: the next RoomMessage fills it again. */
@@ -107,6 +117,17 @@ export function parseTypedLine(text) {
       break;
   }
   return { kind: 'invalid' };
+}
+
+/**
+ * The room list as shown: the server's, with the lobby first when the server left it out (an
+ * empty lobby is not listed), so there is always a way back to it.
+ * @param {{name: string, members: number}[]} rooms
+ * @returns {{name: string, members: number}[]}
+ */
+export function withLobby(rooms) {
+  if (rooms.some((r) => r.name === LOBBY)) return rooms;
+  return [{ name: LOBBY, members: 0 }, ...rooms];
 }
 
 /**

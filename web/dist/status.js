@@ -1,6 +1,7 @@
 // The server status panel: polls `GET /api/status` while the panel is open and the tab is
 // visible, shows clients, rooms, message rates and uptime, and hands the server's limits to
-// whoever needs them (the inputs' maxlength, the page's copies of the rate limits).
+// whoever needs them (the inputs' maxlength, the page's copies of the rate limits), with what it
+// says about accounts (whether to show the login screen).
 
 /** How often the numbers refresh while someone is looking at them. */
 const POLL_INTERVAL_MS = 2000;
@@ -18,6 +19,8 @@ const REQUEST_TIMEOUT_MS = 5000;
  * @property {number} connections_total
  * @property {number} messages_total
  * @property {import('./protocol.js').ServerLimits} limits
+ * @property {{enabled?: boolean, require_login?: boolean, available?: boolean}} [accounts]
+ *   servers from before accounts omit it
  */
 
 /**
@@ -65,7 +68,6 @@ export function startStatusPanel({ panel, url, onStatus }) {
   const field = (/** @type {string} */ id) => /** @type {HTMLElement} */ (document.getElementById(id));
   /** @type {ReturnType<typeof setTimeout> | undefined} */
   let timer;
-  let inFlight = false;
   /** Bumped on every reschedule, so a poll chain started earlier stops instead of doubling up. */
   let generation = 0;
 
@@ -83,28 +85,33 @@ export function startStatusPanel({ panel, url, onStatus }) {
 
   /** Set when a poll is asked for while one is running: its answer may already be out of date. */
   let again = false;
+  /** @type {Promise<void> | null} the poll running now, which also covers any asked for meanwhile */
+  let running = null;
 
-  const poll = async () => {
-    if (inFlight) {
+  /** Fetches and shows the status; resolves (never rejects) once an answer newer than the call is in or has failed. */
+  const poll = () => {
+    if (running !== null) {
       again = true;
-      return;
+      return running;
     }
-    inFlight = true;
-    try {
-      do {
-        again = false;
-        try {
-          const status = await fetchStatus(url);
-          show(status);
-          onStatus(status);
-        } catch (error) {
-          field('stat-updated').textContent = `Status unavailable (${/** @type {Error} */ (error).message})`;
-          panel.dataset.state = 'error';
-        }
-      } while (again);
-    } finally {
-      inFlight = false;
-    }
+    running = (async () => {
+      try {
+        do {
+          again = false;
+          try {
+            const status = await fetchStatus(url);
+            show(status);
+            onStatus(status);
+          } catch (error) {
+            field('stat-updated').textContent = `Status unavailable (${/** @type {Error} */ (error).message})`;
+            panel.dataset.state = 'error';
+          }
+        } while (again);
+      } finally {
+        running = null;
+      }
+    })();
+    return running;
   };
 
   // Poll only while the numbers can be seen: a hidden tab or a closed panel costs the server nothing.
@@ -126,7 +133,10 @@ export function startStatusPanel({ panel, url, onStatus }) {
   reschedule();
 
   return {
-    /** Fetches once now, open or not (for the limits after a reconnect). */
+    /**
+     * Fetches now, open or not (for the limits and accounts after a reconnect); resolves once
+     * an answer fetched after the call has been handled, or failed.
+     */
     refresh: poll,
   };
 }

@@ -14,12 +14,14 @@ import {
   launchBrowser,
   logLines,
   memberList,
+  newestLineInView,
   openChat,
   roomList,
   say,
   waitForId,
   waitForLine,
   waitForMembers,
+  waitForNewestLineInView,
   waitForRoom,
 } from './support/browser.mjs';
 import { CliChat, NodeChatClient, findCli } from './support/clients.mjs';
@@ -68,9 +70,6 @@ const freshRoom = (stem) => `${stem}-${process.pid}-${(roomsMade += 1)}`;
  */
 const waitForNoClients = (target) => waitUntil(async () => (await target.status()).clients === 0, 10_000, 'no clients left on the server');
 
-/** @param {string} text */
-const escapeRegExp = (text) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-
 before(async () => {
   mkdirSync(resultsDir, { recursive: true });
   // Builds happen here, outside every test's timeout: on a fresh machine they take minutes.
@@ -95,7 +94,8 @@ describe('chat between browsers and a non-browser client', { timeout: 60_000 }, 
     const a = await openChat(browser.context, `${server.httpUrl}/`);
     const b = await openChat(browser.context, `${server.httpUrl}/`);
 
-    // Behaviour 7: the Godot client's three opening lines, in order.
+    // The Godot client's first two opening lines (behaviour 7), then, instead of its
+    // "Received client ID: N", who the player is in words a player reads.
     for (const { page } of [a, b]) {
       await waitForLine(page, 'Connecting to server...');
       await waitForLine(page, 'Connected successfully');
@@ -104,7 +104,10 @@ describe('chat between browsers and a non-browser client', { timeout: 60_000 }, 
     const idB = await waitForId(b.page);
     assert.notEqual(idA, idB, 'each page gets its own ID');
     const opening = (await a.page.$$eval('#log .line', (ls) => ls.map((l) => l.textContent))).slice(0, 3);
-    assert.deepEqual(opening, ['Connecting to server...', 'Connected successfully', `Received client ID: ${idA}`]);
+    assert.deepEqual(opening, ['Connecting to server...', 'Connected successfully', `You are Client ${idA}`]);
+    assert.equal((await logLines(a.page)).filter((l) => /client ID/i.test(l.text)).length, 0, 'no developer wording');
+    // The ID stays at hand, unobtrusively: in the connection pill.
+    assert.equal(await a.page.textContent('#connection-state'), `Connected as Client ${idA}`);
     // Then the page joins the lobby and says so.
     await waitForRoom(a.page, 'lobby');
     await waitForLine(a.page, /^In room lobby \(\d+ here\)$/);
@@ -112,11 +115,20 @@ describe('chat between browsers and a non-browser client', { timeout: 60_000 }, 
     const other = await NodeChatClient.connect(server.wsUrl);
     assert.ok(![idA, idB].includes(other.id));
 
-    // A page's line: shown as "You: ..." on that page, "Client N: ..." elsewhere.
+    // A page's line: shown as "You: ..." on that page, "Client N: ..." elsewhere, each with
+    // the time it was sent or arrived, as lines of the history have theirs.
+    const sentFrom = Date.now();
     await say(a.page, 'hello from A');
     const mine = await waitForLine(a.page, 'You: hello from A');
     assert.equal(mine.kind, 'chat mine');
-    await waitForLine(b.page, `Client ${idA}: hello from A`);
+    const theirs = await waitForLine(b.page, `Client ${idA}: hello from A`);
+    const sentUntil = Date.now();
+    for (const line of [mine, theirs]) {
+      const stamped = (await logLines(line === mine ? a.page : b.page)).find((l) => l.text === line.text);
+      assert.match(String(stamped?.time), /^\d\d:\d\d$/, `${line.text} has a time`);
+      const at = Date.parse(String(stamped?.at));
+      assert.ok(at >= sentFrom - 1000 && at <= sentUntil + 1000, `${stamped?.at} is when it was sent`);
+    }
     assert.deepEqual(await other.nextEvent(), { kind: 'chat', from: idA, text: 'hello from A' });
 
     // The input is cleared and keeps the focus, so the next line can be typed straight away.
@@ -266,23 +278,18 @@ describe('rooms', { timeout: 60_000 }, () => {
     await waitForRoom(page, 'lobby');
     const arrival = await waitForLine(page, /^In room lobby \(\d+ here\)$/);
     assert.equal(arrival.kind, 'success');
-    for (const text of lines) await waitForLine(page, new RegExp(`^\\d\\d:\\d\\d Client ${early.id}: ${escapeRegExp(text)}$`));
-    const history = await page.$$eval('#log .line.history', (ls) =>
-      ls.map((l) => ({
-        text: l.textContent,
-        time: l.querySelector('time')?.getAttribute('datetime'),
-        name: l.querySelector('.name')?.textContent,
-      })),
-    );
+    for (const text of lines) await waitForLine(page, `Client ${early.id}: ${text}`);
+    const history = (await logLines(page)).filter((l) => l.kind.split(' ').includes('history'));
     const ours = history.slice(-3);
     assert.deepEqual(
-      ours.map((l) => [l.name, l.text?.replace(/^\d\d:\d\d /, '')]),
-      lines.map((text) => [`Client ${early.id}`, `Client ${early.id}: ${text}`]),
+      ours.map((l) => l.text),
+      lines.map((text) => `Client ${early.id}: ${text}`),
     );
     // The time is when the server took each line.
     for (const line of ours) {
-      const at = Date.parse(String(line.time));
-      assert.ok(at >= before - 1000 && at <= after + 1000, `${line.time} is between the sends`);
+      assert.match(line.time, /^\d\d:\d\d$/);
+      const at = Date.parse(line.at);
+      assert.ok(at >= before - 1000 && at <= after + 1000, `${line.at} is between the sends`);
     }
     // The history comes after the arrival line; markup in it stayed text.
     const texts = (await logLines(page)).map((l) => l.text);
@@ -298,7 +305,7 @@ describe('rooms', { timeout: 60_000 }, () => {
     await waitForRoom(page, away);
     await say(page, '/join');
     await waitForLine(page, /^In room lobby \(\d+ here\)$/, { count: 2 });
-    const back = await waitForLine(page, new RegExp(`^\\d\\d:\\d\\d You: ${escapeRegExp(mine)}$`));
+    const back = await waitForLine(page, `You: ${mine}`, { count: 2 });
     assert.equal(back.kind, 'chat mine history');
     await page.screenshot({ path: shot('desktop-history.png') });
 
@@ -429,6 +436,33 @@ describe('rooms', { timeout: 60_000 }, () => {
     assert.deepEqual([...a.errors, ...b.errors], []);
     await a.page.close();
     await b.page.close();
+  });
+
+  test('the lobby stays in the room list when nobody is in it, as the way back', async () => {
+    await waitForNoClients(server);
+    const { page, errors } = await openChat(browser.context, `${server.httpUrl}/`);
+    const id = await waitForId(page);
+    await waitForRoom(page, 'lobby');
+    const nook = freshRoom('nook');
+    await say(page, `/join ${nook}`);
+    await waitForRoom(page, nook);
+    // The server lists rooms with members only: here, just the page's.
+    const observer = await NodeChatClient.connect(server.wsUrl, { room: nook });
+    assert.deepEqual(await observer.listRooms(), [{ name: nook, members: 2 }]);
+    await observer.close();
+    await waitForMembers(page, [id]);
+    // The page's list offers the lobby all the same.
+    await page.click('#rooms-refresh');
+    await page.waitForFunction(() => !!document.querySelector('#rooms button[data-room="lobby"]'), null, { timeout: 5000 });
+    await page.waitForFunction((nook) => document.querySelector(`#rooms button[data-room="${nook}"] .room-members`)?.textContent === '1', nook, { timeout: 5000 });
+    assert.deepEqual(await roomList(page), [
+      { name: 'lobby', members: '0', current: false },
+      { name: nook, members: '1', current: true },
+    ]);
+    await page.click('#rooms button[data-room="lobby"]');
+    await waitForRoom(page, 'lobby');
+    assert.deepEqual(errors, []);
+    await page.close();
   });
 
   test('room names the page knows are bad are never sent; a mistyped command is not chat', async () => {
@@ -603,23 +637,34 @@ describe('limits and refusals come from the server', { timeout: 60_000 }, () => 
     }
     assert.notEqual(held, '', `a line was held back after ${sent.length} went`);
     assert.equal(await page.inputValue('#message'), held);
-    assert.equal(await page.textContent('#composer-hint'), 'Slow down: 1 line per second');
+    assert.equal(await page.textContent('#composer-hint'), 'Slow down: 1 line per second. Yours goes by itself in a moment.');
     assert.equal(await page.getAttribute('#send', 'aria-disabled'), 'true');
     assert.equal(await page.evaluate(() => document.activeElement?.id), 'message', 'the input keeps the focus');
     assert.equal((await logLines(page)).filter((l) => l.text === `You: ${held}`).length, 0);
     await page.screenshot({ path: shot('desktop-slow-down.png') });
-    // Enter while held back sends nothing either.
+    // Enter again while held back (if it still is: the wait is about a second) changes
+    // nothing: the line is still sent once.
     await page.keyboard.press('Enter');
-    assert.equal(await page.inputValue('#message'), held);
 
-    // About a second later the hint goes, Send is enabled, and Enter sends the line.
-    await page.waitForFunction(() => document.getElementById('composer-hint')?.textContent === '', null, { timeout: 5000 });
-    assert.equal(await page.getAttribute('#send', 'aria-disabled'), null);
-    await page.keyboard.press('Enter');
+    // About a second later the line goes by itself, with no further key press: the hint
+    // goes, Send is enabled, and the input is empty for the next line.
     await waitForLine(page, `You: ${held}`);
+    assert.equal((await logLines(page)).filter((l) => l.text === `You: ${held}`).length, 1, 'sent once');
     assert.equal(await page.inputValue('#message'), '');
-    // The server relayed every line: none of them was refused.
+    assert.equal(await page.textContent('#composer-hint'), '');
+    assert.equal(await page.getAttribute('#send', 'aria-disabled'), null);
+    // The server relayed every line, each once: none of them was refused.
     for (const text of [...sent, held]) assert.deepEqual(await other.nextEvent(), { kind: 'chat', from: pageId, text });
+
+    // A held line the player clears is not sent after all.
+    await say(page, 'take back');
+    assert.equal(await page.inputValue('#message'), 'take back', 'held: the bucket is empty again');
+    await page.locator('#message').fill('');
+    await page.waitForFunction(() => document.getElementById('composer-hint')?.textContent === '', null, { timeout: 5000 });
+    await say(page, 'last');
+    await waitForLine(page, 'You: last', { timeout: 5000 });
+    assert.deepEqual(await other.nextEvent(), { kind: 'chat', from: pageId, text: 'last' }, 'the cleared line never went');
+    assert.equal((await logLines(page)).filter((l) => l.text === 'You: take back').length, 0);
     await other.close();
     const refusals = (await logLines(page)).filter((l) => l.text.startsWith('Server refused:')).length;
     assert.equal(refusals, 0, 'the page held back what the server would refuse');
@@ -656,7 +701,11 @@ describe('limits and refusals come from the server', { timeout: 60_000 }, () => 
     assert.match(refused.text, /rate limit/);
     assert.equal(await page.textContent('#composer-hint'), '', 'the page did not hold anything back');
     const marked = await page.$$eval('#log .line.mine', (ls) =>
-      ls.map((l) => ({ text: l.textContent, undelivered: l.classList.contains('undelivered'), title: /** @type {HTMLElement} */ (l).title })),
+      ls.map((l) => ({
+        text: l.querySelector('.name')?.textContent + ': ' + l.querySelector('.text')?.textContent,
+        undelivered: l.classList.contains('undelivered'),
+        title: /** @type {HTMLElement} */ (l).title,
+      })),
     );
     assert.deepEqual(
       marked.map((l) => [l.text, l.undelivered]),
@@ -715,6 +764,313 @@ describe('status panel', { timeout: 60_000 }, () => {
   });
 });
 
+/**
+ * Makes `page` see `/api/status` with `accounts` as given, the rest as the server says: for the
+ * login screen on a server without accounts of its own.
+ * @param {{enabled: boolean, require_login: boolean, available: boolean}} accounts
+ * @returns {(page: import('playwright-core').Page) => Promise<void>}
+ */
+const statusWithAccounts = (accounts) => async (page) => {
+  await page.route('**/api/status', async (route) => {
+    try {
+      const response = await route.fetch();
+      const json = await response.json();
+      json.accounts = accounts;
+      await route.fulfill({ response, json });
+    } catch {
+      // The page or the server went away mid-request: nothing to answer.
+    }
+  });
+};
+
+describe('the login screen', { timeout: 60_000 }, () => {
+  test('shown where the server has accounts; refusals shown there; a guest goes on to chat', async () => {
+    const { page, errors } = await openChat(
+      browser.context,
+      `${server.httpUrl}/`,
+      undefined,
+      statusWithAccounts({ enabled: true, require_login: false, available: true }),
+      { guest: false },
+    );
+    await page.locator('#login-form').waitFor({ state: 'visible', timeout: 10_000 });
+    assert.equal(await page.isHidden('#composer'), true, 'no message box before the player is in');
+    await page.waitForFunction(() => document.body.dataset.flow === 'choosing', null, { timeout: 10_000 });
+    assert.equal(await page.isVisible('#guest'), true, 'guests are allowed here');
+    assert.equal(await page.evaluate(() => document.activeElement?.id), 'login-username');
+    // Nothing is sent without a password.
+    await page.locator('#login-username').fill('ann');
+    await page.locator('#login-password').press('Enter');
+    assert.equal(await page.textContent('#login-error'), 'Type a password');
+    // No such account: the server refuses, and its reason is shown on the screen.
+    await page.locator('#login-password').fill('not a real password');
+    await page.locator('#login-password').press('Enter');
+    const refused = await waitForLine(page, /^Server refused: (.+)$/);
+    await page.waitForFunction(() => document.getElementById('login-error')?.textContent !== 'Type a password', null, { timeout: 5000 });
+    const reason = refused.match[1];
+    assert.equal(await page.textContent('#login-error'), reason.charAt(0).toUpperCase() + reason.slice(1));
+    assert.equal(await page.isVisible('#login-form'), true, 'still on the login screen');
+    await page.screenshot({ path: shot('desktop-login-refused.png') });
+
+    // Play as guest: the chat, as a guest is shown to others.
+    await page.click('#guest');
+    const id = await waitForId(page);
+    await waitForRoom(page, 'lobby');
+    assert.equal(await page.isHidden('#login-form'), true);
+    assert.equal(await page.isVisible('#composer'), true);
+    assert.equal(await page.evaluate(() => document.activeElement?.id), 'message');
+    const other = await NodeChatClient.connect(server.wsUrl);
+    await say(page, 'hello as a guest');
+    assert.deepEqual(await other.next((e) => e.kind === 'chat'), { kind: 'chat', from: id, text: 'hello as a guest' });
+    await other.close();
+    assert.deepEqual(errors, []);
+    await page.close();
+  });
+
+  test('a server without accounts shows no login screen', async () => {
+    const plain = new ServerProcess(binary, await freePort(), ['--database', '']);
+    await plain.start();
+    try {
+      assert.equal((await plain.status()).accounts?.enabled ?? false, false);
+      const { page, errors } = await openChat(browser.context, `${plain.httpUrl}/`, undefined, undefined, { guest: false });
+      const id = await waitForId(page);
+      await waitForRoom(page, 'lobby');
+      assert.equal(await page.isHidden('#login-form'), true);
+      assert.equal(await page.textContent('#connection-state'), `Connected as Client ${id}`);
+      assert.deepEqual(errors, []);
+      await page.close();
+    } finally {
+      await plain.stop();
+    }
+  });
+
+  test('the tests\' pages play as guests by themselves where the login screen offers it', async () => {
+    // What every other test relies on when the server has accounts.
+    const { page, errors } = await openChat(
+      browser.context,
+      `${server.httpUrl}/`,
+      undefined,
+      statusWithAccounts({ enabled: true, require_login: false, available: true }),
+    );
+    await waitForId(page);
+    await waitForRoom(page, 'lobby');
+    assert.equal(await page.evaluate(() => document.body.dataset.flow), 'chatting');
+    assert.equal(await page.isHidden('#login-form'), true);
+    assert.deepEqual(errors, []);
+    await page.close();
+  });
+
+  test('no guests where the server needs a login', async () => {
+    const { page, errors } = await openChat(
+      browser.context,
+      `${server.httpUrl}/`,
+      { width: 390, height: 844 },
+      statusWithAccounts({ enabled: true, require_login: true, available: true }),
+      { guest: false },
+    );
+    await page.waitForFunction(() => document.body.dataset.flow === 'choosing', null, { timeout: 10_000 });
+    assert.equal(await page.isHidden('#guest'), true);
+    assert.equal(await page.textContent('#login-note'), 'Log in or create an account to play.');
+    const layout = await page.evaluate(() => ({
+      scrollWidth: document.documentElement.scrollWidth,
+      innerWidth: window.innerWidth,
+      button: document.getElementById('register')?.getBoundingClientRect().right ?? Infinity,
+    }));
+    assert.ok(layout.scrollWidth <= layout.innerWidth && layout.button <= layout.innerWidth, JSON.stringify(layout));
+    await page.screenshot({ path: shot('phone-login.png') });
+    assert.deepEqual(errors, []);
+    await page.close();
+  });
+});
+
+describe('accounts', { timeout: 90_000 }, () => {
+  /** @type {ServerProcess} */
+  let accounts;
+  /** @type {ServerProcess} */
+  let members;
+  /** Account names no earlier run has used: the database file is fresh, but be safe. */
+  const user = (stem) => `${stem}${process.pid % 100000}`;
+  before(async () => {
+    accounts = new ServerProcess(binary, await freePort());
+    members = new ServerProcess(binary, await freePort(), ['--require-login']);
+    await accounts.start();
+    await members.start();
+  });
+  after(async () => {
+    await accounts?.stop();
+    await members?.stop();
+  });
+
+  /**
+   * Opens a page at the login screen of `target`, ready for the player.
+   * @param {ServerProcess} target
+   */
+  const atLogin = async (target, viewport = undefined) => {
+    const opened = await openChat(browser.context, `${target.httpUrl}/`, viewport, undefined, { guest: false });
+    await opened.page.waitForFunction(() => document.body.dataset.flow === 'choosing', null, { timeout: 10_000 });
+    return opened;
+  };
+
+  /**
+   * Types a username and password into the login screen and presses a button.
+   * @param {import('playwright-core').Page} page
+   * @param {'#login-submit' | '#register'} button
+   */
+  const submit = async (page, username, password, button) => {
+    await page.locator('#login-username').fill(username);
+    await page.locator('#login-password').fill(password);
+    await page.click(button);
+  };
+
+  test('register, then log in: others see the name, in the log, the member list and chat', async () => {
+    const status = await accounts.status();
+    assert.deepEqual(status.accounts, { enabled: true, require_login: false, available: true });
+    // Someone already in the lobby, as a guest, to see the newcomer's name.
+    const { page: guest, errors: guestErrors } = await openChat(browser.context, `${accounts.httpUrl}/`);
+    const guestId = await waitForId(guest);
+    await waitForRoom(guest, 'lobby');
+
+    const { page, errors } = await atLogin(accounts);
+    assert.equal(await page.isVisible('#guest'), true);
+    const name = user('ann');
+    await submit(page, name, 'correct horse battery', '#register');
+    // Registering does not log in; the page logs in next by itself, and joins the lobby.
+    await waitForLine(page, `Logged in as ${name}`);
+    await waitForRoom(page, 'lobby');
+    assert.equal(await page.isHidden('#login-form'), true);
+    assert.equal(await page.inputValue('#login-password'), '', 'no password left in the page');
+    assert.equal(await page.textContent('#connection-state'), `Connected as ${name}`);
+    const me = await page.evaluate(() => Number(document.getElementById('connection-state')?.dataset.clientId));
+    assert.ok(me > 0);
+    const mine = await memberList(page);
+    assert.ok(mine.labels.includes(`${name} You`), JSON.stringify(mine.labels));
+
+    // The guest sees the name, not "Client N": the page was in the lobby as a guest while at
+    // the login screen, so its login reaches the guest as a new name for the same member.
+    await waitForLine(guest, `Client ${me} is now ${name}`);
+    assert.equal((await memberList(guest)).ids.filter((id) => id === me).length, 1, 'one member, renamed');
+    assert.equal((await logLines(guest)).filter((l) => l.text === `${name} joined`).length, 0, 'not a second member');
+    await guest.waitForFunction(([id, name]) => document.querySelector(`#members li[data-id="${id}"]`)?.textContent === name, [me, name], { timeout: 5000 });
+    await say(page, 'hello with a name');
+    await waitForLine(guest, `${name}: hello with a name`);
+    // And the page sees the guest as a guest.
+    await say(guest, 'hello from a guest');
+    await waitForLine(page, `Client ${guestId}: hello from a guest`);
+    await page.screenshot({ path: shot('desktop-logged-in.png') });
+    assert.deepEqual([...errors, ...guestErrors], []);
+    await page.close();
+    await guest.close();
+  });
+
+  test('a wrong password and an unknown user get the same reason, shown on the login screen', async () => {
+    const name = user('bob');
+    const { page, errors } = await atLogin(accounts);
+    await submit(page, name, 'the right password', '#register');
+    await waitForLine(page, `Logged in as ${name}`);
+    await page.close();
+
+    const second = await atLogin(accounts);
+    await submit(second.page, name, 'not the password', '#login-submit');
+    await second.page.waitForFunction(() => document.getElementById('login-error')?.textContent !== '', null, { timeout: 10_000 });
+    const wrong = await second.page.textContent('#login-error');
+    assert.equal(await second.page.isVisible('#login-form'), true, 'still on the login screen');
+    assert.equal(await second.page.evaluate(() => document.body.dataset.flow), 'choosing');
+    await second.page.screenshot({ path: shot('desktop-login-wrong-password.png') });
+    await second.page.locator('#login-error').evaluate((el) => (el.textContent = ''));
+    await submit(second.page, user('nobody'), 'not the password', '#login-submit');
+    await second.page.waitForFunction(() => document.getElementById('login-error')?.textContent !== '', null, { timeout: 15_000 });
+    assert.equal(await second.page.textContent('#login-error'), wrong, 'the same reason: no telling which names exist');
+    assert.ok(String(wrong).length > 0);
+    // And the right password still gets in.
+    await submit(second.page, name, 'the right password', '#login-submit');
+    await waitForLine(second.page, `Logged in as ${name}`, { timeout: 15_000 });
+    assert.deepEqual([...errors, ...second.errors], []);
+    await second.page.close();
+  });
+
+  test('a name that is taken is refused with its reason', async () => {
+    const name = user('cat');
+    const { page, errors } = await atLogin(accounts);
+    await submit(page, name, 'first password', '#register');
+    await waitForLine(page, `Logged in as ${name}`);
+    const other = await atLogin(accounts);
+    await submit(other.page, name.toUpperCase(), 'second password', '#register');
+    await other.page.waitForFunction(() => document.getElementById('login-error')?.textContent !== '', null, { timeout: 10_000 });
+    assert.equal(await other.page.isVisible('#login-form'), true);
+    assert.deepEqual([...errors, ...other.errors], []);
+    await page.close();
+    await other.page.close();
+  });
+
+  test('play as guest', async () => {
+    const { page, errors } = await atLogin(accounts);
+    await page.click('#guest');
+    const id = await waitForId(page);
+    await waitForRoom(page, 'lobby');
+    assert.equal(await page.textContent('#connection-state'), `Connected as Client ${id}`);
+    assert.deepEqual(errors, []);
+    await page.close();
+  });
+
+  test('where a login is required there is no guest button, and a login gets in', async () => {
+    assert.equal((await members.status()).accounts.require_login, true);
+    const { page, errors } = await atLogin(members, { width: 390, height: 844 });
+    assert.equal(await page.isHidden('#guest'), true);
+    const name = user('dee');
+    await submit(page, name, 'members only please', '#register');
+    await waitForLine(page, `Logged in as ${name}`);
+    await waitForRoom(page, 'lobby');
+    await page.screenshot({ path: shot('phone-logged-in.png') });
+    assert.deepEqual(errors, []);
+    await page.close();
+  });
+
+  test('logging in elsewhere closes the older page, which says why and does not log back in', async () => {
+    const name = user('eve');
+    const first = await atLogin(accounts);
+    await submit(first.page, name, 'one account two tabs', '#register');
+    await waitForLine(first.page, `Logged in as ${name}`);
+    await waitForRoom(first.page, 'lobby');
+
+    const second = await atLogin(accounts);
+    await submit(second.page, name, 'one account two tabs', '#login-submit');
+    await waitForLine(second.page, `Logged in as ${name}`);
+
+    await waitForLine(first.page, /^Connection closed \(code 1008, logged in elsewhere\)$/);
+    // A retry would have been scheduled, and said, in the same close: none was.
+    assert.equal((await logLines(first.page)).filter((l) => l.text.startsWith('Reconnecting in')).length, 0);
+    await first.page.locator('#login-form').waitFor({ state: 'visible', timeout: 5000 });
+    assert.match(String(await first.page.textContent('#login-error')), /logged in elsewhere/i);
+    assert.match(String(await first.page.textContent('#reconnect-text')), /logged in elsewhere/);
+    await first.page.screenshot({ path: shot('desktop-logged-in-elsewhere.png') });
+    // The newer page is still in.
+    await say(second.page, 'still here');
+    await waitForLine(second.page, 'You: still here');
+    assert.equal(await second.page.textContent('#connection-state'), `Connected as ${name}`);
+    // "Reconnect now" brings the older page back to the login screen, not into the account.
+    await first.page.click('#reconnect-now');
+    await first.page.waitForFunction(() => document.body.dataset.flow === 'choosing', null, { timeout: 10_000 });
+    assert.deepEqual([...first.errors, ...second.errors], []);
+    await first.page.close();
+    await second.page.close();
+  });
+});
+
+describe('a wrong address', { timeout: 60_000 }, () => {
+  test('a connection that never opens says "Could not connect to" the address, and where the WebSocket is', async () => {
+    // The server's page, at the right host, but without /ws: the upgrade is refused.
+    const wrong = `${server.wsUrl.replace(/\/ws$/, '')}/chat`;
+    const { page, errors } = await openChat(browser.context, `${server.httpUrl}/?server=${encodeURIComponent(wrong)}`);
+    const failed = await waitForLine(page, `Could not connect to ${wrong} (the server's WebSocket address ends in /ws)`);
+    assert.equal(failed.kind, 'error');
+    await waitForLine(page, /^Reconnecting in \d+\.\d s \(attempt 1\)$/);
+    // It never connected, so nothing says it was closed.
+    assert.equal((await logLines(page)).filter((l) => l.text.startsWith('Connection closed')).length, 0);
+    assert.equal(await page.textContent('#connection-state'), 'Disconnected');
+    assert.deepEqual(errors, []);
+    await page.close();
+  });
+});
+
 describe('losing the server', { timeout: 120_000 }, () => {
   /** @type {ServerProcess} */
   let flaky;
@@ -746,7 +1102,8 @@ describe('losing the server', { timeout: 120_000 }, () => {
     assert.equal(await page.textContent('#room-name'), den);
     assert.equal(await page.$$eval('#members li', (ls) => ls.length), 0);
     // While the server is down the attempts fail and the wait grows (attempt 2 comes next).
-    await waitForLine(page, /^Could not connect to server \(code 1006, .+\)$/, { timeout: 10_000 });
+    // An attempt that never opened says so, naming where it tried (not "Connection closed").
+    await waitForLine(page, `Could not connect to ${flaky.wsUrl}`, { timeout: 10_000 });
     await waitForLine(page, /^Reconnecting in \d+\.\d s \(attempt 2\)$/);
     // A line typed meanwhile is not lost: it stays in the input, and the page says why.
     await say(page, 'typed while away');
@@ -788,6 +1145,39 @@ describe('losing the server', { timeout: 120_000 }, () => {
     assert.deepEqual(errors, []);
     await page.close();
   });
+
+  test('after a reconnect the log still follows new lines', async () => {
+    // Up when this test starts, whatever the one before left.
+    if (flaky.child === null) await flaky.start();
+    const { page, errors } = await openChat(browser.context, `${server.httpUrl}/?server=${encodeURIComponent(flaky.wsUrl)}`);
+    await waitForId(page);
+    await waitForRoom(page, 'lobby');
+    // More lines than the log shows: commands the page answers itself, so nothing is sent.
+    for (let n = 0; n < 40; n += 1) await say(page, '/who');
+    await waitForLine(page, /^In lobby \(/, { count: 40 });
+    await waitForNewestLineInView(page, 'before the server went away');
+
+    // The "Reconnecting…" bar appears above the input and takes height from the log.
+    await flaky.stop('SIGKILL');
+    await page.locator('#reconnect-bar').waitFor({ state: 'visible', timeout: 5000 });
+    await waitForLine(page, /^Reconnecting in /);
+    await waitForNewestLineInView(page, 'while the bar is shown');
+    await flaky.start();
+    await waitForId(page, 2, 20_000);
+    await waitForLine(page, /^In room lobby \(\d+ here\)$/, { count: 2 });
+    await page.locator('#reconnect-bar').waitFor({ state: 'hidden', timeout: 5000 });
+    await waitForNewestLineInView(page, 'after the reconnect');
+
+    // A line from someone else, after all that, is in view without scrolling.
+    const other = await NodeChatClient.connect(flaky.wsUrl);
+    await other.send('after the reconnect');
+    await waitForLine(page, `Client ${other.id}: after the reconnect`);
+    await waitForNewestLineInView(page, 'when a line arrives after the reconnect');
+    await page.screenshot({ path: shot('desktop-reconnected-log-follows.png') });
+    await other.close();
+    assert.deepEqual(errors, []);
+    await page.close();
+  });
 });
 
 describe('phone-sized window', { timeout: 60_000 }, () => {
@@ -823,13 +1213,48 @@ describe('phone-sized window', { timeout: 60_000 }, () => {
     assert.equal(await page.textContent('#room-name'), 'lobby');
     await page.screenshot({ path: shot('phone-chat.png') });
 
-    // Opening the panel brings a fresh room list, and the member list is there.
+    // More lines than the log shows (commands the page answers itself, so nothing is sent):
+    // the newest is in view.
+    for (let n = 0; n < 30; n += 1) await say(page, '/who');
+    await waitForLine(page, /^In lobby \(/, { count: 30 });
+    await waitForNewestLineInView(page, 'after 30 lines');
+
+    // Opening the panel brings a fresh room list, and the member list is there. The panel
+    // takes height from the log, and the log still shows its newest line, then and when the
+    // next line arrives.
     await page.click('#room-panel summary');
+    await waitForNewestLineInView(page, 'after "People and rooms" opened');
+    await other.send('after the panel opened');
+    await waitForLine(page, `Client ${other.id}: after the panel opened`);
+    await waitForNewestLineInView(page, 'when a line arrives with the panel open');
     await page.waitForFunction(() => !!document.querySelector('#rooms button[data-room="lobby"]'), null, { timeout: 10_000 });
     assert.ok((await memberList(page)).you.includes(id));
     await page.locator('#room-panel').scrollIntoViewIfNeeded();
     await page.screenshot({ path: shot('phone-rooms.png') });
     await page.click('#room-panel summary');
+
+    // A reader who scrolls up is left there when lines arrive, and followed again once back
+    // at the bottom.
+    await page.locator('#log').hover();
+    await page.mouse.wheel(0, -400);
+    await page.waitForFunction(() => /** @type {HTMLElement} */ (document.getElementById('log')).scrollTop > 0, null, { timeout: 5000 });
+    await page.waitForFunction(() => {
+      const log = /** @type {HTMLElement} */ (document.getElementById('log'));
+      return log.scrollHeight - log.scrollTop - log.clientHeight > 300;
+    }, null, { timeout: 5000 });
+    const readingAt = await page.$eval('#log', (log) => log.scrollTop);
+    await other.send('while reading back');
+    await waitForLine(page, `Client ${other.id}: while reading back`);
+    assert.equal(await newestLineInView(page), false, 'a reader who scrolled up is not yanked down');
+    assert.equal(await page.$eval('#log', (log) => log.scrollTop), readingAt);
+    await page.mouse.wheel(0, 100_000);
+    await page.waitForFunction(() => {
+      const log = /** @type {HTMLElement} */ (document.getElementById('log'));
+      return log.scrollHeight - log.scrollTop - log.clientHeight < 2;
+    }, null, { timeout: 5000 });
+    await other.send('back at the bottom');
+    await waitForLine(page, `Client ${other.id}: back at the bottom`);
+    await waitForNewestLineInView(page, 'after scrolling back down');
 
     await page.click('#status-panel summary');
     await page.waitForFunction(() => document.getElementById('stat-clients')?.textContent !== '–', null, { timeout: 10_000 });

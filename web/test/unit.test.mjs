@@ -7,7 +7,17 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
-import { BACKOFF_BASE_MS, BACKOFF_CAP_MS, backoffDelay, describeCloseCode, serverUrlFor, statusUrlFor } from '../dist/connection.js';
+import { LoginFlow, NO_ACCOUNTS, accountsPolicy, credentialsProblem, isLoggedInElsewhere, randomColor } from '../dist/accounts.js';
+import {
+  BACKOFF_BASE_MS,
+  BACKOFF_CAP_MS,
+  ReconnectingSocket,
+  backoffDelay,
+  describeCloseCode,
+  describeConnectFailure,
+  serverUrlFor,
+  statusUrlFor,
+} from '../dist/connection.js';
 import generated from '../dist/packets.js';
 import {
   DEFAULT_LIMITS,
@@ -19,12 +29,14 @@ import {
   displayName,
   encodeChat,
   encodeJoinRoom,
+  encodeLogin,
+  encodeRegister,
   encodeRoomListRequest,
   isBlank,
   roomNameProblem,
   slowDownHint,
 } from '../dist/protocol.js';
-import { COMMAND_USAGE, RoomState, describeRoomList, formatSentAt, parseTypedLine } from '../dist/rooms.js';
+import { COMMAND_USAGE, RoomState, describeRoomList, formatSentAt, parseTypedLine, withLobby } from '../dist/rooms.js';
 import { formatRate, formatUptime } from '../dist/status.js';
 
 const { Packet } = generated.packets;
@@ -66,6 +78,67 @@ test('close codes have words', () => {
   assert.equal(describeCloseCode(4321), 'unknown');
 });
 
+test('a connection that never opened names its address, and the right path when it is not /ws', () => {
+  assert.equal(describeConnectFailure('ws://127.0.0.1:8080/ws'), 'Could not connect to ws://127.0.0.1:8080/ws');
+  assert.equal(
+    describeConnectFailure('ws://127.0.0.1:8080/'),
+    "Could not connect to ws://127.0.0.1:8080/ (the server's WebSocket address ends in /ws)",
+  );
+  assert.match(describeConnectFailure('wss://chat.example/chat'), /^Could not connect to wss:\/\/chat\.example\/chat \(.*ends in \/ws\)$/);
+});
+
+/** A stand-in for the browser's WebSocket: records instances, and closes when told. */
+class FakeSocket extends EventTarget {
+  static OPEN = 1;
+  /** @type {FakeSocket[]} */
+  static made = [];
+  /** @param {string} url */
+  constructor(url) {
+    super();
+    this.url = url;
+    this.readyState = 0;
+    FakeSocket.made.push(this);
+  }
+  /** @param {number} code @param {string} reason */
+  fail(code, reason) {
+    this.readyState = 3;
+    this.dispatchEvent(Object.assign(new Event('close'), { code, reason }));
+  }
+}
+
+test('a socket told to stop retrying schedules no retry until connect is called again', () => {
+  /** @type {string[]} */
+  const seen = [];
+  /** @type {ReconnectingSocket} */
+  let socket;
+  let stopNext = true;
+  socket = new ReconnectingSocket(
+    'ws://x/ws',
+    {
+      onConnecting: () => seen.push('connecting'),
+      onOpen: () => seen.push('open'),
+      onMessage: () => {},
+      onClose: ({ reason }) => {
+        seen.push(`close ${reason}`);
+        if (stopNext) socket.stopRetrying();
+      },
+      onRetryScheduled: ({ attempt }) => seen.push(`retry ${attempt}`),
+    },
+    { WebSocket: /** @type {any} */ (FakeSocket), random: () => 0 },
+  );
+  socket.connect();
+  FakeSocket.made[0].fail(1008, 'logged in elsewhere');
+  assert.deepEqual(seen, ['connecting', 'close logged in elsewhere'], 'no retry scheduled');
+  assert.equal(socket.retryTimer, undefined);
+  // The player reconnects: retries are back on for the next close.
+  stopNext = false;
+  socket.connect();
+  FakeSocket.made[1].fail(1006, '');
+  assert.deepEqual(seen.slice(2), ['connecting', 'close ', 'retry 1']);
+  socket.stopRetrying();
+  assert.equal(socket.retryTimer, undefined, 'a scheduled retry is cancelled');
+});
+
 test('generated code encodes the protocol document\'s example byte for byte', () => {
   const bytes = Packet.encode(Packet.create({ senderId: 69, chat: { msg: 'Hello, world!' } })).finish();
   assert.equal(hex(bytes), '0845120f0a0d48656c6c6f2c20776f726c6421');
@@ -78,6 +151,7 @@ test('received packets become chat events', () => {
   assert.deepEqual(decodeEvent(encode({ senderId: 3, id: { id: 3 } })), { kind: 'id', id: 3 });
   assert.deepEqual(decodeEvent(encode({ senderId: 7, chat: { msg: 'yo' } })), { kind: 'chat', from: 7, text: 'yo' });
   assert.deepEqual(decodeEvent(encode({ denyResponse: { reason: 'too fast' } })), { kind: 'deny', reason: 'too fast' });
+  assert.deepEqual(decodeEvent(encode({ okResponse: {} })), { kind: 'ok' });
   assert.deepEqual(decodeEvent(encode({ senderId: 9, disconnect: { reason: 'bye' } })), { kind: 'left', who: 9, reason: 'bye' });
   assert.equal(decodeEvent(encode({ senderId: 9 })), null);
   // An unknown field (a future message, here field 200) is skipped, not an error; so is a
@@ -252,7 +326,7 @@ test('room state follows RoomMessage and presence', () => {
   const state = new RoomState();
   assert.equal(state.room, '');
   // Presence before any room (or about another room) changes nothing.
-  assert.equal(state.applyPresence({ who: 4, joined: true, room: 'lobby', name: '' }), false);
+  assert.equal(state.applyPresence({ who: 4, joined: true, room: 'lobby', name: '' }), null);
   assert.equal(state.members.size, 0);
 
   state.enter({ room: 'lobby', members: [{ id: 3, name: '' }, { id: 7, name: 'ann' }] });
@@ -264,20 +338,25 @@ test('room state follows RoomMessage and presence', () => {
   assert.equal(state.nameOf(7), 'ann');
   assert.equal(state.nameOf(99), 'Client 99', 'a sender not in the list is shown by ID');
 
-  assert.equal(state.applyPresence({ who: 9, joined: true, room: 'lobby', name: '' }), true);
-  assert.equal(state.applyPresence({ who: 3, joined: false, room: 'red', name: '' }), false, 'another room');
+  assert.deepEqual(state.applyPresence({ who: 9, joined: true, room: 'lobby', name: '' }), { kind: 'joined' });
+  assert.equal(state.applyPresence({ who: 3, joined: false, room: 'red', name: '' }), null, 'another room');
   assert.deepEqual([...state.members.keys()], [3, 7, 9], 'in the order they joined');
-  // A member already listed keeps its place when it shows up again (e.g. with a name).
-  state.applyPresence({ who: 7, joined: true, room: 'lobby', name: 'ann2' });
-  assert.deepEqual(state.memberList(0).map((m) => m.label), ['Client 3', 'ann2', 'Client 9']);
-  assert.equal(state.applyPresence({ who: 7, joined: false, room: 'lobby', name: 'ann2' }), true);
-  assert.equal(state.applyPresence({ who: 42, joined: false, room: 'lobby', name: '' }), true, 'unknown IDs leave quietly');
+  // A member already listed that shows up again with a name has logged in: a rename, in place.
+  assert.deepEqual(state.applyPresence({ who: 9, joined: true, room: 'lobby', name: 'bo' }), { kind: 'renamed', from: 'Client 9' });
+  assert.deepEqual(state.applyPresence({ who: 7, joined: true, room: 'lobby', name: 'ann2' }), { kind: 'renamed', from: 'ann' });
+  assert.deepEqual(state.memberList(0).map((m) => m.label), ['Client 3', 'ann2', 'bo']);
+  assert.equal(state.nameOf(9), 'bo', 'live lines from it carry the new name');
+  assert.equal(state.applyPresence({ who: 7, joined: true, room: 'lobby', name: 'ann2' }), null, 'the same name again is nothing new');
+  assert.equal(state.members.size, 3, 'never a second member');
+  state.applyPresence({ who: 9, joined: true, room: 'lobby', name: '' });
+  assert.deepEqual(state.applyPresence({ who: 7, joined: false, room: 'lobby', name: 'ann2' }), { kind: 'left' });
+  assert.deepEqual(state.applyPresence({ who: 42, joined: false, room: 'lobby', name: '' }), { kind: 'left' }, 'unknown IDs are said to leave too');
   assert.deepEqual([...state.members.keys()], [3, 9]);
 
   // A new RoomMessage replaces everything.
   state.enter({ room: 'red', members: [{ id: 3, name: '' }] });
   assert.deepEqual([...state.members.keys()], [3]);
-  assert.equal(state.applyPresence({ who: 9, joined: false, room: 'lobby', name: '' }), false, 'the old room is gone');
+  assert.equal(state.applyPresence({ who: 9, joined: false, room: 'lobby', name: '' }), null, 'the old room is gone');
   state.clear();
   assert.equal(state.room, '');
   assert.equal(state.members.size, 0);
@@ -319,4 +398,201 @@ test('room lists and history times read well', () => {
   assert.equal(formatSentAt(sent, new Date(2024, 2, 9, 23, 59).getTime()), '14:05');
   assert.equal(formatSentAt(sent, new Date(2024, 2, 10, 0, 1).getTime()), '2024-03-09 14:05');
   assert.equal(formatSentAt(new Date(2024, 0, 2, 3, 4).getTime(), new Date(2025, 0, 2, 3, 4).getTime()), '2024-01-02 03:04');
+});
+
+test('the lobby is always in the room list, first when the server left it out', () => {
+  const rooms = [{ name: 'red', members: 1 }];
+  assert.deepEqual(withLobby(rooms), [
+    { name: 'lobby', members: 0 },
+    { name: 'red', members: 1 },
+  ]);
+  const listed = [
+    { name: 'red', members: 1 },
+    { name: 'lobby', members: 2 },
+  ];
+  assert.equal(withLobby(listed), listed, 'a list with the lobby is shown as the server sent it');
+  assert.deepEqual(withLobby([]), [{ name: LOBBY, members: 0 }]);
+});
+
+test('login and registration encode with the tutorial\'s field numbers; OK decodes', () => {
+  // Field 4 (tag 0x22), LoginRequestMessage{username=1 "al", password=2 "pw"}.
+  assert.equal(hex(encodeLogin('al', 'pw')), '2208' + '0a02616c' + '12027077');
+  // Field 5 (tag 0x2a), RegisterRequestMessage{username=1, password=2, color=3 (varint)}.
+  assert.equal(hex(encodeRegister('al', 'pw', 5)), '2a0a' + '0a02616c' + '12027077' + '1805');
+  // A negative int32 colour is ten varint bytes, as protobuf writes it.
+  const decoded = Packet.decode(encodeRegister('al', 'pw', -1));
+  assert.equal(decoded.registerRequest?.color, -1);
+  // Field 6 (tag 0x32), empty.
+  assert.deepEqual(decodeEvent(Uint8Array.from([0x32, 0x00])), { kind: 'ok' });
+});
+
+test('what /api/status says about accounts', () => {
+  assert.deepEqual(accountsPolicy(null), NO_ACCOUNTS);
+  assert.deepEqual(accountsPolicy({}), NO_ACCOUNTS, 'a server from before accounts');
+  assert.deepEqual(accountsPolicy({ accounts: { enabled: false, require_login: true, available: true } }), NO_ACCOUNTS);
+  assert.deepEqual(accountsPolicy({ accounts: { enabled: true, require_login: false, available: true } }), {
+    enabled: true,
+    requireLogin: false,
+    available: true,
+  });
+  assert.deepEqual(accountsPolicy({ accounts: { enabled: true, require_login: true, available: false } }), {
+    enabled: true,
+    requireLogin: true,
+    available: false,
+  });
+});
+
+test('credentials are checked against the server\'s limits when it reports them', () => {
+  assert.equal(credentialsProblem('', 'pw', {}), 'Type a username');
+  assert.equal(credentialsProblem('al', '', {}), 'Type a password');
+  assert.equal(credentialsProblem('al', 'x', {}), null, 'no limits reported: the server judges');
+  const limits = { max_username_chars: 3, min_password_chars: 4, max_password_chars: 6 };
+  assert.equal(credentialsProblem('abcd', 'secret', limits), 'Usernames have at most 3 characters');
+  assert.equal(credentialsProblem('日本語', 'secret', limits), null, 'characters are code points');
+  assert.equal(credentialsProblem('al', 'abc', limits), 'Passwords have at least 4 characters');
+  assert.equal(credentialsProblem('al', 'abcdefg', limits), 'Passwords have at most 6 characters');
+  assert.ok(isLoggedInElsewhere('logged in elsewhere'));
+  assert.ok(isLoggedInElsewhere('Logged in elsewhere (another tab)'));
+  assert.ok(!isLoggedInElsewhere('server shutting down'));
+  for (const r of [0, 0.3, 0.99]) {
+    const color = randomColor(() => r);
+    assert.equal(color & 0xff, 0xff, 'opaque');
+    assert.ok(color >= -(2 ** 31) && color < 2 ** 31, 'an int32');
+  }
+});
+
+const ACCOUNTS = { enabled: true, requireLogin: false, available: true };
+
+test('login flow: no accounts on the server means straight to chat', () => {
+  const flow = new LoginFlow();
+  assert.equal(flow.state, 'connecting');
+  assert.equal(flow.showsLogin, false);
+  assert.deepEqual(flow.connected(), { enterChat: true });
+  assert.equal(flow.state, 'chatting');
+  assert.equal(flow.name, '');
+});
+
+test('login flow: connecting, then the login screen, then a login answered OK', () => {
+  const flow = new LoginFlow();
+  flow.setPolicy(ACCOUNTS);
+  assert.equal(flow.showsLogin, true, 'shown while connecting');
+  assert.deepEqual(flow.login('al', 'pw'), { problem: 'Not connected yet' });
+  assert.equal(flow.connected(), null);
+  assert.equal(flow.state, 'choosing');
+  assert.deepEqual(flow.login('  al ', ''), { problem: 'Type a password' });
+  assert.equal(flow.error, 'Type a password');
+  assert.deepEqual(flow.login('  al ', 'pw'), { send: 'login', username: 'al', password: 'pw' }, 'the name trimmed');
+  assert.equal(flow.state, 'logging-in');
+  assert.equal(flow.error, '');
+  assert.deepEqual(flow.login('al', 'pw'), { problem: 'Wait for the answer' }, 'one request at a time');
+  assert.deepEqual(flow.accepted(), { enterChat: true });
+  assert.equal(flow.state, 'chatting');
+  assert.equal(flow.name, 'al');
+  assert.equal(flow.showsLogin, false);
+  // Later answers and refusals are the chat's, not the flow's.
+  assert.equal(flow.accepted(), undefined);
+  assert.equal(flow.refused('rate limit'), false);
+});
+
+test('login flow: a wrong password shows the reason and waits for another try', () => {
+  const flow = new LoginFlow();
+  flow.setPolicy(ACCOUNTS);
+  flow.connected();
+  flow.login('al', 'wrong');
+  assert.equal(flow.refused('wrong username or password'), true);
+  assert.equal(flow.state, 'choosing');
+  assert.equal(flow.error, 'wrong username or password');
+  assert.equal(flow.showsLogin, true);
+  assert.deepEqual(flow.login('al', 'right'), { send: 'login', username: 'al', password: 'right' });
+  assert.equal(flow.error, '', 'a new try clears the old reason');
+});
+
+test('login flow: registering, then logging in with the same credentials', () => {
+  const flow = new LoginFlow();
+  flow.setPolicy(ACCOUNTS);
+  flow.connected();
+  assert.deepEqual(flow.register('al', 'pw'), { send: 'register', username: 'al', password: 'pw' });
+  assert.equal(flow.state, 'registering');
+  assert.deepEqual(flow.accepted(), { send: 'login', username: 'al', password: 'pw' }, 'registering does not log in');
+  assert.equal(flow.state, 'logging-in');
+  assert.match(flow.notice, /^Account al created/);
+  assert.equal(flow.showsLogin, true);
+  assert.deepEqual(flow.accepted(), { enterChat: true });
+  assert.equal(flow.name, 'al');
+
+  // A name that is taken: the reason, and the screen again.
+  const taken = new LoginFlow();
+  taken.setPolicy(ACCOUNTS);
+  taken.connected();
+  taken.register('al', 'pw');
+  assert.equal(taken.refused('username "al" is taken'), true);
+  assert.equal(taken.state, 'choosing');
+  assert.equal(taken.error, 'username "al" is taken');
+});
+
+test('login flow: guests only where the server allows them', () => {
+  const flow = new LoginFlow();
+  flow.setPolicy(ACCOUNTS);
+  flow.connected();
+  assert.equal(flow.guestsAllowed, true);
+  assert.deepEqual(flow.playAsGuest(), { enterChat: true });
+  assert.equal(flow.state, 'chatting');
+  assert.equal(flow.name, '');
+
+  const strict = new LoginFlow();
+  strict.setPolicy({ ...ACCOUNTS, requireLogin: true });
+  strict.connected();
+  assert.equal(strict.guestsAllowed, false);
+  assert.deepEqual(strict.playAsGuest(), { problem: 'This server needs you to log in' });
+  assert.equal(strict.state, 'choosing');
+});
+
+test('login flow: a reconnect gets back in the same way, without the login screen', () => {
+  const flow = new LoginFlow();
+  flow.setPolicy(ACCOUNTS);
+  flow.connected();
+  flow.login('al', 'pw');
+  flow.accepted();
+  flow.closed();
+  assert.equal(flow.state, 'connecting');
+  assert.equal(flow.showsLogin, false, 'the chat stays, with the reconnect bar');
+  assert.deepEqual(flow.connected(), { send: 'login', username: 'al', password: 'pw' });
+  assert.equal(flow.showsLogin, false);
+  assert.deepEqual(flow.accepted(), { enterChat: true });
+
+  // The password was changed meanwhile: the login screen, with the reason, and no more tries.
+  flow.closed();
+  flow.connected();
+  assert.equal(flow.refused('wrong username or password'), true);
+  assert.equal(flow.showsLogin, true);
+  flow.closed();
+  assert.equal(flow.connected(), null, 'nothing is sent by itself again');
+
+  // A guest comes back as a guest.
+  const guest = new LoginFlow();
+  guest.setPolicy(ACCOUNTS);
+  guest.connected();
+  guest.playAsGuest();
+  guest.closed();
+  assert.equal(guest.showsLogin, false);
+  assert.deepEqual(guest.connected(), { enterChat: true });
+});
+
+test('login flow: logged in elsewhere stops, forgets the password and shows why', () => {
+  const flow = new LoginFlow();
+  flow.setPolicy(ACCOUNTS);
+  flow.connected();
+  flow.login('al', 'pw');
+  flow.accepted();
+  flow.closed('logged in elsewhere');
+  assert.equal(flow.state, 'stopped');
+  assert.equal(flow.showsLogin, true);
+  assert.equal(flow.error, 'logged in elsewhere');
+  assert.deepEqual(flow.login('al', 'pw'), { problem: 'Not connected yet' });
+  // A later close (the reconnect attempt failing) keeps it stopped until the player acts.
+  flow.closed();
+  assert.equal(flow.state, 'stopped');
+  flow.reconnecting();
+  assert.equal(flow.connected(), null, 'the login screen, not an automatic login');
+  assert.equal(flow.state, 'choosing');
 });

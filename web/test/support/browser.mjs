@@ -42,36 +42,71 @@ export async function launchBrowser() {
 
 /**
  * A page of the chat that records uncaught errors, so a test can insist there were none.
+ * Unless told otherwise, it plays as a guest as a player would: where the server has accounts
+ * and shows the login screen, "Play as guest" is pressed as soon as it can be (tests of chat
+ * and rooms then run the same on servers with and without accounts).
  * @param {import('playwright-core').BrowserContext} context
  * @param {string} url
  * @param {{width: number, height: number}} [viewport]
  * @param {(page: import('playwright-core').Page) => Promise<void>} [prepare] runs before the
  *   page loads, e.g. to route its requests
+ * @param {{guest?: boolean}} [options] `guest: false` leaves the login screen to the test
  */
-export async function openChat(context, url, viewport, prepare) {
+export async function openChat(context, url, viewport, prepare, { guest = true } = {}) {
   const page = await context.newPage();
   if (viewport) await page.setViewportSize(viewport);
   /** @type {string[]} */
   const errors = [];
   page.on('pageerror', (error) => errors.push(String(error)));
   if (prepare) await prepare(page);
+  if (guest) await page.addInitScript(pressPlayAsGuest);
   await page.goto(url);
   return { page, errors };
 }
 
 /**
- * Every line in a page's chat log, with its kind (`info`, `chat`, ...).
+ * Runs in the page before its scripts: presses "Play as guest" whenever the login screen waits
+ * for the player and offers it (the page marks its state on `<body data-flow>`).
+ */
+function pressPlayAsGuest() {
+  const press = () => {
+    const button = document.getElementById('guest');
+    if (document.body?.dataset.flow === 'choosing' && button && !button.hidden && !document.getElementById('login-form')?.hidden) {
+      button.click();
+    }
+  };
+  const watch = () => new MutationObserver(press).observe(document.body, { attributes: true, attributeFilter: ['data-flow'] });
+  if (document.body) watch();
+  else document.addEventListener('DOMContentLoaded', watch, { once: true });
+}
+
+/**
+ * Every line in a page's chat log, with its kind (`info`, `chat`, ...), its text without the
+ * time a chat line starts with, and that time (`HH:MM`, `""` for lines without one) and its
+ * `datetime`.
  * @param {import('playwright-core').Page} page
- * @returns {Promise<{kind: string, text: string}[]>}
+ * @returns {Promise<{kind: string, text: string, time: string, at: string}[]>}
  */
 export function logLines(page) {
   return page.$$eval('#log .line', (lines) =>
-    lines.map((line) => ({ kind: line.className.replace(/^line\s*/, ''), text: line.textContent ?? '' })),
+    lines.map((line) => {
+      // Keep in step with the copy in waitForLine (a page function cannot share code).
+      const time = line.querySelector(':scope > time');
+      const full = line.textContent ?? '';
+      const text = time ? full.slice((time.textContent ?? '').length).replace(/^ /, '') : full;
+      return {
+        kind: line.className.replace(/^line\s*/, ''),
+        text,
+        time: time?.textContent ?? '',
+        at: time?.getAttribute('datetime') ?? '',
+      };
+    }),
   );
 }
 
 /**
- * Waits until the log has at least `count` lines matching `pattern`, and returns the last one.
+ * Waits until the log has at least `count` lines matching `pattern` (against a line's text
+ * without its time, as `logLines` gives it), and returns the last one.
  * @param {import('playwright-core').Page} page
  * @param {RegExp | string} pattern a RegExp or exact line text
  * @param {{count?: number, timeout?: number}} [options]
@@ -84,7 +119,12 @@ export async function waitForLine(page, pattern, { count = 1, timeout = 10_000 }
     await page.waitForFunction(
       ({ source, flags, count }) => {
         const re = new RegExp(source, flags);
-        return [...document.querySelectorAll('#log .line')].filter((l) => re.test(l.textContent ?? '')).length >= count;
+        const textOf = (/** @type {Element} */ line) => {
+          const time = line.querySelector(':scope > time');
+          const full = line.textContent ?? '';
+          return time ? full.slice((time.textContent ?? '').length).replace(/^ /, '') : full;
+        };
+        return [...document.querySelectorAll('#log .line')].filter((l) => re.test(textOf(l))).length >= count;
       },
       { source, flags, count },
       { timeout, polling: 50 },
@@ -102,13 +142,50 @@ export async function waitForLine(page, pattern, { count = 1, timeout = 10_000 }
 }
 
 /**
- * Waits for the page to connect and returns the client ID the server gave it.
+ * Waits for the page to connect and returns the client ID the server gave it (a page that
+ * plays as a guest says `You are Client N`).
  * @param {import('playwright-core').Page} page
  * @param {number} [count] wait for the `count`th ID (after reconnects)
  */
 export async function waitForId(page, count = 1, timeout = 10_000) {
-  const line = await waitForLine(page, /^Received client ID: (\d+)$/, { count, timeout });
+  const line = await waitForLine(page, /^You are Client (\d+)$/, { count, timeout });
   return Number(line.match[1]);
+}
+
+/**
+ * Whether the newest line of a page's log is in view (the log scrolled to its end).
+ * @param {import('playwright-core').Page} page
+ */
+export function newestLineInView(page) {
+  return page.evaluate(() => {
+    const log = /** @type {HTMLElement} */ (document.getElementById('log'));
+    const last = log.lastElementChild;
+    if (last === null) return true;
+    return last.getBoundingClientRect().bottom <= log.getBoundingClientRect().bottom + 1;
+  });
+}
+
+/**
+ * Waits until the newest line of the log is in view, as it is for a reader who has not
+ * scrolled up.
+ * @param {import('playwright-core').Page} page
+ * @param {string} when for the error message
+ */
+export async function waitForNewestLineInView(page, when, timeout = 5000) {
+  try {
+    await page.waitForFunction(
+      () => {
+        const log = /** @type {HTMLElement} */ (document.getElementById('log'));
+        const last = log.lastElementChild;
+        return last === null || last.getBoundingClientRect().bottom <= log.getBoundingClientRect().bottom + 1;
+      },
+      null,
+      { timeout, polling: 50 },
+    );
+  } catch (error) {
+    const geometry = await page.$eval('#log', (log) => ({ scrollTop: log.scrollTop, scrollHeight: log.scrollHeight, clientHeight: log.clientHeight }));
+    throw new Error(`the newest line is out of view ${when}: ${JSON.stringify(geometry)}`, { cause: error });
+  }
 }
 
 /**

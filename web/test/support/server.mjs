@@ -3,8 +3,9 @@
 
 import { spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
-import { createWriteStream, existsSync, mkdirSync } from 'node:fs';
+import { createWriteStream, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -86,9 +87,19 @@ export async function waitUntil(check, timeoutMs, what) {
   }
 }
 
+/** The servers' database folders, removed as the test process exits (its servers have stopped). */
+const dataDirs = /** @type {string[]} */ ([]);
+process.once('exit', () => {
+  for (const dir of dataDirs) rmSync(dir, { recursive: true, force: true });
+});
+
 /** One running server process. */
 export class ServerProcess {
   /**
+   * A server with accounts, as by default, kept in an SQLite file of its own (never the
+   * default `mmo.db` in the working directory, which is the repository): it lives as long as
+   * this object, so accounts outlive a restart as they do in production, and no run sees
+   * another's accounts. `extraArgs` with `--database` chooses otherwise.
    * @param {string} binary
    * @param {number} port
    * @param {string[]} extraArgs more flags, e.g. `['--chat-rate', '1']`
@@ -96,6 +107,14 @@ export class ServerProcess {
   constructor(binary, port, extraArgs = []) {
     this.binary = binary;
     this.port = port;
+    /** @type {string | null} the folder holding this server's database, removed when the tests end */
+    this.dataDir = null;
+    if (!extraArgs.includes('--database')) {
+      const dataDir = mkdtempSync(join(tmpdir(), 'mmo-web-db-'));
+      this.dataDir = dataDir;
+      dataDirs.push(dataDir);
+      extraArgs = ['--database', `sqlite://${join(this.dataDir, 'accounts.db')}`, ...extraArgs];
+    }
     this.extraArgs = extraArgs;
     /** @type {import('node:child_process').ChildProcess | null} */
     this.child = null;
