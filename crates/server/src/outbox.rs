@@ -14,11 +14,11 @@ use std::cell::RefCell;
 use std::collections::VecDeque;
 use std::future::poll_fn;
 use std::io::{self, IoSlice};
-use std::os::fd::RawFd;
-use std::sync::{Mutex, PoisonError};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::task::{Context, Poll, Waker};
 
 use bytes::Bytes;
+use tokio::net::TcpStream;
 
 use crate::disconnect::Disconnect;
 
@@ -141,9 +141,11 @@ struct OutboxState {
     /// Whether the writer has nothing of its own in flight (it has written all it took): only
     /// then may a room's batch write the queue to the socket itself (`write_or_wake`).
     writer_idle: bool,
-    /// The session's socket while a batch may write to it directly (plain TCP, session open);
-    /// cleared under this lock before the socket is closed, so it is never a stale descriptor.
-    direct: Option<RawFd>,
+    /// The session's stream while a batch may write to it directly (plain TCP, session open).
+    /// A shared handle: should the session end without clearing it, the socket stays open
+    /// until the outbox goes, and a late write reaches this client's connection or fails; it
+    /// can never reach another connection that reused the descriptor number.
+    direct: Option<Arc<TcpStream>>,
     /// Frames and bytes written by `write_or_wake`, for the session's own counts.
     direct_written: (u64, u64),
 }
@@ -300,11 +302,15 @@ impl Outbox {
     }
 
     /// Lets room batches write to `socket` directly (`Some`, from a session whose writer has
-    /// nothing of its own), or stops them (`None`, before the socket is closed).
-    pub fn set_direct(&self, socket: Option<RawFd>) {
+    /// nothing of its own), or stops them (`None`, once the session has stopped writing; this
+    /// also lets the socket close as soon as the session drops its own handle).
+    pub fn set_direct(&self, socket: Option<Arc<TcpStream>>) {
         let mut state = self.lock();
-        state.direct = socket;
         state.writer_idle = socket.is_some();
+        // Dropped after the lock is released: the last handle's drop closes the socket.
+        let previous = std::mem::replace(&mut state.direct, socket);
+        drop(state);
+        drop(previous);
     }
 
     /// Frames and bytes batches have written directly since the last call.
@@ -317,20 +323,23 @@ impl Outbox {
     /// directly, writes the queue from here and leaves the writer asleep; otherwise, or when
     /// the socket does not take everything, wakes the writer to carry on.
     pub fn write_or_wake(&self, waker: Waker) {
-        let mut state = self.lock();
-        let socket = state
-            .direct
-            .filter(|_| state.writer_idle && state.closing.is_none() && state.writer.is_none());
-        let Some(socket) = socket else {
-            drop(state);
+        let mut guard = self.lock();
+        let state = &mut *guard;
+        let may_write = state.writer_idle && state.closing.is_none() && state.writer.is_none();
+        let Some(socket) = state.direct.as_deref().filter(|_| may_write) else {
+            drop(guard);
             waker.wake();
             return;
         };
-        if write_queue(&mut state, socket).is_ok() {
+        let (written, all) = write_queue(&mut state.frames, socket);
+        state.free(written.frames, written.frame_bytes);
+        state.direct_written.0 += written.frames as u64;
+        state.direct_written.1 += written.bytes as u64;
+        if all.is_ok() {
             state.writer = Some(waker);
         } else {
             state.writer_idle = false;
-            drop(state);
+            drop(guard);
             waker.wake();
         }
     }
@@ -376,44 +385,41 @@ pub fn fan_out<R>(deliver: impl FnOnce(&mut Vec<Waker>) -> R) -> R {
     result
 }
 
-/// Writes the queued frames to `socket` until they are all written, or the socket takes no
-/// more (`Err`); what was written leaves the queue and the limit, and a frame half written
-/// stays first, marked, so the writer carries on where this stopped.
-fn write_queue(state: &mut OutboxState, socket: RawFd) -> io::Result<()> {
-    while !state.frames.is_empty() {
-        let written = state.frames.write_once(|slices| writev(socket, slices))?;
-        state.free(written.frames, written.frame_bytes);
-        state.direct_written.0 += written.frames as u64;
-        state.direct_written.1 += written.bytes as u64;
+/// Writes `frames` to `socket` until they are all written (`Ok`), or the socket takes no more
+/// (`Err`); returns what was written, which has left `frames`. A frame half written stays
+/// first, marked, so the writer carries on where this stopped. Through tokio, so that a socket
+/// found full (`WouldBlock`) is marked not writable for the session's writer too.
+fn write_queue(frames: &mut Frames, socket: &TcpStream) -> (Written, io::Result<()>) {
+    let mut done = Written::default();
+    while !frames.is_empty() {
+        match frames.write_once(|slices| socket.try_write_vectored(slices)) {
+            Ok(written) => {
+                done.frames += written.frames;
+                done.bytes += written.bytes;
+                done.frame_bytes += written.frame_bytes;
+            }
+            Err(error) => return (done, Err(error)),
+        }
     }
-    Ok(())
-}
-
-/// One `writev` on a non-blocking socket.
-#[allow(unsafe_code)]
-fn writev(socket: RawFd, slices: &[IoSlice<'_>]) -> io::Result<usize> {
-    let count = libc::c_int::try_from(slices.len()).unwrap_or(libc::c_int::MAX);
-    // SAFETY: `IoSlice` is ABI-compatible with `iovec` on Unix, the slices outlive the call,
-    // and `socket` is an open descriptor: `Outbox::direct` is cleared under the outbox's lock,
-    // which the caller holds, before the session closes its socket.
-    let written = unsafe { libc::writev(socket, slices.as_ptr().cast(), count) };
-    usize::try_from(written).map_err(|_| io::Error::last_os_error())
+    (done, Ok(()))
 }
 
 fn cost(frame: &Bytes) -> usize {
     frame.len() + FRAME_OVERHEAD_BYTES
 }
 
-/// What the tests of direct writes share (here and in `session::writer`): a socket pair
-/// standing for a client's connection, a writer that waits, and counting its wake-ups.
+/// What the tests of direct writes share (here and in `session::writer`): a TCP connection on
+/// loopback standing for a client's, a writer that waits, and counting its wake-ups.
 #[cfg(test)]
 pub mod test_support {
-    use std::os::unix::net::UnixStream;
+    use std::io::Read as _;
     use std::sync::Arc;
     use std::sync::atomic::{AtomicUsize, Ordering};
     use std::task::{Context, Wake, Waker};
+    use std::time::Duration;
 
     use bytes::Bytes;
+    use tokio::net::{TcpListener, TcpStream};
 
     use super::Outbox;
 
@@ -433,22 +439,37 @@ pub mod test_support {
         }
     }
 
-    /// A connected pair of non-blocking sockets: the first stands for the client's connection.
-    pub fn socket_pair() -> (UnixStream, UnixStream) {
-        let (ours, theirs) = UnixStream::pair().expect("socket pair");
-        ours.set_nonblocking(true).expect("non-blocking");
-        theirs.set_nonblocking(true).expect("non-blocking");
-        (ours, theirs)
+    /// A connection on loopback: the server's end, shared as a session shares it with its
+    /// outbox and known to tokio to be writable, and the client's end, a blocking std stream
+    /// to read what reached it.
+    pub async fn connection() -> (Arc<TcpStream>, std::net::TcpStream) {
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        connect_to(&listener).await
     }
 
-    /// Everything that can be read from `socket` now.
-    pub fn read_all(socket: &mut UnixStream) -> Vec<u8> {
-        use std::io::Read as _;
-        let mut bytes = Vec::new();
-        let mut chunk = [0; 64 * 1024];
-        while let Ok(n @ 1..) = socket.read(&mut chunk) {
-            bytes.extend_from_slice(&chunk[..n]);
-        }
+    /// A connection to `listener`, as `connection` makes.
+    pub async fn connect_to(listener: &TcpListener) -> (Arc<TcpStream>, std::net::TcpStream) {
+        let address = listener.local_addr().expect("address");
+        let (client, accepted) = tokio::join!(TcpStream::connect(address), listener.accept());
+        let (server, _) = accepted.expect("accept");
+        // Small buffers, so that a frame of a few megabytes is only partly taken.
+        let socket = socket2::SockRef::from(&server);
+        socket.set_send_buffer_size(64 * 1024).expect("send buffer");
+        server.writable().await.expect("writable");
+        let client = client.expect("connect").into_std().expect("std stream");
+        client.set_nonblocking(false).expect("blocking");
+        client
+            .set_read_timeout(Some(Duration::from_secs(10)))
+            .expect("read timeout");
+        (Arc::new(server), client)
+    }
+
+    /// The next `len` bytes that reach `client` (failing after its read timeout).
+    pub fn read_exactly(client: &mut std::net::TcpStream, len: usize) -> Vec<u8> {
+        let mut bytes = vec![0; len];
+        client
+            .read_exact(&mut bytes)
+            .expect("the bytes written arrive");
         bytes
     }
 
@@ -475,8 +496,13 @@ pub mod test_support {
 
 #[cfg(test)]
 mod tests {
+    use std::io::Write as _;
+    use std::os::fd::AsRawFd as _;
+
     use super::*;
-    use crate::outbox::test_support::{deliver_to_waiting_writer, read_all, socket_pair};
+    use crate::outbox::test_support::{
+        connect_to, connection, deliver_to_waiting_writer, read_exactly,
+    };
 
     fn frame(len: usize) -> Bytes {
         Bytes::from(vec![0; len])
@@ -531,15 +557,14 @@ mod tests {
             .expect("task");
     }
 
-    #[test]
-    fn an_idle_writer_is_written_for_and_left_asleep() {
-        use std::os::fd::AsRawFd as _;
-        let (ours, mut theirs) = socket_pair();
+    #[tokio::test]
+    async fn an_idle_writer_is_written_for_and_left_asleep() {
+        let (ours, mut theirs) = connection().await;
         let outbox = Outbox::new(1024);
-        outbox.set_direct(Some(ours.as_raw_fd()));
+        outbox.set_direct(Some(ours));
         let count = deliver_to_waiting_writer(&outbox, &[Bytes::from_static(b"one")]);
         assert_eq!(count.wakes(), 0, "the writer was not woken");
-        assert_eq!(read_all(&mut theirs), b"one");
+        assert_eq!(read_exactly(&mut theirs, 3), b"one");
         assert_eq!(outbox.queued_bytes(), 0);
         assert_eq!(outbox.take_direct_written(), (1, 3));
         // The writer still waits: the next push hands its waker back again.
@@ -547,19 +572,19 @@ mod tests {
         assert!(again.expect("room").is_some());
     }
 
-    #[test]
-    fn a_writer_with_its_own_frames_in_flight_is_woken_instead() {
-        use std::os::fd::AsRawFd as _;
-        let (ours, mut theirs) = socket_pair();
+    #[tokio::test]
+    async fn a_writer_with_its_own_frames_in_flight_is_woken_instead() {
+        let (ours, mut theirs) = connection().await;
         let outbox = Outbox::new(1024);
-        outbox.set_direct(Some(ours.as_raw_fd()));
+        outbox.set_direct(Some(ours));
         // The writer takes a frame and has not finished writing it.
         outbox.push(Bytes::from_static(b"mine")).expect("room");
         assert_eq!(outbox.take().frames.len(), 1);
         let count = deliver_to_waiting_writer(&outbox, &[Bytes::from_static(b"one")]);
         assert_eq!(count.wakes(), 1);
-        assert!(
-            read_all(&mut theirs).is_empty(),
+        assert_eq!(
+            outbox.take_direct_written(),
+            (0, 0),
             "nothing written past the writer"
         );
         // Once it has written everything it took, batches write for it again.
@@ -567,30 +592,32 @@ mod tests {
         outbox.release_written(1, 4, true);
         let count = deliver_to_waiting_writer(&outbox, &[Bytes::from_static(b"two")]);
         assert_eq!(count.wakes(), 0);
-        assert_eq!(read_all(&mut theirs), b"two");
+        assert_eq!(read_exactly(&mut theirs, 3), b"two");
         // Never without a socket to write to.
         outbox.set_direct(None);
         let handed_back = outbox.push_deferring_wake(Bytes::from_static(b"three"));
         outbox.write_or_wake(handed_back.expect("room").expect("the writer waited"));
         assert_eq!(count.wakes(), 1);
-        assert!(read_all(&mut theirs).is_empty());
+        assert_eq!(outbox.take_direct_written(), (1, 3), "only \"two\"");
     }
 
-    #[test]
-    fn a_frame_the_socket_only_half_takes_stays_first_with_how_far_it_got() {
-        use std::os::fd::AsRawFd as _;
-        let (ours, mut theirs) = socket_pair();
+    #[tokio::test]
+    async fn a_frame_the_socket_only_half_takes_stays_first_with_how_far_it_got() {
+        let (ours, mut theirs) = connection().await;
         let big = Bytes::from(
             (0..4 << 20)
                 .map(|n: u32| (n % 251) as u8)
                 .collect::<Vec<u8>>(),
         );
         let outbox = Outbox::new(16 << 20);
-        outbox.set_direct(Some(ours.as_raw_fd()));
+        outbox.set_direct(Some(ours));
         let count = deliver_to_waiting_writer(&outbox, &[big.clone(), Bytes::from_static(b"next")]);
         assert_eq!(count.wakes(), 1, "the writer is woken to finish");
-        let written = read_all(&mut theirs);
-        assert!(!written.is_empty() && written.len() < big.len());
+        let (frames, bytes) = outbox.take_direct_written();
+        assert_eq!(frames, 0);
+        let bytes = usize::try_from(bytes).expect("small");
+        assert!(bytes > 0 && bytes < big.len(), "{bytes} bytes");
+        let written = read_exactly(&mut theirs, bytes);
         // The writer takes the frame with how far it got: what it writes next is the rest,
         // then the next frame.
         let mut taken = Frames::default();
@@ -611,6 +638,70 @@ mod tests {
             [&written[..], &rest[..]].concat(),
             [&big[..], b"next"].concat()
         );
+    }
+
+    /// The danger a raw descriptor carried: the kernel gives a closed socket's number to the
+    /// next connection at once, so a write through a number kept too long reaches a stranger.
+    /// A handle keeps its own socket: kept too long, it keeps the socket open (freed late) and
+    /// writes reach the right client; cleared, it writes nowhere.
+    #[tokio::test]
+    async fn a_handle_kept_too_long_never_writes_into_another_connection() {
+        let (ours, mut theirs) = connection().await;
+        let number = ours.as_raw_fd();
+        let outbox = Outbox::new(1024);
+        outbox.set_direct(Some(Arc::clone(&ours)));
+        // The session ends and drops its stream, but the outbox's slot was not cleared.
+        drop(ours);
+        let (new_ours, mut new_theirs) = connection().await;
+        assert_ne!(new_ours.as_raw_fd(), number, "the old socket is still open");
+        let count = deliver_to_waiting_writer(&outbox, &[Bytes::from_static(b"late")]);
+        assert_eq!(count.wakes(), 0);
+        assert_eq!(read_exactly(&mut theirs, 4), b"late", "to the old client");
+
+        // Cleared, the slot lets the socket close; a connection opened next gets its number
+        // (the lowest free one), and the old outbox writes nothing to it.
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        outbox.set_direct(None);
+        let (reused, mut reused_theirs) = connect_to(&listener).await;
+        let count = deliver_to_waiting_writer(&outbox, &[Bytes::from_static(b"stale")]);
+        assert_eq!(count.wakes(), 1, "the writer is woken instead");
+        assert_eq!(outbox.take_direct_written(), (1, 4), "only \"late\"");
+        assert_nothing_arrived(&new_ours, &mut new_theirs).await;
+        assert_nothing_arrived(&reused, &mut reused_theirs).await;
+        // Linux gives out the lowest free number, but another test's socket may take it first.
+        let numbers = [reused.as_raw_fd(), reused_theirs.as_raw_fd()];
+        if !numbers.contains(&number) {
+            eprintln!("descriptor {number} was not reused this time (got {numbers:?})");
+        }
+    }
+
+    /// Each end of a connection writes a marker and reads the other's: anything that reached
+    /// either end before would be read first.
+    async fn assert_nothing_arrived(server: &TcpStream, client: &mut std::net::TcpStream) {
+        assert_eq!(server.try_write(b"own").expect("write"), 3);
+        assert_eq!(
+            read_exactly(client, 3),
+            b"own",
+            "the client's end got nothing else"
+        );
+        client.write_all(b"own").expect("write");
+        let mut got = Vec::new();
+        while got.len() < 3 {
+            tokio::time::timeout(std::time::Duration::from_secs(10), server.readable())
+                .await
+                .expect("arrives")
+                .expect("readable");
+            let mut chunk = [0; 3];
+            match server.try_read(&mut chunk[..3 - got.len()]) {
+                Ok(0) => panic!("the connection closed"),
+                Ok(n) => got.extend_from_slice(&chunk[..n]),
+                Err(error) if error.kind() == io::ErrorKind::WouldBlock => {}
+                Err(error) => panic!("read: {error}"),
+            }
+        }
+        assert_eq!(got, b"own", "the server's end got nothing else");
     }
 
     #[tokio::test]
