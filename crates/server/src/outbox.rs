@@ -6,9 +6,11 @@
 //! a busy room's batches go to 1,000 members.
 //!
 //! The writer's waker lives under the same lock as the queue: a push that finds the writer
-//! waiting takes the waker and wakes it, and every later push until the writer has taken its
-//! frames finds no waker and costs nothing more than the queue update. A fan-out to N clients
-//! thus wakes each writer at most once however many frames pile up before it runs.
+//! waiting wakes it (or hands its wake-up to a room's batch), and every later push until the
+//! writer has taken its frames finds it already called and costs nothing more than the queue
+//! update. A fan-out to N clients thus wakes each writer at most once however many frames pile
+//! up before it runs. A close always wakes the writer at once, even while a batch holds its
+//! wake-up: the outbox keeps the waker for that.
 
 use std::cell::RefCell;
 use std::collections::VecDeque;
@@ -127,6 +129,14 @@ impl OutboxState {
         let freed = bytes + frames * FRAME_OVERHEAD_BYTES;
         self.queued_bytes = self.queued_bytes.saturating_sub(freed);
     }
+
+    /// The writer's waker to wake for a close just set: whether it waits, runs, or a room's
+    /// batch holds its wake-up until the batch is due (a spare wake-up costs a poll; a late
+    /// one delays an idle timeout or a shutdown by up to the write window).
+    fn wake_to_close(&mut self) -> Option<Waker> {
+        self.writer_waiting = false;
+        self.writer.clone()
+    }
 }
 
 #[derive(Debug, Default)]
@@ -135,9 +145,13 @@ struct OutboxState {
     /// Bytes pushed and not yet reported written, including frames the writer has taken.
     queued_bytes: usize,
     closing: Option<Disconnect>,
-    /// The writer's waker, set while it waits with nothing to take; taken by the first push
-    /// or close that gives it something.
+    /// The writer's waker, from when it last waited. Kept after its wake-up has been handed
+    /// to a room's batch, so that a close can still wake it at once rather than when the
+    /// batch is due.
     writer: Option<Waker>,
+    /// Whether the writer waits with nothing to take and nobody has been given its wake-up:
+    /// the first push that gives it something wakes it, or hands the wake-up back.
+    writer_waiting: bool,
     /// Whether the writer has nothing of its own in flight (it has written all it took): only
     /// then may a room's batch write the queue to the socket itself (`write_or_wake`).
     writer_idle: bool,
@@ -199,16 +213,21 @@ impl Outbox {
             state.closing = Some(Disconnect::TooSlow {
                 limit_bytes: self.limit_bytes,
             });
-            let writer = state.writer.take();
+            let writer = state.wake_to_close();
             drop(state);
             wake(writer);
             return Err(PushError::Overflow);
         }
         state.frames.queue.push_back(frame);
         state.queued_bytes = after;
-        // A writer that is not waiting has been woken already (or is running) and will take
-        // this frame with the others: only the first push after it waited wakes it.
-        Ok(state.writer.take())
+        // A writer that is not waiting has been woken already (or is running, or a batch
+        // holds its wake-up) and will take this frame with the others: only the first push
+        // after it waited wakes it.
+        if std::mem::take(&mut state.writer_waiting) {
+            Ok(state.writer.clone())
+        } else {
+            Ok(None)
+        }
     }
 
     /// Whether the session has been asked to end.
@@ -221,7 +240,7 @@ impl Outbox {
         let mut state = self.lock();
         if state.closing.is_none() {
             state.closing = Some(reason);
-            let writer = state.writer.take();
+            let writer = state.wake_to_close();
             drop(state);
             wake(writer);
         }
@@ -233,12 +252,15 @@ impl Outbox {
     pub fn poll_ready(&self, cx: &mut Context<'_>) -> Poll<()> {
         let mut state = self.lock();
         if !state.frames.is_empty() || state.closing.is_some() {
+            state.writer_waiting = false;
             return Poll::Ready(());
         }
         match &mut state.writer {
+            // The same task's waker, as a rule: then this costs no clone.
             Some(waker) => waker.clone_from(cx.waker()),
             empty => *empty = Some(cx.waker().clone()),
         }
+        state.writer_waiting = true;
         Poll::Pending
     }
 
@@ -325,7 +347,8 @@ impl Outbox {
     pub fn write_or_wake(&self, waker: Waker) {
         let mut guard = self.lock();
         let state = &mut *guard;
-        let may_write = state.writer_idle && state.closing.is_none() && state.writer.is_none();
+        // A writer waiting again has been woken and has run since this wake-up was handed out.
+        let may_write = state.writer_idle && state.closing.is_none() && !state.writer_waiting;
         let Some(socket) = state.direct.as_deref().filter(|_| may_write) else {
             drop(guard);
             waker.wake();
@@ -336,7 +359,10 @@ impl Outbox {
         state.direct_written.0 += written.frames as u64;
         state.direct_written.1 += written.bytes as u64;
         if all.is_ok() {
-            state.writer = Some(waker);
+            // Still asleep, with nothing to take: the next push wakes it again.
+            state.writer_waiting = true;
+            drop(guard);
+            drop(waker);
         } else {
             state.writer_idle = false;
             drop(guard);
@@ -702,6 +728,42 @@ mod tests {
             }
         }
         assert_eq!(got, b"own", "the server's end got nothing else");
+    }
+
+    /// A room's batch keeps a member's waker until the batch is due (up to the write window);
+    /// a close meanwhile (idle timeout, shutdown) must wake the writer at once all the same.
+    #[tokio::test]
+    async fn a_close_wakes_the_writer_while_a_batch_holds_its_waker() {
+        let idle = Disconnect::Idle {
+            timeout: std::time::Duration::from_secs(60),
+        };
+        let outbox = Arc::new(Outbox::new(1024));
+        let (taken, closed) = tokio::sync::oneshot::channel();
+        let writer = tokio::spawn({
+            let outbox = Arc::clone(&outbox);
+            async move {
+                outbox.ready().await;
+                let mut frames = Frames::default();
+                let closing = outbox.take_into(&mut frames);
+                let _ = taken.send(closing);
+            }
+        });
+        while outbox.lock().writer.is_none() {
+            tokio::task::yield_now().await;
+        }
+        // A busy room's batch queues a line and keeps the writer's waker for later.
+        let held_by_batch = outbox.push_deferring_wake(frame(1)).expect("room");
+        assert!(held_by_batch.is_some());
+        outbox.close(idle.clone());
+        let closing = tokio::time::timeout(std::time::Duration::from_secs(5), closed)
+            .await
+            .expect("the writer woke for the close before the batch went out")
+            .expect("sent");
+        assert_eq!(closing, Some(idle));
+        writer.await.expect("writer");
+        // The batch going out later finds the outbox closing: it writes nothing.
+        outbox.write_or_wake(held_by_batch.expect("held"));
+        assert_eq!(outbox.take_direct_written(), (0, 0));
     }
 
     #[tokio::test]
