@@ -37,7 +37,7 @@ pub struct Accepted {
 /// An open session, ready to be served.
 pub enum Opened {
     /// Over plain TCP.
-    Plain(Box<Session<TcpStream>>),
+    Plain(Box<Session<Arc<TcpStream>>>),
     /// Over TLS.
     Tls(Box<Session<TlsStream>>),
 }
@@ -81,7 +81,8 @@ pub async fn handle(accepted: Box<Accepted>) -> Option<Opened> {
         ticket,
     } = *accepted;
     match state.tls.clone() {
-        None => open(stream, address, state, ticket)
+        // Shared: a room's batch may write to a session's stream too (`Outbox::set_direct`).
+        None => open(Arc::new(stream), address, state, ticket)
             .await
             .map(Opened::Plain),
         // The TLS handshake happens as the request head is read: under the same timeout,
@@ -290,7 +291,7 @@ mod tests {
     #[test]
     fn an_idle_sessions_task_and_state_stay_small() {
         let task_bytes = size_of_future(Opened::live);
-        let session_bytes = std::mem::size_of::<Session<TcpStream>>();
+        let session_bytes = std::mem::size_of::<Session<Arc<TcpStream>>>();
         assert!(
             task_bytes <= 512,
             "an open session's task is {task_bytes} bytes"

@@ -1,12 +1,14 @@
 //! `Transport`: the byte stream a connection runs over, used through readiness and
-//! non-blocking calls so that a waiting session holds no read buffer. TCP implements it here;
+//! non-blocking calls so that a waiting session holds no read buffer. TCP implements it here
+//! (`TcpStream` for a refusal answered and dropped, `Arc<TcpStream>` for a connection that may
+//! become a session, whose stream a room's batch may write to as well: see `direct_socket`);
 //! TLS (`tls::TlsStream`) implements the same calls, and the two it needs beyond TCP's have
 //! defaults that cost TCP nothing.
 
 use std::future::poll_fn;
 use std::io::{self, IoSlice};
 use std::net::Shutdown;
-use std::os::fd::{AsRawFd as _, RawFd};
+use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
@@ -42,9 +44,12 @@ pub trait Transport: Send + Sync + 'static {
     where
         Self: Sized;
 
-    /// The socket a room's batch may write to directly, bypassing this transport: only a
-    /// transport that adds nothing to the bytes (plain TCP) has one.
-    fn direct_socket(&self) -> Option<RawFd> {
+    /// The stream a room's batch may write to directly, bypassing this transport: only a
+    /// transport that adds nothing to the bytes (plain TCP) has one. It is a shared handle, not
+    /// a descriptor number: whoever still holds it keeps the socket open, so a write through a
+    /// handle kept too long reaches this connection or fails, never another connection that
+    /// was given the same descriptor number.
+    fn direct_socket(&self) -> Option<Arc<TcpStream>> {
         None
     }
 }
@@ -73,9 +78,41 @@ impl Transport for TcpStream {
     fn rehome(self) -> io::Result<Self> {
         TcpStream::from_std(self.into_std()?)
     }
+}
 
-    fn direct_socket(&self) -> Option<RawFd> {
-        Some(self.as_raw_fd())
+/// A plain connection's stream, shared between its session and, while the session lets it,
+/// its outbox (`Outbox::set_direct`), through which room batches write to it directly.
+impl Transport for Arc<TcpStream> {
+    fn poll_read_ready(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        TcpStream::poll_read_ready(self, cx)
+    }
+
+    fn try_read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        TcpStream::try_read(self, buf)
+    }
+
+    fn poll_write_ready(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        TcpStream::poll_write_ready(self, cx)
+    }
+
+    fn try_write_vectored(&mut self, bufs: &[IoSlice<'_>]) -> io::Result<usize> {
+        TcpStream::try_write_vectored(self, bufs)
+    }
+
+    fn shutdown_write(&mut self) -> io::Result<()> {
+        socket2::SockRef::from(&**self).shutdown(Shutdown::Write)
+    }
+
+    /// Fails while the stream is shared: a session is moved to the main runtime before it is
+    /// served, and only serving hands the stream to its outbox.
+    fn rehome(self) -> io::Result<Self> {
+        let stream = Self::try_unwrap(self)
+            .map_err(|_| io::Error::other("the stream is shared and cannot move runtimes"))?;
+        Ok(Self::new(stream.rehome()?))
+    }
+
+    fn direct_socket(&self) -> Option<Arc<TcpStream>> {
+        Some(Self::clone(self))
     }
 }
 

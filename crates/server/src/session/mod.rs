@@ -114,7 +114,6 @@ pub async fn open<T: Transport>(
     // the HTTP heads do not.
     client.stats.bytes_in += early_bytes.len() as u64;
     Some(Session {
-        _direct: DirectWrites(Arc::clone(&client.peer)),
         decoder: FrameDecoder::new(server.config.max_message_bytes),
         writer: FrameWriter::default(),
         phase: Phase::Open,
@@ -131,8 +130,6 @@ pub async fn open<T: Transport>(
 
 /// One client's session once open: everything it keeps while it lives.
 pub struct Session<T> {
-    /// First, so that it is dropped before `transport` closes the socket.
-    _direct: DirectWrites,
     transport: T,
     decoder: FrameDecoder,
     writer: FrameWriter,
@@ -151,16 +148,6 @@ pub struct Session<T> {
     /// and whatever it spawns, must not run. Empty (no allocation) for nearly every client.
     early_bytes: Box<[u8]>,
     _socket: HeldSocket,
-}
-
-/// Stops room batches writing to the session's socket (`Outbox::write_or_wake`) before the
-/// socket is closed, however the session ends, a panic included.
-struct DirectWrites(Arc<Peer>);
-
-impl Drop for DirectWrites {
-    fn drop(&mut self) {
-        self.0.outbox.set_direct(None);
-    }
 }
 
 impl<T: Transport> Session<T> {
@@ -183,6 +170,10 @@ impl<T: Transport> Session<T> {
         self.decode_early_bytes();
         let reason = self.run().await;
         let outbox = &self.client.peer.outbox;
+        // Batches stop writing once the outbox is closed (as it is now); the handle goes too,
+        // so that the socket closes with the session. Were this missed (a panic), the outbox
+        // would keep this connection's socket open until the client's peer is dropped (out of
+        // its room and of any batch): a socket freed late, never another client's written.
         outbox.set_direct(None);
         let (frames, bytes) = outbox.take_direct_written();
         self.client.stats.frames_out += frames;
