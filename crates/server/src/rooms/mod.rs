@@ -43,6 +43,7 @@ mod record;
 mod room;
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
@@ -135,21 +136,27 @@ pub struct Rooms {
     broker: Arc<dyn RoomBroker>,
     /// The last room list made: see `ROOM_LIST_MAX_AGE`.
     listed: Mutex<Option<RoomList>>,
+    /// Members joining or leaving any room, counted by the rooms themselves.
+    membership_changes: Arc<AtomicU64>,
 }
 
 /// A room list as made at one moment.
 #[derive(Debug)]
 struct RoomList {
+    /// `membership_changes` when it was made.
+    changes: u64,
     made: Instant,
     /// The `max_listed` it was cut to.
     max_listed: usize,
     rooms: Arc<[RoomInfo]>,
 }
 
-/// How old a room list may be when it is answered again. Making one walks and sorts every
-/// room (a quarter of a millisecond with 1,000 rooms), and a request of a few bytes must not
-/// cost that each time: a crowd asking five times a second each then costs ten lists a second.
-const ROOM_LIST_MAX_AGE: Duration = Duration::from_millis(100);
+/// How old a room list may be when it is answered again while no member has joined or left
+/// any room since it was made. Making one walks and sorts every room (a quarter of a
+/// millisecond with 1,000 rooms), and a request of a few bytes must not cost that each time:
+/// a crowd asking five times a second then costs a list per change of membership, and with
+/// none, one a second (to refresh what it holds besides counts).
+const ROOM_LIST_MAX_AGE: Duration = Duration::from_secs(1);
 
 impl Rooms {
     /// A directory holding only the empty lobby; at most `max_rooms` rooms (the lobby counts).
@@ -165,8 +172,11 @@ impl Rooms {
         broker: Arc<dyn RoomBroker>,
     ) -> Self {
         let runtime = Handle::try_current().ok();
+        let membership_changes = Arc::new(AtomicU64::new(0));
+        let mut lobby = Room::new(LOBBY, true, limits, runtime.clone());
+        lobby.membership_changes = Arc::clone(&membership_changes);
         Self {
-            lobby: Arc::new(Room::new(LOBBY, true, limits, runtime.clone())),
+            lobby: Arc::new(lobby),
             others: Mutex::new(Directory::default()),
             limits,
             max_rooms,
@@ -174,6 +184,7 @@ impl Rooms {
             runtime,
             broker,
             listed: Mutex::new(None),
+            membership_changes,
         }
     }
 
@@ -234,6 +245,7 @@ impl Rooms {
         }
         let mut room = Room::new(name, false, self.limits, self.runtime.clone());
         room.made_by = maker;
+        room.membership_changes = Arc::clone(&self.membership_changes);
         let room = Arc::new(room);
         others.rooms.insert(name.into(), Arc::clone(&room));
         Ok(room)
@@ -421,17 +433,24 @@ impl Rooms {
     }
 
     /// Every room with members and how many, most members first, then by name; at most
-    /// `max_listed` of them. The list may be up to `ROOM_LIST_MAX_AGE` old.
+    /// `max_listed` of them. Made again only when a member has joined or left a room since the
+    /// last list (or it is `ROOM_LIST_MAX_AGE` old).
     pub fn list(&self, max_listed: usize) -> Vec<RoomInfo> {
         let now = Instant::now();
         let mut listed = self.listed.lock().unwrap_or_else(PoisonError::into_inner);
+        // Read before the rooms are walked: a change during the walk makes the next list anew.
+        let changes = self.membership_changes.load(Ordering::Relaxed);
         if let Some(list) = listed.as_ref() {
-            if now.duration_since(list.made) < ROOM_LIST_MAX_AGE && list.max_listed == max_listed {
+            if list.changes == changes
+                && now.duration_since(list.made) < ROOM_LIST_MAX_AGE
+                && list.max_listed == max_listed
+            {
                 return list.rooms.to_vec();
             }
         }
         let rooms: Arc<[RoomInfo]> = self.list_now(max_listed).into();
         *listed = Some(RoomList {
+            changes,
             made: now,
             max_listed,
             rooms: Arc::clone(&rooms),
@@ -638,6 +657,14 @@ mod tests {
         let pairs: Vec<_> = list.iter().map(|r| (r.name.as_str(), r.members)).collect();
         assert_eq!(pairs, [("a", 2), ("b", 1), ("lobby", 1)]);
         assert_eq!(rooms.list(1).len(), 1);
+        // Asked again at once after a move: the move is in it.
+        rooms.move_member(&peers[3], &lobby, "b").expect("room");
+        let pairs: Vec<_> = rooms
+            .list(10)
+            .iter()
+            .map(|r| (r.name.clone(), r.members))
+            .collect();
+        assert_eq!(pairs, [("a".into(), 2), ("b".into(), 2)]);
     }
 
     #[test]

@@ -10,7 +10,7 @@
 //! nanoseconds), never while anything is written to a socket, and recipients are woken after it
 //! is released. Rooms do not share locks: a connect storm in one room never waits on another.
 
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use mmo_protocol::Level;
@@ -70,6 +70,9 @@ pub struct Room {
     /// The address whose client made the room, when it counts against that address's
     /// `max_rooms_per_address`.
     pub made_by: Option<AddressKey>,
+    /// Counts every member joining or leaving: shared by a directory's rooms, so that its room
+    /// list is made again only when a count changed.
+    pub membership_changes: Arc<AtomicU64>,
 }
 
 /// What the room's lock guards.
@@ -105,6 +108,7 @@ impl Room {
             }),
             member_count: AtomicUsize::new(0),
             made_by: None,
+            membership_changes: Arc::default(),
         }
     }
 
@@ -170,9 +174,11 @@ impl Room {
         state.record.apply(event)?;
         match &event.change {
             RoomChange::Chat(_) => state.answer.history_changed(),
-            RoomChange::Joined { .. } | RoomChange::Left { .. } | RoomChange::Renamed { .. } => {
+            RoomChange::Joined { .. } | RoomChange::Left { .. } => {
                 state.answer.members_changed();
+                self.membership_changes.fetch_add(1, Ordering::Relaxed);
             }
+            RoomChange::Renamed { .. } => state.answer.members_changed(),
         }
         self.member_count
             .store(state.record.member_count(), Ordering::Relaxed);
