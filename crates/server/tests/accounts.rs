@@ -384,16 +384,12 @@ async fn require_login_holds_chat_and_joins_until_a_login(backend: Backend) {
 
     ask(&mut guest, &register("frank", PASSWORD)).await.unwrap();
     ask(&mut guest, &login("frank", PASSWORD)).await.unwrap();
-    // Placed in the lobby now: its RoomMessage, and the member is told.
-    let room = loop {
-        if let Some(Msg::Room(room)) = guest.recv().await.msg {
-            break room;
-        }
-    };
-    assert_eq!(room.room, "lobby");
-    assert_eq!(room.members.len(), 2);
+    // Placed in the lobby now: the member is told; the room's state is the answer to a join.
     let (who, joined, _) = member.recv_presence().await;
     assert_eq!((who, joined), (guest.id, true));
+    let room = guest.join("").await;
+    assert_eq!(room.room, "lobby");
+    assert_eq!(room.members.len(), 2);
     guest.chat("now I may").await;
     assert_eq!(member.recv_chat().await, (guest.id, "now I may".to_owned()));
     server.stop().await.unwrap();

@@ -97,9 +97,10 @@ fn logged_in(client: &mut Client, account: &Account) {
     match &client.room {
         // The room's members learn the name (behaviour 8): a rename event.
         Some(room) => server.rooms.rename(&client.peer, room),
-        // Held out of the lobby until now (`require_login`): it enters under its name, and a
-        // full-level client is sent the lobby's `RoomMessage` right after the OK.
-        None => client.enter_lobby_answering(true),
+        // Held out of the lobby until now (`require_login`): it enters under its name. Its
+        // `RoomMessage` is the answer to a join, as everywhere: this project's clients join
+        // once logged in.
+        None => client.enter_lobby(),
     }
 }
 

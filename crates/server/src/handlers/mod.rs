@@ -206,19 +206,13 @@ impl Client {
     /// Puts the client, in no room, into the lobby, whose members who understand presence
     /// are told.
     pub fn enter_lobby(&mut self) {
-        self.enter_lobby_answering(false);
-    }
-
-    /// Like `enter_lobby`; with `answer`, a full-level client is also sent the lobby's
-    /// `RoomMessage` (a client let in by its login under `require_login`).
-    pub fn enter_lobby_answering(&mut self, answer: bool) {
         if self.room.is_some() {
             return;
         }
         let lobby = Arc::clone(self.server.rooms.lobby());
         // The lobby has no member limit and is never removed: entering fails only when the
         // server is shutting down, and then the session is closing too.
-        if self.server.rooms.enter(&self.peer, &lobby, answer).is_ok() {
+        if self.server.rooms.enter(&self.peer, &lobby, false).is_ok() {
             self.room = Some(lobby);
         }
     }
