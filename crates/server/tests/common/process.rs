@@ -12,8 +12,8 @@ use std::time::{Duration, Instant};
 pub const WAIT: Duration = Duration::from_secs(20);
 
 /// `mmo-server` with these arguments and an environment of only `env` and `PATH` (so the
-/// `MMO_*` variables of whoever runs the tests cannot change a result), under an open-file
-/// limit of `file_limit` when given.
+/// `MMO_*` variables of whoever runs the tests cannot change a result), in the tests' scratch
+/// folder, under an open-file limit of `file_limit` when given.
 pub fn command(args: &[&str], env: &[(&str, &str)], file_limit: Option<u32>) -> Command {
     // Another build may be tested the same way, e.g. an older one to see a test fail.
     let binary = std::env::var("MMO_TEST_SERVER_BINARY")
@@ -34,6 +34,8 @@ pub fn command(args: &[&str], env: &[(&str, &str)], file_limit: Option<u32>) -> 
         .env_clear()
         .env("PATH", std::env::var_os("PATH").unwrap_or_default())
         .envs(env.iter().copied())
+        // Where the default SQLite file (`sqlite://mmo.db`) is made: not the source tree.
+        .current_dir(env!("CARGO_TARGET_TMPDIR"))
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
