@@ -44,7 +44,7 @@ mod room;
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, LazyLock, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
 use std::net::IpAddr;
@@ -59,6 +59,17 @@ pub use room::{EnterError, Room, RoomLimits};
 
 use crate::address_prefix::{AddressKey, AddressPrefix};
 use crate::peer::Peer;
+
+/// A member's name as rooms keep it: a guest's empty name is one shared value, not an
+/// allocation per member (a lobby of 19,000 guests would hold 19,000 of them).
+fn shared_name(name: &str) -> Arc<str> {
+    static GUEST: LazyLock<Arc<str>> = LazyLock::new(|| Arc::from(""));
+    if name.is_empty() {
+        Arc::clone(&GUEST)
+    } else {
+        Arc::from(name)
+    }
+}
 
 /// Why a client could not move to a room; `Display` is the reason it is sent.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -265,7 +276,7 @@ impl Rooms {
                 room,
                 change: RoomChange::Joined {
                     member: peer.id,
-                    name: peer.name().into(),
+                    name: shared_name(peer.name()),
                 },
                 local: Some(peer),
                 answer,
@@ -280,7 +291,7 @@ impl Rooms {
             room,
             change: RoomChange::Left {
                 member: peer.id,
-                name: peer.name().into(),
+                name: shared_name(peer.name()),
                 announce,
             },
             local: Some(peer),
@@ -312,7 +323,7 @@ impl Rooms {
                     room: from,
                     change: RoomChange::Left {
                         member: peer.id,
-                        name: peer.name().into(),
+                        name: shared_name(peer.name()),
                         announce: Announce::Presence { notice: Some("") },
                     },
                     local: Some(peer),
@@ -322,7 +333,7 @@ impl Rooms {
                     room: &target,
                     change: RoomChange::Joined {
                         member: peer.id,
-                        name: peer.name().into(),
+                        name: shared_name(peer.name()),
                     },
                     local: Some(peer),
                     answer: true,
@@ -357,7 +368,7 @@ impl Rooms {
                 room,
                 change: RoomChange::Chat(ChatLineEvent {
                     sender: sender.id,
-                    sender_name: sender.name().into(),
+                    sender_name: shared_name(sender.name()),
                     text: text.into(),
                     sent_at_ms,
                 }),
@@ -373,7 +384,7 @@ impl Rooms {
             room,
             change: RoomChange::Renamed {
                 member: peer.id,
-                name: peer.name().into(),
+                name: shared_name(peer.name()),
             },
             local: None,
             answer: false,
