@@ -185,6 +185,23 @@ impl ServerState {
     }
 }
 
+#[cfg(test)]
+impl ServerState {
+    /// A full-level client in the lobby that is not a session (nothing closes it): what a
+    /// test watches to see what the lobby's members are told.
+    pub fn watcher_in_lobby(&self, id: u64) -> Arc<Peer> {
+        let address = "127.0.0.1:1".parse().expect("address");
+        let id = ClientId::new(id).expect("non-zero");
+        let watcher = Arc::new(Peer::new(id, address, 1 << 20, 0));
+        watcher.raise_level(mmo_protocol::Level::Full);
+        let lobby = Arc::clone(self.rooms.lobby());
+        self.rooms
+            .enter(&watcher, &lobby, false)
+            .expect("the lobby has room");
+        watcher
+    }
+}
+
 fn duration_ms(duration: Duration) -> u64 {
     u64::try_from(duration.as_millis()).unwrap_or(u64::MAX)
 }

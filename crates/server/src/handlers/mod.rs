@@ -412,7 +412,7 @@ fn unix_ms() -> i64 {
 mod tests {
     use std::net::SocketAddr;
 
-    use mmo_protocol::{ClientId, Level};
+    use mmo_protocol::ClientId;
 
     use super::*;
     use crate::config::Config;
@@ -422,18 +422,8 @@ mod tests {
         let server = Arc::new(ServerState::new(Config::default(), 100));
         let address: SocketAddr = "127.0.0.1:1".parse().expect("address");
         // A member the shutdown has not closed yet (it is not in the registry).
-        let watcher = Arc::new(Peer::new(
-            ClientId::new(1_000).expect("non-zero"),
-            address,
-            1 << 20,
-            0,
-        ));
-        watcher.raise_level(Level::Full);
+        let watcher = server.watcher_in_lobby(1_000);
         let lobby = Arc::clone(server.rooms.lobby());
-        server
-            .rooms
-            .enter(&watcher, &lobby, false)
-            .expect("the lobby has room");
         let peer = Arc::new(Peer::new(
             ClientId::new(1).expect("one"),
             address,

@@ -427,8 +427,6 @@ mod tests {
     use std::task::{Context, Poll};
     use std::time::Instant;
 
-    use mmo_protocol::{ClientId, Level};
-
     use super::*;
     use crate::config::Config;
 
@@ -460,18 +458,8 @@ mod tests {
     async fn a_handshake_that_fails_shows_the_lobby_nothing() {
         let server = Arc::new(ServerState::new(Config::default(), 100));
         let address: SocketAddr = "127.0.0.1:1".parse().expect("address");
-        let watcher = Arc::new(Peer::new(
-            ClientId::new(1_000).expect("non-zero"),
-            address,
-            1 << 20,
-            0,
-        ));
-        watcher.raise_level(Level::Full);
+        let watcher = server.watcher_in_lobby(1_000);
         let lobby = Arc::clone(server.rooms.lobby());
-        server
-            .rooms
-            .enter(&watcher, &lobby, false)
-            .expect("the lobby has room");
         let slot = server.sessions_slot().expect("a slot");
         let ticket = server
             .admission
