@@ -6,7 +6,7 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use mmo_protocol::{ChatLine, ClientId, Member};
+use mmo_protocol::{ChatLine, ClientId};
 
 use crate::rooms::event::{RoomChange, RoomEvent};
 use crate::rooms::history::History;
@@ -83,21 +83,17 @@ impl RoomRecord {
         self.members.get(&id).map(AsRef::as_ref)
     }
 
-    /// Whether `id` is a member.
-    pub fn has_member(&self, id: ClientId) -> bool {
-        self.members.contains_key(&id)
-    }
-
     /// The members as a `RoomMessage` lists them for `asker`: by ID, at most `max_listed` of
-    /// them (those connected longest), always with `asker` if it is a member. Costs
-    /// O(`max_listed`), not O(members): the lobby may hold far more.
-    pub fn listed_members(&self, asker: ClientId, max_listed: usize) -> Vec<Member> {
+    /// them (those connected longest), always with `asker` if it is a member: the rule the
+    /// answer cache (`answer`) follows, kept here as its reference.
+    #[cfg(test)]
+    pub fn listed_members(&self, asker: ClientId, max_listed: usize) -> Vec<mmo_protocol::Member> {
         let max_listed = max_listed.max(1);
-        let mut listed: Vec<Member> = self
+        let mut listed: Vec<mmo_protocol::Member> = self
             .members
             .iter()
             .take(max_listed)
-            .map(|(id, name)| Member {
+            .map(|(id, name)| mmo_protocol::Member {
                 id: id.get(),
                 name: name.to_string(),
             })
@@ -108,7 +104,7 @@ impl RoomRecord {
             if listed.len() == max_listed {
                 listed.pop();
             }
-            listed.push(Member {
+            listed.push(mmo_protocol::Member {
                 id: asker.get(),
                 name: name.to_string(),
             });
@@ -131,6 +127,7 @@ impl RoomRecord {
 mod tests {
     use super::*;
     use crate::rooms::event::{Announce, ChatLineEvent};
+    use mmo_protocol::Member;
 
     fn id(n: u64) -> ClientId {
         ClientId::new(n).expect("non-zero")
