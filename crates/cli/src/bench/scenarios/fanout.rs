@@ -22,7 +22,7 @@ pub(crate) const MAX_SEARCH_STEPS: u32 = 16;
 pub(crate) async fn fanout(common: &CommonArgs, args: &FanoutArgs) -> Result<(), BenchError> {
     check_traffic(&args.traffic, args.clients)?;
     let duration = duration_arg("duration", args.duration)?;
-    let mut fleet = start(
+    let fleet = start(
         common,
         args.clients,
         args.clients,
@@ -32,13 +32,7 @@ pub(crate) async fn fanout(common: &CommonArgs, args: &FanoutArgs) -> Result<(),
         0,
     )
     .await?;
-    if fleet.connect.connected == 0 {
-        let reason = fleet.connect.failures.human();
-        let _ = fleet.finish().await;
-        return Err(BenchError::Usage(format!(
-            "no client could connect: {reason}"
-        )));
-    }
+    let mut fleet = fleet.require_connected("connect").await?;
     let (outcome, span) = fleet
         .fanout_phase(1, args.rate, duration, &args.traffic)
         .await?;

@@ -226,6 +226,19 @@ impl Fleet {
             .await
     }
 
+    /// The fleet, if any client connected; otherwise it is closed and the error says that no
+    /// client could `what` (e.g. "connect"), and why.
+    pub(crate) async fn require_connected(self, what: &str) -> Result<Self, BenchError> {
+        if self.connect.connected > 0 {
+            return Ok(self);
+        }
+        let reason = self.connect.failures.human();
+        let _ = self.finish().await;
+        Err(BenchError::Usage(format!(
+            "no client could {what}: {reason}"
+        )))
+    }
+
     /// Closes every connection, waits for the workers to exit, and returns what the summary
     /// needs from the fleet.
     pub(crate) async fn finish(mut self) -> Result<Finished, BenchError> {

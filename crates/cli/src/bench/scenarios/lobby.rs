@@ -139,7 +139,7 @@ pub async fn lobby_rejoin(common: &CommonArgs, args: &LobbyRejoinArgs) -> Result
     // The re-joiners' lists of the lobby are cut at the server's max_room_members.
     layout.unchecked = true;
 
-    let mut fleet = start(
+    let fleet = start(
         common,
         clients,
         clients,
@@ -149,11 +149,7 @@ pub async fn lobby_rejoin(common: &CommonArgs, args: &LobbyRejoinArgs) -> Result
         0,
     )
     .await?;
-    if fleet.connect.connected == 0 {
-        let reason = fleet.connect.failures.human();
-        let _ = fleet.finish().await;
-        return Err(usage(format!("no client could connect: {reason}")));
-    }
+    let mut fleet = fleet.require_connected("connect").await?;
     eprintln!("mmo bench: quiet phase");
     let (quiet, quiet_span, _) = fleet
         .rooms_phase(1, args.rate, duration, &traffic, 0.0, None)

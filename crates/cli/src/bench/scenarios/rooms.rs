@@ -212,7 +212,7 @@ pub async fn rooms(common: &CommonArgs, args: &RoomsArgs) -> Result<(), BenchErr
         .collect();
     let layout = RoomLayout::new(names, senders, clients, movers);
 
-    let mut fleet = start(
+    let fleet = start(
         common,
         clients,
         clients,
@@ -222,11 +222,7 @@ pub async fn rooms(common: &CommonArgs, args: &RoomsArgs) -> Result<(), BenchErr
         0,
     )
     .await?;
-    if fleet.connect.connected == 0 {
-        let reason = fleet.connect.failures.human();
-        let _ = fleet.finish().await;
-        return Err(usage(format!("no client could join its room: {reason}")));
-    }
+    let mut fleet = fleet.require_connected("join its room").await?;
     warn_unsettled(fleet.connect.unsettled_views);
     let arrivals = (fleet.connect.connected, fleet.connect.elapsed);
     let arrival_joins = fleet.connect.join_latency.summary();
@@ -392,7 +388,7 @@ pub async fn busy_room_churn(
         args.clients,
         0,
     );
-    let mut fleet = start(
+    let fleet = start(
         common,
         args.clients,
         args.clients,
@@ -402,11 +398,7 @@ pub async fn busy_room_churn(
         args.churn_procs,
     )
     .await?;
-    if fleet.connect.connected == 0 {
-        let reason = fleet.connect.failures.human();
-        let _ = fleet.finish().await;
-        return Err(usage(format!("no client could join the room: {reason}")));
-    }
+    let mut fleet = fleet.require_connected("join the room").await?;
 
     warn_unsettled(fleet.connect.unsettled_views);
     eprintln!("mmo bench: quiet phase");
