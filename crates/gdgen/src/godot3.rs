@@ -11,7 +11,7 @@
 use crate::plan::PlanError;
 
 /// Plain renames: (Godot 4 spelling, Godot 3 spelling).
-const RENAMES: [(&str, &str); 8] = [
+const RENAMES: [(&str, &str); 15] = [
     ("PackedByteArray", "PoolByteArray"),
     ("PackedStringArray", "PoolStringArray"),
     (".is_empty()", ".empty()"),
@@ -20,6 +20,14 @@ const RENAMES: [(&str, &str); 8] = [
     (".unicode_at(", ".ord_at("),
     ("extends RefCounted", "extends Reference"),
     (".remove_at(", ".remove("),
+    // Godot 4's typed maths functions; Godot 3 has only the untyped ones, same results.
+    ("maxi(", "max("),
+    ("mini(", "min("),
+    ("maxf(", "max("),
+    ("minf(", "min("),
+    ("clampf(", "clamp("),
+    ("absf(", "abs("),
+    ("absi(", "abs("),
 ];
 
 /// Godot 4 spellings that must not survive the translation.
@@ -159,6 +167,8 @@ mod tests {
                 "return \"{\" + \", \".join(parts) + \"}\"",
                 "return \"{\" + parts.join(\", \") + \"}\"",
             ),
+            ("a = maxi(b, mini(c, 1))", "a = max(b, min(c, 1))"),
+            ("x = clampf(t * r, 0.0, maxf(1.0, minf(y, 2.0)))", "x = clamp(t * r, 0.0, max(1.0, min(y, 2.0)))"),
             (
                 "return data.slice(at, at + count)",
                 "return data.subarray(at, at + count - 1)",
