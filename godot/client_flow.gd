@@ -11,13 +11,18 @@ extends RefCounted
 ## account it was logged into (kept in memory only), or goes back to chatting as a guest,
 ## without asking; a close with code 1008 (the server's refusal, e.g. "logged in elsewhere")
 ## forgets the account, so two clients of one account do not take turns logging each other out.
+##
+## Logging out closes the connection and opens a fresh one (this protocol has no logout on a
+## connection: a login holds for the connection's life), which starts at the login screen.
 
 enum State { CONNECTING, LOGGING_IN, CHATTING }
 ## [constant Action.NONE]: nothing to do. [constant Action.SHOW_LOGIN]: show the login screen
 ## with [member notice] (a refusal, or "" for none). [constant Action.SEND_LOGIN] and
 ## [constant Action.SEND_REGISTER]: send [member username] and [method pending_password].
-## [constant Action.ENTER_CHAT]: show the chat and join the room.
-enum Action { NONE, SHOW_LOGIN, SEND_LOGIN, SEND_REGISTER, ENTER_CHAT }
+## [constant Action.ENTER_CHAT]: show the chat and join the room. [constant Action.CLOSE]:
+## close the connection on purpose (a logout). [constant Action.RECONNECT]: open a fresh
+## connection (after a logout's close).
+enum Action { NONE, SHOW_LOGIN, SEND_LOGIN, SEND_REGISTER, ENTER_CHAT, CLOSE, RECONNECT }
 enum Pending { NONE, LOGIN, REGISTER }
 
 ## The close code the server uses when it refuses a connection on purpose.
@@ -40,6 +45,7 @@ var _status_known := false
 var _accounts_enabled := false
 var _logged_in := false
 var _guest := false
+var _logging_out := false
 
 
 ## The socket opened; the ID and the status are awaited again.
@@ -113,9 +119,25 @@ func deny_received(reason: String) -> int:
 	return Action.SHOW_LOGIN
 
 
+## The player logs out (or, a guest, leaves): the account is forgotten and the connection
+## closed; its close then asks for a fresh one.
+func log_out() -> int:
+	if state != State.CHATTING:
+		return Action.NONE
+	_logged_in = false
+	_guest = false
+	username = ""
+	_password = ""
+	_logging_out = true
+	return Action.CLOSE
+
+
 ## The connection closed with [param code]; a reconnect starts over at
-## [constant State.CONNECTING].
-func closed(code: int) -> void:
+## [constant State.CONNECTING]. Returns [constant Action.RECONNECT] when it was a logout's (the
+## socket does not reconnect by itself after a close on purpose).
+func closed(code: int) -> int:
+	var reconnect := _logging_out
+	_logging_out = false
 	if _pending != Pending.NONE and not _logged_in:
 		# The answer to this login will never come: the player is asked again.
 		_password = ""
@@ -125,6 +147,7 @@ func closed(code: int) -> void:
 		username = ""
 		_password = ""
 	connecting()
+	return Action.RECONNECT if reconnect else Action.NONE
 
 
 ## Whether a login or registration awaits the server's answer (the buttons wait too).

@@ -26,6 +26,8 @@ use mmo_protocol::packets::packet::Msg;
 use mmo_protocol::packets::{
     ChatLine, JoinRoomMessage, LoginRequestMessage, Member, OkResponseMessage, PresenceMessage,
     RegisterRequestMessage, RoomInfo, RoomListMessage, RoomListRequestMessage, RoomMessage,
+    WorldEat, WorldEnteredMessage, WorldLeaderboard, WorldLeaderboardEntry, WorldOwnState,
+    WorldPlayer, WorldSpore, WorldUpdateMessage,
 };
 use mmo_protocol::{
     ChatMessage, DenyResponseMessage, DisconnectMessage, IdMessage, Message as _, Packet,
@@ -670,11 +672,24 @@ async fn the_clients_commands_and_member_list_work_in_godot() {
 /// Runs `steps` through the driver's client mode with the client's `scripts` loaded, and
 /// checks every answer.
 async fn run_client_steps(scratch: &Scratch, scripts: &[&str], steps: &[(&str, Option<&str>)]) {
+    run_client_steps_with(scratch, scripts, None, steps).await;
+}
+
+/// [`run_client_steps`] with the generated Godot 3 `packets` loaded too (for world packets).
+async fn run_client_steps_with(
+    scratch: &Scratch,
+    scripts: &[&str],
+    packets: Option<&Path>,
+    steps: &[(&str, Option<&str>)],
+) {
     let input = scratch.path("steps.txt");
     let output = scratch.path("answers.txt");
     let lines: Vec<String> = steps.iter().map(|(step, _)| format!("{step}\n")).collect();
     std::fs::write(&input, lines.concat()).unwrap();
     let mut args = vec!["client".to_owned()];
+    if let Some(packets) = packets {
+        args.push(format!("generated={}", packets.display()));
+    }
     for name in scripts {
         let path = client_script3(scratch, name);
         args.push(format!("{name}={}", path.display()));
@@ -800,12 +815,12 @@ async fn the_clients_server_url_and_status_work_in_godot() {
 async fn the_clients_flow_goes_from_connecting_to_chatting_in_godot() {
     let scratch = Scratch::new("engine-flow");
     // Answers: ACTION STATE|username|notice|waiting|guest_allowed.
-    let steps: [(&str, Option<&str>); 31] = [
+    let steps: &[(&str, Option<&str>)] = &[
         // No accounts: straight to chat once both the ID and the status are in, in any order.
         ("flow connecting", Some("- CONNECTING|||False|True")),
         ("flow status 0 0", Some("NONE CONNECTING|||False|True")),
         ("flow id", Some("ENTER_CHAT CHATTING|||False|True")),
-        ("flow closed 1006", Some("- CONNECTING|||False|True")),
+        ("flow closed 1006", Some("NONE CONNECTING|||False|True")),
         ("flow id", Some("NONE CONNECTING|||False|True")),
         // Accounts: the login screen; an empty field is asked for, not sent.
         (
@@ -840,7 +855,7 @@ async fn the_clients_flow_goes_from_connecting_to_chatting_in_godot() {
         ("flow deny too fast", Some("NONE CHATTING|zoë||False|True")),
         ("flow ok", Some("NONE CHATTING|zoë||False|True")),
         // After a reconnect it logs in again by itself.
-        ("flow closed 1006", Some("- CONNECTING|zoë||False|True")),
+        ("flow closed 1006", Some("NONE CONNECTING|zoë||False|True")),
         ("flow connecting", Some("- CONNECTING|zoë||False|True")),
         ("flow id", Some("NONE CONNECTING|zoë||False|True")),
         (
@@ -849,7 +864,7 @@ async fn the_clients_flow_goes_from_connecting_to_chatting_in_godot() {
         ),
         ("flow ok", Some("ENTER_CHAT CHATTING|zoë||False|False")),
         // Logged in elsewhere (1008): the account is forgotten, the player asked again.
-        ("flow closed 1008", Some("- CONNECTING|||False|False")),
+        ("flow closed 1008", Some("NONE CONNECTING|||False|False")),
         ("flow id", Some("NONE CONNECTING|||False|False")),
         (
             "flow status 1 1",
@@ -862,7 +877,7 @@ async fn the_clients_flow_goes_from_connecting_to_chatting_in_godot() {
         // Guests allowed: the guest stays a guest across reconnects.
         (
             "flow closed 1006",
-            Some("- CONNECTING||This server asks every player to log in|False|False"),
+            Some("NONE CONNECTING||This server asks every player to log in|False|False"),
         ),
         (
             "flow status 1 0",
@@ -873,9 +888,25 @@ async fn the_clients_flow_goes_from_connecting_to_chatting_in_godot() {
             Some("SHOW_LOGIN LOGGING_IN||This server asks every player to log in|False|True"),
         ),
         ("flow guest", Some("ENTER_CHAT CHATTING|||False|True")),
-        ("flow closed 1006", Some("- CONNECTING|||False|True")),
+        ("flow closed 1006", Some("NONE CONNECTING|||False|True")),
         ("flow id", Some("NONE CONNECTING|||False|True")),
         ("flow status 1 0", Some("ENTER_CHAT CHATTING|||False|True")),
+        // Logging out closes the connection and, once closed, opens a fresh one, which asks
+        // for a login: a guest is not one any more.
+        ("flow log_out", Some("CLOSE CHATTING|||False|True")),
+        ("flow closed 1000", Some("RECONNECT CONNECTING|||False|True")),
+        ("flow id", Some("NONE CONNECTING|||False|True")),
+        ("flow status 1 0", Some("SHOW_LOGIN LOGGING_IN|||False|True")),
+        ("flow log_out", Some("NONE LOGGING_IN|||False|True")),
+        // Nor is an account: its password is forgotten, and a later drop does not reconnect
+        // at once (the socket's own backoff does).
+        ("flow log_in zoë pw", Some("SEND_LOGIN LOGGING_IN|zoë||True|True")),
+        ("flow ok", Some("ENTER_CHAT CHATTING|zoë||False|True")),
+        ("flow log_out", Some("CLOSE CHATTING|||False|True")),
+        ("flow closed 1000", Some("RECONNECT CONNECTING|||False|True")),
+        ("flow closed 1006", Some("NONE CONNECTING|||False|True")),
+        ("flow id", Some("NONE CONNECTING|||False|True")),
+        ("flow status 1 0", Some("SHOW_LOGIN LOGGING_IN|||False|True")),
     ];
     run_client_steps(&scratch, &["client_flow"], &steps).await;
 }
@@ -944,5 +975,485 @@ async fn the_clients_flow_reaches_the_chat_through_the_live_server() {
             .iter()
             .any(|line| line.starts_with("FLOW B state=CHATTING")),
         "{stdout}"
+    );
+}
+
+/// A `Packet` holding `msg`, as the hex a `world` step of the driver reads.
+fn world_step(msg: Msg, drawn: &str) -> String {
+    let packet = Packet {
+        sender_id: 0,
+        msg: Some(msg),
+    };
+    format!("world {} {drawn}", hex(&packet.encode_to_vec()))
+}
+
+fn world_player(id: u64, name: &str, x: i32, y: i32, radius: u32, color: i32) -> WorldPlayer {
+    WorldPlayer {
+        id,
+        name: name.into(),
+        x,
+        y,
+        radius,
+        color,
+    }
+}
+
+#[tokio::test]
+#[ignore = "needs godot3-server; scripts/check-godot installs it and runs these"]
+async fn the_clients_world_state_applies_updates_in_order_in_godot() {
+    let scratch = Scratch::new("engine-world");
+    let generated = generate3(
+        &scratch,
+        &mmo_gdgen::workspace_root().join("proto"),
+        "p3.gd",
+    );
+    let entered = world_step(
+        Msg::WorldEntered(WorldEnteredMessage {
+            room: "lobby".into(),
+            player_id: 7,
+            tick_rate: 20,
+            position_scale: 8,
+        }),
+        "0",
+    );
+    let update = |message: WorldUpdateMessage, drawn: &str| {
+        world_step(Msg::WorldUpdate(Box::new(message)), drawn)
+    };
+    // Three players and two spores come into view, with the own state and the leaderboard.
+    let first = update(
+        WorldUpdateMessage {
+            tick: 1,
+            players_entered: vec![
+                world_player(7, "zoë", 80, -16, 160, 0x3366_99ff),
+                world_player(9, "", 800, 800, 240, 0),
+                world_player(12, "bo", 1600, 0, 160, -1),
+            ],
+            spores_entered: vec![
+                WorldSpore {
+                    id: 3,
+                    x: 40,
+                    y: 40,
+                    radius: 80,
+                },
+                WorldSpore {
+                    id: 4,
+                    x: -400,
+                    y: 8,
+                    radius: 60,
+                },
+            ],
+            own: Some(WorldOwnState {
+                score: 1257,
+                best_score: 3000,
+                view_half_width: 800,
+                view_half_height: 450,
+            }),
+            leaderboard: Some(WorldLeaderboard {
+                entries: vec![
+                    WorldLeaderboardEntry {
+                        player_id: 9,
+                        name: String::new(),
+                        score: 5000,
+                    },
+                    WorldLeaderboardEntry {
+                        player_id: 7,
+                        name: "zoë".into(),
+                        score: 1257,
+                    },
+                ],
+                players: 3,
+            }),
+            ..WorldUpdateMessage::default()
+        },
+        "0",
+    );
+    // 7 and 9 move (IDs delta-coded: 7, then 9 as 7 + 2), 12 grows.
+    let second = update(
+        WorldUpdateMessage {
+            tick: 2,
+            moved_ids: vec![7, 2],
+            moved_xy: vec![8, -8, -16, 0],
+            resized_ids: vec![12],
+            resized_radii: vec![200],
+            ..WorldUpdateMessage::default()
+        },
+        "1",
+    );
+    // An update that comes half a tick early: everything starts from where it was drawn.
+    let early = update(
+        WorldUpdateMessage {
+            tick: 3,
+            moved_ids: vec![7],
+            moved_xy: vec![8, 0],
+            ..WorldUpdateMessage::default()
+        },
+        "0.5",
+    );
+    // Leaves, then eats (the own player by 9, spore 3 by 12, which also left this tick: the
+    // eat comes after the leave, and 12's spore is still known), then the own player's respawn
+    // far away, a resize, and the new own state.
+    let eaten = update(
+        WorldUpdateMessage {
+            tick: 4,
+            players_left: vec![12],
+            spores_left: vec![4],
+            eaten: vec![
+                WorldEat {
+                    eater_id: 9,
+                    player_id: 7,
+                    spore_id: 0,
+                },
+                WorldEat {
+                    eater_id: 12,
+                    player_id: 0,
+                    spore_id: 3,
+                },
+            ],
+            players_entered: vec![world_player(7, "zoë", -8000, 8000, 160, 0x3366_99ff)],
+            resized_ids: vec![9],
+            resized_radii: vec![260],
+            own: Some(WorldOwnState {
+                score: 1257,
+                best_score: 3000,
+                view_half_width: 900,
+                view_half_height: 506,
+            }),
+            ..WorldUpdateMessage::default()
+        },
+        "1",
+    );
+    // A move of an ID not in view (a bug elsewhere) is skipped, and the pairs stay aligned.
+    let stray = update(
+        WorldUpdateMessage {
+            tick: 5,
+            moved_ids: vec![5, 4],
+            moved_xy: vec![100, 100, 8, 8],
+            ..WorldUpdateMessage::default()
+        },
+        "1",
+    );
+    let steps: Vec<(String, Option<&str>)> = vec![
+        (entered.clone(), None),
+        ("fraction 0.025".into(), Some("0.500")),
+        ("fraction 0.5".into(), Some("1.000")),
+        ("fraction -1".into(), Some("0.000")),
+        (first, None),
+        (
+            "world_dump".into(),
+            Some(
+                "tick=1 own=7 score=1257 best=3000 view=800,450 in_world=3 \
+                 leaders=9::5000,7:zoë:1257 \
+                 players=7:zoë:862362111@80,-16/160;9::0@800,800/240;12:bo:-1@1600,0/160 \
+                 spores=3@40,40/80;4@-400,8/60",
+            ),
+        ),
+        ("world_at 7 0".into(), Some("10.000,-2.000/20.000")),
+        (second, None),
+        ("world_at 7 0".into(), Some("10.000,-2.000/20.000")),
+        ("world_at 7 0.5".into(), Some("10.500,-2.500/20.000")),
+        ("world_at 7 1".into(), Some("11.000,-3.000/20.000")),
+        ("world_at 9 1".into(), Some("98.000,100.000/30.000")),
+        ("world_at 12 0.5".into(), Some("200.000,0.000/22.500")),
+        (early, None),
+        ("world_at 7 0".into(), Some("10.500,-2.500/20.000")),
+        ("world_at 7 1".into(), Some("12.000,-3.000/20.000")),
+        // 9 did not move this time: it glides on from where it was drawn to where it is.
+        ("world_at 9 0".into(), Some("99.000,100.000/30.000")),
+        ("world_at 9 1".into(), Some("98.000,100.000/30.000")),
+        ("world_at 12 0".into(), Some("200.000,0.000/22.500")),
+        ("world_at 12 1".into(), Some("200.000,0.000/25.000")),
+        ("world_eats".into(), Some("")),
+        (eaten, None),
+        (
+            "world_eats".into(),
+            Some("9>7/0@12.000,-3.000/20.000 12>0/3@5.000,5.000/10.000"),
+        ),
+        ("world_eats".into(), Some("")),
+        // The respawned player enters afresh where it is: no glide across the map.
+        ("world_at 7 0".into(), Some("-1000.000,1000.000/20.000")),
+        ("world_at 12 1".into(), Some("-")),
+        (
+            "world_dump".into(),
+            Some(
+                "tick=4 own=7 score=1257 best=3000 view=900,506 in_world=3 \
+                 leaders=9::5000,7:zoë:1257 \
+                 players=7:zoë:862362111@-8000,8000/160;9::0@784,800/260 spores=",
+            ),
+        ),
+        (stray, None),
+        ("world_at 9 1".into(), Some("99.000,101.000/32.500")),
+        // Entering a world again starts from nothing.
+        (entered, None),
+        (
+            "world_dump".into(),
+            Some(
+                "tick=0 own=7 score=0 best=0 view=800,450 in_world=0 leaders= players= spores=",
+            ),
+        ),
+    ];
+    let steps: Vec<(&str, Option<&str>)> = steps
+        .iter()
+        .map(|(step, answer)| (step.as_str(), *answer))
+        .collect();
+    run_client_steps_with(&scratch, &["world_state"], Some(&generated), &steps).await;
+}
+
+#[tokio::test]
+#[ignore = "needs godot3-server; scripts/check-godot installs it and runs these"]
+async fn the_clients_steering_game_flow_and_scores_work_in_godot() {
+    let scratch = Scratch::new("engine-game");
+    let steps: &[(&str, Option<&str>)] = &[
+        // A direction goes out when it turns by more than about 1°, at most once a tick, and
+        // not while the pointer sits on the player's centre.
+        ("steer_reset 20", None),
+        ("steer 100 0 0", Some("0.0000")),
+        ("steer 100 1 10", Some("-")),
+        ("steer 0 100 20", Some("-")),
+        ("steer 0 100 50", Some("1.5708")),
+        ("steer 1 1 60", Some("-")),
+        ("steer -100 -0.0001 200", Some("-3.1416")),
+        // Just across ±π is no turn at all.
+        ("steer -100 0.0001 300", Some("-")),
+        ("steer_reset 10", None),
+        ("steer 0 100 0", Some("1.5708")),
+        ("steer 100 0 90", Some("-")),
+        ("steer 100 0 100", Some("0.0000")),
+        // Answers: ACTION STATE|notice|search|left_world.
+        ("game room", Some("ENTER_WORLD ENTERING|||False")),
+        ("game room", Some("NONE ENTERING|||False")),
+        ("game entered", Some("SHOW_GAME PLAYING|||False")),
+        ("game hiscores", Some("OPEN_HISCORES HISCORES|||True")),
+        ("game search", Some("NONE HISCORES|||True")),
+        ("game search zoë", Some("SEARCH_HISCORES HISCORES||zoë|True")),
+        (
+            "game deny No player found with that name",
+            Some("SHOW_NOTICE HISCORES|No player found with that name|zoë|True"),
+        ),
+        ("game board", Some("SHOW_NOTICE HISCORES||zoë|True")),
+        // The answer to the leave sent with the board's request.
+        ("game left", Some("NONE HISCORES||zoë|True")),
+        ("game close", Some("CLOSE_HISCORES ENTERING|||True")),
+        (
+            "game deny this world is full",
+            Some("SHOW_OUTSIDE OUTSIDE|Could not enter the world: this world is full||True"),
+        ),
+        ("game hiscores", Some("OPEN_HISCORES HISCORES|||False")),
+        ("game hiscores", Some("NONE HISCORES|||False")),
+        ("game close", Some("CLOSE_HISCORES ENTERING|||False")),
+        ("game entered", Some("SHOW_GAME PLAYING|||False")),
+        // A refused chat line is not the game's.
+        ("game deny too fast", Some("NONE PLAYING|||False")),
+        // Changing rooms leaves the world; the new room's is entered.
+        (
+            "game left changed rooms",
+            Some("SHOW_OUTSIDE OUTSIDE|Out of the world: changed rooms||False"),
+        ),
+        ("game room", Some("ENTER_WORLD ENTERING|||False")),
+        ("game entered", Some("SHOW_GAME PLAYING|||False")),
+        (
+            "game left",
+            Some("SHOW_OUTSIDE OUTSIDE|You left the world||False"),
+        ),
+        ("game play", Some("ENTER_WORLD ENTERING|||False")),
+        ("game play", Some("NONE ENTERING|||False")),
+        ("game reset", Some("- OUTSIDE|||False")),
+        ("score 0", Some("0")),
+        ("score 999", Some("999")),
+        ("score 1000", Some("1,000")),
+        ("score 1257", Some("1,257")),
+        ("score 1234567", Some("1,234,567")),
+        ("score -4500", Some("-4,500")),
+        ("score_row 3 zoë 12345", Some("3. zoë  12,345")),
+    ];
+    run_client_steps(&scratch, &["steering", "game_flow", "score_text"], steps).await;
+}
+
+/// One entity as the driver's `world_dump` writes it and the engine has it: wire units.
+#[derive(Debug, PartialEq, Eq, PartialOrd, Ord)]
+struct Seen {
+    id: u64,
+    x: i32,
+    y: i32,
+    radius: u32,
+}
+
+/// The `players=` and `spores=` lists of a `world_dump` line, and its `view=` half size.
+fn parse_world_dump(line: &str) -> (Vec<Seen>, Vec<Seen>, (f64, f64)) {
+    let field = |name: &str| {
+        line.split(' ')
+            .find_map(|part| part.strip_prefix(name))
+            .unwrap_or_else(|| panic!("no {name} in {line}"))
+    };
+    let seen = |item: &str| {
+        let (head, at) = item.rsplit_once('@').unwrap();
+        let (xy, radius) = at.split_once('/').unwrap();
+        let (x, y) = xy.split_once(',').unwrap();
+        Seen {
+            id: head.split(':').next().unwrap().parse().unwrap(),
+            x: x.parse().unwrap(),
+            y: y.parse().unwrap(),
+            radius: radius.parse().unwrap(),
+        }
+    };
+    let list = |text: &str| -> Vec<Seen> {
+        text.split(';')
+            .filter(|item| !item.is_empty())
+            .map(|item| seen(item))
+            .collect()
+    };
+    let (width, height) = field("view=").split_once(',').unwrap();
+    (
+        list(field("players=")),
+        list(field("spores=")),
+        (width.parse().unwrap(), height.parse().unwrap()),
+    )
+}
+
+#[tokio::test]
+#[ignore = "needs godot3-server; scripts/check-godot installs it and runs these"]
+async fn the_clients_world_state_matches_the_engine_it_follows_in_godot() {
+    use mmo_world::{
+        Appearance, Decider, EntityKey, Entry, POSITION_SCALE, PlayerId, RadiusRumble, World,
+        WorldConfig, encode,
+    };
+    use std::sync::Arc;
+    use std::time::Instant;
+
+    const PLAYERS: u64 = 80;
+    const TICKS: u64 = 300;
+    const DUMP_EVERY: u64 = 75;
+    let scratch = Scratch::new("engine-world-live");
+    let generated = generate3(
+        &scratch,
+        &mmo_gdgen::workspace_root().join("proto"),
+        "p3.gd",
+    );
+    let mut world = World::new(RadiusRumble::new(1_000), WorldConfig::default(), 21);
+    let me = PlayerId(1);
+    for id in 1..=PLAYERS {
+        let entry = Entry {
+            appearance: Arc::new(Appearance {
+                name: format!("p{id}").into(),
+                color: 0,
+            }),
+            best_score: 0,
+            decider: Decider::Server,
+        };
+        world.enter(PlayerId(id), entry, true).unwrap();
+    }
+    let hex_of = |packet: &Packet| hex(&packet.encode_to_vec());
+    let mut steps = vec![format!(
+        "world {} 0",
+        hex_of(&encode::entered_packet("lobby", me, 20))
+    )];
+    // What the engine says the client's view holds, at each dump: (players, spores) touching
+    // the rectangle around its player, and every entity there is, in wire units.
+    let mut truths = Vec::new();
+    let quantized = |x: f64| (x * f64::from(POSITION_SCALE)).round();
+    let start = Instant::now();
+    let mut updates = 0;
+    for tick in 1..=TICKS {
+        // Everyone heads for the middle, turning a little each tick: they meet, eat and grow.
+        for id in 1..=PLAYERS {
+            let Some(player) = world.engine().get(EntityKey::Player(PlayerId(id))) else {
+                continue;
+            };
+            let wobble = ((tick + id * 7) % 40) as f64 / 40.0 - 0.5;
+            let home = (-player.pos.y).atan2(-player.pos.x) + wobble;
+            let _ = world.steer(PlayerId(id), home);
+        }
+        world.tick(start + std::time::Duration::from_millis(50 * tick));
+        if let Some(delta) = world.update_for(me).filter(|delta| !delta.is_empty()) {
+            steps.push(format!("world {} 1", hex_of(&encode::update_packet(delta))));
+            updates += 1;
+        }
+        if tick % DUMP_EVERY == 0 {
+            steps.push("world_dump".to_owned());
+            let mut players = Vec::new();
+            let mut spores = Vec::new();
+            for entity in world.engine().entities().filter(|entity| entity.is_alive()) {
+                let seen = Seen {
+                    id: match entity.key {
+                        EntityKey::Player(id) => id.0,
+                        EntityKey::Spore(id) => id.0,
+                    },
+                    x: quantized(entity.pos.x) as i32,
+                    y: quantized(entity.pos.y) as i32,
+                    radius: quantized(entity.radius) as u32,
+                };
+                match entity.key {
+                    EntityKey::Player(_) => players.push((seen, entity.pos, entity.radius)),
+                    EntityKey::Spore(_) => spores.push((seen, entity.pos, entity.radius)),
+                }
+            }
+            let own = world.engine().get(EntityKey::Player(me)).unwrap().pos;
+            truths.push((players, spores, own));
+        }
+    }
+    assert!(updates > TICKS / 2, "the observer got {updates} updates");
+    let steps: Vec<(&str, Option<&str>)> = steps
+        .iter()
+        .map(|step| {
+            let asks = step == "world_dump";
+            (step.as_str(), asks.then_some(""))
+        })
+        .collect();
+    // The answers are checked below, not by run_client_steps_with: collect them instead.
+    let input = scratch.path("steps.txt");
+    let output = scratch.path("answers.txt");
+    let lines: Vec<String> = steps.iter().map(|(step, _)| format!("{step}\n")).collect();
+    std::fs::write(&input, lines.concat()).unwrap();
+    let args = vec![
+        "client".to_owned(),
+        format!("generated={}", generated.display()),
+        format!(
+            "world_state={}",
+            client_script3(&scratch, "world_state").display()
+        ),
+        format!("input={}", input.display()),
+        format!("output={}", output.display()),
+    ];
+    run_driver(&scratch, &args).await;
+    let answers = std::fs::read_to_string(&output).unwrap();
+    let dumps: Vec<&str> = answers.lines().collect();
+    assert_eq!(dumps.len(), truths.len());
+    let mut checked_players = 0;
+    let mut checked_spores = 0;
+    for (dump, (players, spores, own)) in dumps.iter().zip(&truths) {
+        let (held_players, held_spores, (half_width, half_height)) = parse_world_dump(dump);
+        for (held, truth, kind) in [
+            (&held_players, players, "player"),
+            (&held_spores, spores, "spore"),
+        ] {
+            // Everything the client holds is in the world, exactly where the engine has it.
+            for seen in held {
+                assert!(
+                    truth.iter().any(|(known, _, _)| known == seen),
+                    "the client holds {kind} {seen:?}, which the engine does not have there"
+                );
+            }
+            // Everything that can be seen (its circle touches the view) is held.
+            for (known, pos, radius) in truth {
+                let visible = (pos.x - own.x).abs() < half_width + radius
+                    && (pos.y - own.y).abs() < half_height + radius;
+                if visible {
+                    assert!(
+                        held.contains(known),
+                        "{kind} {known:?} is in view but not held by the client: {dump}"
+                    );
+                }
+            }
+        }
+        assert!(held_players.iter().any(|seen| seen.id == me.0), "{dump}");
+        checked_players += held_players.len();
+        checked_spores += held_spores.len();
+    }
+    println!(
+        "{updates} updates; {checked_players} players and {checked_spores} spores held at {} dumps",
+        truths.len()
+    );
+    assert!(
+        checked_players > truths.len() * 2,
+        "the test saw too few players to tell anything"
     );
 }

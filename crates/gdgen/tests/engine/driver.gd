@@ -9,8 +9,10 @@
 #   classes  writes every class of the engine's ClassDB, one a line, to output.
 #   live     two clients against the server at url; see live().
 #   client   the Godot client's engine-free scripts (room_state=FILE chat_command=FILE
-#            client_flow=FILE server_url=FILE server_status=FILE, each translated to Godot 3
-#            like the generated code, each optional); see client().
+#            client_flow=FILE server_url=FILE server_status=FILE world_state=FILE
+#            steering=FILE game_flow=FILE score_text=FILE, each translated to Godot 3 like the
+#            generated code, each optional; generated=FILE for the world's packets); see
+#            client().
 #   flow     the client's flow, names, status and URL scripts against a live server, as the
 #            Godot client drives them (url=ws://... without a path); see flow().
 # Prints "DRIVER DONE" and exits 0 when the mode ran to the end (what it found is for the test
@@ -45,7 +47,7 @@ func _init() -> void:
 	elif _args.has("live"):
 		live(generated)
 	elif _args.has("client"):
-		client()
+		client(generated)
 	elif _args.has("flow"):
 		flow(generated)
 	else:
@@ -114,9 +116,12 @@ func classes() -> void:
 ##                              for events that return nothing. EVENT: connecting, id,
 ##                              status ENABLED REQUIRE (0/1), log_in USER PASS,
 ##                              register USER PASS, guest, ok, deny REASON, closed CODE
-func client() -> void:
+func client(generated) -> void:
 	var scripts := {}
-	for name in ["chat_command", "room_state", "client_flow", "server_url", "server_status"]:
+	for name in [
+		"chat_command", "room_state", "client_flow", "server_url", "server_status",
+		"world_state", "steering", "game_flow", "score_text",
+	]:
 		if _args.has(name):
 			scripts[name] = load(_args[name])
 			if scripts[name] == null:
@@ -134,6 +139,9 @@ func client() -> void:
 	var room = scripts["room_state"].new() if scripts.has("room_state") else null
 	var client_flow = scripts["client_flow"].new() if scripts.has("client_flow") else null
 	var status = scripts["server_status"].new() if scripts.has("server_status") else null
+	var world = scripts["world_state"].new() if scripts.has("world_state") else null
+	var steering = scripts["steering"].new() if scripts.has("steering") else null
+	var game_flow = scripts["game_flow"].new() if scripts.has("game_flow") else null
 	while not input.eof_reached():
 		var line := input.get_line()
 		if line.empty():
@@ -186,6 +194,48 @@ func client() -> void:
 				output.store_line(_status_line(status))
 			"flow":
 				output.store_line(_flow_step(scripts["client_flow"], client_flow, words))
+			"world":
+				# "world HEX DRAWN": a Packet (world_entered or world_update) made by prost.
+				var packet = generated.Packet.new()
+				if packet.from_bytes(_hex_decode(words[0])) != OK:
+					_fail("world packet does not decode: " + words[0])
+				elif packet.has_world_entered():
+					world.enter(packet.get_world_entered())
+				else:
+					world.apply(packet.get_world_update(), float(words[1]))
+			"world_dump":
+				output.store_line(_world_dump(world))
+			"world_at":
+				var player = world.players.get(int(words[0]))
+				var at := float(words[1])
+				output.store_line("-" if player == null else "%.3f,%.3f/%.3f" % [
+					player.position_at(at).x, player.position_at(at).y, player.radius_at(at)
+				])
+			"world_eats":
+				var eats := PoolStringArray()
+				for eat in world.take_eats():
+					eats.append("%d>%d/%d@%.3f,%.3f/%.3f" % [
+						eat.eater_id, eat.player_id, eat.spore_id, eat.position.x, eat.position.y,
+						eat.radius
+					])
+				output.store_line(eats.join(" "))
+			"fraction":
+				output.store_line("%.3f" % world.fraction(float(words[0])))
+			"steer_reset":
+				steering.reset(int(words[0]))
+			"steer":
+				var direction: float = steering.direction_to_send(
+					Vector2(float(words[0]), float(words[1])), int(words[2])
+				)
+				output.store_line("-" if is_nan(direction) else "%.4f" % direction)
+			"game":
+				output.store_line(_game_step(scripts["game_flow"], game_flow, words, rest))
+			"score":
+				output.store_line(scripts["score_text"].grouped(int(words[0])))
+			"score_row":
+				output.store_line(
+					scripts["score_text"].row(int(words[0]), words[1], int(words[2]))
+				)
 			_:
 				_fail("unknown step: " + line)
 	input.close()
@@ -197,6 +247,74 @@ func _status_line(status) -> String:
 	return "%d %d accounts=%s require=%s available=%s known=%s" % [
 		status.max_chat_chars, status.max_chat_bytes, status.accounts_enabled,
 		status.require_login, status.accounts_available, status.known
+	]
+
+
+## A WorldState as one line: "tick=T own=ID score=S best=B view=W,H in_world=N
+## leaders=ID:NAME:SCORE,... players=ID:NAME:COLOR@X,Y/R;... spores=ID@X,Y/R;..." with IDs in
+## ascending order and positions and radii in wire units (exact).
+func _world_dump(world) -> String:
+	var leaders := PoolStringArray()
+	for leader in world.leaders:
+		leaders.append("%d:%s:%d" % [leader.player_id, leader.name, leader.score])
+	var players := PoolStringArray()
+	var ids: Array = world.players.keys()
+	ids.sort()
+	for id in ids:
+		var player = world.players[id]
+		players.append("%d:%s:%d@%d,%d/%d" % [
+			id, player.name, player.color, player.x, player.y, player.units_radius
+		])
+	var spores := PoolStringArray()
+	ids = world.spores.keys()
+	ids.sort()
+	for id in ids:
+		var spore = world.spores[id]
+		spores.append("%d@%d,%d/%d" % [
+			id, int(round(spore.position.x * world.position_scale)),
+			int(round(spore.position.y * world.position_scale)),
+			int(round(spore.radius * world.position_scale))
+		])
+	return "tick=%d own=%d score=%d best=%d view=%d,%d in_world=%d leaders=%s players=%s spores=%s" % [
+		world.tick, world.player_id, world.score, world.best_score, int(world.view_half_size.x),
+		int(world.view_half_size.y), world.players_in_world, leaders.join(","), players.join(";"),
+		spores.join(";")
+	]
+
+
+## A GameFlow event, then "ACTION STATE|notice|search|left_world".
+func _game_step(flow_script, game_flow, words: PoolStringArray, rest: String) -> String:
+	var action = null
+	var argument := rest.substr(words[0].length() + 1) if words.size() > 1 else ""
+	match words[0]:
+		"reset":
+			game_flow.reset()
+		"room":
+			action = game_flow.room_joined()
+		"play":
+			action = game_flow.play()
+		"entered":
+			action = game_flow.world_entered()
+		"left":
+			action = game_flow.world_left(argument)
+		"deny":
+			action = game_flow.denied(argument)
+		"hiscores":
+			action = game_flow.hiscores_requested()
+		"search":
+			action = game_flow.search_requested(argument)
+		"board":
+			action = game_flow.board_received()
+		"close":
+			action = game_flow.hiscores_closed()
+		_:
+			_fail("unknown game event: " + words.join(" "))
+	return "%s %s|%s|%s|%s" % [
+		"-" if action == null else flow_script.Action.keys()[action],
+		flow_script.State.keys()[game_flow.state],
+		game_flow.notice,
+		game_flow.search,
+		game_flow.left_world,
 	]
 
 
@@ -223,7 +341,9 @@ func _flow_step(flow_script, client_flow, words: PoolStringArray) -> String:
 				reason += (" " if at > 1 else "") + words[at]
 			action = client_flow.deny_received(reason)
 		"closed":
-			client_flow.closed(int(words[1]))
+			action = client_flow.closed(int(words[1]))
+		"log_out":
+			action = client_flow.log_out()
 		_:
 			_fail("unknown flow event: " + words.join(" "))
 	return "%s %s|%s|%s|%s|%s" % [
