@@ -1,6 +1,7 @@
 extends Node
-## The client's one scene: the log, the login screen and the chat room, shown as the flow
-## (client_flow.gd) moves from connecting to logging in to chatting. The server URL comes from
+## The client's main scene: the log, the login screen, the chat room and, once in a room, the
+## game (game.tscn) under the chat, shown as the flow (client_flow.gd) moves from connecting to
+## logging in to chatting and playing. The server URL comes from
 ## the user argument [code]--server=URL[/code] ([code]godot -- --server=ws://host:8080/ws[/code]),
 ## else from [member server_url]. The scene never touches the socket: [code]WS[/code] sends and
 ## receives, this script only calls it and listens to its signals.
@@ -8,7 +9,9 @@ extends Node
 ## Rooms: once chatting, the scene joins the lobby (after a reconnect, the room it was in),
 ## shows the room's recent lines on arrival, who joins, leaves and logs in, and its members
 ## beside the log. The player types [code]/join NAME[/code], [code]/rooms[/code] or
-## [code]/who[/code] (chat_command.gd).
+## [code]/who[/code] (chat_command.gd). Each joined room's world is entered (game.gd); the
+## chat then sits in the lower left corner, over the game. Log out closes the connection and
+## opens a fresh one, at the login screen.
 
 # Preloaded rather than named with class_name: global class names resolve through the editor's
 # cache in .godot/, which a fresh checkout run from a shell (godot --path godot) does not have.
@@ -20,7 +23,11 @@ const ServerStatus := preload("res://server_status.gd")
 const ServerUrl := preload("res://server_url.gd")
 const Log := preload("res://log.gd")
 const LoginForm := preload("res://login_form.gd")
+const Game := preload("res://game.gd")
 const SERVER_ARGUMENT := "--server="
+## Where the chat's box starts over the game, as fractions of the window.
+const CHAT_OVER_GAME_TOP := 0.6
+const CHAT_OVER_GAME_RIGHT := 0.45
 
 ## The server to use when no [code]--server=[/code] user argument is given.
 @export var server_url := "ws://localhost:8080/ws"
@@ -30,11 +37,15 @@ var _command := ChatCommand.new()
 var _flow := ClientFlow.new()
 ## The server's limits and accounts, from its /api/status; its defaults until that answers.
 var _status := ServerStatus.new()
+## The WebSocket URL in use, to connect again after a logout.
+var _url := ""
 
 @onready var _log: Log = %Log
 @onready var _line_edit: LineEdit = %LineEdit
 @onready var _members: ItemList = %Members
 @onready var _login_form: LoginForm = %LoginForm
+@onready var _chat: MarginContainer = %MarginContainer
+@onready var _game: Game = %Game
 
 
 func _ready() -> void:
@@ -48,17 +59,22 @@ func _ready() -> void:
 	_login_form.log_in_requested.connect(_on_login_form_log_in_requested)
 	_login_form.register_requested.connect(_on_login_form_register_requested)
 	_login_form.guest_requested.connect(_on_login_form_guest_requested)
+	_game.log_out_requested.connect(_on_game_log_out_requested)
 	_apply_limits()
 	_show_state()
 	var chosen := _chosen_server_url()
-	var url := ServerUrl.websocket_url(chosen)
+	_url = ServerUrl.websocket_url(chosen)
 	if ServerUrl.was_completed(chosen):
-		_log.warning("No path in %s (%s): connecting to %s" % [chosen, ServerUrl.HINT, url])
-	_log.info("Connecting to server...")
-	var err := WS.connect_to_url(url)
-	if err != OK:
-		_log.error("Cannot connect to %s: %s" % [url, error_string(err)])
+		_log.warning("No path in %s (%s): connecting to %s" % [chosen, ServerUrl.HINT, _url])
+	_connect()
 	_line_edit.grab_focus()
+
+
+func _connect() -> void:
+	_log.info("Connecting to server...")
+	var err := WS.connect_to_url(_url)
+	if err != OK:
+		_log.error("Cannot connect to %s: %s" % [_url, error_string(err)])
 
 
 func _chosen_server_url() -> String:
@@ -74,13 +90,13 @@ func _on_ws_connected_to_server() -> void:
 
 
 func _on_ws_connection_closed_with(code: int, reason: String) -> void:
-	_lost_connection(code)
 	if code == -1:
 		_log.warning("Connection closed")
 	elif reason.is_empty():
 		_log.warning("Connection closed (code %d)" % code)
 	else:
 		_log.warning("Connection closed (code %d: %s)" % [code, reason])
+	_lost_connection(code)
 
 
 func _on_ws_connection_failed(url: String) -> void:
@@ -101,8 +117,10 @@ func _on_ws_status_received(status: Variant) -> void:
 func _on_ws_packet_received(packet: Packets.Packet) -> void:
 	var sender_id := packet.get_sender_id()
 	if packet.has_id():
-		_room.own_id = packet.get_id().get_id()
-		_log.info("Received client ID: %d" % _room.own_id)
+		# The tutorial's server sends the ID again after the hiscore board; said once.
+		if packet.get_id().get_id() != _room.own_id:
+			_room.own_id = packet.get_id().get_id()
+			_log.info("Received client ID: %d" % _room.own_id)
 		_act(_flow.id_received())
 	elif packet.has_ok_response():
 		_act(_flow.ok_received())
@@ -142,6 +160,12 @@ func _act(action: int) -> void:
 			else:
 				_log.success("Logged in as %s" % _flow.username)
 			_report_send_error(WS.join_room(WS.room))
+		ClientFlow.Action.CLOSE:
+			_log.info("Logging out...")
+			_game.stop()
+			WS.close(1000, "logged out")
+		ClientFlow.Action.RECONNECT:
+			_connect()
 	_show_state()
 
 
@@ -155,18 +179,21 @@ func _show_state() -> void:
 	_login_form.visible = logging_in
 	_line_edit.visible = not logging_in
 	_members.visible = chatting
+	# In a room the game fills the window and the chat keeps the lower left corner.
+	_chat.anchor_top = CHAT_OVER_GAME_TOP if chatting else 0.0
+	_chat.anchor_right = CHAT_OVER_GAME_RIGHT if chatting else 1.0
 	if chatting:
 		_line_edit.grab_focus()
 
 
 func _lost_connection(code: int) -> void:
 	# The member list is stale from here on; the next RoomMessage fills it again.
-	_flow.closed(code)
+	_game.stop()
 	_room.clear()
 	_room.own_id = 0
 	_status.reset()
 	_show_members()
-	_show_state()
+	_act(_flow.closed(code))
 
 
 func _apply_limits() -> void:
@@ -185,6 +212,7 @@ func _show_room(room: Packets.RoomMessage) -> void:
 	_log.success("In room %s (%d here)" % [room.get_room(), _room.member_count()])
 	for line in room.get_history():
 		_log.chat(_room.speaker(line.get_sender_id(), line.get_sender_name()), line.get_msg())
+	_game.room_joined()
 
 
 ## A [code]DisconnectMessage[/code]: from a server without rooms another client left; sent
@@ -250,6 +278,10 @@ func _on_login_form_register_requested(username: String, password: String) -> vo
 
 func _on_login_form_guest_requested() -> void:
 	_act(_flow.play_as_guest())
+
+
+func _on_game_log_out_requested() -> void:
+	_act(_flow.log_out())
 
 
 func _on_line_edit_text_submitted(text: String) -> void:

@@ -136,6 +136,51 @@ func request_room_list() -> int:
 	return send(packet)
 
 
+## Asks to play in the world of this client's room; answered with
+## [code]WorldEnteredMessage[/code] or [code]DenyResponseMessage[/code].
+func enter_world() -> int:
+	var packet := Packets.Packet.new()
+	packet.new_enter_world()
+	return send(packet)
+
+
+## Asks to stop playing (the client stays in its room); answered with
+## [code]WorldLeftMessage[/code].
+func leave_world() -> int:
+	var packet := Packets.Packet.new()
+	packet.new_leave_world()
+	return send(packet)
+
+
+## Steers this client's player towards [param direction] (radians, 0 = +x, π/2 = +y).
+func steer(direction: float) -> int:
+	var packet := Packets.Packet.new()
+	packet.new_player_direction().set_direction(direction)
+	return send(packet)
+
+
+## Asks for the hiscore board's top rows; answered with [code]HiscoreBoardMessage[/code].
+func request_hiscores() -> int:
+	var packet := Packets.Packet.new()
+	packet.new_hiscore_board_request()
+	return send(packet)
+
+
+## Asks for the hiscore board around the player named [param player_name]; answered with
+## [code]HiscoreBoardMessage[/code], or [code]DenyResponseMessage[/code] when nobody has it.
+func search_hiscores(player_name: String) -> int:
+	var packet := Packets.Packet.new()
+	packet.new_search_hiscore().set_name(player_name)
+	return send(packet)
+
+
+## Says the player is done with the hiscore board.
+func finish_hiscores() -> int:
+	var packet := Packets.Packet.new()
+	packet.new_finished_browsing_hiscores()
+	return send(packet)
+
+
 ## Whether the socket is open, so [method send] can succeed.
 func is_open() -> bool:
 	return socket.get_ready_state() == WebSocketPeer.STATE_OPEN
