@@ -3,8 +3,9 @@
 //! Godot 4 file translated line for line. Vectors made by prost are decoded and re-encoded
 //! there and compared with prost both ways, and two engine clients chat through a live server.
 //! The Godot client's engine-free scripts (commands, names, URL, status, the connecting →
-//! logging in → chatting flow), translated the same way, run through scripted steps and, the
-//! flow, against a live server.
+//! logging in → chatting flow, the world's state, steering, the game's flow), translated the
+//! same way, run through scripted steps; the flow also against a live server, the world's
+//! state also on the updates the world engine (`mmo-world`) makes for a player in a busy world.
 //!
 //! These tests need `godot3-server` on the PATH (or its path in `GODOT3`), so they are ignored
 //! by a plain `cargo test`; `scripts/check-godot` installs the engine and runs them with
