@@ -11,6 +11,10 @@ extends Node2D
 
 ## The player pressed Log out; the main scene's flow closes the connection.
 signal log_out_requested()
+## The game took the window (playing, the hiscore board, or the Play panel with a reason) or
+## gave it back (not in a room, or waiting for the world: a server without worlds never
+## answers, and the chat then keeps the whole window).
+signal shown_changed(shown: bool)
 
 const Packets := preload("res://packets.gd")
 const GameFlow := preload("res://game_flow.gd")
@@ -67,6 +71,11 @@ func _process(delta: float) -> void:
 	)
 	if not is_nan(direction):
 		WS.steer(direction)
+
+
+## Whether the game has the window (see [signal shown_changed]).
+func is_shown() -> bool:
+	return _hud.visible
 
 
 ## A room was joined (a [code]RoomMessage[/code]): its world is entered.
@@ -135,7 +144,11 @@ func _show() -> void:
 	var playing := state == GameFlow.State.PLAYING
 	_view.visible = playing
 	_camera.enabled = playing
-	_hud.visible = state != GameFlow.State.OUTSIDE or not _flow.notice.is_empty()
+	var shown := (
+		playing
+		or state == GameFlow.State.HISCORES
+		or (state == GameFlow.State.OUTSIDE and not _flow.notice.is_empty())
+	)
 	_standing.visible = playing
 	_leaderboard.visible = playing
 	_outside.visible = state == GameFlow.State.OUTSIDE
@@ -143,6 +156,9 @@ func _show() -> void:
 	_hiscores.visible = state == GameFlow.State.HISCORES
 	if _hiscores.visible:
 		_hiscores.show_notice(_flow.notice)
+	if shown != _hud.visible:
+		_hud.visible = shown
+		shown_changed.emit(shown)
 
 
 func _show_standing() -> void:

@@ -60,6 +60,7 @@ func _ready() -> void:
 	_login_form.register_requested.connect(_on_login_form_register_requested)
 	_login_form.guest_requested.connect(_on_login_form_guest_requested)
 	_game.log_out_requested.connect(_on_game_log_out_requested)
+	_game.shown_changed.connect(_on_game_shown_changed)
 	_apply_limits()
 	_show_state()
 	var chosen := _chosen_server_url()
@@ -179,9 +180,10 @@ func _show_state() -> void:
 	_login_form.visible = logging_in
 	_line_edit.visible = not logging_in
 	_members.visible = chatting
-	# In a room the game fills the window and the chat keeps the lower left corner.
-	_chat.anchor_top = CHAT_OVER_GAME_TOP if chatting else 0.0
-	_chat.anchor_right = CHAT_OVER_GAME_RIGHT if chatting else 1.0
+	# While the game has the window the chat keeps its lower left corner.
+	var over_game := chatting and _game.is_shown()
+	_chat.anchor_top = CHAT_OVER_GAME_TOP if over_game else 0.0
+	_chat.anchor_right = CHAT_OVER_GAME_RIGHT if over_game else 1.0
 	if chatting:
 		_line_edit.grab_focus()
 
@@ -282,6 +284,10 @@ func _on_login_form_guest_requested() -> void:
 
 func _on_game_log_out_requested() -> void:
 	_act(_flow.log_out())
+
+
+func _on_game_shown_changed(_shown: bool) -> void:
+	_show_state()
 
 
 func _on_line_edit_text_submitted(text: String) -> void:
