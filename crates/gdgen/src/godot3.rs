@@ -168,7 +168,10 @@ mod tests {
                 "return \"{\" + parts.join(\", \") + \"}\"",
             ),
             ("a = maxi(b, mini(c, 1))", "a = max(b, min(c, 1))"),
-            ("x = clampf(t * r, 0.0, maxf(1.0, minf(y, 2.0)))", "x = clamp(t * r, 0.0, max(1.0, min(y, 2.0)))"),
+            (
+                "x = clampf(t * r, 0.0, maxf(1.0, minf(y, 2.0)))",
+                "x = clamp(t * r, 0.0, max(1.0, min(y, 2.0)))",
+            ),
             (
                 "return data.slice(at, at + count)",
                 "return data.subarray(at, at + count - 1)",

@@ -895,21 +895,36 @@ async fn the_clients_flow_goes_from_connecting_to_chatting_in_godot() {
         // Logging out closes the connection and, once closed, opens a fresh one, which asks
         // for a login: a guest is not one any more.
         ("flow log_out", Some("CLOSE CHATTING|||False|True")),
-        ("flow closed 1000", Some("RECONNECT CONNECTING|||False|True")),
+        (
+            "flow closed 1000",
+            Some("RECONNECT CONNECTING|||False|True"),
+        ),
         ("flow id", Some("NONE CONNECTING|||False|True")),
-        ("flow status 1 0", Some("SHOW_LOGIN LOGGING_IN|||False|True")),
+        (
+            "flow status 1 0",
+            Some("SHOW_LOGIN LOGGING_IN|||False|True"),
+        ),
         ("flow log_out", Some("NONE LOGGING_IN|||False|True")),
         // Nor is an account: its password is forgotten, and a later drop does not reconnect
         // at once (the socket's own backoff does).
-        ("flow log_in zoë pw", Some("SEND_LOGIN LOGGING_IN|zoë||True|True")),
+        (
+            "flow log_in zoë pw",
+            Some("SEND_LOGIN LOGGING_IN|zoë||True|True"),
+        ),
         ("flow ok", Some("ENTER_CHAT CHATTING|zoë||False|True")),
         ("flow log_out", Some("CLOSE CHATTING|||False|True")),
-        ("flow closed 1000", Some("RECONNECT CONNECTING|||False|True")),
+        (
+            "flow closed 1000",
+            Some("RECONNECT CONNECTING|||False|True"),
+        ),
         ("flow closed 1006", Some("NONE CONNECTING|||False|True")),
         ("flow id", Some("NONE CONNECTING|||False|True")),
-        ("flow status 1 0", Some("SHOW_LOGIN LOGGING_IN|||False|True")),
+        (
+            "flow status 1 0",
+            Some("SHOW_LOGIN LOGGING_IN|||False|True"),
+        ),
     ];
-    run_client_steps(&scratch, &["client_flow"], &steps).await;
+    run_client_steps(&scratch, &["client_flow"], steps).await;
 }
 
 #[tokio::test]
@@ -1187,9 +1202,7 @@ async fn the_clients_world_state_applies_updates_in_order_in_godot() {
         (entered, None),
         (
             "world_dump".into(),
-            Some(
-                "tick=0 own=7 score=0 best=0 view=800,450 in_world=0 leaders= players= spores=",
-            ),
+            Some("tick=0 own=7 score=0 best=0 view=800,450 in_world=0 leaders= players= spores="),
         ),
     ];
     let steps: Vec<(&str, Option<&str>)> = steps
@@ -1225,7 +1238,10 @@ async fn the_clients_steering_game_flow_and_scores_work_in_godot() {
         ("game entered", Some("SHOW_GAME PLAYING|||False")),
         ("game hiscores", Some("OPEN_HISCORES HISCORES|||True")),
         ("game search", Some("NONE HISCORES|||True")),
-        ("game search zoë", Some("SEARCH_HISCORES HISCORES||zoë|True")),
+        (
+            "game search zoë",
+            Some("SEARCH_HISCORES HISCORES||zoë|True"),
+        ),
         (
             "game deny No player found with that name",
             Some("SHOW_NOTICE HISCORES|No player found with that name|zoë|True"),
@@ -1299,7 +1315,7 @@ fn parse_world_dump(line: &str) -> (Vec<Seen>, Vec<Seen>, (f64, f64)) {
     let list = |text: &str| -> Vec<Seen> {
         text.split(';')
             .filter(|item| !item.is_empty())
-            .map(|item| seen(item))
+            .map(&seen)
             .collect()
     };
     let (width, height) = field("view=").split_once(',').unwrap();
