@@ -15,8 +15,11 @@ signal log_out_requested()
 ## gave it back (not in a room, or waiting for the world: a server without worlds never
 ## answers, and the chat then keeps the whole window).
 signal shown_changed(shown: bool)
+## A line for the log: what happened in the game ("Eaten by zoë").
+signal said(text: String)
 
 const Packets := preload("res://packets.gd")
+const RoomState := preload("res://room_state.gd")
 const GameFlow := preload("res://game_flow.gd")
 const WorldState := preload("res://world_state.gd")
 const Steering := preload("res://steering.gd")
@@ -95,6 +98,8 @@ func _on_ws_packet_received(packet: Packets.Packet) -> void:
 			var update := packet.get_world_update()
 			_world.apply(update, _view.drawn())
 			_view.updated()
+			if _world.eaten_by != 0:
+				said.emit("Eaten by %s: starting again" % _name_of(_world.eaten_by))
 			if update.has_own():
 				_show_standing()
 			if update.has_leaderboard():
@@ -109,8 +114,11 @@ func _on_ws_packet_received(packet: Packets.Packet) -> void:
 			_centred = false
 			_show_standing()
 			_show_leaderboard()
+			said.emit("Playing in the world of %s" % _world.room)
 	elif packet.has_world_left():
 		_act(_flow.world_left(packet.get_world_left().get_reason()))
+		if _flow.state == GameFlow.State.OUTSIDE:
+			said.emit(_flow.notice)
 	elif packet.has_hiscore_board():
 		_act(_flow.board_received())
 		if _flow.state == GameFlow.State.HISCORES:
@@ -169,6 +177,17 @@ func _show_standing() -> void:
 
 func _show_leaderboard() -> void:
 	_leaderboard.show_leaders(_world.leaders, _world.players_in_world, _world.player_id)
+
+
+## How a player in this world is shown: by its name in view or on the leaderboard.
+func _name_of(id: int) -> String:
+	var player: WorldState.Player = _world.players.get(id)
+	if player != null:
+		return RoomState.display_name(id, player.name)
+	for leader in _world.leaders:
+		if leader.player_id == id:
+			return RoomState.display_name(id, leader.name)
+	return RoomState.display_name(id, "")
 
 
 func _on_play_pressed() -> void:

@@ -61,6 +61,7 @@ func _ready() -> void:
 	_login_form.guest_requested.connect(_on_login_form_guest_requested)
 	_game.log_out_requested.connect(_on_game_log_out_requested)
 	_game.shown_changed.connect(_on_game_shown_changed)
+	_game.said.connect(_log.info)
 	_apply_limits()
 	_show_state()
 	var chosen := _chosen_server_url()

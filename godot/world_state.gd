@@ -89,6 +89,8 @@ var view_half_size := DEFAULT_VIEW_HALF_SIZE
 var leaders: Array[Leader] = []
 ## How many play in this world.
 var players_in_world := 0
+## Who ate this client's player in the latest update (it has respawned since), or 0.
+var eaten_by := 0
 
 var _eats: Array[Eat] = []
 
@@ -107,6 +109,7 @@ func enter(entered: Object) -> void:
 	view_half_size = DEFAULT_VIEW_HALF_SIZE
 	leaders.clear()
 	players_in_world = 0
+	eaten_by = 0
 	_eats.clear()
 
 
@@ -120,6 +123,7 @@ func fraction(seconds: float) -> float:
 ## [method fraction] at the moment it arrived: every player starts from where it was drawn.
 func apply(update: Object, drawn: float) -> void:
 	tick = update.get_tick()
+	eaten_by = 0
 	for player in players.values():
 		player.from = player.position_at(drawn)
 		player.from_radius = player.radius_at(drawn)
@@ -176,6 +180,8 @@ func _eat(eat: Object) -> void:
 		var player: Player = players.get(gone.player_id)
 		if player == null:
 			return
+		if gone.player_id == player_id:
+			eaten_by = gone.eater_id
 		gone.position = player.from
 		gone.radius = player.from_radius
 		gone.color = player.color

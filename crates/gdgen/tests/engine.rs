@@ -1157,7 +1157,7 @@ async fn the_clients_world_state_applies_updates_in_order_in_godot() {
         (
             "world_dump".into(),
             Some(
-                "tick=1 own=7 score=1257 best=3000 view=800,450 in_world=3 \
+                "tick=1 own=7 score=1257 best=3000 view=800,450 in_world=3 eaten_by=0 \
                  leaders=9::5000,7:zoë:1257 \
                  players=7:zoë:862362111@80,-16/160;9::0@800,800/240;12:bo:-1@1600,0/160 \
                  spores=3@40,40/80;4@-400,8/60",
@@ -1191,7 +1191,7 @@ async fn the_clients_world_state_applies_updates_in_order_in_godot() {
         (
             "world_dump".into(),
             Some(
-                "tick=4 own=7 score=1257 best=3000 view=900,506 in_world=3 \
+                "tick=4 own=7 score=1257 best=3000 view=900,506 in_world=3 eaten_by=9 \
                  leaders=9::5000,7:zoë:1257 \
                  players=7:zoë:862362111@-8000,8000/160;9::0@784,800/260 spores=",
             ),
@@ -1202,7 +1202,7 @@ async fn the_clients_world_state_applies_updates_in_order_in_godot() {
         (entered, None),
         (
             "world_dump".into(),
-            Some("tick=0 own=7 score=0 best=0 view=800,450 in_world=0 leaders= players= spores="),
+            Some("tick=0 own=7 score=0 best=0 view=800,450 in_world=0 eaten_by=0 leaders= players= spores="),
         ),
     ];
     let steps: Vec<(&str, Option<&str>)> = steps

@@ -250,7 +250,7 @@ func _status_line(status) -> String:
 	]
 
 
-## A WorldState as one line: "tick=T own=ID score=S best=B view=W,H in_world=N
+## A WorldState as one line: "tick=T own=ID score=S best=B view=W,H in_world=N eaten_by=ID
 ## leaders=ID:NAME:SCORE,... players=ID:NAME:COLOR@X,Y/R;... spores=ID@X,Y/R;..." with IDs in
 ## ascending order and positions and radii in wire units (exact).
 func _world_dump(world) -> String:
@@ -275,9 +275,13 @@ func _world_dump(world) -> String:
 			int(round(spore.position.y * world.position_scale)),
 			int(round(spore.radius * world.position_scale))
 		])
-	return "tick=%d own=%d score=%d best=%d view=%d,%d in_world=%d leaders=%s players=%s spores=%s" % [
+	return (
+		"tick=%d own=%d score=%d best=%d view=%d,%d in_world=%d eaten_by=%d leaders=%s players=%s"
+		+ " spores=%s"
+	) % [
 		world.tick, world.player_id, world.score, world.best_score, int(world.view_half_size.x),
-		int(world.view_half_size.y), world.players_in_world, leaders.join(","), players.join(";"),
+		int(world.view_half_size.y), world.players_in_world, world.eaten_by, leaders.join(","),
+		players.join(";"),
 		spores.join(";")
 	]
 
