@@ -1202,7 +1202,9 @@ async fn the_clients_world_state_applies_updates_in_order_in_godot() {
         (entered, None),
         (
             "world_dump".into(),
-            Some("tick=0 own=7 score=0 best=0 view=800,450 in_world=0 eaten_by=0 leaders= players= spores="),
+            Some(
+                "tick=0 own=7 score=0 best=0 view=800,450 in_world=0 eaten_by=0 leaders= players= spores=",
+            ),
         ),
     ];
     let steps: Vec<(&str, Option<&str>)> = steps
