@@ -40,6 +40,7 @@ impl Clients {
                 history_lines: 50,
                 history_bytes: 32 * 1024,
                 batch_window: std::time::Duration::ZERO,
+                batch_from_busy_percent: 0,
             },
             10,
             Arc::new(InProcessBroker::default()),

@@ -191,8 +191,9 @@ settings! {
         /// a room with lines coming faster than this gathers them and delivers them to all its
         /// members together: a line waits at most this long, and less when the room's pace says the
         /// next line would come too late to join it. A room with no line in the last window
-        /// (quiet chat) sends each line at once. Answers to a client's own requests are never
-        /// held.
+        /// (quiet chat) sends each line at once, and so does every room while the server has
+        /// CPU to spare (`write_coalesce_busy_percent`). Answers to a client's own requests
+        /// are never held.
         ///
         /// 16 ms: on the 2-core benchmark machine, 1,000 clients in a room at 150 lines a
         /// second then get three lines a write (a fourth would come after the window), which
@@ -203,6 +204,21 @@ settings! {
         /// chat arrive in visible bursts.
         write_coalesce_ms: Duration as Millis = DEFAULT_WRITE_COALESCE,
             check = |window: &Duration| at_most(*window, MAX_WRITE_COALESCE);
+
+        /// Percent of the worker threads' time busy from which busy rooms batch their lines
+        /// (`write_coalesce_ms`); below it every line is written at once. 0 always batches.
+        ///
+        /// Batching costs latency (a line waits for the next ones: about 5 ms more at the
+        /// median at 150 lines a second to 1,000 members) to save CPU (two to three times less
+        /// per delivery), which is worth it only when the server is short of CPU. The server
+        /// samples how much of the last 100 ms its workers spent running rather than parked
+        /// (wall time: a worker kept off its core by another process counts as busy) and
+        /// batches from this share until the share falls below a third of it (batching alone
+        /// takes up to two thirds of the load off, so a nearer mark would switch back and
+        /// forth). 70: well before the workers saturate, where writing at once would start
+        /// queueing lines behind each other (docs/benchmarks.md). At most 100.
+        write_coalesce_busy_percent: u32 = DEFAULT_WRITE_COALESCE_BUSY_PERCENT,
+            check = |percent: &u32| between(*percent as usize, 0, 100);
 
         /// Threads that run client sessions.
         ///
@@ -449,6 +465,9 @@ pub const DEFAULT_WRITE_COALESCE: Duration = Duration::from_millis(16);
 
 /// Longest `Config::write_coalesce_ms` accepted (its doc says why).
 pub const MAX_WRITE_COALESCE: Duration = Duration::from_millis(100);
+
+/// Default `Config::write_coalesce_busy_percent` (its doc says why).
+pub const DEFAULT_WRITE_COALESCE_BUSY_PERCENT: u32 = 70;
 
 /// File descriptors kept out of the socket budget: about 20 for the process itself (the
 /// listeners, the runtime's epoll and event descriptors, standard streams, TLS files), 32 for

@@ -17,6 +17,7 @@ mod disconnect;
 mod handlers;
 mod http;
 mod ids;
+mod load;
 mod log_writer;
 mod logging;
 mod metrics;

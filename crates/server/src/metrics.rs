@@ -309,6 +309,10 @@ pub struct Levels {
     pub uptime_seconds: u64,
     /// Whether the accounts database answers (`false` when there are no accounts).
     pub accounts_available: bool,
+    /// Whether busy rooms batch their lines now, the server being loaded (see `load`).
+    pub batching: bool,
+    /// Percent of the last load sample the worker threads were busy.
+    pub workers_busy_percent: u32,
 }
 
 /// Every metric the server exposes. All counters are totals since start.
@@ -349,6 +353,8 @@ pub struct Metrics {
     open_sockets: Gauge,
     pending_handshakes: Gauge,
     uptime_seconds: Gauge,
+    batching: Gauge,
+    workers_busy_percent: Gauge,
 }
 
 impl Metrics {
@@ -425,6 +431,15 @@ impl Metrics {
                 "mmo_accounts_available",
                 "1 while the accounts database answers, 0 while it is down or accounts are off",
             ),
+            batching: gauge(
+                "mmo_batching",
+                "1 while busy rooms batch their lines (the workers are loaded), 0 while every \
+                 line is written at once",
+            ),
+            workers_busy_percent: gauge(
+                "mmo_workers_busy_percent",
+                "percent of the last 100 ms the worker threads were busy",
+            ),
             registry,
             connections_accepted,
             accept_errors,
@@ -455,6 +470,9 @@ impl Metrics {
             .set(i64::try_from(levels.uptime_seconds).unwrap_or(i64::MAX));
         self.accounts_available
             .set(i64::from(levels.accounts_available));
+        self.batching.set(i64::from(levels.batching));
+        self.workers_busy_percent
+            .set(i64::from(levels.workers_busy_percent));
         let mut text = String::new();
         // Writing to a `String` cannot fail.
         let _ = prometheus_text::encode(&mut text, &self.registry);
@@ -578,8 +596,8 @@ mod tests {
             + MessageRefusal::ALL.len()
             + AccountOutcome::ALL.len();
         let samples = text.lines().filter(|line| !line.starts_with('#')).count();
-        // 9 plain counters and 6 gauges besides the labelled series.
-        assert_eq!(samples, labelled + 9 + 6, "{text}");
+        // 9 plain counters and 8 gauges besides the labelled series.
+        assert_eq!(samples, labelled + 9 + 8, "{text}");
     }
 
     #[test]

@@ -167,6 +167,8 @@ fn metrics_text(state: &ServerState) -> Vec<u8> {
                 .accounts
                 .as_ref()
                 .is_some_and(|accounts| accounts.available()),
+            batching: state.rooms.load().is_loaded() && !state.config.write_coalesce_ms.is_zero(),
+            workers_busy_percent: state.rooms.load().busy_percent(),
         })
         .into_bytes()
 }

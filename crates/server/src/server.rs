@@ -17,6 +17,7 @@ use crate::admission::Refusal;
 use crate::config::{Config, FALLBACK_MAX_CONNECTIONS, RESERVED_FILE_DESCRIPTORS, open_file_limit};
 use crate::connection::{self, Opened};
 use crate::http::{HeadError, HeadReader, Response};
+use crate::load;
 use crate::logging::BurstLog;
 use crate::metrics::Refused;
 use crate::routes;
@@ -152,6 +153,10 @@ pub(crate) async fn serve(
     };
     info!("Awaiting client registrations");
     let housekeeping = tokio::spawn(keep_house(Arc::clone(&state)));
+    // Only rooms that may batch need to know how busy the server is.
+    let load_sampler = (!state.config.write_coalesce_ms.is_zero()
+        && state.config.write_coalesce_busy_percent > 0)
+        .then(|| tokio::spawn(load::sample_load(Arc::clone(state.rooms.load()))));
     // New connections are accepted, and their requests read and answered, on a thread of
     // their own at a lower scheduling priority; open sessions are served here. See `ACCEPTOR`.
     let (stop, stopped) = oneshot::channel::<()>();
@@ -188,6 +193,9 @@ pub(crate) async fn serve(
     // The acceptor has returned, or is gone: joining takes no time.
     let _ = acceptor.join();
     housekeeping.abort();
+    if let Some(load_sampler) = load_sampler {
+        load_sampler.abort();
+    }
     if let Some(metrics_server) = metrics_server {
         metrics_server.abort();
     }

@@ -69,6 +69,7 @@ impl ServerState {
             history_lines: config.room_history_lines,
             history_bytes: config.room_history_bytes,
             batch_window: config.write_coalesce_ms,
+            batch_from_busy_percent: config.write_coalesce_busy_percent,
         };
         Self {
             admission: Arc::new(Admission::new(AdmissionLimits::new(&config, socket_budget))),

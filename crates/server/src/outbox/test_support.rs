@@ -13,6 +13,7 @@ use tokio::net::{TcpListener, TcpStream};
 use super::Outbox;
 
 /// A waker that counts its wakes.
+#[derive(Default)]
 pub struct CountingWaker(AtomicUsize);
 
 impl Wake for CountingWaker {

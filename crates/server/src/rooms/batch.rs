@@ -13,6 +13,10 @@
 //! room get the batch together (`deliver`): written from here where the member's session is
 //! idle, its session woken where it is not, so the writes come in one burst that the worker
 //! threads and the clients' readers take in one go.
+//!
+//! Batching is for a server short of CPU: while its workers have time to spare
+//! (`crate::load`), every room sends each line at once (`Room::pacing`), since a batch then
+//! only adds latency.
 
 use std::sync::Arc;
 use std::task::Waker;

@@ -58,6 +58,7 @@ pub use record::{OutOfOrder, RoomRecord};
 pub use room::{EnterError, Room, RoomLimits};
 
 use crate::address_prefix::{AddressKey, AddressPrefix};
+use crate::load::ServerLoad;
 use crate::peer::Peer;
 
 /// A member's name as rooms keep it: a guest's empty name is one shared value, not an
@@ -143,6 +144,8 @@ pub struct Rooms {
     /// The runtime rooms time and deliver their batches on (see `Room::runtime`): the one the
     /// directory is made on, the server's main runtime.
     runtime: Option<Handle>,
+    /// Whether the server is short of CPU, shared by every room (see `load`).
+    load: Arc<ServerLoad>,
     /// What publishes the rooms' events and reserves IDs.
     broker: Arc<dyn RoomBroker>,
     /// The last room list made: see `ROOM_LIST_MAX_AGE`.
@@ -184,7 +187,8 @@ impl Rooms {
     ) -> Self {
         let runtime = Handle::try_current().ok();
         let membership_changes = Arc::new(AtomicU64::new(0));
-        let mut lobby = Room::new(LOBBY, true, limits, runtime.clone());
+        let load = Arc::new(ServerLoad::new(limits.batch_from_busy_percent));
+        let mut lobby = Room::new(LOBBY, true, limits, runtime.clone(), Arc::clone(&load));
         lobby.membership_changes = Arc::clone(&membership_changes);
         Self {
             lobby: Arc::new(lobby),
@@ -193,6 +197,7 @@ impl Rooms {
             max_rooms,
             quota,
             runtime,
+            load,
             broker,
             listed: Mutex::new(None),
             membership_changes,
@@ -202,6 +207,12 @@ impl Rooms {
     /// The room every client starts in.
     pub fn lobby(&self) -> &Arc<Room> {
         &self.lobby
+    }
+
+    /// Whether the server is short of CPU, as every room reads it: what `load::sample_load`
+    /// keeps true.
+    pub fn load(&self) -> &Arc<ServerLoad> {
+        &self.load
     }
 
     /// Rooms now, the lobby included.
@@ -254,7 +265,13 @@ impl Rooms {
             }
             *made += 1;
         }
-        let mut room = Room::new(name, false, self.limits, self.runtime.clone());
+        let mut room = Room::new(
+            name,
+            false,
+            self.limits,
+            self.runtime.clone(),
+            Arc::clone(&self.load),
+        );
         room.made_by = maker;
         room.membership_changes = Arc::clone(&self.membership_changes);
         let room = Arc::new(room);
@@ -497,6 +514,7 @@ mod tests {
             history_lines: 10,
             history_bytes: 10_000,
             batch_window: std::time::Duration::ZERO,
+            batch_from_busy_percent: 0,
         }
     }
 
@@ -696,5 +714,93 @@ mod tests {
             room.members.iter().map(|m| m.id).collect::<Vec<_>>(),
             [1, 5]
         );
+    }
+
+    /// `lines` lines said into the lobby one right after the other (a busy room), and for each
+    /// whether the listener's writer, waiting, was woken for it before `chat` returned
+    /// (written at once) rather than later (held in the room's batch); with each line's
+    /// writer, to wait for.
+    fn woken_at_once(
+        rooms: &Rooms,
+        lines: usize,
+    ) -> (
+        Vec<bool>,
+        Vec<Arc<crate::outbox::test_support::CountingWaker>>,
+    ) {
+        use crate::outbox::test_support::CountingWaker;
+        use std::task::{Context, Waker};
+        let lobby = Arc::clone(rooms.lobby());
+        let (sender, listener) = (peer(1, Level::Part3), peer(2, Level::Part3));
+        for p in [&sender, &listener] {
+            rooms.enter(p, &lobby, false).expect("room");
+        }
+        let mut at_once = Vec::new();
+        let mut writers = Vec::new();
+        for n in 0..lines {
+            listener.outbox.take();
+            let writer = Arc::new(CountingWaker::default());
+            let waker = Waker::from(Arc::clone(&writer));
+            assert!(
+                listener
+                    .outbox
+                    .poll_ready(&mut Context::from_waker(&waker))
+                    .is_pending()
+            );
+            rooms.chat(&lobby, &sender, &n.to_string(), 0);
+            at_once.push(writer.wakes() > 0);
+            writers.push(writer);
+        }
+        (at_once, writers)
+    }
+
+    /// The longest window, so that a held line is surely held.
+    fn batching_limits() -> RoomLimits {
+        RoomLimits {
+            batch_window: Duration::from_millis(100),
+            batch_from_busy_percent: 70,
+            ..limits()
+        }
+    }
+
+    #[tokio::test]
+    async fn a_busy_room_on_a_server_with_cpu_to_spare_writes_each_line_at_once() {
+        let rooms = Rooms::new(batching_limits(), 10, Arc::new(InProcessBroker::default()));
+        rooms.load().observe(0.5);
+        // Lines as fast as they come: a busy room, which a loaded server batches (the next
+        // test).
+        let (at_once, _) = woken_at_once(&rooms, 6);
+        assert_eq!(at_once, [true; 6]);
+    }
+
+    #[tokio::test]
+    async fn a_busy_room_on_a_loaded_server_batches_its_lines() {
+        let rooms = Rooms::new(batching_limits(), 10, Arc::new(InProcessBroker::default()));
+        rooms.load().observe(0.8);
+        let (at_once, writers) = woken_at_once(&rooms, 6);
+        // The first line finds a quiet room and goes at once; from the second the room is
+        // busy and its lines wait for the batch (a line would go at once only if it came more
+        // than the fast room's wait, 5 ms, after the one before).
+        assert!(at_once[0], "{at_once:?}");
+        assert!(at_once[1..].contains(&false), "{at_once:?}");
+        // The batch goes out when it is due.
+        tokio::time::timeout(Duration::from_secs(10), async {
+            while writers.iter().any(|writer| writer.wakes() == 0) {
+                tokio::time::sleep(Duration::from_millis(1)).await;
+            }
+        })
+        .await
+        .expect("every line is sent once its batch is due");
+        // Still loaded between the marks: batching took load off, which must not undo it.
+        rooms.load().observe(0.3);
+        assert!(rooms.load().is_loaded());
+    }
+
+    #[tokio::test]
+    async fn a_server_whose_load_fell_writes_at_once_again() {
+        let rooms = Rooms::new(batching_limits(), 10, Arc::new(InProcessBroker::default()));
+        rooms.load().observe(0.8);
+        rooms.load().observe(0.1);
+        let (at_once, _) = woken_at_once(&rooms, 6);
+        assert_eq!(at_once, [true; 6]);
     }
 }

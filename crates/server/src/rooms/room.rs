@@ -17,6 +17,7 @@ use mmo_protocol::Level;
 use tokio::runtime::Handle;
 
 use crate::address_prefix::AddressKey;
+use crate::load::ServerLoad;
 use crate::outbox::fan_out;
 use crate::peer::Peer;
 use crate::rooms::answer::AnswerCache;
@@ -38,6 +39,9 @@ pub struct RoomLimits {
     /// Longest a chat line waits in a busy room's batch (see `batch`); zero sends every line
     /// at once.
     pub batch_window: std::time::Duration,
+    /// Percent of the workers' time busy from which busy rooms batch (see `load`); 0 always
+    /// batches.
+    pub batch_from_busy_percent: u32,
 }
 
 /// Why a client could not enter a room.
@@ -64,6 +68,8 @@ pub struct Room {
     /// whichever thread a line comes from. `None` (this code driven without a runtime, as in
     /// benchmarks) sends every line at once.
     runtime: Option<Handle>,
+    /// Whether the server is short of CPU: busy rooms batch only then (see `load`).
+    load: Arc<ServerLoad>,
     state: Mutex<RoomState>,
     /// Members now, readable without the lock (room lists, metrics).
     member_count: AtomicUsize,
@@ -92,13 +98,20 @@ pub struct RoomState {
 }
 
 impl Room {
-    /// An empty room.
-    pub fn new(name: &str, is_lobby: bool, limits: RoomLimits, runtime: Option<Handle>) -> Self {
+    /// An empty room, batching its lines while `load` says the server is loaded.
+    pub fn new(
+        name: &str,
+        is_lobby: bool,
+        limits: RoomLimits,
+        runtime: Option<Handle>,
+        load: Arc<ServerLoad>,
+    ) -> Self {
         Self {
             name: name.into(),
             is_lobby,
             limits,
             runtime,
+            load,
             state: Mutex::new(RoomState {
                 record: RoomRecord::new(limits.history_lines, limits.history_bytes),
                 local: LocalMembers::default(),
@@ -220,8 +233,10 @@ impl Room {
         let _ = self.apply(state, &event, local, answer, after);
     }
 
+    /// Batched while the server is loaded; at once while it has CPU to spare, where the
+    /// latency a batch adds buys nothing (see `load`).
     fn pacing(&self) -> Pacing {
-        if self.limits.batch_window.is_zero() || self.runtime.is_none() {
+        if self.limits.batch_window.is_zero() || self.runtime.is_none() || !self.load.is_loaded() {
             Pacing::Immediate
         } else {
             Pacing::Batched {
