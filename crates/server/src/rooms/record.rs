@@ -3,7 +3,7 @@
 //! applying its events in order. How a room reaches the members connected to this server is
 //! `delivery`'s job, not this one's.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 use mmo_protocol::{ChatLine, ClientId};
@@ -14,8 +14,12 @@ use crate::rooms::history::History;
 /// A room's state as its events have made it.
 #[derive(Debug)]
 pub struct RoomRecord {
-    /// Members by ID (so in connection order, oldest first), with their names.
-    members: BTreeMap<ClientId, Arc<str>>,
+    /// Members by ID (so in connection order, oldest first).
+    members: BTreeSet<ClientId>,
+    /// The names of the members who have one (logged in); a member not here is a guest,
+    /// named `""`. Apart from `members` because most members of a big lobby are guests: an
+    /// ID alone costs about 20 bytes of B-tree, an ID with a name's handle about 50.
+    names: BTreeMap<ClientId, Arc<str>>,
     history: History,
     last_seq: u64,
 }
@@ -36,7 +40,8 @@ impl RoomRecord {
     /// lines and `history_bytes` bytes of history.
     pub fn new(history_lines: usize, history_bytes: usize) -> Self {
         Self {
-            members: BTreeMap::new(),
+            members: BTreeSet::new(),
+            names: BTreeMap::new(),
             history: History::new(history_lines, history_bytes),
             last_seq: 0,
         }
@@ -59,10 +64,16 @@ impl RoomRecord {
         match &event.change {
             RoomChange::Chat(line) => self.history.push(line),
             RoomChange::Joined { member, name } | RoomChange::Renamed { member, name } => {
-                self.members.insert(*member, Arc::clone(name));
+                self.members.insert(*member);
+                if name.is_empty() {
+                    self.names.remove(member);
+                } else {
+                    self.names.insert(*member, Arc::clone(name));
+                }
             }
             RoomChange::Left { member, .. } => {
                 self.members.remove(member);
+                self.names.remove(member);
             }
         }
         Ok(())
@@ -75,12 +86,22 @@ impl RoomRecord {
 
     /// The members by ID, oldest first, with their names.
     pub fn members(&self) -> impl Iterator<Item = (ClientId, &str)> {
-        self.members.iter().map(|(id, name)| (*id, name.as_ref()))
+        // Both are in ID order and every named member is a member: one pass over each.
+        let mut names = self.names.iter().peekable();
+        self.members.iter().map(move |id| {
+            let name = names
+                .next_if(|(named, _)| *named == id)
+                .map_or("", |(_, name)| name.as_ref());
+            (*id, name)
+        })
     }
 
     /// The name of member `id`, if it is one.
     pub fn name_of(&self, id: ClientId) -> Option<&str> {
-        self.members.get(&id).map(AsRef::as_ref)
+        if !self.members.contains(&id) {
+            return None;
+        }
+        Some(self.names.get(&id).map_or("", AsRef::as_ref))
     }
 
     /// The members as a `RoomMessage` lists them for `asker`: by ID, at most `max_listed` of
@@ -90,8 +111,7 @@ impl RoomRecord {
     pub fn listed_members(&self, asker: ClientId, max_listed: usize) -> Vec<mmo_protocol::Member> {
         let max_listed = max_listed.max(1);
         let mut listed: Vec<mmo_protocol::Member> = self
-            .members
-            .iter()
+            .members()
             .take(max_listed)
             .map(|(id, name)| mmo_protocol::Member {
                 id: id.get(),
@@ -99,7 +119,7 @@ impl RoomRecord {
             })
             .collect();
         let asker_listed = listed.iter().any(|member| member.id == asker.get());
-        if let (false, Some(name)) = (asker_listed, self.members.get(&asker)) {
+        if let (false, Some(name)) = (asker_listed, self.name_of(asker)) {
             // The asker joined after the first `max_listed`: it takes the last place.
             if listed.len() == max_listed {
                 listed.pop();
@@ -204,5 +224,61 @@ mod tests {
         assert_eq!(ids(record.listed_members(id(5), 2)), [1, 5]);
         assert_eq!(ids(record.listed_members(id(2), 2)), [1, 2]);
         assert_eq!(ids(record.listed_members(id(9), 2)), [1, 2], "not a member");
+    }
+
+    #[test]
+    fn guests_and_named_members_are_listed_in_order_with_their_names() {
+        let mut record = RoomRecord::new(0, 0);
+        let named = |seq, member, name: &str| RoomEvent {
+            seq,
+            change: RoomChange::Joined {
+                member: id(member),
+                name: name.into(),
+            },
+        };
+        record.apply(&joined(1, 1)).expect("1");
+        record.apply(&named(2, 2, "bo")).expect("2");
+        record.apply(&joined(3, 3)).expect("3");
+        record.apply(&named(4, 4, "di")).expect("4");
+        let all = |record: &RoomRecord| {
+            record
+                .members()
+                .map(|(id, name)| (id.get(), name.to_owned()))
+                .collect::<Vec<_>>()
+        };
+        let pairs = |list: &[(u64, &str)]| {
+            list.iter()
+                .map(|(id, name)| (*id, (*name).to_owned()))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            all(&record),
+            pairs(&[(1, ""), (2, "bo"), (3, ""), (4, "di")])
+        );
+        assert_eq!(record.name_of(id(2)), Some("bo"));
+        assert_eq!(record.name_of(id(3)), Some(""));
+        assert_eq!(record.name_of(id(5)), None);
+        record
+            .apply(&RoomEvent {
+                seq: 5,
+                change: RoomChange::Renamed {
+                    member: id(1),
+                    name: "al".into(),
+                },
+            })
+            .expect("5");
+        record
+            .apply(&RoomEvent {
+                seq: 6,
+                change: RoomChange::Left {
+                    member: id(2),
+                    name: "bo".into(),
+                    announce: Announce::Nothing,
+                },
+            })
+            .expect("6");
+        assert_eq!(all(&record), pairs(&[(1, "al"), (3, ""), (4, "di")]));
+        assert_eq!(record.name_of(id(2)), None, "a name goes with its member");
+        assert_eq!(record.member_count(), 3);
     }
 }

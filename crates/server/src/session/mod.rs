@@ -85,12 +85,6 @@ pub async fn open<T: Transport>(
         server.config.outbound_queue_bytes,
         server.now_ms(),
     ));
-    // The ID waits first in the outbox, so that it is the first frame the client gets
-    // whatever its room relays to it from the moment it enters.
-    if !server.echo {
-        // A new outbox takes a frame this small.
-        let _ = peer.send(encode_packet_frame(&Packet::id_assignment(id)));
-    }
     let mut client = Client::open(peer, Arc::clone(&server), slot);
     let timeout = server.config.handshake_timeout;
     if let Err(error) = transport::write_all(&mut transport, handshake.as_bytes(), timeout).await {
@@ -104,26 +98,44 @@ pub async fn open<T: Transport>(
     if !server.config.require_login {
         client.enter_lobby();
     }
+    // The ID is written now, after the client entered the lobby and before its session writes
+    // anything: it is the first frame the client gets, and whatever is said once the client
+    // has it reaches it (relayed meanwhile, it waits in the outbox). Not through the outbox,
+    // which costs as many writes: the session's writer would keep the queue it came in (128
+    // bytes of spare slots) for as long as the client stays idle.
+    if !server.echo {
+        let id_frame = encode_packet_frame(&Packet::id_assignment(id));
+        if let Err(error) = transport::write_all(&mut transport, &id_frame, timeout).await {
+            debug!("{address}: ID not delivered: {error}");
+            client.end(&Disconnect::ConnectionLost);
+            return None;
+        }
+        // The session's counts are of WebSocket bytes: the ID frame and any frames that came
+        // with the request count, the HTTP heads do not.
+        client.stats.frames_out += 1;
+        client.stats.bytes_out += id_frame.len() as u64;
+    }
     info!(
         client = id.get(),
         address = %address,
         "New client connected from {address}"
     );
     info!(client = id.get(), "Client {id}: Sent ID to client");
-    // The session's counts are of WebSocket bytes: frames that came with the request count,
-    // the HTTP heads do not.
     client.stats.bytes_in += early_bytes.len() as u64;
+    // Frames that came with the upgrade request wait in the decoder until the session is
+    // served: `open` runs on the acceptor's thread (low priority, a runtime of its own), where
+    // a handler, and whatever it spawns, must not run.
+    let mut decoder = FrameDecoder::new(server.config.max_message_bytes);
+    decoder.keep_unread(early_bytes);
     Some(Session {
-        decoder: FrameDecoder::new(server.config.max_message_bytes),
+        decoder,
         writer: FrameWriter::default(),
         phase: Phase::Open,
         ending: None,
         pending: None,
         held: VecDeque::new(),
-        echo: server.echo,
         client,
         transport,
-        early_bytes: early_bytes.into_boxed_slice(),
         _socket: ticket.into_held(),
     })
 }
@@ -141,12 +153,6 @@ pub struct Session<T> {
     pending: Option<Pending>,
     /// Messages received while `pending` runs, to dispatch after it, in order.
     held: VecDeque<Packet>,
-    /// Echo data messages back instead of handling them (the conformance-test endpoint).
-    echo: bool,
-    /// Frames that came with the upgrade request, decoded once the session is served: `open`
-    /// runs on the acceptor's thread (low priority, a runtime of its own), where a handler,
-    /// and whatever it spawns, must not run. Empty (no allocation) for nearly every client.
-    early_bytes: Box<[u8]>,
     _socket: HeldSocket,
 }
 
@@ -167,7 +173,8 @@ impl<T: Transport> Session<T> {
             .peer
             .outbox
             .set_direct(self.transport.direct_socket());
-        self.decode_early_bytes();
+        // Frames that came with the upgrade request, kept in the decoder until now.
+        self.decode(&mut []);
         let reason = self.run().await;
         let outbox = &self.client.peer.outbox;
         // Batches stop writing once the outbox is closed (as it is now); the handle goes too,
@@ -293,15 +300,6 @@ impl<T: Transport> Session<T> {
         Ok(())
     }
 
-    /// Handles the frames that came with the upgrade request, now that the session runs
-    /// where sessions are served.
-    fn decode_early_bytes(&mut self) {
-        if !self.early_bytes.is_empty() {
-            let mut early_bytes = std::mem::take(&mut self.early_bytes);
-            self.decode(&mut early_bytes);
-        }
-    }
-
     /// Reads what the socket has; `Err` when the connection ended.
     fn read(&mut self) -> io::Result<()> {
         let mut chunk = [0u8; READ_CHUNK_BYTES];
@@ -335,16 +333,19 @@ impl<T: Transport> Session<T> {
             ending,
             pending,
             held,
-            echo,
             ..
         } = self;
+        // Echo data messages back instead of handling them (the conformance-test endpoint).
+        // Read from the server, not kept per session: a field would cost every idle client
+        // 16 bytes of heap (the session's allocation crosses a size class).
+        let echo = client.server.echo;
         let handler_timeout = client.server.config.handler_timeout;
         let result = decoder.feed(bytes, |event| match event {
             WsEvent::Message { data, text } => {
                 if !matches!(phase, Phase::Open) {
                     return;
                 }
-                if *echo {
+                if echo {
                     // Failure means the client is already being disconnected, with its reason.
                     let _ = client.peer.send(data_frame(text, data));
                     return;

@@ -110,6 +110,16 @@ impl FrameDecoder {
         }
     }
 
+    /// Keeps `bytes`, received before this decoder could be fed (frames that came with the
+    /// upgrade request), to be decoded first by the next `feed`, as though they had arrived
+    /// split from what it is given.
+    pub fn keep_unread(&mut self, bytes: Vec<u8>) {
+        debug_assert!(self.partial.is_empty(), "only before anything was fed");
+        if !bytes.is_empty() {
+            self.partial = bytes;
+        }
+    }
+
     /// Bytes held between reads (a split frame or a fragmented message).
     pub fn buffered_bytes(&self) -> usize {
         self.partial.capacity() + self.fragments.capacity()
@@ -426,6 +436,29 @@ mod tests {
             WsEvent::Pong => Owned::Pong,
             WsEvent::Close(c) => Owned::Close(c.map(|(code, r)| (code, r.to_owned()))),
         }
+    }
+
+    #[test]
+    fn bytes_kept_unread_are_decoded_first_by_the_next_feed() {
+        let mut early = frame(0x82, b"one");
+        let second = frame(0x82, b"two");
+        early.extend_from_slice(&second[..3]);
+        let mut decoder = FrameDecoder::new(1_000);
+        decoder.keep_unread(early);
+        assert_eq!(
+            feed_all(&mut decoder, &[]).expect("valid"),
+            [Owned::Message(b"one".to_vec(), false)],
+            "what is whole is decoded with nothing more given"
+        );
+        assert_eq!(
+            feed_all(&mut decoder, &second[3..]).expect("valid"),
+            [Owned::Message(b"two".to_vec(), false)],
+            "a frame split between the kept bytes and a read is whole again"
+        );
+        let mut none = FrameDecoder::new(1_000);
+        none.keep_unread(Vec::new());
+        assert_eq!(feed_all(&mut none, &[]).expect("valid"), []);
+        assert_eq!(none.buffered_bytes(), 0, "nothing kept for nothing");
     }
 
     #[test]
