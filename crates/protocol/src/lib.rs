@@ -183,6 +183,9 @@ impl Msg {
             Self::LeaveWorld(_) => 107,
             Self::WorldLeft(_) => 108,
             Self::WorldUpdate(_) => 109,
+            Self::PresenceBatch(_) => 120,
+            Self::MemberListRequest(_) => 121,
+            Self::MemberList(_) => 122,
         }
     }
 
