@@ -40,6 +40,8 @@ impl Clients {
                 history_lines: 50,
                 history_bytes: 32 * 1024,
                 batch_window: std::time::Duration::ZERO,
+                presence_batch_above: usize::MAX,
+                presence_window: std::time::Duration::ZERO,
             },
             10,
             Arc::new(InProcessBroker::default()),

@@ -69,6 +69,8 @@ impl ServerState {
             history_lines: config.room_history_lines,
             history_bytes: config.room_history_bytes,
             batch_window: config.write_coalesce_ms,
+            presence_batch_above: config.presence_batch_above,
+            presence_window: config.presence_window_ms,
         };
         Self {
             admission: Arc::new(Admission::new(AdmissionLimits::new(&config, socket_budget))),

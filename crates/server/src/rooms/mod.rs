@@ -39,6 +39,7 @@ mod broker;
 mod delivery;
 mod event;
 mod history;
+mod presence;
 mod record;
 mod room;
 
@@ -497,6 +498,8 @@ mod tests {
             history_lines: 10,
             history_bytes: 10_000,
             batch_window: std::time::Duration::ZERO,
+            presence_batch_above: usize::MAX,
+            presence_window: std::time::Duration::ZERO,
         }
     }
 
