@@ -28,6 +28,9 @@ const SERVER_ARGUMENT := "--server="
 ## Where the chat's box starts over the game, as fractions of the window.
 const CHAT_OVER_GAME_TOP := 0.6
 const CHAT_OVER_GAME_RIGHT := 0.45
+## Names a presence batch's log lines spell out; past it, the log gives counts (a big lobby's
+## batch can name hundreds).
+const BATCH_NAMES_SHOWN := 5
 
 ## The server to use when no [code]--server=[/code] user argument is given.
 @export var server_url := "ws://localhost:8080/ws"
@@ -39,6 +42,10 @@ var _flow := ClientFlow.new()
 var _status := ServerStatus.new()
 ## The WebSocket URL in use, to connect again after a logout.
 var _url := ""
+## How many members the room has, as the server last said (a big room's list is paged).
+var _room_total := 0
+## The ID the next member page starts after, while a big room's list is paged; -1 otherwise.
+var _paging_after := -1
 
 @onready var _log: Log = %Log
 @onready var _line_edit: LineEdit = %LineEdit
@@ -140,6 +147,10 @@ func _on_ws_packet_received(packet: Packets.Packet) -> void:
 		if not line.is_empty():
 			_log.info(line)
 		_show_members()
+	elif packet.has_presence_batch():
+		_apply_presence_batch(packet.get_presence_batch())
+	elif packet.has_member_list():
+		_apply_member_page(packet.get_member_list())
 	elif packet.has_room_list():
 		_show_room_list(packet.get_room_list())
 	elif packet.has_disconnect():
@@ -211,11 +222,63 @@ func _show_room(room: Packets.RoomMessage) -> void:
 		ids.append(member.get_id())
 		names.append(member.get_name())
 	_room.enter(room.get_room(), ids, names)
+	_room_total = room.get_member_count() if room.get_member_count() > 0 else _room.member_count()
+	_paging_after = -1
 	_show_members()
-	_log.success("In room %s (%d here)" % [room.get_room(), _room.member_count()])
+	_log.success("In room %s (%d here)" % [room.get_room(), _room_total])
+	# A big room lists only this client: the member list comes in pages.
+	if room.get_members_partial():
+		_paging_after = 0
+		_report_send_error(WS.request_member_page(_room.room_name, 0))
 	for line in room.get_history():
 		_log.chat(_room.speaker(line.get_sender_id(), line.get_sender_name()), line.get_msg())
 	_game.room_joined()
+
+
+## A big room's [code]PresenceBatchMessage[/code]: every member it names as it is at the
+## batch's end, so it is right on top of a list built from earlier messages.
+func _apply_presence_batch(batch: Packets.PresenceBatchMessage) -> void:
+	if batch.get_room() != _room.room_name:
+		return
+	for member in batch.get_joined():
+		_room.add(member.get_id(), member.get_name())
+	for id in batch.get_left():
+		_room.remove(id)
+	_room_total = batch.get_members()
+	var changes: int = batch.get_joined().size() + batch.get_left().size()
+	if changes <= BATCH_NAMES_SHOWN:
+		for member in batch.get_joined():
+			_log.info("%s joined" % RoomState.display_name(member.get_id(), member.get_name()))
+		for id in batch.get_left():
+			_log.info("%s left" % RoomState.display_name(id, ""))
+	else:
+		_log.info(
+			(
+				"%d joined, %d left (%d here)"
+				% [batch.get_joined().size(), batch.get_left().size(), _room_total]
+			)
+		)
+	_show_members()
+
+
+## One page of a big room's member list: it replaces what the list held for the IDs it covers;
+## the next page is asked for until the list is whole.
+func _apply_member_page(page: Packets.MemberListMessage) -> void:
+	if _paging_after < 0 or page.get_room() != _room.room_name:
+		return
+	var last: int = page.get_next_after_id()
+	for id in _room.member_ids():
+		if id > _paging_after and (page.get_complete() or id <= last):
+			_room.remove(id)
+	for member in page.get_members():
+		_room.add(member.get_id(), member.get_name())
+	_room_total = page.get_total()
+	if page.get_complete():
+		_paging_after = -1
+	else:
+		_paging_after = last
+		_report_send_error(WS.request_member_page(_room.room_name, last))
+	_show_members()
 
 
 ## A [code]DisconnectMessage[/code]: from a server without rooms another client left; sent
@@ -260,7 +323,12 @@ func _run_command(text: String) -> bool:
 			_report_send_error(WS.request_room_list())
 		ChatCommand.Kind.WHO:
 			var room_name := _room.room_name if not _room.room_name.is_empty() else "no room yet"
-			_log.info("In %s: %s" % [room_name, ", ".join(_room.member_names())])
+			_log.info(
+				(
+					"In %s (%d): %s"
+					% [room_name, maxi(_room_total, _room.member_count()), ", ".join(_room.member_names())]
+				)
+			)
 		_:
 			_log.warning(ChatCommand.USAGE)
 	return true

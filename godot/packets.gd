@@ -791,11 +791,16 @@ class JoinRoomMessage:
 
 
 ## Server to client: the room the client is now in, everyone in it (the client included), and its
-## most recent lines, oldest first.
+## most recent lines, oldest first. In a big room (more members than the server's
+## `presence_batch_above`) `members` lists only the client itself and `members_partial` is set: the
+## client asks for the rest in pages (`MemberListRequestMessage`). `member_count` is how many
+## members the room has (every room).
 class RoomMessage:
 	var _room: String = ""
 	var _members: Array[Member] = []
 	var _history: Array[ChatLine] = []
+	var _member_count: int = 0
+	var _members_partial: bool = false
 
 	func get_room() -> String:
 		return _room
@@ -834,11 +839,31 @@ class RoomMessage:
 	func clear_history() -> void:
 		_history = []
 
+	func get_member_count() -> int:
+		return _member_count
+
+	func set_member_count(value: int) -> void:
+		_member_count = value & 0xFFFFFFFF
+
+	func clear_member_count() -> void:
+		_member_count = 0
+
+	func get_members_partial() -> bool:
+		return _members_partial
+
+	func set_members_partial(value: bool) -> void:
+		_members_partial = value
+
+	func clear_members_partial() -> void:
+		_members_partial = false
+
 	## Resets every field to its default.
 	func clear() -> void:
 		clear_room()
 		clear_members()
 		clear_history()
+		clear_member_count()
+		clear_members_partial()
 
 	## The protobuf encoding of this message.
 	func to_bytes() -> PackedByteArray:
@@ -852,6 +877,12 @@ class RoomMessage:
 		for item in _history:
 			writer.write_tag(3, PBWire.LEN)
 			writer.write_bytes(item.to_bytes())
+		if _member_count != 0:
+			writer.write_tag(4, PBWire.VARINT)
+			writer.write_uint32(_member_count)
+		if _members_partial:
+			writer.write_tag(5, PBWire.VARINT)
+			writer.write_bool(_members_partial)
 		return writer.bytes
 
 	## Replaces this message with the one encoded in [param data]. Returns [constant OK],
@@ -883,6 +914,12 @@ class RoomMessage:
 					if reader.expect(wire_type, PBWire.LEN):
 						var item_end := reader.read_end(end)
 						add_history().merge_from_reader(reader, item_end, depth + 1)
+				4:
+					if reader.expect(wire_type, PBWire.VARINT):
+						set_member_count(reader.read_uint32(end))
+				5:
+					if reader.expect(wire_type, PBWire.VARINT):
+						set_members_partial(reader.read_bool(end))
 				_:
 					reader.skip_field(key, end, depth)
 
@@ -895,6 +932,10 @@ class RoomMessage:
 			parts.append("members: " + str(_members))
 		if not _history.is_empty():
 			parts.append("history: " + str(_history))
+		if _member_count != 0:
+			parts.append("member_count: " + var_to_str(_member_count))
+		if _members_partial:
+			parts.append("members_partial: " + var_to_str(_members_partial))
 		return "{" + ", ".join(parts) + "}"
 
 
@@ -1356,6 +1397,378 @@ class RoomInfo:
 			parts.append("name: " + var_to_str(_name))
 		if _members != 0:
 			parts.append("members: " + var_to_str(_members))
+		return "{" + ", ".join(parts) + "}"
+
+
+## Server to client, in a big room instead of one `PresenceMessage` per event: the members whose
+## membership changed during one batch window, as they are at its end. `joined`: in the room now,
+## having entered it (or been renamed) during the window; `left`: not in the room now, having left
+## it during the window. Applying it to any member list the client built from this room's messages
+## before it (a `RoomMessage`, pages, earlier batches) gives the room's members as of this message.
+## `members` is how many members the room has now.
+class PresenceBatchMessage:
+	var _room: String = ""
+	var _joined: Array[Member] = []
+	var _left: Array[int] = []
+	var _members: int = 0
+
+	func get_room() -> String:
+		return _room
+
+	func set_room(value: String) -> void:
+		_room = value
+
+	func clear_room() -> void:
+		_room = ""
+
+	func get_joined() -> Array[Member]:
+		return _joined
+
+	func set_joined(values: Array[Member]) -> void:
+		_joined = values
+
+	func add_joined() -> Member:
+		var item := Member.new()
+		_joined.append(item)
+		return item
+
+	func clear_joined() -> void:
+		_joined = []
+
+	func get_left() -> Array[int]:
+		return _left
+
+	func set_left(values: Array[int]) -> void:
+		_left = values
+
+	func add_left(value: int) -> void:
+		_left.append(value)
+
+	func clear_left() -> void:
+		_left = []
+
+	func get_members() -> int:
+		return _members
+
+	func set_members(value: int) -> void:
+		_members = value & 0xFFFFFFFF
+
+	func clear_members() -> void:
+		_members = 0
+
+	## Resets every field to its default.
+	func clear() -> void:
+		clear_room()
+		clear_joined()
+		clear_left()
+		clear_members()
+
+	## The protobuf encoding of this message.
+	func to_bytes() -> PackedByteArray:
+		var writer := PBWriter.new()
+		if not _room.is_empty():
+			writer.write_tag(1, PBWire.LEN)
+			writer.write_string(_room)
+		for item in _joined:
+			writer.write_tag(2, PBWire.LEN)
+			writer.write_bytes(item.to_bytes())
+		if not _left.is_empty():
+			writer.write_tag(3, PBWire.LEN)
+			var packed := PBWriter.new()
+			for item in _left:
+				packed.write_uint64(item)
+			writer.write_bytes(packed.bytes)
+		if _members != 0:
+			writer.write_tag(4, PBWire.VARINT)
+			writer.write_uint32(_members)
+		return writer.bytes
+
+	## Replaces this message with the one encoded in [param data]. Returns [constant OK],
+	## or [constant ERR_PARSE_ERROR] for malformed input (fields then hold partial data).
+	func from_bytes(data: PackedByteArray) -> int:
+		clear()
+		var reader := PBReader.new(data)
+		merge_from_reader(reader, data.size(), 0)
+		return ERR_PARSE_ERROR if reader.failed else OK
+
+	## Decodes fields up to byte [param end] of [param reader] into this message.
+	func merge_from_reader(reader: PBReader, end: int, depth: int) -> void:
+		if depth > PBWire.MAX_DEPTH:
+			reader.failed = true
+		while reader.pos < end and not reader.failed:
+			var key := reader.read_tag(end)
+			if reader.failed:
+				break
+			var wire_type := key & 7
+			match key >> 3:
+				1:
+					if reader.expect(wire_type, PBWire.LEN):
+						set_room(reader.read_string(end))
+				2:
+					if reader.expect(wire_type, PBWire.LEN):
+						var item_end := reader.read_end(end)
+						add_joined().merge_from_reader(reader, item_end, depth + 1)
+				3:
+					if wire_type == PBWire.LEN:
+						var values_end := reader.read_end(end)
+						while reader.pos < values_end and not reader.failed:
+							_left.append(reader.read_uint64(values_end))
+					elif reader.expect(wire_type, PBWire.VARINT):
+						_left.append(reader.read_uint64(end))
+				4:
+					if reader.expect(wire_type, PBWire.VARINT):
+						set_members(reader.read_uint32(end))
+				_:
+					reader.skip_field(key, end, depth)
+
+	## A readable form for print(), e.g. [code]{sender_id: 1, chat: {msg: "hi"}}[/code].
+	func _to_string() -> String:
+		var parts := PackedStringArray()
+		if not _room.is_empty():
+			parts.append("room: " + var_to_str(_room))
+		if not _joined.is_empty():
+			parts.append("joined: " + str(_joined))
+		if not _left.is_empty():
+			parts.append("left: " + str(_left))
+		if _members != 0:
+			parts.append("members: " + var_to_str(_members))
+		return "{" + ", ".join(parts) + "}"
+
+
+## Client to server: the members of my room `room` with IDs above `after_id`, at most `limit` (0:
+## the server's most). Answered with `MemberListMessage`.
+class MemberListRequestMessage:
+	var _room: String = ""
+	var _after_id: int = 0
+	var _limit: int = 0
+
+	func get_room() -> String:
+		return _room
+
+	func set_room(value: String) -> void:
+		_room = value
+
+	func clear_room() -> void:
+		_room = ""
+
+	func get_after_id() -> int:
+		return _after_id
+
+	func set_after_id(value: int) -> void:
+		_after_id = value
+
+	func clear_after_id() -> void:
+		_after_id = 0
+
+	func get_limit() -> int:
+		return _limit
+
+	func set_limit(value: int) -> void:
+		_limit = value & 0xFFFFFFFF
+
+	func clear_limit() -> void:
+		_limit = 0
+
+	## Resets every field to its default.
+	func clear() -> void:
+		clear_room()
+		clear_after_id()
+		clear_limit()
+
+	## The protobuf encoding of this message.
+	func to_bytes() -> PackedByteArray:
+		var writer := PBWriter.new()
+		if not _room.is_empty():
+			writer.write_tag(1, PBWire.LEN)
+			writer.write_string(_room)
+		if _after_id != 0:
+			writer.write_tag(2, PBWire.VARINT)
+			writer.write_uint64(_after_id)
+		if _limit != 0:
+			writer.write_tag(3, PBWire.VARINT)
+			writer.write_uint32(_limit)
+		return writer.bytes
+
+	## Replaces this message with the one encoded in [param data]. Returns [constant OK],
+	## or [constant ERR_PARSE_ERROR] for malformed input (fields then hold partial data).
+	func from_bytes(data: PackedByteArray) -> int:
+		clear()
+		var reader := PBReader.new(data)
+		merge_from_reader(reader, data.size(), 0)
+		return ERR_PARSE_ERROR if reader.failed else OK
+
+	## Decodes fields up to byte [param end] of [param reader] into this message.
+	func merge_from_reader(reader: PBReader, end: int, depth: int) -> void:
+		if depth > PBWire.MAX_DEPTH:
+			reader.failed = true
+		while reader.pos < end and not reader.failed:
+			var key := reader.read_tag(end)
+			if reader.failed:
+				break
+			var wire_type := key & 7
+			match key >> 3:
+				1:
+					if reader.expect(wire_type, PBWire.LEN):
+						set_room(reader.read_string(end))
+				2:
+					if reader.expect(wire_type, PBWire.VARINT):
+						set_after_id(reader.read_uint64(end))
+				3:
+					if reader.expect(wire_type, PBWire.VARINT):
+						set_limit(reader.read_uint32(end))
+				_:
+					reader.skip_field(key, end, depth)
+
+	## A readable form for print(), e.g. [code]{sender_id: 1, chat: {msg: "hi"}}[/code].
+	func _to_string() -> String:
+		var parts := PackedStringArray()
+		if not _room.is_empty():
+			parts.append("room: " + var_to_str(_room))
+		if _after_id != 0:
+			parts.append("after_id: " + var_to_str(_after_id))
+		if _limit != 0:
+			parts.append("limit: " + var_to_str(_limit))
+		return "{" + ", ".join(parts) + "}"
+
+
+## Server to client: one page of the members of `room`, by ID, as of this message in the room's
+## order. `complete`: no member has a higher ID; otherwise ask again with `after_id =
+## next_after_id`. `total`: how many members the room has now.
+class MemberListMessage:
+	var _room: String = ""
+	var _members: Array[Member] = []
+	var _next_after_id: int = 0
+	var _complete: bool = false
+	var _total: int = 0
+
+	func get_room() -> String:
+		return _room
+
+	func set_room(value: String) -> void:
+		_room = value
+
+	func clear_room() -> void:
+		_room = ""
+
+	func get_members() -> Array[Member]:
+		return _members
+
+	func set_members(values: Array[Member]) -> void:
+		_members = values
+
+	func add_members() -> Member:
+		var item := Member.new()
+		_members.append(item)
+		return item
+
+	func clear_members() -> void:
+		_members = []
+
+	func get_next_after_id() -> int:
+		return _next_after_id
+
+	func set_next_after_id(value: int) -> void:
+		_next_after_id = value
+
+	func clear_next_after_id() -> void:
+		_next_after_id = 0
+
+	func get_complete() -> bool:
+		return _complete
+
+	func set_complete(value: bool) -> void:
+		_complete = value
+
+	func clear_complete() -> void:
+		_complete = false
+
+	func get_total() -> int:
+		return _total
+
+	func set_total(value: int) -> void:
+		_total = value & 0xFFFFFFFF
+
+	func clear_total() -> void:
+		_total = 0
+
+	## Resets every field to its default.
+	func clear() -> void:
+		clear_room()
+		clear_members()
+		clear_next_after_id()
+		clear_complete()
+		clear_total()
+
+	## The protobuf encoding of this message.
+	func to_bytes() -> PackedByteArray:
+		var writer := PBWriter.new()
+		if not _room.is_empty():
+			writer.write_tag(1, PBWire.LEN)
+			writer.write_string(_room)
+		for item in _members:
+			writer.write_tag(2, PBWire.LEN)
+			writer.write_bytes(item.to_bytes())
+		if _next_after_id != 0:
+			writer.write_tag(3, PBWire.VARINT)
+			writer.write_uint64(_next_after_id)
+		if _complete:
+			writer.write_tag(4, PBWire.VARINT)
+			writer.write_bool(_complete)
+		if _total != 0:
+			writer.write_tag(5, PBWire.VARINT)
+			writer.write_uint32(_total)
+		return writer.bytes
+
+	## Replaces this message with the one encoded in [param data]. Returns [constant OK],
+	## or [constant ERR_PARSE_ERROR] for malformed input (fields then hold partial data).
+	func from_bytes(data: PackedByteArray) -> int:
+		clear()
+		var reader := PBReader.new(data)
+		merge_from_reader(reader, data.size(), 0)
+		return ERR_PARSE_ERROR if reader.failed else OK
+
+	## Decodes fields up to byte [param end] of [param reader] into this message.
+	func merge_from_reader(reader: PBReader, end: int, depth: int) -> void:
+		if depth > PBWire.MAX_DEPTH:
+			reader.failed = true
+		while reader.pos < end and not reader.failed:
+			var key := reader.read_tag(end)
+			if reader.failed:
+				break
+			var wire_type := key & 7
+			match key >> 3:
+				1:
+					if reader.expect(wire_type, PBWire.LEN):
+						set_room(reader.read_string(end))
+				2:
+					if reader.expect(wire_type, PBWire.LEN):
+						var item_end := reader.read_end(end)
+						add_members().merge_from_reader(reader, item_end, depth + 1)
+				3:
+					if reader.expect(wire_type, PBWire.VARINT):
+						set_next_after_id(reader.read_uint64(end))
+				4:
+					if reader.expect(wire_type, PBWire.VARINT):
+						set_complete(reader.read_bool(end))
+				5:
+					if reader.expect(wire_type, PBWire.VARINT):
+						set_total(reader.read_uint32(end))
+				_:
+					reader.skip_field(key, end, depth)
+
+	## A readable form for print(), e.g. [code]{sender_id: 1, chat: {msg: "hi"}}[/code].
+	func _to_string() -> String:
+		var parts := PackedStringArray()
+		if not _room.is_empty():
+			parts.append("room: " + var_to_str(_room))
+		if not _members.is_empty():
+			parts.append("members: " + str(_members))
+		if _next_after_id != 0:
+			parts.append("next_after_id: " + var_to_str(_next_after_id))
+		if _complete:
+			parts.append("complete: " + var_to_str(_complete))
+		if _total != 0:
+			parts.append("total: " + var_to_str(_total))
 		return "{" + ", ".join(parts) + "}"
 
 
@@ -3504,6 +3917,9 @@ class Packet:
 	var _leave_world: LeaveWorldMessage = null
 	var _world_left: WorldLeftMessage = null
 	var _world_update: WorldUpdateMessage = null
+	var _presence_batch: PresenceBatchMessage = null
+	var _member_list_request: MemberListRequestMessage = null
+	var _member_list: MemberListMessage = null
 
 	## The field number of the member of oneof [code]msg[/code] that is set, or 0.
 	func get_msg_case() -> int:
@@ -3539,6 +3955,9 @@ class Packet:
 		_leave_world = null
 		_world_left = null
 		_world_update = null
+		_presence_batch = null
+		_member_list_request = null
+		_member_list = null
 
 	func get_sender_id() -> int:
 		return _sender_id
@@ -4109,6 +4528,66 @@ class Packet:
 		if _msg_case == 109:
 			clear_msg()
 
+	func has_presence_batch() -> bool:
+		return _msg_case == 120
+
+	func get_presence_batch() -> PresenceBatchMessage:
+		return _presence_batch
+
+	func set_presence_batch(value: PresenceBatchMessage) -> void:
+		clear_msg()
+		if value != null:
+			_msg_case = 120
+			_presence_batch = value
+
+	func new_presence_batch() -> PresenceBatchMessage:
+		set_presence_batch(PresenceBatchMessage.new())
+		return _presence_batch
+
+	func clear_presence_batch() -> void:
+		if _msg_case == 120:
+			clear_msg()
+
+	func has_member_list_request() -> bool:
+		return _msg_case == 121
+
+	func get_member_list_request() -> MemberListRequestMessage:
+		return _member_list_request
+
+	func set_member_list_request(value: MemberListRequestMessage) -> void:
+		clear_msg()
+		if value != null:
+			_msg_case = 121
+			_member_list_request = value
+
+	func new_member_list_request() -> MemberListRequestMessage:
+		set_member_list_request(MemberListRequestMessage.new())
+		return _member_list_request
+
+	func clear_member_list_request() -> void:
+		if _msg_case == 121:
+			clear_msg()
+
+	func has_member_list() -> bool:
+		return _msg_case == 122
+
+	func get_member_list() -> MemberListMessage:
+		return _member_list
+
+	func set_member_list(value: MemberListMessage) -> void:
+		clear_msg()
+		if value != null:
+			_msg_case = 122
+			_member_list = value
+
+	func new_member_list() -> MemberListMessage:
+		set_member_list(MemberListMessage.new())
+		return _member_list
+
+	func clear_member_list() -> void:
+		if _msg_case == 122:
+			clear_msg()
+
 	## Resets every field to its default.
 	func clear() -> void:
 		clear_msg()
@@ -4204,6 +4683,15 @@ class Packet:
 		if _msg_case == 109:
 			writer.write_tag(109, PBWire.LEN)
 			writer.write_bytes(_world_update.to_bytes())
+		if _msg_case == 120:
+			writer.write_tag(120, PBWire.LEN)
+			writer.write_bytes(_presence_batch.to_bytes())
+		if _msg_case == 121:
+			writer.write_tag(121, PBWire.LEN)
+			writer.write_bytes(_member_list_request.to_bytes())
+		if _msg_case == 122:
+			writer.write_tag(122, PBWire.LEN)
+			writer.write_bytes(_member_list.to_bytes())
 		return writer.bytes
 
 	## Replaces this message with the one encoded in [param data]. Returns [constant OK],
@@ -4395,6 +4883,24 @@ class Packet:
 						if _msg_case != 109:
 							set_world_update(WorldUpdateMessage.new())
 						_world_update.merge_from_reader(reader, field_end, depth + 1)
+				120:
+					if reader.expect(wire_type, PBWire.LEN):
+						var field_end := reader.read_end(end)
+						if _msg_case != 120:
+							set_presence_batch(PresenceBatchMessage.new())
+						_presence_batch.merge_from_reader(reader, field_end, depth + 1)
+				121:
+					if reader.expect(wire_type, PBWire.LEN):
+						var field_end := reader.read_end(end)
+						if _msg_case != 121:
+							set_member_list_request(MemberListRequestMessage.new())
+						_member_list_request.merge_from_reader(reader, field_end, depth + 1)
+				122:
+					if reader.expect(wire_type, PBWire.LEN):
+						var field_end := reader.read_end(end)
+						if _msg_case != 122:
+							set_member_list(MemberListMessage.new())
+						_member_list.merge_from_reader(reader, field_end, depth + 1)
 				_:
 					reader.skip_field(key, end, depth)
 
@@ -4459,4 +4965,10 @@ class Packet:
 			parts.append("world_left: " + str(_world_left))
 		if _msg_case == 109:
 			parts.append("world_update: " + str(_world_update))
+		if _msg_case == 120:
+			parts.append("presence_batch: " + str(_presence_batch))
+		if _msg_case == 121:
+			parts.append("member_list_request: " + str(_member_list_request))
+		if _msg_case == 122:
+			parts.append("member_list: " + str(_member_list))
 		return "{" + ", ".join(parts) + "}"

@@ -95,6 +95,11 @@ func member_count() -> int:
 	return _ids.size()
 
 
+## The members' IDs, in the order they are listed.
+func member_ids() -> Array[int]:
+	return _ids.duplicate()
+
+
 ## The name shown for [param id]: a member's account name, else [code]Client N[/code].
 func name_of(id: int) -> String:
 	var at := _ids.find(id)

@@ -181,6 +181,17 @@ func finish_hiscores() -> int:
 	return send(packet)
 
 
+## Asks for one page of the members of [param room_name] (this client's room) with IDs above
+## [param after_id]; the server answers with a [code]MemberListMessage[/code]. A big room's
+## [code]RoomMessage[/code] lists only this client: its other members come in such pages.
+func request_member_page(room_name: String, after_id: int) -> int:
+	var packet := Packets.Packet.new()
+	var request := packet.new_member_list_request()
+	request.set_room(room_name)
+	request.set_after_id(after_id)
+	return send(packet)
+
+
 ## Whether the socket is open, so [method send] can succeed.
 func is_open() -> bool:
 	return socket.get_ready_state() == WebSocketPeer.STATE_OPEN

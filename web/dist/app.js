@@ -19,6 +19,7 @@ import {
   encodeChat,
   encodeJoinRoom,
   encodeLogin,
+  encodeMemberListRequest,
   encodeRegister,
   encodeRoomListRequest,
   isBlank,
@@ -360,7 +361,7 @@ function renderRoom() {
   const name = room.room || homeRoom || '…';
   setText(roomNameEl, name);
   document.title = room.room ? `${room.room} · mmo chat` : 'mmo chat';
-  const count = room.members.size;
+  const count = room.memberCount;
   if (room.room !== '') setText(roomCountEl, `${count} here`);
   else setText(roomCountEl, !connection.isOpen ? 'not connected' : flow.showsLogin ? 'not logged in' : 'joining…');
   setText(memberCount, room.room === '' ? '' : `(${count})`);
@@ -515,6 +516,15 @@ function requestJoin(name) {
 }
 
 /**
+ * Asks for the page of the room's members after `afterId`. Not held back by the page's own
+ * rate: the server allows a whole big lobby's pages in a row.
+ * @param {number} afterId
+ */
+function requestMemberPage(afterId) {
+  if (!connection.send(encodeMemberListRequest(room.room, afterId))) room.pagingAfter = null;
+}
+
+/**
  * Asks for the room list.
  * @returns {'offline' | 'rate' | 'join-rate' | null} as `sendRequest`
  */
@@ -533,7 +543,9 @@ function showRoom(event) {
   }
   renderRoom();
   renderRoomList();
-  logLine('success', `In room ${event.room} (${room.members.size} here)`);
+  logLine('success', `In room ${event.room} (${room.memberCount} here)`);
+  // A big room lists only this client: the member panel needs the rest, page by page.
+  if (room.partial) requestMemberPage(room.startPaging());
   for (const line of event.history) {
     const mine = line.from === myId;
     logChat(mine ? 'You' : displayName(line.from, line.name), line.text, mine, line.sentAtMs);
@@ -585,7 +597,8 @@ function showWho() {
     return;
   }
   const names = room.memberList(myId).map(({ label, you }) => (you ? `${label} (you)` : label));
-  logLine('info', `In ${room.room} (${names.length}): ${names.join(', ')}`);
+  const still = room.partial ? `; ${names.length} listed so far` : '';
+  logLine('info', `In ${room.room} (${room.memberCount}${still}): ${names.join(', ')}`);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -795,6 +808,25 @@ const connection = new ReconnectingSocket(serverUrl, {
         const shown = displayName(event.who, event.name);
         if (change.kind === 'renamed') logLine('info', `${change.from} is now ${shown}`);
         else logLine('info', `${shown} ${change.kind}`);
+        renderRoom();
+        break;
+      }
+      case 'presenceBatch': {
+        const change = room.applyBatch(event);
+        if (change === null) break;
+        const count = change.joined.length + change.left.length;
+        if (count <= 5) {
+          for (const m of change.joined) logLine('info', `${displayName(m.id, m.name)} joined`);
+          for (const id of change.left) logLine('info', `${displayName(id, '')} left`);
+        } else {
+          logLine('info', `${change.joined.length} joined, ${change.left.length} left (${room.memberCount} here)`);
+        }
+        renderRoom();
+        break;
+      }
+      case 'memberPage': {
+        const next = room.applyPage(event);
+        if (next !== null) requestMemberPage(next);
         renderRoom();
         break;
       }

@@ -1280,6 +1280,8 @@ export const packets = $root.packets = (() => {
          * @property {string|null} [room] RoomMessage room
          * @property {Array.<packets.Member.$Properties>|null} [members] RoomMessage members
          * @property {Array.<packets.ChatLine.$Properties>|null} [history] RoomMessage history
+         * @property {number|null} [memberCount] RoomMessage memberCount
+         * @property {boolean|null} [membersPartial] RoomMessage membersPartial
          * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
          */
 
@@ -1338,6 +1340,22 @@ export const packets = $root.packets = (() => {
         RoomMessage.prototype.history = $util.emptyArray;
 
         /**
+         * RoomMessage memberCount.
+         * @member {number} memberCount
+         * @memberof packets.RoomMessage
+         * @instance
+         */
+        RoomMessage.prototype.memberCount = 0;
+
+        /**
+         * RoomMessage membersPartial.
+         * @member {boolean} membersPartial
+         * @memberof packets.RoomMessage
+         * @instance
+         */
+        RoomMessage.prototype.membersPartial = false;
+
+        /**
          * Creates a new RoomMessage instance using the specified properties.
          * @function create
          * @memberof packets.RoomMessage
@@ -1377,6 +1395,10 @@ export const packets = $root.packets = (() => {
             if (message.history != null && message.history.length)
                 for (let i = 0; i < message.history.length; ++i)
                     $root.packets.ChatLine.encode(message.history[i], writer.uint32(/* id 3, wireType 2 =*/26).fork(), _depth + 1).ldelim();
+            if (message.memberCount != null && $Object.hasOwnProperty.call(message, "memberCount") && message.memberCount !== 0)
+                writer.uint32(/* id 4, wireType 0 =*/32).uint32(message.memberCount);
+            if (message.membersPartial != null && $Object.hasOwnProperty.call(message, "membersPartial") && message.membersPartial !== false)
+                writer.uint32(/* id 5, wireType 0 =*/40).bool(message.membersPartial);
             if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
                 for (let i = 0; i < message.$unknowns.length; ++i)
                     writer.raw(message.$unknowns[i]);
@@ -1444,6 +1466,24 @@ export const packets = $root.packets = (() => {
                         if (!(message.history && message.history.length))
                             message.history = [];
                         message.history.push($root.packets.ChatLine.decode(reader, reader.size(), $undefined, _depth + 1));
+                        continue;
+                    }
+                case 4: {
+                        if (wireType !== 0)
+                            break;
+                        if (value = reader.uint32())
+                            message.memberCount = value;
+                        else
+                            delete message.memberCount;
+                        continue;
+                    }
+                case 5: {
+                        if (wireType !== 0)
+                            break;
+                        if (value = reader.bool())
+                            message.membersPartial = value;
+                        else
+                            delete message.membersPartial;
                         continue;
                     }
                 }
@@ -2494,6 +2534,650 @@ export const packets = $root.packets = (() => {
         };
 
         return RoomInfo;
+    })();
+
+    packets.PresenceBatchMessage = (function() {
+
+        /**
+         * Properties of a PresenceBatchMessage.
+         * @typedef {Object} packets.PresenceBatchMessage.$Properties
+         * @property {string|null} [room] PresenceBatchMessage room
+         * @property {Array.<packets.Member.$Properties>|null} [joined] PresenceBatchMessage joined
+         * @property {Array.<number|Long>|null} [left] PresenceBatchMessage left
+         * @property {number|null} [members] PresenceBatchMessage members
+         * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+         */
+
+        /**
+         * Properties of a PresenceBatchMessage.
+         * @memberof packets
+         * @interface IPresenceBatchMessage
+         * @augments packets.PresenceBatchMessage.$Properties
+         * @deprecated Use packets.PresenceBatchMessage.$Properties instead.
+         */
+
+        /**
+         * Shape of a PresenceBatchMessage.
+         * @typedef {packets.PresenceBatchMessage.$Properties} packets.PresenceBatchMessage.$Shape
+         */
+
+        /**
+         * Constructs a new PresenceBatchMessage.
+         * @memberof packets
+         * @classdesc Represents a PresenceBatchMessage.
+         * @constructor
+         * @param {packets.PresenceBatchMessage.$Properties=} [properties] Properties to set
+         * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+         */
+        const PresenceBatchMessage = function (properties) {
+            this.joined = [];
+            this.left = [];
+            if (properties)
+                for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                    if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                        this[keys[i]] = properties[keys[i]];
+        };
+
+        /**
+         * PresenceBatchMessage room.
+         * @member {string} room
+         * @memberof packets.PresenceBatchMessage
+         * @instance
+         */
+        PresenceBatchMessage.prototype.room = "";
+
+        /**
+         * PresenceBatchMessage joined.
+         * @member {Array.<packets.Member.$Properties>} joined
+         * @memberof packets.PresenceBatchMessage
+         * @instance
+         */
+        PresenceBatchMessage.prototype.joined = $util.emptyArray;
+
+        /**
+         * PresenceBatchMessage left.
+         * @member {Array.<number|Long>} left
+         * @memberof packets.PresenceBatchMessage
+         * @instance
+         */
+        PresenceBatchMessage.prototype.left = $util.emptyArray;
+
+        /**
+         * PresenceBatchMessage members.
+         * @member {number} members
+         * @memberof packets.PresenceBatchMessage
+         * @instance
+         */
+        PresenceBatchMessage.prototype.members = 0;
+
+        /**
+         * Creates a new PresenceBatchMessage instance using the specified properties.
+         * @function create
+         * @memberof packets.PresenceBatchMessage
+         * @static
+         * @param {packets.PresenceBatchMessage.$Properties=} [properties] Properties to set
+         * @returns {packets.PresenceBatchMessage} PresenceBatchMessage instance
+         * @type {{
+         *   (properties: packets.PresenceBatchMessage.$Shape): packets.PresenceBatchMessage & packets.PresenceBatchMessage.$Shape;
+         *   (properties?: packets.PresenceBatchMessage.$Properties): packets.PresenceBatchMessage;
+         * }}
+         */
+        PresenceBatchMessage.create = function(properties) {
+            return new PresenceBatchMessage(properties);
+        };
+
+        /**
+         * Encodes the specified PresenceBatchMessage message. Does not implicitly {@link packets.PresenceBatchMessage.verify|verify} messages.
+         * @function encode
+         * @memberof packets.PresenceBatchMessage
+         * @static
+         * @param {packets.PresenceBatchMessage.$Properties} message PresenceBatchMessage message or plain object to encode
+         * @param {$protobuf.Writer} [writer] Writer to encode to
+         * @returns {$protobuf.Writer} Writer
+         */
+        PresenceBatchMessage.encode = function (message, writer, _depth) {
+            if (!writer)
+                writer = $Writer.create();
+            if (_depth === $undefined)
+                _depth = 0;
+            if (_depth > $util.recursionLimit)
+                throw $Error("max depth exceeded");
+            if (message.room != null && $Object.hasOwnProperty.call(message, "room") && message.room !== "")
+                writer.uint32(/* id 1, wireType 2 =*/10).string(message.room);
+            if (message.joined != null && message.joined.length)
+                for (let i = 0; i < message.joined.length; ++i)
+                    $root.packets.Member.encode(message.joined[i], writer.uint32(/* id 2, wireType 2 =*/18).fork(), _depth + 1).ldelim();
+            if (message.left != null && message.left.length)
+                writer.uint32(/* id 3, wireType 2 =*/26).uint64s(message.left);
+            if (message.members != null && $Object.hasOwnProperty.call(message, "members") && message.members !== 0)
+                writer.uint32(/* id 4, wireType 0 =*/32).uint32(message.members);
+            if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                for (let i = 0; i < message.$unknowns.length; ++i)
+                    writer.raw(message.$unknowns[i]);
+            return writer;
+        };
+
+        /**
+         * Decodes a PresenceBatchMessage message from the specified reader or buffer.
+         * @function decode
+         * @memberof packets.PresenceBatchMessage
+         * @static
+         * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+         * @param {number} [length] Message length if known beforehand
+         * @returns {packets.PresenceBatchMessage & packets.PresenceBatchMessage.$Shape} PresenceBatchMessage
+         * @throws {Error} If the payload is not a reader or valid buffer
+         * @throws {$protobuf.util.ProtocolError} If required fields are missing
+         */
+        PresenceBatchMessage.decode = function (reader, length, _end, _depth, _target) {
+            if (!(reader instanceof $Reader))
+                reader = $Reader.create(reader);
+            if (_depth === $undefined)
+                _depth = 0;
+            if (_depth > $Reader.recursionLimit)
+                throw $Error("max depth exceeded");
+            let end, message, value;
+            if (length === $undefined)
+                end = reader.len;
+            else {
+                end = reader.pos + length;
+                if (end > reader.len)
+                    throw $RangeError("index out of range");
+                length = reader.len;
+                reader.len = end;
+            }
+            message = _target || new $root.packets.PresenceBatchMessage();
+            while (reader.pos < end) {
+                let start = reader.pos;
+                let tag = reader.tag();
+                if (tag === _end) {
+                    _end = $undefined;
+                    break;
+                }
+                let wireType = tag & 7;
+                switch (tag >>>= 3) {
+                case 1: {
+                        if (wireType !== 2)
+                            break;
+                        if ((value = reader.stringVerify()).length)
+                            message.room = value;
+                        else
+                            delete message.room;
+                        continue;
+                    }
+                case 2: {
+                        if (wireType !== 2)
+                            break;
+                        if (!(message.joined && message.joined.length))
+                            message.joined = [];
+                        message.joined.push($root.packets.Member.decode(reader, reader.size(), $undefined, _depth + 1));
+                        continue;
+                    }
+                case 3: {
+                        if (wireType === 2) {
+                            if (!(message.left && message.left.length))
+                                message.left = [];
+                            reader.uint64s(message.left);
+                            continue;
+                        }
+                        if (wireType !== 0)
+                            break;
+                        if (!(message.left && message.left.length))
+                            message.left = [];
+                        message.left.push(reader.uint64());
+                        continue;
+                    }
+                case 4: {
+                        if (wireType !== 0)
+                            break;
+                        if (value = reader.uint32())
+                            message.members = value;
+                        else
+                            delete message.members;
+                        continue;
+                    }
+                }
+                reader.skipType(wireType, _depth, tag);
+                if (!reader.discardUnknown) {
+                    $util.makeProp(message, "$unknowns", false);
+                    (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                }
+            }
+            if (length !== $undefined) {
+                if (reader.pos !== end)
+                    throw $RangeError("index out of range");
+                reader.len = length;
+            }
+            if (_end !== $undefined)
+                throw $Error("missing end group");
+            return message;
+        };
+
+        return PresenceBatchMessage;
+    })();
+
+    packets.MemberListRequestMessage = (function() {
+
+        /**
+         * Properties of a MemberListRequestMessage.
+         * @typedef {Object} packets.MemberListRequestMessage.$Properties
+         * @property {string|null} [room] MemberListRequestMessage room
+         * @property {number|Long|null} [afterId] MemberListRequestMessage afterId
+         * @property {number|null} [limit] MemberListRequestMessage limit
+         * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+         */
+
+        /**
+         * Properties of a MemberListRequestMessage.
+         * @memberof packets
+         * @interface IMemberListRequestMessage
+         * @augments packets.MemberListRequestMessage.$Properties
+         * @deprecated Use packets.MemberListRequestMessage.$Properties instead.
+         */
+
+        /**
+         * Shape of a MemberListRequestMessage.
+         * @typedef {packets.MemberListRequestMessage.$Properties} packets.MemberListRequestMessage.$Shape
+         */
+
+        /**
+         * Constructs a new MemberListRequestMessage.
+         * @memberof packets
+         * @classdesc Represents a MemberListRequestMessage.
+         * @constructor
+         * @param {packets.MemberListRequestMessage.$Properties=} [properties] Properties to set
+         * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+         */
+        const MemberListRequestMessage = function (properties) {
+            if (properties)
+                for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                    if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                        this[keys[i]] = properties[keys[i]];
+        };
+
+        /**
+         * MemberListRequestMessage room.
+         * @member {string} room
+         * @memberof packets.MemberListRequestMessage
+         * @instance
+         */
+        MemberListRequestMessage.prototype.room = "";
+
+        /**
+         * MemberListRequestMessage afterId.
+         * @member {number|Long} afterId
+         * @memberof packets.MemberListRequestMessage
+         * @instance
+         */
+        MemberListRequestMessage.prototype.afterId = $util.Long ? $util.Long.fromBits(0,0,true) : 0;
+
+        /**
+         * MemberListRequestMessage limit.
+         * @member {number} limit
+         * @memberof packets.MemberListRequestMessage
+         * @instance
+         */
+        MemberListRequestMessage.prototype.limit = 0;
+
+        /**
+         * Creates a new MemberListRequestMessage instance using the specified properties.
+         * @function create
+         * @memberof packets.MemberListRequestMessage
+         * @static
+         * @param {packets.MemberListRequestMessage.$Properties=} [properties] Properties to set
+         * @returns {packets.MemberListRequestMessage} MemberListRequestMessage instance
+         * @type {{
+         *   (properties: packets.MemberListRequestMessage.$Shape): packets.MemberListRequestMessage & packets.MemberListRequestMessage.$Shape;
+         *   (properties?: packets.MemberListRequestMessage.$Properties): packets.MemberListRequestMessage;
+         * }}
+         */
+        MemberListRequestMessage.create = function(properties) {
+            return new MemberListRequestMessage(properties);
+        };
+
+        /**
+         * Encodes the specified MemberListRequestMessage message. Does not implicitly {@link packets.MemberListRequestMessage.verify|verify} messages.
+         * @function encode
+         * @memberof packets.MemberListRequestMessage
+         * @static
+         * @param {packets.MemberListRequestMessage.$Properties} message MemberListRequestMessage message or plain object to encode
+         * @param {$protobuf.Writer} [writer] Writer to encode to
+         * @returns {$protobuf.Writer} Writer
+         */
+        MemberListRequestMessage.encode = function (message, writer, _depth) {
+            if (!writer)
+                writer = $Writer.create();
+            if (_depth === $undefined)
+                _depth = 0;
+            if (_depth > $util.recursionLimit)
+                throw $Error("max depth exceeded");
+            if (message.room != null && $Object.hasOwnProperty.call(message, "room") && message.room !== "")
+                writer.uint32(/* id 1, wireType 2 =*/10).string(message.room);
+            if (message.afterId != null && $Object.hasOwnProperty.call(message, "afterId") && (typeof message.afterId === "object" ? message.afterId.low || message.afterId.high : message.afterId !== 0))
+                writer.uint32(/* id 2, wireType 0 =*/16).uint64(message.afterId);
+            if (message.limit != null && $Object.hasOwnProperty.call(message, "limit") && message.limit !== 0)
+                writer.uint32(/* id 3, wireType 0 =*/24).uint32(message.limit);
+            if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                for (let i = 0; i < message.$unknowns.length; ++i)
+                    writer.raw(message.$unknowns[i]);
+            return writer;
+        };
+
+        /**
+         * Decodes a MemberListRequestMessage message from the specified reader or buffer.
+         * @function decode
+         * @memberof packets.MemberListRequestMessage
+         * @static
+         * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+         * @param {number} [length] Message length if known beforehand
+         * @returns {packets.MemberListRequestMessage & packets.MemberListRequestMessage.$Shape} MemberListRequestMessage
+         * @throws {Error} If the payload is not a reader or valid buffer
+         * @throws {$protobuf.util.ProtocolError} If required fields are missing
+         */
+        MemberListRequestMessage.decode = function (reader, length, _end, _depth, _target) {
+            if (!(reader instanceof $Reader))
+                reader = $Reader.create(reader);
+            if (_depth === $undefined)
+                _depth = 0;
+            if (_depth > $Reader.recursionLimit)
+                throw $Error("max depth exceeded");
+            let end, message, value;
+            if (length === $undefined)
+                end = reader.len;
+            else {
+                end = reader.pos + length;
+                if (end > reader.len)
+                    throw $RangeError("index out of range");
+                length = reader.len;
+                reader.len = end;
+            }
+            message = _target || new $root.packets.MemberListRequestMessage();
+            while (reader.pos < end) {
+                let start = reader.pos;
+                let tag = reader.tag();
+                if (tag === _end) {
+                    _end = $undefined;
+                    break;
+                }
+                let wireType = tag & 7;
+                switch (tag >>>= 3) {
+                case 1: {
+                        if (wireType !== 2)
+                            break;
+                        if ((value = reader.stringVerify()).length)
+                            message.room = value;
+                        else
+                            delete message.room;
+                        continue;
+                    }
+                case 2: {
+                        if (wireType !== 0)
+                            break;
+                        if (typeof (value = reader.uint64()) === "object" ? value.low || value.high : value !== 0)
+                            message.afterId = value;
+                        else
+                            delete message.afterId;
+                        continue;
+                    }
+                case 3: {
+                        if (wireType !== 0)
+                            break;
+                        if (value = reader.uint32())
+                            message.limit = value;
+                        else
+                            delete message.limit;
+                        continue;
+                    }
+                }
+                reader.skipType(wireType, _depth, tag);
+                if (!reader.discardUnknown) {
+                    $util.makeProp(message, "$unknowns", false);
+                    (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                }
+            }
+            if (length !== $undefined) {
+                if (reader.pos !== end)
+                    throw $RangeError("index out of range");
+                reader.len = length;
+            }
+            if (_end !== $undefined)
+                throw $Error("missing end group");
+            return message;
+        };
+
+        return MemberListRequestMessage;
+    })();
+
+    packets.MemberListMessage = (function() {
+
+        /**
+         * Properties of a MemberListMessage.
+         * @typedef {Object} packets.MemberListMessage.$Properties
+         * @property {string|null} [room] MemberListMessage room
+         * @property {Array.<packets.Member.$Properties>|null} [members] MemberListMessage members
+         * @property {number|Long|null} [nextAfterId] MemberListMessage nextAfterId
+         * @property {boolean|null} [complete] MemberListMessage complete
+         * @property {number|null} [total] MemberListMessage total
+         * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+         */
+
+        /**
+         * Properties of a MemberListMessage.
+         * @memberof packets
+         * @interface IMemberListMessage
+         * @augments packets.MemberListMessage.$Properties
+         * @deprecated Use packets.MemberListMessage.$Properties instead.
+         */
+
+        /**
+         * Shape of a MemberListMessage.
+         * @typedef {packets.MemberListMessage.$Properties} packets.MemberListMessage.$Shape
+         */
+
+        /**
+         * Constructs a new MemberListMessage.
+         * @memberof packets
+         * @classdesc Represents a MemberListMessage.
+         * @constructor
+         * @param {packets.MemberListMessage.$Properties=} [properties] Properties to set
+         * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+         */
+        const MemberListMessage = function (properties) {
+            this.members = [];
+            if (properties)
+                for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                    if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                        this[keys[i]] = properties[keys[i]];
+        };
+
+        /**
+         * MemberListMessage room.
+         * @member {string} room
+         * @memberof packets.MemberListMessage
+         * @instance
+         */
+        MemberListMessage.prototype.room = "";
+
+        /**
+         * MemberListMessage members.
+         * @member {Array.<packets.Member.$Properties>} members
+         * @memberof packets.MemberListMessage
+         * @instance
+         */
+        MemberListMessage.prototype.members = $util.emptyArray;
+
+        /**
+         * MemberListMessage nextAfterId.
+         * @member {number|Long} nextAfterId
+         * @memberof packets.MemberListMessage
+         * @instance
+         */
+        MemberListMessage.prototype.nextAfterId = $util.Long ? $util.Long.fromBits(0,0,true) : 0;
+
+        /**
+         * MemberListMessage complete.
+         * @member {boolean} complete
+         * @memberof packets.MemberListMessage
+         * @instance
+         */
+        MemberListMessage.prototype.complete = false;
+
+        /**
+         * MemberListMessage total.
+         * @member {number} total
+         * @memberof packets.MemberListMessage
+         * @instance
+         */
+        MemberListMessage.prototype.total = 0;
+
+        /**
+         * Creates a new MemberListMessage instance using the specified properties.
+         * @function create
+         * @memberof packets.MemberListMessage
+         * @static
+         * @param {packets.MemberListMessage.$Properties=} [properties] Properties to set
+         * @returns {packets.MemberListMessage} MemberListMessage instance
+         * @type {{
+         *   (properties: packets.MemberListMessage.$Shape): packets.MemberListMessage & packets.MemberListMessage.$Shape;
+         *   (properties?: packets.MemberListMessage.$Properties): packets.MemberListMessage;
+         * }}
+         */
+        MemberListMessage.create = function(properties) {
+            return new MemberListMessage(properties);
+        };
+
+        /**
+         * Encodes the specified MemberListMessage message. Does not implicitly {@link packets.MemberListMessage.verify|verify} messages.
+         * @function encode
+         * @memberof packets.MemberListMessage
+         * @static
+         * @param {packets.MemberListMessage.$Properties} message MemberListMessage message or plain object to encode
+         * @param {$protobuf.Writer} [writer] Writer to encode to
+         * @returns {$protobuf.Writer} Writer
+         */
+        MemberListMessage.encode = function (message, writer, _depth) {
+            if (!writer)
+                writer = $Writer.create();
+            if (_depth === $undefined)
+                _depth = 0;
+            if (_depth > $util.recursionLimit)
+                throw $Error("max depth exceeded");
+            if (message.room != null && $Object.hasOwnProperty.call(message, "room") && message.room !== "")
+                writer.uint32(/* id 1, wireType 2 =*/10).string(message.room);
+            if (message.members != null && message.members.length)
+                for (let i = 0; i < message.members.length; ++i)
+                    $root.packets.Member.encode(message.members[i], writer.uint32(/* id 2, wireType 2 =*/18).fork(), _depth + 1).ldelim();
+            if (message.nextAfterId != null && $Object.hasOwnProperty.call(message, "nextAfterId") && (typeof message.nextAfterId === "object" ? message.nextAfterId.low || message.nextAfterId.high : message.nextAfterId !== 0))
+                writer.uint32(/* id 3, wireType 0 =*/24).uint64(message.nextAfterId);
+            if (message.complete != null && $Object.hasOwnProperty.call(message, "complete") && message.complete !== false)
+                writer.uint32(/* id 4, wireType 0 =*/32).bool(message.complete);
+            if (message.total != null && $Object.hasOwnProperty.call(message, "total") && message.total !== 0)
+                writer.uint32(/* id 5, wireType 0 =*/40).uint32(message.total);
+            if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                for (let i = 0; i < message.$unknowns.length; ++i)
+                    writer.raw(message.$unknowns[i]);
+            return writer;
+        };
+
+        /**
+         * Decodes a MemberListMessage message from the specified reader or buffer.
+         * @function decode
+         * @memberof packets.MemberListMessage
+         * @static
+         * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+         * @param {number} [length] Message length if known beforehand
+         * @returns {packets.MemberListMessage & packets.MemberListMessage.$Shape} MemberListMessage
+         * @throws {Error} If the payload is not a reader or valid buffer
+         * @throws {$protobuf.util.ProtocolError} If required fields are missing
+         */
+        MemberListMessage.decode = function (reader, length, _end, _depth, _target) {
+            if (!(reader instanceof $Reader))
+                reader = $Reader.create(reader);
+            if (_depth === $undefined)
+                _depth = 0;
+            if (_depth > $Reader.recursionLimit)
+                throw $Error("max depth exceeded");
+            let end, message, value;
+            if (length === $undefined)
+                end = reader.len;
+            else {
+                end = reader.pos + length;
+                if (end > reader.len)
+                    throw $RangeError("index out of range");
+                length = reader.len;
+                reader.len = end;
+            }
+            message = _target || new $root.packets.MemberListMessage();
+            while (reader.pos < end) {
+                let start = reader.pos;
+                let tag = reader.tag();
+                if (tag === _end) {
+                    _end = $undefined;
+                    break;
+                }
+                let wireType = tag & 7;
+                switch (tag >>>= 3) {
+                case 1: {
+                        if (wireType !== 2)
+                            break;
+                        if ((value = reader.stringVerify()).length)
+                            message.room = value;
+                        else
+                            delete message.room;
+                        continue;
+                    }
+                case 2: {
+                        if (wireType !== 2)
+                            break;
+                        if (!(message.members && message.members.length))
+                            message.members = [];
+                        message.members.push($root.packets.Member.decode(reader, reader.size(), $undefined, _depth + 1));
+                        continue;
+                    }
+                case 3: {
+                        if (wireType !== 0)
+                            break;
+                        if (typeof (value = reader.uint64()) === "object" ? value.low || value.high : value !== 0)
+                            message.nextAfterId = value;
+                        else
+                            delete message.nextAfterId;
+                        continue;
+                    }
+                case 4: {
+                        if (wireType !== 0)
+                            break;
+                        if (value = reader.bool())
+                            message.complete = value;
+                        else
+                            delete message.complete;
+                        continue;
+                    }
+                case 5: {
+                        if (wireType !== 0)
+                            break;
+                        if (value = reader.uint32())
+                            message.total = value;
+                        else
+                            delete message.total;
+                        continue;
+                    }
+                }
+                reader.skipType(wireType, _depth, tag);
+                if (!reader.discardUnknown) {
+                    $util.makeProp(message, "$unknowns", false);
+                    (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                }
+            }
+            if (length !== $undefined) {
+                if (reader.pos !== end)
+                    throw $RangeError("index out of range");
+                reader.len = length;
+            }
+            if (_end !== $undefined)
+                throw $Error("missing end group");
+            return message;
+        };
+
+        return MemberListMessage;
     })();
 
     packets.PlayerMessage = (function() {
@@ -6658,7 +7342,10 @@ export const packets = $root.packets = (() => {
          * @property {packets.LeaveWorldMessage.$Properties|null} [leaveWorld] Packet leaveWorld
          * @property {packets.WorldLeftMessage.$Properties|null} [worldLeft] Packet worldLeft
          * @property {packets.WorldUpdateMessage.$Properties|null} [worldUpdate] Packet worldUpdate
-         * @property {"chat"|"id"|"loginRequest"|"registerRequest"|"okResponse"|"denyResponse"|"player"|"playerDirection"|"spore"|"sporeConsumed"|"sporesBatch"|"playerConsumed"|"hiscoreBoardRequest"|"hiscore"|"hiscoreBoard"|"finishedBrowsingHiscores"|"searchHiscore"|"disconnect"|"joinRoom"|"room"|"presence"|"roomListRequest"|"roomList"|"enterWorld"|"worldEntered"|"leaveWorld"|"worldLeft"|"worldUpdate"} [msg] Packet msg
+         * @property {packets.PresenceBatchMessage.$Properties|null} [presenceBatch] Packet presenceBatch
+         * @property {packets.MemberListRequestMessage.$Properties|null} [memberListRequest] Packet memberListRequest
+         * @property {packets.MemberListMessage.$Properties|null} [memberList] Packet memberList
+         * @property {"chat"|"id"|"loginRequest"|"registerRequest"|"okResponse"|"denyResponse"|"player"|"playerDirection"|"spore"|"sporeConsumed"|"sporesBatch"|"playerConsumed"|"hiscoreBoardRequest"|"hiscore"|"hiscoreBoard"|"finishedBrowsingHiscores"|"searchHiscore"|"disconnect"|"joinRoom"|"room"|"presence"|"roomListRequest"|"roomList"|"enterWorld"|"worldEntered"|"leaveWorld"|"worldLeft"|"worldUpdate"|"presenceBatch"|"memberListRequest"|"memberList"} [msg] Packet msg
          * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
          */
 
@@ -6702,9 +7389,12 @@ export const packets = $root.packets = (() => {
          *   leaveWorld?: packets.LeaveWorldMessage.$Shape|null;
          *   worldLeft?: packets.WorldLeftMessage.$Shape|null;
          *   worldUpdate?: packets.WorldUpdateMessage.$Shape|null;
+         *   presenceBatch?: packets.PresenceBatchMessage.$Shape|null;
+         *   memberListRequest?: packets.MemberListRequestMessage.$Shape|null;
+         *   memberList?: packets.MemberListMessage.$Shape|null;
          *   $unknowns?: Array.<Uint8Array>;
          * } & (
-         *   ({ msg?: undefined; chat?: null; id?: null; loginRequest?: null; registerRequest?: null; okResponse?: null; denyResponse?: null; player?: null; playerDirection?: null; spore?: null; sporeConsumed?: null; sporesBatch?: null; playerConsumed?: null; hiscoreBoardRequest?: null; hiscore?: null; hiscoreBoard?: null; finishedBrowsingHiscores?: null; searchHiscore?: null; disconnect?: null; joinRoom?: null; room?: null; presence?: null; roomListRequest?: null; roomList?: null; enterWorld?: null; worldEntered?: null; leaveWorld?: null; worldLeft?: null; worldUpdate?: null }|{ msg?: "chat"; chat: packets.ChatMessage.$Shape; id?: null; loginRequest?: null; registerRequest?: null; okResponse?: null; denyResponse?: null; player?: null; playerDirection?: null; spore?: null; sporeConsumed?: null; sporesBatch?: null; playerConsumed?: null; hiscoreBoardRequest?: null; hiscore?: null; hiscoreBoard?: null; finishedBrowsingHiscores?: null; searchHiscore?: null; disconnect?: null; joinRoom?: null; room?: null; presence?: null; roomListRequest?: null; roomList?: null; enterWorld?: null; worldEntered?: null; leaveWorld?: null; worldLeft?: null; worldUpdate?: null }|{ msg?: "id"; chat?: null; id: packets.IdMessage.$Shape; loginRequest?: null; registerRequest?: null; okResponse?: null; denyResponse?: null; player?: null; playerDirection?: null; spore?: null; sporeConsumed?: null; sporesBatch?: null; playerConsumed?: null; hiscoreBoardRequest?: null; hiscore?: null; hiscoreBoard?: null; finishedBrowsingHiscores?: null; searchHiscore?: null; disconnect?: null; joinRoom?: null; room?: null; presence?: null; roomListRequest?: null; roomList?: null; enterWorld?: null; worldEntered?: null; leaveWorld?: null; worldLeft?: null; worldUpdate?: null }|{ msg?: "loginRequest"; chat?: null; id?: null; loginRequest: packets.LoginRequestMessage.$Shape; registerRequest?: null; okResponse?: null; denyResponse?: null; player?: null; playerDirection?: null; spore?: null; sporeConsumed?: null; sporesBatch?: null; playerConsumed?: null; hiscoreBoardRequest?: null; hiscore?: null; hiscoreBoard?: null; finishedBrowsingHiscores?: null; searchHiscore?: null; disconnect?: null; joinRoom?: null; room?: null; presence?: null; roomListRequest?: null; roomList?: null; enterWorld?: null; worldEntered?: null; leaveWorld?: null; worldLeft?: null; worldUpdate?: null }|{ msg?: "registerRequest"; chat?: null; id?: null; loginRequest?: null; registerRequest: packets.RegisterRequestMessage.$Shape; okResponse?: null; denyResponse?: null; player?: null; playerDirection?: null; spore?: null; sporeConsumed?: null; sporesBatch?: null; playerConsumed?: null; hiscoreBoardRequest?: null; hiscore?: null; hiscoreBoard?: null; finishedBrowsingHiscores?: null; searchHiscore?: null; disconnect?: null; joinRoom?: null; room?: null; presence?: null; roomListRequest?: null; roomList?: null; enterWorld?: null; worldEntered?: null; leaveWorld?: null; worldLeft?: null; worldUpdate?: null }|{ msg?: "okResponse"; chat?: null; id?: null; loginRequest?: null; registerRequest?: null; okResponse: packets.OkResponseMessage.$Shape; denyResponse?: null; player?: null; playerDirection?: null; spore?: null; sporeConsumed?: null; sporesBatch?: null; playerConsumed?: null; hiscoreBoardRequest?: null; hiscore?: null; hiscoreBoard?: null; finishedBrowsingHiscores?: null; searchHiscore?: null; disconnect?: null; joinRoom?: null; room?: null; presence?: null; roomListRequest?: null; roomList?: null; enterWorld?: null; worldEntered?: null; leaveWorld?: null; worldLeft?: null; worldUpdate?: null }|{ msg?: "denyResponse"; chat?: null; id?: null; loginRequest?: null; registerRequest?: null; okResponse?: null; denyResponse: packets.DenyResponseMessage.$Shape; player?: null; playerDirection?: null; spore?: null; sporeConsumed?: null; sporesBatch?: null; playerConsumed?: null; hiscoreBoardRequest?: null; hiscore?: null; hiscoreBoard?: null; finishedBrowsingHiscores?: null; searchHiscore?: null; disconnect?: null; joinRoom?: null; room?: null; presence?: null; roomListRequest?: null; roomList?: null; enterWorld?: null; worldEntered?: null; leaveWorld?: null; worldLeft?: null; worldUpdate?: null }|{ msg?: "player"; chat?: null; id?: null; loginRequest?: null; registerRequest?: null; okResponse?: null; denyResponse?: null; player: packets.PlayerMessage.$Shape; playerDirection?: null; spore?: null; sporeConsumed?: null; sporesBatch?: null; playerConsumed?: null; hiscoreBoardRequest?: null; hiscore?: null; hiscoreBoard?: null; finishedBrowsingHiscores?: null; searchHiscore?: null; disconnect?: null; joinRoom?: null; room?: null; presence?: null; roomListRequest?: null; roomList?: null; enterWorld?: null; worldEntered?: null; leaveWorld?: null; worldLeft?: null; worldUpdate?: null }|{ msg?: "playerDirection"; chat?: null; id?: null; loginRequest?: null; registerRequest?: null; okResponse?: null; denyResponse?: null; player?: null; playerDirection: packets.PlayerDirectionMessage.$Shape; spore?: null; sporeConsumed?: null; sporesBatch?: null; playerConsumed?: null; hiscoreBoardRequest?: null; hiscore?: null; hiscoreBoard?: null; finishedBrowsingHiscores?: null; searchHiscore?: null; disconnect?: null; joinRoom?: null; room?: null; presence?: null; roomListRequest?: null; roomList?: null; enterWorld?: null; worldEntered?: null; leaveWorld?: null; worldLeft?: null; worldUpdate?: null }|{ msg?: "spore"; chat?: null; id?: null; loginRequest?: null; registerRequest?: null; okResponse?: null; denyResponse?: null; player?: null; playerDirection?: null; spore: packets.SporeMessage.$Shape; sporeConsumed?: null; sporesBatch?: null; playerConsumed?: null; hiscoreBoardRequest?: null; hiscore?: null; hiscoreBoard?: null; finishedBrowsingHiscores?: null; searchHiscore?: null; disconnect?: null; joinRoom?: null; room?: null; presence?: null; roomListRequest?: null; roomList?: null; enterWorld?: null; worldEntered?: null; leaveWorld?: null; worldLeft?: null; worldUpdate?: null }|{ msg?: "sporeConsumed"; chat?: null; id?: null; loginRequest?: null; registerRequest?: null; okResponse?: null; denyResponse?: null; player?: null; playerDirection?: null; spore?: null; sporeConsumed: packets.SporeConsumedMessage.$Shape; sporesBatch?: null; playerConsumed?: null; hiscoreBoardRequest?: null; hiscore?: null; hiscoreBoard?: null; finishedBrowsingHiscores?: null; searchHiscore?: null; disconnect?: null; joinRoom?: null; room?: null; presence?: null; roomListRequest?: null; roomList?: null; enterWorld?: null; worldEntered?: null; leaveWorld?: null; worldLeft?: null; worldUpdate?: null }|{ msg?: "sporesBatch"; chat?: null; id?: null; loginRequest?: null; registerRequest?: null; okResponse?: null; denyResponse?: null; player?: null; playerDirection?: null; spore?: null; sporeConsumed?: null; sporesBatch: packets.SporesBatchMessage.$Shape; playerConsumed?: null; hiscoreBoardRequest?: null; hiscore?: null; hiscoreBoard?: null; finishedBrowsingHiscores?: null; searchHiscore?: null; disconnect?: null; joinRoom?: null; room?: null; presence?: null; roomListRequest?: null; roomList?: null; enterWorld?: null; worldEntered?: null; leaveWorld?: null; worldLeft?: null; worldUpdate?: null }|{ msg?: "playerConsumed"; chat?: null; id?: null; loginRequest?: null; registerRequest?: null; okResponse?: null; denyResponse?: null; player?: null; playerDirection?: null; spore?: null; sporeConsumed?: null; sporesBatch?: null; playerConsumed: packets.PlayerConsumedMessage.$Shape; hiscoreBoardRequest?: null; hiscore?: null; hiscoreBoard?: null; finishedBrowsingHiscores?: null; searchHiscore?: null; disconnect?: null; joinRoom?: null; room?: null; presence?: null; roomListRequest?: null; roomList?: null; enterWorld?: null; worldEntered?: null; leaveWorld?: null; worldLeft?: null; worldUpdate?: null }|{ msg?: "hiscoreBoardRequest"; chat?: null; id?: null; loginRequest?: null; registerRequest?: null; okResponse?: null; denyResponse?: null; player?: null; playerDirection?: null; spore?: null; sporeConsumed?: null; sporesBatch?: null; playerConsumed?: null; hiscoreBoardRequest: packets.HiscoreBoardRequestMessage.$Shape; hiscore?: null; hiscoreBoard?: null; finishedBrowsingHiscores?: null; searchHiscore?: null; disconnect?: null; joinRoom?: null; room?: null; presence?: null; roomListRequest?: null; roomList?: null; enterWorld?: null; worldEntered?: null; leaveWorld?: null; worldLeft?: null; worldUpdate?: null }|{ msg?: "hiscore"; chat?: null; id?: null; loginRequest?: null; registerRequest?: null; okResponse?: null; denyResponse?: null; player?: null; playerDirection?: null; spore?: null; sporeConsumed?: null; sporesBatch?: null; playerConsumed?: null; hiscoreBoardRequest?: null; hiscore: packets.HiscoreMessage.$Shape; hiscoreBoard?: null; finishedBrowsingHiscores?: null; searchHiscore?: null; disconnect?: null; joinRoom?: null; room?: null; presence?: null; roomListRequest?: null; roomList?: null; enterWorld?: null; worldEntered?: null; leaveWorld?: null; worldLeft?: null; worldUpdate?: null }|{ msg?: "hiscoreBoard"; chat?: null; id?: null; loginRequest?: null; registerRequest?: null; okResponse?: null; denyResponse?: null; player?: null; playerDirection?: null; spore?: null; sporeConsumed?: null; sporesBatch?: null; playerConsumed?: null; hiscoreBoardRequest?: null; hiscore?: null; hiscoreBoard: packets.HiscoreBoardMessage.$Shape; finishedBrowsingHiscores?: null; searchHiscore?: null; disconnect?: null; joinRoom?: null; room?: null; presence?: null; roomListRequest?: null; roomList?: null; enterWorld?: null; worldEntered?: null; leaveWorld?: null; worldLeft?: null; worldUpdate?: null }|{ msg?: "finishedBrowsingHiscores"; chat?: null; id?: null; loginRequest?: null; registerRequest?: null; okResponse?: null; denyResponse?: null; player?: null; playerDirection?: null; spore?: null; sporeConsumed?: null; sporesBatch?: null; playerConsumed?: null; hiscoreBoardRequest?: null; hiscore?: null; hiscoreBoard?: null; finishedBrowsingHiscores: packets.FinishedBrowsingHiscoresMessage.$Shape; searchHiscore?: null; disconnect?: null; joinRoom?: null; room?: null; presence?: null; roomListRequest?: null; roomList?: null; enterWorld?: null; worldEntered?: null; leaveWorld?: null; worldLeft?: null; worldUpdate?: null }|{ msg?: "searchHiscore"; chat?: null; id?: null; loginRequest?: null; registerRequest?: null; okResponse?: null; denyResponse?: null; player?: null; playerDirection?: null; spore?: null; sporeConsumed?: null; sporesBatch?: null; playerConsumed?: null; hiscoreBoardRequest?: null; hiscore?: null; hiscoreBoard?: null; finishedBrowsingHiscores?: null; searchHiscore: packets.SearchHiscoreMessage.$Shape; disconnect?: null; joinRoom?: null; room?: null; presence?: null; roomListRequest?: null; roomList?: null; enterWorld?: null; worldEntered?: null; leaveWorld?: null; worldLeft?: null; worldUpdate?: null }|{ msg?: "disconnect"; chat?: null; id?: null; loginRequest?: null; registerRequest?: null; okResponse?: null; denyResponse?: null; player?: null; playerDirection?: null; spore?: null; sporeConsumed?: null; sporesBatch?: null; playerConsumed?: null; hiscoreBoardRequest?: null; hiscore?: null; hiscoreBoard?: null; finishedBrowsingHiscores?: null; searchHiscore?: null; disconnect: packets.DisconnectMessage.$Shape; joinRoom?: null; room?: null; presence?: null; roomListRequest?: null; roomList?: null; enterWorld?: null; worldEntered?: null; leaveWorld?: null; worldLeft?: null; worldUpdate?: null }|{ msg?: "joinRoom"; chat?: null; id?: null; loginRequest?: null; registerRequest?: null; okResponse?: null; denyResponse?: null; player?: null; playerDirection?: null; spore?: null; sporeConsumed?: null; sporesBatch?: null; playerConsumed?: null; hiscoreBoardRequest?: null; hiscore?: null; hiscoreBoard?: null; finishedBrowsingHiscores?: null; searchHiscore?: null; disconnect?: null; joinRoom: packets.JoinRoomMessage.$Shape; room?: null; presence?: null; roomListRequest?: null; roomList?: null; enterWorld?: null; worldEntered?: null; leaveWorld?: null; worldLeft?: null; worldUpdate?: null }|{ msg?: "room"; chat?: null; id?: null; loginRequest?: null; registerRequest?: null; okResponse?: null; denyResponse?: null; player?: null; playerDirection?: null; spore?: null; sporeConsumed?: null; sporesBatch?: null; playerConsumed?: null; hiscoreBoardRequest?: null; hiscore?: null; hiscoreBoard?: null; finishedBrowsingHiscores?: null; searchHiscore?: null; disconnect?: null; joinRoom?: null; room: packets.RoomMessage.$Shape; presence?: null; roomListRequest?: null; roomList?: null; enterWorld?: null; worldEntered?: null; leaveWorld?: null; worldLeft?: null; worldUpdate?: null }|{ msg?: "presence"; chat?: null; id?: null; loginRequest?: null; registerRequest?: null; okResponse?: null; denyResponse?: null; player?: null; playerDirection?: null; spore?: null; sporeConsumed?: null; sporesBatch?: null; playerConsumed?: null; hiscoreBoardRequest?: null; hiscore?: null; hiscoreBoard?: null; finishedBrowsingHiscores?: null; searchHiscore?: null; disconnect?: null; joinRoom?: null; room?: null; presence: packets.PresenceMessage.$Shape; roomListRequest?: null; roomList?: null; enterWorld?: null; worldEntered?: null; leaveWorld?: null; worldLeft?: null; worldUpdate?: null }|{ msg?: "roomListRequest"; chat?: null; id?: null; loginRequest?: null; registerRequest?: null; okResponse?: null; denyResponse?: null; player?: null; playerDirection?: null; spore?: null; sporeConsumed?: null; sporesBatch?: null; playerConsumed?: null; hiscoreBoardRequest?: null; hiscore?: null; hiscoreBoard?: null; finishedBrowsingHiscores?: null; searchHiscore?: null; disconnect?: null; joinRoom?: null; room?: null; presence?: null; roomListRequest: packets.RoomListRequestMessage.$Shape; roomList?: null; enterWorld?: null; worldEntered?: null; leaveWorld?: null; worldLeft?: null; worldUpdate?: null }|{ msg?: "roomList"; chat?: null; id?: null; loginRequest?: null; registerRequest?: null; okResponse?: null; denyResponse?: null; player?: null; playerDirection?: null; spore?: null; sporeConsumed?: null; sporesBatch?: null; playerConsumed?: null; hiscoreBoardRequest?: null; hiscore?: null; hiscoreBoard?: null; finishedBrowsingHiscores?: null; searchHiscore?: null; disconnect?: null; joinRoom?: null; room?: null; presence?: null; roomListRequest?: null; roomList: packets.RoomListMessage.$Shape; enterWorld?: null; worldEntered?: null; leaveWorld?: null; worldLeft?: null; worldUpdate?: null }|{ msg?: "enterWorld"; chat?: null; id?: null; loginRequest?: null; registerRequest?: null; okResponse?: null; denyResponse?: null; player?: null; playerDirection?: null; spore?: null; sporeConsumed?: null; sporesBatch?: null; playerConsumed?: null; hiscoreBoardRequest?: null; hiscore?: null; hiscoreBoard?: null; finishedBrowsingHiscores?: null; searchHiscore?: null; disconnect?: null; joinRoom?: null; room?: null; presence?: null; roomListRequest?: null; roomList?: null; enterWorld: packets.EnterWorldMessage.$Shape; worldEntered?: null; leaveWorld?: null; worldLeft?: null; worldUpdate?: null }|{ msg?: "worldEntered"; chat?: null; id?: null; loginRequest?: null; registerRequest?: null; okResponse?: null; denyResponse?: null; player?: null; playerDirection?: null; spore?: null; sporeConsumed?: null; sporesBatch?: null; playerConsumed?: null; hiscoreBoardRequest?: null; hiscore?: null; hiscoreBoard?: null; finishedBrowsingHiscores?: null; searchHiscore?: null; disconnect?: null; joinRoom?: null; room?: null; presence?: null; roomListRequest?: null; roomList?: null; enterWorld?: null; worldEntered: packets.WorldEnteredMessage.$Shape; leaveWorld?: null; worldLeft?: null; worldUpdate?: null }|{ msg?: "leaveWorld"; chat?: null; id?: null; loginRequest?: null; registerRequest?: null; okResponse?: null; denyResponse?: null; player?: null; playerDirection?: null; spore?: null; sporeConsumed?: null; sporesBatch?: null; playerConsumed?: null; hiscoreBoardRequest?: null; hiscore?: null; hiscoreBoard?: null; finishedBrowsingHiscores?: null; searchHiscore?: null; disconnect?: null; joinRoom?: null; room?: null; presence?: null; roomListRequest?: null; roomList?: null; enterWorld?: null; worldEntered?: null; leaveWorld: packets.LeaveWorldMessage.$Shape; worldLeft?: null; worldUpdate?: null }|{ msg?: "worldLeft"; chat?: null; id?: null; loginRequest?: null; registerRequest?: null; okResponse?: null; denyResponse?: null; player?: null; playerDirection?: null; spore?: null; sporeConsumed?: null; sporesBatch?: null; playerConsumed?: null; hiscoreBoardRequest?: null; hiscore?: null; hiscoreBoard?: null; finishedBrowsingHiscores?: null; searchHiscore?: null; disconnect?: null; joinRoom?: null; room?: null; presence?: null; roomListRequest?: null; roomList?: null; enterWorld?: null; worldEntered?: null; leaveWorld?: null; worldLeft: packets.WorldLeftMessage.$Shape; worldUpdate?: null }|{ msg?: "worldUpdate"; chat?: null; id?: null; loginRequest?: null; registerRequest?: null; okResponse?: null; denyResponse?: null; player?: null; playerDirection?: null; spore?: null; sporeConsumed?: null; sporesBatch?: null; playerConsumed?: null; hiscoreBoardRequest?: null; hiscore?: null; hiscoreBoard?: null; finishedBrowsingHiscores?: null; searchHiscore?: null; disconnect?: null; joinRoom?: null; room?: null; presence?: null; roomListRequest?: null; roomList?: null; enterWorld?: null; worldEntered?: null; leaveWorld?: null; worldLeft?: null; worldUpdate: packets.WorldUpdateMessage.$Shape })
+         *   ({ msg?: undefined; chat?: null; id?: null; loginRequest?: null; registerRequest?: null; okResponse?: null; denyResponse?: null; player?: null; playerDirection?: null; spore?: null; sporeConsumed?: null; sporesBatch?: null; playerConsumed?: null; hiscoreBoardRequest?: null; hiscore?: null; hiscoreBoard?: null; finishedBrowsingHiscores?: null; searchHiscore?: null; disconnect?: null; joinRoom?: null; room?: null; presence?: null; roomListRequest?: null; roomList?: null; enterWorld?: null; worldEntered?: null; leaveWorld?: null; worldLeft?: null; worldUpdate?: null; presenceBatch?: null; memberListRequest?: null; memberList?: null }|{ msg?: "chat"; chat: packets.ChatMessage.$Shape; id?: null; loginRequest?: null; registerRequest?: null; okResponse?: null; denyResponse?: null; player?: null; playerDirection?: null; spore?: null; sporeConsumed?: null; sporesBatch?: null; playerConsumed?: null; hiscoreBoardRequest?: null; hiscore?: null; hiscoreBoard?: null; finishedBrowsingHiscores?: null; searchHiscore?: null; disconnect?: null; joinRoom?: null; room?: null; presence?: null; roomListRequest?: null; roomList?: null; enterWorld?: null; worldEntered?: null; leaveWorld?: null; worldLeft?: null; worldUpdate?: null; presenceBatch?: null; memberListRequest?: null; memberList?: null }|{ msg?: "id"; chat?: null; id: packets.IdMessage.$Shape; loginRequest?: null; registerRequest?: null; okResponse?: null; denyResponse?: null; player?: null; playerDirection?: null; spore?: null; sporeConsumed?: null; sporesBatch?: null; playerConsumed?: null; hiscoreBoardRequest?: null; hiscore?: null; hiscoreBoard?: null; finishedBrowsingHiscores?: null; searchHiscore?: null; disconnect?: null; joinRoom?: null; room?: null; presence?: null; roomListRequest?: null; roomList?: null; enterWorld?: null; worldEntered?: null; leaveWorld?: null; worldLeft?: null; worldUpdate?: null; presenceBatch?: null; memberListRequest?: null; memberList?: null }|{ msg?: "loginRequest"; chat?: null; id?: null; loginRequest: packets.LoginRequestMessage.$Shape; registerRequest?: null; okResponse?: null; denyResponse?: null; player?: null; playerDirection?: null; spore?: null; sporeConsumed?: null; sporesBatch?: null; playerConsumed?: null; hiscoreBoardRequest?: null; hiscore?: null; hiscoreBoard?: null; finishedBrowsingHiscores?: null; searchHiscore?: null; disconnect?: null; joinRoom?: null; room?: null; presence?: null; roomListRequest?: null; roomList?: null; enterWorld?: null; worldEntered?: null; leaveWorld?: null; worldLeft?: null; worldUpdate?: null; presenceBatch?: null; memberListRequest?: null; memberList?: null }|{ msg?: "registerRequest"; chat?: null; id?: null; loginRequest?: null; registerRequest: packets.RegisterRequestMessage.$Shape; okResponse?: null; denyResponse?: null; player?: null; playerDirection?: null; spore?: null; sporeConsumed?: null; sporesBatch?: null; playerConsumed?: null; hiscoreBoardRequest?: null; hiscore?: null; hiscoreBoard?: null; finishedBrowsingHiscores?: null; searchHiscore?: null; disconnect?: null; joinRoom?: null; room?: null; presence?: null; roomListRequest?: null; roomList?: null; enterWorld?: null; worldEntered?: null; leaveWorld?: null; worldLeft?: null; worldUpdate?: null; presenceBatch?: null; memberListRequest?: null; memberList?: null }|{ msg?: "okResponse"; chat?: null; id?: null; loginRequest?: null; registerRequest?: null; okResponse: packets.OkResponseMessage.$Shape; denyResponse?: null; player?: null; playerDirection?: null; spore?: null; sporeConsumed?: null; sporesBatch?: null; playerConsumed?: null; hiscoreBoardRequest?: null; hiscore?: null; hiscoreBoard?: null; finishedBrowsingHiscores?: null; searchHiscore?: null; disconnect?: null; joinRoom?: null; room?: null; presence?: null; roomListRequest?: null; roomList?: null; enterWorld?: null; worldEntered?: null; leaveWorld?: null; worldLeft?: null; worldUpdate?: null; presenceBatch?: null; memberListRequest?: null; memberList?: null }|{ msg?: "denyResponse"; chat?: null; id?: null; loginRequest?: null; registerRequest?: null; okResponse?: null; denyResponse: packets.DenyResponseMessage.$Shape; player?: null; playerDirection?: null; spore?: null; sporeConsumed?: null; sporesBatch?: null; playerConsumed?: null; hiscoreBoardRequest?: null; hiscore?: null; hiscoreBoard?: null; finishedBrowsingHiscores?: null; searchHiscore?: null; disconnect?: null; joinRoom?: null; room?: null; presence?: null; roomListRequest?: null; roomList?: null; enterWorld?: null; worldEntered?: null; leaveWorld?: null; worldLeft?: null; worldUpdate?: null; presenceBatch?: null; memberListRequest?: null; memberList?: null }|{ msg?: "player"; chat?: null; id?: null; loginRequest?: null; registerRequest?: null; okResponse?: null; denyResponse?: null; player: packets.PlayerMessage.$Shape; playerDirection?: null; spore?: null; sporeConsumed?: null; sporesBatch?: null; playerConsumed?: null; hiscoreBoardRequest?: null; hiscore?: null; hiscoreBoard?: null; finishedBrowsingHiscores?: null; searchHiscore?: null; disconnect?: null; joinRoom?: null; room?: null; presence?: null; roomListRequest?: null; roomList?: null; enterWorld?: null; worldEntered?: null; leaveWorld?: null; worldLeft?: null; worldUpdate?: null; presenceBatch?: null; memberListRequest?: null; memberList?: null }|{ msg?: "playerDirection"; chat?: null; id?: null; loginRequest?: null; registerRequest?: null; okResponse?: null; denyResponse?: null; player?: null; playerDirection: packets.PlayerDirectionMessage.$Shape; spore?: null; sporeConsumed?: null; sporesBatch?: null; playerConsumed?: null; hiscoreBoardRequest?: null; hiscore?: null; hiscoreBoard?: null; finishedBrowsingHiscores?: null; searchHiscore?: null; disconnect?: null; joinRoom?: null; room?: null; presence?: null; roomListRequest?: null; roomList?: null; enterWorld?: null; worldEntered?: null; leaveWorld?: null; worldLeft?: null; worldUpdate?: null; presenceBatch?: null; memberListRequest?: null; memberList?: null }|{ msg?: "spore"; chat?: null; id?: null; loginRequest?: null; registerRequest?: null; okResponse?: null; denyResponse?: null; player?: null; playerDirection?: null; spore: packets.SporeMessage.$Shape; sporeConsumed?: null; sporesBatch?: null; playerConsumed?: null; hiscoreBoardRequest?: null; hiscore?: null; hiscoreBoard?: null; finishedBrowsingHiscores?: null; searchHiscore?: null; disconnect?: null; joinRoom?: null; room?: null; presence?: null; roomListRequest?: null; roomList?: null; enterWorld?: null; worldEntered?: null; leaveWorld?: null; worldLeft?: null; worldUpdate?: null; presenceBatch?: null; memberListRequest?: null; memberList?: null }|{ msg?: "sporeConsumed"; chat?: null; id?: null; loginRequest?: null; registerRequest?: null; okResponse?: null; denyResponse?: null; player?: null; playerDirection?: null; spore?: null; sporeConsumed: packets.SporeConsumedMessage.$Shape; sporesBatch?: null; playerConsumed?: null; hiscoreBoardRequest?: null; hiscore?: null; hiscoreBoard?: null; finishedBrowsingHiscores?: null; searchHiscore?: null; disconnect?: null; joinRoom?: null; room?: null; presence?: null; roomListRequest?: null; roomList?: null; enterWorld?: null; worldEntered?: null; leaveWorld?: null; worldLeft?: null; worldUpdate?: null; presenceBatch?: null; memberListRequest?: null; memberList?: null }|{ msg?: "sporesBatch"; chat?: null; id?: null; loginRequest?: null; registerRequest?: null; okResponse?: null; denyResponse?: null; player?: null; playerDirection?: null; spore?: null; sporeConsumed?: null; sporesBatch: packets.SporesBatchMessage.$Shape; playerConsumed?: null; hiscoreBoardRequest?: null; hiscore?: null; hiscoreBoard?: null; finishedBrowsingHiscores?: null; searchHiscore?: null; disconnect?: null; joinRoom?: null; room?: null; presence?: null; roomListRequest?: null; roomList?: null; enterWorld?: null; worldEntered?: null; leaveWorld?: null; worldLeft?: null; worldUpdate?: null; presenceBatch?: null; memberListRequest?: null; memberList?: null }|{ msg?: "playerConsumed"; chat?: null; id?: null; loginRequest?: null; registerRequest?: null; okResponse?: null; denyResponse?: null; player?: null; playerDirection?: null; spore?: null; sporeConsumed?: null; sporesBatch?: null; playerConsumed: packets.PlayerConsumedMessage.$Shape; hiscoreBoardRequest?: null; hiscore?: null; hiscoreBoard?: null; finishedBrowsingHiscores?: null; searchHiscore?: null; disconnect?: null; joinRoom?: null; room?: null; presence?: null; roomListRequest?: null; roomList?: null; enterWorld?: null; worldEntered?: null; leaveWorld?: null; worldLeft?: null; worldUpdate?: null; presenceBatch?: null; memberListRequest?: null; memberList?: null }|{ msg?: "hiscoreBoardRequest"; chat?: null; id?: null; loginRequest?: null; registerRequest?: null; okResponse?: null; denyResponse?: null; player?: null; playerDirection?: null; spore?: null; sporeConsumed?: null; sporesBatch?: null; playerConsumed?: null; hiscoreBoardRequest: packets.HiscoreBoardRequestMessage.$Shape; hiscore?: null; hiscoreBoard?: null; finishedBrowsingHiscores?: null; searchHiscore?: null; disconnect?: null; joinRoom?: null; room?: null; presence?: null; roomListRequest?: null; roomList?: null; enterWorld?: null; worldEntered?: null; leaveWorld?: null; worldLeft?: null; worldUpdate?: null; presenceBatch?: null; memberListRequest?: null; memberList?: null }|{ msg?: "hiscore"; chat?: null; id?: null; loginRequest?: null; registerRequest?: null; okResponse?: null; denyResponse?: null; player?: null; playerDirection?: null; spore?: null; sporeConsumed?: null; sporesBatch?: null; playerConsumed?: null; hiscoreBoardRequest?: null; hiscore: packets.HiscoreMessage.$Shape; hiscoreBoard?: null; finishedBrowsingHiscores?: null; searchHiscore?: null; disconnect?: null; joinRoom?: null; room?: null; presence?: null; roomListRequest?: null; roomList?: null; enterWorld?: null; worldEntered?: null; leaveWorld?: null; worldLeft?: null; worldUpdate?: null; presenceBatch?: null; memberListRequest?: null; memberList?: null }|{ msg?: "hiscoreBoard"; chat?: null; id?: null; loginRequest?: null; registerRequest?: null; okResponse?: null; denyResponse?: null; player?: null; playerDirection?: null; spore?: null; sporeConsumed?: null; sporesBatch?: null; playerConsumed?: null; hiscoreBoardRequest?: null; hiscore?: null; hiscoreBoard: packets.HiscoreBoardMessage.$Shape; finishedBrowsingHiscores?: null; searchHiscore?: null; disconnect?: null; joinRoom?: null; room?: null; presence?: null; roomListRequest?: null; roomList?: null; enterWorld?: null; worldEntered?: null; leaveWorld?: null; worldLeft?: null; worldUpdate?: null; presenceBatch?: null; memberListRequest?: null; memberList?: null }|{ msg?: "finishedBrowsingHiscores"; chat?: null; id?: null; loginRequest?: null; registerRequest?: null; okResponse?: null; denyResponse?: null; player?: null; playerDirection?: null; spore?: null; sporeConsumed?: null; sporesBatch?: null; playerConsumed?: null; hiscoreBoardRequest?: null; hiscore?: null; hiscoreBoard?: null; finishedBrowsingHiscores: packets.FinishedBrowsingHiscoresMessage.$Shape; searchHiscore?: null; disconnect?: null; joinRoom?: null; room?: null; presence?: null; roomListRequest?: null; roomList?: null; enterWorld?: null; worldEntered?: null; leaveWorld?: null; worldLeft?: null; worldUpdate?: null; presenceBatch?: null; memberListRequest?: null; memberList?: null }|{ msg?: "searchHiscore"; chat?: null; id?: null; loginRequest?: null; registerRequest?: null; okResponse?: null; denyResponse?: null; player?: null; playerDirection?: null; spore?: null; sporeConsumed?: null; sporesBatch?: null; playerConsumed?: null; hiscoreBoardRequest?: null; hiscore?: null; hiscoreBoard?: null; finishedBrowsingHiscores?: null; searchHiscore: packets.SearchHiscoreMessage.$Shape; disconnect?: null; joinRoom?: null; room?: null; presence?: null; roomListRequest?: null; roomList?: null; enterWorld?: null; worldEntered?: null; leaveWorld?: null; worldLeft?: null; worldUpdate?: null; presenceBatch?: null; memberListRequest?: null; memberList?: null }|{ msg?: "disconnect"; chat?: null; id?: null; loginRequest?: null; registerRequest?: null; okResponse?: null; denyResponse?: null; player?: null; playerDirection?: null; spore?: null; sporeConsumed?: null; sporesBatch?: null; playerConsumed?: null; hiscoreBoardRequest?: null; hiscore?: null; hiscoreBoard?: null; finishedBrowsingHiscores?: null; searchHiscore?: null; disconnect: packets.DisconnectMessage.$Shape; joinRoom?: null; room?: null; presence?: null; roomListRequest?: null; roomList?: null; enterWorld?: null; worldEntered?: null; leaveWorld?: null; worldLeft?: null; worldUpdate?: null; presenceBatch?: null; memberListRequest?: null; memberList?: null }|{ msg?: "joinRoom"; chat?: null; id?: null; loginRequest?: null; registerRequest?: null; okResponse?: null; denyResponse?: null; player?: null; playerDirection?: null; spore?: null; sporeConsumed?: null; sporesBatch?: null; playerConsumed?: null; hiscoreBoardRequest?: null; hiscore?: null; hiscoreBoard?: null; finishedBrowsingHiscores?: null; searchHiscore?: null; disconnect?: null; joinRoom: packets.JoinRoomMessage.$Shape; room?: null; presence?: null; roomListRequest?: null; roomList?: null; enterWorld?: null; worldEntered?: null; leaveWorld?: null; worldLeft?: null; worldUpdate?: null; presenceBatch?: null; memberListRequest?: null; memberList?: null }|{ msg?: "room"; chat?: null; id?: null; loginRequest?: null; registerRequest?: null; okResponse?: null; denyResponse?: null; player?: null; playerDirection?: null; spore?: null; sporeConsumed?: null; sporesBatch?: null; playerConsumed?: null; hiscoreBoardRequest?: null; hiscore?: null; hiscoreBoard?: null; finishedBrowsingHiscores?: null; searchHiscore?: null; disconnect?: null; joinRoom?: null; room: packets.RoomMessage.$Shape; presence?: null; roomListRequest?: null; roomList?: null; enterWorld?: null; worldEntered?: null; leaveWorld?: null; worldLeft?: null; worldUpdate?: null; presenceBatch?: null; memberListRequest?: null; memberList?: null }|{ msg?: "presence"; chat?: null; id?: null; loginRequest?: null; registerRequest?: null; okResponse?: null; denyResponse?: null; player?: null; playerDirection?: null; spore?: null; sporeConsumed?: null; sporesBatch?: null; playerConsumed?: null; hiscoreBoardRequest?: null; hiscore?: null; hiscoreBoard?: null; finishedBrowsingHiscores?: null; searchHiscore?: null; disconnect?: null; joinRoom?: null; room?: null; presence: packets.PresenceMessage.$Shape; roomListRequest?: null; roomList?: null; enterWorld?: null; worldEntered?: null; leaveWorld?: null; worldLeft?: null; worldUpdate?: null; presenceBatch?: null; memberListRequest?: null; memberList?: null }|{ msg?: "roomListRequest"; chat?: null; id?: null; loginRequest?: null; registerRequest?: null; okResponse?: null; denyResponse?: null; player?: null; playerDirection?: null; spore?: null; sporeConsumed?: null; sporesBatch?: null; playerConsumed?: null; hiscoreBoardRequest?: null; hiscore?: null; hiscoreBoard?: null; finishedBrowsingHiscores?: null; searchHiscore?: null; disconnect?: null; joinRoom?: null; room?: null; presence?: null; roomListRequest: packets.RoomListRequestMessage.$Shape; roomList?: null; enterWorld?: null; worldEntered?: null; leaveWorld?: null; worldLeft?: null; worldUpdate?: null; presenceBatch?: null; memberListRequest?: null; memberList?: null }|{ msg?: "roomList"; chat?: null; id?: null; loginRequest?: null; registerRequest?: null; okResponse?: null; denyResponse?: null; player?: null; playerDirection?: null; spore?: null; sporeConsumed?: null; sporesBatch?: null; playerConsumed?: null; hiscoreBoardRequest?: null; hiscore?: null; hiscoreBoard?: null; finishedBrowsingHiscores?: null; searchHiscore?: null; disconnect?: null; joinRoom?: null; room?: null; presence?: null; roomListRequest?: null; roomList: packets.RoomListMessage.$Shape; enterWorld?: null; worldEntered?: null; leaveWorld?: null; worldLeft?: null; worldUpdate?: null; presenceBatch?: null; memberListRequest?: null; memberList?: null }|{ msg?: "enterWorld"; chat?: null; id?: null; loginRequest?: null; registerRequest?: null; okResponse?: null; denyResponse?: null; player?: null; playerDirection?: null; spore?: null; sporeConsumed?: null; sporesBatch?: null; playerConsumed?: null; hiscoreBoardRequest?: null; hiscore?: null; hiscoreBoard?: null; finishedBrowsingHiscores?: null; searchHiscore?: null; disconnect?: null; joinRoom?: null; room?: null; presence?: null; roomListRequest?: null; roomList?: null; enterWorld: packets.EnterWorldMessage.$Shape; worldEntered?: null; leaveWorld?: null; worldLeft?: null; worldUpdate?: null; presenceBatch?: null; memberListRequest?: null; memberList?: null }|{ msg?: "worldEntered"; chat?: null; id?: null; loginRequest?: null; registerRequest?: null; okResponse?: null; denyResponse?: null; player?: null; playerDirection?: null; spore?: null; sporeConsumed?: null; sporesBatch?: null; playerConsumed?: null; hiscoreBoardRequest?: null; hiscore?: null; hiscoreBoard?: null; finishedBrowsingHiscores?: null; searchHiscore?: null; disconnect?: null; joinRoom?: null; room?: null; presence?: null; roomListRequest?: null; roomList?: null; enterWorld?: null; worldEntered: packets.WorldEnteredMessage.$Shape; leaveWorld?: null; worldLeft?: null; worldUpdate?: null; presenceBatch?: null; memberListRequest?: null; memberList?: null }|{ msg?: "leaveWorld"; chat?: null; id?: null; loginRequest?: null; registerRequest?: null; okResponse?: null; denyResponse?: null; player?: null; playerDirection?: null; spore?: null; sporeConsumed?: null; sporesBatch?: null; playerConsumed?: null; hiscoreBoardRequest?: null; hiscore?: null; hiscoreBoard?: null; finishedBrowsingHiscores?: null; searchHiscore?: null; disconnect?: null; joinRoom?: null; room?: null; presence?: null; roomListRequest?: null; roomList?: null; enterWorld?: null; worldEntered?: null; leaveWorld: packets.LeaveWorldMessage.$Shape; worldLeft?: null; worldUpdate?: null; presenceBatch?: null; memberListRequest?: null; memberList?: null }|{ msg?: "worldLeft"; chat?: null; id?: null; loginRequest?: null; registerRequest?: null; okResponse?: null; denyResponse?: null; player?: null; playerDirection?: null; spore?: null; sporeConsumed?: null; sporesBatch?: null; playerConsumed?: null; hiscoreBoardRequest?: null; hiscore?: null; hiscoreBoard?: null; finishedBrowsingHiscores?: null; searchHiscore?: null; disconnect?: null; joinRoom?: null; room?: null; presence?: null; roomListRequest?: null; roomList?: null; enterWorld?: null; worldEntered?: null; leaveWorld?: null; worldLeft: packets.WorldLeftMessage.$Shape; worldUpdate?: null; presenceBatch?: null; memberListRequest?: null; memberList?: null }|{ msg?: "worldUpdate"; chat?: null; id?: null; loginRequest?: null; registerRequest?: null; okResponse?: null; denyResponse?: null; player?: null; playerDirection?: null; spore?: null; sporeConsumed?: null; sporesBatch?: null; playerConsumed?: null; hiscoreBoardRequest?: null; hiscore?: null; hiscoreBoard?: null; finishedBrowsingHiscores?: null; searchHiscore?: null; disconnect?: null; joinRoom?: null; room?: null; presence?: null; roomListRequest?: null; roomList?: null; enterWorld?: null; worldEntered?: null; leaveWorld?: null; worldLeft?: null; worldUpdate: packets.WorldUpdateMessage.$Shape; presenceBatch?: null; memberListRequest?: null; memberList?: null }|{ msg?: "presenceBatch"; chat?: null; id?: null; loginRequest?: null; registerRequest?: null; okResponse?: null; denyResponse?: null; player?: null; playerDirection?: null; spore?: null; sporeConsumed?: null; sporesBatch?: null; playerConsumed?: null; hiscoreBoardRequest?: null; hiscore?: null; hiscoreBoard?: null; finishedBrowsingHiscores?: null; searchHiscore?: null; disconnect?: null; joinRoom?: null; room?: null; presence?: null; roomListRequest?: null; roomList?: null; enterWorld?: null; worldEntered?: null; leaveWorld?: null; worldLeft?: null; worldUpdate?: null; presenceBatch: packets.PresenceBatchMessage.$Shape; memberListRequest?: null; memberList?: null }|{ msg?: "memberListRequest"; chat?: null; id?: null; loginRequest?: null; registerRequest?: null; okResponse?: null; denyResponse?: null; player?: null; playerDirection?: null; spore?: null; sporeConsumed?: null; sporesBatch?: null; playerConsumed?: null; hiscoreBoardRequest?: null; hiscore?: null; hiscoreBoard?: null; finishedBrowsingHiscores?: null; searchHiscore?: null; disconnect?: null; joinRoom?: null; room?: null; presence?: null; roomListRequest?: null; roomList?: null; enterWorld?: null; worldEntered?: null; leaveWorld?: null; worldLeft?: null; worldUpdate?: null; presenceBatch?: null; memberListRequest: packets.MemberListRequestMessage.$Shape; memberList?: null }|{ msg?: "memberList"; chat?: null; id?: null; loginRequest?: null; registerRequest?: null; okResponse?: null; denyResponse?: null; player?: null; playerDirection?: null; spore?: null; sporeConsumed?: null; sporesBatch?: null; playerConsumed?: null; hiscoreBoardRequest?: null; hiscore?: null; hiscoreBoard?: null; finishedBrowsingHiscores?: null; searchHiscore?: null; disconnect?: null; joinRoom?: null; room?: null; presence?: null; roomListRequest?: null; roomList?: null; enterWorld?: null; worldEntered?: null; leaveWorld?: null; worldLeft?: null; worldUpdate?: null; presenceBatch?: null; memberListRequest?: null; memberList: packets.MemberListMessage.$Shape })
          * )} packets.Packet.$Shape
          */
 
@@ -6955,17 +7645,41 @@ export const packets = $root.packets = (() => {
          */
         Packet.prototype.worldUpdate = null;
 
+        /**
+         * Packet presenceBatch.
+         * @member {packets.PresenceBatchMessage.$Properties|null|undefined} presenceBatch
+         * @memberof packets.Packet
+         * @instance
+         */
+        Packet.prototype.presenceBatch = null;
+
+        /**
+         * Packet memberListRequest.
+         * @member {packets.MemberListRequestMessage.$Properties|null|undefined} memberListRequest
+         * @memberof packets.Packet
+         * @instance
+         */
+        Packet.prototype.memberListRequest = null;
+
+        /**
+         * Packet memberList.
+         * @member {packets.MemberListMessage.$Properties|null|undefined} memberList
+         * @memberof packets.Packet
+         * @instance
+         */
+        Packet.prototype.memberList = null;
+
         // OneOf field names bound to virtual getters and setters
         let $oneOfFields;
 
         /**
          * Packet msg.
-         * @member {"chat"|"id"|"loginRequest"|"registerRequest"|"okResponse"|"denyResponse"|"player"|"playerDirection"|"spore"|"sporeConsumed"|"sporesBatch"|"playerConsumed"|"hiscoreBoardRequest"|"hiscore"|"hiscoreBoard"|"finishedBrowsingHiscores"|"searchHiscore"|"disconnect"|"joinRoom"|"room"|"presence"|"roomListRequest"|"roomList"|"enterWorld"|"worldEntered"|"leaveWorld"|"worldLeft"|"worldUpdate"|undefined} msg
+         * @member {"chat"|"id"|"loginRequest"|"registerRequest"|"okResponse"|"denyResponse"|"player"|"playerDirection"|"spore"|"sporeConsumed"|"sporesBatch"|"playerConsumed"|"hiscoreBoardRequest"|"hiscore"|"hiscoreBoard"|"finishedBrowsingHiscores"|"searchHiscore"|"disconnect"|"joinRoom"|"room"|"presence"|"roomListRequest"|"roomList"|"enterWorld"|"worldEntered"|"leaveWorld"|"worldLeft"|"worldUpdate"|"presenceBatch"|"memberListRequest"|"memberList"|undefined} msg
          * @memberof packets.Packet
          * @instance
          */
         $Object.defineProperty(Packet.prototype, "msg", {
-            get: $util.oneOfGetter($oneOfFields = ["chat", "id", "loginRequest", "registerRequest", "okResponse", "denyResponse", "player", "playerDirection", "spore", "sporeConsumed", "sporesBatch", "playerConsumed", "hiscoreBoardRequest", "hiscore", "hiscoreBoard", "finishedBrowsingHiscores", "searchHiscore", "disconnect", "joinRoom", "room", "presence", "roomListRequest", "roomList", "enterWorld", "worldEntered", "leaveWorld", "worldLeft", "worldUpdate"]),
+            get: $util.oneOfGetter($oneOfFields = ["chat", "id", "loginRequest", "registerRequest", "okResponse", "denyResponse", "player", "playerDirection", "spore", "sporeConsumed", "sporesBatch", "playerConsumed", "hiscoreBoardRequest", "hiscore", "hiscoreBoard", "finishedBrowsingHiscores", "searchHiscore", "disconnect", "joinRoom", "room", "presence", "roomListRequest", "roomList", "enterWorld", "worldEntered", "leaveWorld", "worldLeft", "worldUpdate", "presenceBatch", "memberListRequest", "memberList"]),
             set: $util.oneOfSetter($oneOfFields)
         });
 
@@ -7059,6 +7773,12 @@ export const packets = $root.packets = (() => {
                 $root.packets.WorldLeftMessage.encode(message.worldLeft, writer.uint32(/* id 108, wireType 2 =*/866).fork(), _depth + 1).ldelim();
             if (message.worldUpdate != null && $Object.hasOwnProperty.call(message, "worldUpdate"))
                 $root.packets.WorldUpdateMessage.encode(message.worldUpdate, writer.uint32(/* id 109, wireType 2 =*/874).fork(), _depth + 1).ldelim();
+            if (message.presenceBatch != null && $Object.hasOwnProperty.call(message, "presenceBatch"))
+                $root.packets.PresenceBatchMessage.encode(message.presenceBatch, writer.uint32(/* id 120, wireType 2 =*/962).fork(), _depth + 1).ldelim();
+            if (message.memberListRequest != null && $Object.hasOwnProperty.call(message, "memberListRequest"))
+                $root.packets.MemberListRequestMessage.encode(message.memberListRequest, writer.uint32(/* id 121, wireType 2 =*/970).fork(), _depth + 1).ldelim();
+            if (message.memberList != null && $Object.hasOwnProperty.call(message, "memberList"))
+                $root.packets.MemberListMessage.encode(message.memberList, writer.uint32(/* id 122, wireType 2 =*/978).fork(), _depth + 1).ldelim();
             if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
                 for (let i = 0; i < message.$unknowns.length; ++i)
                     writer.raw(message.$unknowns[i]);
@@ -7306,6 +8026,27 @@ export const packets = $root.packets = (() => {
                             break;
                         message.worldUpdate = $root.packets.WorldUpdateMessage.decode(reader, reader.size(), $undefined, _depth + 1, message.worldUpdate);
                         message.msg = "worldUpdate";
+                        continue;
+                    }
+                case 120: {
+                        if (wireType !== 2)
+                            break;
+                        message.presenceBatch = $root.packets.PresenceBatchMessage.decode(reader, reader.size(), $undefined, _depth + 1, message.presenceBatch);
+                        message.msg = "presenceBatch";
+                        continue;
+                    }
+                case 121: {
+                        if (wireType !== 2)
+                            break;
+                        message.memberListRequest = $root.packets.MemberListRequestMessage.decode(reader, reader.size(), $undefined, _depth + 1, message.memberListRequest);
+                        message.msg = "memberListRequest";
+                        continue;
+                    }
+                case 122: {
+                        if (wireType !== 2)
+                            break;
+                        message.memberList = $root.packets.MemberListMessage.decode(reader, reader.size(), $undefined, _depth + 1, message.memberList);
+                        message.msg = "memberList";
                         continue;
                     }
                 }

@@ -55,8 +55,10 @@ export const LOBBY = 'lobby';
  *   | {kind: 'deny', reason: string}
  *   | {kind: 'ok'}
  *   | {kind: 'left', who: number, reason: string}
- *   | {kind: 'room', room: string, members: RoomMember[], history: HistoryLine[]}
+ *   | {kind: 'room', room: string, members: RoomMember[], history: HistoryLine[], memberCount: number, partial: boolean}
  *   | {kind: 'presence', who: number, joined: boolean, room: string, name: string}
+ *   | {kind: 'presenceBatch', room: string, joined: RoomMember[], left: number[], members: number}
+ *   | {kind: 'memberPage', room: string, members: RoomMember[], nextAfterId: number, complete: boolean, total: number}
  *   | {kind: 'rooms', rooms: {name: string, members: number}[]}} ChatEvent
  */
 
@@ -123,6 +125,25 @@ export function encodeRoomListRequest() {
 }
 
 /**
+ * Asks for one page of the members of `room` (the client's own): IDs above `afterId`, at most
+ * the server's page size (docs/protocol.md, "Presence in big rooms").
+ * @param {string} room
+ * @param {number} afterId
+ * @returns {Uint8Array}
+ */
+export function encodeMemberListRequest(room, afterId) {
+  return Packet.encode(Packet.create({ memberListRequest: { room, afterId, limit: 0 } })).finish();
+}
+
+/**
+ * @param {{id?: number | {toNumber(): number} | null, name?: string | null}[] | null | undefined} members
+ * @returns {RoomMember[]}
+ */
+function membersOf(members) {
+  return (members ?? []).map((m) => ({ id: toNumber(m.id), name: m.name ?? '' }));
+}
+
+/**
  * Decodes one message from the server.
  * @param {Uint8Array} bytes
  * @returns {ChatEvent | null}
@@ -146,7 +167,9 @@ export function decodeEvent(bytes) {
       return {
         kind: 'room',
         room: packet.room?.room ?? '',
-        members: (packet.room?.members ?? []).map((m) => ({ id: toNumber(m.id), name: m.name ?? '' })),
+        members: membersOf(packet.room?.members),
+        memberCount: packet.room?.memberCount ?? 0,
+        partial: packet.room?.membersPartial ?? false,
         history: (packet.room?.history ?? []).map((line) => ({
           from: toNumber(line.senderId),
           name: line.senderName ?? '',
@@ -161,6 +184,23 @@ export function decodeEvent(bytes) {
         joined: packet.presence?.joined ?? false,
         room: packet.presence?.room ?? '',
         name: packet.presence?.name ?? '',
+      };
+    case 'presenceBatch':
+      return {
+        kind: 'presenceBatch',
+        room: packet.presenceBatch?.room ?? '',
+        joined: membersOf(packet.presenceBatch?.joined),
+        left: (packet.presenceBatch?.left ?? []).map(toNumber),
+        members: packet.presenceBatch?.members ?? 0,
+      };
+    case 'memberList':
+      return {
+        kind: 'memberPage',
+        room: packet.memberList?.room ?? '',
+        members: membersOf(packet.memberList?.members),
+        nextAfterId: toNumber(packet.memberList?.nextAfterId),
+        complete: packet.memberList?.complete ?? false,
+        total: packet.memberList?.total ?? 0,
       };
     case 'roomList':
       return {

@@ -1,5 +1,5 @@
 // The room side of the web client without the page: the room it is in and who is there (kept
-// from RoomMessage and PresenceMessage), what a typed line asks for (chat or /join, /rooms,
+// from RoomMessage, PresenceMessage, and in big rooms presence batches and member pages), what a typed line asks for (chat or /join, /rooms,
 // /who), and how a history line's time is shown. Free of the DOM, so Node tests import it.
 
 import { LOBBY, displayName } from './protocol.js';
@@ -22,15 +22,80 @@ export class RoomState {
      * @type {Map<number, string>}
      */
     this.members = new Map();
+    /** How many members the room has, as the server last said. */
+    this.count = 0;
+    /** Whether `members` is not the whole room yet: a big room, its pages still to come. */
+    this.partial = false;
+    /** @type {number | null} the ID the next member page starts after, while paging */
+    this.pagingAfter = null;
   }
 
   /**
-   * Takes what a `RoomMessage` says: the room the client is now in and everyone there.
-   * @param {{room: string, members: import('./protocol.js').RoomMember[]}} message
+   * Takes what a `RoomMessage` says: the room the client is now in and everyone there (in a big
+   * room only this client: `partial`, and `startPaging` asks for the rest).
+   * @param {{room: string, members: import('./protocol.js').RoomMember[], memberCount?: number, partial?: boolean}} message
    */
-  enter({ room, members }) {
+  enter({ room, members, memberCount = 0, partial = false }) {
     this.room = room;
     this.members = new Map(members.map((m) => [m.id, m.name]));
+    this.partial = partial;
+    this.count = memberCount || this.members.size;
+    this.pagingAfter = null;
+  }
+
+  /** How many members the room has: the list's size once it is whole. */
+  get memberCount() {
+    return this.partial ? this.count : this.members.size;
+  }
+
+  /**
+   * Starts paging the member list (a big room): the `afterId` of the first page's request.
+   * @returns {number}
+   */
+  startPaging() {
+    this.pagingAfter = 0;
+    return 0;
+  }
+
+  /**
+   * Takes a big room's `PresenceBatchMessage`: each member it names as it is at the batch's
+   * end, so it is right on top of any list built from earlier messages. One about another
+   * room changes nothing.
+   * @param {{room: string, joined: import('./protocol.js').RoomMember[], left: number[], members: number}} batch
+   * @returns {{joined: import('./protocol.js').RoomMember[], left: number[]} | null} what it said, `null` for nothing
+   */
+  applyBatch({ room, joined, left, members }) {
+    if (this.room === '' || room !== this.room) return null;
+    for (const m of joined) this.members.set(m.id, m.name);
+    for (const id of left) this.members.delete(id);
+    this.count = members;
+    return { joined, left };
+  }
+
+  /**
+   * Takes one page of the member list: it replaces what the list held for the IDs it covers.
+   * @param {{room: string, members: import('./protocol.js').RoomMember[], nextAfterId: number, complete: boolean, total: number}} page
+   * @returns {number | null} the `afterId` of the next page to ask for, `null` when done (or
+   *   the page is not one this client is waiting for)
+   */
+  applyPage({ room, members, nextAfterId, complete, total }) {
+    if (this.pagingAfter === null || room !== this.room) return null;
+    const after = this.pagingAfter;
+    const last = complete ? Infinity : nextAfterId;
+    for (const id of [...this.members.keys()]) {
+      if (id > after && id <= last) this.members.delete(id);
+    }
+    for (const m of members) this.members.set(m.id, m.name);
+    // Keep the list in ID order, the order the members joined.
+    this.members = new Map([...this.members].sort(([a], [b]) => a - b));
+    this.count = total;
+    if (complete) {
+      this.pagingAfter = null;
+      this.partial = false;
+      return null;
+    }
+    this.pagingAfter = nextAfterId;
+    return nextAfterId;
   }
 
   /**
@@ -60,6 +125,9 @@ export class RoomState {
   clear() {
     this.room = '';
     this.members = new Map();
+    this.count = 0;
+    this.partial = false;
+    this.pagingAfter = null;
   }
 
   /**

@@ -29,6 +29,7 @@ import {
   displayName,
   encodeChat,
   encodeJoinRoom,
+  encodeMemberListRequest,
   encodeLogin,
   encodeRegister,
   encodeRoomListRequest,
@@ -161,6 +162,39 @@ test('received packets become chat events', () => {
   assert.throws(() => decodeEvent(Uint8Array.from([0x12, 0x05, 0x0a])));
 });
 
+test('big rooms: presence batches and member pages decode, and rebuild the exact member list', () => {
+  const { Packet } = generated.packets;
+  const encode = (/** @type {object} */ p) => Packet.encode(Packet.create(p)).finish();
+  const big = decodeEvent(encode({ room: { room: 'lobby', members: [{ id: 5 }], memberCount: 900, membersPartial: true } }));
+  assert.deepEqual(big, { kind: 'room', room: 'lobby', members: [{ id: 5, name: '' }], memberCount: 900, partial: true, history: [] });
+  assert.deepEqual(decodeEvent(encode({ presenceBatch: { room: 'lobby', joined: [{ id: 7, name: 'ann' }], left: [3], members: 900 } })), {
+    kind: 'presenceBatch',
+    room: 'lobby',
+    joined: [{ id: 7, name: 'ann' }],
+    left: [3],
+    members: 900,
+  });
+  const request = Packet.decode(encodeMemberListRequest('lobby', 42));
+  assert.equal(request.memberListRequest?.room, 'lobby');
+  assert.equal(Number(request.memberListRequest?.afterId), 42);
+
+  const state = new RoomState();
+  if (big === null || big.kind !== 'room') throw new Error('not a room');
+  state.enter(big);
+  assert.equal(state.memberCount, 900);
+  assert.ok(state.partial);
+  assert.equal(state.startPaging(), 0);
+  // A batch before the pages, one between them: each member's state at its end.
+  state.applyBatch({ room: 'lobby', joined: [{ id: 2, name: '' }], left: [], members: 900 });
+  assert.equal(state.applyPage({ room: 'lobby', members: [{ id: 2, name: '' }, { id: 3, name: '' }], nextAfterId: 3, complete: false, total: 4 }), 3);
+  state.applyBatch({ room: 'lobby', joined: [{ id: 4, name: 'bo' }], left: [3], members: 4 });
+  assert.equal(state.applyPage({ room: 'lobby', members: [{ id: 4, name: 'bo' }, { id: 5, name: '' }, { id: 8, name: '' }], nextAfterId: 0, complete: true, total: 4 }), null);
+  assert.ok(!state.partial);
+  assert.deepEqual([...state.members.keys()], [2, 4, 5, 8]);
+  assert.equal(state.memberCount, 4);
+  assert.equal(state.applyBatch({ room: 'red', joined: [], left: [2], members: 1 }), null, 'another room');
+});
+
 test('chat limits count code points and UTF-8 bytes like the server', () => {
   assert.equal(countChars('😀a'), 2);
   const limits = { ...DEFAULT_LIMITS, max_chat_chars: 3, max_chat_bytes: 8 };
@@ -272,6 +306,8 @@ test('room answers decode from bytes built by hand from the contract', () => {
     kind: 'room',
     room: 'r',
     members: [{ id: 5, name: '' }],
+    memberCount: 0,
+    partial: false,
     history: [{ from: 5, name: 'ann', text: 'x', sentAtMs: 1_700_000_000_000 }],
   });
   // Packet{sender_id:7, presence(102){joined:true, room:"lobby"}}
@@ -294,7 +330,7 @@ test('room answers decode from bytes built by hand from the contract', () => {
 
 test('room answers round-trip through the generated code, empty parts included', () => {
   const encode = (/** @type {object} */ p) => Packet.encode(Packet.create(p)).finish();
-  assert.deepEqual(decodeEvent(encode({ room: { room: 'lobby' } })), { kind: 'room', room: 'lobby', members: [], history: [] });
+  assert.deepEqual(decodeEvent(encode({ room: { room: 'lobby' } })), { kind: 'room', room: 'lobby', members: [], memberCount: 0, partial: false, history: [] });
   assert.deepEqual(decodeEvent(encode({ senderId: 2 ** 53 - 1, presence: { joined: false, room: 'red', name: 'ann' } })), {
     kind: 'presence',
     who: 2 ** 53 - 1,
@@ -304,7 +340,7 @@ test('room answers round-trip through the generated code, empty parts included',
   });
   assert.deepEqual(decodeEvent(encode({ roomList: {} })), { kind: 'rooms', rooms: [] });
   const line = decodeEvent(encode({ room: { room: 'r', history: [{ senderId: 1, msg: 'ü', sentAtMs: Date.UTC(2030, 0, 1) }] } }));
-  assert.deepEqual(line, { kind: 'room', room: 'r', members: [], history: [{ from: 1, name: '', text: 'ü', sentAtMs: Date.UTC(2030, 0, 1) }] });
+  assert.deepEqual(line, { kind: 'room', room: 'r', members: [], memberCount: 0, partial: false, history: [{ from: 1, name: '', text: 'ü', sentAtMs: Date.UTC(2030, 0, 1) }] });
 });
 
 test('room names follow the server\'s rule and its wording', () => {

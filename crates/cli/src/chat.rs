@@ -191,6 +191,11 @@ fn answers_room_list(packet: &Packet) -> bool {
     matches!(packet.msg, Some(Msg::RoomList(_) | Msg::DenyResponse(_)))
 }
 
+/// Whether `packet` answers a `MemberListRequestMessage`: a page, or a refusal.
+fn answers_member_page(packet: &Packet) -> bool {
+    matches!(packet.msg, Some(Msg::MemberList(_) | Msg::DenyResponse(_)))
+}
+
 fn is_deny(packet: &Packet) -> bool {
     matches!(packet.msg, Some(Msg::DenyResponse(_)))
 }
@@ -387,7 +392,15 @@ impl Once {
                 self.request(&Packet::room_list_request(), answers_room_list)
                     .await?;
             }
-            Input::Who => println!("{}", self.view.who()),
+            Input::Who => {
+                if let Some(who) = self.view.who() {
+                    println!("{who}");
+                }
+                // A big room's list comes in pages, each asked for once the last arrived.
+                while let Some(next) = self.view.take_request() {
+                    self.request(&next, answers_member_page).await?;
+                }
+            }
             Input::Help => println!("{HELP}"),
             Input::Unknown => println!("{USAGE}"),
         }
@@ -747,7 +760,8 @@ impl Interactive {
                         Input::Chat(_) | Input::Join(_) | Input::Rooms => {
                             self.console.say(format!("Not connected; not sent: {line}")).await;
                         }
-                        Input::Who => self.console.say(self.view.who()).await,
+                        // Not connected: what is known, without asking for pages.
+                        Input::Who => self.console.say(self.view.who_now()).await,
                         Input::Help => self.console.say(HELP).await,
                         Input::Unknown => self.console.say(USAGE).await,
                     },
@@ -804,6 +818,11 @@ impl Interactive {
                         Received::Packet(packet) => {
                             let first_answer = first_join.is_some() && answers_join(&packet);
                             self.console.say_all(self.view.show(&packet)).await;
+                            if let Some(next_page) = self.view.take_request() {
+                                if let Err(error) = ws.send(ws::packet_message(&next_page)).await {
+                                    return SessionEnd::Lost(ws::describe_error(&error));
+                                }
+                            }
                             let join = match &packet.msg {
                                 Some(Msg::Id(_)) => {
                                     if let Err(end) = self.log_in(&mut ws).await {
@@ -915,10 +934,17 @@ impl Interactive {
             Input::Chat(text) => Packet::chat(text),
             Input::Join(room) => Packet::join_room(room),
             Input::Rooms => Packet::room_list_request(),
-            Input::Who => {
-                self.console.say(self.view.who()).await;
-                return Ok(());
-            }
+            Input::Who => match self.view.who() {
+                Some(who) => {
+                    self.console.say(who).await;
+                    return Ok(());
+                }
+                // A big room: the list comes in pages, the answer with the last.
+                None => match self.view.take_request() {
+                    Some(request) => request,
+                    None => return Ok(()),
+                },
+            },
             Input::Help => {
                 self.console.say(HELP).await;
                 return Ok(());

@@ -403,6 +403,8 @@ fn edge_packets() -> Vec<Packet> {
             room: "lobby".into(),
             members,
             history,
+            member_count: 3,
+            members_partial: true,
         }),
         Msg::Room(RoomMessage::default()),
         Msg::Presence(PresenceMessage {

@@ -19,8 +19,9 @@ pub use level::{Level, highest_field_number};
 pub use packets::packet::Msg;
 pub use packets::{
     ChatLine, ChatMessage, DenyResponseMessage, DisconnectMessage, IdMessage, JoinRoomMessage,
-    LoginRequestMessage, Member, OkResponseMessage, Packet, PresenceMessage,
-    RegisterRequestMessage, RoomInfo, RoomListMessage, RoomListRequestMessage, RoomMessage,
+    LoginRequestMessage, Member, MemberListMessage, MemberListRequestMessage, OkResponseMessage,
+    Packet, PresenceBatchMessage, PresenceMessage, RegisterRequestMessage, RoomInfo,
+    RoomListMessage, RoomListRequestMessage, RoomMessage,
 };
 
 /// The ID the server gives a connected client: 1, 2, 3… in connection order, never reused
@@ -183,6 +184,9 @@ impl Msg {
             Self::LeaveWorld(_) => 107,
             Self::WorldLeft(_) => 108,
             Self::WorldUpdate(_) => 109,
+            Self::PresenceBatch(_) => 120,
+            Self::MemberListRequest(_) => 121,
+            Self::MemberList(_) => 122,
         }
     }
 

@@ -41,6 +41,8 @@ impl Clients {
                 history_bytes: 32 * 1024,
                 batch_window: std::time::Duration::ZERO,
                 batch_from_busy_percent: 0,
+                presence_batch_above: usize::MAX,
+                presence_window: std::time::Duration::ZERO,
             },
             10,
             Arc::new(InProcessBroker::default()),

@@ -381,6 +381,26 @@ settings! {
         /// A player may click through a few rooms quickly.
         join_burst: u32 = 5;
 
+        /// Rooms with more members than this batch their presence and page their member list.
+        ///
+        /// Below it every join and leave is a `PresenceMessage` to each full-level member at
+        /// once, and a `RoomMessage` lists every member: one frame per member per event, fine
+        /// for a room of friends. Above it that is O(N²) (5,000 clients arriving in the lobby
+        /// cost 24 s of server CPU), so a big room gathers joins and leaves for
+        /// `presence_window_ms` into one `PresenceBatchMessage` per member and lists its members
+        /// in pages (docs/protocol.md, "Presence in big rooms"). 200 keeps every room of the
+        /// benchmarks' rooms scenarios (100 members) and a typical party immediate, while at
+        /// 200 members a connect storm already costs 40,000 presence frames.
+        presence_batch_above: usize = 200;
+
+        /// How long a big room gathers joins and leaves into one `PresenceBatchMessage`.
+        ///
+        /// One presence frame per member per window whatever the churn: 250 ms is at most four
+        /// a second, and a join still shows within a quarter of a second. At most 10 s
+        /// (`MAX_PRESENCE_WINDOW`), so a member list is never long stale.
+        presence_window_ms: Duration as Millis = DEFAULT_PRESENCE_WINDOW,
+            check = |window: &Duration| at_most(*window, MAX_PRESENCE_WINDOW);
+
         /// Most rooms one `RoomListMessage` lists, the biggest first.
         ///
         /// Keeps the list small for clients and cheap for the server.
@@ -462,6 +482,12 @@ impl Kind for DatabaseUrl {
 
 /// Default `Config::write_coalesce_ms` (its doc says why).
 pub const DEFAULT_WRITE_COALESCE: Duration = Duration::from_millis(16);
+
+/// Default `Config::presence_window_ms` (its doc says why).
+pub const DEFAULT_PRESENCE_WINDOW: Duration = Duration::from_millis(250);
+
+/// Longest `Config::presence_window_ms` accepted (its doc says why).
+pub const MAX_PRESENCE_WINDOW: Duration = Duration::from_secs(10);
 
 /// Longest `Config::write_coalesce_ms` accepted (its doc says why).
 pub const MAX_WRITE_COALESCE: Duration = Duration::from_millis(100);

@@ -139,6 +139,12 @@ label! {
         RoomListRequest => "room_list_request",
         /// `RoomListMessage` (field 104): only the server sends it.
         RoomList => "room_list",
+        /// `PresenceBatchMessage` (field 120): only the server sends it.
+        PresenceBatch => "presence_batch",
+        /// `MemberListRequestMessage` (field 121).
+        MemberListRequest => "member_list_request",
+        /// `MemberListMessage` (field 122): only the server sends it.
+        MemberList => "member_list",
         /// A world or hiscore message (fields 8–18, 105–109); the world is not enabled yet.
         World => "world",
         /// A `Packet` with no message in it.
@@ -166,6 +172,9 @@ impl MessageKind {
             Some(Msg::Presence(_)) => Self::Presence,
             Some(Msg::RoomListRequest(_)) => Self::RoomListRequest,
             Some(Msg::RoomList(_)) => Self::RoomList,
+            Some(Msg::PresenceBatch(_)) => Self::PresenceBatch,
+            Some(Msg::MemberListRequest(_)) => Self::MemberListRequest,
+            Some(Msg::MemberList(_)) => Self::MemberList,
             Some(
                 Msg::Player(_)
                 | Msg::PlayerDirection(_)
@@ -207,6 +216,8 @@ label! {
         TooManyRooms => "too_many_rooms",
         /// A join that would create a room past `max_rooms_per_address`.
         RoomsPerAddress => "rooms_per_address",
+        /// A member page asked for past the client's page rate, or for a room it is not in.
+        MemberPages => "member_pages",
         /// A join or a line while the server shuts down.
         ShuttingDown => "shutting_down",
         /// A request that got no answer within `handler_timeout`.

@@ -70,6 +70,8 @@ impl ServerState {
             history_bytes: config.room_history_bytes,
             batch_window: config.write_coalesce_ms,
             batch_from_busy_percent: config.write_coalesce_busy_percent,
+            presence_batch_above: config.presence_batch_above,
+            presence_window: config.presence_window_ms,
         };
         Self {
             admission: Arc::new(Admission::new(AdmissionLimits::new(&config, socket_budget))),

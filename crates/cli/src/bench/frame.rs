@@ -201,6 +201,10 @@ mod field {
     pub const ROOM: u64 = 101;
     pub const PRESENCE: u64 = 102;
     pub const ROOM_LIST: u64 = 104;
+    pub const PRESENCE_BATCH: u64 = 120;
+    pub const MEMBER_LIST: u64 = 122;
+    /// `RoomMessage.members_partial`.
+    pub const FIFTH: u64 = 5;
     /// `RoomMessage.members`, `ChatLine.msg`, `PresenceMessage.room`.
     pub const SECOND: u64 = 2;
     /// `RoomMessage.history`.
@@ -227,6 +231,9 @@ pub enum PacketView<'a> {
         /// The room.
         room: &'a str,
     },
+    /// A big room's joins and leaves of one window (`PresenceBatchMessage`), which the bench
+    /// counts but does not follow.
+    PresenceBatch,
     /// Anything else (a disconnect notice, a room list, a packet without a message).
     Other,
 }
@@ -236,6 +243,8 @@ pub enum PacketView<'a> {
 pub struct RoomView<'a> {
     /// The room's name.
     pub name: &'a str,
+    /// The member list is not the whole room (a big room, whose members come in pages).
+    pub partial: bool,
     /// The encoded message, to walk its members and history.
     body: &'a [u8],
 }
@@ -245,9 +254,11 @@ impl<'a> RoomView<'a> {
     /// well-formed, so the walks below cannot fail.
     fn parse(body: &'a [u8]) -> Option<Self> {
         let mut name = "";
+        let mut partial = false;
         walk_fields(body, |number, value| {
             match (number, value) {
                 (field::FIRST, Value::Len(raw)) => name = std::str::from_utf8(raw).ok()?,
+                (field::FIFTH, Value::Varint(flag)) => partial = flag != 0,
                 (field::SECOND, Value::Len(member)) => {
                     varint_field(member)?;
                 }
@@ -259,7 +270,11 @@ impl<'a> RoomView<'a> {
             }
             Some(())
         })?;
-        Some(Self { name, body })
+        Some(Self {
+            name,
+            partial,
+            body,
+        })
     }
 
     /// Calls `each` with every member's ID, in the server's order.
@@ -297,8 +312,11 @@ pub fn view_packet(bytes: &[u8]) -> Option<PacketView<'_>> {
             (field::DENY_RESPONSE, Value::Len(inner)) => PacketView::Deny(string_field(inner)?),
             (field::ROOM, Value::Len(inner)) => PacketView::Room(RoomView::parse(inner)?),
             (field::PRESENCE, Value::Len(inner)) => presence(inner)?,
+            (field::PRESENCE_BATCH, Value::Len(_)) => PacketView::PresenceBatch,
             // Another member of the oneof replaces whatever came before, as in protobuf.
-            (field::DISCONNECT | field::ROOM_LIST, Value::Len(_)) => PacketView::Other,
+            (field::DISCONNECT | field::ROOM_LIST | field::MEMBER_LIST, Value::Len(_)) => {
+                PacketView::Other
+            }
             (
                 field::CHAT
                 | field::ID
@@ -306,7 +324,9 @@ pub fn view_packet(bytes: &[u8]) -> Option<PacketView<'_>> {
                 | field::DISCONNECT
                 | field::ROOM
                 | field::PRESENCE
-                | field::ROOM_LIST,
+                | field::ROOM_LIST
+                | field::PRESENCE_BATCH
+                | field::MEMBER_LIST,
                 _,
             ) => {
                 return None;
@@ -757,6 +777,8 @@ mod tests {
                         sender_name: "bo".to_owned(),
                     },
                 ],
+                members_partial: true,
+                ..RoomMessage::default()
             })),
         };
         let bytes = room.encode_to_vec();
@@ -764,6 +786,7 @@ mod tests {
             panic!("not a room: {:?}", view_packet(&bytes))
         };
         assert_eq!(view.name, "red");
+        assert!(view.partial);
         let mut members = Vec::new();
         view.members(|id| members.push(id));
         assert_eq!(members, [3, 1 << 40]);

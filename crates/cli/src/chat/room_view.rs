@@ -1,8 +1,17 @@
 //! What `mmo chat` knows of its connection — its ID, its room, who is in it — and the lines it
 //! prints for each packet from the server.
 
+use std::collections::BTreeMap;
+
 use chrono::{DateTime, Datelike as _, Local, TimeZone, Timelike as _};
-use mmo_protocol::{ChatLine, Msg, Packet, RoomListMessage, RoomMessage};
+use mmo_protocol::{
+    ChatLine, MemberListMessage, MemberListRequestMessage, Msg, Packet, PresenceBatchMessage,
+    RoomListMessage, RoomMessage,
+};
+
+/// Names a batch's line spells out; past it, the line gives counts (a big lobby's batch can
+/// name hundreds).
+const NAMES_SHOWN: usize = 5;
 
 /// The client's view of the server: updated by every packet, read by `/who`.
 #[derive(Debug, Default)]
@@ -11,8 +20,17 @@ pub struct RoomView {
     me: Option<u64>,
     /// The room the server last confirmed with a `RoomMessage`.
     room: Option<String>,
-    /// Its members as `(id, account name)`: the `RoomMessage`'s list, then presence since.
-    members: Vec<(u64, String)>,
+    /// Its members by ID, with their account names: the `RoomMessage`'s list, then presence,
+    /// presence batches and member pages since (docs/protocol.md, "Presence in big rooms").
+    members: BTreeMap<u64, String>,
+    /// How many members the room has, as the server last said.
+    count: usize,
+    /// Whether `members` is not the whole room (a big room, not paged yet).
+    partial: bool,
+    /// Member pages being asked for (`/who` in a big room): the ID the next page starts after.
+    paging: Option<u64>,
+    /// A request to send for the paging under way.
+    to_send: Option<Packet>,
 }
 
 impl RoomView {
@@ -40,13 +58,15 @@ impl RoomView {
                 if self.room.as_deref() == Some(presence.room.as_str()) {
                     if presence.joined {
                         self.add(sender, &presence.name);
-                    } else {
-                        self.members.retain(|(id, _)| *id != sender);
+                    } else if self.members.remove(&sender).is_some() || self.partial {
+                        self.count = self.count.saturating_sub(1);
                     }
                 }
                 let verb = if presence.joined { "joined" } else { "left" };
                 vec![format!("{shown} {verb}")]
             }
+            Msg::PresenceBatch(batch) => self.batch(batch),
+            Msg::MemberList(page) => self.page(page),
             Msg::RoomList(list) => room_list_lines(list),
             Msg::DenyResponse(deny) => vec![format!("Denied: {}", deny.reason)],
             // A server that speaks rooms says who left with presence, which also names the
@@ -64,8 +84,36 @@ impl RoomView {
         }
     }
 
-    /// `/who`: the current room and its members, this client marked.
-    pub fn who(&self) -> String {
+    /// `/who`: the current room and its members, this client marked; `None` when the list
+    /// must be paged first (a big room): the answer comes with the last page, and
+    /// `take_request` has the first page's request.
+    pub fn who(&mut self) -> Option<String> {
+        if self.partial && self.room.is_some() {
+            self.paging = Some(0);
+            self.to_send = Some(self.page_request(0));
+            return None;
+        }
+        Some(self.who_now())
+    }
+
+    /// A request the view wants sent (the next member page), once.
+    pub fn take_request(&mut self) -> Option<Packet> {
+        self.to_send.take()
+    }
+
+    fn page_request(&self, after_id: u64) -> Packet {
+        Packet {
+            sender_id: 0,
+            msg: Some(Msg::MemberListRequest(MemberListRequestMessage {
+                room: self.room.clone().unwrap_or_default(),
+                after_id,
+                limit: 0,
+            })),
+        }
+    }
+
+    /// The members known now (in a big room, those of its pages and batches so far).
+    pub fn who_now(&self) -> String {
         let Some(room) = &self.room else {
             return "Not in a room yet".to_owned();
         };
@@ -81,9 +129,14 @@ impl RoomView {
                 }
             })
             .collect();
+        let count = if self.partial {
+            self.count
+        } else {
+            self.members.len()
+        };
         format!(
             "In room {room} ({}): {}",
-            members_text(self.members.len()),
+            members_text(count),
             names.join(", ")
         )
     }
@@ -91,14 +144,26 @@ impl RoomView {
     fn enter(&mut self, room: &RoomMessage) -> Vec<String> {
         self.room = Some(room.room.clone());
         self.members.clear();
+        self.paging = None;
         for member in &room.members {
             self.add(member.id, &member.name);
         }
+        self.partial = room.members_partial;
+        self.count = if room.member_count > 0 {
+            room.member_count as usize
+        } else {
+            self.members.len()
+        };
         let mut lines = Vec::with_capacity(1 + room.history.len());
+        let big = if self.partial {
+            "; /who lists them"
+        } else {
+            ""
+        };
         lines.push(format!(
-            "In room {} ({})",
+            "In room {} ({}{big})",
             room.room,
-            members_text(self.members.len())
+            members_text(self.count)
         ));
         let now = Local::now();
         lines.extend(room.history.iter().map(|line| history_line(line, &now)));
@@ -108,20 +173,75 @@ impl RoomView {
     /// Adds a member, or renames one already listed (a presence for someone the room list
     /// already held).
     fn add(&mut self, id: u64, name: &str) {
-        match self.members.iter_mut().find(|(known, _)| *known == id) {
-            Some((_, known_name)) => name.clone_into(known_name),
-            None => self.members.push((id, name.to_owned())),
+        if self.members.insert(id, name.to_owned()).is_none() && self.partial {
+            self.count += 1;
         }
+    }
+
+    /// A big room's joins and leaves of one window: each member's state at its end.
+    fn batch(&mut self, batch: &PresenceBatchMessage) -> Vec<String> {
+        if self.room.as_deref() != Some(batch.room.as_str()) {
+            return Vec::new();
+        }
+        for member in &batch.joined {
+            self.members.insert(member.id, member.name.clone());
+        }
+        for left in &batch.left {
+            self.members.remove(left);
+        }
+        self.count = batch.members as usize;
+        let changes = batch.joined.len() + batch.left.len();
+        if changes <= NAMES_SHOWN {
+            let joined = batch
+                .joined
+                .iter()
+                .map(|member| format!("{} joined", display_name(member.id, &member.name)));
+            let left = batch
+                .left
+                .iter()
+                .map(|id| format!("{} left", display_name(*id, "")));
+            joined.chain(left).collect()
+        } else {
+            vec![format!(
+                "{} joined, {} left ({})",
+                batch.joined.len(),
+                batch.left.len(),
+                members_text(self.count)
+            )]
+        }
+    }
+
+    /// A page of the member list: it replaces what the view had for its IDs.
+    fn page(&mut self, page: &MemberListMessage) -> Vec<String> {
+        let Some(after_id) = self
+            .paging
+            .filter(|_| self.room.as_deref() == Some(&page.room))
+        else {
+            return Vec::new();
+        };
+        let last = if page.complete {
+            u64::MAX
+        } else {
+            page.next_after_id
+        };
+        self.members.retain(|id, _| *id <= after_id || *id > last);
+        for member in &page.members {
+            self.members.insert(member.id, member.name.clone());
+        }
+        self.count = page.total as usize;
+        if page.complete {
+            self.paging = None;
+            self.partial = false;
+            return vec![self.who_now()];
+        }
+        self.paging = Some(page.next_after_id);
+        self.to_send = Some(self.page_request(page.next_after_id));
+        Vec::new()
     }
 
     /// How `id` is shown: its account name if the room list gave one, else `Client N`.
     fn name_of(&self, id: u64) -> String {
-        let name = self
-            .members
-            .iter()
-            .find(|(known, _)| *known == id)
-            .map_or("", |(_, name)| name.as_str());
-        display_name(id, name)
+        display_name(id, self.members.get(&id).map_or("", String::as_str))
     }
 }
 
@@ -198,6 +318,7 @@ mod tests {
                     })
                     .collect(),
                 history,
+                ..RoomMessage::default()
             })),
         }
     }
@@ -205,7 +326,7 @@ mod tests {
     #[test]
     fn shows_the_room_its_history_and_who_is_in_it() {
         let mut view = RoomView::default();
-        assert_eq!(view.who(), "Not in a room yet");
+        assert_eq!(view.who().expect("a small room"), "Not in a room yet");
         assert_eq!(
             view.show(&Packet::id_assignment(id(3))),
             ["Connected as client 3"]
@@ -235,7 +356,10 @@ mod tests {
             view.show(&room("red", &[(3, ""), (8, "ada")], history)),
             expected
         );
-        assert_eq!(view.who(), "In room red (2 members): Client 3 (you), ada");
+        assert_eq!(
+            view.who().expect("a small room"),
+            "In room red (2 members): Client 3 (you), ada"
+        );
         assert_eq!(
             view.show(&Packet::chat_from(id(8), "named")),
             ["ada: named"]
@@ -260,7 +384,7 @@ mod tests {
             ["bo joined"]
         );
         assert_eq!(
-            view.who(),
+            view.who().expect("a small room"),
             "In room red (3 members): Client 1 (you), Client 5, bo"
         );
         assert_eq!(
@@ -269,9 +393,95 @@ mod tests {
         );
         // A presence for another room (from before a move) is shown but changes nothing here.
         view.show(&Packet::presence_of(id(9), true, "blue", ""));
-        assert_eq!(view.who(), "In room red (2 members): Client 1 (you), bo");
+        assert_eq!(
+            view.who().expect("a small room"),
+            "In room red (2 members): Client 1 (you), bo"
+        );
         // Leave notices are left to presence once the server speaks rooms.
         assert!(view.show(&Packet::disconnect_of(id(6), "")).is_empty());
+    }
+
+    #[test]
+    fn a_big_room_is_followed_by_batches_and_listed_by_pages() {
+        let mut view = RoomView::default();
+        view.show(&Packet::id_assignment(id(2)));
+        let big = Packet {
+            sender_id: 0,
+            msg: Some(Msg::Room(RoomMessage {
+                room: "lobby".to_owned(),
+                members: vec![Member {
+                    id: 2,
+                    name: String::new(),
+                }],
+                member_count: 900,
+                members_partial: true,
+                ..RoomMessage::default()
+            })),
+        };
+        assert_eq!(
+            view.show(&big),
+            ["In room lobby (900 members; /who lists them)"]
+        );
+        let batch = |joined: Vec<(u64, &str)>, left: Vec<u64>, members| Packet {
+            sender_id: 0,
+            msg: Some(Msg::PresenceBatch(PresenceBatchMessage {
+                room: "lobby".to_owned(),
+                joined: joined
+                    .into_iter()
+                    .map(|(id, name)| Member {
+                        id,
+                        name: name.to_owned(),
+                    })
+                    .collect(),
+                left,
+                members,
+            })),
+        };
+        assert_eq!(
+            view.show(&batch(vec![(7, "ann")], vec![5], 900)),
+            ["ann joined", "Client 5 left"]
+        );
+        assert_eq!(
+            view.show(&batch(vec![], (10..20).collect(), 890)),
+            ["0 joined, 10 left (890 members)"]
+        );
+        // `/who` pages the list first; presence between pages still counts.
+        assert_eq!(view.who(), None);
+        let request = |view: &mut RoomView| match view.take_request().and_then(|p| p.msg) {
+            Some(Msg::MemberListRequest(request)) => (request.room, request.after_id),
+            other => panic!("expected a page request, got {other:?}"),
+        };
+        assert_eq!(request(&mut view), ("lobby".to_owned(), 0));
+        let page = |members: &[u64], complete, total| Packet {
+            sender_id: 0,
+            msg: Some(Msg::MemberList(MemberListMessage {
+                room: "lobby".to_owned(),
+                members: members
+                    .iter()
+                    .map(|&id| Member {
+                        id,
+                        name: String::new(),
+                    })
+                    .collect(),
+                next_after_id: if complete {
+                    0
+                } else {
+                    *members.last().unwrap()
+                },
+                complete,
+                total,
+            })),
+        };
+        assert!(view.show(&page(&[2, 3], false, 4)).is_empty());
+        assert_eq!(request(&mut view), ("lobby".to_owned(), 3));
+        view.show(&batch(vec![(4, "")], vec![3], 4));
+        assert_eq!(
+            view.show(&page(&[4, 7, 8], true, 4)),
+            ["In room lobby (4 members): Client 2 (you), Client 4, Client 7, Client 8"]
+        );
+        assert!(view.take_request().is_none());
+        // The list is whole now: `/who` answers at once.
+        assert!(view.who().is_some());
     }
 
     #[test]

@@ -169,6 +169,8 @@ pub struct Client {
     /// Joins of the room the client is already in: answers that cost the room's whole member
     /// list and history for a request of a few bytes (see `handlers::rooms`).
     refreshes: TokenBucket,
+    /// Member pages: answers of up to `rooms::MEMBER_PAGE_MAX` members for a few bytes.
+    member_pages: TokenBucket,
     warnings: ClientWarnings,
     /// What went through the session so far.
     pub stats: SessionStats,
@@ -189,6 +191,7 @@ impl Client {
             messages: TokenBucket::full(config.chat_burst, server.now_ms()),
             joins: TokenBucket::full(config.join_burst, server.now_ms()),
             refreshes: TokenBucket::full(rooms::REFRESH_BURST, server.now_ms()),
+            member_pages: TokenBucket::full(rooms::MEMBER_PAGE_BURST, server.now_ms()),
             room: None,
             warnings: ClientWarnings::default(),
             stats: SessionStats::default(),
@@ -363,6 +366,9 @@ pub fn dispatch(client: &mut Client, packet: Packet) -> Step {
         Some(Msg::Chat(chat)) => return chat::on_chat(client, &chat),
         Some(Msg::JoinRoom(join)) => return rooms::on_join_room(client, &join),
         Some(Msg::RoomListRequest(_)) => return rooms::on_room_list_request(client),
+        Some(Msg::MemberListRequest(request)) => {
+            return rooms::on_member_list_request(client, &request);
+        }
         Some(Msg::LoginRequest(login)) => return accounts::on_login(client, login),
         Some(Msg::RegisterRequest(register)) => return accounts::on_register(client, register),
         Some(Msg::Id(_)) => "IdMessage (only the server assigns IDs)",
@@ -373,6 +379,8 @@ pub fn dispatch(client: &mut Client, packet: Packet) -> Step {
             | Msg::Room(_)
             | Msg::Presence(_)
             | Msg::RoomList(_)
+            | Msg::PresenceBatch(_)
+            | Msg::MemberList(_)
             | Msg::Player(_)
             | Msg::Spore(_)
             | Msg::SporesBatch(_)

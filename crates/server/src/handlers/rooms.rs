@@ -1,9 +1,12 @@
-//! `JoinRoomMessage` (field 100) and `RoomListRequestMessage` (103): moving between rooms and
-//! listing them.
+//! `JoinRoomMessage` (field 100), `RoomListRequestMessage` (103) and
+//! `MemberListRequestMessage` (121): moving between rooms, listing them, and paging a room's
+//! members.
 
 use std::sync::Arc;
 
-use mmo_protocol::{JoinRoomMessage, Msg, Packet, RoomListMessage, room_name};
+use mmo_protocol::{
+    JoinRoomMessage, MemberListRequestMessage, Msg, Packet, RoomListMessage, room_name,
+};
 
 use super::{Client, Step};
 use crate::metrics::MessageRefusal;
@@ -19,6 +22,62 @@ pub const REFRESH_BURST: u32 = 3;
 /// request of a few bytes, so a crowd refreshing at the join rate could pull tens of
 /// megabytes a second out of the server.
 pub const REFRESH_RATE: f64 = 0.1;
+
+/// Member pages a client may ask for in a row: 40 pages of `MEMBER_PAGE_MAX` are 20,000
+/// members, more than one server takes in clients, so a client can page the biggest lobby
+/// at once.
+pub const MEMBER_PAGE_BURST: u32 = 40;
+
+/// Member pages a client may ask for per second after its burst. A page is up to ~10 KB for
+/// a request of a few bytes: at one a second, 1,000 clients paging pull at most ~10 MB/s.
+pub const MEMBER_PAGE_RATE: f64 = 1.0;
+
+/// Most members one `MemberListMessage` lists (also what a `limit` of 0 asks for): a few
+/// kilobytes, cut under the room's lock in tens of microseconds.
+pub const MEMBER_PAGE_MAX: u32 = 500;
+
+/// Answers with one page of the members of the client's room; a request for another room,
+/// or past the page rate, is refused.
+pub fn on_member_list_request(client: &mut Client, request: &MemberListRequestMessage) -> Step {
+    let metrics = &client.server.metrics;
+    let Some(room) = client.room.clone() else {
+        client.refuse("you are not in a room yet");
+        return Step::Done;
+    };
+    let asked = if request.room.is_empty() {
+        mmo_protocol::LOBBY
+    } else {
+        request.room.as_str()
+    };
+    if asked != room.name() {
+        metrics.messages_refused.inc(MessageRefusal::MemberPages);
+        // Cut as a refused join's name is, so the refusal stays the size of a short request.
+        let mut shown: String = asked.chars().take(40).collect();
+        if shown.len() < asked.len() {
+            shown.push('…');
+        }
+        client.refuse(format!("you are not in room {shown:?}"));
+        return Step::Done;
+    }
+    if !client
+        .member_pages
+        .try_take(MEMBER_PAGE_RATE, MEMBER_PAGE_BURST, client.server.now_ms())
+    {
+        metrics.messages_refused.inc(MessageRefusal::MemberPages);
+        client.refuse(format!(
+            "asking for member pages too fast: at most {MEMBER_PAGE_RATE} per second"
+        ));
+        return Step::Done;
+    }
+    let limit = match request.limit {
+        0 => MEMBER_PAGE_MAX,
+        limit => limit.min(MEMBER_PAGE_MAX),
+    };
+    // A client that is between rooms (its move under way) is not a member here: nothing to
+    // answer, and its next request names its new room.
+    let _ = room.member_page(&client.peer, request.after_id, limit as usize);
+    Step::Done
+}
 
 /// Moves the client to the room it asks for and answers with that room's `RoomMessage`; a
 /// bad name, a full room, too many rooms or too many joins are refused and it stays put.

@@ -15,6 +15,9 @@ const PACKET_ROOM_KEY: u64 = (101 << 3) | 2;
 const ROOM_NAME_KEY: u8 = (1 << 3) | 2;
 const MEMBER_KEY: u8 = (2 << 3) | 2;
 const HISTORY_KEY: u8 = (3 << 3) | 2;
+/// `RoomMessage` fields 4 (`member_count`) and 5 (`members_partial`), varints.
+const MEMBER_COUNT_KEY: u8 = 4 << 3;
+const MEMBERS_PARTIAL_KEY: u8 = 5 << 3;
 
 /// The encoded parts of a room's answer, each `None` until needed after a change.
 #[derive(Debug, Default)]
@@ -27,6 +30,8 @@ pub struct AnswerCache {
 /// next one, which gives its place to an asker who is not among them.
 #[derive(Debug)]
 struct ListedMembers {
+    /// The most members listed it was made for.
+    max_listed: usize,
     first: Vec<ClientId>,
     first_encoded: Bytes,
     next: Option<(ClientId, Bytes)>,
@@ -44,7 +49,8 @@ impl AnswerCache {
     }
 
     /// The frame of the `RoomMessage` for `asker`: `room`'s name, at most `max_listed` of its
-    /// members (the oldest, and always `asker`), and its history.
+    /// members (the oldest, and always `asker`), its history, its member count, and whether
+    /// the list leaves members out.
     pub fn frame(
         &mut self,
         room: &str,
@@ -53,6 +59,13 @@ impl AnswerCache {
         max_listed: usize,
     ) -> Bytes {
         let max_listed = max_listed.max(1);
+        if self
+            .members
+            .as_ref()
+            .is_some_and(|members| members.max_listed != max_listed)
+        {
+            self.members = None;
+        }
         let members = self
             .members
             .get_or_insert_with(|| ListedMembers::of(record, max_listed));
@@ -68,8 +81,10 @@ impl AnswerCache {
             })),
             None => next(),
         };
+        let member_count = record.member_count();
+        let listed = members.first.len() + usize::from(asker_entry.is_some());
         let mut body = BytesMut::with_capacity(
-            2 + room.len()
+            16 + room.len()
                 + members.first_encoded.len()
                 + asker_entry.as_ref().map_or(0, Bytes::len)
                 + history.len(),
@@ -84,6 +99,14 @@ impl AnswerCache {
             body.put_slice(entry);
         }
         body.put_slice(history);
+        if member_count > 0 {
+            body.put_u8(MEMBER_COUNT_KEY);
+            put_varint(&mut body, member_count as u64);
+        }
+        if listed < member_count {
+            body.put_u8(MEMBERS_PARTIAL_KEY);
+            body.put_u8(1);
+        }
         let mut packet = BytesMut::with_capacity(body.len() + 12);
         put_varint(&mut packet, PACKET_ROOM_KEY);
         put_varint(&mut packet, body.len() as u64);
@@ -110,6 +133,7 @@ impl ListedMembers {
             }
         }
         Self {
+            max_listed,
             first,
             first_encoded: first_encoded.freeze(),
             next,
@@ -181,9 +205,12 @@ mod tests {
 
     /// The answer as prost would build it from the record.
     fn expected(record: &RoomRecord, asker: ClientId, max_listed: usize) -> RoomMessage {
+        let members = record.listed_members(asker, max_listed);
         RoomMessage {
             room: "lobby".into(),
-            members: record.listed_members(asker, max_listed),
+            members_partial: members.len() < record.member_count(),
+            member_count: u32::try_from(record.member_count()).expect("small"),
+            members,
             history: record.history_lines(),
         }
     }
@@ -230,7 +257,11 @@ mod tests {
             name: "".into(),
         };
         record.apply(&RoomEvent { seq, change }).expect("in order");
-        assert_eq!(decoded(&cache.frame("lobby", &record, asker, 10)), before);
+        // The list is the cached one (the count is the record's own, never cached).
+        assert_eq!(
+            decoded(&cache.frame("lobby", &record, asker, 10)).members,
+            before.members
+        );
         cache.members_changed();
         assert_eq!(
             decoded(&cache.frame("lobby", &record, asker, 10))

@@ -11,6 +11,7 @@ use mmo_protocol::{ClientId, Level, Packet};
 use crate::peer::Peer;
 use crate::rooms::batch::{Batch, Send};
 use crate::rooms::event::{Announce, ChatLineEvent, RoomChange};
+use crate::rooms::presence::PendingPresence;
 use crate::websocket::encode_packet_frame;
 
 /// The members of a room connected to this server.
@@ -23,6 +24,8 @@ pub struct LocalMembers {
     at_level: [usize; 3],
     /// Chat lines waiting to go out together.
     pub batch: Batch,
+    /// A big room's presence waiting to go out together.
+    pub presence: PendingPresence,
 }
 
 /// What is left to do once a room's lock is released: writers to wake, a batch to deliver,
@@ -38,6 +41,8 @@ pub struct AfterUnlock<'a> {
     pub start_flusher: bool,
     /// Frames queued for members, for the deliveries counter.
     pub delivered: u64,
+    /// Whether the room's presence batch needs its timer started.
+    pub start_presence_flusher: bool,
 }
 
 impl<'a> AfterUnlock<'a> {
@@ -48,6 +53,7 @@ impl<'a> AfterUnlock<'a> {
             due: Vec::new(),
             start_flusher: false,
             delivered: 0,
+            start_presence_flusher: false,
         }
     }
 
@@ -57,6 +63,7 @@ impl<'a> AfterUnlock<'a> {
             due: self.due,
             start_flusher: self.start_flusher,
             delivered: self.delivered,
+            start_presence_flusher: self.start_presence_flusher,
         }
     }
 }
@@ -70,6 +77,22 @@ pub struct Deferred {
     pub start_flusher: bool,
     /// Frames queued for members, for the deliveries counter.
     pub delivered: u64,
+    /// Whether the room's presence batch needs its timer started.
+    pub start_presence_flusher: bool,
+}
+
+/// How a room tells its members of joins and leaves, by its size (docs/protocol.md).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PresenceMode {
+    /// A small room: a `PresenceMessage` (and leave notice) per event, at once.
+    PerEvent,
+    /// A big room: its events gathered into one `PresenceBatchMessage` per window; no leave
+    /// notices. `send_now` (no window, or no runtime to time one) sends each event's batch at
+    /// once.
+    Batched {
+        /// Send the batch at once instead of at the window's end.
+        send_now: bool,
+    },
 }
 
 /// When a chat line goes out: now, or in the room's batch (see `batch`).
@@ -129,16 +152,48 @@ impl LocalMembers {
         }
     }
 
-    /// Delivers an event just applied to the room called `room` to the members here: chat to
-    /// every member but its sender, presence to full-level members, leave notices to
-    /// tutorial-level ones, each never to the member the event is about.
+    /// Delivers an event just applied to the room called `room`, which now has `members`
+    /// members: chat to every member but its sender; in a small room presence to full-level
+    /// members and leave notices to tutorial-level ones, each never to the member the event is
+    /// about; in a big room the event joins the presence batch (see `PresenceMode`).
     pub fn deliver(
         &mut self,
         room: &str,
+        members: usize,
         change: &RoomChange,
         pacing: Pacing,
+        presence: PresenceMode,
         after: &mut AfterUnlock<'_>,
     ) {
+        if let PresenceMode::Batched { send_now } = presence {
+            match change {
+                RoomChange::Chat(line) => self.deliver_chat(line, pacing, after),
+                RoomChange::Joined { member, name } | RoomChange::Renamed { member, name } => {
+                    self.presence.present(*member, name);
+                }
+                RoomChange::Left {
+                    member,
+                    announce: Announce::Presence { .. },
+                    ..
+                } => self.presence.absent(*member),
+                RoomChange::Left {
+                    announce: Announce::Nothing,
+                    ..
+                } => {}
+            }
+            if send_now {
+                self.send_presence_batch(room, members, after);
+            } else if !self.presence.is_empty() && !self.presence.flusher_running {
+                self.presence.flusher_running = true;
+                after.start_presence_flusher = true;
+            }
+            return;
+        }
+        // A room that was big sends what its batch holds before the next per-event message,
+        // so its members see the events in order.
+        if !matches!(change, RoomChange::Chat(_)) {
+            self.send_presence_batch(room, members, after);
+        }
         match change {
             RoomChange::Chat(line) => self.deliver_chat(line, pacing, after),
             RoomChange::Joined { member, name } | RoomChange::Renamed { member, name } => {
@@ -146,7 +201,7 @@ impl LocalMembers {
                     let presence = Packet::presence_of(*member, true, room, name);
                     self.send_to(
                         Audience::Full,
-                        *member,
+                        Some(*member),
                         &encode_packet_frame(&presence),
                         after,
                     );
@@ -162,7 +217,7 @@ impl LocalMembers {
                     let presence = Packet::presence_of(*member, false, room, name);
                     self.send_to(
                         Audience::Full,
-                        *member,
+                        Some(*member),
                         &encode_packet_frame(&presence),
                         after,
                     );
@@ -172,7 +227,7 @@ impl LocalMembers {
                     let notice = Packet::disconnect_of(*member, reason);
                     self.send_to(
                         Audience::TutorialOnly,
-                        *member,
+                        Some(*member),
                         &encode_packet_frame(&notice),
                         after,
                     );
@@ -184,6 +239,19 @@ impl LocalMembers {
                 ..
             } => {}
         }
+    }
+
+    /// Sends the room's presence batch, if anything is waiting, to every full-level member:
+    /// one frame each, encoded once.
+    pub fn send_presence_batch(&mut self, room: &str, members: usize, after: &mut AfterUnlock<'_>) {
+        let Some(batch) = self.presence.take(room, members) else {
+            return;
+        };
+        if self.at_level[Level::Full as usize] > 0 {
+            self.send_to(Audience::Full, None, &encode_packet_frame(&batch), after);
+        }
+        // Members with chat waiting in the room's batch are written with it.
+        self.batch.send_into(after.wakes);
     }
 
     /// Queues a line for every member but its sender, now or in the room's batch.
@@ -212,14 +280,14 @@ impl LocalMembers {
     fn send_to(
         &self,
         audience: Audience,
-        except: ClientId,
+        except: Option<ClientId>,
         frame: &Bytes,
         after: &mut AfterUnlock<'_>,
     ) {
         after.delivered += queue_for(
             &self.subscribers,
             frame,
-            |member| member.id != except && audience.includes(member.level()),
+            |member| Some(member.id) != except && audience.includes(member.level()),
             |_, waker| after.wakes.push(waker),
         );
     }

@@ -39,6 +39,7 @@ mod broker;
 mod delivery;
 mod event;
 mod history;
+mod presence;
 mod record;
 mod room;
 
@@ -515,6 +516,8 @@ mod tests {
             history_bytes: 10_000,
             batch_window: std::time::Duration::ZERO,
             batch_from_busy_percent: 0,
+            presence_batch_above: usize::MAX,
+            presence_window: std::time::Duration::ZERO,
         }
     }
 

@@ -79,6 +79,39 @@ impl RoomRecord {
         Ok(())
     }
 
+    /// The members with IDs above `after_id`, at most `limit` (at least one), as a
+    /// `MemberListMessage` for the room called `room`: O(log members + limit).
+    pub fn member_page(&self, room: &str, after_id: u64, limit: usize) -> mmo_protocol::Packet {
+        use mmo_protocol::{Member, MemberListMessage, Msg, Packet};
+        let limit = limit.max(1);
+        use std::ops::Bound;
+        let from = ClientId::new(after_id).map_or(Bound::Unbounded, Bound::Excluded);
+        let mut listed = self.members.range((from, Bound::Unbounded)).take(limit + 1);
+        let members: Vec<Member> = listed
+            .by_ref()
+            .take(limit)
+            .map(|id| Member {
+                id: id.get(),
+                name: self.names.get(id).map_or("", AsRef::as_ref).to_owned(),
+            })
+            .collect();
+        let complete = listed.next().is_none();
+        Packet {
+            sender_id: 0,
+            msg: Some(Msg::MemberList(MemberListMessage {
+                room: room.to_owned(),
+                next_after_id: if complete {
+                    0
+                } else {
+                    members.last().map_or(0, |last| last.id)
+                },
+                members,
+                complete,
+                total: u32::try_from(self.members.len()).unwrap_or(u32::MAX),
+            })),
+        }
+    }
+
     /// Members now.
     pub fn member_count(&self) -> usize {
         self.members.len()

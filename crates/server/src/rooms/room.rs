@@ -22,9 +22,10 @@ use crate::outbox::fan_out;
 use crate::peer::Peer;
 use crate::rooms::answer::AnswerCache;
 use crate::rooms::batch;
-use crate::rooms::delivery::{AfterUnlock, Deferred, LocalMembers, Pacing};
+use crate::rooms::delivery::{AfterUnlock, Deferred, LocalMembers, Pacing, PresenceMode};
 use crate::rooms::event::{RoomChange, RoomEvent};
 use crate::rooms::record::{OutOfOrder, RoomRecord};
+use crate::websocket::encode_packet_frame;
 
 /// The bounds every room is created with.
 #[derive(Debug, Clone, Copy)]
@@ -42,7 +43,17 @@ pub struct RoomLimits {
     /// Percent of the workers' time busy from which busy rooms batch (see `load`); 0 always
     /// batches.
     pub batch_from_busy_percent: u32,
+    /// Rooms with more members than this batch their presence and page their member list
+    /// (`presence_batch_above`).
+    pub presence_batch_above: usize,
+    /// How long a big room gathers presence into one batch (`presence_window_ms`); zero, or no
+    /// runtime, sends each event's batch at once.
+    pub presence_window: std::time::Duration,
 }
+
+/// A member page was asked for by a client that is not a member of the room here.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct NotAMember;
 
 /// Why a client could not enter a room.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -202,9 +213,15 @@ impl Room {
             }
             _ => {}
         }
-        state
-            .local
-            .deliver(&self.name, &event.change, self.pacing(), after);
+        let members = state.record.member_count();
+        state.local.deliver(
+            &self.name,
+            members,
+            &event.change,
+            self.pacing(),
+            self.presence_mode(members),
+            after,
+        );
         // `RoomMessage` is one of this project's own messages: only a full-level client may
         // be sent it (see `Level`).
         if let (RoomChange::Joined { .. }, Some(peer), true) = (&event.change, local, answer) {
@@ -233,6 +250,23 @@ impl Room {
         let _ = self.apply(state, &event, local, answer, after);
     }
 
+    /// How a room of `members` members tells them of joins and leaves.
+    fn presence_mode(&self, members: usize) -> PresenceMode {
+        if members > self.limits.presence_batch_above {
+            PresenceMode::Batched {
+                send_now: self.limits.presence_window.is_zero() || self.runtime.is_none(),
+            }
+        } else {
+            PresenceMode::PerEvent
+        }
+    }
+
+    /// Whether the room is big now (see `PresenceMode`): its `RoomMessage` lists only the
+    /// asker, and the rest is paged.
+    fn is_big(&self, state: &RoomState) -> bool {
+        state.record.member_count() > self.limits.presence_batch_above
+    }
+
     /// Batched while the server is loaded; at once while it has CPU to spare, where the
     /// latency a batch adds buys nothing (see `load`).
     fn pacing(&self) -> Pacing {
@@ -252,10 +286,17 @@ impl Room {
             due,
             start_flusher,
             delivered,
+            start_presence_flusher,
         } = deferred;
         batch::deliver(due, self.runtime.as_ref());
         if let Some(runtime) = self.runtime.as_ref().filter(|_| start_flusher) {
             runtime.spawn(send_batches_when_due(Arc::downgrade(self)));
+        }
+        if let Some(runtime) = self.runtime.as_ref().filter(|_| start_presence_flusher) {
+            runtime.spawn(send_presence_when_due(
+                Arc::downgrade(self),
+                self.limits.presence_window,
+            ));
         }
         delivered
     }
@@ -271,9 +312,31 @@ impl Room {
     /// Queues the room's `RoomMessage` for `peer` under the room's lock, so that it comes
     /// before the next event: from the answer cache, a copy of bytes.
     fn answer_locked(&self, state: &mut RoomState, peer: &Peer, after: &mut AfterUnlock<'_>) {
+        let max_listed = if self.is_big(state) {
+            1
+        } else {
+            self.limits.max_members
+        };
         let RoomState { record, answer, .. } = state;
-        let frame = answer.frame(&self.name, record, peer.id, self.limits.max_members);
+        let frame = answer.frame(&self.name, record, peer.id, max_listed);
         LocalMembers::send_one(peer, frame, after);
+    }
+
+    /// Sends `peer` one page of the room's members (`MemberListMessage`): those with IDs
+    /// above `after_id`, at most `limit`, as of now in the room's order. Under the room's
+    /// lock, so the page is in order with the events around it; the work is the page's size
+    /// (members are kept by ID), never the room's. `Err` when `peer` is not a member here.
+    pub fn member_page(&self, peer: &Peer, after_id: u64, limit: usize) -> Result<(), NotAMember> {
+        fan_out(|wakes| {
+            let mut after = AfterUnlock::new(wakes);
+            let state = self.lock();
+            if !state.local.contains(peer) {
+                return Err(NotAMember);
+            }
+            let page = state.record.member_page(&self.name, after_id, limit);
+            LocalMembers::send_one(peer, encode_packet_frame(&page), &mut after);
+            Ok(())
+        })
     }
 
     /// Raises `peer`'s level (a member here or not), keeping the per-level counts true. Under
@@ -313,6 +376,25 @@ impl Room {
     pub fn history_lines(&self) -> Vec<mmo_protocol::ChatLine> {
         self.lock().record.history_lines()
     }
+}
+
+/// Sends a big room's presence batch when its window ends.
+async fn send_presence_when_due(room: std::sync::Weak<Room>, window: std::time::Duration) {
+    tokio::time::sleep(window).await;
+    let Some(room) = room.upgrade() else {
+        return;
+    };
+    let deferred = fan_out(|wakes| {
+        let mut after = AfterUnlock::new(wakes);
+        let mut state = room.lock();
+        state.local.presence.flusher_running = false;
+        let members = state.record.member_count();
+        state
+            .local
+            .send_presence_batch(&room.name, members, &mut after);
+        after.into_deferred()
+    });
+    room.finish(deferred);
 }
 
 /// Sends a room's batches as they fall due, while it has any; then ends (the next busy line

@@ -249,7 +249,7 @@ impl Client {
             let packet = self.recv().await;
             match packet.msg {
                 Some(Msg::Room(room)) => return room,
-                Some(Msg::Presence(_) | Msg::Disconnect(_)) => continue,
+                Some(Msg::Presence(_) | Msg::PresenceBatch(_) | Msg::Disconnect(_)) => continue,
                 other => panic!("expected a RoomMessage, got {other:?}"),
             }
         }
@@ -261,7 +261,7 @@ impl Client {
             let packet = self.recv().await;
             match packet.msg {
                 Some(Msg::DenyResponse(deny)) => return deny.reason,
-                Some(Msg::Presence(_) | Msg::Disconnect(_)) => continue,
+                Some(Msg::Presence(_) | Msg::PresenceBatch(_) | Msg::Disconnect(_)) => continue,
                 other => panic!("expected a DenyResponseMessage, got {other:?}"),
             }
         }
@@ -311,7 +311,7 @@ impl Client {
             let packet = self.recv().await;
             match packet.msg {
                 Some(Msg::Chat(chat)) => return (packet.sender_id, chat.msg),
-                Some(Msg::Disconnect(_) | Msg::Presence(_)) => continue,
+                Some(Msg::Disconnect(_) | Msg::Presence(_) | Msg::PresenceBatch(_)) => continue,
                 other => panic!("expected chat, got {other:?}"),
             }
         }

@@ -153,6 +153,9 @@ impl Worker {
             (Some(PacketView::Presence { who, joined, room }), Some(rooms)) => {
                 self.on_presence(who, joined, room, rooms);
             }
+            (Some(PacketView::PresenceBatch), Some(_)) => {
+                self.stats.borrow_mut().rooms.presence_received += 1;
+            }
             _ => {}
         }
     }
