@@ -466,7 +466,7 @@ mod tests {
                 next_after_id: if complete {
                     0
                 } else {
-                    *members.last().unwrap()
+                    *members.last().expect("a page")
                 },
                 complete,
                 total,
