@@ -266,6 +266,11 @@ async fn our_client_enters_and_gets_one_update_per_tick_with_its_view() {
     let end = player.me();
     assert!(end.0 > start.0, "it moved right");
     assert_eq!(end.1, start.1);
+    assert_eq!(server.metric("mmo_world_players").await, 1);
+    assert_eq!(server.metric("mmo_worlds").await, 1);
+    assert!(server.metric("mmo_world_ticks").await >= 10);
+    assert!(server.metric("mmo_world_update_bytes").await > 0);
+    assert!(server.metric("mmo_world_tick_work_seconds_count").await >= 10);
 }
 
 async fn accounts_server(dir: &tempfile::TempDir, config: Config) -> TestServer {
