@@ -268,8 +268,8 @@ async fn our_client_enters_and_gets_one_update_per_tick_with_its_view() {
     assert_eq!(end.1, start.1);
     assert_eq!(server.metric("mmo_world_players").await, 1);
     assert_eq!(server.metric("mmo_worlds").await, 1);
-    assert!(server.metric("mmo_world_ticks").await >= 10);
-    assert!(server.metric("mmo_world_update_bytes").await > 0);
+    assert!(server.metric("mmo_world_ticks_total").await >= 10);
+    assert!(server.metric("mmo_world_update_bytes_total").await > 0);
     assert!(server.metric("mmo_world_tick_work_seconds_count").await >= 10);
 }
 
