@@ -640,8 +640,9 @@ mod tests {
             + MessageRefusal::ALL.len()
             + AccountOutcome::ALL.len();
         let samples = text.lines().filter(|line| !line.starts_with('#')).count();
-        // 9 plain counters and 6 gauges besides the labelled series.
-        assert_eq!(samples, labelled + 9 + 6, "{text}");
+        // 12 plain counters, 8 gauges and the tick work histogram (10 buckets, +Inf, sum,
+        // count) besides the labelled series.
+        assert_eq!(samples, labelled + 12 + 8 + 13, "{text}");
     }
 
     #[test]

@@ -188,8 +188,12 @@ impl Seat {
 
     /// Leaves the seat, sending `farewell` first unless it was left already (or refused); the
     /// world takes the player out at its next tick, telling the tutorial's clients there
-    /// `announce` when given.
-    pub fn leave(self: &Arc<Self>, farewell: Option<Bytes>, announce: Option<&'static str>) {
+    /// `announce` when given. Whether it had not been left already.
+    pub fn leave(
+        self: &Arc<Self>,
+        farewell: Option<Bytes>,
+        announce: Option<&'static str>,
+    ) -> bool {
         let mut state = self.lock();
         let was = std::mem::replace(&mut *state, SeatState::Left);
         if was != SeatState::Left {
@@ -202,6 +206,7 @@ impl Seat {
             seat: Arc::clone(self),
             announce,
         });
+        was != SeatState::Left
     }
 }
 
