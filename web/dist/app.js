@@ -158,8 +158,6 @@ let steering = null;
 let playAfterRejoin = false;
 /** @type {ReturnType<typeof setTimeout> | undefined} gives up on an unanswered Play */
 let enterTimer;
-/** @type {ReturnType<typeof setTimeout> | undefined} sends a Leave once the rate allows */
-let leaveTimer;
 
 /**
  * "You:" lines sent on the current connection, oldest first. The server does not acknowledge
@@ -662,12 +660,15 @@ function renderPlay() {
   else delete document.body.dataset.playing;
 }
 
-/** Asks to play in the world of the room the page is in. */
+/**
+ * Asks to play in the world of the room the page is in. World messages (this, Leave, steering)
+ * have a rate limit of their own on the server, apart from chat's and far above what this page
+ * sends (docs/protocol.md), so they never wait for the chat's bucket nor take from it.
+ */
 function requestPlay() {
   if (play !== 'idle' || room.room === '') return;
-  const why = sendRequest(encodeEnterWorld(), false);
-  if (why !== null) {
-    logLine('warning', describeNotSent(why));
+  if (!connection.send(encodeEnterWorld())) {
+    logLine('warning', describeNotSent('offline'));
     return;
   }
   play = 'entering';
@@ -703,29 +704,17 @@ function applyWorldUpdate(update) {
   game.updated();
 }
 
-/** Leave: stops drawing at once, and tells the server (as soon as its rate allows). */
+/** Leave: stops drawing at once, and tells the server, whose `WorldLeftMessage` ends the game. */
 function leaveWorld() {
   if (play !== 'playing') return;
   playAfterRejoin = false;
-  play = 'leaving';
   world = null;
   steering = null;
   game.stop();
+  // Without a connection there is no world to leave: the server forgot the player with it.
+  if (connection.send(encodeLeaveWorld())) play = 'leaving';
+  else endGame();
   renderPlay();
-  sendLeave();
-}
-
-/** Sends the Leave, waiting for a token first: one the server refused would leave the player in. */
-function sendLeave() {
-  clearTimeout(leaveTimer);
-  if (play !== 'leaving' || !connection.isOpen) return;
-  const wait = rate.msUntilToken(performance.now());
-  if (wait > 0) {
-    leaveTimer = setTimeout(sendLeave, wait);
-    return;
-  }
-  rate.tryTake(performance.now());
-  connection.send(encodeLeaveWorld());
 }
 
 /** @param {string} reason the server's; `""` when the player asked */
@@ -739,7 +728,6 @@ function worldLeft(reason) {
 /** Back to not playing: the canvas hidden, the world forgotten. */
 function endGame() {
   clearTimeout(enterTimer);
-  clearTimeout(leaveTimer);
   play = 'idle';
   world = null;
   steering = null;
