@@ -321,18 +321,21 @@ export class GameView {
       ctx.arc(cx, cy, r, 0, 2 * Math.PI);
       ctx.fill();
       const mine = actor.id === world.playerId;
-      ctx.lineWidth = (mine ? 3 : 2) * ratio;
+      // A ring no thicker than a third of a small circle, so its colour still shows.
+      ctx.lineWidth = Math.min((mine ? 3 : 2) * ratio, r / 3);
       ctx.strokeStyle = mine ? '#ffffff' : 'rgb(0 0 0 / 0.45)';
       ctx.stroke();
 
       const fontPx = Math.max(MIN_NAME_PX * ratio, Math.min(r * 0.5, 28 * ratio));
       ctx.font = `600 ${fontPx}px system-ui, sans-serif`;
       const label = displayName(actor.id, actor.name);
+      // Inside the circle when it fits, otherwise under it (a small player zoomed far out).
+      const labelY = ctx.measureText(label).width <= 2 * r ? cy : cy + r + fontPx * 0.7;
       ctx.lineWidth = Math.max(2, fontPx / 5);
       ctx.strokeStyle = 'rgb(0 0 0 / 0.8)';
-      ctx.strokeText(label, cx, cy);
+      ctx.strokeText(label, cx, labelY);
       ctx.fillStyle = '#ffffff';
-      ctx.fillText(label, cx, cy);
+      ctx.fillText(label, cx, labelY);
     }
   }
 }
