@@ -120,6 +120,11 @@ const flow = new LoginFlow();
  */
 let closingReason = '';
 /**
+ * Whether this connection has sent a message of this project's (field 100 or above), which
+ * shows the server it is not the tutorial's client (docs/protocol.md, "opt-in").
+ */
+let shownRoomAware = false;
+/**
  * The server's limit on messages as this page sees it, so lines it would refuse are held back.
  * Every message counts, not only chat: joins and room list requests take from it too.
  */
@@ -513,7 +518,9 @@ function sendRequest(bytes, isJoin) {
   if (isJoin && joinRate.msUntilToken(now) > 0) return 'join-rate';
   rate.tryTake(now);
   if (isJoin) joinRate.tryTake(now);
-  return connection.send(bytes) ? null : 'offline';
+  if (!connection.send(bytes)) return 'offline';
+  shownRoomAware = true;
+  return null;
 }
 
 /**
@@ -832,6 +839,15 @@ function loginNoteText() {
  */
 function act(action) {
   if (action && 'send' in action) {
+    // A login or registration (fields 4, 5) as a connection's first word makes it look like
+    // the tutorial's client, which the server puts into the lobby's game its way until a
+    // message of ours follows (docs/protocol.md, "Tutorial-level clients"). One of ours first,
+    // which the server answers with or without a login: the room list, wanted anyway.
+    if (!shownRoomAware && sendRequest(encodeRoomListRequest(), false) === 'offline') {
+      flow.closed();
+      renderLogin();
+      return;
+    }
     // Every message counts against the server's rate, these too.
     rate.tryTake(performance.now());
     const bytes =
@@ -920,6 +936,7 @@ const connection = new ReconnectingSocket(serverUrl, {
     ownLines = [];
     pendingJoins = [];
     closingReason = '';
+    shownRoomAware = false;
     hideCountdown();
     setState('connected', 'Connected');
     logLine('success', 'Connected successfully');

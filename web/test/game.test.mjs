@@ -2,8 +2,9 @@
 // press Play in a room of their own and play its world as a person would, steering with the
 // mouse. A player enters (drawn, with its score), moves where it is steered, eats a spore (its
 // score grows), meets another page's player (each sees the other, in view and on the
-// leaderboard), chats over the game, and leaves; on a phone, a finger steers. The pages run
-// with `?debug`, which lets the test read the world state a page holds (its position, the
+// leaderboard), chats over the game, and leaves; on a phone, a finger steers; a logged-in
+// player plays under its name, and its login never puts it in the tutorial's game. The pages
+// run with `?debug`, which lets the test read the world state a page holds (its position, the
 // spores and players in its view) to choose where to point the mouse; everything else is
 // observed on the page. Screenshots go to web/test-results/.
 
@@ -12,8 +13,11 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 
+import generated from '../dist/packets.js';
 import { launchBrowser, openChat, say, waitForLine, waitForRoom } from './support/browser.mjs';
 import { ServerProcess, freePort, resultsDir, serverBinary, waitUntil } from './support/server.mjs';
+
+const { Packet } = generated.packets;
 
 /** @type {ServerProcess} */
 let server;
@@ -257,6 +261,59 @@ describe('the game', { timeout: 120_000 }, () => {
     } finally {
       await phone.close();
     }
+  });
+
+  test('a logged-in player plays under its name, and is never put in the tutorial\'s game by its login', async () => {
+    // The page's messages reach the server 200 ms late, as on a slow network: a login alone
+    // would then have the server start the tutorial's game for this page (its own
+    // PlayerMessage, spore batches) before the join that follows it arrives. What the server
+    // sends the page is read on the way.
+    /** @type {string[]} */
+    const received = [];
+    const opened = await openChat(
+      browser.context,
+      `${server.httpUrl}/?debug`,
+      undefined,
+      async (page) => {
+        await page.routeWebSocket(/\/ws$/, (ws) => {
+          const upstream = ws.connectToServer();
+          let queue = Promise.resolve();
+          ws.onMessage((message) => {
+            queue = queue.then(() => new Promise((resolve) => setTimeout(resolve, 200))).then(() => upstream.send(message));
+          });
+          upstream.onMessage((message) => {
+            received.push(String(Packet.decode(typeof message === 'string' ? Buffer.from(message) : message).msg));
+            ws.send(message);
+          });
+        });
+      },
+      { guest: false },
+    );
+    const { page, errors } = opened;
+    await page.waitForFunction(() => document.body.dataset.flow === 'choosing', null, { timeout: 10_000 });
+    const name = `pat${process.pid % 100000}`;
+    await page.locator('#login-username').fill(name);
+    await page.locator('#login-password').fill('correct horse battery');
+    await page.click('#register');
+    await waitForLine(page, `Logged in as ${name}`);
+    await waitForRoom(page, 'lobby');
+    // A tick or two, in which the tutorial's game would have started.
+    await page.waitForTimeout(300);
+
+    await page.click('#play');
+    await waitForLine(page, 'Playing in lobby: steer with the mouse, a finger or the arrow keys');
+    const id = await page.evaluate(() => /** @type {any} */ (window).mmoDebug.world().playerId);
+    await page.waitForFunction(
+      ([id, name]) => document.querySelector(`#leaderboard li[data-id="${id}"] .board-name`)?.textContent === name,
+      [id, name],
+      { timeout: 5000 },
+    );
+    assert.equal(await page.textContent('#game-best'), '1,257');
+    assert.ok(received.includes('worldUpdate'), 'the page\'s traffic was read');
+    const tutorial = received.filter((kind) => ['player', 'sporesBatch', 'spore', 'sporeConsumed', 'playerConsumed'].includes(kind));
+    assert.deepEqual(tutorial, [], 'nothing of the tutorial\'s game reached the page');
+    assert.deepEqual(errors, []);
+    await page.close();
   });
 
   test('changing rooms ends the game; after a lost connection the page plays on by itself', async () => {
