@@ -117,14 +117,15 @@ describe('the game', { timeout: 120_000 }, () => {
     const room = freshRoom('game');
     const { page, errors } = await player(room);
 
-    // Entered: drawn in the middle of the canvas with the score of radius 20, alone on the
+    // Entered: drawn in the middle of the canvas at radius 20 with its score (1,257, or a
+    // little more if it was born on a spore: players avoid players, not spores), alone on the
     // leaderboard, and spores around it.
     const start = await seen(page);
     assert.ok(start.me, 'the own player is in its view');
-    assert.equal(Math.round(start.me.radius), 20);
-    assert.equal(await shownScore(page), 1257);
+    assert.ok(start.me.radius >= 20 && start.me.radius < 30, String(start.me.radius));
+    assert.ok((await shownScore(page)) >= 1257);
     await page.waitForFunction(() => document.querySelectorAll('#leaderboard li').length === 1, null, { timeout: 5000 });
-    assert.equal(await page.textContent('#leaderboard li.you .board-score'), '1,257');
+    assert.equal(await page.$$eval('#leaderboard li.you', (items) => items.length), 1);
     assert.equal(await page.textContent('#game-players'), '1 playing');
     assert.ok(start.spores.length > 0, 'spores in view');
     // The canvas is drawn: the own player's colour is at its centre, not the background's.
@@ -308,7 +309,8 @@ describe('the game', { timeout: 120_000 }, () => {
       [id, name],
       { timeout: 5000 },
     );
-    assert.equal(await page.textContent('#game-best'), '1,257');
+    const best = Number((await page.textContent('#game-best'))?.replace(/,/g, ''));
+    assert.ok(best >= 1257, `best score ${best}`);
     assert.ok(received.includes('worldUpdate'), 'the page\'s traffic was read');
     const tutorial = received.filter((kind) => ['player', 'sporesBatch', 'spore', 'sporeConsumed', 'playerConsumed'].includes(kind));
     assert.deepEqual(tutorial, [], 'nothing of the tutorial\'s game reached the page');
@@ -339,7 +341,7 @@ describe('the game', { timeout: 120_000 }, () => {
     await waitForLine(page, `Playing in ${elsewhere}: steer with the mouse, a finger or the arrow keys`, { count: 2, timeout: 20_000 });
     await page.waitForSelector('#game:not([hidden])');
     await page.waitForFunction(() => /** @type {any} */ (window).mmoDebug.world()?.me !== undefined, null, { timeout: 5000 });
-    assert.equal(await shownScore(page), 1257);
+    assert.ok((await shownScore(page)) >= 1257);
     assert.deepEqual(errors, []);
     await page.close();
   });
