@@ -70,9 +70,12 @@ pub(super) fn start(
         max_told_everything: settings.max_tutorial_players,
         ..WorldConfig::default()
     };
+    // The low 64 bits of the clock's nanoseconds: a different world each start.
     let seed = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
-        .map_or(1, |since| since.as_nanos() as u64);
+        .map_or(1, |since| {
+            u64::try_from(since.as_nanos() & u128::from(u64::MAX)).unwrap_or(1)
+        });
     let name: String = format!("mmo-world-{}", handle.room)
         .chars()
         .take(15)
