@@ -266,6 +266,11 @@ async fn our_client_enters_and_gets_one_update_per_tick_with_its_view() {
     let end = player.me();
     assert!(end.0 > start.0, "it moved right");
     assert_eq!(end.1, start.1);
+    assert_eq!(server.metric("mmo_world_players").await, 1);
+    assert_eq!(server.metric("mmo_worlds").await, 1);
+    assert!(server.metric("mmo_world_ticks_total").await >= 10);
+    assert!(server.metric("mmo_world_update_bytes_total").await > 0);
+    assert!(server.metric("mmo_world_tick_work_seconds_count").await >= 10);
 }
 
 async fn accounts_server(dir: &tempfile::TempDir, config: Config) -> TestServer {
@@ -785,4 +790,122 @@ async fn best_scores_outlive_the_session_and_the_server_and_make_the_board() {
             break;
         }
     }
+}
+
+#[tokio::test]
+async fn a_tutorial_claim_near_enough_is_taken_and_a_logout_is_told_after_the_last_update() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = accounts_server(&dir, Config::default()).await;
+    let mut eater = tutorial_player(&server, "Eater").await;
+    let mut watcher = tutorial_player(&server, "Watcher").await;
+    let me = eater.id;
+    // The eater learns every spore and where it is, as its client does.
+    let mut spores: HashMap<u64, (f64, f64, f64)> = HashMap::new();
+    let mut position = (0.0, 0.0, 20.0);
+    let mut claimed = None;
+    let deadline = tokio::time::Instant::now() + WAIT;
+    let mut heading = f64::NAN;
+    while claimed.is_none() {
+        assert!(tokio::time::Instant::now() < deadline, "never near a spore");
+        let got = eater.recv().await;
+        let number = got.msg.as_ref().map_or(0, Msg::field_number);
+        assert!((1..=19).contains(&number), "{got:?}");
+        match got.msg {
+            Some(Msg::SporesBatch(batch)) => {
+                for spore in batch.spores {
+                    spores.insert(spore.id, (spore.x, spore.y, spore.radius));
+                }
+            }
+            Some(Msg::Spore(spore)) => {
+                spores.insert(spore.id, (spore.x, spore.y, spore.radius));
+            }
+            Some(Msg::SporeConsumed(eaten)) => {
+                spores.remove(&eaten.spore_id);
+            }
+            Some(Msg::Player(player)) if player.id == me => {
+                position = (player.x, player.y, player.radius);
+                let Some((&id, &(x, y, radius))) = spores.iter().min_by(|a, b| {
+                    let d = |s: &(f64, f64, f64)| (s.0 - position.0).hypot(s.1 - position.1);
+                    d(a.1).total_cmp(&d(b.1))
+                }) else {
+                    continue;
+                };
+                let distance = (x - position.0).hypot(y - position.1);
+                if distance <= position.2 + radius {
+                    // Touching by the server's own position: the claim must be taken.
+                    eater
+                        .send_packet(&packet(Msg::SporeConsumed(SporeConsumedMessage {
+                            spore_id: id,
+                        })))
+                        .await;
+                    claimed = Some(id);
+                } else {
+                    let direction = (y - position.1).atan2(x - position.0);
+                    if heading.is_nan() || (direction - heading).abs() > 0.05 {
+                        heading = direction;
+                        eater.send_packet(&steer(direction)).await;
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    let claimed = claimed.unwrap();
+    // The watcher is told, by the eater, and the eater's next updates are bigger.
+    let deadline = tokio::time::Instant::now() + WAIT;
+    let mut told = false;
+    let mut grown = false;
+    while !(told && grown) {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "told {told}, grown {grown}"
+        );
+        let packet = watcher.recv().await;
+        let number = packet.msg.as_ref().map_or(0, Msg::field_number);
+        assert!((1..=19).contains(&number), "{packet:?}");
+        match packet.msg {
+            Some(Msg::SporeConsumed(eaten)) if eaten.spore_id == claimed => {
+                assert_eq!(packet.sender_id, me);
+                told = true;
+            }
+            Some(Msg::Player(player)) if player.id == me && player.radius > position.2 => {
+                grown = told;
+            }
+            _ => {}
+        }
+    }
+    // The same claim again is refused without a word (the spore is gone).
+    eater
+        .send_packet(&packet(Msg::SporeConsumed(SporeConsumedMessage {
+            spore_id: claimed,
+        })))
+        .await;
+    // The eater logs out: the watcher gets its Disconnect after its last Player, then none.
+    eater
+        .send_packet(&packet(Msg::Disconnect(mmo_protocol::DisconnectMessage {
+            reason: "a reason the others never see".into(),
+        })))
+        .await;
+    let deadline = tokio::time::Instant::now() + WAIT;
+    loop {
+        assert!(tokio::time::Instant::now() < deadline);
+        let packet = watcher.recv().await;
+        match packet.msg {
+            Some(Msg::Disconnect(gone)) if packet.sender_id == me => {
+                assert_eq!(gone.reason, "logged out");
+                break;
+            }
+            Some(Msg::SporeConsumed(eaten)) => {
+                assert_ne!(eaten.spore_id, claimed, "eaten once");
+            }
+            _ => {}
+        }
+    }
+    let after = tutorial_reads(&mut watcher, Duration::from_millis(300)).await;
+    assert!(
+        after
+            .iter()
+            .all(|p| !matches!(&p.msg, Some(Msg::Player(pl)) if pl.id == me)),
+        "no ghost: nothing of the eater after its Disconnect"
+    );
 }

@@ -25,6 +25,7 @@ use bytes::Bytes;
 use mmo_world::{Claim, Entry, PlayerId};
 use tracing::{error, info};
 
+use crate::metrics::WorldMetrics;
 use crate::peer::Peer;
 use scores::ScoreBook;
 
@@ -150,6 +151,17 @@ impl Seat {
         let mut state = self.lock();
         if *state == SeatState::Entering {
             if let Some(frame) = refusal {
+                let _ = self.peer.send(frame);
+            }
+        }
+        *state = SeatState::Left;
+    }
+
+    /// Ends the seat because its world stopped: sends `farewell` unless it was left already.
+    fn close(&self, farewell: Option<Bytes>) {
+        let mut state = self.lock();
+        if *state != SeatState::Left {
+            if let Some(frame) = farewell {
                 let _ = self.peer.send(frame);
             }
         }
@@ -290,6 +302,7 @@ struct Registry {
 #[derive(Debug)]
 pub struct Worlds {
     settings: WorldSettings,
+    metrics: WorldMetrics,
     /// Best scores waiting to be written.
     pub scores: Arc<ScoreBook>,
     registry: Arc<Mutex<Registry>>,
@@ -297,9 +310,10 @@ pub struct Worlds {
 
 impl Worlds {
     /// No worlds yet; each starts when a first player asks to enter it.
-    pub fn new(settings: WorldSettings) -> Self {
+    pub fn new(settings: WorldSettings, metrics: WorldMetrics) -> Self {
         Self {
             settings,
+            metrics,
             scores: Arc::new(ScoreBook::default()),
             registry: Arc::new(Mutex::new(Registry::default())),
         }
@@ -334,6 +348,7 @@ impl Worlds {
                     Arc::clone(&self.registry),
                     Arc::clone(&self.scores),
                     self.settings,
+                    self.metrics.clone(),
                 )
                 .map_err(|failure| {
                     error!("cannot start the world of room {room:?}: {failure}");
