@@ -1,10 +1,12 @@
-// The web chat page's behaviour: connects to the server, logs in or plays as a guest where the
+// The web page's behaviour: connects to the server, logs in or plays as a guest where the
 // server has accounts (the login screen), joins a room (the lobby, or after a reconnect the
 // room it was in), shows what happens in the chat log the way the Godot client does
 // (protocol.md, behaviour 7), keeps the room header, member list and room list current, sends
-// what the player types (chat, or /join NAME, /rooms, /who), and keeps the server status panel
-// running. Everything a user or the server supplies is inserted as text (textContent), never
-// as HTML.
+// what the player types (chat, or /join NAME, /rooms, /who), plays the room's world when the
+// player presses Play (the game: world.js keeps its state, game.js draws it and reads the
+// pointer, this file sends and receives), and keeps the server status panel running. It alone
+// owns the connection. Everything a user or the server supplies is inserted as text
+// (textContent), never as HTML.
 
 import { LoginFlow, accountsPolicy, isLoggedInElsewhere, randomColor } from './accounts.js';
 import { ReconnectingSocket, describeCloseCode, describeConnectFailure, serverUrlFor, statusUrlFor } from './connection.js';
@@ -17,9 +19,12 @@ import {
   decodeEvent,
   displayName,
   encodeChat,
+  encodeEnterWorld,
   encodeJoinRoom,
+  encodeLeaveWorld,
   encodeLogin,
   encodeMemberListRequest,
+  encodePlayerDirection,
   encodeRegister,
   encodeRoomListRequest,
   isBlank,
@@ -28,6 +33,9 @@ import {
 } from './protocol.js';
 import { COMMAND_USAGE, RoomState, describeRoomList, formatSentAt, parseTypedLine, withLobby } from './rooms.js';
 import { startStatusPanel } from './status.js';
+import { GameView } from './game.js';
+import { Steering } from './steering.js';
+import { WorldState } from './world.js';
 
 /** Oldest lines are dropped past this, so a chat left open for days does not grow without end. */
 const MAX_LOG_LINES = 1000;
@@ -44,6 +52,13 @@ const MAX_PENDING_OWN_LINES = 50;
 
 /** Joins remembered per connection for telling their answers apart; answers come within a round trip. */
 const MAX_PENDING_JOINS = 50;
+
+/**
+ * How long Play waits for the server's answer before saying there is none. A server with worlds
+ * answers at once (or refuses); one without them ignores the request (docs/protocol.md), and
+ * the player should not be left waiting for ever.
+ */
+const ENTER_ANSWER_MS = 8000;
 
 /**
  * How close to its end (in CSS pixels) the log counts as scrolled to the end: scroll positions
@@ -89,6 +104,8 @@ const passwordInput = /** @type {HTMLInputElement} */ (byId('login-password'));
 const loginButton = /** @type {HTMLButtonElement} */ (byId('login-submit'));
 const registerButton = /** @type {HTMLButtonElement} */ (byId('register'));
 const guestButton = /** @type {HTMLButtonElement} */ (byId('guest'));
+const playButton = /** @type {HTMLButtonElement} */ (byId('play'));
+const leaveButton = /** @type {HTMLButtonElement} */ (byId('leave'));
 
 /** @type {import('./protocol.js').ServerLimits & import('./accounts.js').AccountLimits} */
 let limits = { ...DEFAULT_LIMITS };
@@ -103,6 +120,11 @@ const flow = new LoginFlow();
  * connection), shown and weighed when the close comes; `""` for none.
  */
 let closingReason = '';
+/**
+ * Whether this connection has sent a message of this project's (field 100 or above), which
+ * shows the server it is not the tutorial's client (docs/protocol.md, "opt-in").
+ */
+let shownRoomAware = false;
 /**
  * The server's limit on messages as this page sees it, so lines it would refuse are held back.
  * Every message counts, not only chat: joins and room list requests take from it too.
@@ -127,6 +149,22 @@ let pendingJoins = [];
 let roomListsForLog = 0;
 /** @type {{name: string, members: number}[] | null} the room list last received */
 let roomList = null;
+/**
+ * Where the page is with the game: `idle` (not playing; Play shows), `entering` (Play sent, no
+ * answer yet), `playing` (from `WorldEnteredMessage`), `leaving` (Leave sent: nothing more is
+ * drawn, and what the server sends until its `WorldLeftMessage` is dropped).
+ * @type {'idle' | 'entering' | 'playing' | 'leaving'}
+ */
+let play = 'idle';
+/** @type {WorldState | null} the world played in, from its `WorldEnteredMessage` to its end */
+let world = null;
+/** @type {Steering | null} what the player wants to steer to, and what the server was told */
+let steering = null;
+/** Whether to press Play again once back in the room after a reconnect (the game was on). */
+let playAfterRejoin = false;
+/** @type {ReturnType<typeof setTimeout> | undefined} gives up on an unanswered Play */
+let enterTimer;
+
 /**
  * "You:" lines sent on the current connection, oldest first. The server does not acknowledge
  * lines, only refuses them, and answers in order within a round trip, so a refusal belongs to
@@ -385,6 +423,7 @@ function renderRoom() {
   membersEl.replaceChildren(...items);
   membersEmpty.hidden = items.length > 0;
   setText(membersEmpty, connection.isOpen ? 'Not in a room yet' : 'Not connected');
+  renderPlay();
 }
 
 /**
@@ -480,7 +519,9 @@ function sendRequest(bytes, isJoin) {
   if (isJoin && joinRate.msUntilToken(now) > 0) return 'join-rate';
   rate.tryTake(now);
   if (isJoin) joinRate.tryTake(now);
-  return connection.send(bytes) ? null : 'offline';
+  if (!connection.send(bytes)) return 'offline';
+  shownRoomAware = true;
+  return null;
 }
 
 /**
@@ -550,6 +591,11 @@ function showRoom(event) {
     const mine = line.from === myId;
     logChat(mine ? 'You' : displayName(line.from, line.name), line.text, mine, line.sentAtMs);
   }
+  // Back in the room after a reconnect: back into its game, as the player left it.
+  if (playAfterRejoin) {
+    playAfterRejoin = false;
+    requestPlay();
+  }
   // The counts have changed (this client moved): a fresh list, when the rate allows one now.
   if (roomPanel.open) requestRoomList();
 }
@@ -599,6 +645,135 @@ function showWho() {
   const names = room.memberList(myId).map(({ label, you }) => (you ? `${label} (you)` : label));
   const still = room.partial ? `; ${names.length} listed so far` : '';
   logLine('info', `In ${room.room} (${room.memberCount}${still}): ${names.join(', ')}`);
+}
+
+// ---------------------------------------------------------------------------------------------
+// The game: Play enters the world of the room the page is in, the canvas shows it until Leave
+// (or the server ends it), and the pointer's direction goes to the server as the player's
+// steering, at most once a tick and only when it changed meaningfully.
+
+const game = new GameView(
+  {
+    root: byId('game'),
+    canvas: /** @type {HTMLCanvasElement} */ (byId('game-canvas')),
+    score: byId('game-score'),
+    best: byId('game-best'),
+    players: byId('game-players'),
+    leaderboard: /** @type {HTMLOListElement} */ (byId('leaderboard')),
+  },
+  {
+    onAim: (direction) => {
+      steering?.aim(direction);
+      sendSteering(performance.now());
+    },
+    onFrame: sendSteering,
+  },
+);
+
+/** The Play button: shown in a room while not playing, marked busy while Play is unanswered. */
+function renderPlay() {
+  playButton.hidden = room.room === '' || play === 'playing' || play === 'leaving';
+  setText(playButton, play === 'entering' ? 'Entering…' : 'Play');
+  if (play === 'entering') playButton.setAttribute('aria-disabled', 'true');
+  else playButton.removeAttribute('aria-disabled');
+  if (play === 'playing') document.body.dataset.playing = '';
+  else delete document.body.dataset.playing;
+}
+
+/**
+ * Asks to play in the world of the room the page is in. World messages (this, Leave, steering)
+ * have a rate limit of their own on the server, apart from chat's and far above what this page
+ * sends (docs/protocol.md), so they never wait for the chat's bucket nor take from it.
+ */
+function requestPlay() {
+  if (play !== 'idle' || room.room === '') return;
+  if (!connection.send(encodeEnterWorld())) {
+    logLine('warning', describeNotSent('offline'));
+    return;
+  }
+  play = 'entering';
+  const number = connectionNumber;
+  clearTimeout(enterTimer);
+  enterTimer = setTimeout(() => {
+    if (play !== 'entering' || number !== connectionNumber) return;
+    play = 'idle';
+    logLine('error', 'No answer to Play: this server may not run the game');
+    renderPlay();
+  }, ENTER_ANSWER_MS);
+  renderPlay();
+}
+
+/** @param {Extract<import('./protocol.js').ChatEvent, {kind: 'worldEntered'}>} event */
+function enterWorld(event) {
+  clearTimeout(enterTimer);
+  world = new WorldState(event);
+  steering = new Steering(world.tickRate);
+  play = 'playing';
+  game.start(world);
+  renderPlay();
+  logLine('success', `Playing in ${event.room}: steer with the mouse, a finger or the arrow keys`);
+}
+
+/** @param {import('./protocol.js').WorldUpdate} update */
+function applyWorldUpdate(update) {
+  // After a Leave, what the server sent before it is of no use.
+  if (world === null || play !== 'playing') return;
+  const outcome = world.apply(update, performance.now());
+  if (outcome.ownEatenBy !== null) logLine('warning', `Eaten by ${world.nameOf(outcome.ownEatenBy)}: you start again`);
+  if (outcome.inconsistent > 0) console.warn(`A world update named ${outcome.inconsistent} things this page does not hold`);
+  game.updated();
+}
+
+/** Leave: stops drawing at once, and tells the server, whose `WorldLeftMessage` ends the game. */
+function leaveWorld() {
+  if (play !== 'playing') return;
+  playAfterRejoin = false;
+  world = null;
+  steering = null;
+  game.stop();
+  // Without a connection there is no world to leave: the server forgot the player with it.
+  if (connection.send(encodeLeaveWorld())) play = 'leaving';
+  else endGame();
+  renderPlay();
+}
+
+/** @param {string} reason the server's; `""` when the player asked */
+function worldLeft(reason) {
+  const asked = play === 'leaving' || reason === '';
+  endGame();
+  if (asked) logLine('info', 'You left the game');
+  else logLine('warning', `Out of the game: ${reason}`);
+}
+
+/** Back to not playing: the canvas hidden, the world forgotten. */
+function endGame() {
+  clearTimeout(enterTimer);
+  play = 'idle';
+  world = null;
+  steering = null;
+  game.stop();
+  renderPlay();
+}
+
+/**
+ * Sends the player's direction when steering says it is due (called on every frame and every
+ * aim, so a wish held back for the tick goes as soon as the tick has passed).
+ * @param {number} now `performance.now()` time
+ */
+function sendSteering(now) {
+  if (steering === null || play !== 'playing') return;
+  const direction = steering.take(now);
+  if (direction !== null && !connection.send(encodePlayerDirection(direction))) steering.unsent();
+}
+
+playButton.addEventListener('click', () => {
+  if (playButton.getAttribute('aria-disabled') !== 'true') requestPlay();
+});
+leaveButton.addEventListener('click', leaveWorld);
+
+// `?debug` lets a person (or a test) look at the world this page holds, from the console.
+if (new URLSearchParams(window.location.search).has('debug')) {
+  Object.assign(window, { mmoDebug: { world: () => world, play: () => play } });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -677,6 +852,15 @@ function loginNoteText() {
  */
 function act(action) {
   if (action && 'send' in action) {
+    // A login or registration (fields 4, 5) as a connection's first word makes it look like
+    // the tutorial's client, which the server puts into the lobby's game its way until a
+    // message of ours follows (docs/protocol.md, "Tutorial-level clients"). One of ours first,
+    // which the server answers with or without a login: the room list, wanted anyway.
+    if (!shownRoomAware && sendRequest(encodeRoomListRequest(), false) === 'offline') {
+      flow.closed();
+      renderLogin();
+      return;
+    }
     // Every message counts against the server's rate, these too.
     rate.tryTake(performance.now());
     const bytes =
@@ -765,6 +949,7 @@ const connection = new ReconnectingSocket(serverUrl, {
     ownLines = [];
     pendingJoins = [];
     closingReason = '';
+    shownRoomAware = false;
     hideCountdown();
     setState('connected', 'Connected');
     logLine('success', 'Connected successfully');
@@ -795,6 +980,10 @@ const connection = new ReconnectingSocket(serverUrl, {
         if (flow.refused(event.reason)) {
           logLine('error', `Server refused: ${event.reason || 'no reason given'}`);
           renderLogin();
+        } else if (play === 'entering' && pendingJoins.length === 0) {
+          // The answer to Play: the server answers in order, and no join waits before it.
+          logLine('error', `Server refused: ${event.reason || 'no reason given'}`);
+          endGame();
         } else {
           showRefusal(event.reason);
         }
@@ -838,6 +1027,15 @@ const connection = new ReconnectingSocket(serverUrl, {
           logLine('info', describeRoomList(withLobby(event.rooms)));
         }
         break;
+      case 'worldEntered':
+        enterWorld(event);
+        break;
+      case 'worldUpdate':
+        applyWorldUpdate(event.update);
+        break;
+      case 'worldLeft':
+        worldLeft(event.reason);
+        break;
       case 'left':
         if (event.who === myId || event.who === 0) {
           // About this client: the server is closing the connection, and says why.
@@ -853,6 +1051,10 @@ const connection = new ReconnectingSocket(serverUrl, {
   onClose: ({ code, reason, wasOpen }) => {
     connectionNumber += 1;
     myId = 0;
+    // The server forgets a player whose connection closed; after the reconnect the page plays
+    // on in a fresh place, as it returns to its room.
+    if (play === 'playing' || play === 'entering') playAfterRejoin = true;
+    endGame();
     // Who is in the room is unknown from here on; the rejoin after the reconnect tells again.
     room.clear();
     pendingJoins = [];

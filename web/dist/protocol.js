@@ -1,5 +1,5 @@
-// The chat protocol as the web client uses it: building the packets it sends, reading the ones
-// it gets, and the server's limits on chat lines and room names. Wraps the generated packets.js
+// The protocol as the web client uses it: building the packets it sends (chat, rooms, accounts,
+// the world), reading the ones it gets, and the server's limits on chat lines and room names. Wraps the generated packets.js
 // so the rest of the client never touches protobuf details. Free of the DOM, so Node tests and
 // test clients import it too.
 
@@ -59,7 +59,29 @@ export const LOBBY = 'lobby';
  *   | {kind: 'presence', who: number, joined: boolean, room: string, name: string}
  *   | {kind: 'presenceBatch', room: string, joined: RoomMember[], left: number[], members: number}
  *   | {kind: 'memberPage', room: string, members: RoomMember[], nextAfterId: number, complete: boolean, total: number}
- *   | {kind: 'rooms', rooms: {name: string, members: number}[]}} ChatEvent
+ *   | {kind: 'rooms', rooms: {name: string, members: number}[]}
+ *   | {kind: 'worldEntered', room: string, playerId: number, tickRate: number, positionScale: number}
+ *   | {kind: 'worldLeft', reason: string}
+ *   | {kind: 'worldUpdate', update: WorldUpdate}} ChatEvent
+ */
+
+/**
+ * A `WorldUpdateMessage` as plain numbers (docs/protocol.md, "The world"): positions and radii
+ * in 1/`position_scale` world units, `movedIds` and `resizedIds` still delta-coded as sent
+ * (world.js decodes them), `own` and `leaderboard` `null` when unchanged.
+ * @typedef {object} WorldUpdate
+ * @property {number} tick
+ * @property {number[]} playersLeft
+ * @property {number[]} sporesLeft
+ * @property {{eaterId: number, playerId: number, sporeId: number}[]} eaten
+ * @property {{id: number, name: string, x: number, y: number, radius: number, color: number}[]} playersEntered
+ * @property {{id: number, x: number, y: number, radius: number}[]} sporesEntered
+ * @property {number[]} movedIds
+ * @property {number[]} movedXy
+ * @property {number[]} resizedIds
+ * @property {number[]} resizedRadii
+ * @property {{score: number, bestScore: number, viewHalfWidth: number, viewHalfHeight: number} | null} own
+ * @property {{entries: {playerId: number, name: string, score: number}[], players: number} | null} leaderboard
  */
 
 /**
@@ -144,6 +166,92 @@ function membersOf(members) {
 }
 
 /**
+ * Encodes a request to play in the world of the room this client is in: answered with
+ * `WorldEnteredMessage` or a refusal.
+ * @returns {Uint8Array}
+ */
+export function encodeEnterWorld() {
+  return Packet.encode(Packet.create({ enterWorld: {} })).finish();
+}
+
+/**
+ * Encodes a request to stop playing (the client stays in its room): answered with
+ * `WorldLeftMessage`.
+ * @returns {Uint8Array}
+ */
+export function encodeLeaveWorld() {
+  return Packet.encode(Packet.create({ leaveWorld: {} })).finish();
+}
+
+/**
+ * Encodes a steer (tutorial field 9): the own player's direction in radians, 0 = +x, pi/2 = +y
+ * (y grows downwards).
+ * @param {number} direction
+ * @returns {Uint8Array}
+ */
+export function encodePlayerDirection(direction) {
+  return Packet.encode(Packet.create({ playerDirection: { direction } })).finish();
+}
+
+/**
+ * A `WorldUpdateMessage` as the page keeps it: every 64-bit ID a plain number, every absent
+ * list empty.
+ * @param {any} message the decoded `WorldUpdateMessage`
+ * @returns {WorldUpdate}
+ */
+function worldUpdateFrom(message) {
+  const ids = (/** @type {any[] | undefined} */ list) => (list ?? []).map(toNumber);
+  const own = message.own;
+  const board = message.leaderboard;
+  return {
+    tick: message.tick ?? 0,
+    playersLeft: ids(message.playersLeft),
+    sporesLeft: ids(message.sporesLeft),
+    eaten: (message.eaten ?? []).map((/** @type {any} */ e) => ({
+      eaterId: toNumber(e.eaterId),
+      playerId: toNumber(e.playerId),
+      sporeId: toNumber(e.sporeId),
+    })),
+    playersEntered: (message.playersEntered ?? []).map((/** @type {any} */ p) => ({
+      id: toNumber(p.id),
+      name: p.name ?? '',
+      x: p.x ?? 0,
+      y: p.y ?? 0,
+      radius: p.radius ?? 0,
+      color: p.color ?? 0,
+    })),
+    sporesEntered: (message.sporesEntered ?? []).map((/** @type {any} */ s) => ({
+      id: toNumber(s.id),
+      x: s.x ?? 0,
+      y: s.y ?? 0,
+      radius: s.radius ?? 0,
+    })),
+    movedIds: ids(message.movedIds),
+    movedXy: [...(message.movedXy ?? [])],
+    resizedIds: ids(message.resizedIds),
+    resizedRadii: [...(message.resizedRadii ?? [])],
+    own: own
+      ? {
+          score: toNumber(own.score),
+          bestScore: toNumber(own.bestScore),
+          viewHalfWidth: own.viewHalfWidth ?? 0,
+          viewHalfHeight: own.viewHalfHeight ?? 0,
+        }
+      : null,
+    leaderboard: board
+      ? {
+          entries: (board.entries ?? []).map((/** @type {any} */ e) => ({
+            playerId: toNumber(e.playerId),
+            name: e.name ?? '',
+            score: toNumber(e.score),
+          })),
+          players: board.players ?? 0,
+        }
+      : null,
+  };
+}
+
+/**
  * Decodes one message from the server.
  * @param {Uint8Array} bytes
  * @returns {ChatEvent | null}
@@ -207,6 +315,18 @@ export function decodeEvent(bytes) {
         kind: 'rooms',
         rooms: (packet.roomList?.rooms ?? []).map((r) => ({ name: r.name ?? '', members: r.members ?? 0 })),
       };
+    case 'worldEntered':
+      return {
+        kind: 'worldEntered',
+        room: packet.worldEntered?.room ?? '',
+        playerId: toNumber(packet.worldEntered?.playerId),
+        tickRate: packet.worldEntered?.tickRate ?? 0,
+        positionScale: packet.worldEntered?.positionScale ?? 0,
+      };
+    case 'worldLeft':
+      return { kind: 'worldLeft', reason: packet.worldLeft?.reason ?? '' };
+    case 'worldUpdate':
+      return { kind: 'worldUpdate', update: worldUpdateFrom(packet.worldUpdate ?? {}) };
     default:
       return null;
   }

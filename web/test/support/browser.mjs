@@ -22,14 +22,19 @@ const CHROMIUM_ARGS = [
   '--disable-sync',
 ];
 
-/** Chromium with a throwaway profile; `close()` removes the profile too. */
-export async function launchBrowser() {
+/**
+ * Chromium with a throwaway profile; `close()` removes the profile too.
+ * @param {{phone?: boolean}} [options] `phone`: a touch screen the size of a phone's, as a
+ *   phone's browser reports it (coarse pointer, touch events)
+ */
+export async function launchBrowser({ phone = false } = {}) {
   const profile = mkdtempSync(join(tmpdir(), 'mmo-web-chromium-'));
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM,
     headless: true,
     args: CHROMIUM_ARGS,
-    viewport: { width: 1280, height: 800 },
+    viewport: phone ? { width: 390, height: 760 } : { width: 1280, height: 800 },
+    ...(phone ? { hasTouch: true, isMobile: true, deviceScaleFactor: 2 } : {}),
   });
   return {
     context,
