@@ -349,6 +349,79 @@ impl Database {
         Ok(done.rows_affected() > 0)
     }
 
+    /// Raises the best score of account `id` to `score`; a lower score leaves it as it is (a
+    /// write that arrives late never lowers a best).
+    pub async fn raise_best_score(&self, id: i64, score: i64) -> Result<(), QueryError> {
+        self.unless_down()?;
+        sqlx::query("UPDATE accounts SET best_score = $1 WHERE id = $2 AND best_score < $1")
+            .bind(score)
+            .bind(id)
+            .execute(&self.pool)
+            .await
+            .map_err(|error| self.failed(&error))?;
+        Ok(())
+    }
+
+    /// At most `limit` accounts that have played (best score above 0), best first, ties by
+    /// lower-cased name, from position `offset` (0 = the best): (username, best score).
+    pub async fn hiscores(
+        &self,
+        offset: u64,
+        limit: u64,
+    ) -> Result<Vec<(String, i64)>, QueryError> {
+        self.unless_down()?;
+        let rows = sqlx::query(
+            "SELECT username, best_score FROM accounts WHERE best_score > 0 \
+             ORDER BY best_score DESC, username_key LIMIT $1 OFFSET $2",
+        )
+        .bind(i64::try_from(limit).unwrap_or(i64::MAX))
+        .bind(i64::try_from(offset).unwrap_or(i64::MAX))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(|error| self.failed(&error))?;
+        rows.iter()
+            .map(|row| {
+                Ok((
+                    row.try_get("username")
+                        .map_err(|error| QueryError::Failed(error.to_string()))?,
+                    row.try_get("best_score")
+                        .map_err(|error| QueryError::Failed(error.to_string()))?,
+                ))
+            })
+            .collect()
+    }
+
+    /// The account whose lower-cased username is `key`, as (its best score, how many accounts
+    /// come before it on the hiscore board: a higher best score, or the same and a lower
+    /// name).
+    pub async fn hiscore_position(&self, key: &str) -> Result<Option<(i64, u64)>, QueryError> {
+        self.unless_down()?;
+        let Some(row) = sqlx::query("SELECT best_score FROM accounts WHERE username_key = $1")
+            .bind(key)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(|error| self.failed(&error))?
+        else {
+            return Ok(None);
+        };
+        let score: i64 = row
+            .try_get("best_score")
+            .map_err(|error| QueryError::Failed(error.to_string()))?;
+        let ahead = sqlx::query(
+            "SELECT COUNT(*) AS ahead FROM accounts \
+             WHERE best_score > $1 OR (best_score = $1 AND username_key < $2)",
+        )
+        .bind(score)
+        .bind(key)
+        .fetch_one(&self.pool)
+        .await
+        .map_err(|error| self.failed(&error))?;
+        let ahead: i64 = ahead
+            .try_get("ahead")
+            .map_err(|error| QueryError::Failed(error.to_string()))?;
+        Ok(Some((score, u64::try_from(ahead).unwrap_or(0))))
+    }
+
     /// Closes every connection.
     pub async fn close(&self) {
         self.pool.close().await;

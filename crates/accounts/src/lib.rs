@@ -85,6 +85,28 @@ pub struct AccountSummary {
     pub created_at_ms: i64,
 }
 
+/// One row of the hiscore board.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Hiscore {
+    /// Its true position, 1 = the best.
+    pub rank: u64,
+    /// The username as typed at registration.
+    pub username: String,
+    /// The best score.
+    pub score: u64,
+}
+
+/// Where an account stands on the hiscore board.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HiscoreRank {
+    /// No account has that name.
+    NoSuchPlayer,
+    /// The account has not played yet (best score 0): it is not on the board.
+    Unranked,
+    /// Its true position, 1 = the best.
+    Ranked(u64),
+}
+
 /// How accounts are kept.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Settings {
@@ -338,6 +360,58 @@ impl Accounts {
             Ok(())
         } else {
             Err(AccountError::NoSuchAccount(username.to_owned()))
+        }
+    }
+
+    /// Raises account `id`'s best score to `score` (never lowers it).
+    pub async fn raise_best_score(&self, id: i64, score: u64) -> Result<(), AccountError> {
+        let score = i64::try_from(score).unwrap_or(i64::MAX);
+        self.inner
+            .database
+            .raise_best_score(id, score)
+            .await
+            .map_err(unavailable)?;
+        Ok(())
+    }
+
+    /// Up to `limit` rows of the hiscore board from position `offset` (0 = the best), with
+    /// their true ranks (1 = the best): the accounts that have played, best score first,
+    /// ties by name.
+    pub async fn hiscores(&self, offset: u64, limit: u64) -> Result<Vec<Hiscore>, AccountError> {
+        let rows = self
+            .inner
+            .database
+            .hiscores(offset, limit)
+            .await
+            .map_err(unavailable)?;
+        Ok(rows
+            .into_iter()
+            .zip(offset + 1..)
+            .map(|((username, score), rank)| Hiscore {
+                rank,
+                username,
+                score: u64::try_from(score).unwrap_or(0),
+            })
+            .collect())
+    }
+
+    /// Where the account named `name` (any case; the whole name, no wildcards) stands on the
+    /// hiscore board.
+    pub async fn hiscore_rank(&self, name: &str) -> Result<HiscoreRank, AccountError> {
+        let key = rules::key_of(name);
+        if key.is_empty() {
+            return Ok(HiscoreRank::NoSuchPlayer);
+        }
+        match self
+            .inner
+            .database
+            .hiscore_position(&key)
+            .await
+            .map_err(unavailable)?
+        {
+            None => Ok(HiscoreRank::NoSuchPlayer),
+            Some((score, _)) if score <= 0 => Ok(HiscoreRank::Unranked),
+            Some((_, ahead)) => Ok(HiscoreRank::Ranked(ahead + 1)),
         }
     }
 

@@ -11,7 +11,7 @@ use tracing::info;
 use crate::config::Config;
 use crate::peer::Peer;
 use crate::services::Services;
-use crate::services::{AccountFuture, AccountStore, Login, Registration};
+use crate::services::{AccountFuture, AccountStore, Hiscore, HiscoreRank, Login, Registration};
 
 impl AccountStore for Accounts {
     fn register(&self, registration: Registration) -> AccountFuture<()> {
@@ -38,6 +38,22 @@ impl AccountStore for Accounts {
 
     fn available(&self) -> bool {
         Accounts::available(self)
+    }
+
+    fn raise_best_score(&self, id: i64, score: u64) -> AccountFuture<()> {
+        let accounts = self.clone();
+        Box::pin(async move { accounts.raise_best_score(id, score).await })
+    }
+
+    fn hiscores(&self, offset: u64, limit: u64) -> AccountFuture<Vec<Hiscore>> {
+        let accounts = self.clone();
+        Box::pin(async move { accounts.hiscores(offset, limit).await })
+    }
+
+    fn hiscore_rank(&self, name: &str) -> AccountFuture<HiscoreRank> {
+        let accounts = self.clone();
+        let name = name.to_owned();
+        Box::pin(async move { accounts.hiscore_rank(&name).await })
     }
 }
 

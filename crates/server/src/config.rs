@@ -418,6 +418,44 @@ settings! {
         /// player out for long, while still allowing a guesser only about one try a minute.
         login_max_delay: Duration as Seconds = Duration::from_secs(60),
             check = |delay: &Duration| at_least(*delay, Duration::from_secs(1));
+
+        /// Ticks per second of every world (the game of each room, docs/protocol.md "The
+        /// world").
+        ///
+        /// 20 is the tutorial's 50 ms tick, which its client's smoothing is made for. Each tick
+        /// a client in a world gets at most one update, so the rate is also what a player's
+        /// bandwidth scales with. 1 to 60.
+        world_tick_rate: u32 = 20,
+            check = |rate: &u32| between(usize::try_from(*rate).unwrap_or(usize::MAX), 1, 60);
+
+        /// Most players on the tutorial's client in one world; the next is refused with a
+        /// reason.
+        ///
+        /// Each of them is sent every player's state every tick, as that client needs for its
+        /// leaderboard, so together they cost O(N²): 100 of them are 10,000 `PlayerMessage`s of
+        /// about 75 bytes, 20 times a second (15 MB/s of fan-out). A first bound until
+        /// `mmo bench world --tutorial` measures the real one.
+        max_tutorial_players_per_world: usize = 100;
+
+        /// Most players in one world, whatever their client; the next is refused with a reason.
+        ///
+        /// A tick's work grows with the players and what each sees; 10,000 is five times the
+        /// 2,000 the benchmarks hold a world to at 20 ticks a second.
+        max_world_players: usize = 10_000, check = at_least_one;
+
+        /// World messages (steering, eating claims, hiscores, entering and leaving) each client
+        /// may send per second on average (a token bucket, apart from chat's); 0 means no
+        /// limit.
+        ///
+        /// The tutorial's client steers whenever the mouse turns by 24°, up to dozens of times
+        /// a second; only the last direction before each tick counts, so more is dropped
+        /// silently (counted), never answered. 60 is a turn every frame of a 60 Hz client.
+        world_input_rate: f64 = 60.0, check = non_negative_number;
+
+        /// World messages a client may send in a burst before `world_input_rate` applies.
+        ///
+        /// Two seconds' worth at the default rate.
+        world_input_burst: u32 = 120;
     }
 }
 

@@ -32,6 +32,7 @@ mod state;
 mod tls;
 mod transport;
 mod websocket;
+mod world;
 
 pub use accounts::{
     ACCOUNTS_USAGE, operator_command as accounts_command, services as account_services,

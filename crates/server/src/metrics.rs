@@ -139,7 +139,7 @@ label! {
         RoomListRequest => "room_list_request",
         /// `RoomListMessage` (field 104): only the server sends it.
         RoomList => "room_list",
-        /// A world or hiscore message (fields 8–18, 105–109); the world is not enabled yet.
+        /// A world or hiscore message (fields 8–18, 105–109).
         World => "world",
         /// A `Packet` with no message in it.
         Empty => "none",
@@ -215,6 +215,11 @@ label! {
         TooManyWaiting => "too_many_waiting",
         /// A request whose handling panicked (a bug): refused as temporarily unavailable.
         Unavailable => "unavailable",
+        /// A world message over the client's `world_input_rate`: dropped without a word.
+        WorldRate => "world_rate",
+        /// A world message that means nothing now (a claim from a client the server decides
+        /// for, or not in a world, or past what a world takes in a tick): dropped.
+        WorldIgnored => "world_ignored",
     }
 }
 

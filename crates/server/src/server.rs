@@ -38,6 +38,9 @@ pub const LISTEN_BACKLOG: u32 = 4096;
 /// two monitoring systems, and each connection is one short request. Others are closed at once.
 const MAX_METRICS_CONNECTIONS: usize = 8;
 
+/// How long the shutdown waits for the last best scores to be written.
+const SCORES_AT_SHUTDOWN_TIMEOUT: Duration = Duration::from_secs(10);
+
 /// How often rates are sampled for `/api/status` and settled addresses forgotten.
 const HOUSEKEEPING_INTERVAL: Duration = Duration::from_secs(1);
 
@@ -152,6 +155,10 @@ pub(crate) async fn serve(
     };
     info!("Awaiting client registrations");
     let housekeeping = tokio::spawn(keep_house(Arc::clone(&state)));
+    let score_writer = state.accounts.clone().map(|store| {
+        let scores = Arc::clone(&state.worlds.scores);
+        tokio::spawn(async move { scores.keep_writing(store).await })
+    });
     // New connections are accepted, and their requests read and answered, on a thread of
     // their own at a lower scheduling priority; open sessions are served here. See `ACCEPTOR`.
     let (stop, stopped) = oneshot::channel::<()>();
@@ -188,6 +195,23 @@ pub(crate) async fn serve(
     // The acceptor has returned, or is gone: joining takes no time.
     let _ = acceptor.join();
     housekeeping.abort();
+    // Every session has ended: the worlds stop (each within a tick), then the best scores
+    // they recorded are written, whatever the writer had not got to yet.
+    let worlds_state = Arc::clone(&state);
+    let _ = tokio::task::spawn_blocking(move || worlds_state.worlds.shut_down()).await;
+    if let Some(writer) = score_writer {
+        writer.abort();
+    }
+    if let Some(store) = &state.accounts {
+        let written = tokio::time::timeout(
+            SCORES_AT_SHUTDOWN_TIMEOUT,
+            state.worlds.scores.write_pending(store.as_ref()),
+        )
+        .await;
+        if !matches!(written, Ok(true)) {
+            error!("some best scores could not be written before the server stopped");
+        }
+    }
     if let Some(metrics_server) = metrics_server {
         metrics_server.abort();
     }

@@ -8,7 +8,7 @@ use std::net::IpAddr;
 use std::pin::Pin;
 use std::sync::Arc;
 
-pub use mmo_accounts::{Account, AccountError};
+pub use mmo_accounts::{Account, AccountError, Hiscore, HiscoreRank};
 
 pub use crate::rooms::{InProcessBroker, RoomBroker};
 
@@ -74,4 +74,20 @@ pub trait AccountStore: Send + Sync + Debug + 'static {
     fn login(&self, login: Login) -> AccountFuture<Account>;
     /// Whether the store can answer now (its database is up).
     fn available(&self) -> bool;
+    /// Raises account `id`'s best score to `score` (a lower one changes nothing). A store
+    /// without scores keeps none.
+    fn raise_best_score(&self, id: i64, score: u64) -> AccountFuture<()> {
+        let _ = (id, score);
+        Box::pin(async { Ok(()) })
+    }
+    /// Up to `limit` rows of the hiscore board from position `offset` (0 = the best).
+    fn hiscores(&self, offset: u64, limit: u64) -> AccountFuture<Vec<Hiscore>> {
+        let _ = (offset, limit);
+        Box::pin(async { Err(AccountError::Unavailable) })
+    }
+    /// Where the account named `name` (any case, the whole name) stands on the board.
+    fn hiscore_rank(&self, name: &str) -> AccountFuture<HiscoreRank> {
+        let _ = name;
+        Box::pin(async { Err(AccountError::Unavailable) })
+    }
 }

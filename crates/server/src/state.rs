@@ -22,6 +22,7 @@ use crate::peer::Peer;
 use crate::rooms::{InProcessBroker, RoomLimits, RoomQuota, Rooms};
 use crate::services::{AccountStore, Services};
 use crate::websocket::PING_FRAME;
+use crate::world::{WorldSettings, Worlds};
 
 /// How long refusals of requests (bad heads, bad upgrades, origins, a full server) are logged
 /// once, then counted.
@@ -46,6 +47,8 @@ pub struct ServerState {
     pub accounts: Option<Arc<dyn AccountStore>>,
     /// Which connection each account is logged in on.
     pub logged_in: LoggedIn,
+    /// The game's worlds, one per room that has players.
+    pub worlds: Worlds,
     /// The TLS configuration when the port speaks TLS (`tls_cert`, `tls_key`).
     pub tls: Option<Arc<rustls::ServerConfig>>,
     /// Whether sessions echo data messages instead of handling them: the endpoint the
@@ -86,6 +89,11 @@ impl ServerState {
             sessions: Arc::new(Sessions::new(config.max_connections)),
             accounts: services.accounts,
             logged_in: LoggedIn::default(),
+            worlds: Worlds::new(WorldSettings {
+                tick_rate: config.world_tick_rate,
+                max_players: config.max_world_players,
+                max_tutorial_players: config.max_tutorial_players_per_world,
+            }),
             tls: None,
             echo: false,
             refused_requests: BurstLog::new(REFUSED_REQUEST_LOG_WINDOW),

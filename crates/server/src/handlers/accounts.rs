@@ -93,6 +93,11 @@ fn logged_in(client: &mut Client, account: &Account) {
         "Client {}: logged in as {:?}",
         client.peer.id, account.username
     );
+    client.account = Some(super::LoggedInAccount {
+        id: account.id,
+        color: account.color,
+        best_score: u64::try_from(account.best_score).unwrap_or(0),
+    });
     client.send(&Packet::ok());
     match &client.room {
         // The room's members learn the name (behaviour 8): a rename event.
@@ -102,6 +107,8 @@ fn logged_in(client: &mut Client, account: &Account) {
         // once logged in.
         None => client.enter_lobby(),
     }
+    // The tutorial's client plays from its login on (its game scene opens on the Ok).
+    super::world::enter_after_login(client);
 }
 
 /// Creates an account: `OkResponseMessage` or `DenyResponseMessage`.

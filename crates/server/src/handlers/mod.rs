@@ -17,7 +17,9 @@
 
 mod accounts;
 mod chat;
+mod hiscores;
 mod rooms;
+mod world;
 
 use std::any::Any;
 use std::fmt;
@@ -39,6 +41,25 @@ use crate::rate_limit::TokenBucket;
 use crate::rooms::{Announce, Room};
 use crate::state::{ServerState, SessionSlot};
 use crate::websocket::encode_packet_frame;
+use crate::world::Seat;
+
+/// The account a client is logged into, as the world needs it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LoggedInAccount {
+    /// Its ID in the database.
+    pub id: i64,
+    /// The colour chosen at registration.
+    pub color: i32,
+    /// Its best score as last known to this session (the world's score book may know a
+    /// higher one not yet written).
+    pub best_score: u64,
+}
+
+/// Whether a message with top-level field `number` is a world message (`world_input_rate`
+/// applies to it instead of `chat_rate`).
+fn is_world_field(number: u32) -> bool {
+    matches!(number, 8..=18 | 105..=119)
+}
 
 /// What a handler did with a message.
 pub enum Step {
@@ -164,7 +185,13 @@ pub struct Client {
     pub server: Arc<ServerState>,
     /// The room the client is in; `None` before it has entered one.
     pub room: Option<Arc<Room>>,
+    /// The account it logged into; `None` for a guest.
+    pub account: Option<LoggedInAccount>,
+    /// Its place in its room's world while it plays (or asks to).
+    pub seat: Option<Arc<Seat>>,
     messages: TokenBucket,
+    /// World messages: apart from chat's bucket, so steering never costs a chat line.
+    world_inputs: TokenBucket,
     joins: TokenBucket,
     /// Joins of the room the client is already in: answers that cost the room's whole member
     /// list and history for a request of a few bytes (see `handlers::rooms`).
@@ -187,6 +214,9 @@ impl Client {
         let config = &server.config;
         let client = Self {
             messages: TokenBucket::full(config.chat_burst, server.now_ms()),
+            world_inputs: TokenBucket::full(config.world_input_burst, server.now_ms()),
+            account: None,
+            seat: None,
             joins: TokenBucket::full(config.join_burst, server.now_ms()),
             refreshes: TokenBucket::full(rooms::REFRESH_BURST, server.now_ms()),
             room: None,
@@ -255,7 +285,20 @@ impl Client {
         let metrics = &self.server.metrics;
         self.stats.messages_in += 1;
         let config = &self.server.config;
-        if !self
+        let highest = highest_field_number(data);
+        if highest.is_some_and(is_world_field) {
+            if !self.world_inputs.try_take(
+                config.world_input_rate,
+                config.world_input_burst,
+                self.server.now_ms(),
+            ) {
+                // Dropped without a word: the tutorial's client never gets an answer to
+                // these, and only the last direction before a tick counts anyway.
+                metrics.messages_received.inc(MessageKind::RateLimited);
+                metrics.messages_refused.inc(MessageRefusal::WorldRate);
+                return None;
+            }
+        } else if !self
             .messages
             .try_take(config.chat_rate, config.chat_burst, self.server.now_ms())
         {
@@ -282,7 +325,7 @@ impl Client {
         metrics
             .messages_received
             .inc(MessageKind::of(packet.msg.as_ref()));
-        if let Some(highest) = highest_field_number(data) {
+        if let Some(highest) = highest {
             let level = Level::of_field(highest);
             if level > self.peer.level() {
                 match &self.room {
@@ -302,6 +345,9 @@ impl Client {
         if self.ended {
             return;
         }
+        // Out of the world first: none of its messages about this player follows the
+        // room's leave notice.
+        world::leave_world(self, world::Leaving::SessionEnded);
         let server = &self.server;
         if let Some(room) = self.room.take() {
             let announce = if server.is_shutting_down() {
@@ -359,8 +405,22 @@ pub fn dispatch(client: &mut Client, packet: Packet) -> Step {
     if accounts::held_for_login(client, &packet) {
         return Step::Done;
     }
+    world::on_level_rise(client);
     let kind = match packet.msg {
         Some(Msg::Chat(chat)) => return chat::on_chat(client, &chat),
+        Some(Msg::EnterWorld(_)) => return world::on_enter_world(client),
+        Some(Msg::LeaveWorld(_)) => return world::on_leave_world(client),
+        Some(Msg::PlayerDirection(steer)) => return world::on_direction(client, steer.direction),
+        Some(Msg::SporeConsumed(eat)) => {
+            return world::on_claim(client, world::spore_claim(eat.spore_id));
+        }
+        Some(Msg::PlayerConsumed(eat)) => {
+            return world::on_claim(client, world::player_claim(eat.player_id));
+        }
+        Some(Msg::Disconnect(_)) => return world::on_logout(client),
+        Some(Msg::HiscoreBoardRequest(_)) => return hiscores::on_board_request(client),
+        Some(Msg::SearchHiscore(search)) => return hiscores::on_search(client, &search.name),
+        Some(Msg::FinishedBrowsingHiscores(_)) => return hiscores::on_finished(client),
         Some(Msg::JoinRoom(join)) => return rooms::on_join_room(client, &join),
         Some(Msg::RoomListRequest(_)) => return rooms::on_room_list_request(client),
         Some(Msg::LoginRequest(login)) => return accounts::on_login(client, login),
@@ -369,7 +429,6 @@ pub fn dispatch(client: &mut Client, packet: Packet) -> Step {
         Some(
             Msg::OkResponse(_)
             | Msg::DenyResponse(_)
-            | Msg::Disconnect(_)
             | Msg::Room(_)
             | Msg::Presence(_)
             | Msg::RoomList(_)
@@ -382,16 +441,6 @@ pub fn dispatch(client: &mut Client, packet: Packet) -> Step {
             | Msg::WorldLeft(_)
             | Msg::WorldUpdate(_),
         ) => "a message only the server sends",
-        Some(
-            Msg::PlayerDirection(_)
-            | Msg::SporeConsumed(_)
-            | Msg::PlayerConsumed(_)
-            | Msg::HiscoreBoardRequest(_)
-            | Msg::FinishedBrowsingHiscores(_)
-            | Msg::SearchHiscore(_)
-            | Msg::EnterWorld(_)
-            | Msg::LeaveWorld(_),
-        ) => "a world message (the world is not enabled yet)",
         None => "a packet with no message",
     };
     let id = client.peer.id;

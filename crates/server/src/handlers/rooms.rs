@@ -61,6 +61,10 @@ pub fn on_join_room(client: &mut Client, join: &JoinRoomMessage) -> Step {
         ));
         return Step::Done;
     }
+    if name != from.name() {
+        // The world is the room's: leaving the room leaves it, before the new room's answer.
+        super::world::leave_world(client, super::world::Leaving::ChangedRooms);
+    }
     match client.server.rooms.move_member(&client.peer, &from, name) {
         Ok(room) => {
             if !Arc::ptr_eq(&room, &from) {

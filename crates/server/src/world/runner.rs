@@ -1,0 +1,383 @@
+//! One world's thread: every period it takes the inputs sessions handed it, ticks the world,
+//! and sends each client in it what it must hear (this project's clients their view's
+//! update, the tutorial's clients every player and every event), then sleeps to the next
+//! period. It closes itself when it has been empty for `IDLE_CLOSE`.
+
+use std::collections::HashMap;
+use std::io;
+use std::sync::atomic::Ordering;
+use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use mmo_protocol::packets::packet::Msg;
+use mmo_protocol::packets::{SporeMessage, SporesBatchMessage};
+use mmo_protocol::{ClientId, Level, Packet};
+use mmo_world::radius_rumble::SPEED;
+use mmo_world::tutorial::{SPORES_PER_BATCH, event_packet, player_packet};
+use mmo_world::wire::write_update_packet;
+use mmo_world::{
+    EntityKey, Event, PlayerId, RadiusRumble, Rules as _, SporeId, World, WorldConfig,
+    encode::entered_packet,
+};
+use tracing::{info, warn};
+
+use super::scores::ScoreBook;
+use super::{Audience, Departure, Inputs, Registry, Seat, WorldHandle, WorldSettings};
+use crate::websocket::{data_frame, encode_packet_frame};
+
+/// How long a world with no players and nobody asking to enter keeps running before it
+/// closes (its spores go with it): a player who leaves and comes back finds the same world.
+pub const IDLE_CLOSE: Duration = Duration::from_secs(30);
+
+/// Spore batches (of `SPORES_PER_BATCH`) a tutorial client that has just entered gets per
+/// tick: its client takes at most 64 KiB between two of its frames, and the whole world's
+/// 1,000 spores are about 40 KB; five batches a tick (about 4 KB) send them in half a second.
+pub const SPORE_BATCHES_PER_TICK: usize = 5;
+
+/// A player's place in the running world.
+struct Place {
+    seat: Arc<Seat>,
+    /// The best score last given to the score book.
+    reported_best: u64,
+    /// Spores a tutorial client has not been sent yet (those there when it entered).
+    spores_to_send: Vec<SporeId>,
+}
+
+struct Runner {
+    handle: Arc<WorldHandle>,
+    registry: Arc<Mutex<Registry>>,
+    scores: Arc<ScoreBook>,
+    settings: WorldSettings,
+    world: World<RadiusRumble>,
+    places: HashMap<PlayerId, Place>,
+    inputs: Inputs,
+    buffer: Vec<u8>,
+    /// Ticks started later than one period after they were due.
+    late_ticks: u64,
+}
+
+/// Starts the world of `handle` on a thread of its own.
+pub(super) fn start(
+    handle: Arc<WorldHandle>,
+    registry: Arc<Mutex<Registry>>,
+    scores: Arc<ScoreBook>,
+    settings: WorldSettings,
+) -> io::Result<JoinHandle<()>> {
+    let config = WorldConfig {
+        tick_rate: settings.tick_rate,
+        max_told_everything: settings.max_tutorial_players,
+        ..WorldConfig::default()
+    };
+    let seed = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(1, |since| since.as_nanos() as u64);
+    let name: String = format!("mmo-world-{}", handle.room)
+        .chars()
+        .take(15)
+        .collect();
+    std::thread::Builder::new().name(name).spawn(move || {
+        let mut runner = Runner {
+            world: World::new(RadiusRumble::new(settings.max_players), config, seed),
+            handle,
+            registry,
+            scores,
+            settings,
+            places: HashMap::new(),
+            inputs: Inputs::default(),
+            buffer: Vec::with_capacity(4_096),
+            late_ticks: 0,
+        };
+        runner.run();
+    })
+}
+
+impl Runner {
+    fn run(&mut self) {
+        let period = Duration::from_secs(1) / self.settings.tick_rate.max(1);
+        let mut due = Instant::now() + period;
+        let mut empty_since: Option<Instant> = None;
+        loop {
+            let now = Instant::now();
+            if self.handle.stop.load(Ordering::Acquire) {
+                return;
+            }
+            if now < due {
+                // Woken early only to stop (or spuriously): look again.
+                std::thread::park_timeout(due - now);
+                continue;
+            }
+            let now = Instant::now();
+            if now > due + period {
+                self.late_ticks += 1;
+                if self.late_ticks.is_power_of_two() {
+                    warn!(
+                        "World of room {:?}: a tick started {:?} late ({} late so far)",
+                        self.handle.room,
+                        now - due,
+                        self.late_ticks
+                    );
+                }
+                due = now;
+            }
+            due += period;
+            self.apply_inputs();
+            self.world.tick(now);
+            self.send_tick();
+            if self.places.is_empty() {
+                let since = *empty_since.get_or_insert(now);
+                if now.duration_since(since) >= IDLE_CLOSE && self.close_if_still_empty() {
+                    info!("World of room {:?} closed (empty)", self.handle.room);
+                    return;
+                }
+            } else {
+                empty_since = None;
+            }
+        }
+    }
+
+    /// Takes the world out of the registry if nobody has asked to enter it meanwhile.
+    fn close_if_still_empty(&self) -> bool {
+        let mut registry = super::lock_registry(&self.registry);
+        let mut inputs = self.handle.lock();
+        if !inputs.enters.is_empty() || !inputs.leaves.is_empty() {
+            return false;
+        }
+        inputs.closed = true;
+        let room = &self.handle.room;
+        if registry
+            .by_room
+            .get(room)
+            .is_some_and(|world| Arc::ptr_eq(world, &self.handle))
+        {
+            registry.by_room.remove(room);
+        }
+        true
+    }
+
+    fn apply_inputs(&mut self) {
+        let mut inputs = std::mem::take(&mut self.inputs);
+        self.handle.take_inputs(&mut inputs);
+        // Leaves first: a client that left and asked again in one tick enters anew.
+        for departure in inputs.leaves.drain(..) {
+            self.depart(&departure);
+        }
+        for (seat, entry) in inputs.enters.drain(..) {
+            self.enter(seat, entry);
+        }
+        for (player, direction) in inputs.steers.drain() {
+            // A direction that is not finite is ignored (the rules say so); a player that
+            // left meanwhile is not here.
+            let _ = self.world.steer(player, direction);
+        }
+        for (player, claim) in inputs.claims.drain(..) {
+            // A refused claim gets no answer, as in the tutorial.
+            let _ = self.world.claim(player, claim);
+        }
+        self.inputs = inputs;
+    }
+
+    fn depart(&mut self, departure: &Departure) {
+        let player = departure.seat.player();
+        let is_this_seat = self
+            .places
+            .get(&player)
+            .is_some_and(|place| Arc::ptr_eq(&place.seat, &departure.seat));
+        if !is_this_seat {
+            return;
+        }
+        self.report_best(player);
+        self.places.remove(&player);
+        self.world.leave(player);
+        if let Some(reason) = departure.announce {
+            let Some(who) = ClientId::new(player.0) else {
+                return;
+            };
+            let frame = encode_packet_frame(&Packet::disconnect_of(who, reason));
+            for place in self.places.values() {
+                if place.seat.audience == Audience::Tutorial {
+                    place.seat.send_if_seated(frame.clone());
+                }
+            }
+        }
+    }
+
+    fn enter(&mut self, seat: Arc<Seat>, entry: mmo_world::Entry) {
+        let player = seat.player();
+        if seat.is_left() {
+            return;
+        }
+        if self.places.contains_key(&player) {
+            seat.refuse(refusal(&seat, "you are already playing in this world"));
+            return;
+        }
+        let observe = seat.audience == Audience::Ours;
+        if let Err(why) = self.world.enter(player, entry, observe) {
+            seat.refuse(refusal(&seat, &why.to_string()));
+            return;
+        }
+        let welcome = match seat.audience {
+            Audience::Ours => vec![encode_packet_frame(&entered_packet(
+                &self.handle.room,
+                player,
+                self.settings.tick_rate,
+            ))],
+            Audience::Tutorial => self
+                .world
+                .engine()
+                .get(EntityKey::Player(player))
+                .and_then(|me| player_packet(me, 0.0, SPEED))
+                .map(|packet| encode_packet_frame(&packet))
+                .into_iter()
+                .collect(),
+        };
+        if !seat.take(&welcome) {
+            self.world.leave(player);
+            return;
+        }
+        let spores_to_send = if seat.audience == Audience::Tutorial {
+            let mut spores: Vec<SporeId> = self
+                .world
+                .engine()
+                .entities()
+                .filter_map(|entity| match entity.key {
+                    EntityKey::Spore(id) => Some(id),
+                    EntityKey::Player(_) => None,
+                })
+                .collect();
+            // Sent from the back: the lowest IDs first.
+            spores.sort_unstable_by(|a, b| b.cmp(a));
+            spores
+        } else {
+            Vec::new()
+        };
+        self.places.insert(
+            player,
+            Place {
+                seat,
+                reported_best: 0,
+                spores_to_send,
+            },
+        );
+        self.report_best(player);
+    }
+
+    /// Gives the score book `player`'s best score if it rose since it was last given.
+    fn report_best(&mut self, player: PlayerId) {
+        let Some(place) = self.places.get_mut(&player) else {
+            return;
+        };
+        let Some(standing) = self.world.rules().standing(self.world.engine(), player) else {
+            return;
+        };
+        if standing.best_score > place.reported_best {
+            place.reported_best = standing.best_score;
+            place.seat.note_best(standing.best_score);
+            if let Some(account) = place.seat.account {
+                self.scores.record(account, standing.best_score);
+            }
+        }
+    }
+
+    fn send_tick(&mut self) {
+        let events = self.world.take_events();
+        for event in &events {
+            match *event {
+                Event::SporeEaten { eater, .. } | Event::PlayerEaten { eater, .. } => {
+                    self.report_best(eater);
+                }
+                _ => {}
+            }
+        }
+        for (player, delta) in self.world.updates() {
+            let Some(place) = self.places.get(&player) else {
+                continue;
+            };
+            self.buffer.clear();
+            write_update_packet(delta, &mut self.buffer);
+            place.seat.send_if_seated(data_frame(false, &self.buffer));
+        }
+        self.send_to_tutorial_clients(&events);
+    }
+
+    fn send_to_tutorial_clients(&mut self, events: &[Event]) {
+        let recipients: Vec<&Arc<Seat>> = self
+            .places
+            .values()
+            .filter(|place| place.seat.audience == Audience::Tutorial)
+            .map(|place| &place.seat)
+            .collect();
+        if recipients.is_empty() {
+            return;
+        }
+        let engine = self.world.engine();
+        for event in events {
+            if let Some(packet) = event_packet(engine, event) {
+                let frame = encode_packet_frame(&packet);
+                for seat in &recipients {
+                    seat.send_if_seated(frame.clone());
+                }
+            }
+        }
+        for (&player, place) in &self.places {
+            let Some(me) = engine.get(EntityKey::Player(player)) else {
+                continue;
+            };
+            let (direction, moving) = self.world.rules().heading(player).unwrap_or((0.0, false));
+            let speed = if moving { SPEED } else { 0.0 };
+            let Some(packet) = player_packet(me, direction, speed) else {
+                continue;
+            };
+            let frame = encode_packet_frame(&packet);
+            // Under the player's own seat: nothing about it follows its leave.
+            place.seat.while_seated(|| {
+                for seat in &recipients {
+                    if Arc::ptr_eq(seat, &place.seat) {
+                        // Its own seat, whose lock this holds: seated, as just checked.
+                        let _ = seat.peer.send(frame.clone());
+                    } else {
+                        seat.send_if_seated(frame.clone());
+                    }
+                }
+            });
+        }
+        for place in self.places.values_mut() {
+            if place.spores_to_send.is_empty() {
+                continue;
+            }
+            for _ in 0..SPORE_BATCHES_PER_TICK {
+                let mut batch = Vec::with_capacity(SPORES_PER_BATCH);
+                while batch.len() < SPORES_PER_BATCH {
+                    let Some(id) = place.spores_to_send.pop() else {
+                        break;
+                    };
+                    // Eaten since the client entered: it was told, or never needs to be.
+                    if let Some(spore) = engine.get(EntityKey::Spore(id)) {
+                        batch.push(SporeMessage {
+                            id: id.0,
+                            x: spore.pos.x,
+                            y: spore.pos.y,
+                            radius: spore.radius,
+                        });
+                    }
+                }
+                if batch.is_empty() {
+                    break;
+                }
+                let packet = Packet {
+                    sender_id: place.seat.peer.id.get(),
+                    msg: Some(Msg::SporesBatch(SporesBatchMessage { spores: batch })),
+                };
+                place.seat.send_if_seated(encode_packet_frame(&packet));
+            }
+        }
+    }
+}
+
+/// A refusal for `seat`'s client, if it understands one.
+fn refusal(seat: &Seat, reason: &str) -> Option<Bytes> {
+    seat.peer
+        .understands(Level::Tutorial)
+        .then(|| encode_packet_frame(&Packet::deny(reason)))
+}
