@@ -80,8 +80,9 @@ pub struct WorldArgs {
     /// Account names are PREFIX-0, PREFIX-1, …; default: a new prefix from the clock.
     #[arg(long, value_name = "PREFIX")]
     prefix: Option<String>,
-    /// Speak only fields 1–19, as the tutorial's client: no room, no `EnterWorldMessage`; the
-    /// world starts with the first `PlayerDirectionMessage` (after the login with --login).
+    /// Speak only fields 1–19, as the tutorial's client: register and log in (its client's
+    /// only way into the world, so this implies --login), then steer and claim spores; no
+    /// room, no `EnterWorldMessage`.
     #[arg(long)]
     tutorial: bool,
     /// Seconds allowed for any one answer while connecting and entering.
@@ -587,7 +588,7 @@ pub async fn world(common: &CommonArgs, args: &WorldArgs) -> Result<(), BenchErr
                 .to_owned(),
         ));
     }
-    let prefix = if args.login {
+    let prefix = if args.login || args.tutorial {
         Some(match &args.prefix {
             Some(prefix) if prefix.chars().count() > MAX_PREFIX_CHARS => {
                 return Err(BenchError::Usage(format!(
@@ -706,7 +707,11 @@ fn report(
         args.players,
         stats.entered,
         args.worlds,
-        if args.login { "logged in" } else { "guests" },
+        if args.login || args.tutorial {
+            "logged in"
+        } else {
+            "guests"
+        },
         measured.as_secs_f64(),
         args.warmup
     );
@@ -756,7 +761,7 @@ fn report(
         "entered": stats.entered,
         "worlds": args.worlds,
         "tutorial": args.tutorial,
-        "login": args.login,
+        "login": args.login || args.tutorial,
         "measured_s": seconds(measured),
         "updates_per_client_s": (per_client_second(stats.updates) * 10.0).round() / 10.0,
         "bytes_per_client_s": per_client_second(stats.bytes).round(),
