@@ -22,11 +22,23 @@ struct Bot {
     heading: f64,
 }
 
-/// This thread's CPU time in nanoseconds (the first field of Linux's schedstat), or `None`
-/// elsewhere: on a shared machine wall time measures the neighbours as much as the tick.
+/// This thread's CPU time in nanoseconds (`CLOCK_THREAD_CPUTIME_ID`, exact to the
+/// nanosecond: the kernel brings the thread's run time up to date when it is read), or `None`
+/// where the clock is missing: on a shared machine wall time measures the neighbours as much
+/// as the tick.
+#[allow(unsafe_code)]
 fn thread_cpu_ns() -> Option<u64> {
-    let text = std::fs::read_to_string("/proc/thread-self/schedstat").ok()?;
-    text.split_whitespace().next()?.parse().ok()
+    let mut now = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: `now` is a valid, writable timespec for the duration of the call.
+    if unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &raw mut now) } != 0 {
+        return None;
+    }
+    let seconds = u64::try_from(now.tv_sec).ok()?;
+    let nanos = u64::try_from(now.tv_nsec).ok()?;
+    Some(seconds * 1_000_000_000 + nanos)
 }
 
 fn percentile(sorted: &[f64], p: f64) -> f64 {
@@ -193,8 +205,6 @@ fn main() {
         percentile(&tick_ms, 0.99),
         tick_ms.last().copied().unwrap_or(0.0)
     );
-    // The kernel's run-time counter moves at scheduler events, so one tick's reading can lag
-    // by a scheduler tick; the mean over many ticks is exact, the percentiles approximate.
     let mean_cpu = tick_cpu_ms.iter().sum::<f64>() / tick_cpu_ms.len().max(1) as f64;
     println!(
         "tick work, CPU time of the ticking thread, ms: mean {mean_cpu:.3}  p50 {:.3}  p99 {:.3}  max {:.3}",

@@ -70,6 +70,9 @@ pub struct Quantized {
 /// small dense array: a view reads it for every entity it holds, every tick.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub(crate) struct Change {
+    /// The entity's ID (a player's or a spore's, as its key says), so a view that holds
+    /// only slots finds it here, next to the rest it reads.
+    pub(crate) id: u64,
     /// Position change in wire units.
     pub(crate) dx: i32,
     /// Position change in wire units.
@@ -235,9 +238,10 @@ impl Engine {
         self.slots.len()
     }
 
-    /// What changed in `slot` this tick (valid between `quantize_all` and `end_replication`).
-    pub(crate) fn change(&self, slot: u32) -> Change {
-        self.changes.get(slot as usize).copied().unwrap_or_default()
+    /// What changed in every slot this tick, indexed by slot (valid between `quantize_all`
+    /// and `end_replication`; as long as `slot_capacity`).
+    pub(crate) fn changes(&self) -> &[Change] {
+        &self.changes
     }
 
     pub(crate) fn slot(&self, slot: u32) -> Option<&Entity> {
@@ -397,6 +401,7 @@ impl Engine {
             let (now, sent) = (quantize(entity.pos, entity.radius), entity.sent);
             entity.now = now;
             self.changes[slot as usize] = Change {
+                id: key_id(entity.key),
                 dx: now.x.wrapping_sub(sent.x),
                 dy: now.y.wrapping_sub(sent.y),
                 radius: now.radius,
@@ -408,7 +413,10 @@ impl Engine {
             }
         }
         for &slot in &self.dying {
-            self.changes[slot as usize].gone = true;
+            let id = key_id(self.slots[slot as usize].key);
+            let change = &mut self.changes[slot as usize];
+            change.id = id;
+            change.gone = true;
         }
         self.grid.tighten_reach(largest);
     }
@@ -432,6 +440,13 @@ impl Engine {
             }
             self.free.push(slot);
         }
+    }
+}
+
+/// The number inside a key (players and spores have separate ID spaces; a slot says which).
+fn key_id(key: EntityKey) -> u64 {
+    match key {
+        EntityKey::Player(PlayerId(id)) | EntityKey::Spore(SporeId(id)) => id,
     }
 }
 

@@ -207,11 +207,15 @@ impl Grid {
         for x in low.x..=high.x {
             for y in low.y..=high.y {
                 if let Some(list) = self.cells.get(&Cell { x, y }) {
-                    list.iter().for_each(&mut visit);
+                    for item in list {
+                        visit(item);
+                    }
                 }
             }
         }
-        self.big.iter().for_each(visit);
+        for item in &self.big {
+            visit(item);
+        }
     }
 
     /// How many cells hold something.

@@ -151,13 +151,15 @@ impl ViewDelta {
 #[derive(Debug)]
 pub(crate) struct Observer {
     pub(crate) player: PlayerId,
-    /// Players in view, by ascending ID (so moves come out sorted), with their slots.
-    players: Vec<(PlayerId, u32)>,
-    /// Spores in view with their slots.
-    spores: Vec<(SporeId, u32)>,
+    /// The slots of the players in view, by ascending player ID (so moves come out sorted;
+    /// the IDs are in the engine's per-slot changes). Slots alone keep every view's lists
+    /// small enough to stay in the cache: they are read for every view on every tick.
+    players: Vec<u32>,
+    /// The slots of the spores in view.
+    spores: Vec<u32>,
     /// Scratch: what enters this tick, added after the held ones are checked.
     entering_players: Vec<(PlayerId, u32)>,
-    entering_spores: Vec<(SporeId, u32)>,
+    entering_spores: Vec<u32>,
     /// Which of the `SCAN_EVERY` ticks this observer's full scan falls on.
     phase: u64,
     /// The view at its last full scan, and the world's clock then.
@@ -223,7 +225,7 @@ impl Marks {
 fn enter(
     delta: &mut ViewDelta,
     observer_players: &mut Vec<(PlayerId, u32)>,
-    observer_spores: &mut Vec<(SporeId, u32)>,
+    observer_spores: &mut Vec<u32>,
     entity: &Entity,
     slot: u32,
 ) {
@@ -243,7 +245,7 @@ fn enter(
         }
         EntityKey::Spore(id) => {
             delta.spores_entered.push(SporeView { id, at: entity.now });
-            observer_spores.push((id, slot));
+            observer_spores.push(slot);
         }
     }
 }
@@ -308,10 +310,10 @@ pub(crate) fn update_view(
     if scanning {
         // Compare the grid around the view with what the view holds: held and still in
         // sight become `still`; new and in the announced area enter.
-        for &(_, slot) in players.iter() {
+        for &slot in players.iter() {
             marks.marks[slot as usize] = was;
         }
-        for &(_, slot) in spores.iter() {
+        for &slot in spores.iter() {
             marks.marks[slot as usize] = was;
         }
         let min = Vec2::new(keep.center.x - keep.half.x, keep.center.y - keep.half.y);
@@ -342,19 +344,30 @@ pub(crate) fn update_view(
             }
         }
     }
-    // What it held: gone, out of sight (on a scan), moved, resized.
-    let out_of_sight = |slot: u32| scanning && marks.marks[slot as usize] == was;
-    players.retain(|&(id, slot)| {
-        let change = engine.change(slot);
-        if change.gone {
-            if let Some(entity) = engine.slot(slot) {
-                gone(delta, entity);
+    // What it held: gone, out of sight (on a scan), moved, resized. Compacted in place by
+    // hand: this loop runs for every entity of every view on every tick.
+    let changes = engine.changes();
+    let marks = &marks.marks;
+    let out_of_sight = |slot: u32| scanning && marks[slot as usize] == was;
+    let mut kept = 0;
+    for index in 0..players.len() {
+        let slot = players[index];
+        let change = changes[slot as usize];
+        let id = PlayerId(change.id);
+        if change.gone || change.resized || scanning {
+            if change.gone {
+                if let Some(entity) = engine.slot(slot) {
+                    gone(delta, entity);
+                }
+                continue;
             }
-            return false;
-        }
-        if out_of_sight(slot) {
-            delta.players_left.push(id);
-            return false;
+            if out_of_sight(slot) {
+                delta.players_left.push(id);
+                continue;
+            }
+            if change.resized {
+                delta.resized.push((id, change.radius));
+            }
         }
         if change.dx != 0 || change.dy != 0 {
             delta.moved.push(Move {
@@ -363,33 +376,49 @@ pub(crate) fn update_view(
                 dy: change.dy,
             });
         }
-        if change.resized {
-            delta.resized.push((id, change.radius));
-        }
-        true
-    });
-    spores.retain(|&(id, slot)| {
-        if engine.change(slot).gone {
+        players[kept] = slot;
+        kept += 1;
+    }
+    players.truncate(kept);
+    let mut kept = 0;
+    for index in 0..spores.len() {
+        let slot = spores[index];
+        let change = changes[slot as usize];
+        if change.gone {
             if let Some(entity) = engine.slot(slot) {
                 gone(delta, entity);
             }
-            return false;
+            continue;
         }
         if out_of_sight(slot) {
-            delta.spores_left.push(id);
-            return false;
+            delta.spores_left.push(SporeId(change.id));
+            continue;
         }
-        true
-    });
+        spores[kept] = slot;
+        kept += 1;
+    }
+    spores.truncate(kept);
     spores.append(entering_spores);
     // Removing kept the order; entries go to their place so moves come out by ascending ID.
     if entering_players.len() > 8 {
-        players.append(entering_players);
-        players.sort_unstable_by_key(|&(id, _)| id);
+        entering_players.sort_unstable_by_key(|&(id, _)| id);
+        // Merge the two ascending lists from the back, in place.
+        let held = players.len();
+        players.resize(held + entering_players.len(), 0);
+        let (mut from, mut to) = (held, players.len());
+        for &(id, slot) in entering_players.iter().rev() {
+            while from > 0 && changes[players[from - 1] as usize].id > id.0 {
+                from -= 1;
+                to -= 1;
+                players[to] = players[from];
+            }
+            to -= 1;
+            players[to] = slot;
+        }
     } else {
         for &(id, slot) in entering_players.iter() {
-            let at = players.partition_point(|&(held, _)| held < id);
-            players.insert(at, (id, slot));
+            let at = players.partition_point(|&held| changes[held as usize].id < id.0);
+            players.insert(at, slot);
         }
     }
     scanning

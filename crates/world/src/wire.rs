@@ -9,6 +9,25 @@ use crate::interest::{Leaderboard, LeaderboardEntry, OwnState, PlayerView, Spore
 /// `Packet` field 109 (`world_update`), length-delimited.
 const WORLD_UPDATE_KEY: u64 = (109 << 3) | 2;
 
+/// The packet's bytes, sized in advance (the sizing pass has computed every length): a
+/// write is an indexed store, not a `Vec::push` with its capacity check per byte.
+struct Writer<'a> {
+    buf: &'a mut [u8],
+    at: usize,
+}
+
+impl Writer<'_> {
+    fn push(&mut self, byte: u8) {
+        self.buf[self.at] = byte;
+        self.at += 1;
+    }
+
+    fn extend_from_slice(&mut self, bytes: &[u8]) {
+        self.buf[self.at..self.at + bytes.len()].copy_from_slice(bytes);
+        self.at += bytes.len();
+    }
+}
+
 fn varint_len(value: u64) -> usize {
     // 1 byte per 7 bits; 0 takes one byte.
     let bits = 64 - (value | 1).leading_zeros() as usize;
@@ -17,7 +36,7 @@ fn varint_len(value: u64) -> usize {
 
 // Each byte written holds 7 bits of `value` (masked, or below 0x80): nothing is cut off.
 #[allow(clippy::cast_possible_truncation)]
-fn put_varint(out: &mut Vec<u8>, mut value: u64) {
+fn put_varint(out: &mut Writer<'_>, mut value: u64) {
     while value >= 0x80 {
         out.push((value & 0x7F) as u8 | 0x80);
         value >>= 7;
@@ -49,7 +68,7 @@ fn varint_field_len(number: u32, value: u64) -> usize {
     }
 }
 
-fn put_varint_field(out: &mut Vec<u8>, number: u32, value: u64) {
+fn put_varint_field(out: &mut Writer<'_>, number: u32, value: u64) {
     if value != 0 {
         put_varint(out, key(number, 0));
         put_varint(out, value);
@@ -60,7 +79,7 @@ fn bytes_field_len(number: u32, len: usize) -> usize {
     varint_len(key(number, 2)) + varint_len(len as u64) + len
 }
 
-fn put_len_key(out: &mut Vec<u8>, number: u32, len: usize) {
+fn put_len_key(out: &mut Writer<'_>, number: u32, len: usize) {
     put_varint(out, key(number, 2));
     put_varint(out, len as u64);
 }
@@ -73,7 +92,7 @@ fn string_field_len(number: u32, text: &str) -> usize {
     }
 }
 
-fn put_string_field(out: &mut Vec<u8>, number: u32, text: &str) {
+fn put_string_field(out: &mut Writer<'_>, number: u32, text: &str) {
     if !text.is_empty() {
         put_len_key(out, number, text.len());
         out.extend_from_slice(text.as_bytes());
@@ -91,7 +110,7 @@ fn packed_len(number: u32, values: impl Iterator<Item = u64>) -> (usize, usize) 
     (total, body)
 }
 
-fn put_packed(out: &mut Vec<u8>, number: u32, body: usize, values: impl Iterator<Item = u64>) {
+fn put_packed(out: &mut Writer<'_>, number: u32, body: usize, values: impl Iterator<Item = u64>) {
     if body != 0 {
         put_len_key(out, number, body);
         values.for_each(|value| put_varint(out, value));
@@ -113,7 +132,7 @@ fn fields_len(fields: &[(u32, u64)]) -> usize {
         .sum()
 }
 
-fn put_fields(out: &mut Vec<u8>, fields: &[(u32, u64)]) {
+fn put_fields(out: &mut Writer<'_>, fields: &[(u32, u64)]) {
     for &(number, value) in fields {
         put_varint_field(out, number, value);
     }
@@ -134,7 +153,7 @@ fn player_body_len(player: &PlayerView) -> usize {
     fields_len(&numbers[..1]) + string_field_len(2, &player.name) + fields_len(&numbers[1..])
 }
 
-fn put_player(out: &mut Vec<u8>, player: &PlayerView) {
+fn put_player(out: &mut Writer<'_>, player: &PlayerView) {
     let numbers = player_numbers(player);
     put_fields(out, &numbers[..1]);
     put_string_field(out, 2, &player.name);
@@ -258,7 +277,21 @@ fn sizes(delta: &ViewDelta) -> Sizes {
 /// Appends the `Packet{world_update}` for `delta` to `out` (exactly one encoded packet).
 pub fn write_update_packet(delta: &ViewDelta, out: &mut Vec<u8>) {
     let sizes = sizes(delta);
-    out.reserve(sizes.body + 4);
+    let total = varint_len(WORLD_UPDATE_KEY) + varint_len(sizes.body as u64) + sizes.body;
+    let start = out.len();
+    out.resize(start + total, 0);
+    let mut writer = Writer {
+        buf: &mut out[start..],
+        at: 0,
+    };
+    write_update(delta, &sizes, &mut writer);
+    debug_assert_eq!(
+        writer.at, total,
+        "the sizing pass and the writing pass agree"
+    );
+}
+
+fn write_update(delta: &ViewDelta, sizes: &Sizes, out: &mut Writer<'_>) {
     put_varint(out, WORLD_UPDATE_KEY);
     put_varint(out, sizes.body as u64);
     put_varint_field(out, 1, delta.tick % (1 << 32));

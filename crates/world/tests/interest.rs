@@ -438,3 +438,39 @@ fn a_client_applying_the_updates_always_holds_its_view_exactly() {
     }
     assert!(eats > 0, "the run should include eats");
 }
+
+/// A view keeps its players by ascending ID whether a few or many enter at once (many are
+/// merged into what it holds, a few put in place), so moves always come out sorted.
+#[test]
+fn players_entering_among_held_ones_keep_moves_sorted() {
+    // A and the even IDs up to 40 in view; the odd ones far away.
+    let mut players = vec![(A, 0.0, 0.0)];
+    for id in 2..=40u64 {
+        let x = if id % 2 == 0 {
+            5.0 * id as f64 - 100.0
+        } else {
+            5_000.0
+        };
+        players.push((PlayerId(id), x, 20.0));
+    }
+    let mut stage = Stage::new(&[], &players);
+    stage.scan();
+    let bring = |stage: &mut Stage, ids: &[u64]| {
+        for &id in ids {
+            stage.place(PlayerId(id), 3.0 * id as f64 - 60.0, -20.0);
+        }
+        let entered: Vec<u64> = stage.scan().iter().flat_map(player_ids).collect();
+        assert_eq!(entered, ids);
+    };
+    // Many at once (more than the in-place threshold), then a few.
+    bring(&mut stage, &(3..=31).step_by(2).collect::<Vec<_>>());
+    bring(&mut stage, &[33, 35]);
+    let held: Vec<u64> = (2..=40).filter(|id| id % 2 == 0 || *id <= 35).collect();
+    for &id in &held {
+        stage.place(PlayerId(id), 3.0 * id as f64 - 60.0, 1.0);
+    }
+    let update = stage.tick().unwrap();
+    let moved: Vec<u64> = update.moved.iter().map(|m| m.id.0).collect();
+    let expected = held;
+    assert_eq!(moved, expected, "every held player moved, by ascending ID");
+}

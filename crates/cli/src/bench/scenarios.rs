@@ -1,6 +1,6 @@
 //! The bench scenarios: what each asks the workers to do, in which order, and how its summary
 //! and JSON line are made. One file a scenario (`connect`, `fanout` with `fanout-max`, `churn`,
-//! `slow`, `rooms` with `busy-room-churn`); their arguments in `args`; the parent's side of a
+//! `slow`, `rooms` with `busy-room-churn`, `world`); their arguments in `args`; the parent's side of a
 //! run in `fleet`; summaries and JSON lines in `report`.
 
 mod args;
@@ -13,6 +13,7 @@ mod logins;
 mod report;
 mod rooms;
 mod slow;
+mod world;
 
 pub(crate) use self::args::{
     ChurnArgs, ConnectArgs, FanoutArgs, FanoutMaxArgs, SlowArgs, TrafficArgs, check_traffic,
@@ -72,6 +73,11 @@ pub enum Scenario {
     /// server allows: logins per second, time from request to answer, and refusals by reason.
     /// Needs a server with accounts.
     Logins(logins::LoginsArgs),
+    /// Bot players in the game world (issue 21): this project's clients (join, enter, steer
+    /// towards what they can eat) or, with --tutorial, the tutorial's (fields 1–19 only):
+    /// updates and bytes per client per second, gaps between updates, lateness against the
+    /// tick schedule, and the server's CPU.
+    World(world::WorldArgs),
 }
 
 /// Runs one scenario.
@@ -88,6 +94,7 @@ pub async fn run(scenario: &Scenario, common: &CommonArgs) -> Result<(), BenchEr
         Scenario::LobbyRejoin(args) => lobby::lobby_rejoin(common, args).await,
         Scenario::LobbyConnect(args) => lobby::lobby_connect(common, args).await,
         Scenario::Logins(args) => logins::logins(common, args).await,
+        Scenario::World(args) => world::world(common, args).await,
     }
 }
 

@@ -1,0 +1,855 @@
+//! `mmo bench world`: bot players in the game world (issue 21). This project's bots join a
+//! room, enter its world (`EnterWorldMessage`), keep their view from the `WorldUpdateMessage`s
+//! and steer (`PlayerDirectionMessage`) towards the nearest spore or smaller player they see;
+//! `--tutorial` bots speak only fields 1–19 as the tutorial's client does (steer, claim the
+//! spores they reach, read every `PlayerMessage`). Reports updates and bytes per client per
+//! second, the gaps between updates, how late each update came against the world's tick
+//! schedule, and the server's CPU. Runs in the parent process (one thread): a bot's work is a
+//! decode and a nearest-target search per update.
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::f64::consts::TAU;
+use std::rc::Rc;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use futures_util::{SinkExt as _, StreamExt as _};
+use mmo_protocol::packets::{
+    EnterWorldMessage, PlayerDirectionMessage, SporeConsumedMessage, SporeMessage,
+    WorldUpdateMessage,
+};
+use mmo_protocol::{
+    JoinRoomMessage, LoginRequestMessage, Msg, Packet, RegisterRequestMessage, decode_packet,
+};
+use serde_json::json;
+use tokio::sync::Semaphore;
+use tokio_tungstenite::tungstenite::Message;
+
+use super::args::duration_arg;
+use super::report::{ServerSpan, emit_json, seconds};
+use crate::bench::histogram::Latencies;
+use crate::bench::parent::{BenchError, ServerProbe};
+use crate::bench::wire::Tally;
+use crate::bench::{CommonArgs, micros};
+use crate::ws::{self, ServerUrl, Ws};
+
+/// The password of every bench account: within the server's documented length range.
+const BENCH_PASSWORD: &str = "bench-password-1";
+
+/// Longest account-name prefix: the server allows 20 characters, and '-' and the bot's number
+/// (up to 6 digits) follow.
+const MAX_PREFIX_CHARS: usize = 13;
+
+/// Most bots one run starts: 20,000 open files per process, less the runtime's own.
+const MAX_PLAYERS: u64 = 19_000;
+
+/// A bot steers again only when its wanted direction is this far off its heading (radians):
+/// the tutorial's client does the same (TAU/15, 24°), which keeps input near a real player's.
+const STEER_THRESHOLD: f64 = TAU / 15.0;
+
+/// How much heavier than a player a bot must be to chase it (the world's eating rule).
+const EAT_MASS_RATIO: f64 = 1.5;
+
+/// A tutorial-level bot claims a spore this far beyond touching it (the server accepts claims
+/// up to r₁ + r₂ + 10, as the tutorial's did).
+const CLAIM_SLACK: f64 = 5.0;
+
+/// `mmo bench world`.
+#[derive(Debug, clap::Args)]
+pub struct WorldArgs {
+    /// Bot players.
+    #[arg(long, default_value_t = 2_000)]
+    players: u64,
+    /// Worlds (rooms) to spread them over, evenly: with 1, the lobby's world; with more, the
+    /// rooms PREFIX-0, PREFIX-1, … (the server's `--max-room-members` must allow the share).
+    #[arg(long, default_value_t = 1)]
+    worlds: u32,
+    /// The rooms' name prefix when --worlds is more than 1.
+    #[arg(long, default_value = "world")]
+    room_prefix: String,
+    /// Seconds measured, after every bot has entered and the warm-up.
+    #[arg(long, value_name = "SECONDS", default_value_t = 20.0)]
+    duration: f64,
+    /// Seconds played before measuring (views fill, first updates are whole views).
+    #[arg(long, value_name = "SECONDS", default_value_t = 5.0)]
+    warmup: f64,
+    /// Register accounts and log in as them (needs a server with accounts); default: play as
+    /// guests.
+    #[arg(long)]
+    login: bool,
+    /// Account names are PREFIX-0, PREFIX-1, …; default: a new prefix from the clock.
+    #[arg(long, value_name = "PREFIX")]
+    prefix: Option<String>,
+    /// Speak only fields 1–19, as the tutorial's client: register and log in (its client's
+    /// only way into the world, so this implies --login), then steer and claim spores; no
+    /// room, no `EnterWorldMessage`.
+    #[arg(long)]
+    tutorial: bool,
+    /// Seconds allowed for any one answer while connecting and entering.
+    #[arg(long, value_name = "SECONDS", default_value_t = 60.0)]
+    timeout: f64,
+}
+
+/// What every bot adds to, while measuring.
+#[derive(Default)]
+struct Stats {
+    measuring: bool,
+    /// Updates (`WorldUpdateMessage`, or `PlayerMessage` for tutorial bots) received.
+    updates: u64,
+    /// Bytes received: WebSocket payloads and their frame headers.
+    bytes: u64,
+    /// Time between one update and the next at the same bot (ours), or between two of its own
+    /// `PlayerMessage`s (tutorial).
+    gaps: Latencies,
+    /// Ticks an update skipped (its tick number minus the previous one's, minus one).
+    skipped_ticks: u64,
+    /// Per world: each update's arrival minus its tick's place on the schedule, in ns.
+    offsets: HashMap<usize, Vec<i64>>,
+    directions_sent: u64,
+    claims_sent: u64,
+    /// Eats in the bots' views (ours) or relayed claims (tutorial).
+    eats_seen: u64,
+    /// Connections that ended while measuring, by reason.
+    ended: Tally,
+    /// Connections that ended before measuring, by reason.
+    failed_early: Tally,
+    /// Refusals to enter (or log in), by reason.
+    refused: Tally,
+    entered: u64,
+    /// Largest score a bot reached.
+    best_score: u64,
+    /// Players in the world per the tutorial bots' own count, to judge delivery.
+    players_seen: u64,
+    bots_reporting: u64,
+}
+
+type Shared = Rc<RefCell<Stats>>;
+
+/// Why a bot stopped.
+struct Stop(String);
+
+/// The WebSocket frame header a server adds to a binary message of `len` bytes.
+fn frame_header(len: usize) -> u64 {
+    match len {
+        0..=125 => 2,
+        126..=65_535 => 4,
+        _ => 10,
+    }
+}
+
+/// Reads the next packet, with its size on the wire.
+async fn next_packet(ws: &mut Ws) -> Result<(Msg, u64, u64), Stop> {
+    loop {
+        let bytes = match ws.next().await {
+            None => return Err(Stop("connection ended".to_owned())),
+            Some(Err(error)) => return Err(Stop(ws::describe_error(&error))),
+            Some(Ok(Message::Binary(bytes))) => bytes,
+            Some(Ok(Message::Close(frame))) => {
+                return Err(Stop(format!(
+                    "closed: {}",
+                    ws::describe_close(frame.as_ref())
+                )));
+            }
+            Some(Ok(_)) => continue,
+        };
+        let size = bytes.len() as u64 + frame_header(bytes.len());
+        match decode_packet(&bytes) {
+            Ok(Packet {
+                msg: Some(msg),
+                sender_id,
+            }) => return Ok((msg, size, sender_id)),
+            _ => return Err(Stop("undecodable packet".to_owned())),
+        }
+    }
+}
+
+/// Reads until a packet `wanted` accepts, within `limit`.
+async fn wait_for(ws: &mut Ws, limit: Duration, wanted: fn(&Msg) -> bool) -> Result<Msg, Stop> {
+    let deadline = tokio::time::Instant::now() + limit;
+    loop {
+        let (msg, _, _) = tokio::time::timeout_at(deadline, next_packet(ws))
+            .await
+            .map_err(|_| Stop("no answer in time".to_owned()))??;
+        if wanted(&msg) {
+            return Ok(msg);
+        }
+    }
+}
+
+async fn send(ws: &mut Ws, msg: Msg) -> Result<(), Stop> {
+    ws.send(ws::packet_message(&Packet {
+        sender_id: 0,
+        msg: Some(msg),
+    }))
+    .await
+    .map_err(|error| Stop(ws::describe_error(&error)))
+}
+
+fn is_answer(msg: &Msg) -> bool {
+    matches!(msg, Msg::OkResponse(_) | Msg::DenyResponse(_))
+}
+
+/// Registers (an existing account is fine: a rerun with the same --prefix) and logs in.
+async fn log_in(ws: &mut Ws, name: &str, limit: Duration) -> Result<(), Stop> {
+    send(
+        ws,
+        Msg::RegisterRequest(RegisterRequestMessage {
+            username: name.to_owned(),
+            password: BENCH_PASSWORD.to_owned(),
+            color: 0,
+        }),
+    )
+    .await?;
+    wait_for(ws, limit, is_answer).await?;
+    send(
+        ws,
+        Msg::LoginRequest(LoginRequestMessage {
+            username: name.to_owned(),
+            password: BENCH_PASSWORD.to_owned(),
+        }),
+    )
+    .await?;
+    match wait_for(ws, limit, is_answer).await? {
+        Msg::DenyResponse(deny) => Err(Stop(format!("login refused: {}", deny.reason))),
+        _ => Ok(()),
+    }
+}
+
+/// Where a bot is and what it heads for.
+struct Steering {
+    heading: f64,
+}
+
+impl Steering {
+    /// The direction to send, when the wanted one is far enough off the heading.
+    fn steer(&mut self, from: (f64, f64), to: Option<(f64, f64)>) -> Option<f64> {
+        let want = match to {
+            Some(to) => (to.1 - from.1).atan2(to.0 - from.0),
+            // Nothing in sight: keep going (the first time, any way).
+            None if self.heading.is_nan() => 0.0,
+            None => return None,
+        };
+        let off = (want - self.heading).rem_euclid(TAU);
+        if self.heading.is_nan() || off.min(TAU - off) > STEER_THRESHOLD {
+            self.heading = want;
+            return Some(want);
+        }
+        None
+    }
+}
+
+/// This project's bot's view, in wire units.
+#[derive(Default)]
+struct View {
+    players: HashMap<u64, (i64, i64, u64)>,
+    spores: HashMap<u64, (i64, i64, u64)>,
+}
+
+impl View {
+    fn apply(&mut self, update: &WorldUpdateMessage) -> u64 {
+        for id in &update.players_left {
+            self.players.remove(id);
+        }
+        for id in &update.spores_left {
+            self.spores.remove(id);
+        }
+        for eat in &update.eaten {
+            if eat.player_id != 0 {
+                self.players.remove(&eat.player_id);
+            } else {
+                self.spores.remove(&eat.spore_id);
+            }
+        }
+        for player in &update.players_entered {
+            self.players.insert(
+                player.id,
+                (
+                    i64::from(player.x),
+                    i64::from(player.y),
+                    u64::from(player.radius),
+                ),
+            );
+        }
+        for spore in &update.spores_entered {
+            self.spores.insert(
+                spore.id,
+                (
+                    i64::from(spore.x),
+                    i64::from(spore.y),
+                    u64::from(spore.radius),
+                ),
+            );
+        }
+        let mut id = 0u64;
+        for (gap, xy) in update.moved_ids.iter().zip(update.moved_xy.chunks(2)) {
+            id = id.wrapping_add(*gap);
+            if let (Some(entry), [dx, dy]) = (self.players.get_mut(&id), xy) {
+                entry.0 += i64::from(*dx);
+                entry.1 += i64::from(*dy);
+            }
+        }
+        let mut id = 0u64;
+        for (gap, radius) in update.resized_ids.iter().zip(&update.resized_radii) {
+            id = id.wrapping_add(*gap);
+            if let Some(entry) = self.players.get_mut(&id) {
+                entry.2 = u64::from(*radius);
+            }
+        }
+        update.eaten.len() as u64
+    }
+
+    /// The nearest spore, or smaller player the bot could eat, from `me`.
+    fn target(&self, me: u64) -> Option<((f64, f64), (f64, f64))> {
+        let &(x, y, r) = self.players.get(&me)?;
+        let mass = |radius: u64| (radius as f64).powi(2);
+        let distance = |(ox, oy): (i64, i64)| ((ox - x) as f64).hypot((oy - y) as f64);
+        let spores = self.spores.values().map(|&(sx, sy, _)| (sx, sy));
+        let prey = self
+            .players
+            .iter()
+            .filter(|&(&id, &(_, _, pr))| id != me && mass(r) > EAT_MASS_RATIO * mass(pr))
+            .map(|(_, &(px, py, _))| (px, py));
+        let best = spores
+            .chain(prey)
+            .min_by(|&a, &b| distance(a).total_cmp(&distance(b)))?;
+        Some(((x as f64, y as f64), (best.0 as f64, best.1 as f64)))
+    }
+}
+
+/// One of this project's bots, from its ID on: join, enter, play until the connection ends.
+async fn play(
+    mut ws: Ws,
+    room: String,
+    world: usize,
+    limit: Duration,
+    stats: Shared,
+    start: Instant,
+) -> Result<(), Stop> {
+    send(&mut ws, Msg::JoinRoom(JoinRoomMessage { room })).await?;
+    wait_for(&mut ws, limit, |msg| matches!(msg, Msg::Room(_))).await?;
+    send(&mut ws, Msg::EnterWorld(EnterWorldMessage {})).await?;
+    let entered = wait_for(&mut ws, limit, |msg| {
+        matches!(msg, Msg::WorldEntered(_) | Msg::DenyResponse(_))
+    })
+    .await?;
+    let (me, period_ns) = match entered {
+        Msg::WorldEntered(entered) => (
+            entered.player_id,
+            1_000_000_000 / i64::from(entered.tick_rate.max(1)),
+        ),
+        Msg::DenyResponse(deny) => {
+            stats.borrow_mut().refused.add(&deny.reason, 1);
+            return Ok(());
+        }
+        _ => return Err(Stop("unexpected answer".to_owned())),
+    };
+    stats.borrow_mut().entered += 1;
+    let mut view = View::default();
+    let mut steering = Steering { heading: f64::NAN };
+    let mut last: Option<(Instant, u32)> = None;
+    let mut best = 0;
+    loop {
+        let (msg, size, _) = next_packet(&mut ws).await?;
+        let arrived = Instant::now();
+        let update = match msg {
+            Msg::WorldUpdate(update) => update,
+            Msg::WorldLeft(left) => return Err(Stop(format!("left the world: {}", left.reason))),
+            _ => continue,
+        };
+        let eats = view.apply(&update);
+        if let Some(own) = &update.own {
+            best = best.max(own.score);
+        }
+        {
+            let mut stats = stats.borrow_mut();
+            if stats.measuring {
+                stats.updates += 1;
+                stats.bytes += size;
+                stats.eats_seen += eats;
+                stats.best_score = stats.best_score.max(best);
+                if let Some((then, tick)) = last {
+                    stats.gaps.record_micros(micros(arrived - then));
+                    stats.skipped_ticks +=
+                        u64::from(update.tick.wrapping_sub(tick).saturating_sub(1));
+                }
+                let since = i64::try_from((arrived - start).as_nanos()).unwrap_or(i64::MAX);
+                let offset = since - i64::from(update.tick) * period_ns;
+                stats.offsets.entry(world).or_default().push(offset);
+            }
+        }
+        last = Some((arrived, update.tick));
+        if let Some((from, to)) = view.target(me) {
+            if let Some(direction) = steering.steer(from, Some(to)) {
+                send(
+                    &mut ws,
+                    Msg::PlayerDirection(PlayerDirectionMessage { direction }),
+                )
+                .await?;
+                let mut stats = stats.borrow_mut();
+                if stats.measuring {
+                    stats.directions_sent += 1;
+                }
+            }
+        }
+    }
+}
+
+/// A tutorial-level bot, from its ID (and login) on: steer towards the nearest spore, claim
+/// the spores it reaches, read everything.
+async fn play_tutorial(mut ws: Ws, me: u64, stats: Shared) -> Result<(), Stop> {
+    let mut players: HashMap<u64, (f64, f64, f64)> = HashMap::new();
+    let mut spores: HashMap<u64, (f64, f64, f64)> = HashMap::new();
+    let mut steering = Steering { heading: f64::NAN };
+    // The first direction starts the player's updates (the tutorial's rule).
+    send(
+        &mut ws,
+        Msg::PlayerDirection(PlayerDirectionMessage { direction: 0.0 }),
+    )
+    .await?;
+    steering.heading = 0.0;
+    stats.borrow_mut().entered += 1;
+    let mut last_own: Option<Instant> = None;
+    let mut counted_players = false;
+    let add_spore = |spores: &mut HashMap<u64, (f64, f64, f64)>, spore: &SporeMessage| {
+        spores.insert(spore.id, (spore.x, spore.y, spore.radius));
+    };
+    loop {
+        let (msg, size, _sender) = next_packet(&mut ws).await?;
+        let arrived = Instant::now();
+        {
+            let mut stats = stats.borrow_mut();
+            if stats.measuring {
+                stats.bytes += size;
+            }
+        }
+        match msg {
+            Msg::Player(player) => {
+                players.insert(player.id, (player.x, player.y, player.radius));
+                let mut stats = stats.borrow_mut();
+                if stats.measuring {
+                    stats.updates += 1;
+                }
+                if player.id != me {
+                    continue;
+                }
+                if stats.measuring {
+                    if let Some(then) = last_own {
+                        stats.gaps.record_micros(micros(arrived - then));
+                    }
+                    if !counted_players {
+                        counted_players = true;
+                        stats.players_seen += players.len() as u64;
+                        stats.bots_reporting += 1;
+                    }
+                }
+                last_own = Some(arrived);
+            }
+            Msg::Spore(spore) => add_spore(&mut spores, &spore),
+            Msg::SporesBatch(batch) => batch.spores.iter().for_each(|s| add_spore(&mut spores, s)),
+            Msg::SporeConsumed(consumed) => {
+                spores.remove(&consumed.spore_id);
+                let mut stats = stats.borrow_mut();
+                if stats.measuring {
+                    stats.eats_seen += 1;
+                }
+                continue;
+            }
+            Msg::Disconnect(_) | Msg::PlayerConsumed(_) => continue,
+            _ => continue,
+        }
+        // After an own update or new spores: claim what is reached, steer to the nearest.
+        let Some(&(x, y, r)) = players.get(&me) else {
+            continue;
+        };
+        let reached: Vec<u64> = spores
+            .iter()
+            .filter(|&(_, &(sx, sy, sr))| (sx - x).hypot(sy - y) <= r + sr + CLAIM_SLACK)
+            .map(|(&id, _)| id)
+            .collect();
+        for spore_id in reached {
+            // Removed at once, as the tutorial's client does, whatever the server decides.
+            spores.remove(&spore_id);
+            send(
+                &mut ws,
+                Msg::SporeConsumed(SporeConsumedMessage { spore_id }),
+            )
+            .await?;
+            let mut stats = stats.borrow_mut();
+            if stats.measuring {
+                stats.claims_sent += 1;
+            }
+        }
+        let nearest = spores.values().map(|&(sx, sy, _)| (sx, sy)).min_by(|a, b| {
+            (a.0 - x)
+                .hypot(a.1 - y)
+                .total_cmp(&(b.0 - x).hypot(b.1 - y))
+        });
+        if let Some(direction) = steering.steer((x, y), nearest) {
+            send(
+                &mut ws,
+                Msg::PlayerDirection(PlayerDirectionMessage { direction }),
+            )
+            .await?;
+            let mut stats = stats.borrow_mut();
+            if stats.measuring {
+                stats.directions_sent += 1;
+            }
+        }
+    }
+}
+
+/// One bot from connecting to the end of the run.
+async fn bot(
+    url: ServerUrl,
+    index: u64,
+    args: BotPlan,
+    gate: Rc<Semaphore>,
+    stats: Shared,
+    start: Instant,
+) {
+    let setup = async {
+        let _permit = gate.acquire().await.ok();
+        let mut ws = tokio::time::timeout(args.limit, ws::connect(&url))
+            .await
+            .map_err(|_| Stop("no connection in time".to_owned()))?
+            .map_err(|error| Stop(error.label()))?;
+        let Msg::Id(id) = wait_for(&mut ws, args.limit, |msg| matches!(msg, Msg::Id(_))).await?
+        else {
+            return Err(Stop("no ID".to_owned()));
+        };
+        if let Some(prefix) = &args.prefix {
+            log_in(&mut ws, &format!("{prefix}-{index}"), args.limit).await?;
+        }
+        Ok((ws, id.id))
+    };
+    let world = usize::try_from(index % u64::from(args.worlds.max(1))).unwrap_or(0);
+    let result = match setup.await {
+        Err(stop) => Err(stop),
+        Ok((ws, me)) if args.tutorial => play_tutorial(ws, me, Rc::clone(&stats)).await,
+        Ok((ws, _)) => {
+            let room = if args.worlds <= 1 {
+                String::new()
+            } else {
+                format!("{}-{world}", args.room_prefix)
+            };
+            play(ws, room, world, args.limit, Rc::clone(&stats), start).await
+        }
+    };
+    if let Err(Stop(reason)) = result {
+        let mut stats = stats.borrow_mut();
+        if stats.measuring {
+            stats.ended.add(&reason, 1);
+        } else {
+            stats.failed_early.add(&reason, 1);
+        }
+    }
+}
+
+/// What every bot needs to know.
+#[derive(Clone)]
+struct BotPlan {
+    limit: Duration,
+    prefix: Option<Rc<str>>,
+    tutorial: bool,
+    worlds: u32,
+    room_prefix: Rc<str>,
+}
+
+/// Update lateness against the tick schedule: per world, each update's offset from the
+/// earliest one (the schedule's zero is not known to a client, so the most punctual update
+/// of the run stands for "sent as its tick ended, delivered at once").
+fn lateness(offsets: &HashMap<usize, Vec<i64>>) -> Latencies {
+    let mut late = Latencies::new();
+    for values in offsets.values() {
+        let Some(&zero) = values.iter().min() else {
+            continue;
+        };
+        for &value in values {
+            late.record_micros(u64::try_from((value - zero) / 1_000).unwrap_or(0));
+        }
+    }
+    late
+}
+
+/// Runs `mmo bench world`.
+pub async fn world(common: &CommonArgs, args: &WorldArgs) -> Result<(), BenchError> {
+    let limit = duration_arg("timeout", args.timeout)?;
+    let duration = duration_arg("duration", args.duration)?;
+    let warmup = Duration::try_from_secs_f64(args.warmup)
+        .map_err(|_| BenchError::Usage("--warmup must be a number of seconds".to_owned()))?;
+    if args.players == 0 || args.players > MAX_PLAYERS {
+        return Err(BenchError::Usage(format!(
+            "--players is between 1 and {MAX_PLAYERS} (open files per process)"
+        )));
+    }
+    if args.worlds == 0 || (args.tutorial && args.worlds > 1) {
+        return Err(BenchError::Usage(
+            "--worlds is at least 1, and 1 with --tutorial (its client never joins a room)"
+                .to_owned(),
+        ));
+    }
+    let prefix = if args.login || args.tutorial {
+        Some(match &args.prefix {
+            Some(prefix) if prefix.chars().count() > MAX_PREFIX_CHARS => {
+                return Err(BenchError::Usage(format!(
+                    "--prefix has at most {MAX_PREFIX_CHARS} characters"
+                )));
+            }
+            Some(prefix) => prefix.clone(),
+            None => {
+                let now = SystemTime::now()
+                    .duration_since(UNIX_EPOCH)
+                    .map_or(0, |since| since.as_secs());
+                format!("w{}", now % 1_000_000_000)
+            }
+        })
+    } else {
+        None
+    };
+    let url = ServerUrl::parse(&common.url, common.ca_file.as_deref())?;
+    let plan = BotPlan {
+        limit,
+        prefix: prefix.as_deref().map(Rc::from),
+        tutorial: args.tutorial,
+        worlds: args.worlds,
+        room_prefix: Rc::from(args.room_prefix.as_str()),
+    };
+    let stats: Shared = Rc::new(RefCell::new(Stats::default()));
+    let gate = Rc::new(Semaphore::new(
+        usize::try_from(common.connect_concurrency.max(1)).unwrap_or(1),
+    ));
+    let local = tokio::task::LocalSet::new();
+    let start = Instant::now();
+    let mut probe = ServerProbe::new(common.server_pid);
+    let mut bots = Vec::new();
+    let span = local
+        .run_until(async {
+            for index in 0..args.players {
+                bots.push(tokio::task::spawn_local(bot(
+                    url.clone(),
+                    index,
+                    plan.clone(),
+                    Rc::clone(&gate),
+                    Rc::clone(&stats),
+                    start,
+                )));
+            }
+            // Every bot in (entered, refused or failed), then the warm-up.
+            let deadline = Instant::now() + limit;
+            loop {
+                let settled = {
+                    let stats = stats.borrow();
+                    stats.entered + stats.refused.total() + stats.failed_early.total()
+                };
+                if settled >= args.players || Instant::now() >= deadline {
+                    break;
+                }
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+            eprintln!(
+                "mmo bench: {} bots in the world after {:.1} s; warming up {:.0} s",
+                stats.borrow().entered,
+                start.elapsed().as_secs_f64(),
+                warmup.as_secs_f64()
+            );
+            tokio::time::sleep(warmup).await;
+            probe.reset_peak();
+            let before = probe.sample();
+            stats.borrow_mut().measuring = true;
+            let measured_from = Instant::now();
+            tokio::time::sleep(duration).await;
+            stats.borrow_mut().measuring = false;
+            let measured = measured_from.elapsed();
+            let after = probe.sample();
+            for bot in &bots {
+                bot.abort();
+            }
+            (
+                ServerSpan {
+                    before,
+                    after,
+                    peak_rss_bytes: probe.peak_rss_bytes,
+                },
+                measured,
+            )
+        })
+        .await;
+    let (span, measured) = span;
+    let stats = stats.borrow();
+    report(common, args, &url, &stats, &span, measured);
+    Ok(())
+}
+
+// Display arithmetic on counts far below 2^52.
+#[allow(clippy::cast_precision_loss)]
+fn report(
+    common: &CommonArgs,
+    args: &WorldArgs,
+    url: &ServerUrl,
+    stats: &Stats,
+    span: &ServerSpan,
+    measured: Duration,
+) {
+    let clients = stats.entered.max(1);
+    let per_client_second = |count: u64| count as f64 / clients as f64 / measured.as_secs_f64();
+    let late = lateness(&stats.offsets).summary();
+    let gaps = stats.gaps.summary();
+    let cpu_share = span
+        .cpu()
+        .map(|cpu| cpu.as_secs_f64() / measured.as_secs_f64());
+    let mode = if args.tutorial {
+        "tutorial-level"
+    } else {
+        "this project's"
+    };
+    println!(
+        "world: {} {mode} bots ({} entered) over {} world(s), {}, measured {:.1} s after {:.0} s warm-up",
+        args.players,
+        stats.entered,
+        args.worlds,
+        if args.login || args.tutorial {
+            "logged in"
+        } else {
+            "guests"
+        },
+        measured.as_secs_f64(),
+        args.warmup
+    );
+    println!(
+        "per client: {:.1} updates/s, {:.2} KB/s; gaps between updates {}",
+        per_client_second(stats.updates),
+        per_client_second(stats.bytes) / 1_000.0,
+        gaps.human()
+    );
+    if args.tutorial {
+        let players = stats.players_seen as f64 / stats.bots_reporting.max(1) as f64;
+        println!(
+            "players each bot knew of: {players:.0}; PlayerMessages per client per second, per player: {:.2} (20 when every update arrives)",
+            per_client_second(stats.updates) / players.max(1.0)
+        );
+    } else {
+        println!(
+            "update lateness against the tick schedule (from the most punctual update): {}; ticks skipped {}",
+            late.human(),
+            stats.skipped_ticks
+        );
+    }
+    println!(
+        "directions sent {}, claims {}, eats seen {}, best score {}; refused {}; ended while measuring: {}; failed before: {}",
+        stats.directions_sent,
+        stats.claims_sent,
+        stats.eats_seen,
+        stats.best_score,
+        if stats.refused.is_empty() {
+            "none".to_owned()
+        } else {
+            stats.refused.human_reasons()
+        },
+        stats.ended.human(),
+        stats.failed_early.human()
+    );
+    if let Some(line) = span.human(None) {
+        println!(
+            "{line}; {:.1} % of a core",
+            cpu_share.unwrap_or(0.0) * 100.0
+        );
+    }
+    emit_json(json!({
+        "scenario": "world",
+        "url": url.as_str(),
+        "players": args.players,
+        "entered": stats.entered,
+        "worlds": args.worlds,
+        "tutorial": args.tutorial,
+        "login": args.login || args.tutorial,
+        "measured_s": seconds(measured),
+        "updates_per_client_s": (per_client_second(stats.updates) * 10.0).round() / 10.0,
+        "bytes_per_client_s": per_client_second(stats.bytes).round(),
+        "gap_us": gaps,
+        "lateness_us": (!args.tutorial).then_some(late),
+        "skipped_ticks": stats.skipped_ticks,
+        "directions_sent": stats.directions_sent,
+        "claims_sent": stats.claims_sent,
+        "eats_seen": stats.eats_seen,
+        "refused": stats.refused,
+        "ended": stats.ended,
+        "failed_early": stats.failed_early,
+        "server_cpu_share": cpu_share,
+        "server": span.json(common.server_pid, None),
+    }));
+}
+
+#[cfg(test)]
+mod tests {
+    use mmo_protocol::packets::{WorldEat, WorldPlayer, WorldSpore};
+
+    use super::*;
+
+    #[test]
+    fn a_view_follows_entries_moves_resizes_and_eats() {
+        let mut view = View::default();
+        let player = |id, x, radius| WorldPlayer {
+            id,
+            name: String::new(),
+            x,
+            y: 0,
+            radius,
+            color: 0,
+        };
+        view.apply(&WorldUpdateMessage {
+            players_entered: vec![player(3, 0, 160), player(5, 800, 80), player(9, -80, 400)],
+            spores_entered: vec![WorldSpore {
+                id: 1,
+                x: 4_000,
+                y: 0,
+                radius: 40,
+            }],
+            ..WorldUpdateMessage::default()
+        });
+        // Moves of 3 and 9 (IDs delta-coded: 3, then 9 − 3), 9 grows.
+        view.apply(&WorldUpdateMessage {
+            moved_ids: vec![3, 6],
+            moved_xy: vec![8, -8, 16, 0],
+            resized_ids: vec![9],
+            resized_radii: vec![480],
+            ..WorldUpdateMessage::default()
+        });
+        assert_eq!(view.players[&3], (8, -8, 160));
+        assert_eq!(view.players[&9], (-64, 0, 480));
+        // 3 (mass 160²) may eat 5 (80²) but not 9; 5 is nearer than the spore.
+        assert_eq!(
+            view.target(3),
+            Some(((8.0, -8.0), (800.0, 0.0))),
+            "the nearest prey"
+        );
+        let eats = view.apply(&WorldUpdateMessage {
+            eaten: vec![WorldEat {
+                eater_id: 9,
+                player_id: 5,
+                spore_id: 0,
+            }],
+            ..WorldUpdateMessage::default()
+        });
+        assert_eq!(eats, 1);
+        assert_eq!(view.target(3), Some(((8.0, -8.0), (4_000.0, 0.0))));
+        assert_eq!(view.target(7), None, "not in view: no target");
+    }
+
+    #[test]
+    fn steering_waits_for_a_large_enough_turn() {
+        let mut steering = Steering { heading: f64::NAN };
+        assert_eq!(steering.steer((0.0, 0.0), None), Some(0.0));
+        assert_eq!(steering.steer((0.0, 0.0), Some((10.0, 1.0))), None);
+        let turned = steering.steer((0.0, 0.0), Some((0.0, 10.0)));
+        assert!(turned.is_some_and(|d| (d - TAU / 4.0).abs() < 1e-9));
+        assert_eq!(steering.steer((0.0, 0.0), None), None);
+    }
+
+    #[test]
+    fn lateness_counts_from_the_most_punctual_update_of_each_world() {
+        let offsets = HashMap::from([(0, vec![5_000_000, 2_000_000, 3_000_000]), (1, vec![9_000])]);
+        let late = lateness(&offsets).summary();
+        assert_eq!(late.count, 4);
+        assert!(late.max_us >= 2_990 && late.max_us <= 3_010, "{late:?}");
+    }
+}
