@@ -381,6 +381,15 @@ settings! {
         /// shown as `***` by `--print-config` and in the log: give it through `MMO_DATABASE`.
         database: String as DatabaseUrl = DEFAULT_DATABASE.to_owned();
 
+        /// NATS server (`nats://HOST:4222`) through which several servers act as one; unset
+        /// runs this server alone.
+        ///
+        /// Every server given the same NATS (with JetStream on: `nats-server -js`) shares its
+        /// rooms with the others: chat, presence, history and client IDs go through it (see
+        /// docs/operations.md). Accounts must then be in PostgreSQL (or off), the one database
+        /// every server can share; SQLite with `nats` is refused at start.
+        nats: Option<String> = None;
+
         /// Whether clients must log in before they chat or join a room.
         ///
         /// Off by default, so the tutorial's part-3 client (which cannot log in) keeps working.
@@ -509,6 +518,20 @@ impl Settings for Config {
                      postgres://USER:PASSWORD@HOST:PORT/NAME, or empty for no accounts",
                     mmo_accounts::redact(&self.database)
                 ),
+            });
+        }
+        if self.nats.is_some()
+            && matches!(
+                mmo_accounts::Kind::of(&self.database),
+                Ok(mmo_accounts::Kind::Sqlite)
+            )
+        {
+            return Err(Conflict {
+                settings: &["nats", "database"],
+                problem: "servers joined through nats share accounts, and an SQLite file is one \
+                          server's: set database to postgres://USER:PASSWORD@HOST:PORT/NAME (or \
+                          empty for no accounts)"
+                    .to_owned(),
             });
         }
         if self.require_login && self.database.is_empty() {

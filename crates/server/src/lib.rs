@@ -11,6 +11,7 @@ mod accounts;
 mod address_prefix;
 mod admission;
 mod assets;
+mod cluster;
 mod config;
 mod connection;
 mod disconnect;

@@ -220,6 +220,34 @@ impl Room {
         let _ = self.apply(state, &event, local, answer, after);
     }
 
+    /// Makes `change` the room's next event and applies it now, under the room's lock, then
+    /// does what is left for after it: how a cluster broker applies an event in the order its
+    /// transport delivered it. Returns how many frames it queued.
+    pub fn commit_now(
+        self: &Arc<Self>,
+        change: RoomChange,
+        local: Option<&Arc<Peer>>,
+        answer: bool,
+    ) -> u64 {
+        let deferred = fan_out(|wakes| {
+            let mut after = AfterUnlock::new(wakes);
+            self.commit(&mut self.lock(), change, local, answer, &mut after);
+            after.into_deferred()
+        });
+        self.finish(deferred)
+    }
+
+    /// Forgets what the room is (members, history, last event), keeping its members here:
+    /// what a cluster broker does before loading the room again from its transport, and when
+    /// it stops following it (what it would know would go stale).
+    pub fn forget_record(&self) {
+        let mut state = self.lock();
+        state.record = RoomRecord::new(self.limits.history_lines, self.limits.history_bytes);
+        state.answer = AnswerCache::default();
+        self.member_count.store(0, Ordering::Relaxed);
+        self.membership_changes.fetch_add(1, Ordering::Relaxed);
+    }
+
     fn pacing(&self) -> Pacing {
         if self.limits.batch_window.is_zero() || self.runtime.is_none() {
             Pacing::Immediate

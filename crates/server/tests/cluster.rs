@@ -1,0 +1,236 @@
+//! Servers joined through NATS act as one server: three servers in this process against a
+//! real nats-server with JetStream (started per test on a free port and a temporary store;
+//! scripts/with-nats installs it): chat across servers exactly once and in one order, rooms'
+//! members and history whichever server a joiner is on, presence, the part-3 rule, unique IDs
+//! under concurrent connects and across restarts, and the refusal of SQLite in a cluster.
+
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use std::collections::{HashMap, HashSet};
+use std::time::Duration;
+
+use common::nats::Nats;
+use common::{Client, TestServer, WAIT};
+use mmo_protocol::Msg;
+use mmo_server::Config;
+
+/// A server of the cluster on `nats`: no accounts (SQLite is refused with `nats`), no chat
+/// limit.
+fn member_of(nats: &Nats) -> Config {
+    Config {
+        nats: Some(nats.url()),
+        database: String::new(),
+        ..TestServer::unlimited()
+    }
+}
+
+async fn three_servers(nats: &Nats) -> [TestServer; 3] {
+    [
+        TestServer::start(member_of(nats)).await,
+        TestServer::start(member_of(nats)).await,
+        TestServer::start(member_of(nats)).await,
+    ]
+}
+
+/// Reads chat until `count` lines have come; returns them as (sender, text), in order.
+async fn chat_lines(client: &mut Client, count: usize) -> Vec<(u64, String)> {
+    let mut lines = Vec::with_capacity(count);
+    while lines.len() < count {
+        let Some(packet) = client.try_recv(WAIT).await else {
+            panic!(
+                "client {} had {} of {count} lines after a wait: {lines:?}",
+                client.id,
+                lines.len()
+            );
+        };
+        if let Some(Msg::Chat(chat)) = packet.msg {
+            lines.push((packet.sender_id, chat.msg));
+        }
+    }
+    lines
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn chat_reaches_every_server_once_in_one_order_stamped_with_its_sender() {
+    const LINES: usize = 30;
+    let nats = Nats::start();
+    let servers = three_servers(&nats).await;
+    let mut speakers = Vec::new();
+    let mut listeners = Vec::new();
+    for server in &servers {
+        let mut speaker = Client::full(server).await;
+        speaker.join("red").await;
+        speakers.push(speaker);
+        let mut listener = Client::full(server).await;
+        listener.join("red").await;
+        listeners.push(listener);
+    }
+    // Every speaker at once, each from its own server.
+    let talking: Vec<_> = speakers
+        .into_iter()
+        .map(|mut speaker| {
+            tokio::spawn(async move {
+                for n in 0..LINES {
+                    speaker.chat(&format!("{} says {n}", speaker.id)).await;
+                }
+                speaker
+            })
+        })
+        .collect();
+    let mut heard = Vec::new();
+    for listener in &mut listeners {
+        heard.push(chat_lines(listener, 3 * LINES).await);
+    }
+    // Kept connected until the end: a speaker's leave would be presence for the others.
+    let mut speakers = Vec::new();
+    for speaker in talking {
+        speakers.push(speaker.await.unwrap());
+    }
+    // Each listener has every line once, stamped with its sender, in each sender's order...
+    for lines in &heard {
+        let mut next_of: HashMap<u64, usize> = HashMap::new();
+        for (sender, text) in lines {
+            let next = next_of.entry(*sender).or_default();
+            assert_eq!(text, &format!("{sender} says {next}"), "{lines:?}");
+            *next += 1;
+        }
+        assert_eq!(next_of.len(), 3);
+        assert!(next_of.values().all(|count| *count == LINES));
+    }
+    // ...and every listener, whichever its server, in the same order.
+    assert_eq!(heard[0], heard[1]);
+    assert_eq!(heard[1], heard[2]);
+    // Nothing more: no line came twice.
+    for listener in &mut listeners {
+        listener.expect_silence(Duration::from_millis(300)).await;
+    }
+    drop(speakers);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_joiner_on_another_server_gets_the_members_and_history_and_both_see_presence() {
+    let nats = Nats::start();
+    let servers = three_servers(&nats).await;
+    let mut first = Client::full(&servers[0]).await;
+    assert!(first.join("blue").await.history.is_empty());
+    let mut third = Client::full(&servers[2]).await;
+    assert_eq!(third.join("blue").await.members.len(), 2);
+    assert_eq!(
+        first.recv_presence().await,
+        (third.id, true, "blue".to_owned())
+    );
+    first.chat("one").await;
+    first.chat("two").await;
+    // Once a member has both lines, the room's stream has them.
+    assert_eq!(chat_lines(&mut third, 2).await.len(), 2);
+    let mut second = Client::full(&servers[1]).await;
+    let room = second.join("blue").await;
+    assert_eq!(room.room, "blue");
+    let mut members: Vec<u64> = room.members.iter().map(|member| member.id).collect();
+    members.sort_unstable();
+    let mut expected = vec![first.id, second.id, third.id];
+    expected.sort_unstable();
+    assert_eq!(members, expected);
+    let history: Vec<(u64, &str)> = room
+        .history
+        .iter()
+        .map(|line| (line.sender_id, line.msg.as_str()))
+        .collect();
+    assert_eq!(history, [(first.id, "one"), (first.id, "two")]);
+    for member in [&mut first, &mut third] {
+        assert_eq!(
+            member.recv_presence().await,
+            (second.id, true, "blue".to_owned())
+        );
+    }
+    // A leave on one server is presence on the others.
+    second.join("").await;
+    for member in [&mut first, &mut third] {
+        assert_eq!(
+            member.recv_presence().await,
+            (second.id, false, "blue".to_owned())
+        );
+    }
+    third.chat("still here").await;
+    assert_eq!(first.recv_chat().await, (third.id, "still here".to_owned()));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_part3_client_on_one_server_gets_only_chat_from_the_others() {
+    let nats = Nats::start();
+    let servers = three_servers(&nats).await;
+    // Part 3: it never joins, so it is never sent presence or a `RoomMessage`.
+    let mut part3 = Client::connect(&servers[1]).await;
+    let mut full = Client::full(&servers[2]).await;
+    full.join("red").await;
+    full.join("").await;
+    full.chat("hello from server 3").await;
+    assert_eq!(
+        part3.recv_chat_strict().await,
+        (full.id, "hello from server 3".to_owned())
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ids_are_unique_across_servers_connecting_at_once_and_after_a_restart() {
+    const PER_SERVER: usize = 40;
+    let nats = Nats::start();
+    let servers = three_servers(&nats).await;
+    let connecting: Vec<_> = servers
+        .iter()
+        .flat_map(|server| std::iter::repeat_n(server.url(), PER_SERVER))
+        .map(|url| tokio::spawn(async move { Client::connect_url(&url).await.id }))
+        .collect();
+    let mut seen = HashSet::new();
+    for client in connecting {
+        let id = tokio::time::timeout(WAIT, client).await.unwrap().unwrap();
+        assert!(id < mmo_server::ID_LIMIT);
+        assert!(seen.insert(id), "ID {id} handed out twice");
+    }
+    assert_eq!(seen.len(), 3 * PER_SERVER);
+    // Servers stopped and started again (their blocks of IDs lost) never hand out an old one.
+    for server in servers {
+        server.stop().await.unwrap();
+    }
+    let restarted = three_servers(&nats).await;
+    for server in &restarted {
+        let id = Client::connect(server).await.id;
+        assert!(seen.iter().all(|old| *old < id), "ID {id} reused");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_lobby_spread_over_servers_is_one_room() {
+    let nats = Nats::start();
+    let servers = three_servers(&nats).await;
+    let mut watcher = Client::full(&servers[0]).await;
+    let mut newcomer = Client::full(&servers[1]).await;
+    assert_eq!(
+        watcher.recv_presence().await,
+        (newcomer.id, true, "lobby".to_owned())
+    );
+    let room = newcomer.join("").await;
+    let members: HashSet<u64> = room.members.iter().map(|member| member.id).collect();
+    assert_eq!(members, HashSet::from([watcher.id, newcomer.id]));
+    newcomer.chat("hi lobby").await;
+    let packet = watcher.recv().await;
+    assert!(
+        matches!(&packet.msg, Some(Msg::Chat(chat)) if chat.msg == "hi lobby"),
+        "{packet:?}"
+    );
+}
+
+#[test]
+fn a_cluster_with_accounts_in_sqlite_is_refused_at_start() {
+    // The default database is an SQLite file: one server's, not a cluster's.
+    let refused = common::process::refusal(&["--nats", "nats://127.0.0.1:4222"], &[]);
+    assert!(refused.contains("nats"), "{refused}");
+    assert!(refused.contains("postgres://"), "{refused}");
+    let refused = common::process::refusal(
+        &["--database", "sqlite:///tmp/accounts.db"],
+        &[("MMO_NATS", "nats://127.0.0.1:4222")],
+    );
+    assert!(refused.contains("SQLite"), "{refused}");
+}
