@@ -309,6 +309,8 @@ pub struct Levels {
     pub uptime_seconds: u64,
     /// Whether the accounts database answers (`false` when there are no accounts).
     pub accounts_available: bool,
+    /// Whether the cluster's broker is reachable (`false` for a server on its own).
+    pub broker_connected: bool,
 }
 
 /// Every metric the server exposes. All counters are totals since start.
@@ -344,6 +346,7 @@ pub struct Metrics {
     /// Logins and registrations, by how they ended.
     pub account_requests: ByLabel<AccountOutcome>,
     accounts_available: Gauge,
+    broker_connected: Gauge,
     sessions: Gauge,
     rooms: Gauge,
     open_sockets: Gauge,
@@ -425,6 +428,11 @@ impl Metrics {
                 "mmo_accounts_available",
                 "1 while the accounts database answers, 0 while it is down or accounts are off",
             ),
+            broker_connected: gauge(
+                "mmo_cluster_broker_connected",
+                "1 while the cluster's NATS broker is connected, 0 while it is away or the \
+                 server runs alone",
+            ),
             registry,
             connections_accepted,
             accept_errors,
@@ -455,6 +463,8 @@ impl Metrics {
             .set(i64::try_from(levels.uptime_seconds).unwrap_or(i64::MAX));
         self.accounts_available
             .set(i64::from(levels.accounts_available));
+        self.broker_connected
+            .set(i64::from(levels.broker_connected));
         let mut text = String::new();
         // Writing to a `String` cannot fail.
         let _ = prometheus_text::encode(&mut text, &self.registry);
@@ -578,8 +588,8 @@ mod tests {
             + MessageRefusal::ALL.len()
             + AccountOutcome::ALL.len();
         let samples = text.lines().filter(|line| !line.starts_with('#')).count();
-        // 9 plain counters and 6 gauges besides the labelled series.
-        assert_eq!(samples, labelled + 9 + 6, "{text}");
+        // 9 plain counters and 7 gauges besides the labelled series.
+        assert_eq!(samples, labelled + 9 + 7, "{text}");
     }
 
     #[test]

@@ -234,3 +234,62 @@ fn a_cluster_with_accounts_in_sqlite_is_refused_at_start() {
     );
     assert!(refused.contains("SQLite"), "{refused}");
 }
+
+/// Waits until the server's `/health` says `body`.
+async fn wait_for_health(server: &TestServer, body: &str) {
+    let deadline = tokio::time::Instant::now() + WAIT;
+    loop {
+        let (_, text) = server.http_get("/health", "").await;
+        if text.split("\r\n\r\n").nth(1).map(str::trim) == Some(body) {
+            return;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "/health never said {body:?}: {text}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_the_broker_away_each_server_chats_alone_and_rejoins_when_it_is_back() {
+    let mut nats = Nats::start();
+    let servers = [
+        TestServer::start(member_of(&nats)).await,
+        TestServer::start(member_of(&nats)).await,
+    ];
+    let mut speaker = Client::full(&servers[0]).await;
+    let mut neighbour = Client::full(&servers[0]).await;
+    let mut far = Client::full(&servers[1]).await;
+    speaker.chat("before").await;
+    assert_eq!(neighbour.recv_chat().await.1, "before");
+    assert_eq!(far.recv_chat().await.1, "before");
+    assert_eq!(servers[0].metric("mmo_cluster_broker_connected").await, 1);
+
+    nats.kill();
+    wait_for_health(&servers[0], "ok, cluster broker unreachable").await;
+    assert_eq!(servers[0].metric("mmo_cluster_broker_connected").await, 0);
+    // The server's own clients go on chatting among themselves.
+    speaker.chat("while away").await;
+    assert_eq!(
+        neighbour.recv_chat().await,
+        (speaker.id, "while away".to_owned())
+    );
+
+    nats.restart();
+    for server in &servers {
+        wait_for_health(server, "ok").await;
+    }
+    // Back through the broker: the far server's member hears the room again.
+    speaker.chat("after").await;
+    assert_eq!(neighbour.recv_chat().await.1, "after");
+    let deadline = tokio::time::Instant::now() + WAIT;
+    loop {
+        let (sender, text) = far.recv_chat().await;
+        if text == "after" {
+            assert_eq!(sender, speaker.id);
+            break;
+        }
+        assert!(tokio::time::Instant::now() < deadline);
+    }
+}

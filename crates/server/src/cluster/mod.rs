@@ -578,4 +578,8 @@ impl RoomBroker for NatsBroker {
         ids.start += count;
         Some(first..first + count)
     }
+
+    fn broker_connected(&self) -> Option<bool> {
+        Some(self.shared.connected())
+    }
 }

@@ -53,6 +53,11 @@ pub trait RoomBroker: Send + Sync + Debug + 'static {
     /// `count` client IDs that no other server (and no earlier run, while history names them)
     /// hands out; `None` once IDs below 2^53 are used up.
     fn reserve_ids(&self, count: u64) -> Option<Range<u64>>;
+    /// Whether the broker between servers is reachable now; `None` for a server on its own.
+    /// While it is not, a cluster's server keeps its rooms to itself (see `cluster`).
+    fn broker_connected(&self) -> Option<bool> {
+        None
+    }
 }
 
 /// The broker of a server on its own: its rooms are the whole truth.

@@ -216,6 +216,12 @@ impl Rooms {
             .and_then(|ids| ClientId::new(ids.start))
     }
 
+    /// Whether the broker joining this server to others is reachable now; `None` for a server
+    /// on its own.
+    pub fn broker_connected(&self) -> Option<bool> {
+        self.broker.broker_connected()
+    }
+
     fn others(&self) -> MutexGuard<'_, Directory> {
         // Every critical section is one map operation.
         self.others.lock().unwrap_or_else(PoisonError::into_inner)
