@@ -390,6 +390,15 @@ settings! {
         /// every server can share; SQLite with `nats` is refused at start.
         nats: Option<String> = None;
 
+        /// Seconds a server of the cluster may go unheard before the others take it for dead
+        /// and announce its clients as gone.
+        ///
+        /// Each server says it is alive every third of this. 5 s rides out a stall of the
+        /// broker or the network, and a dead server's players still vanish from every room
+        /// within a few seconds. A server that stops gracefully is announced at once.
+        cluster_timeout: Duration as Seconds = Duration::from_secs(5),
+            check = |timeout: &Duration| at_least(*timeout, Duration::from_millis(300));
+
         /// Whether clients must log in before they chat or join a room.
         ///
         /// Off by default, so the tutorial's part-3 client (which cannot log in) keeps working.

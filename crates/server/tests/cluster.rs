@@ -293,3 +293,78 @@ async fn with_the_broker_away_each_server_chats_alone_and_rejoins_when_it_is_bac
         assert!(tokio::time::Instant::now() < deadline);
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_server_that_stops_gracefully_takes_its_clients_out_of_the_others_rooms_at_once() {
+    let nats = Nats::start();
+    let [staying, stopping, _third] = three_servers(&nats).await;
+    let mut watcher = Client::full(&staying).await;
+    let mut leaving = Vec::new();
+    for _ in 0..3 {
+        let mut client = Client::full(&stopping).await;
+        client.join("red").await;
+        leaving.push(client);
+    }
+    watcher.join("red").await;
+    stopping.stop().await.unwrap();
+    let mut left = HashSet::new();
+    while left.len() < leaving.len() {
+        let (who, joined, room) = watcher.recv_presence().await;
+        assert!(!joined && room == "red", "{who} {joined} {room}");
+        assert!(left.insert(who), "client {who} announced as gone twice");
+    }
+    let expected: HashSet<u64> = leaving.iter().map(|client| client.id).collect();
+    assert_eq!(left, expected);
+    // Once each: the servers' own leaves of those clients, still coming, change nothing here.
+    watcher.expect_silence(Duration::from_millis(500)).await;
+    let room = watcher.join("red").await;
+    assert_eq!(room.members.len(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_clients_of_a_killed_server_are_announced_as_gone_within_the_cluster_timeout() {
+    let nats = Nats::start();
+    let timeout = Duration::from_secs(1);
+    let survivor = TestServer::start(Config {
+        cluster_timeout: timeout,
+        ..member_of(&nats)
+    })
+    .await;
+    let url = nats.url();
+    let doomed = common::process::ServerProcess::start(&[
+        "--nats",
+        &url,
+        "--database",
+        "",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        "0",
+        "--cluster-timeout",
+        "1",
+    ]);
+    let mut watcher = Client::full(&survivor).await;
+    let mut victim = Client::connect_url(&doomed.url()).await;
+    victim.join("").await;
+    assert_eq!(
+        watcher.recv_presence().await,
+        (victim.id, true, "lobby".to_owned())
+    );
+    let killed = tokio::time::Instant::now();
+    drop(doomed); // SIGKILL
+    assert_eq!(
+        watcher.recv_presence().await,
+        (victim.id, false, "lobby".to_owned())
+    );
+    // Unheard for the timeout, noticed at the next check (a third of it later).
+    assert!(killed.elapsed() < timeout * 3, "{:?}", killed.elapsed());
+    // The survivor chats on; a newcomer does not see the dead server's client.
+    let mut newcomer = Client::full(&survivor).await;
+    let room = newcomer.join("").await;
+    assert_eq!(room.members.len(), 2);
+    newcomer.chat("still chatting").await;
+    assert_eq!(
+        watcher.recv_chat().await,
+        (newcomer.id, "still chatting".to_owned())
+    );
+}

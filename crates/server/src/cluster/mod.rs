@@ -28,16 +28,27 @@
 //! pass the limit together (see docs/operations.md).
 //!
 //! IDs come from `ids`: blocks reserved by compare-and-set on one counter in the broker.
+//!
+//! # Servers coming and going
+//!
+//! Each server says it is alive on `mmo.server.<id>.alive` every third of `cluster_timeout`,
+//! and says `mmo.server.<id>.gone` once when it stops. Every `Joined` names its member's
+//! server, so each server knows whose members are in the rooms it follows. A server that said
+//! it is gone, or went unheard for `cluster_timeout`, is gone for good (a server that starts
+//! again has a new ID): the others take its members out of the rooms they follow, announced
+//! as left to their own clients, and skip its members' joins when they read a room's events
+//! again. So a graceful stop costs one message however many clients it had, and a crash is
+//! announced within `cluster_timeout` plus a third of it.
 
 mod ids;
 mod wire;
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::io;
 use std::ops::Range;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError, mpsc as sync_channel};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use async_nats::jetstream::{self, consumer, stream};
 use bytes::Bytes;
@@ -68,6 +79,9 @@ const APPLY_TIMEOUT: Duration = Duration::from_secs(2);
 /// stream): long enough that a server which started replaying the room just before has read
 /// the leave, not only the join before it.
 const PURGE_AFTER_LEAVE: Duration = Duration::from_secs(30);
+
+/// Where servers say they are alive (`.alive`) or gone (`.gone`): `mmo.server.<id>.<what>`.
+const SERVER_SUBJECTS: &str = "mmo.server";
 
 /// How long start-up waits for the broker.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
@@ -109,6 +123,18 @@ struct Shared {
     handle: Handle,
     /// Lines dropped because the publishing queue was full.
     dropped: AtomicU64,
+    /// The other servers: when each was last heard, and which are gone.
+    servers: Mutex<Servers>,
+    cluster_timeout: Duration,
+}
+
+/// What this server knows of the others.
+#[derive(Debug, Default)]
+struct Servers {
+    /// When each server not gone was last heard (or first named by a join).
+    last_heard: HashMap<u64, Instant>,
+    /// Servers that stopped or died: their members' joins are skipped.
+    gone: HashSet<u64>,
 }
 
 /// An event on its way to the broker.
@@ -129,6 +155,8 @@ struct Following {
     task: AbortHandle,
     /// Joins and leaves of members connected here, published and not yet back.
     pending: HashMap<ClientId, Pending>,
+    /// The server each member of the room is connected to.
+    member_servers: HashMap<ClientId, u64>,
 }
 
 #[derive(Debug)]
@@ -161,9 +189,10 @@ impl NatsBroker {
         let handle = runtime.handle().clone();
         let runtime = OwnRuntime(Some(runtime));
         let history_lines = config.room_history_lines;
+        let cluster_timeout = config.cluster_timeout;
         let started = handle.spawn({
             let handle = handle.clone();
-            async move { Shared::start(&url, history_lines, handle).await }
+            async move { Shared::start(&url, history_lines, cluster_timeout, handle).await }
         });
         let shared = match tokio::time::timeout(CONNECT_TIMEOUT, started).await {
             Ok(Ok(started)) => started?,
@@ -188,7 +217,12 @@ impl NatsBroker {
 }
 
 impl Shared {
-    async fn start(url: &str, history_lines: usize, handle: Handle) -> io::Result<Arc<Self>> {
+    async fn start(
+        url: &str,
+        history_lines: usize,
+        cluster_timeout: Duration,
+        handle: Handle,
+    ) -> io::Result<Arc<Self>> {
         let client = async_nats::ConnectOptions::new()
             .name("mmo-server")
             .event_callback(|event| async move {
@@ -240,8 +274,18 @@ impl Shared {
             generations: AtomicU64::new(0),
             handle,
             dropped: AtomicU64::new(0),
+            servers: Mutex::new(Servers::default()),
+            cluster_timeout,
         });
+        let heard = shared
+            .jetstream
+            .client()
+            .subscribe(format!("{SERVER_SUBJECTS}.*.*"))
+            .await
+            .map_err(|error| broker_error("cannot listen for the other servers", error))?;
         tokio::spawn(publish_in_order(Arc::clone(&shared), queue));
+        tokio::spawn(listen_to_servers(Arc::clone(&shared), heard));
+        tokio::spawn(keep_in_touch(Arc::clone(&shared)));
         Ok(shared)
     }
 
@@ -263,13 +307,24 @@ impl Shared {
 
     /// Applies an event of `room` that arrived for the `generation`th following of it.
     fn arrived(&self, room: &Arc<Room>, generation: u64, payload: &[u8]) {
-        let Some((change, _server)) = wire::decode(payload) else {
+        let Some((change, server)) = wire::decode(payload) else {
             warn!(
                 "A room event from the broker for {:?} could not be read; skipped",
                 room.name()
             );
             return;
         };
+        if let Some(server) = server.filter(|server| *server != self.server) {
+            let mut servers = lock(&self.servers);
+            if servers.gone.contains(&server) {
+                // A member of a server that is gone: it left with its server.
+                return;
+            }
+            servers
+                .last_heard
+                .entry(server)
+                .or_insert_with(Instant::now);
+        }
         let pending = {
             let mut followed = lock(&self.followed);
             let Some(following) = followed
@@ -283,8 +338,15 @@ impl Shared {
                 return;
             };
             let joining = match &change {
-                RoomChange::Joined { .. } => Some(true),
-                RoomChange::Left { .. } => Some(false),
+                RoomChange::Joined { member, .. } => {
+                    let server = server.unwrap_or(self.server);
+                    following.member_servers.insert(*member, server);
+                    Some(true)
+                }
+                RoomChange::Left { member, .. } => {
+                    following.member_servers.remove(member);
+                    Some(false)
+                }
                 _ => None,
             };
             match (joining, following.pending.get(&change.member())) {
@@ -301,6 +363,56 @@ impl Shared {
         );
         if let Some(pending) = pending {
             let _ = pending.applied.try_send(delivered);
+        }
+    }
+
+    /// Takes `server` for gone: its members leave every room followed here, announced to the
+    /// members here with `notice`.
+    fn server_gone(&self, server: u64, notice: &'static str) {
+        {
+            let mut servers = lock(&self.servers);
+            servers.last_heard.remove(&server);
+            if server == self.server || !servers.gone.insert(server) {
+                return;
+            }
+        }
+        let leaving: Vec<(Arc<Room>, Vec<ClientId>)> = {
+            let mut followed = lock(&self.followed);
+            followed
+                .values_mut()
+                .map(|following| {
+                    let members: Vec<ClientId> = following
+                        .member_servers
+                        .iter()
+                        .filter(|(_, on)| **on == server)
+                        .map(|(member, _)| *member)
+                        .collect();
+                    for member in &members {
+                        following.member_servers.remove(member);
+                    }
+                    (Arc::clone(&following.room), members)
+                })
+                .filter(|(_, members)| !members.is_empty())
+                .collect()
+        };
+        let count: usize = leaving.iter().map(|(_, members)| members.len()).sum();
+        info!("Server {server} is gone ({notice}); its {count} members here leave their rooms");
+        for (room, members) in leaving {
+            for member in members {
+                let name = room.lock().record.name_of(member).map(Arc::<str>::from);
+                let Some(name) = name else { continue };
+                room.commit_now(
+                    RoomChange::Left {
+                        member,
+                        name,
+                        announce: crate::rooms::Announce::Presence {
+                            notice: Some(notice),
+                        },
+                    },
+                    None,
+                    false,
+                );
+            }
         }
     }
 
@@ -372,6 +484,63 @@ async fn publish_in_order(shared: Arc<Shared>, mut queue: mpsc::Receiver<Outgoin
                     failing = true;
                 }
             }
+        }
+    }
+}
+
+/// Hears the other servers say they are alive or gone.
+async fn listen_to_servers(shared: Arc<Shared>, mut heard: async_nats::Subscriber) {
+    while let Some(message) = heard.next().await {
+        let mut parts = message.subject.split('.').skip(2);
+        let (Some(Ok(server)), Some(what)) = (parts.next().map(str::parse::<u64>), parts.next())
+        else {
+            continue;
+        };
+        if server == shared.server {
+            continue;
+        }
+        match what {
+            "alive" => {
+                let mut servers = lock(&shared.servers);
+                if !servers.gone.contains(&server) {
+                    servers.last_heard.insert(server, Instant::now());
+                }
+            }
+            "gone" => shared.server_gone(server, "server shutting down"),
+            _ => {}
+        }
+    }
+}
+
+/// Says this server is alive every third of `cluster_timeout`, and takes servers unheard for
+/// `cluster_timeout` for dead.
+async fn keep_in_touch(shared: Arc<Shared>) {
+    let subject = format!("{SERVER_SUBJECTS}.{}.alive", shared.server);
+    let mut ticks = tokio::time::interval(shared.cluster_timeout / 3);
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        ticks.tick().await;
+        if !shared.connected() {
+            // Unheard while the broker is away is not dead: start the count again.
+            let now = Instant::now();
+            for heard in lock(&shared.servers).last_heard.values_mut() {
+                *heard = now;
+            }
+            continue;
+        }
+        let _ = shared
+            .jetstream
+            .client()
+            .publish(subject.clone(), Bytes::new())
+            .await;
+        let dead: Vec<u64> = lock(&shared.servers)
+            .last_heard
+            .iter()
+            .filter(|(_, heard)| heard.elapsed() > shared.cluster_timeout)
+            .map(|(server, _)| *server)
+            .collect();
+        for server in dead {
+            shared.server_gone(server, "connection lost");
         }
     }
 }
@@ -526,6 +695,7 @@ impl RoomBroker for NatsBroker {
                 generation,
                 task,
                 pending: HashMap::new(),
+                member_servers: HashMap::new(),
             },
         );
     }
@@ -581,5 +751,19 @@ impl RoomBroker for NatsBroker {
 
     fn broker_connected(&self) -> Option<bool> {
         Some(self.shared.connected())
+    }
+
+    fn server_stopping(&self) {
+        // One message for all of this server's clients: the others take them out of their
+        // rooms at once. Waited for (briefly), so that it goes before the clients' leaves.
+        let client = self.shared.jetstream.client();
+        let subject = format!("{SERVER_SUBJECTS}.{}.gone", self.shared.server);
+        let (sent, said) = sync_channel::sync_channel(1);
+        self.shared.handle.spawn(async move {
+            let _ = client.publish(subject, Bytes::new()).await;
+            let _ = client.flush().await;
+            let _ = sent.send(());
+        });
+        let _ = said.recv_timeout(APPLY_TIMEOUT);
     }
 }

@@ -58,6 +58,9 @@ pub trait RoomBroker: Send + Sync + Debug + 'static {
     fn broker_connected(&self) -> Option<bool> {
         None
     }
+    /// The server is stopping: its clients are about to leave every room at once, unannounced
+    /// here (see `Announce::Nothing`). A cluster tells the other servers, once.
+    fn server_stopping(&self) {}
 }
 
 /// The broker of a server on its own: its rooms are the whole truth.

@@ -415,6 +415,7 @@ impl Rooms {
     /// enters. Each room is shut under its lock, so a line being fanned out reaches every
     /// member before their sessions are closed for the shutdown.
     pub fn shut_down(&self) {
+        self.broker.server_stopping();
         let others: Vec<Arc<Room>> = {
             let mut directory = self.others();
             directory.shut = true;
