@@ -24,11 +24,11 @@
 //!    right after the event, so a newcomer's view is exactly the state before the next event.
 //!
 //! `InProcessBroker`, the default, numbers and applies at once under the rooms' locks (taken in
-//! address order), so `publish` returning means the event is applied. A cluster broker would
-//! publish changes to its transport instead (for NATS, a subject per room in a JetStream
-//! stream: the stream's order is the room's order and its per-subject limits keep the history)
-//! and apply what arrives, through the same `apply`, looking the local member up among its own
-//! sessions. The other operations it replaces: `follow`/`unfollow` (subscribe to a room while
+//! address order), so `publish` returning means the event is applied. The cluster's broker
+//! (`crate::cluster::NatsBroker`) publishes changes to NATS instead (subjects per room in a
+//! JetStream stream: the stream's order is the room's order and its per-subject limits keep
+//! the history) and applies what arrives, through the same `apply` (`Room::commit_now`),
+//! with the local member each event is about remembered from when it was published. The other operations it replaces: `follow`/`unfollow` (subscribe to a room while
 //! it has members here, loading its record first), `history` (what `follow` loads) and
 //! `reserve_ids` (client IDs unique across servers and restarts, below 2^53). Limits that must
 //! hold cluster-wide (members per room, rooms) are checked by `publish` before a `Joined`.
