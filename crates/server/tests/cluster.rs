@@ -368,3 +368,60 @@ async fn the_clients_of_a_killed_server_are_announced_as_gone_within_the_cluster
         (newcomer.id, "still chatting".to_owned())
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_room_list_counts_every_servers_members() {
+    let nats = Nats::start();
+    let quick = || Config {
+        // Servers say what they hold every third of this.
+        cluster_timeout: Duration::from_millis(600),
+        ..member_of(&nats)
+    };
+    let servers = [
+        TestServer::start(quick()).await,
+        TestServer::start(quick()).await,
+    ];
+    let mut asker = Client::full(&servers[0]).await;
+    let mut shared_room = Client::full(&servers[0]).await;
+    shared_room.join("both").await;
+    let mut far_ones = Vec::new();
+    for room in ["both", "both", "far"] {
+        let mut client = Client::full(&servers[1]).await;
+        client.join(room).await;
+        far_ones.push(client);
+    }
+    // "both" is followed here (a member here): its count is the room's. "far" has members on
+    // the other server only: its count is what that server said.
+    let expected = vec![
+        ("both".to_owned(), 3),
+        ("far".to_owned(), 1),
+        ("lobby".to_owned(), 1),
+    ];
+    let deadline = tokio::time::Instant::now() + WAIT;
+    loop {
+        asker
+            .send_packet(&mmo_protocol::Packet::room_list_request())
+            .await;
+        let list = loop {
+            let packet = asker.recv().await;
+            match packet.msg {
+                Some(Msg::RoomList(list)) => break list,
+                Some(Msg::Presence(_)) => continue,
+                other => panic!("expected a RoomListMessage, got {other:?}"),
+            }
+        };
+        let listed: Vec<(String, u32)> = list
+            .rooms
+            .into_iter()
+            .map(|room| (room.name, room.members))
+            .collect();
+        if listed == expected {
+            break;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the list stayed {listed:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}

@@ -131,6 +131,8 @@ struct Shared {
 /// What this server knows of the others.
 #[derive(Debug, Default)]
 struct Servers {
+    /// Each server's members by room, as it last said (its rooms with members there).
+    rooms: HashMap<u64, Vec<(Box<str>, u32)>>,
     /// When each server not gone was last heard (or first named by a join).
     last_heard: HashMap<u64, Instant>,
     /// Servers that stopped or died: their members' joins are skipped.
@@ -372,6 +374,7 @@ impl Shared {
         {
             let mut servers = lock(&self.servers);
             servers.last_heard.remove(&server);
+            servers.rooms.remove(&server);
             if server == self.server || !servers.gone.insert(server) {
                 return;
             }
@@ -501,9 +504,12 @@ async fn listen_to_servers(shared: Arc<Shared>, mut heard: async_nats::Subscribe
         }
         match what {
             "alive" => {
+                let rooms: Vec<(Box<str>, u32)> =
+                    serde_json::from_slice(&message.payload).unwrap_or_default();
                 let mut servers = lock(&shared.servers);
                 if !servers.gone.contains(&server) {
                     servers.last_heard.insert(server, Instant::now());
+                    servers.rooms.insert(server, rooms);
                 }
             }
             "gone" => shared.server_gone(server, "server shutting down"),
@@ -528,10 +534,26 @@ async fn keep_in_touch(shared: Arc<Shared>) {
             }
             continue;
         }
+        // With it, this server's members by room, for the others' room lists.
+        let rooms: Vec<(Box<str>, u32)> = {
+            let followed: Vec<Arc<Room>> = lock(&shared.followed)
+                .values()
+                .map(|following| Arc::clone(&following.room))
+                .collect();
+            followed
+                .iter()
+                .map(|room| {
+                    let here = u32::try_from(room.local_member_count()).unwrap_or(u32::MAX);
+                    (Box::from(room.name()), here)
+                })
+                .filter(|(_, here)| *here > 0)
+                .collect()
+        };
+        let said = serde_json::to_vec(&rooms).unwrap_or_default();
         let _ = shared
             .jetstream
             .client()
-            .publish(subject.clone(), Bytes::new())
+            .publish(subject.clone(), said.into())
             .await;
         let dead: Vec<u64> = lock(&shared.servers)
             .last_heard
@@ -751,6 +773,16 @@ impl RoomBroker for NatsBroker {
 
     fn broker_connected(&self) -> Option<bool> {
         Some(self.shared.connected())
+    }
+
+    fn other_servers_rooms(&self) -> HashMap<Box<str>, u32> {
+        let servers = lock(&self.shared.servers);
+        let mut rooms: HashMap<Box<str>, u32> = HashMap::new();
+        for (name, members) in servers.rooms.values().flatten() {
+            let count = rooms.entry(name.clone()).or_default();
+            *count = count.saturating_add(*members);
+        }
+        rooms
     }
 
     fn server_stopping(&self) {

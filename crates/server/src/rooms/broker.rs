@@ -58,6 +58,11 @@ pub trait RoomBroker: Send + Sync + Debug + 'static {
     fn broker_connected(&self) -> Option<bool> {
         None
     }
+    /// Members connected to the other servers, by room, as they last said: what the room list
+    /// adds for rooms with no member here. Empty for a server on its own.
+    fn other_servers_rooms(&self) -> std::collections::HashMap<Box<str>, u32> {
+        std::collections::HashMap::new()
+    }
     /// The server is stopping: its clients are about to leave every room at once, unannounced
     /// here (see `Announce::Nothing`). A cluster tells the other servers, once.
     fn server_stopping(&self) {}

@@ -487,6 +487,15 @@ impl Rooms {
                 members: u32::try_from(room.member_count()).unwrap_or(u32::MAX),
             })
             .collect();
+        // In a cluster, the rooms whose members are all on other servers, as they said.
+        let mut elsewhere = self.broker.other_servers_rooms();
+        for room in &listed {
+            elsewhere.remove(room.name.as_str());
+        }
+        listed.extend(elsewhere.into_iter().map(|(name, members)| RoomInfo {
+            name: name.into(),
+            members,
+        }));
         listed.sort_unstable_by(|a, b| b.members.cmp(&a.members).then_with(|| a.name.cmp(&b.name)));
         listed.truncate(max_listed);
         listed
