@@ -425,3 +425,31 @@ async fn the_room_list_counts_every_servers_members() {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_room_entered_while_the_broker_was_away_is_not_sent_its_past_when_it_is_back() {
+    let mut nats = Nats::start();
+    let server = TestServer::start(member_of(&nats)).await;
+    let mut earlier = Client::full(&server).await;
+    earlier.join("red").await;
+    earlier.chat("said before").await;
+    earlier.join("").await;
+
+    nats.kill();
+    wait_for_health(&server, "ok, cluster broker unreachable").await;
+    let mut listener = Client::full(&server).await;
+    listener.join("red").await;
+    let mut speaker = Client::full(&server).await;
+    speaker.join("red").await;
+    speaker.chat("said while away").await;
+    assert_eq!(listener.recv_chat().await.1, "said while away");
+
+    nats.restart();
+    wait_for_health(&server, "ok").await;
+    speaker.chat("said after").await;
+    // The room's past read from the stream is not news: the next line is the new one.
+    assert_eq!(
+        listener.recv_chat().await,
+        (speaker.id, "said after".to_owned())
+    );
+}

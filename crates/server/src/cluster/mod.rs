@@ -307,20 +307,23 @@ impl Shared {
         self.outgoing.try_send(outgoing).is_ok()
     }
 
-    /// Applies an event of `room` that arrived for the `generation`th following of it.
-    fn arrived(&self, room: &Arc<Room>, generation: u64, payload: &[u8]) {
+    /// Applies an event of `room` that arrived for the `generation`th following of it; one
+    /// read while catching up with the room's past (`past`) is news to nobody here, except
+    /// to the member here it is about. Returns whether it was about a member here: from then
+    /// on that member hears everything, so nothing after it is the past.
+    fn arrived(&self, room: &Arc<Room>, generation: u64, payload: &[u8], past: bool) -> bool {
         let Some((change, server)) = wire::decode(payload) else {
             warn!(
                 "A room event from the broker for {:?} could not be read; skipped",
                 room.name()
             );
-            return;
+            return false;
         };
         if let Some(server) = server.filter(|server| *server != self.server) {
             let mut servers = lock(&self.servers);
             if servers.gone.contains(&server) {
                 // A member of a server that is gone: it left with its server.
-                return;
+                return false;
             }
             servers
                 .last_heard
@@ -337,7 +340,7 @@ impl Shared {
                     "An event of room {:?} read by an earlier following of it; skipped",
                     room.name()
                 );
-                return;
+                return false;
             };
             let joining = match &change {
                 RoomChange::Joined { member, .. } => {
@@ -358,14 +361,20 @@ impl Shared {
                 _ => None,
             }
         };
+        if past && pending.is_none() {
+            room.commit_unannounced(change);
+            return false;
+        }
         let delivered = room.commit_now(
             change,
             pending.as_ref().map(|pending| &pending.peer),
             pending.as_ref().is_some_and(|pending| pending.answer),
         );
-        if let Some(pending) = pending {
-            let _ = pending.applied.try_send(delivered);
-        }
+        let Some(pending) = pending else {
+            return false;
+        };
+        let _ = pending.applied.try_send(delivered);
+        true
     }
 
     /// Takes `server` for gone: its members leave every room followed here, announced to the
@@ -572,6 +581,9 @@ async fn keep_in_touch(shared: Arc<Shared>) {
 /// last one applied, so nothing is applied twice.
 async fn follow_room(shared: Arc<Shared>, room: Arc<Room>, generation: u64) {
     let mut next_sequence: Option<u64> = None;
+    // Events of the room's past still to read: members here (there are some only when they
+    // entered while the broker was away) are not sent them.
+    let mut past: u64 = 0;
     loop {
         let deliver_policy = match next_sequence {
             None => consumer::DeliverPolicy::All,
@@ -586,6 +598,9 @@ async fn follow_room(shared: Arc<Shared>, room: Arc<Room>, generation: u64) {
                 ..Default::default()
             })
             .await;
+        if let (Ok(consumer), None) = (&made, next_sequence) {
+            past = consumer.cached_info().num_pending;
+        }
         let mut messages = match made {
             Ok(consumer) => match consumer.messages().await {
                 Ok(messages) => messages,
@@ -607,7 +622,8 @@ async fn follow_room(shared: Arc<Shared>, room: Arc<Room>, generation: u64) {
                     if let Ok(info) = message.info() {
                         next_sequence = Some(info.stream_sequence + 1);
                     }
-                    shared.arrived(&room, generation, &message.payload);
+                    let local = shared.arrived(&room, generation, &message.payload, past > 0);
+                    past = if local { 0 } else { past.saturating_sub(1) };
                 }
                 Err(error) => {
                     warn!("Following room {:?} stopped: {error}", room.name());

@@ -237,6 +237,25 @@ impl Room {
         self.finish(deferred)
     }
 
+    /// Makes `change` the room's next event and applies it to the record only, telling no
+    /// member here: how a cluster broker catches up with what happened in the room before it
+    /// followed it, when members here (who entered while the broker was away) must not be
+    /// sent it as news.
+    pub fn commit_unannounced(&self, change: RoomChange) {
+        let mut state = self.lock();
+        let event = RoomEvent {
+            seq: state.record.next_seq(),
+            change,
+        };
+        // Numbered from this record: it cannot be out of order.
+        let _ = state.record.apply(&event);
+        state.answer.members_changed();
+        state.answer.history_changed();
+        self.member_count
+            .store(state.record.member_count(), Ordering::Relaxed);
+        self.membership_changes.fetch_add(1, Ordering::Relaxed);
+    }
+
     /// Forgets what the room is (members, history, last event), keeping its members here:
     /// what a cluster broker does before loading the room again from its transport, and when
     /// it stops following it (what it would know would go stale).
