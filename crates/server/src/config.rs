@@ -417,6 +417,24 @@ settings! {
         /// shown as `***` by `--print-config` and in the log: give it through `MMO_DATABASE`.
         database: String as DatabaseUrl = DEFAULT_DATABASE.to_owned();
 
+        /// NATS server (`nats://HOST:4222`) through which several servers act as one; unset
+        /// runs this server alone.
+        ///
+        /// Every server given the same NATS (with JetStream on: `nats-server -js`) shares its
+        /// rooms with the others: chat, presence, history and client IDs go through it (see
+        /// docs/operations.md). Accounts must then be in PostgreSQL (or off), the one database
+        /// every server can share; SQLite with `nats` is refused at start.
+        nats: Option<String> = None;
+
+        /// Seconds a server of the cluster may go unheard before the others take it for dead
+        /// and announce its clients as gone.
+        ///
+        /// Each server says it is alive every third of this. 5 s rides out a stall of the
+        /// broker or the network, and a dead server's players still vanish from every room
+        /// within a few seconds. A server that stops gracefully is announced at once.
+        cluster_timeout: Duration as Seconds = Duration::from_secs(5),
+            check = |timeout: &Duration| at_least(*timeout, Duration::from_millis(300));
+
         /// Whether clients must log in before they chat or join a room.
         ///
         /// Off by default, so the tutorial's part-3 client (which cannot log in) keeps working.
@@ -592,6 +610,20 @@ impl Settings for Config {
                      postgres://USER:PASSWORD@HOST:PORT/NAME, or empty for no accounts",
                     mmo_accounts::redact(&self.database)
                 ),
+            });
+        }
+        if self.nats.is_some()
+            && matches!(
+                mmo_accounts::Kind::of(&self.database),
+                Ok(mmo_accounts::Kind::Sqlite)
+            )
+        {
+            return Err(Conflict {
+                settings: &["nats", "database"],
+                problem: "servers joined through nats share accounts, and an SQLite file is one \
+                          server's: set database to postgres://USER:PASSWORD@HOST:PORT/NAME (or \
+                          empty for no accounts)"
+                    .to_owned(),
             });
         }
         if self.require_login && self.database.is_empty() {

@@ -108,6 +108,23 @@ impl Disconnect {
         }
     }
 
+    /// The `public_summary` that reads `text`, as a summary that came from another server of
+    /// the cluster is taken back; `None` for one this server does not give.
+    pub fn public_summary_named(text: &str) -> Option<&'static str> {
+        [
+            "",
+            "connection lost",
+            "protocol error",
+            "too slow",
+            "timed out",
+            "server shutting down",
+            "server error",
+            "logged in elsewhere",
+        ]
+        .into_iter()
+        .find(|summary| *summary == text)
+    }
+
     /// The reason as `mmo_sessions_closed_total` labels it.
     pub fn close_reason(&self) -> CloseReason {
         match self {

@@ -12,6 +12,7 @@ mod accounts;
 mod address_prefix;
 mod admission;
 mod assets;
+mod cluster;
 mod config;
 mod connection;
 mod disconnect;

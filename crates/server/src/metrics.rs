@@ -330,6 +330,8 @@ pub struct Levels {
     pub batching: bool,
     /// Percent of the last load sample the worker threads were busy.
     pub workers_busy_percent: u32,
+    /// Whether the cluster's broker is reachable (`false` for a server on its own).
+    pub broker_connected: bool,
 }
 
 /// Bucket bounds of `mmo_world_tick_work_seconds`: a tick's budget is 50 ms at 20 ticks a
@@ -390,6 +392,7 @@ pub struct Metrics {
     /// What the worlds do (shared with their threads).
     pub world: WorldMetrics,
     accounts_available: Gauge,
+    broker_connected: Gauge,
     sessions: Gauge,
     rooms: Gauge,
     open_sockets: Gauge,
@@ -512,6 +515,11 @@ impl Metrics {
                 "mmo_workers_busy_percent",
                 "percent of the last 100 ms the worker threads were busy",
             ),
+            broker_connected: gauge(
+                "mmo_cluster_broker_connected",
+                "1 while the cluster's NATS broker is connected, 0 while it is away or the \
+                 server runs alone",
+            ),
             registry,
             connections_accepted,
             accept_errors,
@@ -546,6 +554,8 @@ impl Metrics {
         self.batching.set(i64::from(levels.batching));
         self.workers_busy_percent
             .set(i64::from(levels.workers_busy_percent));
+        self.broker_connected
+            .set(i64::from(levels.broker_connected));
         let mut text = String::new();
         // Writing to a `String` cannot fail.
         let _ = prometheus_text::encode(&mut text, &self.registry);
@@ -669,9 +679,9 @@ mod tests {
             + MessageRefusal::ALL.len()
             + AccountOutcome::ALL.len();
         let samples = text.lines().filter(|line| !line.starts_with('#')).count();
-        // 12 plain counters, 10 gauges and the tick work histogram (10 buckets, +Inf, sum,
+        // 12 plain counters, 11 gauges and the tick work histogram (10 buckets, +Inf, sum,
         // count) besides the labelled series.
-        assert_eq!(samples, labelled + 12 + 10 + 13, "{text}");
+        assert_eq!(samples, labelled + 12 + 11 + 13, "{text}");
     }
 
     #[test]

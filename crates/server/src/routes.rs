@@ -64,9 +64,17 @@ fn get_or_head(head: &RequestHead, answer: impl FnOnce(&str) -> Response) -> Res
 /// so that is said in the body, not with a failing status that would take the server out of a
 /// load balancer.
 fn health(state: &ServerState) -> Response {
-    let body = match &state.accounts {
-        Some(accounts) if !accounts.available() => "ok, accounts unavailable",
-        _ => "ok",
+    let accounts_down = state
+        .accounts
+        .as_ref()
+        .is_some_and(|accounts| !accounts.available());
+    // The broker away: each server's rooms are its own for the while, and chat goes on.
+    let broker_away = state.rooms.broker_connected() == Some(false);
+    let body = match (accounts_down, broker_away) {
+        (false, false) => "ok",
+        (true, false) => "ok, accounts unavailable",
+        (false, true) => "ok, cluster broker unreachable",
+        (true, true) => "ok, accounts unavailable, cluster broker unreachable",
     };
     Response::text(200, body).header("Cache-Control", "no-store")
 }
@@ -169,6 +177,7 @@ fn metrics_text(state: &ServerState) -> Vec<u8> {
                 .is_some_and(|accounts| accounts.available()),
             batching: state.rooms.load().is_loaded() && !state.config.write_coalesce_ms.is_zero(),
             workers_busy_percent: state.rooms.load().busy_percent(),
+            broker_connected: state.rooms.broker_connected() == Some(true),
         })
         .into_bytes()
 }

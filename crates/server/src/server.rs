@@ -108,6 +108,12 @@ pub async fn run_with(
         .map_err(|invalid| io::Error::new(io::ErrorKind::InvalidInput, invalid))?;
     let tls = tls::load(&config)
         .map_err(|invalid| io::Error::new(io::ErrorKind::InvalidInput, invalid))?;
+    let mut services = services;
+    if config.nats.is_some() && services.rooms.is_none() {
+        services.rooms = Some(Arc::new(
+            crate::cluster::NatsBroker::connect(&config).await?,
+        ));
+    }
     let mut state = ServerState::with_services(config, socket_budget(), services);
     state.tls = tls;
     serve(listener, state, shutdown).await

@@ -53,6 +53,19 @@ pub trait RoomBroker: Send + Sync + Debug + 'static {
     /// `count` client IDs that no other server (and no earlier run, while history names them)
     /// hands out; `None` once IDs below 2^53 are used up.
     fn reserve_ids(&self, count: u64) -> Option<Range<u64>>;
+    /// Whether the broker between servers is reachable now; `None` for a server on its own.
+    /// While it is not, a cluster's server keeps its rooms to itself (see `cluster`).
+    fn broker_connected(&self) -> Option<bool> {
+        None
+    }
+    /// Members connected to the other servers, by room, as they last said: what the room list
+    /// adds for rooms with no member here. Empty for a server on its own.
+    fn other_servers_rooms(&self) -> std::collections::HashMap<Box<str>, u32> {
+        std::collections::HashMap::new()
+    }
+    /// The server is stopping: its clients are about to leave every room at once, unannounced
+    /// here (see `Announce::Nothing`). A cluster tells the other servers, once.
+    fn server_stopping(&self) {}
 }
 
 /// The broker of a server on its own: its rooms are the whole truth.

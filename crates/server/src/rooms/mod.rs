@@ -24,11 +24,11 @@
 //!    right after the event, so a newcomer's view is exactly the state before the next event.
 //!
 //! `InProcessBroker`, the default, numbers and applies at once under the rooms' locks (taken in
-//! address order), so `publish` returning means the event is applied. A cluster broker would
-//! publish changes to its transport instead (for NATS, a subject per room in a JetStream
-//! stream: the stream's order is the room's order and its per-subject limits keep the history)
-//! and apply what arrives, through the same `apply`, looking the local member up among its own
-//! sessions. The other operations it replaces: `follow`/`unfollow` (subscribe to a room while
+//! address order), so `publish` returning means the event is applied. The cluster's broker
+//! (`crate::cluster::NatsBroker`) publishes changes to NATS instead (subjects per room in a
+//! JetStream stream: the stream's order is the room's order and its per-subject limits keep
+//! the history) and applies what arrives, through the same `apply` (`Room::commit_now`),
+//! with the local member each event is about remembered from when it was published. The other operations it replaces: `follow`/`unfollow` (subscribe to a room while
 //! it has members here, loading its record first), `history` (what `follow` loads) and
 //! `reserve_ids` (client IDs unique across servers and restarts, below 2^53). Limits that must
 //! hold cluster-wide (members per room, rooms) are checked by `publish` before a `Joined`.
@@ -226,6 +226,12 @@ impl Rooms {
         self.broker
             .reserve_ids(1)
             .and_then(|ids| ClientId::new(ids.start))
+    }
+
+    /// Whether the broker joining this server to others is reachable now; `None` for a server
+    /// on its own.
+    pub fn broker_connected(&self) -> Option<bool> {
+        self.broker.broker_connected()
     }
 
     fn others(&self) -> MutexGuard<'_, Directory> {
@@ -427,6 +433,7 @@ impl Rooms {
     /// enters. Each room is shut under its lock, so a line being fanned out reaches every
     /// member before their sessions are closed for the shutdown.
     pub fn shut_down(&self) {
+        self.broker.server_stopping();
         let others: Vec<Arc<Room>> = {
             let mut directory = self.others();
             directory.shut = true;
@@ -498,6 +505,15 @@ impl Rooms {
                 members: u32::try_from(room.member_count()).unwrap_or(u32::MAX),
             })
             .collect();
+        // In a cluster, the rooms whose members are all on other servers, as they said.
+        let mut elsewhere = self.broker.other_servers_rooms();
+        for room in &listed {
+            elsewhere.remove(room.name.as_str());
+        }
+        listed.extend(elsewhere.into_iter().map(|(name, members)| RoomInfo {
+            name: name.into(),
+            members,
+        }));
         listed.sort_unstable_by(|a, b| b.members.cmp(&a.members).then_with(|| a.name.cmp(&b.name)));
         listed.truncate(max_listed);
         listed

@@ -267,6 +267,53 @@ impl Room {
         state.record.member_count() > self.limits.presence_batch_above
     }
 
+    /// Makes `change` the room's next event and applies it now, under the room's lock, then
+    /// does what is left for after it: how a cluster broker applies an event in the order its
+    /// transport delivered it. Returns how many frames it queued.
+    pub fn commit_now(
+        self: &Arc<Self>,
+        change: RoomChange,
+        local: Option<&Arc<Peer>>,
+        answer: bool,
+    ) -> u64 {
+        let deferred = fan_out(|wakes| {
+            let mut after = AfterUnlock::new(wakes);
+            self.commit(&mut self.lock(), change, local, answer, &mut after);
+            after.into_deferred()
+        });
+        self.finish(deferred)
+    }
+
+    /// Makes `change` the room's next event and applies it to the record only, telling no
+    /// member here: how a cluster broker catches up with what happened in the room before it
+    /// followed it, when members here (who entered while the broker was away) must not be
+    /// sent it as news.
+    pub fn commit_unannounced(&self, change: RoomChange) {
+        let mut state = self.lock();
+        let event = RoomEvent {
+            seq: state.record.next_seq(),
+            change,
+        };
+        // Numbered from this record: it cannot be out of order.
+        let _ = state.record.apply(&event);
+        state.answer.members_changed();
+        state.answer.history_changed();
+        self.member_count
+            .store(state.record.member_count(), Ordering::Relaxed);
+        self.membership_changes.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Forgets what the room is (members, history, last event), keeping its members here:
+    /// what a cluster broker does before loading the room again from its transport, and when
+    /// it stops following it (what it would know would go stale).
+    pub fn forget_record(&self) {
+        let mut state = self.lock();
+        state.record = RoomRecord::new(self.limits.history_lines, self.limits.history_bytes);
+        state.answer = AnswerCache::default();
+        self.member_count.store(0, Ordering::Relaxed);
+        self.membership_changes.fetch_add(1, Ordering::Relaxed);
+    }
+
     /// Batched while the server is loaded; at once while it has CPU to spare, where the
     /// latency a batch adds buys nothing (see `load`).
     fn pacing(&self) -> Pacing {

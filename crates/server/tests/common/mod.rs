@@ -1,6 +1,7 @@
 //! Test support: a real server on 127.0.0.1:0 and WebSocket clients that speak protobuf.
 #![allow(dead_code, clippy::unwrap_used)]
 
+pub mod nats;
 pub mod process;
 
 use std::net::SocketAddr;

@@ -1,0 +1,817 @@
+//! `NatsBroker`: the `RoomBroker` of a server joined to others through NATS (`nats`), so that
+//! they act as one server. The second implementation of the rooms' seam (see `rooms`): the
+//! rooms, their records and `Room::apply` are the same; what changes is who orders events.
+//!
+//! # How a room's events travel
+//!
+//! Every server publishes its rooms' events, once each, to one JetStream stream (`STREAM`),
+//! on subjects per room (`wire`): a room's lines on its `chat` subject, what happens to a
+//! member on that member's subject. The stream's order is the room's order: every server
+//! following the room reads its subjects through an ordered consumer and applies each event,
+//! in that order, through `Room::apply` (as `Room::commit_now`), so every member of the room
+//! on every server sees the same events in the same order, and one server's events keep the
+//! order it published them in (its one connection, and one publishing task, keep it).
+//!
+//! A server follows a room only while it has members connected here: from just before its
+//! first local member's `Joined` to just after its last one's `Left`. Following starts with
+//! the room's retained events, oldest first — the last `history_lines` lines of its chat
+//! subject (the history) and the last events of each member's subject (who is in it, by which
+//! name) — so the record a joiner's `RoomMessage` is made from is the room's, whichever
+//! server its members are on.
+//!
+//! `publish` checks what it can against the room as this server last applied it (a shut or
+//! removed room, a full one), then publishes. A change about a member connected here (a join,
+//! a leave) waits until it has come back and been applied, as `InProcessBroker`'s returns
+//! once applied: the joiner is then a local member and has its `RoomMessage`. A line does not
+//! wait. So a room's member limit is checked against what this server has applied, which lags
+//! the stream by the broker's round trip: joins on different servers within that moment can
+//! pass the limit together (see docs/operations.md).
+//!
+//! IDs come from `ids`: blocks reserved by compare-and-set on one counter in the broker.
+//!
+//! # Servers coming and going
+//!
+//! Each server says it is alive on `mmo.server.<id>.alive` every third of `cluster_timeout`,
+//! and says `mmo.server.<id>.gone` once when it stops. Every `Joined` names its member's
+//! server, so each server knows whose members are in the rooms it follows. A server that said
+//! it is gone, or went unheard for `cluster_timeout`, is gone for good (a server that starts
+//! again has a new ID): the others take its members out of the rooms they follow, announced
+//! as left to their own clients, and skip its members' joins when they read a room's events
+//! again. So a graceful stop costs one message however many clients it had, and a crash is
+//! announced within `cluster_timeout` plus a third of it.
+
+mod ids;
+mod wire;
+
+use std::collections::{HashMap, HashSet};
+use std::io;
+use std::ops::Range;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError, mpsc as sync_channel};
+use std::time::{Duration, Instant};
+
+use async_nats::jetstream::{self, consumer, stream};
+use bytes::Bytes;
+use futures_util::StreamExt as _;
+use mmo_protocol::{ChatLine, ClientId};
+use tokio::runtime::{Handle, Runtime};
+use tokio::sync::mpsc;
+use tokio::task::AbortHandle;
+use tracing::{info, warn};
+
+use crate::config::Config;
+use crate::peer::Peer;
+use crate::rooms::{EnterError, Publication, Room, RoomBroker, RoomChange};
+
+/// The JetStream stream every room's events are kept in.
+pub const STREAM: &str = "MMO_ROOMS";
+
+/// Events waiting for the publishing task: at 150 lines a second this is minutes of chat, so
+/// only a broker that stopped taking them fills it; past it a line is dropped (and counted)
+/// rather than memory growing.
+const OUTGOING_QUEUE: usize = 16_384;
+
+/// Longest a join or leave of a member here waits for its event to come back through the
+/// broker before it is applied here alone (the broker is away or stalled).
+const APPLY_TIMEOUT: Duration = Duration::from_secs(2);
+
+/// How long after a member's leave its subject is purged (its events dropped from the
+/// stream): long enough that a server which started replaying the room just before has read
+/// the leave, not only the join before it.
+const PURGE_AFTER_LEAVE: Duration = Duration::from_secs(30);
+
+/// Where servers say they are alive (`.alive`) or gone (`.gone`): `mmo.server.<id>.<what>`.
+const SERVER_SUBJECTS: &str = "mmo.server";
+
+/// How long start-up waits for the broker.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// The broker of a server in a cluster; see the module doc.
+#[derive(Debug)]
+pub struct NatsBroker {
+    shared: Arc<Shared>,
+    /// The runtime the NATS client, the publishing task and the rooms' consumers run on: their
+    /// own, so a session waiting for its join to come back never waits on itself.
+    _runtime: OwnRuntime,
+}
+
+/// A runtime that may be dropped from another runtime's task: its tasks are told to stop,
+/// not waited for (a plain `Runtime` would panic there).
+#[derive(Debug)]
+struct OwnRuntime(Option<Runtime>);
+
+impl Drop for OwnRuntime {
+    fn drop(&mut self) {
+        if let Some(runtime) = self.0.take() {
+            runtime.shutdown_background();
+        }
+    }
+}
+
+#[derive(Debug)]
+struct Shared {
+    /// This server's ID in the cluster (one of the client IDs, so unique too).
+    server: u64,
+    jetstream: jetstream::Context,
+    stream: stream::Stream,
+    id_store: async_nats::jetstream::kv::Store,
+    /// The rest of the block of IDs reserved last.
+    ids: Mutex<Range<u64>>,
+    outgoing: mpsc::Sender<Outgoing>,
+    followed: Mutex<HashMap<Box<str>, Following>>,
+    generations: AtomicU64,
+    handle: Handle,
+    /// Lines dropped because the publishing queue was full.
+    dropped: AtomicU64,
+    /// The other servers: when each was last heard, and which are gone.
+    servers: Mutex<Servers>,
+    cluster_timeout: Duration,
+}
+
+/// What this server knows of the others.
+#[derive(Debug, Default)]
+struct Servers {
+    /// Each server's members by room, as it last said (its rooms with members there).
+    rooms: HashMap<u64, Vec<(Box<str>, u32)>>,
+    /// When each server not gone was last heard (or first named by a join).
+    last_heard: HashMap<u64, Instant>,
+    /// Servers that stopped or died: their members' joins are skipped.
+    gone: HashSet<u64>,
+}
+
+/// An event on its way to the broker.
+#[derive(Debug)]
+struct Outgoing {
+    subject: String,
+    payload: Bytes,
+    /// A leave: the member's subject is purged once it is stored (`PURGE_AFTER_LEAVE`).
+    purge_after: bool,
+}
+
+/// A room this server follows.
+#[derive(Debug)]
+struct Following {
+    room: Arc<Room>,
+    /// Which following this is: events read by an earlier one are not applied.
+    generation: u64,
+    task: AbortHandle,
+    /// Joins and leaves of members connected here, published and not yet back.
+    pending: HashMap<ClientId, Pending>,
+    /// The server each member of the room is connected to.
+    member_servers: HashMap<ClientId, u64>,
+}
+
+#[derive(Debug)]
+struct Pending {
+    peer: Arc<Peer>,
+    joining: bool,
+    answer: bool,
+    applied: sync_channel::SyncSender<u64>,
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    // Every critical section is a map operation.
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+fn broker_error(what: &str, error: impl std::fmt::Display) -> io::Error {
+    io::Error::other(format!("nats: {what}: {error}"))
+}
+
+impl NatsBroker {
+    /// Connects to the broker at `config.nats`, making the stream and the ID counter if they
+    /// do not exist. Fails when the broker cannot be reached or has no JetStream.
+    pub async fn connect(config: &Config) -> io::Result<Self> {
+        let url = config.nats.clone().unwrap_or_default();
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .thread_name("mmo-nats")
+            .enable_all()
+            .build()?;
+        let handle = runtime.handle().clone();
+        let runtime = OwnRuntime(Some(runtime));
+        let history_lines = config.room_history_lines;
+        let cluster_timeout = config.cluster_timeout;
+        let started = handle.spawn({
+            let handle = handle.clone();
+            async move { Shared::start(&url, history_lines, cluster_timeout, handle).await }
+        });
+        let shared = match tokio::time::timeout(CONNECT_TIMEOUT, started).await {
+            Ok(Ok(started)) => started?,
+            Ok(Err(error)) => return Err(io::Error::other(error)),
+            Err(_) => {
+                return Err(io::Error::new(
+                    io::ErrorKind::TimedOut,
+                    format!("nats: no answer within {CONNECT_TIMEOUT:?}"),
+                ));
+            }
+        };
+        info!(
+            "Joined the cluster as server {} through NATS {}",
+            shared.server,
+            config.nats.as_deref().unwrap_or_default()
+        );
+        Ok(Self {
+            shared,
+            _runtime: runtime,
+        })
+    }
+}
+
+impl Shared {
+    async fn start(
+        url: &str,
+        history_lines: usize,
+        cluster_timeout: Duration,
+        handle: Handle,
+    ) -> io::Result<Arc<Self>> {
+        let client = async_nats::ConnectOptions::new()
+            .name("mmo-server")
+            .event_callback(|event| async move {
+                match event {
+                    async_nats::Event::Disconnected => {
+                        warn!("Lost the broker: each server's rooms are its own until it is back")
+                    }
+                    async_nats::Event::Connected => info!("Connected to the broker"),
+                    _ => {}
+                }
+            })
+            .connection_timeout(CONNECT_TIMEOUT)
+            .connect(url)
+            .await
+            .map_err(|error| broker_error(&format!("cannot connect to {url}"), error))?;
+        let jetstream = jetstream::new(client);
+        let stream = jetstream
+            .get_or_create_stream(stream::Config {
+                name: STREAM.to_owned(),
+                description: Some("every mmo-server room's events".to_owned()),
+                subjects: vec![format!("{}.>", wire::ROOM_SUBJECTS)],
+                // Each member's last events and each room's last lines; at least one, so
+                // that a member's last event is kept with no history.
+                max_messages_per_subject: i64::try_from(history_lines.max(1)).unwrap_or(i64::MAX),
+                storage: stream::StorageType::File,
+                discard: stream::DiscardPolicy::Old,
+                ..Default::default()
+            })
+            .await
+            .map_err(|error| {
+                broker_error("cannot make the room stream (is JetStream on?)", error)
+            })?;
+        let id_store = ids::bucket(&jetstream)
+            .await
+            .map_err(|error| broker_error("cannot make the ID counter", error))?;
+        let mut first = ids::reserve(&id_store, ids::BLOCK)
+            .await
+            .map_err(|error| broker_error("cannot reserve client IDs", error))?;
+        let server = first.next().unwrap_or_default();
+        let (outgoing, queue) = mpsc::channel(OUTGOING_QUEUE);
+        let shared = Arc::new(Self {
+            server,
+            jetstream,
+            stream,
+            id_store,
+            ids: Mutex::new(first),
+            outgoing,
+            followed: Mutex::new(HashMap::new()),
+            generations: AtomicU64::new(0),
+            handle,
+            dropped: AtomicU64::new(0),
+            servers: Mutex::new(Servers::default()),
+            cluster_timeout,
+        });
+        let heard = shared
+            .jetstream
+            .client()
+            .subscribe(format!("{SERVER_SUBJECTS}.*.*"))
+            .await
+            .map_err(|error| broker_error("cannot listen for the other servers", error))?;
+        tokio::spawn(publish_in_order(Arc::clone(&shared), queue));
+        tokio::spawn(listen_to_servers(Arc::clone(&shared), heard));
+        tokio::spawn(keep_in_touch(Arc::clone(&shared)));
+        Ok(shared)
+    }
+
+    /// Whether the broker is connected now. While it is not, changes are applied here alone
+    /// (logged once per outage by the connection's event callback).
+    fn connected(&self) -> bool {
+        self.jetstream.client().connection_state() == async_nats::connection::State::Connected
+    }
+
+    /// Sends `change` of `room` to the publishing task; `false` when its queue is full.
+    fn send(&self, room: &str, change: &RoomChange) -> bool {
+        let outgoing = Outgoing {
+            subject: wire::subject_of(room, change),
+            payload: Bytes::from(wire::encode(change, self.server)),
+            purge_after: matches!(change, RoomChange::Left { .. }),
+        };
+        self.outgoing.try_send(outgoing).is_ok()
+    }
+
+    /// Applies an event of `room` that arrived for the `generation`th following of it; one
+    /// read while catching up with the room's past (`past`) is news to nobody here, except
+    /// to the member here it is about. Returns whether it was about a member here: from then
+    /// on that member hears everything, so nothing after it is the past.
+    fn arrived(&self, room: &Arc<Room>, generation: u64, payload: &[u8], past: bool) -> bool {
+        let Some((change, server)) = wire::decode(payload) else {
+            warn!(
+                "A room event from the broker for {:?} could not be read; skipped",
+                room.name()
+            );
+            return false;
+        };
+        if let Some(server) = server.filter(|server| *server != self.server) {
+            let mut servers = lock(&self.servers);
+            if servers.gone.contains(&server) {
+                // A member of a server that is gone: it left with its server.
+                return false;
+            }
+            servers
+                .last_heard
+                .entry(server)
+                .or_insert_with(Instant::now);
+        }
+        let pending = {
+            let mut followed = lock(&self.followed);
+            let Some(following) = followed
+                .get_mut(room.name())
+                .filter(|following| following.generation == generation)
+            else {
+                tracing::debug!(
+                    "An event of room {:?} read by an earlier following of it; skipped",
+                    room.name()
+                );
+                return false;
+            };
+            let joining = match &change {
+                RoomChange::Joined { member, .. } => {
+                    let server = server.unwrap_or(self.server);
+                    following.member_servers.insert(*member, server);
+                    Some(true)
+                }
+                RoomChange::Left { member, .. } => {
+                    following.member_servers.remove(member);
+                    Some(false)
+                }
+                _ => None,
+            };
+            match (joining, following.pending.get(&change.member())) {
+                (Some(joining), Some(pending)) if pending.joining == joining => {
+                    following.pending.remove(&change.member())
+                }
+                _ => None,
+            }
+        };
+        if past && pending.is_none() {
+            room.commit_unannounced(change);
+            return false;
+        }
+        let delivered = room.commit_now(
+            change,
+            pending.as_ref().map(|pending| &pending.peer),
+            pending.as_ref().is_some_and(|pending| pending.answer),
+        );
+        let Some(pending) = pending else {
+            return false;
+        };
+        let _ = pending.applied.try_send(delivered);
+        true
+    }
+
+    /// Takes `server` for gone: its members leave every room followed here, announced to the
+    /// members here with `notice`.
+    fn server_gone(&self, server: u64, notice: &'static str) {
+        {
+            let mut servers = lock(&self.servers);
+            servers.last_heard.remove(&server);
+            servers.rooms.remove(&server);
+            if server == self.server || !servers.gone.insert(server) {
+                return;
+            }
+        }
+        let leaving: Vec<(Arc<Room>, Vec<ClientId>)> = {
+            let mut followed = lock(&self.followed);
+            followed
+                .values_mut()
+                .map(|following| {
+                    let members: Vec<ClientId> = following
+                        .member_servers
+                        .iter()
+                        .filter(|(_, on)| **on == server)
+                        .map(|(member, _)| *member)
+                        .collect();
+                    for member in &members {
+                        following.member_servers.remove(member);
+                    }
+                    (Arc::clone(&following.room), members)
+                })
+                .filter(|(_, members)| !members.is_empty())
+                .collect()
+        };
+        let count: usize = leaving.iter().map(|(_, members)| members.len()).sum();
+        info!("Server {server} is gone ({notice}); its {count} members here leave their rooms");
+        for (room, members) in leaving {
+            for member in members {
+                let name = room.lock().record.name_of(member).map(Arc::<str>::from);
+                let Some(name) = name else { continue };
+                room.commit_now(
+                    RoomChange::Left {
+                        member,
+                        name,
+                        announce: crate::rooms::Announce::Presence {
+                            notice: Some(notice),
+                        },
+                    },
+                    None,
+                    false,
+                );
+            }
+        }
+    }
+
+    /// Registers a join or leave of `peer` in `room` as published and awaited.
+    fn expect(
+        &self,
+        room: &Arc<Room>,
+        peer: &Arc<Peer>,
+        joining: bool,
+        answer: bool,
+    ) -> Option<sync_channel::Receiver<u64>> {
+        let mut followed = lock(&self.followed);
+        let following = followed.get_mut(room.name())?;
+        let (applied, receiver) = sync_channel::sync_channel(1);
+        following.pending.insert(
+            peer.id,
+            Pending {
+                peer: Arc::clone(peer),
+                joining,
+                answer,
+                applied,
+            },
+        );
+        Some(receiver)
+    }
+
+    /// Takes back an awaited change that has not come back; `true` if it had not.
+    fn give_up(&self, room: &Room, member: ClientId) -> bool {
+        lock(&self.followed)
+            .get_mut(room.name())
+            .and_then(|following| following.pending.remove(&member))
+            .is_some()
+    }
+}
+
+/// Publishes events in the order they were queued, through the one connection: the stream
+/// stores one publisher's messages in the order they were sent.
+async fn publish_in_order(shared: Arc<Shared>, mut queue: mpsc::Receiver<Outgoing>) {
+    let mut failing = false;
+    while let Some(outgoing) = queue.recv().await {
+        let Outgoing {
+            subject,
+            payload,
+            purge_after,
+        } = outgoing;
+        match shared.jetstream.publish(subject.clone(), payload).await {
+            Ok(ack) => {
+                if failing {
+                    info!("Publishing room events to the broker again");
+                    failing = false;
+                }
+                let shared = Arc::clone(&shared);
+                tokio::spawn(async move {
+                    let Ok(ack) = ack.await else { return };
+                    if purge_after {
+                        tokio::time::sleep(PURGE_AFTER_LEAVE).await;
+                        let _ = shared
+                            .stream
+                            .purge()
+                            .filter(subject)
+                            .sequence(ack.sequence + 1)
+                            .await;
+                    }
+                });
+            }
+            Err(error) => {
+                if !failing {
+                    warn!("Cannot publish room events to the broker: {error}");
+                    failing = true;
+                }
+            }
+        }
+    }
+}
+
+/// Hears the other servers say they are alive or gone.
+async fn listen_to_servers(shared: Arc<Shared>, mut heard: async_nats::Subscriber) {
+    while let Some(message) = heard.next().await {
+        let mut parts = message.subject.split('.').skip(2);
+        let (Some(Ok(server)), Some(what)) = (parts.next().map(str::parse::<u64>), parts.next())
+        else {
+            continue;
+        };
+        if server == shared.server {
+            continue;
+        }
+        match what {
+            "alive" => {
+                let rooms: Vec<(Box<str>, u32)> =
+                    serde_json::from_slice(&message.payload).unwrap_or_default();
+                let mut servers = lock(&shared.servers);
+                if !servers.gone.contains(&server) {
+                    servers.last_heard.insert(server, Instant::now());
+                    servers.rooms.insert(server, rooms);
+                }
+            }
+            "gone" => shared.server_gone(server, "server shutting down"),
+            _ => {}
+        }
+    }
+}
+
+/// Says this server is alive every third of `cluster_timeout`, and takes servers unheard for
+/// `cluster_timeout` for dead.
+async fn keep_in_touch(shared: Arc<Shared>) {
+    let subject = format!("{SERVER_SUBJECTS}.{}.alive", shared.server);
+    let mut ticks = tokio::time::interval(shared.cluster_timeout / 3);
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        ticks.tick().await;
+        if !shared.connected() {
+            // Unheard while the broker is away is not dead: start the count again.
+            let now = Instant::now();
+            for heard in lock(&shared.servers).last_heard.values_mut() {
+                *heard = now;
+            }
+            continue;
+        }
+        // With it, this server's members by room, for the others' room lists.
+        let rooms: Vec<(Box<str>, u32)> = {
+            let followed: Vec<Arc<Room>> = lock(&shared.followed)
+                .values()
+                .map(|following| Arc::clone(&following.room))
+                .collect();
+            followed
+                .iter()
+                .map(|room| {
+                    let here = u32::try_from(room.local_member_count()).unwrap_or(u32::MAX);
+                    (Box::from(room.name()), here)
+                })
+                .filter(|(_, here)| *here > 0)
+                .collect()
+        };
+        let said = serde_json::to_vec(&rooms).unwrap_or_default();
+        let _ = shared
+            .jetstream
+            .client()
+            .publish(subject.clone(), said.into())
+            .await;
+        let dead: Vec<u64> = lock(&shared.servers)
+            .last_heard
+            .iter()
+            .filter(|(_, heard)| heard.elapsed() > shared.cluster_timeout)
+            .map(|(server, _)| *server)
+            .collect();
+        for server in dead {
+            shared.server_gone(server, "connection lost");
+        }
+    }
+}
+
+/// Reads `room`'s events from the stream, oldest retained first, and applies them, until
+/// the following is aborted. A consumer that fails is made again from the event after the
+/// last one applied, so nothing is applied twice.
+async fn follow_room(shared: Arc<Shared>, room: Arc<Room>, generation: u64) {
+    let mut next_sequence: Option<u64> = None;
+    // Events of the room's past still to read: members here (there are some only when they
+    // entered while the broker was away) are not sent them.
+    let mut past: u64 = 0;
+    loop {
+        let deliver_policy = match next_sequence {
+            None => consumer::DeliverPolicy::All,
+            Some(start_sequence) => consumer::DeliverPolicy::ByStartSequence { start_sequence },
+        };
+        let made = shared
+            .stream
+            .create_consumer(consumer::push::OrderedConfig {
+                deliver_subject: shared.jetstream.client().new_inbox(),
+                filter_subject: wire::room_filter(room.name()),
+                deliver_policy,
+                ..Default::default()
+            })
+            .await;
+        if let (Ok(consumer), None) = (&made, next_sequence) {
+            past = consumer.cached_info().num_pending;
+        }
+        let mut messages = match made {
+            Ok(consumer) => match consumer.messages().await {
+                Ok(messages) => messages,
+                Err(error) => {
+                    warn!("Cannot follow room {:?}: {error}", room.name());
+                    tokio::time::sleep(Duration::from_secs(1)).await;
+                    continue;
+                }
+            },
+            Err(error) => {
+                warn!("Cannot follow room {:?}: {error}", room.name());
+                tokio::time::sleep(Duration::from_secs(1)).await;
+                continue;
+            }
+        };
+        while let Some(message) = messages.next().await {
+            match message {
+                Ok(message) => {
+                    if let Ok(info) = message.info() {
+                        next_sequence = Some(info.stream_sequence + 1);
+                    }
+                    let local = shared.arrived(&room, generation, &message.payload, past > 0);
+                    past = if local { 0 } else { past.saturating_sub(1) };
+                }
+                Err(error) => {
+                    warn!("Following room {:?} stopped: {error}", room.name());
+                    break;
+                }
+            }
+        }
+    }
+}
+
+impl RoomBroker for NatsBroker {
+    fn publish(&self, publications: Vec<Publication<'_>>) -> Result<u64, EnterError> {
+        for publication in &publications {
+            let state = publication.room.lock();
+            publication
+                .room
+                .check_open_for(&state, &publication.change)?;
+        }
+        let shared = &self.shared;
+        if !shared.connected() {
+            // The broker is away: this server's rooms are its own for the while, so that its
+            // clients can go on chatting (see `Shared::connected`).
+            return Ok(publications
+                .into_iter()
+                .map(|publication| {
+                    publication.room.commit_now(
+                        publication.change,
+                        publication.local,
+                        publication.answer,
+                    )
+                })
+                .sum());
+        }
+        let mut awaited = Vec::new();
+        let mut delivered = 0;
+        for publication in publications {
+            let Publication {
+                room,
+                change,
+                local,
+                answer,
+            } = publication;
+            let joining = matches!(change, RoomChange::Joined { .. });
+            let waiting = local
+                .filter(|_| matches!(change, RoomChange::Joined { .. } | RoomChange::Left { .. }))
+                .and_then(|peer| Some((peer, shared.expect(room, peer, joining, answer)?)));
+            if shared.send(room.name(), &change) {
+                if let Some((peer, applied)) = waiting {
+                    awaited.push((room, peer, change, answer, applied));
+                }
+                continue;
+            }
+            // The queue to the broker is full: a member's own change is applied here alone,
+            // so that it is not left half in a room; a line is dropped.
+            if shared.dropped.fetch_add(1, Ordering::Relaxed) == 0 {
+                warn!("The broker is not taking room events; applying them here alone");
+            }
+            if let Some((peer, _)) = waiting {
+                if shared.give_up(room, peer.id) {
+                    delivered += room.commit_now(change, Some(peer), answer);
+                }
+            }
+        }
+        for (room, peer, change, answer, applied) in awaited {
+            delivered += match applied.recv_timeout(APPLY_TIMEOUT) {
+                Ok(delivered) => delivered,
+                Err(_) if shared.give_up(room, peer.id) => {
+                    warn!(
+                        "Room {:?}: a change of client {} did not come back from the broker \
+                         within {APPLY_TIMEOUT:?}; applied here alone",
+                        room.name(),
+                        peer.id
+                    );
+                    room.commit_now(change, Some(peer), answer)
+                }
+                // Taken by the consumer just now: it is being applied.
+                Err(_) => applied.recv().unwrap_or(0),
+            };
+        }
+        Ok(delivered)
+    }
+
+    fn follow(&self, room: &Arc<Room>) {
+        let shared = &self.shared;
+        let mut followed = lock(&shared.followed);
+        if let Some(following) = followed.get(room.name()) {
+            if Arc::ptr_eq(&following.room, room) {
+                return;
+            }
+            following.task.abort();
+        }
+        room.forget_record();
+        let generation = shared.generations.fetch_add(1, Ordering::Relaxed) + 1;
+        tracing::debug!("Following room {:?} ({generation})", room.name());
+        let task = shared
+            .handle
+            .spawn(follow_room(
+                Arc::clone(shared),
+                Arc::clone(room),
+                generation,
+            ))
+            .abort_handle();
+        followed.insert(
+            room.name().into(),
+            Following {
+                room: Arc::clone(room),
+                generation,
+                task,
+                pending: HashMap::new(),
+                member_servers: HashMap::new(),
+            },
+        );
+    }
+
+    fn unfollow(&self, room: &Arc<Room>) {
+        let mut followed = lock(&self.shared.followed);
+        let Some(following) = followed.get(room.name()) else {
+            return;
+        };
+        // A member here may be joining it at this moment: then it stays followed.
+        if !Arc::ptr_eq(&following.room, room)
+            || !following.pending.is_empty()
+            || room.local_member_count() > 0
+        {
+            return;
+        }
+        following.task.abort();
+        tracing::debug!("No longer following room {:?}", room.name());
+        followed.remove(room.name());
+        room.forget_record();
+    }
+
+    fn history(&self, room: &Room) -> Vec<ChatLine> {
+        room.history_lines()
+    }
+
+    fn reserve_ids(&self, count: u64) -> Option<Range<u64>> {
+        let shared = &self.shared;
+        let mut ids = lock(&shared.ids);
+        if ids.end - ids.start < count {
+            // Another block: one round trip to the broker, once per `ids::BLOCK` clients.
+            let store = shared.id_store.clone();
+            let (reserved, answer) = sync_channel::sync_channel(1);
+            shared.handle.spawn(async move {
+                let _ = reserved.send(ids::reserve(&store, count.max(ids::BLOCK)).await);
+            });
+            match answer.recv_timeout(APPLY_TIMEOUT) {
+                Ok(Ok(block)) => *ids = block,
+                Ok(Err(error)) => {
+                    warn!("No client ID for a new client: {error}");
+                    return None;
+                }
+                Err(_) => {
+                    warn!("No client ID for a new client: the broker did not answer");
+                    return None;
+                }
+            }
+        }
+        let first = ids.start;
+        ids.start += count;
+        Some(first..first + count)
+    }
+
+    fn broker_connected(&self) -> Option<bool> {
+        Some(self.shared.connected())
+    }
+
+    fn other_servers_rooms(&self) -> HashMap<Box<str>, u32> {
+        let servers = lock(&self.shared.servers);
+        let mut rooms: HashMap<Box<str>, u32> = HashMap::new();
+        for (name, members) in servers.rooms.values().flatten() {
+            let count = rooms.entry(name.clone()).or_default();
+            *count = count.saturating_add(*members);
+        }
+        rooms
+    }
+
+    fn server_stopping(&self) {
+        // One message for all of this server's clients: the others take them out of their
+        // rooms at once. Waited for (briefly), so that it goes before the clients' leaves.
+        let client = self.shared.jetstream.client();
+        let subject = format!("{SERVER_SUBJECTS}.{}.gone", self.shared.server);
+        let (sent, said) = sync_channel::sync_channel(1);
+        self.shared.handle.spawn(async move {
+            let _ = client.publish(subject, Bytes::new()).await;
+            let _ = client.flush().await;
+            let _ = sent.send(());
+        });
+        let _ = said.recv_timeout(APPLY_TIMEOUT);
+    }
+}

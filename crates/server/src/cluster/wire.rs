@@ -1,0 +1,223 @@
+//! How room events travel between the servers of a cluster: the subjects a room's events are
+//! published on, and each event as a small JSON document (servers of different builds read
+//! each other's, fields are only ever added).
+
+use std::sync::Arc;
+
+use mmo_protocol::ClientId;
+use serde::{Deserialize, Serialize};
+
+use crate::disconnect::Disconnect;
+use crate::rooms::{Announce, ChatLineEvent, RoomChange};
+
+/// Every subject a room's events are published on starts with this, then the room's name in
+/// hex (names may hold `.`, the subject separator).
+pub const ROOM_SUBJECTS: &str = "mmo.room";
+
+/// The subjects of room `name`: `mmo.room.<hex>.>`, for a consumer following it.
+pub fn room_filter(name: &str) -> String {
+    format!("{ROOM_SUBJECTS}.{}.>", hex(name))
+}
+
+/// The subject an event of room `name` is published on. Lines go to the room's `chat` subject
+/// (the stream keeps its last lines: the history); what happens to a member goes to that
+/// member's own subject, whose last event (kept however much is said) says whether it is in
+/// the room and by which name.
+pub fn subject_of(name: &str, change: &RoomChange) -> String {
+    match change {
+        RoomChange::Chat(_) => format!("{ROOM_SUBJECTS}.{}.chat", hex(name)),
+        other => format!("{ROOM_SUBJECTS}.{}.m.{}", hex(name), other.member()),
+    }
+}
+
+fn hex(name: &str) -> String {
+    name.bytes().map(|byte| format!("{byte:02x}")).collect()
+}
+
+/// An event as it is published.
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(tag = "t")]
+enum WireChange {
+    #[serde(rename = "c")]
+    Chat {
+        s: u64,
+        n: String,
+        m: String,
+        at: i64,
+    },
+    #[serde(rename = "j")]
+    Joined { s: u64, n: String, srv: u64 },
+    #[serde(rename = "l")]
+    Left {
+        s: u64,
+        n: String,
+        /// Whether the others are told (presence, and `r` for tutorial-level members).
+        p: bool,
+        /// The leave notice for tutorial-level members, if any.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        r: Option<String>,
+    },
+    #[serde(rename = "r")]
+    Renamed { s: u64, n: String },
+}
+
+/// `change`, made on server `server`, as it is published.
+pub fn encode(change: &RoomChange, server: u64) -> Vec<u8> {
+    let wire = match change {
+        RoomChange::Chat(line) => WireChange::Chat {
+            s: line.sender.get(),
+            n: line.sender_name.to_string(),
+            m: line.text.to_string(),
+            at: line.sent_at_ms,
+        },
+        RoomChange::Joined { member, name } => WireChange::Joined {
+            s: member.get(),
+            n: name.to_string(),
+            srv: server,
+        },
+        RoomChange::Left {
+            member,
+            name,
+            announce,
+        } => WireChange::Left {
+            s: member.get(),
+            n: name.to_string(),
+            p: matches!(announce, Announce::Presence { .. }),
+            r: match announce {
+                Announce::Presence {
+                    notice: Some(notice),
+                } => Some((*notice).to_owned()),
+                _ => None,
+            },
+        },
+        RoomChange::Renamed { member, name } => WireChange::Renamed {
+            s: member.get(),
+            n: name.to_string(),
+        },
+    };
+    // A derived `Serialize` of strings and numbers cannot fail.
+    serde_json::to_vec(&wire).unwrap_or_default()
+}
+
+/// An event that arrived, and the server a joiner is connected to; `None` for what no server
+/// of this build publishes.
+pub fn decode(payload: &[u8]) -> Option<(RoomChange, Option<u64>)> {
+    let wire: WireChange = serde_json::from_slice(payload).ok()?;
+    let id = |raw: u64| ClientId::new(raw);
+    Some(match wire {
+        WireChange::Chat { s, n, m, at } => (
+            RoomChange::Chat(ChatLineEvent {
+                sender: id(s)?,
+                sender_name: Arc::from(n),
+                text: Arc::from(m),
+                sent_at_ms: at,
+            }),
+            None,
+        ),
+        WireChange::Joined { s, n, srv } => (
+            RoomChange::Joined {
+                member: id(s)?,
+                name: Arc::from(n),
+            },
+            Some(srv),
+        ),
+        WireChange::Left { s, n, p, r } => (
+            RoomChange::Left {
+                member: id(s)?,
+                name: Arc::from(n),
+                announce: if p {
+                    Announce::Presence {
+                        notice: r.map(|text| {
+                            Disconnect::public_summary_named(&text).unwrap_or("connection lost")
+                        }),
+                    }
+                } else {
+                    Announce::Nothing
+                },
+            },
+            None,
+        ),
+        WireChange::Renamed { s, n } => (
+            RoomChange::Renamed {
+                member: id(s)?,
+                name: Arc::from(n),
+            },
+            None,
+        ),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn id(n: u64) -> ClientId {
+        ClientId::new(n).expect("non-zero")
+    }
+
+    #[test]
+    fn every_change_reads_back_as_it_was_written() {
+        let changes = [
+            RoomChange::Chat(ChatLineEvent {
+                sender: id(7),
+                sender_name: "ann".into(),
+                text: "hi \"there\"".into(),
+                sent_at_ms: 1_700_000_000_000,
+            }),
+            RoomChange::Joined {
+                member: id(8),
+                name: "".into(),
+            },
+            RoomChange::Left {
+                member: id(8),
+                name: "bo".into(),
+                announce: Announce::Presence {
+                    notice: Some("too slow"),
+                },
+            },
+            RoomChange::Left {
+                member: id(9),
+                name: "".into(),
+                announce: Announce::Presence { notice: None },
+            },
+            RoomChange::Left {
+                member: id(9),
+                name: "".into(),
+                announce: Announce::Nothing,
+            },
+            RoomChange::Renamed {
+                member: id(9),
+                name: "cy".into(),
+            },
+        ];
+        for change in changes {
+            let (back, _) = decode(&encode(&change, 3)).expect("decodes");
+            assert_eq!(back, change);
+        }
+        assert_eq!(
+            decode(&encode(
+                &RoomChange::Joined {
+                    member: id(1),
+                    name: "".into()
+                },
+                42
+            ))
+            .map(|(_, server)| server),
+            Some(Some(42))
+        );
+        assert!(decode(b"{\"t\":\"c\",\"s\":0,\"n\":\"\",\"m\":\"\",\"at\":0}").is_none());
+        assert!(decode(b"not json").is_none());
+    }
+
+    #[test]
+    fn a_room_name_with_dots_is_one_subject_token() {
+        assert_eq!(room_filter("a.b"), "mmo.room.612e62.>");
+        let chat = RoomChange::Chat(ChatLineEvent {
+            sender: id(1),
+            sender_name: "".into(),
+            text: "".into(),
+            sent_at_ms: 0,
+        });
+        assert_eq!(subject_of("a.b", &chat), "mmo.room.612e62.chat");
+    }
+}

@@ -1,0 +1,455 @@
+//! Servers joined through NATS act as one server: three servers in this process against a
+//! real nats-server with JetStream (started per test on a free port and a temporary store;
+//! scripts/with-nats installs it): chat across servers exactly once and in one order, rooms'
+//! members and history whichever server a joiner is on, presence, the part-3 rule, unique IDs
+//! under concurrent connects and across restarts, and the refusal of SQLite in a cluster.
+
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use std::collections::{HashMap, HashSet};
+use std::time::Duration;
+
+use common::nats::Nats;
+use common::{Client, TestServer, WAIT};
+use mmo_protocol::Msg;
+use mmo_server::Config;
+
+/// A server of the cluster on `nats`: no accounts (SQLite is refused with `nats`), no chat
+/// limit.
+fn member_of(nats: &Nats) -> Config {
+    Config {
+        nats: Some(nats.url()),
+        database: String::new(),
+        ..TestServer::unlimited()
+    }
+}
+
+async fn three_servers(nats: &Nats) -> [TestServer; 3] {
+    [
+        TestServer::start(member_of(nats)).await,
+        TestServer::start(member_of(nats)).await,
+        TestServer::start(member_of(nats)).await,
+    ]
+}
+
+/// Reads chat until `count` lines have come; returns them as (sender, text), in order.
+async fn chat_lines(client: &mut Client, count: usize) -> Vec<(u64, String)> {
+    let mut lines = Vec::with_capacity(count);
+    while lines.len() < count {
+        let Some(packet) = client.try_recv(WAIT).await else {
+            panic!(
+                "client {} had {} of {count} lines after a wait: {lines:?}",
+                client.id,
+                lines.len()
+            );
+        };
+        if let Some(Msg::Chat(chat)) = packet.msg {
+            lines.push((packet.sender_id, chat.msg));
+        }
+    }
+    lines
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn chat_reaches_every_server_once_in_one_order_stamped_with_its_sender() {
+    const LINES: usize = 30;
+    let nats = Nats::start();
+    let servers = three_servers(&nats).await;
+    let mut speakers = Vec::new();
+    let mut listeners = Vec::new();
+    for server in &servers {
+        let mut speaker = Client::full(server).await;
+        speaker.join("red").await;
+        speakers.push(speaker);
+        let mut listener = Client::full(server).await;
+        listener.join("red").await;
+        listeners.push(listener);
+    }
+    // Every speaker at once, each from its own server.
+    let talking: Vec<_> = speakers
+        .into_iter()
+        .map(|mut speaker| {
+            tokio::spawn(async move {
+                for n in 0..LINES {
+                    speaker.chat(&format!("{} says {n}", speaker.id)).await;
+                }
+                speaker
+            })
+        })
+        .collect();
+    let mut heard = Vec::new();
+    for listener in &mut listeners {
+        heard.push(chat_lines(listener, 3 * LINES).await);
+    }
+    // Kept connected until the end: a speaker's leave would be presence for the others.
+    let mut speakers = Vec::new();
+    for speaker in talking {
+        speakers.push(speaker.await.unwrap());
+    }
+    // Each listener has every line once, stamped with its sender, in each sender's order...
+    for lines in &heard {
+        let mut next_of: HashMap<u64, usize> = HashMap::new();
+        for (sender, text) in lines {
+            let next = next_of.entry(*sender).or_default();
+            assert_eq!(text, &format!("{sender} says {next}"), "{lines:?}");
+            *next += 1;
+        }
+        assert_eq!(next_of.len(), 3);
+        assert!(next_of.values().all(|count| *count == LINES));
+    }
+    // ...and every listener, whichever its server, in the same order.
+    assert_eq!(heard[0], heard[1]);
+    assert_eq!(heard[1], heard[2]);
+    // Nothing more: no line came twice.
+    for listener in &mut listeners {
+        listener.expect_silence(Duration::from_millis(300)).await;
+    }
+    drop(speakers);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_joiner_on_another_server_gets_the_members_and_history_and_both_see_presence() {
+    let nats = Nats::start();
+    let servers = three_servers(&nats).await;
+    let mut first = Client::full(&servers[0]).await;
+    assert!(first.join("blue").await.history.is_empty());
+    let mut third = Client::full(&servers[2]).await;
+    assert_eq!(third.join("blue").await.members.len(), 2);
+    assert_eq!(
+        first.recv_presence().await,
+        (third.id, true, "blue".to_owned())
+    );
+    first.chat("one").await;
+    first.chat("two").await;
+    // Once a member has both lines, the room's stream has them.
+    assert_eq!(chat_lines(&mut third, 2).await.len(), 2);
+    let mut second = Client::full(&servers[1]).await;
+    let room = second.join("blue").await;
+    assert_eq!(room.room, "blue");
+    let mut members: Vec<u64> = room.members.iter().map(|member| member.id).collect();
+    members.sort_unstable();
+    let mut expected = vec![first.id, second.id, third.id];
+    expected.sort_unstable();
+    assert_eq!(members, expected);
+    let history: Vec<(u64, &str)> = room
+        .history
+        .iter()
+        .map(|line| (line.sender_id, line.msg.as_str()))
+        .collect();
+    assert_eq!(history, [(first.id, "one"), (first.id, "two")]);
+    for member in [&mut first, &mut third] {
+        assert_eq!(
+            member.recv_presence().await,
+            (second.id, true, "blue".to_owned())
+        );
+    }
+    // A leave on one server is presence on the others.
+    second.join("").await;
+    for member in [&mut first, &mut third] {
+        assert_eq!(
+            member.recv_presence().await,
+            (second.id, false, "blue".to_owned())
+        );
+    }
+    third.chat("still here").await;
+    assert_eq!(first.recv_chat().await, (third.id, "still here".to_owned()));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_part3_client_on_one_server_gets_only_chat_from_the_others() {
+    let nats = Nats::start();
+    let servers = three_servers(&nats).await;
+    // Part 3: it never joins, so it is never sent presence or a `RoomMessage`.
+    let mut part3 = Client::connect(&servers[1]).await;
+    let mut full = Client::full(&servers[2]).await;
+    full.join("red").await;
+    full.join("").await;
+    full.chat("hello from server 3").await;
+    assert_eq!(
+        part3.recv_chat_strict().await,
+        (full.id, "hello from server 3".to_owned())
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ids_are_unique_across_servers_connecting_at_once_and_after_a_restart() {
+    const PER_SERVER: usize = 40;
+    let nats = Nats::start();
+    let servers = three_servers(&nats).await;
+    let connecting: Vec<_> = servers
+        .iter()
+        .flat_map(|server| std::iter::repeat_n(server.url(), PER_SERVER))
+        .map(|url| tokio::spawn(async move { Client::connect_url(&url).await.id }))
+        .collect();
+    let mut seen = HashSet::new();
+    for client in connecting {
+        let id = tokio::time::timeout(WAIT, client).await.unwrap().unwrap();
+        assert!(id < mmo_server::ID_LIMIT);
+        assert!(seen.insert(id), "ID {id} handed out twice");
+    }
+    assert_eq!(seen.len(), 3 * PER_SERVER);
+    // Servers stopped and started again (their blocks of IDs lost) never hand out an old one.
+    for server in servers {
+        server.stop().await.unwrap();
+    }
+    let restarted = three_servers(&nats).await;
+    for server in &restarted {
+        let id = Client::connect(server).await.id;
+        assert!(seen.iter().all(|old| *old < id), "ID {id} reused");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_lobby_spread_over_servers_is_one_room() {
+    let nats = Nats::start();
+    let servers = three_servers(&nats).await;
+    let mut watcher = Client::full(&servers[0]).await;
+    let mut newcomer = Client::full(&servers[1]).await;
+    assert_eq!(
+        watcher.recv_presence().await,
+        (newcomer.id, true, "lobby".to_owned())
+    );
+    let room = newcomer.join("").await;
+    let members: HashSet<u64> = room.members.iter().map(|member| member.id).collect();
+    assert_eq!(members, HashSet::from([watcher.id, newcomer.id]));
+    newcomer.chat("hi lobby").await;
+    let packet = watcher.recv().await;
+    assert!(
+        matches!(&packet.msg, Some(Msg::Chat(chat)) if chat.msg == "hi lobby"),
+        "{packet:?}"
+    );
+}
+
+#[test]
+fn a_cluster_with_accounts_in_sqlite_is_refused_at_start() {
+    // The default database is an SQLite file: one server's, not a cluster's.
+    let refused = common::process::refusal(&["--nats", "nats://127.0.0.1:4222"], &[]);
+    assert!(refused.contains("nats"), "{refused}");
+    assert!(refused.contains("postgres://"), "{refused}");
+    let refused = common::process::refusal(
+        &["--database", "sqlite:///tmp/accounts.db"],
+        &[("MMO_NATS", "nats://127.0.0.1:4222")],
+    );
+    assert!(refused.contains("SQLite"), "{refused}");
+}
+
+/// Waits until the server's `/health` says `body`.
+async fn wait_for_health(server: &TestServer, body: &str) {
+    let deadline = tokio::time::Instant::now() + WAIT;
+    loop {
+        let (_, text) = server.http_get("/health", "").await;
+        if text.split("\r\n\r\n").nth(1).map(str::trim) == Some(body) {
+            return;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "/health never said {body:?}: {text}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_the_broker_away_each_server_chats_alone_and_rejoins_when_it_is_back() {
+    let mut nats = Nats::start();
+    let servers = [
+        TestServer::start(member_of(&nats)).await,
+        TestServer::start(member_of(&nats)).await,
+    ];
+    let mut speaker = Client::full(&servers[0]).await;
+    let mut neighbour = Client::full(&servers[0]).await;
+    let mut far = Client::full(&servers[1]).await;
+    speaker.chat("before").await;
+    assert_eq!(neighbour.recv_chat().await.1, "before");
+    assert_eq!(far.recv_chat().await.1, "before");
+    assert_eq!(servers[0].metric("mmo_cluster_broker_connected").await, 1);
+
+    nats.kill();
+    wait_for_health(&servers[0], "ok, cluster broker unreachable").await;
+    assert_eq!(servers[0].metric("mmo_cluster_broker_connected").await, 0);
+    // The server's own clients go on chatting among themselves.
+    speaker.chat("while away").await;
+    assert_eq!(
+        neighbour.recv_chat().await,
+        (speaker.id, "while away".to_owned())
+    );
+
+    nats.restart();
+    for server in &servers {
+        wait_for_health(server, "ok").await;
+    }
+    // Back through the broker: the far server's member hears the room again.
+    speaker.chat("after").await;
+    assert_eq!(neighbour.recv_chat().await.1, "after");
+    let deadline = tokio::time::Instant::now() + WAIT;
+    loop {
+        let (sender, text) = far.recv_chat().await;
+        if text == "after" {
+            assert_eq!(sender, speaker.id);
+            break;
+        }
+        assert!(tokio::time::Instant::now() < deadline);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_server_that_stops_gracefully_takes_its_clients_out_of_the_others_rooms_at_once() {
+    let nats = Nats::start();
+    let [staying, stopping, _third] = three_servers(&nats).await;
+    let mut watcher = Client::full(&staying).await;
+    let mut leaving = Vec::new();
+    for _ in 0..3 {
+        let mut client = Client::full(&stopping).await;
+        client.join("red").await;
+        leaving.push(client);
+    }
+    watcher.join("red").await;
+    stopping.stop().await.unwrap();
+    let mut left = HashSet::new();
+    while left.len() < leaving.len() {
+        let (who, joined, room) = watcher.recv_presence().await;
+        assert!(!joined && room == "red", "{who} {joined} {room}");
+        assert!(left.insert(who), "client {who} announced as gone twice");
+    }
+    let expected: HashSet<u64> = leaving.iter().map(|client| client.id).collect();
+    assert_eq!(left, expected);
+    // Once each: the servers' own leaves of those clients, still coming, change nothing here.
+    watcher.expect_silence(Duration::from_millis(500)).await;
+    let room = watcher.join("red").await;
+    assert_eq!(room.members.len(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_clients_of_a_killed_server_are_announced_as_gone_within_the_cluster_timeout() {
+    let nats = Nats::start();
+    let timeout = Duration::from_secs(1);
+    let survivor = TestServer::start(Config {
+        cluster_timeout: timeout,
+        ..member_of(&nats)
+    })
+    .await;
+    let url = nats.url();
+    let doomed = common::process::ServerProcess::start(&[
+        "--nats",
+        &url,
+        "--database",
+        "",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        "0",
+        "--cluster-timeout",
+        "1",
+    ]);
+    let mut watcher = Client::full(&survivor).await;
+    let mut victim = Client::connect_url(&doomed.url()).await;
+    victim.join("").await;
+    assert_eq!(
+        watcher.recv_presence().await,
+        (victim.id, true, "lobby".to_owned())
+    );
+    let killed = tokio::time::Instant::now();
+    drop(doomed); // SIGKILL
+    assert_eq!(
+        watcher.recv_presence().await,
+        (victim.id, false, "lobby".to_owned())
+    );
+    // Unheard for the timeout, noticed at the next check (a third of it later).
+    assert!(killed.elapsed() < timeout * 3, "{:?}", killed.elapsed());
+    // The survivor chats on; a newcomer does not see the dead server's client.
+    let mut newcomer = Client::full(&survivor).await;
+    let room = newcomer.join("").await;
+    assert_eq!(room.members.len(), 2);
+    newcomer.chat("still chatting").await;
+    assert_eq!(
+        watcher.recv_chat().await,
+        (newcomer.id, "still chatting".to_owned())
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_room_list_counts_every_servers_members() {
+    let nats = Nats::start();
+    let quick = || Config {
+        // Servers say what they hold every third of this.
+        cluster_timeout: Duration::from_millis(600),
+        ..member_of(&nats)
+    };
+    let servers = [
+        TestServer::start(quick()).await,
+        TestServer::start(quick()).await,
+    ];
+    let mut asker = Client::full(&servers[0]).await;
+    let mut shared_room = Client::full(&servers[0]).await;
+    shared_room.join("both").await;
+    let mut far_ones = Vec::new();
+    for room in ["both", "both", "far"] {
+        let mut client = Client::full(&servers[1]).await;
+        client.join(room).await;
+        far_ones.push(client);
+    }
+    // "both" is followed here (a member here): its count is the room's. "far" has members on
+    // the other server only: its count is what that server said.
+    let expected = vec![
+        ("both".to_owned(), 3),
+        ("far".to_owned(), 1),
+        ("lobby".to_owned(), 1),
+    ];
+    let deadline = tokio::time::Instant::now() + WAIT;
+    loop {
+        asker
+            .send_packet(&mmo_protocol::Packet::room_list_request())
+            .await;
+        let list = loop {
+            let packet = asker.recv().await;
+            match packet.msg {
+                Some(Msg::RoomList(list)) => break list,
+                Some(Msg::Presence(_)) => continue,
+                other => panic!("expected a RoomListMessage, got {other:?}"),
+            }
+        };
+        let listed: Vec<(String, u32)> = list
+            .rooms
+            .into_iter()
+            .map(|room| (room.name, room.members))
+            .collect();
+        if listed == expected {
+            break;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the list stayed {listed:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_room_entered_while_the_broker_was_away_is_not_sent_its_past_when_it_is_back() {
+    let mut nats = Nats::start();
+    let server = TestServer::start(member_of(&nats)).await;
+    let mut earlier = Client::full(&server).await;
+    earlier.join("red").await;
+    earlier.chat("said before").await;
+    earlier.join("").await;
+
+    nats.kill();
+    wait_for_health(&server, "ok, cluster broker unreachable").await;
+    let mut listener = Client::full(&server).await;
+    listener.join("red").await;
+    let mut speaker = Client::full(&server).await;
+    speaker.join("red").await;
+    speaker.chat("said while away").await;
+    assert_eq!(listener.recv_chat().await.1, "said while away");
+
+    nats.restart();
+    wait_for_health(&server, "ok").await;
+    speaker.chat("said after").await;
+    // The room's past read from the stream is not news: the next line is the new one.
+    assert_eq!(
+        listener.recv_chat().await,
+        (speaker.id, "said after".to_owned())
+    );
+}
