@@ -443,11 +443,11 @@ settings! {
         /// 2,000 the benchmarks hold a world to at 20 ticks a second.
         max_world_players: usize = 10_000, check = at_least_one;
 
-        /// World messages (steering, eating claims, hiscores, entering and leaving) each client
-        /// may send per second on average (a token bucket, apart from chat's); 0 means no
-        /// limit.
+        /// World messages (steering, claims, hiscores) each client may send per second on
+        /// average; 0 means no limit.
         ///
-        /// The tutorial's client steers whenever the mouse turns by 24°, up to dozens of times
+        /// A token bucket apart from chat's, so steering never costs a chat line; entering and
+        /// leaving a world count too. The tutorial's client steers whenever the mouse turns by 24°, up to dozens of times
         /// a second; only the last direction before each tick counts, so more is dropped
         /// silently (counted), never answered. 60 is a turn every frame of a 60 Hz client.
         world_input_rate: f64 = 60.0, check = non_negative_number;

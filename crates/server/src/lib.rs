@@ -5,7 +5,8 @@
 //! which sockets to take on, `connection` reads the request head and routes it (`http`,
 //! `routes`), `websocket` does the handshake and framing, `session` runs one client over a
 //! `transport`, `handlers` act on each kind of message, `rooms` fan messages out to members
-//! through each client's bounded `outbox`. `state` holds what they share.
+//! through each client's bounded `outbox`, and `world` runs each room's game on a thread of
+//! its own. `state` holds what they share.
 
 mod accounts;
 mod address_prefix;

@@ -73,6 +73,7 @@ impl ServerState {
             history_bytes: config.room_history_bytes,
             batch_window: config.write_coalesce_ms,
         };
+        let metrics = Metrics::default();
         Self {
             admission: Arc::new(Admission::new(AdmissionLimits::new(&config, socket_budget))),
             rooms: Rooms::with_quota(
@@ -89,15 +90,18 @@ impl ServerState {
             sessions: Arc::new(Sessions::new(config.max_connections)),
             accounts: services.accounts,
             logged_in: LoggedIn::default(),
-            worlds: Worlds::new(WorldSettings {
-                tick_rate: config.world_tick_rate,
-                max_players: config.max_world_players,
-                max_tutorial_players: config.max_tutorial_players_per_world,
-            }),
+            worlds: Worlds::new(
+                WorldSettings {
+                    tick_rate: config.world_tick_rate,
+                    max_players: config.max_world_players,
+                    max_tutorial_players: config.max_tutorial_players_per_world,
+                },
+                metrics.world.clone(),
+            ),
             tls: None,
             echo: false,
             refused_requests: BurstLog::new(REFUSED_REQUEST_LOG_WINDOW),
-            metrics: Metrics::default(),
+            metrics,
             rates: RateMeter::new(),
             started: Instant::now(),
             shutdown: watch::Sender::new(false),

@@ -31,7 +31,17 @@ async fn ask(client: &mut Client, request: &Packet) -> Result<(), String> {
         match client.recv().await.msg {
             Some(Msg::OkResponse(_)) => return Ok(()),
             Some(Msg::DenyResponse(deny)) => return Err(deny.reason),
-            Some(Msg::Presence(_) | Msg::Disconnect(_) | Msg::Chat(_)) => continue,
+            // A tutorial-level client plays from its login: its world's messages go by.
+            Some(
+                Msg::Presence(_)
+                | Msg::Disconnect(_)
+                | Msg::Chat(_)
+                | Msg::Player(_)
+                | Msg::Spore(_)
+                | Msg::SporesBatch(_)
+                | Msg::SporeConsumed(_)
+                | Msg::PlayerConsumed(_),
+            ) => continue,
             other => panic!("expected an answer, got {other:?}"),
         }
     }

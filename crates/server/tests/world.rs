@@ -51,7 +51,10 @@ struct View {
     eats: Vec<(u64, u64, u64)>,
     score: u64,
     best_score: u64,
+    view_half: (u32, u32),
     leaderboard_players: u32,
+    spores_left: usize,
+    spores_entered: usize,
 }
 
 impl View {
@@ -62,6 +65,8 @@ impl View {
         for id in &update.spores_left {
             assert!(self.spores.remove(id).is_some(), "spore {id} left unseen");
         }
+        self.spores_left += update.spores_left.len();
+        self.spores_entered += update.spores_entered.len();
         for eat in &update.eaten {
             self.eats.push((eat.eater_id, eat.player_id, eat.spore_id));
             if eat.spore_id != 0 {
@@ -96,6 +101,7 @@ impl View {
         if let Some(own) = &update.own {
             self.score = own.score;
             self.best_score = own.best_score;
+            self.view_half = (own.view_half_width, own.view_half_height);
         }
         if let Some(board) = &update.leaderboard {
             self.leaderboard_players = board.players;
@@ -168,6 +174,49 @@ impl Player {
     fn me(&self) -> (i32, i32, u32) {
         self.view.players[&self.client.id]
     }
+
+    /// Steers towards the spore nearest to it in view; its ID.
+    async fn steer_to_nearest_spore(&mut self) -> u64 {
+        let (x, y, _) = self.me();
+        let distance =
+            |&(sx, sy, _): &(i32, i32, u32)| (f64::from(sx - x)).hypot(f64::from(sy - y));
+        let (&id, spore) = self
+            .view
+            .spores
+            .iter()
+            .min_by(|a, b| distance(a.1).total_cmp(&distance(b.1)))
+            .expect("spores in view");
+        let direction = f64::from(spore.1 - y).atan2(f64::from(spore.0 - x));
+        self.client.send_packet(&steer(direction)).await;
+        id
+    }
+
+    /// Steers to spores until the server says it ate one; returns that spore's ID.
+    async fn eat_a_spore(&mut self) -> u64 {
+        let me = self.client.id;
+        let deadline = tokio::time::Instant::now() + WAIT;
+        let mut ticks = 0;
+        loop {
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "no spore eaten: {:?}",
+                self.view
+            );
+            if ticks % 10 == 0 {
+                self.steer_to_nearest_spore().await;
+            }
+            self.update().await;
+            ticks += 1;
+            if let Some(&(_, _, spore)) = self
+                .view
+                .eats
+                .iter()
+                .find(|(eater, _, spore)| *eater == me && *spore != 0)
+            {
+                return spore;
+            }
+        }
+    }
 }
 
 #[tokio::test]
@@ -184,16 +233,31 @@ async fn our_client_enters_and_gets_one_update_per_tick_with_its_view() {
         "{first:?}"
     );
     let own = first.own.expect("the own state comes first");
-    assert_eq!(own.score, 1_257, "round(π·20²)");
-    assert_eq!((own.view_half_width, own.view_half_height), (800, 450));
+    // round(π·20²), or more when it spawned on a spore (spawns avoid players only) and ate
+    // it in its first tick.
+    assert!(own.score >= 1_257, "{own:?}");
+    assert_eq!(own.best_score, own.score);
     assert!(first.leaderboard.is_some());
     let (x, y, radius) = player.me();
-    assert_eq!(radius, 160, "radius 20 in eighths");
+    assert!(radius >= 160, "radius 20 in eighths, or more: {radius}");
+    // 800 × 450 at radius 20, growing with √(r/20).
+    let zoom = (f64::from(radius) / 160.0).sqrt();
+    let expected = |half: f64| (half * zoom).ceil();
+    // (Within a unit: the radius here is rounded to an eighth.)
+    assert!(
+        (f64::from(own.view_half_width) - expected(800.0)).abs() <= 1.0,
+        "{own:?}"
+    );
+    assert!(
+        (f64::from(own.view_half_height) - expected(450.0)).abs() <= 1.0,
+        "{own:?}"
+    );
     assert!(x.abs() <= 3_000 * 8 && y.abs() <= 3_000 * 8);
-    // Every spore sent is within the view grown by the lead and the margin.
+    // Every spore sent is within the view grown by the lead (60) and the margin (64).
+    let reach = |half: u32| i32::try_from((half + 60 + 64 + 30) * 8).unwrap();
     for (sx, sy, _) in player.view.spores.values() {
-        assert!((sx - x).abs() <= (800 + 60 + 64 + 30) * 8, "{sx} vs {x}");
-        assert!((sy - y).abs() <= (450 + 60 + 64 + 30) * 8, "{sy} vs {y}");
+        assert!((sx - x).abs() <= reach(own.view_half_width), "{sx} vs {x}");
+        assert!((sy - y).abs() <= reach(own.view_half_height), "{sy} vs {y}");
     }
     // Steering right: each tick moves the own player by at most 7.5 units (60 eighths), and
     // the ticks are consecutive and one message each.
@@ -217,6 +281,11 @@ async fn our_client_enters_and_gets_one_update_per_tick_with_its_view() {
     let end = player.me();
     assert!(end.0 > start.0, "it moved right");
     assert_eq!(end.1, start.1);
+    assert_eq!(server.metric("mmo_world_players").await, 1);
+    assert_eq!(server.metric("mmo_worlds").await, 1);
+    assert!(server.metric("mmo_world_ticks_total").await >= 10);
+    assert!(server.metric("mmo_world_update_bytes_total").await > 0);
+    assert!(server.metric("mmo_world_tick_work_seconds_count").await >= 10);
 }
 
 async fn accounts_server(dir: &tempfile::TempDir, config: Config) -> TestServer {
@@ -393,4 +462,464 @@ async fn the_tutorials_client_plays_after_its_login_with_fields_1_to_19_only() {
         "nothing of itself after its logout"
     );
     drop(ours);
+}
+
+#[tokio::test]
+async fn the_server_decides_eating_and_ignores_claims_and_bad_directions() {
+    let server = TestServer::start(TestServer::unlimited()).await;
+    let mut player = Player::enter(&server).await;
+    let mut other = Player::enter(&server).await;
+    player.update().await;
+    other.update().await;
+    // Directions that are not numbers, and a claim (ours are never trusted): nothing moves,
+    // nothing is eaten.
+    let start = player.me();
+    let claimed = *player.view.spores.keys().next().expect("spores in view");
+    for direction in [f64::NAN, f64::INFINITY, f64::NEG_INFINITY] {
+        player.client.send_packet(&steer(direction)).await;
+    }
+    player
+        .client
+        .send_packet(&packet(Msg::SporeConsumed(SporeConsumedMessage {
+            spore_id: claimed,
+        })))
+        .await;
+    for _ in 0..5 {
+        // A player that does not move and sees nothing change gets no update: wait by time.
+        if let Some(packet) = player.client.try_recv(Duration::from_millis(100)).await {
+            if let Some(Msg::WorldUpdate(update)) = packet.msg {
+                player.view.apply(&update);
+            }
+        }
+    }
+    assert_eq!(
+        player.me(),
+        start,
+        "not moved by a direction that is not a number"
+    );
+    assert!(
+        player.view.spores.contains_key(&claimed),
+        "a claim of ours eats nothing"
+    );
+    assert!(player.view.eats.is_empty());
+    // The leaderboard counts both players whatever either sees.
+    player.until(|view| view.leaderboard_players == 2).await;
+    // Steering onto a spore: the server eats it and says so; the score and radius grow.
+    player.eat_a_spore().await;
+    player.until(|view| view.score > 1_257).await;
+    assert_eq!(player.view.best_score, player.view.score);
+    assert!(player.me().2 > 160, "it grew: {:?}", player.me());
+    // Moving on, spores leave the view behind it and enter ahead; what the view holds stays
+    // within the view grown by the lead (60) and the margin (64).
+    player.client.send_packet(&steer(0.0)).await;
+    for _ in 0..60 {
+        player.update().await;
+    }
+    assert!(
+        player.view.spores_left > 0 && player.view.spores_entered > 0,
+        "{:?}",
+        player.view
+    );
+    let (x, y, _) = player.me();
+    let (half_width, half_height) = player.view.view_half;
+    let reach = |half: u32| i32::try_from((half + 60 + 64 + 20) * 8).unwrap();
+    for (sx, sy, _) in player.view.spores.values() {
+        assert!((sx - x).abs() <= reach(half_width), "{sx} vs {x}");
+        assert!((sy - y).abs() <= reach(half_height), "{sy} vs {y}");
+    }
+    // Leaving: WorldLeft, and no update after it.
+    player
+        .client
+        .send_packet(&packet(Msg::LeaveWorld(LeaveWorldMessage {})))
+        .await;
+    loop {
+        let packet = player.client.recv().await;
+        match packet.msg {
+            Some(Msg::WorldLeft(left)) => {
+                assert_eq!(left.reason, "");
+                break;
+            }
+            Some(Msg::WorldUpdate(_) | Msg::Presence(_)) => continue,
+            other => panic!("expected WorldLeft, got {other:?}"),
+        }
+    }
+    if let Some(packet) = player.client.try_recv(Duration::from_millis(300)).await {
+        assert!(
+            !matches!(packet.msg, Some(Msg::WorldUpdate(_))),
+            "{packet:?}"
+        );
+    }
+    // Changing rooms leaves the world first.
+    other
+        .client
+        .send_packet(&mmo_protocol::Packet::join_room("elsewhere"))
+        .await;
+    let mut left = false;
+    loop {
+        let packet = other.client.recv().await;
+        match packet.msg {
+            Some(Msg::WorldLeft(world_left)) => {
+                assert_eq!(world_left.reason, "changed rooms");
+                left = true;
+            }
+            Some(Msg::Room(room)) => {
+                assert!(left, "WorldLeft before the RoomMessage");
+                assert_eq!(room.room, "elsewhere");
+                break;
+            }
+            Some(Msg::WorldUpdate(_) | Msg::Presence(_)) => assert!(!left, "{packet:?}"),
+            other => panic!("{other:?}"),
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_reader_that_stops_reading_is_closed_as_too_slow_and_the_ticks_go_on() {
+    let server = TestServer::start(Config {
+        outbound_queue_bytes: 8 * 1024,
+        socket_send_buffer_bytes: 4 * 1024,
+        world_input_rate: 0.0,
+        // Time for the stalled client to read up to the close frame once it reads again.
+        close_timeout: Duration::from_secs(20),
+        ..TestServer::unlimited()
+    })
+    .await;
+    let mut watcher = Player::enter(&server).await;
+    watcher.client.send_packet(&steer(1.0)).await;
+    // The watcher reads every tick while the other one stalls, and must see each tick.
+    let watching = tokio::spawn(async move {
+        let mut ticks = Vec::new();
+        let end = tokio::time::Instant::now() + Duration::from_secs(5);
+        while tokio::time::Instant::now() < end {
+            ticks.push(watcher.update().await.tick);
+        }
+        ticks
+    });
+    let socket = tokio::net::TcpSocket::new_v4().unwrap();
+    socket.set_recv_buffer_size(4 * 1024).unwrap();
+    let mut stalled =
+        common::RawClient::connect_with(socket.connect(server.addr).await.unwrap()).await;
+    let binary = 0x82;
+    stalled
+        .send_frame(
+            binary,
+            &mmo_protocol::Message::encode_to_vec(&Packet::join_room("")),
+        )
+        .await;
+    // It never reads; it enters and leaves, and each entry brings its whole new view.
+    let enter = mmo_protocol::Message::encode_to_vec(&enter());
+    let leave =
+        mmo_protocol::Message::encode_to_vec(&packet(Msg::LeaveWorld(LeaveWorldMessage {})));
+    for _ in 0..60 {
+        stalled.send_frame(binary, &enter).await;
+        tokio::time::sleep(Duration::from_millis(60)).await;
+        stalled.send_frame(binary, &leave).await;
+    }
+    let ticks = watching.await.unwrap();
+    assert!(ticks.len() >= 20, "{ticks:?}");
+    assert!(
+        ticks.windows(2).all(|pair| pair[1] == pair[0] + 1),
+        "the watcher got every tick: {ticks:?}"
+    );
+    // Now it reads: what was in flight, then the close.
+    let deadline = tokio::time::Instant::now() + WAIT;
+    loop {
+        let frames = common::parse_server_frames(&stalled.received);
+        if let Some((_, payload)) = frames.iter().find(|(first, _)| first & 0x0F == 0x8) {
+            assert_eq!(u16::from_be_bytes([payload[0], payload[1]]), 1008);
+            let reason = String::from_utf8_lossy(&payload[2..]);
+            assert!(reason.starts_with("too slow"), "{reason}");
+            break;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "no close frame");
+        let mut chunk = vec![0u8; 64 * 1024];
+        use tokio::io::AsyncReadExt as _;
+        let n = tokio::time::timeout(WAIT, stalled.stream.read(&mut chunk))
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(n > 0, "the connection ended before its close frame");
+        stalled.received.extend_from_slice(&chunk[..n]);
+    }
+}
+
+/// Registers and logs in `username` on one of our clients.
+async fn our_login(client: &mut Client, username: &str) {
+    for request in [
+        packet(Msg::RegisterRequest(RegisterRequestMessage {
+            username: username.into(),
+            password: PASSWORD.into(),
+            color: 0x3366_99FF,
+        })),
+        packet(Msg::LoginRequest(LoginRequestMessage {
+            username: username.into(),
+            password: PASSWORD.into(),
+        })),
+    ] {
+        client.send_packet(&request).await;
+        loop {
+            let answer = client.recv().await;
+            match answer.msg {
+                Some(Msg::OkResponse(_)) => break,
+                // Registering a name taken by an earlier run of this test's flow.
+                Some(Msg::DenyResponse(deny)) if deny.reason == "User already exists" => break,
+                Some(Msg::Presence(_)) => continue,
+                other => panic!("{other:?}"),
+            }
+        }
+    }
+}
+
+async fn entered_player(server: &TestServer, username: &str) -> Player {
+    let mut client = Client::full(server).await;
+    our_login(&mut client, username).await;
+    client.send_packet(&enter()).await;
+    loop {
+        let packet = client.recv().await;
+        match packet.msg {
+            Some(Msg::WorldEntered(_)) => break,
+            Some(Msg::Presence(_)) => continue,
+            other => panic!("{other:?}"),
+        }
+    }
+    Player {
+        client,
+        view: View::default(),
+    }
+}
+
+/// The board a request (or a search) gets: (rank, name, score) rows, or the refusal.
+async fn board(client: &mut Client, request: Packet) -> Result<Vec<(u64, String, u64)>, String> {
+    client.send_packet(&request).await;
+    loop {
+        let answer = client.recv().await;
+        match answer.msg {
+            Some(Msg::HiscoreBoard(board)) => {
+                return Ok(board
+                    .hiscores
+                    .into_iter()
+                    .map(|row| (row.rank, row.name, row.score))
+                    .collect());
+            }
+            Some(Msg::DenyResponse(deny)) => return Err(deny.reason),
+            Some(
+                Msg::Presence(_)
+                | Msg::WorldUpdate(_)
+                | Msg::Player(_)
+                | Msg::Spore(_)
+                | Msg::SporesBatch(_)
+                | Msg::SporeConsumed(_)
+                | Msg::PlayerConsumed(_)
+                | Msg::Disconnect(_),
+            ) => continue,
+            other => panic!("{other:?}"),
+        }
+    }
+}
+
+fn search(name: &str) -> Packet {
+    packet(Msg::SearchHiscore(SearchHiscoreMessage {
+        name: name.into(),
+    }))
+}
+
+#[tokio::test]
+async fn best_scores_outlive_the_session_and_the_server_and_make_the_board() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = accounts_server(&dir, Config::default()).await;
+    let mut alice = entered_player(&server, "Alice").await;
+    alice.update().await;
+    alice.eat_a_spore().await;
+    alice.until(|view| view.best_score > 1_257).await;
+    let best = alice.view.best_score;
+    // Stopped at once: the best is written by the shutdown, not lost with the writer's wait.
+    drop(alice);
+    server.stop().await.unwrap();
+    let server = accounts_server(&dir, Config::default()).await;
+    let mut alice = entered_player(&server, "alice").await;
+    alice.update().await;
+    assert!(
+        alice.view.best_score >= best,
+        "{} < {best}",
+        alice.view.best_score
+    );
+    // Two more accounts: one plays on the tutorial's client, one never plays.
+    let mut tutorial = tutorial_player(&server, "Bob").await;
+    let mut zed = Client::full(&server).await;
+    our_login(&mut zed, "Zed").await;
+    // Bob's entry (1,257) reaches the board once written (about a second).
+    let deadline = tokio::time::Instant::now() + WAIT;
+    let top = loop {
+        let rows = board(
+            &mut zed,
+            packet(Msg::HiscoreBoardRequest(HiscoreBoardRequestMessage {})),
+        )
+        .await
+        .unwrap();
+        if rows.len() == 2 {
+            break rows;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "{rows:?}");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
+    assert_eq!(top[0].0, 1);
+    assert_eq!(top[0].1, "Alice");
+    assert!(top[0].2 >= best);
+    assert_eq!((top[1].0, top[1].1.as_str(), top[1].2), (2, "Bob", 1_257));
+    // Search: the whole name in any case, the true rank; no wildcards.
+    let found = board(&mut zed, search("BOB")).await.unwrap();
+    assert!(
+        found.iter().any(|row| row.0 == 2 && row.1 == "Bob"),
+        "{found:?}"
+    );
+    assert_eq!(
+        board(&mut zed, search("B%")).await,
+        Err("No player found with that name".to_owned())
+    );
+    assert_eq!(
+        board(&mut zed, search("zed")).await,
+        Err("Player is unranked".to_owned())
+    );
+    // The tutorial's client browses as its client does: the board, a search, and back.
+    let rows = board(
+        &mut tutorial,
+        packet(Msg::HiscoreBoardRequest(HiscoreBoardRequestMessage {})),
+    )
+    .await
+    .unwrap();
+    assert_eq!(rows.len(), 2);
+    tutorial
+        .send_packet(&packet(Msg::FinishedBrowsingHiscores(
+            FinishedBrowsingHiscoresMessage {},
+        )))
+        .await;
+    let deadline = tokio::time::Instant::now() + WAIT;
+    loop {
+        assert!(tokio::time::Instant::now() < deadline);
+        let packet = tutorial.recv().await;
+        let number = packet.msg.as_ref().map_or(0, Msg::field_number);
+        assert!((1..=19).contains(&number), "{packet:?}");
+        if let Some(Msg::Id(id)) = packet.msg {
+            assert_eq!(id.id, tutorial.id);
+            break;
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_tutorial_claim_near_enough_is_taken_and_a_logout_is_told_after_the_last_update() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = accounts_server(&dir, Config::default()).await;
+    let mut eater = tutorial_player(&server, "Eater").await;
+    let mut watcher = tutorial_player(&server, "Watcher").await;
+    let me = eater.id;
+    // The eater learns every spore and where it is, as its client does.
+    let mut spores: HashMap<u64, (f64, f64, f64)> = HashMap::new();
+    let mut position = (0.0, 0.0, 20.0);
+    let mut claimed = None;
+    let deadline = tokio::time::Instant::now() + WAIT;
+    let mut heading = f64::NAN;
+    while claimed.is_none() {
+        assert!(tokio::time::Instant::now() < deadline, "never near a spore");
+        let got = eater.recv().await;
+        let number = got.msg.as_ref().map_or(0, Msg::field_number);
+        assert!((1..=19).contains(&number), "{got:?}");
+        match got.msg {
+            Some(Msg::SporesBatch(batch)) => {
+                for spore in batch.spores {
+                    spores.insert(spore.id, (spore.x, spore.y, spore.radius));
+                }
+            }
+            Some(Msg::Spore(spore)) => {
+                spores.insert(spore.id, (spore.x, spore.y, spore.radius));
+            }
+            Some(Msg::SporeConsumed(eaten)) => {
+                spores.remove(&eaten.spore_id);
+            }
+            Some(Msg::Player(player)) if player.id == me => {
+                position = (player.x, player.y, player.radius);
+                let Some((&id, &(x, y, radius))) = spores.iter().min_by(|a, b| {
+                    let d = |s: &(f64, f64, f64)| (s.0 - position.0).hypot(s.1 - position.1);
+                    d(a.1).total_cmp(&d(b.1))
+                }) else {
+                    continue;
+                };
+                let distance = (x - position.0).hypot(y - position.1);
+                if distance <= position.2 + radius {
+                    // Touching by the server's own position: the claim must be taken.
+                    eater
+                        .send_packet(&packet(Msg::SporeConsumed(SporeConsumedMessage {
+                            spore_id: id,
+                        })))
+                        .await;
+                    claimed = Some(id);
+                } else {
+                    let direction = (y - position.1).atan2(x - position.0);
+                    if heading.is_nan() || (direction - heading).abs() > 0.05 {
+                        heading = direction;
+                        eater.send_packet(&steer(direction)).await;
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    let claimed = claimed.unwrap();
+    // The watcher is told, by the eater, and the eater's next updates are bigger.
+    let deadline = tokio::time::Instant::now() + WAIT;
+    let mut told = false;
+    let mut grown = false;
+    while !(told && grown) {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "told {told}, grown {grown}"
+        );
+        let packet = watcher.recv().await;
+        let number = packet.msg.as_ref().map_or(0, Msg::field_number);
+        assert!((1..=19).contains(&number), "{packet:?}");
+        match packet.msg {
+            Some(Msg::SporeConsumed(eaten)) if eaten.spore_id == claimed => {
+                assert_eq!(packet.sender_id, me);
+                told = true;
+            }
+            Some(Msg::Player(player)) if player.id == me && player.radius > position.2 => {
+                grown = told;
+            }
+            _ => {}
+        }
+    }
+    // The same claim again is refused without a word (the spore is gone).
+    eater
+        .send_packet(&packet(Msg::SporeConsumed(SporeConsumedMessage {
+            spore_id: claimed,
+        })))
+        .await;
+    // The eater logs out: the watcher gets its Disconnect after its last Player, then none.
+    eater
+        .send_packet(&packet(Msg::Disconnect(mmo_protocol::DisconnectMessage {
+            reason: "a reason the others never see".into(),
+        })))
+        .await;
+    let deadline = tokio::time::Instant::now() + WAIT;
+    loop {
+        assert!(tokio::time::Instant::now() < deadline);
+        let packet = watcher.recv().await;
+        match packet.msg {
+            Some(Msg::Disconnect(gone)) if packet.sender_id == me => {
+                assert_eq!(gone.reason, "logged out");
+                break;
+            }
+            Some(Msg::SporeConsumed(eaten)) => {
+                assert_ne!(eaten.spore_id, claimed, "eaten once");
+            }
+            _ => {}
+        }
+    }
+    let after = tutorial_reads(&mut watcher, Duration::from_millis(300)).await;
+    assert!(
+        after
+            .iter()
+            .all(|p| !matches!(&p.msg, Some(Msg::Player(pl)) if pl.id == me)),
+        "no ghost: nothing of the eater after its Disconnect"
+    );
 }

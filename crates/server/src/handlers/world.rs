@@ -47,6 +47,7 @@ pub fn leave_world(client: &mut Client, leaving: Leaving) {
     if let Some(account) = client.account.as_mut() {
         account.best_score = account.best_score.max(seat.best_score());
     }
+    let answer_anyway = leaving == Leaving::Asked && seat.audience == Audience::Ours;
     let farewell = match leaving {
         Leaving::Asked => Some(""),
         Leaving::ChangedRooms => Some(CHANGED_ROOMS),
@@ -66,7 +67,17 @@ pub fn leave_world(client: &mut Client, leaving: Leaving) {
         Leaving::Asked | Leaving::BecameOurs => Some(""),
         Leaving::ChangedRooms | Leaving::SessionEnded => None,
     };
-    seat.leave(farewell, announce);
+    if !seat.leave(farewell, announce) && answer_anyway {
+        // Refused by the world meanwhile: `LeaveWorldMessage` is answered all the same.
+        send_world_left(client);
+    }
+}
+
+fn send_world_left(client: &mut Client) {
+    client.send(&Packet {
+        sender_id: 0,
+        msg: Some(Msg::WorldLeft(WorldLeftMessage::default())),
+    });
 }
 
 /// Puts the client into the world of its room as `audience`; the world answers it at its
@@ -133,10 +144,7 @@ pub fn on_leave_world(client: &mut Client) -> Step {
     if client.seat.is_some() {
         leave_world(client, Leaving::Asked);
     } else {
-        client.send(&Packet {
-            sender_id: 0,
-            msg: Some(Msg::WorldLeft(WorldLeftMessage::default())),
-        });
+        send_world_left(client);
     }
     Step::Done
 }

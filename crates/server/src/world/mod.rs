@@ -25,6 +25,7 @@ use bytes::Bytes;
 use mmo_world::{Claim, Entry, PlayerId};
 use tracing::{error, info};
 
+use crate::metrics::WorldMetrics;
 use crate::peer::Peer;
 use scores::ScoreBook;
 
@@ -156,6 +157,17 @@ impl Seat {
         *state = SeatState::Left;
     }
 
+    /// Ends the seat because its world stopped: sends `farewell` unless it was left already.
+    fn close(&self, farewell: Option<Bytes>) {
+        let mut state = self.lock();
+        if *state != SeatState::Left {
+            if let Some(frame) = farewell {
+                let _ = self.peer.send(frame);
+            }
+        }
+        *state = SeatState::Left;
+    }
+
     /// Sends `frame` if the seat is taken; under its lock, so never after the leave.
     pub fn send_if_seated(&self, frame: Bytes) {
         let state = self.lock();
@@ -176,8 +188,12 @@ impl Seat {
 
     /// Leaves the seat, sending `farewell` first unless it was left already (or refused); the
     /// world takes the player out at its next tick, telling the tutorial's clients there
-    /// `announce` when given.
-    pub fn leave(self: &Arc<Self>, farewell: Option<Bytes>, announce: Option<&'static str>) {
+    /// `announce` when given. Whether it had not been left already.
+    pub fn leave(
+        self: &Arc<Self>,
+        farewell: Option<Bytes>,
+        announce: Option<&'static str>,
+    ) -> bool {
         let mut state = self.lock();
         let was = std::mem::replace(&mut *state, SeatState::Left);
         if was != SeatState::Left {
@@ -190,6 +206,7 @@ impl Seat {
             seat: Arc::clone(self),
             announce,
         });
+        was != SeatState::Left
     }
 }
 
@@ -290,6 +307,7 @@ struct Registry {
 #[derive(Debug)]
 pub struct Worlds {
     settings: WorldSettings,
+    metrics: WorldMetrics,
     /// Best scores waiting to be written.
     pub scores: Arc<ScoreBook>,
     registry: Arc<Mutex<Registry>>,
@@ -297,9 +315,10 @@ pub struct Worlds {
 
 impl Worlds {
     /// No worlds yet; each starts when a first player asks to enter it.
-    pub fn new(settings: WorldSettings) -> Self {
+    pub fn new(settings: WorldSettings, metrics: WorldMetrics) -> Self {
         Self {
             settings,
+            metrics,
             scores: Arc::new(ScoreBook::default()),
             registry: Arc::new(Mutex::new(Registry::default())),
         }
@@ -334,6 +353,7 @@ impl Worlds {
                     Arc::clone(&self.registry),
                     Arc::clone(&self.scores),
                     self.settings,
+                    self.metrics.clone(),
                 )
                 .map_err(|failure| {
                     error!("cannot start the world of room {room:?}: {failure}");

@@ -21,11 +21,16 @@ use mmo_world::{
     EntityKey, Event, PlayerId, RadiusRumble, Rules as _, SporeId, World, WorldConfig,
     encode::entered_packet,
 };
-use tracing::{info, warn};
+use tracing::{error, info, warn};
 
 use super::scores::ScoreBook;
 use super::{Audience, Departure, Inputs, Registry, Seat, WorldHandle, WorldSettings};
+use crate::metrics::WorldMetrics;
 use crate::websocket::{data_frame, encode_packet_frame};
+
+/// `WorldLeftMessage.reason` when a world stops under its players (a server bug; it is
+/// logged).
+pub const WORLD_CLOSED: &str = "the world closed";
 
 /// How long a world with no players and nobody asking to enter keeps running before it
 /// closes (its spores go with it): a player who leaves and comes back finds the same world.
@@ -50,6 +55,7 @@ struct Runner {
     registry: Arc<Mutex<Registry>>,
     scores: Arc<ScoreBook>,
     settings: WorldSettings,
+    metrics: WorldMetrics,
     world: World<RadiusRumble>,
     places: HashMap<PlayerId, Place>,
     inputs: Inputs,
@@ -64,15 +70,19 @@ pub(super) fn start(
     registry: Arc<Mutex<Registry>>,
     scores: Arc<ScoreBook>,
     settings: WorldSettings,
+    metrics: WorldMetrics,
 ) -> io::Result<JoinHandle<()>> {
     let config = WorldConfig {
         tick_rate: settings.tick_rate,
         max_told_everything: settings.max_tutorial_players,
         ..WorldConfig::default()
     };
+    // The low 64 bits of the clock's nanoseconds: a different world each start.
     let seed = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
-        .map_or(1, |since| since.as_nanos() as u64);
+        .map_or(1, |since| {
+            u64::try_from(since.as_nanos() & u128::from(u64::MAX)).unwrap_or(1)
+        });
     let name: String = format!("mmo-world-{}", handle.room)
         .chars()
         .take(15)
@@ -84,12 +94,23 @@ pub(super) fn start(
             registry,
             scores,
             settings,
+            metrics,
             places: HashMap::new(),
             inputs: Inputs::default(),
             buffer: Vec::with_capacity(4_096),
             late_ticks: 0,
         };
-        runner.run();
+        runner.metrics.worlds.inc();
+        let ran = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| runner.run()));
+        if ran.is_err() {
+            error!(
+                "World of room {:?}: its tick panicked (a bug); the world is closed and its \
+                 players are told",
+                runner.handle.room
+            );
+            runner.abandon();
+        }
+        runner.metrics.worlds.dec();
     })
 }
 
@@ -110,6 +131,7 @@ impl Runner {
             }
             let now = Instant::now();
             if now > due + period {
+                self.metrics.late_ticks.inc();
                 self.late_ticks += 1;
                 if self.late_ticks.is_power_of_two() {
                     warn!(
@@ -125,6 +147,8 @@ impl Runner {
             self.apply_inputs();
             self.world.tick(now);
             self.send_tick();
+            self.metrics.ticks.inc();
+            self.metrics.tick_work.observe(now.elapsed().as_secs_f64());
             if self.places.is_empty() {
                 let since = *empty_since.get_or_insert(now);
                 if now.duration_since(since) >= IDLE_CLOSE && self.close_if_still_empty() {
@@ -154,6 +178,34 @@ impl Runner {
             registry.by_room.remove(room);
         }
         true
+    }
+
+    /// After a panic: out of the registry (the next player starts a new world), and every
+    /// player told, ours with `WorldLeftMessage`.
+    fn abandon(&mut self) {
+        {
+            let mut registry = super::lock_registry(&self.registry);
+            self.handle.lock().closed = true;
+            let room = &self.handle.room;
+            if registry
+                .by_room
+                .get(room)
+                .is_some_and(|world| Arc::ptr_eq(world, &self.handle))
+            {
+                registry.by_room.remove(room);
+            }
+        }
+        let farewell = encode_packet_frame(&Packet {
+            sender_id: 0,
+            msg: Some(Msg::WorldLeft(mmo_protocol::packets::WorldLeftMessage {
+                reason: WORLD_CLOSED.to_owned(),
+            })),
+        });
+        for (_, place) in self.places.drain() {
+            self.metrics.players.dec();
+            let ours = place.seat.audience == Audience::Ours;
+            place.seat.close(ours.then(|| farewell.clone()));
+        }
     }
 
     fn apply_inputs(&mut self) {
@@ -189,6 +241,7 @@ impl Runner {
         }
         self.report_best(player);
         self.places.remove(&player);
+        self.metrics.players.dec();
         self.world.leave(player);
         if let Some(reason) = departure.announce {
             let Some(who) = ClientId::new(player.0) else {
@@ -252,6 +305,7 @@ impl Runner {
         } else {
             Vec::new()
         };
+        self.metrics.players.inc();
         self.places.insert(
             player,
             Place {
@@ -296,7 +350,9 @@ impl Runner {
             };
             self.buffer.clear();
             write_update_packet(delta, &mut self.buffer);
-            place.seat.send_if_seated(data_frame(false, &self.buffer));
+            let frame = data_frame(false, &self.buffer);
+            self.metrics.update_bytes.inc_by(frame.len() as u64);
+            place.seat.send_if_seated(frame);
         }
         self.send_to_tutorial_clients(&events);
     }
@@ -312,9 +368,12 @@ impl Runner {
             return;
         }
         let engine = self.world.engine();
+        let fan_out_bytes = |frame: &Bytes| (frame.len() * recipients.len()) as u64;
+        let mut bytes = 0;
         for event in events {
             if let Some(packet) = event_packet(engine, event) {
                 let frame = encode_packet_frame(&packet);
+                bytes += fan_out_bytes(&frame);
                 for seat in &recipients {
                     seat.send_if_seated(frame.clone());
                 }
@@ -330,6 +389,7 @@ impl Runner {
                 continue;
             };
             let frame = encode_packet_frame(&packet);
+            bytes += fan_out_bytes(&frame);
             // Under the player's own seat: nothing about it follows its leave.
             place.seat.while_seated(|| {
                 for seat in &recipients {
@@ -369,9 +429,12 @@ impl Runner {
                     sender_id: place.seat.peer.id.get(),
                     msg: Some(Msg::SporesBatch(SporesBatchMessage { spores: batch })),
                 };
-                place.seat.send_if_seated(encode_packet_frame(&packet));
+                let frame = encode_packet_frame(&packet);
+                bytes += frame.len() as u64;
+                place.seat.send_if_seated(frame);
             }
         }
+        self.metrics.update_bytes.inc_by(bytes);
     }
 }
 

@@ -61,10 +61,15 @@ impl ScoreBook {
     pub async fn write_pending(&self, store: &dyn AccountStore) -> bool {
         let batch: Vec<(i64, u64)> = {
             let mut book = self.lock();
-            let pending = std::mem::take(&mut book.pending);
-            book.writing
-                .extend(pending.iter().map(|(&id, &best)| (id, best)));
-            pending.into_iter().collect()
+            // What an earlier writer took and never finished (it was stopped at shutdown)
+            // is written again with what is pending: one writer runs at a time.
+            let mut batch = std::mem::take(&mut book.writing);
+            for (account, best) in std::mem::take(&mut book.pending) {
+                let entry = batch.entry(account).or_insert(0);
+                *entry = (*entry).max(best);
+            }
+            book.writing.clone_from(&batch);
+            batch.into_iter().collect()
         };
         let mut all_written = true;
         for (account, best) in batch {
@@ -98,5 +103,78 @@ impl ScoreBook {
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+    use std::sync::Mutex as StdMutex;
+
+    use super::*;
+    use crate::services::{Account, AccountError, AccountFuture, Login, Registration};
+
+    /// A store that writes best scores into a list, or never answers (a database that hangs).
+    #[derive(Debug, Default)]
+    struct Store {
+        hangs: bool,
+        written: StdMutex<Vec<(i64, u64)>>,
+    }
+
+    impl AccountStore for Store {
+        fn register(&self, _: Registration) -> AccountFuture<()> {
+            Box::pin(async { Err(AccountError::Unavailable) })
+        }
+        fn login(&self, _: Login) -> AccountFuture<Account> {
+            Box::pin(async { Err(AccountError::Unavailable) })
+        }
+        fn available(&self) -> bool {
+            true
+        }
+        fn raise_best_score(&self, id: i64, score: u64) -> AccountFuture<()> {
+            if self.hangs {
+                return Box::pin(std::future::pending());
+            }
+            self.written
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .push((id, score));
+            Box::pin(async { Ok(()) })
+        }
+    }
+
+    #[tokio::test]
+    async fn a_write_stopped_half_way_is_written_by_the_next() {
+        let book = ScoreBook::default();
+        book.record(7, 1_300);
+        book.record(7, 1_257);
+        book.record(8, 2_000);
+        assert_eq!(book.unwritten(7), Some(1_300), "the best, not the last");
+        let hanging = Arc::new(Store {
+            hangs: true,
+            ..Store::default()
+        });
+        let stopped = tokio::time::timeout(
+            Duration::from_millis(50),
+            book.write_pending(hanging.as_ref()),
+        )
+        .await;
+        assert!(stopped.is_err(), "the database never answered");
+        assert_eq!(
+            book.unwritten(7),
+            Some(1_300),
+            "still known while unwritten"
+        );
+        book.record(7, 1_400);
+        let store = Store::default();
+        assert!(book.write_pending(&store).await);
+        let mut written = store
+            .written
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone();
+        written.sort_unstable();
+        assert_eq!(written, [(7, 1_400), (8, 2_000)]);
+        assert_eq!(book.unwritten(7), None);
     }
 }
