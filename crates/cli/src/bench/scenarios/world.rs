@@ -47,6 +47,11 @@ const MAX_PLAYERS: u64 = 19_000;
 /// the tutorial's client does the same (TAU/15, 24°), which keeps input near a real player's.
 const STEER_THRESHOLD: f64 = TAU / 15.0;
 
+/// A bot of this project looks for a new target on every this many updates (5 a second at 20
+/// ticks/s): a person does not re-aim 20 times a second, and the search over its view is most
+/// of a bot's work, which must stay well under what the server does for it.
+const RETARGET_EVERY_UPDATES: u64 = 4;
+
 /// How much heavier than a player a bot must be to chase it (the world's eating rule).
 const EAT_MASS_RATIO: f64 = 1.5;
 
@@ -348,6 +353,7 @@ async fn play(
     let mut steering = Steering { heading: f64::NAN };
     let mut last: Option<(Instant, u32)> = None;
     let mut best = 0;
+    let mut seen = 0u64;
     loop {
         let (msg, size, _) = next_packet(&mut ws).await?;
         let arrived = Instant::now();
@@ -378,6 +384,10 @@ async fn play(
             }
         }
         last = Some((arrived, update.tick));
+        seen += 1;
+        if seen % RETARGET_EVERY_UPDATES != 1 {
+            continue;
+        }
         if let Some((from, to)) = view.target(me) {
             if let Some(direction) = steering.steer(from, Some(to)) {
                 send(
