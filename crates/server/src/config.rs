@@ -212,7 +212,7 @@ settings! {
         /// median at 150 lines a second to 1,000 members) to save CPU (two to three times less
         /// per delivery), which is worth it only when the server is short of CPU. The server
         /// samples how much of the last 100 ms its workers spent running rather than parked
-        /// (wall time: a worker kept off its core by another process counts as busy) and
+        /// (wall time: a worker preempted while it runs counts as busy) and
         /// batches from this share until the share falls below a third of it (batching alone
         /// takes up to two thirds of the load off, so a nearer mark would switch back and
         /// forth). 70: well before the workers saturate, where writing at once would start

@@ -13,9 +13,11 @@
 //! The share of the last `LOAD_SAMPLE_INTERVAL` the worker threads spent running tasks rather
 //! than parked, summed over the workers (tokio's `worker_total_busy_duration`, kept by tokio
 //! whatever the server does, so reading it costs a few atomic loads every interval). It is
-//! wall time, so a worker that had work but was kept off its core by another process counts as
-//! busy: on a shared machine that is exactly when the server has no CPU to spare. The hot path
-//! reads one relaxed atomic flag.
+//! wall time from when a worker starts running tasks until it parks, so a worker preempted by
+//! another process while it runs counts as busy; the time a woken worker waits for a core
+//! before it runs does not (it is still parked then), so on an overloaded machine the share
+//! reads lower than the CPU the server is short of (docs/benchmarks.md). The hot path reads one
+//! relaxed atomic flag.
 //!
 //! # Hysteresis
 //!
