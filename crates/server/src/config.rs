@@ -205,14 +205,17 @@ settings! {
         write_coalesce_ms: Duration as Millis = DEFAULT_WRITE_COALESCE,
             check = |window: &Duration| at_most(*window, MAX_WRITE_COALESCE);
 
-        /// Percent of the worker threads' time busy from which busy rooms batch their lines
-        /// (`write_coalesce_ms`); below it every line is written at once. 0 always batches.
+        /// Percent of the worker threads' time busy from which busy rooms batch their lines;
+        /// 0 always batches.
+        ///
+        /// Below it (and once batching, below a third of it) every line is written at once,
+        /// whatever `write_coalesce_ms` says.
         ///
         /// Batching costs latency (a line waits for the next ones: about 5 ms more at the
         /// median at 150 lines a second to 1,000 members) to save CPU (two to three times less
         /// per delivery), which is worth it only when the server is short of CPU. The server
-        /// samples how much of the last 100 ms its workers spent running rather than parked
-        /// (wall time: a worker kept off its core by another process counts as busy) and
+        /// samples how much of the last 100 ms (a second while idle) its workers spent running
+        /// rather than parked (wall time: a worker preempted while it runs counts as busy) and
         /// batches from this share until the share falls below a third of it (batching alone
         /// takes up to two thirds of the load off, so a nearer mark would switch back and
         /// forth). 70: well before the workers saturate, where writing at once would start

@@ -254,6 +254,9 @@ async fn a_slow_client_is_told_why_it_was_dropped() {
         // Small enough lines that one fits the 300-byte queue (`Config::validate`).
         max_chat_bytes: 100,
         max_chat_chars: 100,
+        // The lines pile up in the queue while the room's batch holds them, batching whatever
+        // the load: an idle server would write each at once into the socket's buffer.
+        write_coalesce_busy_percent: 0,
         ..TestServer::unlimited()
     })
     .await;
