@@ -465,6 +465,16 @@ pub async fn busy_room_churn(
     if let Some(text) = busy_span.human(Some(busy.delivered)) {
         println!("{text}");
     }
+    // What the churn costs the room's members beyond the chat (issue 18: one presence frame
+    // per member per join and leave before big rooms batched them).
+    println!(
+        "presence frames received by the room's members: {} quiet ({} per s), {} while churning \
+         ({} per s)",
+        quiet.rooms.presence_received,
+        per_second(quiet.rooms.presence_received, duration),
+        busy.rooms.presence_received,
+        per_second(busy.rooms.presence_received, duration)
+    );
     println!(
         "churn: {} connect/close cycles in {:.1} s ({} per s); time to ID {}; failures: {}",
         churned.cycles,
@@ -510,6 +520,9 @@ pub async fn busy_room_churn(
         "connect": connect.json(),
         "quiet": phase_json(&quiet, &quiet_span),
         "churning": phase_json(&busy, &busy_span),
+        "presence_frames_quiet": quiet.rooms.presence_received,
+        "presence_frames_churning": busy.rooms.presence_received,
+        "presence_frames_churning_per_s": per_second(busy.rooms.presence_received, duration),
         "p99_ratio": p99_ratio,
         "churn": {
             "clients": args.churn_clients,
