@@ -348,20 +348,17 @@ impl Client {
         if self.ended {
             return;
         }
+        let notice = (!self.server.is_shutting_down() && self.server.config.announce_leaves)
+            .then(|| reason.public_summary());
         // Out of the world first: none of its messages about this player follows the
         // room's leave notice.
-        world::leave_world(self, world::Leaving::SessionEnded);
+        world::leave_world(self, world::Leaving::SessionEnded(notice));
         let server = &self.server;
         if let Some(room) = self.room.take() {
             let announce = if server.is_shutting_down() {
                 Announce::Nothing
             } else {
-                Announce::Presence {
-                    notice: server
-                        .config
-                        .announce_leaves
-                        .then(|| reason.public_summary()),
-                }
+                Announce::Presence { notice }
             };
             server.rooms.leave(&self.peer, &room, announce);
         }

@@ -35,8 +35,9 @@ pub enum Leaving {
     /// It showed it is one of this project's clients while playing as the tutorial's: out of
     /// that game, without a word to it; the tutorial's clients in the world see it go.
     BecameOurs,
-    /// Its session is ending: its room tells the others.
-    SessionEnded,
+    /// Its session is ending: its room tells the others, with this leave notice for the
+    /// tutorial's clients (`None`: no notice, as the room sends none).
+    SessionEnded(Option<&'static str>),
 }
 
 /// Takes the client out of its world, if it is in one (or asking to be).
@@ -51,7 +52,7 @@ pub fn leave_world(client: &mut Client, leaving: Leaving) {
     let farewell = match leaving {
         Leaving::Asked => Some(""),
         Leaving::ChangedRooms => Some(CHANGED_ROOMS),
-        Leaving::LoggedOut | Leaving::BecameOurs | Leaving::SessionEnded => None,
+        Leaving::LoggedOut | Leaving::BecameOurs | Leaving::SessionEnded(_) => None,
     }
     .filter(|_| seat.audience == Audience::Ours)
     .map(|reason| {
@@ -62,10 +63,18 @@ pub fn leave_world(client: &mut Client, leaving: Leaving) {
             })),
         })
     });
+    // A player leaving its room is told to the tutorial's clients by the room's leave notice,
+    // except in a big room, which sends none: there the world tells its players, or their
+    // clients would keep the leaver's actor.
+    let room_tells = client
+        .room
+        .as_ref()
+        .is_none_or(|room| room.sends_leave_notices());
     let announce = match leaving {
         Leaving::LoggedOut => Some(LOGGED_OUT),
         Leaving::Asked | Leaving::BecameOurs => Some(""),
-        Leaving::ChangedRooms | Leaving::SessionEnded => None,
+        Leaving::ChangedRooms => (!room_tells).then_some(""),
+        Leaving::SessionEnded(notice) => notice.filter(|_| !room_tells),
     };
     if !seat.leave(farewell, announce) && answer_anyway {
         // Refused by the world meanwhile: `LeaveWorldMessage` is answered all the same.

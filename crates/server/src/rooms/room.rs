@@ -250,6 +250,14 @@ impl Room {
         let _ = self.apply(state, &event, local, answer, after);
     }
 
+    /// Whether a member leaving now is told to the room's tutorial-level members by the
+    /// room's own leave notice: only in a room that is small once the leaver is gone (a big
+    /// room batches its presence and sends no leave notices; docs/protocol.md, "Presence in
+    /// big rooms"), so the world tells its tutorial-level players itself in a big one.
+    pub fn sends_leave_notices(&self) -> bool {
+        self.member_count().saturating_sub(1) <= self.limits.presence_batch_above
+    }
+
     /// How a room of `members` members tells them of joins and leaves.
     fn presence_mode(&self, members: usize) -> PresenceMode {
         if members > self.limits.presence_batch_above {
