@@ -95,6 +95,10 @@ func _chosen_server_url() -> String:
 
 func _on_ws_connected_to_server() -> void:
 	_log.success("Connected successfully")
+	# A message of ours (field 100 or above) before any login: a client that logs in first is
+	# taken for the tutorial's client, whose game starts at its login (docs/protocol.md, "The
+	# world"). Its answer, the room list, is shown in the log.
+	_report_send_error(WS.request_room_list())
 	_flow.connecting()
 
 

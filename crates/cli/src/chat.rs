@@ -353,6 +353,10 @@ impl Once {
     /// Registers (if asked) and logs in with `credentials`, showing what else arrives
     /// meanwhile; `false` when the server refused either (which is printed).
     async fn log_in(&mut self, credentials: &Credentials) -> Result<bool, OnceError> {
+        // A field of 100 or above first: a client that logs in before one is taken for the
+        // tutorial's client, which plays from its login on (docs/protocol.md, "The world").
+        self.request(&Packet::room_list_request(), answers_room_list)
+            .await?;
         let mut steps = Vec::with_capacity(2);
         if credentials.register {
             steps.push((credentials.register_packet(), true));
@@ -875,6 +879,15 @@ impl Interactive {
         let Some(credentials) = self.credentials.clone() else {
             return Ok(());
         };
+        // A field of 100 or above first, or the server takes this for the tutorial's client
+        // and starts its game at the login (docs/protocol.md, "The world"). The list is shown
+        // as it arrives, before the login's answer.
+        if let Err(error) = ws
+            .send(ws::packet_message(&Packet::room_list_request()))
+            .await
+        {
+            return Err(SessionEnd::Lost(ws::describe_error(&error)));
+        }
         let mut steps = Vec::with_capacity(2);
         if credentials.register {
             steps.push((credentials.register_packet(), true));

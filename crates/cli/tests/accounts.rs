@@ -41,11 +41,11 @@ fn with_accounts(
 
 /// `mmo chat --once --user USER [ARGS…] URL` with `password` in `MMO_PASSWORD` and a line on
 /// stdin: its exit status, and its stdout followed by its stderr.
-async fn chat_as(server: &Server, user: &str, password: &str, args: &[&str]) -> (i32, String) {
+async fn chat_as(url: &str, user: &str, password: &str, args: &[&str]) -> (i32, String) {
     let mut child = mmo()
         .args(["chat", "--once", "--user", user])
         .args(args)
-        .arg(&server.url)
+        .arg(url)
         .env("MMO_PASSWORD", password)
         .stdin(Stdio::piped())
         .spawn()
@@ -65,7 +65,7 @@ async fn chat_as(server: &Server, user: &str, password: &str, args: &[&str]) -> 
 async fn chat_registers_logs_in_and_is_refused_a_wrong_password() {
     let server = accounts_server("chat").await;
 
-    let (status, out) = chat_as(&server, "ada", PASSWORD, &["--register"]).await;
+    let (status, out) = chat_as(&server.url, "ada", PASSWORD, &["--register"]).await;
     assert_eq!(status, 0, "{out}");
     let registered = out.find("Registered ada").expect(&out);
     let logged_in = out.find("Logged in as ada").expect(&out);
@@ -73,17 +73,17 @@ async fn chat_registers_logs_in_and_is_refused_a_wrong_password() {
     assert!(registered < logged_in && logged_in < in_room, "{out}");
 
     // The name is taken now.
-    let (status, out) = chat_as(&server, "ada", PASSWORD, &["--register"]).await;
+    let (status, out) = chat_as(&server.url, "ada", PASSWORD, &["--register"]).await;
     assert_eq!(status, 3, "{out}");
     assert!(out.contains("Registration refused: "), "{out}");
     assert!(!out.contains("In room"), "{out}");
 
-    let (status, out) = chat_as(&server, "ada", "not the password", &[]).await;
+    let (status, out) = chat_as(&server.url, "ada", "not the password", &[]).await;
     assert_eq!(status, 3, "{out}");
     assert!(out.contains("Login refused: "), "{out}");
     assert!(!out.contains("In room"), "{out}");
 
-    let (status, out) = chat_as(&server, "ada", PASSWORD, &[]).await;
+    let (status, out) = chat_as(&server.url, "ada", PASSWORD, &[]).await;
     assert_eq!(status, 0, "{out}");
     assert!(out.contains("Logged in as ada"), "{out}");
     server.shut_down().await;
@@ -139,4 +139,95 @@ async fn bench_logins_registers_and_logs_into_every_account() {
     assert!(summary["register"].is_null(), "{summary}");
     assert_eq!(summary["login"]["accepted"], 6, "{summary}");
     server.shut_down().await;
+}
+
+/// A stand-in server on a real socket that records the field of every packet its one client
+/// sends, answering as ours does: an ID first, the room list, an Ok to account requests, the
+/// lobby to a join. The fields arrive on the channel as they come.
+async fn recording_server() -> (String, tokio::sync::mpsc::UnboundedReceiver<u32>) {
+    use futures_util::{SinkExt as _, StreamExt as _};
+    use mmo_protocol::packets::{RoomListMessage, RoomMessage};
+    use mmo_protocol::{Message as _, Msg, Packet, decode_packet};
+    use tokio_tungstenite::tungstenite::Message;
+
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let url = format!("ws://{}/ws", listener.local_addr().expect("address"));
+    let (fields, received) = tokio::sync::mpsc::unbounded_channel();
+    tokio::spawn(async move {
+        let (stream, _) = listener.accept().await.expect("accept");
+        let mut ws = tokio_tungstenite::accept_async(stream)
+            .await
+            .expect("handshake");
+        let send = |packet: Packet| Message::Binary(packet.encode_to_vec().into());
+        let id = mmo_protocol::ClientId::new(7).expect("non-zero");
+        ws.send(send(Packet::id_assignment(id)))
+            .await
+            .expect("send");
+        while let Some(Ok(message)) = ws.next().await {
+            let Message::Binary(bytes) = message else {
+                continue;
+            };
+            let packet = decode_packet(&bytes).expect("a Packet");
+            let Some(msg) = packet.msg else { continue };
+            let _ = fields.send(msg.field_number());
+            let answer = match msg {
+                Msg::RoomListRequest(_) => Msg::RoomList(RoomListMessage::default()),
+                Msg::LoginRequest(_) | Msg::RegisterRequest(_) => {
+                    Msg::OkResponse(mmo_protocol::OkResponseMessage {})
+                }
+                Msg::JoinRoom(_) => Msg::Room(RoomMessage {
+                    room: "lobby".into(),
+                    ..RoomMessage::default()
+                }),
+                _ => continue,
+            };
+            let packet = Packet {
+                sender_id: 0,
+                msg: Some(answer),
+            };
+            if ws.send(send(packet)).await.is_err() {
+                break;
+            }
+        }
+    });
+    (url, received)
+}
+
+/// The fields a client sent until (and with) its login, field 4.
+async fn fields_until_login(received: &mut tokio::sync::mpsc::UnboundedReceiver<u32>) -> Vec<u32> {
+    let mut fields = Vec::new();
+    while fields.last() != Some(&4) {
+        let field = tokio::time::timeout(WAIT, received.recv())
+            .await
+            .expect("the client sends its login in time")
+            .expect("the stand-in server runs");
+        fields.push(field);
+    }
+    fields
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn chat_shows_it_is_ours_before_logging_in() {
+    // A client that logs in before sending a field of 100 or above is taken for the
+    // tutorial's, whose game starts at its login (docs/protocol.md, "The world").
+    let (url, mut received) = recording_server().await;
+    let (status, out) = chat_as(&url, "ada", PASSWORD, &["--register"]).await;
+    assert_eq!(status, 0, "{out}");
+    let fields = fields_until_login(&mut received).await;
+    assert!(fields[0] >= 100, "the first message is ours: {fields:?}");
+    assert!(out.contains("Logged in as ada"), "{out}");
+
+    // The interactive client does the same on each connection.
+    let (url, mut received) = recording_server().await;
+    let mut child = mmo()
+        .args(["chat", "--user", "ada", &url])
+        .env("MMO_PASSWORD", PASSWORD)
+        .stdin(Stdio::piped())
+        .spawn()
+        .expect("spawn mmo");
+    let fields = fields_until_login(&mut received).await;
+    assert!(fields[0] >= 100, "the first message is ours: {fields:?}");
+    let _ = child.kill().await;
 }

@@ -121,6 +121,19 @@ impl LoggedIn {
         }
         older
     }
+
+    /// Records that `peer` logged out of `account`: the account is free again (a later
+    /// login elsewhere closes nothing). Another connection's claim since is left alone.
+    pub fn release(&self, account: i64, peer: &Peer) {
+        let mut map = self.lock();
+        let ours = map
+            .by_account
+            .get(&account)
+            .is_some_and(|held| held.upgrade().is_some_and(|held| held.id == peer.id));
+        if ours {
+            map.by_account.remove(&account);
+        }
+    }
 }
 
 /// What `mmo-server accounts` says about itself.

@@ -2,8 +2,8 @@
 //! protocol level and name — shared by its session, its room and the server-wide registry.
 
 use std::net::SocketAddr;
-use std::sync::OnceLock;
 use std::sync::atomic::{AtomicU8, AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, PoisonError, RwLock};
 
 use bytes::Bytes;
 use mmo_protocol::{ClientId, Level};
@@ -23,8 +23,9 @@ pub struct Peer {
     level: AtomicU8,
     /// When a frame from it last arrived, in milliseconds of the server's clock.
     last_heard_ms: AtomicU64,
-    /// Its account's username once it has logged in; a guest has none.
-    name: OnceLock<Box<str>>,
+    /// Its account's username while it is logged in; a guest's is empty. A logout (the
+    /// tutorial's client goes back to its login screen on the same connection) empties it.
+    name: RwLock<Arc<str>>,
     /// Its index in its room's member list. Read and written only under that room's lock.
     room_slot: AtomicUsize,
 }
@@ -38,7 +39,7 @@ impl Peer {
             outbox: Outbox::new(outbox_limit_bytes),
             level: AtomicU8::new(Level::Part3 as u8),
             last_heard_ms: AtomicU64::new(now_ms),
-            name: OnceLock::new(),
+            name: RwLock::new(Arc::from("")),
             room_slot: AtomicUsize::new(usize::MAX),
         }
     }
@@ -69,13 +70,23 @@ impl Peer {
     }
 
     /// The name others see: the account's username, or `""` for a guest.
-    pub fn name(&self) -> &str {
-        self.name.get().map_or("", |name| name)
+    pub fn name(&self) -> Arc<str> {
+        Arc::clone(&self.name.read().unwrap_or_else(PoisonError::into_inner))
     }
 
     /// Gives the client its account's name; `false` if it already has one.
     pub fn set_name(&self, name: &str) -> bool {
-        self.name.set(name.into()).is_ok()
+        let mut current = self.name.write().unwrap_or_else(PoisonError::into_inner);
+        if !current.is_empty() {
+            return false;
+        }
+        *current = Arc::from(name);
+        true
+    }
+
+    /// Takes the account's name away (a logout): it is a guest again.
+    pub fn clear_name(&self) {
+        *self.name.write().unwrap_or_else(PoisonError::into_inner) = Arc::from("");
     }
 
     /// Queues a frame for the client, waking its writer.
@@ -113,16 +124,21 @@ mod tests {
     }
 
     #[test]
-    fn a_name_is_given_once() {
+    fn a_name_is_given_once_per_login() {
         let peer = Peer::new(
             ClientId::new(1).expect("non-zero"),
             "127.0.0.1:1".parse().expect("address"),
             1024,
             0,
         );
-        assert_eq!(peer.name(), "");
+        assert_eq!(&*peer.name(), "");
         assert!(peer.set_name("alice"));
         assert!(!peer.set_name("bob"));
-        assert_eq!(peer.name(), "alice");
+        assert_eq!(&*peer.name(), "alice");
+        // A logout frees it for the next login.
+        peer.clear_name();
+        assert_eq!(&*peer.name(), "");
+        assert!(peer.set_name("bob"));
+        assert_eq!(&*peer.name(), "bob");
     }
 }

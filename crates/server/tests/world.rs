@@ -978,3 +978,66 @@ async fn in_a_big_room_the_world_tells_the_tutorials_clients_who_left() {
         "nothing of the leaver after its notice, and one notice: {after:?}"
     );
 }
+
+/// The tutorial client's answer to its next account request, past what the game still sends.
+async fn account_answer(client: &mut Client) -> Msg {
+    let deadline = tokio::time::Instant::now() + WAIT;
+    loop {
+        assert!(tokio::time::Instant::now() < deadline, "no answer in time");
+        let packet = client.recv().await;
+        match packet.msg {
+            Some(answer @ (Msg::OkResponse(_) | Msg::DenyResponse(_))) => return answer,
+            _ => continue,
+        }
+    }
+}
+
+#[tokio::test]
+async fn after_its_logout_the_tutorials_client_logs_in_again_on_the_same_connection() {
+    // Its Logout button takes it back to its login screen on the same connection, where its
+    // server took logins again (tutorial-lessons-5-12.md §3.2, §3.4, §7).
+    let dir = tempfile::tempdir().unwrap();
+    let server = accounts_server(&dir, Config::default()).await;
+    let mut tutorial = tutorial_player(&server, "Tutorial").await;
+    let logout = packet(Msg::Disconnect(mmo_protocol::DisconnectMessage {
+        reason: "logged out".into(),
+    }));
+    let login = packet(Msg::LoginRequest(LoginRequestMessage {
+        username: "Tutorial".into(),
+        password: PASSWORD.into(),
+    }));
+    for round in 0..2 {
+        tutorial.send_packet(&logout).await;
+        tutorial.send_packet(&login).await;
+        let answer = account_answer(&mut tutorial).await;
+        assert!(
+            matches!(answer, Msg::OkResponse(_)),
+            "round {round}: {answer:?}"
+        );
+        // It plays again: its own player comes.
+        let deadline = tokio::time::Instant::now() + WAIT;
+        loop {
+            assert!(tokio::time::Instant::now() < deadline, "round {round}");
+            let packet = tutorial.recv().await;
+            if matches!(&packet.msg, Some(Msg::Player(me)) if me.id == tutorial.id) {
+                break;
+            }
+        }
+    }
+    // Logged out, its account is free: a login elsewhere does not close this connection, and
+    // this one is told nothing of it.
+    tutorial.send_packet(&logout).await;
+    let mut elsewhere = Client::connect(&server).await;
+    elsewhere.send_packet(&login).await;
+    let answer = account_answer(&mut elsewhere).await;
+    assert!(matches!(answer, Msg::OkResponse(_)), "{answer:?}");
+    tutorial
+        .send_packet(&packet(Msg::RegisterRequest(RegisterRequestMessage {
+            username: "Second".into(),
+            password: PASSWORD.into(),
+            color: -1,
+        })))
+        .await;
+    let answer = account_answer(&mut tutorial).await;
+    assert!(matches!(answer, Msg::OkResponse(_)), "{answer:?}");
+}

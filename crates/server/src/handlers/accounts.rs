@@ -111,6 +111,26 @@ fn logged_in(client: &mut Client, account: &Account) {
     super::world::enter_after_login(client);
 }
 
+/// Ends the connection's login (the tutorial's client logged out and is back at its login
+/// screen, on the same connection): it is a guest again, free to log in or register, and its
+/// account is free to log in elsewhere. Its room's members see the name go.
+pub fn log_out(client: &mut Client) {
+    let Some(account) = client.account.take() else {
+        return;
+    };
+    let server = std::sync::Arc::clone(&client.server);
+    server.logged_in.release(account.id, &client.peer);
+    info!(
+        "Client {}: logged out of {:?}",
+        client.peer.id,
+        client.peer.name()
+    );
+    client.peer.clear_name();
+    if let Some(room) = &client.room {
+        server.rooms.rename(&client.peer, room);
+    }
+}
+
 /// Creates an account: `OkResponseMessage` or `DenyResponseMessage`.
 pub fn on_register(client: &mut Client, register: RegisterRequestMessage) -> Step {
     let Some(store) = client.server.accounts.clone() else {

@@ -117,7 +117,7 @@ fn enter_world(client: &mut Client, audience: Audience) {
     };
     let entry = Entry {
         appearance: Arc::new(Appearance {
-            name: peer.name().into(),
+            name: peer.name(),
             color,
         }),
         best_score: best,
@@ -225,8 +225,8 @@ pub fn player_claim(id: u64) -> Claim {
 }
 
 /// `DisconnectMessage` from a client: the tutorial's client logging out of the game. It
-/// leaves the world (the tutorial's clients there are told), and gets its `IdMessage` again,
-/// as the tutorial's server sent on entering its "connected" state.
+/// leaves the world (the tutorial's clients there are told), its login ends, and it gets its
+/// `IdMessage` again, as the tutorial's server sent on entering its "connected" state.
 pub fn on_logout(client: &mut Client) -> Step {
     let in_tutorial_game = client
         .seat
@@ -234,6 +234,8 @@ pub fn on_logout(client: &mut Client) -> Step {
         .is_some_and(|seat| seat.audience == Audience::Tutorial);
     if in_tutorial_game {
         leave_world(client, Leaving::LoggedOut);
+        // Back at its login screen, where its server took a login or registration again.
+        super::accounts::log_out(client);
         let id = client.peer.id;
         client.send(&Packet::id_assignment(id));
     } else {

@@ -300,7 +300,7 @@ impl Rooms {
                 room,
                 change: RoomChange::Joined {
                     member: peer.id,
-                    name: shared_name(peer.name()),
+                    name: shared_name(&peer.name()),
                 },
                 local: Some(peer),
                 answer,
@@ -315,7 +315,7 @@ impl Rooms {
             room,
             change: RoomChange::Left {
                 member: peer.id,
-                name: shared_name(peer.name()),
+                name: shared_name(&peer.name()),
                 announce,
             },
             local: Some(peer),
@@ -347,7 +347,7 @@ impl Rooms {
                     room: from,
                     change: RoomChange::Left {
                         member: peer.id,
-                        name: shared_name(peer.name()),
+                        name: shared_name(&peer.name()),
                         announce: Announce::Presence { notice: Some("") },
                     },
                     local: Some(peer),
@@ -357,7 +357,7 @@ impl Rooms {
                     room: &target,
                     change: RoomChange::Joined {
                         member: peer.id,
-                        name: shared_name(peer.name()),
+                        name: shared_name(&peer.name()),
                     },
                     local: Some(peer),
                     answer: true,
@@ -392,7 +392,7 @@ impl Rooms {
                 room,
                 change: RoomChange::Chat(ChatLineEvent {
                     sender: sender.id,
-                    sender_name: shared_name(sender.name()),
+                    sender_name: shared_name(&sender.name()),
                     text: text.into(),
                     sent_at_ms,
                 }),
@@ -408,7 +408,7 @@ impl Rooms {
             room,
             change: RoomChange::Renamed {
                 member: peer.id,
-                name: shared_name(peer.name()),
+                name: shared_name(&peer.name()),
             },
             local: None,
             answer: false,
