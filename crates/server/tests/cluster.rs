@@ -109,6 +109,39 @@ async fn chat_reaches_every_server_once_in_one_order_stamped_with_its_sender() {
     drop(speakers);
 }
 
+/// A join that does not come back from a stalled broker within its wait is applied on its
+/// server alone; lines published after it are news to that member, even when that server's
+/// consumer of the room is only made after them (its first request timed out) and so counts
+/// them among the room's past.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_member_let_in_alone_while_the_broker_stalls_hears_the_lines_after() {
+    let nats = Nats::start();
+    let first = TestServer::start(member_of(&nats)).await;
+    let second = TestServer::start(member_of(&nats)).await;
+    let mut speaker = Client::full(&second).await;
+    speaker.join("amber").await;
+    let mut listener = Client::full(&first).await;
+    nats.pause();
+    let stalled = std::time::Instant::now();
+    // Its join does not come back (the broker is stopped): let in here alone after its wait.
+    listener.join("amber").await;
+    speaker.chat("while it stalled").await;
+    // Past the first server's request for a consumer timing out (5 s), before it asks again
+    // (a second later): the line is stored before the consumer that reads it is made.
+    tokio::time::sleep(Duration::from_millis(5_400).saturating_sub(stalled.elapsed())).await;
+    nats.resume();
+    speaker.chat("after").await;
+    let heard: Vec<String> = chat_lines(&mut listener, 2)
+        .await
+        .into_iter()
+        .map(|(sender, text)| {
+            assert_eq!(sender, speaker.id);
+            text
+        })
+        .collect();
+    assert_eq!(heard, ["while it stalled", "after"]);
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_joiner_on_another_server_gets_the_members_and_history_and_both_see_presence() {
     let nats = Nats::start();

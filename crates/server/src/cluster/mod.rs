@@ -159,6 +159,11 @@ struct Following {
     pending: HashMap<ClientId, Pending>,
     /// The server each member of the room is connected to.
     member_servers: HashMap<ClientId, u64>,
+    /// A member here was let in here alone (its join did not come back in time): it is a
+    /// member from then on, so nothing read after is the past to it. A consumer made (or made
+    /// again) after that counts lines published since among its `num_pending`, which would
+    /// otherwise be kept from the members here.
+    joined_alone: bool,
 }
 
 #[derive(Debug)]
@@ -330,7 +335,7 @@ impl Shared {
                 .entry(server)
                 .or_insert_with(Instant::now);
         }
-        let pending = {
+        let (pending, past) = {
             let mut followed = lock(&self.followed);
             let Some(following) = followed
                 .get_mut(room.name())
@@ -354,12 +359,13 @@ impl Shared {
                 }
                 _ => None,
             };
-            match (joining, following.pending.get(&change.member())) {
+            let pending = match (joining, following.pending.get(&change.member())) {
                 (Some(joining), Some(pending)) if pending.joining == joining => {
                     following.pending.remove(&change.member())
                 }
                 _ => None,
-            }
+            };
+            (pending, past && !following.joined_alone)
         };
         if past && pending.is_none() {
             room.commit_unannounced(change);
@@ -451,12 +457,18 @@ impl Shared {
         Some(receiver)
     }
 
-    /// Takes back an awaited change that has not come back; `true` if it had not.
+    /// Takes back an awaited change that has not come back; `true` if it had not (the caller
+    /// then applies it here alone).
     fn give_up(&self, room: &Room, member: ClientId) -> bool {
-        lock(&self.followed)
-            .get_mut(room.name())
-            .and_then(|following| following.pending.remove(&member))
-            .is_some()
+        let mut followed = lock(&self.followed);
+        let Some(following) = followed.get_mut(room.name()) else {
+            return false;
+        };
+        let Some(pending) = following.pending.remove(&member) else {
+            return false;
+        };
+        following.joined_alone |= pending.joining;
+        true
     }
 }
 
@@ -582,7 +594,9 @@ async fn keep_in_touch(shared: Arc<Shared>) {
 async fn follow_room(shared: Arc<Shared>, room: Arc<Room>, generation: u64) {
     let mut next_sequence: Option<u64> = None;
     // Events of the room's past still to read: members here (there are some only when they
-    // entered while the broker was away) are not sent them.
+    // entered while the broker was away) are not sent them. Counted when the consumer is
+    // made, so it may count lines published after a member here was let in alone: those
+    // are not past to it (`Following::joined_alone`).
     let mut past: u64 = 0;
     loop {
         let deliver_policy = match next_sequence {
@@ -734,6 +748,7 @@ impl RoomBroker for NatsBroker {
                 task,
                 pending: HashMap::new(),
                 member_servers: HashMap::new(),
+                joined_alone: false,
             },
         );
     }

@@ -106,6 +106,23 @@ impl Nats {
         }
     }
 
+    /// Stops nats-server (SIGSTOP) without closing its connections, as a stalled broker
+    /// would be: requests and publishes wait in its sockets until `resume`.
+    pub fn pause(&self) {
+        self.signal("-STOP");
+    }
+
+    /// Lets a paused nats-server go on (SIGCONT).
+    pub fn resume(&self) {
+        self.signal("-CONT");
+    }
+
+    fn signal(&self, signal: &str) {
+        let pid = self.child.as_ref().unwrap().id().to_string();
+        let sent = Command::new("kill").args([signal, &pid]).status().unwrap();
+        assert!(sent.success(), "kill {signal} {pid} failed");
+    }
+
     /// Starts it again on the same port and store.
     pub fn restart(&mut self) {
         self.kill();
