@@ -169,6 +169,12 @@ impl Runner {
             return false;
         }
         inputs.closed = true;
+        self.unregister(&mut registry);
+        true
+    }
+
+    /// Takes this world out of the registry, unless a newer world of its room is there.
+    fn unregister(&self, registry: &mut super::Registry) {
         let room = &self.handle.room;
         if registry
             .by_room
@@ -177,7 +183,6 @@ impl Runner {
         {
             registry.by_room.remove(room);
         }
-        true
     }
 
     /// After a panic: out of the registry (the next player starts a new world), and every
@@ -186,14 +191,7 @@ impl Runner {
         {
             let mut registry = super::lock_registry(&self.registry);
             self.handle.lock().closed = true;
-            let room = &self.handle.room;
-            if registry
-                .by_room
-                .get(room)
-                .is_some_and(|world| Arc::ptr_eq(world, &self.handle))
-            {
-                registry.by_room.remove(room);
-            }
+            self.unregister(&mut registry);
         }
         let farewell = encode_packet_frame(&Packet {
             sender_id: 0,
