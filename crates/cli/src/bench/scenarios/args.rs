@@ -1,7 +1,7 @@
 //! The command-line arguments of the scenarios `mmo bench` runs itself (the rooms scenarios'
 //! are in `rooms`), and their checks.
 
-use std::time::Duration;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use crate::bench::parent::BenchError;
 use crate::bench::payload::MAX_STAMP_BYTES;
@@ -134,4 +134,26 @@ pub(crate) fn check_traffic(traffic: &TrafficArgs, clients: u64) -> Result<(), B
         eprintln!("mmo bench: note: lines are at least as long as their stamp (~40 bytes)");
     }
     Ok(())
+}
+
+/// The account-name prefix of a scenario's bench accounts: `given`, at most `max_chars`
+/// characters (the server's 20 less what the scenario appends), or `letter` and the time in
+/// seconds, so runs a while apart make new accounts.
+pub(crate) fn account_prefix(
+    given: Option<&str>,
+    max_chars: usize,
+    letter: char,
+) -> Result<String, BenchError> {
+    match given {
+        Some(prefix) if prefix.chars().count() > max_chars => Err(BenchError::Usage(format!(
+            "--prefix has at most {max_chars} characters"
+        ))),
+        Some(prefix) => Ok(prefix.to_owned()),
+        None => {
+            let now = SystemTime::now()
+                .duration_since(UNIX_EPOCH)
+                .map_or(0, |since| since.as_secs());
+            Ok(format!("{letter}{}", now % 1_000_000_000))
+        }
+    }
 }

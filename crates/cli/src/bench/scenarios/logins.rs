@@ -5,14 +5,14 @@
 
 use std::cell::RefCell;
 use std::rc::Rc;
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
 
 use futures_util::{SinkExt as _, StreamExt as _};
 use mmo_protocol::{LoginRequestMessage, Msg, Packet, RegisterRequestMessage, decode_packet};
 use serde_json::json;
 use tokio_tungstenite::tungstenite::Message;
 
-use super::args::duration_arg;
+use super::args::{account_prefix, duration_arg};
 use super::report::{ServerSpan, emit_json, per_second, seconds};
 use crate::bench::histogram::Latencies;
 use crate::bench::parent::{BenchError, ServerProbe};
@@ -286,20 +286,7 @@ pub async fn logins(common: &CommonArgs, args: &LoginsArgs) -> Result<(), BenchE
             "--accounts is at most 9,999,999 (usernames have at most 20 characters)".to_owned(),
         ));
     }
-    let prefix = match &args.prefix {
-        Some(prefix) if prefix.chars().count() > MAX_PREFIX_CHARS => {
-            return Err(BenchError::Usage(format!(
-                "--prefix has at most {MAX_PREFIX_CHARS} characters"
-            )));
-        }
-        Some(prefix) => prefix.clone(),
-        None => {
-            let now = SystemTime::now()
-                .duration_since(UNIX_EPOCH)
-                .map_or(0, |since| since.as_secs());
-            format!("b{}", now % 1_000_000_000)
-        }
-    };
+    let prefix = account_prefix(args.prefix.as_deref(), MAX_PREFIX_CHARS, 'b')?;
     let url = ServerUrl::parse(&common.url, common.ca_file.as_deref())?;
     let concurrency = u64::from(args.concurrency);
     let local = tokio::task::LocalSet::new();

@@ -11,7 +11,7 @@ use std::cell::RefCell;
 use std::collections::HashMap;
 use std::f64::consts::TAU;
 use std::rc::Rc;
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
 
 use futures_util::{SinkExt as _, StreamExt as _};
 use mmo_protocol::packets::{
@@ -25,7 +25,7 @@ use serde_json::json;
 use tokio::sync::Semaphore;
 use tokio_tungstenite::tungstenite::Message;
 
-use super::args::duration_arg;
+use super::args::{account_prefix, duration_arg};
 use super::report::{ServerSpan, emit_json, seconds};
 use crate::bench::histogram::Latencies;
 use crate::bench::parent::{BenchError, ServerProbe};
@@ -179,6 +179,21 @@ async fn wait_for(ws: &mut Ws, limit: Duration, wanted: fn(&Msg) -> bool) -> Res
             return Ok(msg);
         }
     }
+}
+
+/// Sends `msg` and, while measuring, counts it in the counter `count` picks.
+async fn send_counted(
+    ws: &mut Ws,
+    msg: Msg,
+    stats: &Shared,
+    count: impl FnOnce(&mut Stats) -> &mut u64,
+) -> Result<(), Stop> {
+    send(ws, msg).await?;
+    let mut stats = stats.borrow_mut();
+    if stats.measuring {
+        *count(&mut stats) += 1;
+    }
+    Ok(())
 }
 
 async fn send(ws: &mut Ws, msg: Msg) -> Result<(), Stop> {
@@ -390,15 +405,8 @@ async fn play(
         }
         if let Some((from, to)) = view.target(me) {
             if let Some(direction) = steering.steer(from, Some(to)) {
-                send(
-                    &mut ws,
-                    Msg::PlayerDirection(PlayerDirectionMessage { direction }),
-                )
-                .await?;
-                let mut stats = stats.borrow_mut();
-                if stats.measuring {
-                    stats.directions_sent += 1;
-                }
+                let steer = Msg::PlayerDirection(PlayerDirectionMessage { direction });
+                send_counted(&mut ws, steer, &stats, |stats| &mut stats.directions_sent).await?;
             }
         }
     }
@@ -479,15 +487,8 @@ async fn play_tutorial(mut ws: Ws, me: u64, stats: Shared) -> Result<(), Stop> {
         for spore_id in reached {
             // Removed at once, as the tutorial's client does, whatever the server decides.
             spores.remove(&spore_id);
-            send(
-                &mut ws,
-                Msg::SporeConsumed(SporeConsumedMessage { spore_id }),
-            )
-            .await?;
-            let mut stats = stats.borrow_mut();
-            if stats.measuring {
-                stats.claims_sent += 1;
-            }
+            let claim = Msg::SporeConsumed(SporeConsumedMessage { spore_id });
+            send_counted(&mut ws, claim, &stats, |stats| &mut stats.claims_sent).await?;
         }
         let nearest = spores.values().map(|&(sx, sy, _)| (sx, sy)).min_by(|a, b| {
             (a.0 - x)
@@ -599,20 +600,11 @@ pub async fn world(common: &CommonArgs, args: &WorldArgs) -> Result<(), BenchErr
         ));
     }
     let prefix = if args.login || args.tutorial {
-        Some(match &args.prefix {
-            Some(prefix) if prefix.chars().count() > MAX_PREFIX_CHARS => {
-                return Err(BenchError::Usage(format!(
-                    "--prefix has at most {MAX_PREFIX_CHARS} characters"
-                )));
-            }
-            Some(prefix) => prefix.clone(),
-            None => {
-                let now = SystemTime::now()
-                    .duration_since(UNIX_EPOCH)
-                    .map_or(0, |since| since.as_secs());
-                format!("w{}", now % 1_000_000_000)
-            }
-        })
+        Some(account_prefix(
+            args.prefix.as_deref(),
+            MAX_PREFIX_CHARS,
+            'w',
+        )?)
     } else {
         None
     };
