@@ -80,6 +80,15 @@ const APPLY_TIMEOUT: Duration = Duration::from_secs(2);
 /// the leave, not only the join before it.
 const PURGE_AFTER_LEAVE: Duration = Duration::from_secs(30);
 
+/// Events the stream keeps per subject beyond a room's history: how far a server's consumer
+/// of a room may fall behind its chat before lines it has not read yet are dropped from the
+/// stream under it. The stream's per-subject limit is the only thing that drops a room's
+/// lines, and a consumer on a busy server lags by hundreds of lines in a burst (90 lines said
+/// at once by three servers were read 8 short with no margin at all). A room record keeps only
+/// `room_history_lines` of them as history, so a bigger margin costs the broker's disk
+/// (about 150 bytes a line) and a server replaying a room at most this many more events.
+const CONSUMER_LAG_EVENTS: usize = 2_000;
+
 /// Where servers say they are alive (`.alive`) or gone (`.gone`): `mmo.server.<id>.<what>`.
 const SERVER_SUBJECTS: &str = "mmo.server";
 
@@ -251,9 +260,10 @@ impl Shared {
                 name: STREAM.to_owned(),
                 description: Some("every mmo-server room's events".to_owned()),
                 subjects: vec![format!("{}.>", wire::ROOM_SUBJECTS)],
-                // Each member's last events and each room's last lines; at least one, so
-                // that a member's last event is kept with no history.
-                max_messages_per_subject: i64::try_from(history_lines.max(1)).unwrap_or(i64::MAX),
+                // Each member's last events and each room's last lines, with room for a
+                // consumer that lags (`CONSUMER_LAG_EVENTS`).
+                max_messages_per_subject: i64::try_from(history_lines + CONSUMER_LAG_EVENTS)
+                    .unwrap_or(i64::MAX),
                 storage: stream::StorageType::File,
                 discard: stream::DiscardPolicy::Old,
                 ..Default::default()
