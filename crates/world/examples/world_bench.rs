@@ -159,8 +159,9 @@ fn main() {
             .zip(thread_cpu_ns())
             .map(|(before, after)| after.saturating_sub(before));
         if tick >= warmup {
-            for (_, delta) in world.updates() {
-                counts[0] += delta.moved.len();
+            for (_, update) in world.updates() {
+                let delta = update.delta;
+                counts[0] += update.moves.len();
                 counts[1] += delta.players_entered.len() + delta.spores_entered.len();
                 counts[2] += delta.players_left.len() + delta.spores_left.len();
                 counts[3] += delta.eaten.len();

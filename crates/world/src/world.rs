@@ -6,7 +6,7 @@ use std::time::Instant;
 
 use crate::engine::{Engine, Event, PlayerId};
 use crate::grid::FastMap;
-use crate::interest::{self, Leaderboard, LeaderboardEntry, Marks, Observer, OwnState, ViewDelta};
+use crate::interest::{self, Leaderboard, LeaderboardEntry, Marks, Observer, OwnState, Update};
 use crate::rules::{Claim, ClaimError, EnterError, Entry, InputError, Rules};
 
 /// The longest time one tick integrates, in seconds: after a stall (the process was paused)
@@ -227,7 +227,7 @@ impl<R: Rules> World<R> {
                 observer.leaderboard_version = self.leaderboard_version;
                 observer.delta.leaderboard = Some(self.leaderboard.clone());
             }
-            if !observer.delta.is_empty() {
+            if !observer.update(self.engine.changes()).is_empty() {
                 updates += 1;
             }
         }
@@ -283,18 +283,19 @@ impl<R: Rules> World<R> {
     }
 
     /// Every observer with something to send this tick, and what.
-    pub fn updates(&self) -> impl Iterator<Item = (PlayerId, &ViewDelta)> {
+    pub fn updates(&self) -> impl Iterator<Item = (PlayerId, Update<'_>)> {
+        let changes = self.engine.changes();
         self.observers
             .iter()
-            .filter(|observer| !observer.delta.is_empty())
-            .map(|observer| (observer.player, &observer.delta))
+            .map(move |observer| (observer.player, observer.update(changes)))
+            .filter(|(_, update)| !update.is_empty())
     }
 
     /// The update for `player` this tick, if it has one.
-    pub fn update_for(&self, player: PlayerId) -> Option<&ViewDelta> {
+    pub fn update_for(&self, player: PlayerId) -> Option<Update<'_>> {
         let index = *self.observer_index.get(&player)?;
-        let delta = &self.observers.get(index)?.delta;
-        (!delta.is_empty()).then_some(delta)
+        let update = self.observers.get(index)?.update(self.engine.changes());
+        (!update.is_empty()).then_some(update)
     }
 
     /// How many entities `player`'s view holds.

@@ -139,7 +139,7 @@ fn the_leaderboard_is_the_worlds_top_ten_sent_at_most_once_a_second_when_it_chan
         world.tick(start + Duration::from_millis(50) * tick);
         world
             .update_for(watcher)
-            .and_then(|update| update.leaderboard.clone())
+            .and_then(|update| update.delta.leaderboard.clone())
     };
     let board = next(&mut world).unwrap();
     assert_eq!(board.players, 12);
@@ -172,7 +172,7 @@ fn a_players_own_state_is_sent_when_it_changes() {
     world.enter(me, entry("me"), true).unwrap();
     let start = Instant::now();
     world.tick(start);
-    let own = world.update_for(me).unwrap().own.unwrap();
+    let own = world.update_for(me).unwrap().delta.own.unwrap();
     assert_eq!(
         (own.score, own.view_half_width, own.view_half_height),
         (0, 100, 100)
@@ -185,8 +185,8 @@ fn a_players_own_state_is_sent_when_it_changes() {
     world.rules_mut().score.insert(me, 7);
     world.tick(start + Duration::from_millis(100));
     let update = world.update_for(me).unwrap();
-    assert_eq!(update.own.unwrap().score, 7);
-    assert!(update.moved.is_empty() && update.players_entered.is_empty());
+    assert_eq!(update.delta.own.unwrap().score, 7);
+    assert!(update.moves.is_empty() && update.delta.players_entered.is_empty());
     assert!(world.leave(me));
     world.tick(start + Duration::from_millis(150));
     assert!(world.update_for(me).is_none());
