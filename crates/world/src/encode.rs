@@ -9,7 +9,7 @@ use mmo_protocol::packets::{
 };
 
 use crate::engine::{EntityKey, POSITION_SCALE, PlayerId};
-use crate::interest::{Leaderboard, ViewDelta};
+use crate::interest::{Leaderboard, Update, ViewDelta};
 
 /// The message telling a client it plays in `room`'s world as `player`.
 pub fn entered_packet(room: &str, player: PlayerId, tick_rate: u32) -> Packet {
@@ -50,8 +50,12 @@ fn leaderboard_message(board: &Leaderboard) -> WorldLeaderboard {
     }
 }
 
-/// The update message for one observer's tick.
-pub fn update_message(delta: &ViewDelta) -> WorldUpdateMessage {
+/// The update message for one observer's tick (a world's `Update`, or a hand-built
+/// `&ViewDelta`).
+pub fn update_message<'a>(update: impl Into<Update<'a>>) -> WorldUpdateMessage {
+    let update = update.into();
+    let delta: &ViewDelta = update.delta;
+    let moved = update.moves.to_vec();
     WorldUpdateMessage {
         tick: u32::try_from(delta.tick % (1 << 32)).unwrap_or(0),
         players_left: delta.players_left.iter().map(|id| id.0).collect(),
@@ -93,9 +97,8 @@ pub fn update_message(delta: &ViewDelta) -> WorldUpdateMessage {
                 radius: spore.at.radius,
             })
             .collect(),
-        moved_ids: delta_coded(delta.moved.iter().map(|moved| moved.id.0)),
-        moved_xy: delta
-            .moved
+        moved_ids: delta_coded(moved.iter().map(|moved| moved.id.0)),
+        moved_xy: moved
             .iter()
             .flat_map(|moved| [moved.dx, moved.dy])
             .collect(),
@@ -112,10 +115,10 @@ pub fn update_message(delta: &ViewDelta) -> WorldUpdateMessage {
 }
 
 /// The update as the `Packet` a client gets.
-pub fn update_packet(delta: &ViewDelta) -> Packet {
+pub fn update_packet<'a>(update: impl Into<Update<'a>>) -> Packet {
     Packet {
         sender_id: 0,
-        msg: Some(Msg::WorldUpdate(Box::new(update_message(delta)))),
+        msg: Some(Msg::WorldUpdate(Box::new(update_message(update)))),
     }
 }
 

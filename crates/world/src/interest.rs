@@ -5,7 +5,7 @@
 
 use std::sync::Arc;
 
-use crate::engine::{Engine, Entity, EntityKey, PlayerId, Quantized, Removal, SporeId};
+use crate::engine::{Change, Engine, Entity, EntityKey, PlayerId, Quantized, Removal, SporeId};
 use crate::geom::{Rect, Vec2};
 
 /// How far past its view an entity must go before it leaves it, in world units: one that
@@ -109,7 +109,10 @@ pub struct ViewDelta {
     pub players_entered: Vec<PlayerView>,
     /// Spores that came into view.
     pub spores_entered: Vec<SporeView>,
-    /// Players in view that moved, by ascending ID.
+    /// Players in view that moved, by ascending ID, in a delta built by hand or by
+    /// `Update::to_delta`. A world's own deltas leave it empty: every view that holds a player
+    /// sees the same move, so the moves are read from the world's per-slot table through
+    /// `Update::moves` instead of being copied into each view (~127 a view a tick).
     pub moved: Vec<Move>,
     /// Players in view whose radius changed (new radius in wire units), by ascending ID.
     pub resized: Vec<(PlayerId, u32)>,
@@ -147,6 +150,106 @@ impl ViewDelta {
     }
 }
 
+/// The players in one view that moved this tick, by ascending ID.
+#[derive(Clone, Copy, Debug)]
+pub struct Moves<'a> {
+    source: MoveSource<'a>,
+    len: usize,
+}
+
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum MoveSource<'a> {
+    /// A list (a hand-built `ViewDelta`'s `moved`).
+    Listed(&'a [Move]),
+    /// The held players' slots (by ascending ID) read in the engine's per-slot changes;
+    /// those that did not move are skipped.
+    Held {
+        slots: &'a [u32],
+        changes: &'a [Change],
+    },
+}
+
+impl<'a> Moves<'a> {
+    /// Moves listed in a slice (by ascending ID).
+    pub fn listed(moves: &'a [Move]) -> Self {
+        Self {
+            source: MoveSource::Listed(moves),
+            len: moves.len(),
+        }
+    }
+
+    /// How many players moved.
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    /// Whether none moved.
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    pub(crate) fn source(&self) -> MoveSource<'a> {
+        self.source
+    }
+
+    /// The moves, by ascending ID.
+    pub fn to_vec(&self) -> Vec<Move> {
+        match self.source {
+            MoveSource::Listed(moves) => moves.to_vec(),
+            MoveSource::Held { slots, changes } => held_moves(slots, changes).collect(),
+        }
+    }
+}
+
+/// The moves of the held players `slots`, read in `changes`.
+pub(crate) fn held_moves<'a>(
+    slots: &'a [u32],
+    changes: &'a [Change],
+) -> impl Iterator<Item = Move> + Clone + 'a {
+    slots.iter().filter_map(move |&slot| {
+        let change = changes[slot as usize];
+        (change.dx != 0 || change.dy != 0).then_some(Move {
+            id: PlayerId(change.id),
+            dx: change.dx,
+            dy: change.dy,
+        })
+    })
+}
+
+/// One observer's update this tick: its `ViewDelta` and its moves, which are read from the
+/// world's shared table rather than copied into the delta.
+#[derive(Clone, Copy, Debug)]
+pub struct Update<'a> {
+    /// Everything but the moves (its `moved` is empty for a world's own updates).
+    pub delta: &'a ViewDelta,
+    /// The moves.
+    pub moves: Moves<'a>,
+}
+
+impl<'a> From<&'a ViewDelta> for Update<'a> {
+    /// A hand-built delta, its moves listed in `moved`.
+    fn from(delta: &'a ViewDelta) -> Self {
+        Self {
+            delta,
+            moves: Moves::listed(&delta.moved),
+        }
+    }
+}
+
+impl Update<'_> {
+    /// Whether there is nothing to send.
+    pub fn is_empty(&self) -> bool {
+        self.delta.is_empty() && self.moves.is_empty()
+    }
+
+    /// The update as one owned `ViewDelta`, its moves listed in `moved`.
+    pub fn to_delta(&self) -> ViewDelta {
+        let mut delta = self.delta.clone();
+        delta.moved = self.moves.to_vec();
+        delta
+    }
+}
+
 /// A player whose client is told only what its view holds.
 #[derive(Debug)]
 pub(crate) struct Observer {
@@ -157,14 +260,19 @@ pub(crate) struct Observer {
     players: Vec<u32>,
     /// The slots of the spores in view.
     spores: Vec<u32>,
-    /// Scratch: what enters this tick, added after the held ones are checked.
+    /// Players that entered the view last tick, added to `players` at the start of the next
+    /// update: until then `players` is exactly the held players whose moves this tick's
+    /// update carries (one that enters is sent whole, not moved).
     entering_players: Vec<(PlayerId, u32)>,
+    /// Scratch: spores entering this tick, added after the held ones are checked.
     entering_spores: Vec<u32>,
     /// Which of the `SCAN_EVERY` ticks this observer's full scan falls on.
     phase: u64,
     /// The view at its last full scan, and the world's clock then.
     scanned: Option<(Rect, f64)>,
     pub(crate) delta: ViewDelta,
+    /// How many of `players` moved this tick.
+    moves: usize,
     pub(crate) last_own: Option<OwnState>,
     pub(crate) leaderboard_version: u64,
 }
@@ -180,6 +288,7 @@ impl Observer {
             phase,
             scanned: None,
             delta: ViewDelta::default(),
+            moves: 0,
             last_own: None,
             leaderboard_version: 0,
         }
@@ -190,13 +299,29 @@ impl Observer {
     pub(crate) fn forget(&mut self) {
         self.players.clear();
         self.spores.clear();
+        self.entering_players.clear();
         self.scanned = None;
         self.delta.clear(0);
+        self.moves = 0;
     }
 
     /// How many entities it has in view.
     pub(crate) fn in_view(&self) -> usize {
-        self.players.len() + self.spores.len()
+        self.players.len() + self.entering_players.len() + self.spores.len()
+    }
+
+    /// This tick's update (`changes` is the engine's, as the tick left it).
+    pub(crate) fn update<'a>(&'a self, changes: &'a [Change]) -> Update<'a> {
+        Update {
+            delta: &self.delta,
+            moves: Moves {
+                source: MoveSource::Held {
+                    slots: &self.players,
+                    changes,
+                },
+                len: self.moves,
+            },
+        }
     }
 }
 
@@ -278,12 +403,14 @@ pub(crate) fn update_view(
         entering_players,
         entering_spores,
         delta,
+        moves,
         phase,
         scanned,
         ..
     } = observer;
     delta.clear(tick);
-    entering_players.clear();
+    let changes = engine.changes();
+    merge_entered(players, entering_players, changes);
     entering_spores.clear();
     let announce = view.grown(lead);
     let keep = announce.grown(VIEW_MARGIN);
@@ -346,10 +473,10 @@ pub(crate) fn update_view(
     }
     // What it held: gone, out of sight (on a scan), moved, resized. Compacted in place by
     // hand: this loop runs for every entity of every view on every tick.
-    let changes = engine.changes();
     let marks = &marks.marks;
     let out_of_sight = |slot: u32| scanning && marks[slot as usize] == was;
     let mut kept = 0;
+    let mut moved = 0;
     for index in 0..players.len() {
         let slot = players[index];
         let change = changes[slot as usize];
@@ -369,17 +496,12 @@ pub(crate) fn update_view(
                 delta.resized.push((id, change.radius));
             }
         }
-        if change.dx != 0 || change.dy != 0 {
-            delta.moved.push(Move {
-                id,
-                dx: change.dx,
-                dy: change.dy,
-            });
-        }
+        moved += usize::from(change.dx != 0 || change.dy != 0);
         players[kept] = slot;
         kept += 1;
     }
     players.truncate(kept);
+    *moves = moved;
     let mut kept = 0;
     for index in 0..spores.len() {
         let slot = spores[index];
@@ -399,7 +521,16 @@ pub(crate) fn update_view(
     }
     spores.truncate(kept);
     spores.append(entering_spores);
-    // Removing kept the order; entries go to their place so moves come out by ascending ID.
+    scanning
+}
+
+/// Adds the players that entered a view last tick to what it holds, keeping it by ascending
+/// ID (so moves come out sorted).
+fn merge_entered(
+    players: &mut Vec<u32>,
+    entering_players: &mut Vec<(PlayerId, u32)>,
+    changes: &[Change],
+) {
     if entering_players.len() > 8 {
         entering_players.sort_unstable_by_key(|&(id, _)| id);
         // Merge the two ascending lists from the back, in place.
@@ -421,5 +552,5 @@ pub(crate) fn update_view(
             players.insert(at, slot);
         }
     }
-    scanning
+    entering_players.clear();
 }

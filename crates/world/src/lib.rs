@@ -28,8 +28,8 @@ pub use engine::{
 };
 pub use geom::{Rect, Vec2};
 pub use interest::{
-    Eat, Leaderboard, LeaderboardEntry, Move, OwnState, PlayerView, SporeView, VIEW_MARGIN,
-    ViewDelta,
+    Eat, Leaderboard, LeaderboardEntry, Move, Moves, OwnState, PlayerView, SporeView, Update,
+    VIEW_MARGIN, ViewDelta,
 };
 pub use radius_rumble::RadiusRumble;
 pub use rules::{Claim, ClaimError, Decider, EnterError, Entry, InputError, Rules, Standing};

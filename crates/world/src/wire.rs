@@ -4,7 +4,10 @@
 //! computes every length first, so nothing is written twice.
 
 use crate::engine::{EntityKey, PlayerId};
-use crate::interest::{Leaderboard, LeaderboardEntry, OwnState, PlayerView, SporeView, ViewDelta};
+use crate::interest::{
+    Leaderboard, LeaderboardEntry, Move, MoveSource, OwnState, PlayerView, SporeView, Update,
+    ViewDelta, held_moves,
+};
 
 /// `Packet` field 109 (`world_update`), length-delimited.
 const WORLD_UPDATE_KEY: u64 = (109 << 3) | 2;
@@ -214,7 +217,7 @@ struct Sizes {
     resized_radii: usize,
 }
 
-fn sizes(delta: &ViewDelta) -> Sizes {
+fn sizes(delta: &ViewDelta, moves: impl Iterator<Item = Move> + Clone) -> Sizes {
     let tick = delta.tick % (1 << 32);
     let (left_total, players_left) = packed_len(2, delta.players_left.iter().map(|id| id.0));
     let (spores_total, spores_left) = packed_len(3, delta.spores_left.iter().map(|id| id.0));
@@ -233,14 +236,8 @@ fn sizes(delta: &ViewDelta) -> Sizes {
         .iter()
         .map(|spore| bytes_field_len(6, fields_len(&spore_numbers(spore))))
         .sum();
-    let (moved_total, moved_ids) = packed_len(7, delta_coded(delta.moved.iter().map(|m| m.id.0)));
-    let (xy_total, moved_xy) = packed_len(
-        8,
-        delta
-            .moved
-            .iter()
-            .flat_map(|m| [zigzag(m.dx), zigzag(m.dy)]),
-    );
+    let (moved_total, moved_ids) = packed_len(7, delta_coded(moves.clone().map(|m| m.id.0)));
+    let (xy_total, moved_xy) = packed_len(8, moves.flat_map(|m| [zigzag(m.dx), zigzag(m.dy)]));
     let (resized_total, resized_ids) =
         packed_len(9, delta_coded(delta.resized.iter().map(|r| r.0.0)));
     let (radii_total, resized_radii) = packed_len(10, delta.resized.iter().map(|r| u64::from(r.1)));
@@ -274,9 +271,20 @@ fn sizes(delta: &ViewDelta) -> Sizes {
     }
 }
 
-/// Appends the `Packet{world_update}` for `delta` to `out` (exactly one encoded packet).
-pub fn write_update_packet(delta: &ViewDelta, out: &mut Vec<u8>) {
-    let sizes = sizes(delta);
+/// Appends the `Packet{world_update}` for `update` (a world's `Update`, or a hand-built
+/// `&ViewDelta`) to `out` (exactly one encoded packet).
+pub fn write_update_packet<'a>(update: impl Into<Update<'a>>, out: &mut Vec<u8>) {
+    let update = update.into();
+    match update.moves.source() {
+        MoveSource::Listed(moves) => write_packet(update.delta, moves.iter().copied(), out),
+        MoveSource::Held { slots, changes } => {
+            write_packet(update.delta, held_moves(slots, changes), out);
+        }
+    }
+}
+
+fn write_packet(delta: &ViewDelta, moves: impl Iterator<Item = Move> + Clone, out: &mut Vec<u8>) {
+    let sizes = sizes(delta, moves.clone());
     let total = varint_len(WORLD_UPDATE_KEY) + varint_len(sizes.body as u64) + sizes.body;
     let start = out.len();
     out.resize(start + total, 0);
@@ -284,14 +292,19 @@ pub fn write_update_packet(delta: &ViewDelta, out: &mut Vec<u8>) {
         buf: &mut out[start..],
         at: 0,
     };
-    write_update(delta, &sizes, &mut writer);
+    write_update(delta, moves, &sizes, &mut writer);
     debug_assert_eq!(
         writer.at, total,
         "the sizing pass and the writing pass agree"
     );
 }
 
-fn write_update(delta: &ViewDelta, sizes: &Sizes, out: &mut Writer<'_>) {
+fn write_update(
+    delta: &ViewDelta,
+    moves: impl Iterator<Item = Move> + Clone,
+    sizes: &Sizes,
+    out: &mut Writer<'_>,
+) {
     put_varint(out, WORLD_UPDATE_KEY);
     put_varint(out, sizes.body as u64);
     put_varint_field(out, 1, delta.tick % (1 << 32));
@@ -325,16 +338,13 @@ fn write_update(delta: &ViewDelta, sizes: &Sizes, out: &mut Writer<'_>) {
         out,
         7,
         sizes.moved_ids,
-        delta_coded(delta.moved.iter().map(|m| m.id.0)),
+        delta_coded(moves.clone().map(|m| m.id.0)),
     );
     put_packed(
         out,
         8,
         sizes.moved_xy,
-        delta
-            .moved
-            .iter()
-            .flat_map(|m| [zigzag(m.dx), zigzag(m.dy)]),
+        moves.flat_map(|m| [zigzag(m.dx), zigzag(m.dy)]),
     );
     put_packed(
         out,

@@ -1,12 +1,12 @@
 //! A world: the engine, a game's rules and the observers' views, advanced one tick at a time
 //! by its caller (`World::tick(now)`), which then sends each observer its `ViewDelta`.
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use crate::engine::{Engine, Event, PlayerId};
 use crate::grid::FastMap;
-use crate::interest::{self, Leaderboard, LeaderboardEntry, Marks, Observer, OwnState, ViewDelta};
+use crate::interest::{self, Leaderboard, LeaderboardEntry, Marks, Observer, OwnState, Update};
 use crate::rules::{Claim, ClaimError, EnterError, Entry, InputError, Rules};
 
 /// The longest time one tick integrates, in seconds: after a stall (the process was paused)
@@ -25,7 +25,18 @@ pub struct WorldConfig {
     /// Most players told about everything (entered without a view: the tutorial's clients).
     /// Each gets every player's state every tick, so they cost O(N²) together.
     pub max_told_everything: usize,
+    /// Threads that bring the views up to date each tick (at most `MAX_VIEW_THREADS`): every
+    /// view's update is independent of the others', so a world with thousands of observers
+    /// can spread them over the cores and shorten its tick. 1 does it all on the ticking
+    /// thread; a share is never smaller than `MIN_VIEWS_PER_THREAD` views.
+    pub view_threads: usize,
 }
+
+/// The most threads one world's views are spread over.
+pub const MAX_VIEW_THREADS: usize = 16;
+
+/// Views a thread gets at least: below this, starting a thread costs more than it saves.
+pub const MIN_VIEWS_PER_THREAD: usize = 256;
 
 impl Default for WorldConfig {
     /// 20 ticks a second (the tutorial's 50 ms); a top 10 once a second; 100 tutorial-level
@@ -37,6 +48,7 @@ impl Default for WorldConfig {
             leaderboard_size: 10,
             leaderboard_every: 20,
             max_told_everything: 100,
+            view_threads: 1,
         }
     }
 }
@@ -69,14 +81,15 @@ pub struct World<R> {
     observer_index: FastMap<PlayerId, usize>,
     /// Players entered without a view.
     told_everything: FastMap<PlayerId, ()>,
-    marks: Marks,
+    /// One set of marks for each thread updating views.
+    marks: Vec<Marks>,
     last_tick: Option<Instant>,
     leaderboard: Arc<Leaderboard>,
     leaderboard_version: u64,
     scores: Vec<(u64, PlayerId)>,
 }
 
-impl<R: Rules> World<R> {
+impl<R: Rules + Sync> World<R> {
     /// A new world, filled by the rules, its dice fixed by `seed`.
     pub fn new(mut rules: R, config: WorldConfig, seed: u64) -> Self {
         let mut engine = Engine::new(seed);
@@ -90,7 +103,7 @@ impl<R: Rules> World<R> {
             observers: Vec::new(),
             observer_index: FastMap::default(),
             told_everything: FastMap::default(),
-            marks: Marks::default(),
+            marks: Vec::new(),
             last_tick: None,
             leaderboard: Arc::new(Leaderboard::default()),
             leaderboard_version: 0,
@@ -194,43 +207,63 @@ impl<R: Rules> World<R> {
         {
             self.refresh_leaderboard();
         }
-        let lead = self.view_lead();
-        let max_speed = self.rules.max_speed();
-        let mut updates = 0;
-        let mut scans = 0;
-        for observer in &mut self.observers {
-            let Some(view) = self.rules.view(&self.engine, observer.player) else {
-                observer.forget();
-                continue;
+        let views = Views {
+            engine: &self.engine,
+            rules: &self.rules,
+            lead: self.view_lead(),
+            max_speed: self.rules.max_speed(),
+            leaderboard: &self.leaderboard,
+            leaderboard_version: self.leaderboard_version,
+        };
+        let threads = self
+            .config
+            .view_threads
+            .clamp(1, MAX_VIEW_THREADS)
+            .min((self.observers.len() / MIN_VIEWS_PER_THREAD).max(1));
+        if self.marks.len() < threads {
+            self.marks.resize_with(threads, Marks::default);
+        }
+        let share = self.observers.len().div_ceil(threads).max(1);
+        let mut parts = self.observers.chunks_mut(share).zip(self.marks.iter_mut());
+        let (first, first_marks) = match parts.next() {
+            Some(part) => part,
+            None => (&mut [][..], &mut Marks::default()),
+        };
+        // The other shares go to threads of their own, each taking its share from its slot;
+        // a share whose thread could not start is still in its slot afterwards and done here.
+        let others: Vec<Mutex<Option<Share<'_>>>> =
+            parts.map(|part| Mutex::new(Some(part))).collect();
+        let (mut updates, mut scans) = (0, 0);
+        std::thread::scope(|scope| {
+            let handles: Vec<_> = others
+                .iter()
+                .map(|slot| {
+                    let views = &views;
+                    std::thread::Builder::new()
+                        .name("world-views".into())
+                        .spawn_scoped(scope, move || {
+                            take_share(slot)
+                                .map_or((0, 0), |(observers, marks)| views.update(observers, marks))
+                        })
+                })
+                .collect();
+            let mut add = |(more_updates, more_scans): (usize, usize)| {
+                updates += more_updates;
+                scans += more_scans;
             };
-            scans += usize::from(interest::update_view(
-                &self.engine,
-                &mut self.marks,
-                observer,
-                view,
-                lead,
-                max_speed,
-            ));
-            if let Some(standing) = self.rules.standing(&self.engine, observer.player) {
-                let own = OwnState {
-                    score: standing.score,
-                    best_score: standing.best_score,
-                    view_half_width: whole_units(view.half.x),
-                    view_half_height: whole_units(view.half.y),
-                };
-                if observer.last_own != Some(own) {
-                    observer.last_own = Some(own);
-                    observer.delta.own = Some(own);
+            add(views.update(first, first_marks));
+            for handle in handles.into_iter().flatten() {
+                // A panic on a view's thread is one in the tick, as without threads.
+                add(handle
+                    .join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic)));
+            }
+            for slot in &others {
+                if let Some((observers, marks)) = take_share(slot) {
+                    add(views.update(observers, marks));
                 }
             }
-            if observer.leaderboard_version != self.leaderboard_version {
-                observer.leaderboard_version = self.leaderboard_version;
-                observer.delta.leaderboard = Some(self.leaderboard.clone());
-            }
-            if !observer.delta.is_empty() {
-                updates += 1;
-            }
-        }
+        });
         self.engine.end_replication();
         TickReport {
             tick: self.engine.tick_number(),
@@ -283,18 +316,19 @@ impl<R: Rules> World<R> {
     }
 
     /// Every observer with something to send this tick, and what.
-    pub fn updates(&self) -> impl Iterator<Item = (PlayerId, &ViewDelta)> {
+    pub fn updates(&self) -> impl Iterator<Item = (PlayerId, Update<'_>)> {
+        let changes = self.engine.changes();
         self.observers
             .iter()
-            .filter(|observer| !observer.delta.is_empty())
-            .map(|observer| (observer.player, &observer.delta))
+            .map(move |observer| (observer.player, observer.update(changes)))
+            .filter(|(_, update)| !update.is_empty())
     }
 
     /// The update for `player` this tick, if it has one.
-    pub fn update_for(&self, player: PlayerId) -> Option<&ViewDelta> {
+    pub fn update_for(&self, player: PlayerId) -> Option<Update<'_>> {
         let index = *self.observer_index.get(&player)?;
-        let delta = &self.observers.get(index)?.delta;
-        (!delta.is_empty()).then_some(delta)
+        let update = self.observers.get(index)?.update(self.engine.changes());
+        (!update.is_empty()).then_some(update)
     }
 
     /// How many entities `player`'s view holds.
@@ -306,6 +340,69 @@ impl<R: Rules> World<R> {
     /// What happened since the last call, for clients told about everything.
     pub fn take_events(&mut self) -> Vec<Event> {
         self.engine.take_events()
+    }
+}
+
+/// One thread's share of the observers, and its marks.
+type Share<'a> = (&'a mut [Observer], &'a mut Marks);
+
+/// Takes the share out of its slot (whoever comes first: its thread, or the ticking thread
+/// when that thread could not start).
+fn take_share<'a>(slot: &Mutex<Option<Share<'a>>>) -> Option<Share<'a>> {
+    slot.lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .take()
+}
+
+/// What every view's update reads this tick (shared by the threads that update them).
+struct Views<'a, R> {
+    engine: &'a Engine,
+    rules: &'a R,
+    lead: f64,
+    max_speed: f64,
+    leaderboard: &'a Arc<Leaderboard>,
+    leaderboard_version: u64,
+}
+
+impl<R: Rules> Views<'_, R> {
+    /// Brings `observers`' views up to date; returns how many have an update and how many
+    /// scanned the grid.
+    fn update(&self, observers: &mut [Observer], marks: &mut Marks) -> (usize, usize) {
+        let (mut updates, mut scans) = (0, 0);
+        for observer in observers {
+            let Some(view) = self.rules.view(self.engine, observer.player) else {
+                observer.forget();
+                continue;
+            };
+            scans += usize::from(interest::update_view(
+                self.engine,
+                marks,
+                observer,
+                view,
+                self.lead,
+                self.max_speed,
+            ));
+            if let Some(standing) = self.rules.standing(self.engine, observer.player) {
+                let own = OwnState {
+                    score: standing.score,
+                    best_score: standing.best_score,
+                    view_half_width: whole_units(view.half.x),
+                    view_half_height: whole_units(view.half.y),
+                };
+                if observer.last_own != Some(own) {
+                    observer.last_own = Some(own);
+                    observer.delta.own = Some(own);
+                }
+            }
+            if observer.leaderboard_version != self.leaderboard_version {
+                observer.leaderboard_version = self.leaderboard_version;
+                observer.delta.leaderboard = Some(self.leaderboard.clone());
+            }
+            if !observer.update(self.engine.changes()).is_empty() {
+                updates += 1;
+            }
+        }
+        (updates, scans)
     }
 }
 

@@ -149,7 +149,7 @@ impl Stage {
         self.ticks += 1;
         self.world
             .tick(self.start + Duration::from_millis(50) * self.ticks);
-        self.world.update_for(A).cloned()
+        self.world.update_for(A).map(|update| update.to_delta())
     }
 
     /// Ticks until a full scan has run for every observer; returns A's updates.
@@ -402,7 +402,7 @@ fn a_client_applying_the_updates_always_holds_its_view_exactly() {
         for (player, delta) in world.updates() {
             let mut bytes = Vec::new();
             mmo_world::wire::write_update_packet(delta, &mut bytes);
-            eats += delta.eaten.len();
+            eats += delta.delta.eaten.len();
             clients.get_mut(&player.0).unwrap().apply(&bytes);
         }
         for (&n, client) in &clients {
@@ -473,4 +473,50 @@ fn players_entering_among_held_ones_keep_moves_sorted() {
     let moved: Vec<u64> = update.moved.iter().map(|m| m.id.0).collect();
     let expected = held;
     assert_eq!(moved, expected, "every held player moved, by ascending ID");
+}
+
+/// A view's moves are read from the world's table by the players it held before this tick's
+/// entries, which join what it holds only at the next tick: an entering player is sent whole
+/// (not moved as well), moved from the next tick on, and told eaten if it is eaten then.
+#[test]
+fn a_player_entering_while_moving_is_sent_whole_then_moved() {
+    let mut stage = Stage::new(&[], &[(A, 0.0, 0.0), (B, 500.0, 0.0)]);
+    stage.tick();
+    let mut x = 500.0;
+    let entered = loop {
+        x -= 20.0;
+        assert!(x > 0.0, "B never entered");
+        stage.place(B, x, 0.0);
+        if let Some(update) = stage.tick().filter(|u| !u.players_entered.is_empty()) {
+            break update;
+        }
+    };
+    assert_eq!(player_ids(&entered), [2]);
+    assert!(entered.moved.is_empty(), "entered, not moved: {entered:?}");
+    let mut bytes = Vec::new();
+    mmo_world::wire::write_update_packet(stage.world.update_for(A).unwrap(), &mut bytes);
+    assert_eq!(bytes, update_packet(&entered).encode_to_vec());
+    stage.place(B, x - 1.0, 0.0);
+    let next = stage.tick().unwrap();
+    assert!(next.players_entered.is_empty());
+    let moved: Vec<_> = next.moved.iter().map(|m| (m.id.0, m.dx, m.dy)).collect();
+    assert_eq!(moved, [(2, -8, 0)]);
+    // Entered, then eaten at the very next tick.
+    stage.place(B, 500.0, 0.0);
+    stage.scan();
+    let mut x = 500.0;
+    loop {
+        x -= 20.0;
+        assert!(x > 0.0, "B never entered again");
+        stage.place(B, x, 0.0);
+        if stage.tick().is_some_and(|u| !u.players_entered.is_empty()) {
+            break;
+        }
+    }
+    stage.world.rules_mut().at.remove(&B);
+    stage.world.rules_mut().eat.push((A, EntityKey::Player(B)));
+    let eaten = stage.tick().unwrap();
+    assert_eq!(eaten.eaten.len(), 1, "{eaten:?}");
+    assert_eq!(eaten.eaten[0].eaten, EntityKey::Player(B));
+    assert!(eaten.moved.is_empty() && eaten.players_left.is_empty());
 }

@@ -139,7 +139,7 @@ fn the_leaderboard_is_the_worlds_top_ten_sent_at_most_once_a_second_when_it_chan
         world.tick(start + Duration::from_millis(50) * tick);
         world
             .update_for(watcher)
-            .and_then(|update| update.leaderboard.clone())
+            .and_then(|update| update.delta.leaderboard.clone())
     };
     let board = next(&mut world).unwrap();
     assert_eq!(board.players, 12);
@@ -172,7 +172,7 @@ fn a_players_own_state_is_sent_when_it_changes() {
     world.enter(me, entry("me"), true).unwrap();
     let start = Instant::now();
     world.tick(start);
-    let own = world.update_for(me).unwrap().own.unwrap();
+    let own = world.update_for(me).unwrap().delta.own.unwrap();
     assert_eq!(
         (own.score, own.view_half_width, own.view_half_height),
         (0, 100, 100)
@@ -185,8 +185,8 @@ fn a_players_own_state_is_sent_when_it_changes() {
     world.rules_mut().score.insert(me, 7);
     world.tick(start + Duration::from_millis(100));
     let update = world.update_for(me).unwrap();
-    assert_eq!(update.own.unwrap().score, 7);
-    assert!(update.moved.is_empty() && update.players_entered.is_empty());
+    assert_eq!(update.delta.own.unwrap().score, 7);
+    assert!(update.moves.is_empty() && update.delta.players_entered.is_empty());
     assert!(world.leave(me));
     world.tick(start + Duration::from_millis(150));
     assert!(world.update_for(me).is_none());
@@ -216,4 +216,63 @@ fn players_told_everything_are_limited_with_a_reason() {
         world.enter(PlayerId(2), entry("b"), true),
         Err(EnterError::AlreadyIn)
     );
+}
+
+/// Views spread over threads give every observer the same updates, byte for byte, as views
+/// updated on the ticking thread alone (the same world, seed and steering), including a
+/// share whose observers leave and come back.
+#[test]
+fn views_spread_over_threads_send_what_one_thread_sends() {
+    // Two shares of at least `MIN_VIEWS_PER_THREAD` (256) views.
+    const PLAYERS: u64 = 520;
+    let worlds: Vec<World<RadiusRumble>> = [1, 2]
+        .into_iter()
+        .map(|view_threads| {
+            let config = WorldConfig {
+                view_threads,
+                ..WorldConfig::default()
+            };
+            let mut world = World::new(RadiusRumble::new(10_000), config, 7);
+            for n in 1..=PLAYERS {
+                world
+                    .enter(PlayerId(n), entry(&format!("p{n}")), true)
+                    .unwrap();
+            }
+            world
+        })
+        .collect();
+    let [mut one, mut two] = <[_; 2]>::try_from(worlds).ok().unwrap();
+    let start = Instant::now();
+    let mut compared = 0;
+    for tick in 1..=40u32 {
+        for n in 1..=PLAYERS {
+            let direction = f64::from(tick / 10) + n as f64;
+            let _ = one.steer(PlayerId(n), direction);
+            let _ = two.steer(PlayerId(n), direction);
+        }
+        if tick == 20 {
+            // Some leave and come back: their views start again, in whichever share.
+            for n in (1..=PLAYERS).step_by(50) {
+                assert!(one.leave(PlayerId(n)) && two.leave(PlayerId(n)));
+                one.enter(PlayerId(n), entry("again"), true).unwrap();
+                two.enter(PlayerId(n), entry("again"), true).unwrap();
+            }
+        }
+        let now = start + Duration::from_millis(50) * tick;
+        let (a, b) = (one.tick(now), two.tick(now));
+        assert_eq!((a.updates, a.scans), (b.updates, b.scans), "tick {tick}");
+        for n in 1..=PLAYERS {
+            let bytes = |world: &World<RadiusRumble>| {
+                let mut out = Vec::new();
+                if let Some(update) = world.update_for(PlayerId(n)) {
+                    mmo_world::wire::write_update_packet(update, &mut out);
+                }
+                out
+            };
+            let expected = bytes(&one);
+            assert_eq!(expected, bytes(&two), "tick {tick}, player {n}");
+            compared += usize::from(!expected.is_empty());
+        }
+    }
+    assert!(compared > 40 * 400, "most players had updates: {compared}");
 }
