@@ -486,3 +486,85 @@ async fn a_room_entered_while_the_broker_was_away_is_not_sent_its_past_when_it_i
         (speaker.id, "said after".to_owned())
     );
 }
+
+/// The cluster as `/api/status` on `server` lists it: each server's address and clients.
+async fn listed_servers(server: &TestServer) -> Vec<(String, u64)> {
+    let (status, response) = server.http_get("/api/status", "").await;
+    assert_eq!(status, 200, "{response}");
+    let body = response.split("\r\n\r\n").nth(1).unwrap_or_default();
+    let json: serde_json::Value = serde_json::from_str(body).unwrap();
+    let servers = json["cluster"]["servers"].as_array().cloned();
+    let mut listed: Vec<(String, u64)> = servers
+        .unwrap_or_default()
+        .iter()
+        .map(|server| {
+            (
+                server["address"].as_str().unwrap_or_default().to_owned(),
+                server["clients"].as_u64().unwrap_or_default(),
+            )
+        })
+        .collect();
+    listed.sort();
+    listed
+}
+
+/// Polls `listed_servers` on `server` until it lists `expected` (sorted), within `WAIT`.
+async fn wait_for_listed(server: &TestServer, expected: &[(String, u64)]) {
+    let deadline = tokio::time::Instant::now() + WAIT;
+    loop {
+        let listed = listed_servers(server).await;
+        if listed == expected {
+            return;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "server {} listed {listed:?}, not {expected:?}",
+            server.addr
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn status_and_metrics_list_every_server_with_its_clients() {
+    let nats = Nats::start();
+    let quick = || Config {
+        // Servers say how they stand every third of this.
+        cluster_timeout: Duration::from_millis(600),
+        ..member_of(&nats)
+    };
+    let [first, second, third] = [
+        TestServer::start(quick()).await,
+        TestServer::start(quick()).await,
+        TestServer::start(quick()).await,
+    ];
+    let mut clients = Vec::new();
+    for (server, count) in [(&first, 1), (&second, 2), (&third, 3)] {
+        for _ in 0..count {
+            clients.push(Client::full(server).await);
+        }
+    }
+    let mut expected = vec![
+        (first.addr.to_string(), 1),
+        (second.addr.to_string(), 2),
+        (third.addr.to_string(), 3),
+    ];
+    expected.sort();
+    for server in [&first, &second, &third] {
+        wait_for_listed(server, &expected).await;
+        assert_eq!(server.metric("mmo_cluster_servers").await, 3);
+        assert_eq!(server.metric("mmo_cluster_clients").await, 6);
+    }
+    let (_, response) = first.http_get("/api/status", "").await;
+    // This server's own numbers are still its own.
+    assert!(response.contains("\"clients\":1,"), "{response}");
+    assert!(response.contains("\"broker_connected\":true"), "{response}");
+
+    // A server that stops leaves the others' lists.
+    let third_addr = third.addr.to_string();
+    third.stop().await.unwrap();
+    expected.retain(|(address, _)| *address != third_addr);
+    wait_for_listed(&first, &expected).await;
+    wait_for_listed(&second, &expected).await;
+    drop(clients);
+}

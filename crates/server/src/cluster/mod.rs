@@ -39,8 +39,12 @@
 //! as left to their own clients, and skip its members' joins when they read a room's events
 //! again. So a graceful stop costs one message however many clients it had, and a crash is
 //! announced within `cluster_timeout` plus a third of it.
+//!
+//! Each "alive" also says how many clients its server has and where it listens (`servers`),
+//! for every server's `/api/status` and metrics.
 
 mod ids;
+mod servers;
 mod wire;
 
 use std::collections::{HashMap, HashSet};
@@ -126,6 +130,8 @@ struct Shared {
     /// The other servers: when each was last heard, and which are gone.
     servers: Mutex<Servers>,
     cluster_timeout: Duration,
+    /// What this server's next heartbeat says of it (see `servers`).
+    local: Mutex<wire::ServerReport>,
 }
 
 /// What this server knows of the others.
@@ -137,6 +143,8 @@ struct Servers {
     last_heard: HashMap<u64, Instant>,
     /// Servers that stopped or died: their members' joins are skipped.
     gone: HashSet<u64>,
+    /// What each server not gone said of itself with its last heartbeat (see `servers`).
+    reports: HashMap<u64, wire::ServerReport>,
 }
 
 /// An event on its way to the broker.
@@ -283,6 +291,7 @@ impl Shared {
             dropped: AtomicU64::new(0),
             servers: Mutex::new(Servers::default()),
             cluster_timeout,
+            local: Mutex::new(wire::ServerReport::default()),
         });
         let heard = shared
             .jetstream
@@ -390,6 +399,7 @@ impl Shared {
             let mut servers = lock(&self.servers);
             servers.last_heard.remove(&server);
             servers.rooms.remove(&server);
+            servers.reports.remove(&server);
             if server == self.server || !servers.gone.insert(server) {
                 return;
             }
@@ -531,6 +541,7 @@ async fn listen_to_servers(shared: Arc<Shared>, mut heard: async_nats::Subscribe
                 if !servers.gone.contains(&server) {
                     servers.last_heard.insert(server, Instant::now());
                     servers.rooms.insert(server, rooms);
+                    Shared::heard_report(&mut servers, server, message.headers.as_ref());
                 }
             }
             "gone" => shared.server_gone(server, "server shutting down"),
@@ -574,7 +585,7 @@ async fn keep_in_touch(shared: Arc<Shared>) {
         let _ = shared
             .jetstream
             .client()
-            .publish(subject.clone(), said.into())
+            .publish_with_headers(subject.clone(), shared.heartbeat_headers(), said.into())
             .await;
         let dead: Vec<u64> = lock(&shared.servers)
             .last_heard
@@ -814,6 +825,14 @@ impl RoomBroker for NatsBroker {
             *count = count.saturating_add(*members);
         }
         rooms
+    }
+
+    fn report_local(&self, clients: usize, address: Option<&str>) {
+        self.shared.report_local(clients, address);
+    }
+
+    fn cluster_servers(&self) -> Option<Vec<crate::rooms::ClusterServer>> {
+        Some(self.shared.cluster_servers())
     }
 
     fn server_stopping(&self) {

@@ -35,6 +35,19 @@ pub struct Publication<'a> {
     pub answer: bool,
 }
 
+/// A server of the cluster as `RoomBroker::cluster_servers` lists it, for `/api/status`.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct ClusterServer {
+    /// Its ID in the cluster.
+    pub id: u64,
+    /// The address it listens on for clients, when it said.
+    pub address: Option<String>,
+    /// Clients connected to it, as it last said (`None` for a server that does not say).
+    pub clients: Option<u64>,
+    /// Whether it is the server answering.
+    pub this: bool,
+}
+
 /// What the rooms of one server need from whatever joins servers together.
 pub trait RoomBroker: Send + Sync + Debug + 'static {
     /// Makes each change the next event of its room, in the order given, and has every server
@@ -62,6 +75,14 @@ pub trait RoomBroker: Send + Sync + Debug + 'static {
     /// adds for rooms with no member here. Empty for a server on its own.
     fn other_servers_rooms(&self) -> std::collections::HashMap<Box<str>, u32> {
         std::collections::HashMap::new()
+    }
+    /// How this server stands now, for the other servers' status: its clients, and the
+    /// address it listens on. Told every second; a cluster says it with its heartbeats.
+    fn report_local(&self, _clients: usize, _address: Option<&str>) {}
+    /// The servers of the cluster alive now, this one first, as each last said; `None` for a
+    /// server on its own.
+    fn cluster_servers(&self) -> Option<Vec<ClusterServer>> {
+        None
     }
     /// The server is stopping: its clients are about to leave every room at once, unannounced
     /// here (see `Announce::Nothing`). A cluster tells the other servers, once.
