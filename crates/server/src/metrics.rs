@@ -389,6 +389,8 @@ pub struct Metrics {
     pub deliveries: Counter,
     /// Room changes.
     pub joins: Counter,
+    /// Room events dropped because the cluster's queue to the broker was full.
+    pub cluster_events_dropped: Counter,
     /// Connection tasks that panicked (a server bug; the client was disconnected).
     pub tasks_panicked: Counter,
     /// Logins and registrations, by how they ended.
@@ -432,6 +434,11 @@ impl Metrics {
             "frames queued to recipients by relays (one per chat line per recipient)",
         );
         let joins = counter("mmo_joins", "room changes");
+        let cluster_events_dropped = counter(
+            "mmo_cluster_events_dropped",
+            "room events the queue to the cluster's broker could not take: a line is lost, a \
+             member's own join or leave is applied on this server alone",
+        );
         let tasks_panicked = counter(
             "mmo_tasks_panicked",
             "connection tasks that panicked (a server bug)",
@@ -549,6 +556,7 @@ impl Metrics {
             chats_relayed,
             deliveries,
             joins,
+            cluster_events_dropped,
             tasks_panicked,
             account_requests,
             world,
@@ -697,9 +705,9 @@ mod tests {
             + MessageRefusal::ALL.len()
             + AccountOutcome::ALL.len();
         let samples = text.lines().filter(|line| !line.starts_with('#')).count();
-        // 12 plain counters, 13 gauges and the tick work histogram (10 buckets, +Inf, sum,
+        // 13 plain counters, 13 gauges and the tick work histogram (10 buckets, +Inf, sum,
         // count) besides the labelled series.
-        assert_eq!(samples, labelled + 12 + 13 + 13, "{text}");
+        assert_eq!(samples, labelled + 13 + 13 + 13, "{text}");
     }
 
     #[test]

@@ -525,6 +525,23 @@ async fn wait_for_listed(server: &TestServer, expected: &[(String, u64)]) {
     }
 }
 
+/// Polls `server`'s metric `name` until it is `wanted`, within `WAIT`.
+async fn wait_for_metric(server: &TestServer, name: &str, wanted: u64) {
+    let deadline = tokio::time::Instant::now() + WAIT;
+    loop {
+        let value = server.metric(name).await;
+        if value == wanted {
+            return;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "{name} on {} stayed {value}, not {wanted}",
+            server.addr
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn status_and_metrics_list_every_server_with_its_clients() {
     let nats = Nats::start();
@@ -559,6 +576,13 @@ async fn status_and_metrics_list_every_server_with_its_clients() {
     // This server's own numbers are still its own.
     assert!(response.contains("\"clients\":1,"), "{response}");
     assert!(response.contains("\"broker_connected\":true"), "{response}");
+
+    // A line through the broker counts as delivered on each server it reached members on.
+    clients[0].chat("to every server").await;
+    for (server, recipients) in [(&second, 2), (&third, 3)] {
+        wait_for_metric(server, "mmo_deliveries_total", recipients).await;
+    }
+    assert_eq!(first.metric("mmo_cluster_events_dropped_total").await, 0);
 
     // A server that stops leaves the others' lists.
     let third_addr = third.addr.to_string();

@@ -132,6 +132,8 @@ struct Shared {
     cluster_timeout: Duration,
     /// What this server's next heartbeat says of it (see `servers`).
     local: Mutex<wire::ServerReport>,
+    /// The server's counters, once it has handed them over.
+    counters: std::sync::OnceLock<crate::rooms::BrokerCounters>,
 }
 
 /// What this server knows of the others.
@@ -292,6 +294,7 @@ impl Shared {
             servers: Mutex::new(Servers::default()),
             cluster_timeout,
             local: Mutex::new(wire::ServerReport::default()),
+            counters: std::sync::OnceLock::new(),
         });
         let heard = shared
             .jetstream
@@ -380,12 +383,17 @@ impl Shared {
             room.commit_unannounced(change);
             return false;
         }
+        let chat = matches!(change, RoomChange::Chat(_));
         let delivered = room.commit_now(
             change,
             pending.as_ref().map(|pending| &pending.peer),
             pending.as_ref().is_some_and(|pending| pending.answer),
         );
         let Some(pending) = pending else {
+            // A line: its publisher's handler did not wait for it, so it is counted here.
+            if let Some(counters) = self.counters.get().filter(|_| chat) {
+                counters.deliveries.inc_by(delivered);
+            }
             return false;
         };
         let _ = pending.applied.try_send(delivered);
@@ -703,6 +711,9 @@ impl RoomBroker for NatsBroker {
             }
             // The queue to the broker is full: a member's own change is applied here alone,
             // so that it is not left half in a room; a line is dropped.
+            if let Some(counters) = shared.counters.get() {
+                counters.dropped.inc();
+            }
             if shared.dropped.fetch_add(1, Ordering::Relaxed) == 0 {
                 warn!("The broker is not taking room events; applying them here alone");
             }
@@ -825,6 +836,10 @@ impl RoomBroker for NatsBroker {
             *count = count.saturating_add(*members);
         }
         rooms
+    }
+
+    fn count_into(&self, counters: crate::rooms::BrokerCounters) {
+        let _ = self.shared.counters.set(counters);
     }
 
     fn report_local(&self, clients: usize, address: Option<&str>) {

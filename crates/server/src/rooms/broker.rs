@@ -48,6 +48,17 @@ pub struct ClusterServer {
     pub this: bool,
 }
 
+/// The counters a broker adds to, handed to it once the server's metrics exist.
+#[derive(Debug, Clone, Default)]
+pub struct BrokerCounters {
+    /// `Metrics::deliveries`: frames queued to members here by lines that came through the
+    /// broker (a server's own lines too, applied when they come back).
+    pub deliveries: prometheus_client::metrics::counter::Counter,
+    /// `Metrics::cluster_events_dropped`: events dropped because the queue to the broker was
+    /// full.
+    pub dropped: prometheus_client::metrics::counter::Counter,
+}
+
 /// What the rooms of one server need from whatever joins servers together.
 pub trait RoomBroker: Send + Sync + Debug + 'static {
     /// Makes each change the next event of its room, in the order given, and has every server
@@ -76,6 +87,8 @@ pub trait RoomBroker: Send + Sync + Debug + 'static {
     fn other_servers_rooms(&self) -> std::collections::HashMap<Box<str>, u32> {
         std::collections::HashMap::new()
     }
+    /// The counters to add to from now on (a server on its own counts at the handlers).
+    fn count_into(&self, _counters: BrokerCounters) {}
     /// How this server stands now, for the other servers' status: its clients, and the
     /// address it listens on. Told every second; a cluster says it with its heartbeats.
     fn report_local(&self, _clients: usize, _address: Option<&str>) {}
