@@ -592,3 +592,77 @@ async fn status_and_metrics_list_every_server_with_its_clients() {
     wait_for_listed(&second, &expected).await;
     drop(clients);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_leave_while_the_broker_was_away_is_announced_on_the_other_servers_when_it_is_back() {
+    let mut nats = Nats::start();
+    let quick = || Config {
+        // Leaves kept during the outage are published at the first "alive" after it.
+        cluster_timeout: Duration::from_millis(600),
+        ..member_of(&nats)
+    };
+    let here = TestServer::start(quick()).await;
+    let there = TestServer::start(quick()).await;
+    let mut watcher = Client::full(&here).await;
+    watcher.join("red").await;
+    let mut leaver = Client::full(&there).await;
+    leaver.join("red").await;
+    assert_eq!(
+        watcher.recv_presence().await,
+        (leaver.id, true, "red".to_owned())
+    );
+    // A member on the leaver's server, which hears the leave at once: once only.
+    let mut neighbour = Client::full(&there).await;
+    neighbour.join("red").await;
+    assert_eq!(
+        watcher.recv_presence().await,
+        (neighbour.id, true, "red".to_owned())
+    );
+
+    nats.kill();
+    wait_for_health(&there, "ok, cluster broker unreachable").await;
+    let leaver_id = leaver.id;
+    // Leaves the room for the lobby while the broker is away: only its own server hears it.
+    leaver.join("").await;
+    assert_eq!(
+        neighbour.recv_presence().await,
+        (leaver_id, false, "red".to_owned())
+    );
+    nats.restart();
+    wait_for_health(&there, "ok").await;
+    wait_for_health(&here, "ok").await;
+    assert_eq!(
+        watcher.recv_presence().await,
+        (leaver_id, false, "red".to_owned())
+    );
+    // Published, so read back on its own server too, where it is not news: a line after it
+    // in the room's order is the neighbour's next packet, with no second leave before it.
+    watcher.chat("still here").await;
+    loop {
+        let next = neighbour.recv().await;
+        match &next.msg {
+            Some(Msg::Chat(chat)) if chat.msg == "still here" => break,
+            Some(Msg::Presence(presence)) => assert!(
+                next.sender_id != leaver_id || presence.joined,
+                "the leave announced twice: {next:?}"
+            ),
+            _ => {}
+        }
+    }
+    // And the room as a newcomer there sees it no longer has the leaver.
+    let mut newcomer = Client::full(&there).await;
+    let deadline = tokio::time::Instant::now() + WAIT;
+    loop {
+        let room = newcomer.join("red").await;
+        let members: Vec<u64> = room.members.iter().map(|member| member.id).collect();
+        if !members.contains(&leaver_id) {
+            break;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the room still lists the leaver: {members:?}"
+        );
+        newcomer.join("").await;
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}

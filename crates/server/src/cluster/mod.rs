@@ -40,10 +40,14 @@
 //! again. So a graceful stop costs one message however many clients it had, and a crash is
 //! announced within `cluster_timeout` plus a third of it.
 //!
+//! While the broker is away each server's rooms are its own; the leaves made meanwhile are
+//! published when it is back (`outage`), so the other servers announce them too.
+//!
 //! Each "alive" also says how many clients its server has and where it listens (`servers`),
 //! for every server's `/api/status` and metrics.
 
 mod ids;
+mod outage;
 mod servers;
 mod wire;
 
@@ -134,6 +138,8 @@ struct Shared {
     local: Mutex<wire::ServerReport>,
     /// The server's counters, once it has handed them over.
     counters: std::sync::OnceLock<crate::rooms::BrokerCounters>,
+    /// Leaves made while the broker was away, to publish when it is back (see `outage`).
+    kept_leaves: Mutex<std::collections::VecDeque<Outgoing>>,
 }
 
 /// What this server knows of the others.
@@ -295,6 +301,7 @@ impl Shared {
             cluster_timeout,
             local: Mutex::new(wire::ServerReport::default()),
             counters: std::sync::OnceLock::new(),
+            kept_leaves: Mutex::new(std::collections::VecDeque::new()),
         });
         let heard = shared
             .jetstream
@@ -379,7 +386,12 @@ impl Shared {
             };
             (pending, past && !following.joined_alone)
         };
-        if past && pending.is_none() {
+        // A leave of no member here is news to nobody: it left while the broker was away
+        // and its server publishes its leave once the broker is back (`outage`), after this
+        // server's members may have been told already.
+        let stale_leave = matches!(&change, RoomChange::Left { member, .. }
+            if room.lock().record.name_of(*member).is_none());
+        if (past || stale_leave) && pending.is_none() {
             room.commit_unannounced(change);
             return false;
         }
@@ -574,6 +586,7 @@ async fn keep_in_touch(shared: Arc<Shared>) {
             }
             continue;
         }
+        shared.publish_kept();
         // With it, this server's members by room, for the others' room lists.
         let rooms: Vec<(Box<str>, u32)> = {
             let followed: Vec<Arc<Room>> = lock(&shared.followed)
@@ -682,6 +695,7 @@ impl RoomBroker for NatsBroker {
             return Ok(publications
                 .into_iter()
                 .map(|publication| {
+                    shared.keep_for_the_broker(publication.room.name(), &publication.change);
                     publication.room.commit_now(
                         publication.change,
                         publication.local,
