@@ -1,5 +1,6 @@
 // The server status panel: polls `GET /api/status` while the panel is open and the tab is
-// visible, shows clients, rooms, message rates and uptime, and hands the server's limits to
+// visible, shows clients, rooms, message rates and uptime (and, in a cluster, each server with its
+// clients), and hands the server's limits to
 // whoever needs them (the inputs' maxlength, the page's copies of the rate limits), with what it
 // says about accounts (whether to show the login screen).
 
@@ -21,7 +22,37 @@ const REQUEST_TIMEOUT_MS = 5000;
  * @property {import('./protocol.js').ServerLimits} limits
  * @property {{enabled?: boolean, require_login?: boolean, available?: boolean}} [accounts]
  *   servers from before accounts omit it
+ * @property {ClusterStatus} [cluster] present when the server is one of a cluster
  */
+
+/**
+ * The cluster in a `ServerStatus`: its servers alive now, the answering one first.
+ * @typedef {object} ClusterStatus
+ * @property {boolean} broker_connected
+ * @property {number} clients every server's clients together, as each last said
+ * @property {{id: number, address?: string | null, clients?: number | null, this: boolean}[]} servers
+ */
+
+/**
+ * What the panel says of the cluster: a summary and one line per server, or `null` for a
+ * server on its own.
+ * @param {ServerStatus} status
+ * @returns {{summary: string, servers: string[]} | null}
+ */
+export function describeCluster(status) {
+  const cluster = status.cluster;
+  if (!cluster) return null;
+  const count = cluster.servers.length;
+  const plural = (/** @type {number} */ n, /** @type {string} */ word) => `${n} ${word}${n === 1 ? '' : 's'}`;
+  const summary = `${plural(count, 'server')}, ${plural(cluster.clients, 'client')}` +
+    (cluster.broker_connected ? '' : ' (broker unreachable: rooms are local for now)');
+  const servers = cluster.servers.map((server) => {
+    const clients = typeof server.clients === 'number' ? plural(server.clients, 'client') : 'clients unknown';
+    const where = server.address ? ` at ${server.address}` : '';
+    return `Server ${server.id}${where}${server.this ? ' (this one)' : ''}: ${clients}`;
+  });
+  return { summary, servers };
+}
 
 /**
  * Fetches the status once.
@@ -79,6 +110,14 @@ export function startStatusPanel({ panel, url, onStatus }) {
     field('stat-uptime').textContent = formatUptime(status.uptime_seconds);
     field('stat-connections').textContent = String(status.connections_total);
     field('stat-messages').textContent = String(status.messages_total);
+    const cluster = describeCluster(status);
+    field('stat-cluster').hidden = cluster === null;
+    field('stat-cluster-summary').textContent = cluster?.summary ?? '';
+    field('stat-cluster-servers').replaceChildren(...(cluster?.servers ?? []).map((line) => {
+      const item = document.createElement('li');
+      item.textContent = line;
+      return item;
+    }));
     field('stat-updated').textContent = `Updated ${new Date().toLocaleTimeString()}`;
     panel.dataset.state = 'ok';
   };

@@ -38,7 +38,7 @@ import {
   slowDownHint,
 } from '../dist/protocol.js';
 import { COMMAND_USAGE, RoomState, describeRoomList, formatSentAt, parseTypedLine, withLobby } from '../dist/rooms.js';
-import { formatRate, formatUptime } from '../dist/status.js';
+import { describeCluster, formatRate, formatUptime } from '../dist/status.js';
 
 const { Packet } = generated.packets;
 const hex = (/** @type {Uint8Array} */ bytes) => Buffer.from(bytes).toString('hex');
@@ -285,6 +285,34 @@ test('status numbers read well', () => {
   assert.equal(formatUptime(3 * 86400 + 4 * 3600 + 5), '3d 4h');
   assert.equal(formatRate(0.25), '0.3');
   assert.equal(formatRate(Number.NaN), '–');
+});
+
+test('the status panel lists a cluster\'s servers with their clients', () => {
+  const base = { clients: 1, messages_per_second: 0, deliveries_per_second: 0, uptime_seconds: 1,
+    connections_total: 1, messages_total: 0, limits: DEFAULT_LIMITS };
+  assert.equal(describeCluster(base), null);
+  const cluster = describeCluster({
+    ...base,
+    cluster: {
+      broker_connected: true,
+      clients: 3,
+      servers: [
+        { id: 7, address: '10.0.0.1:8080', clients: 1, this: true },
+        { id: 9, address: null, clients: 2, this: false },
+        { id: 12, this: false },
+      ],
+    },
+  });
+  assert.deepEqual(cluster, {
+    summary: '3 servers, 3 clients',
+    servers: [
+      'Server 7 at 10.0.0.1:8080 (this one): 1 client',
+      'Server 9: 2 clients',
+      'Server 12: clients unknown',
+    ],
+  });
+  const away = describeCluster({ ...base, cluster: { broker_connected: false, clients: 1, servers: [{ id: 7, clients: 1, this: true }] } });
+  assert.equal(away?.summary, '1 server, 1 client (broker unreachable: rooms are local for now)');
 });
 
 /** @param {string} text */

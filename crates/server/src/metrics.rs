@@ -332,6 +332,10 @@ pub struct Levels {
     pub workers_busy_percent: u32,
     /// Whether the cluster's broker is reachable (`false` for a server on its own).
     pub broker_connected: bool,
+    /// Servers of the cluster alive, this one included (0 for a server on its own).
+    pub cluster_servers: usize,
+    /// Clients connected to the cluster's servers, as each last said (0 on its own).
+    pub cluster_clients: usize,
 }
 
 /// Bucket bounds of `mmo_world_tick_work_seconds`: a tick's budget is 50 ms at 20 ticks a
@@ -385,6 +389,8 @@ pub struct Metrics {
     pub deliveries: Counter,
     /// Room changes.
     pub joins: Counter,
+    /// Room events dropped because the cluster's queue to the broker was full.
+    pub cluster_events_dropped: Counter,
     /// Connection tasks that panicked (a server bug; the client was disconnected).
     pub tasks_panicked: Counter,
     /// Logins and registrations, by how they ended.
@@ -393,6 +399,8 @@ pub struct Metrics {
     pub world: WorldMetrics,
     accounts_available: Gauge,
     broker_connected: Gauge,
+    cluster_servers: Gauge,
+    cluster_clients: Gauge,
     sessions: Gauge,
     rooms: Gauge,
     open_sockets: Gauge,
@@ -426,6 +434,11 @@ impl Metrics {
             "frames queued to recipients by relays (one per chat line per recipient)",
         );
         let joins = counter("mmo_joins", "room changes");
+        let cluster_events_dropped = counter(
+            "mmo_cluster_events_dropped",
+            "room events the queue to the cluster's broker could not take: a line is lost, a \
+             member's own join or leave is applied on this server alone",
+        );
         let tasks_panicked = counter(
             "mmo_tasks_panicked",
             "connection tasks that panicked (a server bug)",
@@ -520,6 +533,16 @@ impl Metrics {
                 "1 while the cluster's NATS broker is connected, 0 while it is away or the \
                  server runs alone",
             ),
+            cluster_servers: gauge(
+                "mmo_cluster_servers",
+                "servers of the cluster alive now, this one included (heard within \
+                 cluster_timeout); 0 for a server running alone",
+            ),
+            cluster_clients: gauge(
+                "mmo_cluster_clients",
+                "clients connected to all the cluster's servers, as each said with its last \
+                 heartbeat; 0 for a server running alone",
+            ),
             registry,
             connections_accepted,
             accept_errors,
@@ -533,6 +556,7 @@ impl Metrics {
             chats_relayed,
             deliveries,
             joins,
+            cluster_events_dropped,
             tasks_panicked,
             account_requests,
             world,
@@ -556,6 +580,8 @@ impl Metrics {
             .set(i64::from(levels.workers_busy_percent));
         self.broker_connected
             .set(i64::from(levels.broker_connected));
+        self.cluster_servers.set(as_gauge(levels.cluster_servers));
+        self.cluster_clients.set(as_gauge(levels.cluster_clients));
         let mut text = String::new();
         // Writing to a `String` cannot fail.
         let _ = prometheus_text::encode(&mut text, &self.registry);
@@ -679,9 +705,9 @@ mod tests {
             + MessageRefusal::ALL.len()
             + AccountOutcome::ALL.len();
         let samples = text.lines().filter(|line| !line.starts_with('#')).count();
-        // 12 plain counters, 11 gauges and the tick work histogram (10 buckets, +Inf, sum,
+        // 13 plain counters, 13 gauges and the tick work histogram (10 buckets, +Inf, sum,
         // count) besides the labelled series.
-        assert_eq!(samples, labelled + 12 + 11 + 13, "{text}");
+        assert_eq!(samples, labelled + 13 + 13 + 13, "{text}");
     }
 
     #[test]

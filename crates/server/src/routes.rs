@@ -6,6 +6,7 @@ use serde::Serialize;
 use crate::assets;
 use crate::http::{RequestHead, Response};
 use crate::metrics::{CONTENT_TYPE, Levels};
+use crate::rooms::ClusterServer;
 use crate::state::ServerState;
 use crate::websocket::WEBSOCKET_PATH;
 
@@ -92,6 +93,32 @@ struct Status {
     messages_total: u64,
     limits: Limits,
     accounts: AccountsStatus,
+    /// The cluster this server is part of; absent for a server on its own.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    cluster: Option<ClusterStatus>,
+}
+
+/// The cluster in `Status`: its servers alive now (this one first), and their clients
+/// together (as each last said; `clients` above is this server's alone).
+#[derive(Debug, Serialize)]
+struct ClusterStatus {
+    broker_connected: bool,
+    clients: u64,
+    servers: Vec<ClusterServer>,
+}
+
+impl ClusterStatus {
+    fn of(state: &ServerState) -> Option<Self> {
+        let servers = state.rooms.cluster_servers()?;
+        Some(Self {
+            broker_connected: state.rooms.broker_connected() == Some(true),
+            clients: servers
+                .iter()
+                .filter_map(|server| server.clients)
+                .fold(0, u64::saturating_add),
+            servers,
+        })
+    }
 }
 
 /// Accounts in `Status`: whether the server has them, whether clients must log in (when not,
@@ -155,6 +182,7 @@ fn status_json(state: &ServerState) -> Vec<u8> {
                 .as_ref()
                 .is_some_and(|accounts| accounts.available()),
         },
+        cluster: ClusterStatus::of(state),
     };
     // Numbers and fixed names only: serialising cannot fail.
     serde_json::to_vec(&status).unwrap_or_default()
@@ -163,6 +191,8 @@ fn status_json(state: &ServerState) -> Vec<u8> {
 /// The body of `/metrics`: every metric, with the gauges as the server stands now.
 fn metrics_text(state: &ServerState) -> Vec<u8> {
     let admission = state.admission.counts();
+    let cluster = ClusterStatus::of(state);
+    let as_count = |value: u64| usize::try_from(value).unwrap_or(usize::MAX);
     state
         .metrics
         .render(Levels {
@@ -178,6 +208,8 @@ fn metrics_text(state: &ServerState) -> Vec<u8> {
             batching: state.rooms.load().is_loaded() && !state.config.write_coalesce_ms.is_zero(),
             workers_busy_percent: state.rooms.load().busy_percent(),
             broker_connected: state.rooms.broker_connected() == Some(true),
+            cluster_servers: cluster.as_ref().map_or(0, |cluster| cluster.servers.len()),
+            cluster_clients: cluster.map_or(0, |cluster| as_count(cluster.clients)),
         })
         .into_bytes()
 }

@@ -161,7 +161,11 @@ pub(crate) async fn serve(
         None => None,
     };
     info!("Awaiting client registrations");
-    let housekeeping = tokio::spawn(keep_house(Arc::clone(&state)));
+    let address = listener
+        .local_addr()
+        .ok()
+        .map(|address| address.to_string());
+    let housekeeping = tokio::spawn(keep_house(Arc::clone(&state), address));
     // Only rooms that may batch need to know how busy the server is.
     let load_sampler = (!state.config.write_coalesce_ms.is_zero()
         && state.config.write_coalesce_busy_percent > 0)
@@ -490,8 +494,10 @@ async fn answer_refusal(stream: TcpStream, refusal: Refusal, slot: OwnedSemaphor
 }
 
 /// Samples rates, forgets settled addresses and reports the ends of refusal bursts every
-/// second, and checks for idle clients every `Config::idle_check_interval`.
-async fn keep_house(state: Arc<ServerState>) {
+/// second, tells the cluster's other servers how this one stands (its clients, and `address`,
+/// where it listens) as often, and checks for idle clients every
+/// `Config::idle_check_interval`.
+async fn keep_house(state: Arc<ServerState>, address: Option<String>) {
     let tick = HOUSEKEEPING_INTERVAL.min(state.config.idle_check_interval());
     let mut ticker = tokio::time::interval(tick);
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -508,6 +514,9 @@ async fn keep_house(state: Arc<ServerState>) {
             state.rates.sample(&state.metrics, now);
             state.admission.forget_settled(now);
             state.log_overdue_refusals();
+            state
+                .rooms
+                .report_local(state.sessions.count(), address.as_deref());
         }
     }
 }

@@ -19,7 +19,7 @@ use crate::disconnect::Disconnect;
 use crate::logging::BurstLog;
 use crate::metrics::{Metrics, RateMeter};
 use crate::peer::Peer;
-use crate::rooms::{InProcessBroker, RoomLimits, RoomQuota, Rooms};
+use crate::rooms::{BrokerCounters, InProcessBroker, RoomLimits, RoomQuota, Rooms};
 use crate::services::{AccountStore, Services};
 use crate::websocket::PING_FRAME;
 use crate::world::{WorldSettings, Worlds};
@@ -77,19 +77,24 @@ impl ServerState {
             presence_window: config.presence_window_ms,
         };
         let metrics = Metrics::default();
+        let rooms = Rooms::with_quota(
+            limits,
+            config.max_rooms,
+            RoomQuota {
+                per_address: config.max_rooms_per_address,
+                exempt: config.address_limit_exempt.clone(),
+            },
+            services
+                .rooms
+                .unwrap_or_else(|| Arc::new(InProcessBroker::default())),
+        );
+        rooms.count_into(BrokerCounters {
+            deliveries: metrics.deliveries.clone(),
+            dropped: metrics.cluster_events_dropped.clone(),
+        });
         Self {
             admission: Arc::new(Admission::new(AdmissionLimits::new(&config, socket_budget))),
-            rooms: Rooms::with_quota(
-                limits,
-                config.max_rooms,
-                RoomQuota {
-                    per_address: config.max_rooms_per_address,
-                    exempt: config.address_limit_exempt.clone(),
-                },
-                services
-                    .rooms
-                    .unwrap_or_else(|| Arc::new(InProcessBroker::default())),
-            ),
+            rooms,
             sessions: Arc::new(Sessions::new(config.max_connections)),
             accounts: services.accounts,
             logged_in: LoggedIn::default(),

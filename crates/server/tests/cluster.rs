@@ -486,3 +486,183 @@ async fn a_room_entered_while_the_broker_was_away_is_not_sent_its_past_when_it_i
         (speaker.id, "said after".to_owned())
     );
 }
+
+/// The cluster as `/api/status` on `server` lists it: each server's address and clients.
+async fn listed_servers(server: &TestServer) -> Vec<(String, u64)> {
+    let (status, response) = server.http_get("/api/status", "").await;
+    assert_eq!(status, 200, "{response}");
+    let body = response.split("\r\n\r\n").nth(1).unwrap_or_default();
+    let json: serde_json::Value = serde_json::from_str(body).unwrap();
+    let servers = json["cluster"]["servers"].as_array().cloned();
+    let mut listed: Vec<(String, u64)> = servers
+        .unwrap_or_default()
+        .iter()
+        .map(|server| {
+            (
+                server["address"].as_str().unwrap_or_default().to_owned(),
+                server["clients"].as_u64().unwrap_or_default(),
+            )
+        })
+        .collect();
+    listed.sort();
+    listed
+}
+
+/// Polls `listed_servers` on `server` until it lists `expected` (sorted), within `WAIT`.
+async fn wait_for_listed(server: &TestServer, expected: &[(String, u64)]) {
+    let deadline = tokio::time::Instant::now() + WAIT;
+    loop {
+        let listed = listed_servers(server).await;
+        if listed == expected {
+            return;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "server {} listed {listed:?}, not {expected:?}",
+            server.addr
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// Polls `server`'s metric `name` until it is `wanted`, within `WAIT`.
+async fn wait_for_metric(server: &TestServer, name: &str, wanted: u64) {
+    let deadline = tokio::time::Instant::now() + WAIT;
+    loop {
+        let value = server.metric(name).await;
+        if value == wanted {
+            return;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "{name} on {} stayed {value}, not {wanted}",
+            server.addr
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn status_and_metrics_list_every_server_with_its_clients() {
+    let nats = Nats::start();
+    let quick = || Config {
+        // Servers say how they stand every third of this.
+        cluster_timeout: Duration::from_millis(600),
+        ..member_of(&nats)
+    };
+    let [first, second, third] = [
+        TestServer::start(quick()).await,
+        TestServer::start(quick()).await,
+        TestServer::start(quick()).await,
+    ];
+    let mut clients = Vec::new();
+    for (server, count) in [(&first, 1), (&second, 2), (&third, 3)] {
+        for _ in 0..count {
+            clients.push(Client::full(server).await);
+        }
+    }
+    let mut expected = vec![
+        (first.addr.to_string(), 1),
+        (second.addr.to_string(), 2),
+        (third.addr.to_string(), 3),
+    ];
+    expected.sort();
+    for server in [&first, &second, &third] {
+        wait_for_listed(server, &expected).await;
+        assert_eq!(server.metric("mmo_cluster_servers").await, 3);
+        assert_eq!(server.metric("mmo_cluster_clients").await, 6);
+    }
+    let (_, response) = first.http_get("/api/status", "").await;
+    // This server's own numbers are still its own.
+    assert!(response.contains("\"clients\":1,"), "{response}");
+    assert!(response.contains("\"broker_connected\":true"), "{response}");
+
+    // A line through the broker counts as delivered on each server it reached members on.
+    clients[0].chat("to every server").await;
+    for (server, recipients) in [(&second, 2), (&third, 3)] {
+        wait_for_metric(server, "mmo_deliveries_total", recipients).await;
+    }
+    assert_eq!(first.metric("mmo_cluster_events_dropped_total").await, 0);
+
+    // A server that stops leaves the others' lists.
+    let third_addr = third.addr.to_string();
+    third.stop().await.unwrap();
+    expected.retain(|(address, _)| *address != third_addr);
+    wait_for_listed(&first, &expected).await;
+    wait_for_listed(&second, &expected).await;
+    drop(clients);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_leave_while_the_broker_was_away_is_announced_on_the_other_servers_when_it_is_back() {
+    let mut nats = Nats::start();
+    let quick = || Config {
+        // Leaves kept during the outage are published at the first "alive" after it.
+        cluster_timeout: Duration::from_millis(600),
+        ..member_of(&nats)
+    };
+    let here = TestServer::start(quick()).await;
+    let there = TestServer::start(quick()).await;
+    let mut watcher = Client::full(&here).await;
+    watcher.join("red").await;
+    let mut leaver = Client::full(&there).await;
+    leaver.join("red").await;
+    assert_eq!(
+        watcher.recv_presence().await,
+        (leaver.id, true, "red".to_owned())
+    );
+    // A member on the leaver's server, which hears the leave at once: once only.
+    let mut neighbour = Client::full(&there).await;
+    neighbour.join("red").await;
+    assert_eq!(
+        watcher.recv_presence().await,
+        (neighbour.id, true, "red".to_owned())
+    );
+
+    nats.kill();
+    wait_for_health(&there, "ok, cluster broker unreachable").await;
+    let leaver_id = leaver.id;
+    // Leaves the room for the lobby while the broker is away: only its own server hears it.
+    leaver.join("").await;
+    assert_eq!(
+        neighbour.recv_presence().await,
+        (leaver_id, false, "red".to_owned())
+    );
+    nats.restart();
+    wait_for_health(&there, "ok").await;
+    wait_for_health(&here, "ok").await;
+    assert_eq!(
+        watcher.recv_presence().await,
+        (leaver_id, false, "red".to_owned())
+    );
+    // Published, so read back on its own server too, where it is not news: a line after it
+    // in the room's order is the neighbour's next packet, with no second leave before it.
+    watcher.chat("still here").await;
+    loop {
+        let next = neighbour.recv().await;
+        match &next.msg {
+            Some(Msg::Chat(chat)) if chat.msg == "still here" => break,
+            Some(Msg::Presence(presence)) => assert!(
+                next.sender_id != leaver_id || presence.joined,
+                "the leave announced twice: {next:?}"
+            ),
+            _ => {}
+        }
+    }
+    // And the room as a newcomer there sees it no longer has the leaver.
+    let mut newcomer = Client::full(&there).await;
+    let deadline = tokio::time::Instant::now() + WAIT;
+    loop {
+        let room = newcomer.join("red").await;
+        let members: Vec<u64> = room.members.iter().map(|member| member.id).collect();
+        if !members.contains(&leaver_id) {
+            break;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the room still lists the leaver: {members:?}"
+        );
+        newcomer.join("").await;
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}

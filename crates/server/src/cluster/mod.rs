@@ -39,8 +39,16 @@
 //! as left to their own clients, and skip its members' joins when they read a room's events
 //! again. So a graceful stop costs one message however many clients it had, and a crash is
 //! announced within `cluster_timeout` plus a third of it.
+//!
+//! While the broker is away each server's rooms are its own; the leaves made meanwhile are
+//! published when it is back (`outage`), so the other servers announce them too.
+//!
+//! Each "alive" also says how many clients its server has and where it listens (`servers`),
+//! for every server's `/api/status` and metrics.
 
 mod ids;
+mod outage;
+mod servers;
 mod wire;
 
 use std::collections::{HashMap, HashSet};
@@ -135,6 +143,12 @@ struct Shared {
     /// The other servers: when each was last heard, and which are gone.
     servers: Mutex<Servers>,
     cluster_timeout: Duration,
+    /// What this server's next heartbeat says of it (see `servers`).
+    local: Mutex<wire::ServerReport>,
+    /// The server's counters, once it has handed them over.
+    counters: std::sync::OnceLock<crate::rooms::BrokerCounters>,
+    /// Leaves made while the broker was away, to publish when it is back (see `outage`).
+    kept_leaves: Mutex<std::collections::VecDeque<Outgoing>>,
 }
 
 /// What this server knows of the others.
@@ -146,6 +160,8 @@ struct Servers {
     last_heard: HashMap<u64, Instant>,
     /// Servers that stopped or died: their members' joins are skipped.
     gone: HashSet<u64>,
+    /// What each server not gone said of itself with its last heartbeat (see `servers`).
+    reports: HashMap<u64, wire::ServerReport>,
 }
 
 /// An event on its way to the broker.
@@ -293,6 +309,9 @@ impl Shared {
             dropped: AtomicU64::new(0),
             servers: Mutex::new(Servers::default()),
             cluster_timeout,
+            local: Mutex::new(wire::ServerReport::default()),
+            counters: std::sync::OnceLock::new(),
+            kept_leaves: Mutex::new(std::collections::VecDeque::new()),
         });
         let heard = shared
             .jetstream
@@ -377,16 +396,26 @@ impl Shared {
             };
             (pending, past && !following.joined_alone)
         };
-        if past && pending.is_none() {
+        // A leave of no member here is news to nobody: it left while the broker was away
+        // and its server publishes its leave once the broker is back (`outage`), after this
+        // server's members may have been told already.
+        let stale_leave = matches!(&change, RoomChange::Left { member, .. }
+            if room.lock().record.name_of(*member).is_none());
+        if (past || stale_leave) && pending.is_none() {
             room.commit_unannounced(change);
             return false;
         }
+        let chat = matches!(change, RoomChange::Chat(_));
         let delivered = room.commit_now(
             change,
             pending.as_ref().map(|pending| &pending.peer),
             pending.as_ref().is_some_and(|pending| pending.answer),
         );
         let Some(pending) = pending else {
+            // A line: its publisher's handler did not wait for it, so it is counted here.
+            if let Some(counters) = self.counters.get().filter(|_| chat) {
+                counters.deliveries.inc_by(delivered);
+            }
             return false;
         };
         let _ = pending.applied.try_send(delivered);
@@ -400,6 +429,7 @@ impl Shared {
             let mut servers = lock(&self.servers);
             servers.last_heard.remove(&server);
             servers.rooms.remove(&server);
+            servers.reports.remove(&server);
             if server == self.server || !servers.gone.insert(server) {
                 return;
             }
@@ -541,6 +571,7 @@ async fn listen_to_servers(shared: Arc<Shared>, mut heard: async_nats::Subscribe
                 if !servers.gone.contains(&server) {
                     servers.last_heard.insert(server, Instant::now());
                     servers.rooms.insert(server, rooms);
+                    Shared::heard_report(&mut servers, server, message.headers.as_ref());
                 }
             }
             "gone" => shared.server_gone(server, "server shutting down"),
@@ -565,6 +596,7 @@ async fn keep_in_touch(shared: Arc<Shared>) {
             }
             continue;
         }
+        shared.publish_kept();
         // With it, this server's members by room, for the others' room lists.
         let rooms: Vec<(Box<str>, u32)> = {
             let followed: Vec<Arc<Room>> = lock(&shared.followed)
@@ -584,7 +616,7 @@ async fn keep_in_touch(shared: Arc<Shared>) {
         let _ = shared
             .jetstream
             .client()
-            .publish(subject.clone(), said.into())
+            .publish_with_headers(subject.clone(), shared.heartbeat_headers(), said.into())
             .await;
         let dead: Vec<u64> = lock(&shared.servers)
             .last_heard
@@ -673,6 +705,7 @@ impl RoomBroker for NatsBroker {
             return Ok(publications
                 .into_iter()
                 .map(|publication| {
+                    shared.keep_for_the_broker(publication.room.name(), &publication.change);
                     publication.room.commit_now(
                         publication.change,
                         publication.local,
@@ -702,6 +735,9 @@ impl RoomBroker for NatsBroker {
             }
             // The queue to the broker is full: a member's own change is applied here alone,
             // so that it is not left half in a room; a line is dropped.
+            if let Some(counters) = shared.counters.get() {
+                counters.dropped.inc();
+            }
             if shared.dropped.fetch_add(1, Ordering::Relaxed) == 0 {
                 warn!("The broker is not taking room events; applying them here alone");
             }
@@ -824,6 +860,18 @@ impl RoomBroker for NatsBroker {
             *count = count.saturating_add(*members);
         }
         rooms
+    }
+
+    fn count_into(&self, counters: crate::rooms::BrokerCounters) {
+        let _ = self.shared.counters.set(counters);
+    }
+
+    fn report_local(&self, clients: usize, address: Option<&str>) {
+        self.shared.report_local(clients, address);
+    }
+
+    fn cluster_servers(&self) -> Option<Vec<crate::rooms::ClusterServer>> {
+        Some(self.shared.cluster_servers())
     }
 
     fn server_stopping(&self) {

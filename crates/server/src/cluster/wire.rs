@@ -34,6 +34,35 @@ fn hex(name: &str) -> String {
     name.bytes().map(|byte| format!("{byte:02x}")).collect()
 }
 
+/// The header of a server's `alive` heartbeat saying how it stands (`ServerReport`). A
+/// header, so that the heartbeat's body (its rooms) stays what servers of earlier builds read;
+/// they ignore the header, and a heartbeat without one lists its server with no numbers.
+pub const REPORT_HEADER: &str = "Mmo-Server";
+
+/// What a server says of itself with each heartbeat, for the others' status pages.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ServerReport {
+    /// Clients connected to it.
+    #[serde(rename = "c", default)]
+    pub clients: u64,
+    /// The address it listens on for clients, as it bound it.
+    #[serde(rename = "a", default, skip_serializing_if = "Option::is_none")]
+    pub address: Option<String>,
+}
+
+impl ServerReport {
+    /// As it goes in `REPORT_HEADER`: one line of JSON.
+    pub fn encode(&self) -> String {
+        // A derived `Serialize` of a number and a string cannot fail.
+        serde_json::to_string(self).unwrap_or_default()
+    }
+
+    /// A `REPORT_HEADER` that arrived; `None` for one that cannot be read.
+    pub fn decode(header: &str) -> Option<Self> {
+        serde_json::from_str(header).ok()
+    }
+}
+
 /// An event as it is published.
 #[derive(Debug, Serialize, Deserialize)]
 #[serde(tag = "t")]
@@ -207,6 +236,23 @@ mod tests {
         );
         assert!(decode(b"{\"t\":\"c\",\"s\":0,\"n\":\"\",\"m\":\"\",\"at\":0}").is_none());
         assert!(decode(b"not json").is_none());
+    }
+
+    #[test]
+    fn a_server_report_reads_back_and_grows_compatibly() {
+        let report = ServerReport {
+            clients: 12,
+            address: Some("127.0.0.1:8080".to_owned()),
+        };
+        assert_eq!(ServerReport::decode(&report.encode()), Some(report));
+        assert!(!ServerReport::default().encode().contains('\n'));
+        // Fields a later build adds are skipped; a missing count reads as none.
+        assert_eq!(
+            ServerReport::decode("{\"c\":3,\"later\":true}").map(|report| report.clients),
+            Some(3)
+        );
+        assert_eq!(ServerReport::decode("{}"), Some(ServerReport::default()));
+        assert_eq!(ServerReport::decode("not json"), None);
     }
 
     #[test]

@@ -35,6 +35,30 @@ pub struct Publication<'a> {
     pub answer: bool,
 }
 
+/// A server of the cluster as `RoomBroker::cluster_servers` lists it, for `/api/status`.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct ClusterServer {
+    /// Its ID in the cluster.
+    pub id: u64,
+    /// The address it listens on for clients, when it said.
+    pub address: Option<String>,
+    /// Clients connected to it, as it last said (`None` for a server that does not say).
+    pub clients: Option<u64>,
+    /// Whether it is the server answering.
+    pub this: bool,
+}
+
+/// The counters a broker adds to, handed to it once the server's metrics exist.
+#[derive(Debug, Clone, Default)]
+pub struct BrokerCounters {
+    /// `Metrics::deliveries`: frames queued to members here by lines that came through the
+    /// broker (a server's own lines too, applied when they come back).
+    pub deliveries: prometheus_client::metrics::counter::Counter,
+    /// `Metrics::cluster_events_dropped`: events dropped because the queue to the broker was
+    /// full.
+    pub dropped: prometheus_client::metrics::counter::Counter,
+}
+
 /// What the rooms of one server need from whatever joins servers together.
 pub trait RoomBroker: Send + Sync + Debug + 'static {
     /// Makes each change the next event of its room, in the order given, and has every server
@@ -62,6 +86,16 @@ pub trait RoomBroker: Send + Sync + Debug + 'static {
     /// adds for rooms with no member here. Empty for a server on its own.
     fn other_servers_rooms(&self) -> std::collections::HashMap<Box<str>, u32> {
         std::collections::HashMap::new()
+    }
+    /// The counters to add to from now on (a server on its own counts at the handlers).
+    fn count_into(&self, _counters: BrokerCounters) {}
+    /// How this server stands now, for the other servers' status: its clients, and the
+    /// address it listens on. Told every second; a cluster says it with its heartbeats.
+    fn report_local(&self, _clients: usize, _address: Option<&str>) {}
+    /// The servers of the cluster alive now, this one first, as each last said; `None` for a
+    /// server on its own.
+    fn cluster_servers(&self) -> Option<Vec<ClusterServer>> {
+        None
     }
     /// The server is stopping: its clients are about to leave every room at once, unannounced
     /// here (see `Announce::Nothing`). A cluster tells the other servers, once.

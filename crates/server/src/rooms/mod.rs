@@ -53,7 +53,7 @@ use std::net::IpAddr;
 use mmo_protocol::{ClientId, LOBBY, RoomInfo};
 use tokio::runtime::Handle;
 
-pub use broker::{InProcessBroker, Publication, RoomBroker};
+pub use broker::{BrokerCounters, ClusterServer, InProcessBroker, Publication, RoomBroker};
 pub use event::{Announce, ChatLineEvent, RoomChange, RoomEvent};
 pub use record::{OutOfOrder, RoomRecord};
 pub use room::{EnterError, Room, RoomLimits};
@@ -232,6 +232,21 @@ impl Rooms {
     /// on its own.
     pub fn broker_connected(&self) -> Option<bool> {
         self.broker.broker_connected()
+    }
+
+    /// Hands the broker the counters it adds to (see `RoomBroker::count_into`).
+    pub fn count_into(&self, counters: BrokerCounters) {
+        self.broker.count_into(counters);
+    }
+
+    /// Tells the broker how this server stands (see `RoomBroker::report_local`).
+    pub fn report_local(&self, clients: usize, address: Option<&str>) {
+        self.broker.report_local(clients, address);
+    }
+
+    /// The cluster's servers alive now, this one first; `None` for a server on its own.
+    pub fn cluster_servers(&self) -> Option<Vec<ClusterServer>> {
+        self.broker.cluster_servers()
     }
 
     fn others(&self) -> MutexGuard<'_, Directory> {
