@@ -447,7 +447,7 @@ impl ClusterWorlds {
                 drop(proxies);
                 let frames: Vec<Bytes> = peer
                     .understands(Level::Tutorial)
-                    .then(|| encode_packet_frame(&Packet::deny(&refusal.to_string())))
+                    .then(|| encode_packet_frame(&Packet::deny(refusal.to_string())))
                     .into_iter()
                     .collect();
                 let mut batch = BytesMut::new();
