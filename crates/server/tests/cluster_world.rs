@@ -373,10 +373,16 @@ async fn when_the_worlds_server_is_killed_its_players_elsewhere_are_told_and_pla
     newcomer.until(|player| player.board.0 == 2).await;
 }
 
-/// Each tick's update's arrival at `client`, for `ticks` ticks.
+/// Each tick's update's arrival at `client`, for `ticks` ticks, while it keeps turning (a
+/// player that stands still in a still view is sent nothing).
 async fn arrivals(mut client: Client, ticks: usize) -> HashMap<u32, tokio::time::Instant> {
     let mut seen = HashMap::with_capacity(ticks);
+    let mut direction = 0.0;
     while seen.len() < ticks {
+        if seen.len() % 20 == 0 {
+            direction += 1.0;
+            client.send_packet(&steer(direction)).await;
+        }
         if let Some(Msg::WorldUpdate(update)) = client.recv().await.msg {
             seen.insert(update.tick, tokio::time::Instant::now());
         }
