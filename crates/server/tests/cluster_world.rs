@@ -3,7 +3,8 @@
 //! names both; the remote one moves and eats through the world's server), a tutorial-level
 //! client on the server not running the world gets fields 1–19 only and sees the other
 //! server's player, and when the server running the world is killed its players elsewhere
-//! are told and play on in a world that a surviving server now runs.
+//! are told and play on in a world that a surviving server now runs (at once when it stops
+//! gracefully).
 
 #![allow(clippy::unwrap_used)]
 
@@ -371,6 +372,42 @@ async fn when_the_worlds_server_is_killed_its_players_elsewhere_are_told_and_pla
     // A newcomer on the survivor plays in that same world.
     let mut newcomer = Player::enter(&survivor).await;
     newcomer.until(|player| player.board.0 == 2).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn when_the_worlds_server_stops_its_players_elsewhere_are_told_at_once() {
+    let nats = Nats::start();
+    // A timeout longer than the test waits: only the stopping server's word can end the world.
+    let patient = || Config {
+        cluster_timeout: Duration::from_secs(600),
+        ..member_of(&nats)
+    };
+    let stopping = TestServer::start(patient()).await;
+    let staying = TestServer::start(patient()).await;
+    let _owner = Player::enter(&stopping).await;
+    let mut player = Player::enter(&staying).await;
+    player.until(|player| player.board.0 == 2).await;
+    stopping.stop().await.unwrap();
+    let reason = loop {
+        let packet = player.client.recv().await;
+        match packet.msg {
+            Some(Msg::WorldLeft(left)) => break left.reason,
+            Some(Msg::WorldUpdate(_) | Msg::Presence(_) | Msg::PresenceBatch(_)) => {}
+            other => panic!("{other:?}"),
+        }
+    };
+    assert!(reason.contains("enter again"), "{reason}");
+    // The stopped server's lease is taken over at once: the world starts afresh here.
+    player
+        .client
+        .send_packet(&packet(Msg::EnterWorld(EnterWorldMessage {})))
+        .await;
+    entered_or_left(&mut player.client).await.unwrap();
+    player.board = (0, Vec::new());
+    player
+        .until(|player| player.board == (1, vec![player.client.id]))
+        .await;
+    assert_eq!(staying.metric("mmo_worlds").await, 1);
 }
 
 /// Each tick's update's arrival at `client`, for `ticks` ticks, while it keeps turning (a

@@ -40,7 +40,7 @@ use serde::{Deserialize, Serialize};
 use tokio::sync::mpsc;
 use tracing::{info, warn};
 
-use super::{Shared, broker_error, lock};
+use super::{SERVER_SUBJECTS, Shared, broker_error, lock};
 use crate::peer::Peer;
 use crate::websocket::encode_packet_frame;
 use crate::world::remote::{self, Placed, Placement, RemoteWorld, SeatNews, TickListener};
@@ -214,6 +214,10 @@ impl ClusterWorlds {
             .subscribe(subject_of(shared.server))
             .await
             .map_err(|error| broker_error("cannot listen for the worlds", error))?;
+        let departures = client
+            .subscribe(format!("{SERVER_SUBJECTS}.*.gone"))
+            .await
+            .map_err(|error| broker_error("cannot listen for servers leaving", error))?;
         let (outgoing, queue) = mpsc::channel(OUTGOING_QUEUE);
         let this = Arc::new(Self {
             shared,
@@ -230,6 +234,7 @@ impl ClusterWorlds {
         tokio::spawn(publish(client, queue));
         tokio::spawn(Arc::clone(&this).listen(inbox));
         tokio::spawn(Arc::clone(&this).keep_in_touch());
+        tokio::spawn(Arc::clone(&this).hear_departures(departures));
         worlds.join_cluster(
             Arc::new(Placer(Arc::clone(&this))),
             Arc::new(Placer(Arc::clone(&this))),
@@ -336,6 +341,51 @@ impl ClusterWorlds {
                 Some(&FRAMES) => self.frames(payload.slice(1..)),
                 _ => warn!("A world message from the broker could not be read; skipped"),
             }
+        }
+    }
+
+    /// A server that stops says so once (`mmo.server.<id>.gone`): what it shared with this
+    /// one ends at once rather than after `cluster_timeout` of silence.
+    async fn hear_departures(self: Arc<Self>, mut departures: async_nats::Subscriber) {
+        while let Some(message) = departures.next().await {
+            let server = message
+                .subject
+                .split('.')
+                .nth(2)
+                .and_then(|id| id.parse::<u64>().ok());
+            if let Some(server) = server.filter(|server| *server != self.shared.server) {
+                self.server_gone(server);
+            }
+        }
+    }
+
+    /// `server` is gone: this server's clients in its worlds are told, and its clients'
+    /// proxies in the worlds here leave; a lease it held is taken over by the next entry.
+    fn server_gone(&self, server: u64) {
+        lock(&self.gone).insert(server);
+        let mut lost = Vec::new();
+        lock(&self.away).retain(|_, away| {
+            if away.owner == server {
+                lost.push(Arc::clone(&away.seat));
+                return false;
+            }
+            true
+        });
+        for seat in lost {
+            info!(
+                "Client {}: the server running the world of room {:?} is gone; out of it",
+                seat.peer.id, seat.world.room
+            );
+            remote::lose(&seat, WORLD_LOST);
+        }
+        let orphans: Vec<Arc<Seat>> = lock(&self.proxies)
+            .values()
+            .flat_map(HashMap::values)
+            .filter(|proxy| proxy.server == server)
+            .map(|proxy| Arc::clone(&proxy.seat))
+            .collect();
+        for seat in orphans {
+            seat.leave(None, None);
         }
     }
 
@@ -551,41 +601,35 @@ impl ClusterWorlds {
                 now.duration_since(last) > timeout
             };
             let mut partners: Vec<u64> = Vec::new();
-            let mut lost = Vec::new();
+            let mut silent_servers = Vec::new();
             lock(&self.away).retain(|_, away| {
                 if away.seat.is_left() {
                     return false;
                 }
                 if silent(&away.owner, away.since) {
-                    lost.push((Arc::clone(&away.seat), away.owner));
-                    return false;
+                    silent_servers.push(away.owner);
+                } else {
+                    partners.push(away.owner);
                 }
-                partners.push(away.owner);
                 true
             });
-            lock(&self.gone).extend(lost.iter().map(|(_, owner)| *owner));
-            for (seat, _) in lost {
-                info!(
-                    "Client {}: the server running the world of room {:?} went silent; out of it",
-                    seat.peer.id, seat.world.room
-                );
-                remote::lose(&seat, WORLD_LOST);
-            }
-            let mut orphans = Vec::new();
             for proxies in lock(&self.proxies).values() {
                 for proxy in proxies.values() {
                     let unheard = heard
                         .get(&proxy.server)
                         .is_some_and(|last| now.duration_since(*last) > timeout);
                     if unheard {
-                        orphans.push(Arc::clone(&proxy.seat));
+                        silent_servers.push(proxy.server);
                     } else {
                         partners.push(proxy.server);
                     }
                 }
             }
-            for seat in orphans {
-                seat.leave(None, None);
+            silent_servers.sort_unstable();
+            silent_servers.dedup();
+            for server in silent_servers {
+                warn!("Server {server} went silent; the worlds shared with it end");
+                self.server_gone(server);
             }
             partners.sort_unstable();
             partners.dedup();
