@@ -127,6 +127,9 @@ struct Envelope {
 const INPUT: u8 = b'I';
 const FRAMES: u8 = b'F';
 
+/// The number of a batch of frames outside a world's run of batches (a refused entry).
+const UNNUMBERED: u64 = 0;
+
 /// A seat's news as it travels.
 const NEWS_ENTERING: u8 = 0;
 const NEWS_SEATED: u8 = 1;
@@ -166,6 +169,12 @@ pub(super) struct ClusterWorlds {
     /// Servers that ran a world this server's clients played in and went silent: a lease
     /// naming one is lapsing, and is taken over at once.
     gone: Mutex<std::collections::HashSet<u64>>,
+    /// The last batch of frames each world here sent each server (by room, then server):
+    /// batches are numbered, so that a server missing one (the broker or its queue dropped
+    /// it) closes the clients it was for as too slow rather than let their views go wrong.
+    sent: Mutex<HashMap<(Box<str>, u64), u64>>,
+    /// The next batch expected from each world elsewhere (by its server, then room).
+    expected: Mutex<HashMap<(u64, Box<str>), u64>>,
     /// Rooms whose lease this server holds.
     owned: Mutex<HashMap<Box<str>, ()>>,
     /// Messages dropped because the queue to the broker was full.
@@ -229,6 +238,8 @@ impl ClusterWorlds {
             heard: Mutex::new(HashMap::new()),
             owned: Mutex::new(HashMap::new()),
             gone: Mutex::new(std::collections::HashSet::new()),
+            sent: Mutex::new(HashMap::new()),
+            expected: Mutex::new(HashMap::new()),
             dropped: AtomicU64::new(0),
         });
         tokio::spawn(publish(client, queue));
@@ -500,9 +511,7 @@ impl ClusterWorlds {
                     .then(|| encode_packet_frame(&Packet::deny(refusal.to_string())))
                     .into_iter()
                     .collect();
-                let mut batch = BytesMut::new();
-                batch.put_u8(FRAMES);
-                batch.put_u64(self.shared.server);
+                let mut batch = self.batch_head(room, UNNUMBERED);
                 put_record(&mut batch, client, NEWS_LEFT, best, &frames);
                 self.send(from, batch.freeze());
             }
@@ -534,16 +543,18 @@ impl ClusterWorlds {
                 }
                 proxy.news = news;
                 let batch = batches.entry(proxy.server).or_insert_with(|| {
-                    let mut batch = BytesMut::with_capacity(1_024);
-                    batch.put_u8(FRAMES);
-                    batch.put_u64(self.shared.server);
-                    batch
+                    let mut sent = lock(&self.sent);
+                    let number = sent.entry((room.into(), proxy.server)).or_default();
+                    *number += 1;
+                    self.batch_head(room, *number)
                 });
                 put_record(batch, client, news, proxy.seat.best_score(), &frames);
                 news == NEWS_SEATED || news == NEWS_ENTERING
             });
             if seated.is_empty() {
                 proxies.remove(room);
+                // The next batch to any server is its first again.
+                lock(&self.sent).retain(|(sent_room, _), _| **sent_room != *room);
             }
         }
         for (server, batch) in batches {
@@ -551,13 +562,40 @@ impl ClusterWorlds {
         }
     }
 
+    /// The start of a batch of frames of the world of `room` here.
+    fn batch_head(&self, room: &str, number: u64) -> BytesMut {
+        let mut batch = BytesMut::with_capacity(1_024);
+        batch.put_u8(FRAMES);
+        batch.put_u64(self.shared.server);
+        batch.put_u64(number);
+        batch.put_u16(u16::try_from(room.len()).unwrap_or(u16::MAX));
+        batch.put_slice(room.as_bytes());
+        batch
+    }
+
     /// Frames from the owner of a world this server's clients play in.
     fn frames(&self, mut payload: Bytes) {
-        if payload.remaining() < 8 {
+        if payload.remaining() < 18 {
             return;
         }
         let owner = payload.get_u64();
+        let number = payload.get_u64();
+        let length = usize::from(payload.get_u16());
+        if payload.remaining() < length {
+            return;
+        }
+        let room = payload.split_to(length);
         self.note_heard(owner);
+        if number != UNNUMBERED {
+            let room: Box<str> = String::from_utf8_lossy(&room).into();
+            let mut expected = lock(&self.expected);
+            let next = expected.insert((owner, room.clone()), number + 1);
+            // The first batch of a world's run is 1; one seen first mid-run starts the count.
+            if next.is_some_and(|next| next != number && number != 1) {
+                drop(expected);
+                self.missed(owner, &room);
+            }
+        }
         while let Some((client, news, best, frames)) = take_record(&mut payload) {
             let mut away = lock(&self.away);
             let Some(seat) = away
@@ -583,6 +621,31 @@ impl ClusterWorlds {
             if remote::deliver(&seat, frames, news, best) {
                 away.remove(&client);
             }
+        }
+    }
+
+    /// A batch of the world of `room` on `owner` went missing: the clients it was for are
+    /// closed as too slow (their views would be wrong), as any client a server cannot keep
+    /// up with.
+    fn missed(&self, owner: u64, room: &str) {
+        warn!(
+            "A batch of frames of the world of room {room:?} from server {owner} went missing; its players here are closed as too slow"
+        );
+        let mut missed = Vec::new();
+        lock(&self.away).retain(|_, away| {
+            if away.owner == owner && &*away.seat.world.room == room {
+                missed.push(Arc::clone(&away.seat));
+                return false;
+            }
+            true
+        });
+        for seat in missed {
+            seat.peer
+                .outbox
+                .close(crate::disconnect::Disconnect::TooSlow {
+                    limit_bytes: PROXY_OUTBOX_BYTES,
+                });
+            remote::deliver(&seat, Vec::new(), SeatNews::Left, 0);
         }
     }
 
