@@ -175,8 +175,9 @@ pub(super) struct ClusterWorlds {
     sent: Mutex<HashMap<(Box<str>, u64), u64>>,
     /// The next batch expected from each world elsewhere (by its server, then room).
     expected: Mutex<HashMap<(u64, Box<str>), u64>>,
-    /// Rooms whose lease this server holds.
-    owned: Mutex<HashMap<Box<str>, ()>>,
+    /// Rooms whose lease this server holds, and when it last took it (a world about to start
+    /// is not running yet: its lease is kept a while before a world not running gives it up).
+    owned: Mutex<HashMap<Box<str>, Instant>>,
     /// Messages dropped because the queue to the broker was full.
     dropped: AtomicU64,
 }
@@ -286,7 +287,7 @@ impl ClusterWorlds {
             match self.leases.create(&key, me.to_string().into()).await {
                 Ok(_) => {
                     info!("This server runs the world of room {room:?}");
-                    lock(&self.owned).insert(room, ());
+                    lock(&self.owned).insert(room, Instant::now());
                     return Placed::Here;
                 }
                 Err(error) if error.kind() == kv::CreateErrorKind::AlreadyExists => {}
@@ -315,18 +316,18 @@ impl ClusterWorlds {
                 .and_then(|text| text.parse::<u64>().ok())
                 .unwrap_or(me);
             if owner == me {
-                lock(&self.owned).insert(room, ());
+                lock(&self.owned).insert(room, Instant::now());
                 return Placed::Here;
             }
             if lock(&self.gone).contains(&owner) {
                 // Its owner went silent: the lease would lapse anyway; take it over now.
-                let _ = self
+                let taken = self
                     .leases
                     .update(&key, me.to_string().into(), entry.revision)
-                    .await
-                    .map(|_| lock(&self.owned).insert(room.clone(), ()));
-                if lock(&self.owned).contains_key(&room) {
+                    .await;
+                if taken.is_ok() {
                     info!("This server runs the world of room {room:?}, its server gone");
+                    lock(&self.owned).insert(room, Instant::now());
                     return Placed::Here;
                 }
                 continue;
@@ -458,7 +459,7 @@ impl ClusterWorlds {
             return;
         };
         // Whatever lease it followed, it is this server's now (a world here renews it).
-        lock(&self.owned).insert(room.into(), ());
+        lock(&self.owned).insert(room.into(), Instant::now());
         let peer = Arc::new(Peer::new(
             id,
             std::net::SocketAddr::from(([0, 0, 0, 0], 0)),
@@ -705,11 +706,15 @@ impl ClusterWorlds {
 
     /// Renews the lease of every world running here; deletes those of worlds that closed.
     async fn renew_leases(&self) {
-        let rooms: Vec<Box<str>> = lock(&self.owned).keys().cloned().collect();
+        let rooms: Vec<(Box<str>, Instant)> = lock(&self.owned)
+            .iter()
+            .map(|(room, taken)| (room.clone(), *taken))
+            .collect();
         let me = self.shared.server.to_string();
-        for room in rooms {
+        for (room, taken) in rooms {
             let key = lease_key(&room);
-            if self.worlds.runs_here(&room) || lock(&self.proxies).contains_key(&room) {
+            let starting = taken.elapsed() < self.shared.cluster_timeout;
+            if starting || self.worlds.runs_here(&room) || lock(&self.proxies).contains_key(&room) {
                 if let Err(error) = self.leases.put(&key, me.clone().into()).await {
                     warn!("Cannot renew the lease on the world of room {room:?}: {error}");
                 }
