@@ -434,7 +434,9 @@ settings! {
         ///
         /// Each server says it is alive every third of this. 5 s rides out a stall of the
         /// broker or the network, and a dead server's players still vanish from every room
-        /// within a few seconds. A server that stops gracefully is announced at once.
+        /// within a few seconds. A server that stops gracefully is announced at once. The
+        /// same bound holds for worlds: a world's lease lapses this long after its server was
+        /// last heard, and players elsewhere are told their world's server is gone after it.
         cluster_timeout: Duration as Seconds = Duration::from_secs(5),
             check = |timeout: &Duration| at_least(*timeout, Duration::from_millis(300));
 

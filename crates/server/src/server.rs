@@ -109,12 +109,16 @@ pub async fn run_with(
     let tls = tls::load(&config)
         .map_err(|invalid| io::Error::new(io::ErrorKind::InvalidInput, invalid))?;
     let mut services = services;
+    let mut cluster = None;
     if config.nats.is_some() && services.rooms.is_none() {
-        services.rooms = Some(Arc::new(
-            crate::cluster::NatsBroker::connect(&config).await?,
-        ));
+        let broker = Arc::new(crate::cluster::NatsBroker::connect(&config).await?);
+        services.rooms = Some(Arc::clone(&broker) as Arc<dyn crate::rooms::RoomBroker>);
+        cluster = Some(broker);
     }
     let mut state = ServerState::with_services(config, socket_budget(), services);
+    if let Some(broker) = cluster {
+        broker.play_worlds(&state.worlds).await?;
+    }
     state.tls = tls;
     serve(listener, state, shutdown).await
 }

@@ -50,6 +50,7 @@ mod ids;
 mod outage;
 mod servers;
 mod wire;
+mod worlds;
 
 use std::collections::{HashMap, HashSet};
 use std::io;
@@ -245,6 +246,23 @@ impl NatsBroker {
             shared,
             _runtime: runtime,
         })
+    }
+}
+
+impl NatsBroker {
+    /// Plays `worlds` across the cluster: one world per room, on one server (`worlds`).
+    pub async fn play_worlds(&self, worlds: &crate::world::Worlds) -> io::Result<()> {
+        let shared = Arc::clone(&self.shared);
+        let worlds = worlds.shared();
+        self.shared
+            .handle
+            .spawn(async move {
+                worlds::ClusterWorlds::start(shared, &worlds)
+                    .await
+                    .map(drop)
+            })
+            .await
+            .map_err(io::Error::other)?
     }
 }
 

@@ -32,6 +32,12 @@ pub struct Written {
 }
 
 impl Frames {
+    /// The frames, oldest first, for a reader that forwards them rather than writes them
+    /// (a remote client's proxy in a cluster's world). Only for frames nothing has written.
+    pub fn into_queue(self) -> VecDeque<Bytes> {
+        self.queue
+    }
+
     /// Whether nothing is waiting.
     pub fn is_empty(&self) -> bool {
         self.queue.is_empty()

@@ -13,12 +13,13 @@
 //! `PlayerMessage` reaches the tutorial's clients under the player's own seat lock, so none
 //! follows its session's leave notice (no ghost actor).
 
+pub mod remote;
 mod runner;
 pub mod scores;
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError};
 use std::thread::JoinHandle;
 
 use bytes::Bytes;
@@ -27,6 +28,7 @@ use tracing::{error, info};
 
 use crate::metrics::WorldMetrics;
 use crate::peer::Peer;
+use remote::{Placed, Placement, RemoteWorld, TickListener};
 use scores::ScoreBook;
 
 /// Claims (eats told by the tutorial's clients) a world takes per tick, all players together;
@@ -238,6 +240,10 @@ pub struct WorldHandle {
     pub room: Box<str>,
     inputs: Mutex<Inputs>,
     stop: AtomicBool,
+    /// Set when the world runs on another server: inputs go there instead.
+    remote: Option<Arc<dyn RemoteWorld>>,
+    /// Told of each tick (a cluster sends the other servers' clients their frames).
+    listener: Option<Arc<dyn TickListener>>,
 }
 
 impl WorldHandle {
@@ -248,6 +254,10 @@ impl WorldHandle {
 
     /// `player` steers towards `direction` radians (checked at the tick).
     pub fn steer(&self, player: PlayerId, direction: f64) {
+        if let Some(remote) = &self.remote {
+            remote.steer(player, direction);
+            return;
+        }
         let mut inputs = self.lock();
         if !inputs.closed {
             inputs.steers.insert(player, direction);
@@ -256,6 +266,9 @@ impl WorldHandle {
 
     /// A tutorial-level client's claim; `false` when the world takes no more this tick.
     pub fn claim(&self, player: PlayerId, claim: Claim) -> bool {
+        if let Some(remote) = &self.remote {
+            return remote.claim(player, claim);
+        }
         let mut inputs = self.lock();
         if inputs.closed || inputs.claims.len() >= MAX_CLAIMS_PER_TICK {
             return false;
@@ -265,10 +278,21 @@ impl WorldHandle {
     }
 
     fn depart(&self, departure: Departure) {
+        if let Some(remote) = &self.remote {
+            remote.depart(&departure.seat, departure.announce);
+            return;
+        }
         let mut inputs = self.lock();
         // A closed world holds nobody (it closes only when empty).
         if !inputs.closed {
             inputs.leaves.push(departure);
+        }
+    }
+
+    /// The world's tick has sent its messages.
+    fn ticked(&self) {
+        if let Some(listener) = &self.listener {
+            listener.ticked(&self.room);
         }
     }
 
@@ -311,6 +335,10 @@ pub struct Worlds {
     /// Best scores waiting to be written.
     pub scores: Arc<ScoreBook>,
     registry: Arc<Mutex<Registry>>,
+    /// Where each room's world runs, in a cluster; unset on a server alone.
+    placement: Arc<OnceLock<Arc<dyn Placement>>>,
+    /// Told of each tick of a world run here, in a cluster.
+    listener: Arc<OnceLock<Arc<dyn TickListener>>>,
 }
 
 impl Worlds {
@@ -321,7 +349,33 @@ impl Worlds {
             metrics,
             scores: Arc::new(ScoreBook::default()),
             registry: Arc::new(Mutex::new(Registry::default())),
+            placement: Arc::new(OnceLock::new()),
+            listener: Arc::new(OnceLock::new()),
         }
+    }
+
+    /// The same worlds, as a cluster reaches them: `enter_here` always runs the world here.
+    pub fn shared(&self) -> Self {
+        Self {
+            settings: self.settings,
+            metrics: self.metrics.clone(),
+            scores: Arc::clone(&self.scores),
+            registry: Arc::clone(&self.registry),
+            placement: Arc::clone(&self.placement),
+            listener: Arc::clone(&self.listener),
+        }
+    }
+
+    /// Joins the worlds to a cluster: `placement` says where each room's world runs, and
+    /// `listener` hears each tick of those run here. Set once; later calls are ignored.
+    pub fn join_cluster(&self, placement: Arc<dyn Placement>, listener: Arc<dyn TickListener>) {
+        let _ = self.placement.set(placement);
+        let _ = self.listener.set(listener);
+    }
+
+    /// Whether the world of `room` runs here now.
+    pub fn runs_here(&self, room: &str) -> bool {
+        self.lock().by_room.contains_key(room)
     }
 
     fn lock(&self) -> MutexGuard<'_, Registry> {
@@ -330,7 +384,39 @@ impl Worlds {
 
     /// Asks the world of `room` (started if need be) to take `seat`'s player with `entry`;
     /// the world answers the client at its next tick.
+    /// In a cluster the world may run on another server: the seat's inputs then go there.
     pub fn enter(
+        &self,
+        room: &str,
+        make_seat: impl FnOnce(Arc<WorldHandle>) -> Arc<Seat>,
+        entry: Entry,
+    ) -> Result<Arc<Seat>, EnterRefusal> {
+        let placed = match self.placement.get() {
+            Some(placement) if !self.runs_here(room) => placement.place(room)?,
+            _ => Placed::Here,
+        };
+        let Placed::There(remote) = placed else {
+            return self.enter_here(room, make_seat, entry);
+        };
+        if self.lock().shut {
+            return Err(EnterRefusal::ShuttingDown);
+        }
+        let world = Arc::new(WorldHandle {
+            room: room.into(),
+            inputs: Mutex::new(Inputs::default()),
+            stop: AtomicBool::new(false),
+            remote: Some(Arc::clone(&remote)),
+            listener: None,
+        });
+        let seat = make_seat(world);
+        if !remote.enter(&seat, &entry) {
+            return Err(EnterRefusal::Busy);
+        }
+        Ok(seat)
+    }
+
+    /// `enter`, into a world run on this server.
+    pub fn enter_here(
         &self,
         room: &str,
         make_seat: impl FnOnce(Arc<WorldHandle>) -> Arc<Seat>,
@@ -347,6 +433,8 @@ impl Worlds {
                     room: room.into(),
                     inputs: Mutex::new(Inputs::default()),
                     stop: AtomicBool::new(false),
+                    remote: None,
+                    listener: self.listener.get().cloned(),
                 });
                 let thread = runner::start(
                     Arc::clone(&world),

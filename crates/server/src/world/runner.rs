@@ -147,6 +147,7 @@ impl Runner {
             self.apply_inputs();
             self.world.tick(now);
             self.send_tick();
+            self.handle.ticked();
             self.metrics.ticks.inc();
             self.metrics.tick_work.observe(now.elapsed().as_secs_f64());
             if self.places.is_empty() {
