@@ -61,9 +61,10 @@ impl Worker {
         let seed = self.opened_ever.get();
         self.opened_ever.set(seed + 1);
         let attempt = async {
+            let (url, addr) = self.server_of(client);
             let mut conn = Conn::open(
-                &self.url,
-                self.addr,
+                url,
+                addr,
                 &self.options(client, reuse_addr),
                 seed,
             )
