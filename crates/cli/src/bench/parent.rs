@@ -389,4 +389,15 @@ mod tests {
         assert_eq!(human_bytes(3 << 20), "3.0 MiB");
         assert_eq!(human_bytes(5 << 30), "5.00 GiB");
     }
+
+    #[test]
+    fn measures_several_processes_as_one() {
+        let me = std::process::id();
+        let one = ServerProbe::new(Some(me)).sample().unwrap();
+        let both = ServerProbe::of_all([me, me]).sample().unwrap();
+        // The same process twice: twice its memory, give or take what it allocated between.
+        assert!(both.rss_bytes >= one.rss_bytes * 3 / 2, "{one:?} {both:?}");
+        assert!(both.cpu >= one.cpu);
+        assert!(ServerProbe::of_all([]).sample().is_none());
+    }
 }
