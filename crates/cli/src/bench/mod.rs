@@ -87,6 +87,18 @@ pub struct CommonArgs {
     /// Default, for a loopback URL: the process listening on the URL's port.
     #[arg(long, value_name = "PID", global = true)]
     server_pid: Option<u32>,
+    /// Another server of the same cluster (repeatable): the clients are spread round-robin
+    /// over --url and these, client i connecting to the (i mod n)th. The senders are the
+    /// first clients, so they are spread too.
+    #[arg(long = "also-url", value_name = "URL", global = true)]
+    also_urls: Vec<String>,
+    /// PID of another server process of the cluster (repeatable), measured with --server-pid
+    /// as one: CPU and memory are the sum over all of them.
+    #[arg(long = "also-server-pid", value_name = "PID", global = true)]
+    also_server_pids: Vec<u32>,
+    /// PID of the cluster's broker (nats-server), counted in the servers' CPU and memory.
+    #[arg(long, value_name = "PID", global = true)]
+    broker_pid: Option<u32>,
     /// Worker processes to use at least; more are started when the clients do not fit in
     /// this many processes' open-file limits. With 2 or more, the senders get a process of
     /// their own, so receiving a flood of lines cannot delay their schedule.
@@ -99,6 +111,19 @@ pub struct CommonArgs {
     /// Most WebSocket handshakes in flight at once, across all workers.
     #[arg(long, default_value_t = 256, global = true)]
     connect_concurrency: u32,
+}
+
+impl CommonArgs {
+    /// Every process measured as "the server": --server-pid, --also-server-pid and
+    /// --broker-pid.
+    pub(crate) fn measured_pids(&self) -> Vec<u32> {
+        self.server_pid
+            .iter()
+            .chain(&self.also_server_pids)
+            .chain(&self.broker_pid)
+            .copied()
+            .collect()
+    }
 }
 
 /// Runs `mmo bench`.

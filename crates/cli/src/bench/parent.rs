@@ -72,10 +72,11 @@ enum FromWorker {
     Exited(Option<String>),
 }
 
-/// The server process under test, if its PID was given.
+/// The server process under test, if its PID was given; in a cluster run, every server
+/// process and the broker, measured as one (their CPU times, RSS and open files added up).
 #[derive(Debug)]
 pub struct ServerProbe {
-    pid: Option<Pid>,
+    pids: Vec<Pid>,
     last: Option<(Instant, ProcessSample)>,
     /// Largest RSS seen since `reset_peak`.
     pub peak_rss_bytes: u64,
@@ -84,28 +85,46 @@ pub struct ServerProbe {
 impl ServerProbe {
     /// Samples `pid`, or does nothing without one.
     pub fn new(pid: Option<u32>) -> Self {
+        Self::of_all(pid)
+    }
+
+    /// Samples all of `pids` as one; does nothing without any.
+    pub fn of_all(pids: impl IntoIterator<Item = u32>) -> Self {
         Self {
-            pid: pid.map(Pid),
+            pids: pids.into_iter().map(Pid).collect(),
             last: None,
             peak_rss_bytes: 0,
         }
     }
 
-    /// Samples now, warning once on stderr if the server cannot be read.
+    /// Samples now, warning once on stderr if a process cannot be read (and then sampling
+    /// none, as a sum with a process missing would mislead).
     pub fn sample(&mut self) -> Option<ProcessSample> {
-        let pid = self.pid?;
-        match pid.sample() {
-            Ok(sample) => {
-                self.peak_rss_bytes = self.peak_rss_bytes.max(sample.rss_bytes);
-                self.last = Some((Instant::now(), sample));
-                Some(sample)
-            }
-            Err(error) => {
-                eprintln!("mmo bench: not sampling the server any more: {error}");
-                self.pid = None;
-                None
+        if self.pids.is_empty() {
+            return None;
+        }
+        let mut total = ProcessSample {
+            cpu: Duration::ZERO,
+            rss_bytes: 0,
+            open_fds: Some(0),
+        };
+        for pid in &self.pids {
+            match pid.sample() {
+                Ok(sample) => {
+                    total.cpu += sample.cpu;
+                    total.rss_bytes += sample.rss_bytes;
+                    total.open_fds = total.open_fds.zip(sample.open_fds).map(|(a, b)| a + b);
+                }
+                Err(error) => {
+                    eprintln!("mmo bench: not sampling the server any more: {error}");
+                    self.pids.clear();
+                    return None;
+                }
             }
         }
+        self.peak_rss_bytes = self.peak_rss_bytes.max(total.rss_bytes);
+        self.last = Some((Instant::now(), total));
+        Some(total)
     }
 
     /// Starts a new peak measurement from the current RSS.
@@ -369,5 +388,20 @@ mod tests {
         assert_eq!(human_bytes(512), "0.5 KiB");
         assert_eq!(human_bytes(3 << 20), "3.0 MiB");
         assert_eq!(human_bytes(5 << 30), "5.00 GiB");
+    }
+
+    #[test]
+    fn measures_several_processes_as_one() {
+        let me = std::process::id();
+        let one = ServerProbe::new(Some(me))
+            .sample()
+            .expect("this process can be read");
+        let both = ServerProbe::of_all([me, me])
+            .sample()
+            .expect("this process can be read");
+        // The same process twice: twice its memory, give or take what it allocated between.
+        assert!(both.rss_bytes >= one.rss_bytes * 3 / 2, "{one:?} {both:?}");
+        assert!(both.cpu >= one.cpu);
+        assert!(ServerProbe::of_all([]).sample().is_none());
     }
 }

@@ -102,24 +102,32 @@ pub async fn run(scenario: &Scenario, common: &CommonArgs) -> Result<(), BenchEr
 /// machine: the process listening on the URL's port (Linux /proc).
 async fn with_server_pid(common: &CommonArgs) -> CommonArgs {
     let mut common = common.clone();
-    if common.server_pid.is_some() {
-        return common;
+    if common.server_pid.is_none() {
+        common.server_pid = local_listener(&common, &common.url).await;
     }
-    let Ok(url) = ServerUrl::parse(&common.url, common.ca_file.as_deref()) else {
-        return common;
-    };
+    if common.also_server_pids.is_empty() {
+        for url in &common.also_urls {
+            if let Some(pid) = local_listener(&common, url).await {
+                common.also_server_pids.push(pid);
+            }
+        }
+    }
+    common
+}
+
+/// The process listening on `url`'s port, when that is on this machine.
+async fn local_listener(common: &CommonArgs, url: &str) -> Option<u32> {
+    let url = ServerUrl::parse(url, common.ca_file.as_deref()).ok()?;
     let local = url
         .resolve()
         .await
         .is_ok_and(|addr| addr.ip().is_loopback());
-    if let Some(pid) = local.then(|| listener_of_port(url.port())).flatten() {
-        eprintln!(
-            "mmo bench: measuring the server as process {} (listening on port {}); \
-             --server-pid PID to choose",
-            pid.0,
-            url.port()
-        );
-        common.server_pid = Some(pid.0);
-    }
-    common
+    let pid = local.then(|| listener_of_port(url.port())).flatten()?;
+    eprintln!(
+        "mmo bench: measuring the server as process {} (listening on port {}); \
+         --server-pid / --also-server-pid PID to choose",
+        pid.0,
+        url.port()
+    );
+    Some(pid.0)
 }

@@ -83,6 +83,10 @@ pub struct WorkerSetup {
     pub workers: u32,
     /// The server's WebSocket URL.
     pub url: String,
+    /// More servers of the same cluster: client `i` connects to `[url, more_urls…][i % n]`,
+    /// so the clients are spread round-robin over every server named.
+    #[serde(default)]
+    pub more_urls: Vec<String>,
     /// For a wss:// URL: the PEM file of the only CAs to trust.
     #[serde(default)]
     pub ca_file: Option<std::path::PathBuf>,

@@ -102,9 +102,13 @@ async fn work() -> Result<(), WorkerError> {
     let mut stdin = tokio::io::BufReader::new(tokio::io::stdin()).lines();
     let first = stdin.next_line().await?.ok_or(WorkerError::NoSetup)?;
     let setup: WorkerSetup = parse_line(&first)?;
-    let url = ServerUrl::parse(&setup.url, setup.ca_file.as_deref())?;
-    let addr = url.resolve().await?;
-    let fleet = Rc::new(Worker::new(setup, url, addr));
+    let mut servers = Vec::with_capacity(1 + setup.more_urls.len());
+    for text in std::iter::once(&setup.url).chain(&setup.more_urls) {
+        let url = ServerUrl::parse(text, setup.ca_file.as_deref())?;
+        let addr = url.resolve().await?;
+        servers.push((url, addr));
+    }
+    let fleet = Rc::new(Worker::new(setup, servers));
 
     tokio::task::spawn_local(report_progress(Rc::clone(&fleet)));
     let report = Rc::clone(&fleet).connect_all().await;
@@ -169,8 +173,8 @@ impl ClientIndex {
 /// The worker's shared state; single-threaded, hence cells.
 struct Worker {
     setup: WorkerSetup,
-    url: ServerUrl,
-    addr: SocketAddr,
+    /// The servers the clients connect to, client `i` to `servers[i % len]`; never empty.
+    servers: Vec<(ServerUrl, SocketAddr)>,
     control: watch::Sender<Control>,
     active: RefCell<Option<Arc<ActivePhase>>>,
     stats: RefCell<PhaseStats>,
@@ -197,7 +201,7 @@ struct Worker {
 }
 
 impl Worker {
-    fn new(setup: WorkerSetup, url: ServerUrl, addr: SocketAddr) -> Self {
+    fn new(setup: WorkerSetup, servers: Vec<(ServerUrl, SocketAddr)>) -> Self {
         let slots = setup.clients.count;
         Self {
             open: RefCell::new(vec![false; usize::try_from(slots).unwrap_or(0)]),
@@ -206,8 +210,7 @@ impl Worker {
                 ..Progress::default()
             }),
             setup,
-            url,
-            addr,
+            servers,
             control: watch::Sender::new(Control::Idle),
             active: RefCell::new(None),
             stats: RefCell::new(PhaseStats::default()),
@@ -234,6 +237,13 @@ impl Worker {
 
     fn client_of_slot(&self, slot: usize) -> ClientIndex {
         ClientIndex(self.setup.clients.client(slot as u64))
+    }
+
+    /// The server `client` connects to: the servers taken round-robin by client number.
+    fn server_of(&self, client: ClientIndex) -> (&ServerUrl, SocketAddr) {
+        let index = usize::try_from(client.0 % self.servers.len() as u64).unwrap_or(0);
+        let (url, addr) = &self.servers[index];
+        (url, *addr)
     }
 
     fn is_healthy(&self, client: ClientIndex) -> bool {

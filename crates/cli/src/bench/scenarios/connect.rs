@@ -12,7 +12,7 @@ use crate::bench::{CommonArgs, millis};
 
 pub(crate) async fn connect(common: &CommonArgs, args: &ConnectArgs) -> Result<(), BenchError> {
     let hold = duration_arg("hold", args.hold)?;
-    let mut probe = ServerProbe::new(common.server_pid);
+    let mut probe = ServerProbe::of_all(common.measured_pids());
     let before = probe.sample();
     let mut fleet = start(common, args.clients, args.clients, 0, 0, None, 0).await?;
     let connected = fleet.probe.sample();

@@ -126,6 +126,11 @@ pub(crate) async fn start(
 ) -> Result<Fleet, BenchError> {
     let url = ServerUrl::parse(&common.url, common.ca_file.as_deref())?;
     let server = url.resolve().await?;
+    for other in &common.also_urls {
+        ServerUrl::parse(other, common.ca_file.as_deref())?
+            .resolve()
+            .await?;
+    }
     let mut shares = ClientShare::assign(total, senders, common.procs, clients_per_worker());
     let client_workers = shares.len();
     shares.extend((0..churn_workers).map(|_| ClientShare {
@@ -142,6 +147,7 @@ pub(crate) async fn start(
             worker,
             workers,
             url: common.url.clone(),
+            more_urls: common.also_urls.clone(),
             ca_file: common.ca_file.clone(),
             clients,
             healthy_clients: healthy,
@@ -151,10 +157,18 @@ pub(crate) async fn start(
             rooms: rooms.clone().filter(|_| (worker as usize) < client_workers),
         })
         .collect();
-    let mut probe = ServerProbe::new(common.server_pid);
+    let mut probe = ServerProbe::of_all(common.measured_pids());
     probe.reset_peak();
     eprintln!(
-        "mmo bench: {total} clients to {url} from {workers} worker process(es){}",
+        "mmo bench: {total} clients to {url}{} from {workers} worker process(es){}",
+        if common.also_urls.is_empty() {
+            String::new()
+        } else {
+            format!(
+                " and {} more server(s), round-robin",
+                common.also_urls.len()
+            )
+        },
         if sources.is_empty() {
             String::new()
         } else {

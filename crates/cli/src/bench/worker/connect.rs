@@ -61,14 +61,10 @@ impl Worker {
         let seed = self.opened_ever.get();
         self.opened_ever.set(seed + 1);
         let attempt = async {
-            let mut conn = Conn::open(
-                &self.url,
-                self.addr,
-                &self.options(client, reuse_addr),
-                seed,
-            )
-            .await
-            .map_err(|e| e.label())?;
+            let (url, addr) = self.server_of(client);
+            let mut conn = Conn::open(url, addr, &self.options(client, reuse_addr), seed)
+                .await
+                .map_err(|e| e.label())?;
             // Stop at the ID: what follows it is for `run_client`.
             let id = |payload: &[u8]| matches!(view_packet(payload), Some(PacketView::Id(_)));
             conn.read_until(&self.scratch, "ID", |payload| id(payload).then_some(()))
