@@ -13,7 +13,9 @@ mod logins;
 mod report;
 mod rooms;
 mod slow;
+mod server_metrics;
 mod world;
+mod world_scan;
 
 pub(crate) use self::args::{
     ChurnArgs, ConnectArgs, FanoutArgs, FanoutMaxArgs, SlowArgs, TrafficArgs, check_traffic,
