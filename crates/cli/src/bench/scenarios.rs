@@ -12,8 +12,8 @@ mod lobby;
 mod logins;
 mod report;
 mod rooms;
-mod slow;
 mod server_metrics;
+mod slow;
 mod world;
 mod world_scan;
 

@@ -108,7 +108,10 @@ pub(super) async fn scrape(addr: &str) -> Option<WorldCounters> {
         let request = format!("GET /metrics HTTP/1.0\r\nHost: {addr}\r\nConnection: close\r\n\r\n");
         stream.write_all(request.as_bytes()).await?;
         let mut answer = Vec::new();
-        stream.take(MAX_METRICS_BYTES).read_to_end(&mut answer).await?;
+        stream
+            .take(MAX_METRICS_BYTES)
+            .read_to_end(&mut answer)
+            .await?;
         Ok::<_, std::io::Error>(answer)
     };
     match tokio::time::timeout(SCRAPE_TIMEOUT, read).await {

@@ -490,7 +490,15 @@ impl Dice {
 
 /// One of this project's cheap bots, from its ID on: join, enter, read every update's tick and
 /// own position, head for a new random point every few seconds, until the connection ends.
-async fn wander(mut ws: Ws, room: String, world: usize, plan: BotPlan, index: u64, stats: Shared, start: Instant) -> Result<(), Stop> {
+async fn wander(
+    mut ws: Ws,
+    room: String,
+    world: usize,
+    plan: BotPlan,
+    index: u64,
+    stats: Shared,
+    start: Instant,
+) -> Result<(), Stop> {
     let Some(entered) = enter(&mut ws, room, plan.limit, &stats, false).await? else {
         return Ok(());
     };
@@ -534,7 +542,10 @@ async fn wander(mut ws: Ws, room: String, world: usize, plan: BotPlan, index: u6
         }
         next_turn = at + WANDER_TURN_EVERY.mul_f64(1.0 + dice.unit());
         let half = WANDER_HALF_BOX * entered.scale;
-        let goal = ((dice.unit() * 2.0 - 1.0) * half, (dice.unit() * 2.0 - 1.0) * half);
+        let goal = (
+            (dice.unit() * 2.0 - 1.0) * half,
+            (dice.unit() * 2.0 - 1.0) * half,
+        );
         #[allow(clippy::cast_precision_loss)]
         let direction = match position {
             Some((x, y)) => (goal.1 - y as f64).atan2(goal.0 - x as f64),
