@@ -494,12 +494,12 @@ async fn wander(
     mut ws: Ws,
     room: String,
     world: usize,
-    plan: BotPlan,
+    limit: Duration,
     index: u64,
     stats: Shared,
     start: Instant,
 ) -> Result<(), Stop> {
-    let Some(entered) = enter(&mut ws, room, plan.limit, &stats, false).await? else {
+    let Some(entered) = enter(&mut ws, room, limit, &stats, false).await? else {
         return Ok(());
     };
     let mut dice = Dice::new(index + 1);
@@ -519,8 +519,8 @@ async fn wander(
         let Some(summary) = scan_update(update, entered.me) else {
             return Err(Stop("undecodable update".to_owned()));
         };
-        if let Some(at) = summary.entered_at {
-            position = Some(at);
+        if let Some(spawned) = summary.entered_at {
+            position = Some(spawned);
         }
         if let (Some((x, y)), Some((dx, dy))) = (position, summary.moved) {
             position = Some((x + dx, y + dy));
@@ -754,7 +754,7 @@ async fn bot(
                 play(ws, room, world, args.limit, Rc::clone(&stats), start).await
             } else {
                 let stats = Rc::clone(&stats);
-                wander(ws, room, world, args, index, stats, start).await
+                wander(ws, room, world, args.limit, index, stats, start).await
             }
         }
     };
