@@ -226,7 +226,7 @@ mod tests {
             }),
             ..WorldUpdateMessage::default()
         };
-        let bytes = packet(Msg::WorldUpdate(update));
+        let bytes = packet(Msg::WorldUpdate(Box::new(update)));
         let Some(Scanned::Update(inner)) = scan_packet(&bytes) else {
             panic!("not an update");
         };
@@ -256,7 +256,7 @@ mod tests {
             reason: "bye".to_owned(),
         }));
         assert_eq!(scan_packet(&left), Some(Scanned::Left));
-        let empty_update = packet(Msg::WorldUpdate(WorldUpdateMessage::default()));
+        let empty_update = packet(Msg::WorldUpdate(Box::default()));
         assert!(matches!(
             scan_packet(&empty_update),
             Some(Scanned::Update(_))
