@@ -12,8 +12,10 @@ mod lobby;
 mod logins;
 mod report;
 mod rooms;
+mod server_metrics;
 mod slow;
 mod world;
+mod world_scan;
 
 pub(crate) use self::args::{
     ChurnArgs, ConnectArgs, FanoutArgs, FanoutMaxArgs, SlowArgs, TrafficArgs, check_traffic,

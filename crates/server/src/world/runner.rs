@@ -114,6 +114,17 @@ pub(super) fn start(
     })
 }
 
+/// When the tick after one started at `now` (due at `due`) is due, and how late this one is
+/// when it started more than one `period` after it was due (a late tick: counted, and the
+/// schedule starts again from `now` rather than running the missed ticks back to back).
+fn schedule(due: Instant, now: Instant, period: Duration) -> (Instant, Option<Duration>) {
+    if now > due + period {
+        (now + period, Some(now - due))
+    } else {
+        (due + period, None)
+    }
+}
+
 impl Runner {
     fn run(&mut self) {
         let period = Duration::from_secs(1) / self.settings.tick_rate.max(1);
@@ -130,20 +141,18 @@ impl Runner {
                 continue;
             }
             let now = Instant::now();
-            if now > due + period {
+            let (next_due, late) = schedule(due, now, period);
+            if let Some(late) = late {
                 self.metrics.late_ticks.inc();
                 self.late_ticks += 1;
                 if self.late_ticks.is_power_of_two() {
                     warn!(
-                        "World of room {:?}: a tick started {:?} late ({} late so far)",
-                        self.handle.room,
-                        now - due,
-                        self.late_ticks
+                        "World of room {:?}: a tick started {late:?} late ({} late so far)",
+                        self.handle.room, self.late_ticks
                     );
                 }
-                due = now;
             }
-            due += period;
+            due = next_due;
             self.apply_inputs();
             self.world.tick(now);
             self.send_tick();
@@ -442,4 +451,27 @@ fn refusal(seat: &Seat, reason: &str) -> Option<Bytes> {
     seat.peer
         .understands(Level::Tutorial)
         .then(|| encode_packet_frame(&Packet::deny(reason)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_tick_more_than_a_period_late_is_late_and_restarts_the_schedule() {
+        let period = Duration::from_millis(50);
+        let due = Instant::now();
+        // On time, or late by less than a period: the schedule keeps its beat.
+        assert_eq!(schedule(due, due, period), (due + period, None));
+        let slightly = due + Duration::from_millis(49);
+        assert_eq!(schedule(due, slightly, period), (due + period, None));
+        let exactly = due + period;
+        assert_eq!(schedule(due, exactly, period), (due + period, None));
+        // Late by more than a period: counted, and the next tick a period from now.
+        let late = due + Duration::from_millis(120);
+        assert_eq!(
+            schedule(due, late, period),
+            (late + period, Some(Duration::from_millis(120)))
+        );
+    }
 }

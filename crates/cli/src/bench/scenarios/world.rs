@@ -2,10 +2,13 @@
 //! room, enter its world (`EnterWorldMessage`), keep their view from the `WorldUpdateMessage`s
 //! and steer (`PlayerDirectionMessage`) towards the nearest spore or smaller player they see;
 //! `--tutorial` bots speak only fields 1–19 as the tutorial's client does (steer, claim the
-//! spores they reach, read every `PlayerMessage`). Reports updates and bytes per client per
-//! second, the gaps between updates, how late each update came against the world's tick
-//! schedule, and the server's CPU. Runs in the parent process (one thread): a bot's work is a
-//! decode and a nearest-target search per update.
+//! spores they reach, read every `PlayerMessage`). Only `--observe` of this project's bots do
+//! that full work (a decode, a view and a nearest-target search per update); the others read
+//! every update but scan only its tick and their own position (`world_scan`) and wander
+//! towards random points, so that one bench thread keeps up with thousands of players.
+//! Reports updates and bytes per client per second, the gaps between updates, how late each
+//! update came against the world's tick schedule, the server's CPU, and from its `/metrics`
+//! the ticks it ran, started late, and their work.
 
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -27,6 +30,8 @@ use tokio_tungstenite::tungstenite::Message;
 
 use super::args::{account_prefix, duration_arg};
 use super::report::{ServerSpan, emit_json, seconds};
+use super::server_metrics::{self, WorldDelta};
+use super::world_scan::{Scanned, scan_packet, scan_update};
 use crate::bench::histogram::Latencies;
 use crate::bench::parent::{BenchError, ServerProbe};
 use crate::bench::wire::Tally;
@@ -51,6 +56,15 @@ const STEER_THRESHOLD: f64 = TAU / 15.0;
 /// ticks/s): a person does not re-aim 20 times a second, and the search over its view is most
 /// of a bot's work, which must stay well under what the server does for it.
 const RETARGET_EVERY_UPDATES: u64 = 4;
+
+/// A wandering bot picks a new point to head for every this long (plus up to as much again,
+/// so that bots do not turn together): a person steers now and then, not every tick.
+const WANDER_TURN_EVERY: Duration = Duration::from_secs(3);
+
+/// Wandering bots head for random points within this many world units of the centre on each
+/// axis: the rules' spawn box (`SPAWN_HALF_BOX` of crates/world's Radius Rumble), where the
+/// spores are.
+const WANDER_HALF_BOX: f64 = 3_000.0;
 
 /// How much heavier than a player a bot must be to chase it (the world's eating rule).
 const EAT_MASS_RATIO: f64 = 1.5;
@@ -93,6 +107,17 @@ pub struct WorldArgs {
     /// Seconds allowed for any one answer while connecting and entering.
     #[arg(long, value_name = "SECONDS", default_value_t = 60.0)]
     timeout: f64,
+    /// This project's bots that decode every update into a full view and steer towards what
+    /// they may eat (the first ones, so spread over the worlds); the others read every update
+    /// but scan only its tick and their own position, and head for a random point that
+    /// changes every few seconds: cheap enough that the bench reads every update.
+    #[arg(long, value_name = "BOTS", default_value_t = 100)]
+    observe: u64,
+    /// Where the server answers `GET /metrics` (HOST:PORT), read before and after measuring
+    /// for its ticks, late ticks and tick work; default: the WebSocket URL's host and port
+    /// (give the server's `--metrics-addr` when it has one).
+    #[arg(long, value_name = "HOST:PORT")]
+    metrics_addr: Option<String>,
 }
 
 /// What every bot adds to, while measuring.
@@ -108,8 +133,14 @@ struct Stats {
     gaps: Latencies,
     /// Ticks an update skipped (its tick number minus the previous one's, minus one).
     skipped_ticks: u64,
-    /// Per world: each update's arrival minus its tick's place on the schedule, in ns.
+    /// Per world: each update's arrival minus its tick's place on the schedule, in ns (every
+    /// bot's).
     offsets: HashMap<usize, Vec<i64>>,
+    /// The same, of the `--observe` bots only (those doing a full client's work).
+    observed_offsets: HashMap<usize, Vec<i64>>,
+    /// Updates the `--observe` bots received.
+    observed_updates: u64,
+    observers_entered: u64,
     directions_sent: u64,
     claims_sent: u64,
     /// Eats in the bots' views (ours) or relayed claims (tutorial).
@@ -336,7 +367,197 @@ impl View {
     }
 }
 
-/// One of this project's bots, from its ID on: join, enter, play until the connection ends.
+/// What a bot learns on entering.
+struct Entered {
+    me: u64,
+    period_ns: i64,
+    /// Position units per world unit.
+    scale: f64,
+}
+
+/// Joins `room` and enters its world; `None` when refused (counted).
+async fn enter(
+    ws: &mut Ws,
+    room: String,
+    limit: Duration,
+    stats: &Shared,
+    observer: bool,
+) -> Result<Option<Entered>, Stop> {
+    send(ws, Msg::JoinRoom(JoinRoomMessage { room })).await?;
+    wait_for(ws, limit, |msg| matches!(msg, Msg::Room(_))).await?;
+    send(ws, Msg::EnterWorld(EnterWorldMessage {})).await?;
+    let entered = wait_for(ws, limit, |msg| {
+        matches!(msg, Msg::WorldEntered(_) | Msg::DenyResponse(_))
+    })
+    .await?;
+    match entered {
+        Msg::WorldEntered(entered) => {
+            let mut stats = stats.borrow_mut();
+            stats.entered += 1;
+            stats.observers_entered += u64::from(observer);
+            Ok(Some(Entered {
+                me: entered.player_id,
+                period_ns: 1_000_000_000 / i64::from(entered.tick_rate.max(1)),
+                scale: f64::from(entered.position_scale.max(1)),
+            }))
+        }
+        Msg::DenyResponse(deny) => {
+            stats.borrow_mut().refused.add(&deny.reason, 1);
+            Ok(None)
+        }
+        _ => Err(Stop("unexpected answer".to_owned())),
+    }
+}
+
+/// Where an update fits in a bot's stream, for the counts every bot adds to.
+struct Arrival {
+    world: usize,
+    observer: bool,
+    size: u64,
+    at: Instant,
+    tick: u32,
+    /// The bot's previous update: when, and its tick.
+    last: Option<(Instant, u32)>,
+    start: Instant,
+    period_ns: i64,
+}
+
+impl Arrival {
+    /// Counts the update, while measuring.
+    fn record(&self, stats: &mut Stats) {
+        if !stats.measuring {
+            return;
+        }
+        stats.updates += 1;
+        stats.bytes += self.size;
+        if let Some((then, tick)) = self.last {
+            stats.gaps.record_micros(micros(self.at - then));
+            stats.skipped_ticks += u64::from(self.tick.wrapping_sub(tick).saturating_sub(1));
+        }
+        let since = i64::try_from((self.at - self.start).as_nanos()).unwrap_or(i64::MAX);
+        let offset = since - i64::from(self.tick) * self.period_ns;
+        stats.offsets.entry(self.world).or_default().push(offset);
+        if self.observer {
+            stats.observed_updates += 1;
+            stats
+                .observed_offsets
+                .entry(self.world)
+                .or_default()
+                .push(offset);
+        }
+    }
+}
+
+/// Reads the next binary frame, with its size on the wire.
+async fn next_frame(ws: &mut Ws) -> Result<(bytes::Bytes, u64), Stop> {
+    loop {
+        match ws.next().await {
+            None => return Err(Stop("connection ended".to_owned())),
+            Some(Err(error)) => return Err(Stop(ws::describe_error(&error))),
+            Some(Ok(Message::Binary(bytes))) => {
+                let size = bytes.len() as u64 + frame_header(bytes.len());
+                return Ok((bytes, size));
+            }
+            Some(Ok(Message::Close(frame))) => {
+                return Err(Stop(format!(
+                    "closed: {}",
+                    ws::describe_close(frame.as_ref())
+                )));
+            }
+            Some(Ok(_)) => {}
+        }
+    }
+}
+
+/// A small, fast pseudo-random source (xorshift64*): the bots' random points need no more.
+struct Dice(u64);
+
+impl Dice {
+    fn new(seed: u64) -> Self {
+        Self(seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1)
+    }
+
+    /// A number in [0, 1).
+    // 53 random bits make an exact f64 fraction.
+    #[allow(clippy::cast_precision_loss)]
+    fn unit(&mut self) -> f64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        (self.0.wrapping_mul(0x2545_f491_4f6c_dd1d) >> 11) as f64 / (1u64 << 53) as f64
+    }
+}
+
+/// One of this project's cheap bots, from its ID on: join, enter, read every update's tick and
+/// own position, head for a new random point every few seconds, until the connection ends.
+async fn wander(
+    mut ws: Ws,
+    room: String,
+    world: usize,
+    limit: Duration,
+    index: u64,
+    stats: Shared,
+    start: Instant,
+) -> Result<(), Stop> {
+    let Some(entered) = enter(&mut ws, room, limit, &stats, false).await? else {
+        return Ok(());
+    };
+    let mut dice = Dice::new(index + 1);
+    let mut position: Option<(i64, i64)> = None;
+    let mut last: Option<(Instant, u32)> = None;
+    // The first turn at once (a random moment within the period for the next ones).
+    let mut next_turn = Instant::now();
+    loop {
+        let (bytes, size) = next_frame(&mut ws).await?;
+        let at = Instant::now();
+        let update = match scan_packet(&bytes) {
+            Some(Scanned::Update(update)) => update,
+            Some(Scanned::Left) => return Err(Stop("left the world".to_owned())),
+            Some(Scanned::Other) => continue,
+            None => return Err(Stop("undecodable packet".to_owned())),
+        };
+        let Some(summary) = scan_update(update, entered.me) else {
+            return Err(Stop("undecodable update".to_owned()));
+        };
+        if let Some(spawned) = summary.entered_at {
+            position = Some(spawned);
+        }
+        if let (Some((x, y)), Some((dx, dy))) = (position, summary.moved) {
+            position = Some((x + dx, y + dy));
+        }
+        Arrival {
+            world,
+            observer: false,
+            size,
+            at,
+            tick: summary.tick,
+            last,
+            start,
+            period_ns: entered.period_ns,
+        }
+        .record(&mut stats.borrow_mut());
+        last = Some((at, summary.tick));
+        if at < next_turn {
+            continue;
+        }
+        next_turn = at + WANDER_TURN_EVERY.mul_f64(1.0 + dice.unit());
+        let half = WANDER_HALF_BOX * entered.scale;
+        let goal = (
+            (dice.unit() * 2.0 - 1.0) * half,
+            (dice.unit() * 2.0 - 1.0) * half,
+        );
+        #[allow(clippy::cast_precision_loss)]
+        let direction = match position {
+            Some((x, y)) => (goal.1 - y as f64).atan2(goal.0 - x as f64),
+            None => dice.unit() * TAU,
+        };
+        let steer = Msg::PlayerDirection(PlayerDirectionMessage { direction });
+        send_counted(&mut ws, steer, &stats, |stats| &mut stats.directions_sent).await?;
+    }
+}
+
+/// One of this project's observing bots, from its ID on: join, enter, keep the whole view,
+/// steer towards what it may eat, until the connection ends.
 async fn play(
     mut ws: Ws,
     room: String,
@@ -345,25 +566,10 @@ async fn play(
     stats: Shared,
     start: Instant,
 ) -> Result<(), Stop> {
-    send(&mut ws, Msg::JoinRoom(JoinRoomMessage { room })).await?;
-    wait_for(&mut ws, limit, |msg| matches!(msg, Msg::Room(_))).await?;
-    send(&mut ws, Msg::EnterWorld(EnterWorldMessage {})).await?;
-    let entered = wait_for(&mut ws, limit, |msg| {
-        matches!(msg, Msg::WorldEntered(_) | Msg::DenyResponse(_))
-    })
-    .await?;
-    let (me, period_ns) = match entered {
-        Msg::WorldEntered(entered) => (
-            entered.player_id,
-            1_000_000_000 / i64::from(entered.tick_rate.max(1)),
-        ),
-        Msg::DenyResponse(deny) => {
-            stats.borrow_mut().refused.add(&deny.reason, 1);
-            return Ok(());
-        }
-        _ => return Err(Stop("unexpected answer".to_owned())),
+    let Some(Entered { me, period_ns, .. }) = enter(&mut ws, room, limit, &stats, true).await?
+    else {
+        return Ok(());
     };
-    stats.borrow_mut().entered += 1;
     let mut view = View::default();
     let mut steering = Steering { heading: f64::NAN };
     let mut last: Option<(Instant, u32)> = None;
@@ -371,7 +577,7 @@ async fn play(
     let mut seen = 0u64;
     loop {
         let (msg, size, _) = next_packet(&mut ws).await?;
-        let arrived = Instant::now();
+        let at = Instant::now();
         let update = match msg {
             Msg::WorldUpdate(update) => update,
             Msg::WorldLeft(left) => return Err(Stop(format!("left the world: {}", left.reason))),
@@ -383,22 +589,23 @@ async fn play(
         }
         {
             let mut stats = stats.borrow_mut();
+            Arrival {
+                world,
+                observer: true,
+                size,
+                at,
+                tick: update.tick,
+                last,
+                start,
+                period_ns,
+            }
+            .record(&mut stats);
             if stats.measuring {
-                stats.updates += 1;
-                stats.bytes += size;
                 stats.eats_seen += eats;
                 stats.best_score = stats.best_score.max(best);
-                if let Some((then, tick)) = last {
-                    stats.gaps.record_micros(micros(arrived - then));
-                    stats.skipped_ticks +=
-                        u64::from(update.tick.wrapping_sub(tick).saturating_sub(1));
-                }
-                let since = i64::try_from((arrived - start).as_nanos()).unwrap_or(i64::MAX);
-                let offset = since - i64::from(update.tick) * period_ns;
-                stats.offsets.entry(world).or_default().push(offset);
             }
         }
-        last = Some((arrived, update.tick));
+        last = Some((at, update.tick));
         seen += 1;
         if seen % RETARGET_EVERY_UPDATES != 1 {
             continue;
@@ -543,7 +750,12 @@ async fn bot(
             } else {
                 format!("{}-{world}", args.room_prefix)
             };
-            play(ws, room, world, args.limit, Rc::clone(&stats), start).await
+            if index < args.observe {
+                play(ws, room, world, args.limit, Rc::clone(&stats), start).await
+            } else {
+                let stats = Rc::clone(&stats);
+                wander(ws, room, world, args.limit, index, stats, start).await
+            }
         }
     };
     if let Err(Stop(reason)) = result {
@@ -564,6 +776,8 @@ struct BotPlan {
     tutorial: bool,
     worlds: u32,
     room_prefix: Rc<str>,
+    /// Bots (the first ones) that keep a full view.
+    observe: u64,
 }
 
 /// Update lateness against the tick schedule: per world, each update's offset from the
@@ -615,6 +829,7 @@ pub async fn world(common: &CommonArgs, args: &WorldArgs) -> Result<(), BenchErr
         tutorial: args.tutorial,
         worlds: args.worlds,
         room_prefix: Rc::from(args.room_prefix.as_str()),
+        observe: args.observe,
     };
     let stats: Shared = Rc::new(RefCell::new(Stats::default()));
     let gate = Rc::new(Semaphore::new(
@@ -655,6 +870,14 @@ pub async fn world(common: &CommonArgs, args: &WorldArgs) -> Result<(), BenchErr
                 warmup.as_secs_f64()
             );
             tokio::time::sleep(warmup).await;
+            let metrics_addr = match &args.metrics_addr {
+                Some(addr) => Some(addr.clone()),
+                None => url.resolve().await.ok().map(|addr| addr.to_string()),
+            };
+            let counters_before = match &metrics_addr {
+                Some(addr) => server_metrics::scrape(addr).await,
+                None => None,
+            };
             probe.reset_peak();
             let before = probe.sample();
             stats.borrow_mut().measuring = true;
@@ -663,6 +886,10 @@ pub async fn world(common: &CommonArgs, args: &WorldArgs) -> Result<(), BenchErr
             stats.borrow_mut().measuring = false;
             let measured = measured_from.elapsed();
             let after = probe.sample();
+            let counters_after = match &metrics_addr {
+                Some(addr) if counters_before.is_some() => server_metrics::scrape(addr).await,
+                _ => None,
+            };
             for bot in &bots {
                 bot.abort();
             }
@@ -673,12 +900,15 @@ pub async fn world(common: &CommonArgs, args: &WorldArgs) -> Result<(), BenchErr
                     peak_rss_bytes: probe.peak_rss_bytes,
                 },
                 measured,
+                counters_before
+                    .zip(counters_after)
+                    .map(|(before, after)| before.delta(&after)),
             )
         })
         .await;
-    let (span, measured) = span;
+    let (span, measured, ticks) = span;
     let stats = stats.borrow();
-    report(common, args, &url, &stats, &span, measured);
+    report(common, args, &url, &stats, &span, measured, ticks.as_ref());
     Ok(())
 }
 
@@ -691,10 +921,15 @@ fn report(
     stats: &Stats,
     span: &ServerSpan,
     measured: Duration,
+    ticks: Option<&WorldDelta>,
 ) {
     let clients = stats.entered.max(1);
     let per_client_second = |count: u64| count as f64 / clients as f64 / measured.as_secs_f64();
     let late = lateness(&stats.offsets).summary();
+    let observed_late = lateness(&stats.observed_offsets).summary();
+    let observed_per_second = stats.observed_updates as f64
+        / stats.observers_entered.max(1) as f64
+        / measured.as_secs_f64();
     let gaps = stats.gaps.summary();
     let cpu_share = span
         .cpu()
@@ -731,10 +966,26 @@ fn report(
         );
     } else {
         println!(
-            "update lateness against the tick schedule (from the most punctual update): {}; ticks skipped {}",
+            "update lateness against the tick schedule (from the most punctual update): all bots {}; the {} observing bots ({:.1} updates/s each) {}; ticks skipped {}",
             late.human(),
+            stats.observers_entered,
+            observed_per_second,
+            observed_late.human(),
             stats.skipped_ticks
         );
+    }
+    match ticks {
+        Some(ticks) => {
+            let ms = |value: Option<f64>| value.map_or("-".to_owned(), |ms| format!("≤ {ms} ms"));
+            println!(
+                "server world ticks while measuring: {} run, {} started more than a period late; tick work p50 {}, p99 {} (histogram bucket bounds)",
+                ticks.ticks,
+                ticks.late_ticks,
+                ms(ticks.tick_work_p50_ms),
+                ms(ticks.tick_work_p99_ms)
+            );
+        }
+        None => println!("server world ticks: /metrics not read (see --metrics-addr)"),
     }
     println!(
         "directions sent {}, claims {}, eats seen {}, best score {}; refused {}; ended while measuring: {}; failed before: {}",
@@ -769,6 +1020,10 @@ fn report(
         "bytes_per_client_s": per_client_second(stats.bytes).round(),
         "gap_us": gaps,
         "lateness_us": (!args.tutorial).then_some(late),
+        "observers": stats.observers_entered,
+        "observer_updates_per_s": (observed_per_second * 10.0).round() / 10.0,
+        "observer_lateness_us": (!args.tutorial).then_some(observed_late),
+        "server_ticks": ticks,
         "skipped_ticks": stats.skipped_ticks,
         "directions_sent": stats.directions_sent,
         "claims_sent": stats.claims_sent,

@@ -1,0 +1,176 @@
+//! Reads the server's `/metrics` (Prometheus text) over plain HTTP, for the world figures only
+//! the server knows: ticks run, ticks started late, and the tick-work histogram. Two reads,
+//! one before measuring and one after, give what happened during the run.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+
+/// Longest answer read: the whole metrics page is a few tens of KB.
+const MAX_METRICS_BYTES: u64 = 4 * 1024 * 1024;
+
+/// How long one read of `/metrics` may take.
+const SCRAPE_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// The world's counters at one moment.
+#[derive(Debug, Default, Clone, PartialEq)]
+pub(super) struct WorldCounters {
+    pub ticks: f64,
+    pub late_ticks: f64,
+    /// `mmo_world_tick_work_seconds` buckets: upper bound (seconds) to cumulative count.
+    pub work_buckets: Vec<(f64, f64)>,
+}
+
+/// What happened between two reads.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub(super) struct WorldDelta {
+    pub ticks: u64,
+    pub late_ticks: u64,
+    /// The bucket bound at or under which 99 % of the run's ticks' work fell (ms); `None`
+    /// when no tick ran, infinite when the highest bucket was passed.
+    pub tick_work_p99_ms: Option<f64>,
+    pub tick_work_p50_ms: Option<f64>,
+}
+
+/// Parses the lines of the world's metrics from a Prometheus text page.
+pub(super) fn parse(page: &str) -> WorldCounters {
+    let mut counters = WorldCounters::default();
+    let mut buckets = BTreeMap::new();
+    for line in page.lines().filter(|line| !line.starts_with('#')) {
+        let Some((name, value)) = line.rsplit_once(' ') else {
+            continue;
+        };
+        let Ok(value) = value.parse::<f64>() else {
+            continue;
+        };
+        match name {
+            "mmo_world_ticks_total" => counters.ticks = value,
+            "mmo_world_late_ticks_total" => counters.late_ticks = value,
+            _ => {
+                let bound = name
+                    .strip_prefix("mmo_world_tick_work_seconds_bucket{le=\"")
+                    .and_then(|rest| rest.strip_suffix("\"}"))
+                    .and_then(|bound| match bound {
+                        "+Inf" => Some(f64::INFINITY),
+                        _ => bound.parse::<f64>().ok(),
+                    });
+                if let Some(bound) = bound {
+                    // Sorted by bound: the bits of positive floats order as the floats.
+                    buckets.insert(bound.to_bits(), (bound, value));
+                }
+            }
+        }
+    }
+    counters.work_buckets = buckets.into_values().collect();
+    counters
+}
+
+impl WorldCounters {
+    /// The run's figures: `after` less `self`.
+    // Counts far below 2^52.
+    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+    pub(super) fn delta(&self, after: &Self) -> WorldDelta {
+        let counts: Vec<(f64, f64)> = after
+            .work_buckets
+            .iter()
+            .map(|&(bound, count)| {
+                let before = self
+                    .work_buckets
+                    .iter()
+                    .find(|(b, _)| b.to_bits() == bound.to_bits())
+                    .map_or(0.0, |&(_, count)| count);
+                (bound, count - before)
+            })
+            .collect();
+        let quantile = |q: f64| {
+            let total = counts.last().map_or(0.0, |&(_, count)| count);
+            (total > 0.0).then(|| {
+                counts
+                    .iter()
+                    .find(|&&(_, count)| count >= q * total)
+                    .map_or(f64::INFINITY, |&(bound, _)| bound * 1_000.0)
+            })
+        };
+        WorldDelta {
+            ticks: (after.ticks - self.ticks).max(0.0) as u64,
+            late_ticks: (after.late_ticks - self.late_ticks).max(0.0) as u64,
+            tick_work_p99_ms: quantile(0.99),
+            tick_work_p50_ms: quantile(0.5),
+        }
+    }
+}
+
+/// Reads `http://ADDR/metrics`; `None` (with a note on stderr) when it cannot.
+pub(super) async fn scrape(addr: &str) -> Option<WorldCounters> {
+    let read = async {
+        let mut stream = tokio::net::TcpStream::connect(addr).await?;
+        let request = format!("GET /metrics HTTP/1.0\r\nHost: {addr}\r\nConnection: close\r\n\r\n");
+        stream.write_all(request.as_bytes()).await?;
+        let mut answer = Vec::new();
+        stream
+            .take(MAX_METRICS_BYTES)
+            .read_to_end(&mut answer)
+            .await?;
+        Ok::<_, std::io::Error>(answer)
+    };
+    match tokio::time::timeout(SCRAPE_TIMEOUT, read).await {
+        Ok(Ok(answer)) => {
+            let text = String::from_utf8_lossy(&answer);
+            let (head, body) = text.split_once("\r\n\r\n")?;
+            if !head.starts_with("HTTP/1.1 200") && !head.starts_with("HTTP/1.0 200") {
+                eprintln!(
+                    "mmo bench: http://{addr}/metrics answered {:?}",
+                    head.lines().next()
+                );
+                return None;
+            }
+            Some(parse(body))
+        }
+        Ok(Err(error)) => {
+            eprintln!("mmo bench: cannot read http://{addr}/metrics: {error}");
+            None
+        }
+        Err(_) => {
+            eprintln!("mmo bench: http://{addr}/metrics did not answer in time");
+            None
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const BEFORE: &str = "# HELP mmo_world_ticks world ticks\n\
+        mmo_world_ticks_total 100\n\
+        mmo_world_late_ticks_total 2\n\
+        mmo_world_tick_work_seconds_sum 0.1\n\
+        mmo_world_tick_work_seconds_count 100\n\
+        mmo_world_tick_work_seconds_bucket{le=\"0.001\"} 90\n\
+        mmo_world_tick_work_seconds_bucket{le=\"0.005\"} 100\n\
+        mmo_world_tick_work_seconds_bucket{le=\"+Inf\"} 100\n";
+
+    const AFTER: &str = "mmo_world_ticks_total 300\n\
+        mmo_world_late_ticks_total 5\n\
+        mmo_world_tick_work_seconds_bucket{le=\"0.001\"} 90\n\
+        mmo_world_tick_work_seconds_bucket{le=\"0.005\"} 297\n\
+        mmo_world_tick_work_seconds_bucket{le=\"+Inf\"} 300\n";
+
+    #[test]
+    fn the_run_is_the_difference_of_two_reads() {
+        let delta = parse(BEFORE).delta(&parse(AFTER));
+        assert_eq!(delta.ticks, 200);
+        assert_eq!(delta.late_ticks, 3);
+        // 197 of 200 under 5 ms: p50 and p99 both in the 5 ms bucket... p99 needs 198.
+        assert_eq!(delta.tick_work_p50_ms, Some(5.0));
+        assert_eq!(delta.tick_work_p99_ms, Some(f64::INFINITY));
+    }
+
+    #[test]
+    fn no_ticks_no_quantiles() {
+        let delta = parse(AFTER).delta(&parse(AFTER));
+        assert_eq!(delta.ticks, 0);
+        assert_eq!(delta.tick_work_p99_ms, None);
+    }
+}

@@ -1,0 +1,266 @@
+//! A minimal reader of the protobuf bytes of a `WorldUpdateMessage` for the bench's cheap
+//! bots: the tick number and the bot's own position, found by walking the fields without
+//! decoding the rest (a full decode of every update for thousands of bots on one bench thread
+//! is what kept the bench from reading every update).
+
+/// Wire types of protobuf fields.
+const VARINT: u64 = 0;
+const FIXED64: u64 = 1;
+const LENGTH_DELIMITED: u64 = 2;
+const FIXED32: u64 = 5;
+
+/// `Packet` fields the cheap bots care about.
+const PACKET_WORLD_LEFT: u64 = 108;
+const PACKET_WORLD_UPDATE: u64 = 109;
+
+/// `WorldUpdateMessage` fields.
+const UPDATE_TICK: u64 = 1;
+const UPDATE_PLAYERS_ENTERED: u64 = 5;
+const UPDATE_MOVED_IDS: u64 = 7;
+const UPDATE_MOVED_XY: u64 = 8;
+
+/// `WorldPlayer` fields.
+const PLAYER_ID: u64 = 1;
+const PLAYER_X: u64 = 3;
+const PLAYER_Y: u64 = 4;
+
+/// What a packet is, as far as a cheap bot needs to know.
+#[derive(Debug, PartialEq, Eq)]
+pub(super) enum Scanned<'a> {
+    /// A `WorldUpdateMessage`: its bytes.
+    Update(&'a [u8]),
+    /// A `WorldLeftMessage`.
+    Left,
+    /// Anything else.
+    Other,
+}
+
+/// What a cheap bot reads from an update.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub(super) struct UpdateSummary {
+    pub tick: u32,
+    /// Where the bot now is (wire units), when the update says: it entered its own view
+    /// (absolute) or moved (relative, in `moved`).
+    pub entered_at: Option<(i64, i64)>,
+    pub moved: Option<(i64, i64)>,
+}
+
+fn varint(buf: &mut &[u8]) -> Option<u64> {
+    let mut value = 0u64;
+    for shift in (0..64).step_by(7) {
+        let (&byte, rest) = buf.split_first()?;
+        *buf = rest;
+        value |= u64::from(byte & 0x7f) << shift;
+        if byte & 0x80 == 0 {
+            return Some(value);
+        }
+    }
+    None
+}
+
+fn zigzag(value: u64) -> i64 {
+    // The sint32/sint64 coding: the low bit is the sign.
+    #[allow(clippy::cast_possible_wrap)]
+    let half = (value >> 1) as i64;
+    half ^ -((value & 1) as i64)
+}
+
+/// One field: its number, and its value (a varint's number, or a length-delimited field's
+/// bytes; fixed-width fields are skipped and reported as `Fixed`).
+enum Value<'a> {
+    Number(u64),
+    Bytes(&'a [u8]),
+    Fixed,
+}
+
+fn field<'a>(buf: &mut &'a [u8]) -> Option<(u64, Value<'a>)> {
+    let key = varint(buf)?;
+    let value = match key & 7 {
+        VARINT => Value::Number(varint(buf)?),
+        LENGTH_DELIMITED => {
+            let len = usize::try_from(varint(buf)?).ok()?;
+            if len > buf.len() {
+                return None;
+            }
+            let (bytes, rest) = buf.split_at(len);
+            *buf = rest;
+            Value::Bytes(bytes)
+        }
+        FIXED64 | FIXED32 => {
+            let len = if key & 7 == FIXED64 { 8 } else { 4 };
+            *buf = buf.get(len..)?;
+            Value::Fixed
+        }
+        _ => return None,
+    };
+    Some((key >> 3, value))
+}
+
+/// What kind of packet `bytes` is; `None` when they are not a protobuf message.
+pub(super) fn scan_packet(mut bytes: &[u8]) -> Option<Scanned<'_>> {
+    let mut scanned = Scanned::Other;
+    while !bytes.is_empty() {
+        match field(&mut bytes)? {
+            (PACKET_WORLD_UPDATE, Value::Bytes(update)) => scanned = Scanned::Update(update),
+            (PACKET_WORLD_LEFT, Value::Bytes(_)) => scanned = Scanned::Left,
+            _ => {}
+        }
+    }
+    Some(scanned)
+}
+
+/// Calls `each` with every value of a repeated varint field, packed or not.
+fn repeated(value: &Value<'_>, mut each: impl FnMut(u64)) -> Option<()> {
+    match value {
+        Value::Number(number) => each(*number),
+        Value::Bytes(packed) => {
+            let mut packed = *packed;
+            while !packed.is_empty() {
+                each(varint(&mut packed)?);
+            }
+        }
+        Value::Fixed => return None,
+    }
+    Some(())
+}
+
+/// The tick and `me`'s position or move from an update's bytes; `None` when malformed.
+pub(super) fn scan_update(mut bytes: &[u8], me: u64) -> Option<UpdateSummary> {
+    let mut summary = UpdateSummary::default();
+    // Where `me` is among the moved IDs, and the moved coordinates seen so far.
+    let mut moved_index = None;
+    let mut id = 0u64;
+    let mut ids_seen = 0usize;
+    let mut xy = Vec::new();
+    while !bytes.is_empty() {
+        let (number, value) = field(&mut bytes)?;
+        match (number, &value) {
+            (UPDATE_TICK, Value::Number(tick)) => {
+                summary.tick = u32::try_from(*tick & u64::from(u32::MAX)).unwrap_or(0);
+            }
+            (UPDATE_PLAYERS_ENTERED, Value::Bytes(player)) => {
+                if let Some(at) = own_entry(player, me)? {
+                    summary.entered_at = Some(at);
+                }
+            }
+            (UPDATE_MOVED_IDS, _) => repeated(&value, |gap| {
+                id = id.wrapping_add(gap);
+                if id == me && moved_index.is_none() {
+                    moved_index = Some(ids_seen);
+                }
+                ids_seen += 1;
+            })?,
+            (UPDATE_MOVED_XY, _) => repeated(&value, |delta| xy.push(zigzag(delta)))?,
+            _ => {}
+        }
+    }
+    if let Some(index) = moved_index {
+        if let (Some(&dx), Some(&dy)) = (xy.get(2 * index), xy.get(2 * index + 1)) {
+            summary.moved = Some((dx, dy));
+        }
+    }
+    Some(summary)
+}
+
+/// `Some(Some(position))` when the `WorldPlayer` in `bytes` is `me`.
+fn own_entry(mut bytes: &[u8], me: u64) -> Option<Option<(i64, i64)>> {
+    let (mut id, mut x, mut y) = (0, 0, 0);
+    while !bytes.is_empty() {
+        match field(&mut bytes)? {
+            (PLAYER_ID, Value::Number(value)) => id = value,
+            (PLAYER_X, Value::Number(value)) => x = zigzag(value),
+            (PLAYER_Y, Value::Number(value)) => y = zigzag(value),
+            _ => {}
+        }
+    }
+    Some((id == me).then_some((x, y)))
+}
+
+#[cfg(test)]
+mod tests {
+    use mmo_protocol::packets::{
+        WorldEat, WorldLeftMessage, WorldOwnState, WorldPlayer, WorldUpdateMessage,
+    };
+    use mmo_protocol::{Msg, Packet};
+    use prost::Message as _;
+
+    use super::*;
+
+    fn packet(msg: Msg) -> Vec<u8> {
+        Packet {
+            sender_id: 0,
+            msg: Some(msg),
+        }
+        .encode_to_vec()
+    }
+
+    fn player(id: u64, x: i32, y: i32) -> WorldPlayer {
+        WorldPlayer {
+            id,
+            name: "someone".to_owned(),
+            x,
+            y,
+            radius: 160,
+            color: -1,
+        }
+    }
+
+    #[test]
+    fn finds_the_tick_and_the_own_entry_and_move_as_prost_encodes_them() {
+        let update = WorldUpdateMessage {
+            tick: 70_000,
+            players_left: vec![4, 8],
+            eaten: vec![WorldEat {
+                eater_id: 1,
+                player_id: 2,
+                spore_id: 0,
+            }],
+            players_entered: vec![player(3, 5, 6), player(9, -1_000, 2_000_000)],
+            moved_ids: vec![3, 4, 2],
+            moved_xy: vec![1, 2, -30, 40, 5, 6],
+            own: Some(WorldOwnState {
+                score: 12,
+                best_score: 99,
+                view_half_width: 800,
+                view_half_height: 450,
+            }),
+            ..WorldUpdateMessage::default()
+        };
+        let bytes = packet(Msg::WorldUpdate(Box::new(update)));
+        let Some(Scanned::Update(inner)) = scan_packet(&bytes) else {
+            panic!("not an update");
+        };
+        // ID 7 is the second moved (3, then 3 + 4).
+        assert_eq!(
+            scan_update(inner, 7),
+            Some(UpdateSummary {
+                tick: 70_000,
+                entered_at: None,
+                moved: Some((-30, 40)),
+            })
+        );
+        assert_eq!(
+            scan_update(inner, 9),
+            Some(UpdateSummary {
+                tick: 70_000,
+                entered_at: Some((-1_000, 2_000_000)),
+                moved: Some((5, 6)),
+            })
+        );
+        assert_eq!(scan_update(inner, 5).map(|s| s.moved), Some(None));
+    }
+
+    #[test]
+    fn tells_a_world_left_from_other_packets_and_refuses_garbage() {
+        let left = packet(Msg::WorldLeft(WorldLeftMessage {
+            reason: "bye".to_owned(),
+        }));
+        assert_eq!(scan_packet(&left), Some(Scanned::Left));
+        let empty_update = packet(Msg::WorldUpdate(Box::default()));
+        assert!(matches!(
+            scan_packet(&empty_update),
+            Some(Scanned::Update(_))
+        ));
+        assert_eq!(scan_packet(&[0x0a, 0x05, 1]), None, "cut short");
+    }
+}
