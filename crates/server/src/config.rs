@@ -487,6 +487,16 @@ settings! {
         world_tick_rate: u32 = 20,
             check = |rate: &u32| between(usize::try_from(*rate).unwrap_or(usize::MAX), 1, 60);
 
+        /// Threads one world's tick spreads its players' views over.
+        ///
+        /// Every view is brought up to date independently, so a big world's tick can use
+        /// more than one core: with 2,000 players a tick's views take most of its work, and 2
+        /// threads roughly halve the tick (docs/benchmarks.md, "Third pass"). A thread gets
+        /// at least 256 views, so small worlds stay on their one thread whatever this says.
+        /// 2 suits the 2-core machines the benchmarks run on; 1 to 16.
+        world_view_threads: usize = 2,
+            check = |threads: &usize| between(*threads, 1, mmo_world::world::MAX_VIEW_THREADS);
+
         /// Most players on the tutorial's client in one world; the next is refused with a
         /// reason.
         ///

@@ -103,6 +103,7 @@ impl ServerState {
                     tick_rate: config.world_tick_rate,
                     max_players: config.max_world_players,
                     max_tutorial_players: config.max_tutorial_players_per_world,
+                    view_threads: config.world_view_threads,
                 },
                 metrics.world.clone(),
             ),

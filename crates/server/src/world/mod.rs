@@ -50,6 +50,8 @@ pub struct WorldSettings {
     pub max_players: usize,
     /// Most players on the tutorial's client in one world (`max_tutorial_players_per_world`).
     pub max_tutorial_players: usize,
+    /// Threads a tick spreads its views over (`world_view_threads`).
+    pub view_threads: usize,
 }
 
 /// How a player's client is told about its world.

@@ -75,6 +75,7 @@ pub(super) fn start(
     let config = WorldConfig {
         tick_rate: settings.tick_rate,
         max_told_everything: settings.max_tutorial_players,
+        view_threads: settings.view_threads,
         ..WorldConfig::default()
     };
     // The low 64 bits of the clock's nanoseconds: a different world each start.
