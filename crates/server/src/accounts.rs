@@ -136,6 +136,21 @@ impl LoggedIn {
     }
 }
 
+/// Closes `older`, a connection whose account logged in again (on this server or another of
+/// its cluster): a `DisconnectMessage` saying so to a client that knows it, then the close
+/// `Disconnect::LoggedInElsewhere`.
+pub fn close_logged_in_elsewhere(older: &Peer) {
+    if older.understands(mmo_protocol::Level::Tutorial) {
+        let reason = crate::disconnect::Disconnect::LoggedInElsewhere.to_string();
+        let notice = mmo_protocol::Packet::disconnect_of(older.id, &reason);
+        // A full outbox means it is already being closed, with its reason.
+        let _ = older.send(crate::websocket::encode_packet_frame(&notice));
+    }
+    older
+        .outbox
+        .close(crate::disconnect::Disconnect::LoggedInElsewhere);
+}
+
 /// What `mmo-server accounts` says about itself.
 pub const ACCOUNTS_USAGE: &str = "\
 usage: mmo-server accounts list [SETTINGS]

@@ -391,6 +391,8 @@ pub struct Metrics {
     pub joins: Counter,
     /// Room events dropped because the cluster's queue to the broker was full.
     pub cluster_events_dropped: Counter,
+    /// Logins the cluster's broker could not tell the other servers of.
+    pub cluster_login_claims_failed: Counter,
     /// Connection tasks that panicked (a server bug; the client was disconnected).
     pub tasks_panicked: Counter,
     /// Logins and registrations, by how they ended.
@@ -438,6 +440,11 @@ impl Metrics {
             "mmo_cluster_events_dropped",
             "room events the queue to the cluster's broker could not take: a line is lost, a \
              member's own join or leave is applied on this server alone",
+        );
+        let cluster_login_claims_failed = counter(
+            "mmo_cluster_login_claims_failed",
+            "logins the cluster's broker could not tell the other servers of: each was a login \
+             on this server alone (an older connection to the account elsewhere stayed open)",
         );
         let tasks_panicked = counter(
             "mmo_tasks_panicked",
@@ -557,6 +564,7 @@ impl Metrics {
             deliveries,
             joins,
             cluster_events_dropped,
+            cluster_login_claims_failed,
             tasks_panicked,
             account_requests,
             world,

@@ -91,6 +91,7 @@ impl ServerState {
         rooms.count_into(BrokerCounters {
             deliveries: metrics.deliveries.clone(),
             dropped: metrics.cluster_events_dropped.clone(),
+            login_claims_failed: metrics.cluster_login_claims_failed.clone(),
         });
         Self {
             admission: Arc::new(Admission::new(AdmissionLimits::new(&config, socket_budget))),

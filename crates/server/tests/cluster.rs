@@ -13,6 +13,7 @@ use std::time::Duration;
 
 use common::nats::Nats;
 use common::{Client, TestServer, WAIT};
+use futures_util::StreamExt as _;
 use mmo_protocol::Msg;
 use mmo_server::Config;
 
@@ -665,4 +666,122 @@ async fn a_leave_while_the_broker_was_away_is_announced_on_the_other_servers_whe
         newcomer.join("").await;
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
+}
+
+/// A fresh PostgreSQL database for one test (accounts in a cluster need one); `None` (after
+/// saying so) without `MMO_TEST_POSTGRES_URL`, as in tests/accounts.rs.
+async fn postgres_database() -> Option<String> {
+    let Ok(admin) = std::env::var("MMO_TEST_POSTGRES_URL") else {
+        println!(
+            "skipped: MMO_TEST_POSTGRES_URL is not set (scripts/with-postgres starts a \
+             PostgreSQL server and sets it; scripts/test runs these tests that way)"
+        );
+        return None;
+    };
+    static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+    let name = format!(
+        "mmo_cluster_test_{}_{}",
+        std::process::id(),
+        NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+    );
+    sqlx::any::install_default_drivers();
+    let pool = sqlx::AnyPool::connect(&admin).await.unwrap();
+    sqlx::query(&format!("CREATE DATABASE {name}"))
+        .execute(&pool)
+        .await
+        .unwrap();
+    pool.close().await;
+    Some(format!("{}/{name}", admin.rsplit_once('/').unwrap().0))
+}
+
+/// A server of the cluster on `nats` with its accounts in `database`.
+async fn member_with_accounts(nats: &Nats, database: &str) -> TestServer {
+    let config = Config {
+        database: database.to_owned(),
+        ..member_of(nats)
+    };
+    let accounts = mmo_accounts::Accounts::start(&mmo_server::account_settings(&config)).unwrap();
+    assert!(accounts.wait_available(WAIT).await, "the database answers");
+    TestServer::start_with(
+        config,
+        mmo_server::Services {
+            accounts: Some(std::sync::Arc::new(accounts)),
+            ..mmo_server::Services::default()
+        },
+    )
+    .await
+}
+
+/// Sends a login (or, with `register`, a registration) and waits for its answer.
+async fn account_request(client: &mut Client, register: bool, username: &str) {
+    let msg = if register {
+        Msg::RegisterRequest(mmo_protocol::RegisterRequestMessage {
+            username: username.into(),
+            password: "correct horse battery".into(),
+            color: -1,
+        })
+    } else {
+        Msg::LoginRequest(mmo_protocol::LoginRequestMessage {
+            username: username.into(),
+            password: "correct horse battery".into(),
+        })
+    };
+    client
+        .send_packet(&mmo_protocol::Packet {
+            sender_id: 0,
+            msg: Some(msg),
+        })
+        .await;
+    loop {
+        match client.recv().await.msg {
+            Some(Msg::OkResponse(_)) => return,
+            Some(Msg::DenyResponse(deny)) => panic!("refused: {}", deny.reason),
+            // Presence, chat and the world a tutorial-level client plays in go by.
+            _ => continue,
+        }
+    }
+}
+
+#[tokio::test]
+async fn an_account_logged_in_on_two_servers_keeps_only_the_later_login() {
+    let Some(database) = postgres_database().await else {
+        return;
+    };
+    let nats = Nats::start();
+    let first = member_with_accounts(&nats, &database).await;
+    let second = member_with_accounts(&nats, &database).await;
+    // The claims are said on the broker: the test waits for the first login's, so that the
+    // second login is the later one in the cluster's order too.
+    let watcher = async_nats::connect(nats.url()).await.unwrap();
+    let mut claims = watcher.subscribe("mmo.account.*.login").await.unwrap();
+    watcher.flush().await.unwrap();
+
+    let mut older = Client::connect(&first).await;
+    account_request(&mut older, true, "erin").await;
+    account_request(&mut older, false, "erin").await;
+    tokio::time::timeout(WAIT, claims.next())
+        .await
+        .expect("the first login's claim is announced")
+        .unwrap();
+
+    let mut newer = Client::connect(&second).await;
+    account_request(&mut newer, false, "erin").await;
+    // As on one server: a DisconnectMessage saying why, then the close.
+    let notice = loop {
+        let packet = older.recv().await;
+        if let Some(Msg::Disconnect(notice)) = &packet.msg {
+            if packet.sender_id == older.id {
+                break notice.clone();
+            }
+        }
+    };
+    assert_eq!(notice.reason, "logged in elsewhere");
+    assert_eq!(
+        older.expect_close().await,
+        (1008, "logged in elsewhere".to_owned())
+    );
+    // The newer one carries on, heard on the first server too.
+    let mut other = Client::full(&first).await;
+    newer.chat("still here").await;
+    assert_eq!(other.recv_chat().await, (newer.id, "still here".to_owned()));
 }

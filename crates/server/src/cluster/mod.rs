@@ -43,10 +43,14 @@
 //! While the broker is away each server's rooms are its own; the leaves made meanwhile are
 //! published when it is back (`outage`), so the other servers announce them too.
 //!
+//! A login claims its account across the cluster (`logins`), so that an account logged in
+//! on two servers is treated as on one: the older connection is closed.
+//!
 //! Each "alive" also says how many clients its server has and where it listens (`servers`),
 //! for every server's `/api/status` and metrics.
 
 mod ids;
+mod logins;
 mod outage;
 mod servers;
 mod wire;
@@ -150,6 +154,9 @@ struct Shared {
     counters: std::sync::OnceLock<crate::rooms::BrokerCounters>,
     /// Leaves made while the broker was away, to publish when it is back (see `outage`).
     kept_leaves: Mutex<std::collections::VecDeque<Outgoing>>,
+    /// The accounts logged in here, with their claims in the cluster (see `logins`).
+    logins: logins::Logins,
+    logins_store: async_nats::jetstream::kv::Store,
 }
 
 /// What this server knows of the others.
@@ -313,6 +320,9 @@ impl Shared {
             .await
             .map_err(|error| broker_error("cannot reserve client IDs", error))?;
         let server = first.next().unwrap_or_default();
+        let logins_store = logins::bucket(&jetstream)
+            .await
+            .map_err(|error| broker_error("cannot make the login claims' bucket", error))?;
         let (outgoing, queue) = mpsc::channel(OUTGOING_QUEUE);
         let shared = Arc::new(Self {
             server,
@@ -330,6 +340,8 @@ impl Shared {
             local: Mutex::new(wire::ServerReport::default()),
             counters: std::sync::OnceLock::new(),
             kept_leaves: Mutex::new(std::collections::VecDeque::new()),
+            logins: logins::Logins::default(),
+            logins_store,
         });
         let heard = shared
             .jetstream
@@ -337,6 +349,10 @@ impl Shared {
             .subscribe(format!("{SERVER_SUBJECTS}.*.*"))
             .await
             .map_err(|error| broker_error("cannot listen for the other servers", error))?;
+        let claims = logins::listen(&shared.jetstream.client())
+            .await
+            .map_err(|error| broker_error("cannot listen for login claims", error))?;
+        tokio::spawn(logins::follow_claims(Arc::clone(&shared), claims));
         tokio::spawn(publish_in_order(Arc::clone(&shared), queue));
         tokio::spawn(listen_to_servers(Arc::clone(&shared), heard));
         tokio::spawn(keep_in_touch(Arc::clone(&shared)));
@@ -890,6 +906,14 @@ impl RoomBroker for NatsBroker {
 
     fn cluster_servers(&self) -> Option<Vec<crate::rooms::ClusterServer>> {
         Some(self.shared.cluster_servers())
+    }
+
+    fn claim_account(&self, account: i64, peer: &Arc<Peer>) {
+        self.shared.claim_account(account, peer);
+    }
+
+    fn release_account(&self, account: i64, peer: &Peer) {
+        self.shared.release_account(account, peer);
     }
 
     fn server_stopping(&self) {

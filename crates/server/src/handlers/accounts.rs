@@ -6,7 +6,6 @@ use mmo_protocol::{LoginRequestMessage, Msg, Packet, RegisterRequestMessage};
 use tracing::info;
 
 use super::{Client, Completion, Step};
-use crate::disconnect::Disconnect;
 use crate::metrics::AccountOutcome;
 use crate::services::{Account, Login, Registration};
 
@@ -15,9 +14,6 @@ const NO_ACCOUNTS: &str = "accounts are not enabled on this server";
 
 /// The answer to chat or a join before a login when `require_login` is on.
 pub const LOGIN_FIRST: &str = "log in first: this server requires an account to chat or join rooms";
-
-/// The reason an older connection to an account is closed with when it logs in again.
-pub const LOGGED_IN_ELSEWHERE: &str = "logged in elsewhere";
 
 /// Whether `require_login` holds `packet` back (chat and joins before a login); refuses it
 /// with a reason if so.
@@ -82,13 +78,10 @@ fn logged_in(client: &mut Client, account: &Account) {
             "Client {}: closing Client {} because its account {:?} logged in again",
             client.peer.id, older.id, account.username
         );
-        if older.understands(mmo_protocol::Level::Tutorial) {
-            let notice = Packet::disconnect_of(older.id, LOGGED_IN_ELSEWHERE);
-            // A full outbox means it is already being closed, with its reason.
-            let _ = older.send(crate::websocket::encode_packet_frame(&notice));
-        }
-        older.outbox.close(Disconnect::LoggedInElsewhere);
+        crate::accounts::close_logged_in_elsewhere(&older);
     }
+    // The other servers of a cluster close theirs too (nothing on a server on its own).
+    server.rooms.claim_account(account.id, &client.peer);
     info!(
         "Client {}: logged in as {:?}",
         client.peer.id, account.username
@@ -120,6 +113,7 @@ pub fn log_out(client: &mut Client) {
     };
     let server = std::sync::Arc::clone(&client.server);
     server.logged_in.release(account.id, &client.peer);
+    server.rooms.release_account(account.id, &client.peer);
     info!(
         "Client {}: logged out of {:?}",
         client.peer.id,

@@ -57,6 +57,9 @@ pub struct BrokerCounters {
     /// `Metrics::cluster_events_dropped`: events dropped because the queue to the broker was
     /// full.
     pub dropped: prometheus_client::metrics::counter::Counter,
+    /// `Metrics::cluster_login_claims_failed`: logins the broker could not tell the other
+    /// servers of (each was then a login on this server alone).
+    pub login_claims_failed: prometheus_client::metrics::counter::Counter,
 }
 
 /// What the rooms of one server need from whatever joins servers together.
@@ -97,6 +100,13 @@ pub trait RoomBroker: Send + Sync + Debug + 'static {
     fn cluster_servers(&self) -> Option<Vec<ClusterServer>> {
         None
     }
+    /// `peer` just logged into `account` here (its older connection here, if any, is closed
+    /// already). A cluster claims the account for it, so that the other servers close their
+    /// connections to it, and closes `peer` when a later login elsewhere claims it after.
+    /// Returns at once: the claim goes on in the background.
+    fn claim_account(&self, _account: i64, _peer: &Arc<Peer>) {}
+    /// `peer` logged out of `account`: a later login elsewhere leaves it open.
+    fn release_account(&self, _account: i64, _peer: &Peer) {}
     /// The server is stopping: its clients are about to leave every room at once, unannounced
     /// here (see `Announce::Nothing`). A cluster tells the other servers, once.
     fn server_stopping(&self) {}

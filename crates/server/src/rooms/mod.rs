@@ -244,6 +244,16 @@ impl Rooms {
         self.broker.report_local(clients, address);
     }
 
+    /// Tells the broker `peer` logged into `account` (see `RoomBroker::claim_account`).
+    pub fn claim_account(&self, account: i64, peer: &Arc<Peer>) {
+        self.broker.claim_account(account, peer);
+    }
+
+    /// Tells the broker `peer` logged out of `account` (see `RoomBroker::release_account`).
+    pub fn release_account(&self, account: i64, peer: &Peer) {
+        self.broker.release_account(account, peer);
+    }
+
     /// The cluster's servers alive now, this one first; `None` for a server on its own.
     pub fn cluster_servers(&self) -> Option<Vec<ClusterServer>> {
         self.broker.cluster_servers()
