@@ -713,9 +713,9 @@ mod tests {
             + MessageRefusal::ALL.len()
             + AccountOutcome::ALL.len();
         let samples = text.lines().filter(|line| !line.starts_with('#')).count();
-        // 13 plain counters, 13 gauges and the tick work histogram (10 buckets, +Inf, sum,
+        // 14 plain counters, 13 gauges and the tick work histogram (10 buckets, +Inf, sum,
         // count) besides the labelled series.
-        assert_eq!(samples, labelled + 13 + 13 + 13, "{text}");
+        assert_eq!(samples, labelled + 14 + 13 + 13, "{text}");
     }
 
     #[test]
