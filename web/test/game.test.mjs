@@ -118,12 +118,13 @@ describe('the game', { timeout: 120_000 }, () => {
     const { page, errors } = await player(room);
 
     // Entered: drawn in the middle of the canvas at radius 20 with its score (1,257, or a
-    // little more if it was born on a spore: players avoid players, not spores), alone on the
-    // leaderboard, and spores around it.
+    // little more if it was born on a spore: players avoid players, not spores; a little less,
+    // radius 19.26 and 1,165, if it dropped a spore in its first ticks: drops are random),
+    // alone on the leaderboard, and spores around it.
     const start = await seen(page);
     assert.ok(start.me, 'the own player is in its view');
-    assert.ok(start.me.radius >= 20 && start.me.radius < 30, String(start.me.radius));
-    assert.ok((await shownScore(page)) >= 1257);
+    assert.ok(start.me.radius >= 19 && start.me.radius < 30, String(start.me.radius));
+    assert.ok((await shownScore(page)) >= 1100, String(await shownScore(page)));
     await page.waitForFunction(() => document.querySelectorAll('#leaderboard li').length === 1, null, { timeout: 5000 });
     assert.equal(await page.$$eval('#leaderboard li.you', (items) => items.length), 1);
     assert.equal(await page.textContent('#game-players'), '1 playing');
