@@ -342,7 +342,8 @@ describe('the game', { timeout: 120_000 }, () => {
     await waitForLine(page, `Playing in ${elsewhere}: steer with the mouse, a finger or the arrow keys`, { count: 2, timeout: 20_000 });
     await page.waitForSelector('#game:not([hidden])');
     await page.waitForFunction(() => /** @type {any} */ (window).mmoDebug.world()?.me !== undefined, null, { timeout: 5000 });
-    assert.ok((await shownScore(page)) >= 1257);
+    // A new player: about 1,257 (less by a spore it may have dropped already).
+    assert.ok((await shownScore(page)) >= 1100);
     assert.deepEqual(errors, []);
     await page.close();
   });
