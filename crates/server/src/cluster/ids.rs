@@ -10,7 +10,10 @@
 
 use std::ops::Range;
 
-use async_nats::jetstream::{self, kv};
+use async_nats::jetstream::kv;
+use async_nats::jetstream::stream::StorageType;
+
+use super::setup::Bucket;
 
 use crate::ids::ID_LIMIT;
 
@@ -33,31 +36,15 @@ pub enum ReserveError {
     Broker(String),
 }
 
-/// The bucket, made if it does not exist. Its stream is made here as a key-value bucket's
-/// is (async-nats's own `create_key_value` cannot read nats-server 2.9's answer, the version
-/// Debian ships).
-pub async fn bucket(jetstream: &jetstream::Context) -> Result<kv::Store, ReserveError> {
-    let broker = |error: &dyn std::fmt::Display| ReserveError::Broker(error.to_string());
-    jetstream
-        .get_or_create_stream(jetstream::stream::Config {
-            name: format!("KV_{BUCKET}"),
-            description: Some("the next client ID no mmo-server has reserved".to_owned()),
-            subjects: vec![format!("$KV.{BUCKET}.>")],
-            max_messages_per_subject: 1,
-            discard: jetstream::stream::DiscardPolicy::New,
-            allow_rollup: true,
-            deny_delete: true,
-            allow_direct: true,
-            storage: jetstream::stream::StorageType::File,
-            ..Default::default()
-        })
-        .await
-        .map_err(|error| broker(&error))?;
-    jetstream
-        .get_key_value(BUCKET)
-        .await
-        .map_err(|error| broker(&error))
-}
+/// The bucket of the counter, kept in the broker's file store: IDs must not be reused after
+/// the broker restarts, and keys may never be deleted: the counter only grows.
+pub const COUNTER: Bucket = Bucket {
+    name: BUCKET,
+    description: "the next client ID no mmo-server has reserved",
+    storage: StorageType::File,
+    max_age: std::time::Duration::ZERO,
+    deny_delete: true,
+};
 
 /// Reserves `count` IDs no server has had, nor will have.
 pub async fn reserve(store: &kv::Store, count: u64) -> Result<Range<u64>, ReserveError> {

@@ -13,11 +13,12 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, Weak};
 
-use async_nats::jetstream::{self, kv};
+use async_nats::jetstream::stream::StorageType;
 use bytes::Bytes;
 use futures_util::StreamExt as _;
 use tracing::{info, warn};
 
+use super::setup::Bucket;
 use super::{Shared, lock};
 use crate::peer::Peer;
 
@@ -50,28 +51,15 @@ struct Claim {
     outranked_by: u64,
 }
 
-/// The bucket, made if it does not exist (as `ids::bucket` makes its own, for nats-server
-/// 2.9). Keeps one revision per account.
-pub(super) async fn bucket(jetstream: &jetstream::Context) -> Result<kv::Store, String> {
-    jetstream
-        .get_or_create_stream(jetstream::stream::Config {
-            name: format!("KV_{BUCKET}"),
-            description: Some("the mmo-server each account last logged in on".to_owned()),
-            subjects: vec![format!("$KV.{BUCKET}.>")],
-            max_messages_per_subject: 1,
-            discard: jetstream::stream::DiscardPolicy::New,
-            allow_rollup: true,
-            allow_direct: true,
-            storage: jetstream::stream::StorageType::File,
-            ..Default::default()
-        })
-        .await
-        .map_err(|error| error.to_string())?;
-    jetstream
-        .get_key_value(BUCKET)
-        .await
-        .map_err(|error| error.to_string())
-}
+/// The bucket of the claims: one revision per account, on file so that a broker's restart
+/// does not forget which server holds an account.
+pub(super) const CLAIMS: Bucket = Bucket {
+    name: BUCKET,
+    description: "the mmo-server each account last logged in on",
+    storage: StorageType::File,
+    max_age: std::time::Duration::ZERO,
+    deny_delete: false,
+};
 
 /// The subscription to every server's claims.
 pub(super) async fn listen(client: &async_nats::Client) -> Result<async_nats::Subscriber, String> {

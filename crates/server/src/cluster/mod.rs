@@ -53,6 +53,7 @@ mod ids;
 mod logins;
 mod outage;
 mod servers;
+mod setup;
 mod wire;
 mod worlds;
 
@@ -105,7 +106,8 @@ const CONSUMER_LAG_EVENTS: usize = 2_000;
 /// Where servers say they are alive (`.alive`) or gone (`.gone`): `mmo.server.<id>.<what>`.
 const SERVER_SUBJECTS: &str = "mmo.server";
 
-/// How long start-up waits for the broker.
+/// How long start-up waits for a connection to the broker; making what the server needs
+/// there then has `setup::STARTUP_TIMEOUT`.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// The broker of a server in a cluster; see the module doc.
@@ -234,13 +236,15 @@ impl NatsBroker {
             let handle = handle.clone();
             async move { Shared::start(&url, history_lines, cluster_timeout, handle).await }
         });
-        let shared = match tokio::time::timeout(CONNECT_TIMEOUT, started).await {
+        // Each step has its own deadline; this one is for a step that never returns.
+        let whole_start = CONNECT_TIMEOUT + setup::STARTUP_TIMEOUT;
+        let shared = match tokio::time::timeout(whole_start, started).await {
             Ok(Ok(started)) => started?,
             Ok(Err(error)) => return Err(io::Error::other(error)),
             Err(_) => {
                 return Err(io::Error::new(
                     io::ErrorKind::TimedOut,
-                    format!("nats: no answer within {CONNECT_TIMEOUT:?}"),
+                    format!("nats: start-up not done within {whole_start:?}"),
                 ));
             }
         };
@@ -296,33 +300,32 @@ impl Shared {
             .await
             .map_err(|error| broker_error(&format!("cannot connect to {url}"), error))?;
         let jetstream = jetstream::new(client);
-        let stream = jetstream
-            .get_or_create_stream(stream::Config {
-                name: STREAM.to_owned(),
-                description: Some("every mmo-server room's events".to_owned()),
-                subjects: vec![format!("{}.>", wire::ROOM_SUBJECTS)],
-                // Each member's last events and each room's last lines, with room for a
-                // consumer that lags (`CONSUMER_LAG_EVENTS`).
-                max_messages_per_subject: i64::try_from(history_lines + CONSUMER_LAG_EVENTS)
-                    .unwrap_or(i64::MAX),
-                storage: stream::StorageType::File,
-                discard: stream::DiscardPolicy::Old,
-                ..Default::default()
-            })
-            .await
-            .map_err(|error| {
-                broker_error("cannot make the room stream (is JetStream on?)", error)
-            })?;
-        let id_store = ids::bucket(&jetstream)
-            .await
-            .map_err(|error| broker_error("cannot make the ID counter", error))?;
-        let mut first = ids::reserve(&id_store, ids::BLOCK)
-            .await
-            .map_err(|error| broker_error("cannot reserve client IDs", error))?;
+        let deadline = tokio::time::Instant::now() + setup::STARTUP_TIMEOUT;
+        let stream_config = stream::Config {
+            name: STREAM.to_owned(),
+            description: Some("every mmo-server room's events".to_owned()),
+            subjects: vec![format!("{}.>", wire::ROOM_SUBJECTS)],
+            // Each member's last events and each room's last lines, with room for a
+            // consumer that lags (`CONSUMER_LAG_EVENTS`).
+            max_messages_per_subject: i64::try_from(history_lines + CONSUMER_LAG_EVENTS)
+                .unwrap_or(i64::MAX),
+            storage: stream::StorageType::File,
+            discard: stream::DiscardPolicy::Old,
+            ..Default::default()
+        };
+        let stream = setup::retried(
+            "cannot make the room stream (is JetStream on?)",
+            deadline,
+            || jetstream.get_or_create_stream(stream_config.clone()),
+        )
+        .await?;
+        let id_store = ids::COUNTER.open(&jetstream, deadline).await?;
+        let mut first = setup::retried("cannot reserve client IDs", deadline, || {
+            ids::reserve(&id_store, ids::BLOCK)
+        })
+        .await?;
         let server = first.next().unwrap_or_default();
-        let logins_store = logins::bucket(&jetstream)
-            .await
-            .map_err(|error| broker_error("cannot make the login claims' bucket", error))?;
+        let logins_store = logins::CLAIMS.open(&jetstream, deadline).await?;
         let (outgoing, queue) = mpsc::channel(OUTGOING_QUEUE);
         let shared = Arc::new(Self {
             server,

@@ -31,7 +31,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, mpsc as sync_channel};
 use std::time::{Duration, Instant};
 
-use async_nats::jetstream::{self, kv};
+use async_nats::jetstream::kv;
+use async_nats::jetstream::stream::StorageType;
 use bytes::{Buf, BufMut, Bytes, BytesMut};
 use futures_util::StreamExt as _;
 use mmo_protocol::{ClientId, Level, Packet};
@@ -40,6 +41,7 @@ use serde::{Deserialize, Serialize};
 use tokio::sync::mpsc;
 use tracing::{info, warn};
 
+use super::setup::{self, Bucket};
 use super::{SERVER_SUBJECTS, Shared, broker_error, lock};
 use crate::peer::Peer;
 use crate::websocket::encode_packet_frame;
@@ -192,34 +194,28 @@ fn subject_of(server: u64) -> String {
     format!("{WORLD_SUBJECTS}.{server}")
 }
 
-/// The leases' bucket, made if it does not exist (as `ids::bucket` makes its own).
-async fn bucket(jetstream: &jetstream::Context, lapse: Duration) -> io::Result<kv::Store> {
-    jetstream
-        .get_or_create_stream(jetstream::stream::Config {
-            name: format!("KV_{BUCKET}"),
-            description: Some("which mmo-server runs each room's world".to_owned()),
-            subjects: vec![format!("$KV.{BUCKET}.>")],
-            max_messages_per_subject: 1,
-            max_age: lapse,
-            discard: jetstream::stream::DiscardPolicy::New,
-            allow_rollup: true,
-            allow_direct: true,
-            storage: jetstream::stream::StorageType::Memory,
-            ..Default::default()
-        })
-        .await
-        .map_err(|error| broker_error("cannot make the worlds' lease bucket", error))?;
-    jetstream
-        .get_key_value(BUCKET)
-        .await
-        .map_err(|error| broker_error("cannot open the worlds' lease bucket", error))
+/// The leases' bucket: in memory (the servers rebuild it by renewing their leases), and a
+/// lease not renewed within `lapse` is gone, so a world whose server died is taken over.
+fn leases_bucket(lapse: Duration) -> Bucket {
+    Bucket {
+        name: BUCKET,
+        description: "which mmo-server runs each room's world",
+        storage: StorageType::Memory,
+        max_age: lapse,
+        deny_delete: false,
+    }
 }
 
 impl ClusterWorlds {
     /// Joins `worlds` to the cluster of `shared`.
     pub(super) async fn start(shared: Arc<Shared>, worlds: &Worlds) -> io::Result<Arc<Self>> {
         let client = shared.jetstream.client();
-        let leases = bucket(&shared.jetstream, shared.cluster_timeout).await?;
+        let leases = leases_bucket(shared.cluster_timeout)
+            .open(
+                &shared.jetstream,
+                tokio::time::Instant::now() + setup::STARTUP_TIMEOUT,
+            )
+            .await?;
         let inbox = client
             .subscribe(subject_of(shared.server))
             .await

@@ -26,6 +26,9 @@ pub struct TestServer {
     pub addr: SocketAddr,
     shutdown: Option<oneshot::Sender<()>>,
     task: JoinHandle<std::io::Result<()>>,
+    /// Why `run` returned early, if it did: a client that cannot connect says so, rather
+    /// than only "connection reset" (the listener closed with the client in its backlog).
+    failure: std::sync::Arc<std::sync::OnceLock<String>>,
 }
 
 impl TestServer {
@@ -38,13 +41,23 @@ impl TestServer {
         let listener = mmo_server::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let (tx, rx) = oneshot::channel();
-        let task = tokio::spawn(mmo_server::run_with(listener, config, services, async {
+        let failure = std::sync::Arc::new(std::sync::OnceLock::new());
+        let running = mmo_server::run_with(listener, config, services, async {
             let _ = rx.await;
-        }));
+        });
+        let failed = std::sync::Arc::clone(&failure);
+        let task = tokio::spawn(async move {
+            let outcome = running.await;
+            if let Err(error) = &outcome {
+                let _ = failed.set(error.to_string());
+            }
+            outcome
+        });
         Self {
             addr,
             shutdown: Some(tx),
             task,
+            failure,
         }
     }
 
@@ -54,6 +67,19 @@ impl TestServer {
             chat_rate: 0.0,
             ..Config::default()
         }
+    }
+
+    /// Why the server stopped by itself, waiting a moment for it to say (its listener
+    /// closes just before `run` returns); "still running" if it has not.
+    pub async fn failure(&self) -> String {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(1);
+        while tokio::time::Instant::now() < deadline {
+            if let Some(failure) = self.failure.get() {
+                return failure.clone();
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        "still running".to_owned()
     }
 
     pub fn url(&self) -> String {
@@ -202,12 +228,23 @@ pub struct Client {
 
 impl Client {
     pub async fn connect(server: &TestServer) -> Self {
-        Self::connect_url(&server.url()).await
+        match tokio_tungstenite::connect_async(server.url()).await {
+            Ok((ws, _)) => Self::greeted(ws).await,
+            Err(error) => panic!(
+                "cannot connect to the server: {error}; the server: {}",
+                server.failure().await
+            ),
+        }
     }
 
     /// Connects to `url` (for tasks that cannot borrow the server).
     pub async fn connect_url(url: &str) -> Self {
-        let (mut ws, _) = tokio_tungstenite::connect_async(url).await.unwrap();
+        let (ws, _) = tokio_tungstenite::connect_async(url).await.unwrap();
+        Self::greeted(ws).await
+    }
+
+    /// The client on `ws`, once its first packet, its ID, has come.
+    async fn greeted(mut ws: Ws) -> Self {
         let first = next_packet(&mut ws).await;
         let Some(Msg::Id(id)) = first.msg else {
             panic!("first packet must be an IdMessage, got {first:?}");
