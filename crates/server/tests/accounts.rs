@@ -340,23 +340,7 @@ async fn logging_in_again_closes_the_older_connection(backend: Backend) {
     let mut older = logged_in(&server, "dave").await;
     let mut newer = Client::connect(&server).await;
     ask(&mut newer, &login("dave", PASSWORD)).await.unwrap();
-    // A tutorial-level client plays from its login: its world's messages come first.
-    let notice = loop {
-        let packet = older.recv().await;
-        let number = packet.msg.as_ref().map_or(0, Msg::field_number);
-        if !(8..=13).contains(&number) {
-            break packet;
-        }
-    };
-    assert_eq!(notice.sender_id, older.id);
-    let Some(Msg::Disconnect(notice)) = notice.msg else {
-        panic!("expected a DisconnectMessage first, got {notice:?}");
-    };
-    assert_eq!(notice.reason, "logged in elsewhere");
-    assert_eq!(
-        older.expect_close().await,
-        (1008, "logged in elsewhere".to_owned())
-    );
+    older.expect_logged_in_elsewhere().await;
     // The newer one carries on.
     let mut other = Client::full(&server).await;
     newer.chat("still here").await;

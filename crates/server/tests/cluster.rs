@@ -11,21 +11,11 @@ mod common;
 use std::collections::{HashMap, HashSet};
 use std::time::Duration;
 
-use common::nats::Nats;
+use common::nats::{Nats, member_of};
 use common::{Client, TestServer, WAIT};
 use futures_util::StreamExt as _;
 use mmo_protocol::Msg;
 use mmo_server::Config;
-
-/// A server of the cluster on `nats`: no accounts (SQLite is refused with `nats`), no chat
-/// limit.
-fn member_of(nats: &Nats) -> Config {
-    Config {
-        nats: Some(nats.url()),
-        database: String::new(),
-        ..TestServer::unlimited()
-    }
-}
 
 async fn three_servers(nats: &Nats) -> [TestServer; 3] {
     [
@@ -384,19 +374,7 @@ async fn the_clients_of_a_killed_server_are_announced_as_gone_within_the_cluster
         ..member_of(&nats)
     })
     .await;
-    let url = nats.url();
-    let doomed = common::process::ServerProcess::start(&[
-        "--nats",
-        &url,
-        "--database",
-        "",
-        "--host",
-        "127.0.0.1",
-        "--port",
-        "0",
-        "--cluster-timeout",
-        "1",
-    ]);
+    let doomed = common::process::ServerProcess::cluster_member(&nats.url(), 1);
     let mut watcher = Client::full(&survivor).await;
     let mut victim = Client::connect_url(&doomed.url()).await;
     victim.join("").await;
@@ -787,19 +765,7 @@ async fn an_account_logged_in_on_two_servers_keeps_only_the_later_login() {
     let mut newer = Client::connect(&second).await;
     account_request(&mut newer, false, "erin").await;
     // As on one server: a DisconnectMessage saying why, then the close.
-    let notice = loop {
-        let packet = older.recv().await;
-        if let Some(Msg::Disconnect(notice)) = &packet.msg {
-            if packet.sender_id == older.id {
-                break notice.clone();
-            }
-        }
-    };
-    assert_eq!(notice.reason, "logged in elsewhere");
-    assert_eq!(
-        older.expect_close().await,
-        (1008, "logged in elsewhere".to_owned())
-    );
+    older.expect_logged_in_elsewhere().await;
     // The newer one carries on, heard on the first server too.
     let mut other = Client::full(&first).await;
     newer.chat("still here").await;

@@ -14,7 +14,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use common::nats::Nats;
+use common::nats::{Nats, member_of};
 use common::{Client, TestServer, WAIT};
 use mmo_accounts::Accounts;
 use mmo_protocol::packets::{
@@ -22,14 +22,6 @@ use mmo_protocol::packets::{
 };
 use mmo_protocol::{LoginRequestMessage, Msg, Packet, RegisterRequestMessage};
 use mmo_server::{Config, Services};
-
-fn member_of(nats: &Nats) -> Config {
-    Config {
-        nats: Some(nats.url()),
-        database: String::new(),
-        ..TestServer::unlimited()
-    }
-}
 
 fn packet(msg: Msg) -> Packet {
     Packet {
@@ -318,19 +310,7 @@ async fn when_the_worlds_server_is_killed_its_players_elsewhere_are_told_and_pla
         ..member_of(&nats)
     })
     .await;
-    let url = nats.url();
-    let doomed = common::process::ServerProcess::start(&[
-        "--nats",
-        &url,
-        "--database",
-        "",
-        "--host",
-        "127.0.0.1",
-        "--port",
-        "0",
-        "--cluster-timeout",
-        "1",
-    ]);
+    let doomed = common::process::ServerProcess::cluster_member(&nats.url(), 1);
     let mut victim = Player::enter_url(&doomed.url()).await;
     let mut watcher = Player::enter(&survivor).await;
     let both = [victim.client.id, watcher.client.id];

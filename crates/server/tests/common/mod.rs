@@ -386,6 +386,28 @@ impl Client {
     pub async fn expect_close(&mut self) -> (u16, String) {
         expect_close(&mut self.ws).await
     }
+
+    /// Expects this logged-in client to be closed because its account logged in again on
+    /// another connection: a `DisconnectMessage` about itself saying so (after any of its
+    /// world's messages, fields 8–13, that were on their way), then close code 1008.
+    pub async fn expect_logged_in_elsewhere(&mut self) {
+        let notice = loop {
+            let packet = self.recv().await;
+            let number = packet.msg.as_ref().map_or(0, Msg::field_number);
+            if !(8..=13).contains(&number) {
+                break packet;
+            }
+        };
+        assert_eq!(notice.sender_id, self.id);
+        let Some(Msg::Disconnect(notice)) = notice.msg else {
+            panic!("expected a DisconnectMessage first, got {notice:?}");
+        };
+        assert_eq!(notice.reason, "logged in elsewhere");
+        assert_eq!(
+            self.expect_close().await,
+            (1008, "logged in elsewhere".to_owned())
+        );
+    }
 }
 
 /// The next `Packet` on `ws` (plain or TLS), skipping pings and pongs; fails after `WAIT`.

@@ -9,6 +9,16 @@ use std::sync::mpsc;
 use std::time::Duration;
 
 /// How long nats-server may take to say it is ready.
+/// The config of a server of the cluster on `nats`: no accounts (SQLite is refused with
+/// `nats`), no chat limit.
+pub fn member_of(nats: &Nats) -> mmo_server::Config {
+    mmo_server::Config {
+        nats: Some(nats.url()),
+        database: String::new(),
+        ..super::TestServer::unlimited()
+    }
+}
+
 const READY_WAIT: Duration = Duration::from_secs(20);
 
 /// A running nats-server.

@@ -98,6 +98,25 @@ impl ServerProcess {
         Self::start_with(args, None, Stdout::Collected)
     }
 
+    /// Starts `mmo-server` as a member of the cluster on the broker at `nats_url`, without
+    /// accounts, noticing a member gone after `cluster_timeout_seconds`: a server a test can
+    /// kill outright, as the servers in the test's own process cannot be.
+    pub fn cluster_member(nats_url: &str, cluster_timeout_seconds: u32) -> Self {
+        let timeout = cluster_timeout_seconds.to_string();
+        Self::start(&[
+            "--nats",
+            nats_url,
+            "--database",
+            "",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            "0",
+            "--cluster-timeout",
+            &timeout,
+        ])
+    }
+
     /// Starts `mmo-server` with `args`, under an open-file limit of `file_limit` when given,
     /// and waits for it to listen.
     pub fn start_with(args: &[&str], file_limit: Option<u32>, stdout: Stdout) -> Self {
