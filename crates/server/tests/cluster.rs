@@ -480,6 +480,39 @@ async fn the_room_list_counts_every_servers_members() {
     }
 }
 
+/// A move is a leave of the old room and a join of the new one, each read back through its
+/// own room's consumer: the mover is out of the old room here before it is in the new one,
+/// whichever the broker delivers first, so it hears nothing more of the old room.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_member_that_moved_hears_nothing_more_of_the_room_it_left() {
+    const MOVES: usize = 30;
+    let nats = Nats::start();
+    let movable = || Config {
+        join_rate: 0.0,
+        ..member_of(&nats)
+    };
+    let here = TestServer::start(movable()).await;
+    let there = TestServer::start(movable()).await;
+    // Each room's other member is on the other server: the mover's server follows a room
+    // only while the mover is in it, so every move starts following the new room afresh.
+    let mut speakers = [Client::full(&there).await, Client::full(&there).await];
+    speakers[0].join("east").await;
+    speakers[1].join("west").await;
+    let mut mover = Client::full(&here).await;
+    for n in 0..MOVES {
+        let (left, entered) = if n % 2 == 0 { (1, 0) } else { (0, 1) };
+        let room = mover.join(["east", "west"][entered]).await;
+        assert_eq!(room.members.len(), 2);
+        speakers[left].chat(&format!("left {n}")).await;
+        speakers[entered].chat(&format!("entered {n}")).await;
+        assert_eq!(
+            mover.recv_chat().await,
+            (speakers[entered].id, format!("entered {n}")),
+            "move {n}"
+        );
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_room_entered_while_the_broker_was_away_is_not_sent_its_past_when_it_is_back() {
     let mut nats = Nats::start();

@@ -23,7 +23,10 @@
 //! removed room, a full one), then publishes. A change about a member connected here (a join,
 //! a leave) waits until it has come back and been applied, as `InProcessBroker`'s returns
 //! once applied: the joiner is then a local member and has its `RoomMessage`. A line does not
-//! wait. So a room's member limit is checked against what this server has applied, which lags
+//! wait. Such a change carries a number its server gave it (`Pending::number`), because the
+//! member's subject may still hold its earlier joins and leaves of the room, which a server
+//! following the room afresh reads first. In a move the leave is back before the join is
+//! published: each room has its own consumer, in no order between rooms. So a room's member limit is checked against what this server has applied, which lags
 //! the stream by the broker's round trip: joins on different servers within that moment can
 //! pass the limit together (see docs/operations.md).
 //!
@@ -144,6 +147,8 @@ struct Shared {
     outgoing: mpsc::Sender<Outgoing>,
     followed: Mutex<HashMap<Box<str>, Following>>,
     generations: AtomicU64,
+    /// Numbers the joins and leaves of members here that are awaited (`Pending::number`).
+    awaited: AtomicU64,
     handle: Handle,
     /// Lines dropped because the publishing queue was full.
     dropped: AtomicU64,
@@ -201,9 +206,22 @@ struct Following {
     joined_alone: bool,
 }
 
+/// A change of a member here, published and awaited: its room, the member, the change,
+/// whether the member is sent the room's `RoomMessage`, and where its application is told.
+type Awaited<'a> = (
+    &'a Arc<Room>,
+    &'a Arc<Peer>,
+    RoomChange,
+    bool,
+    sync_channel::Receiver<u64>,
+);
+
 #[derive(Debug)]
 struct Pending {
     peer: Arc<Peer>,
+    /// The number its event carries (`wire::Decoded::awaited`): the member's earlier joins
+    /// and leaves of the room, read first by a following made afresh, are not this one.
+    number: u64,
     joining: bool,
     answer: bool,
     applied: sync_channel::SyncSender<u64>,
@@ -336,6 +354,7 @@ impl Shared {
             outgoing,
             followed: Mutex::new(HashMap::new()),
             generations: AtomicU64::new(0),
+            awaited: AtomicU64::new(0),
             handle,
             dropped: AtomicU64::new(0),
             servers: Mutex::new(Servers::default()),
@@ -368,11 +387,12 @@ impl Shared {
         self.jetstream.client().connection_state() == async_nats::connection::State::Connected
     }
 
-    /// Sends `change` of `room` to the publishing task; `false` when its queue is full.
-    fn send(&self, room: &str, change: &RoomChange) -> bool {
+    /// Sends `change` of `room` (awaited as `awaited`) to the publishing task; `false` when
+    /// its queue is full.
+    fn send(&self, room: &str, change: &RoomChange, awaited: Option<u64>) -> bool {
         let outgoing = Outgoing {
             subject: wire::subject_of(room, change),
-            payload: Bytes::from(wire::encode(change, self.server)),
+            payload: Bytes::from(wire::encode(change, self.server, awaited)),
             purge_after: matches!(change, RoomChange::Left { .. }),
         };
         self.outgoing.try_send(outgoing).is_ok()
@@ -383,7 +403,12 @@ impl Shared {
     /// to the member here it is about. Returns whether it was about a member here: from then
     /// on that member hears everything, so nothing after it is the past.
     fn arrived(&self, room: &Arc<Room>, generation: u64, payload: &[u8], past: bool) -> bool {
-        let Some((change, server)) = wire::decode(payload) else {
+        let Some(wire::Decoded {
+            change,
+            server,
+            awaited,
+        }) = wire::decode(payload)
+        else {
             warn!(
                 "A room event from the broker for {:?} could not be read; skipped",
                 room.name()
@@ -426,7 +451,9 @@ impl Shared {
                 _ => None,
             };
             let pending = match (joining, following.pending.get(&change.member())) {
-                (Some(joining), Some(pending)) if pending.joining == joining => {
+                (Some(joining), Some(pending))
+                    if pending.joining == joining && awaited == Some(pending.number) =>
+                {
                     following.pending.remove(&change.member())
                 }
                 _ => None,
@@ -518,20 +545,46 @@ impl Shared {
         peer: &Arc<Peer>,
         joining: bool,
         answer: bool,
-    ) -> Option<sync_channel::Receiver<u64>> {
+    ) -> Option<(sync_channel::Receiver<u64>, u64)> {
         let mut followed = lock(&self.followed);
         let following = followed.get_mut(room.name())?;
         let (applied, receiver) = sync_channel::sync_channel(1);
+        let number = self.awaited.fetch_add(1, Ordering::Relaxed) + 1;
         following.pending.insert(
             peer.id,
             Pending {
                 peer: Arc::clone(peer),
+                number,
                 joining,
                 answer,
                 applied,
             },
         );
-        Some(receiver)
+        Some((receiver, number))
+    }
+
+    /// Waits for each of `awaited` (changes of members here, published) to come back and be
+    /// applied, or applies it here alone after `APPLY_TIMEOUT`. Returns how many frames they
+    /// queued for members here.
+    fn await_applied(&self, awaited: Vec<Awaited<'_>>) -> u64 {
+        let mut delivered = 0;
+        for (room, peer, change, answer, applied) in awaited {
+            delivered += match applied.recv_timeout(APPLY_TIMEOUT) {
+                Ok(delivered) => delivered,
+                Err(_) if self.give_up(room, peer.id) => {
+                    warn!(
+                        "Room {:?}: a change of client {} did not come back from the broker \
+                         within {APPLY_TIMEOUT:?}; applied here alone",
+                        room.name(),
+                        peer.id
+                    );
+                    room.commit_now(change, Some(peer), answer)
+                }
+                // Taken by the consumer just now: it is being applied.
+                Err(_) => applied.recv().unwrap_or(0),
+            };
+        }
+        delivered
     }
 
     /// Takes back an awaited change that has not come back; `true` if it had not (the caller
@@ -761,10 +814,19 @@ impl RoomBroker for NatsBroker {
                 answer,
             } = publication;
             let joining = matches!(change, RoomChange::Joined { .. });
+            if joining && local.is_some() {
+                // A move: the member is out of its old room here before its join of the new
+                // one is published. Each room's events are read by that room's own consumer,
+                // in no order between rooms, and a member is a local member of one room at a
+                // time: a join applied first would leave it in the old room here.
+                delivered += shared.await_applied(std::mem::take(&mut awaited));
+            }
             let waiting = local
                 .filter(|_| matches!(change, RoomChange::Joined { .. } | RoomChange::Left { .. }))
                 .and_then(|peer| Some((peer, shared.expect(room, peer, joining, answer)?)));
-            if shared.send(room.name(), &change) {
+            let number = waiting.as_ref().map(|(_, (_, number))| *number);
+            if shared.send(room.name(), &change, number) {
+                let waiting = waiting.map(|(peer, (applied, _))| (peer, applied));
                 if let Some((peer, applied)) = waiting {
                     awaited.push((room, peer, change, answer, applied));
                 }
@@ -784,22 +846,7 @@ impl RoomBroker for NatsBroker {
                 }
             }
         }
-        for (room, peer, change, answer, applied) in awaited {
-            delivered += match applied.recv_timeout(APPLY_TIMEOUT) {
-                Ok(delivered) => delivered,
-                Err(_) if shared.give_up(room, peer.id) => {
-                    warn!(
-                        "Room {:?}: a change of client {} did not come back from the broker \
-                         within {APPLY_TIMEOUT:?}; applied here alone",
-                        room.name(),
-                        peer.id
-                    );
-                    room.commit_now(change, Some(peer), answer)
-                }
-                // Taken by the consumer just now: it is being applied.
-                Err(_) => applied.recv().unwrap_or(0),
-            };
-        }
+        delivered += shared.await_applied(awaited);
         Ok(delivered)
     }
 

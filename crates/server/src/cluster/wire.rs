@@ -75,11 +75,21 @@ enum WireChange {
         at: i64,
     },
     #[serde(rename = "j")]
-    Joined { s: u64, n: String, srv: u64 },
+    Joined {
+        s: u64,
+        n: String,
+        srv: u64,
+        /// Which change its server awaits (`Decoded::awaited`).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        k: Option<u64>,
+    },
     #[serde(rename = "l")]
     Left {
         s: u64,
         n: String,
+        /// Which change its server awaits (`Decoded::awaited`).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        k: Option<u64>,
         /// Whether the others are told (presence, and `r` for tutorial-level members).
         p: bool,
         /// The leave notice for tutorial-level members, if any.
@@ -90,8 +100,21 @@ enum WireChange {
     Renamed { s: u64, n: String },
 }
 
-/// `change`, made on server `server`, as it is published.
-pub fn encode(change: &RoomChange, server: u64) -> Vec<u8> {
+/// An event that arrived.
+#[derive(Debug)]
+pub struct Decoded {
+    pub change: RoomChange,
+    /// The server a joiner is connected to.
+    pub server: Option<u64>,
+    /// For a join or leave of a member, the number its server gave the change when it
+    /// published it to await it: the member's subject may still hold its earlier joins and
+    /// leaves of the room, which a server following the room afresh reads first and must not
+    /// take for the one it awaits.
+    pub awaited: Option<u64>,
+}
+
+/// `change`, made on server `server` (which awaits it as `awaited`), as it is published.
+pub fn encode(change: &RoomChange, server: u64, awaited: Option<u64>) -> Vec<u8> {
     let wire = match change {
         RoomChange::Chat(line) => WireChange::Chat {
             s: line.sender.get(),
@@ -103,6 +126,7 @@ pub fn encode(change: &RoomChange, server: u64) -> Vec<u8> {
             s: member.get(),
             n: name.to_string(),
             srv: server,
+            k: awaited,
         },
         RoomChange::Left {
             member,
@@ -111,6 +135,7 @@ pub fn encode(change: &RoomChange, server: u64) -> Vec<u8> {
         } => WireChange::Left {
             s: member.get(),
             n: name.to_string(),
+            k: awaited,
             p: matches!(announce, Announce::Presence { .. }),
             r: match announce {
                 Announce::Presence {
@@ -128,12 +153,11 @@ pub fn encode(change: &RoomChange, server: u64) -> Vec<u8> {
     serde_json::to_vec(&wire).unwrap_or_default()
 }
 
-/// An event that arrived, and the server a joiner is connected to; `None` for what no server
-/// of this build publishes.
-pub fn decode(payload: &[u8]) -> Option<(RoomChange, Option<u64>)> {
+/// An event that arrived; `None` for what no server of this build publishes.
+pub fn decode(payload: &[u8]) -> Option<Decoded> {
     let wire: WireChange = serde_json::from_slice(payload).ok()?;
     let id = |raw: u64| ClientId::new(raw);
-    Some(match wire {
+    let (change, server, awaited) = match wire {
         WireChange::Chat { s, n, m, at } => (
             RoomChange::Chat(ChatLineEvent {
                 sender: id(s)?,
@@ -142,15 +166,17 @@ pub fn decode(payload: &[u8]) -> Option<(RoomChange, Option<u64>)> {
                 sent_at_ms: at,
             }),
             None,
+            None,
         ),
-        WireChange::Joined { s, n, srv } => (
+        WireChange::Joined { s, n, srv, k } => (
             RoomChange::Joined {
                 member: id(s)?,
                 name: Arc::from(n),
             },
             Some(srv),
+            k,
         ),
-        WireChange::Left { s, n, p, r } => (
+        WireChange::Left { s, n, k, p, r } => (
             RoomChange::Left {
                 member: id(s)?,
                 name: Arc::from(n),
@@ -165,6 +191,7 @@ pub fn decode(payload: &[u8]) -> Option<(RoomChange, Option<u64>)> {
                 },
             },
             None,
+            k,
         ),
         WireChange::Renamed { s, n } => (
             RoomChange::Renamed {
@@ -172,7 +199,13 @@ pub fn decode(payload: &[u8]) -> Option<(RoomChange, Option<u64>)> {
                 name: Arc::from(n),
             },
             None,
+            None,
         ),
+    };
+    Some(Decoded {
+        change,
+        server,
+        awaited,
     })
 }
 
@@ -220,20 +253,28 @@ mod tests {
             },
         ];
         for change in changes {
-            let (back, _) = decode(&encode(&change, 3)).expect("decodes");
-            assert_eq!(back, change);
+            let back = decode(&encode(&change, 3, None)).expect("decodes");
+            assert_eq!(back.change, change);
+            assert_eq!(back.awaited, None);
         }
+        let joined = RoomChange::Joined {
+            member: id(1),
+            name: "".into(),
+        };
+        let back = decode(&encode(&joined, 42, Some(5))).expect("decodes");
+        assert_eq!((back.server, back.awaited), (Some(42), Some(5)));
+        let left = RoomChange::Left {
+            member: id(1),
+            name: "".into(),
+            announce: Announce::Nothing,
+        };
         assert_eq!(
-            decode(&encode(
-                &RoomChange::Joined {
-                    member: id(1),
-                    name: "".into()
-                },
-                42
-            ))
-            .map(|(_, server)| server),
-            Some(Some(42))
+            decode(&encode(&left, 42, Some(6))).map(|back| back.awaited),
+            Some(Some(6))
         );
+        // A join of a server of an earlier build: no number, awaited by nobody.
+        let earlier = decode(b"{\"t\":\"j\",\"s\":1,\"n\":\"\",\"srv\":42}").expect("decodes");
+        assert_eq!((earlier.server, earlier.awaited), (Some(42), None));
         assert!(decode(b"{\"t\":\"c\",\"s\":0,\"n\":\"\",\"m\":\"\",\"at\":0}").is_none());
         assert!(decode(b"not json").is_none());
     }
