@@ -451,26 +451,35 @@ async fn the_room_list_counts_every_servers_members() {
         ("far".to_owned(), 1),
         ("lobby".to_owned(), 1),
     ];
+    wait_for_room_list(&mut asker, |listed| listed == expected).await;
+}
+
+/// The room list as `client` is sent it: (room, members), as listed.
+async fn room_list(client: &mut Client) -> Vec<(String, u32)> {
+    client
+        .send_packet(&mmo_protocol::Packet::room_list_request())
+        .await;
+    let list = loop {
+        let packet = client.recv().await;
+        match packet.msg {
+            Some(Msg::RoomList(list)) => break list,
+            Some(Msg::Presence(_)) => continue,
+            other => panic!("expected a RoomListMessage, got {other:?}"),
+        }
+    };
+    list.rooms
+        .into_iter()
+        .map(|room| (room.name, room.members))
+        .collect()
+}
+
+/// Asks for the room list on `client` until `wanted` holds of it, within `WAIT`.
+async fn wait_for_room_list(client: &mut Client, wanted: impl Fn(&[(String, u32)]) -> bool) {
     let deadline = tokio::time::Instant::now() + WAIT;
     loop {
-        asker
-            .send_packet(&mmo_protocol::Packet::room_list_request())
-            .await;
-        let list = loop {
-            let packet = asker.recv().await;
-            match packet.msg {
-                Some(Msg::RoomList(list)) => break list,
-                Some(Msg::Presence(_)) => continue,
-                other => panic!("expected a RoomListMessage, got {other:?}"),
-            }
-        };
-        let listed: Vec<(String, u32)> = list
-            .rooms
-            .into_iter()
-            .map(|room| (room.name, room.members))
-            .collect();
-        if listed == expected {
-            break;
+        let listed = room_list(client).await;
+        if wanted(&listed) {
+            return;
         }
         assert!(
             tokio::time::Instant::now() < deadline,
@@ -478,6 +487,11 @@ async fn the_room_list_counts_every_servers_members() {
         );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
+}
+
+/// Whether `listed` lists `room`.
+fn lists(listed: &[(String, u32)], room: &str) -> bool {
+    listed.iter().any(|(name, _)| name == room)
 }
 
 /// A move is a leave of the old room and a join of the new one, each read back through its
@@ -511,6 +525,60 @@ async fn a_member_that_moved_hears_nothing_more_of_the_room_it_left() {
             "move {n}"
         );
     }
+}
+
+/// `max_rooms` counts the rooms of every server, as they last said: a join that would make
+/// one more room than that is refused on any server, while a room that has members on
+/// another server only can still be joined (it is no new room).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn max_rooms_holds_across_servers() {
+    let nats = Nats::start();
+    let limited = || Config {
+        // The lobby, "near" and "far".
+        max_rooms: 3,
+        // Servers say which rooms they hold every third of this.
+        cluster_timeout: Duration::from_millis(600),
+        ..member_of(&nats)
+    };
+    let servers = [
+        TestServer::start(limited()).await,
+        TestServer::start(limited()).await,
+    ];
+    let mut near = Client::full(&servers[0]).await;
+    near.join("near").await;
+    let mut far = Client::full(&servers[1]).await;
+    far.join("far").await;
+    let mut askers = [
+        Client::full(&servers[0]).await,
+        Client::full(&servers[1]).await,
+    ];
+    // Each server has two rooms of its own; once it has heard of the other's, it has three.
+    wait_for_room_list(&mut askers[0], |listed| lists(listed, "far")).await;
+    wait_for_room_list(&mut askers[1], |listed| lists(listed, "near")).await;
+    for asker in &mut askers {
+        asker
+            .send_packet(&mmo_protocol::Packet::join_room("fourth"))
+            .await;
+        assert_eq!(
+            asker.recv_deny().await,
+            "there are already 3 rooms; join one of them"
+        );
+    }
+    // A room whose members are all on the other server is joined as ever.
+    let room = askers[0].join("far").await;
+    assert_eq!(room.room, "far");
+    assert_eq!(room.members.len(), 2);
+    assert_eq!(
+        far.recv_presence().await,
+        (askers[0].id, true, "far".to_owned())
+    );
+    let room = askers[1].join("near").await;
+    assert_eq!(room.members.len(), 2);
+    // When "near" empties everywhere, a room may be made again.
+    near.join("").await;
+    askers[1].join("").await;
+    wait_for_room_list(&mut askers[1], |listed| !lists(listed, "near")).await;
+    assert_eq!(askers[1].join("fifth").await.room, "fifth");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -50,7 +50,9 @@
 //! on two servers is treated as on one: the older connection is closed.
 //!
 //! Each "alive" also says how many clients its server has and where it listens (`servers`),
-//! for every server's `/api/status` and metrics.
+//! for every server's `/api/status` and metrics, and which rooms it has members in: the room
+//! lists count those, and `max_rooms` counts them with this server's own rooms (so it lags the
+//! other servers by up to an "alive" period).
 
 mod ids;
 mod logins;
@@ -944,6 +946,26 @@ impl RoomBroker for NatsBroker {
             *count = count.saturating_add(*members);
         }
         rooms
+    }
+
+    fn rooms_elsewhere(
+        &self,
+        name: &str,
+        here: &dyn Fn(&str) -> bool,
+    ) -> crate::rooms::RoomsElsewhere {
+        let servers = lock(&self.shared.servers);
+        let mut not_here: HashSet<&str> = HashSet::new();
+        let mut asked_for = false;
+        for (room, _) in servers.rooms.values().flatten() {
+            asked_for |= &**room == name;
+            if !here(room) {
+                not_here.insert(room);
+            }
+        }
+        crate::rooms::RoomsElsewhere {
+            asked_for,
+            not_here: not_here.len(),
+        }
     }
 
     fn count_into(&self, counters: crate::rooms::BrokerCounters) {
