@@ -393,6 +393,8 @@ pub struct Metrics {
     pub cluster_events_dropped: Counter,
     /// Logins the cluster's broker could not tell the other servers of.
     pub cluster_login_claims_failed: Counter,
+    /// Room lines dropped from the cluster's stream before this server read them.
+    pub cluster_events_lost: Counter,
     /// Connection tasks that panicked (a server bug; the client was disconnected).
     pub tasks_panicked: Counter,
     /// Logins and registrations, by how they ended.
@@ -445,6 +447,11 @@ impl Metrics {
             "mmo_cluster_login_claims_failed",
             "logins the cluster's broker could not tell the other servers of: each was a login \
              on this server alone (an older connection to the account elsewhere stayed open)",
+        );
+        let cluster_events_lost = counter(
+            "mmo_cluster_events_lost",
+            "room lines dropped from the cluster's stream before this server read them (it \
+             fell more than 2,000 events behind a room); the room is then loaded again",
         );
         let tasks_panicked = counter(
             "mmo_tasks_panicked",
@@ -565,6 +572,7 @@ impl Metrics {
             joins,
             cluster_events_dropped,
             cluster_login_claims_failed,
+            cluster_events_lost,
             tasks_panicked,
             account_requests,
             world,
@@ -713,9 +721,9 @@ mod tests {
             + MessageRefusal::ALL.len()
             + AccountOutcome::ALL.len();
         let samples = text.lines().filter(|line| !line.starts_with('#')).count();
-        // 14 plain counters, 13 gauges and the tick work histogram (10 buckets, +Inf, sum,
+        // 15 plain counters, 13 gauges and the tick work histogram (10 buckets, +Inf, sum,
         // count) besides the labelled series.
-        assert_eq!(samples, labelled + 14 + 13 + 13, "{text}");
+        assert_eq!(samples, labelled + 15 + 13 + 13, "{text}");
     }
 
     #[test]

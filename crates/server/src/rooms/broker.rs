@@ -57,6 +57,9 @@ pub struct BrokerCounters {
     /// `Metrics::cluster_events_dropped`: events dropped because the queue to the broker was
     /// full.
     pub dropped: prometheus_client::metrics::counter::Counter,
+    /// `Metrics::cluster_events_lost`: lines of rooms followed here that were dropped from
+    /// the broker's stream before this server read them.
+    pub lost: prometheus_client::metrics::counter::Counter,
     /// `Metrics::cluster_login_claims_failed`: logins the broker could not tell the other
     /// servers of (each was then a login on this server alone).
     pub login_claims_failed: prometheus_client::metrics::counter::Counter,
