@@ -93,6 +93,7 @@ impl ServerState {
             dropped: metrics.cluster_events_dropped.clone(),
             login_claims_failed: metrics.cluster_login_claims_failed.clone(),
             lost: metrics.cluster_events_lost.clone(),
+            world_dropped: metrics.cluster_world_messages_dropped.clone(),
         });
         Self {
             admission: Arc::new(Admission::new(AdmissionLimits::new(&config, socket_budget))),

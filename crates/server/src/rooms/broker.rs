@@ -60,6 +60,9 @@ pub struct BrokerCounters {
     /// `Metrics::cluster_events_lost`: lines of rooms followed here that were dropped from
     /// the broker's stream before this server read them.
     pub lost: prometheus_client::metrics::counter::Counter,
+    /// `Metrics::cluster_world_messages_dropped`: the worlds' messages (inputs, frame
+    /// batches) dropped because their queue to the broker was full.
+    pub world_dropped: prometheus_client::metrics::counter::Counter,
     /// `Metrics::cluster_login_claims_failed`: logins the broker could not tell the other
     /// servers of (each was then a login on this server alone).
     pub login_claims_failed: prometheus_client::metrics::counter::Counter,
