@@ -393,6 +393,10 @@ pub struct Metrics {
     pub cluster_events_dropped: Counter,
     /// Logins the cluster's broker could not tell the other servers of.
     pub cluster_login_claims_failed: Counter,
+    /// Room lines dropped from the cluster's stream before this server read them.
+    pub cluster_events_lost: Counter,
+    /// The worlds' messages dropped because their queue to the cluster's broker was full.
+    pub cluster_world_messages_dropped: Counter,
     /// Connection tasks that panicked (a server bug; the client was disconnected).
     pub tasks_panicked: Counter,
     /// Logins and registrations, by how they ended.
@@ -445,6 +449,17 @@ impl Metrics {
             "mmo_cluster_login_claims_failed",
             "logins the cluster's broker could not tell the other servers of: each was a login \
              on this server alone (an older connection to the account elsewhere stayed open)",
+        );
+        let cluster_events_lost = counter(
+            "mmo_cluster_events_lost",
+            "room lines dropped from the cluster's stream before this server read them (it \
+             fell more than 2,000 events behind a room); the room is then loaded again",
+        );
+        let cluster_world_messages_dropped = counter(
+            "mmo_cluster_world_messages_dropped",
+            "world messages (players' inputs, frame batches) the queue to the cluster's broker \
+             could not take: a lost batch has its players closed as too slow by their server, \
+             a lost input is lost",
         );
         let tasks_panicked = counter(
             "mmo_tasks_panicked",
@@ -565,6 +580,8 @@ impl Metrics {
             joins,
             cluster_events_dropped,
             cluster_login_claims_failed,
+            cluster_events_lost,
+            cluster_world_messages_dropped,
             tasks_panicked,
             account_requests,
             world,
@@ -706,6 +723,12 @@ mod tests {
             "{text}"
         );
         assert!(text.contains("\nmmo_sessions 2\n"), "{text}");
+        for cluster_counter in [
+            "mmo_cluster_events_lost_total",
+            "mmo_cluster_world_messages_dropped_total",
+        ] {
+            assert!(text.contains(&format!("\n{cluster_counter} 0\n")), "{text}");
+        }
         assert!(text.contains("\nmmo_uptime_seconds 7\n"), "{text}");
         let labelled = CloseReason::ALL.len()
             + Refused::ALL.len()
@@ -713,9 +736,9 @@ mod tests {
             + MessageRefusal::ALL.len()
             + AccountOutcome::ALL.len();
         let samples = text.lines().filter(|line| !line.starts_with('#')).count();
-        // 14 plain counters, 13 gauges and the tick work histogram (10 buckets, +Inf, sum,
+        // 16 plain counters, 13 gauges and the tick work histogram (10 buckets, +Inf, sum,
         // count) besides the labelled series.
-        assert_eq!(samples, labelled + 14 + 13 + 13, "{text}");
+        assert_eq!(samples, labelled + 16 + 13 + 13, "{text}");
     }
 
     #[test]

@@ -92,6 +92,8 @@ impl ServerState {
             deliveries: metrics.deliveries.clone(),
             dropped: metrics.cluster_events_dropped.clone(),
             login_claims_failed: metrics.cluster_login_claims_failed.clone(),
+            lost: metrics.cluster_events_lost.clone(),
+            world_dropped: metrics.cluster_world_messages_dropped.clone(),
         });
         Self {
             admission: Arc::new(Admission::new(AdmissionLimits::new(&config, socket_budget))),

@@ -23,7 +23,10 @@
 //! removed room, a full one), then publishes. A change about a member connected here (a join,
 //! a leave) waits until it has come back and been applied, as `InProcessBroker`'s returns
 //! once applied: the joiner is then a local member and has its `RoomMessage`. A line does not
-//! wait. So a room's member limit is checked against what this server has applied, which lags
+//! wait. Such a change carries a number its server gave it (`Pending::number`), because the
+//! member's subject may still hold its earlier joins and leaves of the room, which a server
+//! following the room afresh reads first. In a move the leave is back before the join is
+//! published: each room has its own consumer, in no order between rooms. So a room's member limit is checked against what this server has applied, which lags
 //! the stream by the broker's round trip: joins on different servers within that moment can
 //! pass the limit together (see docs/operations.md).
 //!
@@ -47,9 +50,12 @@
 //! on two servers is treated as on one: the older connection is closed.
 //!
 //! Each "alive" also says how many clients its server has and where it listens (`servers`),
-//! for every server's `/api/status` and metrics.
+//! for every server's `/api/status` and metrics, and which rooms it has members in: the room
+//! lists count those, and `max_rooms` counts them with this server's own rooms (so it lags the
+//! other servers by up to an "alive" period).
 
 mod ids;
+mod lines;
 mod logins;
 mod outage;
 mod servers;
@@ -101,7 +107,14 @@ const PURGE_AFTER_LEAVE: Duration = Duration::from_secs(30);
 /// at once by three servers were read 8 short with no margin at all). A room record keeps only
 /// `room_history_lines` of them as history, so a bigger margin costs the broker's disk
 /// (about 150 bytes a line) and a server replaying a room at most this many more events.
+/// A server that falls further behind notices the lines it lost, and loads the room again
+/// (`lines`).
 const CONSUMER_LAG_EVENTS: usize = 2_000;
+
+/// Loading a room again after lines were lost (`lines`) reads every event the stream keeps of
+/// it: on a server too slow to keep up with the room, that is more work, so it is done at most
+/// this often per room (the lines lost in between are counted, and reloaded with the next).
+const RELOAD_AT_MOST_EVERY: Duration = Duration::from_secs(10);
 
 /// Where servers say they are alive (`.alive`) or gone (`.gone`): `mmo.server.<id>.<what>`.
 const SERVER_SUBJECTS: &str = "mmo.server";
@@ -144,6 +157,8 @@ struct Shared {
     outgoing: mpsc::Sender<Outgoing>,
     followed: Mutex<HashMap<Box<str>, Following>>,
     generations: AtomicU64,
+    /// Numbers the joins and leaves of members here that are awaited (`Pending::number`).
+    awaited: AtomicU64,
     handle: Handle,
     /// Lines dropped because the publishing queue was full.
     dropped: AtomicU64,
@@ -199,11 +214,39 @@ struct Following {
     /// again) after that counts lines published since among its `num_pending`, which would
     /// otherwise be kept from the members here.
     joined_alone: bool,
+    /// Lines this server published in the room in this following (`wire::LineNumber`).
+    lines_sent: u64,
 }
+
+/// Whether an event read is of the room's past, news to nobody here (but the member it is
+/// about, if it is an awaited change of a member here).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Past {
+    /// News.
+    No,
+    /// Among the events counted as the room's past when its consumer was made: news only to
+    /// members here let in alone since (`Following::joined_alone`).
+    Counted,
+    /// Read again after lines were lost (`lines`): the members here had it already.
+    Reloaded,
+}
+
+/// A change of a member here, published and awaited: its room, the member, the change,
+/// whether the member is sent the room's `RoomMessage`, and where its application is told.
+type Awaited<'a> = (
+    &'a Arc<Room>,
+    &'a Arc<Peer>,
+    RoomChange,
+    bool,
+    sync_channel::Receiver<u64>,
+);
 
 #[derive(Debug)]
 struct Pending {
     peer: Arc<Peer>,
+    /// The number its event carries (`wire::Decoded::awaited`): the member's earlier joins
+    /// and leaves of the room, read first by a following made afresh, are not this one.
+    number: u64,
     joining: bool,
     answer: bool,
     applied: sync_channel::SyncSender<u64>,
@@ -336,6 +379,7 @@ impl Shared {
             outgoing,
             followed: Mutex::new(HashMap::new()),
             generations: AtomicU64::new(0),
+            awaited: AtomicU64::new(0),
             handle,
             dropped: AtomicU64::new(0),
             servers: Mutex::new(Servers::default()),
@@ -368,11 +412,33 @@ impl Shared {
         self.jetstream.client().connection_state() == async_nats::connection::State::Connected
     }
 
-    /// Sends `change` of `room` to the publishing task; `false` when its queue is full.
-    fn send(&self, room: &str, change: &RoomChange) -> bool {
+    /// Sends `change` of `room` (awaited as `awaited`) to the publishing task; `false` when
+    /// its queue is full.
+    fn send(&self, room: &str, change: &RoomChange, awaited: Option<u64>) -> bool {
+        let subject = wire::subject_of(room, change);
+        if matches!(change, RoomChange::Chat(_)) {
+            // Numbered and queued under one lock, so that numbers reach the stream in order.
+            let mut followed = lock(&self.followed);
+            let following = followed.get_mut(room);
+            let line = following.as_ref().map(|following| wire::LineNumber {
+                server: self.server,
+                following: following.generation,
+                number: following.lines_sent + 1,
+            });
+            let outgoing = Outgoing {
+                subject,
+                payload: Bytes::from(wire::encode(change, self.server, None, line)),
+                purge_after: false,
+            };
+            let sent = self.outgoing.try_send(outgoing).is_ok();
+            if let Some(following) = following.filter(|_| sent) {
+                following.lines_sent += 1;
+            }
+            return sent;
+        }
         let outgoing = Outgoing {
-            subject: wire::subject_of(room, change),
-            payload: Bytes::from(wire::encode(change, self.server)),
+            subject,
+            payload: Bytes::from(wire::encode(change, self.server, awaited, None)),
             purge_after: matches!(change, RoomChange::Left { .. }),
         };
         self.outgoing.try_send(outgoing).is_ok()
@@ -382,14 +448,13 @@ impl Shared {
     /// read while catching up with the room's past (`past`) is news to nobody here, except
     /// to the member here it is about. Returns whether it was about a member here: from then
     /// on that member hears everything, so nothing after it is the past.
-    fn arrived(&self, room: &Arc<Room>, generation: u64, payload: &[u8], past: bool) -> bool {
-        let Some((change, server)) = wire::decode(payload) else {
-            warn!(
-                "A room event from the broker for {:?} could not be read; skipped",
-                room.name()
-            );
-            return false;
-        };
+    fn arrived(&self, room: &Arc<Room>, generation: u64, event: wire::Decoded, past: Past) -> bool {
+        let wire::Decoded {
+            change,
+            server,
+            awaited,
+            ..
+        } = event;
         if let Some(server) = server.filter(|server| *server != self.server) {
             let mut servers = lock(&self.servers);
             if servers.gone.contains(&server) {
@@ -426,12 +491,19 @@ impl Shared {
                 _ => None,
             };
             let pending = match (joining, following.pending.get(&change.member())) {
-                (Some(joining), Some(pending)) if pending.joining == joining => {
+                (Some(joining), Some(pending))
+                    if pending.joining == joining && awaited == Some(pending.number) =>
+                {
                     following.pending.remove(&change.member())
                 }
                 _ => None,
             };
-            (pending, past && !following.joined_alone)
+            let past = match past {
+                Past::No => false,
+                Past::Counted => !following.joined_alone,
+                Past::Reloaded => true,
+            };
+            (pending, past)
         };
         // A leave of no member here is news to nobody: it left while the broker was away
         // and its server publishes its leave once the broker is back (`outage`), after this
@@ -518,20 +590,46 @@ impl Shared {
         peer: &Arc<Peer>,
         joining: bool,
         answer: bool,
-    ) -> Option<sync_channel::Receiver<u64>> {
+    ) -> Option<(sync_channel::Receiver<u64>, u64)> {
         let mut followed = lock(&self.followed);
         let following = followed.get_mut(room.name())?;
         let (applied, receiver) = sync_channel::sync_channel(1);
+        let number = self.awaited.fetch_add(1, Ordering::Relaxed) + 1;
         following.pending.insert(
             peer.id,
             Pending {
                 peer: Arc::clone(peer),
+                number,
                 joining,
                 answer,
                 applied,
             },
         );
-        Some(receiver)
+        Some((receiver, number))
+    }
+
+    /// Waits for each of `awaited` (changes of members here, published) to come back and be
+    /// applied, or applies it here alone after `APPLY_TIMEOUT`. Returns how many frames they
+    /// queued for members here.
+    fn await_applied(&self, awaited: Vec<Awaited<'_>>) -> u64 {
+        let mut delivered = 0;
+        for (room, peer, change, answer, applied) in awaited {
+            delivered += match applied.recv_timeout(APPLY_TIMEOUT) {
+                Ok(delivered) => delivered,
+                Err(_) if self.give_up(room, peer.id) => {
+                    warn!(
+                        "Room {:?}: a change of client {} did not come back from the broker \
+                         within {APPLY_TIMEOUT:?}; applied here alone",
+                        room.name(),
+                        peer.id
+                    );
+                    room.commit_now(change, Some(peer), answer)
+                }
+                // Taken by the consumer just now: it is being applied.
+                Err(_) => applied.recv().unwrap_or(0),
+            };
+        }
+        delivered
     }
 
     /// Takes back an awaited change that has not come back; `true` if it had not (the caller
@@ -669,7 +767,9 @@ async fn keep_in_touch(shared: Arc<Shared>) {
 
 /// Reads `room`'s events from the stream, oldest retained first, and applies them, until
 /// the following is aborted. A consumer that fails is made again from the event after the
-/// last one applied, so nothing is applied twice.
+/// last one applied, so nothing is applied twice. Lines dropped from the stream before they
+/// were read (`lines`) have the room loaded again from the stream's start, at most once per
+/// `RELOAD_AT_MOST_EVERY`: what was applied already is news to nobody then.
 async fn follow_room(shared: Arc<Shared>, room: Arc<Room>, generation: u64) {
     let mut next_sequence: Option<u64> = None;
     // Events of the room's past still to read: members here (there are some only when they
@@ -677,6 +777,12 @@ async fn follow_room(shared: Arc<Shared>, room: Arc<Room>, generation: u64) {
     // made, so it may count lines published after a member here was let in alone: those
     // are not past to it (`Following::joined_alone`).
     let mut past: u64 = 0;
+    let mut lines_read = lines::LinesRead::default();
+    // Lines found lost and not yet reported, and when the room was last loaded again.
+    let mut lost: u64 = 0;
+    let mut reloaded: Option<Instant> = None;
+    // While loading the room again: the last event applied before, as the stream numbers it.
+    let mut reloading_until: Option<u64> = None;
     loop {
         let deliver_policy = match next_sequence {
             None => consumer::DeliverPolicy::All,
@@ -691,7 +797,7 @@ async fn follow_room(shared: Arc<Shared>, room: Arc<Room>, generation: u64) {
                 ..Default::default()
             })
             .await;
-        if let (Ok(consumer), None) = (&made, next_sequence) {
+        if let (Ok(consumer), None, None) = (&made, next_sequence, reloading_until) {
             past = consumer.cached_info().num_pending;
         }
         let mut messages = match made {
@@ -710,18 +816,62 @@ async fn follow_room(shared: Arc<Shared>, room: Arc<Room>, generation: u64) {
             }
         };
         while let Some(message) = messages.next().await {
-            match message {
-                Ok(message) => {
-                    if let Ok(info) = message.info() {
-                        next_sequence = Some(info.stream_sequence + 1);
-                    }
-                    let local = shared.arrived(&room, generation, &message.payload, past > 0);
-                    past = if local { 0 } else { past.saturating_sub(1) };
-                }
+            let message = match message {
+                Ok(message) => message,
                 Err(error) => {
                     warn!("Following room {:?} stopped: {error}", room.name());
                     break;
                 }
+            };
+            let sequence = message.info().ok().map(|info| info.stream_sequence);
+            if let Some(sequence) = sequence {
+                next_sequence = Some(sequence + 1);
+            }
+            let Some(event) = wire::decode(&message.payload) else {
+                warn!(
+                    "A room event from the broker for {:?} could not be read; skipped",
+                    room.name()
+                );
+                continue;
+            };
+            let reloading = reloading_until
+                .zip(sequence)
+                .is_some_and(|(until, sequence)| sequence <= until);
+            if !reloading {
+                reloading_until = None;
+                if let Some(line) = event.line {
+                    let skipped = lines_read.read(line);
+                    if skipped > 0 {
+                        if let Some(counters) = shared.counters.get() {
+                            counters.lost.inc_by(skipped);
+                        }
+                        lost += skipped;
+                    }
+                }
+            }
+            let was_past = match (reloading, past > 0) {
+                (true, _) => Past::Reloaded,
+                (false, true) => Past::Counted,
+                (false, false) => Past::No,
+            };
+            let local = shared.arrived(&room, generation, event, was_past);
+            past = if local { 0 } else { past.saturating_sub(1) };
+            let due = reloaded.is_none_or(|at| at.elapsed() >= RELOAD_AT_MOST_EVERY);
+            if lost > 0 && due && !reloading {
+                warn!(
+                    "Room {:?}: this server read it more than {CONSUMER_LAG_EVENTS} events \
+                     behind, and {lost} lines were dropped from the stream before it read \
+                     them; loading the room again",
+                    room.name()
+                );
+                lost = 0;
+                reloaded = Some(Instant::now());
+                reloading_until = sequence;
+                next_sequence = None;
+                lines_read = lines::LinesRead::default();
+                past = 0;
+                room.forget_record();
+                break;
             }
         }
     }
@@ -761,10 +911,19 @@ impl RoomBroker for NatsBroker {
                 answer,
             } = publication;
             let joining = matches!(change, RoomChange::Joined { .. });
+            if joining && local.is_some() {
+                // A move: the member is out of its old room here before its join of the new
+                // one is published. Each room's events are read by that room's own consumer,
+                // in no order between rooms, and a member is a local member of one room at a
+                // time: a join applied first would leave it in the old room here.
+                delivered += shared.await_applied(std::mem::take(&mut awaited));
+            }
             let waiting = local
                 .filter(|_| matches!(change, RoomChange::Joined { .. } | RoomChange::Left { .. }))
                 .and_then(|peer| Some((peer, shared.expect(room, peer, joining, answer)?)));
-            if shared.send(room.name(), &change) {
+            let number = waiting.as_ref().map(|(_, (_, number))| *number);
+            if shared.send(room.name(), &change, number) {
+                let waiting = waiting.map(|(peer, (applied, _))| (peer, applied));
                 if let Some((peer, applied)) = waiting {
                     awaited.push((room, peer, change, answer, applied));
                 }
@@ -784,22 +943,7 @@ impl RoomBroker for NatsBroker {
                 }
             }
         }
-        for (room, peer, change, answer, applied) in awaited {
-            delivered += match applied.recv_timeout(APPLY_TIMEOUT) {
-                Ok(delivered) => delivered,
-                Err(_) if shared.give_up(room, peer.id) => {
-                    warn!(
-                        "Room {:?}: a change of client {} did not come back from the broker \
-                         within {APPLY_TIMEOUT:?}; applied here alone",
-                        room.name(),
-                        peer.id
-                    );
-                    room.commit_now(change, Some(peer), answer)
-                }
-                // Taken by the consumer just now: it is being applied.
-                Err(_) => applied.recv().unwrap_or(0),
-            };
-        }
+        delivered += shared.await_applied(awaited);
         Ok(delivered)
     }
 
@@ -832,6 +976,7 @@ impl RoomBroker for NatsBroker {
                 pending: HashMap::new(),
                 member_servers: HashMap::new(),
                 joined_alone: false,
+                lines_sent: 0,
             },
         );
     }
@@ -897,6 +1042,26 @@ impl RoomBroker for NatsBroker {
             *count = count.saturating_add(*members);
         }
         rooms
+    }
+
+    fn rooms_elsewhere(
+        &self,
+        name: &str,
+        here: &dyn Fn(&str) -> bool,
+    ) -> crate::rooms::RoomsElsewhere {
+        let servers = lock(&self.shared.servers);
+        let mut not_here: HashSet<&str> = HashSet::new();
+        let mut asked_for = false;
+        for (room, _) in servers.rooms.values().flatten() {
+            asked_for |= &**room == name;
+            if !here(room) {
+                not_here.insert(room);
+            }
+        }
+        crate::rooms::RoomsElsewhere {
+            asked_for,
+            not_here: not_here.len(),
+        }
     }
 
     fn count_into(&self, counters: crate::rooms::BrokerCounters) {

@@ -33,7 +33,7 @@ impl Shared {
         }
         kept.push_back(Outgoing {
             subject: wire::subject_of(room, change),
-            payload: Bytes::from(wire::encode(change, self.server)),
+            payload: Bytes::from(wire::encode(change, self.server, None, None)),
             purge_after: true,
         });
     }

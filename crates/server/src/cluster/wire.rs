@@ -73,13 +73,26 @@ enum WireChange {
         n: String,
         m: String,
         at: i64,
+        /// Its number (`LineNumber`): server, following, line.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        q: Option<(u64, u64, u64)>,
     },
     #[serde(rename = "j")]
-    Joined { s: u64, n: String, srv: u64 },
+    Joined {
+        s: u64,
+        n: String,
+        srv: u64,
+        /// Which change its server awaits (`Decoded::awaited`).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        k: Option<u64>,
+    },
     #[serde(rename = "l")]
     Left {
         s: u64,
         n: String,
+        /// Which change its server awaits (`Decoded::awaited`).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        k: Option<u64>,
         /// Whether the others are told (presence, and `r` for tutorial-level members).
         p: bool,
         /// The leave notice for tutorial-level members, if any.
@@ -90,19 +103,56 @@ enum WireChange {
     Renamed { s: u64, n: String },
 }
 
-/// `change`, made on server `server`, as it is published.
-pub fn encode(change: &RoomChange, server: u64) -> Vec<u8> {
+/// Which line of a room this is, of those one server published while it followed the room:
+/// the lines of one following are numbered 1, 2, 3... in the order they were published (one
+/// publishing task keeps it), so a server reading the room that sees a number skip knows it
+/// never read the lines between (`lines`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LineNumber {
+    /// The server that published it.
+    pub server: u64,
+    /// Which of its followings of the room (a server numbers afresh each time it follows it).
+    pub following: u64,
+    /// The line's number in that following, from 1.
+    pub number: u64,
+}
+
+/// An event that arrived.
+#[derive(Debug)]
+pub struct Decoded {
+    pub change: RoomChange,
+    /// A line's number, from servers of builds that number them.
+    pub line: Option<LineNumber>,
+    /// The server a joiner is connected to.
+    pub server: Option<u64>,
+    /// For a join or leave of a member, the number its server gave the change when it
+    /// published it to await it: the member's subject may still hold its earlier joins and
+    /// leaves of the room, which a server following the room afresh reads first and must not
+    /// take for the one it awaits.
+    pub awaited: Option<u64>,
+}
+
+/// `change`, made on server `server` (which awaits it as `awaited`, or numbered it as `line`,
+/// a line), as it is published.
+pub fn encode(
+    change: &RoomChange,
+    server: u64,
+    awaited: Option<u64>,
+    line_number: Option<LineNumber>,
+) -> Vec<u8> {
     let wire = match change {
         RoomChange::Chat(line) => WireChange::Chat {
             s: line.sender.get(),
             n: line.sender_name.to_string(),
             m: line.text.to_string(),
             at: line.sent_at_ms,
+            q: line_number.map(|number| (number.server, number.following, number.number)),
         },
         RoomChange::Joined { member, name } => WireChange::Joined {
             s: member.get(),
             n: name.to_string(),
             srv: server,
+            k: awaited,
         },
         RoomChange::Left {
             member,
@@ -111,6 +161,7 @@ pub fn encode(change: &RoomChange, server: u64) -> Vec<u8> {
         } => WireChange::Left {
             s: member.get(),
             n: name.to_string(),
+            k: awaited,
             p: matches!(announce, Announce::Presence { .. }),
             r: match announce {
                 Announce::Presence {
@@ -128,29 +179,38 @@ pub fn encode(change: &RoomChange, server: u64) -> Vec<u8> {
     serde_json::to_vec(&wire).unwrap_or_default()
 }
 
-/// An event that arrived, and the server a joiner is connected to; `None` for what no server
-/// of this build publishes.
-pub fn decode(payload: &[u8]) -> Option<(RoomChange, Option<u64>)> {
+/// An event that arrived; `None` for what no server of this build publishes.
+pub fn decode(payload: &[u8]) -> Option<Decoded> {
     let wire: WireChange = serde_json::from_slice(payload).ok()?;
     let id = |raw: u64| ClientId::new(raw);
-    Some(match wire {
-        WireChange::Chat { s, n, m, at } => (
-            RoomChange::Chat(ChatLineEvent {
-                sender: id(s)?,
-                sender_name: Arc::from(n),
-                text: Arc::from(m),
-                sent_at_ms: at,
-            }),
-            None,
-        ),
-        WireChange::Joined { s, n, srv } => (
+    let mut line = None;
+    let (change, server, awaited) = match wire {
+        WireChange::Chat { s, n, m, at, q } => {
+            line = q.map(|(server, following, number)| LineNumber {
+                server,
+                following,
+                number,
+            });
+            (
+                RoomChange::Chat(ChatLineEvent {
+                    sender: id(s)?,
+                    sender_name: Arc::from(n),
+                    text: Arc::from(m),
+                    sent_at_ms: at,
+                }),
+                None,
+                None,
+            )
+        }
+        WireChange::Joined { s, n, srv, k } => (
             RoomChange::Joined {
                 member: id(s)?,
                 name: Arc::from(n),
             },
             Some(srv),
+            k,
         ),
-        WireChange::Left { s, n, p, r } => (
+        WireChange::Left { s, n, k, p, r } => (
             RoomChange::Left {
                 member: id(s)?,
                 name: Arc::from(n),
@@ -165,6 +225,7 @@ pub fn decode(payload: &[u8]) -> Option<(RoomChange, Option<u64>)> {
                 },
             },
             None,
+            k,
         ),
         WireChange::Renamed { s, n } => (
             RoomChange::Renamed {
@@ -172,7 +233,14 @@ pub fn decode(payload: &[u8]) -> Option<(RoomChange, Option<u64>)> {
                 name: Arc::from(n),
             },
             None,
+            None,
         ),
+    };
+    Some(Decoded {
+        change,
+        line,
+        server,
+        awaited,
     })
 }
 
@@ -220,20 +288,41 @@ mod tests {
             },
         ];
         for change in changes {
-            let (back, _) = decode(&encode(&change, 3)).expect("decodes");
-            assert_eq!(back, change);
+            let back = decode(&encode(&change, 3, None, None)).expect("decodes");
+            assert_eq!(back.change, change);
+            assert_eq!(back.awaited, None);
         }
+        let joined = RoomChange::Joined {
+            member: id(1),
+            name: "".into(),
+        };
+        let back = decode(&encode(&joined, 42, Some(5), None)).expect("decodes");
+        assert_eq!((back.server, back.awaited), (Some(42), Some(5)));
+        let left = RoomChange::Left {
+            member: id(1),
+            name: "".into(),
+            announce: Announce::Nothing,
+        };
         assert_eq!(
-            decode(&encode(
-                &RoomChange::Joined {
-                    member: id(1),
-                    name: "".into()
-                },
-                42
-            ))
-            .map(|(_, server)| server),
-            Some(Some(42))
+            decode(&encode(&left, 42, Some(6), None)).map(|back| back.awaited),
+            Some(Some(6))
         );
+        let chat = RoomChange::Chat(ChatLineEvent {
+            sender: id(1),
+            sender_name: "".into(),
+            text: "hi".into(),
+            sent_at_ms: 0,
+        });
+        let number = LineNumber {
+            server: 42,
+            following: 3,
+            number: 9,
+        };
+        let back = decode(&encode(&chat, 42, None, Some(number))).expect("decodes");
+        assert_eq!((back.change, back.line), (chat, Some(number)));
+        // A join of a server of an earlier build: no number, awaited by nobody.
+        let earlier = decode(b"{\"t\":\"j\",\"s\":1,\"n\":\"\",\"srv\":42}").expect("decodes");
+        assert_eq!((earlier.server, earlier.awaited), (Some(42), None));
         assert!(decode(b"{\"t\":\"c\",\"s\":0,\"n\":\"\",\"m\":\"\",\"at\":0}").is_none());
         assert!(decode(b"not json").is_none());
     }

@@ -258,6 +258,9 @@ impl ClusterWorlds {
         {
             return true;
         }
+        if let Some(counters) = self.shared.counters.get() {
+            counters.world_dropped.inc();
+        }
         if self.dropped.fetch_add(1, Ordering::Relaxed) == 0 {
             warn!("The broker is not taking the worlds' messages; dropping them");
         }

@@ -57,6 +57,12 @@ pub struct BrokerCounters {
     /// `Metrics::cluster_events_dropped`: events dropped because the queue to the broker was
     /// full.
     pub dropped: prometheus_client::metrics::counter::Counter,
+    /// `Metrics::cluster_events_lost`: lines of rooms followed here that were dropped from
+    /// the broker's stream before this server read them.
+    pub lost: prometheus_client::metrics::counter::Counter,
+    /// `Metrics::cluster_world_messages_dropped`: the worlds' messages (inputs, frame
+    /// batches) dropped because their queue to the broker was full.
+    pub world_dropped: prometheus_client::metrics::counter::Counter,
     /// `Metrics::cluster_login_claims_failed`: logins the broker could not tell the other
     /// servers of (each was then a login on this server alone).
     pub login_claims_failed: prometheus_client::metrics::counter::Counter,
@@ -90,6 +96,12 @@ pub trait RoomBroker: Send + Sync + Debug + 'static {
     fn other_servers_rooms(&self) -> std::collections::HashMap<Box<str>, u32> {
         std::collections::HashMap::new()
     }
+    /// For `max_rooms` across servers: what the other servers last said of their rooms, as
+    /// this server (whose own rooms `here` tells) would make the room called `name`. Nothing
+    /// for a server on its own.
+    fn rooms_elsewhere(&self, _name: &str, _here: &dyn Fn(&str) -> bool) -> RoomsElsewhere {
+        RoomsElsewhere::default()
+    }
     /// The counters to add to from now on (a server on its own counts at the handlers).
     fn count_into(&self, _counters: BrokerCounters) {}
     /// How this server stands now, for the other servers' status: its clients, and the
@@ -110,6 +122,17 @@ pub trait RoomBroker: Send + Sync + Debug + 'static {
     /// The server is stopping: its clients are about to leave every room at once, unannounced
     /// here (see `Announce::Nothing`). A cluster tells the other servers, once.
     fn server_stopping(&self) {}
+}
+
+/// The rooms the other servers of a cluster have members in, as one server about to make a
+/// room sees them (`RoomBroker::rooms_elsewhere`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct RoomsElsewhere {
+    /// The room asked for has members on another server: joining it makes no new room.
+    pub asked_for: bool,
+    /// Rooms with members on other servers that this server does not hold (each counted
+    /// once, however many servers have members in it).
+    pub not_here: usize,
 }
 
 /// The broker of a server on its own: its rooms are the whole truth.

@@ -31,7 +31,9 @@
 //! with the local member each event is about remembered from when it was published. The other operations it replaces: `follow`/`unfollow` (subscribe to a room while
 //! it has members here, loading its record first), `history` (what `follow` loads) and
 //! `reserve_ids` (client IDs unique across servers and restarts, below 2^53). Limits that must
-//! hold cluster-wide (members per room, rooms) are checked by `publish` before a `Joined`.
+//! hold cluster-wide are checked against what the broker knows: members per room by `publish`
+//! before a `Joined`, rooms (`max_rooms`) when one is made, with the rooms the other servers
+//! said they have (`rooms_elsewhere`).
 
 mod answer;
 mod batch;
@@ -53,7 +55,9 @@ use std::net::IpAddr;
 use mmo_protocol::{ClientId, LOBBY, RoomInfo};
 use tokio::runtime::Handle;
 
-pub use broker::{BrokerCounters, ClusterServer, InProcessBroker, Publication, RoomBroker};
+pub use broker::{
+    BrokerCounters, ClusterServer, InProcessBroker, Publication, RoomBroker, RoomsElsewhere,
+};
 pub use event::{Announce, ChatLineEvent, RoomChange, RoomEvent};
 pub use record::{OutOfOrder, RoomRecord};
 pub use room::{EnterError, Room, RoomLimits};
@@ -277,7 +281,12 @@ impl Rooms {
         if others.shut {
             return Err(JoinRefusal::ShuttingDown);
         }
-        if others.rooms.len() + 1 >= self.max_rooms {
+        // In a cluster, the rooms of the other servers count too, as they last said (a room
+        // with members elsewhere is no new room: the asker joins it).
+        let elsewhere = self.broker.rooms_elsewhere(name, &|room: &str| {
+            room == LOBBY || others.rooms.contains_key(room)
+        });
+        if !elsewhere.asked_for && others.rooms.len() + 1 + elsewhere.not_here >= self.max_rooms {
             return Err(JoinRefusal::TooManyRooms {
                 max_rooms: self.max_rooms,
             });
@@ -287,7 +296,7 @@ impl Rooms {
             .exempt
             .iter()
             .any(|prefix| prefix.contains(asker));
-        let maker = (!exempt).then(|| AddressKey::of(asker));
+        let maker = (!exempt && !elsewhere.asked_for).then(|| AddressKey::of(asker));
         if let Some(maker) = maker {
             let made = others.made_by.entry(maker).or_default();
             if *made >= self.quota.per_address {
