@@ -21,17 +21,21 @@
 //!
 //! # Waiting for a core
 //!
-//! The busy share misses a server whose threads are kept waiting by others: on a machine with
-//! more runnable threads than cores (several servers of a cluster on one machine, or a server
-//! beside other busy processes) its workers may run a few percent of the time and wait for a
-//! core three or four times as long, short of CPU while their busy share says they have plenty
-//! (docs/benchmarks.md, "Cluster (issue 22)": three servers of a cluster read 5-15% busy and
-//! never batched, while one server alone, with the same machine, batched). So each sample also
-//! reads how long the process's threads waited for a core against how long they ran (Linux's
-//! per-thread `schedstat`), and a server whose threads waited at least as long as they ran
-//! (`WAITED_PER_RAN_LOADED`) counts as loaded whatever its busy share: every write it saves is
-//! CPU that something waiting on the same cores (its own threads included) gets sooner. Where
-//! the counters cannot be read (not Linux) only the busy share counts.
+//! The busy share misses a server of a cluster that is short of CPU. Its broker's thread applies
+//! every room event and writes part of each delivery, but is no worker, so none of that is in
+//! the share; and several servers sharing a machine each have a part of its work, so each reads
+//! a part of the busy share one server alone would, while their threads wait for the same cores.
+//! Measured (docs/benchmarks.md, "Cluster (issue 22)"): three servers of a cluster on the 2-core
+//! machine read 5-15% busy and never batched, writing each member every line (twice the writes
+//! of one server alone, which batched), while their threads waited for a core 2-4 times as long
+//! as they ran. So a cluster server's samples also read how long the process's threads waited
+//! for a core against how long they ran (Linux's per-thread `schedstat`; `CoreWaits`), and one
+//! whose threads waited at least as long as they ran (`WAITED_PER_RAN_LOADED`) counts as loaded
+//! whatever its busy share: every write it saves is CPU that something waiting on the same cores
+//! (its own threads included) gets sooner. One server alone keeps the busy share only: what
+//! batching on waiting would do to its latency on a starved machine is not measured enough yet
+//! (docs/benchmarks.md). Where the counters cannot be read (not Linux) only the busy share
+//! counts.
 //!
 //! # Hysteresis
 //!
@@ -81,8 +85,8 @@ pub const SPARE_SHARE_OF_LOADED: f64 = 1.0 / 3.0;
 /// counts as loaded whatever its workers' busy share (see the module doc): as long as they run.
 /// Then the machine has more runnable threads than cores most of the time. Measured on the
 /// 2-core benchmark machine at 150 lines a second to 1,000 clients (docs/benchmarks.md): each
-/// of three cluster servers waited 3-4 times as long as it ran (its busy share 5-15%), one
-/// server alone about 4 times (busy 30-80%). A thread woken on a machine with a core to spare
+/// of three cluster servers waited 2.5-4 times as long as it ran (its busy share 5-15%), one
+/// server alone 2-4 times (busy 30-50%). A thread woken on a machine with a core to spare
 /// runs at once, waiting only a small fraction of its run time.
 pub const WAITED_PER_RAN_LOADED: f64 = 1.0;
 
@@ -90,6 +94,15 @@ pub const WAITED_PER_RAN_LOADED: f64 = 1.0;
 /// spare again (with its busy share under its own spare mark): half of `WAITED_PER_RAN_LOADED`,
 /// so that a machine hovering at the mark does not switch the server on every sample.
 pub const WAITED_PER_RAN_SPARE: f64 = 0.5;
+
+/// Whether the threads' waiting for a core counts as load (see the module doc).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CoreWaits {
+    /// Counted: a server of a cluster.
+    Counted,
+    /// Not read: one server alone.
+    Ignored,
+}
 
 /// One sample of how loaded the server was over the last interval.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
@@ -207,17 +220,20 @@ pub struct BusySampler {
     last_busy: Duration,
     last_at: Instant,
     last_threads: Option<ThreadTimes>,
+    waits: CoreWaits,
 }
 
 impl BusySampler {
-    /// Starts sampling the runtime `metrics` belong to.
-    pub fn new(metrics: RuntimeMetrics) -> Self {
+    /// Starts sampling the runtime `metrics` belong to, and the process's threads' waiting for
+    /// a core if `waits` says it counts.
+    pub fn new(metrics: RuntimeMetrics, waits: CoreWaits) -> Self {
         let last_busy = total_busy(&metrics);
         Self {
             metrics,
             last_busy,
             last_at: Instant::now(),
-            last_threads: ThreadTimes::read(),
+            last_threads: ThreadTimes::read_if(waits),
+            waits,
         }
     }
 
@@ -231,7 +247,7 @@ impl BusySampler {
         self.last_busy = busy;
         self.last_at = now;
         let capacity = elapsed.as_secs_f64() * self.metrics.num_workers().max(1) as f64;
-        let threads = ThreadTimes::read();
+        let threads = ThreadTimes::read_if(self.waits);
         let waited_per_ran = match (self.last_threads, threads) {
             (Some(before), Some(after)) => after.waited_per_ran_since(before, capacity),
             _ => None,
@@ -260,6 +276,14 @@ struct ThreadTimes {
 }
 
 impl ThreadTimes {
+    /// `read`, where the waiting counts.
+    fn read_if(waits: CoreWaits) -> Option<Self> {
+        match waits {
+            CoreWaits::Counted => Self::read(),
+            CoreWaits::Ignored => None,
+        }
+    }
+
     /// The process's threads' times now; `None` where they cannot be read (not Linux, or no
     /// `/proc`).
     fn read() -> Option<Self> {
@@ -311,8 +335,8 @@ fn total_busy(metrics: &RuntimeMetrics) -> Duration {
 
 /// Keeps `load` true for the current runtime's workers, sampling every `LOAD_SAMPLE_INTERVAL`
 /// (every `IDLE_SAMPLE_INTERVAL` while idle) until aborted.
-pub async fn sample_load(load: Arc<ServerLoad>) {
-    let mut sampler = BusySampler::new(tokio::runtime::Handle::current().metrics());
+pub async fn sample_load(load: Arc<ServerLoad>, waits: CoreWaits) {
+    let mut sampler = BusySampler::new(tokio::runtime::Handle::current().metrics(), waits);
     let mut interval = LOAD_SAMPLE_INTERVAL;
     loop {
         tokio::time::sleep(interval).await;
@@ -370,7 +394,7 @@ mod tests {
 
     #[test]
     fn schedstat_reads_as_time_run_and_time_waited() {
-        let before = ThreadTimes::parse("1000 500 7\n").unwrap();
+        let before = ThreadTimes::parse("1000 500 7\n").expect("read");
         assert_eq!(
             before,
             ThreadTimes {
@@ -378,7 +402,7 @@ mod tests {
                 waited_ns: 500
             }
         );
-        let after = ThreadTimes::parse("3000 4500 9\n").unwrap();
+        let after = ThreadTimes::parse("3000 4500 9\n").expect("read");
         // 2 µs run in 100 µs of the workers' time: working, and waited twice that.
         assert_eq!(after.waited_per_ran_since(before, 100e-6), Some(2.0));
         // 2 µs run in a second: idle, however long it waited.
@@ -387,7 +411,7 @@ mod tests {
         assert_eq!(ThreadTimes::parse("garbage"), None);
         // This process's own threads, on Linux: read, and running.
         if cfg!(target_os = "linux") {
-            assert!(ThreadTimes::read().unwrap().ran_ns > 0);
+            assert!(ThreadTimes::read().expect("read on Linux").ran_ns > 0);
         }
     }
 
@@ -415,8 +439,27 @@ mod tests {
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn one_server_alone_reads_no_waiting_for_a_core() {
+        let metrics = tokio::runtime::Handle::current().metrics();
+        let mut alone = BusySampler::new(metrics.clone(), CoreWaits::Ignored);
+        let mut clustered = BusySampler::new(metrics, CoreWaits::Counted);
+        // Enough running for the threads not to count as idle (`IDLE_BUSY`).
+        let until = std::time::Instant::now() + Duration::from_millis(50);
+        while std::time::Instant::now() < until {
+            std::hint::spin_loop();
+        }
+        assert_eq!(alone.sample().waited_per_ran, None);
+        if cfg!(target_os = "linux") {
+            assert!(clustered.sample().waited_per_ran.is_some());
+        }
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn workers_kept_busy_sample_as_busy() {
-        let mut sampler = BusySampler::new(tokio::runtime::Handle::current().metrics());
+        let mut sampler = BusySampler::new(
+            tokio::runtime::Handle::current().metrics(),
+            CoreWaits::Counted,
+        );
         // Both workers spin for 300 ms, then the runtime idles for as long, twice.
         let spin = || {
             tokio::spawn(async {
