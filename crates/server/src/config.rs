@@ -220,6 +220,11 @@ settings! {
         /// takes up to two thirds of the load off, so a nearer mark would switch back and
         /// forth). 70: well before the workers saturate, where writing at once would start
         /// queueing lines behind each other (docs/benchmarks.md). At most 100.
+        ///
+        /// A server of a cluster (`nats`) whose threads wait for a core at least as long as
+        /// they run (a machine with more runnable threads than cores: several servers on one
+        /// machine, or other busy processes) batches too, whatever its busy share, until they
+        /// wait less than half as long (Linux only; `load::WAITED_PER_RAN_LOADED`).
         write_coalesce_busy_percent: u32 = DEFAULT_WRITE_COALESCE_BUSY_PERCENT,
             check = |percent: &u32| between(*percent as usize, 0, 100);
 

@@ -170,10 +170,21 @@ pub(crate) async fn serve(
         .ok()
         .map(|address| address.to_string());
     let housekeeping = tokio::spawn(keep_house(Arc::clone(&state), address));
-    // Only rooms that may batch need to know how busy the server is.
+    // Only rooms that may batch need to know how busy the server is; a cluster's server also
+    // by how long its threads wait for a core (see `load`).
+    let core_waits = if state.config.nats.is_some() {
+        load::CoreWaits::Counted
+    } else {
+        load::CoreWaits::Ignored
+    };
     let load_sampler = (!state.config.write_coalesce_ms.is_zero()
         && state.config.write_coalesce_busy_percent > 0)
-        .then(|| tokio::spawn(load::sample_load(Arc::clone(state.rooms.load()))));
+        .then(|| {
+            tokio::spawn(load::sample_load(
+                Arc::clone(state.rooms.load()),
+                core_waits,
+            ))
+        });
     let score_writer = state.accounts.clone().map(|store| {
         let scores = Arc::clone(&state.worlds.scores);
         tokio::spawn(async move { scores.keep_writing(store).await })

@@ -45,12 +45,37 @@ async fn chat_lines(client: &mut Client, count: usize) -> Vec<(u64, String)> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn chat_reaches_every_server_once_in_one_order_stamped_with_its_sender() {
-    const LINES: usize = 30;
     let nats = Nats::start();
     let servers = three_servers(&nats).await;
+    chat_from_every_server_reaches_every_listener_once_in_one_order(&servers).await;
+}
+
+/// Lines arriving from the broker batched on every server (as a server short of CPU does,
+/// here whatever the load, with the longest window), still each once and in one order.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn chat_batched_on_every_server_still_reaches_each_listener_once_in_one_order() {
+    let nats = Nats::start();
+    let batching = || Config {
+        write_coalesce_ms: Duration::from_millis(100),
+        write_coalesce_busy_percent: 0,
+        ..member_of(&nats)
+    };
+    let servers = [
+        TestServer::start(batching()).await,
+        TestServer::start(batching()).await,
+        TestServer::start(batching()).await,
+    ];
+    chat_from_every_server_reaches_every_listener_once_in_one_order(&servers).await;
+}
+
+/// A speaker and a listener in one room on each server; the speakers all talk at once.
+async fn chat_from_every_server_reaches_every_listener_once_in_one_order(
+    servers: &[TestServer; 3],
+) {
+    const LINES: usize = 30;
     let mut speakers = Vec::new();
     let mut listeners = Vec::new();
-    for server in &servers {
+    for server in servers {
         let mut speaker = Client::full(server).await;
         speaker.join("red").await;
         speakers.push(speaker);
