@@ -1167,10 +1167,7 @@ fn judge_tutorial(
     Delivery {
         ticks_short: ticks_short_sum,
         bots_short,
-        own_range: (
-            counts.clone().min().unwrap_or(0),
-            counts.max().unwrap_or(0),
-        ),
+        own_range: (counts.clone().min().unwrap_or(0), counts.max().unwrap_or(0)),
         late,
         failures,
     }
@@ -1225,9 +1222,16 @@ fn report(
     let players = stats.players_seen as f64 / stats.bots_reporting.max(1) as f64;
     let per_player_rate = per_client_second(stats.updates) / players.max(1.0);
     let period = Duration::from_secs(1) / args.tick_rate.max(1);
-    let delivery = args
-        .tutorial
-        .then(|| judge_tutorial(stats, args.players, measured, period, per_player_rate, ticks));
+    let delivery = args.tutorial.then(|| {
+        judge_tutorial(
+            stats,
+            args.players,
+            measured,
+            period,
+            per_player_rate,
+            ticks,
+        )
+    });
     if let Some(delivery) = &delivery {
         println!(
             "players each bot knew of: {players:.0}; PlayerMessages per client per second, per player: {per_player_rate:.2} ({} when every update arrives)",
