@@ -506,10 +506,13 @@ settings! {
         /// reason.
         ///
         /// Each of them is sent every player's state every tick, as that client needs for its
-        /// leaderboard, so together they cost O(N²): 100 of them are 10,000 `PlayerMessage`s of
-        /// about 75 bytes, 20 times a second (15 MB/s of fan-out). A first bound until
-        /// `mmo bench world --tutorial` measures the real one.
-        max_tutorial_players_per_world: usize = 100;
+        /// leaderboard, so together they cost O(N²): 200 of them are 40,000 `PlayerMessage`s of
+        /// about 77 bytes, 20 times a second (62 MB/s of fan-out). `mmo bench world --tutorial`
+        /// on the 2-core benchmark machine, bots on it too, delivered every update on time to
+        /// 300 (the server at 38–45 % of a core) but not 350 (docs/benchmarks.md, "Tutorial-level
+        /// players: the most one world holds"); 200 is two-thirds of that, under half its cost,
+        /// for a server doing other work too.
+        max_tutorial_players_per_world: usize = 200;
 
         /// Most players in one world, whatever their client; the next is refused with a reason.
         ///

@@ -8,7 +8,10 @@
 //! towards random points, so that one bench thread keeps up with thousands of players.
 //! Reports updates and bytes per client per second, the gaps between updates, how late each
 //! update came against the world's tick schedule, the server's CPU, and from its `/metrics`
-//! the ticks it ran, started late, and their work.
+//! the ticks it ran, started late, and their work. Bots that log in do it a few at a time
+//! (`--login-concurrency`) and ask again after a while when the server's password hashing is
+//! busy, as a client should. Tutorial-level runs end with a verdict: whether every update was
+//! delivered (`judge_tutorial` says how that is judged).
 
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -27,11 +30,12 @@ use mmo_protocol::{
 use serde_json::json;
 use tokio::sync::Semaphore;
 use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 
 use super::args::{account_prefix, duration_arg};
 use super::report::{ServerSpan, emit_json, seconds};
 use super::server_metrics::{self, WorldDelta};
-use super::world_scan::{Scanned, scan_packet, scan_update};
+use super::world_scan::{PACKET_PLAYER, Scanned, scan_envelope, scan_packet, scan_update};
 use crate::bench::histogram::Latencies;
 use crate::bench::parent::{BenchError, ServerProbe};
 use crate::bench::wire::Tally;
@@ -69,6 +73,24 @@ const WANDER_HALF_BOX: f64 = 3_000.0;
 /// How much heavier than a player a bot must be to chase it (the world's eating rule).
 const EAT_MASS_RATIO: f64 = 1.5;
 
+/// Each bot's WebSocket read buffer: a tick brings a tutorial-level bot N `PlayerMessage`s of
+/// ~77 bytes (23 KB at 300 players), and the library zeroes the whole buffer before every
+/// read, which at its default of 128 KiB was the bench's largest cost (a sixth of its CPU).
+const READ_BUFFER_BYTES: usize = 16 * 1024;
+
+/// The server's answer to a register or login when its password-hashing queue is full
+/// (docs/protocol.md, "Accounts"): a bot waits and asks again, as a person would.
+const BUSY_REASON: &str = "The server is busy: try again in a moment";
+
+/// The first wait after a busy answer; each further busy answer to the same bot doubles it,
+/// up to `BUSY_BACKOFF_MAX`, and each wait is between half and all of that (so that bots
+/// refused together do not all come back together).
+const BUSY_BACKOFF_FIRST: Duration = Duration::from_millis(100);
+
+/// The longest wait after a busy answer: a queue that was full is usually served within a
+/// second or two (64 hashes of tens of milliseconds on two threads).
+const BUSY_BACKOFF_MAX: Duration = Duration::from_secs(3);
+
 /// A tutorial-level bot claims a spore this far beyond touching it (the server accepts claims
 /// up to r₁ + r₂ + 10, as the tutorial's did).
 const CLAIM_SLACK: f64 = 5.0;
@@ -104,9 +126,20 @@ pub struct WorldArgs {
     /// room, no `EnterWorldMessage`.
     #[arg(long)]
     tutorial: bool,
-    /// Seconds allowed for any one answer while connecting and entering.
+    /// Seconds allowed for any one answer while connecting and entering (a register or login
+    /// answered "busy" is asked again within this time).
     #[arg(long, value_name = "SECONDS", default_value_t = 60.0)]
     timeout: f64,
+    /// Bots connecting and registering or logging in at once, when they log in (the rest wait
+    /// their turn): each is one or two password hashes, which the server does on a few
+    /// threads with a bounded queue (`hash_threads`, `hash_queue`), so a few in flight keep
+    /// it busy without overflowing it.
+    #[arg(long, value_name = "BOTS", default_value_t = 8)]
+    login_concurrency: u32,
+    /// The server's `world_tick_rate`, which tutorial-level bots are not told: their own
+    /// `PlayerMessage`s are expected one a tick, on this schedule.
+    #[arg(long, value_name = "TICKS", default_value_t = 20)]
+    tick_rate: u32,
     /// This project's bots that decode every update into a full view and steer towards what
     /// they may eat (the first ones, so spread over the worlds); the others read every update
     /// but scan only its tick and their own position, and head for a random point that
@@ -157,6 +190,33 @@ struct Stats {
     /// Players in the world per the tutorial bots' own count, to judge delivery.
     players_seen: u64,
     bots_reporting: u64,
+    /// Tutorial bots' own `PlayerMessage`s while measuring, by bot.
+    own_updates: HashMap<u64, OwnUpdates>,
+    /// Registers and logins answered "busy" and asked again (all phases).
+    busy_retries: u64,
+}
+
+/// A tutorial-level bot's own `PlayerMessage`s while measuring: the tutorial's messages carry
+/// no tick number, but the server sends each player its own state once every tick, on a
+/// schedule that keeps its beat, so their count and times show ticks missed and late.
+#[derive(Default)]
+struct OwnUpdates {
+    count: u64,
+    /// Each one's arrival minus its place on the bot's tick schedule (its n-th own message
+    /// since its first at all is due n periods after that one), in ns.
+    offsets: Vec<i64>,
+}
+
+/// Ticks a bot's own `PlayerMessage`s fell short of while measuring: the world's schedule
+/// holds `measured / period` ticks (give or take one at the ends), so a bot that got fewer
+/// than that less one either missed ticks or was later at the end than at the start by more
+/// than a period. The two cannot be told apart without tick numbers, and either fails
+/// "every update delivered".
+fn ticks_short(count: u64, measured: Duration, period: Duration) -> u64 {
+    // Ticks due in a run of seconds: far below 2^52.
+    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+    let due = (measured.as_secs_f64() / period.as_secs_f64()).floor() as u64;
+    due.saturating_sub(1).saturating_sub(count)
 }
 
 type Shared = Rc<RefCell<Stats>>;
@@ -240,27 +300,77 @@ fn is_answer(msg: &Msg) -> bool {
     matches!(msg, Msg::OkResponse(_) | Msg::DenyResponse(_))
 }
 
-/// Registers (an existing account is fine: a rerun with the same --prefix) and logs in.
-async fn log_in(ws: &mut Ws, name: &str, limit: Duration) -> Result<(), Stop> {
-    send(
-        ws,
-        Msg::RegisterRequest(RegisterRequestMessage {
-            username: name.to_owned(),
-            password: BENCH_PASSWORD.to_owned(),
-            color: 0,
-        }),
-    )
-    .await?;
-    wait_for(ws, limit, is_answer).await?;
-    send(
-        ws,
-        Msg::LoginRequest(LoginRequestMessage {
-            username: name.to_owned(),
-            password: BENCH_PASSWORD.to_owned(),
-        }),
-    )
-    .await?;
-    match wait_for(ws, limit, is_answer).await? {
+/// Waits after "busy" answers: doubling from `BUSY_BACKOFF_FIRST` to `BUSY_BACKOFF_MAX`, each
+/// wait between half and all of that.
+struct Backoff {
+    next: Duration,
+    dice: Dice,
+}
+
+impl Backoff {
+    fn new(seed: u64) -> Self {
+        Self {
+            next: BUSY_BACKOFF_FIRST,
+            dice: Dice::new(seed),
+        }
+    }
+
+    fn wait(&mut self) -> Duration {
+        let wait = self.next.mul_f64(0.5 + self.dice.unit() / 2.0);
+        self.next = (self.next * 2).min(BUSY_BACKOFF_MAX);
+        wait
+    }
+}
+
+/// Sends `request` and waits for its answer, asking again after a wait while the server
+/// answers busy, until `limit` from the first ask.
+async fn ask(
+    ws: &mut Ws,
+    request: &Msg,
+    limit: Duration,
+    backoff: &mut Backoff,
+    stats: &Shared,
+) -> Result<Msg, Stop> {
+    let deadline = Instant::now() + limit;
+    loop {
+        send(ws, request.clone()).await?;
+        let answer = wait_for(ws, limit, is_answer).await?;
+        let Msg::DenyResponse(deny) = &answer else {
+            return Ok(answer);
+        };
+        if deny.reason != BUSY_REASON {
+            return Ok(answer);
+        }
+        let wait = backoff.wait();
+        if Instant::now() + wait > deadline {
+            return Err(Stop("the server stayed busy".to_owned()));
+        }
+        stats.borrow_mut().busy_retries += 1;
+        // Keep reading meanwhile (others' chat; nothing answers this bot until it asks again).
+        let _ = wait_for(ws, wait, |_| false).await;
+    }
+}
+
+/// Registers (an existing account is fine: a rerun with the same --prefix) and logs in, each
+/// asked again while the server is busy.
+async fn log_in(
+    ws: &mut Ws,
+    name: &str,
+    limit: Duration,
+    backoff: &mut Backoff,
+    stats: &Shared,
+) -> Result<(), Stop> {
+    let register = Msg::RegisterRequest(RegisterRequestMessage {
+        username: name.to_owned(),
+        password: BENCH_PASSWORD.to_owned(),
+        color: 0,
+    });
+    ask(ws, &register, limit, backoff, stats).await?;
+    let login = Msg::LoginRequest(LoginRequestMessage {
+        username: name.to_owned(),
+        password: BENCH_PASSWORD.to_owned(),
+    });
+    match ask(ws, &login, limit, backoff, stats).await? {
         Msg::DenyResponse(deny) => Err(Stop(format!("login refused: {}", deny.reason))),
         _ => Ok(()),
     }
@@ -621,8 +731,16 @@ async fn play(
 
 /// A tutorial-level bot, from its ID (and login) on: steer towards the nearest spore, claim
 /// the spores it reaches, read everything.
-async fn play_tutorial(mut ws: Ws, me: u64, stats: Shared) -> Result<(), Stop> {
-    let mut players: HashMap<u64, (f64, f64, f64)> = HashMap::new();
+async fn play_tutorial(
+    mut ws: Ws,
+    me: u64,
+    index: u64,
+    period: Duration,
+    stats: Shared,
+) -> Result<(), Stop> {
+    // Other players' `PlayerMessage`s since the bot's own last one, and its own x, y, radius.
+    let mut others_since_own = 0u64;
+    let mut own: Option<(f64, f64, f64)> = None;
     let mut spores: HashMap<u64, (f64, f64, f64)> = HashMap::new();
     let mut steering = Steering { heading: f64::NAN };
     // The first direction starts the player's updates (the tutorial's rule).
@@ -634,39 +752,63 @@ async fn play_tutorial(mut ws: Ws, me: u64, stats: Shared) -> Result<(), Stop> {
     steering.heading = 0.0;
     stats.borrow_mut().entered += 1;
     let mut last_own: Option<Instant> = None;
+    // The first own `PlayerMessage` and how many came since: the bot's tick schedule.
+    let mut first_own: Option<Instant> = None;
+    let mut own_since_first = 0u32;
     let mut counted_players = false;
     let add_spore = |spores: &mut HashMap<u64, (f64, f64, f64)>, spore: &SporeMessage| {
         spores.insert(spore.id, (spore.x, spore.y, spore.radius));
     };
     loop {
-        let (msg, size, _sender) = next_packet(&mut ws).await?;
-        let arrived = Instant::now();
+        let (bytes, size) = next_frame(&mut ws).await?;
+        let Some((sender, kind)) = scan_envelope(&bytes) else {
+            return Err(Stop("undecodable packet".to_owned()));
+        };
         {
             let mut stats = stats.borrow_mut();
             if stats.measuring {
                 stats.bytes += size;
+                stats.updates += u64::from(kind == PACKET_PLAYER);
             }
         }
+        // Another player's state (N − 1 of every N packets): the bot steers for spores, so
+        // it only counts them (a tick sends every player's once, in the same order, so
+        // between two of its own come the others').
+        if kind == PACKET_PLAYER && sender != me {
+            others_since_own += 1;
+            continue;
+        }
+        let arrived = Instant::now();
+        let msg = match decode_packet(&bytes) {
+            Ok(Packet { msg: Some(msg), .. }) => msg,
+            _ => return Err(Stop("undecodable packet".to_owned())),
+        };
         match msg {
             Msg::Player(player) => {
-                players.insert(player.id, (player.x, player.y, player.radius));
+                own = Some((player.x, player.y, player.radius));
                 let mut stats = stats.borrow_mut();
-                if stats.measuring {
-                    stats.updates += 1;
-                }
-                if player.id != me {
-                    continue;
-                }
+                let first = *first_own.get_or_insert(arrived);
+                let due = first + period * own_since_first;
+                own_since_first += 1;
                 if stats.measuring {
                     if let Some(then) = last_own {
                         stats.gaps.record_micros(micros(arrived - then));
                     }
-                    if !counted_players {
+                    let offset = if arrived >= due {
+                        i64::try_from((arrived - due).as_nanos()).unwrap_or(i64::MAX)
+                    } else {
+                        -i64::try_from((due - arrived).as_nanos()).unwrap_or(i64::MAX)
+                    };
+                    let own = stats.own_updates.entry(index).or_default();
+                    own.count += 1;
+                    own.offsets.push(offset);
+                    if !counted_players && last_own.is_some() {
                         counted_players = true;
-                        stats.players_seen += players.len() as u64;
+                        stats.players_seen += others_since_own + 1;
                         stats.bots_reporting += 1;
                     }
                 }
+                others_since_own = 0;
                 last_own = Some(arrived);
             }
             Msg::Spore(spore) => add_spore(&mut spores, &spore),
@@ -679,29 +821,31 @@ async fn play_tutorial(mut ws: Ws, me: u64, stats: Shared) -> Result<(), Stop> {
                 }
                 continue;
             }
-            Msg::Disconnect(_) | Msg::PlayerConsumed(_) => continue,
             _ => continue,
         }
         // After an own update or new spores: claim what is reached, steer to the nearest.
-        let Some(&(x, y, r)) = players.get(&me) else {
+        let Some((x, y, r)) = own else {
             continue;
         };
-        let reached: Vec<u64> = spores
-            .iter()
-            .filter(|&(_, &(sx, sy, sr))| (sx - x).hypot(sy - y) <= r + sr + CLAIM_SLACK)
-            .map(|(&id, _)| id)
-            .collect();
+        // One pass, in squared distances: a bot does this 20 times a second over ~1,000
+        // spores, and hundreds of bots share the bench's one thread.
+        let mut reached = Vec::new();
+        let mut nearest: Option<((f64, f64), f64)> = None;
+        for (&id, &(sx, sy, sr)) in &spores {
+            let squared = (sx - x).powi(2) + (sy - y).powi(2);
+            if squared <= (r + sr + CLAIM_SLACK).powi(2) {
+                reached.push(id);
+            } else if nearest.is_none_or(|(_, best)| squared < best) {
+                nearest = Some(((sx, sy), squared));
+            }
+        }
         for spore_id in reached {
             // Removed at once, as the tutorial's client does, whatever the server decides.
             spores.remove(&spore_id);
             let claim = Msg::SporeConsumed(SporeConsumedMessage { spore_id });
             send_counted(&mut ws, claim, &stats, |stats| &mut stats.claims_sent).await?;
         }
-        let nearest = spores.values().map(|&(sx, sy, _)| (sx, sy)).min_by(|a, b| {
-            (a.0 - x)
-                .hypot(a.1 - y)
-                .total_cmp(&(b.0 - x).hypot(b.1 - y))
-        });
+        let nearest = nearest.map(|(spore, _)| spore);
         if let Some(direction) = steering.steer((x, y), nearest) {
             send(
                 &mut ws,
@@ -727,7 +871,8 @@ async fn bot(
 ) {
     let setup = async {
         let _permit = gate.acquire().await.ok();
-        let mut ws = tokio::time::timeout(args.limit, ws::connect(&url))
+        let config = WebSocketConfig::default().read_buffer_size(READ_BUFFER_BYTES);
+        let mut ws = tokio::time::timeout(args.limit, ws::connect_with(&url, config))
             .await
             .map_err(|_| Stop("no connection in time".to_owned()))?
             .map_err(|error| Stop(error.label()))?;
@@ -736,14 +881,18 @@ async fn bot(
             return Err(Stop("no ID".to_owned()));
         };
         if let Some(prefix) = &args.prefix {
-            log_in(&mut ws, &format!("{prefix}-{index}"), args.limit).await?;
+            let name = format!("{prefix}-{index}");
+            let mut backoff = Backoff::new(index + 1);
+            log_in(&mut ws, &name, args.limit, &mut backoff, &stats).await?;
         }
         Ok((ws, id.id))
     };
     let world = usize::try_from(index % u64::from(args.worlds.max(1))).unwrap_or(0);
     let result = match setup.await {
         Err(stop) => Err(stop),
-        Ok((ws, me)) if args.tutorial => play_tutorial(ws, me, Rc::clone(&stats)).await,
+        Ok((ws, me)) if args.tutorial => {
+            play_tutorial(ws, me, index, args.period, Rc::clone(&stats)).await
+        }
         Ok((ws, _)) => {
             let room = if args.worlds <= 1 {
                 String::new()
@@ -778,14 +927,17 @@ struct BotPlan {
     room_prefix: Rc<str>,
     /// Bots (the first ones) that keep a full view.
     observe: u64,
+    /// The world's tick period (tutorial bots are not told it).
+    period: Duration,
 }
 
-/// Update lateness against the tick schedule: per world, each update's offset from the
-/// earliest one (the schedule's zero is not known to a client, so the most punctual update
-/// of the run stands for "sent as its tick ended, delivered at once").
-fn lateness(offsets: &HashMap<usize, Vec<i64>>) -> Latencies {
+/// Update lateness against the tick schedule: per group (a world, or a tutorial bot), each
+/// update's offset from the group's earliest one (the schedule's zero is not known to a
+/// client, so the most punctual update of the run stands for "sent as its tick ended,
+/// delivered at once").
+fn lateness<'a>(groups: impl IntoIterator<Item = &'a Vec<i64>>) -> Latencies {
     let mut late = Latencies::new();
-    for values in offsets.values() {
+    for values in groups {
         let Some(&zero) = values.iter().min() else {
             continue;
         };
@@ -806,6 +958,11 @@ pub async fn world(common: &CommonArgs, args: &WorldArgs) -> Result<(), BenchErr
         return Err(BenchError::Usage(format!(
             "--players is between 1 and {MAX_PLAYERS} (open files per process)"
         )));
+    }
+    if args.tick_rate == 0 || args.login_concurrency == 0 {
+        return Err(BenchError::Usage(
+            "--tick-rate and --login-concurrency are at least 1".to_owned(),
+        ));
     }
     if args.worlds == 0 || (args.tutorial && args.worlds > 1) {
         return Err(BenchError::Usage(
@@ -830,10 +987,18 @@ pub async fn world(common: &CommonArgs, args: &WorldArgs) -> Result<(), BenchErr
         worlds: args.worlds,
         room_prefix: Rc::from(args.room_prefix.as_str()),
         observe: args.observe,
+        period: Duration::from_secs(1) / args.tick_rate,
     };
     let stats: Shared = Rc::new(RefCell::new(Stats::default()));
+    // Bots that log in connect and log in under one gate, a few at a time: the server's
+    // password hashing is slow and its queue bounded.
+    let in_flight = if prefix.is_some() {
+        args.login_concurrency.min(common.connect_concurrency)
+    } else {
+        common.connect_concurrency
+    };
     let gate = Rc::new(Semaphore::new(
-        usize::try_from(common.connect_concurrency.max(1)).unwrap_or(1),
+        usize::try_from(in_flight.max(1)).unwrap_or(1),
     ));
     let local = tokio::task::LocalSet::new();
     let start = Instant::now();
@@ -851,8 +1016,10 @@ pub async fn world(common: &CommonArgs, args: &WorldArgs) -> Result<(), BenchErr
                     start,
                 )));
             }
-            // Every bot in (entered, refused or failed), then the warm-up.
-            let deadline = Instant::now() + limit;
+            // Every bot in (entered, refused or failed), then the warm-up; bots logging in a
+            // few at a time may take a while, so give up only after `limit` without progress.
+            let mut deadline = Instant::now() + limit;
+            let mut settled_before = 0;
             loop {
                 let settled = {
                     let stats = stats.borrow();
@@ -860,6 +1027,10 @@ pub async fn world(common: &CommonArgs, args: &WorldArgs) -> Result<(), BenchErr
                 };
                 if settled >= args.players || Instant::now() >= deadline {
                     break;
+                }
+                if settled > settled_before {
+                    settled_before = settled;
+                    deadline = Instant::now() + limit;
                 }
                 tokio::time::sleep(Duration::from_millis(100)).await;
             }
@@ -912,6 +1083,96 @@ pub async fn world(common: &CommonArgs, args: &WorldArgs) -> Result<(), BenchErr
     Ok(())
 }
 
+/// Whether tutorial-level bots got every update, and what says not.
+struct Delivery {
+    /// Ticks short, all bots together (`ticks_short`).
+    ticks_short: u64,
+    bots_short: u64,
+    /// Fewest and most own `PlayerMessage`s a bot got while measuring.
+    own_range: (u64, u64),
+    /// Own `PlayerMessage`s' lateness against each bot's tick schedule.
+    late: crate::bench::histogram::Summary,
+    /// Empty when every update was delivered.
+    failures: Vec<String>,
+}
+
+/// Judges a tutorial run: every update was delivered when every bot entered and stayed (none
+/// closed as too slow, before or while measuring), no bot fell short of a tick
+/// (`ticks_short`), the bots' own `PlayerMessage`s were late by less than a period at p99,
+/// every player's `PlayerMessage` came at the tick rate (within 1 %), and the server started
+/// no tick late.
+// Display arithmetic on counts far below 2^52.
+#[allow(clippy::cast_precision_loss)]
+fn judge_tutorial(
+    stats: &Stats,
+    players: u64,
+    measured: Duration,
+    period: Duration,
+    per_player_rate: f64,
+    ticks: Option<&WorldDelta>,
+) -> Delivery {
+    let mut failures = Vec::new();
+    if stats.entered < players {
+        failures.push(format!("{} of {players} bots in the world", stats.entered));
+    }
+    if !stats.failed_early.is_empty() {
+        failures.push(format!(
+            "ended before measuring: {}",
+            stats.failed_early.human()
+        ));
+    }
+    if !stats.ended.is_empty() {
+        failures.push(format!("ended while measuring: {}", stats.ended.human()));
+    }
+    let short = |own: &OwnUpdates| ticks_short(own.count, measured, period);
+    let ticks_short_sum = stats.own_updates.values().map(short).sum();
+    let bots_short = stats
+        .own_updates
+        .values()
+        .filter(|own| short(own) > 0)
+        .count() as u64;
+    if ticks_short_sum > 0 {
+        failures.push(format!(
+            "{ticks_short_sum} ticks short at {bots_short} bots"
+        ));
+    }
+    if (stats.own_updates.len() as u64) < stats.entered {
+        failures.push(format!(
+            "{} bots got no own PlayerMessage while measuring",
+            stats.entered - stats.own_updates.len() as u64
+        ));
+    }
+    let late = lateness(stats.own_updates.values().map(|own| &own.offsets)).summary();
+    if u128::from(late.p99_us) >= period.as_micros() {
+        failures.push(format!(
+            "own PlayerMessages' lateness p99 {} (a period or more)",
+            crate::bench::histogram::human_micros(late.p99_us)
+        ));
+    }
+    let rate = 1.0 / period.as_secs_f64();
+    if per_player_rate < 0.99 * rate {
+        failures.push(format!(
+            "{per_player_rate:.2} PlayerMessages a second per player (of {rate:.0})"
+        ));
+    }
+    match ticks {
+        Some(ticks) if ticks.late_ticks > 0 => failures.push(format!(
+            "the server started {} of {} ticks late",
+            ticks.late_ticks, ticks.ticks
+        )),
+        Some(_) => {}
+        None => failures.push("the server's late ticks not read (/metrics)".to_owned()),
+    }
+    let counts = stats.own_updates.values().map(|own| own.count);
+    Delivery {
+        ticks_short: ticks_short_sum,
+        bots_short,
+        own_range: (counts.clone().min().unwrap_or(0), counts.max().unwrap_or(0)),
+        late,
+        failures,
+    }
+}
+
 // Display arithmetic on counts far below 2^52.
 #[allow(clippy::cast_precision_loss)]
 fn report(
@@ -925,8 +1186,8 @@ fn report(
 ) {
     let clients = stats.entered.max(1);
     let per_client_second = |count: u64| count as f64 / clients as f64 / measured.as_secs_f64();
-    let late = lateness(&stats.offsets).summary();
-    let observed_late = lateness(&stats.observed_offsets).summary();
+    let late = lateness(stats.offsets.values()).summary();
+    let observed_late = lateness(stats.observed_offsets.values()).summary();
     let observed_per_second = stats.observed_updates as f64
         / stats.observers_entered.max(1) as f64
         / measured.as_secs_f64();
@@ -958,11 +1219,33 @@ fn report(
         per_client_second(stats.bytes) / 1_000.0,
         gaps.human()
     );
-    if args.tutorial {
-        let players = stats.players_seen as f64 / stats.bots_reporting.max(1) as f64;
+    let players = stats.players_seen as f64 / stats.bots_reporting.max(1) as f64;
+    let per_player_rate = per_client_second(stats.updates) / players.max(1.0);
+    let period = Duration::from_secs(1) / args.tick_rate.max(1);
+    let delivery = args.tutorial.then(|| {
+        judge_tutorial(
+            stats,
+            args.players,
+            measured,
+            period,
+            per_player_rate,
+            ticks,
+        )
+    });
+    if let Some(delivery) = &delivery {
         println!(
-            "players each bot knew of: {players:.0}; PlayerMessages per client per second, per player: {:.2} (20 when every update arrives)",
-            per_client_second(stats.updates) / players.max(1.0)
+            "players each bot knew of: {players:.0}; PlayerMessages per client per second, per player: {per_player_rate:.2} ({} when every update arrives)",
+            args.tick_rate
+        );
+        println!(
+            "own PlayerMessages a bot: {}–{} of {:.0} ticks due; ticks short {} (at {} bots); their lateness against each bot's tick schedule (from its most punctual) {}; logins asked again after \"busy\": {}",
+            delivery.own_range.0,
+            delivery.own_range.1,
+            measured.as_secs_f64() / period.as_secs_f64(),
+            delivery.ticks_short,
+            delivery.bots_short,
+            delivery.late.human(),
+            stats.busy_retries
         );
     } else {
         println!(
@@ -1007,6 +1290,16 @@ fn report(
             cpu_share.unwrap_or(0.0) * 100.0
         );
     }
+    if let Some(delivery) = &delivery {
+        if delivery.failures.is_empty() {
+            println!("every update delivered: yes");
+        } else {
+            println!(
+                "every update delivered: no ({})",
+                delivery.failures.join("; ")
+            );
+        }
+    }
     emit_json(json!({
         "scenario": "world",
         "url": url.as_str(),
@@ -1032,6 +1325,11 @@ fn report(
         "ended": stats.ended,
         "failed_early": stats.failed_early,
         "server_cpu_share": cpu_share,
+        "busy_retries": stats.busy_retries,
+        "per_player_updates_s": args.tutorial.then_some((per_player_rate * 100.0).round() / 100.0),
+        "ticks_short": delivery.as_ref().map(|delivery| delivery.ticks_short),
+        "own_lateness_us": delivery.as_ref().map(|delivery| delivery.late),
+        "every_update_delivered": delivery.as_ref().map(|delivery| delivery.failures.is_empty()),
         "server": span.json(common.server_pid, None),
     }));
 }
@@ -1103,9 +1401,32 @@ mod tests {
     }
 
     #[test]
+    fn a_tutorial_bot_is_short_when_it_got_fewer_own_updates_than_ticks_due_less_one() {
+        let period = Duration::from_millis(50);
+        let measured = Duration::from_millis(20_010);
+        assert_eq!(ticks_short(401, measured, period), 0);
+        assert_eq!(ticks_short(400, measured, period), 0, "one a tick");
+        assert_eq!(ticks_short(399, measured, period), 0, "one off at the ends");
+        assert_eq!(ticks_short(398, measured, period), 1);
+        assert_eq!(ticks_short(0, measured, period), 399);
+    }
+
+    #[test]
+    fn busy_answers_back_off_doubling_with_jitter_up_to_the_most() {
+        let mut backoff = Backoff::new(7);
+        let mut most = BUSY_BACKOFF_FIRST;
+        for _ in 0..10 {
+            let wait = backoff.wait();
+            assert!(wait >= most / 2 && wait <= most, "{wait:?} of {most:?}");
+            most = (most * 2).min(BUSY_BACKOFF_MAX);
+        }
+        assert_eq!(most, BUSY_BACKOFF_MAX);
+    }
+
+    #[test]
     fn lateness_counts_from_the_most_punctual_update_of_each_world() {
         let offsets = HashMap::from([(0, vec![5_000_000, 2_000_000, 3_000_000]), (1, vec![9_000])]);
-        let late = lateness(&offsets).summary();
+        let late = lateness(offsets.values()).summary();
         assert_eq!(late.count, 4);
         assert!(late.max_us >= 2_990 && late.max_us <= 3_010, "{late:?}");
     }

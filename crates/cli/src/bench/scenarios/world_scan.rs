@@ -1,7 +1,8 @@
 //! A minimal reader of the protobuf bytes of a `WorldUpdateMessage` for the bench's cheap
 //! bots: the tick number and the bot's own position, found by walking the fields without
 //! decoding the rest (a full decode of every update for thousands of bots on one bench thread
-//! is what kept the bench from reading every update).
+//! is what kept the bench from reading every update); and of any packet's sender and kind,
+//! so that tutorial-level bots decode only their own `PlayerMessage`s of the N² they read.
 
 /// Wire types of protobuf fields.
 const VARINT: u64 = 0;
@@ -10,6 +11,8 @@ const LENGTH_DELIMITED: u64 = 2;
 const FIXED32: u64 = 5;
 
 /// `Packet` fields the cheap bots care about.
+const PACKET_SENDER_ID: u64 = 1;
+pub(super) const PACKET_PLAYER: u64 = 8;
 const PACKET_WORLD_LEFT: u64 = 108;
 const PACKET_WORLD_UPDATE: u64 = 109;
 
@@ -109,6 +112,20 @@ pub(super) fn scan_packet(mut bytes: &[u8]) -> Option<Scanned<'_>> {
     Some(scanned)
 }
 
+/// A packet's `sender_id` and the field number of its message (0 for none); `None` when the
+/// bytes are not a protobuf message.
+pub(super) fn scan_envelope(mut bytes: &[u8]) -> Option<(u64, u64)> {
+    let (mut sender, mut kind) = (0, 0);
+    while !bytes.is_empty() {
+        match field(&mut bytes)? {
+            (PACKET_SENDER_ID, Value::Number(id)) => sender = id,
+            (number, Value::Bytes(_)) => kind = number,
+            _ => {}
+        }
+    }
+    Some((sender, kind))
+}
+
 /// Calls `each` with every value of a repeated varint field, packed or not.
 fn repeated(value: &Value<'_>, mut each: impl FnMut(u64)) -> Option<()> {
     match value {
@@ -179,7 +196,8 @@ fn own_entry(mut bytes: &[u8], me: u64) -> Option<Option<(i64, i64)>> {
 #[cfg(test)]
 mod tests {
     use mmo_protocol::packets::{
-        WorldEat, WorldLeftMessage, WorldOwnState, WorldPlayer, WorldUpdateMessage,
+        EnterWorldMessage, WorldEat, WorldLeftMessage, WorldOwnState, WorldPlayer,
+        WorldUpdateMessage,
     };
     use mmo_protocol::{Msg, Packet};
     use prost::Message as _;
@@ -248,6 +266,29 @@ mod tests {
             })
         );
         assert_eq!(scan_update(inner, 5).map(|s| s.moved), Some(None));
+    }
+
+    #[test]
+    fn reads_a_packets_sender_and_kind_as_prost_encodes_them() {
+        let bytes = Packet {
+            sender_id: 300,
+            msg: Some(Msg::Player(mmo_protocol::packets::PlayerMessage {
+                id: 300,
+                name: "bot-1".to_owned(),
+                x: 1.5,
+                radius: 20.0,
+                ..Default::default()
+            })),
+        }
+        .encode_to_vec();
+        assert_eq!(scan_envelope(&bytes), Some((300, PACKET_PLAYER)));
+        let empty = Packet {
+            sender_id: 0,
+            msg: Some(Msg::EnterWorld(EnterWorldMessage {})),
+        }
+        .encode_to_vec();
+        assert_eq!(scan_envelope(&empty), Some((0, 105)), "an empty message");
+        assert_eq!(scan_envelope(&[0x0a, 0x05, 1]), None, "cut short");
     }
 
     #[test]
