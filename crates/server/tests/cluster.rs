@@ -123,7 +123,7 @@ async fn chat_from_every_server_reaches_every_listener_once_in_one_order(
         listener.expect_silence(Duration::from_millis(300)).await;
     }
     // Three servers' numbered lines, interleaved in one room: none taken for lost.
-    for server in &servers {
+    for server in servers {
         assert_eq!(server.metric("mmo_cluster_events_lost_total").await, 0);
     }
     drop(speakers);
