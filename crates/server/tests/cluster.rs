@@ -186,7 +186,7 @@ async fn joins_waiting_on_a_stalled_broker_do_not_hold_up_other_clients() {
     nats.pause();
     for (n, joiner) in joiners.iter_mut().enumerate() {
         joiner
-            .send_packet(&mmo_protocol::Packet::join_room(&format!("stalled-{n}")))
+            .send_packet(&mmo_protocol::Packet::join_room(format!("stalled-{n}")))
             .await;
     }
     bystander
