@@ -162,6 +162,97 @@ async fn a_member_let_in_alone_while_the_broker_stalls_hears_the_lines_after() {
     assert_eq!(heard, ["while it stalled", "after"]);
 }
 
+/// Reads what `client` is sent within `window`, which must be only presence (of others
+/// coming and going): no answer, no refusal. `when` says when, for a failure.
+async fn only_presence(client: &mut Client, window: Duration, when: &str) {
+    while let Some(packet) = client.try_recv(window).await {
+        assert!(
+            matches!(packet.msg, Some(Msg::Presence(_) | Msg::PresenceBatch(_))),
+            "client {} was sent {packet:?} {when}",
+            client.id
+        );
+    }
+}
+
+/// The `RoomMessage` answering `client`'s join, past presence of others; anything else (a
+/// refusal) fails the test.
+async fn room_answer(client: &mut Client) -> mmo_protocol::RoomMessage {
+    loop {
+        let Some(packet) = client.try_recv(WAIT).await else {
+            panic!("client {}'s join was not answered", client.id);
+        };
+        match packet.msg {
+            Some(Msg::Room(room)) => return room,
+            Some(Msg::Presence(_) | Msg::PresenceBatch(_)) => continue,
+            other => panic!("client {} was sent {other:?} for its join", client.id),
+        }
+    }
+}
+
+/// A join waits for the broker to hand it back: a round trip, or while the broker stalls (its
+/// connection up, nothing answered) up to two seconds for the leave of the old room and two
+/// for the join of the new one, then it is applied on its server alone. Meanwhile the
+/// server's other sessions go on: with more joins waiting than the server has worker threads,
+/// another client's ping is answered before any join is; then every join is answered, each
+/// with its new room, made here while the broker stalled.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn joins_waiting_on_a_stalled_broker_do_not_hold_up_other_clients() {
+    use futures_util::SinkExt as _;
+    use tokio_tungstenite::tungstenite::Message;
+    // Twice the server's workers (the test's runtime's two).
+    const JOINERS: usize = 4;
+    let nats = Nats::start();
+    let server = TestServer::start(member_of(&nats)).await;
+    let mut bystander = Client::full(&server).await;
+    let mut joiners = Vec::new();
+    for _ in 0..JOINERS {
+        joiners.push(Client::full(&server).await);
+    }
+    nats.pause();
+    for (n, joiner) in joiners.iter_mut().enumerate() {
+        joiner
+            .send_packet(&mmo_protocol::Packet::join_room(format!("stalled-{n}")))
+            .await;
+    }
+    bystander
+        .ws
+        .send(Message::Ping(b"still there?".to_vec().into()))
+        .await
+        .unwrap();
+    loop {
+        let message = tokio::time::timeout(WAIT, bystander.ws.next())
+            .await
+            .expect("the bystander's ping is answered while the joins wait")
+            .unwrap()
+            .unwrap();
+        if matches!(message, Message::Pong(_)) {
+            break;
+        }
+    }
+    // No join is answered yet: each waits for the broker.
+    for joiner in &mut joiners {
+        only_presence(
+            joiner,
+            Duration::ZERO,
+            "before the bystander's ping was answered",
+        )
+        .await;
+    }
+    // Then each is answered, applied here alone: the joiner is its room's one member.
+    for (n, joiner) in joiners.iter_mut().enumerate() {
+        let room = room_answer(joiner).await;
+        assert_eq!(room.room, format!("stalled-{n}"));
+        assert_eq!(
+            room.members
+                .iter()
+                .map(|member| member.id)
+                .collect::<Vec<_>>(),
+            [joiner.id]
+        );
+    }
+    nats.resume();
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_joiner_on_another_server_gets_the_members_and_history_and_both_see_presence() {
     let nats = Nats::start();

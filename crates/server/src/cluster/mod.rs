@@ -22,8 +22,10 @@
 //! `publish` checks what it can against the room as this server last applied it (a shut or
 //! removed room, a full one), then publishes. A change about a member connected here (a join,
 //! a leave) waits until it has come back and been applied, as `InProcessBroker`'s returns
-//! once applied: the joiner is then a local member and has its `RoomMessage`. A line does not
-//! wait. Such a change carries a number its server gave it (`Pending::number`), because the
+//! once applied: the joiner is then a local member and has its `RoomMessage`. A broker that
+//! does not hand it back within `APPLY_TIMEOUT` (stalled, its connection up) has it applied
+//! here alone. The session waits on its thread, with that thread's other sessions handed to
+//! another one meanwhile (`wait_for_broker`). A line does not wait. Such a change carries a number its server gave it (`Pending::number`), because the
 //! member's subject may still hold its earlier joins and leaves of the room, which a server
 //! following the room afresh reads first. In a move the leave is back before the join is
 //! published: each room has its own consumer, in no order between rooms. So a room's member limit is checked against what this server has applied, which lags
@@ -261,6 +263,21 @@ fn broker_error(what: &str, error: impl std::fmt::Display) -> io::Error {
     io::Error::other(format!("nats: {what}: {error}"))
 }
 
+/// Runs `wait`, which blocks its thread until the broker answers (a round trip, or up to
+/// `APPLY_TIMEOUT` when the broker stalls), without holding up the other sessions of the
+/// thread: on a worker of the server's multi-threaded runtime, the worker's other tasks are
+/// handed to another thread for the while (`block_in_place`). With two workers, two joins
+/// waiting on a stalled broker otherwise stopped every session for two seconds. Elsewhere
+/// (the acceptor's single-threaded runtime, a plain thread) it just runs.
+pub(super) fn wait_for_broker<T>(wait: impl FnOnce() -> T) -> T {
+    let flavor = tokio::runtime::Handle::try_current().map(|runtime| runtime.runtime_flavor());
+    if matches!(flavor, Ok(tokio::runtime::RuntimeFlavor::MultiThread)) {
+        tokio::task::block_in_place(wait)
+    } else {
+        wait()
+    }
+}
+
 impl NatsBroker {
     /// Connects to the broker at `config.nats`, making the stream and the ID counter if they
     /// do not exist. Fails when the broker cannot be reached or has no JetStream.
@@ -317,6 +334,36 @@ impl NatsBroker {
             })
             .await
             .map_err(io::Error::other)?
+    }
+}
+
+impl NatsBroker {
+    /// `reserve_ids`, blocking this thread while a new block is asked of the broker.
+    fn reserve_ids_now(&self, count: u64) -> Option<Range<u64>> {
+        let shared = &self.shared;
+        let mut ids = lock(&shared.ids);
+        if ids.end - ids.start < count {
+            // Another block: one round trip to the broker, once per `ids::BLOCK` clients.
+            let store = shared.id_store.clone();
+            let (reserved, answer) = sync_channel::sync_channel(1);
+            shared.handle.spawn(async move {
+                let _ = reserved.send(ids::reserve(&store, count.max(ids::BLOCK)).await);
+            });
+            match answer.recv_timeout(APPLY_TIMEOUT) {
+                Ok(Ok(block)) => *ids = block,
+                Ok(Err(error)) => {
+                    warn!("No client ID for a new client: {error}");
+                    return None;
+                }
+                Err(_) => {
+                    warn!("No client ID for a new client: the broker did not answer");
+                    return None;
+                }
+            }
+        }
+        let first = ids.start;
+        ids.start += count;
+        Some(first..first + count)
     }
 }
 
@@ -612,6 +659,14 @@ impl Shared {
     /// applied, or applies it here alone after `APPLY_TIMEOUT`. Returns how many frames they
     /// queued for members here.
     fn await_applied(&self, awaited: Vec<Awaited<'_>>) -> u64 {
+        if awaited.is_empty() {
+            return 0;
+        }
+        wait_for_broker(|| self.await_applied_now(awaited))
+    }
+
+    /// `await_applied`, blocking this thread meanwhile.
+    fn await_applied_now(&self, awaited: Vec<Awaited<'_>>) -> u64 {
         let mut delivered = 0;
         for (room, peer, change, answer, applied) in awaited {
             delivered += match applied.recv_timeout(APPLY_TIMEOUT) {
@@ -1004,30 +1059,8 @@ impl RoomBroker for NatsBroker {
     }
 
     fn reserve_ids(&self, count: u64) -> Option<Range<u64>> {
-        let shared = &self.shared;
-        let mut ids = lock(&shared.ids);
-        if ids.end - ids.start < count {
-            // Another block: one round trip to the broker, once per `ids::BLOCK` clients.
-            let store = shared.id_store.clone();
-            let (reserved, answer) = sync_channel::sync_channel(1);
-            shared.handle.spawn(async move {
-                let _ = reserved.send(ids::reserve(&store, count.max(ids::BLOCK)).await);
-            });
-            match answer.recv_timeout(APPLY_TIMEOUT) {
-                Ok(Ok(block)) => *ids = block,
-                Ok(Err(error)) => {
-                    warn!("No client ID for a new client: {error}");
-                    return None;
-                }
-                Err(_) => {
-                    warn!("No client ID for a new client: the broker did not answer");
-                    return None;
-                }
-            }
-        }
-        let first = ids.start;
-        ids.start += count;
-        Some(first..first + count)
+        // Waiting for the lock may mean waiting for another connection's reservation.
+        wait_for_broker(|| self.reserve_ids_now(count))
     }
 
     fn broker_connected(&self) -> Option<bool> {
@@ -1095,6 +1128,6 @@ impl RoomBroker for NatsBroker {
             let _ = client.flush().await;
             let _ = sent.send(());
         });
-        let _ = said.recv_timeout(APPLY_TIMEOUT);
+        let _ = wait_for_broker(|| said.recv_timeout(APPLY_TIMEOUT));
     }
 }

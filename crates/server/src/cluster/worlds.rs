@@ -42,7 +42,7 @@ use tokio::sync::mpsc;
 use tracing::{info, warn};
 
 use super::setup::{self, Bucket};
-use super::{SERVER_SUBJECTS, Shared, broker_error, lock};
+use super::{SERVER_SUBJECTS, Shared, broker_error, lock, wait_for_broker};
 use crate::peer::Peer;
 use crate::websocket::encode_packet_frame;
 use crate::world::remote::{self, Placed, Placement, RemoteWorld, SeatNews, TickListener};
@@ -783,8 +783,7 @@ impl Placement for Placer {
         self.0.shared.handle.spawn(async move {
             let _ = placed.send(cluster.place(room).await);
         });
-        answer
-            .recv_timeout(PLACE_TIMEOUT)
+        wait_for_broker(|| answer.recv_timeout(PLACE_TIMEOUT))
             .map_err(|_| EnterRefusal::CannotStart)
     }
 }

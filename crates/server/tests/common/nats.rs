@@ -46,6 +46,21 @@ fn binary() -> String {
     panic!("nats-server is not installed: run the tests under scripts/with-nats, which installs it")
 }
 
+/// Whether every thread of process `pid` is stopped by a signal (state `T` in its `stat`).
+fn all_stopped(pid: u32) -> bool {
+    let Ok(threads) = std::fs::read_dir(format!("/proc/{pid}/task")) else {
+        return false;
+    };
+    threads.flatten().all(|thread| {
+        std::fs::read_to_string(thread.path().join("stat")).is_ok_and(|stat| {
+            // The state follows the command, which is in parentheses and may hold spaces.
+            stat.rsplit_once(')')
+                .and_then(|(_, rest)| rest.split_whitespace().next())
+                .is_some_and(|state| state == "T")
+        })
+    })
+}
+
 fn free_port() -> u16 {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     listener.local_addr().unwrap().port()
@@ -118,8 +133,19 @@ impl Nats {
 
     /// Stops nats-server (SIGSTOP) without closing its connections, as a stalled broker
     /// would be: requests and publishes wait in its sockets until `resume`.
+    /// Returns once every thread of it has stopped: a signal is acted on by each thread when
+    /// it next runs, which on a loaded machine may be after the caller's next requests.
     pub fn pause(&self) {
         self.signal("-STOP");
+        let pid = self.child.as_ref().unwrap().id();
+        let deadline = std::time::Instant::now() + READY_WAIT;
+        while !all_stopped(pid) {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "nats-server {pid} did not stop within {READY_WAIT:?}"
+            );
+            std::thread::sleep(Duration::from_millis(1));
+        }
     }
 
     /// Lets a paused nats-server go on (SIGCONT).
