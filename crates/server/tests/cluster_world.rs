@@ -447,3 +447,45 @@ async fn the_extra_hop_of_a_remote_player() {
         at(100)
     );
 }
+
+/// A room has one world even after a partition: an owner that finds its lease held by
+/// another server (which took the world over while this one was cut off from the broker)
+/// closes its world and tells its players, who may enter again. Here the lease is taken from
+/// under the owner by writing it as that other server would.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_owner_whose_lease_another_server_took_closes_its_world() {
+    let nats = Nats::start();
+    let owner = TestServer::start(Config {
+        // Leases are renewed every third of it.
+        cluster_timeout: Duration::from_secs(1),
+        ..member_of(&nats)
+    })
+    .await;
+    let mut player = Player::enter(&owner).await;
+    player.update().await;
+    assert_eq!(owner.metric("mmo_worlds").await, 1);
+    let broker = async_nats::connect(nats.url()).await.unwrap();
+    let leases = async_nats::jetstream::new(broker)
+        .get_key_value("MMO_WORLDS")
+        .await
+        .unwrap();
+    // The key of room "lobby": "w" and the name's bytes in hex.
+    leases.put("w6c6f626279", "999999".into()).await.unwrap();
+    let reason = loop {
+        match player.client.recv().await.msg {
+            Some(Msg::WorldLeft(left)) => break left.reason,
+            Some(Msg::WorldUpdate(_) | Msg::Presence(_) | Msg::PresenceBatch(_)) => {}
+            other => panic!("expected the world to close, got {other:?}"),
+        }
+    };
+    assert_eq!(reason, "the world closed");
+    // Counted as closed once its thread has ended, just after it told its players.
+    let deadline = tokio::time::Instant::now() + WAIT;
+    while owner.metric("mmo_worlds").await != 0 {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the world still runs"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}

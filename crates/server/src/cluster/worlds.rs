@@ -703,6 +703,46 @@ impl ClusterWorlds {
         }
     }
 
+    /// Renews the lease on `room`'s world (`key`) for this server (`me`), by compare-and-set
+    /// on the revision read, so that a lease another server took meanwhile is never written
+    /// over. A lease that lapsed is taken again. One another server holds now means it runs
+    /// the room's world (it took it over while this server was cut off from the broker): the
+    /// world here closes, so that the room has one.
+    async fn renew_lease(&self, room: &str, key: &str, me: &str) -> Result<(), String> {
+        let entry = self
+            .leases
+            .entry(key)
+            .await
+            .map_err(|error| error.to_string())?;
+        match entry {
+            Some(entry) if entry.operation == kv::Operation::Put => {
+                if entry.value.as_ref() == me.as_bytes() {
+                    self.leases
+                        .update(key, me.to_owned().into(), entry.revision)
+                        .await
+                        .map(drop)
+                        .map_err(|error| error.to_string())
+                } else {
+                    let holder = String::from_utf8_lossy(&entry.value).into_owned();
+                    warn!(
+                        "Server {holder} holds the lease on the world of room {room:?} now: \
+                         the world here closes, its players told"
+                    );
+                    lock(&self.owned).remove(room);
+                    self.worlds.give_up(room);
+                    Ok(())
+                }
+            }
+            // Lapsed (or deleted): nobody took it, so it is this server's again.
+            _ => self
+                .leases
+                .create(key, me.to_owned().into())
+                .await
+                .map(drop)
+                .map_err(|error| error.to_string()),
+        }
+    }
+
     /// Renews the lease of every world running here; deletes those of worlds that closed.
     async fn renew_leases(&self) {
         let rooms: Vec<(Box<str>, Instant)> = lock(&self.owned)
@@ -714,7 +754,7 @@ impl ClusterWorlds {
             let key = lease_key(&room);
             let starting = taken.elapsed() < self.shared.cluster_timeout;
             if starting || self.worlds.runs_here(&room) || lock(&self.proxies).contains_key(&room) {
-                if let Err(error) = self.leases.put(&key, me.clone().into()).await {
+                if let Err(error) = self.renew_lease(&room, &key, &me).await {
                     warn!("Cannot renew the lease on the world of room {room:?}: {error}");
                 }
             } else {

@@ -161,17 +161,6 @@ impl Seat {
         *state = SeatState::Left;
     }
 
-    /// Ends the seat because its world stopped: sends `farewell` unless it was left already.
-    fn close(&self, farewell: Option<Bytes>) {
-        let mut state = self.lock();
-        if *state != SeatState::Left {
-            if let Some(frame) = farewell {
-                let _ = self.peer.send(frame);
-            }
-        }
-        *state = SeatState::Left;
-    }
-
     /// Sends `frame` if the seat is taken; under its lock, so never after the leave.
     pub fn send_if_seated(&self, frame: Bytes) {
         let state = self.lock();
@@ -242,6 +231,9 @@ pub struct WorldHandle {
     pub room: Box<str>,
     inputs: Mutex<Inputs>,
     stop: AtomicBool,
+    /// Set when another server of the cluster holds this world's lease now: the world closes
+    /// at its next tick, its players told, so that the room has one world.
+    lost: AtomicBool,
     /// Set when the world runs on another server: inputs go there instead.
     remote: Option<Arc<dyn RemoteWorld>>,
     /// Told of each tick (a cluster sends the other servers' clients their frames).
@@ -380,6 +372,15 @@ impl Worlds {
         self.lock().by_room.contains_key(room)
     }
 
+    /// Closes the world of `room` run here, if any, at its next tick: another server of the
+    /// cluster holds its lease now (it took the world over while this server was cut off).
+    /// Its players are told the world closed, as after a failure, and may enter again.
+    pub fn give_up(&self, room: &str) {
+        if let Some(world) = self.lock().by_room.get(room) {
+            world.lost.store(true, Ordering::Release);
+        }
+    }
+
     fn lock(&self) -> MutexGuard<'_, Registry> {
         lock_registry(&self.registry)
     }
@@ -407,6 +408,7 @@ impl Worlds {
             room: room.into(),
             inputs: Mutex::new(Inputs::default()),
             stop: AtomicBool::new(false),
+            lost: AtomicBool::new(false),
             remote: Some(Arc::clone(&remote)),
             listener: None,
         });
@@ -435,6 +437,7 @@ impl Worlds {
                     room: room.into(),
                     inputs: Mutex::new(Inputs::default()),
                     stop: AtomicBool::new(false),
+                    lost: AtomicBool::new(false),
                     remote: None,
                     listener: self.listener.get().cloned(),
                 });

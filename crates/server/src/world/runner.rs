@@ -28,8 +28,8 @@ use super::{Audience, Departure, Inputs, Registry, Seat, WorldHandle, WorldSetti
 use crate::metrics::WorldMetrics;
 use crate::websocket::{data_frame, encode_packet_frame};
 
-/// `WorldLeftMessage.reason` when a world stops under its players (a server bug; it is
-/// logged).
+/// `WorldLeftMessage.reason` when a world stops under its players: a server bug, or, in a
+/// cluster, another server running the room's world now (both logged).
 pub const WORLD_CLOSED: &str = "the world closed";
 
 /// How long a world with no players and nobody asking to enter keeps running before it
@@ -136,6 +136,14 @@ impl Runner {
             if self.handle.stop.load(Ordering::Acquire) {
                 return;
             }
+            if self.handle.lost.load(Ordering::Acquire) {
+                warn!(
+                    "World of room {:?} closed: another server runs it now",
+                    self.handle.room
+                );
+                self.abandon();
+                return;
+            }
             if now < due {
                 // Woken early only to stop (or spuriously): look again.
                 std::thread::park_timeout(due - now);
@@ -196,24 +204,19 @@ impl Runner {
         }
     }
 
-    /// After a panic: out of the registry (the next player starts a new world), and every
-    /// player told, ours with `WorldLeftMessage`.
+    /// After a panic, or when another server runs the room's world now: out of the registry
+    /// (the next player starts or finds the room's world anew), and every player told as when
+    /// a world's server goes away (`remote::lose`): ours with `WorldLeftMessage`, the
+    /// tutorial's by their connection closing, so that their client goes back to its login.
     fn abandon(&mut self) {
         {
             let mut registry = super::lock_registry(&self.registry);
             self.handle.lock().closed = true;
             self.unregister(&mut registry);
         }
-        let farewell = encode_packet_frame(&Packet {
-            sender_id: 0,
-            msg: Some(Msg::WorldLeft(mmo_protocol::packets::WorldLeftMessage {
-                reason: WORLD_CLOSED.to_owned(),
-            })),
-        });
         for (_, place) in self.places.drain() {
             self.metrics.players.dec();
-            let ours = place.seat.audience == Audience::Ours;
-            place.seat.close(ours.then(|| farewell.clone()));
+            super::remote::lose(&place.seat, WORLD_CLOSED);
         }
     }
 
