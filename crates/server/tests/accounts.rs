@@ -11,7 +11,6 @@
 mod common;
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
 use common::process::ServerProcess;
@@ -49,31 +48,8 @@ impl Database {
                 })
             }
             Backend::Postgres => {
-                let Ok(admin) = std::env::var("MMO_TEST_POSTGRES_URL") else {
-                    println!(
-                        "skipped: MMO_TEST_POSTGRES_URL is not set (scripts/with-postgres starts \
-                         a PostgreSQL server and sets it; scripts/test runs these tests that way)"
-                    );
-                    return None;
-                };
-                static NEXT: AtomicU32 = AtomicU32::new(0);
-                let name = format!(
-                    "mmo_test_{}_{}",
-                    std::process::id(),
-                    NEXT.fetch_add(1, Ordering::Relaxed)
-                );
-                sqlx::any::install_default_drivers();
-                let pool = sqlx::AnyPool::connect(&admin).await.unwrap();
-                sqlx::query(&format!("CREATE DATABASE {name}"))
-                    .execute(&pool)
-                    .await
-                    .unwrap();
-                pool.close().await;
-                let base = admin.rsplit_once('/').unwrap().0;
-                Some(Self {
-                    url: format!("{base}/{name}"),
-                    _dir: None,
-                })
+                let url = common::fresh_postgres_database().await?;
+                Some(Self { url, _dir: None })
             }
         }
     }

@@ -937,32 +937,6 @@ async fn a_leave_while_the_broker_was_away_is_announced_on_the_other_servers_whe
     }
 }
 
-/// A fresh PostgreSQL database for one test (accounts in a cluster need one); `None` (after
-/// saying so) without `MMO_TEST_POSTGRES_URL`, as in tests/accounts.rs.
-async fn postgres_database() -> Option<String> {
-    let Ok(admin) = std::env::var("MMO_TEST_POSTGRES_URL") else {
-        println!(
-            "skipped: MMO_TEST_POSTGRES_URL is not set (scripts/with-postgres starts a \
-             PostgreSQL server and sets it; scripts/test runs these tests that way)"
-        );
-        return None;
-    };
-    static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
-    let name = format!(
-        "mmo_cluster_test_{}_{}",
-        std::process::id(),
-        NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
-    );
-    sqlx::any::install_default_drivers();
-    let pool = sqlx::AnyPool::connect(&admin).await.unwrap();
-    sqlx::query(&format!("CREATE DATABASE {name}"))
-        .execute(&pool)
-        .await
-        .unwrap();
-    pool.close().await;
-    Some(format!("{}/{name}", admin.rsplit_once('/').unwrap().0))
-}
-
 /// A server of the cluster on `nats` with its accounts in `database`.
 async fn member_with_accounts(nats: &Nats, database: &str) -> TestServer {
     let config = Config {
@@ -1013,7 +987,7 @@ async fn account_request(client: &mut Client, register: bool, username: &str) {
 
 #[tokio::test]
 async fn an_account_logged_in_on_two_servers_keeps_only_the_later_login() {
-    let Some(database) = postgres_database().await else {
+    let Some(database) = common::fresh_postgres_database().await else {
         return;
     };
     let nats = Nats::start();

@@ -557,3 +557,30 @@ pub fn parse_server_frames(mut bytes: &[u8]) -> Vec<(u8, Vec<u8>)> {
     }
     frames
 }
+
+/// A fresh PostgreSQL database for one test, made on the server `MMO_TEST_POSTGRES_URL`
+/// names; its URL, or `None` (after saying so) when that is not set.
+pub async fn fresh_postgres_database() -> Option<String> {
+    let Ok(admin) = std::env::var("MMO_TEST_POSTGRES_URL") else {
+        println!(
+            "skipped: MMO_TEST_POSTGRES_URL is not set (scripts/with-postgres starts a \
+             PostgreSQL server and sets it; scripts/test runs these tests that way)"
+        );
+        return None;
+    };
+    // Unique across the test binaries (the process) and the tests of one (the counter).
+    static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+    let name = format!(
+        "mmo_test_{}_{}",
+        std::process::id(),
+        NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+    );
+    sqlx::any::install_default_drivers();
+    let pool = sqlx::AnyPool::connect(&admin).await.unwrap();
+    sqlx::query(&format!("CREATE DATABASE {name}"))
+        .execute(&pool)
+        .await
+        .unwrap();
+    pool.close().await;
+    Some(format!("{}/{name}", admin.rsplit_once('/').unwrap().0))
+}
