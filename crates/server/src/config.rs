@@ -494,9 +494,10 @@ settings! {
 
         /// Threads one world's tick spreads its players' views over.
         ///
-        /// Every view is brought up to date independently, so a big world's tick can use
-        /// more than one core: with 2,000 players a tick's views take most of its work, and 2
-        /// threads roughly halve the tick (docs/benchmarks.md, "Third pass"). A thread gets
+        /// Every view is brought up to date, its update encoded and handed to its session
+        /// independently, so a big world's tick can use more than one core: with 2,000
+        /// players that is most of a tick's work, and 2 threads roughly halve the tick
+        /// (docs/benchmarks.md, "Third pass" and "Encoding on the views' threads"). A thread gets
         /// at least 256 views, so small worlds stay on their one thread whatever this says.
         /// 2 suits the 2-core machines the benchmarks run on; 1 to 16.
         world_view_threads: usize = 2,

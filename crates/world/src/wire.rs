@@ -1,7 +1,8 @@
 //! `WorldUpdateMessage` packets written straight from a `ViewDelta` into a byte buffer: the
 //! same bytes as `encode::update_packet(..).encode_to_vec()`, without building the prost
 //! message (its vectors and strings were a tenth of the benchmark's time). A sizing pass
-//! computes every length first, so nothing is written twice.
+//! computes every length first, so nothing is written twice; the moves, read through the
+//! view's held slots, are written once into an `Encoder`'s buffers and copied from there.
 
 use crate::engine::{EntityKey, PlayerId};
 use crate::interest::{
@@ -113,6 +114,14 @@ fn packed_len(number: u32, values: impl Iterator<Item = u64>) -> (usize, usize) 
     (total, body)
 }
 
+/// A packed field whose body is already written (`bytes`; left out when empty).
+fn put_bytes_field(out: &mut Writer<'_>, number: u32, bytes: &[u8]) {
+    if !bytes.is_empty() {
+        put_len_key(out, number, bytes.len());
+        out.extend_from_slice(bytes);
+    }
+}
+
 fn put_packed(out: &mut Writer<'_>, number: u32, body: usize, values: impl Iterator<Item = u64>) {
     if body != 0 {
         put_len_key(out, number, body);
@@ -211,13 +220,11 @@ struct Sizes {
     body: usize,
     players_left: usize,
     spores_left: usize,
-    moved_ids: usize,
-    moved_xy: usize,
     resized_ids: usize,
     resized_radii: usize,
 }
 
-fn sizes(delta: &ViewDelta, moves: impl Iterator<Item = Move> + Clone) -> Sizes {
+fn sizes(delta: &ViewDelta, moved_ids: &[u8], moved_xy: &[u8]) -> Sizes {
     let tick = delta.tick % (1 << 32);
     let (left_total, players_left) = packed_len(2, delta.players_left.iter().map(|id| id.0));
     let (spores_total, spores_left) = packed_len(3, delta.spores_left.iter().map(|id| id.0));
@@ -236,8 +243,15 @@ fn sizes(delta: &ViewDelta, moves: impl Iterator<Item = Move> + Clone) -> Sizes 
         .iter()
         .map(|spore| bytes_field_len(6, fields_len(&spore_numbers(spore))))
         .sum();
-    let (moved_total, moved_ids) = packed_len(7, delta_coded(moves.clone().map(|m| m.id.0)));
-    let (xy_total, moved_xy) = packed_len(8, moves.flat_map(|m| [zigzag(m.dx), zigzag(m.dy)]));
+    let packed_bytes_len = |number, bytes: &[u8]| {
+        if bytes.is_empty() {
+            0
+        } else {
+            bytes_field_len(number, bytes.len())
+        }
+    };
+    let moved_total = packed_bytes_len(7, moved_ids);
+    let xy_total = packed_bytes_len(8, moved_xy);
     let (resized_total, resized_ids) =
         packed_len(9, delta_coded(delta.resized.iter().map(|r| r.0.0)));
     let (radii_total, resized_radii) = packed_len(10, delta.resized.iter().map(|r| u64::from(r.1)));
@@ -264,47 +278,89 @@ fn sizes(delta: &ViewDelta, moves: impl Iterator<Item = Move> + Clone) -> Sizes 
             + board,
         players_left,
         spores_left,
-        moved_ids,
-        moved_xy,
         resized_ids,
         resized_radii,
     }
 }
 
 /// Appends the `Packet{world_update}` for `update` (a world's `Update`, or a hand-built
-/// `&ViewDelta`) to `out` (exactly one encoded packet).
+/// `&ViewDelta`) to `out` (exactly one encoded packet). An encoder of updates keeps an
+/// `Encoder` instead, which keeps its buffers from one packet to the next.
 pub fn write_update_packet<'a>(update: impl Into<Update<'a>>, out: &mut Vec<u8>) {
-    let update = update.into();
-    match update.moves.source() {
-        MoveSource::Listed(moves) => write_packet(update.delta, moves.iter().copied(), out),
-        MoveSource::Held { slots, changes } => {
-            write_packet(update.delta, held_moves(slots, changes), out);
+    Encoder::default().write_update_packet(update, out);
+}
+
+/// Writes `WorldUpdateMessage` packets, keeping its buffers for the next one: one per thread
+/// that encodes.
+#[derive(Debug, Default)]
+pub struct Encoder {
+    /// Field 7 of the update being written: the moved players' IDs, delta-coded varints.
+    moved_ids: Vec<u8>,
+    /// Field 8: their zigzag dx, dy varints.
+    moved_xy: Vec<u8>,
+}
+
+impl Encoder {
+    /// Appends the `Packet{world_update}` for `update` to `out`, as `write_update_packet`.
+    pub fn write_update_packet<'a>(&mut self, update: impl Into<Update<'a>>, out: &mut Vec<u8>) {
+        let update = update.into();
+        // The moves are read once, where they are (a view reads them through its held slots,
+        // a random read each), and written here; the sizing and writing passes copy bytes.
+        self.moved_ids.clear();
+        self.moved_xy.clear();
+        match update.moves.source() {
+            MoveSource::Listed(moves) => self.put_moves(moves.iter().copied()),
+            MoveSource::Held { slots, changes } => self.put_moves(held_moves(slots, changes)),
+        }
+        let sizes = sizes(update.delta, &self.moved_ids, &self.moved_xy);
+        let total = varint_len(WORLD_UPDATE_KEY) + varint_len(sizes.body as u64) + sizes.body;
+        let start = out.len();
+        out.resize(start + total, 0);
+        let mut writer = Writer {
+            buf: &mut out[start..],
+            at: 0,
+        };
+        write_update(update.delta, self, &sizes, &mut writer);
+        debug_assert_eq!(
+            writer.at, total,
+            "the sizing pass and the writing pass agree"
+        );
+    }
+
+    fn put_moves(&mut self, moves: impl Iterator<Item = Move>) {
+        // Most IDs' gaps and most dx, dy take a byte or two: room for that many moves' worth
+        // up front keeps the pushes below from growing the buffers one step at a time.
+        let (least, most) = moves.size_hint();
+        let expected = most.unwrap_or(least);
+        self.moved_ids.reserve(expected * 2);
+        self.moved_xy.reserve(expected * 4);
+        let mut previous = 0u64;
+        for Move { id, dx, dy } in moves {
+            push_varint(&mut self.moved_ids, id.0.wrapping_sub(previous));
+            previous = id.0;
+            push_varint(&mut self.moved_xy, zigzag(dx));
+            push_varint(&mut self.moved_xy, zigzag(dy));
         }
     }
 }
 
-fn write_packet(delta: &ViewDelta, moves: impl Iterator<Item = Move> + Clone, out: &mut Vec<u8>) {
-    let sizes = sizes(delta, moves.clone());
-    let total = varint_len(WORLD_UPDATE_KEY) + varint_len(sizes.body as u64) + sizes.body;
-    let start = out.len();
-    out.resize(start + total, 0);
-    let mut writer = Writer {
-        buf: &mut out[start..],
-        at: 0,
-    };
-    write_update(delta, moves, &sizes, &mut writer);
-    debug_assert_eq!(
-        writer.at, total,
-        "the sizing pass and the writing pass agree"
-    );
+// Each byte written holds 7 bits of `value` (masked, or below 0x80): nothing is cut off.
+#[allow(clippy::cast_possible_truncation)]
+#[inline]
+fn push_varint(out: &mut Vec<u8>, mut value: u64) {
+    // Moves are mostly a byte each: that case is one store.
+    if value < 0x80 {
+        out.push(value as u8);
+        return;
+    }
+    while value >= 0x80 {
+        out.push((value & 0x7F) as u8 | 0x80);
+        value >>= 7;
+    }
+    out.push(value as u8);
 }
 
-fn write_update(
-    delta: &ViewDelta,
-    moves: impl Iterator<Item = Move> + Clone,
-    sizes: &Sizes,
-    out: &mut Writer<'_>,
-) {
+fn write_update(delta: &ViewDelta, moves: &Encoder, sizes: &Sizes, out: &mut Writer<'_>) {
     put_varint(out, WORLD_UPDATE_KEY);
     put_varint(out, sizes.body as u64);
     put_varint_field(out, 1, delta.tick % (1 << 32));
@@ -334,18 +390,8 @@ fn write_update(
         put_len_key(out, 6, fields_len(&fields));
         put_fields(out, &fields);
     }
-    put_packed(
-        out,
-        7,
-        sizes.moved_ids,
-        delta_coded(moves.clone().map(|m| m.id.0)),
-    );
-    put_packed(
-        out,
-        8,
-        sizes.moved_xy,
-        moves.flat_map(|m| [zigzag(m.dx), zigzag(m.dy)]),
-    );
+    put_bytes_field(out, 7, &moves.moved_ids);
+    put_bytes_field(out, 8, &moves.moved_xy);
     put_packed(
         out,
         9,

@@ -8,6 +8,7 @@ use crate::engine::{Engine, Event, PlayerId};
 use crate::grid::FastMap;
 use crate::interest::{self, Leaderboard, LeaderboardEntry, Marks, Observer, OwnState, Update};
 use crate::rules::{Claim, ClaimError, EnterError, Entry, InputError, Rules};
+use crate::wire::Encoder;
 
 /// The longest time one tick integrates, in seconds: after a stall (the process was paused)
 /// players jump at most this far instead of across the map.
@@ -81,8 +82,8 @@ pub struct World<R> {
     observer_index: FastMap<PlayerId, usize>,
     /// Players entered without a view.
     told_everything: FastMap<PlayerId, ()>,
-    /// One set of marks for each thread updating views.
-    marks: Vec<Marks>,
+    /// What each thread updating views keeps from tick to tick.
+    scratch: Vec<ViewScratch>,
     last_tick: Option<Instant>,
     leaderboard: Arc<Leaderboard>,
     leaderboard_version: u64,
@@ -103,7 +104,7 @@ impl<R: Rules + Sync> World<R> {
             observers: Vec::new(),
             observer_index: FastMap::default(),
             told_everything: FastMap::default(),
-            marks: Vec::new(),
+            scratch: Vec::new(),
             last_tick: None,
             leaderboard: Arc::new(Leaderboard::default()),
             leaderboard_version: 0,
@@ -190,8 +191,23 @@ impl<R: Rules + Sync> World<R> {
     }
 
     /// Runs one tick at time `now`: the rules advance by the real time since the previous
-    /// tick (at most `MAX_TICK_SECONDS`), then every observer's view is brought up to date.
+    /// tick (at most `MAX_TICK_SECONDS`), then every observer's view is brought up to date
+    /// (`updates` has what each is to be sent).
     pub fn tick(&mut self, now: Instant) -> TickReport {
+        self.advance(now, None)
+    }
+
+    /// Runs one tick as `tick` does, and hands each observer with something to send its
+    /// update, encoded as a `Packet{world_update}` (`wire`), to `deliver`. Each is encoded
+    /// and delivered on the thread that brought its view up to date, once that thread's
+    /// share of the views is done: with views over several threads
+    /// (`WorldConfig::view_threads`), `deliver` is called from all of them at once, and the
+    /// encoding is spread as the views are.
+    pub fn tick_delivering(&mut self, now: Instant, deliver: &Deliver<'_>) -> TickReport {
+        self.advance(now, Some(deliver))
+    }
+
+    fn advance(&mut self, now: Instant, deliver: Option<&Deliver<'_>>) -> TickReport {
         let period = 1.0 / f64::from(self.config.tick_rate.max(1));
         let dt = self.last_tick.map_or(period, |last| {
             now.saturating_duration_since(last)
@@ -214,20 +230,25 @@ impl<R: Rules + Sync> World<R> {
             max_speed: self.rules.max_speed(),
             leaderboard: &self.leaderboard,
             leaderboard_version: self.leaderboard_version,
+            deliver,
         };
         let threads = self
             .config
             .view_threads
             .clamp(1, MAX_VIEW_THREADS)
             .min((self.observers.len() / MIN_VIEWS_PER_THREAD).max(1));
-        if self.marks.len() < threads {
-            self.marks.resize_with(threads, Marks::default);
+        if self.scratch.len() < threads {
+            self.scratch.resize_with(threads, ViewScratch::default);
         }
         let share = self.observers.len().div_ceil(threads).max(1);
-        let mut parts = self.observers.chunks_mut(share).zip(self.marks.iter_mut());
-        let (first, first_marks) = match parts.next() {
+        let mut parts = self
+            .observers
+            .chunks_mut(share)
+            .zip(self.scratch.iter_mut());
+        let mut no_scratch = ViewScratch::default();
+        let (first, first_scratch) = match parts.next() {
             Some(part) => part,
-            None => (&mut [][..], &mut Marks::default()),
+            None => (&mut [][..], &mut no_scratch),
         };
         // The other shares go to threads of their own, each taking its share from its slot;
         // a share whose thread could not start is still in its slot afterwards and done here.
@@ -242,8 +263,9 @@ impl<R: Rules + Sync> World<R> {
                     std::thread::Builder::new()
                         .name("world-views".into())
                         .spawn_scoped(scope, move || {
-                            take_share(slot)
-                                .map_or((0, 0), |(observers, marks)| views.update(observers, marks))
+                            take_share(slot).map_or((0, 0), |(observers, scratch)| {
+                                views.update(observers, scratch)
+                            })
                         })
                 })
                 .collect();
@@ -251,7 +273,7 @@ impl<R: Rules + Sync> World<R> {
                 updates += more_updates;
                 scans += more_scans;
             };
-            add(views.update(first, first_marks));
+            add(views.update(first, first_scratch));
             for handle in handles.into_iter().flatten() {
                 // A panic on a view's thread is one in the tick, as without threads.
                 add(handle
@@ -259,8 +281,8 @@ impl<R: Rules + Sync> World<R> {
                     .unwrap_or_else(|panic| std::panic::resume_unwind(panic)));
             }
             for slot in &others {
-                if let Some((observers, marks)) = take_share(slot) {
-                    add(views.update(observers, marks));
+                if let Some((observers, scratch)) = take_share(slot) {
+                    add(views.update(observers, scratch));
                 }
             }
         });
@@ -343,8 +365,22 @@ impl<R: Rules + Sync> World<R> {
     }
 }
 
-/// One thread's share of the observers, and its marks.
-type Share<'a> = (&'a mut [Observer], &'a mut Marks);
+/// Where `World::tick_delivering` hands each observer's encoded update.
+pub type Deliver<'a> = dyn Fn(PlayerId, &[u8]) + Sync + 'a;
+
+/// What a thread updating views keeps from tick to tick.
+#[derive(Debug, Default)]
+struct ViewScratch {
+    marks: Marks,
+    encoder: Encoder,
+    /// The share's packets this tick, one after the other, to be delivered.
+    packets: Vec<u8>,
+    /// Each packet's observer and length, in order.
+    ends: Vec<(PlayerId, usize)>,
+}
+
+/// One thread's share of the observers, and its scratch.
+type Share<'a> = (&'a mut [Observer], &'a mut ViewScratch);
 
 /// Takes the share out of its slot (whoever comes first: its thread, or the ticking thread
 /// when that thread could not start).
@@ -362,12 +398,13 @@ struct Views<'a, R> {
     max_speed: f64,
     leaderboard: &'a Arc<Leaderboard>,
     leaderboard_version: u64,
+    deliver: Option<&'a Deliver<'a>>,
 }
 
 impl<R: Rules> Views<'_, R> {
-    /// Brings `observers`' views up to date; returns how many have an update and how many
-    /// scanned the grid.
-    fn update(&self, observers: &mut [Observer], marks: &mut Marks) -> (usize, usize) {
+    /// Brings `observers`' views up to date (and delivers their updates, if asked); returns
+    /// how many have an update and how many scanned the grid.
+    fn update(&self, observers: &mut [Observer], scratch: &mut ViewScratch) -> (usize, usize) {
         let (mut updates, mut scans) = (0, 0);
         for observer in observers {
             let Some(view) = self.rules.view(self.engine, observer.player) else {
@@ -376,7 +413,7 @@ impl<R: Rules> Views<'_, R> {
             };
             scans += usize::from(interest::update_view(
                 self.engine,
-                marks,
+                &mut scratch.marks,
                 observer,
                 view,
                 self.lead,
@@ -398,9 +435,30 @@ impl<R: Rules> Views<'_, R> {
                 observer.leaderboard_version = self.leaderboard_version;
                 observer.delta.leaderboard = Some(self.leaderboard.clone());
             }
-            if !observer.update(self.engine.changes()).is_empty() {
-                updates += 1;
+            let update = observer.update(self.engine.changes());
+            if update.is_empty() {
+                continue;
             }
+            updates += 1;
+            if self.deliver.is_some() {
+                let start = scratch.packets.len();
+                scratch
+                    .encoder
+                    .write_update_packet(update, &mut scratch.packets);
+                scratch
+                    .ends
+                    .push((observer.player, scratch.packets.len() - start));
+            }
+        }
+        if let Some(deliver) = self.deliver {
+            // Handed over only once the share's views are done: what the deliveries set off
+            // (the server's writers) does not compete with the views for the cores.
+            let mut start = 0;
+            for (player, len) in scratch.ends.drain(..) {
+                deliver(player, &scratch.packets[start..start + len]);
+                start += len;
+            }
+            scratch.packets.clear();
         }
         (updates, scans)
     }

@@ -276,3 +276,51 @@ fn views_spread_over_threads_send_what_one_thread_sends() {
     }
     assert!(compared > 40 * 400, "most players had updates: {compared}");
 }
+
+#[test]
+fn updates_delivered_from_the_views_threads_are_each_observers_update_once() {
+    // Two shares, as above: `deliver` is called from both threads.
+    const PLAYERS: u64 = 520;
+    let config = WorldConfig {
+        view_threads: 2,
+        ..WorldConfig::default()
+    };
+    let mut world = World::new(RadiusRumble::new(10_000), config, 11);
+    for n in 1..=PLAYERS {
+        world
+            .enter(PlayerId(n), entry(&format!("p{n}")), true)
+            .unwrap();
+    }
+    let start = Instant::now();
+    let mut delivered_total = 0;
+    for tick in 1..=30u32 {
+        for n in 1..=PLAYERS {
+            let _ = world.steer(PlayerId(n), f64::from(tick / 5) + n as f64);
+        }
+        let delivered = std::sync::Mutex::new(Vec::new());
+        let now = start + Duration::from_millis(50) * tick;
+        let report = world.tick_delivering(now, &|player, packet| {
+            delivered.lock().unwrap().push((player, packet.to_vec()));
+        });
+        let mut delivered = delivered.into_inner().unwrap();
+        delivered.sort_by_key(|(player, _)| *player);
+        let expected: Vec<(PlayerId, Vec<u8>)> = (1..=PLAYERS)
+            .filter_map(|n| {
+                let update = world.update_for(PlayerId(n))?;
+                let mut out = Vec::new();
+                mmo_world::wire::write_update_packet(update, &mut out);
+                Some((PlayerId(n), out))
+            })
+            .collect();
+        assert_eq!(delivered.len(), report.updates, "tick {tick}");
+        assert!(
+            delivered == expected,
+            "tick {tick}: the delivered packets differ"
+        );
+        delivered_total += delivered.len();
+    }
+    assert!(
+        delivered_total > 30 * 400,
+        "most players had updates: {delivered_total}"
+    );
+}

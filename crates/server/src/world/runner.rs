@@ -16,7 +16,6 @@ use mmo_protocol::packets::{SporeMessage, SporesBatchMessage};
 use mmo_protocol::{ClientId, Level, Packet};
 use mmo_world::radius_rumble::SPEED;
 use mmo_world::tutorial::{SPORES_PER_BATCH, event_packet, player_packet};
-use mmo_world::wire::write_update_packet;
 use mmo_world::{
     EntityKey, Event, PlayerId, RadiusRumble, Rules as _, SporeId, World, WorldConfig,
     encode::entered_packet,
@@ -59,7 +58,6 @@ struct Runner {
     world: World<RadiusRumble>,
     places: HashMap<PlayerId, Place>,
     inputs: Inputs,
-    buffer: Vec<u8>,
     /// Ticks started later than one period after they were due.
     late_ticks: u64,
 }
@@ -98,7 +96,6 @@ pub(super) fn start(
             metrics,
             places: HashMap::new(),
             inputs: Inputs::default(),
-            buffer: Vec::with_capacity(4_096),
             late_ticks: 0,
         };
         runner.metrics.worlds.inc();
@@ -113,6 +110,21 @@ pub(super) fn start(
         }
         runner.metrics.worlds.dec();
     })
+}
+
+/// The calling thread's CPU time so far (`CLOCK_THREAD_CPUTIME_ID`: exact, brought up to date
+/// by the kernel when read), or `None` if the clock cannot be read.
+#[allow(unsafe_code)]
+fn thread_cpu_time() -> Option<Duration> {
+    let mut now = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: `now` is a valid, writable timespec for the call's duration.
+    let status = unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut now) };
+    let seconds = u64::try_from(now.tv_sec).ok()?;
+    let nanos = u32::try_from(now.tv_nsec).ok()?;
+    (status == 0).then(|| Duration::new(seconds, nanos))
 }
 
 /// When the tick after one started at `now` (due at `due`) is due, and how late this one is
@@ -162,12 +174,19 @@ impl Runner {
                 }
             }
             due = next_due;
+            let cpu_before = thread_cpu_time();
             self.apply_inputs();
-            self.world.tick(now);
+            self.tick_and_deliver(now);
             self.send_tick();
             self.handle.ticked();
             self.metrics.ticks.inc();
             self.metrics.tick_work.observe(now.elapsed().as_secs_f64());
+            if let Some(cpu) = cpu_before
+                .zip(thread_cpu_time())
+                .map(|(before, after)| after.saturating_sub(before))
+            {
+                self.metrics.tick_cpu.observe(cpu.as_secs_f64());
+            }
             if self.places.is_empty() {
                 let since = *empty_since.get_or_insert(now);
                 if now.duration_since(since) >= IDLE_CLOSE && self.close_if_still_empty() {
@@ -346,6 +365,22 @@ impl Runner {
         }
     }
 
+    /// Runs the tick, each of this project's clients sent its update as soon as its view is
+    /// up to date, on the thread that did it (the views, their encoding and the hand-over
+    /// are spread over the world's view threads).
+    fn tick_and_deliver(&mut self, now: Instant) {
+        let places = &self.places;
+        let update_bytes = &self.metrics.update_bytes;
+        self.world.tick_delivering(now, &|player, packet| {
+            let Some(place) = places.get(&player) else {
+                return;
+            };
+            let frame = data_frame(false, packet);
+            update_bytes.inc_by(frame.len() as u64);
+            place.seat.send_if_seated(frame);
+        });
+    }
+
     fn send_tick(&mut self) {
         let events = self.world.take_events();
         for event in &events {
@@ -355,16 +390,6 @@ impl Runner {
                 }
                 _ => {}
             }
-        }
-        for (player, delta) in self.world.updates() {
-            let Some(place) = self.places.get(&player) else {
-                continue;
-            };
-            self.buffer.clear();
-            write_update_packet(delta, &mut self.buffer);
-            let frame = data_frame(false, &self.buffer);
-            self.metrics.update_bytes.inc_by(frame.len() as u64);
-            place.seat.send_if_seated(frame);
         }
         self.send_to_tutorial_clients(&events);
     }

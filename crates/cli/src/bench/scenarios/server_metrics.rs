@@ -1,5 +1,5 @@
 //! Reads the server's `/metrics` (Prometheus text) over plain HTTP, for the world figures only
-//! the server knows: ticks run, ticks started late, and the tick-work histogram. Two reads,
+//! the server knows: ticks run, ticks started late, and the tick-work and tick-CPU histograms. Two reads,
 //! one before measuring and one after, give what happened during the run.
 
 use std::collections::BTreeMap;
@@ -20,6 +20,8 @@ pub(super) struct WorldCounters {
     pub late_ticks: f64,
     /// `mmo_world_tick_work_seconds` buckets: upper bound (seconds) to cumulative count.
     pub work_buckets: Vec<(f64, f64)>,
+    /// `mmo_world_tick_cpu_seconds` buckets, the same way (empty from a server without it).
+    pub cpu_buckets: Vec<(f64, f64)>,
 }
 
 /// What happened between two reads.
@@ -31,12 +33,16 @@ pub(super) struct WorldDelta {
     /// when no tick ran, infinite when the highest bucket was passed.
     pub tick_work_p99_ms: Option<f64>,
     pub tick_work_p50_ms: Option<f64>,
+    /// The same for the tick's CPU time on the world's thread.
+    pub tick_cpu_p99_ms: Option<f64>,
+    pub tick_cpu_p50_ms: Option<f64>,
 }
 
 /// Parses the lines of the world's metrics from a Prometheus text page.
 pub(super) fn parse(page: &str) -> WorldCounters {
     let mut counters = WorldCounters::default();
-    let mut buckets = BTreeMap::new();
+    let mut work = BTreeMap::new();
+    let mut cpu = BTreeMap::new();
     for line in page.lines().filter(|line| !line.starts_with('#')) {
         let Some((name, value)) = line.rsplit_once(' ') else {
             continue;
@@ -48,22 +54,58 @@ pub(super) fn parse(page: &str) -> WorldCounters {
             "mmo_world_ticks_total" => counters.ticks = value,
             "mmo_world_late_ticks_total" => counters.late_ticks = value,
             _ => {
-                let bound = name
-                    .strip_prefix("mmo_world_tick_work_seconds_bucket{le=\"")
-                    .and_then(|rest| rest.strip_suffix("\"}"))
-                    .and_then(|bound| match bound {
-                        "+Inf" => Some(f64::INFINITY),
-                        _ => bound.parse::<f64>().ok(),
-                    });
-                if let Some(bound) = bound {
-                    // Sorted by bound: the bits of positive floats order as the floats.
-                    buckets.insert(bound.to_bits(), (bound, value));
+                for (histogram, buckets) in [
+                    ("mmo_world_tick_work_seconds", &mut work),
+                    ("mmo_world_tick_cpu_seconds", &mut cpu),
+                ] {
+                    if let Some(bound) = bucket_bound(name, histogram) {
+                        // Sorted by bound: the bits of positive floats order as the floats.
+                        buckets.insert(bound.to_bits(), (bound, value));
+                    }
                 }
             }
         }
     }
-    counters.work_buckets = buckets.into_values().collect();
+    counters.work_buckets = work.into_values().collect();
+    counters.cpu_buckets = cpu.into_values().collect();
     counters
+}
+
+/// The bound of a `histogram`'s bucket series named `name`, if it is one.
+fn bucket_bound(name: &str, histogram: &str) -> Option<f64> {
+    name.strip_prefix(histogram)?
+        .strip_prefix("_bucket{le=\"")?
+        .strip_suffix("\"}")
+        .and_then(|bound| match bound {
+            "+Inf" => Some(f64::INFINITY),
+            _ => bound.parse::<f64>().ok(),
+        })
+}
+
+/// The bound (ms) of the bucket at or under which a share `q` of the counts fell; `None`
+/// when there are none, infinite when the highest bucket was passed.
+fn quantile(counts: &[(f64, f64)], q: f64) -> Option<f64> {
+    let total = counts.last().map_or(0.0, |&(_, count)| count);
+    (total > 0.0).then(|| {
+        counts
+            .iter()
+            .find(|&&(_, count)| count >= q * total)
+            .map_or(f64::INFINITY, |&(bound, _)| bound * 1_000.0)
+    })
+}
+
+/// `after`'s buckets less `before`'s.
+fn bucket_delta(before: &[(f64, f64)], after: &[(f64, f64)]) -> Vec<(f64, f64)> {
+    after
+        .iter()
+        .map(|&(bound, count)| {
+            let earlier = before
+                .iter()
+                .find(|(b, _)| b.to_bits() == bound.to_bits())
+                .map_or(0.0, |&(_, count)| count);
+            (bound, count - earlier)
+        })
+        .collect()
 }
 
 impl WorldCounters {
@@ -71,32 +113,15 @@ impl WorldCounters {
     // Counts far below 2^52.
     #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
     pub(super) fn delta(&self, after: &Self) -> WorldDelta {
-        let counts: Vec<(f64, f64)> = after
-            .work_buckets
-            .iter()
-            .map(|&(bound, count)| {
-                let before = self
-                    .work_buckets
-                    .iter()
-                    .find(|(b, _)| b.to_bits() == bound.to_bits())
-                    .map_or(0.0, |&(_, count)| count);
-                (bound, count - before)
-            })
-            .collect();
-        let quantile = |q: f64| {
-            let total = counts.last().map_or(0.0, |&(_, count)| count);
-            (total > 0.0).then(|| {
-                counts
-                    .iter()
-                    .find(|&&(_, count)| count >= q * total)
-                    .map_or(f64::INFINITY, |&(bound, _)| bound * 1_000.0)
-            })
-        };
+        let work = bucket_delta(&self.work_buckets, &after.work_buckets);
+        let cpu = bucket_delta(&self.cpu_buckets, &after.cpu_buckets);
         WorldDelta {
             ticks: (after.ticks - self.ticks).max(0.0) as u64,
             late_ticks: (after.late_ticks - self.late_ticks).max(0.0) as u64,
-            tick_work_p99_ms: quantile(0.99),
-            tick_work_p50_ms: quantile(0.5),
+            tick_work_p99_ms: quantile(&work, 0.99),
+            tick_work_p50_ms: quantile(&work, 0.5),
+            tick_cpu_p99_ms: quantile(&cpu, 0.99),
+            tick_cpu_p50_ms: quantile(&cpu, 0.5),
         }
     }
 }
@@ -149,13 +174,17 @@ mod tests {
         mmo_world_tick_work_seconds_count 100\n\
         mmo_world_tick_work_seconds_bucket{le=\"0.001\"} 90\n\
         mmo_world_tick_work_seconds_bucket{le=\"0.005\"} 100\n\
-        mmo_world_tick_work_seconds_bucket{le=\"+Inf\"} 100\n";
+        mmo_world_tick_work_seconds_bucket{le=\"+Inf\"} 100\n\
+        mmo_world_tick_cpu_seconds_bucket{le=\"0.001\"} 100\n\
+        mmo_world_tick_cpu_seconds_bucket{le=\"+Inf\"} 100\n";
 
     const AFTER: &str = "mmo_world_ticks_total 300\n\
         mmo_world_late_ticks_total 5\n\
         mmo_world_tick_work_seconds_bucket{le=\"0.001\"} 90\n\
         mmo_world_tick_work_seconds_bucket{le=\"0.005\"} 297\n\
-        mmo_world_tick_work_seconds_bucket{le=\"+Inf\"} 300\n";
+        mmo_world_tick_work_seconds_bucket{le=\"+Inf\"} 300\n\
+        mmo_world_tick_cpu_seconds_bucket{le=\"0.001\"} 299\n\
+        mmo_world_tick_cpu_seconds_bucket{le=\"+Inf\"} 300\n";
 
     #[test]
     fn the_run_is_the_difference_of_two_reads() {
@@ -165,6 +194,9 @@ mod tests {
         // 197 of 200 under 5 ms: p50 and p99 both in the 5 ms bucket... p99 needs 198.
         assert_eq!(delta.tick_work_p50_ms, Some(5.0));
         assert_eq!(delta.tick_work_p99_ms, Some(f64::INFINITY));
+        // 199 of 200 under 1 ms of CPU: p99 needs 198.
+        assert_eq!(delta.tick_cpu_p50_ms, Some(1.0));
+        assert_eq!(delta.tick_cpu_p99_ms, Some(1.0));
     }
 
     #[test]

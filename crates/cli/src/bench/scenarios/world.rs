@@ -1261,11 +1261,13 @@ fn report(
         Some(ticks) => {
             let ms = |value: Option<f64>| value.map_or("-".to_owned(), |ms| format!("≤ {ms} ms"));
             println!(
-                "server world ticks while measuring: {} run, {} started more than a period late; tick work p50 {}, p99 {} (histogram bucket bounds)",
+                "server world ticks while measuring: {} run, {} started more than a period late; tick work p50 {}, p99 {}; its CPU on the world's thread p50 {}, p99 {} (histogram bucket bounds)",
                 ticks.ticks,
                 ticks.late_ticks,
                 ms(ticks.tick_work_p50_ms),
-                ms(ticks.tick_work_p99_ms)
+                ms(ticks.tick_work_p99_ms),
+                ms(ticks.tick_cpu_p50_ms),
+                ms(ticks.tick_cpu_p99_ms)
             );
         }
         None => println!("server world ticks: /metrics not read (see --metrics-addr)"),
