@@ -198,11 +198,10 @@ impl<R: Rules + Sync> World<R> {
     }
 
     /// Runs one tick as `tick` does, and hands each observer with something to send its
-    /// update, encoded as a `Packet{world_update}` (`wire`), to `deliver`. Each is encoded
-    /// and delivered on the thread that brought its view up to date, once that thread's
-    /// share of the views is done: with views over several threads
-    /// (`WorldConfig::view_threads`), `deliver` is called from all of them at once, and the
-    /// encoding is spread as the views are.
+    /// update, encoded as a `Packet{world_update}` (`wire`), to `deliver`, in the observers'
+    /// order, on this thread. Each update is encoded on the thread that brought its view up to
+    /// date, right after it did: with views over several threads
+    /// (`WorldConfig::view_threads`) the encoding is spread as the views are.
     pub fn tick_delivering(&mut self, now: Instant, deliver: &Deliver<'_>) -> TickReport {
         self.advance(now, Some(deliver))
     }
@@ -230,7 +229,7 @@ impl<R: Rules + Sync> World<R> {
             max_speed: self.rules.max_speed(),
             leaderboard: &self.leaderboard,
             leaderboard_version: self.leaderboard_version,
-            deliver,
+            encode: deliver.is_some(),
         };
         let threads = self
             .config
@@ -286,6 +285,19 @@ impl<R: Rules + Sync> World<R> {
                 }
             }
         });
+        if let Some(deliver) = deliver {
+            // Handed over from this thread once every share is done, in the observers'
+            // order: the writers the deliveries wake do not compete with the views for the
+            // cores, and the first observers are not sent theirs later than without threads.
+            for scratch in &mut self.scratch[..threads] {
+                let mut start = 0;
+                for (player, len) in scratch.ends.drain(..) {
+                    deliver(player, &scratch.packets[start..start + len]);
+                    start += len;
+                }
+                scratch.packets.clear();
+            }
+        }
         self.engine.end_replication();
         TickReport {
             tick: self.engine.tick_number(),
@@ -366,7 +378,7 @@ impl<R: Rules + Sync> World<R> {
 }
 
 /// Where `World::tick_delivering` hands each observer's encoded update.
-pub type Deliver<'a> = dyn Fn(PlayerId, &[u8]) + Sync + 'a;
+pub type Deliver<'a> = dyn Fn(PlayerId, &[u8]) + 'a;
 
 /// What a thread updating views keeps from tick to tick.
 #[derive(Debug, Default)]
@@ -398,11 +410,12 @@ struct Views<'a, R> {
     max_speed: f64,
     leaderboard: &'a Arc<Leaderboard>,
     leaderboard_version: u64,
-    deliver: Option<&'a Deliver<'a>>,
+    /// Whether to encode each update into the thread's scratch, to be delivered.
+    encode: bool,
 }
 
 impl<R: Rules> Views<'_, R> {
-    /// Brings `observers`' views up to date (and delivers their updates, if asked); returns
+    /// Brings `observers`' views up to date (and encodes their updates, if asked); returns
     /// how many have an update and how many scanned the grid.
     fn update(&self, observers: &mut [Observer], scratch: &mut ViewScratch) -> (usize, usize) {
         let (mut updates, mut scans) = (0, 0);
@@ -440,7 +453,7 @@ impl<R: Rules> Views<'_, R> {
                 continue;
             }
             updates += 1;
-            if self.deliver.is_some() {
+            if self.encode {
                 let start = scratch.packets.len();
                 scratch
                     .encoder
@@ -449,16 +462,6 @@ impl<R: Rules> Views<'_, R> {
                     .ends
                     .push((observer.player, scratch.packets.len() - start));
             }
-        }
-        if let Some(deliver) = self.deliver {
-            // Handed over only once the share's views are done: what the deliveries set off
-            // (the server's writers) does not compete with the views for the cores.
-            let mut start = 0;
-            for (player, len) in scratch.ends.drain(..) {
-                deliver(player, &scratch.packets[start..start + len]);
-                start += len;
-            }
-            scratch.packets.clear();
         }
         (updates, scans)
     }

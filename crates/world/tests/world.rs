@@ -278,8 +278,8 @@ fn views_spread_over_threads_send_what_one_thread_sends() {
 }
 
 #[test]
-fn updates_delivered_from_the_views_threads_are_each_observers_update_once() {
-    // Two shares, as above: `deliver` is called from both threads.
+fn updates_encoded_on_the_views_threads_are_each_observers_update_once() {
+    // Two shares, as above: each encodes its own observers' updates.
     const PLAYERS: u64 = 520;
     let config = WorldConfig {
         view_threads: 2,

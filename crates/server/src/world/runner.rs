@@ -365,9 +365,8 @@ impl Runner {
         }
     }
 
-    /// Runs the tick, each of this project's clients sent its update as soon as its view is
-    /// up to date, on the thread that did it (the views, their encoding and the hand-over
-    /// are spread over the world's view threads).
+    /// Runs the tick and sends each of this project's clients its update (encoded on the
+    /// view thread that brought its view up to date, handed over here).
     fn tick_and_deliver(&mut self, now: Instant) {
         let places = &self.places;
         let update_bytes = &self.metrics.update_bytes;
