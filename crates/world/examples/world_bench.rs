@@ -155,19 +155,14 @@ fn main() {
         let process_before = process_cpu_ns();
         // As the server ticks: each update encoded and handed over on the thread that
         // brought its view up to date.
-        let delivered = std::sync::Mutex::new(Vec::with_capacity(bots.len()));
+        let mut sizes = Vec::with_capacity(bots.len());
         let began = Instant::now();
-        let report = world.tick_delivering(now, &|_, packet| {
-            let len = packet.len();
-            delivered
-                .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner)
-                .push(len + frame_header(len));
-        });
+        let report = world.tick_delivering(
+            now,
+            &|packet| packet.len() + frame_header(packet.len()),
+            &mut |_, framed| sizes.push(framed),
+        );
         let ticked = began.elapsed();
-        let mut sizes = delivered
-            .into_inner()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
         let bytes_this_tick: usize = sizes.iter().sum();
         let process_ticked = process_before
             .zip(process_cpu_ns())

@@ -33,4 +33,4 @@ pub use interest::{
 };
 pub use radius_rumble::RadiusRumble;
 pub use rules::{Claim, ClaimError, Decider, EnterError, Entry, InputError, Rules, Standing};
-pub use world::{Deliver, TickReport, World, WorldConfig};
+pub use world::{TickReport, World, WorldConfig, Wrap};

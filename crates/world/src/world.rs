@@ -194,19 +194,29 @@ impl<R: Rules + Sync> World<R> {
     /// tick (at most `MAX_TICK_SECONDS`), then every observer's view is brought up to date
     /// (`updates` has what each is to be sent).
     pub fn tick(&mut self, now: Instant) -> TickReport {
-        self.advance(now, None)
+        self.advance::<()>(now, None)
     }
 
     /// Runs one tick as `tick` does, and hands each observer with something to send its
-    /// update, encoded as a `Packet{world_update}` (`wire`), to `deliver`, in the observers'
-    /// order, on this thread. Each update is encoded on the thread that brought its view up to
-    /// date, right after it did: with views over several threads
-    /// (`WorldConfig::view_threads`) the encoding is spread as the views are.
-    pub fn tick_delivering(&mut self, now: Instant, deliver: &Deliver<'_>) -> TickReport {
-        self.advance(now, Some(deliver))
+    /// update to `deliver`, in the observers' order, on this thread. Each update is encoded
+    /// as a `Packet{world_update}` (`wire`) and given to `wrap` (e.g. to frame it for its
+    /// transport) on the thread that brought its view up to date, right after it did: with
+    /// views over several threads (`WorldConfig::view_threads`), the encoding and wrapping
+    /// are spread as the views are, and only the hand-over is left to this thread.
+    pub fn tick_delivering<T: Send>(
+        &mut self,
+        now: Instant,
+        wrap: &Wrap<'_, T>,
+        deliver: &mut dyn FnMut(PlayerId, T),
+    ) -> TickReport {
+        self.advance(now, Some((wrap, deliver)))
     }
 
-    fn advance(&mut self, now: Instant, deliver: Option<&Deliver<'_>>) -> TickReport {
+    fn advance<T: Send>(
+        &mut self,
+        now: Instant,
+        delivery: Option<(&Wrap<'_, T>, &mut dyn FnMut(PlayerId, T))>,
+    ) -> TickReport {
         let period = 1.0 / f64::from(self.config.tick_rate.max(1));
         let dt = self.last_tick.map_or(period, |last| {
             now.saturating_duration_since(last)
@@ -229,8 +239,8 @@ impl<R: Rules + Sync> World<R> {
             max_speed: self.rules.max_speed(),
             leaderboard: &self.leaderboard,
             leaderboard_version: self.leaderboard_version,
-            encode: deliver.is_some(),
         };
+        let wrap = delivery.as_ref().map(|(wrap, _)| *wrap);
         let threads = self
             .config
             .view_threads
@@ -240,18 +250,23 @@ impl<R: Rules + Sync> World<R> {
             self.scratch.resize_with(threads, ViewScratch::default);
         }
         let share = self.observers.len().div_ceil(threads).max(1);
+        let mut outputs: Vec<Vec<(PlayerId, T)>> = (0..threads)
+            .map(|_| Vec::with_capacity(if wrap.is_some() { share } else { 0 }))
+            .collect();
         let mut parts = self
             .observers
             .chunks_mut(share)
-            .zip(self.scratch.iter_mut());
-        let mut no_scratch = ViewScratch::default();
-        let (first, first_scratch) = match parts.next() {
+            .zip(self.scratch.iter_mut())
+            .zip(outputs.iter_mut())
+            .map(|((observers, scratch), out)| (observers, scratch, out));
+        let (mut no_scratch, mut no_output) = (ViewScratch::default(), Vec::new());
+        let (first, first_scratch, first_output) = match parts.next() {
             Some(part) => part,
-            None => (&mut [][..], &mut no_scratch),
+            None => (&mut [][..], &mut no_scratch, &mut no_output),
         };
         // The other shares go to threads of their own, each taking its share from its slot;
         // a share whose thread could not start is still in its slot afterwards and done here.
-        let others: Vec<Mutex<Option<Share<'_>>>> =
+        let others: Vec<Mutex<Option<Share<'_, T>>>> =
             parts.map(|part| Mutex::new(Some(part))).collect();
         let (mut updates, mut scans) = (0, 0);
         std::thread::scope(|scope| {
@@ -262,8 +277,8 @@ impl<R: Rules + Sync> World<R> {
                     std::thread::Builder::new()
                         .name("world-views".into())
                         .spawn_scoped(scope, move || {
-                            take_share(slot).map_or((0, 0), |(observers, scratch)| {
-                                views.update(observers, scratch)
+                            take_share(slot).map_or((0, 0), |(observers, scratch, out)| {
+                                views.update(observers, scratch, wrap.map(|wrap| (wrap, out)))
                             })
                         })
                 })
@@ -272,7 +287,7 @@ impl<R: Rules + Sync> World<R> {
                 updates += more_updates;
                 scans += more_scans;
             };
-            add(views.update(first, first_scratch));
+            add(views.update(first, first_scratch, wrap.map(|wrap| (wrap, first_output))));
             for handle in handles.into_iter().flatten() {
                 // A panic on a view's thread is one in the tick, as without threads.
                 add(handle
@@ -280,22 +295,17 @@ impl<R: Rules + Sync> World<R> {
                     .unwrap_or_else(|panic| std::panic::resume_unwind(panic)));
             }
             for slot in &others {
-                if let Some((observers, scratch)) = take_share(slot) {
-                    add(views.update(observers, scratch));
+                if let Some((observers, scratch, out)) = take_share(slot) {
+                    add(views.update(observers, scratch, wrap.map(|wrap| (wrap, out))));
                 }
             }
         });
-        if let Some(deliver) = deliver {
+        if let Some((_, deliver)) = delivery {
             // Handed over from this thread once every share is done, in the observers'
             // order: the writers the deliveries wake do not compete with the views for the
             // cores, and the first observers are not sent theirs later than without threads.
-            for scratch in &mut self.scratch[..threads] {
-                let mut start = 0;
-                for (player, len) in scratch.ends.drain(..) {
-                    deliver(player, &scratch.packets[start..start + len]);
-                    start += len;
-                }
-                scratch.packets.clear();
+            for (player, wrapped) in outputs.into_iter().flatten() {
+                deliver(player, wrapped);
             }
         }
         self.engine.end_replication();
@@ -377,26 +387,28 @@ impl<R: Rules + Sync> World<R> {
     }
 }
 
-/// Where `World::tick_delivering` hands each observer's encoded update.
-pub type Deliver<'a> = dyn Fn(PlayerId, &[u8]) + 'a;
+/// What `World::tick_delivering` makes of each encoded update on the view threads.
+pub type Wrap<'a, T> = dyn Fn(&[u8]) -> T + Sync + 'a;
 
 /// What a thread updating views keeps from tick to tick.
 #[derive(Debug, Default)]
 struct ViewScratch {
     marks: Marks,
     encoder: Encoder,
-    /// The share's packets this tick, one after the other, to be delivered.
-    packets: Vec<u8>,
-    /// Each packet's observer and length, in order.
-    ends: Vec<(PlayerId, usize)>,
+    /// The packet being encoded.
+    packet: Vec<u8>,
 }
 
-/// One thread's share of the observers, and its scratch.
-type Share<'a> = (&'a mut [Observer], &'a mut ViewScratch);
+/// One thread's share of the observers, its scratch, and where its wrapped updates go.
+type Share<'a, T> = (
+    &'a mut [Observer],
+    &'a mut ViewScratch,
+    &'a mut Vec<(PlayerId, T)>,
+);
 
 /// Takes the share out of its slot (whoever comes first: its thread, or the ticking thread
 /// when that thread could not start).
-fn take_share<'a>(slot: &Mutex<Option<Share<'a>>>) -> Option<Share<'a>> {
+fn take_share<'a, T>(slot: &Mutex<Option<Share<'a, T>>>) -> Option<Share<'a, T>> {
     slot.lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner)
         .take()
@@ -410,14 +422,17 @@ struct Views<'a, R> {
     max_speed: f64,
     leaderboard: &'a Arc<Leaderboard>,
     leaderboard_version: u64,
-    /// Whether to encode each update into the thread's scratch, to be delivered.
-    encode: bool,
 }
 
 impl<R: Rules> Views<'_, R> {
-    /// Brings `observers`' views up to date (and encodes their updates, if asked); returns
-    /// how many have an update and how many scanned the grid.
-    fn update(&self, observers: &mut [Observer], scratch: &mut ViewScratch) -> (usize, usize) {
+    /// Brings `observers`' views up to date (and, given `wrap`, encodes and wraps their
+    /// updates into its `Vec`); returns how many have an update and how many scanned the grid.
+    fn update<T>(
+        &self,
+        observers: &mut [Observer],
+        scratch: &mut ViewScratch,
+        mut wrap: Option<(&Wrap<'_, T>, &mut Vec<(PlayerId, T)>)>,
+    ) -> (usize, usize) {
         let (mut updates, mut scans) = (0, 0);
         for observer in observers {
             let Some(view) = self.rules.view(self.engine, observer.player) else {
@@ -453,14 +468,12 @@ impl<R: Rules> Views<'_, R> {
                 continue;
             }
             updates += 1;
-            if self.encode {
-                let start = scratch.packets.len();
+            if let Some((wrap, out)) = wrap.as_mut() {
+                scratch.packet.clear();
                 scratch
                     .encoder
-                    .write_update_packet(update, &mut scratch.packets);
-                scratch
-                    .ends
-                    .push((observer.player, scratch.packets.len() - start));
+                    .write_update_packet(update, &mut scratch.packet);
+                out.push((observer.player, wrap(&scratch.packet)));
             }
         }
         (updates, scans)

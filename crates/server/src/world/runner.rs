@@ -365,19 +365,22 @@ impl Runner {
         }
     }
 
-    /// Runs the tick and sends each of this project's clients its update (encoded on the
-    /// view thread that brought its view up to date, handed over here).
+    /// Runs the tick and sends each of this project's clients its update (encoded and
+    /// framed on the view thread that brought its view up to date, handed over here).
     fn tick_and_deliver(&mut self, now: Instant) {
         let places = &self.places;
-        let update_bytes = &self.metrics.update_bytes;
-        self.world.tick_delivering(now, &|player, packet| {
-            let Some(place) = places.get(&player) else {
-                return;
-            };
-            let frame = data_frame(false, packet);
-            update_bytes.inc_by(frame.len() as u64);
-            place.seat.send_if_seated(frame);
-        });
+        let mut bytes = 0;
+        self.world.tick_delivering(
+            now,
+            &|packet| data_frame(false, packet),
+            &mut |player, frame: Bytes| {
+                if let Some(place) = places.get(&player) {
+                    bytes += frame.len() as u64;
+                    place.seat.send_if_seated(frame);
+                }
+            },
+        );
+        self.metrics.update_bytes.inc_by(bytes);
     }
 
     fn send_tick(&mut self) {
