@@ -212,11 +212,7 @@ impl<R: Rules + Sync> World<R> {
         self.advance(now, Some((wrap, deliver)))
     }
 
-    fn advance<T: Send>(
-        &mut self,
-        now: Instant,
-        delivery: Option<(&Wrap<'_, T>, &mut dyn FnMut(PlayerId, T))>,
-    ) -> TickReport {
+    fn advance<T: Send>(&mut self, now: Instant, delivery: Option<Delivery<'_, T>>) -> TickReport {
         let period = 1.0 / f64::from(self.config.tick_rate.max(1));
         let dt = self.last_tick.map_or(period, |last| {
             now.saturating_duration_since(last)
@@ -390,6 +386,12 @@ impl<R: Rules + Sync> World<R> {
 /// What `World::tick_delivering` makes of each encoded update on the view threads.
 pub type Wrap<'a, T> = dyn Fn(&[u8]) -> T + Sync + 'a;
 
+/// `tick_delivering`'s wrap, and where the wrapped updates go.
+type Delivery<'a, T> = (&'a Wrap<'a, T>, &'a mut dyn FnMut(PlayerId, T));
+
+/// A view thread's wrap, and where it puts what it wrapped.
+type Wrapping<'a, T> = (&'a Wrap<'a, T>, &'a mut Vec<(PlayerId, T)>);
+
 /// What a thread updating views keeps from tick to tick.
 #[derive(Debug, Default)]
 struct ViewScratch {
@@ -431,7 +433,7 @@ impl<R: Rules> Views<'_, R> {
         &self,
         observers: &mut [Observer],
         scratch: &mut ViewScratch,
-        mut wrap: Option<(&Wrap<'_, T>, &mut Vec<(PlayerId, T)>)>,
+        mut wrap: Option<Wrapping<'_, T>>,
     ) -> (usize, usize) {
         let (mut updates, mut scans) = (0, 0);
         for observer in observers {
