@@ -373,7 +373,6 @@ impl Client {
         } = self.stats;
         let suppressed = self.warnings.suppressed_total;
         // To the millisecond: finer would only make the line longer.
-        #[allow(clippy::cast_precision_loss)] // exact below 2^53 ms, 285,000 years
         let duration_s = server.now_ms().saturating_sub(self.started_ms) as f64 / 1000.0;
         info!(
             client = self.peer.id.get(),
