@@ -2,15 +2,27 @@
 //! protocol level and name — shared by its session, its room and the server-wide registry.
 
 use std::net::SocketAddr;
-use std::sync::atomic::{AtomicU8, AtomicU64, AtomicUsize, Ordering};
-use std::sync::{Arc, PoisonError, RwLock};
+use std::sync::atomic::{AtomicU8, AtomicU32, AtomicU64, Ordering};
+use std::sync::{Arc, LazyLock, Mutex, PoisonError};
 
 use bytes::Bytes;
 use mmo_protocol::{ClientId, Level};
 
 use crate::outbox::{Outbox, PushError};
 
-/// A connected client, as others reach it.
+/// The name of every guest (`""`): one shared value, not an allocation per client (32 bytes
+/// of heap for each of a lobby's idle guests).
+pub fn guest_name() -> Arc<str> {
+    static GUEST: LazyLock<Arc<str>> = LazyLock::new(|| Arc::from(""));
+    Arc::clone(&GUEST)
+}
+
+/// Marks a peer in no room's member list (`Peer::room_slot`).
+const NO_ROOM_SLOT: u32 = u32::MAX;
+
+/// A connected client, as others reach it. Every connected client has one, idle or not, so
+/// its size counts: 200 bytes, a 224-byte block with the `Arc`'s counts (docs/benchmarks.md,
+/// "Issue 17: idle memory, closed").
 #[derive(Debug)]
 pub struct Peer {
     /// The ID the server gave it.
@@ -23,11 +35,13 @@ pub struct Peer {
     level: AtomicU8,
     /// When a frame from it last arrived, in milliseconds of the server's clock.
     last_heard_ms: AtomicU64,
-    /// Its account's username while it is logged in; a guest's is empty. A logout (the
-    /// tutorial's client goes back to its login screen on the same connection) empties it.
-    name: RwLock<Arc<str>>,
-    /// Its index in its room's member list. Read and written only under that room's lock.
-    room_slot: AtomicUsize,
+    /// Its account's username while it is logged in; a guest's is `guest_name()`. A logout
+    /// (the tutorial's client goes back to its login screen on the same connection) empties
+    /// it. A `Mutex`, 8 bytes smaller than an `RwLock`: it is held only to clone an `Arc`.
+    name: Mutex<Arc<str>>,
+    /// Its index in its room's member list (`NO_ROOM_SLOT`: none). Read and written only under
+    /// that room's lock. 32 bits: a room has fewer members than a process has sockets.
+    room_slot: AtomicU32,
 }
 
 impl Peer {
@@ -39,8 +53,8 @@ impl Peer {
             outbox: Outbox::new(outbox_limit_bytes),
             level: AtomicU8::new(Level::Part3 as u8),
             last_heard_ms: AtomicU64::new(now_ms),
-            name: RwLock::new(Arc::from("")),
-            room_slot: AtomicUsize::new(usize::MAX),
+            name: Mutex::new(guest_name()),
+            room_slot: AtomicU32::new(NO_ROOM_SLOT),
         }
     }
 
@@ -71,12 +85,12 @@ impl Peer {
 
     /// The name others see: the account's username, or `""` for a guest.
     pub fn name(&self) -> Arc<str> {
-        Arc::clone(&self.name.read().unwrap_or_else(PoisonError::into_inner))
+        Arc::clone(&self.name.lock().unwrap_or_else(PoisonError::into_inner))
     }
 
     /// Gives the client its account's name; `false` if it already has one.
     pub fn set_name(&self, name: &str) -> bool {
-        let mut current = self.name.write().unwrap_or_else(PoisonError::into_inner);
+        let mut current = self.name.lock().unwrap_or_else(PoisonError::into_inner);
         if !current.is_empty() {
             return false;
         }
@@ -86,7 +100,7 @@ impl Peer {
 
     /// Takes the account's name away (a logout): it is a guest again.
     pub fn clear_name(&self) {
-        *self.name.write().unwrap_or_else(PoisonError::into_inner) = Arc::from("");
+        *self.name.lock().unwrap_or_else(PoisonError::into_inner) = guest_name();
     }
 
     /// Queues a frame for the client, waking its writer.
@@ -94,11 +108,22 @@ impl Peer {
         self.outbox.push(frame)
     }
 
-    pub(crate) fn room_slot(&self) -> usize {
-        self.room_slot.load(Ordering::Relaxed)
+    /// Its index in its room's member list; `None` when it is in none.
+    pub(crate) fn room_slot(&self) -> Option<usize> {
+        match self.room_slot.load(Ordering::Relaxed) {
+            NO_ROOM_SLOT => None,
+            slot => usize::try_from(slot).ok(),
+        }
     }
 
-    pub(crate) fn set_room_slot(&self, slot: usize) {
+    /// Records its index in its room's member list (`None`: it left the list).
+    pub(crate) fn set_room_slot(&self, slot: Option<usize>) {
+        let slot = slot.map_or(NO_ROOM_SLOT, |slot| {
+            u32::try_from(slot)
+                .ok()
+                .filter(|&slot| slot != NO_ROOM_SLOT)
+                .expect("a room has fewer members than a process has sockets")
+        });
         self.room_slot.store(slot, Ordering::Relaxed);
     }
 }

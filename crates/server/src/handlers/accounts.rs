@@ -86,11 +86,11 @@ fn logged_in(client: &mut Client, account: &Account) {
         "Client {}: logged in as {:?}",
         client.peer.id, account.username
     );
-    client.account = Some(super::LoggedInAccount {
+    client.account = Some(Box::new(super::LoggedInAccount {
         id: account.id,
         color: account.color,
         best_score: u64::try_from(account.best_score).unwrap_or(0),
-    });
+    }));
     client.send(&Packet::ok());
     match &client.room {
         // The room's members learn the name (behaviour 8): a rename event.

@@ -28,7 +28,7 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use mmo_protocol::{Level, Msg, Packet, decode_packet, highest_field_number};
 use tracing::{error, info, warn};
@@ -185,8 +185,9 @@ pub struct Client {
     pub server: Arc<ServerState>,
     /// The room the client is in; `None` before it has entered one.
     pub room: Option<Arc<Room>>,
-    /// The account it logged into; `None` for a guest.
-    pub account: Option<LoggedInAccount>,
+    /// The account it logged into; `None` for a guest. Boxed: 24 bytes that every guest's
+    /// session would carry, idle or not.
+    pub account: Option<Box<LoggedInAccount>>,
     /// Its place in its room's world while it plays (or asks to).
     pub seat: Option<Arc<Seat>>,
     messages: TokenBucket,
@@ -201,7 +202,8 @@ pub struct Client {
     warnings: ClientWarnings,
     /// What went through the session so far.
     pub stats: SessionStats,
-    started: Instant,
+    /// When it connected, in milliseconds of the server's clock: half an `Instant`'s size.
+    started_ms: u64,
     /// Set once the session has ended normally; a `Client` dropped without it ended
     /// by panic or abort.
     ended: bool,
@@ -212,7 +214,6 @@ impl Client {
     /// A new client: registered with the server (which closes it at once if a shutdown has
     /// begun), in no room yet (see `enter_lobby`).
     pub fn open(peer: Arc<Peer>, server: Arc<ServerState>, slot: SessionSlot) -> Self {
-        let now = Instant::now();
         let config = &server.config;
         let client = Self {
             messages: TokenBucket::full(config.chat_burst, server.now_ms()),
@@ -225,7 +226,7 @@ impl Client {
             room: None,
             warnings: ClientWarnings::default(),
             stats: SessionStats::default(),
-            started: now,
+            started_ms: server.now_ms(),
             ended: false,
             _slot: slot,
             peer,
@@ -372,7 +373,7 @@ impl Client {
         } = self.stats;
         let suppressed = self.warnings.suppressed_total;
         // To the millisecond: finer would only make the line longer.
-        let duration_s = (self.started.elapsed().as_secs_f64() * 1000.0).round() / 1000.0;
+        let duration_s = server.now_ms().saturating_sub(self.started_ms) as f64 / 1000.0;
         info!(
             client = self.peer.id.get(),
             address = %self.peer.address,

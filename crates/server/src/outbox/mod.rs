@@ -47,7 +47,9 @@ struct OutboxState {
     frames: Frames,
     /// Bytes pushed and not yet reported written, including frames the writer has taken.
     queued_bytes: usize,
-    closing: Option<Disconnect>,
+    /// Set once the session must end, with why. Boxed: a reason is 32 bytes, and every open
+    /// client's outbox would carry them (a reason is set once, at the end).
+    closing: Option<Box<Disconnect>>,
     /// The writer's waker, from when it last waited. Kept after its wake-up has been handed
     /// to a room's batch, so that a close can still wake it at once rather than when the
     /// batch is due.
@@ -121,9 +123,9 @@ impl Outbox {
         }
         let after = state.queued_bytes + cost(&frame);
         if after > self.limit_bytes {
-            state.closing = Some(Disconnect::TooSlow {
+            state.closing = Some(Box::new(Disconnect::TooSlow {
                 limit_bytes: self.limit_bytes,
-            });
+            }));
             let writer = state.wake_to_close();
             drop(state);
             wake(writer);
@@ -144,6 +146,8 @@ impl Outbox {
 
     /// Asks the session to end for `reason`, unless it is already ending.
     pub fn close(&self, reason: Disconnect) {
+        // Boxed before the lock is taken: no allocation inside the critical section.
+        let reason = Box::new(reason);
         let mut state = self.lock();
         if state.closing.is_none() {
             state.closing = Some(reason);
@@ -183,7 +187,7 @@ impl Outbox {
             debug_assert_eq!(state.frames.front_written, 0);
             into.queue.append(&mut state.frames.queue);
         }
-        state.closing.clone()
+        state.closing.as_deref().cloned()
     }
 
     /// Reports `frames` frames of `bytes` bytes in all discarded by the writer, freeing their

@@ -115,29 +115,28 @@ impl LocalMembers {
 
     /// Whether `peer` is one of them.
     pub fn contains(&self, peer: &Peer) -> bool {
-        self.subscribers
-            .get(peer.room_slot())
+        peer.room_slot()
+            .and_then(|slot| self.subscribers.get(slot))
             .is_some_and(|member| member.id == peer.id)
     }
 
     /// Adds `peer`, which is in no room.
     pub fn subscribe(&mut self, peer: &Arc<Peer>) {
-        peer.set_room_slot(self.subscribers.len());
+        peer.set_room_slot(Some(self.subscribers.len()));
         self.subscribers.push(Arc::clone(peer));
         self.at_level[peer.level() as usize] += 1;
     }
 
     /// Removes `peer` if it is a member here; returns whether it was.
     pub fn unsubscribe(&mut self, peer: &Peer) -> bool {
-        if !self.contains(peer) {
+        let Some(slot) = peer.room_slot().filter(|_| self.contains(peer)) else {
             return false;
-        }
-        let slot = peer.room_slot();
+        };
         self.subscribers.swap_remove(slot);
         if let Some(moved) = self.subscribers.get(slot) {
-            moved.set_room_slot(slot);
+            moved.set_room_slot(Some(slot));
         }
-        peer.set_room_slot(usize::MAX);
+        peer.set_room_slot(None);
         self.at_level[peer.level() as usize] -= 1;
         true
     }

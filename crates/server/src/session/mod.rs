@@ -53,6 +53,15 @@ enum Phase {
     Closing(Box<Closing>),
 }
 
+/// A handler's unfinished work, and the messages held back behind it. Boxed in the session:
+/// 48 bytes that only a session waiting on a handler (a login, a database) needs, and every
+/// idle one would carry.
+struct Waiting {
+    work: Pending,
+    /// Messages received while `work` runs, to dispatch after it, in order.
+    held: VecDeque<Packet>,
+}
+
 /// A close under way.
 struct Closing {
     reason: Disconnect,
@@ -132,8 +141,7 @@ pub async fn open<T: Transport>(
         writer: FrameWriter::default(),
         phase: Phase::Open,
         ending: None,
-        pending: None,
-        held: VecDeque::new(),
+        waiting: None,
         client,
         transport,
         _socket: ticket.into_held(),
@@ -149,10 +157,8 @@ pub struct Session<T> {
     phase: Phase,
     /// Set while decoding when the session must start closing.
     ending: Option<Box<Disconnect>>,
-    /// A handler's unfinished work.
-    pending: Option<Pending>,
-    /// Messages received while `pending` runs, to dispatch after it, in order.
-    held: VecDeque<Packet>,
+    /// A handler's unfinished work and what waits behind it.
+    waiting: Option<Box<Waiting>>,
     _socket: HeldSocket,
 }
 
@@ -216,10 +222,10 @@ impl<T: Transport> Session<T> {
             tokio::select! {
                 biased;
                 () = deadline(&mut self.phase) => return self.closed(),
-                completion = poll_pending(&mut self.pending), if self.pending.is_some() => {
-                    self.pending = None;
+                completion = poll_waiting(&mut self.waiting), if self.waiting.is_some() => {
+                    let held = self.waiting.take().map(|waiting| waiting.held);
                     handlers::complete(&mut self.client, completion);
-                    self.dispatch_held();
+                    self.dispatch_held(held.unwrap_or_default());
                 }
                 () = peer.outbox.ready(), if open => {
                     match self.writer.take_from(&peer.outbox) {
@@ -331,8 +337,7 @@ impl<T: Transport> Session<T> {
             client,
             phase,
             ending,
-            pending,
-            held,
+            waiting,
             ..
         } = self;
         // Echo data messages back instead of handling them (the conformance-test endpoint).
@@ -353,12 +358,21 @@ impl<T: Transport> Session<T> {
                 let Some(packet) = client.receive(data) else {
                     return;
                 };
-                if pending.is_none() {
-                    *pending = handlers::dispatch(client, packet).into_pending(handler_timeout);
-                } else if held.len() < MAX_HELD_MESSAGES {
-                    held.push_back(packet);
-                } else {
-                    refuse_past_held(client);
+                match waiting {
+                    None => {
+                        *waiting = handlers::dispatch(client, packet)
+                            .into_pending(handler_timeout)
+                            .map(|work| {
+                                Box::new(Waiting {
+                                    work,
+                                    held: VecDeque::new(),
+                                })
+                            });
+                    }
+                    Some(waiting) if waiting.held.len() < MAX_HELD_MESSAGES => {
+                        waiting.held.push_back(packet);
+                    }
+                    Some(_) => refuse_past_held(client),
                 }
             }
             // Failure means the client is already being disconnected, with its reason.
@@ -380,15 +394,20 @@ impl<T: Transport> Session<T> {
         }
     }
 
-    /// Dispatches the messages held while a handler waited, until one waits again.
-    fn dispatch_held(&mut self) {
+    /// Dispatches the messages `held` while a handler waited, until one waits again: the
+    /// rest then wait behind it.
+    fn dispatch_held(&mut self, mut held: VecDeque<Packet>) {
         let handler_timeout = self.client.server.config.handler_timeout;
-        while self.pending.is_none() && matches!(self.phase, Phase::Open) {
-            let Some(packet) = self.held.pop_front() else {
+        while matches!(self.phase, Phase::Open) {
+            let Some(packet) = held.pop_front() else {
                 return;
             };
-            self.pending =
-                handlers::dispatch(&mut self.client, packet).into_pending(handler_timeout);
+            if let Some(work) =
+                handlers::dispatch(&mut self.client, packet).into_pending(handler_timeout)
+            {
+                self.waiting = Some(Box::new(Waiting { work, held }));
+                return;
+            }
         }
     }
 }
@@ -415,9 +434,9 @@ async fn deadline(phase: &mut Phase) {
     }
 }
 
-async fn poll_pending(pending: &mut Option<Pending>) -> handlers::Completion {
-    match pending {
-        Some(work) => work.as_mut().await,
+async fn poll_waiting(waiting: &mut Option<Box<Waiting>>) -> handlers::Completion {
+    match waiting {
+        Some(waiting) => waiting.work.as_mut().await,
         None => std::future::pending().await,
     }
 }
