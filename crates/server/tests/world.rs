@@ -313,6 +313,8 @@ async fn our_client_enters_and_gets_one_update_per_tick_with_its_view() {
     assert!(server.metric("mmo_world_ticks_total").await >= 10);
     assert!(server.metric("mmo_world_update_bytes_total").await > 0);
     assert!(server.metric("mmo_world_tick_work_seconds_count").await >= 10);
+    // The ticking thread's CPU clock is read for every tick too.
+    assert!(server.metric("mmo_world_tick_cpu_seconds_count").await >= 10);
     // Late ticks are exported (how many depends on the machine's load: not asserted; the
     // rule is runner.rs's `schedule`, tested there), and every tick's work is in a bucket.
     let late = server.metric("mmo_world_late_ticks_total").await;

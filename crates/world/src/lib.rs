@@ -6,8 +6,9 @@
 //! behind the `Rules` trait; `RadiusRumble` is the tutorial's game.
 //!
 //! The server owns a `World` per room in a task of its own: it feeds inputs (`enter`, `leave`,
-//! `steer`, `claim`), calls `tick` on its clock, then sends each observer its update and the
-//! tutorial-level clients the `take_events` log. Nothing here blocks or allocates without
+//! `steer`, `claim`), calls `tick_delivering` on its clock, which hands it each observer's
+//! update already encoded (on the view threads), and sends those and the tutorial-level
+//! clients the `take_events` log. Nothing here blocks or allocates without
 //! bound.
 
 pub mod encode;
@@ -33,4 +34,4 @@ pub use interest::{
 };
 pub use radius_rumble::RadiusRumble;
 pub use rules::{Claim, ClaimError, Decider, EnterError, Entry, InputError, Rules, Standing};
-pub use world::{TickReport, World, WorldConfig, Wrap};
+pub use world::{TickReport, UpdateWrap, World, WorldConfig};

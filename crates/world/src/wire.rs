@@ -1,8 +1,8 @@
 //! `WorldUpdateMessage` packets written straight from a `ViewDelta` into a byte buffer: the
 //! same bytes as `encode::update_packet(..).encode_to_vec()`, without building the prost
-//! message (its vectors and strings were a tenth of the benchmark's time). A sizing pass
-//! computes every length first, so nothing is written twice; the moves, read through the
-//! view's held slots, are written once into an `Encoder`'s buffers and copied from there.
+//! message (its vectors and strings were a tenth of the benchmark's time). Every length is
+//! computed before writing; the moves are read once, through the view's held slots, into an
+//! `Encoder`'s buffers, and copied from there.
 
 use crate::engine::{EntityKey, PlayerId};
 use crate::interest::{
@@ -309,8 +309,10 @@ impl Encoder {
         self.moved_ids.clear();
         self.moved_xy.clear();
         match update.moves.source() {
-            MoveSource::Listed(moves) => self.put_moves(moves.iter().copied()),
-            MoveSource::Held { slots, changes } => self.put_moves(held_moves(slots, changes)),
+            MoveSource::Listed(moves) => self.encode_moves(moves.iter().copied(), moves.len()),
+            MoveSource::Held { slots, changes } => {
+                self.encode_moves(held_moves(slots, changes), update.moves.len());
+            }
         }
         let sizes = sizes(update.delta, &self.moved_ids, &self.moved_xy);
         let total = varint_len(WORLD_UPDATE_KEY) + varint_len(sizes.body as u64) + sizes.body;
@@ -320,20 +322,24 @@ impl Encoder {
             buf: &mut out[start..],
             at: 0,
         };
-        write_update(update.delta, self, &sizes, &mut writer);
+        write_update(
+            update.delta,
+            (&self.moved_ids, &self.moved_xy),
+            &sizes,
+            &mut writer,
+        );
         debug_assert_eq!(
             writer.at, total,
             "the sizing pass and the writing pass agree"
         );
     }
 
-    fn put_moves(&mut self, moves: impl Iterator<Item = Move>) {
-        // Most IDs' gaps and most dx, dy take a byte or two: room for that many moves' worth
-        // up front keeps the pushes below from growing the buffers one step at a time.
-        let (least, most) = moves.size_hint();
-        let expected = most.unwrap_or(least);
-        self.moved_ids.reserve(expected * 2);
-        self.moved_xy.reserve(expected * 4);
+    /// Writes the `count` moves' fields 7 and 8 into the buffers.
+    fn encode_moves(&mut self, moves: impl Iterator<Item = Move>, count: usize) {
+        // Most IDs' gaps and most dx, dy take a byte or two: room for that many up front keeps
+        // the pushes below from growing the buffers one step at a time.
+        self.moved_ids.reserve(count * 2);
+        self.moved_xy.reserve(count * 4);
         let mut previous = 0u64;
         for Move { id, dx, dy } in moves {
             push_varint(&mut self.moved_ids, id.0.wrapping_sub(previous));
@@ -360,7 +366,8 @@ fn push_varint(out: &mut Vec<u8>, mut value: u64) {
     out.push(value as u8);
 }
 
-fn write_update(delta: &ViewDelta, moves: &Encoder, sizes: &Sizes, out: &mut Writer<'_>) {
+/// `moved`: fields 7 and 8's bodies, already encoded (`Encoder::encode_moves`).
+fn write_update(delta: &ViewDelta, moved: (&[u8], &[u8]), sizes: &Sizes, out: &mut Writer<'_>) {
     put_varint(out, WORLD_UPDATE_KEY);
     put_varint(out, sizes.body as u64);
     put_varint_field(out, 1, delta.tick % (1 << 32));
@@ -390,8 +397,8 @@ fn write_update(delta: &ViewDelta, moves: &Encoder, sizes: &Sizes, out: &mut Wri
         put_len_key(out, 6, fields_len(&fields));
         put_fields(out, &fields);
     }
-    put_bytes_field(out, 7, &moves.moved_ids);
-    put_bytes_field(out, 8, &moves.moved_xy);
+    put_bytes_field(out, 7, moved.0);
+    put_bytes_field(out, 8, moved.1);
     put_packed(
         out,
         9,
@@ -525,10 +532,13 @@ mod tests {
     fn writes_exactly_what_prost_encodes() {
         let mut rng = Rng::new(11);
         let mut out = Vec::new();
+        // One encoder for every case, as a view thread keeps one: nothing of a packet may
+        // stay in its buffers for the next.
+        let mut encoder = Encoder::default();
         for case in 0..5_000 {
             let delta = random_delta(&mut rng);
             out.clear();
-            write_update_packet(&delta, &mut out);
+            encoder.write_update_packet(&delta, &mut out);
             assert_eq!(
                 out,
                 update_packet(&delta).encode_to_vec(),

@@ -1,5 +1,6 @@
 //! A world: the engine, a game's rules and the observers' views, advanced one tick at a time
-//! by its caller (`World::tick(now)`), which then sends each observer its `ViewDelta`.
+//! by its caller: `World::tick_delivering` hands it each observer's update encoded (`tick` and
+//! `updates` give the `ViewDelta`s instead).
 
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
@@ -206,7 +207,7 @@ impl<R: Rules + Sync> World<R> {
     pub fn tick_delivering<T: Send>(
         &mut self,
         now: Instant,
-        wrap: &Wrap<'_, T>,
+        wrap: &UpdateWrap<'_, T>,
         deliver: &mut dyn FnMut(PlayerId, T),
     ) -> TickReport {
         self.advance(now, Some((wrap, deliver)))
@@ -384,13 +385,13 @@ impl<R: Rules + Sync> World<R> {
 }
 
 /// What `World::tick_delivering` makes of each encoded update on the view threads.
-pub type Wrap<'a, T> = dyn Fn(&[u8]) -> T + Sync + 'a;
+pub type UpdateWrap<'a, T> = dyn Fn(&[u8]) -> T + Sync + 'a;
 
 /// `tick_delivering`'s wrap, and where the wrapped updates go.
-type Delivery<'a, T> = (&'a Wrap<'a, T>, &'a mut dyn FnMut(PlayerId, T));
+type Delivery<'a, T> = (&'a UpdateWrap<'a, T>, &'a mut dyn FnMut(PlayerId, T));
 
 /// A view thread's wrap, and where it puts what it wrapped.
-type Wrapping<'a, T> = (&'a Wrap<'a, T>, &'a mut Vec<(PlayerId, T)>);
+type Wrapping<'a, T> = (&'a UpdateWrap<'a, T>, &'a mut Vec<(PlayerId, T)>);
 
 /// What a thread updating views keeps from tick to tick.
 #[derive(Debug, Default)]

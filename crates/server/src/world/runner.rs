@@ -58,6 +58,8 @@ struct Runner {
     world: World<RadiusRumble>,
     places: HashMap<PlayerId, Place>,
     inputs: Inputs,
+    /// This tick's updates for this project's clients, framed, in the observers' order.
+    updates: Vec<(PlayerId, Bytes)>,
     /// Ticks started later than one period after they were due.
     late_ticks: u64,
 }
@@ -96,6 +98,7 @@ pub(super) fn start(
             metrics,
             places: HashMap::new(),
             inputs: Inputs::default(),
+            updates: Vec::new(),
             late_ticks: 0,
         };
         runner.metrics.worlds.inc();
@@ -122,9 +125,12 @@ fn thread_cpu_time() -> Option<Duration> {
     };
     // SAFETY: `now` is a valid, writable timespec for the call's duration.
     let status = unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut now) };
+    if status != 0 {
+        return None;
+    }
     let seconds = u64::try_from(now.tv_sec).ok()?;
     let nanos = u32::try_from(now.tv_nsec).ok()?;
-    (status == 0).then(|| Duration::new(seconds, nanos))
+    Some(Duration::new(seconds, nanos))
 }
 
 /// When the tick after one started at `now` (due at `due`) is due, and how late this one is
@@ -176,7 +182,7 @@ impl Runner {
             due = next_due;
             let cpu_before = thread_cpu_time();
             self.apply_inputs();
-            self.tick_and_deliver(now);
+            self.tick(now);
             self.send_tick();
             self.handle.ticked();
             self.metrics.ticks.inc();
@@ -365,26 +371,22 @@ impl Runner {
         }
     }
 
-    /// Runs the tick and sends each of this project's clients its update (encoded and
-    /// framed on the view thread that brought its view up to date, handed over here).
-    fn tick_and_deliver(&mut self, now: Instant) {
-        let places = &self.places;
-        let mut bytes = 0;
+    /// Runs the tick; each of this project's clients' updates (encoded and framed on the view
+    /// thread that brought its view up to date) is kept in `updates`, to be sent.
+    fn tick(&mut self, now: Instant) {
+        let updates = &mut self.updates;
         self.world.tick_delivering(
             now,
             &|packet| data_frame(false, packet),
-            &mut |player, frame: Bytes| {
-                if let Some(place) = places.get(&player) {
-                    bytes += frame.len() as u64;
-                    place.seat.send_if_seated(frame);
-                }
-            },
+            &mut |player, frame| updates.push((player, frame)),
         );
-        self.metrics.update_bytes.inc_by(bytes);
     }
 
     fn send_tick(&mut self) {
         let events = self.world.take_events();
+        // Best scores are taken in before the updates that show them go out: a client that
+        // saw a new best and at once leaves and enters again finds it on its seat and in the
+        // score book, not the one before.
         for event in &events {
             match *event {
                 Event::SporeEaten { eater, .. } | Event::PlayerEaten { eater, .. } => {
@@ -393,6 +395,14 @@ impl Runner {
                 _ => {}
             }
         }
+        let mut bytes = 0;
+        for (player, frame) in self.updates.drain(..) {
+            if let Some(place) = self.places.get(&player) {
+                bytes += frame.len() as u64;
+                place.seat.send_if_seated(frame);
+            }
+        }
+        self.metrics.update_bytes.inc_by(bytes);
         self.send_to_tutorial_clients(&events);
     }
 

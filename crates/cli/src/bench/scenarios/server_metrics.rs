@@ -200,6 +200,20 @@ mod tests {
     }
 
     #[test]
+    fn a_server_without_the_cpu_histogram_has_no_cpu_quantiles() {
+        let before = "mmo_world_ticks_total 0\n\
+            mmo_world_tick_work_seconds_bucket{le=\"0.005\"} 0\n\
+            mmo_world_tick_work_seconds_bucket{le=\"+Inf\"} 0\n";
+        let after = "mmo_world_ticks_total 10\n\
+            mmo_world_tick_work_seconds_bucket{le=\"0.005\"} 10\n\
+            mmo_world_tick_work_seconds_bucket{le=\"+Inf\"} 10\n";
+        let delta = parse(before).delta(&parse(after));
+        assert_eq!(delta.tick_work_p99_ms, Some(5.0));
+        assert_eq!(delta.tick_cpu_p50_ms, None);
+        assert_eq!(delta.tick_cpu_p99_ms, None);
+    }
+
+    #[test]
     fn no_ticks_no_quantiles() {
         let delta = parse(AFTER).delta(&parse(AFTER));
         assert_eq!(delta.ticks, 0);
