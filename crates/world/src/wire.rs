@@ -1,13 +1,14 @@
 //! `WorldUpdateMessage` packets written straight from a `ViewDelta` into a byte buffer: the
 //! same bytes as `encode::update_packet(..).encode_to_vec()`, without building the prost
 //! message (its vectors and strings were a tenth of the benchmark's time). Every length is
-//! computed before writing; the moves are read once, through the view's held slots, into an
-//! `Encoder`'s buffers, and copied from there.
+//! computed before writing. A world's update brings its moves already encoded (the view's
+//! update writes them as it reads each held player's change, `interest`); a hand-built delta's
+//! are encoded into an `Encoder`'s buffers first. Either way they are copied from there.
 
 use crate::engine::{EntityKey, PlayerId};
 use crate::interest::{
     Leaderboard, LeaderboardEntry, Move, MoveSource, OwnState, PlayerView, SporeView, Update,
-    ViewDelta, held_moves,
+    ViewDelta,
 };
 
 /// `Packet` field 109 (`world_update`), length-delimited.
@@ -48,7 +49,7 @@ fn put_varint(out: &mut Writer<'_>, mut value: u64) {
     out.push(value as u8);
 }
 
-fn zigzag(value: i32) -> u64 {
+pub(crate) fn zigzag(value: i32) -> u64 {
     u64::from(u32::from_ne_bytes(
         ((value << 1) ^ (value >> 31)).to_ne_bytes(),
     ))
@@ -304,17 +305,16 @@ impl Encoder {
     /// Appends the `Packet{world_update}` for `update` to `out`, as `write_update_packet`.
     pub fn write_update_packet<'a>(&mut self, update: impl Into<Update<'a>>, out: &mut Vec<u8>) {
         let update = update.into();
-        // The moves are read once, where they are (a view reads them through its held slots,
-        // a random read each), and written here; the sizing and writing passes copy bytes.
-        self.moved_ids.clear();
-        self.moved_xy.clear();
-        match update.moves.source() {
-            MoveSource::Listed(moves) => self.encode_moves(moves.iter().copied(), moves.len()),
-            MoveSource::Held { slots, changes } => {
-                self.encode_moves(held_moves(slots, changes), update.moves.len());
+        // The sizing and writing passes copy the moves' bytes: they are read once.
+        let moved: (&[u8], &[u8]) = match update.moves.source() {
+            MoveSource::Listed(moves) => {
+                self.encode_moves(moves.iter().copied(), moves.len());
+                (&self.moved_ids, &self.moved_xy)
             }
-        }
-        let sizes = sizes(update.delta, &self.moved_ids, &self.moved_xy);
+            // The view's update encoded them as it read them.
+            MoveSource::Held { encoded, .. } => encoded,
+        };
+        let sizes = sizes(update.delta, moved.0, moved.1);
         let total = varint_len(WORLD_UPDATE_KEY) + varint_len(sizes.body as u64) + sizes.body;
         let start = out.len();
         out.resize(start + total, 0);
@@ -322,12 +322,7 @@ impl Encoder {
             buf: &mut out[start..],
             at: 0,
         };
-        write_update(
-            update.delta,
-            (&self.moved_ids, &self.moved_xy),
-            &sizes,
-            &mut writer,
-        );
+        write_update(update.delta, moved, &sizes, &mut writer);
         debug_assert_eq!(
             writer.at, total,
             "the sizing pass and the writing pass agree"
@@ -336,6 +331,8 @@ impl Encoder {
 
     /// Writes the `count` moves' fields 7 and 8 into the buffers.
     fn encode_moves(&mut self, moves: impl Iterator<Item = Move>, count: usize) {
+        self.moved_ids.clear();
+        self.moved_xy.clear();
         // Most IDs' gaps and most dx, dy take a byte or two: room for that many up front keeps
         // the pushes below from growing the buffers one step at a time.
         self.moved_ids.reserve(count * 2);
@@ -353,7 +350,7 @@ impl Encoder {
 // Each byte written holds 7 bits of `value` (masked, or below 0x80): nothing is cut off.
 #[allow(clippy::cast_possible_truncation)]
 #[inline]
-fn push_varint(out: &mut Vec<u8>, mut value: u64) {
+pub(crate) fn push_varint(out: &mut Vec<u8>, mut value: u64) {
     // Moves are mostly a byte each: that case is one store.
     if value < 0x80 {
         out.push(value as u8);
