@@ -1,7 +1,9 @@
-//! One WebSocket session: a single task per client that completes the handshake, reads its
-//! frames, hands its messages to their handlers, writes what its outbox holds in vectored
-//! batches, and winds the connection down. Its life is one state machine, `Phase`:
-//! handshake (in `serve`, before the loop) → `Open` → `Closing` → closed (the loop returns).
+//! One WebSocket session: opened where the connection was accepted (the 101 written, `open`),
+//! then served by a task of its own that enters the client in the lobby and sends its ID
+//! (`greet`), reads its frames, hands its messages to their handlers, writes what its outbox
+//! holds in vectored batches, and winds the connection down. Its life: handshake (`open`) →
+//! greeting (`greet`, before the loop) → `Phase::Open` → `Phase::Closing` → closed (the loop
+//! returns).
 
 mod writer;
 
@@ -499,6 +501,84 @@ mod tests {
         fn rehome(self) -> io::Result<Self> {
             Ok(self)
         }
+    }
+
+    /// A connection whose client hung up after the 101: writes succeed, reads find the end.
+    struct HungUp;
+
+    impl Transport for HungUp {
+        fn poll_read_ready(&self, _: &mut Context<'_>) -> Poll<io::Result<()>> {
+            Poll::Ready(Ok(()))
+        }
+        fn try_read(&mut self, _: &mut [u8]) -> io::Result<usize> {
+            Ok(0)
+        }
+        fn poll_write_ready(&self, _: &mut Context<'_>) -> Poll<io::Result<()>> {
+            Poll::Ready(Ok(()))
+        }
+        fn try_write_vectored(&mut self, slices: &[IoSlice<'_>]) -> io::Result<usize> {
+            Ok(slices.iter().map(|slice| slice.len()).sum())
+        }
+        fn shutdown_write(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+        fn rehome(self) -> io::Result<Self> {
+            Ok(self)
+        }
+    }
+
+    async fn open_hung_up(server: &Arc<ServerState>) -> Session<HungUp> {
+        let address: SocketAddr = "127.0.0.1:1".parse().expect("address");
+        let slot = server.sessions_slot().expect("a slot");
+        let ticket = server
+            .admission
+            .admit(address.ip(), Instant::now())
+            .expect("admitted");
+        open(
+            HungUp,
+            address,
+            Arc::clone(server),
+            "HTTP/1.1 101 Switching Protocols\r\n\r\n".into(),
+            Vec::new(),
+            slot,
+            ticket,
+        )
+        .await
+        .expect("the handshake was delivered")
+    }
+
+    /// The client enters the lobby when its session is served, not when it is opened; a
+    /// session told to close in between (an idle check, a shutdown) never enters: the lobby
+    /// is not told of a client coming and going at once.
+    #[tokio::test]
+    async fn a_session_closed_before_it_is_served_never_enters_the_lobby() {
+        let server = Arc::new(ServerState::new(Config::default(), 100));
+        let watcher = server.watcher_in_lobby(1_000);
+        let lobby = Arc::clone(server.rooms.lobby());
+
+        let mut served = open_hung_up(&server).await;
+        assert_eq!(
+            lobby.member_count(),
+            1,
+            "not in the lobby before it is served"
+        );
+        served.live().await;
+        assert!(
+            !watcher.outbox.take().frames.is_empty(),
+            "a session served enters, and leaves when its client is gone"
+        );
+
+        let mut closed = open_hung_up(&server).await;
+        closed.client.peer.outbox.close(Disconnect::Idle {
+            timeout: Duration::from_secs(1),
+        });
+        closed.live().await;
+        assert!(
+            watcher.outbox.take().frames.is_empty(),
+            "no join and no leave for a client told to close before it was served"
+        );
+        assert_eq!(lobby.member_count(), 1);
+        assert_eq!(server.sessions.count(), 0);
     }
 
     #[tokio::test]
