@@ -77,7 +77,7 @@ struct Closing {
 /// The handshake's end: the 101 goes out. The client enters the lobby and is sent its ID
 /// once the session is served (`Session::live`), not here: this runs on the acceptor's one
 /// thread, where an entry waiting for a stalled cluster broker would hold up every other new
-/// connection. `None` when the client is gone before the 101 is written.
+/// connection. `None` when no ID can be had for it or the client is gone before its 101.
 pub async fn open<T: Transport>(
     mut transport: T,
     address: SocketAddr,
