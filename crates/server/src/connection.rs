@@ -55,9 +55,9 @@ impl Opened {
     ///
     /// Memory matters here: a task keeps its whole size allocated for as long as it lives,
     /// that size is its largest state, and most sessions spend their lives idle. So the task
-    /// holds only a pointer to the session and what serving it needs; the graceful close at
-    /// the end is boxed, and a TLS session's serving is boxed too, so that a plain session's
-    /// task is not sized for it.
+    /// holds only a pointer to the session and what serving it needs; the greeting at the
+    /// start (`Session::live`) and the graceful close at the end are boxed, and a TLS
+    /// session's serving is boxed too, so that a plain session's task is not sized for it.
     pub async fn live(self) {
         match self {
             Self::Plain(mut session) => session.live().await,

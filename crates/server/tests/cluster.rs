@@ -253,6 +253,46 @@ async fn joins_waiting_on_a_stalled_broker_do_not_hold_up_other_clients() {
     nats.resume();
 }
 
+/// A new client's entry into the lobby is a join, which waits for a stalled broker (up to two
+/// seconds). It waits on the runtime serving sessions, not on the thread that accepts
+/// connections: while one client's ID waits behind its entry, the server still answers a
+/// plain request and another client's upgrade, before that ID has been written.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_new_client_entering_on_a_stalled_broker_does_not_hold_up_other_connections() {
+    let nats = Nats::start();
+    let server = TestServer::start(member_of(&nats)).await;
+    // Its ID block reserved: a new one is asked of the broker only once per thousand clients.
+    let _first = Client::full(&server).await;
+    nats.pause();
+    let waiting = common::RawClient::connect(&server).await;
+    assert!(waiting.received.is_empty(), "the ID came before the entry");
+    let (status, _) = server.http_get("/health", "").await;
+    assert_eq!(status, 200);
+    let other = common::RawClient::connect(&server).await;
+    // Nothing has been written to the waiting client after its 101 yet. Read without the
+    // runtime's readiness (which might not have been seen yet): what the server wrote before
+    // answering the others is in this socket's buffer by now, on loopback.
+    let waiting = waiting.stream.into_std().unwrap();
+    let peeked = waiting.peek(&mut [0u8; 1]);
+    assert!(
+        peeked
+            .as_ref()
+            .is_err_and(|error| error.kind() == std::io::ErrorKind::WouldBlock),
+        "the waiting client was sent something before the others were answered: {peeked:?}"
+    );
+    // Then its ID comes, its first frame, once its entry is applied here alone.
+    let mut waiting = common::RawClient {
+        stream: tokio::net::TcpStream::from_std(waiting).unwrap(),
+        received: Vec::new(),
+    };
+    let (opcode, payload) = waiting.read_frames(1).await.remove(0);
+    assert_eq!(opcode, 0x82);
+    let id = mmo_protocol::decode_packet(&payload).unwrap();
+    assert!(matches!(id.msg, Some(Msg::Id(_))), "{id:?}");
+    drop(other);
+    nats.resume();
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_joiner_on_another_server_gets_the_members_and_history_and_both_see_presence() {
     let nats = Nats::start();

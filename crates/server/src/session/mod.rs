@@ -1,7 +1,9 @@
-//! One WebSocket session: a single task per client that completes the handshake, reads its
-//! frames, hands its messages to their handlers, writes what its outbox holds in vectored
-//! batches, and winds the connection down. Its life is one state machine, `Phase`:
-//! handshake (in `serve`, before the loop) → `Open` → `Closing` → closed (the loop returns).
+//! One WebSocket session: opened where the connection was accepted (the 101 written, `open`),
+//! then served by a task of its own that enters the client in the lobby and sends its ID
+//! (`greet`), reads its frames, hands its messages to their handlers, writes what its outbox
+//! holds in vectored batches, and winds the connection down. Its life: handshake (`open`) →
+//! greeting (`greet`, before the loop) → `Phase::Open` → `Phase::Closing` → closed (the loop
+//! returns).
 
 mod writer;
 
@@ -72,8 +74,10 @@ struct Closing {
     deadline: Pin<Box<Sleep>>,
 }
 
-/// The handshake's end: the 101 goes out, then the client enters the lobby, and its ID is the
-/// first frame it gets. `None` when the client is gone before that.
+/// The handshake's end: the 101 goes out. The client enters the lobby and is sent its ID
+/// once the session is served (`Session::live`), not here: this runs on the acceptor's one
+/// thread, where an entry waiting for a stalled cluster broker would hold up every other new
+/// connection. `None` when no ID can be had for it or the client is gone before its 101.
 pub async fn open<T: Transport>(
     mut transport: T,
     address: SocketAddr,
@@ -102,34 +106,6 @@ pub async fn open<T: Transport>(
         return None;
     }
     drop(handshake);
-    // Only a client whose handshake was answered enters: a failed one shows the lobby nothing.
-    // With `require_login`, a client enters once it logs in (`handlers::accounts`).
-    if !server.config.require_login {
-        client.enter_lobby();
-    }
-    // The ID is written now, after the client entered the lobby and before its session writes
-    // anything: it is the first frame the client gets, and whatever is said once the client
-    // has it reaches it (relayed meanwhile, it waits in the outbox). Not through the outbox,
-    // which costs as many writes: the session's writer would keep the queue it came in (128
-    // bytes of spare slots) for as long as the client stays idle.
-    if !server.echo {
-        let id_frame = encode_packet_frame(&Packet::id_assignment(id));
-        if let Err(error) = transport::write_all(&mut transport, &id_frame, timeout).await {
-            debug!("{address}: ID not delivered: {error}");
-            client.end(&Disconnect::ConnectionLost);
-            return None;
-        }
-        // The session's counts are of WebSocket bytes: the ID frame and any frames that came
-        // with the request count, the HTTP heads do not.
-        client.stats.frames_out += 1;
-        client.stats.bytes_out += id_frame.len() as u64;
-    }
-    info!(
-        client = id.get(),
-        address = %address,
-        "New client connected from {address}"
-    );
-    info!(client = id.get(), "Client {id}: Sent ID to client");
     client.stats.bytes_in += early_bytes.len() as u64;
     // Frames that came with the upgrade request wait in the decoder until the session is
     // served: `open` runs on the acceptor's thread (low priority, a runtime of its own), where
@@ -174,6 +150,11 @@ impl<T: Transport> Session<T> {
 
     /// Serves the client until the session ends, then winds the connection down.
     pub async fn live(&mut self) {
+        // Boxed: needed once, at the start; an idle session's task is not sized for it.
+        if Box::pin(self.greet()).await.is_err() {
+            self.client.end(&Disconnect::ConnectionLost);
+            return;
+        }
         // No binding held across the await: it would grow every session's task.
         self.client
             .peer
@@ -201,6 +182,54 @@ impl<T: Transport> Session<T> {
             ))
             .await;
         }
+    }
+
+    /// The client's first moments, its 101 written: it enters the lobby, then is sent its ID.
+    /// `Err` when the connection broke.
+    ///
+    /// On the runtime serving sessions: in a cluster the entry is a join that waits for the
+    /// broker (up to two seconds when it stalls), with the worker's other sessions handed to
+    /// another thread meanwhile (`cluster::wait_for_broker`); on the acceptor's thread it held
+    /// up every new connection behind it.
+    async fn greet(&mut self) -> io::Result<()> {
+        let Self {
+            transport, client, ..
+        } = self;
+        let server = Arc::clone(&client.server);
+        let id = client.peer.id;
+        // Only a client whose handshake was answered enters: a failed one shows the lobby
+        // nothing. Nor does one already told to close (the server shutting down, say): it
+        // would be announced as coming and going at once. With `require_login`, a client
+        // enters once it logs in (`handlers::accounts`).
+        if !server.config.require_login && !client.peer.outbox.is_closing() {
+            client.enter_lobby();
+        }
+        // The ID is written now, after the client entered the lobby and before the session
+        // writes anything (the outbox's direct writes are not on yet): it is the first frame
+        // the client gets, and whatever is said once the client has it reaches it (relayed
+        // meanwhile, it waits in the outbox). Not through the outbox, which costs as many
+        // writes: the session's writer would keep the queue it came in (128 bytes of spare
+        // slots) for as long as the client stays idle.
+        if !server.echo {
+            let id_frame = encode_packet_frame(&Packet::id_assignment(id));
+            let timeout = server.config.handshake_timeout;
+            if let Err(error) = transport::write_all(transport, &id_frame, timeout).await {
+                debug!("{}: ID not delivered: {error}", client.peer.address);
+                return Err(error);
+            }
+            // The session's counts are of WebSocket bytes: the ID frame and any frames that
+            // came with the request count, the HTTP heads do not.
+            client.stats.frames_out += 1;
+            client.stats.bytes_out += id_frame.len() as u64;
+        }
+        let address = client.peer.address;
+        info!(
+            client = id.get(),
+            address = %address,
+            "New client connected from {address}"
+        );
+        info!(client = id.get(), "Client {id}: Sent ID to client");
+        Ok(())
     }
 
     async fn run(&mut self) -> Disconnect {
@@ -472,6 +501,84 @@ mod tests {
         fn rehome(self) -> io::Result<Self> {
             Ok(self)
         }
+    }
+
+    /// A connection whose client hung up after the 101: writes succeed, reads find the end.
+    struct HungUp;
+
+    impl Transport for HungUp {
+        fn poll_read_ready(&self, _: &mut Context<'_>) -> Poll<io::Result<()>> {
+            Poll::Ready(Ok(()))
+        }
+        fn try_read(&mut self, _: &mut [u8]) -> io::Result<usize> {
+            Ok(0)
+        }
+        fn poll_write_ready(&self, _: &mut Context<'_>) -> Poll<io::Result<()>> {
+            Poll::Ready(Ok(()))
+        }
+        fn try_write_vectored(&mut self, slices: &[IoSlice<'_>]) -> io::Result<usize> {
+            Ok(slices.iter().map(|slice| slice.len()).sum())
+        }
+        fn shutdown_write(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+        fn rehome(self) -> io::Result<Self> {
+            Ok(self)
+        }
+    }
+
+    async fn open_hung_up(server: &Arc<ServerState>) -> Session<HungUp> {
+        let address: SocketAddr = "127.0.0.1:1".parse().expect("address");
+        let slot = server.sessions_slot().expect("a slot");
+        let ticket = server
+            .admission
+            .admit(address.ip(), Instant::now())
+            .expect("admitted");
+        open(
+            HungUp,
+            address,
+            Arc::clone(server),
+            "HTTP/1.1 101 Switching Protocols\r\n\r\n".into(),
+            Vec::new(),
+            slot,
+            ticket,
+        )
+        .await
+        .expect("the handshake was delivered")
+    }
+
+    /// The client enters the lobby when its session is served, not when it is opened; a
+    /// session told to close in between (an idle check, a shutdown) never enters: the lobby
+    /// is not told of a client coming and going at once.
+    #[tokio::test]
+    async fn a_session_closed_before_it_is_served_never_enters_the_lobby() {
+        let server = Arc::new(ServerState::new(Config::default(), 100));
+        let watcher = server.watcher_in_lobby(1_000);
+        let lobby = Arc::clone(server.rooms.lobby());
+
+        let mut served = open_hung_up(&server).await;
+        assert_eq!(
+            lobby.member_count(),
+            1,
+            "not in the lobby before it is served"
+        );
+        served.live().await;
+        assert!(
+            !watcher.outbox.take().frames.is_empty(),
+            "a session served enters, and leaves when its client is gone"
+        );
+
+        let mut closed = open_hung_up(&server).await;
+        closed.client.peer.outbox.close(Disconnect::Idle {
+            timeout: Duration::from_secs(1),
+        });
+        closed.live().await;
+        assert!(
+            watcher.outbox.take().frames.is_empty(),
+            "no join and no leave for a client told to close before it was served"
+        );
+        assert_eq!(lobby.member_count(), 1);
+        assert_eq!(server.sessions.count(), 0);
     }
 
     #[tokio::test]
