@@ -74,10 +74,10 @@ struct Closing {
     deadline: Pin<Box<Sleep>>,
 }
 
-/// The handshake's end: the 101 goes out. The client enters the lobby and is sent its ID
-/// once the session is served (`Session::live`), not here: this runs on the acceptor's one
-/// thread, where an entry waiting for a stalled cluster broker would hold up every other new
-/// connection. `None` when no ID can be had for it or the client is gone before its 101.
+/// The handshake's end: the 101 goes out, then the client enters the lobby and is sent its ID
+/// (`Session::greet`): here, on a server of its own, or once the session is served, in a
+/// cluster (see `greets_when_served`). `None` when no ID can be had for it or the client is
+/// gone before its 101 or its ID.
 pub async fn open<T: Transport>(
     mut transport: T,
     address: SocketAddr,
@@ -112,7 +112,7 @@ pub async fn open<T: Transport>(
     // a handler, and whatever it spawns, must not run.
     let mut decoder = FrameDecoder::new(server.config.max_message_bytes);
     decoder.keep_unread(early_bytes);
-    Some(Session {
+    let mut session = Session {
         decoder,
         writer: FrameWriter::default(),
         phase: Phase::Open,
@@ -121,7 +121,27 @@ pub async fn open<T: Transport>(
         client,
         transport,
         _socket: ticket.into_held(),
-    })
+    };
+    if !greets_when_served(&server) && session.greet().await.is_err() {
+        session.client.end(&Disconnect::ConnectionLost);
+        return None;
+    }
+    Some(session)
+}
+
+/// Whether a new client enters the lobby and is sent its ID once its session is served (on
+/// the runtime serving sessions) rather than as it is opened (on the acceptor's thread).
+///
+/// In a cluster, entering is a join that waits for the broker, up to two seconds when it
+/// stalls: on the acceptor's one thread that would hold up every new connection behind it,
+/// while the session's runtime hands the worker's other sessions to another thread for the
+/// while (`cluster::wait_for_broker`). On a server of its own, entering never waits, and the
+/// acceptor's thread is where it costs the sessions least: it runs at a low priority, so a
+/// storm of connections entering the lobby yields to the chat of those already in (served
+/// there, a room's chat p99 during 10,000 connects a second rose from 36–57 to 71–85 ms;
+/// docs/benchmarks.md).
+fn greets_when_served(server: &ServerState) -> bool {
+    server.config.nats.is_some()
 }
 
 /// One client's session once open: everything it keeps while it lives.
@@ -151,7 +171,7 @@ impl<T: Transport> Session<T> {
     /// Serves the client until the session ends, then winds the connection down.
     pub async fn live(&mut self) {
         // Boxed: needed once, at the start; an idle session's task is not sized for it.
-        if Box::pin(self.greet()).await.is_err() {
+        if greets_when_served(&self.client.server) && Box::pin(self.greet()).await.is_err() {
             self.client.end(&Disconnect::ConnectionLost);
             return;
         }
@@ -185,12 +205,7 @@ impl<T: Transport> Session<T> {
     }
 
     /// The client's first moments, its 101 written: it enters the lobby, then is sent its ID.
-    /// `Err` when the connection broke.
-    ///
-    /// On the runtime serving sessions: in a cluster the entry is a join that waits for the
-    /// broker (up to two seconds when it stalls), with the worker's other sessions handed to
-    /// another thread meanwhile (`cluster::wait_for_broker`); on the acceptor's thread it held
-    /// up every new connection behind it.
+    /// `Err` when the connection broke. Where it runs: `greets_when_served`.
     async fn greet(&mut self) -> io::Result<()> {
         let Self {
             transport, client, ..
@@ -547,12 +562,18 @@ mod tests {
         .expect("the handshake was delivered")
     }
 
-    /// The client enters the lobby when its session is served, not when it is opened; a
-    /// session told to close in between (an idle check, a shutdown) never enters: the lobby
-    /// is not told of a client coming and going at once.
+    /// In a cluster the client enters the lobby when its session is served, not when it is
+    /// opened; a session told to close in between (an idle check, a shutdown) never enters:
+    /// the lobby is not told of a client coming and going at once.
     #[tokio::test]
     async fn a_session_closed_before_it_is_served_never_enters_the_lobby() {
-        let server = Arc::new(ServerState::new(Config::default(), 100));
+        // A cluster's setting; the broker stays the in-process one: what is tested is when
+        // the entry happens, which the setting decides (`greets_when_served`).
+        let config = Config {
+            nats: Some("nats://127.0.0.1:4222".into()),
+            ..Config::default()
+        };
+        let server = Arc::new(ServerState::new(config, 100));
         let watcher = server.watcher_in_lobby(1_000);
         let lobby = Arc::clone(server.rooms.lobby());
 
@@ -579,6 +600,21 @@ mod tests {
         );
         assert_eq!(lobby.member_count(), 1);
         assert_eq!(server.sessions.count(), 0);
+    }
+
+    /// On a server of its own the client is in the lobby, and has its ID, as its session is
+    /// opened on the acceptor's thread, before it is served.
+    #[tokio::test]
+    async fn alone_a_client_enters_the_lobby_as_its_session_is_opened() {
+        let server = Arc::new(ServerState::new(Config::default(), 100));
+        let watcher = server.watcher_in_lobby(1_000);
+        let lobby = Arc::clone(server.rooms.lobby());
+        let _opened = open_hung_up(&server).await;
+        assert_eq!(lobby.member_count(), 2, "in the lobby once opened");
+        assert!(
+            !watcher.outbox.take().frames.is_empty(),
+            "the lobby was told of its entry"
+        );
     }
 
     #[tokio::test]
