@@ -510,9 +510,10 @@ settings! {
         /// leaderboard, so together they cost O(N²): 200 of them are 40,000 `PlayerMessage`s of
         /// about 77 bytes, 20 times a second (62 MB/s of fan-out). `mmo bench world --tutorial`
         /// on the 2-core benchmark machine, bots on it too, delivered every update on time to
-        /// 300 (the server at 38–45 % of a core) but not 350 (docs/benchmarks.md, "Tutorial-level
-        /// players: the most one world holds"); 200 is two-thirds of that, under half its cost,
-        /// for a server doing other work too.
+        /// 350 when the machine was quiet (the server at 58–60 % of a core; 400 held in one run
+        /// of two) and to 300 when it was shared (docs/benchmarks.md, "Tutorial-level players:
+        /// the most one world holds"); 200 costs about a fifth of a core, a third of what 350
+        /// does, for a server doing other work too.
         max_tutorial_players_per_world: usize = 200;
 
         /// Most players in one world, whatever their client; the next is refused with a reason.
