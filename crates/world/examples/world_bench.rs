@@ -11,7 +11,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use mmo_world::rng::Rng;
-use mmo_world::wire::Encoder;
+use mmo_world::wire::write_update_packet;
 use mmo_world::{
     Appearance, Decider, EntityKey, Entry, PlayerId, RadiusRumble, Vec2, World, WorldConfig,
 };
@@ -130,7 +130,6 @@ fn main() {
     let mut scans = 0usize;
     // Moves, entries, leaves and eats over all views.
     let mut counts = [0usize; 4];
-    let mut encoder = Encoder::default();
     for tick in 0..ticks {
         for bot in &mut bots {
             let Some(me) = world.engine().get(EntityKey::Player(bot.id)) else {
@@ -176,7 +175,7 @@ fn main() {
         let cpu_before = thread_cpu_ns();
         for (_, update) in world.updates() {
             buffer.clear();
-            encoder.write_update_packet(update, &mut buffer);
+            write_update_packet(update, &mut buffer);
             std::hint::black_box(&buffer);
         }
         let encoded = began.elapsed();

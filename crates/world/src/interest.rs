@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use crate::engine::{Change, Engine, Entity, EntityKey, PlayerId, Quantized, Removal, SporeId};
 use crate::geom::{Rect, Vec2};
-use crate::wire::{push_varint, zigzag};
+use crate::wire::MoveBytes;
 
 /// How far past its view an entity must go before it leaves it, in world units: one that
 /// crosses the edge back and forth does not cost an enter and a leave on every tick.
@@ -163,12 +163,12 @@ pub(crate) enum MoveSource<'a> {
     /// A list (a hand-built `ViewDelta`'s `moved`).
     Listed(&'a [Move]),
     /// The held players' slots (by ascending ID) read in the engine's per-slot changes;
-    /// those that did not move are skipped. `encoded` has the same moves as the wire's
-    /// fields 7 and 8 (written by the view's update as it read them).
+    /// those that did not move are skipped. `encoded` has the same moves, as the view's
+    /// update wrote them while it read them.
     Held {
         slots: &'a [u32],
         changes: &'a [Change],
-        encoded: (&'a [u8], &'a [u8]),
+        encoded: &'a MoveBytes,
     },
 }
 
@@ -274,10 +274,8 @@ pub(crate) struct Observer {
     /// The view at its last full scan, and the world's clock then.
     scanned: Option<(Rect, f64)>,
     pub(crate) delta: ViewDelta,
-    /// How many of `players` moved this tick.
-    moves: usize,
-    /// Their moves as the wire's fields 7 and 8 (see `EncodedMoves`).
-    encoded_moves: EncodedMoves,
+    /// The moves of `players` this tick, as the wire has them.
+    moves: MoveBytes,
     pub(crate) last_own: Option<OwnState>,
     pub(crate) leaderboard_version: u64,
 }
@@ -293,8 +291,7 @@ impl Observer {
             phase,
             scanned: None,
             delta: ViewDelta::default(),
-            moves: 0,
-            encoded_moves: EncodedMoves::default(),
+            moves: MoveBytes::default(),
             last_own: None,
             leaderboard_version: 0,
         }
@@ -308,8 +305,7 @@ impl Observer {
         self.entering_players.clear();
         self.scanned = None;
         self.delta.clear(0);
-        self.moves = 0;
-        self.encoded_moves.clear();
+        self.moves.clear();
     }
 
     /// How many entities it has in view.
@@ -325,29 +321,11 @@ impl Observer {
                 source: MoveSource::Held {
                     slots: &self.players,
                     changes,
-                    encoded: (&self.encoded_moves.ids, &self.encoded_moves.xy),
+                    encoded: &self.moves,
                 },
-                len: self.moves,
+                len: self.moves.len(),
             },
         }
-    }
-}
-
-/// A view's moves this tick, encoded as the wire's fields 7 and 8 by the view's update, which
-/// reads every held player's change anyway: the encoder then copies bytes instead of reading
-/// each held slot's change again (a random read in a table of every entity).
-#[derive(Debug, Default)]
-struct EncodedMoves {
-    /// The moved players' IDs, delta-coded, as varints.
-    ids: Vec<u8>,
-    /// Their dx, dy, zigzag-coded, as varints.
-    xy: Vec<u8>,
-}
-
-impl EncodedMoves {
-    fn clear(&mut self) {
-        self.ids.clear();
-        self.xy.clear();
     }
 }
 
@@ -430,13 +408,12 @@ pub(crate) fn update_view(
         entering_spores,
         delta,
         moves,
-        encoded_moves,
         phase,
         scanned,
         ..
     } = observer;
     delta.clear(tick);
-    encoded_moves.clear();
+    moves.clear();
     let changes = engine.changes();
     merge_entered(players, entering_players, changes);
     entering_spores.clear();
@@ -504,8 +481,6 @@ pub(crate) fn update_view(
     let marks = &marks.marks;
     let out_of_sight = |slot: u32| scanning && marks[slot as usize] == was;
     let mut kept = 0;
-    let mut moved = 0;
-    let mut previous_id = 0;
     for index in 0..players.len() {
         let slot = players[index];
         let change = changes[slot as usize];
@@ -526,17 +501,12 @@ pub(crate) fn update_view(
             }
         }
         if change.dx != 0 || change.dy != 0 {
-            moved += 1;
-            push_varint(&mut encoded_moves.ids, change.id.wrapping_sub(previous_id));
-            previous_id = change.id;
-            push_varint(&mut encoded_moves.xy, zigzag(change.dx));
-            push_varint(&mut encoded_moves.xy, zigzag(change.dy));
+            moves.push(change.id, change.dx, change.dy);
         }
         players[kept] = slot;
         kept += 1;
     }
     players.truncate(kept);
-    *moves = moved;
     let mut kept = 0;
     for index in 0..spores.len() {
         let slot = spores[index];

@@ -1,9 +1,9 @@
 //! `WorldUpdateMessage` packets written straight from a `ViewDelta` into a byte buffer: the
 //! same bytes as `encode::update_packet(..).encode_to_vec()`, without building the prost
 //! message (its vectors and strings were a tenth of the benchmark's time). Every length is
-//! computed before writing. A world's update brings its moves already encoded (the view's
-//! update writes them as it reads each held player's change, `interest`); a hand-built delta's
-//! are encoded into an `Encoder`'s buffers first. Either way they are copied from there.
+//! computed before writing. A world's update brings its moves already encoded (`MoveBytes`,
+//! written by the view's update as it reads each held player's change); a hand-built delta's
+//! are encoded the same way first. Either way they are copied from there.
 
 use crate::engine::{EntityKey, PlayerId};
 use crate::interest::{
@@ -49,7 +49,7 @@ fn put_varint(out: &mut Writer<'_>, mut value: u64) {
     out.push(value as u8);
 }
 
-pub(crate) fn zigzag(value: i32) -> u64 {
+fn zigzag(value: i32) -> u64 {
     u64::from(u32::from_ne_bytes(
         ((value << 1) ^ (value >> 31)).to_ne_bytes(),
     ))
@@ -285,72 +285,97 @@ fn sizes(delta: &ViewDelta, moved_ids: &[u8], moved_xy: &[u8]) -> Sizes {
 }
 
 /// Appends the `Packet{world_update}` for `update` (a world's `Update`, or a hand-built
-/// `&ViewDelta`) to `out` (exactly one encoded packet). An encoder of updates keeps an
-/// `Encoder` instead, which keeps its buffers from one packet to the next.
+/// `&ViewDelta`) to `out` (exactly one encoded packet).
 pub fn write_update_packet<'a>(update: impl Into<Update<'a>>, out: &mut Vec<u8>) {
-    Encoder::default().write_update_packet(update, out);
+    let update = update.into();
+    let listed;
+    // The sizing and writing passes copy the moves' bytes: they are read once.
+    let moved = match update.moves.source() {
+        MoveSource::Listed(moves) => {
+            listed = MoveBytes::of(moves);
+            listed.fields()
+        }
+        // The view's update encoded them as it read them.
+        MoveSource::Held { encoded, .. } => encoded.fields(),
+    };
+    let sizes = sizes(update.delta, moved.0, moved.1);
+    let total = varint_len(WORLD_UPDATE_KEY) + varint_len(sizes.body as u64) + sizes.body;
+    let start = out.len();
+    out.resize(start + total, 0);
+    let mut writer = Writer {
+        buf: &mut out[start..],
+        at: 0,
+    };
+    write_update(update.delta, moved, &sizes, &mut writer);
+    debug_assert_eq!(
+        writer.at, total,
+        "the sizing pass and the writing pass agree"
+    );
 }
 
-/// Writes `WorldUpdateMessage` packets, keeping its buffers for the next one: one per thread
-/// that encodes.
+/// Moves (by ascending ID) as the bodies of the wire's fields 7 and 8, written as they are
+/// read: a view's update fills one as it reads each held player's change, so the encoder
+/// copies bytes instead of reading every held slot's change again.
 #[derive(Debug, Default)]
-pub struct Encoder {
-    /// Field 7 of the update being written: the moved players' IDs, delta-coded varints.
-    moved_ids: Vec<u8>,
-    /// Field 8: their zigzag dx, dy varints.
-    moved_xy: Vec<u8>,
+pub(crate) struct MoveBytes {
+    /// The moved players' IDs, delta-coded, as varints.
+    ids: Vec<u8>,
+    /// Their dx, dy, zigzag-coded, as varints.
+    xy: Vec<u8>,
+    /// The last ID pushed (the next is coded as the difference).
+    last_id: u64,
+    /// How many moves were pushed.
+    count: usize,
 }
 
-impl Encoder {
-    /// Appends the `Packet{world_update}` for `update` to `out`, as `write_update_packet`.
-    pub fn write_update_packet<'a>(&mut self, update: impl Into<Update<'a>>, out: &mut Vec<u8>) {
-        let update = update.into();
-        // The sizing and writing passes copy the moves' bytes: they are read once.
-        let moved: (&[u8], &[u8]) = match update.moves.source() {
-            MoveSource::Listed(moves) => {
-                self.encode_moves(moves.iter().copied(), moves.len());
-                (&self.moved_ids, &self.moved_xy)
-            }
-            // The view's update encoded them as it read them.
-            MoveSource::Held { encoded, .. } => encoded,
+impl MoveBytes {
+    /// Those of a list.
+    fn of(moves: &[Move]) -> Self {
+        // Most IDs' gaps and most dx, dy take a byte or two: room for that many up front keeps
+        // the pushes from growing the buffers one step at a time.
+        let mut bytes = Self {
+            ids: Vec::with_capacity(moves.len() * 2),
+            xy: Vec::with_capacity(moves.len() * 4),
+            ..Self::default()
         };
-        let sizes = sizes(update.delta, moved.0, moved.1);
-        let total = varint_len(WORLD_UPDATE_KEY) + varint_len(sizes.body as u64) + sizes.body;
-        let start = out.len();
-        out.resize(start + total, 0);
-        let mut writer = Writer {
-            buf: &mut out[start..],
-            at: 0,
-        };
-        write_update(update.delta, moved, &sizes, &mut writer);
-        debug_assert_eq!(
-            writer.at, total,
-            "the sizing pass and the writing pass agree"
-        );
+        for &Move { id, dx, dy } in moves {
+            bytes.push(id.0, dx, dy);
+        }
+        bytes
     }
 
-    /// Writes the `count` moves' fields 7 and 8 into the buffers.
-    fn encode_moves(&mut self, moves: impl Iterator<Item = Move>, count: usize) {
-        self.moved_ids.clear();
-        self.moved_xy.clear();
-        // Most IDs' gaps and most dx, dy take a byte or two: room for that many up front keeps
-        // the pushes below from growing the buffers one step at a time.
-        self.moved_ids.reserve(count * 2);
-        self.moved_xy.reserve(count * 4);
-        let mut previous = 0u64;
-        for Move { id, dx, dy } in moves {
-            push_varint(&mut self.moved_ids, id.0.wrapping_sub(previous));
-            previous = id.0;
-            push_varint(&mut self.moved_xy, zigzag(dx));
-            push_varint(&mut self.moved_xy, zigzag(dy));
-        }
+    /// Empties it for the next tick (keeping its buffers).
+    pub(crate) fn clear(&mut self) {
+        self.ids.clear();
+        self.xy.clear();
+        self.last_id = 0;
+        self.count = 0;
+    }
+
+    /// Adds the move of player `id` (greater than the last one's) by `dx`, `dy`.
+    pub(crate) fn push(&mut self, id: u64, dx: i32, dy: i32) {
+        push_varint(&mut self.ids, id.wrapping_sub(self.last_id));
+        self.last_id = id;
+        push_varint(&mut self.xy, zigzag(dx));
+        push_varint(&mut self.xy, zigzag(dy));
+        self.count += 1;
+    }
+
+    /// How many moves it holds.
+    pub(crate) fn len(&self) -> usize {
+        self.count
+    }
+
+    /// Fields 7 and 8's bodies.
+    pub(crate) fn fields(&self) -> (&[u8], &[u8]) {
+        (&self.ids, &self.xy)
     }
 }
 
 // Each byte written holds 7 bits of `value` (masked, or below 0x80): nothing is cut off.
 #[allow(clippy::cast_possible_truncation)]
 #[inline]
-pub(crate) fn push_varint(out: &mut Vec<u8>, mut value: u64) {
+fn push_varint(out: &mut Vec<u8>, mut value: u64) {
     // Moves are mostly a byte each: that case is one store.
     if value < 0x80 {
         out.push(value as u8);
@@ -363,7 +388,7 @@ pub(crate) fn push_varint(out: &mut Vec<u8>, mut value: u64) {
     out.push(value as u8);
 }
 
-/// `moved`: fields 7 and 8's bodies, already encoded (`Encoder::encode_moves`).
+/// `moved`: fields 7 and 8's bodies, already encoded (`MoveBytes`).
 fn write_update(delta: &ViewDelta, moved: (&[u8], &[u8]), sizes: &Sizes, out: &mut Writer<'_>) {
     put_varint(out, WORLD_UPDATE_KEY);
     put_varint(out, sizes.body as u64);
@@ -529,13 +554,10 @@ mod tests {
     fn writes_exactly_what_prost_encodes() {
         let mut rng = Rng::new(11);
         let mut out = Vec::new();
-        // One encoder for every case, as a view thread keeps one: nothing of a packet may
-        // stay in its buffers for the next.
-        let mut encoder = Encoder::default();
         for case in 0..5_000 {
             let delta = random_delta(&mut rng);
             out.clear();
-            encoder.write_update_packet(&delta, &mut out);
+            write_update_packet(&delta, &mut out);
             assert_eq!(
                 out,
                 update_packet(&delta).encode_to_vec(),

@@ -9,7 +9,6 @@ use crate::engine::{Engine, Event, PlayerId};
 use crate::grid::FastMap;
 use crate::interest::{self, Leaderboard, LeaderboardEntry, Marks, Observer, OwnState, Update};
 use crate::rules::{Claim, ClaimError, EnterError, Entry, InputError, Rules};
-use crate::wire::Encoder;
 
 /// The longest time one tick integrates, in seconds: after a stall (the process was paused)
 /// players jump at most this far instead of across the map.
@@ -397,7 +396,6 @@ type Wrapping<'a, T> = (&'a UpdateWrap<'a, T>, &'a mut Vec<(PlayerId, T)>);
 #[derive(Debug, Default)]
 struct ViewScratch {
     marks: Marks,
-    encoder: Encoder,
     /// The packet being encoded.
     packet: Vec<u8>,
 }
@@ -473,9 +471,7 @@ impl<R: Rules> Views<'_, R> {
             updates += 1;
             if let Some((wrap, out)) = wrap.as_mut() {
                 scratch.packet.clear();
-                scratch
-                    .encoder
-                    .write_update_packet(update, &mut scratch.packet);
+                crate::wire::write_update_packet(update, &mut scratch.packet);
                 out.push((observer.player, wrap(&scratch.packet)));
             }
         }
