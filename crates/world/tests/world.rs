@@ -218,30 +218,31 @@ fn players_told_everything_are_limited_with_a_reason() {
     );
 }
 
+/// Observers enough for two shares of at least `MIN_VIEWS_PER_THREAD` (256) views.
+const TWO_SHARES: u64 = 520;
+
+/// A world of `TWO_SHARES` observing players (IDs 1 upward), its views over `view_threads`.
+fn observed_world(view_threads: usize, seed: u64) -> World<RadiusRumble> {
+    let config = WorldConfig {
+        view_threads,
+        ..WorldConfig::default()
+    };
+    let mut world = World::new(RadiusRumble::new(10_000), config, seed);
+    for n in 1..=TWO_SHARES {
+        world
+            .enter(PlayerId(n), entry(&format!("p{n}")), true)
+            .unwrap();
+    }
+    world
+}
+
 /// Views spread over threads give every observer the same updates, byte for byte, as views
 /// updated on the ticking thread alone (the same world, seed and steering), including a
 /// share whose observers leave and come back.
 #[test]
 fn views_spread_over_threads_send_what_one_thread_sends() {
-    // Two shares of at least `MIN_VIEWS_PER_THREAD` (256) views.
-    const PLAYERS: u64 = 520;
-    let worlds: Vec<World<RadiusRumble>> = [1, 2]
-        .into_iter()
-        .map(|view_threads| {
-            let config = WorldConfig {
-                view_threads,
-                ..WorldConfig::default()
-            };
-            let mut world = World::new(RadiusRumble::new(10_000), config, 7);
-            for n in 1..=PLAYERS {
-                world
-                    .enter(PlayerId(n), entry(&format!("p{n}")), true)
-                    .unwrap();
-            }
-            world
-        })
-        .collect();
-    let [mut one, mut two] = <[_; 2]>::try_from(worlds).ok().unwrap();
+    const PLAYERS: u64 = TWO_SHARES;
+    let (mut one, mut two) = (observed_world(1, 7), observed_world(2, 7));
     let start = Instant::now();
     let mut compared = 0;
     for tick in 1..=40u32 {
@@ -279,18 +280,9 @@ fn views_spread_over_threads_send_what_one_thread_sends() {
 
 #[test]
 fn updates_encoded_on_the_views_threads_are_each_observers_update_once() {
-    // Two shares, as above: each encodes its own observers' updates.
-    const PLAYERS: u64 = 520;
-    let config = WorldConfig {
-        view_threads: 2,
-        ..WorldConfig::default()
-    };
-    let mut world = World::new(RadiusRumble::new(10_000), config, 11);
-    for n in 1..=PLAYERS {
-        world
-            .enter(PlayerId(n), entry(&format!("p{n}")), true)
-            .unwrap();
-    }
+    // Two shares: each encodes its own observers' updates.
+    const PLAYERS: u64 = TWO_SHARES;
+    let mut world = observed_world(2, 11);
     let start = Instant::now();
     let mut delivered_total = 0;
     for tick in 1..=30u32 {
