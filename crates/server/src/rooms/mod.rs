@@ -47,7 +47,7 @@ mod room;
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, LazyLock, Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
 use std::net::IpAddr;
@@ -66,12 +66,12 @@ use crate::address_prefix::{AddressKey, AddressPrefix};
 use crate::load::ServerLoad;
 use crate::peer::Peer;
 
-/// A member's name as rooms keep it: a guest's empty name is one shared value, not an
-/// allocation per member (a lobby of 19,000 guests would hold 19,000 of them).
+/// A member's name as rooms keep it: a guest's empty name is the one shared value peers have
+/// too (`peer::guest_name`), not an allocation per member (a lobby of 19,000 guests would hold
+/// 19,000 of them).
 fn shared_name(name: &str) -> Arc<str> {
-    static GUEST: LazyLock<Arc<str>> = LazyLock::new(|| Arc::from(""));
     if name.is_empty() {
-        Arc::clone(&GUEST)
+        crate::peer::guest_name()
     } else {
         Arc::from(name)
     }
