@@ -141,7 +141,7 @@ pub struct WorldArgs {
     #[arg(long, value_name = "TICKS", default_value_t = 20)]
     tick_rate: u32,
     /// This project's bots that decode every update into a full view and steer towards what
-    /// they may eat (the first ones, so spread over the worlds); the others read every update
+    /// they may eat (spread evenly over each world's bots, see `observes`); the others read every update
     /// but scan only its tick and their own position, and head for a random point that
     /// changes every few seconds: cheap enough that the bench reads every update.
     #[arg(long, value_name = "BOTS", default_value_t = 100)]
@@ -899,7 +899,7 @@ async fn bot(
             } else {
                 format!("{}-{world}", args.room_prefix)
             };
-            if index < args.observe {
+            if observes(index, args.players, args.observe, args.worlds) {
                 play(ws, room, world, args.limit, Rc::clone(&stats), start).await
             } else {
                 let stats = Rc::clone(&stats);
@@ -917,6 +917,20 @@ async fn bot(
     }
 }
 
+/// Whether bot `index` of `players` (bot `index` plays in world `index % worlds`) is one of
+/// the `observe` that keep a full view: every so many of each world's bots, from its first to
+/// its last. A world writes its updates in the order its players entered, about the bots'
+/// order: the first bots alone would be written to first, and report less lateness than the
+/// others get.
+fn observes(index: u64, players: u64, observe: u64, worlds: u32) -> bool {
+    if observe == 0 {
+        return false;
+    }
+    let every = (players / observe).max(1);
+    let rank_in_world = index / u64::from(worlds.max(1));
+    rank_in_world % every == 0 && rank_in_world / every * u64::from(worlds.max(1)) < observe
+}
+
 /// What every bot needs to know.
 #[derive(Clone)]
 struct BotPlan {
@@ -925,8 +939,10 @@ struct BotPlan {
     tutorial: bool,
     worlds: u32,
     room_prefix: Rc<str>,
-    /// Bots (the first ones) that keep a full view.
+    /// Bots that keep a full view (which ones: `observes`).
     observe: u64,
+    /// Bots in all.
+    players: u64,
     /// The world's tick period (tutorial bots are not told it).
     period: Duration,
 }
@@ -987,6 +1003,7 @@ pub async fn world(common: &CommonArgs, args: &WorldArgs) -> Result<(), BenchErr
         worlds: args.worlds,
         room_prefix: Rc::from(args.room_prefix.as_str()),
         observe: args.observe,
+        players: args.players,
         period: Duration::from_secs(1) / args.tick_rate,
     };
     let stats: Shared = Rc::new(RefCell::new(Stats::default()));
@@ -1341,6 +1358,27 @@ mod tests {
     use mmo_protocol::packets::{WorldEat, WorldPlayer, WorldSpore};
 
     use super::*;
+
+    #[test]
+    fn observers_are_spread_over_each_worlds_bots() {
+        let chosen = |players: u64, observe: u64, worlds: u32| -> Vec<u64> {
+            (0..players)
+                .filter(|&index| observes(index, players, observe, worlds))
+                .collect()
+        };
+        let one = chosen(2000, 100, 1);
+        assert_eq!(one.len(), 100);
+        assert_eq!((one[0], one[1], one[99]), (0, 20, 1980), "first to last");
+        let ten = chosen(10_000, 100, 10);
+        assert_eq!(ten.len(), 100);
+        for world in 0..10 {
+            let in_world: Vec<u64> = ten.iter().copied().filter(|i| i % 10 == world).collect();
+            assert_eq!(in_world.len(), 10, "world {world}");
+            assert!(in_world[9] / 10 >= 900, "down to the world's last bots");
+        }
+        assert_eq!(chosen(50, 100, 1).len(), 50, "all of too few");
+        assert!(chosen(50, 0, 1).is_empty());
+    }
 
     #[test]
     fn a_view_follows_entries_moves_resizes_and_eats() {
