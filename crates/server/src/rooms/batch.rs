@@ -10,7 +10,7 @@
 //! pile up quickly anyway), a room of a few lines a second waits longest, and a room whose
 //! lines come further apart than that sends each line at once. A batch also goes out early
 //! when the room's pace says the next line would come too late to join it. All members of a
-//! room get the batch together (`deliver`): written from here where the member's session is
+//! room get the batch together (`peer::deliver`): written from here where the member's session is
 //! idle, its session woken where it is not, so the writes come in one burst that the worker
 //! threads and the clients' readers take in one go.
 //!
@@ -22,7 +22,6 @@ use std::sync::Arc;
 use std::task::Waker;
 use std::time::Duration;
 
-use tokio::runtime::Handle;
 use tokio::time::Instant;
 
 use crate::peer::Peer;
@@ -117,34 +116,6 @@ impl Batch {
     pub fn take(&mut self) -> Vec<(Arc<Peer>, Waker)> {
         self.due = None;
         std::mem::take(&mut self.waiting)
-    }
-}
-
-/// Delivers a batch taken from a room: each member's queue is written from here where its
-/// session is idle on plain TCP, and its session is woken otherwise.
-///
-/// A batch of more than `MEMBERS_PER_DELIVERY` members is shared out among tasks on `runtime`,
-/// so that every worker thread writes part of it and the task that sent it (a chatting session, or the
-/// room's flusher) goes on at once.
-pub fn deliver(mut batch: Vec<(Arc<Peer>, Waker)>, runtime: Option<&Handle>) {
-    if let Some(runtime) = runtime.filter(|_| batch.len() > MEMBERS_PER_DELIVERY) {
-        while !batch.is_empty() {
-            let chunk = batch.split_off(batch.len().saturating_sub(MEMBERS_PER_DELIVERY));
-            runtime.spawn(async move { deliver_now(chunk) });
-        }
-    }
-    deliver_now(batch);
-}
-
-/// Members one task delivers a batch to. A direct write costs about 4 µs, so 128 of them keep
-/// a task about half a millisecond: at 1,000 members a batch is shared by eight tasks, which
-/// at 150 lines a second cut server CPU per delivery by 12-17% against waking every session
-/// (docs/benchmarks.md).
-const MEMBERS_PER_DELIVERY: usize = 128;
-
-fn deliver_now(batch: Vec<(Arc<Peer>, Waker)>) {
-    for (peer, waker) in batch {
-        peer.outbox.write_or_wake(waker);
     }
 }
 

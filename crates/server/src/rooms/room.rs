@@ -19,9 +19,8 @@ use tokio::runtime::Handle;
 use crate::address_prefix::AddressKey;
 use crate::load::ServerLoad;
 use crate::outbox::fan_out;
-use crate::peer::Peer;
+use crate::peer::{self, Peer};
 use crate::rooms::answer::AnswerCache;
-use crate::rooms::batch;
 use crate::rooms::delivery::{AfterUnlock, Deferred, LocalMembers, Pacing, PresenceMode};
 use crate::rooms::event::{RoomChange, RoomEvent};
 use crate::rooms::record::{OutOfOrder, RoomRecord};
@@ -343,7 +342,7 @@ impl Room {
             delivered,
             start_presence_flusher,
         } = deferred;
-        batch::deliver(due, self.runtime.as_ref());
+        peer::deliver(due, self.runtime.as_ref());
         if let Some(runtime) = self.runtime.as_ref().filter(|_| start_flusher) {
             runtime.spawn(send_batches_when_due(Arc::downgrade(self)));
         }
@@ -477,6 +476,6 @@ async fn send_batches_when_due(room: std::sync::Weak<Room>) {
                 Vec::new()
             }
         };
-        batch::deliver(due_now, room.runtime.as_ref());
+        peer::deliver(due_now, room.runtime.as_ref());
     }
 }

@@ -20,10 +20,12 @@ pub mod scores;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError};
+use std::task::Waker;
 use std::thread::JoinHandle;
 
 use bytes::Bytes;
 use mmo_world::{Claim, Entry, PlayerId};
+use tokio::runtime::Handle;
 use tracing::{error, info};
 
 use crate::metrics::WorldMetrics;
@@ -167,6 +169,19 @@ impl Seat {
         if *state == SeatState::Seated {
             let _ = self.peer.send(frame);
         }
+    }
+
+    /// Queues `frame` if the seat is taken, under its lock like `send_if_seated`, and hands
+    /// back the writer's waker when it waited: the world's thread gathers a tick's wakers
+    /// and writes for the idle writers in one batch (`peer::deliver`) instead of waking each
+    /// session to write its own update.
+    fn queue_if_seated(&self, frame: Bytes) -> Option<Waker> {
+        let state = self.lock();
+        if *state != SeatState::Seated {
+            return None;
+        }
+        // A full outbox marks the client too slow; its session closes it and leaves.
+        self.peer.outbox.push_deferring_wake(frame).ok().flatten()
     }
 
     /// Runs `fan_out` if the seat is taken, under its lock: what it sends about this player
@@ -333,6 +348,9 @@ pub struct Worlds {
     placement: Arc<OnceLock<Arc<dyn Placement>>>,
     /// Told of each tick of a world run here, in a cluster.
     listener: Arc<OnceLock<Arc<dyn TickListener>>>,
+    /// The runtime whose workers write a tick's updates (`peer::deliver`); `None` outside
+    /// one (the world's thread writes them itself).
+    runtime: Option<Handle>,
 }
 
 impl Worlds {
@@ -345,6 +363,7 @@ impl Worlds {
             registry: Arc::new(Mutex::new(Registry::default())),
             placement: Arc::new(OnceLock::new()),
             listener: Arc::new(OnceLock::new()),
+            runtime: Handle::try_current().ok(),
         }
     }
 
@@ -357,6 +376,7 @@ impl Worlds {
             registry: Arc::clone(&self.registry),
             placement: Arc::clone(&self.placement),
             listener: Arc::clone(&self.listener),
+            runtime: self.runtime.clone(),
         }
     }
 
@@ -447,6 +467,7 @@ impl Worlds {
                     Arc::clone(&self.scores),
                     self.settings,
                     self.metrics.clone(),
+                    self.runtime.clone(),
                 )
                 .map_err(|failure| {
                     error!("cannot start the world of room {room:?}: {failure}");

@@ -20,6 +20,7 @@ use mmo_world::{
     EntityKey, Event, PlayerId, RadiusRumble, Rules as _, SporeId, World, WorldConfig,
     encode::entered_packet,
 };
+use tokio::runtime::Handle;
 use tracing::{error, info, warn};
 
 use super::scores::ScoreBook;
@@ -62,6 +63,8 @@ struct Runner {
     updates: Vec<(PlayerId, Bytes)>,
     /// Ticks started later than one period after they were due.
     late_ticks: u64,
+    /// Where the writes of a tick's updates go (`peer::deliver`).
+    runtime: Option<Handle>,
 }
 
 /// Starts the world of `handle` on a thread of its own.
@@ -71,6 +74,7 @@ pub(super) fn start(
     scores: Arc<ScoreBook>,
     settings: WorldSettings,
     metrics: WorldMetrics,
+    runtime: Option<Handle>,
 ) -> io::Result<JoinHandle<()>> {
     let config = WorldConfig {
         tick_rate: settings.tick_rate,
@@ -100,6 +104,7 @@ pub(super) fn start(
             inputs: Inputs::default(),
             updates: Vec::new(),
             late_ticks: 0,
+            runtime,
         };
         runner.metrics.worlds.inc();
         let ran = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| runner.run()));
@@ -396,12 +401,19 @@ impl Runner {
             }
         }
         let mut bytes = 0;
+        // Each update is queued here, in the observers' order; the sessions that waited are
+        // written for in one batch (by the runtime's workers, shared out) rather than each
+        // woken to write its own: a world of 2,000 wakes 40,000 sessions a second otherwise.
+        let mut waited = Vec::new();
         for (player, frame) in self.updates.drain(..) {
             if let Some(place) = self.places.get(&player) {
                 bytes += frame.len() as u64;
-                place.seat.send_if_seated(frame);
+                if let Some(waker) = place.seat.queue_if_seated(frame) {
+                    waited.push((Arc::clone(&place.seat.peer), waker));
+                }
             }
         }
+        crate::peer::deliver(waited, self.runtime.as_ref());
         self.metrics.update_bytes.inc_by(bytes);
         self.send_to_tutorial_clients(&events);
     }
