@@ -2,6 +2,7 @@
 //! by its caller: `World::tick_delivering` hands it each observer's update encoded (`tick` and
 //! `updates` give the `ViewDelta`s instead).
 
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
@@ -38,6 +39,11 @@ pub const MAX_VIEW_THREADS: usize = 16;
 
 /// Views a thread gets at least: below this, starting a thread costs more than it saves.
 pub const MIN_VIEWS_PER_THREAD: usize = 256;
+
+/// Views the threads take at a time (see `World::advance`): a chunk is a few tenths of a
+/// millisecond of work, small enough to even the threads out and large enough that taking one
+/// costs nothing next to it.
+const VIEWS_PER_CHUNK: usize = 64;
 
 impl Default for WorldConfig {
     /// 20 ticks a second (the tutorial's 50 ms); a top 10 once a second; 100 tutorial-level
@@ -245,59 +251,73 @@ impl<R: Rules + Sync> World<R> {
         if self.scratch.len() < threads {
             self.scratch.resize_with(threads, ViewScratch::default);
         }
-        let share = self.observers.len().div_ceil(threads).max(1);
-        let mut outputs: Vec<Vec<(PlayerId, T)>> = (0..threads)
-            .map(|_| Vec::with_capacity(if wrap.is_some() { share } else { 0 }))
-            .collect();
-        let mut parts = self
+        // The observers go out in small chunks that each thread takes in turn until none is
+        // left, rather than one fixed share per thread: views differ in cost (a grown
+        // player's sees nine times the area), the ticking thread has the rules' step behind
+        // it, and on a busy machine either thread may be held up; whichever is free takes the
+        // next chunk, so the threads finish together.
+        let chunks: Vec<Mutex<Option<&mut [Observer]>>> = self
             .observers
-            .chunks_mut(share)
-            .zip(self.scratch.iter_mut())
-            .zip(outputs.iter_mut())
-            .map(|((observers, scratch), out)| (observers, scratch, out));
-        let (mut no_scratch, mut no_output) = (ViewScratch::default(), Vec::new());
-        let (first, first_scratch, first_output) = match parts.next() {
-            Some(part) => part,
-            None => (&mut [][..], &mut no_scratch, &mut no_output),
+            .chunks_mut(VIEWS_PER_CHUNK)
+            .map(|chunk| Mutex::new(Some(chunk)))
+            .collect();
+        let next_chunk = AtomicUsize::new(0);
+        let work = |scratch: &mut ViewScratch| {
+            let mut done = ChunksDone::default();
+            loop {
+                let index = next_chunk.fetch_add(1, Ordering::Relaxed);
+                let Some(slot) = chunks.get(index) else {
+                    return done;
+                };
+                let Some(observers) = slot
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner)
+                    .take()
+                else {
+                    continue;
+                };
+                let mut out = Vec::new();
+                if wrap.is_some() {
+                    out.reserve(observers.len());
+                }
+                let (updates, scans) =
+                    views.update(observers, scratch, wrap.map(|wrap| (wrap, &mut out)));
+                done.updates += updates;
+                done.scans += scans;
+                done.outputs.push((index, out));
+            }
         };
-        // The other shares go to threads of their own, each taking its share from its slot;
-        // a share whose thread could not start is still in its slot afterwards and done here.
-        let others: Vec<Mutex<Option<Share<'_, T>>>> =
-            parts.map(|part| Mutex::new(Some(part))).collect();
-        let (mut updates, mut scans) = (0, 0);
-        std::thread::scope(|scope| {
-            let handles: Vec<_> = others
-                .iter()
-                .map(|slot| {
-                    let views = &views;
+        let (first_scratch, other_scratch) = self.scratch.split_at_mut(1);
+        let mut done = std::thread::scope(|scope| {
+            let handles: Vec<_> = other_scratch
+                .iter_mut()
+                .take(threads - 1)
+                .filter_map(|scratch| {
+                    let work = &work;
+                    // A thread that cannot start leaves its chunks to the others.
                     std::thread::Builder::new()
                         .name("world-views".into())
-                        .spawn_scoped(scope, move || {
-                            take_share(slot).map_or((0, 0), |(observers, scratch, out)| {
-                                views.update(observers, scratch, wrap.map(|wrap| (wrap, out)))
-                            })
-                        })
+                        .spawn_scoped(scope, move || work(scratch))
+                        .ok()
                 })
                 .collect();
-            let mut add = |(more_updates, more_scans): (usize, usize)| {
-                updates += more_updates;
-                scans += more_scans;
-            };
-            add(views.update(first, first_scratch, wrap.map(|wrap| (wrap, first_output))));
-            for handle in handles.into_iter().flatten() {
+            let mut done = work(&mut first_scratch[0]);
+            for handle in handles {
                 // A panic on a view's thread is one in the tick, as without threads.
-                add(handle
+                let theirs = handle
                     .join()
-                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic)));
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+                done.updates += theirs.updates;
+                done.scans += theirs.scans;
+                done.outputs.extend(theirs.outputs);
             }
-            for slot in &others {
-                if let Some((observers, scratch, out)) = take_share(slot) {
-                    add(views.update(observers, scratch, wrap.map(|wrap| (wrap, out))));
-                }
-            }
+            done
         });
+        let (updates, scans) = (done.updates, done.scans);
+        done.outputs.sort_unstable_by_key(|&(index, _)| index);
+        let outputs = done.outputs.into_iter().map(|(_, out)| out);
         if let Some((_, deliver)) = delivery {
-            // Handed over from this thread once every share is done, in the observers'
+            // Handed over from this thread once every chunk is done, in the observers'
             // order: the writers the deliveries wake do not compete with the views for the
             // cores, and the first observers are not sent theirs later than without threads.
             for (player, wrapped) in outputs.into_iter().flatten() {
@@ -392,30 +412,31 @@ type Delivery<'a, T> = (&'a UpdateWrap<'a, T>, &'a mut dyn FnMut(PlayerId, T));
 /// A view thread's wrap, and where it puts what it wrapped.
 type Wrapping<'a, T> = (&'a UpdateWrap<'a, T>, &'a mut Vec<(PlayerId, T)>);
 
-/// What a thread updating views keeps from tick to tick.
+/// What one thread did in a tick: updates and scans counted, and each chunk's updates (by
+/// chunk number).
+struct ChunksDone<T> {
+    updates: usize,
+    scans: usize,
+    outputs: Vec<(usize, Vec<(PlayerId, T)>)>,
+}
+
+impl<T> Default for ChunksDone<T> {
+    fn default() -> Self {
+        Self {
+            updates: 0,
+            scans: 0,
+            outputs: Vec::new(),
+        }
+    }
+}
+
+/// Per view thread: its marks and its packet buffer, kept from tick to tick.
 #[derive(Debug, Default)]
 struct ViewScratch {
     marks: Marks,
-    /// The packet being encoded.
     packet: Vec<u8>,
 }
 
-/// One thread's share of the observers, its scratch, and where its wrapped updates go.
-type Share<'a, T> = (
-    &'a mut [Observer],
-    &'a mut ViewScratch,
-    &'a mut Vec<(PlayerId, T)>,
-);
-
-/// Takes the share out of its slot (whoever comes first: its thread, or the ticking thread
-/// when that thread could not start).
-fn take_share<'a, T>(slot: &Mutex<Option<Share<'a, T>>>) -> Option<Share<'a, T>> {
-    slot.lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner)
-        .take()
-}
-
-/// What every view's update reads this tick (shared by the threads that update them).
 struct Views<'a, R> {
     engine: &'a Engine,
     rules: &'a R,
