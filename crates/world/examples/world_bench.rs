@@ -158,8 +158,8 @@ fn main() {
         let began = Instant::now();
         let report = world.tick_delivering(
             now,
-            &|packet| packet.len() + frame_header(packet.len()),
-            &mut |_, framed| sizes.push(framed),
+            &|len, out| out.resize(out.len() + frame_header(len), 0),
+            &mut |chunk| sizes.extend(chunk.frames.iter().map(|(_, frame)| frame.len())),
         );
         let ticked = began.elapsed();
         let bytes_this_tick: usize = sizes.iter().sum();

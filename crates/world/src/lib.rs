@@ -34,4 +34,5 @@ pub use interest::{
 };
 pub use radius_rumble::RadiusRumble;
 pub use rules::{Claim, ClaimError, Decider, EnterError, Entry, InputError, Rules, Standing};
-pub use world::{TickReport, UpdateWrap, World, WorldConfig};
+pub use wire::FrameHeader;
+pub use world::{FramedUpdates, TickReport, World, WorldConfig};

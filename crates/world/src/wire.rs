@@ -11,6 +11,9 @@ use crate::interest::{
     ViewDelta,
 };
 
+/// Appends a transport's header for a packet of the given length (e.g. a WebSocket frame's).
+pub type FrameHeader<'a> = dyn Fn(usize, &mut Vec<u8>) + Sync + 'a;
+
 /// `Packet` field 109 (`world_update`), length-delimited.
 const WORLD_UPDATE_KEY: u64 = (109 << 3) | 2;
 
@@ -287,6 +290,17 @@ fn sizes(delta: &ViewDelta, moved_ids: &[u8], moved_xy: &[u8]) -> Sizes {
 /// Appends the `Packet{world_update}` for `update` (a world's `Update`, or a hand-built
 /// `&ViewDelta`) to `out` (exactly one encoded packet).
 pub fn write_update_packet<'a>(update: impl Into<Update<'a>>, out: &mut Vec<u8>) {
+    write_update_frame(update, &|_, _| {}, out);
+}
+
+/// Appends `update`'s packet to `out` like `write_update_packet`, after the header `header`
+/// appends for a packet of its length (a transport's frame header): updates framed back to
+/// back in one buffer, each its packet's length computed once.
+pub fn write_update_frame<'a>(
+    update: impl Into<Update<'a>>,
+    header: &FrameHeader<'_>,
+    out: &mut Vec<u8>,
+) {
     let update = update.into();
     let listed;
     // The sizing and writing passes copy the moves' bytes: they are read once.
@@ -300,6 +314,7 @@ pub fn write_update_packet<'a>(update: impl Into<Update<'a>>, out: &mut Vec<u8>)
     };
     let sizes = sizes(update.delta, moved.0, moved.1);
     let total = varint_len(WORLD_UPDATE_KEY) + varint_len(sizes.body as u64) + sizes.body;
+    header(total, out);
     let start = out.len();
     out.resize(start + total, 0);
     let mut writer = Writer {

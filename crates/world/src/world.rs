@@ -2,6 +2,7 @@
 //! by its caller: `World::tick_delivering` hands it each observer's update encoded (`tick` and
 //! `updates` give the `ViewDelta`s instead).
 
+use std::ops::Range;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
@@ -10,6 +11,7 @@ use crate::engine::{Engine, Event, PlayerId};
 use crate::grid::FastMap;
 use crate::interest::{self, Leaderboard, LeaderboardEntry, Marks, Observer, OwnState, Update};
 use crate::rules::{Claim, ClaimError, EnterError, Entry, InputError, Rules};
+use crate::wire::FrameHeader;
 
 /// The longest time one tick integrates, in seconds: after a stall (the process was paused)
 /// players jump at most this far instead of across the map.
@@ -200,25 +202,27 @@ impl<R: Rules + Sync> World<R> {
     /// tick (at most `MAX_TICK_SECONDS`), then every observer's view is brought up to date
     /// (`updates` has what each is to be sent).
     pub fn tick(&mut self, now: Instant) -> TickReport {
-        self.advance::<()>(now, None)
+        self.advance(now, None)
     }
 
-    /// Runs one tick as `tick` does, and hands each observer with something to send its
-    /// update to `deliver`, in the observers' order, on this thread. Each update is encoded
-    /// as a `Packet{world_update}` (`wire`) and given to `wrap` (e.g. to frame it for its
-    /// transport) on the thread that brought its view up to date, right after it did: with
-    /// views over several threads (`WorldConfig::view_threads`), the encoding and wrapping
-    /// are spread as the views are, and only the hand-over is left to this thread.
-    pub fn tick_delivering<T: Send>(
+    /// Runs one tick as `tick` does, and hands the observers' updates to `deliver`, in the
+    /// observers' order, on this thread. Each update is encoded as a `Packet{world_update}`
+    /// (`wire`) after the header `header` writes for it (e.g. its transport's frame), on the
+    /// thread that brought its view up to date, right after it did: with views over several
+    /// threads (`WorldConfig::view_threads`), the encoding is spread as the views are, and
+    /// only the hand-over is left to this thread. The updates of a chunk of observers come
+    /// framed back to back in one buffer (`FramedUpdates`): one allocation a chunk, not one
+    /// an update.
+    pub fn tick_delivering(
         &mut self,
         now: Instant,
-        wrap: &UpdateWrap<'_, T>,
-        deliver: &mut dyn FnMut(PlayerId, T),
+        header: &FrameHeader<'_>,
+        deliver: &mut dyn FnMut(FramedUpdates),
     ) -> TickReport {
-        self.advance(now, Some((wrap, deliver)))
+        self.advance(now, Some((header, deliver)))
     }
 
-    fn advance<T: Send>(&mut self, now: Instant, delivery: Option<Delivery<'_, T>>) -> TickReport {
+    fn advance(&mut self, now: Instant, delivery: Option<Delivery<'_>>) -> TickReport {
         let period = 1.0 / f64::from(self.config.tick_rate.max(1));
         let dt = self.last_tick.map_or(period, |last| {
             now.saturating_duration_since(last)
@@ -242,7 +246,7 @@ impl<R: Rules + Sync> World<R> {
             leaderboard: &self.leaderboard,
             leaderboard_version: self.leaderboard_version,
         };
-        let wrap = delivery.as_ref().map(|(wrap, _)| *wrap);
+        let header = delivery.as_ref().map(|(header, _)| *header);
         let threads = self
             .config
             .view_threads
@@ -276,12 +280,12 @@ impl<R: Rules + Sync> World<R> {
                 else {
                     continue;
                 };
-                let mut out = Vec::new();
-                if wrap.is_some() {
-                    out.reserve(observers.len());
+                let mut out = FramedUpdates::default();
+                if header.is_some() {
+                    out.frames.reserve(observers.len());
                 }
                 let (updates, scans) =
-                    views.update(observers, scratch, wrap.map(|wrap| (wrap, &mut out)));
+                    views.update(observers, scratch, header.map(|header| (header, &mut out)));
                 done.updates += updates;
                 done.scans += scans;
                 done.outputs.push((index, out));
@@ -320,8 +324,8 @@ impl<R: Rules + Sync> World<R> {
             // Handed over from this thread once every chunk is done, in the observers'
             // order: the writers the deliveries wake do not compete with the views for the
             // cores, and the first observers are not sent theirs later than without threads.
-            for (player, wrapped) in outputs.into_iter().flatten() {
-                deliver(player, wrapped);
+            for chunk in outputs.filter(|chunk| !chunk.frames.is_empty()) {
+                deliver(chunk);
             }
         }
         self.engine.end_replication();
@@ -403,38 +407,35 @@ impl<R: Rules + Sync> World<R> {
     }
 }
 
-/// What `World::tick_delivering` makes of each encoded update on the view threads.
-pub type UpdateWrap<'a, T> = dyn Fn(&[u8]) -> T + Sync + 'a;
+/// A chunk of observers' updates as `World::tick_delivering` hands them over: each framed
+/// (its header, then its packet), back to back in one buffer.
+#[derive(Debug, Default)]
+pub struct FramedUpdates {
+    /// The frames.
+    pub bytes: Vec<u8>,
+    /// Whose each frame is and where it lies in `bytes`, in the observers' order.
+    pub frames: Vec<(PlayerId, Range<usize>)>,
+}
 
-/// `tick_delivering`'s wrap, and where the wrapped updates go.
-type Delivery<'a, T> = (&'a UpdateWrap<'a, T>, &'a mut dyn FnMut(PlayerId, T));
+/// `tick_delivering`'s header, and where the chunks of framed updates go.
+type Delivery<'a> = (&'a FrameHeader<'a>, &'a mut dyn FnMut(FramedUpdates));
 
-/// A view thread's wrap, and where it puts what it wrapped.
-type Wrapping<'a, T> = (&'a UpdateWrap<'a, T>, &'a mut Vec<(PlayerId, T)>);
+/// A view thread's header, and the chunk it frames updates into.
+type Framing<'a> = (&'a FrameHeader<'a>, &'a mut FramedUpdates);
 
 /// What one thread did in a tick: updates and scans counted, and each chunk's updates (by
 /// chunk number).
-struct ChunksDone<T> {
+#[derive(Default)]
+struct ChunksDone {
     updates: usize,
     scans: usize,
-    outputs: Vec<(usize, Vec<(PlayerId, T)>)>,
+    outputs: Vec<(usize, FramedUpdates)>,
 }
 
-impl<T> Default for ChunksDone<T> {
-    fn default() -> Self {
-        Self {
-            updates: 0,
-            scans: 0,
-            outputs: Vec::new(),
-        }
-    }
-}
-
-/// Per view thread: its marks and its packet buffer, kept from tick to tick.
+/// Per view thread: its marks, kept from tick to tick.
 #[derive(Debug, Default)]
 struct ViewScratch {
     marks: Marks,
-    packet: Vec<u8>,
 }
 
 struct Views<'a, R> {
@@ -447,13 +448,13 @@ struct Views<'a, R> {
 }
 
 impl<R: Rules> Views<'_, R> {
-    /// Brings `observers`' views up to date (and, given `wrap`, encodes and wraps their
-    /// updates into its `Vec`); returns how many have an update and how many scanned the grid.
-    fn update<T>(
+    /// Brings `observers`' views up to date (and, given `framing`, frames their updates into
+    /// its chunk); returns how many have an update and how many scanned the grid.
+    fn update(
         &self,
         observers: &mut [Observer],
         scratch: &mut ViewScratch,
-        mut wrap: Option<Wrapping<'_, T>>,
+        mut framing: Option<Framing<'_>>,
     ) -> (usize, usize) {
         let (mut updates, mut scans) = (0, 0);
         for observer in observers {
@@ -490,10 +491,10 @@ impl<R: Rules> Views<'_, R> {
                 continue;
             }
             updates += 1;
-            if let Some((wrap, out)) = wrap.as_mut() {
-                scratch.packet.clear();
-                crate::wire::write_update_packet(update, &mut scratch.packet);
-                out.push((observer.player, wrap(&scratch.packet)));
+            if let Some((header, out)) = framing.as_mut() {
+                let start = out.bytes.len();
+                crate::wire::write_update_frame(update, header, &mut out.bytes);
+                out.frames.push((observer.player, start..out.bytes.len()));
             }
         }
         (updates, scans)

@@ -291,8 +291,21 @@ fn updates_encoded_on_the_views_threads_are_each_observers_update_once() {
         }
         let mut delivered = Vec::new();
         let now = start + Duration::from_millis(50) * tick;
-        let report = world.tick_delivering(now, &<[u8]>::to_vec, &mut |player, packet| {
-            delivered.push((player, packet));
+        // A header of four bytes, the packet's length: each frame is a header and its packet.
+        let header = |len: usize, out: &mut Vec<u8>| {
+            out.extend_from_slice(&u32::try_from(len).expect("small").to_be_bytes());
+        };
+        let report = world.tick_delivering(now, &header, &mut |chunk| {
+            for (player, frame) in chunk.frames {
+                let (header, packet) = chunk.bytes[frame].split_at(4);
+                let told = u32::from_be_bytes(header.try_into().expect("four bytes"));
+                assert_eq!(
+                    told as usize,
+                    packet.len(),
+                    "the header gives its packet's length"
+                );
+                delivered.push((player, packet.to_vec()));
+            }
         });
         // Built by prost from the moves read back out of the held slots: a path apart from
         // the one the views' threads take (moves encoded as the views read them).

@@ -12,7 +12,7 @@ pub static PING_FRAME: Bytes = Bytes::from_static(&[0x80 | 0x9, 0x00]);
 /// Longest frame header: 2 bytes plus an 8-byte extended length.
 const MAX_HEADER_LEN: usize = 10;
 
-fn put_header(buf: &mut BytesMut, opcode: Opcode, payload_len: usize) {
+fn put_header(buf: &mut impl BufMut, opcode: Opcode, payload_len: usize) {
     buf.put_u8(0x80 | opcode.bits());
     if let Ok(short @ 0..=125) = u8::try_from(payload_len) {
         buf.put_u8(short);
@@ -23,6 +23,12 @@ fn put_header(buf: &mut BytesMut, opcode: Opcode, payload_len: usize) {
         buf.put_u8(127);
         buf.put_u64(payload_len as u64);
     }
+}
+
+/// Appends the header of a binary frame of `payload_len` bytes to `buf`, for a caller that
+/// appends the payload itself (a world's tick frames its updates back to back in one buffer).
+pub fn put_binary_header(buf: &mut Vec<u8>, payload_len: usize) {
+    put_header(buf, Opcode::Binary, payload_len);
 }
 
 /// One binary frame carrying exactly one encoded `Packet`.

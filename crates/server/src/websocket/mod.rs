@@ -6,7 +6,9 @@ mod encode;
 mod handshake;
 
 pub use decode::{FrameDecoder, ProtocolError, WsEvent};
-pub use encode::{PING_FRAME, close_frame, data_frame, encode_packet_frame, pong_frame};
+pub use encode::{
+    PING_FRAME, close_frame, data_frame, encode_packet_frame, pong_frame, put_binary_header,
+};
 pub use handshake::{HandshakeError, UpgradeRequest};
 
 /// The path WebSocket clients connect to; every other path serves plain HTTP.

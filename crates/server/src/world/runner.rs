@@ -26,7 +26,7 @@ use tracing::{error, info, warn};
 use super::scores::ScoreBook;
 use super::{Audience, Departure, Inputs, Registry, Seat, WorldHandle, WorldSettings};
 use crate::metrics::WorldMetrics;
-use crate::websocket::{data_frame, encode_packet_frame};
+use crate::websocket::{encode_packet_frame, put_binary_header};
 
 /// `WorldLeftMessage.reason` when a world stops under its players: a server bug, or, in a
 /// cluster, another server running the room's world now (both logged).
@@ -380,11 +380,18 @@ impl Runner {
     /// thread that brought its view up to date) is kept in `updates`, to be sent.
     fn tick(&mut self, now: Instant) {
         let updates = &mut self.updates;
-        self.world.tick_delivering(
-            now,
-            &|packet| data_frame(false, packet),
-            &mut |player, frame| updates.push((player, frame)),
-        );
+        self.world
+            .tick_delivering(now, &|len, out| put_binary_header(out, len), &mut |chunk| {
+                // One buffer a chunk of observers; each client's frame is a view of it, and
+                // the buffer is freed once the last of them is written.
+                let bytes = Bytes::from(chunk.bytes);
+                updates.extend(
+                    chunk
+                        .frames
+                        .into_iter()
+                        .map(|(player, frame)| (player, bytes.slice(frame))),
+                );
+            });
     }
 
     fn send_tick(&mut self) {
