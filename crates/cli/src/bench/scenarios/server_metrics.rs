@@ -22,6 +22,9 @@ pub(super) struct WorldCounters {
     pub work_buckets: Vec<(f64, f64)>,
     /// `mmo_world_tick_cpu_seconds` buckets, the same way (empty from a server without it).
     pub cpu_buckets: Vec<(f64, f64)>,
+    /// The two histograms' sums (seconds), `None` where the page has none.
+    pub work_sum: Option<f64>,
+    pub cpu_sum: Option<f64>,
 }
 
 /// What happened between two reads.
@@ -36,6 +39,10 @@ pub(super) struct WorldDelta {
     /// The same for the tick's CPU time on the world's thread.
     pub tick_cpu_p99_ms: Option<f64>,
     pub tick_cpu_p50_ms: Option<f64>,
+    /// The run's mean tick work and CPU (ms), from the histograms' sums: exact where the
+    /// quantiles are bucket bounds, so two runs compare finer.
+    pub tick_work_mean_ms: Option<f64>,
+    pub tick_cpu_mean_ms: Option<f64>,
 }
 
 /// Parses the lines of the world's metrics from a Prometheus text page.
@@ -53,6 +60,8 @@ pub(super) fn parse(page: &str) -> WorldCounters {
         match name {
             "mmo_world_ticks_total" => counters.ticks = value,
             "mmo_world_late_ticks_total" => counters.late_ticks = value,
+            "mmo_world_tick_work_seconds_sum" => counters.work_sum = Some(value),
+            "mmo_world_tick_cpu_seconds_sum" => counters.cpu_sum = Some(value),
             _ => {
                 for (histogram, buckets) in [
                     ("mmo_world_tick_work_seconds", &mut work),
@@ -115,6 +124,11 @@ impl WorldCounters {
     pub(super) fn delta(&self, after: &Self) -> WorldDelta {
         let work = bucket_delta(&self.work_buckets, &after.work_buckets);
         let cpu = bucket_delta(&self.cpu_buckets, &after.cpu_buckets);
+        let mean_ms = |buckets: &[(f64, f64)], before: Option<f64>, after: Option<f64>| {
+            let ticks = buckets.last().map_or(0.0, |&(_, count)| count);
+            let sum = after? - before.unwrap_or(0.0);
+            (ticks > 0.0).then(|| sum / ticks * 1_000.0)
+        };
         WorldDelta {
             ticks: (after.ticks - self.ticks).max(0.0) as u64,
             late_ticks: (after.late_ticks - self.late_ticks).max(0.0) as u64,
@@ -122,6 +136,8 @@ impl WorldCounters {
             tick_work_p50_ms: quantile(&work, 0.5),
             tick_cpu_p99_ms: quantile(&cpu, 0.99),
             tick_cpu_p50_ms: quantile(&cpu, 0.5),
+            tick_work_mean_ms: mean_ms(&work, self.work_sum, after.work_sum),
+            tick_cpu_mean_ms: mean_ms(&cpu, self.cpu_sum, after.cpu_sum),
         }
     }
 }
@@ -180,6 +196,8 @@ mod tests {
 
     const AFTER: &str = "mmo_world_ticks_total 300\n\
         mmo_world_late_ticks_total 5\n\
+        mmo_world_tick_work_seconds_sum 0.7\n\
+        mmo_world_tick_cpu_seconds_sum 0.3\n\
         mmo_world_tick_work_seconds_bucket{le=\"0.001\"} 90\n\
         mmo_world_tick_work_seconds_bucket{le=\"0.005\"} 297\n\
         mmo_world_tick_work_seconds_bucket{le=\"+Inf\"} 300\n\
@@ -197,6 +215,18 @@ mod tests {
         // 199 of 200 under 1 ms of CPU: p99 needs 198.
         assert_eq!(delta.tick_cpu_p50_ms, Some(1.0));
         assert_eq!(delta.tick_cpu_p99_ms, Some(1.0));
+        // 0.6 s of work over the run's 200 ticks; the CPU sum is new (none before).
+        let close = |value: Option<f64>, expected: f64| (value.unwrap() - expected).abs() < 1e-9;
+        assert!(
+            close(delta.tick_work_mean_ms, 3.0),
+            "{:?}",
+            delta.tick_work_mean_ms
+        );
+        assert!(
+            close(delta.tick_cpu_mean_ms, 1.5),
+            "{:?}",
+            delta.tick_cpu_mean_ms
+        );
     }
 
     #[test]
@@ -211,6 +241,7 @@ mod tests {
         assert_eq!(delta.tick_work_p99_ms, Some(5.0));
         assert_eq!(delta.tick_cpu_p50_ms, None);
         assert_eq!(delta.tick_cpu_p99_ms, None);
+        assert_eq!(delta.tick_work_mean_ms, None, "no sums on the page");
     }
 
     #[test]

@@ -1277,12 +1277,16 @@ fn report(
     match ticks {
         Some(ticks) => {
             let ms = |value: Option<f64>| value.map_or("-".to_owned(), |ms| format!("≤ {ms} ms"));
+            let mean =
+                |value: Option<f64>| value.map_or("-".to_owned(), |ms| format!("{ms:.2} ms"));
             println!(
-                "server world ticks while measuring: {} run, {} started more than a period late; tick work p50 {}, p99 {}; its CPU on the world's thread p50 {}, p99 {} (histogram bucket bounds)",
+                "server world ticks while measuring: {} run, {} started more than a period late; tick work mean {}, p50 {}, p99 {}; its CPU on the world's thread mean {}, p50 {}, p99 {} (quantiles: histogram bucket bounds)",
                 ticks.ticks,
                 ticks.late_ticks,
+                mean(ticks.tick_work_mean_ms),
                 ms(ticks.tick_work_p50_ms),
                 ms(ticks.tick_work_p99_ms),
+                mean(ticks.tick_cpu_mean_ms),
                 ms(ticks.tick_cpu_p50_ms),
                 ms(ticks.tick_cpu_p99_ms)
             );
