@@ -32,6 +32,7 @@ mod server;
 mod services;
 mod session;
 mod state;
+mod thread_priority;
 mod tls;
 mod transport;
 mod websocket;

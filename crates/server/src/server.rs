@@ -23,6 +23,7 @@ use crate::metrics::Refused;
 use crate::routes;
 use crate::services::Services;
 use crate::state::ServerState;
+use crate::thread_priority;
 use crate::tls;
 
 /// How long the accept loop pauses when accepting fails (out of file descriptors, or memory),
@@ -268,28 +269,11 @@ pub const ACCEPTOR: &str = "mmo-acceptor";
 /// normal thread when both want the CPU, and all of it when nothing else does.
 const ACCEPTOR_NICENESS: i32 = 10;
 
-#[cfg(target_os = "linux")]
-#[allow(unsafe_code)]
 fn lower_this_threads_priority() {
-    // SAFETY: gettid and setpriority take and return plain integers and touch no memory.
-    let thread = unsafe { libc::gettid() };
-    let set = unsafe {
-        libc::setpriority(
-            libc::PRIO_PROCESS,
-            libc::id_t::try_from(thread).unwrap_or_default(),
-            ACCEPTOR_NICENESS,
-        )
-    };
-    if set != 0 {
-        debug!(
-            "cannot lower the acceptor thread's priority: {}",
-            io::Error::last_os_error()
-        );
+    if let Err(error) = thread_priority::set_this_threads_nice(ACCEPTOR_NICENESS) {
+        debug!("cannot lower the acceptor thread's priority: {error}");
     }
 }
-
-#[cfg(not(target_os = "linux"))]
-fn lower_this_threads_priority() {}
 
 /// What the acceptor tracks: requests being read and answered (on its own runtime) and
 /// open sessions (on the main runtime), so that a shutdown can wait for all of them.

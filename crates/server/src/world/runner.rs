@@ -21,11 +21,12 @@ use mmo_world::{
     encode::entered_packet,
 };
 use tokio::runtime::Handle;
-use tracing::{error, info, warn};
+use tracing::{debug, error, info, warn};
 
 use super::scores::ScoreBook;
 use super::{Audience, Departure, Inputs, Registry, Seat, WorldHandle, WorldSettings};
 use crate::metrics::WorldMetrics;
+use crate::thread_priority::raise_this_threads_priority;
 use crate::websocket::{encode_packet_frame, put_binary_header};
 
 /// `WorldLeftMessage.reason` when a world stops under its players: a server bug, or, in a
@@ -40,6 +41,13 @@ pub const IDLE_CLOSE: Duration = Duration::from_secs(30);
 /// tick: its client takes at most 64 KiB between two of its frames, and the whole world's
 /// 1,000 spores are about 40 KB; five batches a tick (about 4 KB) send them in half a second.
 pub const SPORE_BATCHES_PER_TICK: usize = 5;
+
+/// How many nice levels above the server's other threads a world's threads run, where the
+/// system allows it (`CAP_SYS_NICE`, or an `RLIMIT_NICE` that reaches it): a tick that is due
+/// then takes a core from the sessions' writers and readers (and anything else on the
+/// machine at the server's priority) rather than wait behind them. Five levels are about three
+/// times their weight; the tick's own work is bounded, so it cannot starve them.
+const TICK_PRIORITY_BOOST: i32 = 5;
 
 /// A player's place in the running world.
 struct Place {
@@ -93,6 +101,14 @@ pub(super) fn start(
         .take(15)
         .collect();
     std::thread::Builder::new().name(name).spawn(move || {
+        // Its views' threads, started from this one, inherit the priority.
+        match raise_this_threads_priority(TICK_PRIORITY_BOOST) {
+            Ok(nice) => debug!("World of room {:?} ticks at nice {nice}", handle.room),
+            Err(error) => debug!(
+                "World of room {:?} ticks at the server's priority (raising it: {error})",
+                handle.room
+            ),
+        }
         let mut runner = Runner {
             world: World::new(RadiusRumble::new(settings.max_players), config, seed),
             handle,
