@@ -5,7 +5,9 @@
 
 use std::sync::Arc;
 
-use crate::engine::{Change, Engine, Entity, EntityKey, PlayerId, Quantized, Removal, SporeId};
+use crate::engine::{
+    Change, Engine, Entity, EntityKey, PlayerId, Quantized, Removal, SporeId, Status,
+};
 use crate::geom::{Rect, Vec2};
 use crate::wire::MoveBytes;
 
@@ -162,14 +164,8 @@ pub struct Moves<'a> {
 pub(crate) enum MoveSource<'a> {
     /// A list (a hand-built `ViewDelta`'s `moved`).
     Listed(&'a [Move]),
-    /// The held players' slots (by ascending ID) read in the engine's per-slot changes;
-    /// those that did not move are skipped. `encoded` has the same moves, as the view's
-    /// update wrote them while it read them.
-    Held {
-        slots: &'a [u32],
-        changes: &'a [Change],
-        encoded: &'a MoveBytes,
-    },
+    /// A view's own moves, encoded by its update as it read them.
+    Held(&'a MoveBytes),
 }
 
 impl<'a> Moves<'a> {
@@ -199,24 +195,9 @@ impl<'a> Moves<'a> {
     pub fn to_vec(&self) -> Vec<Move> {
         match self.source {
             MoveSource::Listed(moves) => moves.to_vec(),
-            MoveSource::Held { slots, changes, .. } => held_moves(slots, changes).collect(),
+            MoveSource::Held(encoded) => encoded.to_vec(),
         }
     }
-}
-
-/// The moves of the held players `slots`, read in `changes`.
-pub(crate) fn held_moves<'a>(
-    slots: &'a [u32],
-    changes: &'a [Change],
-) -> impl Iterator<Item = Move> + Clone + 'a {
-    slots.iter().filter_map(move |&slot| {
-        let change = changes[slot as usize];
-        (change.dx != 0 || change.dy != 0).then_some(Move {
-            id: PlayerId(change.id),
-            dx: change.dx,
-            dy: change.dy,
-        })
-    })
 }
 
 /// One observer's update this tick: its `ViewDelta` and its moves, which are read from the
@@ -263,10 +244,15 @@ pub(crate) struct Observer {
     players: Vec<u32>,
     /// The slots of the spores in view.
     spores: Vec<u32>,
-    /// Players that entered the view last tick, added to `players` at the start of the next
-    /// update: until then `players` is exactly the held players whose moves this tick's
-    /// update carries (one that enters is sent whole, not moved).
+    /// Players that entered the view this tick, added to `players` in the next update (as
+    /// it reads what the view holds): until then `players` is exactly the held players whose
+    /// moves this tick's update carries (one that enters is sent whole, not moved).
     entering_players: Vec<(PlayerId, u32)>,
+    /// Scratch: last tick's `entering_players` while the update merges them in.
+    joining: Vec<(PlayerId, u32)>,
+    /// Scratch: the held players' slots as the update rewrites them (then swapped with
+    /// `players`).
+    players_next: Vec<u32>,
     /// Scratch: spores entering this tick, added after the held ones are checked.
     entering_spores: Vec<u32>,
     /// Which of the `SCAN_EVERY` ticks this observer's full scan falls on.
@@ -287,6 +273,8 @@ impl Observer {
             players: Vec::new(),
             spores: Vec::new(),
             entering_players: Vec::new(),
+            joining: Vec::new(),
+            players_next: Vec::new(),
             entering_spores: Vec::new(),
             phase,
             scanned: None,
@@ -303,6 +291,7 @@ impl Observer {
         self.players.clear();
         self.spores.clear();
         self.entering_players.clear();
+        self.joining.clear();
         self.scanned = None;
         self.delta.clear(0);
         self.moves.clear();
@@ -313,16 +302,12 @@ impl Observer {
         self.players.len() + self.entering_players.len() + self.spores.len()
     }
 
-    /// This tick's update (`changes` is the engine's, as the tick left it).
-    pub(crate) fn update<'a>(&'a self, changes: &'a [Change]) -> Update<'a> {
+    /// This tick's update.
+    pub(crate) fn update(&self) -> Update<'_> {
         Update {
             delta: &self.delta,
             moves: Moves {
-                source: MoveSource::Held {
-                    slots: &self.players,
-                    changes,
-                    encoded: &self.moves,
-                },
+                source: MoveSource::Held(&self.moves),
                 len: self.moves.len(),
             },
         }
@@ -387,6 +372,58 @@ fn gone(delta: &mut ViewDelta, entity: &Entity) {
     }
 }
 
+/// Whether a held player (`slot`, its `change`) stays in the view: not gone, nor out of
+/// sight on a scan (`unseen`: the marks, and the mark of what was not seen again). What it
+/// finds goes into `delta` (its move is written later, with the others').
+// Inlined into the loop's two calls: it runs for every player of every view on every tick,
+// and a call cost more than its common case (two byte comparisons).
+#[allow(clippy::inline_always)]
+#[inline(always)]
+fn stays(
+    engine: &Engine,
+    delta: &mut ViewDelta,
+    unseen: Option<(&[u32], u32)>,
+    slot: u32,
+    change: &Change,
+) -> bool {
+    if change.status == Status::Gone {
+        gone_from(engine, delta, slot);
+        return false;
+    }
+    if let Some((marks, was)) = unseen {
+        if marks[slot as usize] == was {
+            delta.players_left.push(PlayerId(change.id));
+            return false;
+        }
+    }
+    if change.status == Status::Resized {
+        resized(engine, delta, slot, change.id);
+    }
+    true
+}
+
+#[cold]
+fn gone_from(engine: &Engine, delta: &mut ViewDelta, slot: u32) {
+    if let Some(entity) = engine.slot(slot) {
+        gone(delta, entity);
+    }
+}
+
+#[cold]
+fn resized(engine: &Engine, delta: &mut ViewDelta, slot: u32, id: u64) {
+    let radius = engine.slot(slot).map_or(0, |entity| entity.now.radius);
+    delta.resized.push((PlayerId(id), radius));
+}
+
+/// The move of a player whose move is too long for its `XyCode`, from its positions.
+#[cold]
+fn long_move(engine: &Engine, slot: u32) -> (i32, i32) {
+    engine.slot(slot).map_or((0, 0), |entity| {
+        let (now, sent) = (entity.now, entity.sent);
+        (now.x.wrapping_sub(sent.x), now.y.wrapping_sub(sent.y))
+    })
+}
+
 /// Brings `observer`'s view up to date for this tick and fills its delta (cleared first);
 /// returns whether it scanned the grid.
 /// `lead` is how far ahead of the view things are announced (see `SCAN_EVERY`), `max_speed`
@@ -405,6 +442,8 @@ pub(crate) fn update_view(
         players,
         spores,
         entering_players,
+        joining,
+        players_next,
         entering_spores,
         delta,
         moves,
@@ -415,7 +454,10 @@ pub(crate) fn update_view(
     delta.clear(tick);
     moves.clear();
     let changes = engine.changes();
-    merge_entered(players, entering_players, changes);
+    // Last tick's entrants join what the view holds in the loop below, by ascending ID.
+    std::mem::swap(entering_players, joining);
+    entering_players.clear();
+    joining.sort_unstable_by_key(|&(id, _)| id);
     entering_spores.clear();
     let announce = view.grown(lead);
     let keep = announce.grown(VIEW_MARGIN);
@@ -442,7 +484,7 @@ pub(crate) fn update_view(
     if scanning {
         // Compare the grid around the view with what the view holds: held and still in
         // sight become `still`; new and in the announced area enter.
-        for &slot in players.iter() {
+        for &slot in players.iter().chain(joining.iter().map(|(_, slot)| slot)) {
             marks.marks[slot as usize] = was;
         }
         for &slot in spores.iter() {
@@ -476,48 +518,60 @@ pub(crate) fn update_view(
             }
         }
     }
-    // What it held: gone, out of sight (on a scan), moved, resized. Compacted in place by
-    // hand: this loop runs for every entity of every view on every tick.
+    // What it held, and what joins it, by ascending ID: gone, out of sight (on a scan),
+    // moved, resized. This loop runs for every player of every view on every tick: the
+    // common case (none of those but a move) is a read of the slot's change, a copy of its
+    // encoded move and a store of the slot.
     let marks = &marks.marks;
-    let out_of_sight = |slot: u32| scanning && marks[slot as usize] == was;
-    let mut kept = 0;
-    for index in 0..players.len() {
-        let slot = players[index];
-        let change = changes[slot as usize];
-        let id = PlayerId(change.id);
-        if change.gone || change.resized || scanning {
-            if change.gone {
-                if let Some(entity) = engine.slot(slot) {
-                    gone(delta, entity);
-                }
-                continue;
-            }
-            if out_of_sight(slot) {
-                delta.players_left.push(id);
-                continue;
-            }
-            if change.resized {
-                delta.resized.push((id, change.radius));
-            }
-        }
-        if change.dx != 0 || change.dy != 0 {
-            moves.push(change.id, change.dx, change.dy);
-        }
-        players[kept] = slot;
-        kept += 1;
+    let total = players.len() + joining.len();
+    if players_next.len() < total {
+        players_next.resize(total, 0);
     }
-    players.truncate(kept);
+    let (kept, mut kept_len) = (&mut players_next[..], 0);
+    let unseen = scanning.then_some((&marks[..], was));
+    let mut joins = joining.iter();
+    let mut next_join = joins.next().copied();
+    for &slot in players.iter() {
+        let change = &changes[slot as usize];
+        // One that joins goes before a held one with the same ID (a slot left behind).
+        while let Some((id, joined)) = next_join {
+            if id.0 > change.id {
+                break;
+            }
+            if stays(engine, delta, unseen, joined, &changes[joined as usize]) {
+                kept[kept_len] = joined;
+                kept_len += 1;
+            }
+            next_join = joins.next().copied();
+        }
+        if stays(engine, delta, unseen, slot, change) {
+            kept[kept_len] = slot;
+            kept_len += 1;
+        }
+    }
+    for &(_, joined) in next_join.iter().chain(joins) {
+        if stays(engine, delta, unseen, joined, &changes[joined as usize]) {
+            kept[kept_len] = joined;
+            kept_len += 1;
+        }
+    }
+    players_next.truncate(kept_len);
+    std::mem::swap(players, players_next);
+    joining.clear();
+    // Then their moves, in a loop of its own (the changes it reads again are in the cache):
+    // with the checks above in it, the loop had more state than registers.
+    moves.push_held(players, changes, |slot| long_move(engine, slot));
     let mut kept = 0;
     for index in 0..spores.len() {
         let slot = spores[index];
         let change = changes[slot as usize];
-        if change.gone {
+        if change.status == Status::Gone {
             if let Some(entity) = engine.slot(slot) {
                 gone(delta, entity);
             }
             continue;
         }
-        if out_of_sight(slot) {
+        if scanning && marks[slot as usize] == was {
             delta.spores_left.push(SporeId(change.id));
             continue;
         }
@@ -527,35 +581,4 @@ pub(crate) fn update_view(
     spores.truncate(kept);
     spores.append(entering_spores);
     scanning
-}
-
-/// Adds the players that entered a view last tick to what it holds, keeping it by ascending
-/// ID (so moves come out sorted).
-fn merge_entered(
-    players: &mut Vec<u32>,
-    entering_players: &mut Vec<(PlayerId, u32)>,
-    changes: &[Change],
-) {
-    if entering_players.len() > 8 {
-        entering_players.sort_unstable_by_key(|&(id, _)| id);
-        // Merge the two ascending lists from the back, in place.
-        let held = players.len();
-        players.resize(held + entering_players.len(), 0);
-        let (mut from, mut to) = (held, players.len());
-        for &(id, slot) in entering_players.iter().rev() {
-            while from > 0 && changes[players[from - 1] as usize].id > id.0 {
-                from -= 1;
-                to -= 1;
-                players[to] = players[from];
-            }
-            to -= 1;
-            players[to] = slot;
-        }
-    } else {
-        for &(id, slot) in entering_players.iter() {
-            let at = players.partition_point(|&held| changes[held as usize].id < id.0);
-            players.insert(at, slot);
-        }
-    }
-    entering_players.clear();
 }

@@ -357,17 +357,16 @@ impl<R: Rules + Sync> World<R> {
 
     /// Every observer with something to send this tick, and what.
     pub fn updates(&self) -> impl Iterator<Item = (PlayerId, Update<'_>)> {
-        let changes = self.engine.changes();
         self.observers
             .iter()
-            .map(move |observer| (observer.player, observer.update(changes)))
+            .map(|observer| (observer.player, observer.update()))
             .filter(|(_, update)| !update.is_empty())
     }
 
     /// The update for `player` this tick, if it has one.
     pub fn update_for(&self, player: PlayerId) -> Option<Update<'_>> {
         let index = *self.observer_index.get(&player)?;
-        let update = self.observers.get(index)?.update(self.engine.changes());
+        let update = self.observers.get(index)?.update();
         (!update.is_empty()).then_some(update)
     }
 
@@ -464,7 +463,7 @@ impl<R: Rules> Views<'_, R> {
                 observer.leaderboard_version = self.leaderboard_version;
                 observer.delta.leaderboard = Some(self.leaderboard.clone());
             }
-            let update = observer.update(self.engine.changes());
+            let update = observer.update();
             if update.is_empty() {
                 continue;
             }
