@@ -314,20 +314,22 @@ impl Observer {
     }
 }
 
-/// One mark per slot, so "was it in this view last tick?" is an array read.
+/// One mark per slot, so "was it in this view last tick?" is an array read. A byte each:
+/// a scan reads the marks of a few hundred slots at random, and a table a quarter the size
+/// stays in the cache; the price is a clearing every 127 scans (a few kilobytes).
 #[derive(Debug, Default)]
 pub(crate) struct Marks {
-    marks: Vec<u32>,
-    counter: u32,
+    marks: Vec<u8>,
+    counter: u8,
 }
 
 impl Marks {
     /// Two fresh mark values (seen last tick, still seen) for `slots` slots.
-    fn fresh_pair(&mut self, slots: usize) -> (u32, u32) {
+    fn fresh_pair(&mut self, slots: usize) -> (u8, u8) {
         if self.marks.len() < slots {
             self.marks.resize(slots, 0);
         }
-        if self.counter >= u32::MAX - 2 {
+        if self.counter >= u8::MAX - 2 {
             self.marks.fill(0);
             self.counter = 0;
         }
@@ -336,8 +338,37 @@ impl Marks {
     }
 }
 
+/// Each view thread's own copy of the players' names, by slot. A view that a player enters
+/// holds its name (`PlayerView::name`) until the next tick: with the engine's own `Arc`,
+/// every view thread would count references on the same few cache lines, which then move
+/// between the cores thousands of times a tick.
+#[derive(Debug, Default)]
+pub(crate) struct Names {
+    /// The engine's name (to tell whether the copy is still its copy) and the copy.
+    by_slot: Vec<Option<(Arc<str>, Arc<str>)>>,
+}
+
+impl Names {
+    /// This thread's copy of `name`, the name of the player in `slot`.
+    fn copy_of(&mut self, slot: u32, name: &Arc<str>) -> Arc<str> {
+        let index = slot as usize;
+        if self.by_slot.len() <= index {
+            self.by_slot.resize(index + 1, None);
+        }
+        match &mut self.by_slot[index] {
+            Some((source, copy)) if Arc::ptr_eq(source, name) => copy.clone(),
+            entry => {
+                let copy: Arc<str> = Arc::from(&**name);
+                *entry = Some((name.clone(), copy.clone()));
+                copy
+            }
+        }
+    }
+}
+
 fn enter(
     delta: &mut ViewDelta,
+    names: &mut Names,
     observer_players: &mut Vec<(PlayerId, u32)>,
     observer_spores: &mut Vec<u32>,
     entity: &Entity,
@@ -348,7 +379,9 @@ fn enter(
             let (name, color) = entity
                 .appearance
                 .as_ref()
-                .map_or((Arc::from(""), 0), |look| (look.name.clone(), look.color));
+                .map_or((Arc::from(""), 0), |look| {
+                    (names.copy_of(slot, &look.name), look.color)
+                });
             delta.players_entered.push(PlayerView {
                 id,
                 name,
@@ -382,7 +415,7 @@ fn gone(delta: &mut ViewDelta, entity: &Entity) {
 fn stays(
     engine: &Engine,
     delta: &mut ViewDelta,
-    unseen: Option<(&[u32], u32)>,
+    unseen: Option<(&[u8], u8)>,
     slot: u32,
     change: &Change,
 ) -> bool {
@@ -432,6 +465,7 @@ fn long_move(engine: &Engine, slot: u32) -> (i32, i32) {
 pub(crate) fn update_view(
     engine: &Engine,
     marks: &mut Marks,
+    names: &mut Names,
     observer: &mut Observer,
     view: Rect,
     lead: f64,
@@ -501,7 +535,14 @@ pub(crate) fn update_view(
             } else if *mark != still && announce.touches_circle(item.pos, item.radius) {
                 if let Some(entity) = engine.slot(item.slot) {
                     *mark = still;
-                    enter(delta, entering_players, entering_spores, entity, item.slot);
+                    enter(
+                        delta,
+                        names,
+                        entering_players,
+                        entering_spores,
+                        entity,
+                        item.slot,
+                    );
                 }
             }
         });
@@ -512,7 +553,14 @@ pub(crate) fn update_view(
                 Some(entity)
                     if entity.is_alive() && announce.touches_circle(entity.pos, entity.radius) =>
                 {
-                    enter(delta, entering_players, entering_spores, entity, slot);
+                    enter(
+                        delta,
+                        names,
+                        entering_players,
+                        entering_spores,
+                        entity,
+                        slot,
+                    );
                 }
                 _ => {}
             }

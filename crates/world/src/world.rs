@@ -7,7 +7,9 @@ use std::time::Instant;
 
 use crate::engine::{Engine, Event, PlayerId};
 use crate::grid::FastMap;
-use crate::interest::{self, Leaderboard, LeaderboardEntry, Marks, Observer, OwnState, Update};
+use crate::interest::{
+    self, Leaderboard, LeaderboardEntry, Marks, Names, Observer, OwnState, Update,
+};
 use crate::rules::{Claim, ClaimError, EnterError, Entry, InputError, Rules};
 
 /// The longest time one tick integrates, in seconds: after a stall (the process was paused)
@@ -395,6 +397,7 @@ type Wrapping<'a, T> = (&'a UpdateWrap<'a, T>, &'a mut Vec<(PlayerId, T)>);
 #[derive(Debug, Default)]
 struct ViewScratch {
     marks: Marks,
+    names: Names,
     /// The packet being encoded.
     packet: Vec<u8>,
 }
@@ -442,6 +445,7 @@ impl<R: Rules> Views<'_, R> {
             scans += usize::from(interest::update_view(
                 self.engine,
                 &mut scratch.marks,
+                &mut scratch.names,
                 observer,
                 view,
                 self.lead,
