@@ -250,9 +250,6 @@ pub(crate) struct Observer {
     entering_players: Vec<(PlayerId, u32)>,
     /// Scratch: last tick's `entering_players` while the update merges them in.
     joining: Vec<(PlayerId, u32)>,
-    /// Scratch: the held players' slots as the update rewrites them (then swapped with
-    /// `players`).
-    players_next: Vec<u32>,
     /// Scratch: spores entering this tick, added after the held ones are checked.
     entering_spores: Vec<u32>,
     /// Which of the `SCAN_EVERY` ticks this observer's full scan falls on.
@@ -274,7 +271,6 @@ impl Observer {
             spores: Vec::new(),
             entering_players: Vec::new(),
             joining: Vec::new(),
-            players_next: Vec::new(),
             entering_spores: Vec::new(),
             phase,
             scanned: None,
@@ -477,7 +473,6 @@ pub(crate) fn update_view(
         spores,
         entering_players,
         joining,
-        players_next,
         entering_spores,
         delta,
         moves,
@@ -571,15 +566,17 @@ pub(crate) fn update_view(
     // common case (none of those but a move) is a read of the slot's change, a copy of its
     // encoded move and a store of the slot.
     let marks = &marks.marks;
-    let total = players.len() + joining.len();
-    if players_next.len() < total {
-        players_next.resize(total, 0);
-    }
-    let (kept, mut kept_len) = (&mut players_next[..], 0);
+    // Compacted in place: the held ones are first moved up by as many as join, so the
+    // merged list, written from the start, never overtakes what is still to be read.
+    let (held, joined_count) = (players.len(), joining.len());
+    players.resize(held + joined_count, 0);
+    players.copy_within(..held, joined_count);
+    let mut kept = 0;
     let unseen = scanning.then_some((&marks[..], was));
     let mut joins = joining.iter();
     let mut next_join = joins.next().copied();
-    for &slot in players.iter() {
+    for read in joined_count..players.len() {
+        let slot = players[read];
         let change = &changes[slot as usize];
         // One that joins goes before a held one with the same ID (a slot left behind).
         while let Some((id, joined)) = next_join {
@@ -587,24 +584,23 @@ pub(crate) fn update_view(
                 break;
             }
             if stays(engine, delta, unseen, joined, &changes[joined as usize]) {
-                kept[kept_len] = joined;
-                kept_len += 1;
+                players[kept] = joined;
+                kept += 1;
             }
             next_join = joins.next().copied();
         }
         if stays(engine, delta, unseen, slot, change) {
-            kept[kept_len] = slot;
-            kept_len += 1;
+            players[kept] = slot;
+            kept += 1;
         }
     }
     for &(_, joined) in next_join.iter().chain(joins) {
         if stays(engine, delta, unseen, joined, &changes[joined as usize]) {
-            kept[kept_len] = joined;
-            kept_len += 1;
+            players[kept] = joined;
+            kept += 1;
         }
     }
-    players_next.truncate(kept_len);
-    std::mem::swap(players, players_next);
+    players.truncate(kept);
     joining.clear();
     // Then their moves, in a loop of its own (the changes it reads again are in the cache):
     // with the checks above in it, the loop had more state than registers.
