@@ -457,6 +457,7 @@ impl MoveBytes {
     ) {
         self.reserve(slots.len());
         let (mut ids_len, mut xy_len, mut last_id) = (self.ids_len, self.xy_len, self.last_id);
+        let mut count = self.count;
         let (ids, xy) = (&mut self.ids[..], &mut self.xy[..]);
         for &slot in slots {
             let change = &changes[slot as usize];
@@ -466,6 +467,7 @@ impl MoveBytes {
             }
             ids_len = put_gap(ids, ids_len, change.id.wrapping_sub(last_id));
             last_id = change.id;
+            count += 1;
             if code.is_long() {
                 let (dx, dy) = long_move(slot);
                 xy_len = put_xy(xy, xy_len, dx, dy);
@@ -476,12 +478,7 @@ impl MoveBytes {
                 xy_len += usize::from(code.len);
             }
         }
-        // A move's ID gap ends with the only byte of its varint below 0x80.
-        self.count += ids[self.ids_len..ids_len]
-            .iter()
-            .filter(|&&byte| byte < 0x80)
-            .count();
-        (self.ids_len, self.xy_len, self.last_id) = (ids_len, xy_len, last_id);
+        (self.ids_len, self.xy_len, self.last_id, self.count) = (ids_len, xy_len, last_id, count);
     }
 
     /// How many moves it holds.
