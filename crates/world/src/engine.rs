@@ -7,6 +7,7 @@ use std::sync::Arc;
 use crate::geom::Vec2;
 use crate::grid::{FastMap, Grid};
 use crate::rng::Rng;
+use crate::wire::XyCode;
 
 /// How far from the origin a position may be, in world units. The tutorial's world has no
 /// bounds; this one keeps positions where a `sint32` of 1/`POSITION_SCALE` units holds them
@@ -67,22 +68,34 @@ pub struct Quantized {
 }
 
 /// What changed in a slot since the last replication, kept apart from the entities in a
-/// small dense array: a view reads it for every entity it holds, every tick.
+/// small dense array: a view reads it for every entity it holds, every tick, so it holds
+/// only what that read needs, in 16 bytes (the table of a few thousand slots stays in the
+/// first-level cache; the radius of one that grew is read from its entity: few grow a tick).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub(crate) struct Change {
     /// The entity's ID (a player's or a spore's, as its key says), so a view that holds
     /// only slots finds it here, next to the rest it reads.
     pub(crate) id: u64,
-    /// Position change in wire units.
-    pub(crate) dx: i32,
-    /// Position change in wire units.
-    pub(crate) dy: i32,
-    /// The radius now in wire units.
-    pub(crate) radius: u32,
-    /// Whether the radius changed.
-    pub(crate) resized: bool,
-    /// Whether the entity left the world.
-    pub(crate) gone: bool,
+    /// Its move as the wire has it (`XyCode::NONE` when it did not move): encoded here once
+    /// for all the views that hold it.
+    pub(crate) xy: XyCode,
+    /// Whether it left the world or changed size.
+    pub(crate) status: Status,
+}
+
+// The size the comment above promises: a bigger change makes every view's reads slower.
+const _: () = assert!(std::mem::size_of::<Change>() == 16);
+
+/// Whether an entity left the world or changed size this tick (one byte: see `Change`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) enum Status {
+    /// Still in the world, the same size (it may have moved).
+    #[default]
+    Same,
+    /// Still in the world, with a new radius.
+    Resized,
+    /// It left the world (what it did before does not matter any more).
+    Gone,
 }
 
 /// One entity in a slot.
@@ -400,13 +413,15 @@ impl Engine {
             let entity = &mut self.slots[slot as usize];
             let (now, sent) = (quantize(entity.pos, entity.radius), entity.sent);
             entity.now = now;
+            let (dx, dy) = (now.x.wrapping_sub(sent.x), now.y.wrapping_sub(sent.y));
             self.changes[slot as usize] = Change {
                 id: key_id(entity.key),
-                dx: now.x.wrapping_sub(sent.x),
-                dy: now.y.wrapping_sub(sent.y),
-                radius: now.radius,
-                resized: now.radius != sent.radius,
-                gone: false,
+                xy: XyCode::new(dx, dy),
+                status: if now.radius == sent.radius {
+                    Status::Same
+                } else {
+                    Status::Resized
+                },
             };
             if entity.radius <= crate::grid::BIG_RADIUS {
                 largest = largest.max(entity.radius);
@@ -416,7 +431,7 @@ impl Engine {
             let id = key_id(self.slots[slot as usize].key);
             let change = &mut self.changes[slot as usize];
             change.id = id;
-            change.gone = true;
+            change.status = Status::Gone;
         }
         self.grid.tighten_reach(largest);
     }

@@ -5,7 +5,9 @@
 
 use std::sync::Arc;
 
-use crate::engine::{Change, Engine, Entity, EntityKey, PlayerId, Quantized, Removal, SporeId};
+use crate::engine::{
+    Change, Engine, Entity, EntityKey, PlayerId, Quantized, Removal, SporeId, Status,
+};
 use crate::geom::{Rect, Vec2};
 use crate::wire::MoveBytes;
 
@@ -162,14 +164,8 @@ pub struct Moves<'a> {
 pub(crate) enum MoveSource<'a> {
     /// A list (a hand-built `ViewDelta`'s `moved`).
     Listed(&'a [Move]),
-    /// The held players' slots (by ascending ID) read in the engine's per-slot changes;
-    /// those that did not move are skipped. `encoded` has the same moves, as the view's
-    /// update wrote them while it read them.
-    Held {
-        slots: &'a [u32],
-        changes: &'a [Change],
-        encoded: &'a MoveBytes,
-    },
+    /// A view's own moves, encoded by its update as it read them.
+    Held(&'a MoveBytes),
 }
 
 impl<'a> Moves<'a> {
@@ -199,24 +195,9 @@ impl<'a> Moves<'a> {
     pub fn to_vec(&self) -> Vec<Move> {
         match self.source {
             MoveSource::Listed(moves) => moves.to_vec(),
-            MoveSource::Held { slots, changes, .. } => held_moves(slots, changes).collect(),
+            MoveSource::Held(encoded) => encoded.to_vec(),
         }
     }
-}
-
-/// The moves of the held players `slots`, read in `changes`.
-pub(crate) fn held_moves<'a>(
-    slots: &'a [u32],
-    changes: &'a [Change],
-) -> impl Iterator<Item = Move> + Clone + 'a {
-    slots.iter().filter_map(move |&slot| {
-        let change = changes[slot as usize];
-        (change.dx != 0 || change.dy != 0).then_some(Move {
-            id: PlayerId(change.id),
-            dx: change.dx,
-            dy: change.dy,
-        })
-    })
 }
 
 /// One observer's update this tick: its `ViewDelta` and its moves, which are read from the
@@ -263,10 +244,12 @@ pub(crate) struct Observer {
     players: Vec<u32>,
     /// The slots of the spores in view.
     spores: Vec<u32>,
-    /// Players that entered the view last tick, added to `players` at the start of the next
-    /// update: until then `players` is exactly the held players whose moves this tick's
-    /// update carries (one that enters is sent whole, not moved).
+    /// Players that entered the view this tick, added to `players` in the next update (as
+    /// it reads what the view holds): until then `players` is exactly the held players whose
+    /// moves this tick's update carries (one that enters is sent whole, not moved).
     entering_players: Vec<(PlayerId, u32)>,
+    /// Scratch: last tick's `entering_players` while the update merges them in.
+    joining: Vec<(PlayerId, u32)>,
     /// Scratch: spores entering this tick, added after the held ones are checked.
     entering_spores: Vec<u32>,
     /// Which of the `SCAN_EVERY` ticks this observer's full scan falls on.
@@ -287,6 +270,7 @@ impl Observer {
             players: Vec::new(),
             spores: Vec::new(),
             entering_players: Vec::new(),
+            joining: Vec::new(),
             entering_spores: Vec::new(),
             phase,
             scanned: None,
@@ -303,6 +287,7 @@ impl Observer {
         self.players.clear();
         self.spores.clear();
         self.entering_players.clear();
+        self.joining.clear();
         self.scanned = None;
         self.delta.clear(0);
         self.moves.clear();
@@ -313,36 +298,34 @@ impl Observer {
         self.players.len() + self.entering_players.len() + self.spores.len()
     }
 
-    /// This tick's update (`changes` is the engine's, as the tick left it).
-    pub(crate) fn update<'a>(&'a self, changes: &'a [Change]) -> Update<'a> {
+    /// This tick's update.
+    pub(crate) fn update(&self) -> Update<'_> {
         Update {
             delta: &self.delta,
             moves: Moves {
-                source: MoveSource::Held {
-                    slots: &self.players,
-                    changes,
-                    encoded: &self.moves,
-                },
+                source: MoveSource::Held(&self.moves),
                 len: self.moves.len(),
             },
         }
     }
 }
 
-/// One mark per slot, so "was it in this view last tick?" is an array read.
+/// One mark per slot, so "was it in this view last tick?" is an array read. A byte each:
+/// a scan reads the marks of a few hundred slots at random, and a table a quarter the size
+/// stays in the cache; the price is a clearing every 127 scans (a few kilobytes).
 #[derive(Debug, Default)]
 pub(crate) struct Marks {
-    marks: Vec<u32>,
-    counter: u32,
+    marks: Vec<u8>,
+    counter: u8,
 }
 
 impl Marks {
     /// Two fresh mark values (seen last tick, still seen) for `slots` slots.
-    fn fresh_pair(&mut self, slots: usize) -> (u32, u32) {
+    fn fresh_pair(&mut self, slots: usize) -> (u8, u8) {
         if self.marks.len() < slots {
             self.marks.resize(slots, 0);
         }
-        if self.counter >= u32::MAX - 2 {
+        if self.counter >= u8::MAX - 2 {
             self.marks.fill(0);
             self.counter = 0;
         }
@@ -351,8 +334,37 @@ impl Marks {
     }
 }
 
+/// Each view thread's own copy of the players' names, by slot. A view that a player enters
+/// holds its name (`PlayerView::name`) until the next tick: with the engine's own `Arc`,
+/// every view thread would count references on the same few cache lines, which then move
+/// between the cores thousands of times a tick.
+#[derive(Debug, Default)]
+pub(crate) struct Names {
+    /// The engine's name (to tell whether the copy is still its copy) and the copy.
+    by_slot: Vec<Option<(Arc<str>, Arc<str>)>>,
+}
+
+impl Names {
+    /// This thread's copy of `name`, the name of the player in `slot`.
+    fn copy_of(&mut self, slot: u32, name: &Arc<str>) -> Arc<str> {
+        let index = slot as usize;
+        if self.by_slot.len() <= index {
+            self.by_slot.resize(index + 1, None);
+        }
+        match &mut self.by_slot[index] {
+            Some((source, copy)) if Arc::ptr_eq(source, name) => copy.clone(),
+            entry => {
+                let copy: Arc<str> = Arc::from(&**name);
+                *entry = Some((name.clone(), copy.clone()));
+                copy
+            }
+        }
+    }
+}
+
 fn enter(
     delta: &mut ViewDelta,
+    names: &mut Names,
     observer_players: &mut Vec<(PlayerId, u32)>,
     observer_spores: &mut Vec<u32>,
     entity: &Entity,
@@ -363,7 +375,9 @@ fn enter(
             let (name, color) = entity
                 .appearance
                 .as_ref()
-                .map_or((Arc::from(""), 0), |look| (look.name.clone(), look.color));
+                .map_or((Arc::from(""), 0), |look| {
+                    (names.copy_of(slot, &look.name), look.color)
+                });
             delta.players_entered.push(PlayerView {
                 id,
                 name,
@@ -387,6 +401,58 @@ fn gone(delta: &mut ViewDelta, entity: &Entity) {
     }
 }
 
+/// Whether a held player (`slot`, its `change`) stays in the view: not gone, nor out of
+/// sight on a scan (`unseen`: the marks, and the mark of what was not seen again). What it
+/// finds goes into `delta` (its move is written later, with the others').
+// Inlined into the loop's two calls: it runs for every player of every view on every tick,
+// and a call cost more than its common case (two byte comparisons).
+#[allow(clippy::inline_always)]
+#[inline(always)]
+fn stays(
+    engine: &Engine,
+    delta: &mut ViewDelta,
+    unseen: Option<(&[u8], u8)>,
+    slot: u32,
+    change: &Change,
+) -> bool {
+    if change.status == Status::Gone {
+        gone_from(engine, delta, slot);
+        return false;
+    }
+    if let Some((marks, was)) = unseen {
+        if marks[slot as usize] == was {
+            delta.players_left.push(PlayerId(change.id));
+            return false;
+        }
+    }
+    if change.status == Status::Resized {
+        resized(engine, delta, slot, change.id);
+    }
+    true
+}
+
+#[cold]
+fn gone_from(engine: &Engine, delta: &mut ViewDelta, slot: u32) {
+    if let Some(entity) = engine.slot(slot) {
+        gone(delta, entity);
+    }
+}
+
+#[cold]
+fn resized(engine: &Engine, delta: &mut ViewDelta, slot: u32, id: u64) {
+    let radius = engine.slot(slot).map_or(0, |entity| entity.now.radius);
+    delta.resized.push((PlayerId(id), radius));
+}
+
+/// The move of a player whose move is too long for its `XyCode`, from its positions.
+#[cold]
+fn long_move(engine: &Engine, slot: u32) -> (i32, i32) {
+    engine.slot(slot).map_or((0, 0), |entity| {
+        let (now, sent) = (entity.now, entity.sent);
+        (now.x.wrapping_sub(sent.x), now.y.wrapping_sub(sent.y))
+    })
+}
+
 /// Brings `observer`'s view up to date for this tick and fills its delta (cleared first);
 /// returns whether it scanned the grid.
 /// `lead` is how far ahead of the view things are announced (see `SCAN_EVERY`), `max_speed`
@@ -395,6 +461,7 @@ fn gone(delta: &mut ViewDelta, entity: &Entity) {
 pub(crate) fn update_view(
     engine: &Engine,
     marks: &mut Marks,
+    names: &mut Names,
     observer: &mut Observer,
     view: Rect,
     lead: f64,
@@ -405,6 +472,7 @@ pub(crate) fn update_view(
         players,
         spores,
         entering_players,
+        joining,
         entering_spores,
         delta,
         moves,
@@ -415,7 +483,10 @@ pub(crate) fn update_view(
     delta.clear(tick);
     moves.clear();
     let changes = engine.changes();
-    merge_entered(players, entering_players, changes);
+    // Last tick's entrants join what the view holds in the loop below, by ascending ID.
+    std::mem::swap(entering_players, joining);
+    entering_players.clear();
+    joining.sort_unstable_by_key(|&(id, _)| id);
     entering_spores.clear();
     let announce = view.grown(lead);
     let keep = announce.grown(VIEW_MARGIN);
@@ -442,7 +513,7 @@ pub(crate) fn update_view(
     if scanning {
         // Compare the grid around the view with what the view holds: held and still in
         // sight become `still`; new and in the announced area enter.
-        for &slot in players.iter() {
+        for &slot in players.iter().chain(joining.iter().map(|(_, slot)| slot)) {
             marks.marks[slot as usize] = was;
         }
         for &slot in spores.iter() {
@@ -459,7 +530,14 @@ pub(crate) fn update_view(
             } else if *mark != still && announce.touches_circle(item.pos, item.radius) {
                 if let Some(entity) = engine.slot(item.slot) {
                     *mark = still;
-                    enter(delta, entering_players, entering_spores, entity, item.slot);
+                    enter(
+                        delta,
+                        names,
+                        entering_players,
+                        entering_spores,
+                        entity,
+                        item.slot,
+                    );
                 }
             }
         });
@@ -470,54 +548,74 @@ pub(crate) fn update_view(
                 Some(entity)
                     if entity.is_alive() && announce.touches_circle(entity.pos, entity.radius) =>
                 {
-                    enter(delta, entering_players, entering_spores, entity, slot);
+                    enter(
+                        delta,
+                        names,
+                        entering_players,
+                        entering_spores,
+                        entity,
+                        slot,
+                    );
                 }
                 _ => {}
             }
         }
     }
-    // What it held: gone, out of sight (on a scan), moved, resized. Compacted in place by
-    // hand: this loop runs for every entity of every view on every tick.
+    // What it held, and what joins it, by ascending ID: gone, out of sight (on a scan),
+    // moved, resized. This loop runs for every player of every view on every tick: the
+    // common case (none of those but a move) is a read of the slot's change, a copy of its
+    // encoded move and a store of the slot.
     let marks = &marks.marks;
-    let out_of_sight = |slot: u32| scanning && marks[slot as usize] == was;
+    // Compacted in place: the held ones are first moved up by as many as join, so the
+    // merged list, written from the start, never overtakes what is still to be read.
+    let (held, joined_count) = (players.len(), joining.len());
+    players.resize(held + joined_count, 0);
+    players.copy_within(..held, joined_count);
     let mut kept = 0;
-    for index in 0..players.len() {
-        let slot = players[index];
-        let change = changes[slot as usize];
-        let id = PlayerId(change.id);
-        if change.gone || change.resized || scanning {
-            if change.gone {
-                if let Some(entity) = engine.slot(slot) {
-                    gone(delta, entity);
-                }
-                continue;
+    let unseen = scanning.then_some((&marks[..], was));
+    let mut joins = joining.iter();
+    let mut next_join = joins.next().copied();
+    for read in joined_count..players.len() {
+        let slot = players[read];
+        let change = &changes[slot as usize];
+        // One that joins goes before a held one with the same ID (a slot left behind).
+        while let Some((id, joined)) = next_join {
+            if id.0 > change.id {
+                break;
             }
-            if out_of_sight(slot) {
-                delta.players_left.push(id);
-                continue;
+            if stays(engine, delta, unseen, joined, &changes[joined as usize]) {
+                players[kept] = joined;
+                kept += 1;
             }
-            if change.resized {
-                delta.resized.push((id, change.radius));
-            }
+            next_join = joins.next().copied();
         }
-        if change.dx != 0 || change.dy != 0 {
-            moves.push(change.id, change.dx, change.dy);
+        if stays(engine, delta, unseen, slot, change) {
+            players[kept] = slot;
+            kept += 1;
         }
-        players[kept] = slot;
-        kept += 1;
+    }
+    for &(_, joined) in next_join.iter().chain(joins) {
+        if stays(engine, delta, unseen, joined, &changes[joined as usize]) {
+            players[kept] = joined;
+            kept += 1;
+        }
     }
     players.truncate(kept);
+    joining.clear();
+    // Then their moves, in a loop of its own (the changes it reads again are in the cache):
+    // with the checks above in it, the loop had more state than registers.
+    moves.push_held(players, changes, |slot| long_move(engine, slot));
     let mut kept = 0;
     for index in 0..spores.len() {
         let slot = spores[index];
         let change = changes[slot as usize];
-        if change.gone {
+        if change.status == Status::Gone {
             if let Some(entity) = engine.slot(slot) {
                 gone(delta, entity);
             }
             continue;
         }
-        if out_of_sight(slot) {
+        if scanning && marks[slot as usize] == was {
             delta.spores_left.push(SporeId(change.id));
             continue;
         }
@@ -527,35 +625,4 @@ pub(crate) fn update_view(
     spores.truncate(kept);
     spores.append(entering_spores);
     scanning
-}
-
-/// Adds the players that entered a view last tick to what it holds, keeping it by ascending
-/// ID (so moves come out sorted).
-fn merge_entered(
-    players: &mut Vec<u32>,
-    entering_players: &mut Vec<(PlayerId, u32)>,
-    changes: &[Change],
-) {
-    if entering_players.len() > 8 {
-        entering_players.sort_unstable_by_key(|&(id, _)| id);
-        // Merge the two ascending lists from the back, in place.
-        let held = players.len();
-        players.resize(held + entering_players.len(), 0);
-        let (mut from, mut to) = (held, players.len());
-        for &(id, slot) in entering_players.iter().rev() {
-            while from > 0 && changes[players[from - 1] as usize].id > id.0 {
-                from -= 1;
-                to -= 1;
-                players[to] = players[from];
-            }
-            to -= 1;
-            players[to] = slot;
-        }
-    } else {
-        for &(id, slot) in entering_players.iter() {
-            let at = players.partition_point(|&held| changes[held as usize].id < id.0);
-            players.insert(at, slot);
-        }
-    }
-    entering_players.clear();
 }

@@ -2,7 +2,6 @@
 //! spawning with overlap rejection, movement, spores and their replenishing, drops, eating
 //! (decided by the server, or claimed by tutorial clients and checked), respawn, scores.
 
-use std::collections::BTreeMap;
 use std::f64::consts::{PI, TAU};
 use std::sync::Arc;
 
@@ -97,7 +96,9 @@ struct Dropped {
 /// The rules' state.
 #[derive(Debug)]
 pub struct RadiusRumble {
-    players: BTreeMap<PlayerId, Player>,
+    /// By ID, hashed: every view asks for its player's standing every tick; `step` sorts
+    /// the IDs itself, so the players move, drop and eat in the order of their IDs.
+    players: FastMap<PlayerId, Player>,
     dropped: FastMap<SporeId, Dropped>,
     /// Dropped spores still under their dropper.
     underneath: Vec<SporeId>,
@@ -119,7 +120,7 @@ impl RadiusRumble {
     /// The rules for a world of at most `max_players`.
     pub fn new(max_players: usize) -> Self {
         Self {
-            players: BTreeMap::new(),
+            players: FastMap::default(),
             dropped: FastMap::default(),
             underneath: Vec::new(),
             next_spore: 1,
@@ -491,6 +492,7 @@ impl Rules for RadiusRumble {
         let mut order = std::mem::take(&mut self.order);
         order.clear();
         order.extend(self.players.keys().copied());
+        order.sort_unstable();
         for &id in &order {
             let Some(state) = self.players.get(&id) else {
                 continue;

@@ -5,7 +5,7 @@
 //! written by the view's update as it reads each held player's change); a hand-built delta's
 //! are encoded the same way first. Either way they are copied from there.
 
-use crate::engine::{EntityKey, PlayerId};
+use crate::engine::{Change, EntityKey, PlayerId};
 use crate::interest::{
     Leaderboard, LeaderboardEntry, Move, MoveSource, OwnState, PlayerView, SporeView, Update,
     ViewDelta,
@@ -310,7 +310,7 @@ pub fn write_update_frame<'a>(
             listed.fields()
         }
         // The view's update encoded them as it read them.
-        MoveSource::Held { encoded, .. } => encoded.fields(),
+        MoveSource::Held(encoded) => encoded.fields(),
     };
     let sizes = sizes(update.delta, moved.0, moved.1);
     let total = varint_len(WORLD_UPDATE_KEY) + varint_len(sizes.body as u64) + sizes.body;
@@ -328,15 +328,92 @@ pub fn write_update_frame<'a>(
     );
 }
 
-/// Moves (by ascending ID) as the bodies of the wire's fields 7 and 8, written as they are
-/// read: a view's update fills one as it reads each held player's change, so the encoder
-/// copies bytes instead of reading every held slot's change again.
+/// The most bytes a varint takes (a `u64`'s 64 bits, 7 a byte).
+const MAX_VARINT: usize = 10;
+
+/// One player's move as field 8 carries it: zigzag dx, then dy, as varints. The engine
+/// encodes it once a tick for each player (`Change::xy`), as every view that holds the player
+/// sends the same bytes: a view's update then copies them instead of encoding them again.
+/// It is kept small (7 bytes) for the table of changes every view reads to stay in the cache:
+/// a move of up to 2^20 wire units each way fits (131,072 world units, far more than a
+/// tick's); a longer one is `LONG`, to be encoded from the entity's positions.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct XyCode {
+    /// The two varints, then zeros.
+    bytes: [u8; 6],
+    /// How many of `bytes` they take; 0 for `NONE`, `LONG_LEN` for `LONG`.
+    len: u8,
+}
+
+/// `XyCode::len` of a move too long for its bytes.
+const LONG_LEN: u8 = u8::MAX;
+
+impl XyCode {
+    /// No move: the player stood still (nothing to send).
+    pub(crate) const NONE: Self = Self {
+        bytes: [0; 6],
+        len: 0,
+    };
+
+    /// A move, but too long for the bytes: the caller encodes it from dx, dy itself.
+    pub(crate) const LONG: Self = Self {
+        bytes: [0; 6],
+        len: LONG_LEN,
+    };
+
+    /// The move by `dx`, `dy` (`NONE` when both are 0; `LONG` when it does not fit).
+    // Each byte written holds 7 bits of the value (masked, or below 0x80), and at most 6 are
+    // written, so `len` fits a `u8`.
+    #[allow(clippy::cast_possible_truncation)]
+    pub(crate) fn new(dx: i32, dy: i32) -> Self {
+        if dx == 0 && dy == 0 {
+            return Self::NONE;
+        }
+        let (x, y) = (zigzag(dx), zigzag(dy));
+        if varint_len(x) + varint_len(y) > 6 {
+            return Self::LONG;
+        }
+        let mut code = Self::NONE;
+        let mut at = 0;
+        for mut value in [x, y] {
+            while value >= 0x80 {
+                code.bytes[at] = (value & 0x7F) as u8 | 0x80;
+                value >>= 7;
+                at += 1;
+            }
+            code.bytes[at] = value as u8;
+            at += 1;
+        }
+        code.len = at as u8;
+        code
+    }
+
+    /// Whether it is `NONE` (the player did not move).
+    pub(crate) fn is_none(&self) -> bool {
+        self.len == 0
+    }
+
+    /// Whether it is `LONG`.
+    pub(crate) fn is_long(&self) -> bool {
+        self.len == LONG_LEN
+    }
+}
+
+/// Moves (by ascending ID) as the bodies of the wire's fields 7 and 8: a view's update
+/// writes its moves here once (`push_held`), from the codes the engine made, and the packet
+/// copies the bytes.
+///
+/// Its buffers are kept at least as long as the most the next writes can take (only the
+/// first `ids_len`, `xy_len` bytes count): a move is stored with indexed writes and a copy of
+/// a whole `XyCode`, not a capacity check per byte.
 #[derive(Debug, Default)]
 pub(crate) struct MoveBytes {
     /// The moved players' IDs, delta-coded, as varints.
     ids: Vec<u8>,
+    ids_len: usize,
     /// Their dx, dy, zigzag-coded, as varints.
     xy: Vec<u8>,
+    xy_len: usize,
     /// The last ID pushed (the next is coded as the difference).
     last_id: u64,
     /// How many moves were pushed.
@@ -346,13 +423,7 @@ pub(crate) struct MoveBytes {
 impl MoveBytes {
     /// Those of a list.
     fn of(moves: &[Move]) -> Self {
-        // Most IDs' gaps and most dx, dy take a byte or two: room for that many up front keeps
-        // the pushes from growing the buffers one step at a time.
-        let mut bytes = Self {
-            ids: Vec::with_capacity(moves.len() * 2),
-            xy: Vec::with_capacity(moves.len() * 4),
-            ..Self::default()
-        };
+        let mut bytes = Self::default();
         for &Move { id, dx, dy } in moves {
             bytes.push(id.0, dx, dy);
         }
@@ -361,19 +432,68 @@ impl MoveBytes {
 
     /// Empties it for the next tick (keeping its buffers).
     pub(crate) fn clear(&mut self) {
-        self.ids.clear();
-        self.xy.clear();
+        self.ids_len = 0;
+        self.xy_len = 0;
         self.last_id = 0;
         self.count = 0;
     }
 
+    /// Makes room for `moves` more moves of any size.
+    fn reserve(&mut self, moves: usize) {
+        let room = moves * 2 * MAX_VARINT;
+        for (buffer, len) in [(&mut self.ids, self.ids_len), (&mut self.xy, self.xy_len)] {
+            if buffer.len() < len + room {
+                buffer.resize(len + room, 0);
+            }
+        }
+    }
+
     /// Adds the move of player `id` (greater than the last one's) by `dx`, `dy`.
-    pub(crate) fn push(&mut self, id: u64, dx: i32, dy: i32) {
-        push_varint(&mut self.ids, id.wrapping_sub(self.last_id));
+    fn push(&mut self, id: u64, dx: i32, dy: i32) {
+        self.reserve(1);
+        let (ids_len, xy_len, last_id) = (self.ids_len, self.xy_len, self.last_id);
+        self.ids_len = put_gap(&mut self.ids, ids_len, id.wrapping_sub(last_id));
+        self.xy_len = put_xy(&mut self.xy, xy_len, dx, dy);
         self.last_id = id;
-        push_varint(&mut self.xy, zigzag(dx));
-        push_varint(&mut self.xy, zigzag(dy));
         self.count += 1;
+    }
+
+    /// Adds the moves of the players in `slots` (by ascending ID) that moved, as `changes`
+    /// has them encoded (`long_move` gives the dx, dy of a slot whose move is `LONG`).
+    ///
+    /// This runs for nearly every player of every view on every tick, so it works on locals
+    /// (a byte stored through a field might alias the other fields, which would then be read
+    /// again after each store) and copies each move's code whole.
+    pub(crate) fn push_held(
+        &mut self,
+        slots: &[u32],
+        changes: &[Change],
+        long_move: impl Fn(u32) -> (i32, i32),
+    ) {
+        self.reserve(slots.len());
+        let (mut ids_len, mut xy_len, mut last_id) = (self.ids_len, self.xy_len, self.last_id);
+        let mut count = self.count;
+        let (ids, xy) = (&mut self.ids[..], &mut self.xy[..]);
+        for &slot in slots {
+            let change = &changes[slot as usize];
+            let code = &change.xy;
+            if code.is_none() {
+                continue;
+            }
+            ids_len = put_gap(ids, ids_len, change.id.wrapping_sub(last_id));
+            last_id = change.id;
+            count += 1;
+            if code.is_long() {
+                let (dx, dy) = long_move(slot);
+                xy_len = put_xy(xy, xy_len, dx, dy);
+            } else {
+                // The whole array (one store), of which `len` bytes count: the room made
+                // above holds it.
+                xy[xy_len..xy_len + code.bytes.len()].copy_from_slice(&code.bytes);
+                xy_len += usize::from(code.len);
+            }
+        }
+        (self.ids_len, self.xy_len, self.last_id, self.count) = (ids_len, xy_len, last_id, count);
     }
 
     /// How many moves it holds.
@@ -383,24 +503,80 @@ impl MoveBytes {
 
     /// Fields 7 and 8's bodies.
     pub(crate) fn fields(&self) -> (&[u8], &[u8]) {
-        (&self.ids, &self.xy)
+        (&self.ids[..self.ids_len], &self.xy[..self.xy_len])
+    }
+
+    /// The moves it holds, by ascending ID.
+    pub(crate) fn to_vec(&self) -> Vec<Move> {
+        let (ids, xy) = self.fields();
+        let (mut ids, mut xy) = (Varints(ids), Varints(xy));
+        let mut id = 0u64;
+        let mut moves = Vec::with_capacity(self.count);
+        while let (Some(gap), Some(dx), Some(dy)) = (ids.next(), xy.next(), xy.next()) {
+            id = id.wrapping_add(gap);
+            moves.push(Move {
+                id: PlayerId(id),
+                dx: unzigzag(dx),
+                dy: unzigzag(dy),
+            });
+        }
+        moves
     }
 }
 
-// Each byte written holds 7 bits of `value` (masked, or below 0x80): nothing is cut off.
+/// Writes an ID's gap as a varint into `out` at `at` (room made); returns where it ends.
+// Each byte written holds 7 bits of the gap (masked, or below 0x80): nothing is cut off.
 #[allow(clippy::cast_possible_truncation)]
 #[inline]
-fn push_varint(out: &mut Vec<u8>, mut value: u64) {
-    // Moves are mostly a byte each: that case is one store.
-    if value < 0x80 {
-        out.push(value as u8);
-        return;
+fn put_gap(out: &mut [u8], mut at: usize, mut gap: u64) -> usize {
+    // Gaps between the IDs a view holds are mostly below 128: one store.
+    while gap >= 0x80 {
+        out[at] = (gap & 0x7F) as u8 | 0x80;
+        at += 1;
+        gap >>= 7;
     }
-    while value >= 0x80 {
-        out.push((value & 0x7F) as u8 | 0x80);
-        value >>= 7;
+    out[at] = gap as u8;
+    at + 1
+}
+
+/// Writes dx, dy zigzag-coded as varints into `out` at `at` (room made); returns where
+/// they end.
+#[cold]
+fn put_xy(out: &mut [u8], at: usize, dx: i32, dy: i32) -> usize {
+    let mut writer = Writer {
+        buf: &mut out[at..],
+        at: 0,
+    };
+    put_varint(&mut writer, zigzag(dx));
+    put_varint(&mut writer, zigzag(dy));
+    at + writer.at
+}
+
+/// Reads the varints of a packed field's body.
+struct Varints<'a>(&'a [u8]);
+
+impl Iterator for Varints<'_> {
+    type Item = u64;
+
+    fn next(&mut self) -> Option<u64> {
+        let mut value = 0u64;
+        for (index, &byte) in self.0.iter().enumerate() {
+            value |= u64::from(byte & 0x7F) << (7 * index).min(63);
+            if byte < 0x80 {
+                self.0 = &self.0[index + 1..];
+                return Some(value);
+            }
+        }
+        None
     }
-    out.push(value as u8);
+}
+
+/// The `i32` a zigzag value (of at most 32 bits, as `zigzag` makes them) stands for.
+// The value came from `zigzag`, so it holds 32 bits.
+#[allow(clippy::cast_possible_truncation)]
+fn unzigzag(value: u64) -> i32 {
+    let value = value as u32;
+    i32::from_ne_bytes(((value >> 1) ^ (value & 1).wrapping_neg()).to_ne_bytes())
 }
 
 /// `moved`: fields 7 and 8's bodies, already encoded (`MoveBytes`).
@@ -562,6 +738,61 @@ mod tests {
                     players: pick(rng, &[0, 2_000]),
                 })
             }),
+        }
+    }
+
+    #[test]
+    fn held_moves_from_the_engines_codes_are_the_listed_moves_bytes() {
+        // Short moves are copied from their code, long ones (`XyCode::LONG`) encoded whole.
+        let ints = [
+            0,
+            1,
+            -1,
+            63,
+            -64,
+            64,
+            8_191,
+            -8_192,
+            1 << 20,
+            8_000_000,
+            i32::MIN,
+        ];
+        let mut rng = Rng::new(5);
+        for case in 0..2_000 {
+            let mut moves: Vec<Move> = (0..usize::try_from(rng.next_u64() % 6).unwrap_or(0))
+                .map(|_| Move {
+                    id: PlayerId(pick(&mut rng, &[1, 2, 127, 128, 300, 1 << 40])),
+                    dx: pick(&mut rng, &ints),
+                    dy: pick(&mut rng, &ints),
+                })
+                .collect();
+            moves.sort_by_key(|m| m.id);
+            moves.dedup_by_key(|m| m.id);
+            let changes: Vec<Change> = moves
+                .iter()
+                .map(|m| Change {
+                    id: m.id.0,
+                    xy: XyCode::new(m.dx, m.dy),
+                    ..Change::default()
+                })
+                .collect();
+            let slots: Vec<u32> = (0..).take(moves.len()).collect();
+            let mut held = MoveBytes::default();
+            held.push_held(&slots, &changes, |slot| {
+                let m = moves[slot as usize];
+                (m.dx, m.dy)
+            });
+            // A player that did not move is not sent.
+            let listed = MoveBytes::of(
+                &moves
+                    .iter()
+                    .copied()
+                    .filter(|m| m.dx != 0 || m.dy != 0)
+                    .collect::<Vec<_>>(),
+            );
+            assert_eq!(held.fields(), listed.fields(), "case {case}: {moves:?}");
+            assert_eq!(held.len(), listed.len());
+            assert_eq!(held.to_vec(), listed.to_vec());
         }
     }
 

@@ -9,7 +9,9 @@ use std::time::Instant;
 
 use crate::engine::{Engine, Event, PlayerId};
 use crate::grid::FastMap;
-use crate::interest::{self, Leaderboard, LeaderboardEntry, Marks, Observer, OwnState, Update};
+use crate::interest::{
+    self, Leaderboard, LeaderboardEntry, Marks, Names, Observer, OwnState, Update,
+};
 use crate::rules::{Claim, ClaimError, EnterError, Entry, InputError, Rules};
 use crate::wire::FrameHeader;
 
@@ -381,17 +383,16 @@ impl<R: Rules + Sync> World<R> {
 
     /// Every observer with something to send this tick, and what.
     pub fn updates(&self) -> impl Iterator<Item = (PlayerId, Update<'_>)> {
-        let changes = self.engine.changes();
         self.observers
             .iter()
-            .map(move |observer| (observer.player, observer.update(changes)))
+            .map(|observer| (observer.player, observer.update()))
             .filter(|(_, update)| !update.is_empty())
     }
 
     /// The update for `player` this tick, if it has one.
     pub fn update_for(&self, player: PlayerId) -> Option<Update<'_>> {
         let index = *self.observer_index.get(&player)?;
-        let update = self.observers.get(index)?.update(self.engine.changes());
+        let update = self.observers.get(index)?.update();
         (!update.is_empty()).then_some(update)
     }
 
@@ -432,10 +433,11 @@ struct ChunksDone {
     outputs: Vec<(usize, FramedUpdates)>,
 }
 
-/// Per view thread: its marks, kept from tick to tick.
+/// Per view thread: its marks and its copies of the players' names, kept from tick to tick.
 #[derive(Debug, Default)]
 struct ViewScratch {
     marks: Marks,
+    names: Names,
 }
 
 struct Views<'a, R> {
@@ -465,6 +467,7 @@ impl<R: Rules> Views<'_, R> {
             scans += usize::from(interest::update_view(
                 self.engine,
                 &mut scratch.marks,
+                &mut scratch.names,
                 observer,
                 view,
                 self.lead,
@@ -486,7 +489,7 @@ impl<R: Rules> Views<'_, R> {
                 observer.leaderboard_version = self.leaderboard_version;
                 observer.delta.leaderboard = Some(self.leaderboard.clone());
             }
-            let update = observer.update(self.engine.changes());
+            let update = observer.update();
             if update.is_empty() {
                 continue;
             }

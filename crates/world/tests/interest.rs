@@ -520,3 +520,23 @@ fn a_player_entering_while_moving_is_sent_whole_then_moved() {
     assert_eq!(eaten.eaten[0].eaten, EntityKey::Player(B));
     assert!(eaten.moved.is_empty() && eaten.players_left.is_empty());
 }
+
+#[test]
+fn a_move_too_long_for_the_shared_code_is_sent_whole() {
+    // Both jump 200,000 units (1,600,000 eighths): A's view still holds B, and the move takes
+    // more bytes than the engine's per-player code keeps, so the view encodes it itself.
+    let mut stage = Stage::new(&[], &[(A, 0.0, 0.0), (B, 50.0, 0.0), (C, 60.0, 0.0)]);
+    stage.tick();
+    stage.place(A, 200_000.0, -150_000.0);
+    stage.place(B, 200_050.0, -150_000.0);
+    let update = stage.tick().unwrap();
+    let moved: Vec<_> = update.moved.iter().map(|m| (m.id.0, m.dx, m.dy)).collect();
+    assert_eq!(
+        moved,
+        [(1, 1_600_000, -1_200_000), (2, 1_600_000, -1_200_000)]
+    );
+    assert_eq!(update.players_left, [C], "C stayed behind");
+    let mut bytes = Vec::new();
+    mmo_world::wire::write_update_packet(stage.world.update_for(A).unwrap(), &mut bytes);
+    assert_eq!(bytes, update_packet(&update).encode_to_vec());
+}
