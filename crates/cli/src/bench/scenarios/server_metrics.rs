@@ -216,7 +216,8 @@ mod tests {
         assert_eq!(delta.tick_cpu_p50_ms, Some(1.0));
         assert_eq!(delta.tick_cpu_p99_ms, Some(1.0));
         // 0.6 s of work over the run's 200 ticks; the CPU sum is new (none before).
-        let close = |value: Option<f64>, expected: f64| (value.unwrap() - expected).abs() < 1e-9;
+        let close =
+            |value: Option<f64>, expected: f64| (value.expect("a mean") - expected).abs() < 1e-9;
         assert!(
             close(delta.tick_work_mean_ms, 3.0),
             "{:?}",
