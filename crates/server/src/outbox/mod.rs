@@ -117,6 +117,19 @@ impl Outbox {
     /// instead of waking it: a fan-out wakes its recipients after it has released the room's
     /// lock (see `fan_out`). A refused push has already woken the writer to close.
     pub fn push_deferring_wake(&self, frame: Bytes) -> Result<Option<Waker>, PushError> {
+        self.queue(frame, false)
+    }
+
+    /// Queues like `push_deferring_wake` a frame that is a slice of a buffer shared with other
+    /// clients' frames (a world's tick frames a chunk of updates in one buffer). A frame that
+    /// would wait behind others, for a client that is behind, is first copied into an
+    /// allocation of its own: queued as it is, it would keep the whole shared buffer alive
+    /// for as long as this one client is behind, a chunk's size for each of its frames.
+    pub fn push_shared_deferring_wake(&self, frame: Bytes) -> Result<Option<Waker>, PushError> {
+        self.queue(frame, true)
+    }
+
+    fn queue(&self, frame: Bytes, shared: bool) -> Result<Option<Waker>, PushError> {
         let mut state = self.lock();
         if state.closing.is_some() {
             return Err(PushError::Closing);
@@ -131,6 +144,11 @@ impl Outbox {
             wake(writer);
             return Err(PushError::Overflow);
         }
+        let frame = if shared && state.queued_bytes > 0 {
+            Bytes::copy_from_slice(&frame)
+        } else {
+            frame
+        };
         state.frames.queue.push_back(frame);
         state.queued_bytes = after;
         // A writer that is not waiting has been woken already (or is running, or a batch
@@ -254,5 +272,32 @@ mod tests {
         outbox.release(2, 20);
         assert_eq!(outbox.queued_bytes(), 0);
         assert_eq!(outbox.push(frame(10)), Ok(()));
+    }
+
+    #[test]
+    fn a_shared_frame_waits_in_a_copy_of_its_own_not_in_the_shared_buffer() {
+        // Two clients' frames in one buffer, as a world's tick frames them.
+        let shared = Bytes::from((0..200).map(|n: u8| n).collect::<Vec<u8>>());
+        let inside = |frame: &Bytes| shared.as_ptr_range().contains(&frame.as_ptr());
+        let outbox = Outbox::new(1 << 20);
+        // Nothing waits: queued as it is, a view of the shared buffer.
+        outbox
+            .push_shared_deferring_wake(shared.slice(0..100))
+            .expect("room");
+        // Behind it: copied, so that a client that stays behind does not keep the buffer.
+        outbox
+            .push_shared_deferring_wake(shared.slice(100..200))
+            .expect("room");
+        let batch = outbox.take();
+        let frames: Vec<&Bytes> = batch.frames.iter().collect();
+        assert!(inside(frames[0]), "the first is a view of the buffer");
+        assert!(!inside(frames[1]), "the one that waited is a copy");
+        assert_eq!(frames[1][..], shared[100..200], "with the same bytes");
+        // Written and released, the client is not behind any more.
+        outbox.release(2, 200);
+        outbox
+            .push_shared_deferring_wake(shared.slice(0..100))
+            .expect("room");
+        assert!(inside(&outbox.take().frames[0]));
     }
 }

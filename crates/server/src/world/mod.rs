@@ -180,8 +180,13 @@ impl Seat {
         if *state != SeatState::Seated {
             return None;
         }
-        // A full outbox marks the client too slow; its session closes it and leaves.
-        self.peer.outbox.push_deferring_wake(frame).ok().flatten()
+        // A full outbox marks the client too slow; its session closes it and leaves. The
+        // frame is a slice of its chunk's buffer (`FramedUpdates`), copied out if it waits.
+        self.peer
+            .outbox
+            .push_shared_deferring_wake(frame)
+            .ok()
+            .flatten()
     }
 
     /// Runs `fan_out` if the seat is taken, under its lock: what it sends about this player
