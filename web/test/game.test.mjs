@@ -157,6 +157,7 @@ describe('the game', { timeout: 120_000 }, () => {
     // Towards the nearest spore, again and again, until the score grows: the server decides
     // the eat, and says so in the player's score.
     const before = await shownScore(page);
+    const radiusBefore = /** @type {{radius: number}} */ ((await seen(page)).me).radius;
     await waitUntil(
       async () => {
         if ((await shownScore(page)) > before) return true;
@@ -169,8 +170,13 @@ describe('the game', { timeout: 120_000 }, () => {
       60_000,
       'the score to grow from eating a spore',
     );
-    const grown = await seen(page);
-    assert.ok(/** @type {{radius: number}} */ (grown.me).radius > 20, 'and the player grew');
+    // The player is drawn growing to its new radius over the next tick (the page smooths
+    // between ticks), from whatever radius it had: 20, or less after a drop.
+    await waitUntil(
+      async () => ((await seen(page)).me?.radius ?? 0) > radiusBefore,
+      5000,
+      'the player to be drawn bigger than before it ate',
+    );
     await page.screenshot({ path: shot('game-alone.png') });
 
     // Leave: the game goes, the chat stays.
