@@ -497,8 +497,9 @@ settings! {
         /// Every view is brought up to date, its update encoded and handed to its session
         /// independently, so a big world's tick can use more than one core: with 2,000
         /// players that is most of a tick's work, and 2 threads roughly halve the tick
-        /// (docs/benchmarks.md, "Third pass" and "Encoding on the views' threads"). A thread gets
-        /// at least 256 views, so small worlds stay on their one thread whatever this says.
+        /// (docs/benchmarks.md, "Third pass" and "Encoding on the views' threads"). A world uses a
+        /// thread per 256 views at most, so small worlds stay on their one thread whatever this
+        /// says; the threads take the views 64 at a time until none is left.
         /// 2 suits the 2-core machines the benchmarks run on; 1 to 16.
         world_view_threads: usize = 2,
             check = |threads: &usize| between(*threads, 1, mmo_world::world::MAX_VIEW_THREADS);

@@ -34,14 +34,15 @@ pub struct WorldConfig {
     /// Threads that bring the views up to date each tick (at most `MAX_VIEW_THREADS`): every
     /// view's update is independent of the others', so a world with thousands of observers
     /// can spread them over the cores and shorten its tick. 1 does it all on the ticking
-    /// thread; a share is never smaller than `MIN_VIEWS_PER_THREAD` views.
+    /// thread; a world uses one thread per `MIN_VIEWS_PER_THREAD` views at most.
     pub view_threads: usize,
 }
 
 /// The most threads one world's views are spread over.
 pub const MAX_VIEW_THREADS: usize = 16;
 
-/// Views a thread gets at least: below this, starting a thread costs more than it saves.
+/// Views per thread a world needs before it starts one more: for fewer, starting a thread
+/// costs more than it saves.
 pub const MIN_VIEWS_PER_THREAD: usize = 256;
 
 /// Views the threads take at a time (see `World::advance`): a chunk is a few tenths of a

@@ -218,7 +218,7 @@ fn players_told_everything_are_limited_with_a_reason() {
     );
 }
 
-/// Observers enough for two shares of at least `MIN_VIEWS_PER_THREAD` (256) views.
+/// Observers enough for two view threads (`MIN_VIEWS_PER_THREAD`, 256, views per thread).
 const TWO_SHARES: u64 = 520;
 
 /// A world of `TWO_SHARES` observing players (IDs 1 upward), its views over `view_threads`.
@@ -238,7 +238,7 @@ fn observed_world(view_threads: usize, seed: u64) -> World<RadiusRumble> {
 
 /// Views spread over threads give every observer the same updates, byte for byte, as views
 /// updated on the ticking thread alone (the same world, seed and steering), including a
-/// share whose observers leave and come back.
+/// few observers who leave and come back.
 #[test]
 fn views_spread_over_threads_send_what_one_thread_sends() {
     const PLAYERS: u64 = TWO_SHARES;
@@ -252,7 +252,7 @@ fn views_spread_over_threads_send_what_one_thread_sends() {
             let _ = two.steer(PlayerId(n), direction);
         }
         if tick == 20 {
-            // Some leave and come back: their views start again, in whichever share.
+            // Some leave and come back: their views start again, on whichever thread.
             for n in (1..=PLAYERS).step_by(50) {
                 assert!(one.leave(PlayerId(n)) && two.leave(PlayerId(n)));
                 one.enter(PlayerId(n), entry("again"), true).unwrap();
@@ -280,7 +280,7 @@ fn views_spread_over_threads_send_what_one_thread_sends() {
 
 #[test]
 fn updates_encoded_on_the_views_threads_are_each_observers_update_once() {
-    // Two shares: each encodes its own observers' updates.
+    // Two threads: each encodes the updates of the observers it took.
     const PLAYERS: u64 = TWO_SHARES;
     let mut world = observed_world(2, 11);
     let start = Instant::now();
