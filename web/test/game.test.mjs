@@ -162,8 +162,16 @@ describe('the game', { timeout: 120_000 }, () => {
       async () => {
         if ((await shownScore(page)) > before) return true;
         const { me, spores } = await seen(page);
-        if (me === null || spores.length === 0) return false;
-        const nearest = spores.reduce((best, s) => (Math.hypot(s.x - me.x, s.y - me.y) < Math.hypot(best.x - me.x, best.y - me.y) ? s : best));
+        if (me === null) return false;
+        // A spore it already touches is one it dropped itself (any other it would have eaten):
+        // it may not eat that one until it has moved off it, so it heads for the nearest other.
+        const away = (/** @type {{x: number, y: number, radius: number}} */ s) => Math.hypot(s.x - me.x, s.y - me.y) - s.radius;
+        const others = spores.filter((s) => away(s) > me.radius);
+        if (others.length === 0) {
+          await steer(page, 1, 0);
+          return false;
+        }
+        const nearest = others.reduce((best, s) => (away(s) < away(best) ? s : best));
         await steer(page, nearest.x - me.x, nearest.y - me.y);
         return false;
       },
