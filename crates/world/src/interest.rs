@@ -610,9 +610,7 @@ pub(crate) fn update_view(
         let slot = spores[index];
         let change = changes[slot as usize];
         if change.status == Status::Gone {
-            if let Some(entity) = engine.slot(slot) {
-                gone(delta, entity);
-            }
+            gone_from(engine, delta, slot);
             continue;
         }
         if scanning && marks[slot as usize] == was {
