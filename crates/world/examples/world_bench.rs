@@ -154,14 +154,23 @@ fn main() {
         let process_before = process_cpu_ns();
         // As the server ticks: each update encoded and handed over on the thread that
         // brought its view up to date.
-        let mut sizes = Vec::with_capacity(bots.len());
+        let chunk_sizes = std::sync::Mutex::new(Vec::with_capacity(bots.len()));
         let began = Instant::now();
         let report = world.tick_delivering(
             now,
             &|len, out| out.resize(out.len() + frame_header(len), 0),
-            &mut |chunk| sizes.extend(chunk.frames.iter().map(|(_, frame)| frame.len())),
+            &|chunk| {
+                let sizes = chunk.frames.iter().map(|(_, frame)| frame.len());
+                chunk_sizes
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner)
+                    .extend(sizes);
+            },
         );
         let ticked = began.elapsed();
+        let mut sizes = chunk_sizes
+            .into_inner()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         let bytes_this_tick: usize = sizes.iter().sum();
         let process_ticked = process_before
             .zip(process_cpu_ns())

@@ -398,6 +398,11 @@ impl Engine {
         std::mem::take(&mut self.events)
     }
 
+    /// The events logged since the last `take_events`, left in place.
+    pub fn events(&self) -> &[Event] {
+        &self.events
+    }
+
     /// Starts a tick of `dt` seconds (the clock advances). `World::tick` calls it before
     /// `Rules::step`; tools driving rules without a world call it themselves.
     pub fn begin_tick(&mut self, dt: f64) {

@@ -6,9 +6,9 @@
 //! behind the `Rules` trait; `RadiusRumble` is the tutorial's game.
 //!
 //! The server owns a `World` per room in a task of its own: it feeds inputs (`enter`, `leave`,
-//! `steer`, `claim`), calls `tick_delivering` on its clock, which hands it each observer's
-//! update already encoded (on the view threads), and sends those and the tutorial-level
-//! clients the `take_events` log. Nothing here blocks or allocates without
+//! `steer`, `claim`), calls `step` on its clock, reads what happened (`Stepped::world`), then
+//! `Stepped::deliver`, which hands it each chunk of observers' updates already encoded, from
+//! the view thread that made it, and sends the tutorial-level clients the `take_events` log. Nothing here blocks or allocates without
 //! bound.
 
 pub mod encode;
@@ -35,4 +35,4 @@ pub use interest::{
 pub use radius_rumble::RadiusRumble;
 pub use rules::{Claim, ClaimError, Decider, EnterError, Entry, InputError, Rules, Standing};
 pub use wire::FrameHeader;
-pub use world::{FramedUpdates, TickReport, World, WorldConfig};
+pub use world::{FramedUpdates, Stepped, TickReport, World, WorldConfig};

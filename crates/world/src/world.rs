@@ -205,27 +205,25 @@ impl<R: Rules + Sync> World<R> {
     /// tick (at most `MAX_TICK_SECONDS`), then every observer's view is brought up to date
     /// (`updates` has what each is to be sent).
     pub fn tick(&mut self, now: Instant) -> TickReport {
-        self.advance(now, None)
+        self.step(now).finish()
     }
 
-    /// Runs one tick as `tick` does, and hands the observers' updates to `deliver`, in the
-    /// observers' order, on this thread. Each update is encoded as a `Packet{world_update}`
-    /// (`wire`) after the header `header` writes for it (e.g. its transport's frame), on the
-    /// thread that brought its view up to date, right after it did: with views over several
-    /// threads (`WorldConfig::view_threads`), the encoding is spread as the views are, and
-    /// only the hand-over is left to this thread. The updates of a chunk of observers come
-    /// framed back to back in one buffer (`FramedUpdates`): one allocation a chunk, not one
-    /// an update.
+    /// Runs one tick as `tick` does, and hands the observers' updates to `deliver` (see
+    /// `Stepped::deliver`).
     pub fn tick_delivering(
         &mut self,
         now: Instant,
         header: &FrameHeader<'_>,
-        deliver: &mut dyn FnMut(FramedUpdates),
+        deliver: &(dyn Fn(FramedUpdates) + Sync),
     ) -> TickReport {
-        self.advance(now, Some((header, deliver)))
+        self.step(now).deliver(header, deliver)
     }
 
-    fn advance(&mut self, now: Instant, delivery: Option<Delivery<'_>>) -> TickReport {
+    /// The first half of a tick at time `now`: the rules advance by the real time since the
+    /// previous tick (at most `MAX_TICK_SECONDS`). The views are brought up to date by the
+    /// `Stepped` it returns; in between, its caller can read what happened (`events`) before
+    /// any update that shows it goes out.
+    pub fn step(&mut self, now: Instant) -> Stepped<'_, R> {
         let period = 1.0 / f64::from(self.config.tick_rate.max(1));
         let dt = self.last_tick.map_or(period, |last| {
             now.saturating_duration_since(last)
@@ -241,6 +239,17 @@ impl<R: Rules + Sync> World<R> {
         {
             self.refresh_leaderboard();
         }
+        Stepped {
+            world: self,
+            dt,
+            replicated: false,
+        }
+    }
+
+    /// The second half of a tick: every observer's view brought up to date, over the view
+    /// threads, and (given `delivery`) each chunk's updates framed and handed over by the
+    /// thread that made them.
+    fn replicate(&mut self, dt: f64, delivery: Option<Delivery<'_>>) -> TickReport {
         let views = Views {
             engine: &self.engine,
             rules: &self.rules,
@@ -249,7 +258,6 @@ impl<R: Rules + Sync> World<R> {
             leaderboard: &self.leaderboard,
             leaderboard_version: self.leaderboard_version,
         };
-        let header = delivery.as_ref().map(|(header, _)| *header);
         let threads = self
             .config
             .view_threads
@@ -260,9 +268,8 @@ impl<R: Rules + Sync> World<R> {
         }
         // The observers go out in small chunks that each thread takes in turn until none is
         // left, rather than one fixed share per thread: views differ in cost (a grown
-        // player's sees nine times the area), the ticking thread has the rules' step behind
-        // it, and on a busy machine either thread may be held up; whichever is free takes the
-        // next chunk, so the threads finish together.
+        // player's sees nine times the area), and on a busy machine either thread may be held
+        // up; whichever is free takes the next chunk, so the threads finish together.
         let chunks: Vec<Mutex<Option<&mut [Observer]>>> = self
             .observers
             .chunks_mut(VIEWS_PER_CHUNK)
@@ -283,19 +290,26 @@ impl<R: Rules + Sync> World<R> {
                 else {
                     continue;
                 };
+                let Some((header, deliver)) = delivery else {
+                    let (updates, scans) = views.update(observers, scratch, None);
+                    done.updates += updates;
+                    done.scans += scans;
+                    continue;
+                };
                 let mut out = FramedUpdates::default();
-                if header.is_some() {
-                    out.frames.reserve(observers.len());
-                }
-                let (updates, scans) =
-                    views.update(observers, scratch, header.map(|header| (header, &mut out)));
+                out.frames.reserve(observers.len());
+                let (updates, scans) = views.update(observers, scratch, Some((header, &mut out)));
                 done.updates += updates;
                 done.scans += scans;
-                done.outputs.push((index, out));
+                // Handed over at once, from this thread: the chunk's clients get theirs while
+                // the other chunks are still being made, and no one thread hands over all.
+                if !out.frames.is_empty() {
+                    deliver(out);
+                }
             }
         };
         let (first_scratch, other_scratch) = self.scratch.split_at_mut(1);
-        let mut done = std::thread::scope(|scope| {
+        let done = std::thread::scope(|scope| {
             let handles: Vec<_> = other_scratch
                 .iter_mut()
                 .take(threads - 1)
@@ -316,29 +330,17 @@ impl<R: Rules + Sync> World<R> {
                     .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
                 done.updates += theirs.updates;
                 done.scans += theirs.scans;
-                done.outputs.extend(theirs.outputs);
             }
             done
         });
-        let (updates, scans) = (done.updates, done.scans);
-        done.outputs.sort_unstable_by_key(|&(index, _)| index);
-        let outputs = done.outputs.into_iter().map(|(_, out)| out);
-        if let Some((_, deliver)) = delivery {
-            // Handed over from this thread once every chunk is done, in the observers'
-            // order: the writers the deliveries wake do not compete with the views for the
-            // cores, and the first observers are not sent theirs later than without threads.
-            for chunk in outputs.filter(|chunk| !chunk.frames.is_empty()) {
-                deliver(chunk);
-            }
-        }
         self.engine.end_replication();
         TickReport {
             tick: self.engine.tick_number(),
             dt,
             players: self.engine.player_count(),
             spores: self.engine.spore_count(),
-            updates,
-            scans,
+            updates: done.updates,
+            scans: done.scans,
         }
     }
 
@@ -407,6 +409,60 @@ impl<R: Rules + Sync> World<R> {
     pub fn take_events(&mut self) -> Vec<Event> {
         self.engine.take_events()
     }
+
+    /// What happened since the last `take_events`, left in place.
+    pub fn events(&self) -> &[Event] {
+        self.engine.events()
+    }
+}
+
+/// A tick whose rules have stepped (`World::step`) and whose views are still to be brought
+/// up to date. Dropped without `deliver` or `finish`, it brings them up to date all the same
+/// (without handing anything over): a world never starts a tick with the last one half done.
+#[derive(Debug)]
+#[must_use = "a stepped tick's views are brought up to date by `deliver` or `finish`"]
+pub struct Stepped<'w, R: Rules + Sync> {
+    world: &'w mut World<R>,
+    dt: f64,
+    replicated: bool,
+}
+
+impl<R: Rules + Sync> Stepped<'_, R> {
+    /// The world after its step: its events and standings, before any update goes out.
+    pub fn world(&self) -> &World<R> {
+        self.world
+    }
+
+    /// Brings every view up to date and hands over the updates: each is encoded as a
+    /// `Packet{world_update}` (`wire`) after the header `header` writes for it (e.g. its
+    /// transport's frame), on the thread that brought its view up to date, right after it
+    /// did. The updates of a chunk of observers come framed back to back in one buffer
+    /// (`FramedUpdates`: one allocation a chunk, not one an update), in the observers' order,
+    /// and each chunk goes to `deliver` from the thread that made it as soon as it is done:
+    /// with views over several threads (`WorldConfig::view_threads`), chunks arrive from
+    /// several threads at once, in no set order.
+    pub fn deliver(
+        mut self,
+        header: &FrameHeader<'_>,
+        deliver: &(dyn Fn(FramedUpdates) + Sync),
+    ) -> TickReport {
+        self.replicated = true;
+        self.world.replicate(self.dt, Some((header, deliver)))
+    }
+
+    /// Brings every view up to date (`World::updates` has what each is to be sent).
+    pub fn finish(mut self) -> TickReport {
+        self.replicated = true;
+        self.world.replicate(self.dt, None)
+    }
+}
+
+impl<R: Rules + Sync> Drop for Stepped<'_, R> {
+    fn drop(&mut self) {
+        if !self.replicated {
+            self.world.replicate(self.dt, None);
+        }
+    }
 }
 
 /// A chunk of observers' updates as `World::tick_delivering` hands them over: each framed
@@ -419,19 +475,17 @@ pub struct FramedUpdates {
     pub frames: Vec<(PlayerId, Range<usize>)>,
 }
 
-/// `tick_delivering`'s header, and where the chunks of framed updates go.
-type Delivery<'a> = (&'a FrameHeader<'a>, &'a mut dyn FnMut(FramedUpdates));
+/// `Stepped::deliver`'s header, and where the chunks of framed updates go.
+type Delivery<'a> = (&'a FrameHeader<'a>, &'a (dyn Fn(FramedUpdates) + Sync));
 
 /// A view thread's header, and the chunk it frames updates into.
 type Framing<'a> = (&'a FrameHeader<'a>, &'a mut FramedUpdates);
 
-/// What one thread did in a tick: updates and scans counted, and each chunk's updates (by
-/// chunk number).
+/// What one thread did in a tick: updates and scans counted.
 #[derive(Default)]
 struct ChunksDone {
     updates: usize,
     scans: usize,
-    outputs: Vec<(usize, FramedUpdates)>,
 }
 
 /// Per view thread: its marks and its copies of the players' names, kept from tick to tick.

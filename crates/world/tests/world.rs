@@ -289,13 +289,14 @@ fn updates_encoded_on_the_views_threads_are_each_observers_update_once() {
         for n in 1..=PLAYERS {
             let _ = world.steer(PlayerId(n), f64::from(tick / 5) + n as f64);
         }
-        let mut delivered = Vec::new();
+        let delivered = std::sync::Mutex::new(Vec::new());
         let now = start + Duration::from_millis(50) * tick;
         // A header of four bytes, the packet's length: each frame is a header and its packet.
         let header = |len: usize, out: &mut Vec<u8>| {
             out.extend_from_slice(&u32::try_from(len).expect("small").to_be_bytes());
         };
-        let report = world.tick_delivering(now, &header, &mut |chunk| {
+        let report = world.tick_delivering(now, &header, &|chunk| {
+            let mut chunk_updates = Vec::new();
             for (player, frame) in chunk.frames {
                 let (header, packet) = chunk.bytes[frame].split_at(4);
                 let told = u32::from_be_bytes(header.try_into().expect("four bytes"));
@@ -304,9 +305,15 @@ fn updates_encoded_on_the_views_threads_are_each_observers_update_once() {
                     packet.len(),
                     "the header gives its packet's length"
                 );
-                delivered.push((player, packet.to_vec()));
+                chunk_updates.push((player, packet.to_vec()));
             }
+            delivered.lock().expect("not poisoned").push(chunk_updates);
         });
+        // Chunks come from both threads in no set order, each in the observers' order (here
+        // the players' order: they entered by ID and none left).
+        let mut chunks = delivered.into_inner().expect("not poisoned");
+        chunks.sort_by_key(|chunk| chunk[0].0);
+        let delivered: Vec<(PlayerId, Vec<u8>)> = chunks.into_iter().flatten().collect();
         // Built by prost from the moves read back out of the held slots: a path apart from
         // the one the views' threads take (moves encoded as the views read them).
         let expected: Vec<(PlayerId, Vec<u8>)> = (1..=PLAYERS)

@@ -17,9 +17,10 @@ use mmo_protocol::{ClientId, Level, Packet};
 use mmo_world::radius_rumble::SPEED;
 use mmo_world::tutorial::{SPORES_PER_BATCH, event_packet, player_packet};
 use mmo_world::{
-    EntityKey, Event, PlayerId, RadiusRumble, Rules as _, SporeId, World, WorldConfig,
-    encode::entered_packet,
+    EntityKey, Event, FramedUpdates, PlayerId, RadiusRumble, Rules as _, SporeId, World,
+    WorldConfig, encode::entered_packet,
 };
+use prometheus_client::metrics::counter::Counter;
 use tokio::runtime::Handle;
 use tracing::{debug, error, info, warn};
 
@@ -67,8 +68,6 @@ struct Runner {
     world: World<RadiusRumble>,
     places: HashMap<PlayerId, Place>,
     inputs: Inputs,
-    /// This tick's updates for this project's clients, framed, in the observers' order.
-    updates: Vec<(PlayerId, Bytes)>,
     /// Ticks started later than one period after they were due.
     late_ticks: u64,
     /// Where the writes of a tick's updates go (`peer::deliver`).
@@ -118,7 +117,6 @@ pub(super) fn start(
             metrics,
             places: HashMap::new(),
             inputs: Inputs::default(),
-            updates: Vec::new(),
             late_ticks: 0,
             runtime,
         };
@@ -377,67 +375,36 @@ impl Runner {
 
     /// Gives the score book `player`'s best score if it rose since it was last given.
     fn report_best(&mut self, player: PlayerId) {
-        let Some(place) = self.places.get_mut(&player) else {
-            return;
-        };
-        let Some(standing) = self.world.rules().standing(self.world.engine(), player) else {
-            return;
-        };
-        if standing.best_score > place.reported_best {
-            place.reported_best = standing.best_score;
-            place.seat.note_best(standing.best_score);
-            if let Some(account) = place.seat.account {
-                self.scores.record(account, standing.best_score);
-            }
-        }
+        report_best(&mut self.places, &self.scores, &self.world, player);
     }
 
-    /// Runs the tick; each of this project's clients' updates (encoded and framed on the view
-    /// thread that brought its view up to date) is kept in `updates`, to be sent.
+    /// Runs the tick. Best scores are taken in after the rules' step and before the updates
+    /// that show them go out: a client that saw a new best and at once leaves and enters
+    /// again finds it on its seat and in the score book, not the one before. Each of this
+    /// project's clients' updates is then queued by the view thread that encoded it
+    /// (`hand_over`).
     fn tick(&mut self, now: Instant) {
-        let updates = &mut self.updates;
-        self.world
-            .tick_delivering(now, &|len, out| put_binary_header(out, len), &mut |chunk| {
-                // One buffer a chunk of observers; each client's frame is a view of it, and
-                // the buffer is freed once the last of them is written.
-                let bytes = Bytes::from(chunk.bytes);
-                updates.extend(
-                    chunk
-                        .frames
-                        .into_iter()
-                        .map(|(player, frame)| (player, bytes.slice(frame))),
-                );
-            });
-    }
-
-    fn send_tick(&mut self) {
-        let events = self.world.take_events();
-        // Best scores are taken in before the updates that show them go out: a client that
-        // saw a new best and at once leaves and enters again finds it on its seat and in the
-        // score book, not the one before.
-        for event in &events {
+        let stepped = self.world.step(now);
+        for event in stepped.world().events() {
             match *event {
                 Event::SporeEaten { eater, .. } | Event::PlayerEaten { eater, .. } => {
-                    self.report_best(eater);
+                    report_best(&mut self.places, &self.scores, stepped.world(), eater);
                 }
                 _ => {}
             }
         }
-        let mut bytes = 0;
-        // Each update is queued here, in the observers' order; the sessions that waited are
-        // written for in one batch (by the runtime's workers, shared out) rather than each
-        // woken to write its own: a world of 2,000 wakes 40,000 sessions a second otherwise.
-        let mut waited = Vec::new();
-        for (player, frame) in self.updates.drain(..) {
-            if let Some(place) = self.places.get(&player) {
-                bytes += frame.len() as u64;
-                if let Some(waker) = place.seat.queue_if_seated(frame) {
-                    waited.push((Arc::clone(&place.seat.peer), waker));
-                }
-            }
-        }
-        crate::peer::deliver(waited, self.runtime.as_ref());
-        self.metrics.update_bytes.inc_by(bytes);
+        let handing_over = HandOver {
+            places: &self.places,
+            runtime: self.runtime.as_ref(),
+            update_bytes: &self.metrics.update_bytes,
+        };
+        stepped.deliver(&|len, out| put_binary_header(out, len), &|chunk| {
+            handing_over.hand_over(chunk);
+        });
+    }
+
+    fn send_tick(&mut self) {
+        let events = self.world.take_events();
         self.send_to_tutorial_clients(&events);
     }
 
@@ -519,6 +486,61 @@ impl Runner {
             }
         }
         self.metrics.update_bytes.inc_by(bytes);
+    }
+}
+
+/// Gives the score book `player`'s best score if it rose since it was last given.
+fn report_best(
+    places: &mut HashMap<PlayerId, Place>,
+    scores: &ScoreBook,
+    world: &World<RadiusRumble>,
+    player: PlayerId,
+) {
+    let Some(place) = places.get_mut(&player) else {
+        return;
+    };
+    let Some(standing) = world.rules().standing(world.engine(), player) else {
+        return;
+    };
+    if standing.best_score > place.reported_best {
+        place.reported_best = standing.best_score;
+        place.seat.note_best(standing.best_score);
+        if let Some(account) = place.seat.account {
+            scores.record(account, standing.best_score);
+        }
+    }
+}
+
+/// Where a tick's framed updates go: the view threads share it, each handing over the chunks
+/// it made.
+struct HandOver<'a> {
+    places: &'a HashMap<PlayerId, Place>,
+    runtime: Option<&'a Handle>,
+    update_bytes: &'a Counter,
+}
+
+impl HandOver<'_> {
+    /// Queues each update of `chunk` on its client's seat, in the observers' order; the
+    /// sessions that waited are written for in one batch by the runtime's workers
+    /// (`peer::deliver_elsewhere`) rather than each woken to write its own (a world of 2,000
+    /// would wake 40,000 sessions a second), and never by this thread, which has the other
+    /// chunks' views to make.
+    fn hand_over(&self, chunk: FramedUpdates) {
+        // One buffer a chunk of observers; each client's frame is a view of it, and the
+        // buffer is freed once the last of them is written.
+        let buffer = Bytes::from(chunk.bytes);
+        let mut bytes = 0;
+        let mut waited = Vec::new();
+        for (player, frame) in chunk.frames {
+            if let Some(place) = self.places.get(&player) {
+                bytes += frame.len() as u64;
+                if let Some(waker) = place.seat.queue_if_seated(buffer.slice(frame)) {
+                    waited.push((Arc::clone(&place.seat.peer), waker));
+                }
+            }
+        }
+        crate::peer::deliver_elsewhere(waited, self.runtime);
+        self.update_bytes.inc_by(bytes);
     }
 }
 
