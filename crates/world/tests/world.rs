@@ -335,3 +335,38 @@ fn updates_encoded_on_the_views_threads_are_each_observers_update_once() {
         "most players had updates: {delivered_total}"
     );
 }
+
+/// A step whose views are never explicitly brought up to date (its `Stepped` dropped) still
+/// brings them up to date: the next tick's updates are those of a world ticked as usual, and
+/// what happened in the step can be read before the views are.
+#[test]
+fn a_dropped_step_brings_the_views_up_to_date_all_the_same() {
+    let (mut ticked, mut stepped) = (observed_world(2, 5), observed_world(2, 5));
+    let start = Instant::now();
+    for tick in 1..=12u32 {
+        for n in 1..=TWO_SHARES {
+            let direction = f64::from(tick) + n as f64;
+            let _ = ticked.steer(PlayerId(n), direction);
+            let _ = stepped.steer(PlayerId(n), direction);
+        }
+        let now = start + Duration::from_millis(50) * tick;
+        let report = ticked.tick(now);
+        let step = stepped.step(now);
+        assert_eq!(
+            step.world().events(),
+            ticked.events(),
+            "tick {tick}: the step's events are readable before its views"
+        );
+        drop(step);
+        assert_eq!(stepped.engine().tick_number(), report.tick);
+        for n in 1..=TWO_SHARES {
+            let delta = |world: &World<RadiusRumble>| {
+                world
+                    .update_for(PlayerId(n))
+                    .map(|update| update.to_delta())
+            };
+            assert_eq!(delta(&ticked), delta(&stepped), "tick {tick}, player {n}");
+        }
+        let _ = (ticked.take_events(), stepped.take_events());
+    }
+}
