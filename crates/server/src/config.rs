@@ -504,6 +504,19 @@ settings! {
         world_view_threads: usize = 2,
             check = |threads: &usize| between(*threads, 1, mmo_world::world::MAX_VIEW_THREADS);
 
+        /// Whether a world's threads (the one that ticks and its view threads) run under
+        /// real-time scheduling where the system allows it (`CAP_SYS_NICE` or
+        /// `RLIMIT_RTPRIO`).
+        ///
+        /// A due tick then takes a core at once instead of waiting for whatever runs there to
+        /// finish its time slice: on a busy 2-core machine that waiting was most of a
+        /// 2,000-player tick's length (docs/benchmarks.md, "Real-time ticks"). Only worlds of
+        /// 256 players or more ask, one world per two cores gets it, and a world whose ticks
+        /// take over half their period (20 in a row, or one over a whole period) goes back to
+        /// ordinary scheduling for good, with a warning, so real-time worlds never take more
+        /// than half the machine.
+        world_realtime: bool = true;
+
         /// Most players on the tutorial's client in one world; the next is refused with a
         /// reason.
         ///

@@ -107,6 +107,7 @@ impl ServerState {
                     max_players: config.max_world_players,
                     max_tutorial_players: config.max_tutorial_players_per_world,
                     view_threads: config.world_view_threads,
+                    realtime: config.world_realtime,
                 },
                 metrics.world.clone(),
             ),

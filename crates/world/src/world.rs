@@ -297,8 +297,14 @@ impl<R: Rules + Sync> World<R> {
                     continue;
                 };
                 let mut out = FramedUpdates::default();
-                out.frames.reserve(observers.len());
+                let views_in_chunk = observers.len();
+                out.frames.reserve(views_in_chunk);
+                // Room for a quarter more than the thread's last chunk took a view: a buffer
+                // that grows by doubling copies itself several times a chunk.
+                let expected = scratch.framed_per_view + scratch.framed_per_view / 4;
+                out.bytes.reserve(views_in_chunk * expected);
                 let (updates, scans) = views.update(observers, scratch, Some((header, &mut out)));
+                scratch.framed_per_view = out.bytes.len().div_ceil(views_in_chunk.max(1));
                 done.updates += updates;
                 done.scans += scans;
                 // Handed over at once, from this thread: the chunk's clients get theirs while
@@ -493,6 +499,8 @@ struct ChunksDone {
 struct ViewScratch {
     marks: Marks,
     names: Names,
+    /// Framed bytes a view took in the last chunk this thread framed.
+    framed_per_view: usize,
 }
 
 struct Views<'a, R> {

@@ -54,6 +54,8 @@ pub struct WorldSettings {
     pub max_tutorial_players: usize,
     /// Threads a tick spreads its views over (`world_view_threads`).
     pub view_threads: usize,
+    /// Whether a world's threads ask for real-time scheduling (`world_realtime`).
+    pub realtime: bool,
 }
 
 /// How a player's client is told about its world.

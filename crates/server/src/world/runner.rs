@@ -5,7 +5,7 @@
 
 use std::collections::HashMap;
 use std::io;
-use std::sync::atomic::Ordering;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
@@ -27,7 +27,7 @@ use tracing::{debug, error, info, warn};
 use super::scores::ScoreBook;
 use super::{Audience, Departure, Inputs, Registry, Seat, WorldHandle, WorldSettings};
 use crate::metrics::WorldMetrics;
-use crate::thread_priority::raise_this_threads_priority;
+use crate::thread_priority::{enter_realtime, leave_realtime, raise_this_threads_priority};
 use crate::websocket::{encode_packet_frame, put_binary_header};
 
 /// `WorldLeftMessage.reason` when a world stops under its players: a server bug, or, in a
@@ -49,6 +49,70 @@ pub const SPORE_BATCHES_PER_TICK: usize = 5;
 /// machine at the server's priority) rather than wait behind them. Five levels are about three
 /// times their weight; the tick's own work is bounded, so it cannot starve them.
 const TICK_PRIORITY_BOOST: i32 = 5;
+
+/// A tick of a world under real-time scheduling may take at most this share of its period
+/// (`REALTIME_OVERRUNS` ticks in a row over it, or one tick over a whole period, and the world
+/// leaves real-time for good): its threads then hold the cores they run on for at most half
+/// of each period.
+const REALTIME_WORK_SHARE: u32 = 2;
+
+/// Ticks in a row over `1 / REALTIME_WORK_SHARE` of their period before a world leaves
+/// real-time scheduling: one slow tick (a burst of entries, a page fault) is not a trend.
+const REALTIME_OVERRUNS: u32 = 20;
+
+/// Players a world needs before it asks for real-time scheduling (it gives it back under
+/// half as many): a small world's tick is short whatever its scheduling, and the tickets are
+/// for the big ones.
+const REALTIME_MIN_PLAYERS: usize = 256;
+
+/// Worlds under real-time scheduling now (see `RealtimeTicket`).
+static REALTIME_WORLDS: AtomicUsize = AtomicUsize::new(0);
+
+/// A world's leave to tick under real-time scheduling. There is one per two cores: each such
+/// world takes at most half of each period on each of its threads (`REALTIME_WORK_SHARE`), so
+/// with its ticking thread and one view thread it can hold one core's worth at most, and
+/// real-time worlds together never take more than half the machine from the sessions.
+struct RealtimeTicket;
+
+impl RealtimeTicket {
+    fn take() -> Option<Self> {
+        let cores = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
+        let limit = (cores / 2).max(1);
+        REALTIME_WORLDS
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |worlds| {
+                (worlds < limit).then_some(worlds + 1)
+            })
+            .ok()
+            .map(|_| Self)
+    }
+}
+
+impl Drop for RealtimeTicket {
+    fn drop(&mut self) {
+        REALTIME_WORLDS.fetch_sub(1, Ordering::AcqRel);
+    }
+}
+
+/// Whether a world under real-time scheduling keeps it after a tick that took `work`, given
+/// `overruns` ticks in a row over its share before: `Ok` with the new count, or `Err` with why
+/// it leaves.
+fn realtime_verdict(work: Duration, period: Duration, overruns: u32) -> Result<u32, String> {
+    if work > period {
+        return Err(format!(
+            "a tick took {work:?}, longer than its period ({period:?})"
+        ));
+    }
+    if work <= period / REALTIME_WORK_SHARE {
+        return Ok(0);
+    }
+    let overruns = overruns + 1;
+    if overruns >= REALTIME_OVERRUNS {
+        return Err(format!(
+            "{overruns} ticks in a row took over 1/{REALTIME_WORK_SHARE} of their period ({period:?})"
+        ));
+    }
+    Ok(overruns)
+}
 
 /// A player's place in the running world.
 struct Place {
@@ -72,6 +136,13 @@ struct Runner {
     late_ticks: u64,
     /// Where the writes of a tick's updates go (`peer::deliver`).
     runtime: Option<Handle>,
+    /// Held while the world ticks under real-time scheduling (`world_realtime`).
+    realtime: Option<RealtimeTicket>,
+    /// Whether it still asks for real-time scheduling when it is big enough: not when the
+    /// setting is off, the system refused, or its ticks outgrew their share.
+    realtime_wanted: bool,
+    /// Ticks in a row over their real-time share (`realtime_verdict`).
+    realtime_overruns: u32,
 }
 
 /// Starts the world of `handle` on a thread of its own.
@@ -108,6 +179,7 @@ pub(super) fn start(
                 handle.room
             ),
         }
+
         let mut runner = Runner {
             world: World::new(RadiusRumble::new(settings.max_players), config, seed),
             handle,
@@ -119,6 +191,9 @@ pub(super) fn start(
             inputs: Inputs::default(),
             late_ticks: 0,
             runtime,
+            realtime: None,
+            realtime_wanted: settings.realtime,
+            realtime_overruns: 0,
         };
         runner.metrics.worlds.inc();
         let ran = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| runner.run()));
@@ -205,7 +280,9 @@ impl Runner {
             self.send_tick();
             self.handle.ticked();
             self.metrics.ticks.inc();
-            self.metrics.tick_work.observe(now.elapsed().as_secs_f64());
+            let work = now.elapsed();
+            self.metrics.tick_work.observe(work.as_secs_f64());
+            self.keep_realtime_within_its_share(work, period);
             if let Some(cpu) = cpu_before
                 .zip(thread_cpu_time())
                 .map(|(before, after)| after.saturating_sub(before))
@@ -221,6 +298,47 @@ impl Runner {
             } else {
                 empty_since = None;
             }
+        }
+    }
+
+    /// Enters real-time scheduling when the world is big enough and a ticket is free, and
+    /// leaves it when the world has become small (so a bigger world can have the ticket) or
+    /// its ticks take more than their share of the period (`realtime_verdict`): past that,
+    /// holding the cores would starve the sessions.
+    fn keep_realtime_within_its_share(&mut self, work: Duration, period: Duration) {
+        let room = &self.handle.room;
+        let players = self.places.len();
+        if self.realtime.is_none() {
+            if self.realtime_wanted && players >= REALTIME_MIN_PLAYERS {
+                match start_realtime(room) {
+                    Ok(ticket) => self.realtime = Some(ticket),
+                    Err(RealtimeRefused::TicketsTaken) => {}
+                    Err(RealtimeRefused::NotAllowed) => self.realtime_wanted = false,
+                }
+            }
+            return;
+        }
+        let why = match realtime_verdict(work, period, self.realtime_overruns) {
+            Ok(overruns) => {
+                self.realtime_overruns = overruns;
+                if players >= REALTIME_MIN_PLAYERS / 2 {
+                    return;
+                }
+                None
+            }
+            Err(why) => Some(why),
+        };
+        self.realtime = None;
+        self.realtime_overruns = 0;
+        if let Err(error) = leave_realtime() {
+            error!("World of room {room:?} could not leave real-time scheduling: {error}");
+        }
+        match why {
+            Some(why) => {
+                self.realtime_wanted = false;
+                warn!("World of room {room:?} leaves real-time scheduling for good: {why}");
+            }
+            None => info!("World of room {room:?} leaves real-time scheduling: {players} players"),
         }
     }
 
@@ -489,6 +607,30 @@ impl Runner {
     }
 }
 
+/// Why a world does not tick under real-time scheduling.
+enum RealtimeRefused {
+    /// Other worlds hold every ticket (it asks again on later ticks).
+    TicketsTaken,
+    /// The system does not allow it (it does not ask again).
+    NotAllowed,
+}
+
+/// Puts the calling world thread under real-time scheduling if a ticket is free and the
+/// system allows it.
+fn start_realtime(room: &str) -> Result<RealtimeTicket, RealtimeRefused> {
+    let ticket = RealtimeTicket::take().ok_or(RealtimeRefused::TicketsTaken)?;
+    match enter_realtime() {
+        Ok(()) => {
+            info!("World of room {room:?} ticks under real-time scheduling");
+            Ok(ticket)
+        }
+        Err(error) => {
+            debug!("World of room {room:?} ticks without real-time scheduling: {error}");
+            Err(RealtimeRefused::NotAllowed)
+        }
+    }
+}
+
 /// Gives the score book `player`'s best score if it rose since it was last given.
 fn report_best(
     places: &mut HashMap<PlayerId, Place>,
@@ -554,6 +696,24 @@ fn refusal(seat: &Seat, reason: &str) -> Option<Bytes> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_real_time_world_leaves_it_when_its_ticks_outgrow_their_share() {
+        let period = Duration::from_millis(50);
+        let half = period / REALTIME_WORK_SHARE;
+        // Within its share: kept, and the count of overruns starts again.
+        assert_eq!(realtime_verdict(half, period, 7), Ok(0));
+        // Over its share: counted, until too many come in a row.
+        let over = half + Duration::from_millis(1);
+        let mut overruns = 0;
+        for _ in 1..REALTIME_OVERRUNS {
+            overruns = realtime_verdict(over, period, overruns).expect("kept a while");
+        }
+        assert_eq!(overruns, REALTIME_OVERRUNS - 1);
+        assert!(realtime_verdict(over, period, overruns).is_err());
+        // One tick longer than its period: at once.
+        assert!(realtime_verdict(period + Duration::from_millis(1), period, 0).is_err());
+    }
 
     #[test]
     fn a_tick_more_than_a_period_late_is_late_and_restarts_the_schedule() {
