@@ -513,7 +513,7 @@ settings! {
         /// 2,000-player tick's length (docs/benchmarks.md, "Real-time ticks"). Only worlds of
         /// 256 players or more ask, one world per two cores gets it, and a world whose ticks
         /// take over half their period (20 in a row, or one over a whole period) goes back to
-        /// ordinary scheduling for good, with a warning, so real-time worlds never take more
+        /// ordinary scheduling for 30 s, with a warning, so real-time worlds never take more
         /// than half the machine.
         world_realtime: bool = true;
 

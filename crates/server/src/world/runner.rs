@@ -52,13 +52,18 @@ const TICK_PRIORITY_BOOST: i32 = 5;
 
 /// A tick of a world under real-time scheduling may take at most this share of its period
 /// (`REALTIME_OVERRUNS` ticks in a row over it, or one tick over a whole period, and the world
-/// leaves real-time for good): its threads then hold the cores they run on for at most half
-/// of each period.
+/// leaves real-time for `REALTIME_PAUSE`): its threads then hold the cores they run on for at
+/// most half of each period.
 const REALTIME_WORK_SHARE: u32 = 2;
 
 /// Ticks in a row over `1 / REALTIME_WORK_SHARE` of their period before a world leaves
 /// real-time scheduling: one slow tick (a burst of entries, a page fault) is not a trend.
 const REALTIME_OVERRUNS: u32 = 20;
+
+/// How long a world whose ticks outgrew their real-time share keeps to ordinary scheduling
+/// before it asks again: a burst (a thousand players leaving at once) passes, a world that is
+/// simply too big for its share asks at most twice a minute.
+const REALTIME_PAUSE: Duration = Duration::from_secs(30);
 
 /// Players a world needs before it asks for real-time scheduling (it gives it back under
 /// half as many): a small world's tick is short whatever its scheduling, and the tickets are
@@ -138,9 +143,11 @@ struct Runner {
     runtime: Option<Handle>,
     /// Held while the world ticks under real-time scheduling (`world_realtime`).
     realtime: Option<RealtimeTicket>,
-    /// Whether it still asks for real-time scheduling when it is big enough: not when the
-    /// setting is off, the system refused, or its ticks outgrew their share.
+    /// Whether it asks for real-time scheduling when it is big enough: not when the setting
+    /// is off or the system refused.
     realtime_wanted: bool,
+    /// After its ticks outgrew their share, it asks again only after this.
+    realtime_paused_until: Option<Instant>,
     /// Ticks in a row over their real-time share (`realtime_verdict`).
     realtime_overruns: u32,
 }
@@ -193,6 +200,7 @@ pub(super) fn start(
             runtime,
             realtime: None,
             realtime_wanted: settings.realtime,
+            realtime_paused_until: None,
             realtime_overruns: 0,
         };
         runner.metrics.worlds.inc();
@@ -309,7 +317,10 @@ impl Runner {
         let room = &self.handle.room;
         let players = self.places.len();
         if self.realtime.is_none() {
-            if self.realtime_wanted && players >= REALTIME_MIN_PLAYERS {
+            let paused = self
+                .realtime_paused_until
+                .is_some_and(|until| Instant::now() < until);
+            if self.realtime_wanted && !paused && players >= REALTIME_MIN_PLAYERS {
                 match start_realtime(room) {
                     Ok(ticket) => self.realtime = Some(ticket),
                     Err(RealtimeRefused::TicketsTaken) => {}
@@ -335,8 +346,10 @@ impl Runner {
         }
         match why {
             Some(why) => {
-                self.realtime_wanted = false;
-                warn!("World of room {room:?} leaves real-time scheduling for good: {why}");
+                self.realtime_paused_until = Some(Instant::now() + REALTIME_PAUSE);
+                warn!(
+                    "World of room {room:?} leaves real-time scheduling for {REALTIME_PAUSE:?}: {why}"
+                );
             }
             None => info!("World of room {room:?} leaves real-time scheduling: {players} players"),
         }
