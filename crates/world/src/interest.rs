@@ -252,6 +252,8 @@ pub(crate) struct Observer {
     joining: Vec<(PlayerId, u32)>,
     /// Scratch: spores entering this tick, added after the held ones are checked.
     entering_spores: Vec<u32>,
+    /// Scratch: the held players and the joiners merged, swapped with `players` after.
+    merged: Vec<u32>,
     /// Which of the `SCAN_EVERY` ticks this observer's full scan falls on.
     phase: u64,
     /// The view at its last full scan, and the world's clock then.
@@ -272,6 +274,7 @@ impl Observer {
             entering_players: Vec::new(),
             joining: Vec::new(),
             entering_spores: Vec::new(),
+            merged: Vec::new(),
             phase,
             scanned: None,
             delta: ViewDelta::default(),
@@ -375,9 +378,11 @@ fn enter(
             let (name, color) = entity
                 .appearance
                 .as_ref()
-                .map_or((Arc::from(""), 0), |look| {
-                    (names.copy_of(slot, &look.name), look.color)
-                });
+                // Lazily: most entrants have a name, and an empty `Arc` is an allocation.
+                .map_or_else(
+                    || (Arc::from(""), 0),
+                    |look| (names.copy_of(slot, &look.name), look.color),
+                );
             delta.players_entered.push(PlayerView {
                 id,
                 name,
@@ -474,6 +479,7 @@ pub(crate) fn update_view(
         entering_players,
         joining,
         entering_spores,
+        merged,
         delta,
         moves,
         phase,
@@ -566,17 +572,14 @@ pub(crate) fn update_view(
     // common case (none of those but a move) is a read of the slot's change, a copy of its
     // encoded move and a store of the slot.
     let marks = &marks.marks;
-    // Compacted in place: the held ones are first moved up by as many as join, so the
-    // merged list, written from the start, never overtakes what is still to be read.
-    let (held, joined_count) = (players.len(), joining.len());
-    players.resize(held + joined_count, 0);
-    players.copy_within(..held, joined_count);
-    let mut kept = 0;
+    // Merged into the spare list (then swapped in), not compacted in place: making room
+    // for the joiners in place moved the whole list on every tick.
+    merged.clear();
+    merged.reserve(players.len() + joining.len());
     let unseen = scanning.then_some((&marks[..], was));
     let mut joins = joining.iter();
     let mut next_join = joins.next().copied();
-    for read in joined_count..players.len() {
-        let slot = players[read];
+    for &slot in players.iter() {
         let change = &changes[slot as usize];
         // One that joins goes before a held one with the same ID (a slot left behind).
         while let Some((id, joined)) = next_join {
@@ -584,23 +587,20 @@ pub(crate) fn update_view(
                 break;
             }
             if stays(engine, delta, unseen, joined, &changes[joined as usize]) {
-                players[kept] = joined;
-                kept += 1;
+                merged.push(joined);
             }
             next_join = joins.next().copied();
         }
         if stays(engine, delta, unseen, slot, change) {
-            players[kept] = slot;
-            kept += 1;
+            merged.push(slot);
         }
     }
     for &(_, joined) in next_join.iter().chain(joins) {
         if stays(engine, delta, unseen, joined, &changes[joined as usize]) {
-            players[kept] = joined;
-            kept += 1;
+            merged.push(joined);
         }
     }
-    players.truncate(kept);
+    std::mem::swap(players, merged);
     joining.clear();
     // Then their moves, in a loop of its own (the changes it reads again are in the cache):
     // with the checks above in it, the loop had more state than registers.
