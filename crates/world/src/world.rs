@@ -461,7 +461,8 @@ impl<R: Rules> Views<'_, R> {
     ) -> (usize, usize) {
         let (mut updates, mut scans) = (0, 0);
         for observer in observers {
-            let Some(view) = self.rules.view(self.engine, observer.player) else {
+            let Some((view, standing)) = self.rules.view_and_standing(self.engine, observer.player)
+            else {
                 observer.forget();
                 continue;
             };
@@ -474,7 +475,7 @@ impl<R: Rules> Views<'_, R> {
                 self.lead,
                 self.max_speed,
             ));
-            if let Some(standing) = self.rules.standing(self.engine, observer.player) {
+            if let Some(standing) = standing {
                 let own = OwnState {
                     score: standing.score,
                     best_score: standing.best_score,
