@@ -27,11 +27,99 @@ pub struct PlayerView {
     /// Which player.
     pub id: PlayerId,
     /// Its name ("" for a guest).
-    pub name: Arc<str>,
+    pub name: Name,
     /// Its colour.
     pub color: i32,
     /// Its position and radius in wire units.
     pub at: Quantized,
+}
+
+/// The most bytes of a name held in a `Name` itself.
+const INLINE_NAME: usize = 30;
+
+/// A player's name as a view hands it out: a short one (nearly every one) copied into it,
+/// a longer one shared. An entrant's name then costs its view no reference count: counting
+/// (and dropping, at the next tick, on whichever thread takes the observer then) an `Arc` for
+/// each of the thousands of entrants a tick was a tenth of their cost.
+#[derive(Clone)]
+pub struct Name(NameRepr);
+
+#[derive(Clone)]
+enum NameRepr {
+    /// The name's `len` first bytes.
+    Inline { len: u8, bytes: [u8; INLINE_NAME] },
+    /// A name longer than `INLINE_NAME` bytes.
+    Shared(Arc<str>),
+}
+
+impl Name {
+    /// The name's UTF-8 bytes.
+    pub fn as_bytes(&self) -> &[u8] {
+        match &self.0 {
+            NameRepr::Inline { len, bytes } => &bytes[..usize::from(*len)],
+            NameRepr::Shared(name) => name.as_bytes(),
+        }
+    }
+
+    /// `name` copied when short, else `shared()` (a name equal to it).
+    fn new(name: &str, shared: impl FnOnce() -> Arc<str>) -> Self {
+        match u8::try_from(name.len()) {
+            Ok(len) if name.len() <= INLINE_NAME => {
+                let mut bytes = [0; INLINE_NAME];
+                bytes[..name.len()].copy_from_slice(name.as_bytes());
+                Self(NameRepr::Inline { len, bytes })
+            }
+            _ => Self(NameRepr::Shared(shared())),
+        }
+    }
+}
+
+impl std::ops::Deref for Name {
+    type Target = str;
+
+    fn deref(&self) -> &str {
+        match &self.0 {
+            // Copied whole from a `str`, so valid UTF-8.
+            NameRepr::Inline { .. } => std::str::from_utf8(self.as_bytes()).unwrap_or_default(),
+            NameRepr::Shared(name) => name,
+        }
+    }
+}
+
+impl From<&str> for Name {
+    fn from(name: &str) -> Self {
+        Self::new(name, || Arc::from(name))
+    }
+}
+
+impl From<Arc<str>> for Name {
+    fn from(name: Arc<str>) -> Self {
+        if name.len() <= INLINE_NAME {
+            Self::from(&*name)
+        } else {
+            Self(NameRepr::Shared(name))
+        }
+    }
+}
+
+impl PartialEq for Name {
+    fn eq(&self, other: &Self) -> bool {
+        self.as_bytes() == other.as_bytes()
+    }
+}
+
+impl Eq for Name {}
+
+impl std::fmt::Debug for Name {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Debug::fmt(&**self, f)
+    }
+}
+
+impl std::fmt::Display for Name {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Display::fmt(&**self, f)
+    }
 }
 
 /// A spore entering a view.
@@ -337,10 +425,10 @@ impl Marks {
     }
 }
 
-/// Each view thread's own copy of the players' names, by slot. A view that a player enters
-/// holds its name (`PlayerView::name`) until the next tick: with the engine's own `Arc`,
-/// every view thread would count references on the same few cache lines, which then move
-/// between the cores thousands of times a tick.
+/// Each view thread's own copy of the players' long names (see `Name`), by slot. A view
+/// that a player enters holds its name (`PlayerView::name`) until the next tick: with the
+/// engine's own `Arc`, every view thread would count references on the same few cache lines,
+/// which then move between the cores thousands of times a tick.
 #[derive(Debug, Default)]
 pub(crate) struct Names {
     /// The engine's name (to tell whether the copy is still its copy) and the copy.
@@ -348,8 +436,14 @@ pub(crate) struct Names {
 }
 
 impl Names {
-    /// This thread's copy of `name`, the name of the player in `slot`.
-    fn copy_of(&mut self, slot: u32, name: &Arc<str>) -> Arc<str> {
+    /// `name`, the name of the player in `slot`, as a view holds it: copied when short,
+    /// else this thread's shared copy.
+    fn copy_of(&mut self, slot: u32, name: &Arc<str>) -> Name {
+        Name::new(name, || self.shared_copy_of(slot, name))
+    }
+
+    #[cold]
+    fn shared_copy_of(&mut self, slot: u32, name: &Arc<str>) -> Arc<str> {
         let index = slot as usize;
         if self.by_slot.len() <= index {
             self.by_slot.resize(index + 1, None);
@@ -378,9 +472,8 @@ fn enter(
             let (name, color) = entity
                 .appearance
                 .as_ref()
-                // Lazily: most entrants have a name, and an empty `Arc` is an allocation.
                 .map_or_else(
-                    || (Arc::from(""), 0),
+                    || (Name::from(""), 0),
                     |look| (names.copy_of(slot, &look.name), look.color),
                 );
             delta.players_entered.push(PlayerView {
@@ -623,4 +716,25 @@ pub(crate) fn update_view(
     spores.truncate(kept);
     spores.append(entering_spores);
     scanning
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_name_reads_back_the_same_whether_copied_or_shared() {
+        let long = "ü".repeat(INLINE_NAME);
+        for text in ["", "bot7", "日本語 🎮", &"n".repeat(INLINE_NAME), &long] {
+            let copied = Name::from(text);
+            let shared = Name::from(Arc::<str>::from(text));
+            assert_eq!(&*copied, text);
+            assert_eq!(copied.as_bytes(), text.as_bytes());
+            assert_eq!(copied, shared);
+            assert_eq!(copied.to_string(), text);
+        }
+        assert!(matches!(Name::from(&*long).0, NameRepr::Shared(_)));
+        assert!(matches!(Name::from("bot7").0, NameRepr::Inline { .. }));
+        assert_ne!(Name::from("a"), Name::from("b"));
+    }
 }

@@ -77,10 +77,10 @@ fn put_len_key(out: &mut Vec<u8>, number: u32, len: usize) {
     put_varint(out, len as u64);
 }
 
-fn put_string_field(out: &mut Vec<u8>, number: u32, text: &str) {
+fn put_string_field(out: &mut Vec<u8>, number: u32, text: &[u8]) {
     if !text.is_empty() {
         put_len_key(out, number, text.len());
-        out.extend_from_slice(text.as_bytes());
+        out.extend_from_slice(text);
     }
 }
 
@@ -138,7 +138,7 @@ fn put_fields(out: &mut Vec<u8>, fields: &[(u32, u64)]) {
 
 fn put_player(out: &mut Vec<u8>, player: &PlayerView) {
     put_varint_field(out, 1, player.id.0);
-    put_string_field(out, 2, &player.name);
+    put_string_field(out, 2, player.name.as_bytes());
     put_fields(
         out,
         &[
@@ -177,7 +177,7 @@ fn put_board(out: &mut Vec<u8>, board: &Leaderboard) {
 
 fn put_entry(out: &mut Vec<u8>, entry: &LeaderboardEntry) {
     put_varint_field(out, 1, entry.id.0);
-    put_string_field(out, 2, &entry.name);
+    put_string_field(out, 2, entry.name.as_bytes());
     put_varint_field(out, 3, entry.score);
 }
 
@@ -535,7 +535,7 @@ mod tests {
     use super::*;
     use crate::encode::update_packet;
     use crate::engine::{Quantized, SporeId};
-    use crate::interest::{Eat, Move};
+    use crate::interest::{Eat, Move, Name};
     use crate::rng::Rng;
 
     fn pick<T: Copy>(rng: &mut Rng, items: &[T]) -> T {
@@ -592,7 +592,7 @@ mod tests {
             players_entered: (0..count(rng))
                 .map(|_| PlayerView {
                     id: PlayerId(pick(rng, &ids)),
-                    name: Arc::from(pick(rng, &names)),
+                    name: Name::from(pick(rng, &names)),
                     color: pick(rng, &ints),
                     at: at(rng),
                 })
