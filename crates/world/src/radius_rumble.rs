@@ -566,7 +566,10 @@ impl Rules for RadiusRumble {
         // One lookup of the entity for both (each is a hashed lookup and a cache miss, for
         // every observer on every tick).
         let me = engine.get(EntityKey::Player(player))?;
-        let standing = self.players.get(&player).map(|state| standing_of(state, me));
+        let standing = self
+            .players
+            .get(&player)
+            .map(|state| standing_of(state, me));
         Some((view_of(me), standing))
     }
 
