@@ -469,13 +469,10 @@ fn enter(
 ) {
     match entity.key {
         EntityKey::Player(id) => {
-            let (name, color) = entity
-                .appearance
-                .as_ref()
-                .map_or_else(
-                    || (Name::from(""), 0),
-                    |look| (names.copy_of(slot, &look.name), look.color),
-                );
+            let (name, color) = entity.appearance.as_ref().map_or_else(
+                || (Name::from(""), 0),
+                |look| (names.copy_of(slot, &look.name), look.color),
+            );
             delta.players_entered.push(PlayerView {
                 id,
                 name,
