@@ -27,11 +27,99 @@ pub struct PlayerView {
     /// Which player.
     pub id: PlayerId,
     /// Its name ("" for a guest).
-    pub name: Arc<str>,
+    pub name: Name,
     /// Its colour.
     pub color: i32,
     /// Its position and radius in wire units.
     pub at: Quantized,
+}
+
+/// The most bytes of a name held in a `Name` itself.
+const INLINE_NAME: usize = 30;
+
+/// A player's name as a view hands it out: a short one (nearly every one) copied into it,
+/// a longer one shared. An entrant's name then costs its view no reference count: counting
+/// (and dropping, at the next tick, on whichever thread takes the observer then) an `Arc` for
+/// each of the thousands of entrants a tick was a tenth of their cost.
+#[derive(Clone)]
+pub struct Name(NameRepr);
+
+#[derive(Clone)]
+enum NameRepr {
+    /// The name's `len` first bytes.
+    Inline { len: u8, bytes: [u8; INLINE_NAME] },
+    /// A name longer than `INLINE_NAME` bytes.
+    Shared(Arc<str>),
+}
+
+impl Name {
+    /// The name's UTF-8 bytes.
+    pub fn as_bytes(&self) -> &[u8] {
+        match &self.0 {
+            NameRepr::Inline { len, bytes } => &bytes[..usize::from(*len)],
+            NameRepr::Shared(name) => name.as_bytes(),
+        }
+    }
+
+    /// `name` copied when short, else `shared()` (a name equal to it).
+    fn new(name: &str, shared: impl FnOnce() -> Arc<str>) -> Self {
+        match u8::try_from(name.len()) {
+            Ok(len) if name.len() <= INLINE_NAME => {
+                let mut bytes = [0; INLINE_NAME];
+                bytes[..name.len()].copy_from_slice(name.as_bytes());
+                Self(NameRepr::Inline { len, bytes })
+            }
+            _ => Self(NameRepr::Shared(shared())),
+        }
+    }
+}
+
+impl std::ops::Deref for Name {
+    type Target = str;
+
+    fn deref(&self) -> &str {
+        match &self.0 {
+            // Copied whole from a `str`, so valid UTF-8.
+            NameRepr::Inline { .. } => std::str::from_utf8(self.as_bytes()).unwrap_or_default(),
+            NameRepr::Shared(name) => name,
+        }
+    }
+}
+
+impl From<&str> for Name {
+    fn from(name: &str) -> Self {
+        Self::new(name, || Arc::from(name))
+    }
+}
+
+impl From<Arc<str>> for Name {
+    fn from(name: Arc<str>) -> Self {
+        if name.len() <= INLINE_NAME {
+            Self::from(&*name)
+        } else {
+            Self(NameRepr::Shared(name))
+        }
+    }
+}
+
+impl PartialEq for Name {
+    fn eq(&self, other: &Self) -> bool {
+        self.as_bytes() == other.as_bytes()
+    }
+}
+
+impl Eq for Name {}
+
+impl std::fmt::Debug for Name {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Debug::fmt(&**self, f)
+    }
+}
+
+impl std::fmt::Display for Name {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Display::fmt(&**self, f)
+    }
 }
 
 /// A spore entering a view.
@@ -252,6 +340,8 @@ pub(crate) struct Observer {
     joining: Vec<(PlayerId, u32)>,
     /// Scratch: spores entering this tick, added after the held ones are checked.
     entering_spores: Vec<u32>,
+    /// Scratch: the held players and the joiners merged, swapped with `players` after.
+    merged: Vec<u32>,
     /// Which of the `SCAN_EVERY` ticks this observer's full scan falls on.
     phase: u64,
     /// The view at its last full scan, and the world's clock then.
@@ -272,6 +362,7 @@ impl Observer {
             entering_players: Vec::new(),
             joining: Vec::new(),
             entering_spores: Vec::new(),
+            merged: Vec::new(),
             phase,
             scanned: None,
             delta: ViewDelta::default(),
@@ -334,10 +425,10 @@ impl Marks {
     }
 }
 
-/// Each view thread's own copy of the players' names, by slot. A view that a player enters
-/// holds its name (`PlayerView::name`) until the next tick: with the engine's own `Arc`,
-/// every view thread would count references on the same few cache lines, which then move
-/// between the cores thousands of times a tick.
+/// Each view thread's own copy of the players' long names (see `Name`), by slot. A view
+/// that a player enters holds its name (`PlayerView::name`) until the next tick: with the
+/// engine's own `Arc`, every view thread would count references on the same few cache lines,
+/// which then move between the cores thousands of times a tick.
 #[derive(Debug, Default)]
 pub(crate) struct Names {
     /// The engine's name (to tell whether the copy is still its copy) and the copy.
@@ -345,8 +436,14 @@ pub(crate) struct Names {
 }
 
 impl Names {
-    /// This thread's copy of `name`, the name of the player in `slot`.
-    fn copy_of(&mut self, slot: u32, name: &Arc<str>) -> Arc<str> {
+    /// `name`, the name of the player in `slot`, as a view holds it: copied when short,
+    /// else this thread's shared copy.
+    fn copy_of(&mut self, slot: u32, name: &Arc<str>) -> Name {
+        Name::new(name, || self.shared_copy_of(slot, name))
+    }
+
+    #[cold]
+    fn shared_copy_of(&mut self, slot: u32, name: &Arc<str>) -> Arc<str> {
         let index = slot as usize;
         if self.by_slot.len() <= index {
             self.by_slot.resize(index + 1, None);
@@ -372,12 +469,10 @@ fn enter(
 ) {
     match entity.key {
         EntityKey::Player(id) => {
-            let (name, color) = entity
-                .appearance
-                .as_ref()
-                .map_or((Arc::from(""), 0), |look| {
-                    (names.copy_of(slot, &look.name), look.color)
-                });
+            let (name, color) = entity.appearance.as_ref().map_or_else(
+                || (Name::from(""), 0),
+                |look| (names.copy_of(slot, &look.name), look.color),
+            );
             delta.players_entered.push(PlayerView {
                 id,
                 name,
@@ -474,6 +569,7 @@ pub(crate) fn update_view(
         entering_players,
         joining,
         entering_spores,
+        merged,
         delta,
         moves,
         phase,
@@ -566,17 +662,14 @@ pub(crate) fn update_view(
     // common case (none of those but a move) is a read of the slot's change, a copy of its
     // encoded move and a store of the slot.
     let marks = &marks.marks;
-    // Compacted in place: the held ones are first moved up by as many as join, so the
-    // merged list, written from the start, never overtakes what is still to be read.
-    let (held, joined_count) = (players.len(), joining.len());
-    players.resize(held + joined_count, 0);
-    players.copy_within(..held, joined_count);
-    let mut kept = 0;
+    // Merged into the spare list (then swapped in), not compacted in place: making room
+    // for the joiners in place moved the whole list on every tick.
+    merged.clear();
+    merged.reserve(players.len() + joining.len());
     let unseen = scanning.then_some((&marks[..], was));
     let mut joins = joining.iter();
     let mut next_join = joins.next().copied();
-    for read in joined_count..players.len() {
-        let slot = players[read];
+    for &slot in players.iter() {
         let change = &changes[slot as usize];
         // One that joins goes before a held one with the same ID (a slot left behind).
         while let Some((id, joined)) = next_join {
@@ -584,23 +677,20 @@ pub(crate) fn update_view(
                 break;
             }
             if stays(engine, delta, unseen, joined, &changes[joined as usize]) {
-                players[kept] = joined;
-                kept += 1;
+                merged.push(joined);
             }
             next_join = joins.next().copied();
         }
         if stays(engine, delta, unseen, slot, change) {
-            players[kept] = slot;
-            kept += 1;
+            merged.push(slot);
         }
     }
     for &(_, joined) in next_join.iter().chain(joins) {
         if stays(engine, delta, unseen, joined, &changes[joined as usize]) {
-            players[kept] = joined;
-            kept += 1;
+            merged.push(joined);
         }
     }
-    players.truncate(kept);
+    std::mem::swap(players, merged);
     joining.clear();
     // Then their moves, in a loop of its own (the changes it reads again are in the cache):
     // with the checks above in it, the loop had more state than registers.
@@ -623,4 +713,25 @@ pub(crate) fn update_view(
     spores.truncate(kept);
     spores.append(entering_spores);
     scanning
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_name_reads_back_the_same_whether_copied_or_shared() {
+        let long = "ü".repeat(INLINE_NAME);
+        for text in ["", "bot7", "日本語 🎮", &"n".repeat(INLINE_NAME), &long] {
+            let copied = Name::from(text);
+            let shared = Name::from(Arc::<str>::from(text));
+            assert_eq!(&*copied, text);
+            assert_eq!(copied.as_bytes(), text.as_bytes());
+            assert_eq!(copied, shared);
+            assert_eq!(copied.to_string(), text);
+        }
+        assert!(matches!(Name::from(&*long).0, NameRepr::Shared(_)));
+        assert!(matches!(Name::from("bot7").0, NameRepr::Inline { .. }));
+        assert_ne!(Name::from("a"), Name::from("b"));
+    }
 }

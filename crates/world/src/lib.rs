@@ -29,7 +29,7 @@ pub use engine::{
 };
 pub use geom::{Rect, Vec2};
 pub use interest::{
-    Eat, Leaderboard, LeaderboardEntry, Move, Moves, OwnState, PlayerView, SporeView, Update,
+    Eat, Leaderboard, LeaderboardEntry, Move, Moves, Name, OwnState, PlayerView, SporeView, Update,
     VIEW_MARGIN, ViewDelta,
 };
 pub use radius_rumble::RadiusRumble;

@@ -5,7 +5,7 @@
 use std::f64::consts::{PI, TAU};
 use std::sync::Arc;
 
-use crate::engine::{Appearance, Engine, EntityKey, Event, PlayerId, Removal, SporeId};
+use crate::engine::{Appearance, Engine, Entity, EntityKey, Event, PlayerId, Removal, SporeId};
 use crate::geom::{Rect, Vec2};
 use crate::grid::FastMap;
 use crate::rules::{Claim, ClaimError, Decider, EnterError, Entry, InputError, Rules, Standing};
@@ -329,6 +329,24 @@ impl RadiusRumble {
     }
 }
 
+/// What a player (`me`) sees: more the bigger it is.
+fn view_of(me: &Entity) -> Rect {
+    let zoom = (me.radius / START_RADIUS).sqrt().clamp(1.0, VIEW_MAX_ZOOM);
+    Rect {
+        center: me.pos,
+        half: Vec2::new(VIEW_HALF.x * zoom, VIEW_HALF.y * zoom),
+    }
+}
+
+/// A player's standing from its rules' state and its entity.
+fn standing_of(state: &Player, me: &Entity) -> Standing {
+    let score = score_of(me.radius);
+    Standing {
+        score,
+        best_score: state.best.max(score),
+    }
+}
+
 /// A point for a new circle of `radius`: uniform in [−B, B)², rejected while it overlaps a
 /// player (or, with `avoid_spores`, a spore); B doubles after every 25 rejections.
 pub fn find_spawn(engine: &mut Engine, radius: f64, avoid_spores: bool) -> Vec2 {
@@ -531,21 +549,28 @@ impl Rules for RadiusRumble {
     }
 
     fn view(&self, engine: &Engine, player: PlayerId) -> Option<Rect> {
-        let me = engine.get(EntityKey::Player(player))?;
-        let zoom = (me.radius / START_RADIUS).sqrt().clamp(1.0, VIEW_MAX_ZOOM);
-        Some(Rect {
-            center: me.pos,
-            half: Vec2::new(VIEW_HALF.x * zoom, VIEW_HALF.y * zoom),
-        })
+        engine.get(EntityKey::Player(player)).map(view_of)
     }
 
     fn standing(&self, engine: &Engine, player: PlayerId) -> Option<Standing> {
         let state = self.players.get(&player)?;
-        let score = score_of(Self::radius(engine, player)?);
-        Some(Standing {
-            score,
-            best_score: state.best.max(score),
-        })
+        let me = engine.get(EntityKey::Player(player))?;
+        Some(standing_of(state, me))
+    }
+
+    fn view_and_standing(
+        &self,
+        engine: &Engine,
+        player: PlayerId,
+    ) -> Option<(Rect, Option<Standing>)> {
+        // One lookup of the entity for both (each is a hashed lookup and a cache miss, for
+        // every observer on every tick).
+        let me = engine.get(EntityKey::Player(player))?;
+        let standing = self
+            .players
+            .get(&player)
+            .map(|state| standing_of(state, me));
+        Some((view_of(me), standing))
     }
 
     fn max_speed(&self) -> f64 {

@@ -135,6 +135,17 @@ pub trait Rules {
     fn view(&self, engine: &Engine, player: PlayerId) -> Option<Rect>;
     /// `player`'s score and best score.
     fn standing(&self, engine: &Engine, player: PlayerId) -> Option<Standing>;
+    /// `view` and `standing` at once (`None` when it has no view): a world asks both for
+    /// every observer on every tick, and rules that find both through one lookup of the
+    /// player should answer them together.
+    fn view_and_standing(
+        &self,
+        engine: &Engine,
+        player: PlayerId,
+    ) -> Option<(Rect, Option<Standing>)> {
+        let view = self.view(engine, player)?;
+        Some((view, self.standing(engine, player)))
+    }
     /// The fastest anything moves, in units per second (how far ahead views must look).
     fn max_speed(&self) -> f64;
     /// Appends every player's score to `out`.

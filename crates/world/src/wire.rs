@@ -1,7 +1,10 @@
 //! `WorldUpdateMessage` packets written straight from a `ViewDelta` into a byte buffer: the
 //! same bytes as `encode::update_packet(..).encode_to_vec()`, without building the prost
-//! message (its vectors and strings were a tenth of the benchmark's time). Every length is
-//! computed before writing. A world's update brings its moves already encoded (`MoveBytes`,
+//! message (its vectors and strings were a tenth of the benchmark's time). It is written in
+//! one pass: each nested message's length is written after its body (in the byte kept for it,
+//! or in more made room for), and the packet's key and length and the transport's header are
+//! moved in front of the body once it is written. A world's update brings its moves already
+//! encoded (`MoveBytes`,
 //! written by the view's update as it reads each held player's change); a hand-built delta's
 //! are encoded the same way first. Either way they are copied from there.
 
@@ -17,34 +20,28 @@ pub type FrameHeader<'a> = dyn Fn(usize, &mut Vec<u8>) + Sync + 'a;
 /// `Packet` field 109 (`world_update`), length-delimited.
 const WORLD_UPDATE_KEY: u64 = (109 << 3) | 2;
 
-/// The packet's bytes, sized in advance (the sizing pass has computed every length): a
-/// write is an indexed store, not a `Vec::push` with its capacity check per byte.
-struct Writer<'a> {
-    buf: &'a mut [u8],
-    at: usize,
-}
-
-impl Writer<'_> {
-    fn push(&mut self, byte: u8) {
-        self.buf[self.at] = byte;
-        self.at += 1;
-    }
-
-    fn extend_from_slice(&mut self, bytes: &[u8]) {
-        self.buf[self.at..self.at + bytes.len()].copy_from_slice(bytes);
-        self.at += bytes.len();
-    }
-}
-
 fn varint_len(value: u64) -> usize {
     // 1 byte per 7 bits; 0 takes one byte.
     let bits = 64 - (value | 1).leading_zeros() as usize;
     bits.div_ceil(7)
 }
 
+/// Writes `value` as a varint into `out` at `at` (room made); returns where it ends.
 // Each byte written holds 7 bits of `value` (masked, or below 0x80): nothing is cut off.
 #[allow(clippy::cast_possible_truncation)]
-fn put_varint(out: &mut Writer<'_>, mut value: u64) {
+fn put_varint_at(out: &mut [u8], mut at: usize, mut value: u64) -> usize {
+    while value >= 0x80 {
+        out[at] = (value & 0x7F) as u8 | 0x80;
+        at += 1;
+        value >>= 7;
+    }
+    out[at] = value as u8;
+    at + 1
+}
+
+// Each byte pushed holds 7 bits of `value` (masked, or below 0x80): nothing is cut off.
+#[allow(clippy::cast_possible_truncation)]
+fn put_varint(out: &mut Vec<u8>, mut value: u64) {
     while value >= 0x80 {
         out.push((value & 0x7F) as u8 | 0x80);
         value >>= 7;
@@ -68,68 +65,60 @@ fn key(number: u32, wire_type: u32) -> u64 {
 }
 
 /// A varint field, left out when zero (proto3).
-fn varint_field_len(number: u32, value: u64) -> usize {
-    if value == 0 {
-        0
-    } else {
-        varint_len(key(number, 0)) + varint_len(value)
-    }
-}
-
-fn put_varint_field(out: &mut Writer<'_>, number: u32, value: u64) {
+fn put_varint_field(out: &mut Vec<u8>, number: u32, value: u64) {
     if value != 0 {
         put_varint(out, key(number, 0));
         put_varint(out, value);
     }
 }
 
-fn bytes_field_len(number: u32, len: usize) -> usize {
-    varint_len(key(number, 2)) + varint_len(len as u64) + len
-}
-
-fn put_len_key(out: &mut Writer<'_>, number: u32, len: usize) {
+fn put_len_key(out: &mut Vec<u8>, number: u32, len: usize) {
     put_varint(out, key(number, 2));
     put_varint(out, len as u64);
 }
 
-fn string_field_len(number: u32, text: &str) -> usize {
-    if text.is_empty() {
-        0
-    } else {
-        bytes_field_len(number, text.len())
-    }
-}
-
-fn put_string_field(out: &mut Writer<'_>, number: u32, text: &str) {
+fn put_string_field(out: &mut Vec<u8>, number: u32, text: &[u8]) {
     if !text.is_empty() {
         put_len_key(out, number, text.len());
-        out.extend_from_slice(text.as_bytes());
+        out.extend_from_slice(text);
     }
 }
 
-/// A packed repeated varint field of these values (left out when empty).
-fn packed_len(number: u32, values: impl Iterator<Item = u64>) -> (usize, usize) {
-    let body: usize = values.map(varint_len).sum();
-    let total = if body == 0 {
-        0
+/// A length-delimited field whose body `body` writes: its length, unknown until then, goes in
+/// the byte kept for it (or, for a body of 128 bytes or more, in as many as it takes, the
+/// body moved up to make room).
+// A length below 0x80 is its own one-byte varint.
+#[allow(clippy::cast_possible_truncation)]
+fn put_nested(out: &mut Vec<u8>, number: u32, body: impl FnOnce(&mut Vec<u8>)) {
+    put_varint(out, key(number, 2));
+    let at = out.len();
+    out.push(0);
+    body(out);
+    let len = out.len() - at - 1;
+    if len < 0x80 {
+        out[at] = len as u8;
     } else {
-        bytes_field_len(number, body)
-    };
-    (total, body)
+        let mut length = [0; MAX_VARINT];
+        let end = put_varint_at(&mut length, 0, len as u64);
+        out[at] = length[0];
+        out.splice(at + 1..at + 1, length[1..end].iter().copied());
+    }
 }
 
 /// A packed field whose body is already written (`bytes`; left out when empty).
-fn put_bytes_field(out: &mut Writer<'_>, number: u32, bytes: &[u8]) {
+fn put_bytes_field(out: &mut Vec<u8>, number: u32, bytes: &[u8]) {
     if !bytes.is_empty() {
         put_len_key(out, number, bytes.len());
         out.extend_from_slice(bytes);
     }
 }
 
-fn put_packed(out: &mut Writer<'_>, number: u32, body: usize, values: impl Iterator<Item = u64>) {
-    if body != 0 {
-        put_len_key(out, number, body);
-        values.for_each(|value| put_varint(out, value));
+/// A packed repeated varint field of `values` (left out when there are none).
+fn put_packed<T>(out: &mut Vec<u8>, number: u32, items: &[T], values: impl Iterator<Item = u64>) {
+    if !items.is_empty() {
+        put_nested(out, number, |out| {
+            values.for_each(|value| put_varint(out, value));
+        });
     }
 }
 
@@ -141,39 +130,24 @@ fn eat_body(eater: PlayerId, eaten: EntityKey) -> [(u32, u64); 3] {
     [(1, eater.0), (2, player), (3, spore)]
 }
 
-fn fields_len(fields: &[(u32, u64)]) -> usize {
-    fields
-        .iter()
-        .map(|&(number, value)| varint_field_len(number, value))
-        .sum()
-}
-
-fn put_fields(out: &mut Writer<'_>, fields: &[(u32, u64)]) {
+fn put_fields(out: &mut Vec<u8>, fields: &[(u32, u64)]) {
     for &(number, value) in fields {
         put_varint_field(out, number, value);
     }
 }
 
-fn player_numbers(player: &PlayerView) -> [(u32, u64); 5] {
-    [
-        (1, player.id.0),
-        (3, zigzag(player.at.x)),
-        (4, zigzag(player.at.y)),
-        (5, u64::from(player.at.radius)),
-        (6, int32(player.color)),
-    ]
-}
-
-fn player_body_len(player: &PlayerView) -> usize {
-    let numbers = player_numbers(player);
-    fields_len(&numbers[..1]) + string_field_len(2, &player.name) + fields_len(&numbers[1..])
-}
-
-fn put_player(out: &mut Writer<'_>, player: &PlayerView) {
-    let numbers = player_numbers(player);
-    put_fields(out, &numbers[..1]);
-    put_string_field(out, 2, &player.name);
-    put_fields(out, &numbers[1..]);
+fn put_player(out: &mut Vec<u8>, player: &PlayerView) {
+    put_varint_field(out, 1, player.id.0);
+    put_string_field(out, 2, player.name.as_bytes());
+    put_fields(
+        out,
+        &[
+            (3, zigzag(player.at.x)),
+            (4, zigzag(player.at.y)),
+            (5, u64::from(player.at.radius)),
+            (6, int32(player.color)),
+        ],
+    );
 }
 
 fn spore_numbers(spore: &SporeView) -> [(u32, u64); 4] {
@@ -194,19 +168,17 @@ fn own_numbers(own: &OwnState) -> [(u32, u64); 4] {
     ]
 }
 
-fn entry_body_len(entry: &LeaderboardEntry) -> usize {
-    varint_field_len(1, entry.id.0)
-        + string_field_len(2, &entry.name)
-        + varint_field_len(3, entry.score)
+fn put_board(out: &mut Vec<u8>, board: &Leaderboard) {
+    for entry in &board.entries {
+        put_nested(out, 1, |out| put_entry(out, entry));
+    }
+    put_varint_field(out, 2, u64::from(board.players));
 }
 
-fn board_body_len(board: &Leaderboard) -> usize {
-    board
-        .entries
-        .iter()
-        .map(|entry| bytes_field_len(1, entry_body_len(entry)))
-        .sum::<usize>()
-        + varint_field_len(2, u64::from(board.players))
+fn put_entry(out: &mut Vec<u8>, entry: &LeaderboardEntry) {
+    put_varint_field(out, 1, entry.id.0);
+    put_string_field(out, 2, entry.name.as_bytes());
+    put_varint_field(out, 3, entry.score);
 }
 
 /// IDs as first-then-differences (see `encode::update_message`).
@@ -219,74 +191,6 @@ fn delta_coded(ids: impl Iterator<Item = u64>) -> impl Iterator<Item = u64> {
     })
 }
 
-/// The sizes of the update's fields, computed once.
-struct Sizes {
-    body: usize,
-    players_left: usize,
-    spores_left: usize,
-    resized_ids: usize,
-    resized_radii: usize,
-}
-
-fn sizes(delta: &ViewDelta, moved_ids: &[u8], moved_xy: &[u8]) -> Sizes {
-    let tick = delta.tick % (1 << 32);
-    let (left_total, players_left) = packed_len(2, delta.players_left.iter().map(|id| id.0));
-    let (spores_total, spores_left) = packed_len(3, delta.spores_left.iter().map(|id| id.0));
-    let eaten: usize = delta
-        .eaten
-        .iter()
-        .map(|eat| bytes_field_len(4, fields_len(&eat_body(eat.eater, eat.eaten))))
-        .sum();
-    let players: usize = delta
-        .players_entered
-        .iter()
-        .map(|player| bytes_field_len(5, player_body_len(player)))
-        .sum();
-    let spores: usize = delta
-        .spores_entered
-        .iter()
-        .map(|spore| bytes_field_len(6, fields_len(&spore_numbers(spore))))
-        .sum();
-    let packed_bytes_len = |number, bytes: &[u8]| {
-        if bytes.is_empty() {
-            0
-        } else {
-            bytes_field_len(number, bytes.len())
-        }
-    };
-    let moved_total = packed_bytes_len(7, moved_ids);
-    let xy_total = packed_bytes_len(8, moved_xy);
-    let (resized_total, resized_ids) =
-        packed_len(9, delta_coded(delta.resized.iter().map(|r| r.0.0)));
-    let (radii_total, resized_radii) = packed_len(10, delta.resized.iter().map(|r| u64::from(r.1)));
-    let own = delta
-        .own
-        .as_ref()
-        .map_or(0, |own| bytes_field_len(11, fields_len(&own_numbers(own))));
-    let board = delta
-        .leaderboard
-        .as_deref()
-        .map_or(0, |board| bytes_field_len(12, board_body_len(board)));
-    Sizes {
-        body: varint_field_len(1, tick)
-            + left_total
-            + spores_total
-            + eaten
-            + players
-            + spores
-            + moved_total
-            + xy_total
-            + resized_total
-            + radii_total
-            + own
-            + board,
-        players_left,
-        spores_left,
-        resized_ids,
-        resized_radii,
-    }
-}
-
 /// Appends the `Packet{world_update}` for `update` (a world's `Update`, or a hand-built
 /// `&ViewDelta`) to `out` (exactly one encoded packet).
 pub fn write_update_packet<'a>(update: impl Into<Update<'a>>, out: &mut Vec<u8>) {
@@ -295,7 +199,7 @@ pub fn write_update_packet<'a>(update: impl Into<Update<'a>>, out: &mut Vec<u8>)
 
 /// Appends `update`'s packet to `out` like `write_update_packet`, after the header `header`
 /// appends for a packet of its length (a transport's frame header): updates framed back to
-/// back in one buffer, each its packet's length computed once.
+/// back in one buffer, each written in one pass.
 pub fn write_update_frame<'a>(
     update: impl Into<Update<'a>>,
     header: &FrameHeader<'_>,
@@ -303,7 +207,6 @@ pub fn write_update_frame<'a>(
 ) {
     let update = update.into();
     let listed;
-    // The sizing and writing passes copy the moves' bytes: they are read once.
     let moved = match update.moves.source() {
         MoveSource::Listed(moves) => {
             listed = MoveBytes::of(moves);
@@ -312,20 +215,20 @@ pub fn write_update_frame<'a>(
         // The view's update encoded them as it read them.
         MoveSource::Held(encoded) => encoded.fields(),
     };
-    let sizes = sizes(update.delta, moved.0, moved.1);
-    let total = varint_len(WORLD_UPDATE_KEY) + varint_len(sizes.body as u64) + sizes.body;
-    header(total, out);
     let start = out.len();
-    out.resize(start + total, 0);
-    let mut writer = Writer {
-        buf: &mut out[start..],
-        at: 0,
-    };
-    write_update(update.delta, moved, &sizes, &mut writer);
-    debug_assert_eq!(
-        writer.at, total,
-        "the sizing pass and the writing pass agree"
-    );
+    // Room for all but the nested messages' longer lengths: the moves are most of it.
+    out.reserve(moved.0.len() + moved.1.len() + 256);
+    write_body(update.delta, moved, out);
+    let body_end = out.len();
+    let body = body_end - start;
+    let total = varint_len(WORLD_UPDATE_KEY) + varint_len(body as u64) + body;
+    // The header, key and length go after the body and are then rotated in front of it: one
+    // move of the body, where a first pass computing every length cost more.
+    header(total, out);
+    put_varint(out, WORLD_UPDATE_KEY);
+    put_varint(out, body as u64);
+    let prefix = out.len() - body_end;
+    out[start..].rotate_right(prefix);
 }
 
 /// The most bytes a varint takes (a `u64`'s 64 bits, 7 a byte).
@@ -543,13 +446,8 @@ fn put_gap(out: &mut [u8], mut at: usize, mut gap: u64) -> usize {
 /// they end.
 #[cold]
 fn put_xy(out: &mut [u8], at: usize, dx: i32, dy: i32) -> usize {
-    let mut writer = Writer {
-        buf: &mut out[at..],
-        at: 0,
-    };
-    put_varint(&mut writer, zigzag(dx));
-    put_varint(&mut writer, zigzag(dy));
-    at + writer.at
+    let at = put_varint_at(out, at, zigzag(dx));
+    put_varint_at(out, at, zigzag(dy))
 }
 
 /// Reads the varints of a packed field's body.
@@ -579,65 +477,52 @@ fn unzigzag(value: u64) -> i32 {
     i32::from_ne_bytes(((value >> 1) ^ (value & 1).wrapping_neg()).to_ne_bytes())
 }
 
-/// `moved`: fields 7 and 8's bodies, already encoded (`MoveBytes`).
-fn write_update(delta: &ViewDelta, moved: (&[u8], &[u8]), sizes: &Sizes, out: &mut Writer<'_>) {
-    put_varint(out, WORLD_UPDATE_KEY);
-    put_varint(out, sizes.body as u64);
+/// The `WorldUpdateMessage`'s fields; `moved`: fields 7 and 8's bodies, already encoded
+/// (`MoveBytes`).
+fn write_body(delta: &ViewDelta, moved: (&[u8], &[u8]), out: &mut Vec<u8>) {
     put_varint_field(out, 1, delta.tick % (1 << 32));
     put_packed(
         out,
         2,
-        sizes.players_left,
+        &delta.players_left,
         delta.players_left.iter().map(|id| id.0),
     );
     put_packed(
         out,
         3,
-        sizes.spores_left,
+        &delta.spores_left,
         delta.spores_left.iter().map(|id| id.0),
     );
     for eat in &delta.eaten {
-        let fields = eat_body(eat.eater, eat.eaten);
-        put_len_key(out, 4, fields_len(&fields));
-        put_fields(out, &fields);
+        put_nested(out, 4, |out| {
+            put_fields(out, &eat_body(eat.eater, eat.eaten));
+        });
     }
     for player in &delta.players_entered {
-        put_len_key(out, 5, player_body_len(player));
-        put_player(out, player);
+        put_nested(out, 5, |out| put_player(out, player));
     }
     for spore in &delta.spores_entered {
-        let fields = spore_numbers(spore);
-        put_len_key(out, 6, fields_len(&fields));
-        put_fields(out, &fields);
+        put_nested(out, 6, |out| put_fields(out, &spore_numbers(spore)));
     }
     put_bytes_field(out, 7, moved.0);
     put_bytes_field(out, 8, moved.1);
     put_packed(
         out,
         9,
-        sizes.resized_ids,
+        &delta.resized,
         delta_coded(delta.resized.iter().map(|r| r.0.0)),
     );
     put_packed(
         out,
         10,
-        sizes.resized_radii,
+        &delta.resized,
         delta.resized.iter().map(|r| u64::from(r.1)),
     );
     if let Some(own) = &delta.own {
-        let fields = own_numbers(own);
-        put_len_key(out, 11, fields_len(&fields));
-        put_fields(out, &fields);
+        put_nested(out, 11, |out| put_fields(out, &own_numbers(own)));
     }
     if let Some(board) = delta.leaderboard.as_deref() {
-        put_len_key(out, 12, board_body_len(board));
-        for entry in &board.entries {
-            put_len_key(out, 1, entry_body_len(entry));
-            put_varint_field(out, 1, entry.id.0);
-            put_string_field(out, 2, &entry.name);
-            put_varint_field(out, 3, entry.score);
-        }
-        put_varint_field(out, 2, u64::from(board.players));
+        put_nested(out, 12, |out| put_board(out, board));
     }
 }
 
@@ -650,7 +535,7 @@ mod tests {
     use super::*;
     use crate::encode::update_packet;
     use crate::engine::{Quantized, SporeId};
-    use crate::interest::{Eat, Move};
+    use crate::interest::{Eat, Move, Name};
     use crate::rng::Rng;
 
     fn pick<T: Copy>(rng: &mut Rng, items: &[T]) -> T {
@@ -671,7 +556,10 @@ mod tests {
             i32::MIN,
         ];
         let ids = [1, 2, 127, 128, 300, 1 << 40, (1 << 53) - 1];
-        let names = ["", "bot", "日本語 🎮"];
+        // A long name makes a player's (and a leaderboard row's) body 128 bytes or more: its
+        // length takes two bytes, made room for after the body is written.
+        let long = "n".repeat(140);
+        let names = ["", "bot", "日本語 🎮", long.as_str()];
         let count = |rng: &mut Rng| usize::try_from(rng.next_u64() % 4).unwrap_or(0);
         let at = |rng: &mut Rng| Quantized {
             x: pick(rng, &ints),
@@ -704,7 +592,7 @@ mod tests {
             players_entered: (0..count(rng))
                 .map(|_| PlayerView {
                     id: PlayerId(pick(rng, &ids)),
-                    name: Arc::from(pick(rng, &names)),
+                    name: Name::from(pick(rng, &names)),
                     color: pick(rng, &ints),
                     at: at(rng),
                 })
@@ -727,8 +615,9 @@ mod tests {
                 view_half_height: pick(rng, &[0, 450]),
             }),
             leaderboard: (rng.next_u64() % 2 == 0).then(|| {
+                // Up to 12 rows: a board of 128 bytes or more, even with short names.
                 Arc::new(Leaderboard {
-                    entries: (0..count(rng))
+                    entries: (0..count(rng) * 4)
                         .map(|_| LeaderboardEntry {
                             id: PlayerId(pick(rng, &ids)),
                             name: Arc::from(pick(rng, &names)),
