@@ -522,8 +522,7 @@ impl<R: Rules> Views<'_, R> {
         mut framing: Option<Framing<'_>>,
     ) -> (usize, usize) {
         let (mut updates, mut scans) = (0, 0);
-        let count = observers.len();
-        for (index, observer) in observers.iter_mut().enumerate() {
+        for observer in observers.iter_mut() {
             let Some((view, standing)) = self.rules.view_and_standing(self.engine, observer.player)
             else {
                 observer.forget();
@@ -562,13 +561,6 @@ impl<R: Rules> Views<'_, R> {
             if let Some((header, out)) = framing.as_mut() {
                 let start = out.bytes.len();
                 crate::wire::write_update_frame(update, header, &mut out.bytes);
-                if out.frames.is_empty() {
-                    // Room for the chunk's other frames, a quarter more than this one's
-                    // size each: grown by doubling from nothing, the buffer was copied a
-                    // dozen times a chunk (allocated afresh each tick: it is handed over).
-                    let frame = out.bytes.len() - start;
-                    out.bytes.reserve((frame + frame / 4) * (count - index - 1));
-                }
                 out.frames.push((observer.player, start..out.bytes.len()));
             }
         }
