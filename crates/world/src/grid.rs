@@ -2,6 +2,7 @@
 //! centre. Insert, remove and move are O(1); a query visits only what may touch a rectangle.
 
 use std::collections::HashMap;
+use std::collections::hash_map::Entry;
 use std::hash::{BuildHasherDefault, Hasher};
 
 use crate::geom::Vec2;
@@ -79,17 +80,18 @@ const CHUNK_SHIFT: u32 = 3;
 const CHUNK_SIDE: i32 = 1 << CHUNK_SHIFT;
 const CHUNK_MASK: i32 = CHUNK_SIDE - 1;
 
-/// A query spanning at most this many chunks looks each up once, before visiting its cells;
-/// a larger one (rare: a huge box) looks a chunk up once per column of cells.
-const CACHED_CHUNKS: usize = 16;
+/// The chunks within this many chunks of the origin on both axes (±32,768 units: players
+/// spawn within ±3,000) are found by index, the others by hash: 8 KB of pointers.
+const WINDOW_CHUNKS: i32 = 16;
 
 /// How much further than its radius an item is taken as reaching when a query rejects it
 /// without the caller: far more than the rounding of coordinates within ±`WORLD_LIMIT`, so
 /// nothing the caller's exact test accepts is left out.
 const REJECT_SLACK: f64 = 1e-3;
 
-/// The box around a big item a query tests it by.
-#[derive(Clone, Copy, Debug)]
+/// A box holding circles (grown by `REJECT_SLACK`): a query skips what it holds when it
+/// misses the query's box.
+#[derive(Clone, Copy, Debug, PartialEq)]
 struct Bounds {
     left: f64,
     right: f64,
@@ -98,6 +100,14 @@ struct Bounds {
 }
 
 impl Bounds {
+    /// Holds nothing: meets no box, and `with` anything is that thing's box.
+    const EMPTY: Self = Self {
+        left: f64::INFINITY,
+        right: f64::NEG_INFINITY,
+        top: f64::INFINITY,
+        bottom: f64::NEG_INFINITY,
+    };
+
     fn of(item: &Item) -> Self {
         let reach = item.radius + REJECT_SLACK;
         Self {
@@ -107,6 +117,23 @@ impl Bounds {
             bottom: item.pos.y + reach,
         }
     }
+
+    /// The box holding this one and `item`'s.
+    fn with(self, item: &Item) -> Self {
+        let other = Self::of(item);
+        Self {
+            left: self.left.min(other.left),
+            right: self.right.max(other.right),
+            top: self.top.min(other.top),
+            bottom: self.bottom.max(other.bottom),
+        }
+    }
+
+    /// Whether this box meets the box from `min` to `max` (tested without a branch each
+    /// side: which side rejects is hard to predict).
+    fn meets(&self, min: Vec2, max: Vec2) -> bool {
+        (self.left <= max.x) & (self.right >= min.x) & (self.top <= max.y) & (self.bottom >= min.y)
+    }
 }
 
 /// The cells of one chunk, and how many items they hold (the chunk goes when that is 0).
@@ -114,6 +141,10 @@ impl Bounds {
 struct Chunk {
     /// Indexed by `cell_index`; an empty cell holds no allocation.
     cells: [Vec<Item>; (CHUNK_SIDE * CHUNK_SIDE) as usize],
+    /// Per cell, a box holding its items' circles: it grows as they move, and is made tight
+    /// again by `tighten_reach`. A query skips a cell whose box misses its own without
+    /// reading the cell's items (a small query's box misses most of the cells it covers).
+    bounds: [Bounds; (CHUNK_SIDE * CHUNK_SIDE) as usize],
     items: u32,
 }
 
@@ -121,6 +152,7 @@ impl Chunk {
     fn new() -> Box<Self> {
         Box::new(Self {
             cells: std::array::from_fn(|_| Vec::new()),
+            bounds: [Bounds::EMPTY; (CHUNK_SIDE * CHUNK_SIDE) as usize],
             items: 0,
         })
     }
@@ -148,7 +180,12 @@ fn cell_index(cell: Cell) -> usize {
 #[derive(Debug)]
 pub struct Grid {
     cell_size: f64,
-    chunks: FastMap<Cell, Box<Chunk>>,
+    /// The chunks near the origin, where the world is played, by index (see `window_index`).
+    window: Vec<Option<Box<Chunk>>>,
+    /// The chunks farther out (players who wander), by hash.
+    far: FastMap<Cell, Box<Chunk>>,
+    /// How many chunks exist.
+    chunk_count: usize,
     /// How many cells hold something.
     occupied: usize,
     big: Vec<Item>,
@@ -168,7 +205,9 @@ impl Grid {
     pub fn new(cell_size: f64) -> Self {
         Self {
             cell_size,
-            chunks: FastMap::default(),
+            window: Vec::new(),
+            far: FastMap::default(),
+            chunk_count: 0,
             occupied: 0,
             big: Vec::new(),
             big_bounds: Vec::new(),
@@ -191,9 +230,16 @@ impl Grid {
     }
 
     /// Sets the reach to the largest radius now filed in a cell (`cell_reach` only grows
-    /// between calls).
+    /// between calls), and each cell's box to the one holding its items now (they only grow
+    /// between calls). Once a tick: it reads every item.
     pub fn tighten_reach(&mut self, largest: f64) {
         self.cell_reach = largest.min(BIG_RADIUS);
+        let window = self.window.iter_mut().flatten();
+        for chunk in window.chain(self.far.values_mut()) {
+            for (list, bounds) in chunk.cells.iter().zip(chunk.bounds.iter_mut()) {
+                *bounds = list.iter().fold(Bounds::EMPTY, Bounds::with);
+            }
+        }
     }
 
     /// Puts `slot` at `pos` with `radius` (moving it if it is already in).
@@ -216,14 +262,16 @@ impl Grid {
         }
         self.cell_reach = self.cell_reach.max(radius);
         let cell = self.cell_of(pos);
-        let chunk = self.chunks.entry(chunk_of(cell)).or_insert_with(Chunk::new);
+        let chunk = self.chunk_or_new(chunk_of(cell));
         chunk.items += 1;
+        let bounds = &mut chunk.bounds[cell_index(cell)];
+        *bounds = bounds.with(&item);
         let list = &mut chunk.cells[cell_index(cell)];
-        if list.is_empty() {
-            self.occupied += 1;
-        }
         let position = u32::try_from(list.len()).unwrap_or(u32::MAX);
         list.push(item);
+        if position == 0 {
+            self.occupied += 1;
+        }
         self.at[index] = Some(Place::Cell(cell, position));
     }
 
@@ -237,10 +285,17 @@ impl Grid {
                 self.big_bounds.swap_remove(position as usize);
                 (&mut self.big, position)
             }
-            Place::Cell(cell, position) => match self.chunks.get_mut(&chunk_of(cell)) {
-                Some(chunk) => (&mut chunk.cells[cell_index(cell)], position),
-                None => return,
-            },
+            Place::Cell(cell, position) => {
+                match Self::chunk_in(&mut self.window, &mut self.far, chunk_of(cell)) {
+                    Some(chunk) => {
+                        if chunk.cells[cell_index(cell)].len() == 1 {
+                            chunk.bounds[cell_index(cell)] = Bounds::EMPTY;
+                        }
+                        (&mut chunk.cells[cell_index(cell)], position)
+                    }
+                    None => return,
+                }
+            }
         };
         list.swap_remove(position as usize);
         if let Some(moved) = list.get(position as usize) {
@@ -258,10 +313,10 @@ impl Grid {
                 self.occupied -= 1;
             }
             let key = chunk_of(cell);
-            if let Some(chunk) = self.chunks.get_mut(&key) {
+            if let Some(chunk) = Self::chunk_in(&mut self.window, &mut self.far, key) {
                 chunk.items -= 1;
                 if chunk.items == 0 {
-                    self.chunks.remove(&key);
+                    self.drop_chunk(key);
                 }
             }
         }
@@ -278,10 +333,13 @@ impl Grid {
                 }
                 self.big.get_mut(position as usize)
             }
-            Some(Place::Cell(cell, position)) if !big && cell == self.cell_of(pos) => self
-                .chunks
-                .get_mut(&chunk_of(cell))
-                .and_then(|chunk| chunk.cells[cell_index(cell)].get_mut(position as usize)),
+            Some(Place::Cell(cell, position)) if !big && cell == self.cell_of(pos) => {
+                Self::chunk_in(&mut self.window, &mut self.far, chunk_of(cell)).and_then(|chunk| {
+                    let bounds = &mut chunk.bounds[cell_index(cell)];
+                    *bounds = bounds.with(&Item { slot, pos, radius });
+                    chunk.cells[cell_index(cell)].get_mut(position as usize)
+                })
+            }
             _ => {
                 self.remove(slot);
                 self.insert(slot, pos, radius);
@@ -298,55 +356,32 @@ impl Grid {
     }
 
     /// Calls `visit` with a superset of the items whose circle touches the box from `min` to
-    /// `max` (callers test exactly): every item filed in a cell that the box grown by
-    /// `cell_reach` overlaps, cell by cell (x, then y, ascending), each cell's in its list's
-    /// order; then the big items whose bounding square meets the box, in their list's order.
+    /// `max` (callers test exactly): the items of every cell that the box grown by
+    /// `cell_reach` overlaps and whose items' box meets it, cell by cell (x, then y,
+    /// ascending), each cell's in its list's order; then the big items whose bounding square
+    /// meets the box, in their list's order.
     pub fn query(&self, min: Vec2, max: Vec2, mut visit: impl FnMut(&Item)) {
         let reach = self.cell_reach;
         let low = self.cell_of(Vec2::new(min.x - reach, min.y - reach));
         let high = self.cell_of(Vec2::new(max.x + reach, max.y + reach));
         let (chunk_low, chunk_high) = (chunk_of(low), chunk_of(high));
-        let columns = i64::from(chunk_high.x) - i64::from(chunk_low.x) + 1;
-        let rows = i64::from(chunk_high.y) - i64::from(chunk_low.y) + 1;
-        // The chunks the box covers, looked up once when they are few.
-        let mut cached: [Option<&Chunk>; CACHED_CHUNKS] = [None; CACHED_CHUNKS];
-        let cache = usize::try_from(columns * rows).is_ok_and(|count| count <= CACHED_CHUNKS);
-        if cache {
-            let mut index = 0;
-            for x in chunk_low.x..=chunk_high.x {
-                for y in chunk_low.y..=chunk_high.y {
-                    cached[index] = self.chunks.get(&Cell { x, y }).map(Box::as_ref);
-                    index += 1;
-                }
-            }
-        }
-        let rows = usize::try_from(rows).unwrap_or(usize::MAX);
         for x in low.x..=high.x {
             let column = x >> CHUNK_SHIFT;
-            let first_cached = if cache {
-                usize::try_from(column - chunk_low.x).unwrap_or(0) * rows
-            } else {
-                0
-            };
-            for (row, chunk_y) in (chunk_low.y..=chunk_high.y).enumerate() {
-                let chunk = if cache {
-                    cached[first_cached + row]
-                } else {
-                    self.chunks
-                        .get(&Cell {
-                            x: column,
-                            y: chunk_y,
-                        })
-                        .map(Box::as_ref)
-                };
+            for chunk_y in chunk_low.y..=chunk_high.y {
+                let chunk = self.chunk(Cell {
+                    x: column,
+                    y: chunk_y,
+                });
                 let Some(chunk) = chunk else {
                     continue;
                 };
                 let from = low.y.max(chunk_y << CHUNK_SHIFT);
                 let to = high.y.min((chunk_y << CHUNK_SHIFT) | CHUNK_MASK);
-                for y in from..=to {
-                    for item in &chunk.cells[cell_index(Cell { x, y })] {
-                        visit(item);
+                for index in cell_index(Cell { x, y: from })..=cell_index(Cell { x, y: to }) {
+                    if chunk.bounds[index].meets(min, max) {
+                        for item in &chunk.cells[index] {
+                            visit(item);
+                        }
                     }
                 }
             }
@@ -356,16 +391,76 @@ impl Grid {
         for (block, bounds) in self.big.chunks(64).zip(self.big_bounds.chunks(64)) {
             let mut mask = 0u64;
             for (bit, bound) in bounds.iter().enumerate() {
-                let near = (bound.left <= max.x)
-                    & (bound.right >= min.x)
-                    & (bound.top <= max.y)
-                    & (bound.bottom >= min.y);
-                mask |= u64::from(near) << bit;
+                mask |= u64::from(bound.meets(min, max)) << bit;
             }
             while mask != 0 {
                 visit(&block[mask.trailing_zeros() as usize]);
                 mask &= mask - 1;
             }
+        }
+    }
+
+    /// Where chunk `key` is in `window`, when it is within it.
+    fn window_index(key: Cell) -> Option<usize> {
+        let side = 2 * WINDOW_CHUNKS;
+        let (x, y) = (
+            key.x.checked_add(WINDOW_CHUNKS)?,
+            key.y.checked_add(WINDOW_CHUNKS)?,
+        );
+        let inside = (0..side).contains(&x) && (0..side).contains(&y);
+        inside.then(|| usize::try_from(x * side + y).ok()).flatten()
+    }
+
+    fn chunk(&self, key: Cell) -> Option<&Chunk> {
+        match Self::window_index(key) {
+            Some(index) => self.window.get(index)?.as_deref(),
+            None => self.far.get(&key).map(Box::as_ref),
+        }
+    }
+
+    /// `chunk`, mutable; apart from `self` so the caller can still use `at`.
+    fn chunk_in<'a>(
+        window: &'a mut [Option<Box<Chunk>>],
+        far: &'a mut FastMap<Cell, Box<Chunk>>,
+        key: Cell,
+    ) -> Option<&'a mut Chunk> {
+        match Self::window_index(key) {
+            Some(index) => window.get_mut(index)?.as_deref_mut(),
+            None => far.get_mut(&key).map(Box::as_mut),
+        }
+    }
+
+    fn chunk_or_new(&mut self, key: Cell) -> &mut Chunk {
+        let chunk = match Self::window_index(key) {
+            Some(index) => {
+                if self.window.is_empty() {
+                    let side = usize::try_from(2 * WINDOW_CHUNKS).unwrap_or(0);
+                    self.window.resize_with(side * side, || None);
+                }
+                &mut self.window[index]
+            }
+            None => match self.far.entry(key) {
+                Entry::Occupied(entry) => return entry.into_mut(),
+                Entry::Vacant(entry) => {
+                    self.chunk_count += 1;
+                    return entry.insert(Chunk::new());
+                }
+            },
+        };
+        if chunk.is_none() {
+            self.chunk_count += 1;
+        }
+        chunk.get_or_insert_with(Chunk::new)
+    }
+
+    /// Drops chunk `key` (its last item left).
+    fn drop_chunk(&mut self, key: Cell) {
+        let dropped = match Self::window_index(key) {
+            Some(index) => self.window.get_mut(index).and_then(Option::take),
+            None => self.far.remove(&key),
+        };
+        if dropped.is_some() {
+            self.chunk_count -= 1;
         }
     }
 
@@ -375,11 +470,19 @@ impl Grid {
     }
 }
 
-/// The cell index of a coordinate already divided by the cell size. World positions are kept
-/// within ±`WORLD_LIMIT`, so this is far inside `i32`; the clamp only guards the conversion.
+/// The cell index of a coordinate already divided by the cell size (its floor). World
+/// positions are kept within ±`WORLD_LIMIT`, so this is far inside `i32`; the clamp only
+/// guards the conversion. Rounded by hand: without SSE4.1, `f64::floor` is a library call,
+/// four a query.
 #[allow(clippy::cast_possible_truncation)]
 fn cell_coordinate(scaled: f64) -> i32 {
-    scaled.floor().clamp(-1e9, 1e9) as i32
+    let scaled = scaled.clamp(-1e9, 1e9);
+    let toward_zero = scaled as i32;
+    if f64::from(toward_zero) > scaled {
+        toward_zero - 1
+    } else {
+        toward_zero
+    }
 }
 
 #[cfg(test)]
@@ -407,6 +510,11 @@ mod tests {
         );
         assert_eq!(
             found(&grid, Vec2::new(-199.0, 0.0), Vec2::new(-101.0, 1.0)),
+            Vec::<u32>::new(),
+            "in a cell the box covers, but the cell's items are out of its reach"
+        );
+        assert_eq!(
+            found(&grid, Vec2::new(-199.0, 0.0), Vec2::new(-101.0, 9.0)),
             [2]
         );
         // Removing slot 0 moves slot 1 within the cell's list: its record must follow.
@@ -430,32 +538,46 @@ mod tests {
     fn many_moves_never_lose_or_duplicate_a_slot() {
         let mut grid = Grid::new(64.0);
         let mut rng = crate::rng::Rng::new(3);
-        let mut positions = vec![Vec2::default(); 200];
-        for (slot, position) in (0u32..).zip(positions.iter_mut()) {
-            *position = Vec2::new(rng.range(-500.0, 500.0), rng.range(-500.0, 500.0));
-            grid.insert(slot, *position, 1.0);
+        let mut items = vec![(Vec2::default(), 1.0); 200];
+        for (slot, item) in (0u32..).zip(items.iter_mut()) {
+            item.0 = Vec2::new(rng.range(-500.0, 500.0), rng.range(-500.0, 500.0));
+            grid.insert(slot, item.0, item.1);
         }
-        for _ in 0..5_000 {
+        for step in 0..5_000 {
+            if step % 100 == 0 {
+                // As the engine does once a tick: the cells' boxes shrink to their items.
+                grid.tighten_reach(1.0);
+            }
             let slot = u32::try_from(rng.next_u64() % 200).unwrap_or(0);
-            let pos = Vec2::new(rng.range(-500.0, 500.0), rng.range(-500.0, 500.0));
-            positions[slot as usize] = pos;
-            // Some grow past BIG_RADIUS and back: they move between the cells and the big list.
+            // Most step a little (they stay in their cell, or cross to the next); some grow
+            // past BIG_RADIUS and back: they move between the cells and the big list.
+            let (pos, _) = items[slot as usize];
+            let pos = if rng.chance(0.8) {
+                Vec2::new(
+                    pos.x + rng.range(-20.0, 20.0),
+                    pos.y + rng.range(-20.0, 20.0),
+                )
+            } else {
+                Vec2::new(rng.range(-500.0, 500.0), rng.range(-500.0, 500.0))
+            };
             let radius = if rng.chance(0.1) {
                 2.0 * BIG_RADIUS
             } else {
                 1.0
             };
+            items[slot as usize] = (pos, radius);
             grid.update(slot, pos, radius);
+            if step % 10 == 5 {
+                let center = Vec2::new(rng.range(-500.0, 500.0), rng.range(-500.0, 500.0));
+                let half = rng.range(0.0, 150.0);
+                let min = Vec2::new(center.x - half, center.y - half);
+                let max = Vec2::new(center.x + half, center.y + half);
+                let candidates = found(&grid, min, max);
+                for slot in touching(&items, min, max) {
+                    assert!(candidates.contains(&slot), "step {step}: {slot} is found");
+                }
+            }
         }
-        let min = Vec2::new(-100.0, -100.0);
-        let max = Vec2::new(100.0, 100.0);
-        let inside: Vec<u32> = (0u32..)
-            .zip(&positions)
-            .filter(|(_, p)| p.x >= min.x && p.x <= max.x && p.y >= min.y && p.y <= max.y)
-            .map(|(slot, _)| slot)
-            .collect();
-        let candidates = found(&grid, min, max);
-        assert!(inside.iter().all(|slot| candidates.contains(slot)));
         let mut all = found(&grid, Vec2::new(-600.0, -600.0), Vec2::new(600.0, 600.0));
         all.dedup();
         assert_eq!(all.len(), 200);
@@ -479,8 +601,19 @@ mod tests {
         let mut grid = Grid::new(64.0);
         let mut rng = crate::rng::Rng::new(11);
         let mut items = Vec::new();
-        for slot in 0u32..400 {
-            let pos = Vec2::new(rng.range(-3_000.0, 3_000.0), rng.range(-3_000.0, 3_000.0));
+        // Around the origin (chunks found by index), around a point far out (by hash), and
+        // across the edge between them.
+        let places = [
+            Vec2::new(0.0, 0.0),
+            Vec2::new(200_000.0, -150_000.0),
+            Vec2::new(8_192.0, -8_192.0),
+        ];
+        for slot in 0u32..600 {
+            let around = places[slot as usize % places.len()];
+            let pos = Vec2::new(
+                around.x + rng.range(-3_000.0, 3_000.0),
+                around.y + rng.range(-3_000.0, 3_000.0),
+            );
             let radius = if rng.chance(0.1) {
                 rng.range(BIG_RADIUS, 8.0 * BIG_RADIUS)
             } else {
@@ -489,10 +622,15 @@ mod tests {
             grid.insert(slot, pos, radius);
             items.push((pos, radius));
         }
-        // From a point to boxes spanning more chunks than a query looks up ahead.
+        assert!(!grid.far.is_empty() && grid.chunk_count > grid.far.len());
+        // From a point to boxes spanning many chunks.
         for half in [0.0, 10.0, 100.0, 700.0, 2_500.0, 5_000.0] {
-            for _ in 0..50 {
-                let center = Vec2::new(rng.range(-3_500.0, 3_500.0), rng.range(-3_500.0, 3_500.0));
+            for n in 0..90 {
+                let around = places[n % places.len()];
+                let center = Vec2::new(
+                    around.x + rng.range(-3_500.0, 3_500.0),
+                    around.y + rng.range(-3_500.0, 3_500.0),
+                );
                 let min = Vec2::new(center.x - half, center.y - half * 0.6);
                 let max = Vec2::new(center.x + half, center.y + half * 0.6);
                 let mut visited = Vec::new();
@@ -612,18 +750,39 @@ mod tests {
                 *pos = Vec2::new(rng.range(-limit, limit), rng.range(-limit, limit));
                 grid.update(slot, *pos, 20.0);
             }
-            assert!(grid.occupied_cells() <= 50 && grid.chunks.len() <= 50);
+            assert!(grid.occupied_cells() <= 50 && grid.chunk_count <= 50);
         }
         // ... and come home: only the cells and chunks holding them are left.
         for slot in 0u32..50 {
             grid.update(slot, Vec2::new(f64::from(slot), 0.0), 20.0);
         }
         assert_eq!(grid.occupied_cells(), 1);
-        assert_eq!(grid.chunks.len(), 1);
+        assert_eq!(grid.chunk_count, 1);
         for slot in 0u32..50 {
             grid.remove(slot);
         }
         assert_eq!(grid.occupied_cells(), 0);
-        assert!(grid.chunks.is_empty());
+        assert_eq!(grid.chunk_count, 0);
+        assert!(grid.far.is_empty() && grid.window.iter().all(Option::is_none));
+    }
+
+    #[test]
+    fn cell_coordinates_round_down() {
+        for (scaled, cell) in [
+            (0.0, 0),
+            (-0.0, 0),
+            (0.5, 0),
+            (1.0, 1),
+            (-0.5, -1),
+            (-1.0, -1),
+            (-1.000_001, -2),
+            (3_906.25, 3_906),
+            (-3_906.25, -3_907),
+            (1e12, 1_000_000_000),
+            (-1e12, -1_000_000_000),
+            (f64::NAN, 0),
+        ] {
+            assert_eq!(cell_coordinate(scaled), cell, "{scaled}");
+        }
     }
 }
