@@ -361,7 +361,7 @@ impl Grid {
     /// ascending), each cell's in its list's order; then the big items whose bounding square
     /// meets the box, in their list's order.
     pub fn query(&self, min: Vec2, max: Vec2, mut visit: impl FnMut(&Item)) {
-        let reach = self.cell_reach;
+        let reach = self.cell_reach + REJECT_SLACK;
         let low = self.cell_of(Vec2::new(min.x - reach, min.y - reach));
         let high = self.cell_of(Vec2::new(max.x + reach, max.y + reach));
         let (chunk_low, chunk_high) = (chunk_of(low), chunk_of(high));
