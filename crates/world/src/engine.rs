@@ -363,7 +363,7 @@ impl Engine {
         gap: f64,
         mut visit: impl FnMut(&Entity),
     ) {
-        let reach = radius + gap + self.grid.cell_reach();
+        let reach = radius + gap;
         let min = Vec2::new(center.x - reach, center.y - reach);
         let max = Vec2::new(center.x + reach, center.y + reach);
         self.grid.query(min, max, |item| {
@@ -375,16 +375,13 @@ impl Engine {
     }
 
     /// Calls `visit` with the grid's item of every entity that may touch the box from `min`
-    /// to `max` (a superset: the box is grown by the most a filed entity reaches).
+    /// to `max` (a superset: callers test exactly).
     pub(crate) fn for_each_item_near(
         &self,
         min: Vec2,
         max: Vec2,
         visit: impl FnMut(&crate::grid::Item),
     ) {
-        let reach = self.grid.cell_reach();
-        let min = Vec2::new(min.x - reach, min.y - reach);
-        let max = Vec2::new(max.x + reach, max.y + reach);
         self.grid.query(min, max, visit);
     }
 

@@ -1,5 +1,5 @@
 //! The mmo game world, with no I/O: a world's state, a fixed-rate tick driven by the caller
-//! (`World::tick(now)`), a spatial index (a uniform grid hashed by cell), interest management
+//! (`World::tick(now)`), a spatial index (a uniform grid kept by chunk), interest management
 //! (each observer's view, and what entered, left or changed in it each tick) and per-observer
 //! replication output (`ViewDelta`, written by `wire` as this project's `WorldUpdateMessage`;
 //! `tutorial` gives the tutorial's own messages for its clients). The game's rules sit on top
