@@ -1,5 +1,5 @@
 //! `cargo run --release -p mmo-world --example world_bench [-- PLAYERS TICKS SEED OBSERVERS
-//! VIEW_THREADS]`:
+//! VIEW_THREADS EVICT_MB]`:
 //! ticks one
 //! Radius Rumble world of PLAYERS steering bots (default 2,000; the first OBSERVERS of them,
 //! default all, get views as this project's clients do) at 20 ticks/s of simulated
@@ -85,6 +85,15 @@ fn main() {
         .get(4)
         .and_then(|&threads| usize::try_from(threads).ok())
         .unwrap_or(1);
+    // Megabytes each of two threads writes before every tick (default none): in the server
+    // the sessions' writers and the clients run between two ticks and leave the caches cold,
+    // which ticks run back to back never see.
+    let evict_bytes = args
+        .get(5)
+        .and_then(|&megabytes| usize::try_from(megabytes).ok())
+        .unwrap_or(0)
+        << 20;
+    let mut evict_buffers = [vec![0u8; evict_bytes], vec![0u8; evict_bytes]];
     let config = WorldConfig {
         view_threads,
         // Bots without views stand for the tutorial's clients here: no limit on them.
@@ -148,6 +157,18 @@ fn main() {
                 bot.heading = want;
                 let _ = world.steer(bot.id, want);
             }
+        }
+        if evict_bytes > 0 {
+            std::thread::scope(|scope| {
+                for buffer in &mut evict_buffers {
+                    scope.spawn(move || {
+                        for (index, byte) in buffer.iter_mut().enumerate().step_by(64) {
+                            *byte = byte.wrapping_add(u8::try_from(index & 0x7F).unwrap_or(0));
+                        }
+                        std::hint::black_box(&buffer);
+                    });
+                }
+            });
         }
         let now = start + period * u32::try_from(tick + 1).unwrap_or(u32::MAX);
         let cpu_before = thread_cpu_ns();
