@@ -186,7 +186,6 @@ pub(super) fn start(
                 handle.room
             ),
         }
-
         let mut runner = Runner {
             world: World::new(RadiusRumble::new(settings.max_players), config, seed),
             handle,
