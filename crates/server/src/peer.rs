@@ -139,32 +139,19 @@ impl Peer {
 /// every worker thread writes part of them and the caller (a chatting session, a room's
 /// flusher, a world's thread) goes on at once.
 pub fn deliver(batch: Vec<(Arc<Peer>, Waker)>, runtime: Option<&Handle>) {
-    if batch.len() > PEERS_PER_DELIVERY {
-        deliver_elsewhere(batch, runtime);
-    } else {
-        deliver_now(batch);
-    }
-}
-
-/// Delivers as `deliver` does, but always from tasks on `runtime` (when there is one), however
-/// few the clients: for a caller whose own time is worth more than a task's start, such as a
-/// world's view thread with more views to make in the tick.
-pub fn deliver_elsewhere(batch: Vec<(Arc<Peer>, Waker)>, runtime: Option<&Handle>) {
-    match runtime {
-        Some(runtime) if !batch.is_empty() => {
-            // In the batch's order (the workers take tasks first in, first out): the first
-            // clients are written first, as their frames were queued first.
-            let mut rest = batch.into_iter();
-            loop {
-                let chunk: Vec<_> = rest.by_ref().take(PEERS_PER_DELIVERY).collect();
-                if chunk.is_empty() {
-                    return;
-                }
-                runtime.spawn(async move { deliver_now(chunk) });
+    if let Some(runtime) = runtime.filter(|_| batch.len() > PEERS_PER_DELIVERY) {
+        // In the batch's order (the workers take tasks first in, first out): the first
+        // clients are written first, as their frames were queued first.
+        let mut rest = batch.into_iter();
+        loop {
+            let chunk: Vec<_> = rest.by_ref().take(PEERS_PER_DELIVERY).collect();
+            if chunk.is_empty() {
+                return;
             }
+            runtime.spawn(async move { deliver_now(chunk) });
         }
-        _ => deliver_now(batch),
     }
+    deliver_now(batch);
 }
 
 /// Clients one task delivers to. A direct write costs about 4 µs, so 128 of them keep a task

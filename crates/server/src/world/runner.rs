@@ -7,6 +7,7 @@ use std::collections::HashMap;
 use std::io;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
+use std::task::Waker;
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
@@ -512,7 +513,7 @@ impl Runner {
     /// that show them go out: a client that saw a new best and at once leaves and enters
     /// again finds it on its seat and in the score book, not the one before. Each of this
     /// project's clients' updates is then queued by the view thread that encoded it
-    /// (`hand_over`).
+    /// (`HandOver`), and the writers are woken once all are.
     fn tick(&mut self, now: Instant) {
         let stepped = self.world.step(now);
         for event in stepped.world().events() {
@@ -525,12 +526,21 @@ impl Runner {
         }
         let handing_over = HandOver {
             places: &self.places,
-            runtime: self.runtime.as_ref(),
             update_bytes: &self.metrics.update_bytes,
+            waited: Mutex::new(Vec::new()),
         };
         stepped.deliver(&|len, out| put_binary_header(out, len), &|chunk| {
-            handing_over.hand_over(chunk);
+            handing_over.queue(chunk);
         });
+        // The sessions that waited are written for in one batch (by the runtime's workers,
+        // shared out) rather than each woken to write its own: a world of 2,000 would wake
+        // 40,000 sessions a second. Only once every view is done: woken earlier, the writers
+        // take the cores from the views.
+        let waited = handing_over
+            .waited
+            .into_inner()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        crate::peer::deliver(waited, self.runtime.as_ref());
     }
 
     fn send_tick(&mut self) {
@@ -665,21 +675,19 @@ fn report_best(
     }
 }
 
-/// Where a tick's framed updates go: the view threads share it, each handing over the chunks
-/// it made.
+/// Where a tick's framed updates go: the view threads share it, each queueing the chunks it
+/// made.
 struct HandOver<'a> {
     places: &'a HashMap<PlayerId, Place>,
-    runtime: Option<&'a Handle>,
     update_bytes: &'a Counter,
+    /// The writers that were waiting for the frames queued, with their wakers.
+    waited: Mutex<Vec<(Arc<crate::peer::Peer>, Waker)>>,
 }
 
 impl HandOver<'_> {
-    /// Queues each update of `chunk` on its client's seat, in the observers' order; the
-    /// sessions that waited are written for in one batch by the runtime's workers
-    /// (`peer::deliver_elsewhere`) rather than each woken to write its own (a world of 2,000
-    /// would wake 40,000 sessions a second), and never by this thread, which has the other
-    /// chunks' views to make.
-    fn hand_over(&self, chunk: FramedUpdates) {
+    /// Queues each update of `chunk` on its client's seat, in the observers' order, and keeps
+    /// the wakers of the writers that were waiting.
+    fn queue(&self, chunk: FramedUpdates) {
         // One buffer a chunk of observers; each client's frame is a view of it, and the
         // buffer is freed once the last of them is written.
         let buffer = Bytes::from(chunk.bytes);
@@ -693,7 +701,10 @@ impl HandOver<'_> {
                 }
             }
         }
-        crate::peer::deliver_elsewhere(waited, self.runtime);
+        self.waited
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .append(&mut waited);
         self.update_bytes.inc_by(bytes);
     }
 }
