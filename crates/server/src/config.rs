@@ -504,10 +504,10 @@ settings! {
         world_view_threads: usize = 2,
             check = |threads: &usize| between(*threads, 1, mmo_world::world::MAX_VIEW_THREADS);
 
-        /// Whether a world's threads (the one that ticks and its view threads) run under
-        /// real-time scheduling where the system allows it (`CAP_SYS_NICE` or
-        /// `RLIMIT_RTPRIO`).
+        /// Whether a big world's threads tick under real-time scheduling where allowed.
         ///
+        /// The threads are the one that ticks and its view threads; the system must allow it
+        /// (`CAP_SYS_NICE` or `RLIMIT_RTPRIO`), or the world keeps ordinary scheduling.
         /// A due tick then takes a core at once instead of waiting for whatever runs there to
         /// finish its time slice: on a busy 2-core machine that waiting was most of a
         /// 2,000-player tick's length (docs/benchmarks.md, "Real-time ticks"). Only worlds of
