@@ -28,7 +28,10 @@ fn varint_len(value: u64) -> usize {
 
 /// Writes `value` as a varint into `out` at `at` (room made); returns where it ends.
 // Each byte written holds 7 bits of `value` (masked, or below 0x80): nothing is cut off.
+// Inlined: it writes every moved player's ID gap and move in every view (gaps between the IDs
+// a view holds are mostly below 128: one store).
 #[allow(clippy::cast_possible_truncation)]
+#[inline]
 fn put_varint_at(out: &mut [u8], mut at: usize, mut value: u64) -> usize {
     while value >= 0x80 {
         out[at] = (value & 0x7F) as u8 | 0x80;
@@ -355,7 +358,7 @@ impl MoveBytes {
     fn push(&mut self, id: u64, dx: i32, dy: i32) {
         self.reserve(1);
         let (ids_len, xy_len, last_id) = (self.ids_len, self.xy_len, self.last_id);
-        self.ids_len = put_gap(&mut self.ids, ids_len, id.wrapping_sub(last_id));
+        self.ids_len = put_varint_at(&mut self.ids, ids_len, id.wrapping_sub(last_id));
         self.xy_len = put_xy(&mut self.xy, xy_len, dx, dy);
         self.last_id = id;
         self.count += 1;
@@ -383,7 +386,7 @@ impl MoveBytes {
             if code.is_none() {
                 continue;
             }
-            ids_len = put_gap(ids, ids_len, change.id.wrapping_sub(last_id));
+            ids_len = put_varint_at(ids, ids_len, change.id.wrapping_sub(last_id));
             last_id = change.id;
             count += 1;
             if code.is_long() {
@@ -425,21 +428,6 @@ impl MoveBytes {
         }
         moves
     }
-}
-
-/// Writes an ID's gap as a varint into `out` at `at` (room made); returns where it ends.
-// Each byte written holds 7 bits of the gap (masked, or below 0x80): nothing is cut off.
-#[allow(clippy::cast_possible_truncation)]
-#[inline]
-fn put_gap(out: &mut [u8], mut at: usize, mut gap: u64) -> usize {
-    // Gaps between the IDs a view holds are mostly below 128: one store.
-    while gap >= 0x80 {
-        out[at] = (gap & 0x7F) as u8 | 0x80;
-        at += 1;
-        gap >>= 7;
-    }
-    out[at] = gap as u8;
-    at + 1
 }
 
 /// Writes dx, dy zigzag-coded as varints into `out` at `at` (room made); returns where
