@@ -512,9 +512,9 @@ settings! {
         /// finish its time slice: on a busy 2-core machine that waiting was most of a
         /// 2,000-player tick's length (docs/benchmarks.md, "Real-time ticks"). Only worlds of
         /// 256 players or more ask, one world per two cores gets it, and a world whose ticks
-        /// take over half their period (20 in a row, or one over a whole period) goes back to
-        /// ordinary scheduling for 30 s, with a warning, so real-time worlds never take more
-        /// than half the machine.
+        /// take over half their period too often (ten in a row, or a third of them for longer)
+        /// goes back to ordinary scheduling for 30 s, with a warning, so real-time worlds
+        /// never take more than about half the machine.
         world_realtime: bool = true;
 
         /// Most players on the tutorial's client in one world; the next is refused with a

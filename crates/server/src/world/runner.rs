@@ -51,19 +51,23 @@ pub const SPORE_BATCHES_PER_TICK: usize = 5;
 /// times their weight; the tick's own work is bounded, so it cannot starve them.
 const TICK_PRIORITY_BOOST: i32 = 5;
 
-/// A tick of a world under real-time scheduling may take at most this share of its period
-/// (`REALTIME_OVERRUNS` ticks in a row over it, or one tick over a whole period, and the world
-/// leaves real-time for `REALTIME_PAUSE`): its threads then hold the cores they run on for at
-/// most half of each period.
+/// A tick of a world under real-time scheduling should take at most this share of its
+/// period: its threads then hold the cores they run on for at most half of each period.
 const REALTIME_WORK_SHARE: u32 = 2;
 
-/// Ticks in a row over `1 / REALTIME_WORK_SHARE` of their period before a world leaves
-/// real-time scheduling: one slow tick (a burst of entries, a page fault) is not a trend.
-const REALTIME_OVERRUNS: u32 = 20;
+/// What a tick over its real-time share adds to the world's overrun debt (a tick within it
+/// takes one off): the debt grows when more than a third of the ticks run over.
+const REALTIME_OVERRUN_COST: u32 = 2;
+
+/// The overrun debt at which a world leaves real-time scheduling: ten ticks over their share
+/// in a row, or a third and more of them for longer. A burst (a thousand players entering or
+/// leaving in one tick, a page fault) is not a trend: a rule that left at any tick over a
+/// whole period had worlds leave as a bench's thousand players left theirs.
+const REALTIME_DEBT_LIMIT: u32 = 20;
 
 /// How long a world whose ticks outgrew their real-time share keeps to ordinary scheduling
-/// before it asks again: a burst (a thousand players leaving at once) passes, a world that is
-/// simply too big for its share asks at most twice a minute.
+/// before it asks again: one whose load fell gets it back, one simply too big for its share
+/// asks at most twice a minute.
 const REALTIME_PAUSE: Duration = Duration::from_secs(30);
 
 /// Players a world needs before it asks for real-time scheduling (it gives it back under
@@ -100,24 +104,21 @@ impl Drop for RealtimeTicket {
 }
 
 /// Whether a world under real-time scheduling keeps it after a tick that took `work`, given
-/// `overruns` ticks in a row over its share before: `Ok` with the new count, or `Err` with why
-/// it leaves.
-fn realtime_verdict(work: Duration, period: Duration, overruns: u32) -> Result<u32, String> {
-    if work > period {
+/// its overrun `debt` before (see `REALTIME_DEBT_LIMIT`): `Ok` with the new debt, or `Err`
+/// with why it leaves.
+fn realtime_verdict(work: Duration, period: Duration, debt: u32) -> Result<u32, String> {
+    let debt = if work > period / REALTIME_WORK_SHARE {
+        debt + REALTIME_OVERRUN_COST
+    } else {
+        debt.saturating_sub(1)
+    };
+    if debt >= REALTIME_DEBT_LIMIT {
         return Err(format!(
-            "a tick took {work:?}, longer than its period ({period:?})"
+            "too many of its ticks took over 1/{REALTIME_WORK_SHARE} of their period \
+             ({period:?}), the last {work:?}"
         ));
     }
-    if work <= period / REALTIME_WORK_SHARE {
-        return Ok(0);
-    }
-    let overruns = overruns + 1;
-    if overruns >= REALTIME_OVERRUNS {
-        return Err(format!(
-            "{overruns} ticks in a row took over 1/{REALTIME_WORK_SHARE} of their period ({period:?})"
-        ));
-    }
-    Ok(overruns)
+    Ok(debt)
 }
 
 /// A player's place in the running world.
@@ -149,8 +150,8 @@ struct Runner {
     realtime_wanted: bool,
     /// After its ticks outgrew their share, it asks again only after this.
     realtime_paused_until: Option<Instant>,
-    /// Ticks in a row over their real-time share (`realtime_verdict`).
-    realtime_overruns: u32,
+    /// Its overrun debt under real-time scheduling (`realtime_verdict`).
+    realtime_debt: u32,
 }
 
 /// Starts the world of `handle` on a thread of its own.
@@ -201,7 +202,7 @@ pub(super) fn start(
             realtime: None,
             realtime_wanted: settings.realtime,
             realtime_paused_until: None,
-            realtime_overruns: 0,
+            realtime_debt: 0,
         };
         runner.metrics.worlds.inc();
         let ran = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| runner.run()));
@@ -329,9 +330,9 @@ impl Runner {
             }
             return;
         }
-        let why = match realtime_verdict(work, period, self.realtime_overruns) {
-            Ok(overruns) => {
-                self.realtime_overruns = overruns;
+        let why = match realtime_verdict(work, period, self.realtime_debt) {
+            Ok(debt) => {
+                self.realtime_debt = debt;
                 if players >= REALTIME_MIN_PLAYERS / 2 {
                     return;
                 }
@@ -340,7 +341,7 @@ impl Runner {
             Err(why) => Some(why),
         };
         self.realtime = None;
-        self.realtime_overruns = 0;
+        self.realtime_debt = 0;
         if let Err(error) = leave_realtime() {
             error!("World of room {room:?} could not leave real-time scheduling: {error}");
         }
@@ -723,19 +724,37 @@ mod tests {
     #[test]
     fn a_real_time_world_leaves_it_when_its_ticks_outgrow_their_share() {
         let period = Duration::from_millis(50);
-        let half = period / REALTIME_WORK_SHARE;
-        // Within its share: kept, and the count of overruns starts again.
-        assert_eq!(realtime_verdict(half, period, 7), Ok(0));
-        // Over its share: counted, until too many come in a row.
-        let over = half + Duration::from_millis(1);
-        let mut overruns = 0;
-        for _ in 1..REALTIME_OVERRUNS {
-            overruns = realtime_verdict(over, period, overruns).expect("kept a while");
+        let within = period / REALTIME_WORK_SHARE;
+        let over = within + Duration::from_millis(1);
+        let far_over = period * 3;
+        // A burst, even of ticks longer than their period, is paid off by the ticks after it.
+        let mut debt = 0;
+        for _ in 0..3 {
+            debt = realtime_verdict(far_over, period, debt).expect("a burst is kept");
         }
-        assert_eq!(overruns, REALTIME_OVERRUNS - 1);
-        assert!(realtime_verdict(over, period, overruns).is_err());
-        // One tick longer than its period: at once.
-        assert!(realtime_verdict(period + Duration::from_millis(1), period, 0).is_err());
+        for _ in 0..3 * REALTIME_OVERRUN_COST {
+            debt = realtime_verdict(within, period, debt).expect("kept");
+        }
+        assert_eq!(debt, 0);
+        // Ticks over their share in a row: kept a while, then not.
+        let in_a_row = (REALTIME_DEBT_LIMIT - 1) / REALTIME_OVERRUN_COST;
+        for _ in 0..in_a_row {
+            debt = realtime_verdict(over, period, debt).expect("kept a while");
+        }
+        assert!(realtime_verdict(over, period, debt).is_err());
+        // Every other tick over its share: the debt still grows, and it leaves.
+        let mut debt = 0;
+        let mut ticks = 0;
+        let left = loop {
+            let work = if ticks % 2 == 0 { over } else { within };
+            ticks += 1;
+            match realtime_verdict(work, period, debt) {
+                Ok(next) => debt = next,
+                Err(_) => break ticks,
+            }
+            assert!(ticks < 1_000, "never left");
+        };
+        assert!(left > 2 * in_a_row as usize, "left after {left} ticks");
     }
 
     #[test]
