@@ -606,6 +606,16 @@ pub(crate) fn update_view(
     } else {
         (0, 0)
     };
+    let mut enter_view = |entity: &Entity, slot: u32| {
+        enter(
+            delta,
+            names,
+            entering_players,
+            entering_spores,
+            entity,
+            slot,
+        );
+    };
     if scanning {
         // Compare the grid around the view with what the view holds: held and still in
         // sight become `still`; new and in the announced area enter.
@@ -626,14 +636,7 @@ pub(crate) fn update_view(
             } else if *mark != still && announce.touches_circle(item.pos, item.radius) {
                 if let Some(entity) = engine.slot(item.slot) {
                     *mark = still;
-                    enter(
-                        delta,
-                        names,
-                        entering_players,
-                        entering_spores,
-                        entity,
-                        item.slot,
-                    );
+                    enter_view(entity, item.slot);
                 }
             }
         });
@@ -644,14 +647,7 @@ pub(crate) fn update_view(
                 Some(entity)
                     if entity.is_alive() && announce.touches_circle(entity.pos, entity.radius) =>
                 {
-                    enter(
-                        delta,
-                        names,
-                        entering_players,
-                        entering_spores,
-                        entity,
-                        slot,
-                    );
+                    enter_view(entity, slot);
                 }
                 _ => {}
             }

@@ -1,7 +1,8 @@
 //! A world: the engine, a game's rules and the observers' views, advanced one tick at a time
-//! by its caller: `World::tick_delivering` hands it each observer's update encoded (`tick` and
-//! `updates` give the `ViewDelta`s instead).
+//! by its caller: `World::step` runs the rules, then `Stepped::deliver` hands it the
+//! observers' updates encoded (`tick` and `updates` give the `ViewDelta`s instead).
 
+use std::collections::VecDeque;
 use std::ops::Range;
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
@@ -44,7 +45,7 @@ pub const MAX_VIEW_THREADS: usize = 16;
 /// costs more than it saves.
 pub const MIN_VIEWS_PER_THREAD: usize = 256;
 
-/// Views the threads take at a time (see `World::advance`): a chunk is a few tenths of a
+/// Views the threads take at a time (see `World::replicate`): a chunk is a few tenths of a
 /// millisecond of work, small enough to even the threads out and large enough that taking one
 /// costs nothing next to it.
 const VIEWS_PER_CHUNK: usize = 64;
@@ -272,34 +273,23 @@ impl<R: Rules + Sync> World<R> {
         // ticking thread takes them from the front and the first view thread from the back,
         // so each keeps much the same observers from tick to tick, their lists still in its
         // core's cache, and only the meeting point moves.
-        let chunks: Vec<Mutex<Option<&mut [Observer]>>> = self
-            .observers
-            .chunks_mut(VIEWS_PER_CHUNK)
-            .map(|chunk| Mutex::new(Some(chunk)))
-            .collect();
-        let untaken = Mutex::new(0..chunks.len());
+        let untaken: Mutex<VecDeque<&mut [Observer]>> =
+            Mutex::new(self.observers.chunks_mut(VIEWS_PER_CHUNK).collect());
         let work = |scratch: &mut ViewScratch, from_back: bool| {
             let mut done = ChunksDone::default();
             loop {
-                let index = {
+                let chunk = {
                     let mut untaken = untaken
                         .lock()
                         .unwrap_or_else(std::sync::PoisonError::into_inner);
                     if from_back {
-                        untaken.next_back()
+                        untaken.pop_back()
                     } else {
-                        untaken.next()
+                        untaken.pop_front()
                     }
                 };
-                let Some(slot) = index.and_then(|index| chunks.get(index)) else {
+                let Some(observers) = chunk else {
                     return done;
-                };
-                let Some(observers) = slot
-                    .lock()
-                    .unwrap_or_else(std::sync::PoisonError::into_inner)
-                    .take()
-                else {
-                    continue;
                 };
                 let Some((header, deliver)) = delivery else {
                     let (updates, scans) = views.update(observers, scratch, None);
@@ -318,8 +308,8 @@ impl<R: Rules + Sync> World<R> {
                 scratch.framed_per_view = out.bytes.len().div_ceil(views_in_chunk.max(1));
                 done.updates += updates;
                 done.scans += scans;
-                // Handed over at once, from this thread: the chunk's clients get theirs while
-                // the other chunks are still being made, and no one thread hands over all.
+                // Handed over at once, from this thread: while the other chunks are still being
+                // made, and no one thread hands over all.
                 if !out.frames.is_empty() {
                     deliver(out);
                 }
@@ -483,7 +473,7 @@ impl<R: Rules + Sync> Drop for Stepped<'_, R> {
     }
 }
 
-/// A chunk of observers' updates as `World::tick_delivering` hands them over: each framed
+/// A chunk of observers' updates as `Stepped::deliver` hands them over: each framed
 /// (its header, then its packet), back to back in one buffer.
 #[derive(Debug, Default)]
 pub struct FramedUpdates {
@@ -515,6 +505,7 @@ struct ViewScratch {
     framed_per_view: usize,
 }
 
+/// What every view's update reads this tick (shared by the threads that update them).
 struct Views<'a, R> {
     engine: &'a Engine,
     rules: &'a R,
@@ -534,7 +525,7 @@ impl<R: Rules> Views<'_, R> {
         mut framing: Option<Framing<'_>>,
     ) -> (usize, usize) {
         let (mut updates, mut scans) = (0, 0);
-        for observer in observers.iter_mut() {
+        for observer in observers {
             let Some((view, standing)) = self.rules.view_and_standing(self.engine, observer.player)
             else {
                 observer.forget();
