@@ -339,8 +339,9 @@ pub struct Levels {
 }
 
 /// Bucket bounds of both tick histograms (`mmo_world_tick_work_seconds`, `…_cpu_seconds`): a
-/// tick's budget is 50 ms at 20 ticks a second, and the goal for 2,000 players is a p99 of 5 ms, so the buckets are a millisecond
-/// apart or finer up to 6 ms (a quantile read from them is within a millisecond there).
+/// tick's budget is 50 ms at 20 ticks a second, and the goal for 2,000 players is a p99 of
+/// 5 ms, so the buckets are a millisecond apart or finer up to 6 ms (a quantile read from them
+/// is within a millisecond there).
 const TICK_SECONDS_BUCKETS: [f64; 17] = [
     0.000_25, 0.000_5, 0.001, 0.001_5, 0.002, 0.002_5, 0.003, 0.004, 0.005, 0.006, 0.008, 0.01,
     0.015, 0.02, 0.03, 0.05, 0.1,

@@ -8,8 +8,8 @@
 //! The server owns a `World` per room in a task of its own: it feeds inputs (`enter`, `leave`,
 //! `steer`, `claim`), calls `step` on its clock, reads what happened (`Stepped::world`), then
 //! `Stepped::deliver`, which hands it each chunk of observers' updates already encoded, from
-//! the view thread that made it, and sends the tutorial-level clients the `take_events` log. Nothing here blocks or allocates without
-//! bound.
+//! the view thread that made it, and sends the tutorial-level clients the `take_events` log.
+//! Nothing here blocks or allocates without bound.
 
 pub mod encode;
 pub mod engine;

@@ -4,9 +4,8 @@
 //! one pass: each nested message's length is written after its body (in the byte kept for it,
 //! or in more made room for), and the packet's key and length and the transport's header are
 //! moved in front of the body once it is written. A world's update brings its moves already
-//! encoded (`MoveBytes`,
-//! written by the view's update as it reads each held player's change); a hand-built delta's
-//! are encoded the same way first. Either way they are copied from there.
+//! encoded (`MoveBytes`, written by the view's update as it reads each held player's change);
+//! a hand-built delta's are encoded the same way first. Either way they are copied from there.
 
 use crate::engine::{Change, EntityKey, PlayerId};
 use crate::interest::{

@@ -10,9 +10,9 @@
 //! pile up quickly anyway), a room of a few lines a second waits longest, and a room whose
 //! lines come further apart than that sends each line at once. A batch also goes out early
 //! when the room's pace says the next line would come too late to join it. All members of a
-//! room get the batch together (`peer::deliver`): written from here where the member's session is
-//! idle, its session woken where it is not, so the writes come in one burst that the worker
-//! threads and the clients' readers take in one go.
+//! room get the batch together (`peer::deliver`): written from here where the member's
+//! session is idle, its session woken where it is not, so the writes come in one burst that
+//! the worker threads and the clients' readers take in one go.
 //!
 //! Batching is for a server short of CPU: while its workers have time to spare
 //! (`crate::load`), every room sends each line at once (`Room::pacing`), since a batch then

@@ -141,9 +141,9 @@ pub struct WorldArgs {
     #[arg(long, value_name = "TICKS", default_value_t = 20)]
     tick_rate: u32,
     /// This project's bots that decode every update into a full view and steer towards what
-    /// they may eat (spread evenly over each world's bots, see `observes`); the others read every update
-    /// but scan only its tick and their own position, and head for a random point that
-    /// changes every few seconds: cheap enough that the bench reads every update.
+    /// they may eat (spread evenly over each world's bots, see `observes`); the others read
+    /// every update but scan only its tick and their own position, and head for a random
+    /// point that changes every few seconds: cheap enough that the bench reads every update.
     #[arg(long, value_name = "BOTS", default_value_t = 100)]
     observe: u64,
     /// Where the server answers `GET /metrics` (HOST:PORT), read before and after measuring
