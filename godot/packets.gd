@@ -2603,15 +2603,29 @@ class SearchHiscoreMessage:
 ## Client to server: enter the world of the room this client is in, as a player. Answered with
 ## `WorldEnteredMessage`, or `DenyResponseMessage` when refused.
 class EnterWorldMessage:
-	pass
+	## Ask for extrapolated updates: players' velocities when they change (fields 13 and 14 of
+	## `WorldUpdateMessage`) instead of every move (7 and 8). See docs/protocol.md.
+	var _extrapolate: bool = false
+
+	func get_extrapolate() -> bool:
+		return _extrapolate
+
+	func set_extrapolate(value: bool) -> void:
+		_extrapolate = value
+
+	func clear_extrapolate() -> void:
+		_extrapolate = false
 
 	## Resets every field to its default.
 	func clear() -> void:
-		pass
+		clear_extrapolate()
 
 	## The protobuf encoding of this message.
 	func to_bytes() -> PackedByteArray:
 		var writer := PBWriter.new()
+		if _extrapolate:
+			writer.write_tag(1, PBWire.VARINT)
+			writer.write_bool(_extrapolate)
 		return writer.bytes
 
 	## Replaces this message with the one encoded in [param data]. Returns [constant OK],
@@ -2628,12 +2642,21 @@ class EnterWorldMessage:
 			reader.failed = true
 		while reader.pos < end and not reader.failed:
 			var key := reader.read_tag(end)
-			if not reader.failed:
-				reader.skip_field(key, end, depth)
+			if reader.failed:
+				break
+			var wire_type := key & 7
+			match key >> 3:
+				1:
+					if reader.expect(wire_type, PBWire.VARINT):
+						set_extrapolate(reader.read_bool(end))
+				_:
+					reader.skip_field(key, end, depth)
 
 	## A readable form for print(), e.g. [code]{sender_id: 1, chat: {msg: "hi"}}[/code].
 	func _to_string() -> String:
 		var parts := PackedStringArray()
+		if _extrapolate:
+			parts.append("extrapolate: " + var_to_str(_extrapolate))
 		return "{" + ", ".join(parts) + "}"
 
 
@@ -2646,6 +2669,8 @@ class WorldEnteredMessage:
 	var _tick_rate: int = 0
 	## Position and radius units per world unit.
 	var _position_scale: int = 0
+	## Whether this client's updates are extrapolated (it asked, and the server does it).
+	var _extrapolating: bool = false
 
 	func get_room() -> String:
 		return _room
@@ -2683,12 +2708,22 @@ class WorldEnteredMessage:
 	func clear_position_scale() -> void:
 		_position_scale = 0
 
+	func get_extrapolating() -> bool:
+		return _extrapolating
+
+	func set_extrapolating(value: bool) -> void:
+		_extrapolating = value
+
+	func clear_extrapolating() -> void:
+		_extrapolating = false
+
 	## Resets every field to its default.
 	func clear() -> void:
 		clear_room()
 		clear_player_id()
 		clear_tick_rate()
 		clear_position_scale()
+		clear_extrapolating()
 
 	## The protobuf encoding of this message.
 	func to_bytes() -> PackedByteArray:
@@ -2705,6 +2740,9 @@ class WorldEnteredMessage:
 		if _position_scale != 0:
 			writer.write_tag(4, PBWire.VARINT)
 			writer.write_uint32(_position_scale)
+		if _extrapolating:
+			writer.write_tag(5, PBWire.VARINT)
+			writer.write_bool(_extrapolating)
 		return writer.bytes
 
 	## Replaces this message with the one encoded in [param data]. Returns [constant OK],
@@ -2737,6 +2775,9 @@ class WorldEnteredMessage:
 				4:
 					if reader.expect(wire_type, PBWire.VARINT):
 						set_position_scale(reader.read_uint32(end))
+				5:
+					if reader.expect(wire_type, PBWire.VARINT):
+						set_extrapolating(reader.read_bool(end))
 				_:
 					reader.skip_field(key, end, depth)
 
@@ -2751,6 +2792,8 @@ class WorldEnteredMessage:
 			parts.append("tick_rate: " + var_to_str(_tick_rate))
 		if _position_scale != 0:
 			parts.append("position_scale: " + var_to_str(_position_scale))
+		if _extrapolating:
+			parts.append("extrapolating: " + var_to_str(_extrapolating))
 		return "{" + ", ".join(parts) + "}"
 
 
@@ -2879,6 +2922,12 @@ class WorldUpdateMessage:
 	var _own: WorldOwnState = null
 	## The world's top players, when changed (at most about once a second).
 	var _leaderboard: WorldLeaderboard = null
+	## Extrapolating clients only (never moved_ids and moved_xy): players in view whose velocity
+	## changed this tick, coded like `moved_ids`.
+	var _velocity_ids: Array[int] = []
+	## For each of `velocity_ids`: its move this tick and on every later tick until the next change
+	## (dx, dy in position units).
+	var _velocity_xy: Array[int] = []
 
 	func get_tick() -> int:
 		return _tick
@@ -3035,6 +3084,30 @@ class WorldUpdateMessage:
 	func clear_leaderboard() -> void:
 		_leaderboard = null
 
+	func get_velocity_ids() -> Array[int]:
+		return _velocity_ids
+
+	func set_velocity_ids(values: Array[int]) -> void:
+		_velocity_ids = values
+
+	func add_velocity_ids(value: int) -> void:
+		_velocity_ids.append(value)
+
+	func clear_velocity_ids() -> void:
+		_velocity_ids = []
+
+	func get_velocity_xy() -> Array[int]:
+		return _velocity_xy
+
+	func set_velocity_xy(values: Array[int]) -> void:
+		_velocity_xy = values
+
+	func add_velocity_xy(value: int) -> void:
+		_velocity_xy.append(value)
+
+	func clear_velocity_xy() -> void:
+		_velocity_xy = []
+
 	## Resets every field to its default.
 	func clear() -> void:
 		clear_tick()
@@ -3049,6 +3122,8 @@ class WorldUpdateMessage:
 		clear_resized_radii()
 		clear_own()
 		clear_leaderboard()
+		clear_velocity_ids()
+		clear_velocity_xy()
 
 	## The protobuf encoding of this message.
 	func to_bytes() -> PackedByteArray:
@@ -3107,6 +3182,18 @@ class WorldUpdateMessage:
 		if _leaderboard != null:
 			writer.write_tag(12, PBWire.LEN)
 			writer.write_bytes(_leaderboard.to_bytes())
+		if not _velocity_ids.is_empty():
+			writer.write_tag(13, PBWire.LEN)
+			var packed := PBWriter.new()
+			for item in _velocity_ids:
+				packed.write_uint64(item)
+			writer.write_bytes(packed.bytes)
+		if not _velocity_xy.is_empty():
+			writer.write_tag(14, PBWire.LEN)
+			var packed := PBWriter.new()
+			for item in _velocity_xy:
+				packed.write_sint32(item)
+			writer.write_bytes(packed.bytes)
 		return writer.bytes
 
 	## Replaces this message with the one encoded in [param data]. Returns [constant OK],
@@ -3196,6 +3283,20 @@ class WorldUpdateMessage:
 						if _leaderboard == null:
 							_leaderboard = WorldLeaderboard.new()
 						_leaderboard.merge_from_reader(reader, field_end, depth + 1)
+				13:
+					if wire_type == PBWire.LEN:
+						var values_end := reader.read_end(end)
+						while reader.pos < values_end and not reader.failed:
+							_velocity_ids.append(reader.read_uint64(values_end))
+					elif reader.expect(wire_type, PBWire.VARINT):
+						_velocity_ids.append(reader.read_uint64(end))
+				14:
+					if wire_type == PBWire.LEN:
+						var values_end := reader.read_end(end)
+						while reader.pos < values_end and not reader.failed:
+							_velocity_xy.append(reader.read_sint32(values_end))
+					elif reader.expect(wire_type, PBWire.VARINT):
+						_velocity_xy.append(reader.read_sint32(end))
 				_:
 					reader.skip_field(key, end, depth)
 
@@ -3226,6 +3327,10 @@ class WorldUpdateMessage:
 			parts.append("own: " + str(_own))
 		if _leaderboard != null:
 			parts.append("leaderboard: " + str(_leaderboard))
+		if not _velocity_ids.is_empty():
+			parts.append("velocity_ids: " + str(_velocity_ids))
+		if not _velocity_xy.is_empty():
+			parts.append("velocity_xy: " + str(_velocity_xy))
 		return "{" + ", ".join(parts) + "}"
 
 
@@ -3238,6 +3343,9 @@ class WorldPlayer:
 	var _y: int = 0
 	var _radius: int = 0
 	var _color: int = 0
+	## Extrapolating clients only: its move on every tick after this one until a change.
+	var _vx: int = 0
+	var _vy: int = 0
 
 	func get_id() -> int:
 		return _id
@@ -3293,6 +3401,24 @@ class WorldPlayer:
 	func clear_color() -> void:
 		_color = 0
 
+	func get_vx() -> int:
+		return _vx
+
+	func set_vx(value: int) -> void:
+		_vx = PBWire.to_int32(value)
+
+	func clear_vx() -> void:
+		_vx = 0
+
+	func get_vy() -> int:
+		return _vy
+
+	func set_vy(value: int) -> void:
+		_vy = PBWire.to_int32(value)
+
+	func clear_vy() -> void:
+		_vy = 0
+
 	## Resets every field to its default.
 	func clear() -> void:
 		clear_id()
@@ -3301,6 +3427,8 @@ class WorldPlayer:
 		clear_y()
 		clear_radius()
 		clear_color()
+		clear_vx()
+		clear_vy()
 
 	## The protobuf encoding of this message.
 	func to_bytes() -> PackedByteArray:
@@ -3323,6 +3451,12 @@ class WorldPlayer:
 		if _color != 0:
 			writer.write_tag(6, PBWire.VARINT)
 			writer.write_int32(_color)
+		if _vx != 0:
+			writer.write_tag(7, PBWire.VARINT)
+			writer.write_sint32(_vx)
+		if _vy != 0:
+			writer.write_tag(8, PBWire.VARINT)
+			writer.write_sint32(_vy)
 		return writer.bytes
 
 	## Replaces this message with the one encoded in [param data]. Returns [constant OK],
@@ -3361,6 +3495,12 @@ class WorldPlayer:
 				6:
 					if reader.expect(wire_type, PBWire.VARINT):
 						set_color(reader.read_int32(end))
+				7:
+					if reader.expect(wire_type, PBWire.VARINT):
+						set_vx(reader.read_sint32(end))
+				8:
+					if reader.expect(wire_type, PBWire.VARINT):
+						set_vy(reader.read_sint32(end))
 				_:
 					reader.skip_field(key, end, depth)
 
@@ -3379,6 +3519,10 @@ class WorldPlayer:
 			parts.append("radius: " + var_to_str(_radius))
 		if _color != 0:
 			parts.append("color: " + var_to_str(_color))
+		if _vx != 0:
+			parts.append("vx: " + var_to_str(_vx))
+		if _vy != 0:
+			parts.append("vy: " + var_to_str(_vy))
 		return "{" + ", ".join(parts) + "}"
 
 

@@ -5053,6 +5053,7 @@ export const packets = $root.packets = (() => {
         /**
          * Properties of an EnterWorldMessage.
          * @typedef {Object} packets.EnterWorldMessage.$Properties
+         * @property {boolean|null} [extrapolate] EnterWorldMessage extrapolate
          * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
          */
 
@@ -5083,6 +5084,14 @@ export const packets = $root.packets = (() => {
                     if (properties[keys[i]] != null && keys[i] !== "__proto__")
                         this[keys[i]] = properties[keys[i]];
         };
+
+        /**
+         * EnterWorldMessage extrapolate.
+         * @member {boolean} extrapolate
+         * @memberof packets.EnterWorldMessage
+         * @instance
+         */
+        EnterWorldMessage.prototype.extrapolate = false;
 
         /**
          * Creates a new EnterWorldMessage instance using the specified properties.
@@ -5116,6 +5125,8 @@ export const packets = $root.packets = (() => {
                 _depth = 0;
             if (_depth > $util.recursionLimit)
                 throw $Error("max depth exceeded");
+            if (message.extrapolate != null && $Object.hasOwnProperty.call(message, "extrapolate") && message.extrapolate !== false)
+                writer.uint32(/* id 1, wireType 0 =*/8).bool(message.extrapolate);
             if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
                 for (let i = 0; i < message.$unknowns.length; ++i)
                     writer.raw(message.$unknowns[i]);
@@ -5140,7 +5151,7 @@ export const packets = $root.packets = (() => {
                 _depth = 0;
             if (_depth > $Reader.recursionLimit)
                 throw $Error("max depth exceeded");
-            let end, message;
+            let end, message, value;
             if (length === $undefined)
                 end = reader.len;
             else {
@@ -5158,7 +5169,19 @@ export const packets = $root.packets = (() => {
                     _end = $undefined;
                     break;
                 }
-                reader.skipType(tag & 7, _depth, tag);
+                let wireType = tag & 7;
+                switch (tag >>>= 3) {
+                case 1: {
+                        if (wireType !== 0)
+                            break;
+                        if (value = reader.bool())
+                            message.extrapolate = value;
+                        else
+                            delete message.extrapolate;
+                        continue;
+                    }
+                }
+                reader.skipType(wireType, _depth, tag);
                 if (!reader.discardUnknown) {
                     $util.makeProp(message, "$unknowns", false);
                     (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
@@ -5186,6 +5209,7 @@ export const packets = $root.packets = (() => {
          * @property {number|Long|null} [playerId] WorldEnteredMessage playerId
          * @property {number|null} [tickRate] WorldEnteredMessage tickRate
          * @property {number|null} [positionScale] WorldEnteredMessage positionScale
+         * @property {boolean|null} [extrapolating] WorldEnteredMessage extrapolating
          * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
          */
 
@@ -5250,6 +5274,14 @@ export const packets = $root.packets = (() => {
         WorldEnteredMessage.prototype.positionScale = 0;
 
         /**
+         * WorldEnteredMessage extrapolating.
+         * @member {boolean} extrapolating
+         * @memberof packets.WorldEnteredMessage
+         * @instance
+         */
+        WorldEnteredMessage.prototype.extrapolating = false;
+
+        /**
          * Creates a new WorldEnteredMessage instance using the specified properties.
          * @function create
          * @memberof packets.WorldEnteredMessage
@@ -5289,6 +5321,8 @@ export const packets = $root.packets = (() => {
                 writer.uint32(/* id 3, wireType 0 =*/24).uint32(message.tickRate);
             if (message.positionScale != null && $Object.hasOwnProperty.call(message, "positionScale") && message.positionScale !== 0)
                 writer.uint32(/* id 4, wireType 0 =*/32).uint32(message.positionScale);
+            if (message.extrapolating != null && $Object.hasOwnProperty.call(message, "extrapolating") && message.extrapolating !== false)
+                writer.uint32(/* id 5, wireType 0 =*/40).bool(message.extrapolating);
             if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
                 for (let i = 0; i < message.$unknowns.length; ++i)
                     writer.raw(message.$unknowns[i]);
@@ -5367,6 +5401,15 @@ export const packets = $root.packets = (() => {
                             message.positionScale = value;
                         else
                             delete message.positionScale;
+                        continue;
+                    }
+                case 5: {
+                        if (wireType !== 0)
+                            break;
+                        if (value = reader.bool())
+                            message.extrapolating = value;
+                        else
+                            delete message.extrapolating;
                         continue;
                     }
                 }
@@ -5687,6 +5730,8 @@ export const packets = $root.packets = (() => {
          * @property {Array.<number>|null} [resizedRadii] WorldUpdateMessage resizedRadii
          * @property {packets.WorldOwnState.$Properties|null} [own] WorldUpdateMessage own
          * @property {packets.WorldLeaderboard.$Properties|null} [leaderboard] WorldUpdateMessage leaderboard
+         * @property {Array.<number|Long>|null} [velocityIds] WorldUpdateMessage velocityIds
+         * @property {Array.<number>|null} [velocityXy] WorldUpdateMessage velocityXy
          * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
          */
 
@@ -5721,6 +5766,8 @@ export const packets = $root.packets = (() => {
             this.movedXy = [];
             this.resizedIds = [];
             this.resizedRadii = [];
+            this.velocityIds = [];
+            this.velocityXy = [];
             if (properties)
                 for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
                     if (properties[keys[i]] != null && keys[i] !== "__proto__")
@@ -5824,6 +5871,22 @@ export const packets = $root.packets = (() => {
         WorldUpdateMessage.prototype.leaderboard = null;
 
         /**
+         * WorldUpdateMessage velocityIds.
+         * @member {Array.<number|Long>} velocityIds
+         * @memberof packets.WorldUpdateMessage
+         * @instance
+         */
+        WorldUpdateMessage.prototype.velocityIds = $util.emptyArray;
+
+        /**
+         * WorldUpdateMessage velocityXy.
+         * @member {Array.<number>} velocityXy
+         * @memberof packets.WorldUpdateMessage
+         * @instance
+         */
+        WorldUpdateMessage.prototype.velocityXy = $util.emptyArray;
+
+        /**
          * Creates a new WorldUpdateMessage instance using the specified properties.
          * @function create
          * @memberof packets.WorldUpdateMessage
@@ -5882,6 +5945,10 @@ export const packets = $root.packets = (() => {
                 $root.packets.WorldOwnState.encode(message.own, writer.uint32(/* id 11, wireType 2 =*/90).fork(), _depth + 1).ldelim();
             if (message.leaderboard != null && $Object.hasOwnProperty.call(message, "leaderboard"))
                 $root.packets.WorldLeaderboard.encode(message.leaderboard, writer.uint32(/* id 12, wireType 2 =*/98).fork(), _depth + 1).ldelim();
+            if (message.velocityIds != null && message.velocityIds.length)
+                writer.uint32(/* id 13, wireType 2 =*/106).uint64s(message.velocityIds);
+            if (message.velocityXy != null && message.velocityXy.length)
+                writer.uint32(/* id 14, wireType 2 =*/114).sint32s(message.velocityXy);
             if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
                 for (let i = 0; i < message.$unknowns.length; ++i)
                     writer.raw(message.$unknowns[i]);
@@ -6055,6 +6122,34 @@ export const packets = $root.packets = (() => {
                         message.leaderboard = $root.packets.WorldLeaderboard.decode(reader, reader.size(), $undefined, _depth + 1, message.leaderboard);
                         continue;
                     }
+                case 13: {
+                        if (wireType === 2) {
+                            if (!(message.velocityIds && message.velocityIds.length))
+                                message.velocityIds = [];
+                            reader.uint64s(message.velocityIds);
+                            continue;
+                        }
+                        if (wireType !== 0)
+                            break;
+                        if (!(message.velocityIds && message.velocityIds.length))
+                            message.velocityIds = [];
+                        message.velocityIds.push(reader.uint64());
+                        continue;
+                    }
+                case 14: {
+                        if (wireType === 2) {
+                            if (!(message.velocityXy && message.velocityXy.length))
+                                message.velocityXy = [];
+                            reader.sint32s(message.velocityXy);
+                            continue;
+                        }
+                        if (wireType !== 0)
+                            break;
+                        if (!(message.velocityXy && message.velocityXy.length))
+                            message.velocityXy = [];
+                        message.velocityXy.push(reader.sint32());
+                        continue;
+                    }
                 }
                 reader.skipType(wireType, _depth, tag);
                 if (!reader.discardUnknown) {
@@ -6086,6 +6181,8 @@ export const packets = $root.packets = (() => {
          * @property {number|null} [y] WorldPlayer y
          * @property {number|null} [radius] WorldPlayer radius
          * @property {number|null} [color] WorldPlayer color
+         * @property {number|null} [vx] WorldPlayer vx
+         * @property {number|null} [vy] WorldPlayer vy
          * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
          */
 
@@ -6166,6 +6263,22 @@ export const packets = $root.packets = (() => {
         WorldPlayer.prototype.color = 0;
 
         /**
+         * WorldPlayer vx.
+         * @member {number} vx
+         * @memberof packets.WorldPlayer
+         * @instance
+         */
+        WorldPlayer.prototype.vx = 0;
+
+        /**
+         * WorldPlayer vy.
+         * @member {number} vy
+         * @memberof packets.WorldPlayer
+         * @instance
+         */
+        WorldPlayer.prototype.vy = 0;
+
+        /**
          * Creates a new WorldPlayer instance using the specified properties.
          * @function create
          * @memberof packets.WorldPlayer
@@ -6209,6 +6322,10 @@ export const packets = $root.packets = (() => {
                 writer.uint32(/* id 5, wireType 0 =*/40).uint32(message.radius);
             if (message.color != null && $Object.hasOwnProperty.call(message, "color") && message.color !== 0)
                 writer.uint32(/* id 6, wireType 0 =*/48).int32(message.color);
+            if (message.vx != null && $Object.hasOwnProperty.call(message, "vx") && message.vx !== 0)
+                writer.uint32(/* id 7, wireType 0 =*/56).sint32(message.vx);
+            if (message.vy != null && $Object.hasOwnProperty.call(message, "vy") && message.vy !== 0)
+                writer.uint32(/* id 8, wireType 0 =*/64).sint32(message.vy);
             if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
                 for (let i = 0; i < message.$unknowns.length; ++i)
                     writer.raw(message.$unknowns[i]);
@@ -6305,6 +6422,24 @@ export const packets = $root.packets = (() => {
                             message.color = value;
                         else
                             delete message.color;
+                        continue;
+                    }
+                case 7: {
+                        if (wireType !== 0)
+                            break;
+                        if (value = reader.sint32())
+                            message.vx = value;
+                        else
+                            delete message.vx;
+                        continue;
+                    }
+                case 8: {
+                        if (wireType !== 0)
+                            break;
+                        if (value = reader.sint32())
+                            message.vy = value;
+                        else
+                            delete message.vy;
                         continue;
                     }
                 }

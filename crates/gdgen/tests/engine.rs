@@ -1013,6 +1013,8 @@ fn world_player(id: u64, name: &str, x: i32, y: i32, radius: u32, color: i32) ->
         y,
         radius,
         color,
+        vx: 0,
+        vy: 0,
     }
 }
 
@@ -1031,6 +1033,7 @@ async fn the_clients_world_state_applies_updates_in_order_in_godot() {
             player_id: 7,
             tick_rate: 20,
             position_scale: 8,
+            extrapolating: false,
         }),
         "0",
     );

@@ -261,7 +261,11 @@ fn world_to_mirror(schema: &Schema, msg: &Msg) -> (u32, &'static str, Vec<(u32, 
         }
         Msg::FinishedBrowsingHiscores(_) => (17, "FinishedBrowsingHiscoresMessage", vec![]),
         Msg::SearchHiscore(search) => (18, "SearchHiscoreMessage", vec![(1, text(&search.name))]),
-        Msg::EnterWorld(_) => (105, "EnterWorldMessage", vec![]),
+        Msg::EnterWorld(enter) => (
+            105,
+            "EnterWorldMessage",
+            vec![(1, Value::Bool(enter.extrapolate))],
+        ),
         Msg::WorldEntered(entered) => (
             106,
             "WorldEnteredMessage",
@@ -270,6 +274,7 @@ fn world_to_mirror(schema: &Schema, msg: &Msg) -> (u32, &'static str, Vec<(u32, 
                 (2, int(entered.player_id)),
                 (3, Value::Int(i64::from(entered.tick_rate))),
                 (4, Value::Int(i64::from(entered.position_scale))),
+                (5, Value::Bool(entered.extrapolating)),
             ],
         ),
         Msg::LeaveWorld(_) => (107, "LeaveWorldMessage", vec![]),
@@ -310,6 +315,8 @@ fn update_fields(schema: &Schema, update: &WorldUpdateMessage) -> Vec<(u32, Valu
                 (4, Value::Int(i64::from(player.y))),
                 (5, Value::Int(i64::from(player.radius))),
                 (6, Value::Int(i64::from(player.color))),
+                (7, Value::Int(i64::from(player.vx))),
+                (8, Value::Int(i64::from(player.vy))),
             ]
         })
         .collect();
@@ -336,6 +343,8 @@ fn update_fields(schema: &Schema, update: &WorldUpdateMessage) -> Vec<(u32, Valu
         (8, ints(&update.moved_xy)),
         (9, uints(&update.resized_ids)),
         (10, ints(&update.resized_radii)),
+        (13, uints(&update.velocity_ids)),
+        (14, ints(&update.velocity_xy)),
     ];
     if let Some(own) = &update.own {
         let own = message(
@@ -428,12 +437,15 @@ fn random_world_msg(rng: &mut Rng, texts: &[&str], id: u64, count: usize) -> Msg
         9 => Msg::SearchHiscore(SearchHiscoreMessage {
             name: rng.pick(texts).to_owned(),
         }),
-        10 => Msg::EnterWorld(EnterWorldMessage {}),
+        10 => Msg::EnterWorld(EnterWorldMessage {
+            extrapolate: rng.next_u64() % 2 == 0,
+        }),
         11 => Msg::WorldEntered(WorldEnteredMessage {
             room: rng.pick(texts).to_owned(),
             player_id: id,
             tick_rate: 20,
             position_scale: rng.next_u64() as u32,
+            extrapolating: rng.next_u64() % 2 == 0,
         }),
         12 => Msg::LeaveWorld(LeaveWorldMessage {}),
         13 => Msg::WorldLeft(WorldLeftMessage {
@@ -458,6 +470,8 @@ fn random_world_msg(rng: &mut Rng, texts: &[&str], id: u64, count: usize) -> Msg
                     y: small(rng),
                     radius: rng.next_u64() as u32,
                     color: rng.next_u64() as i32,
+                    vx: small(rng),
+                    vy: small(rng),
                 })
                 .collect(),
             spores_entered: (0..count)
@@ -472,6 +486,8 @@ fn random_world_msg(rng: &mut Rng, texts: &[&str], id: u64, count: usize) -> Msg
             moved_xy: (0..count * 2).map(|_| small(rng)).collect(),
             resized_ids: (0..count).map(|_| id).collect(),
             resized_radii: (0..count).map(|_| rng.next_u64() as u32).collect(),
+            velocity_ids: (0..count).map(|index| index as u64 + 2).collect(),
+            velocity_xy: (0..count * 2).map(|_| small(rng)).collect(),
             own: rng.chance(50).then(|| WorldOwnState {
                 score: rng.next_u64(),
                 best_score: id,

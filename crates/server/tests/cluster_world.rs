@@ -72,7 +72,9 @@ impl Player {
         let mut client = Client::connect_url(url).await;
         assert_eq!(client.join("").await.room, "lobby");
         client
-            .send_packet(&packet(Msg::EnterWorld(EnterWorldMessage {})))
+            .send_packet(&packet(Msg::EnterWorld(EnterWorldMessage {
+                extrapolate: false,
+            })))
             .await;
         entered_or_left(&mut client).await.unwrap();
         Self {
@@ -211,7 +213,9 @@ async fn one_world_is_played_from_two_servers() {
     on_a.until(|player| player.board.0 == 1).await;
     // And it may come back.
     on_b.client
-        .send_packet(&packet(Msg::EnterWorld(EnterWorldMessage {})))
+        .send_packet(&packet(Msg::EnterWorld(EnterWorldMessage {
+            extrapolate: false,
+        })))
         .await;
     loop {
         let packet = on_b.client.recv().await;
@@ -338,7 +342,9 @@ async fn when_the_worlds_server_is_killed_its_players_elsewhere_are_told_and_pla
         );
         watcher
             .client
-            .send_packet(&packet(Msg::EnterWorld(EnterWorldMessage {})))
+            .send_packet(&packet(Msg::EnterWorld(EnterWorldMessage {
+                extrapolate: false,
+            })))
             .await;
         if entered_or_left(&mut watcher.client).await.is_ok() {
             break;
@@ -380,7 +386,9 @@ async fn when_the_worlds_server_stops_its_players_elsewhere_are_told_at_once() {
     // The stopped server's lease is taken over at once: the world starts afresh here.
     player
         .client
-        .send_packet(&packet(Msg::EnterWorld(EnterWorldMessage {})))
+        .send_packet(&packet(Msg::EnterWorld(EnterWorldMessage {
+            extrapolate: false,
+        })))
         .await;
     entered_or_left(&mut player.client).await.unwrap();
     player.board = (0, Vec::new());

@@ -31,7 +31,7 @@ fn packet(msg: Msg) -> Packet {
 }
 
 fn enter() -> Packet {
-    packet(Msg::EnterWorld(EnterWorldMessage {}))
+    packet(Msg::EnterWorld(EnterWorldMessage { extrapolate: false }))
 }
 
 fn steer(direction: f64) -> Packet {

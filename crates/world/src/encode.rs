@@ -20,6 +20,7 @@ pub fn entered_packet(room: &str, player: PlayerId, tick_rate: u32) -> Packet {
             player_id: player.0,
             tick_rate,
             position_scale: POSITION_SCALE,
+            extrapolating: false,
         })),
     }
 }
@@ -85,6 +86,8 @@ pub fn update_message<'a>(update: impl Into<Update<'a>>) -> WorldUpdateMessage {
                 y: player.at.y,
                 radius: player.at.radius,
                 color: player.color,
+                vx: 0,
+                vy: 0,
             })
             .collect(),
         spores_entered: delta
@@ -104,6 +107,8 @@ pub fn update_message<'a>(update: impl Into<Update<'a>>) -> WorldUpdateMessage {
             .collect(),
         resized_ids: delta_coded(delta.resized.iter().map(|(id, _)| id.0)),
         resized_radii: delta.resized.iter().map(|&(_, radius)| radius).collect(),
+        velocity_ids: Vec::new(),
+        velocity_xy: Vec::new(),
         own: delta.own.map(|own| WorldOwnState {
             score: own.score,
             best_score: own.best_score,

@@ -495,7 +495,11 @@ async fn enter(
 ) -> Result<Option<Entered>, Stop> {
     send(ws, Msg::JoinRoom(JoinRoomMessage { room })).await?;
     wait_for(ws, limit, |msg| matches!(msg, Msg::Room(_))).await?;
-    send(ws, Msg::EnterWorld(EnterWorldMessage {})).await?;
+    send(
+        ws,
+        Msg::EnterWorld(EnterWorldMessage { extrapolate: false }),
+    )
+    .await?;
     let entered = wait_for(ws, limit, |msg| {
         matches!(msg, Msg::WorldEntered(_) | Msg::DenyResponse(_))
     })
@@ -1394,6 +1398,8 @@ mod tests {
             y: 0,
             radius,
             color: 0,
+            vx: 0,
+            vy: 0,
         };
         view.apply(&WorldUpdateMessage {
             players_entered: vec![player(3, 0, 160), player(5, 800, 80), player(9, -80, 400)],

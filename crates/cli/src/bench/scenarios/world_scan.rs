@@ -220,6 +220,8 @@ mod tests {
             y,
             radius: 160,
             color: -1,
+            vx: 0,
+            vy: 0,
         }
     }
 
@@ -284,7 +286,7 @@ mod tests {
         assert_eq!(scan_envelope(&bytes), Some((300, PACKET_PLAYER)));
         let empty = Packet {
             sender_id: 0,
-            msg: Some(Msg::EnterWorld(EnterWorldMessage {})),
+            msg: Some(Msg::EnterWorld(EnterWorldMessage { extrapolate: false })),
         }
         .encode_to_vec();
         assert_eq!(scan_envelope(&empty), Some((0, 105)), "an empty message");
