@@ -4,10 +4,13 @@
 //! `--tutorial` bots speak only fields 1–19 as the tutorial's client does (steer, claim the
 //! spores they reach, read every `PlayerMessage`). Only `--observe` of this project's bots do
 //! that full work (a decode, a view and a nearest-target search per update); the others read
-//! every update but scan only its tick and their own position (`world_scan`) and wander
-//! towards random points, so that one bench thread keeps up with thousands of players.
-//! Reports updates and bytes per client per second, the gaps between updates, how late each
-//! update came against the world's tick schedule, the server's CPU, and from its `/metrics`
+//! every update but scan only its tick and their own player (`world_scan`) and wander
+//! towards random points, so that one bench thread keeps up with thousands of players. They
+//! ask for extrapolated updates (velocities when they change, docs/protocol.md "Extrapolated
+//! updates") unless `--moves`, and follow whichever the server sends (`View`).
+//! Reports which updates ran and how many a client got per tick, updates and bytes per client
+//! per second, the gaps between updates, how late each update came against the world's tick
+//! schedule, the server's CPU, and from its `/metrics`
 //! the ticks it ran, started late, and their work. Bots that log in do it a few at a time
 //! (`--login-concurrency`) and ask again after a while when the server's password hashing is
 //! busy, as a client should. Tutorial-level runs end with a verdict: whether every update was
@@ -56,10 +59,10 @@ const MAX_PLAYERS: u64 = 19_000;
 /// the tutorial's client does the same (TAU/15, 24°), which keeps input near a real player's.
 const STEER_THRESHOLD: f64 = TAU / 15.0;
 
-/// A bot of this project looks for a new target on every this many updates (5 a second at 20
+/// A bot of this project looks for a new target every this many ticks (5 a second at 20
 /// ticks/s): a person does not re-aim 20 times a second, and the search over its view is most
 /// of a bot's work, which must stay well under what the server does for it.
-const RETARGET_EVERY_UPDATES: u64 = 4;
+const RETARGET_EVERY_TICKS: u32 = 4;
 
 /// A wandering bot picks a new point to head for every this long (plus up to as much again,
 /// so that bots do not turn together): a person steers now and then, not every tick.
@@ -151,6 +154,12 @@ pub struct WorldArgs {
     /// (give the server's `--metrics-addr` when it has one).
     #[arg(long, value_name = "HOST:PORT")]
     metrics_addr: Option<String>,
+    /// This project's bots ask for every move (`moved_ids` + `moved_xy` on every tick) instead
+    /// of extrapolated updates (`EnterWorldMessage{extrapolate: true}`, the default: players'
+    /// velocities when they change; docs/protocol.md, "Extrapolated updates"), so that both
+    /// can be measured. A server that does not extrapolate sends moves either way.
+    #[arg(long)]
+    moves: bool,
 }
 
 /// What every bot adds to, while measuring.
@@ -164,8 +173,12 @@ struct Stats {
     /// Time between one update and the next at the same bot (ours), or between two of its own
     /// `PlayerMessage`s (tutorial).
     gaps: Latencies,
-    /// Ticks an update skipped (its tick number minus the previous one's, minus one).
+    /// Ticks an update skipped (its tick number minus the previous one's, minus one): ticks
+    /// in which nothing in the bot's view changed, for extrapolated updates (which send
+    /// nothing then); lost updates otherwise.
     skipped_ticks: u64,
+    /// Updates that followed another at the same bot (`skipped_ticks` are between these).
+    followed_updates: u64,
     /// Per world: each update's arrival minus its tick's place on the schedule, in ns (every
     /// bot's).
     offsets: HashMap<usize, Vec<i64>>,
@@ -174,6 +187,8 @@ struct Stats {
     /// Updates the `--observe` bots received.
     observed_updates: u64,
     observers_entered: u64,
+    /// Bots whose updates are extrapolated (`WorldEnteredMessage.extrapolating`).
+    extrapolating: u64,
     directions_sent: u64,
     claims_sent: u64,
     /// Eats in the bots' views (ours) or relayed claims (tutorial).
@@ -399,15 +414,81 @@ impl Steering {
     }
 }
 
-/// This project's bot's view, in wire units.
+/// A player as a bot's view holds it, in wire units.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Held {
+    x: i64,
+    y: i64,
+    radius: u64,
+    /// Its move on every tick until the next change (extrapolated updates only; 0 otherwise).
+    vx: i64,
+    vy: i64,
+    /// Entered with the update being applied: its `x`, `y` are already this tick's, so the
+    /// update's step does not move it.
+    fresh: bool,
+}
+
+impl Held {
+    /// Moves it by its velocity, `ticks` times.
+    fn coast(&mut self, ticks: u32) {
+        let ticks = i64::from(ticks);
+        self.x = self.x.saturating_add(self.vx.saturating_mul(ticks));
+        self.y = self.y.saturating_add(self.vy.saturating_mul(ticks));
+    }
+}
+
+/// The entries of a pair of fields coded like `moved_ids` + `moved_xy` (IDs ascending, the
+/// first as it is and each next as the difference from the one before; `per_id` values for
+/// each): each ID with its values. A short value list ends it.
+fn delta_coded<'a, T>(
+    ids: &'a [u64],
+    values: &'a [T],
+    per_id: usize,
+) -> impl Iterator<Item = (u64, &'a [T])> + 'a {
+    ids.iter()
+        .scan(0u64, |id, gap| {
+            *id = id.wrapping_add(*gap);
+            Some(*id)
+        })
+        .zip(values.chunks_exact(per_id))
+}
+
+/// This project's bot's view, in wire units: what it holds after every update it got, whether
+/// plain (`moved_ids` + `moved_xy`, every move) or extrapolated (`velocity_ids` +
+/// `velocity_xy`, every change of velocity; docs/protocol.md, "Extrapolated updates"). Either
+/// way the positions are the server's exactly, at the last update's tick.
 #[derive(Default)]
 struct View {
-    players: HashMap<u64, (i64, i64, u64)>,
+    players: HashMap<u64, Held>,
     spores: HashMap<u64, (i64, i64, u64)>,
+    /// Whether updates are extrapolated (`WorldEnteredMessage.extrapolating`).
+    extrapolating: bool,
+    /// The tick of the last update applied: an extrapolated update for a later tick first
+    /// moves everyone over the ticks in between, which sent nothing.
+    tick: Option<u32>,
 }
 
 impl View {
+    fn new(extrapolating: bool) -> Self {
+        Self {
+            extrapolating,
+            ..Self::default()
+        }
+    }
+
+    /// Applies the next update; returns the eats in it.
     fn apply(&mut self, update: &WorldUpdateMessage) -> u64 {
+        if self.extrapolating {
+            if let Some(previous) = self.tick {
+                // The tick wraps at 2^32; a tick that sent nothing moved everyone by their
+                // velocity all the same.
+                let quiet = update.tick.wrapping_sub(previous).saturating_sub(1);
+                if quiet > 0 {
+                    self.players.values_mut().for_each(|held| held.coast(quiet));
+                }
+            }
+        }
+        self.tick = Some(update.tick);
         for id in &update.players_left {
             self.players.remove(id);
         }
@@ -424,11 +505,14 @@ impl View {
         for player in &update.players_entered {
             self.players.insert(
                 player.id,
-                (
-                    i64::from(player.x),
-                    i64::from(player.y),
-                    u64::from(player.radius),
-                ),
+                Held {
+                    x: i64::from(player.x),
+                    y: i64::from(player.y),
+                    radius: u64::from(player.radius),
+                    vx: i64::from(player.vx),
+                    vy: i64::from(player.vy),
+                    fresh: true,
+                },
             );
         }
         for spore in &update.spores_entered {
@@ -441,35 +525,55 @@ impl View {
                 ),
             );
         }
-        let mut id = 0u64;
-        for (gap, xy) in update.moved_ids.iter().zip(update.moved_xy.chunks(2)) {
-            id = id.wrapping_add(*gap);
-            if let (Some(entry), [dx, dy]) = (self.players.get_mut(&id), xy) {
-                entry.0 += i64::from(*dx);
-                entry.1 += i64::from(*dy);
+        if self.extrapolating {
+            for (id, xy) in delta_coded(&update.velocity_ids, &update.velocity_xy, 2) {
+                if let Some(held) = self.players.get_mut(&id) {
+                    held.vx = i64::from(xy[0]);
+                    held.vy = i64::from(xy[1]);
+                }
+            }
+            // This tick's step: everyone held before this update, by its (new) velocity.
+            for held in self.players.values_mut() {
+                if held.fresh {
+                    held.fresh = false;
+                } else {
+                    held.coast(1);
+                }
+            }
+        } else {
+            for (id, xy) in delta_coded(&update.moved_ids, &update.moved_xy, 2) {
+                if let Some(held) = self.players.get_mut(&id) {
+                    held.x += i64::from(xy[0]);
+                    held.y += i64::from(xy[1]);
+                }
             }
         }
-        let mut id = 0u64;
-        for (gap, radius) in update.resized_ids.iter().zip(&update.resized_radii) {
-            id = id.wrapping_add(*gap);
-            if let Some(entry) = self.players.get_mut(&id) {
-                entry.2 = u64::from(*radius);
+        for (id, radius) in delta_coded(&update.resized_ids, &update.resized_radii, 1) {
+            if let Some(held) = self.players.get_mut(&id) {
+                held.radius = u64::from(radius[0]);
             }
         }
         update.eaten.len() as u64
     }
 
+    /// Where `id` is (wire units), when in view.
+    fn position(&self, id: u64) -> Option<(i64, i64)> {
+        self.players.get(&id).map(|held| (held.x, held.y))
+    }
+
     /// The nearest spore, or smaller player the bot could eat, from `me`.
     fn target(&self, me: u64) -> Option<((f64, f64), (f64, f64))> {
-        let &(x, y, r) = self.players.get(&me)?;
+        let &Held {
+            x, y, radius: r, ..
+        } = self.players.get(&me)?;
         let mass = |radius: u64| (radius as f64).powi(2);
         let distance = |(ox, oy): (i64, i64)| ((ox - x) as f64).hypot((oy - y) as f64);
         let spores = self.spores.values().map(|&(sx, sy, _)| (sx, sy));
         let prey = self
             .players
             .iter()
-            .filter(|&(&id, &(_, _, pr))| id != me && mass(r) > EAT_MASS_RATIO * mass(pr))
-            .map(|(_, &(px, py, _))| (px, py));
+            .filter(|&(&id, held)| id != me && mass(r) > EAT_MASS_RATIO * mass(held.radius))
+            .map(|(_, held)| (held.x, held.y));
         let best = spores
             .chain(prey)
             .min_by(|&a, &b| distance(a).total_cmp(&distance(b)))?;
@@ -483,24 +587,23 @@ struct Entered {
     period_ns: i64,
     /// Position units per world unit.
     scale: f64,
+    /// Whether its updates are extrapolated.
+    extrapolating: bool,
 }
 
 /// Joins `room` and enters its world; `None` when refused (counted).
 async fn enter(
     ws: &mut Ws,
-    room: String,
-    limit: Duration,
+    seat: &Seat,
     stats: &Shared,
     observer: bool,
 ) -> Result<Option<Entered>, Stop> {
+    let room = seat.room.clone();
     send(ws, Msg::JoinRoom(JoinRoomMessage { room })).await?;
-    wait_for(ws, limit, |msg| matches!(msg, Msg::Room(_))).await?;
-    send(
-        ws,
-        Msg::EnterWorld(EnterWorldMessage { extrapolate: false }),
-    )
-    .await?;
-    let entered = wait_for(ws, limit, |msg| {
+    wait_for(ws, seat.limit, |msg| matches!(msg, Msg::Room(_))).await?;
+    let extrapolate = seat.extrapolate;
+    send(ws, Msg::EnterWorld(EnterWorldMessage { extrapolate })).await?;
+    let entered = wait_for(ws, seat.limit, |msg| {
         matches!(msg, Msg::WorldEntered(_) | Msg::DenyResponse(_))
     })
     .await?;
@@ -509,10 +612,12 @@ async fn enter(
             let mut stats = stats.borrow_mut();
             stats.entered += 1;
             stats.observers_entered += u64::from(observer);
+            stats.extrapolating += u64::from(entered.extrapolating);
             Ok(Some(Entered {
                 me: entered.player_id,
                 period_ns: 1_000_000_000 / i64::from(entered.tick_rate.max(1)),
                 scale: f64::from(entered.position_scale.max(1)),
+                extrapolating: entered.extrapolating,
             }))
         }
         Msg::DenyResponse(deny) => {
@@ -547,6 +652,7 @@ impl Arrival {
         if let Some((then, tick)) = self.last {
             stats.gaps.record_micros(micros(self.at - then));
             stats.skipped_ticks += u64::from(self.tick.wrapping_sub(tick).saturating_sub(1));
+            stats.followed_updates += 1;
         }
         let since = i64::try_from((self.at - self.start).as_nanos()).unwrap_or(i64::MAX);
         let offset = since - i64::from(self.tick) * self.period_ns;
@@ -602,22 +708,28 @@ impl Dice {
     }
 }
 
-/// One of this project's cheap bots, from its ID on: join, enter, read every update's tick and
-/// own position, head for a new random point every few seconds, until the connection ends.
-async fn wander(
-    mut ws: Ws,
+/// Where one of this project's bots plays, and how.
+struct Seat {
     room: String,
+    /// Its world's index (`index % worlds`), for the per-world counts.
     world: usize,
+    /// The longest wait for an answer while entering.
     limit: Duration,
-    index: u64,
-    stats: Shared,
+    /// Ask for extrapolated updates.
+    extrapolate: bool,
+    /// The run's start: the zero of the bots' tick schedules.
     start: Instant,
-) -> Result<(), Stop> {
-    let Some(entered) = enter(&mut ws, room, limit, &stats, false).await? else {
+}
+
+/// One of this project's cheap bots, from its ID on: join, enter, follow its own player
+/// through every update (its tick and own entry, move or velocity: `scan_update`), head for a
+/// new random point every few seconds, until the connection ends.
+async fn wander(mut ws: Ws, seat: Seat, index: u64, stats: Shared) -> Result<(), Stop> {
+    let Some(entered) = enter(&mut ws, &seat, &stats, false).await? else {
         return Ok(());
     };
     let mut dice = Dice::new(index + 1);
-    let mut position: Option<(i64, i64)> = None;
+    let mut own = View::new(entered.extrapolating);
     let mut last: Option<(Instant, u32)> = None;
     // The first turn at once (a random moment within the period for the next ones).
     let mut next_turn = Instant::now();
@@ -630,27 +742,22 @@ async fn wander(
             Some(Scanned::Other) => continue,
             None => return Err(Stop("undecodable packet".to_owned())),
         };
-        let Some(summary) = scan_update(update, entered.me) else {
+        let Some(update) = scan_update(update, entered.me) else {
             return Err(Stop("undecodable update".to_owned()));
         };
-        if let Some(spawned) = summary.entered_at {
-            position = Some(spawned);
-        }
-        if let (Some((x, y)), Some((dx, dy))) = (position, summary.moved) {
-            position = Some((x + dx, y + dy));
-        }
+        own.apply(&update);
         Arrival {
-            world,
+            world: seat.world,
             observer: false,
             size,
             at,
-            tick: summary.tick,
+            tick: update.tick,
             last,
-            start,
+            start: seat.start,
             period_ns: entered.period_ns,
         }
         .record(&mut stats.borrow_mut());
-        last = Some((at, summary.tick));
+        last = Some((at, update.tick));
         if at < next_turn {
             continue;
         }
@@ -661,7 +768,7 @@ async fn wander(
             (dice.unit() * 2.0 - 1.0) * half,
         );
         #[allow(clippy::cast_precision_loss)]
-        let direction = match position {
+        let direction = match own.position(entered.me) {
             Some((x, y)) => (goal.1 - y as f64).atan2(goal.0 - x as f64),
             None => dice.unit() * TAU,
         };
@@ -672,23 +779,16 @@ async fn wander(
 
 /// One of this project's observing bots, from its ID on: join, enter, keep the whole view,
 /// steer towards what it may eat, until the connection ends.
-async fn play(
-    mut ws: Ws,
-    room: String,
-    world: usize,
-    limit: Duration,
-    stats: Shared,
-    start: Instant,
-) -> Result<(), Stop> {
-    let Some(Entered { me, period_ns, .. }) = enter(&mut ws, room, limit, &stats, true).await?
-    else {
+async fn play(mut ws: Ws, seat: Seat, stats: Shared) -> Result<(), Stop> {
+    let Some(entered) = enter(&mut ws, &seat, &stats, true).await? else {
         return Ok(());
     };
-    let mut view = View::default();
+    let mut view = View::new(entered.extrapolating);
     let mut steering = Steering { heading: f64::NAN };
     let mut last: Option<(Instant, u32)> = None;
     let mut best = 0;
-    let mut seen = 0u64;
+    // The tick the bot last looked for a target at.
+    let mut aimed_at: Option<u32> = None;
     loop {
         let (msg, size, _) = next_packet(&mut ws).await?;
         let at = Instant::now();
@@ -704,14 +804,14 @@ async fn play(
         {
             let mut stats = stats.borrow_mut();
             Arrival {
-                world,
+                world: seat.world,
                 observer: true,
                 size,
                 at,
                 tick: update.tick,
                 last,
-                start,
-                period_ns,
+                start: seat.start,
+                period_ns: entered.period_ns,
             }
             .record(&mut stats);
             if stats.measuring {
@@ -720,11 +820,12 @@ async fn play(
             }
         }
         last = Some((at, update.tick));
-        seen += 1;
-        if seen % RETARGET_EVERY_UPDATES != 1 {
+        // Every few ticks, whatever the updates: extrapolated ones skip quiet ticks.
+        if aimed_at.is_some_and(|tick| update.tick.wrapping_sub(tick) < RETARGET_EVERY_TICKS) {
             continue;
         }
-        if let Some((from, to)) = view.target(me) {
+        aimed_at = Some(update.tick);
+        if let Some((from, to)) = view.target(entered.me) {
             if let Some(direction) = steering.steer(from, Some(to)) {
                 let steer = Msg::PlayerDirection(PlayerDirectionMessage { direction });
                 send_counted(&mut ws, steer, &stats, |stats| &mut stats.directions_sent).await?;
@@ -903,11 +1004,17 @@ async fn bot(
             } else {
                 format!("{}-{world}", args.room_prefix)
             };
+            let seat = Seat {
+                room,
+                world,
+                limit: args.limit,
+                extrapolate: args.extrapolate,
+                start,
+            };
             if observes(index, args.players, args.observe, args.worlds) {
-                play(ws, room, world, args.limit, Rc::clone(&stats), start).await
+                play(ws, seat, Rc::clone(&stats)).await
             } else {
-                let stats = Rc::clone(&stats);
-                wander(ws, room, world, args.limit, index, stats, start).await
+                wander(ws, seat, index, Rc::clone(&stats)).await
             }
         }
     };
@@ -949,6 +1056,8 @@ struct BotPlan {
     players: u64,
     /// The world's tick period (tutorial bots are not told it).
     period: Duration,
+    /// This project's bots ask for extrapolated updates (not `--moves`).
+    extrapolate: bool,
 }
 
 /// Update lateness against the tick schedule: per group (a world, or a tutorial bot), each
@@ -1009,6 +1118,7 @@ pub async fn world(common: &CommonArgs, args: &WorldArgs) -> Result<(), BenchErr
         observe: args.observe,
         players: args.players,
         period: Duration::from_secs(1) / args.tick_rate,
+        extrapolate: !args.moves,
     };
     let stats: Shared = Rc::new(RefCell::new(Stats::default()));
     // Bots that log in connect and log in under one gate, a few at a time: the server's
@@ -1194,6 +1304,34 @@ fn judge_tutorial(
     }
 }
 
+/// The updates' mode when every bot got moves.
+const MOVES: &str = "moves";
+
+/// Which updates this project's bots got, and how many a tick.
+struct UpdatesMode {
+    /// "extrapolated", `MOVES`, or "mixed" (a cluster whose servers differ).
+    label: &'static str,
+    /// Updates per tick a bot was in the world for, averaged over all updates: 1 when every
+    /// tick sends one (moves, always something moving), less when extrapolated updates skip
+    /// the ticks in which nothing in a view changed.
+    per_tick: f64,
+}
+
+// Display arithmetic on counts far below 2^52.
+#[allow(clippy::cast_precision_loss)]
+fn updates_mode(stats: &Stats) -> UpdatesMode {
+    let label = match stats.extrapolating {
+        0 => MOVES,
+        all if all >= stats.entered => "extrapolated",
+        _ => "mixed",
+    };
+    let ticks = stats.followed_updates + stats.skipped_ticks;
+    UpdatesMode {
+        label,
+        per_tick: stats.followed_updates as f64 / ticks.max(1) as f64,
+    }
+}
+
 // Display arithmetic on counts far below 2^52.
 #[allow(clippy::cast_precision_loss)]
 fn report(
@@ -1221,6 +1359,7 @@ fn report(
     } else {
         "this project's"
     };
+    let updates = updates_mode(stats);
     println!(
         "world: {} {mode} bots ({} entered) over {} world(s), {}, measured {:.1} s after {:.0} s warm-up",
         args.players,
@@ -1270,12 +1409,25 @@ fn report(
         );
     } else {
         println!(
-            "update lateness against the tick schedule (from the most punctual update): all bots {}; the {} observing bots ({:.1} updates/s each) {}; ticks skipped {}",
+            "updates: {} (asked for {}; {} of {} bots' updates extrapolated); {:.3} updates a tick per client ({} ticks without one{})",
+            updates.label,
+            if args.moves { MOVES } else { "extrapolated" },
+            stats.extrapolating,
+            stats.entered,
+            updates.per_tick,
+            stats.skipped_ticks,
+            if updates.label == MOVES {
+                ": lost"
+            } else {
+                ": nothing in view changed"
+            }
+        );
+        println!(
+            "update lateness against the tick schedule (each update's, from the most punctual): all bots {}; the {} observing bots ({:.1} updates/s each) {}",
             late.human(),
             stats.observers_entered,
             observed_per_second,
             observed_late.human(),
-            stats.skipped_ticks
         );
     }
     match ticks {
@@ -1334,6 +1486,9 @@ fn report(
         "entered": stats.entered,
         "worlds": args.worlds,
         "tutorial": args.tutorial,
+        "updates": (!args.tutorial).then_some(updates.label),
+        "extrapolating_bots": stats.extrapolating,
+        "updates_per_tick": (!args.tutorial).then_some((updates.per_tick * 1_000.0).round() / 1_000.0),
         "login": args.login || args.tutorial,
         "measured_s": seconds(measured),
         "updates_per_client_s": (per_client_second(stats.updates) * 10.0).round() / 10.0,
@@ -1419,8 +1574,9 @@ mod tests {
             resized_radii: vec![480],
             ..WorldUpdateMessage::default()
         });
-        assert_eq!(view.players[&3], (8, -8, 160));
-        assert_eq!(view.players[&9], (-64, 0, 480));
+        assert_eq!(view.position(3), Some((8, -8)));
+        assert_eq!(view.position(9), Some((-64, 0)));
+        assert_eq!(view.players[&9].radius, 480);
         // 3 (mass 160²) may eat 5 (80²) but not 9; 5 is nearer than the spore.
         assert_eq!(
             view.target(3),
@@ -1438,6 +1594,138 @@ mod tests {
         assert_eq!(eats, 1);
         assert_eq!(view.target(3), Some(((8.0, -8.0), (4_000.0, 0.0))));
         assert_eq!(view.target(7), None, "not in view: no target");
+    }
+
+    /// A player as it enters an extrapolating client's view.
+    fn entrant(id: u64, (x, y): (i32, i32), (vx, vy): (i32, i32)) -> WorldPlayer {
+        WorldPlayer {
+            id,
+            name: String::new(),
+            x,
+            y,
+            radius: 160,
+            color: 0,
+            vx,
+            vy,
+        }
+    }
+
+    /// Players' IDs and positions, by ID.
+    type Positions = Vec<(u64, (i64, i64))>;
+
+    /// Extrapolated updates for ticks 2^32 − 3, 2^32 − 2, then (the tick wrapped, three
+    /// quiet ticks) 2, then 5 and 6; `positions` says where docs/protocol.md puts each player
+    /// after each.
+    fn extrapolated_updates() -> Vec<(WorldUpdateMessage, Positions)> {
+        vec![
+            // A first update: entrants are where they are, nothing before it to catch up.
+            (
+                WorldUpdateMessage {
+                    tick: u32::MAX - 2,
+                    players_entered: vec![
+                        entrant(1, (0, 0), (10, 0)),
+                        entrant(2, (100, 100), (0, -5)),
+                    ],
+                    ..WorldUpdateMessage::default()
+                },
+                vec![(1, (0, 0)), (2, (100, 100))],
+            ),
+            // The next tick: 1 keeps its velocity, 2 moves by its new one.
+            (
+                WorldUpdateMessage {
+                    tick: u32::MAX - 1,
+                    velocity_ids: vec![2],
+                    velocity_xy: vec![3, 3],
+                    ..WorldUpdateMessage::default()
+                },
+                vec![(1, (10, 0)), (2, (103, 103))],
+            ),
+            // Tick 2 after 2^32 − 2: three quiet ticks (2^32 − 1, 0, 1), then this tick's
+            // step, in which 1 stops (its move is (0, 0)); 3 enters where it is.
+            (
+                WorldUpdateMessage {
+                    tick: 2,
+                    players_entered: vec![entrant(3, (500, 500), (-1, 2))],
+                    velocity_ids: vec![1],
+                    velocity_xy: vec![0, 0],
+                    ..WorldUpdateMessage::default()
+                },
+                vec![(1, (40, 0)), (2, (115, 115)), (3, (500, 500))],
+            ),
+            // Tick 5: two quiet ticks (a stopped player stays), then 1 leaves, 3 eats 2,
+            // which respawns in view (an eat and an entry: where it is now), and 3 turns.
+            (
+                WorldUpdateMessage {
+                    tick: 5,
+                    players_left: vec![1],
+                    eaten: vec![WorldEat {
+                        eater_id: 3,
+                        player_id: 2,
+                        spore_id: 0,
+                    }],
+                    players_entered: vec![entrant(2, (-700, 0), (1, 1))],
+                    velocity_ids: vec![3],
+                    velocity_xy: vec![5, -5],
+                    resized_ids: vec![3],
+                    resized_radii: vec![200],
+                    ..WorldUpdateMessage::default()
+                },
+                vec![(2, (-700, 0)), (3, (503, 499))],
+            ),
+            // Tick 6: only a spore came into view; everyone makes this tick's move.
+            (
+                WorldUpdateMessage {
+                    tick: 6,
+                    spores_entered: vec![WorldSpore {
+                        id: 8,
+                        x: 0,
+                        y: 0,
+                        radius: 40,
+                    }],
+                    ..WorldUpdateMessage::default()
+                },
+                vec![(2, (-699, 1)), (3, (508, 494))],
+            ),
+        ]
+    }
+
+    #[test]
+    fn a_view_follows_extrapolated_updates_exactly() {
+        let mut view = View::new(true);
+        for (update, positions) in extrapolated_updates() {
+            view.apply(&update);
+            let mut held: Positions = view
+                .players
+                .iter()
+                .map(|(&id, held)| (id, (held.x, held.y)))
+                .collect();
+            held.sort_unstable();
+            assert_eq!(held, positions, "after tick {}", update.tick);
+        }
+        assert_eq!(view.players[&3].radius, 200);
+        assert_eq!(view.spores.len(), 1);
+    }
+
+    #[test]
+    fn a_bot_following_only_itself_agrees_with_a_whole_view() {
+        use prost::Message as _;
+
+        let mut whole = View::new(true);
+        let mut own = View::new(true);
+        for (update, _) in extrapolated_updates() {
+            whole.apply(&update);
+            let bytes = Packet {
+                sender_id: 0,
+                msg: Some(Msg::WorldUpdate(Box::new(update))),
+            }
+            .encode_to_vec();
+            let Some(Scanned::Update(inner)) = scan_packet(&bytes) else {
+                panic!("not an update");
+            };
+            own.apply(&scan_update(inner, 3).expect("an update"));
+            assert_eq!(own.position(3), whole.position(3));
+        }
+        assert_eq!(own.position(3), Some((508, 494)));
     }
 
     #[test]

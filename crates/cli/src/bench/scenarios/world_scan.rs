@@ -1,8 +1,10 @@
 //! A minimal reader of the protobuf bytes of a `WorldUpdateMessage` for the bench's cheap
-//! bots: the tick number and the bot's own position, found by walking the fields without
-//! decoding the rest (a full decode of every update for thousands of bots on one bench thread
+//! bots: the tick number and what concerns the bot's own player (its entry, move or change of
+//! velocity), found by walking the fields without decoding the rest (a full decode of every update for thousands of bots on one bench thread
 //! is what kept the bench from reading every update); and of any packet's sender and kind,
 //! so that tutorial-level bots decode only their own `PlayerMessage`s of the N² they read.
+
+use mmo_protocol::packets::{WorldPlayer, WorldUpdateMessage};
 
 /// Wire types of protobuf fields.
 const VARINT: u64 = 0;
@@ -21,11 +23,15 @@ const UPDATE_TICK: u64 = 1;
 const UPDATE_PLAYERS_ENTERED: u64 = 5;
 const UPDATE_MOVED_IDS: u64 = 7;
 const UPDATE_MOVED_XY: u64 = 8;
+const UPDATE_VELOCITY_IDS: u64 = 13;
+const UPDATE_VELOCITY_XY: u64 = 14;
 
 /// `WorldPlayer` fields.
 const PLAYER_ID: u64 = 1;
 const PLAYER_X: u64 = 3;
 const PLAYER_Y: u64 = 4;
+const PLAYER_VX: u64 = 7;
+const PLAYER_VY: u64 = 8;
 
 /// What a packet is, as far as a cheap bot needs to know.
 #[derive(Debug, PartialEq, Eq)]
@@ -36,16 +42,6 @@ pub(super) enum Scanned<'a> {
     Left,
     /// Anything else.
     Other,
-}
-
-/// What a cheap bot reads from an update.
-#[derive(Debug, Default, PartialEq, Eq)]
-pub(super) struct UpdateSummary {
-    pub tick: u32,
-    /// Where the bot now is (wire units), when the update says: it entered its own view
-    /// (absolute) or moved (relative, in `moved`).
-    pub entered_at: Option<(i64, i64)>,
-    pub moved: Option<(i64, i64)>,
 }
 
 fn varint(buf: &mut &[u8]) -> Option<u64> {
@@ -141,56 +137,97 @@ fn repeated(value: &Value<'_>, mut each: impl FnMut(u64)) -> Option<()> {
     Some(())
 }
 
-/// The tick and `me`'s position or move from an update's bytes; `None` when malformed.
-pub(super) fn scan_update(mut bytes: &[u8], me: u64) -> Option<UpdateSummary> {
-    let mut summary = UpdateSummary::default();
-    // Where `me` is among the moved IDs, and the moved coordinates seen so far.
-    let mut moved_index = None;
-    let mut id = 0u64;
-    let mut ids_seen = 0usize;
-    let mut xy = Vec::new();
+/// An ID list and its values, coded like `moved_ids` + `moved_xy`, as far as they concern one
+/// player: where it is in the list, and the values seen so far.
+#[derive(Default)]
+struct OwnPair {
+    index: Option<usize>,
+    id: u64,
+    ids_seen: usize,
+    values: Vec<i32>,
+}
+
+impl OwnPair {
+    fn ids(&mut self, value: &Value<'_>, me: u64) -> Option<()> {
+        repeated(value, |gap| {
+            self.id = self.id.wrapping_add(gap);
+            if self.id == me && self.index.is_none() {
+                self.index = Some(self.ids_seen);
+            }
+            self.ids_seen += 1;
+        })
+    }
+
+    fn values(&mut self, value: &Value<'_>) -> Option<()> {
+        repeated(value, |delta| self.values.push(sint32(delta)))
+    }
+
+    /// `me`'s pair of values, when it is listed.
+    fn pair(&self) -> Option<Vec<i32>> {
+        let index = self.index?;
+        Some(self.values.get(2 * index..2 * index + 2)?.to_vec())
+    }
+}
+
+/// An update's bytes as far as they concern `me`: the tick, and `me`'s entry, move and change
+/// of velocity (the rest left out, `me` alone in the ID lists); `None` when malformed. A bot
+/// that follows only itself applies this as a whole view would.
+pub(super) fn scan_update(mut bytes: &[u8], me: u64) -> Option<WorldUpdateMessage> {
+    let mut own = WorldUpdateMessage::default();
+    let mut moved = OwnPair::default();
+    let mut velocity = OwnPair::default();
     while !bytes.is_empty() {
         let (number, value) = field(&mut bytes)?;
         match (number, &value) {
             (UPDATE_TICK, Value::Number(tick)) => {
-                summary.tick = u32::try_from(*tick & u64::from(u32::MAX)).unwrap_or(0);
+                own.tick = u32::try_from(*tick & u64::from(u32::MAX)).unwrap_or(0);
             }
             (UPDATE_PLAYERS_ENTERED, Value::Bytes(player)) => {
-                if let Some(at) = own_entry(player, me)? {
-                    summary.entered_at = Some(at);
+                if let Some(player) = own_entry(player, me)? {
+                    own.players_entered.push(player);
                 }
             }
-            (UPDATE_MOVED_IDS, _) => repeated(&value, |gap| {
-                id = id.wrapping_add(gap);
-                if id == me && moved_index.is_none() {
-                    moved_index = Some(ids_seen);
-                }
-                ids_seen += 1;
-            })?,
-            (UPDATE_MOVED_XY, _) => repeated(&value, |delta| xy.push(zigzag(delta)))?,
+            (UPDATE_MOVED_IDS, _) => moved.ids(&value, me)?,
+            (UPDATE_MOVED_XY, _) => moved.values(&value)?,
+            (UPDATE_VELOCITY_IDS, _) => velocity.ids(&value, me)?,
+            (UPDATE_VELOCITY_XY, _) => velocity.values(&value)?,
             _ => {}
         }
     }
-    if let Some(index) = moved_index {
-        if let (Some(&dx), Some(&dy)) = (xy.get(2 * index), xy.get(2 * index + 1)) {
-            summary.moved = Some((dx, dy));
-        }
+    if let Some(pair) = moved.pair() {
+        own.moved_ids = vec![me];
+        own.moved_xy = pair;
     }
-    Some(summary)
+    if let Some(pair) = velocity.pair() {
+        own.velocity_ids = vec![me];
+        own.velocity_xy = pair;
+    }
+    Some(own)
 }
 
-/// `Some(Some(position))` when the `WorldPlayer` in `bytes` is `me`.
-fn own_entry(mut bytes: &[u8], me: u64) -> Option<Option<(i64, i64)>> {
-    let (mut id, mut x, mut y) = (0, 0, 0);
+/// A `sint32`'s value from its varint (zigzag; a value beyond 32 bits is cut to them, as a
+/// protobuf decoder does).
+fn sint32(value: u64) -> i32 {
+    #[allow(clippy::cast_possible_truncation)]
+    let value = zigzag(value) as i32;
+    value
+}
+
+/// `Some(Some(player))` when the `WorldPlayer` in `bytes` is `me` (its position and velocity;
+/// the rest left out).
+fn own_entry(mut bytes: &[u8], me: u64) -> Option<Option<WorldPlayer>> {
+    let mut player = WorldPlayer::default();
     while !bytes.is_empty() {
         match field(&mut bytes)? {
-            (PLAYER_ID, Value::Number(value)) => id = value,
-            (PLAYER_X, Value::Number(value)) => x = zigzag(value),
-            (PLAYER_Y, Value::Number(value)) => y = zigzag(value),
+            (PLAYER_ID, Value::Number(value)) => player.id = value,
+            (PLAYER_X, Value::Number(value)) => player.x = sint32(value),
+            (PLAYER_Y, Value::Number(value)) => player.y = sint32(value),
+            (PLAYER_VX, Value::Number(value)) => player.vx = sint32(value),
+            (PLAYER_VY, Value::Number(value)) => player.vy = sint32(value),
             _ => {}
         }
     }
-    Some((id == me).then_some((x, y)))
+    Some((player.id == me).then_some(player))
 }
 
 #[cfg(test)]
@@ -225,8 +262,40 @@ mod tests {
         }
     }
 
+    /// `scan_update`'s answer for a bot that entered at `entered` (x, y, vx, vy), moved by
+    /// `moved` and changed its velocity to `velocity`, at `tick`.
+    fn own(
+        tick: u32,
+        me: u64,
+        entered: Option<(i32, i32, i32, i32)>,
+        moved: Option<(i32, i32)>,
+        velocity: Option<(i32, i32)>,
+    ) -> WorldUpdateMessage {
+        WorldUpdateMessage {
+            tick,
+            players_entered: entered
+                .map(|(x, y, vx, vy)| WorldPlayer {
+                    id: me,
+                    x,
+                    y,
+                    vx,
+                    vy,
+                    ..WorldPlayer::default()
+                })
+                .into_iter()
+                .collect(),
+            moved_ids: moved.map(|_| me).into_iter().collect(),
+            moved_xy: moved.map(|(x, y)| vec![x, y]).unwrap_or_default(),
+            velocity_ids: velocity.map(|_| me).into_iter().collect(),
+            velocity_xy: velocity.map(|(x, y)| vec![x, y]).unwrap_or_default(),
+            ..WorldUpdateMessage::default()
+        }
+    }
+
     #[test]
-    fn finds_the_tick_and_the_own_entry_and_move_as_prost_encodes_them() {
+    fn finds_the_tick_and_the_own_entry_move_and_velocity_as_prost_encodes_them() {
+        let mut entrant = player(9, -1_000, 2_000_000);
+        (entrant.vx, entrant.vy) = (-60, 7);
         let update = WorldUpdateMessage {
             tick: 70_000,
             players_left: vec![4, 8],
@@ -235,9 +304,11 @@ mod tests {
                 player_id: 2,
                 spore_id: 0,
             }],
-            players_entered: vec![player(3, 5, 6), player(9, -1_000, 2_000_000)],
+            players_entered: vec![player(3, 5, 6), entrant],
             moved_ids: vec![3, 4, 2],
             moved_xy: vec![1, 2, -30, 40, 5, 6],
+            velocity_ids: vec![2, 7],
+            velocity_xy: vec![0, 0, -3, 1_000],
             own: Some(WorldOwnState {
                 score: 12,
                 best_score: 99,
@@ -250,24 +321,30 @@ mod tests {
         let Some(Scanned::Update(inner)) = scan_packet(&bytes) else {
             panic!("not an update");
         };
-        // ID 7 is the second moved (3, then 3 + 4).
+        // ID 7 is the second moved (3, then 3 + 4); 9 the second with a new velocity.
         assert_eq!(
             scan_update(inner, 7),
-            Some(UpdateSummary {
-                tick: 70_000,
-                entered_at: None,
-                moved: Some((-30, 40)),
-            })
+            Some(own(70_000, 7, None, Some((-30, 40)), None))
         );
         assert_eq!(
             scan_update(inner, 9),
-            Some(UpdateSummary {
-                tick: 70_000,
-                entered_at: Some((-1_000, 2_000_000)),
-                moved: Some((5, 6)),
-            })
+            Some(own(
+                70_000,
+                9,
+                Some((-1_000, 2_000_000, -60, 7)),
+                Some((5, 6)),
+                Some((-3, 1_000))
+            ))
         );
-        assert_eq!(scan_update(inner, 5).map(|s| s.moved), Some(None));
+        assert_eq!(
+            scan_update(inner, 2),
+            Some(own(70_000, 2, None, None, Some((0, 0)))),
+            "a stop"
+        );
+        assert_eq!(
+            scan_update(inner, 5),
+            Some(own(70_000, 5, None, None, None))
+        );
     }
 
     #[test]
