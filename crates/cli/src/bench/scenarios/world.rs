@@ -64,6 +64,15 @@ const STEER_THRESHOLD: f64 = TAU / 15.0;
 /// of a bot's work, which must stay well under what the server does for it.
 const RETARGET_EVERY_TICKS: u32 = 4;
 
+/// Observing bots note the positions they hold on the ticks that are multiples of this (once a
+/// second at 20 ticks/s), for the check of extrapolated positions against a reference's.
+const CHECK_EVERY_TICKS: u32 = 20;
+
+/// Most positions noted and not yet compared (`PositionChecks`): a run of 20 s notes about
+/// references × 150 players × 20 (tens of thousands); beyond this the check stops noting,
+/// so that a long run cannot grow the bench without bound.
+const MAX_UNCOMPARED_POSITIONS: usize = 1_000_000;
+
 /// A wandering bot picks a new point to head for every this long (plus up to as much again,
 /// so that bots do not turn together): a person steers now and then, not every tick.
 const WANDER_TURN_EVERY: Duration = Duration::from_secs(3);
@@ -160,6 +169,13 @@ pub struct WorldArgs {
     /// can be measured. A server that does not extrapolate sends moves either way.
     #[arg(long)]
     moves: bool,
+    /// When extrapolating: this many of the `--observe` bots ask for every move instead and
+    /// serve as references. On every 20th tick each observing bot notes the positions it
+    /// holds, and those of the extrapolating ones are compared with the references' for the
+    /// players both see ("positions checked" in the report: any difference is a defect). The
+    /// references are left out of the per-client figures.
+    #[arg(long, value_name = "BOTS", default_value_t = 5)]
+    references: u64,
 }
 
 /// What every bot adds to, while measuring.
@@ -189,6 +205,10 @@ struct Stats {
     observers_entered: u64,
     /// Bots whose updates are extrapolated (`WorldEnteredMessage.extrapolating`).
     extrapolating: u64,
+    /// Reference bots that entered (counted in `entered`, left out of the per-client figures).
+    references_entered: u64,
+    /// Extrapolated positions compared with the references'.
+    checks: PositionChecks,
     directions_sent: u64,
     claims_sent: u64,
     /// Eats in the bots' views (ours) or relayed claims (tutorial).
@@ -209,6 +229,60 @@ struct Stats {
     own_updates: HashMap<u64, OwnUpdates>,
     /// Registers and logins answered "busy" and asked again (all phases).
     busy_retries: u64,
+}
+
+/// The check of extrapolated positions: on the sample ticks (multiples of `CHECK_EVERY_TICKS`)
+/// each observing bot notes where the players it holds are; a reference bot's (it gets every
+/// move) is the truth, an extrapolating bot's must equal it for every player both hold.
+#[derive(Default)]
+struct PositionChecks {
+    /// By world, tick and player ID: a reference's position, and extrapolated ones noted
+    /// before any reference's (compared when it comes).
+    noted: HashMap<(usize, u32, u64), Noted>,
+    agreed: u64,
+    differed: u64,
+    /// The first difference, for the report.
+    first_difference: Option<String>,
+}
+
+#[derive(Default)]
+struct Noted {
+    reference: Option<(i64, i64)>,
+    waiting: Vec<(i64, i64)>,
+}
+
+impl PositionChecks {
+    /// Notes where player `id` of `world` was at `tick`, by a reference bot or not.
+    fn note(&mut self, world: usize, tick: u32, id: u64, at: (i64, i64), reference: bool) {
+        let key = (world, tick, id);
+        if !self.noted.contains_key(&key) && self.noted.len() >= MAX_UNCOMPARED_POSITIONS {
+            return;
+        }
+        let noted = self.noted.entry(key).or_default();
+        match (reference, noted.reference) {
+            (true, Some(_)) => {}
+            (true, None) => {
+                noted.reference = Some(at);
+                let waiting = std::mem::take(&mut noted.waiting);
+                for extrapolated in waiting {
+                    self.compare(tick, id, extrapolated, at);
+                }
+            }
+            (false, Some(truth)) => self.compare(tick, id, at, truth),
+            (false, None) => noted.waiting.push(at),
+        }
+    }
+
+    fn compare(&mut self, tick: u32, id: u64, extrapolated: (i64, i64), truth: (i64, i64)) {
+        if extrapolated == truth {
+            self.agreed += 1;
+            return;
+        }
+        self.differed += 1;
+        self.first_difference.get_or_insert_with(|| {
+            format!("player {id} at tick {tick}: extrapolated {extrapolated:?}, moves {truth:?}")
+        });
+    }
 }
 
 /// A tutorial-level bot's own `PlayerMessage`s while measuring: the tutorial's messages carry
@@ -556,6 +630,29 @@ impl View {
         update.eaten.len() as u64
     }
 
+    /// The first tick from the last update's on that is a multiple of `every`, when it comes
+    /// before `next` (the tick of the update about to be applied): until then the view's
+    /// positions, moved by their velocities, are the server's at every tick.
+    fn sample_before(&self, next: u32, every: u32) -> Option<u32> {
+        let last = self.tick?;
+        let ahead = (every - last % every) % every;
+        (ahead < next.wrapping_sub(last)).then(|| last.wrapping_add(ahead))
+    }
+
+    /// Where each player held is at `tick`, a tick from the last update's up to the next
+    /// update's (`sample_before`).
+    fn positions_at(&self, tick: u32) -> impl Iterator<Item = (u64, (i64, i64))> + '_ {
+        let ticks = match self.tick {
+            Some(last) if self.extrapolating => tick.wrapping_sub(last),
+            _ => 0,
+        };
+        self.players.iter().map(move |(&id, held)| {
+            let mut held = *held;
+            held.coast(ticks);
+            (id, (held.x, held.y))
+        })
+    }
+
     /// Where `id` is (wire units), when in view.
     fn position(&self, id: u64) -> Option<(i64, i64)> {
         self.players.get(&id).map(|held| (held.x, held.y))
@@ -601,7 +698,7 @@ async fn enter(
     let room = seat.room.clone();
     send(ws, Msg::JoinRoom(JoinRoomMessage { room })).await?;
     wait_for(ws, seat.limit, |msg| matches!(msg, Msg::Room(_))).await?;
-    let extrapolate = seat.extrapolate;
+    let extrapolate = seat.extrapolate && !seat.reference;
     send(ws, Msg::EnterWorld(EnterWorldMessage { extrapolate })).await?;
     let entered = wait_for(ws, seat.limit, |msg| {
         matches!(msg, Msg::WorldEntered(_) | Msg::DenyResponse(_))
@@ -611,7 +708,11 @@ async fn enter(
         Msg::WorldEntered(entered) => {
             let mut stats = stats.borrow_mut();
             stats.entered += 1;
-            stats.observers_entered += u64::from(observer);
+            if seat.reference {
+                stats.references_entered += 1;
+            } else {
+                stats.observers_entered += u64::from(observer);
+            }
             stats.extrapolating += u64::from(entered.extrapolating);
             Ok(Some(Entered {
                 me: entered.player_id,
@@ -632,6 +733,8 @@ async fn enter(
 struct Arrival {
     world: usize,
     observer: bool,
+    /// A reference bot's: left out of the counts.
+    reference: bool,
     size: u64,
     at: Instant,
     tick: u32,
@@ -644,7 +747,7 @@ struct Arrival {
 impl Arrival {
     /// Counts the update, while measuring.
     fn record(&self, stats: &mut Stats) {
-        if !stats.measuring {
+        if !stats.measuring || self.reference {
             return;
         }
         stats.updates += 1;
@@ -717,6 +820,10 @@ struct Seat {
     limit: Duration,
     /// Ask for extrapolated updates.
     extrapolate: bool,
+    /// A reference for the check of extrapolated positions (it asks for moves).
+    reference: bool,
+    /// Note positions for that check (an observing bot, in a run that has references).
+    check: bool,
     /// The run's start: the zero of the bots' tick schedules.
     start: Instant,
 }
@@ -749,6 +856,7 @@ async fn wander(mut ws: Ws, seat: Seat, index: u64, stats: Shared) -> Result<(),
         Arrival {
             world: seat.world,
             observer: false,
+            reference: false,
             size,
             at,
             tick: update.tick,
@@ -797,6 +905,18 @@ async fn play(mut ws: Ws, seat: Seat, stats: Shared) -> Result<(), Stop> {
             Msg::WorldLeft(left) => return Err(Stop(format!("left the world: {}", left.reason))),
             _ => continue,
         };
+        if let Some(tick) = seat
+            .check
+            .then(|| view.sample_before(update.tick, CHECK_EVERY_TICKS))
+            .flatten()
+        {
+            let mut stats = stats.borrow_mut();
+            if stats.measuring {
+                for (id, at) in view.positions_at(tick) {
+                    stats.checks.note(seat.world, tick, id, at, seat.reference);
+                }
+            }
+        }
         let eats = view.apply(&update);
         if let Some(own) = &update.own {
             best = best.max(own.score);
@@ -806,6 +926,7 @@ async fn play(mut ws: Ws, seat: Seat, stats: Shared) -> Result<(), Stop> {
             Arrival {
                 world: seat.world,
                 observer: true,
+                reference: seat.reference,
                 size,
                 at,
                 tick: update.tick,
@@ -1004,14 +1125,20 @@ async fn bot(
             } else {
                 format!("{}-{world}", args.room_prefix)
             };
+            let observer = observes(index, args.players, args.observe, args.worlds);
+            let references = if args.extrapolate { args.references } else { 0 };
+            let reference = observer
+                && is_reference(index, args.observe, args.worlds, references, args.players);
             let seat = Seat {
                 room,
                 world,
                 limit: args.limit,
                 extrapolate: args.extrapolate,
+                reference,
+                check: observer && references > 0,
                 start,
             };
-            if observes(index, args.players, args.observe, args.worlds) {
+            if observer {
                 play(ws, seat, Rc::clone(&stats)).await
             } else {
                 wander(ws, seat, index, Rc::clone(&stats)).await
@@ -1042,6 +1169,22 @@ fn observes(index: u64, players: u64, observe: u64, worlds: u32) -> bool {
     rank_in_world % every == 0 && rank_in_world / every * u64::from(worlds.max(1)) < observe
 }
 
+/// Whether observing bot `index` (`observes`) is one of the about `references` that ask for
+/// moves, as the truth the others' extrapolated positions are checked against: evenly spread
+/// over each world's observers, at least one in each world when there are any.
+fn is_reference(index: u64, observe: u64, worlds: u32, references: u64, players: u64) -> bool {
+    if references == 0 || observe == 0 {
+        return false;
+    }
+    let worlds = u64::from(worlds.max(1));
+    let every = (players / observe).max(1);
+    // The bot's rank among its world's observers, and how many of them are references.
+    let rank = index / worlds / every;
+    let per_world = observe.div_ceil(worlds);
+    let stride = (per_world / references.div_ceil(worlds)).max(2);
+    rank % stride == stride / 2
+}
+
 /// What every bot needs to know.
 #[derive(Clone)]
 struct BotPlan {
@@ -1058,6 +1201,8 @@ struct BotPlan {
     period: Duration,
     /// This project's bots ask for extrapolated updates (not `--moves`).
     extrapolate: bool,
+    /// Observing bots that ask for moves as references (`is_reference`).
+    references: u64,
 }
 
 /// Update lateness against the tick schedule: per group (a world, or a tutorial bot), each
@@ -1119,6 +1264,7 @@ pub async fn world(common: &CommonArgs, args: &WorldArgs) -> Result<(), BenchErr
         players: args.players,
         period: Duration::from_secs(1) / args.tick_rate,
         extrapolate: !args.moves,
+        references: args.references,
     };
     let stats: Shared = Rc::new(RefCell::new(Stats::default()));
     // Bots that log in connect and log in under one gate, a few at a time: the server's
@@ -1322,7 +1468,7 @@ struct UpdatesMode {
 fn updates_mode(stats: &Stats) -> UpdatesMode {
     let label = match stats.extrapolating {
         0 => MOVES,
-        all if all >= stats.entered => "extrapolated",
+        all if all + stats.references_entered >= stats.entered => "extrapolated",
         _ => "mixed",
     };
     let ticks = stats.followed_updates + stats.skipped_ticks;
@@ -1343,7 +1489,8 @@ fn report(
     measured: Duration,
     ticks: Option<&WorldDelta>,
 ) {
-    let clients = stats.entered.max(1);
+    // The references' updates are not counted (they get moves).
+    let clients = (stats.entered - stats.references_entered).max(1);
     let per_client_second = |count: u64| count as f64 / clients as f64 / measured.as_secs_f64();
     let late = lateness(stats.offsets.values()).summary();
     let observed_late = lateness(stats.observed_offsets.values()).summary();
@@ -1413,7 +1560,7 @@ fn report(
             updates.label,
             if args.moves { MOVES } else { "extrapolated" },
             stats.extrapolating,
-            stats.entered,
+            stats.entered - stats.references_entered,
             updates.per_tick,
             stats.skipped_ticks,
             if updates.label == MOVES {
@@ -1422,6 +1569,19 @@ fn report(
                 ": nothing in view changed"
             }
         );
+        if stats.references_entered > 0 {
+            let checks = &stats.checks;
+            println!(
+                "positions checked against {} reference bots' (moves, left out of the figures here): {} agreed, {} differed{}",
+                stats.references_entered,
+                checks.agreed,
+                checks.differed,
+                checks
+                    .first_difference
+                    .as_ref()
+                    .map_or(String::new(), |first| format!(" (first: {first})"))
+            );
+        }
         println!(
             "update lateness against the tick schedule (each update's, from the most punctual): all bots {}; the {} observing bots ({:.1} updates/s each) {}",
             late.human(),
@@ -1488,6 +1648,9 @@ fn report(
         "tutorial": args.tutorial,
         "updates": (!args.tutorial).then_some(updates.label),
         "extrapolating_bots": stats.extrapolating,
+        "reference_bots": stats.references_entered,
+        "positions_agreed": stats.checks.agreed,
+        "positions_differed": stats.checks.differed,
         "updates_per_tick": (!args.tutorial).then_some((updates.per_tick * 1_000.0).round() / 1_000.0),
         "login": args.login || args.tutorial,
         "measured_s": seconds(measured),
@@ -1704,6 +1867,66 @@ mod tests {
         }
         assert_eq!(view.players[&3].radius, 200);
         assert_eq!(view.spores.len(), 1);
+    }
+
+    #[test]
+    fn a_view_knows_positions_between_its_updates() {
+        let mut view = View::new(true);
+        let updates = extrapolated_updates();
+        for (update, _) in &updates[..3] {
+            view.apply(update);
+        }
+        // Held at tick 2; the next update is for tick 5: ticks 2–4 are known.
+        assert_eq!(view.sample_before(5, 4), Some(4));
+        assert_eq!(
+            view.sample_before(4, 4),
+            None,
+            "tick 4 is the next update's"
+        );
+        assert_eq!(view.sample_before(3, 2), Some(2), "the update's own tick");
+        let mut at_4: Positions = view.positions_at(4).collect();
+        at_4.sort_unstable();
+        assert_eq!(at_4, vec![(1, (40, 0)), (2, (121, 121)), (3, (498, 504))]);
+        view.tick = Some(u32::MAX - 1);
+        assert_eq!(view.sample_before(10, 4), Some(0), "across the wrap");
+    }
+
+    #[test]
+    fn extrapolated_positions_are_compared_with_a_references_whenever_it_comes() {
+        let mut checks = PositionChecks::default();
+        checks.note(0, 20, 7, (1, 2), false);
+        checks.note(0, 20, 7, (1, 2), false);
+        checks.note(0, 20, 8, (5, 5), false);
+        assert_eq!((checks.agreed, checks.differed), (0, 0), "no reference yet");
+        checks.note(0, 20, 7, (1, 2), true);
+        checks.note(0, 20, 8, (5, 6), true);
+        checks.note(0, 20, 7, (1, 2), false);
+        checks.note(1, 20, 7, (9, 9), false);
+        assert_eq!((checks.agreed, checks.differed), (3, 1));
+        assert_eq!(
+            checks.first_difference.as_deref(),
+            Some("player 8 at tick 20: extrapolated (5, 5), moves (5, 6)")
+        );
+    }
+
+    #[test]
+    fn references_are_spread_over_each_worlds_observers() {
+        let chosen = |players: u64, observe: u64, worlds: u32, references: u64| -> Vec<u64> {
+            (0..players)
+                .filter(|&index| {
+                    observes(index, players, observe, worlds)
+                        && is_reference(index, observe, worlds, references, players)
+                })
+                .collect()
+        };
+        assert_eq!(chosen(2000, 100, 1, 5), vec![200, 600, 1000, 1400, 1800]);
+        let per_world = chosen(10_000, 100, 10, 5);
+        assert_eq!(per_world.len(), 10);
+        let worlds: std::collections::BTreeSet<u64> =
+            per_world.iter().map(|index| index % 10).collect();
+        assert_eq!(worlds.len(), 10, "one in each world");
+        assert!(chosen(2000, 100, 1, 0).is_empty());
+        assert_eq!(chosen(2, 2, 1, 5), vec![1], "one of too few");
     }
 
     #[test]
