@@ -1155,9 +1155,9 @@ async fn the_clients_world_state_applies_updates_in_order_in_godot() {
     );
     let steps: Vec<(String, Option<&str>)> = vec![
         (entered.clone(), None),
-        ("fraction 0.025".into(), Some("0.500")),
-        ("fraction 0.5".into(), Some("1.000")),
-        ("fraction -1".into(), Some("0.000")),
+        ("ticks_since 0.025".into(), Some("0.500")),
+        ("ticks_since 0.5".into(), Some("10.000")),
+        ("ticks_since -1".into(), Some("0.000")),
         (first, None),
         (
             "world_dump".into(),
@@ -1211,6 +1211,214 @@ async fn the_clients_world_state_applies_updates_in_order_in_godot() {
                 "tick=0 own=7 score=0 best=0 view=800,450 in_world=0 eaten_by=0 leaders= players= spores=",
             ),
         ),
+    ];
+    let steps: Vec<(&str, Option<&str>)> = steps
+        .iter()
+        .map(|(step, answer)| (step.as_str(), *answer))
+        .collect();
+    run_client_steps_with(&scratch, &["world_state"], Some(&generated), &steps).await;
+}
+
+/// A player entering an extrapolating client's view at (`x`, `y`) with velocity (`vx`, `vy`),
+/// all in position units, radius 20 world units.
+fn mover(id: u64, x: i32, y: i32, vx: i32, vy: i32) -> WorldPlayer {
+    WorldPlayer {
+        vx,
+        vy,
+        ..world_player(id, "", x, y, 160, 0)
+    }
+}
+
+/// A `WorldEnteredMessage` for player 5, as a driver step.
+fn entered_step(extrapolating: bool) -> String {
+    world_step(
+        Msg::WorldEntered(WorldEnteredMessage {
+            room: "lobby".into(),
+            player_id: 5,
+            tick_rate: 20,
+            position_scale: 8,
+            extrapolating,
+        }),
+        "0",
+    )
+}
+
+#[tokio::test]
+#[ignore = "needs godot3-server; scripts/check-godot installs it and runs these"]
+async fn the_clients_world_state_follows_extrapolated_updates_in_godot() {
+    let scratch = Scratch::new("engine-world-extrapolated");
+    let generated = generate3(
+        &scratch,
+        &mmo_gdgen::workspace_root().join("proto"),
+        "p3.gd",
+    );
+    // `drawn`: how many ticks ago the previous update arrived.
+    let update = |message: WorldUpdateMessage, drawn: &str| {
+        world_step(Msg::WorldUpdate(Box::new(message)), drawn)
+    };
+    let velocities = |tick: u32, ids: Vec<u64>, xy: Vec<i32>| {
+        update(
+            WorldUpdateMessage {
+                tick,
+                velocity_ids: ids,
+                velocity_xy: xy,
+                ..WorldUpdateMessage::default()
+            },
+            "1",
+        )
+    };
+    // Three players enter moving right, moving up, and standing still.
+    let first = update(
+        WorldUpdateMessage {
+            tick: 100,
+            players_entered: vec![
+                mover(5, 0, 0, 8, 0),
+                mover(9, 800, 0, 0, -4),
+                mover(11, 0, 800, 0, 0),
+            ],
+            ..WorldUpdateMessage::default()
+        },
+        "0",
+    );
+    // Tick 103, three ticks after the last update: 9 stops and 11 starts (IDs 9, then 11 as
+    // 9 + 2); ticks 101 and 102 sent nothing.
+    let turned = world_step(
+        Msg::WorldUpdate(Box::new(WorldUpdateMessage {
+            tick: 103,
+            velocity_ids: vec![9, 2],
+            velocity_xy: vec![0, 0, -3, 5],
+            ..WorldUpdateMessage::default()
+        })),
+        "3",
+    );
+    // Six ticks on, an update with no velocities in it (a spore came into view).
+    let quiet = world_step(
+        Msg::WorldUpdate(Box::new(WorldUpdateMessage {
+            tick: 110,
+            spores_entered: vec![WorldSpore {
+                id: 1,
+                x: 0,
+                y: 0,
+                radius: 80,
+            }],
+            ..WorldUpdateMessage::default()
+        })),
+        "6",
+    );
+    // 9 eats the own player, which respawns far away, standing; 7 comes into view; 9 turns.
+    let eaten = update(
+        WorldUpdateMessage {
+            tick: 111,
+            eaten: vec![WorldEat {
+                eater_id: 9,
+                player_id: 5,
+                spore_id: 0,
+            }],
+            players_entered: vec![mover(5, 8000, 8000, 0, 0), mover(7, 50, 50, 4, 4)],
+            velocity_ids: vec![9],
+            velocity_xy: vec![-8, 0],
+            ..WorldUpdateMessage::default()
+        },
+        "1",
+    );
+    // 9 leaves; a velocity for it in the same update names what is no longer held.
+    let left = update(
+        WorldUpdateMessage {
+            tick: 112,
+            players_left: vec![9],
+            velocity_ids: vec![9],
+            velocity_xy: vec![1, 1],
+            ..WorldUpdateMessage::default()
+        },
+        "1",
+    );
+    let steps: Vec<(String, Option<&str>)> = vec![
+        (entered_step(true), None),
+        (first, None),
+        ("world_held 5".into(), Some("0,0~8,0")),
+        // Drawn where it is now: moved on by its velocity for the time since, in ticks.
+        ("world_at 5 0".into(), Some("0.000,0.000/20.000")),
+        ("world_at 5 0.5".into(), Some("0.500,0.000/20.000")),
+        ("world_at 5 2".into(), Some("2.000,0.000/20.000")),
+        ("world_at 11 2".into(), Some("0.000,100.000/20.000")),
+        (turned, None),
+        // Everyone made the moves of ticks 101 and 102, then this tick's: 9 and 11 by their new
+        // velocities, 5 by its old one.
+        ("world_held 5".into(), Some("24,0~8,0")),
+        ("world_held 9".into(), Some("800,-8~0,0")),
+        ("world_held 11".into(), Some("-3,805~-3,5")),
+        // 5 was drawn right and goes on; 9 was drawn going on, to -12, and comes back to where
+        // it stopped over one tick, never jumping.
+        ("world_at 5 0".into(), Some("3.000,0.000/20.000")),
+        ("world_at 5 0.5".into(), Some("3.500,0.000/20.000")),
+        ("world_at 9 0".into(), Some("100.000,-1.500/20.000")),
+        ("world_at 9 0.5".into(), Some("100.000,-1.250/20.000")),
+        ("world_at 9 1".into(), Some("100.000,-1.000/20.000")),
+        ("world_at 9 10".into(), Some("100.000,-1.000/20.000")),
+        ("world_at 11 1".into(), Some("-0.750,101.250/20.000")),
+        // The own player stops: (0, 0), and this tick it did not move.
+        (velocities(104, vec![5], vec![0, 0]), None),
+        ("world_held 5".into(), Some("24,0~0,0")),
+        ("world_held 11".into(), Some("-6,810~-3,5")),
+        ("world_at 5 10".into(), Some("3.000,0.000/20.000")),
+        (quiet, None),
+        ("world_held 5".into(), Some("24,0~0,0")),
+        ("world_held 9".into(), Some("800,-8~0,0")),
+        ("world_held 11".into(), Some("-24,840~-3,5")),
+        ("world_eats".into(), Some("")),
+        (eaten, None),
+        // Entrants are where they are at this tick, and this tick moves only the others.
+        ("world_held 5".into(), Some("8000,8000~0,0")),
+        ("world_at 5 0".into(), Some("1000.000,1000.000/20.000")),
+        ("world_held 7".into(), Some("50,50~4,4")),
+        ("world_held 9".into(), Some("792,-8~-8,0")),
+        ("world_eats".into(), Some("9>5/0@3.000,0.000/20.000")),
+        (left, None),
+        ("world_held 9".into(), Some("-")),
+        ("world_held 7".into(), Some("54,54~4,4")),
+        ("world_held 5".into(), Some("8000,8000~0,0")),
+        // The tick number wraps at 2^32: from 4,294,967,294 to 1 is three ticks.
+        (entered_step(true), None),
+        (
+            update(
+                WorldUpdateMessage {
+                    tick: u32::MAX - 1,
+                    players_entered: vec![mover(5, 0, 0, 7, -3)],
+                    ..WorldUpdateMessage::default()
+                },
+                "0",
+            ),
+            None,
+        ),
+        (velocities(1, vec![5], vec![1, 1]), None),
+        ("world_held 5".into(), Some("15,-5~1,1")),
+        // A server that does not extrapolate: entrants' velocities mean nothing, only moves move.
+        (entered_step(false), None),
+        (
+            update(
+                WorldUpdateMessage {
+                    tick: 1,
+                    players_entered: vec![mover(5, 0, 0, 8, 0)],
+                    ..WorldUpdateMessage::default()
+                },
+                "0",
+            ),
+            None,
+        ),
+        (
+            update(
+                WorldUpdateMessage {
+                    tick: 5,
+                    moved_ids: vec![5],
+                    moved_xy: vec![8, 0],
+                    ..WorldUpdateMessage::default()
+                },
+                "1",
+            ),
+            None,
+        ),
+        ("world_held 5".into(), Some("8,0~0,0")),
+        ("world_at 5 10".into(), Some("1.000,0.000/20.000")),
     ];
     let steps: Vec<(&str, Option<&str>)> = steps
         .iter()
