@@ -1576,7 +1576,7 @@ async fn the_clients_world_state_matches_the_engine_it_follows_in_godot() {
     let hex_of = |packet: &Packet| hex(&packet.encode_to_vec());
     let mut steps = vec![format!(
         "world {} 0",
-        hex_of(&encode::entered_packet("lobby", me, 20))
+        hex_of(&encode::entered_packet("lobby", me, 20, false))
     )];
     // What the engine says the client's view holds, at each dump: (players, spores) touching
     // the rectangle around its player, and every entity there is, in wire units.
