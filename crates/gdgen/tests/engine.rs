@@ -1501,7 +1501,7 @@ async fn the_clients_steering_game_flow_and_scores_work_in_godot() {
 }
 
 /// One entity as the driver's `world_dump` writes it and the engine has it: wire units.
-#[derive(Debug, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
 struct Seen {
     id: u64,
     x: i32,
@@ -1544,6 +1544,20 @@ fn parse_world_dump(line: &str) -> (Vec<Seen>, Vec<Seen>, (f64, f64)) {
 #[tokio::test]
 #[ignore = "needs godot3-server; scripts/check-godot installs it and runs these"]
 async fn the_clients_world_state_matches_the_engine_it_follows_in_godot() {
+    follow_the_engine(false).await;
+}
+
+#[tokio::test]
+#[ignore = "needs godot3-server; scripts/check-godot installs it and runs these"]
+async fn the_clients_extrapolated_world_state_matches_the_engine_it_follows_in_godot() {
+    follow_the_engine(true).await;
+}
+
+/// A client's world state fed the updates the server's world engine makes for one player
+/// among 80 that steer towards each other (its moves, or with `extrapolating` its velocity
+/// changes), checked against the engine at four moments: everything it holds is in the engine
+/// at exactly the same wire position and radius, and everything that can be seen is held.
+async fn follow_the_engine(extrapolating: bool) {
     use mmo_world::{
         Appearance, Decider, EntityKey, Entry, POSITION_SCALE, PlayerId, RadiusRumble, World,
         WorldConfig, encode,
@@ -1554,7 +1568,14 @@ async fn the_clients_world_state_matches_the_engine_it_follows_in_godot() {
     const PLAYERS: u64 = 80;
     const TICKS: u64 = 300;
     const DUMP_EVERY: u64 = 75;
-    let scratch = Scratch::new("engine-world-live");
+    // Extrapolating, players hold their heading for ten ticks at a time (all turning on the
+    // same tick), so velocities stay put and some ticks send nothing at all.
+    let steer_every = if extrapolating { 10 } else { 1 };
+    let scratch = Scratch::new(if extrapolating {
+        "engine-world-live-extrapolated"
+    } else {
+        "engine-world-live"
+    });
     let generated = generate3(
         &scratch,
         &mmo_gdgen::workspace_root().join("proto"),
@@ -1573,20 +1594,28 @@ async fn the_clients_world_state_matches_the_engine_it_follows_in_godot() {
         };
         world.enter(PlayerId(id), entry, true).unwrap();
     }
+    assert!(world.set_extrapolating(me, extrapolating));
     let hex_of = |packet: &Packet| hex(&packet.encode_to_vec());
     let mut steps = vec![format!(
         "world {} 0",
-        hex_of(&encode::entered_packet("lobby", me, 20, false))
+        hex_of(&encode::entered_packet("lobby", me, 20, extrapolating))
     )];
     // What the engine says the client's view holds, at each dump: (players, spores) touching
-    // the rectangle around its player, and every entity there is, in wire units.
+    // the rectangle around its player, and every entity there is, in wire units, at the tick
+    // of the client's latest update (the client knows of no tick after it: extrapolating, the
+    // ticks without an update are caught up when the next one comes).
     let mut truths = Vec::new();
+    let mut truth_at_update = None;
     let quantized = |x: f64| (x * f64::from(POSITION_SCALE)).round();
     let start = Instant::now();
     let mut updates = 0;
+    let mut last_update_tick = 0;
+    // Extrapolating: updates that followed ticks with none, and velocity changes received.
+    let mut gaps = 0;
+    let mut velocities = 0;
     for tick in 1..=TICKS {
-        // Everyone heads for the middle, turning a little each tick: they meet, eat and grow.
-        for id in 1..=PLAYERS {
+        // Everyone heads for the middle, turning a little each time: they meet, eat and grow.
+        for id in (1..=PLAYERS).filter(|_| tick % steer_every == 1 % steer_every) {
             let Some(player) = world.engine().get(EntityKey::Player(PlayerId(id))) else {
                 continue;
             };
@@ -1596,11 +1625,26 @@ async fn the_clients_world_state_matches_the_engine_it_follows_in_godot() {
         }
         world.tick(start + std::time::Duration::from_millis(50 * tick));
         if let Some(delta) = world.update_for(me).filter(|delta| !delta.is_empty()) {
-            steps.push(format!("world {} 1", hex_of(&encode::update_packet(delta))));
+            let packet = encode::update_packet(delta);
+            if let Some(Msg::WorldUpdate(update)) = &packet.msg {
+                // Moves or velocities, never both.
+                let other = if extrapolating {
+                    &update.moved_ids
+                } else {
+                    &update.velocity_ids
+                };
+                assert!(other.is_empty(), "{update:?}");
+                velocities += update.velocity_ids.len();
+            }
+            // Drawn: the ticks since the previous update, as a client's clock would say.
+            let since = tick - last_update_tick;
+            steps.push(format!("world {} {since}", hex_of(&packet)));
+            gaps += usize::from(updates > 0 && since > 1);
+            last_update_tick = tick;
             updates += 1;
+            truth_at_update = None;
         }
-        if tick % DUMP_EVERY == 0 {
-            steps.push("world_dump".to_owned());
+        if truth_at_update.is_none() {
             let mut players = Vec::new();
             let mut spores = Vec::new();
             for entity in world.engine().entities().filter(|entity| entity.is_alive()) {
@@ -1619,10 +1663,24 @@ async fn the_clients_world_state_matches_the_engine_it_follows_in_godot() {
                 }
             }
             let own = world.engine().get(EntityKey::Player(me)).unwrap().pos;
-            truths.push((players, spores, own));
+            truth_at_update = Some((players, spores, own));
+        }
+        if tick % DUMP_EVERY == 0 {
+            steps.push("world_dump".to_owned());
+            truths.push(truth_at_update.clone().unwrap());
         }
     }
-    assert!(updates > TICKS / 2, "the observer got {updates} updates");
+    println!("{updates} updates, {gaps} after ticks with none, {velocities} velocity changes");
+    if extrapolating {
+        assert!(updates > TICKS / 4, "the observer got {updates} updates");
+        assert!(
+            gaps > 0,
+            "no tick went without an update: nothing was caught up"
+        );
+        assert!(velocities > 0, "no velocity changed");
+    } else {
+        assert!(updates > TICKS / 2, "the observer got {updates} updates");
+    }
     let steps: Vec<(&str, Option<&str>)> = steps
         .iter()
         .map(|step| {
