@@ -1,6 +1,6 @@
 extends Node2D
 ## The game: the world of the player's room ("Radius Rumble", docs/protocol.md "The world"),
-## drawn one tick behind the server, the camera on the player and zoomed to its view, mouse
+## drawn smoothly between updates, the camera on the player and zoomed to its view, mouse
 ## steering, the live leaderboard, the player's score, the hiscore board, and Play, Hiscores
 ## and Log out. The main scene calls [method room_joined] when a room is joined and
 ## [method stop] when the connection is lost; the chat stays the main scene's, over the game.

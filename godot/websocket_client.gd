@@ -136,11 +136,13 @@ func request_room_list() -> int:
 	return send(packet)
 
 
-## Asks to play in the world of this client's room; answered with
-## [code]WorldEnteredMessage[/code] or [code]DenyResponseMessage[/code].
+## Asks to play in the world of this client's room, with extrapolated updates (velocities
+## when they change instead of every move: less to receive, players drawn where they are);
+## answered with [code]WorldEnteredMessage[/code] (whose [code]extrapolating[/code] says
+## whether the server does it) or [code]DenyResponseMessage[/code].
 func enter_world() -> int:
 	var packet := Packets.Packet.new()
-	packet.new_enter_world()
+	packet.new_enter_world().set_extrapolate(true)
 	return send(packet)
 
 

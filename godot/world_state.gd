@@ -2,12 +2,20 @@ extends RefCounted
 ## The world as this client sees it: the players and spores in its view, its own standing and
 ## the live leaderboard, kept from [code]WorldEnteredMessage[/code] (106) and each
 ## [code]WorldUpdateMessage[/code] (109) applied in the documented order (docs/protocol.md,
-## "The world"): leaves, eats, entries, moves, resizes, own state, leaderboard.
+## "The world"): leaves, eats, entries, moves (or velocities), resizes, own state, leaderboard.
 ##
-## Smoothing: the view draws one tick behind. Each player holds where it was drawn when the
-## latest update arrived ([member Player.from]) and where that update puts it
-## ([member Player.to]); the view draws between them as [method fraction] grows from 0 to 1 over
-## one tick, so an update that comes early or late never makes anything jump.
+## Extrapolated updates ("Extrapolated updates"; [member extrapolating]): each player keeps its
+## velocity, its move on every tick until the server names a new one, so an update for tick T
+## after one for tick P first moves everyone over the T - P - 1 ticks that sent nothing, and
+## then, after leaves, eats and entries, moves every player held before it once more, by its new
+## velocity if the update names one. Positions stay the server's exactly (integers).
+##
+## Smoothing: each player holds where it was drawn when the latest update arrived
+## ([member Player.from]) and where that update puts it ([member Player.to]). The view draws it
+## at [code]to[/code] moved on by its velocity for the ticks since ([method ticks_since]), plus
+## the difference from [code]from[/code] faded out over one tick: extrapolating, where it is
+## now; otherwise (no velocity) one tick behind, gliding to the latest place. An update that
+## comes early or late, or a change of course learnt a tick late, never makes anything jump.
 ##
 ## Pure logic, no nodes and no engine calls: the tests run it in Godot 3 on updates made by the
 ## server's own world engine. The messages are passed as [Object]s (duck-typed by their getters)
@@ -25,17 +33,23 @@ class Player:
 	var x := 0
 	var y := 0
 	var units_radius := 0
+	## Its move on every tick from the latest update's on, in wire units (extrapolating only).
+	var vx := 0
+	var vy := 0
+	## [member vx], [member vy] in world units per tick.
+	var velocity := Vector2.ZERO
 	var from := Vector2.ZERO
 	var to := Vector2.ZERO
 	var from_radius := 0.0
 	var to_radius := 0.0
 
-	## Where to draw it [param at] a fraction of the way from the previous update to the latest.
-	func position_at(at: float) -> Vector2:
-		return from + (to - from) * at
+	## Where to draw it [param ticks] after the latest update arrived.
+	func position_at(ticks: float) -> Vector2:
+		var fade := 1.0 - clampf(ticks, 0.0, 1.0)
+		return to + velocity * maxf(ticks, 0.0) + (from - to) * fade
 
-	func radius_at(at: float) -> float:
-		return from_radius + (to_radius - from_radius) * at
+	func radius_at(ticks: float) -> float:
+		return from_radius + (to_radius - from_radius) * clampf(ticks, 0.0, 1.0)
 
 
 ## A spore in view; spores never move.
@@ -74,6 +88,8 @@ var player_id := 0
 var tick_rate := 20
 ## Wire units per world unit.
 var position_scale := 8
+## Whether updates carry velocities (and entrants theirs) instead of moves.
+var extrapolating := false
 ## The latest update's tick number.
 var tick := 0
 ## Player ID → [Player], everything in view, this client's own player included.
@@ -93,6 +109,8 @@ var players_in_world := 0
 var eaten_by := 0
 
 var _eats: Array[Eat] = []
+## Whether an update came since [method enter] (the first has no previous tick).
+var _updated := false
 
 
 ## Starts over in the world a [code]WorldEnteredMessage[/code] names.
@@ -101,7 +119,9 @@ func enter(entered: Object) -> void:
 	player_id = entered.get_player_id()
 	tick_rate = maxi(entered.get_tick_rate(), 1)
 	position_scale = maxi(entered.get_position_scale(), 1)
+	extrapolating = entered.get_extrapolating()
 	tick = 0
+	_updated = false
 	players.clear()
 	spores.clear()
 	score = 0
@@ -113,31 +133,43 @@ func enter(entered: Object) -> void:
 	_eats.clear()
 
 
-## How far to draw from [member Player.from] to [member Player.to], [param seconds] after the
-## latest update arrived: one tick takes it all the way.
-func fraction(seconds: float) -> float:
-	return clampf(seconds * tick_rate, 0.0, 1.0)
+## How many ticks [param seconds] are (what [method Player.position_at] takes).
+func ticks_since(seconds: float) -> float:
+	return maxf(seconds * tick_rate, 0.0)
 
 
 ## Applies a [code]WorldUpdateMessage[/code], in the order the protocol gives. [param drawn] is
-## [method fraction] at the moment it arrived: every player starts from where it was drawn.
+## [method ticks_since] the previous one at the moment it arrived: every player starts from
+## where it was drawn.
 func apply(update: Object, drawn: float) -> void:
+	# The tick number wraps at 2^32; GDScript's ints are 64 bits.
+	var gap: int = (update.get_tick() - tick) & 0xFFFFFFFF if _updated else 1
 	tick = update.get_tick()
+	_updated = true
 	eaten_by = 0
 	for player in players.values():
 		player.from = player.position_at(drawn)
 		player.from_radius = player.radius_at(drawn)
+		if extrapolating:
+			_step(player, maxi(gap - 1, 0))
 	for id in update.get_players_left():
 		players.erase(id)
 	for id in update.get_spores_left():
 		spores.erase(id)
 	for eat in update.get_eaten():
 		_eat(eat)
+	var entrants := {}
 	for entered in update.get_players_entered():
-		_add_player(entered)
+		entrants[_add_player(entered)] = true
 	for entered in update.get_spores_entered():
 		_add_spore(entered)
-	_move(update.get_moved_ids(), update.get_moved_xy())
+	if extrapolating:
+		_steer(update.get_velocity_ids(), update.get_velocity_xy(), entrants)
+		for player in players.values():
+			if not entrants.has(player.id):
+				_step(player, 1)
+	else:
+		_move(update.get_moved_ids(), update.get_moved_xy())
 	_resize(update.get_resized_ids(), update.get_resized_radii())
 	if update.has_own():
 		var own: Object = update.get_own()
@@ -196,7 +228,8 @@ func _eat(eat: Object) -> void:
 	_eats.append(gone)
 
 
-func _add_player(entered: Object) -> void:
+## Adds the player [param entered] describes; returns its ID.
+func _add_player(entered: Object) -> int:
 	var player := Player.new()
 	player.id = entered.get_id()
 	player.name = entered.get_name()
@@ -204,11 +237,16 @@ func _add_player(entered: Object) -> void:
 	player.x = entered.get_x()
 	player.y = entered.get_y()
 	player.units_radius = entered.get_radius()
+	if extrapolating:
+		player.vx = entered.get_vx()
+		player.vy = entered.get_vy()
+		player.velocity = _position(player.vx, player.vy)
 	player.to = _position(player.x, player.y)
 	player.from = player.to
 	player.to_radius = float(player.units_radius) / position_scale
 	player.from_radius = player.to_radius
 	players[player.id] = player
+	return player.id
 
 
 func _add_spore(entered: Object) -> void:
@@ -228,6 +266,25 @@ func _move(coded_ids: Array[int], xy: Array[int]) -> void:
 		player.x += xy[2 * at]
 		player.y += xy[2 * at + 1]
 		player.to = _position(player.x, player.y)
+
+
+## Takes the velocities of [param coded_ids]; an entrant of this update came with its own.
+func _steer(coded_ids: Array[int], xy: Array[int], entrants: Dictionary) -> void:
+	var ids := decode_ids(coded_ids)
+	for at in ids.size():
+		var player: Player = players.get(ids[at])
+		if player == null or entrants.has(player.id) or 2 * at + 1 >= xy.size():
+			continue
+		player.vx = xy[2 * at]
+		player.vy = xy[2 * at + 1]
+		player.velocity = _position(player.vx, player.vy)
+
+
+## Moves [param player] by its velocity for [param ticks] ticks.
+func _step(player: Player, ticks: int) -> void:
+	player.x += player.vx * ticks
+	player.y += player.vy * ticks
+	player.to = _position(player.x, player.y)
 
 
 func _resize(coded_ids: Array[int], radii: Array[int]) -> void:

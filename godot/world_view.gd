@@ -1,9 +1,10 @@
 extends Node2D
-## Draws the world as [member world] holds it, one tick behind the server: a grid (so the
-## player sees itself move while the camera follows it), the spores, the players (smaller ones
-## first, so an eater covers what it eats) with their names, and what was just eaten shrinking
-## into its eater. One [method _draw] for everything in view: a view holds a few hundred circles
-## at most, so no node per actor.
+## Draws the world as [member world] holds it, each player where it is now when the server
+## extrapolates, else one tick behind (see world_state.gd): a grid (so the player sees itself
+## move while the camera follows it), the spores, the players (smaller ones first, so an eater
+## covers what it eats) with their names, and what was just eaten shrinking into its eater.
+## One [method _draw] for everything in view: a view holds a few hundred circles at most, so no
+## node per actor.
 
 const WorldState := preload("res://world_state.gd")
 const RoomState := preload("res://room_state.gd")
@@ -31,9 +32,10 @@ static func player_color(id: int, rgba: int) -> Color:
 	return Color.hex(rgba)
 
 
-## How far between the previous and the latest update to draw now (see world_state.gd).
+## How many ticks ago the latest update arrived, as the players are drawn now (see
+## world_state.gd).
 func drawn() -> float:
-	return world.fraction(_since_update) if world != null else 1.0
+	return world.ticks_since(_since_update) if world != null else 0.0
 
 
 ## An update was just applied: the drawing starts over from where it was towards it.

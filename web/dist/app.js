@@ -681,13 +681,16 @@ function renderPlay() {
 }
 
 /**
- * Asks to play in the world of the room the page is in. World messages (this, Leave, steering)
- * have a rate limit of their own on the server, apart from chat's and far above what this page
- * sends (docs/protocol.md), so they never wait for the chat's bucket nor take from it.
+ * Asks to play in the world of the room the page is in, with extrapolated updates (velocities
+ * when they change rather than every move: less to receive, and players drawn where they are
+ * now rather than a tick behind); a server that does not extrapolate says so in its answer and
+ * sends moves. World messages (this, Leave, steering) have a rate limit of their own on the
+ * server, apart from chat's and far above what this page sends (docs/protocol.md), so they
+ * never wait for the chat's bucket nor take from it.
  */
 function requestPlay() {
   if (play !== 'idle' || room.room === '') return;
-  if (!connection.send(encodeEnterWorld())) {
+  if (!connection.send(encodeEnterWorld(true))) {
     logLine('warning', describeNotSent('offline'));
     return;
   }

@@ -60,26 +60,30 @@ export const LOBBY = 'lobby';
  *   | {kind: 'presenceBatch', room: string, joined: RoomMember[], left: number[], members: number}
  *   | {kind: 'memberPage', room: string, members: RoomMember[], nextAfterId: number, complete: boolean, total: number}
  *   | {kind: 'rooms', rooms: {name: string, members: number}[]}
- *   | {kind: 'worldEntered', room: string, playerId: number, tickRate: number, positionScale: number}
+ *   | {kind: 'worldEntered', room: string, playerId: number, tickRate: number, positionScale: number, extrapolating: boolean}
  *   | {kind: 'worldLeft', reason: string}
  *   | {kind: 'worldUpdate', update: WorldUpdate}} ChatEvent
  */
 
 /**
  * A `WorldUpdateMessage` as plain numbers (docs/protocol.md, "The world"): positions and radii
- * in 1/`position_scale` world units, `movedIds` and `resizedIds` still delta-coded as sent
- * (world.js decodes them), `own` and `leaderboard` `null` when unchanged.
+ * in 1/`position_scale` world units, `movedIds`, `velocityIds` and `resizedIds` still
+ * delta-coded as sent (world.js decodes them), `own` and `leaderboard` `null` when unchanged.
+ * An extrapolating client gets `velocityIds` + `velocityXy` and entrants' `vx`, `vy` instead of
+ * `movedIds` + `movedXy`.
  * @typedef {object} WorldUpdate
  * @property {number} tick
  * @property {number[]} playersLeft
  * @property {number[]} sporesLeft
  * @property {{eaterId: number, playerId: number, sporeId: number}[]} eaten
- * @property {{id: number, name: string, x: number, y: number, radius: number, color: number}[]} playersEntered
+ * @property {{id: number, name: string, x: number, y: number, radius: number, color: number, vx: number, vy: number}[]} playersEntered
  * @property {{id: number, x: number, y: number, radius: number}[]} sporesEntered
  * @property {number[]} movedIds
  * @property {number[]} movedXy
  * @property {number[]} resizedIds
  * @property {number[]} resizedRadii
+ * @property {number[]} velocityIds
+ * @property {number[]} velocityXy
  * @property {{score: number, bestScore: number, viewHalfWidth: number, viewHalfHeight: number} | null} own
  * @property {{entries: {playerId: number, name: string, score: number}[], players: number} | null} leaderboard
  */
@@ -167,11 +171,14 @@ function membersOf(members) {
 
 /**
  * Encodes a request to play in the world of the room this client is in: answered with
- * `WorldEnteredMessage` or a refusal.
+ * `WorldEnteredMessage` or a refusal. With `extrapolate`, updates carry velocities when they
+ * change instead of every move (docs/protocol.md, "Extrapolated updates"), if the server does
+ * it (`WorldEnteredMessage.extrapolating` says).
+ * @param {boolean} [extrapolate]
  * @returns {Uint8Array}
  */
-export function encodeEnterWorld() {
-  return Packet.encode(Packet.create({ enterWorld: {} })).finish();
+export function encodeEnterWorld(extrapolate = false) {
+  return Packet.encode(Packet.create({ enterWorld: extrapolate ? { extrapolate } : {} })).finish();
 }
 
 /**
@@ -219,6 +226,8 @@ function worldUpdateFrom(message) {
       y: p.y ?? 0,
       radius: p.radius ?? 0,
       color: p.color ?? 0,
+      vx: p.vx ?? 0,
+      vy: p.vy ?? 0,
     })),
     sporesEntered: (message.sporesEntered ?? []).map((/** @type {any} */ s) => ({
       id: toNumber(s.id),
@@ -230,6 +239,8 @@ function worldUpdateFrom(message) {
     movedXy: [...(message.movedXy ?? [])],
     resizedIds: ids(message.resizedIds),
     resizedRadii: [...(message.resizedRadii ?? [])],
+    velocityIds: ids(message.velocityIds),
+    velocityXy: [...(message.velocityXy ?? [])],
     own: own
       ? {
           score: toNumber(own.score),
@@ -322,6 +333,7 @@ export function decodeEvent(bytes) {
         playerId: toNumber(packet.worldEntered?.playerId),
         tickRate: packet.worldEntered?.tickRate ?? 0,
         positionScale: packet.worldEntered?.positionScale ?? 0,
+        extrapolating: packet.worldEntered?.extrapolating ?? false,
       };
     case 'worldLeft':
       return { kind: 'worldLeft', reason: packet.worldLeft?.reason ?? '' };

@@ -1,8 +1,8 @@
 // The world as this client sees it, without the page: the players and spores in its view, its
 // own score and view, and the live leaderboard, kept from the server's `WorldUpdateMessage`s
-// (docs/protocol.md, "The world"), plus where to draw each thing at a given moment (one tick
-// behind the server, interpolated between its last two updates) and the camera's zoom. Free of
-// the DOM and of clocks (time is passed in), so Node tests import it.
+// (docs/protocol.md, "The world"), moves or, when the server extrapolates, velocities
+// ("Extrapolated updates"), plus where to draw each thing at a given moment and the camera's
+// zoom. Free of the DOM and of clocks (time is passed in), so Node tests import it.
 
 import { displayName } from './protocol.js';
 
@@ -24,8 +24,10 @@ export const MAX_VANISHING = 200;
 
 /**
  * A player in view. `x`, `y`, `radius` are the server's latest, in position units (exact
- * integers: moves add up without drift); `fromX`, `fromY`, `fromRadius` where it was drawn when
- * that update arrived (`since`, milliseconds), from where it glides to the latest over one tick.
+ * integers: moves add up without drift), at the latest update's tick; `vx`, `vy` its move on
+ * every tick from then on (extrapolating; 0 otherwise). `fromX`, `fromY`, `fromRadius` are where
+ * it was drawn when that update arrived (`since`, milliseconds): drawing fades from there to the
+ * server's state over one tick, so an update never makes anything jump.
  * @typedef {object} Actor
  * @property {number} id
  * @property {string} name the account's name, `""` for a guest
@@ -33,6 +35,8 @@ export const MAX_VANISHING = 200;
  * @property {number} x
  * @property {number} y
  * @property {number} radius
+ * @property {number} vx
+ * @property {number} vy
  * @property {number} fromX
  * @property {number} fromY
  * @property {number} fromRadius
@@ -146,16 +150,24 @@ export function zoomFor(halfWidth, halfHeight, canvasWidth, canvasHeight) {
 
 /**
  * One client's world: what is in its view, applied from the server's updates in the documented
- * order (leaves, eats, entries, moves, resizes, own state, leaderboard).
+ * order (leaves, eats, entries, moves or velocities, resizes, own state, leaderboard).
+ *
+ * Drawing: without extrapolation a player is drawn one tick behind the server, gliding from
+ * where it was drawn to the latest update's place over one tick. With it, a player is drawn
+ * where it is now: its place at the latest update's tick moved on by its velocity for the time
+ * since (in ticks), plus what the drawing was off by when that update came, faded out over one
+ * tick (the client learns of a change of course a tick late).
  */
 export class WorldState {
   /**
    * The world just entered (`WorldEnteredMessage`); nothing is in view until the first update.
-   * @param {{room: string, playerId: number, tickRate: number, positionScale: number}} entered
+   * @param {{room: string, playerId: number, tickRate: number, positionScale: number, extrapolating?: boolean}} entered
    */
-  constructor({ room, playerId, tickRate, positionScale }) {
+  constructor({ room, playerId, tickRate, positionScale, extrapolating = false }) {
     this.room = room;
     this.playerId = playerId;
+    /** Whether updates carry velocities (and entrants theirs) instead of moves. */
+    this.extrapolating = extrapolating;
     /** Ticks per second (20 by default); a missing one is taken as the default. */
     this.tickRate = tickRate > 0 ? tickRate : 20;
     /** Position units per world unit (8); a missing one is taken as the default. */
@@ -208,6 +220,12 @@ export class WorldState {
   apply(update, now) {
     /** @type {UpdateOutcome} */
     const outcome = { ownEatenBy: null, ownEats: 0, inconsistent: 0 };
+    if (this.extrapolating) {
+      // The ticks between the previous update and this one changed no velocity in view: every
+      // player made its move on each (the tick number wraps at 2^32).
+      const gap = this.updates === 0 ? 1 : (update.tick - this.tick) >>> 0;
+      this.catchUp(Math.max(0, gap - 1), now);
+    }
     this.tick = update.tick;
     this.updates += 1;
 
@@ -254,6 +272,8 @@ export class WorldState {
         x: p.x,
         y: p.y,
         radius: p.radius,
+        vx: this.extrapolating ? p.vx : 0,
+        vy: this.extrapolating ? p.vy : 0,
         fromX: p.x,
         fromY: p.y,
         fromRadius: p.radius,
@@ -262,9 +282,21 @@ export class WorldState {
     }
     for (const s of update.sporesEntered) this.spores.set(s.id, { id: s.id, x: s.x, y: s.y, radius: s.radius });
 
-    // 4. and 5. Moves and resizes: each player glides from where it is drawn now to its new
-    // state over the next tick.
-    const moved = decodeDeltaIds(update.movedIds);
+    // 4. and 5. Moves (or velocities) and resizes: each player glides from where it is drawn
+    // now to its new state over the next tick.
+    if (this.extrapolating) {
+      const entered = new Set(update.playersEntered.map((p) => p.id));
+      outcome.inconsistent += this.takeVelocities(update, entered);
+      for (const actor of this.players.values()) {
+        if (entered.has(actor.id)) continue;
+        actor.x += actor.vx;
+        actor.y += actor.vy;
+      }
+    }
+    // An extrapolating client is never sent moves, and one that is not never velocities.
+    const moved = this.extrapolating ? [] : decodeDeltaIds(update.movedIds);
+    if (this.extrapolating) outcome.inconsistent += update.movedIds.length;
+    else outcome.inconsistent += update.velocityIds.length;
     for (let i = 0; i < moved.length; i += 1) {
       const actor = this.players.get(moved[i]);
       const dx = update.movedXy[2 * i];
@@ -303,6 +335,46 @@ export class WorldState {
   }
 
   /**
+   * Extrapolating, before an update is applied: every player starts a glide from where it is
+   * drawn at `now` (they all move on at every update), then makes its move on each of the
+   * `ticks` that sent no update.
+   * @param {number} ticks
+   * @param {number} now
+   */
+  catchUp(ticks, now) {
+    for (const actor of this.players.values()) {
+      this.startGlide(actor, now);
+      actor.x += actor.vx * ticks;
+      actor.y += actor.vy * ticks;
+    }
+  }
+
+  /**
+   * Extrapolating: takes the update's new velocities (`velocityIds` + `velocityXy`). A player
+   * that entered in this update (`entered`) came with its own, which stands.
+   * @param {import('./protocol.js').WorldUpdate} update
+   * @param {Set<number>} entered
+   * @returns {number} how many named a player not held
+   */
+  takeVelocities(update, entered) {
+    let inconsistent = 0;
+    const ids = decodeDeltaIds(update.velocityIds);
+    for (let i = 0; i < ids.length; i += 1) {
+      const actor = this.players.get(ids[i]);
+      const vx = update.velocityXy[2 * i];
+      const vy = update.velocityXy[2 * i + 1];
+      if (actor === undefined || vx === undefined || vy === undefined) {
+        inconsistent += 1;
+        continue;
+      }
+      if (entered.has(actor.id)) continue;
+      actor.vx = vx;
+      actor.vy = vy;
+    }
+    return inconsistent;
+  }
+
+  /**
    * Starts a glide from where `actor` is drawn at `now`, once per update: a player both moved
    * and resized in one update glides from one place.
    * @param {Actor} actor
@@ -310,28 +382,42 @@ export class WorldState {
    */
   startGlide(actor, now) {
     if (actor.since === now) return;
-    const t = (now - actor.since) / this.tickMs;
-    actor.fromX = lerp(actor.fromX, actor.x, t);
-    actor.fromY = lerp(actor.fromY, actor.y, t);
-    actor.fromRadius = lerp(actor.fromRadius, actor.radius, t);
+    const drawn = this.drawnUnits(actor, now);
+    actor.fromX = drawn.x;
+    actor.fromY = drawn.y;
+    actor.fromRadius = drawn.radius;
     actor.since = now;
   }
 
   /**
-   * Where and how big to draw `actor` at `now`, in world units: one tick behind the server,
-   * part of the way from where it was drawn when the latest update came to that update's state.
+   * Where and how big `actor` is drawn at `now`, in position units. The state (`x`, `y` at the
+   * latest update's tick, moved on by the velocity for the ticks since it arrived) plus the
+   * offset it had from where the player was drawn then, fading out over one tick. Without
+   * velocities (not extrapolating) that is a glide from where it was drawn to the latest state.
+   * @param {Actor} actor
+   * @param {number} now
+   * @returns {{x: number, y: number, radius: number}}
+   */
+  drawnUnits(actor, now) {
+    const ticks = Math.max(0, (now - actor.since) / this.tickMs);
+    const fade = 1 - Math.min(1, ticks);
+    return {
+      x: actor.x + actor.vx * ticks + (actor.fromX - actor.x) * fade,
+      y: actor.y + actor.vy * ticks + (actor.fromY - actor.y) * fade,
+      radius: lerp(actor.fromRadius, actor.radius, ticks),
+    };
+  }
+
+  /**
+   * Where and how big to draw `actor` at `now`, in world units (see `drawnUnits`).
    * @param {Actor} actor
    * @param {number} now
    * @returns {{x: number, y: number, radius: number}}
    */
   drawnActor(actor, now) {
-    const t = (now - actor.since) / this.tickMs;
+    const drawn = this.drawnUnits(actor, now);
     const s = this.positionScale;
-    return {
-      x: lerp(actor.fromX, actor.x, t) / s,
-      y: lerp(actor.fromY, actor.y, t) / s,
-      radius: lerp(actor.fromRadius, actor.radius, t) / s,
-    };
+    return { x: drawn.x / s, y: drawn.y / s, radius: drawn.radius / s };
   }
 
   /**

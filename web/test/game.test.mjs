@@ -5,8 +5,9 @@
 // leaderboard), chats over the game, and leaves; on a phone, a finger steers; a logged-in
 // player plays under its name, and its login never puts it in the tutorial's game. The pages
 // run with `?debug`, which lets the test read the world state a page holds (its position, the
-// spores and players in its view) to choose where to point the mouse; everything else is
-// observed on the page. Screenshots go to web/test-results/.
+// spores and players in its view, whether its updates are extrapolated) to choose where to
+// point the mouse; everything else is observed on the page. Screenshots go to
+// web/test-results/.
 
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
@@ -51,7 +52,7 @@ after(async () => {
  * @typedef {{me: {x: number, y: number, radius: number} | null,
  *   spores: {id: number, x: number, y: number, radius: number}[],
  *   players: {id: number, x: number, y: number, radius: number}[],
- *   playerId: number}} Seen
+ *   playerId: number, extrapolating: boolean}} Seen
  */
 
 /**
@@ -64,6 +65,7 @@ function seen(page) {
     const now = performance.now();
     return {
       playerId: world.playerId,
+      extrapolating: world.extrapolating,
       me: world.drawnMe(now),
       spores: [...world.spores.values()].map((s) => ({ id: s.id, ...world.sporeInWorld(s) })),
       players: [...world.players.values()].filter((p) => p.id !== world.playerId).map((p) => ({ id: p.id, ...world.drawnActor(p, now) })),
@@ -123,6 +125,7 @@ describe('the game', { timeout: 120_000 }, () => {
     // alone on the leaderboard, and spores around it.
     const start = await seen(page);
     assert.ok(start.me, 'the own player is in its view');
+    assert.equal(start.extrapolating, true, 'the page asked for extrapolated updates, and the server does them');
     assert.ok(start.me.radius >= 19 && start.me.radius < 30, String(start.me.radius));
     assert.ok((await shownScore(page)) >= 1100, String(await shownScore(page)));
     await page.waitForFunction(() => document.querySelectorAll('#leaderboard li').length === 1, null, { timeout: 5000 });

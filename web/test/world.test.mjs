@@ -1,8 +1,10 @@
 // Unit tests of the game's DOM-free parts in plain Node: the world messages against bytes built
 // by hand from the contract's field numbers (docs/protocol.md, "The world"), the world state
 // kept from updates (their order, delta-coded IDs, respawns, what is inconsistent), drawing
-// one tick behind with interpolation, eaten things vanishing into their eaters, colours, the
-// camera's zoom, and steering (what is worth sending, at most once a tick).
+// one tick behind with interpolation, extrapolated updates (velocities, ticks without an
+// update, the tick wrapping, exact positions, drawing ahead by velocity without jumps), eaten
+// things vanishing into their eaters, colours, the camera's zoom, and steering (what is worth
+// sending, at most once a tick).
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
@@ -85,6 +87,8 @@ function update(parts) {
     resizedRadii: [],
     own: null,
     leaderboard: null,
+    velocityIds: [],
+    velocityXy: [],
     ...parts,
   };
 }
@@ -96,14 +100,52 @@ function update(parts) {
  * @param {number} y
  * @param {string} [name]
  */
-const player = (id, x, y, name = '') => ({ id, name, x: x * SCALE, y: y * SCALE, radius: 20 * SCALE, color: -1 });
+const player = (id, x, y, name = '') => ({ id, name, x: x * SCALE, y: y * SCALE, radius: 20 * SCALE, color: -1, vx: 0, vy: 0 });
+
+/**
+ * A player entering an extrapolating client's view at (`x`, `y`) with velocity (`vx`, `vy`),
+ * all in position units, radius 20 world units.
+ * @param {number} id
+ * @param {number} x
+ * @param {number} y
+ * @param {number} vx
+ * @param {number} vy
+ */
+const mover = (id, x, y, vx, vy) => ({ id, name: '', x, y, radius: 20 * SCALE, color: -1, vx, vy });
 
 /** A world entered as player 5. */
 const entered = () => new WorldState({ room: 'lobby', playerId: 5, tickRate: 20, positionScale: SCALE });
 
+/** A world entered as player 5, with extrapolated updates. */
+const extrapolated = () => new WorldState({ room: 'lobby', playerId: 5, tickRate: 20, positionScale: SCALE, extrapolating: true });
+
+/**
+ * Where `world` holds player `id` (position units, exact) and its velocity: `[x, y, vx, vy]`.
+ * @param {WorldState} world
+ * @param {number} id
+ */
+function held(world, id) {
+  const actor = world.players.get(id);
+  assert.ok(actor, `player ${id} is held`);
+  return [actor.x, actor.y, actor.vx, actor.vy];
+}
+
+/**
+ * Where `world` draws player `id` at `now`, in position units.
+ * @param {WorldState} world
+ * @param {number} id
+ * @param {number} now
+ */
+function drawnAt(world, id, now) {
+  const drawn = world.drawnUnits(/** @type {import('../dist/world.js').Actor} */ (world.players.get(id)), now);
+  return [drawn.x, drawn.y];
+}
+
 test('world messages are encoded with the contract\'s field numbers', () => {
   // Field 105, an empty message: key (105 << 3 | 2) = 842 = ca 06, length 0.
   assert.equal(hex(encodeEnterWorld()), 'ca0600');
+  // Asking for extrapolated updates: field 1 of it, a bool.
+  assert.equal(hex(encodeEnterWorld(true)), 'ca06020801');
   // Field 107: key 858 = da 06.
   assert.equal(hex(encodeLeaveWorld()), 'da0600');
   // Field 9 holding field 1, a double (π/2, little-endian 0x3ff921fb54442d18).
@@ -112,7 +154,10 @@ test('world messages are encoded with the contract\'s field numbers', () => {
 
 test('world messages from the server decode from bytes built by hand', () => {
   const entered = [...varint(1 << 3), 7, ...message(106, [0x0a, 0x03, ...Buffer.from('red'), 0x10, 0x07, 0x18, 0x14, 0x20, 0x08])];
-  assert.deepEqual(decodeEvent(Uint8Array.from(entered)), { kind: 'worldEntered', room: 'red', playerId: 7, tickRate: 20, positionScale: 8 });
+  assert.deepEqual(decodeEvent(Uint8Array.from(entered)), { kind: 'worldEntered', room: 'red', playerId: 7, tickRate: 20, positionScale: 8, extrapolating: false });
+  // Field 5 of it: the server extrapolates this client's updates.
+  const extrapolating = [...message(106, [0x10, 0x07, 0x18, 0x14, 0x20, 0x08, 0x28, 0x01])];
+  assert.deepEqual(decodeEvent(Uint8Array.from(extrapolating)), { kind: 'worldEntered', room: '', playerId: 7, tickRate: 20, positionScale: 8, extrapolating: true });
   const left = [0x08, 0x07, ...message(108, [0x0a, 0x0d, ...Buffer.from('changed rooms')])];
   assert.deepEqual(decodeEvent(Uint8Array.from(left)), { kind: 'worldLeft', reason: 'changed rooms' });
   // A WorldLeftMessage with no reason (the client asked) is an empty message.
@@ -143,7 +188,7 @@ test('world messages from the server decode from bytes built by hand', () => {
       playersLeft: [3],
       sporesLeft: [4],
       eaten: [{ eaterId: 2, playerId: 0, sporeId: 9 }],
-      playersEntered: [{ id: 5, name: 'a', x: -8, y: 16, radius: 160, color: -1 }],
+      playersEntered: [{ id: 5, name: 'a', x: -8, y: 16, radius: 160, color: -1, vx: 0, vy: 0 }],
       sporesEntered: [{ id: 11, x: 1, y: -1, radius: 80 }],
       movedIds: [2, 3],
       movedXy: [-1, 2, 60, -60],
@@ -151,7 +196,27 @@ test('world messages from the server decode from bytes built by hand', () => {
       resizedRadii: [200],
       own: { score: 1257, bestScore: 1300, viewHalfWidth: 800, viewHalfHeight: 450 },
       leaderboard: { entries: [{ playerId: 5, name: 'a', score: 1257 }], players: 2 },
+      velocityIds: [],
+      velocityXy: [],
     },
+  });
+  // What an extrapolating client gets instead of moves: velocities (fields 13, 14, coded like
+  // 7 and 8) and entrants with theirs (WorldPlayer fields 7 and 8, zigzag).
+  const velocities = [
+    0x08, 0x09, // tick 9
+    ...message(5, [0x08, 0x05, 0x18, 0x10, 0x20, 0x10, 0x28, 0xa0, 0x01, 0x38, 0x0f, 0x40, 0x10]), // 5 at (8, 8), v (-8, 8)
+    ...message(13, [0x02, 0x03]), // velocity_ids: 2, then 5
+    ...message(14, [0x00, 0x00, 0x78, 0x77]), // velocity_xy: (0, 0), (60, -60)
+  ];
+  const extrapolated = decodeEvent(Uint8Array.from(message(109, velocities)));
+  assert.deepEqual(extrapolated, {
+    kind: 'worldUpdate',
+    update: update({
+      tick: 9,
+      playersEntered: [{ id: 5, name: '', x: 8, y: 8, radius: 160, color: 0, vx: -8, vy: 8 }],
+      velocityIds: [2, 3],
+      velocityXy: [0, 0, 60, -60],
+    }),
   });
   // An update with nothing changed in a part leaves it empty (or null), never undefined.
   const empty = decodeEvent(Uint8Array.from(message(109, [0x08, 0x01])));
@@ -319,6 +384,114 @@ test('eaten things animated at once are bounded', () => {
   world.apply(update({ eaten: spores.map((s) => ({ eaterId: 5, playerId: 0, sporeId: s.id })) }), 10);
   assert.equal(world.vanishing.length, MAX_VANISHING);
   assert.equal(world.vanishing[0].id, 51, 'the oldest went first');
+});
+
+test('extrapolated: velocities carry players on through ticks without updates, exactly', () => {
+  const world = extrapolated();
+  world.apply(update({ tick: 100, playersEntered: [mover(5, 0, 0, 8, 0), mover(9, 800, 0, 0, -4), mover(11, 0, 800, 0, 0)] }), 1000);
+  assert.deepEqual(held(world, 5), [0, 0, 8, 0], 'an entrant is where it is at its tick');
+  // Drawn where it is now, not a tick behind: moved on by its velocity for the time since.
+  assert.deepEqual(drawnAt(world, 5, 1000), [0, 0]);
+  assert.deepEqual(drawnAt(world, 5, 1025), [4, 0], 'half a tick on');
+  assert.deepEqual(drawnAt(world, 5, 1100), [16, 0], 'two ticks on, with no update');
+  assert.deepEqual(drawnAt(world, 11, 1100), [0, 800], 'standing still');
+
+  // Tick 103: ticks 101 and 102 sent nothing (no velocity changed): everyone made those moves,
+  // then this tick's, 9 and 11 by their new velocities (9 stopped), 5 by its old one.
+  world.apply(update({ tick: 103, velocityIds: [9, 2], velocityXy: [0, 0, -3, 5] }), 1150);
+  assert.equal(world.tick, 103);
+  assert.deepEqual(held(world, 5), [24, 0, 8, 0]);
+  assert.deepEqual(held(world, 9), [800, -8, 0, 0]);
+  assert.deepEqual(held(world, 11), [-3, 805, -3, 5]);
+  // 5 was drawn right: it goes on as it went. 9 was drawn going on (to -12) when it had
+  // stopped at -8: from where it was drawn, it comes back to where it is over one tick, never
+  // jumping.
+  assert.deepEqual(drawnAt(world, 5, 1150), [24, 0]);
+  assert.deepEqual(drawnAt(world, 5, 1175), [28, 0]);
+  assert.deepEqual(drawnAt(world, 9, 1150), [800, -12]);
+  assert.deepEqual(drawnAt(world, 9, 1175), [800, -10]);
+  assert.deepEqual(drawnAt(world, 9, 1200), [800, -8]);
+  assert.deepEqual(drawnAt(world, 9, 2000), [800, -8], 'and stays');
+  assert.deepEqual(drawnAt(world, 11, 1150), [0, 800]);
+  assert.deepEqual(drawnAt(world, 11, 1200), [-6, 810]);
+
+  // The own player stops; nothing else changes.
+  world.apply(update({ tick: 104, velocityIds: [5], velocityXy: [0, 0] }), 1200);
+  assert.deepEqual(held(world, 5), [24, 0, 0, 0], 'a stop is (0, 0): this tick it did not move');
+  assert.deepEqual(held(world, 11), [-6, 810, -3, 5]);
+  assert.deepEqual(world.drawnMe(1200 + 10 * TICK_MS), { x: 3, y: 0, radius: 20 });
+
+  // Six ticks later, an update with no velocities at all (a spore came into view).
+  world.apply(update({ tick: 110, sporesEntered: [{ id: 1, x: 0, y: 0, radius: 80 }] }), 1500);
+  assert.deepEqual(held(world, 5), [24, 0, 0, 0]);
+  assert.deepEqual(held(world, 9), [800, -8, 0, 0]);
+  assert.deepEqual(held(world, 11), [-24, 840, -3, 5]);
+  assert.equal(world.inconsistent, 0);
+});
+
+test('extrapolated: positions add up exactly over many ticks, and the tick number wraps', () => {
+  const world = extrapolated();
+  const start = 2 ** 32 - 500;
+  world.apply(update({ tick: start, playersEntered: [mover(5, 0, 0, 7, -3)] }), 0);
+  // An update every 7 ticks for 1,001 ticks, across 2^32 (the tick goes back to 0), each one
+  // turning the player a little: (7, -3), then (6, -3), (7, -3), ...
+  let x = 0;
+  let y = 0;
+  let vx = 7;
+  for (let step = 1; step <= 143; step += 1) {
+    x += vx * 6;
+    y += -3 * 6;
+    vx = step % 2 === 0 ? 7 : 6;
+    x += vx;
+    y += -3;
+    world.apply(update({ tick: (start + 7 * step) % 2 ** 32, velocityIds: [5], velocityXy: [vx, -3] }), 7 * step * TICK_MS);
+  }
+  assert.equal(world.tick, (start + 1001) % 2 ** 32);
+  assert.deepEqual(held(world, 5), [x, y, vx, -3]);
+  // 6 ticks at each velocity before a change, 1 at the new one: 6 × (7 + 71 × 6 + 71 × 7) +
+  // (72 × 6 + 71 × 7) across, 1,001 × -3 down.
+  assert.deepEqual([x, y], [6509, -3003], 'exactly what the moves add up to');
+});
+
+test('extrapolated: entrants, respawns and leaves in an update are not moved by it', () => {
+  const world = extrapolated();
+  world.apply(update({ tick: 10, playersEntered: [mover(5, 0, 0, 8, 0), mover(9, 100, 0, 0, 8)] }), 0);
+  // 5 is eaten and respawns far away, standing; 7 comes into view moving; 9 turns.
+  const outcome = world.apply(
+    update({
+      tick: 11,
+      eaten: [{ eaterId: 9, playerId: 5, sporeId: 0 }],
+      playersEntered: [mover(5, 8000, 8000, 0, 0), mover(7, 50, 50, 4, 4)],
+      velocityIds: [9],
+      velocityXy: [-8, 0],
+    }),
+    50,
+  );
+  assert.equal(outcome.ownEatenBy, 9);
+  assert.deepEqual(held(world, 5), [8000, 8000, 0, 0], 'where it respawned, at this tick');
+  assert.deepEqual(drawnAt(world, 5, 50), [8000, 8000], 'drawn there at once: no glide across the map');
+  assert.deepEqual(held(world, 7), [50, 50, 4, 4]);
+  assert.deepEqual(held(world, 9), [92, 0, -8, 0], 'this tick by its new velocity');
+  // The eaten player vanishes from where it was drawn, a tick on from its entry.
+  assert.deepEqual([world.vanishing[0].x, world.vanishing[0].y], [1, 0]);
+
+  // 9 leaves the view; a velocity for it in the same update names what is no longer held,
+  // and so do moves, which an extrapolating client is never sent.
+  const next = world.apply(update({ tick: 12, playersLeft: [9], velocityIds: [9], velocityXy: [1, 1], movedIds: [7], movedXy: [100, 100] }), 100);
+  assert.equal(next.inconsistent, 2);
+  assert.deepEqual([...world.players.keys()].sort(), [5, 7]);
+  assert.deepEqual(held(world, 7), [54, 54, 4, 4], 'the entrant moved on at the next tick, by its own velocity');
+  assert.deepEqual(held(world, 5), [8000, 8000, 0, 0]);
+});
+
+test('a client the server does not extrapolate for keeps moving by moves, whatever entrants say', () => {
+  const world = entered();
+  world.apply(update({ tick: 1, playersEntered: [mover(5, 0, 0, 8, 0)] }), 0);
+  assert.deepEqual(held(world, 5), [0, 0, 0, 0], 'no velocity without extrapolation');
+  const outcome = world.apply(update({ tick: 5, movedIds: [5], movedXy: [8, 0], velocityIds: [5], velocityXy: [8, 0] }), 50);
+  assert.equal(outcome.inconsistent, 1, 'velocities are never sent to it');
+  assert.deepEqual(held(world, 5), [8, 0, 0, 0], 'a gap in ticks means nothing: only moves move');
+  assert.deepEqual(drawnAt(world, 5, 5000), [8, 0]);
 });
 
 test('a world entered with no tick rate or scale takes the defaults', () => {

@@ -1155,9 +1155,9 @@ async fn the_clients_world_state_applies_updates_in_order_in_godot() {
     );
     let steps: Vec<(String, Option<&str>)> = vec![
         (entered.clone(), None),
-        ("fraction 0.025".into(), Some("0.500")),
-        ("fraction 0.5".into(), Some("1.000")),
-        ("fraction -1".into(), Some("0.000")),
+        ("ticks_since 0.025".into(), Some("0.500")),
+        ("ticks_since 0.5".into(), Some("10.000")),
+        ("ticks_since -1".into(), Some("0.000")),
         (first, None),
         (
             "world_dump".into(),
@@ -1211,6 +1211,214 @@ async fn the_clients_world_state_applies_updates_in_order_in_godot() {
                 "tick=0 own=7 score=0 best=0 view=800,450 in_world=0 eaten_by=0 leaders= players= spores=",
             ),
         ),
+    ];
+    let steps: Vec<(&str, Option<&str>)> = steps
+        .iter()
+        .map(|(step, answer)| (step.as_str(), *answer))
+        .collect();
+    run_client_steps_with(&scratch, &["world_state"], Some(&generated), &steps).await;
+}
+
+/// A player entering an extrapolating client's view at (`x`, `y`) with velocity (`vx`, `vy`),
+/// all in position units, radius 20 world units.
+fn mover(id: u64, x: i32, y: i32, vx: i32, vy: i32) -> WorldPlayer {
+    WorldPlayer {
+        vx,
+        vy,
+        ..world_player(id, "", x, y, 160, 0)
+    }
+}
+
+/// A `WorldEnteredMessage` for player 5, as a driver step.
+fn entered_step(extrapolating: bool) -> String {
+    world_step(
+        Msg::WorldEntered(WorldEnteredMessage {
+            room: "lobby".into(),
+            player_id: 5,
+            tick_rate: 20,
+            position_scale: 8,
+            extrapolating,
+        }),
+        "0",
+    )
+}
+
+#[tokio::test]
+#[ignore = "needs godot3-server; scripts/check-godot installs it and runs these"]
+async fn the_clients_world_state_follows_extrapolated_updates_in_godot() {
+    let scratch = Scratch::new("engine-world-extrapolated");
+    let generated = generate3(
+        &scratch,
+        &mmo_gdgen::workspace_root().join("proto"),
+        "p3.gd",
+    );
+    // `drawn`: how many ticks ago the previous update arrived.
+    let update = |message: WorldUpdateMessage, drawn: &str| {
+        world_step(Msg::WorldUpdate(Box::new(message)), drawn)
+    };
+    let velocities = |tick: u32, ids: Vec<u64>, xy: Vec<i32>| {
+        update(
+            WorldUpdateMessage {
+                tick,
+                velocity_ids: ids,
+                velocity_xy: xy,
+                ..WorldUpdateMessage::default()
+            },
+            "1",
+        )
+    };
+    // Three players enter moving right, moving up, and standing still.
+    let first = update(
+        WorldUpdateMessage {
+            tick: 100,
+            players_entered: vec![
+                mover(5, 0, 0, 8, 0),
+                mover(9, 800, 0, 0, -4),
+                mover(11, 0, 800, 0, 0),
+            ],
+            ..WorldUpdateMessage::default()
+        },
+        "0",
+    );
+    // Tick 103, three ticks after the last update: 9 stops and 11 starts (IDs 9, then 11 as
+    // 9 + 2); ticks 101 and 102 sent nothing.
+    let turned = world_step(
+        Msg::WorldUpdate(Box::new(WorldUpdateMessage {
+            tick: 103,
+            velocity_ids: vec![9, 2],
+            velocity_xy: vec![0, 0, -3, 5],
+            ..WorldUpdateMessage::default()
+        })),
+        "3",
+    );
+    // Six ticks on, an update with no velocities in it (a spore came into view).
+    let quiet = world_step(
+        Msg::WorldUpdate(Box::new(WorldUpdateMessage {
+            tick: 110,
+            spores_entered: vec![WorldSpore {
+                id: 1,
+                x: 0,
+                y: 0,
+                radius: 80,
+            }],
+            ..WorldUpdateMessage::default()
+        })),
+        "6",
+    );
+    // 9 eats the own player, which respawns far away, standing; 7 comes into view; 9 turns.
+    let eaten = update(
+        WorldUpdateMessage {
+            tick: 111,
+            eaten: vec![WorldEat {
+                eater_id: 9,
+                player_id: 5,
+                spore_id: 0,
+            }],
+            players_entered: vec![mover(5, 8000, 8000, 0, 0), mover(7, 50, 50, 4, 4)],
+            velocity_ids: vec![9],
+            velocity_xy: vec![-8, 0],
+            ..WorldUpdateMessage::default()
+        },
+        "1",
+    );
+    // 9 leaves; a velocity for it in the same update names what is no longer held.
+    let left = update(
+        WorldUpdateMessage {
+            tick: 112,
+            players_left: vec![9],
+            velocity_ids: vec![9],
+            velocity_xy: vec![1, 1],
+            ..WorldUpdateMessage::default()
+        },
+        "1",
+    );
+    let steps: Vec<(String, Option<&str>)> = vec![
+        (entered_step(true), None),
+        (first, None),
+        ("world_held 5".into(), Some("0,0~8,0")),
+        // Drawn where it is now: moved on by its velocity for the time since, in ticks.
+        ("world_at 5 0".into(), Some("0.000,0.000/20.000")),
+        ("world_at 5 0.5".into(), Some("0.500,0.000/20.000")),
+        ("world_at 5 2".into(), Some("2.000,0.000/20.000")),
+        ("world_at 11 2".into(), Some("0.000,100.000/20.000")),
+        (turned, None),
+        // Everyone made the moves of ticks 101 and 102, then this tick's: 9 and 11 by their new
+        // velocities, 5 by its old one.
+        ("world_held 5".into(), Some("24,0~8,0")),
+        ("world_held 9".into(), Some("800,-8~0,0")),
+        ("world_held 11".into(), Some("-3,805~-3,5")),
+        // 5 was drawn right and goes on; 9 was drawn going on, to -12, and comes back to where
+        // it stopped over one tick, never jumping.
+        ("world_at 5 0".into(), Some("3.000,0.000/20.000")),
+        ("world_at 5 0.5".into(), Some("3.500,0.000/20.000")),
+        ("world_at 9 0".into(), Some("100.000,-1.500/20.000")),
+        ("world_at 9 0.5".into(), Some("100.000,-1.250/20.000")),
+        ("world_at 9 1".into(), Some("100.000,-1.000/20.000")),
+        ("world_at 9 10".into(), Some("100.000,-1.000/20.000")),
+        ("world_at 11 1".into(), Some("-0.750,101.250/20.000")),
+        // The own player stops: (0, 0), and this tick it did not move.
+        (velocities(104, vec![5], vec![0, 0]), None),
+        ("world_held 5".into(), Some("24,0~0,0")),
+        ("world_held 11".into(), Some("-6,810~-3,5")),
+        ("world_at 5 10".into(), Some("3.000,0.000/20.000")),
+        (quiet, None),
+        ("world_held 5".into(), Some("24,0~0,0")),
+        ("world_held 9".into(), Some("800,-8~0,0")),
+        ("world_held 11".into(), Some("-24,840~-3,5")),
+        ("world_eats".into(), Some("")),
+        (eaten, None),
+        // Entrants are where they are at this tick, and this tick moves only the others.
+        ("world_held 5".into(), Some("8000,8000~0,0")),
+        ("world_at 5 0".into(), Some("1000.000,1000.000/20.000")),
+        ("world_held 7".into(), Some("50,50~4,4")),
+        ("world_held 9".into(), Some("792,-8~-8,0")),
+        ("world_eats".into(), Some("9>5/0@3.000,0.000/20.000")),
+        (left, None),
+        ("world_held 9".into(), Some("-")),
+        ("world_held 7".into(), Some("54,54~4,4")),
+        ("world_held 5".into(), Some("8000,8000~0,0")),
+        // The tick number wraps at 2^32: from 4,294,967,294 to 1 is three ticks.
+        (entered_step(true), None),
+        (
+            update(
+                WorldUpdateMessage {
+                    tick: u32::MAX - 1,
+                    players_entered: vec![mover(5, 0, 0, 7, -3)],
+                    ..WorldUpdateMessage::default()
+                },
+                "0",
+            ),
+            None,
+        ),
+        (velocities(1, vec![5], vec![1, 1]), None),
+        ("world_held 5".into(), Some("15,-5~1,1")),
+        // A server that does not extrapolate: entrants' velocities mean nothing, only moves move.
+        (entered_step(false), None),
+        (
+            update(
+                WorldUpdateMessage {
+                    tick: 1,
+                    players_entered: vec![mover(5, 0, 0, 8, 0)],
+                    ..WorldUpdateMessage::default()
+                },
+                "0",
+            ),
+            None,
+        ),
+        (
+            update(
+                WorldUpdateMessage {
+                    tick: 5,
+                    moved_ids: vec![5],
+                    moved_xy: vec![8, 0],
+                    ..WorldUpdateMessage::default()
+                },
+                "1",
+            ),
+            None,
+        ),
+        ("world_held 5".into(), Some("8,0~0,0")),
+        ("world_at 5 10".into(), Some("1.000,0.000/20.000")),
     ];
     let steps: Vec<(&str, Option<&str>)> = steps
         .iter()
@@ -1293,7 +1501,7 @@ async fn the_clients_steering_game_flow_and_scores_work_in_godot() {
 }
 
 /// One entity as the driver's `world_dump` writes it and the engine has it: wire units.
-#[derive(Debug, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
 struct Seen {
     id: u64,
     x: i32,
@@ -1336,6 +1544,20 @@ fn parse_world_dump(line: &str) -> (Vec<Seen>, Vec<Seen>, (f64, f64)) {
 #[tokio::test]
 #[ignore = "needs godot3-server; scripts/check-godot installs it and runs these"]
 async fn the_clients_world_state_matches_the_engine_it_follows_in_godot() {
+    follow_the_engine(false).await;
+}
+
+#[tokio::test]
+#[ignore = "needs godot3-server; scripts/check-godot installs it and runs these"]
+async fn the_clients_extrapolated_world_state_matches_the_engine_it_follows_in_godot() {
+    follow_the_engine(true).await;
+}
+
+/// A client's world state fed the updates the server's world engine makes for one player
+/// among 80 that steer towards each other (its moves, or with `extrapolating` its velocity
+/// changes), checked against the engine at four moments: everything it holds is in the engine
+/// at exactly the same wire position and radius, and everything that can be seen is held.
+async fn follow_the_engine(extrapolating: bool) {
     use mmo_world::{
         Appearance, Decider, EntityKey, Entry, POSITION_SCALE, PlayerId, RadiusRumble, World,
         WorldConfig, encode,
@@ -1346,7 +1568,14 @@ async fn the_clients_world_state_matches_the_engine_it_follows_in_godot() {
     const PLAYERS: u64 = 80;
     const TICKS: u64 = 300;
     const DUMP_EVERY: u64 = 75;
-    let scratch = Scratch::new("engine-world-live");
+    // Extrapolating, players hold their heading for ten ticks at a time (all turning on the
+    // same tick), so velocities stay put and some ticks send nothing at all.
+    let steer_every = if extrapolating { 10 } else { 1 };
+    let scratch = Scratch::new(if extrapolating {
+        "engine-world-live-extrapolated"
+    } else {
+        "engine-world-live"
+    });
     let generated = generate3(
         &scratch,
         &mmo_gdgen::workspace_root().join("proto"),
@@ -1365,20 +1594,28 @@ async fn the_clients_world_state_matches_the_engine_it_follows_in_godot() {
         };
         world.enter(PlayerId(id), entry, true).unwrap();
     }
+    assert!(world.set_extrapolating(me, extrapolating));
     let hex_of = |packet: &Packet| hex(&packet.encode_to_vec());
     let mut steps = vec![format!(
         "world {} 0",
-        hex_of(&encode::entered_packet("lobby", me, 20))
+        hex_of(&encode::entered_packet("lobby", me, 20, extrapolating))
     )];
     // What the engine says the client's view holds, at each dump: (players, spores) touching
-    // the rectangle around its player, and every entity there is, in wire units.
+    // the rectangle around its player, and every entity there is, in wire units, at the tick
+    // of the client's latest update (the client knows of no tick after it: extrapolating, the
+    // ticks without an update are caught up when the next one comes).
     let mut truths = Vec::new();
+    let mut truth_at_update = None;
     let quantized = |x: f64| (x * f64::from(POSITION_SCALE)).round();
     let start = Instant::now();
     let mut updates = 0;
+    let mut last_update_tick = 0;
+    // Extrapolating: updates that followed ticks with none, and velocity changes received.
+    let mut gaps = 0;
+    let mut velocities = 0;
     for tick in 1..=TICKS {
-        // Everyone heads for the middle, turning a little each tick: they meet, eat and grow.
-        for id in 1..=PLAYERS {
+        // Everyone heads for the middle, turning a little each time: they meet, eat and grow.
+        for id in (1..=PLAYERS).filter(|_| tick % steer_every == 1 % steer_every) {
             let Some(player) = world.engine().get(EntityKey::Player(PlayerId(id))) else {
                 continue;
             };
@@ -1388,11 +1625,26 @@ async fn the_clients_world_state_matches_the_engine_it_follows_in_godot() {
         }
         world.tick(start + std::time::Duration::from_millis(50 * tick));
         if let Some(delta) = world.update_for(me).filter(|delta| !delta.is_empty()) {
-            steps.push(format!("world {} 1", hex_of(&encode::update_packet(delta))));
+            let packet = encode::update_packet(delta);
+            if let Some(Msg::WorldUpdate(update)) = &packet.msg {
+                // Moves or velocities, never both.
+                let other = if extrapolating {
+                    &update.moved_ids
+                } else {
+                    &update.velocity_ids
+                };
+                assert!(other.is_empty(), "{update:?}");
+                velocities += update.velocity_ids.len();
+            }
+            // Drawn: the ticks since the previous update, as a client's clock would say.
+            let since = tick - last_update_tick;
+            steps.push(format!("world {} {since}", hex_of(&packet)));
+            gaps += usize::from(updates > 0 && since > 1);
+            last_update_tick = tick;
             updates += 1;
+            truth_at_update = None;
         }
-        if tick % DUMP_EVERY == 0 {
-            steps.push("world_dump".to_owned());
+        if truth_at_update.is_none() {
             let mut players = Vec::new();
             let mut spores = Vec::new();
             for entity in world.engine().entities().filter(|entity| entity.is_alive()) {
@@ -1411,10 +1663,24 @@ async fn the_clients_world_state_matches_the_engine_it_follows_in_godot() {
                 }
             }
             let own = world.engine().get(EntityKey::Player(me)).unwrap().pos;
-            truths.push((players, spores, own));
+            truth_at_update = Some((players, spores, own));
+        }
+        if tick % DUMP_EVERY == 0 {
+            steps.push("world_dump".to_owned());
+            truths.push(truth_at_update.clone().unwrap());
         }
     }
-    assert!(updates > TICKS / 2, "the observer got {updates} updates");
+    println!("{updates} updates, {gaps} after ticks with none, {velocities} velocity changes");
+    if extrapolating {
+        assert!(updates > TICKS / 4, "the observer got {updates} updates");
+        assert!(
+            gaps > 0,
+            "no tick went without an update: nothing was caught up"
+        );
+        assert!(velocities > 0, "no velocity changed");
+    } else {
+        assert!(updates > TICKS / 2, "the observer got {updates} updates");
+    }
     let steps: Vec<(&str, Option<&str>)> = steps
         .iter()
         .map(|step| {

@@ -34,6 +34,10 @@ fn enter() -> Packet {
     packet(Msg::EnterWorld(EnterWorldMessage { extrapolate: false }))
 }
 
+fn enter_extrapolating() -> Packet {
+    packet(Msg::EnterWorld(EnterWorldMessage { extrapolate: true }))
+}
+
 fn steer(direction: f64) -> Packet {
     packet(Msg::PlayerDirection(PlayerDirectionMessage { direction }))
 }
@@ -55,10 +59,29 @@ struct View {
     leaderboard_players: u32,
     spores_left: usize,
     spores_entered: usize,
+    /// An extrapolating client's: each player's velocity (wire units a tick).
+    extrapolating: bool,
+    velocities: HashMap<u64, (i32, i32)>,
 }
 
 impl View {
     fn apply(&mut self, update: &WorldUpdateMessage) {
+        // An extrapolating client first moves everything by the ticks it was not sent
+        // (docs/protocol.md, "Extrapolated updates").
+        let mut held_before = Vec::new();
+        if self.extrapolating {
+            assert!(update.moved_ids.is_empty(), "no moves when extrapolating");
+            let gap = self.tick.map_or(1, |last| update.tick.wrapping_sub(last));
+            let gap = i32::try_from(gap).expect("a gap of a few ticks") - 1;
+            for (id, known) in &mut self.players {
+                let (vx, vy) = self.velocities[id];
+                known.0 += vx * gap;
+                known.1 += vy * gap;
+            }
+            held_before.extend(self.players.keys().copied());
+        } else {
+            assert!(update.velocity_ids.is_empty(), "velocities only when asked");
+        }
         for id in &update.players_left {
             assert!(self.players.remove(id).is_some(), "player {id} left unseen");
         }
@@ -80,6 +103,8 @@ impl View {
                 .players
                 .insert(player.id, (player.x, player.y, player.radius));
             assert!(known.is_none(), "player {} entered twice", player.id);
+            self.velocities.insert(player.id, (player.vx, player.vy));
+            held_before.retain(|id| *id != player.id);
         }
         for spore in &update.spores_entered {
             let known = self
@@ -94,6 +119,25 @@ impl View {
             entry.0 += update.moved_xy[2 * index];
             entry.1 += update.moved_xy[2 * index + 1];
         }
+        let steered = mmo_world::encode::decode_ids(&update.velocity_ids);
+        assert_eq!(steered.len() * 2, update.velocity_xy.len());
+        for (index, id) in steered.iter().enumerate() {
+            assert!(held_before.contains(id), "a steered player was in view");
+            let velocity = (
+                update.velocity_xy[2 * index],
+                update.velocity_xy[2 * index + 1],
+            );
+            self.velocities.insert(*id, velocity);
+        }
+        for id in held_before {
+            if let Some(known) = self.players.get_mut(&id) {
+                let (vx, vy) = self.velocities[&id];
+                known.0 += vx;
+                known.1 += vy;
+            }
+        }
+        self.velocities
+            .retain(|id, _| self.players.contains_key(id));
         let resized = mmo_world::encode::decode_ids(&update.resized_ids);
         for (id, radius) in resized.iter().zip(&update.resized_radii) {
             self.players.get_mut(id).expect("in view").2 = *radius;
@@ -135,8 +179,19 @@ struct Player {
 
 impl Player {
     async fn enter(server: &TestServer) -> Self {
+        Self::enter_asking(server, false).await
+    }
+
+    /// One whose updates are extrapolated or not, as it asks.
+    async fn enter_asking(server: &TestServer, extrapolate: bool) -> Self {
         let mut client = Client::full(server).await;
-        client.send_packet(&enter()).await;
+        client
+            .send_packet(&if extrapolate {
+                enter_extrapolating()
+            } else {
+                enter()
+            })
+            .await;
         loop {
             let packet = client.recv().await;
             match packet.msg {
@@ -145,6 +200,7 @@ impl Player {
                     assert_eq!(entered.player_id, client.id);
                     assert_eq!(entered.tick_rate, 20);
                     assert_eq!(entered.position_scale, 8);
+                    assert_eq!(entered.extrapolating, extrapolate);
                     break;
                 }
                 Some(Msg::Presence(_)) => continue,
@@ -153,7 +209,10 @@ impl Player {
         }
         Self {
             client,
-            view: View::default(),
+            view: View {
+                extrapolating: extrapolate,
+                ..View::default()
+            },
         }
     }
 
@@ -325,6 +384,69 @@ async fn our_client_enters_and_gets_one_update_per_tick_with_its_view() {
             .await
             >= 10
     );
+}
+
+/// A client that asks for extrapolated updates is told its players' velocities when they
+/// change and nothing while they keep them; one that does not is still told every move.
+#[tokio::test]
+async fn an_extrapolating_client_is_told_velocities_not_moves() {
+    let server = TestServer::start(TestServer::unlimited()).await;
+    let mut player = Player::enter_asking(&server, true).await;
+    let mut other = Player::enter(&server).await;
+    let me = player.client.id;
+    player.until(|view| view.players.contains_key(&me)).await;
+    // Steering right, then up: each time, one velocity change of its own player, 7.5 units
+    // a tick (60 eighths) along the heading, then silence about it while it keeps it.
+    for (direction, velocity) in [(0.0, (60, 0)), (std::f64::consts::FRAC_PI_2, (0, 60))] {
+        player.client.send_packet(&steer(direction)).await;
+        let deadline = tokio::time::Instant::now() + WAIT;
+        loop {
+            assert!(tokio::time::Instant::now() < deadline, "{:?}", player.view);
+            let update = player.update().await;
+            let steered = mmo_world::encode::decode_ids(&update.velocity_ids);
+            let Some(index) = steered.iter().position(|id| *id == me) else {
+                continue;
+            };
+            let told = (
+                update.velocity_xy[2 * index],
+                update.velocity_xy[2 * index + 1],
+            );
+            // A tick that came late moves it by its catching up once, then back.
+            if told == velocity {
+                break;
+            }
+        }
+        let at = player.me();
+        let tick = player.view.tick.expect("updated");
+        // It keeps that velocity: the next updates (made of other news) never name it.
+        for _ in 0..5 {
+            let update = player.update().await;
+            let steered = mmo_world::encode::decode_ids(&update.velocity_ids);
+            if steered.contains(&me) {
+                // Only a late tick's catching up (a double move) and its end.
+                continue;
+            }
+            assert_eq!(player.view.velocities[&me], velocity);
+        }
+        let ticks = i32::try_from(player.view.tick.expect("updated") - tick).expect("few");
+        let now = player.me();
+        if (now.0 - at.0, now.1 - at.1) == (velocity.0 * ticks, velocity.1 * ticks) {
+            continue;
+        }
+        // Not in a straight line only when a tick came late and caught up.
+        assert!(server.metric("mmo_world_late_ticks_total").await > 0);
+    }
+    // The other client, which did not ask, is sent moves as before.
+    other.client.send_packet(&steer(0.0)).await;
+    let other_id = other.client.id;
+    let deadline = tokio::time::Instant::now() + WAIT;
+    loop {
+        assert!(tokio::time::Instant::now() < deadline, "{:?}", other.view);
+        let update = other.update().await;
+        if mmo_world::encode::decode_ids(&update.moved_ids).contains(&other_id) {
+            break;
+        }
+    }
 }
 
 async fn accounts_server(dir: &tempfile::TempDir, config: Config) -> TestServer {

@@ -1,5 +1,6 @@
 //! `cargo run --release -p mmo-world --example world_bench [-- PLAYERS TICKS SEED OBSERVERS
-//! VIEW_THREADS EVICT_MB]`:
+//! VIEW_THREADS EVICT_MB EXTRAPOLATE]` (EXTRAPOLATE 1: the observers' updates are
+//! extrapolated, velocity changes instead of moves):
 //! ticks one
 //! Radius Rumble world of PLAYERS steering bots (default 2,000; the first OBSERVERS of them,
 //! default all, get views as this project's clients do) at 20 ticks/s of simulated
@@ -94,6 +95,7 @@ fn main() {
         .unwrap_or(0)
         << 20;
     let mut evict_buffers = [vec![0u8; evict_bytes], vec![0u8; evict_bytes]];
+    let extrapolate = args.get(6).is_some_and(|&on| on != 0);
     let config = WorldConfig {
         view_threads,
         // Bots without views stand for the tutorial's clients here: no limit on them.
@@ -117,6 +119,7 @@ fn main() {
             decider: Decider::Server,
         };
         if world.enter(id, entry, n <= observers).is_ok() {
+            world.set_extrapolating(id, extrapolate);
             bots.push(Bot {
                 id,
                 target: Vec2::new(rng.range(-3000.0, 3000.0), rng.range(-3000.0, 3000.0)),

@@ -11,8 +11,9 @@ use mmo_protocol::packets::{
 use crate::engine::{EntityKey, POSITION_SCALE, PlayerId};
 use crate::interest::{Leaderboard, Update, ViewDelta};
 
-/// The message telling a client it plays in `room`'s world as `player`.
-pub fn entered_packet(room: &str, player: PlayerId, tick_rate: u32) -> Packet {
+/// The message telling a client it plays in `room`'s world as `player` (its updates
+/// extrapolated or not).
+pub fn entered_packet(room: &str, player: PlayerId, tick_rate: u32, extrapolating: bool) -> Packet {
     Packet {
         sender_id: 0,
         msg: Some(Msg::WorldEntered(WorldEnteredMessage {
@@ -20,7 +21,7 @@ pub fn entered_packet(room: &str, player: PlayerId, tick_rate: u32) -> Packet {
             player_id: player.0,
             tick_rate,
             position_scale: POSITION_SCALE,
-            extrapolating: false,
+            extrapolating,
         })),
     }
 }
@@ -86,8 +87,16 @@ pub fn update_message<'a>(update: impl Into<Update<'a>>) -> WorldUpdateMessage {
                 y: player.at.y,
                 radius: player.at.radius,
                 color: player.color,
-                vx: 0,
-                vy: 0,
+                vx: if delta.extrapolated {
+                    player.velocity.0
+                } else {
+                    0
+                },
+                vy: if delta.extrapolated {
+                    player.velocity.1
+                } else {
+                    0
+                },
             })
             .collect(),
         spores_entered: delta
@@ -100,15 +109,34 @@ pub fn update_message<'a>(update: impl Into<Update<'a>>) -> WorldUpdateMessage {
                 radius: spore.at.radius,
             })
             .collect(),
-        moved_ids: delta_coded(moved.iter().map(|moved| moved.id.0)),
-        moved_xy: moved
-            .iter()
-            .flat_map(|moved| [moved.dx, moved.dy])
-            .collect(),
+        moved_ids: if delta.extrapolated {
+            Vec::new()
+        } else {
+            delta_coded(moved.iter().map(|moved| moved.id.0))
+        },
+        moved_xy: if delta.extrapolated {
+            Vec::new()
+        } else {
+            moved
+                .iter()
+                .flat_map(|moved| [moved.dx, moved.dy])
+                .collect()
+        },
         resized_ids: delta_coded(delta.resized.iter().map(|(id, _)| id.0)),
         resized_radii: delta.resized.iter().map(|&(_, radius)| radius).collect(),
-        velocity_ids: Vec::new(),
-        velocity_xy: Vec::new(),
+        velocity_ids: if delta.extrapolated {
+            delta_coded(moved.iter().map(|moved| moved.id.0))
+        } else {
+            Vec::new()
+        },
+        velocity_xy: if delta.extrapolated {
+            moved
+                .iter()
+                .flat_map(|moved| [moved.dx, moved.dy])
+                .collect()
+        } else {
+            Vec::new()
+        },
         own: delta.own.map(|own| WorldOwnState {
             score: own.score,
             best_score: own.best_score,

@@ -115,6 +115,9 @@ pub struct Entity {
     pub(crate) sent: Quantized,
     /// Its quantised state now (computed at replication).
     pub(crate) now: Quantized,
+    /// Its velocity: its move (dx, dy in position units) in the last replicated tick, which
+    /// extrapolating clients repeat on every tick until told of a change.
+    pub(crate) velocity: (i32, i32),
 }
 
 impl Entity {
@@ -163,6 +166,17 @@ pub enum SpawnError {
     Invalid,
 }
 
+/// A slot whose entity an extrapolating view may need to hear about this tick (it left, it
+/// changed size, or its velocity changed), with where it is: a view that holds nothing near
+/// it skips it without reading its own lists.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct News {
+    pub(crate) slot: u32,
+    pub(crate) id: u64,
+    pub(crate) pos: Vec2,
+    pub(crate) radius: f64,
+}
+
 /// Entities, their spatial index, the clock and the dice.
 #[derive(Debug)]
 pub struct Engine {
@@ -176,6 +190,11 @@ pub struct Engine {
     /// Slots filled since the last replication: views check these every tick, so something
     /// new in the middle of a view shows at once, not at the view's next full scan.
     born: Vec<u32>,
+    /// This tick's news of players (by ascending ID) and of spores (those that left).
+    player_news: Vec<News>,
+    spore_news: Vec<News>,
+    /// One bit per slot: whether its velocity changed this tick.
+    steered: Vec<u64>,
     keys: FastMap<EntityKey, u32>,
     grid: Grid,
     rng: Rng,
@@ -195,6 +214,9 @@ impl Engine {
             dying: Vec::new(),
             changes: Vec::new(),
             born: Vec::new(),
+            player_news: Vec::new(),
+            spore_news: Vec::new(),
+            steered: Vec::new(),
             keys: FastMap::default(),
             grid: Grid::new(CELL_SIZE),
             rng: Rng::new(seed),
@@ -276,14 +298,18 @@ impl Engine {
             return Err(SpawnError::Exists);
         }
         let pos = clamp_into_world(pos);
+        // Its first move is counted from where it appeared: a view that takes it in this tick
+        // sends where it is now, and its velocity is what it moves after.
+        let at = quantize(pos, radius);
         let entity = Entity {
             key,
             pos,
             radius,
             appearance,
             removal: None,
-            sent: Quantized::default(),
-            now: quantize(pos, radius),
+            sent: at,
+            now: at,
+            velocity: (0, 0),
         };
         let slot = match self.free.pop() {
             Some(slot) => {
@@ -411,31 +437,80 @@ impl Engine {
     pub(crate) fn quantize_all(&mut self) {
         let mut largest: f64 = 0.0;
         self.changes.resize(self.slots.len(), Change::default());
+        self.steered.clear();
+        self.steered.resize(self.slots.len().div_ceil(64), 0);
+        self.player_news.clear();
+        self.spore_news.clear();
         for &slot in self.keys.values() {
             let entity = &mut self.slots[slot as usize];
             let (now, sent) = (quantize(entity.pos, entity.radius), entity.sent);
             entity.now = now;
             let (dx, dy) = (now.x.wrapping_sub(sent.x), now.y.wrapping_sub(sent.y));
+            let resized = now.radius != sent.radius;
+            let steered = (dx, dy) != entity.velocity;
+            entity.velocity = (dx, dy);
             self.changes[slot as usize] = Change {
                 id: key_id(entity.key),
                 xy: XyCode::new(dx, dy),
-                status: if now.radius == sent.radius {
-                    Status::Same
-                } else {
+                status: if resized {
                     Status::Resized
+                } else {
+                    Status::Same
                 },
             };
+            if steered {
+                self.steered[slot as usize / 64] |= 1 << (slot % 64);
+            }
+            if (resized || steered) && matches!(entity.key, EntityKey::Player(_)) {
+                self.player_news.push(News {
+                    slot,
+                    id: key_id(entity.key),
+                    pos: entity.pos,
+                    radius: entity.radius,
+                });
+            }
             if entity.radius <= crate::grid::BIG_RADIUS {
                 largest = largest.max(entity.radius);
             }
         }
         for &slot in &self.dying {
-            let id = key_id(self.slots[slot as usize].key);
+            let entity = &self.slots[slot as usize];
+            let id = key_id(entity.key);
+            let news = News {
+                slot,
+                id,
+                pos: entity.pos,
+                radius: entity.radius,
+            };
+            match entity.key {
+                EntityKey::Player(_) => self.player_news.push(news),
+                EntityKey::Spore(_) => self.spore_news.push(news),
+            }
             let change = &mut self.changes[slot as usize];
             change.id = id;
             change.status = Status::Gone;
         }
+        // By ID, as views hold players; a respawned player's two slots in either order.
+        self.player_news
+            .sort_unstable_by_key(|news| (news.id, news.slot));
         self.grid.tighten_reach(largest);
+    }
+
+    /// This tick's news of players (left, resized or steered), by ascending ID.
+    pub(crate) fn player_news(&self) -> &[News] {
+        &self.player_news
+    }
+
+    /// The spores that left this tick.
+    pub(crate) fn spore_news(&self) -> &[News] {
+        &self.spore_news
+    }
+
+    /// Whether the velocity of the entity in `slot` changed this tick.
+    pub(crate) fn steered(&self, slot: u32) -> bool {
+        self.steered
+            .get(slot as usize / 64)
+            .is_some_and(|word| word & (1 << (slot % 64)) != 0)
     }
 
     /// Ends a replication: what was sent is now what every view knows, and slots of entities

@@ -32,6 +32,8 @@ pub struct PlayerView {
     pub color: i32,
     /// Its position and radius in wire units.
     pub at: Quantized,
+    /// Its velocity (dx, dy a tick, in wire units): sent to extrapolating clients only.
+    pub velocity: (i32, i32),
 }
 
 /// The most bytes of a name held in a `Name` itself.
@@ -211,6 +213,10 @@ pub struct ViewDelta {
     pub own: Option<OwnState>,
     /// The leaderboard, when it changed since this observer last got one.
     pub leaderboard: Option<Arc<Leaderboard>>,
+    /// Whether it is for an extrapolating client: then its moves (`moved`, or the world's
+    /// `Update::moves`) are the players whose velocity changed, with the new velocity
+    /// (`velocity_ids` and `velocity_xy` on the wire), and entrants carry their velocity.
+    pub extrapolated: bool,
 }
 
 impl ViewDelta {
@@ -227,6 +233,7 @@ impl ViewDelta {
             && self.leaderboard.is_none()
     }
 
+    /// Empties it for `tick` (whether it is `extrapolated` stays).
     fn clear(&mut self, tick: u64) {
         self.tick = tick;
         self.players_left.clear();
@@ -372,6 +379,12 @@ impl Observer {
         }
     }
 
+    /// Makes its updates extrapolated (velocity changes instead of moves) or not. Set before
+    /// its first update: a client cannot switch halfway.
+    pub(crate) fn set_extrapolating(&mut self, on: bool) {
+        self.delta.extrapolated = on;
+    }
+
     /// Drops what it held, without telling (its player is not in the world, so it has no
     /// view): holding slots across ticks it does not follow would name reused slots later.
     pub(crate) fn forget(&mut self) {
@@ -478,6 +491,7 @@ fn enter(
                 name,
                 color,
                 at: entity.now,
+                velocity: entity.velocity,
             });
             observer_players.push((id, slot));
         }
@@ -548,6 +562,63 @@ fn long_move(engine: &Engine, slot: u32) -> (i32, i32) {
     })
 }
 
+/// The velocity of the entity in `slot` when it changed this tick.
+fn steered_velocity(engine: &Engine, slot: u32) -> Option<(i32, i32)> {
+    if !engine.steered(slot) {
+        return None;
+    }
+    engine.slot(slot).map(|entity| entity.velocity)
+}
+
+/// An extrapolating view's tick between scans, when nothing joins it: the news of this tick
+/// (players that left, resized or steered, spores that left) that touch `reach` and that it
+/// holds go into `delta` and `velocities`; the rest of what it holds is left unread.
+fn follow_news(
+    engine: &Engine,
+    delta: &mut ViewDelta,
+    players: &mut Vec<u32>,
+    spores: &mut Vec<u32>,
+    velocities: &mut MoveBytes,
+    reach: Rect,
+) {
+    let changes = engine.changes();
+    for news in engine.player_news() {
+        if !reach.touches_circle(news.pos, news.radius) {
+            continue;
+        }
+        // Held players are by ascending ID, and never two with one ID once merged.
+        let Ok(index) = players.binary_search_by_key(&news.id, |&slot| changes[slot as usize].id)
+        else {
+            continue;
+        };
+        // The same ID in another slot: a respawned player, which this view holds as it was.
+        if players[index] != news.slot {
+            continue;
+        }
+        let change = &changes[news.slot as usize];
+        if change.status == Status::Gone {
+            gone_from(engine, delta, news.slot);
+            players.remove(index);
+            continue;
+        }
+        if change.status == Status::Resized {
+            resized(engine, delta, news.slot, change.id);
+        }
+        if let Some((dx, dy)) = steered_velocity(engine, news.slot) {
+            velocities.push(change.id, dx, dy);
+        }
+    }
+    for news in engine.spore_news() {
+        if !reach.touches_circle(news.pos, news.radius) {
+            continue;
+        }
+        if let Some(index) = spores.iter().position(|&slot| slot == news.slot) {
+            gone_from(engine, delta, news.slot);
+            spores.swap_remove(index);
+        }
+    }
+}
+
 /// Brings `observer`'s view up to date for this tick and fills its delta (cleared first);
 /// returns whether it scanned the grid.
 /// `lead` is how far ahead of the view things are announced (see `SCAN_EVERY`), `max_speed`
@@ -578,6 +649,7 @@ pub(crate) fn update_view(
     } = observer;
     delta.clear(tick);
     moves.clear();
+    let extrapolating = delta.extrapolated;
     let changes = engine.changes();
     // Last tick's entrants join what the view holds in the loop below, by ascending ID.
     std::mem::swap(entering_players, joining);
@@ -653,6 +725,21 @@ pub(crate) fn update_view(
             }
         }
     }
+    if extrapolating && !scanning && joining.is_empty() {
+        // Nothing to merge and nothing to compare: only what the tick's news names can have
+        // changed for it, and a held player is never further than `lead` past `keep` between
+        // scans (a view that outran its scan was scanned above); twice that is a margin.
+        follow_news(
+            engine,
+            delta,
+            players,
+            spores,
+            moves,
+            keep.grown(2.0 * lead),
+        );
+        spores.append(entering_spores);
+        return false;
+    }
     // What it held, and what joins it, by ascending ID: gone, out of sight (on a scan),
     // moved, resized. This loop runs for every player of every view on every tick: the
     // common case (none of those but a move) is a read of the slot's change, a copy of its
@@ -690,7 +777,15 @@ pub(crate) fn update_view(
     joining.clear();
     // Then their moves, in a loop of its own (the changes it reads again are in the cache):
     // with the checks above in it, the loop had more state than registers.
-    moves.push_held(players, changes, |slot| long_move(engine, slot));
+    if extrapolating {
+        moves.push_steered(
+            players,
+            |slot| steered_velocity(engine, slot),
+            |slot| changes[slot as usize].id,
+        );
+    } else {
+        moves.push_held(players, changes, |slot| long_move(engine, slot));
+    }
     let mut kept = 0;
     for index in 0..spores.len() {
         let slot = spores[index];

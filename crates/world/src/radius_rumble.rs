@@ -330,6 +330,12 @@ impl RadiusRumble {
 }
 
 /// What a player (`me`) sees: more the bigger it is.
+/// `length` world units rounded to whole position units (1/`POSITION_SCALE`).
+fn whole_position_units(length: f64) -> f64 {
+    let scale = f64::from(crate::engine::POSITION_SCALE);
+    (length * scale).round() / scale
+}
+
 fn view_of(me: &Entity) -> Rect {
     let zoom = (me.radius / START_RADIUS).sqrt().clamp(1.0, VIEW_MAX_ZOOM);
     Rect {
@@ -519,8 +525,14 @@ impl Rules for RadiusRumble {
                 continue;
             }
             let heading = Vec2::from_angle(state.direction);
+            // In whole position units, so a player keeps exactly the same move from tick to
+            // tick while it keeps its heading (see `World::step`).
+            let step = Vec2::new(
+                whole_position_units(heading.x * SPEED * dt),
+                whole_position_units(heading.y * SPEED * dt),
+            );
             if let Some(me) = engine.get(EntityKey::Player(id)) {
-                let to = me.pos.add_scaled(heading, SPEED * dt);
+                let to = me.pos.add_scaled(step, 1.0);
                 engine.set_position(EntityKey::Player(id), to);
             }
         }

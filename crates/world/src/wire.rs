@@ -138,7 +138,8 @@ fn put_fields(out: &mut Vec<u8>, fields: &[(u32, u64)]) {
     }
 }
 
-fn put_player(out: &mut Vec<u8>, player: &PlayerView) {
+/// An entrant; with its velocity (fields 7 and 8) for an extrapolating client.
+fn put_player(out: &mut Vec<u8>, player: &PlayerView, extrapolated: bool) {
     put_varint_field(out, 1, player.id.0);
     put_string_field(out, 2, player.name.as_bytes());
     put_fields(
@@ -150,6 +151,10 @@ fn put_player(out: &mut Vec<u8>, player: &PlayerView) {
             (6, int32(player.color)),
         ],
     );
+    if extrapolated {
+        let (vx, vy) = player.velocity;
+        put_fields(out, &[(7, zigzag(vx)), (8, zigzag(vy))]);
+    }
 }
 
 fn spore_numbers(spore: &SporeView) -> [(u32, u64); 4] {
@@ -354,7 +359,7 @@ impl MoveBytes {
     }
 
     /// Adds the move of player `id` (greater than the last one's) by `dx`, `dy`.
-    fn push(&mut self, id: u64, dx: i32, dy: i32) {
+    pub(crate) fn push(&mut self, id: u64, dx: i32, dy: i32) {
         self.reserve(1);
         let (ids_len, xy_len, last_id) = (self.ids_len, self.xy_len, self.last_id);
         self.ids_len = put_varint_at(&mut self.ids, ids_len, id.wrapping_sub(last_id));
@@ -399,6 +404,22 @@ impl MoveBytes {
             }
         }
         (self.ids_len, self.xy_len, self.last_id, self.count) = (ids_len, xy_len, last_id, count);
+    }
+
+    /// Adds, for an extrapolating view, the players in `slots` (by ascending ID) whose
+    /// velocity changed, with the new one (`steered` gives it, or `None` when unchanged). Few
+    /// steer in any one tick, so this is a check a player and a push now and then.
+    pub(crate) fn push_steered(
+        &mut self,
+        slots: &[u32],
+        steered: impl Fn(u32) -> Option<(i32, i32)>,
+        id_of: impl Fn(u32) -> u64,
+    ) {
+        for &slot in slots {
+            if let Some((dx, dy)) = steered(slot) {
+                self.push(id_of(slot), dx, dy);
+            }
+        }
     }
 
     /// How many moves it holds.
@@ -464,8 +485,8 @@ fn unzigzag(value: u64) -> i32 {
     i32::from_ne_bytes(((value >> 1) ^ (value & 1).wrapping_neg()).to_ne_bytes())
 }
 
-/// The `WorldUpdateMessage`'s fields; `moved`: fields 7 and 8's bodies, already encoded
-/// (`MoveBytes`).
+/// The `WorldUpdateMessage`'s fields; `moved`: fields 7 and 8's bodies (13 and 14's for an
+/// extrapolating client), already encoded (`MoveBytes`).
 fn write_body(delta: &ViewDelta, moved: (&[u8], &[u8]), out: &mut Vec<u8>) {
     put_varint_field(out, 1, delta.tick % (1 << 32));
     put_packed(
@@ -486,13 +507,16 @@ fn write_body(delta: &ViewDelta, moved: (&[u8], &[u8]), out: &mut Vec<u8>) {
         });
     }
     for player in &delta.players_entered {
-        put_nested(out, 5, |out| put_player(out, player));
+        put_nested(out, 5, |out| put_player(out, player, delta.extrapolated));
     }
     for spore in &delta.spores_entered {
         put_nested(out, 6, |out| put_fields(out, &spore_numbers(spore)));
     }
-    put_bytes_field(out, 7, moved.0);
-    put_bytes_field(out, 8, moved.1);
+    // An extrapolating client's moves are velocity changes, fields 13 and 14 (below).
+    if !delta.extrapolated {
+        put_bytes_field(out, 7, moved.0);
+        put_bytes_field(out, 8, moved.1);
+    }
     put_packed(
         out,
         9,
@@ -510,6 +534,10 @@ fn write_body(delta: &ViewDelta, moved: (&[u8], &[u8]), out: &mut Vec<u8>) {
     }
     if let Some(board) = delta.leaderboard.as_deref() {
         put_nested(out, 12, |out| put_board(out, board));
+    }
+    if delta.extrapolated {
+        put_bytes_field(out, 13, moved.0);
+        put_bytes_field(out, 14, moved.1);
     }
 }
 
@@ -582,6 +610,7 @@ mod tests {
                     name: Name::from(pick(rng, &names)),
                     color: pick(rng, &ints),
                     at: at(rng),
+                    velocity: (pick(rng, &ints), pick(rng, &ints)),
                 })
                 .collect(),
             spores_entered: (0..count(rng))
@@ -614,6 +643,7 @@ mod tests {
                     players: pick(rng, &[0, 2_000]),
                 })
             }),
+            extrapolated: rng.next_u64() % 2 == 0,
         }
     }
 

@@ -96,6 +96,8 @@ pub struct World<R> {
     /// What each thread updating views keeps from tick to tick.
     scratch: Vec<ViewScratch>,
     last_tick: Option<Instant>,
+    /// Periods of real time not yet simulated (within half a period either way).
+    owed_periods: f64,
     leaderboard: Arc<Leaderboard>,
     leaderboard_version: u64,
     scores: Vec<(u64, PlayerId)>,
@@ -117,6 +119,7 @@ impl<R: Rules + Sync> World<R> {
             told_everything: FastMap::default(),
             scratch: Vec::new(),
             last_tick: None,
+            owed_periods: 0.0,
             leaderboard: Arc::new(Leaderboard::default()),
             leaderboard_version: 0,
             scores: Vec::new(),
@@ -169,6 +172,17 @@ impl<R: Rules + Sync> World<R> {
             self.observers.push(Observer::new(player, phase));
         }
         Ok(())
+    }
+
+    /// Makes `player`'s updates extrapolated (velocity changes instead of every move; see
+    /// docs/protocol.md, "Extrapolated updates") or not; call it right after `enter`, before
+    /// the player's first tick. Returns whether `player` has a view.
+    pub fn set_extrapolating(&mut self, player: PlayerId, on: bool) -> bool {
+        let Some(&index) = self.observer_index.get(&player) else {
+            return false;
+        };
+        self.observers[index].set_extrapolating(on);
+        true
     }
 
     /// Takes `player` out of the world; returns whether it was in. Its client gets nothing
@@ -225,12 +239,19 @@ impl<R: Rules + Sync> World<R> {
     /// any update that shows it goes out.
     pub fn step(&mut self, now: Instant) -> Stepped<'_, R> {
         let period = 1.0 / f64::from(self.config.tick_rate.max(1));
-        let dt = self.last_tick.map_or(period, |last| {
+        let elapsed = self.last_tick.map_or(period, |last| {
             now.saturating_duration_since(last)
                 .as_secs_f64()
                 .min(MAX_TICK_SECONDS)
         });
         self.last_tick = Some(now);
+        // The world advances in whole periods, so a player keeps the same move on every tick
+        // while it keeps its heading (what extrapolating clients rely on). What the ticks' real
+        // times add up to beyond that is owed to the next ones: a late tick catches up.
+        self.owed_periods += elapsed / period;
+        let whole = self.owed_periods.round().max(0.0);
+        self.owed_periods -= whole;
+        let dt = whole * period;
         self.engine.begin_tick(dt);
         self.rules.step(&mut self.engine, dt);
         self.engine.quantize_all();

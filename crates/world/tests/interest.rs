@@ -210,6 +210,53 @@ fn moves_are_sent_as_sorted_deltas_in_eighths() {
     assert_eq!(wire.moved_xy, [12, -16, 0, 8]);
 }
 
+/// An extrapolating client hears of a player moving at a steady velocity once, when the
+/// velocity changes, and of nothing while it keeps it (scans included).
+#[test]
+fn an_extrapolating_client_is_told_velocity_changes_only() {
+    let mut stage = Stage::new(&[], &[(A, 0.0, 0.0), (B, -50.0, 0.0), (C, 60.0, 0.0)]);
+    assert!(stage.world.set_extrapolating(A, true));
+    let first = stage.tick().unwrap();
+    assert!(first.extrapolated);
+    assert!(first.players_entered.iter().all(|p| p.velocity == (0, 0)));
+    stage.place(B, -49.0, 0.5);
+    let steered = stage.tick().unwrap();
+    let listed: Vec<_> = steered.moved.iter().map(|m| (m.id.0, m.dx, m.dy)).collect();
+    assert_eq!(listed, [(2, 8, 4)], "B's new velocity, in eighths a tick");
+    let Some(Msg::WorldUpdate(wire)) = update_packet(&steered).msg else {
+        panic!("not an update");
+    };
+    assert!(wire.moved_ids.is_empty() && wire.moved_xy.is_empty());
+    assert_eq!((wire.velocity_ids, wire.velocity_xy), (vec![2], vec![8, 4]));
+    // B keeps that velocity for three scans' worth of ticks: nothing to tell.
+    for n in 2..=u8::try_from(3 * SCAN_EVERY).unwrap() + 1 {
+        stage.place(B, -50.0 + f64::from(n), 0.5 * f64::from(n));
+        assert_eq!(stage.tick(), None, "tick {n}");
+    }
+    // B stops and C starts: both in one update, by ascending ID.
+    stage.place(C, 59.0, 0.0);
+    let changed = stage.tick().unwrap();
+    let listed: Vec<_> = changed.moved.iter().map(|m| (m.id.0, m.dx, m.dy)).collect();
+    assert_eq!(listed, [(2, 0, 0), (3, -8, 0)]);
+    // A player that enters while moving comes with its velocity.
+    stage.place(B, -1_000.0, 0.0);
+    while stage
+        .tick()
+        .is_none_or(|update| update.players_left.is_empty())
+    {}
+    let mut x = -400.0;
+    let entered = loop {
+        x += 2.0;
+        stage.place(B, x, 0.0);
+        if let Some(update) = stage.tick() {
+            if let Some(b) = update.players_entered.iter().find(|p| p.id == B) {
+                break b.clone();
+            }
+        }
+    };
+    assert_eq!(entered.velocity, (16, 0));
+}
+
 #[test]
 fn leaving_takes_the_margin_and_coming_back_enters_again() {
     let mut stage = Stage::new(&[], &[(A, 0.0, 0.0), (B, 50.0, 0.0)]);
@@ -301,18 +348,59 @@ fn an_observer_without_a_player_forgets_its_view_and_sees_it_anew() {
     );
 }
 
-/// What a client knows: built only from the bytes of the updates it received.
+/// What a client knows: built only from the bytes of the updates it received, as
+/// docs/protocol.md says a client applies them (extrapolating or not).
 #[derive(Default)]
 struct Client {
+    extrapolating: bool,
     players: HashMap<u64, (i32, i32, u32)>,
     spores: HashMap<u64, (i32, i32, u32)>,
+    /// An extrapolating client's: each player's velocity, and the tick of its last update.
+    velocities: HashMap<u64, (i32, i32)>,
+    last_tick: Option<u32>,
 }
 
 impl Client {
+    fn extrapolating() -> Self {
+        Self {
+            extrapolating: true,
+            ..Self::default()
+        }
+    }
+
+    /// Where it draws player `id` at `tick` (an extrapolating client moves each player by
+    /// its velocity on every tick since its last update).
+    fn player_at(&self, id: u64, tick: u64) -> Option<(i32, i32, u32)> {
+        let &(x, y, radius) = self.players.get(&id)?;
+        let (Some(last), Some(&(vx, vy))) = (self.last_tick, self.velocities.get(&id)) else {
+            return Some((x, y, radius));
+        };
+        let ticks = (tick as u32).wrapping_sub(last) as i32;
+        Some((x + vx * ticks, y + vy * ticks, radius))
+    }
+
     fn apply(&mut self, bytes: &[u8]) {
         let Some(Msg::WorldUpdate(update)) = Packet::decode(bytes).unwrap().msg else {
             panic!("not an update");
         };
+        let mut held_before = Vec::new();
+        if self.extrapolating {
+            assert!(update.moved_ids.is_empty() && update.moved_xy.is_empty());
+            // The ticks with no update: every player kept its velocity.
+            let gap = self
+                .last_tick
+                .map_or(1, |last| update.tick.wrapping_sub(last));
+            assert!(gap >= 1, "one update a tick at most");
+            for (id, known) in &mut self.players {
+                let (vx, vy) = self.velocities[id];
+                known.0 += vx * (gap as i32 - 1);
+                known.1 += vy * (gap as i32 - 1);
+            }
+            held_before.extend(self.players.keys().copied());
+            self.last_tick = Some(update.tick);
+        } else {
+            assert!(update.velocity_ids.is_empty() && update.velocity_xy.is_empty());
+        }
         for id in &update.players_left {
             assert!(
                 self.players.remove(id).is_some(),
@@ -330,11 +418,22 @@ impl Client {
             };
             assert!(gone.is_some(), "eaten unknown {eat:?}");
         }
+        let mut entered = Vec::new();
         for player in &update.players_entered {
             let old = self
                 .players
                 .insert(player.id, (player.x, player.y, player.radius));
             assert!(old.is_none(), "entered twice: {}", player.id);
+            if self.extrapolating {
+                self.velocities.insert(player.id, (player.vx, player.vy));
+                entered.push(player.id);
+            } else {
+                assert_eq!(
+                    (player.vx, player.vy),
+                    (0, 0),
+                    "only for extrapolating clients"
+                );
+            }
         }
         for spore in &update.spores_entered {
             let old = self
@@ -342,17 +441,40 @@ impl Client {
                 .insert(spore.id, (spore.x, spore.y, spore.radius));
             assert!(old.is_none(), "spore entered twice: {}", spore.id);
         }
-        let moved = decode_ids(&update.moved_ids);
-        assert_eq!(moved.len() * 2, update.moved_xy.len());
-        assert!(moved.windows(2).all(|pair| pair[0] < pair[1]));
-        for (id, xy) in moved.iter().zip(update.moved_xy.chunks(2)) {
-            let known = self
-                .players
-                .get_mut(id)
-                .unwrap_or_else(|| panic!("moved unknown {id}: {update:?}"));
-            known.0 += xy[0];
-            known.1 += xy[1];
+        let (ids, xy) = if self.extrapolating {
+            (&update.velocity_ids, &update.velocity_xy)
+        } else {
+            (&update.moved_ids, &update.moved_xy)
+        };
+        let listed = decode_ids(ids);
+        assert_eq!(listed.len() * 2, xy.len());
+        assert!(listed.windows(2).all(|pair| pair[0] < pair[1]));
+        for (id, xy) in listed.iter().zip(xy.chunks(2)) {
+            assert!(
+                self.players.contains_key(id) && !entered.contains(id),
+                "moved or steered unknown {id}: {update:?}"
+            );
+            if self.extrapolating {
+                self.velocities.insert(*id, (xy[0], xy[1]));
+            } else {
+                let known = self.players.get_mut(id).unwrap();
+                known.0 += xy[0];
+                known.1 += xy[1];
+            }
         }
+        // An extrapolating client's step for this tick: every player it held before moves
+        // by its velocity (the new one when it changed).
+        for id in held_before {
+            if let Some(known) = self.players.get_mut(&id) {
+                if !entered.contains(&id) {
+                    let (vx, vy) = self.velocities[&id];
+                    known.0 += vx;
+                    known.1 += vy;
+                }
+            }
+        }
+        self.velocities
+            .retain(|id, _| self.players.contains_key(id));
         for (id, radius) in decode_ids(&update.resized_ids)
             .iter()
             .zip(&update.resized_radii)
@@ -366,6 +488,8 @@ fn eighths(value: f64) -> i32 {
     (value * 8.0).round() as i32
 }
 
+/// Every client, extrapolating (even IDs) or not, holds exactly what is in its view, where it
+/// is, on every tick, through eats, respawns, drops and turns.
 #[test]
 fn a_client_applying_the_updates_always_holds_its_view_exactly() {
     let config = WorldConfig {
@@ -375,6 +499,7 @@ fn a_client_applying_the_updates_always_holds_its_view_exactly() {
     let mut world = World::new(RadiusRumble::new(1_000), config, 9);
     let mut rng = Rng::new(4);
     let players = 250;
+    let observers = 20;
     for n in 1..=players {
         let decider = if n % 3 == 0 {
             Decider::ClientClaims
@@ -385,42 +510,69 @@ fn a_client_applying_the_updates_always_holds_its_view_exactly() {
             decider,
             ..entry(&format!("bot{n}"))
         };
-        world.enter(PlayerId(n), entry, n <= 20).unwrap();
+        world.enter(PlayerId(n), entry, n <= observers).unwrap();
+        assert_eq!(
+            world.set_extrapolating(PlayerId(n), n % 2 == 0),
+            n <= observers
+        );
     }
-    let mut clients: HashMap<u64, Client> = (1..=20).map(|n| (n, Client::default())).collect();
+    let mut clients: HashMap<u64, Client> = (1..=observers)
+        .map(|n| {
+            let client = if n % 2 == 0 {
+                Client::extrapolating()
+            } else {
+                Client::default()
+            };
+            (n, client)
+        })
+        .collect();
     let start = Instant::now();
     let mut eats = 0;
+    let mut bytes_sent = [0usize; 2];
     for tick in 1..=400u32 {
         for n in 1..=players {
             if rng.chance(0.05) {
                 let _ = world.steer(PlayerId(n), rng.range(0.0, 7.0));
             }
         }
-        // Uneven ticks: the real time between them is what moves players.
+        // Uneven ticks: the world still advances in whole periods, a late one catching up.
         let jitter = Duration::from_millis(rng.next_u64() % 20);
-        world.tick(start + Duration::from_millis(50) * tick + jitter);
+        let late = if tick % 97 == 0 { 60 } else { 0 };
+        world.tick(start + Duration::from_millis(50 * u64::from(tick) + late) + jitter);
         for (player, delta) in world.updates() {
             let mut bytes = Vec::new();
             mmo_world::wire::write_update_packet(delta, &mut bytes);
             eats += delta.delta.eaten.len();
+            bytes_sent[usize::from(player.0 % 2 == 0)] += bytes.len();
             clients.get_mut(&player.0).unwrap().apply(&bytes);
         }
+        let now = world.engine().tick_number();
         for (&n, client) in &clients {
             let view = world.rules().view(world.engine(), PlayerId(n)).unwrap();
             for entity in world.engine().entities() {
                 let truth = (eighths(entity.pos.x), eighths(entity.pos.y));
                 let known = match entity.key {
-                    EntityKey::Player(id) => client.players.get(&id.0),
-                    EntityKey::Spore(id) => client.spores.get(&id.0),
+                    EntityKey::Player(id) => client.player_at(id.0, now),
+                    EntityKey::Spore(id) => client.spores.get(&id.0).copied(),
                 };
                 if view.touches_circle(entity.pos, entity.radius) {
                     let known = known.unwrap_or_else(|| {
                         panic!("tick {tick}: client {n} misses {:?}", entity.key)
                     });
-                    assert_eq!((known.0, known.1), truth, "tick {tick}: {:?}", entity.key);
+                    assert_eq!(
+                        (known.0, known.1),
+                        truth,
+                        "tick {tick}: client {n}: {:?}",
+                        entity.key
+                    );
                     assert_eq!(known.2, (entity.radius * 8.0).round() as u32);
                 } else if let Some(known) = known {
-                    assert_eq!((known.0, known.1), truth, "tick {tick}: {:?}", entity.key);
+                    assert_eq!(
+                        (known.0, known.1),
+                        truth,
+                        "tick {tick}: client {n}: {:?}",
+                        entity.key
+                    );
                 }
             }
             let alive = |id: u64, player: bool| {
@@ -437,6 +589,11 @@ fn a_client_applying_the_updates_always_holds_its_view_exactly() {
         }
     }
     assert!(eats > 0, "the run should include eats");
+    // Each bot turns once a second on average here, far more than a person: even so.
+    assert!(
+        bytes_sent[1] * 3 < bytes_sent[0] * 2,
+        "extrapolating clients get fewer bytes: {bytes_sent:?}"
+    );
 }
 
 /// A view keeps its players by ascending ID whether a few or many enter at once (many are

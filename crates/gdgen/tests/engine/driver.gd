@@ -211,6 +211,13 @@ func client(generated) -> void:
 				output.store_line("-" if player == null else "%.3f,%.3f/%.3f" % [
 					player.position_at(at).x, player.position_at(at).y, player.radius_at(at)
 				])
+			"world_held":
+				# "world_held ID": exactly where the state holds the player, and its velocity,
+				# in wire units: "X,Y~VX,VY".
+				var held = world.players.get(int(words[0]))
+				output.store_line("-" if held == null else "%d,%d~%d,%d" % [
+					held.x, held.y, held.vx, held.vy
+				])
 			"world_eats":
 				var eats := PoolStringArray()
 				for eat in world.take_eats():
@@ -219,8 +226,8 @@ func client(generated) -> void:
 						eat.radius
 					])
 				output.store_line(eats.join(" "))
-			"fraction":
-				output.store_line("%.3f" % world.fraction(float(words[0])))
+			"ticks_since":
+				output.store_line("%.3f" % world.ticks_since(float(words[0])))
 			"steer_reset":
 				steering.reset(int(words[0]))
 			"steer":

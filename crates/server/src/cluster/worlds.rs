@@ -114,6 +114,9 @@ struct Entering {
     tut: bool,
     /// Its `Level`: what it may be sent.
     level: u8,
+    /// Whether its updates are extrapolated (absent from servers that predate them).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    x: bool,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     account: Option<i64>,
 }
@@ -451,6 +454,7 @@ impl ClusterWorlds {
             best,
             tut: tutorial,
             level,
+            x: extrapolating,
             account,
         } = entering;
         let room = room.as_str();
@@ -487,7 +491,16 @@ impl ClusterWorlds {
         let mut proxies = lock(&self.proxies);
         let entered = self.worlds.enter_here(
             room,
-            |world| Arc::new(Seat::new(Arc::clone(&peer), audience, account, world, best)),
+            |world| {
+                Arc::new(Seat::new(
+                    Arc::clone(&peer),
+                    audience,
+                    extrapolating,
+                    account,
+                    world,
+                    best,
+                ))
+            },
             entry,
         );
         match entered {
@@ -863,6 +876,7 @@ impl RemoteWorld for Link {
                 best: entry.best_score,
                 tut: seat.audience == Audience::Tutorial,
                 level: seat.peer.level() as u8,
+                x: seat.extrapolating,
                 account: seat.account,
             }),
         )
@@ -960,8 +974,9 @@ mod tests {
                 name: "ann".into(),
                 color: -1,
                 best: 5,
-                tut: true,
+                tut: false,
                 level: 1,
+                x: true,
                 account: Some(4),
             }),
         };
@@ -972,7 +987,8 @@ mod tests {
             back.input,
             Input::Enter(Entering {
                 c: 9,
-                tut: true,
+                tut: false,
+                x: true,
                 account: Some(4),
                 ..
             })

@@ -409,7 +409,7 @@ pub fn dispatch(client: &mut Client, packet: Packet) -> Step {
     world::on_level_rise(client);
     let kind = match packet.msg {
         Some(Msg::Chat(chat)) => return chat::on_chat(client, &chat),
-        Some(Msg::EnterWorld(_)) => return world::on_enter_world(client),
+        Some(Msg::EnterWorld(enter)) => return world::on_enter_world(client, enter.extrapolate),
         Some(Msg::LeaveWorld(_)) => return world::on_leave_world(client),
         Some(Msg::PlayerDirection(steer)) => return world::on_direction(client, steer.direction),
         Some(Msg::SporeConsumed(eat)) => {

@@ -91,7 +91,7 @@ fn send_world_left(client: &mut Client) {
 
 /// Puts the client into the world of its room as `audience`; the world answers it at its
 /// next tick (`WorldEnteredMessage` or the tutorial's own `PlayerMessage`, or a refusal).
-fn enter_world(client: &mut Client, audience: Audience) {
+fn enter_world(client: &mut Client, audience: Audience, extrapolate: bool) {
     let Some(room) = client.room.clone() else {
         client.refuse("you are not in a room yet");
         return;
@@ -129,7 +129,7 @@ fn enter_world(client: &mut Client, audience: Audience) {
     let server = Arc::clone(&client.server);
     match server.worlds.enter(
         room.name(),
-        |world| Arc::new(Seat::new(peer, audience, account, world, best)),
+        |world| Arc::new(Seat::new(peer, audience, extrapolate, account, world, best)),
         entry,
     ) {
         Ok(seat) => client.seat = Some(seat),
@@ -137,14 +137,15 @@ fn enter_world(client: &mut Client, audience: Audience) {
     }
 }
 
-/// `EnterWorldMessage`: this project's client asks to play in its room's world.
-pub fn on_enter_world(client: &mut Client) -> Step {
+/// `EnterWorldMessage`: this project's client asks to play in its room's world (its updates
+/// extrapolated when it asks, `extrapolate`).
+pub fn on_enter_world(client: &mut Client, extrapolate: bool) -> Step {
     if client.seat.as_ref().is_some_and(|seat| !seat.is_left()) {
         client.refuse("you are already playing in this world");
         return Step::Done;
     }
     client.seat = None;
-    enter_world(client, Audience::Ours);
+    enter_world(client, Audience::Ours, extrapolate);
     Step::Done
 }
 
@@ -162,7 +163,7 @@ pub fn on_leave_world(client: &mut Client) -> Step {
 /// (its client switched to its game scene on the `OkResponseMessage` just sent).
 pub fn enter_after_login(client: &mut Client) {
     if client.peer.level() == Level::Tutorial && client.seat.is_none() {
-        enter_world(client, Audience::Tutorial);
+        enter_world(client, Audience::Tutorial, false);
     }
 }
 

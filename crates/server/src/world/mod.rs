@@ -87,6 +87,8 @@ pub struct Seat {
     pub peer: Arc<Peer>,
     /// How it is told about the world.
     pub audience: Audience,
+    /// Whether its updates are extrapolated (this project's clients that asked).
+    pub extrapolating: bool,
     /// Its account, whose best score the world keeps up to date; `None` for a guest.
     pub account: Option<i64>,
     /// The world it is in.
@@ -101,6 +103,7 @@ impl Seat {
     pub fn new(
         peer: Arc<Peer>,
         audience: Audience,
+        extrapolating: bool,
         account: Option<i64>,
         world: Arc<WorldHandle>,
         best: u64,
@@ -108,6 +111,8 @@ impl Seat {
         Self {
             peer,
             audience,
+            // Only this project's clients have views to extrapolate.
+            extrapolating: extrapolating && audience == Audience::Ours,
             account,
             world,
             state: Mutex::new(SeatState::Entering),

@@ -458,11 +458,13 @@ impl Runner {
             seat.refuse(refusal(&seat, &why.to_string()));
             return;
         }
+        self.world.set_extrapolating(player, seat.extrapolating);
         let welcome = match seat.audience {
             Audience::Ours => vec![encode_packet_frame(&entered_packet(
                 &self.handle.room,
                 player,
                 self.settings.tick_rate,
+                seat.extrapolating,
             ))],
             Audience::Tutorial => self
                 .world
