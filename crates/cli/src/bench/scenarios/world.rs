@@ -64,13 +64,15 @@ const STEER_THRESHOLD: f64 = TAU / 15.0;
 /// of a bot's work, which must stay well under what the server does for it.
 const RETARGET_EVERY_TICKS: u32 = 4;
 
-/// Observing bots note the positions they hold on the ticks that are multiples of this (once a
-/// second at 20 ticks/s), for the check of extrapolated positions against a reference's.
+/// Bots note positions (an observing bot all it holds, a wandering one its own) on the ticks
+/// that are multiples of this (once a second at 20 ticks/s), for the check of extrapolated
+/// positions against a reference's.
 const CHECK_EVERY_TICKS: u32 = 20;
 
 /// Most positions noted and not yet compared (`PositionChecks`): a run of 20 s notes about
-/// references × 150 players × 20 (tens of thousands); beyond this the check stops noting,
-/// so that a long run cannot grow the bench without bound.
+/// references × 150 players × 20, and the other bots' own, 20 each (tens of thousands);
+/// beyond this the check stops noting, so that a long run cannot grow the bench without
+/// bound.
 const MAX_UNCOMPARED_POSITIONS: usize = 1_000_000;
 
 /// A wandering bot picks a new point to head for every this long (plus up to as much again,
@@ -170,10 +172,11 @@ pub struct WorldArgs {
     #[arg(long)]
     moves: bool,
     /// When extrapolating: this many of the `--observe` bots ask for every move instead and
-    /// serve as references. On every 20th tick each observing bot notes the positions it
-    /// holds, and those of the extrapolating ones are compared with the references' for the
-    /// players both see ("positions checked" in the report: any difference is a defect). The
-    /// references are left out of the per-client figures.
+    /// serve as references. On every 20th tick each observing bot notes the positions of the
+    /// players it holds, and each other bot its own, and those of the extrapolating bots are
+    /// compared with the references' for the players both see ("positions checked" in the
+    /// report: any difference is a defect). The references are left out of the per-client
+    /// figures.
     #[arg(long, value_name = "BOTS", default_value_t = 5)]
     references: u64,
 }
@@ -232,8 +235,9 @@ struct Stats {
 }
 
 /// The check of extrapolated positions: on the sample ticks (multiples of `CHECK_EVERY_TICKS`)
-/// each observing bot notes where the players it holds are; a reference bot's (it gets every
-/// move) is the truth, an extrapolating bot's must equal it for every player both hold.
+/// each observing bot notes where the players it holds are, and each wandering bot where it is
+/// (what its own scan of the updates says); a reference bot's (it gets every move) is the
+/// truth, an extrapolating bot's must equal it for every player both hold.
 #[derive(Default)]
 struct PositionChecks {
     /// By world, tick and player ID: a reference's position, and extrapolated ones noted
@@ -822,7 +826,8 @@ struct Seat {
     extrapolate: bool,
     /// A reference for the check of extrapolated positions (it asks for moves).
     reference: bool,
-    /// Note positions for that check (an observing bot, in a run that has references).
+    /// Note positions for that check (a run with references): all an observing bot holds, or
+    /// a wandering bot's own.
     check: bool,
     /// The run's start: the zero of the bots' tick schedules.
     start: Instant,
@@ -852,6 +857,7 @@ async fn wander(mut ws: Ws, seat: Seat, index: u64, stats: Shared) -> Result<(),
         let Some(update) = scan_update(update, entered.me) else {
             return Err(Stop("undecodable update".to_owned()));
         };
+        note_positions(&own, update.tick, &seat, &stats);
         own.apply(&update);
         Arrival {
             world: seat.world,
@@ -885,6 +891,24 @@ async fn wander(mut ws: Ws, seat: Seat, index: u64, stats: Shared) -> Result<(),
     }
 }
 
+/// Notes, for the check of extrapolated positions, where the players `view` holds were on a
+/// sample tick since its last update, if there was one before `next` (the update about to be
+/// applied), while measuring.
+fn note_positions(view: &View, next: u32, seat: &Seat, stats: &Shared) {
+    if !seat.check {
+        return;
+    }
+    let Some(tick) = view.sample_before(next, CHECK_EVERY_TICKS) else {
+        return;
+    };
+    let mut stats = stats.borrow_mut();
+    if stats.measuring {
+        for (id, at) in view.positions_at(tick) {
+            stats.checks.note(seat.world, tick, id, at, seat.reference);
+        }
+    }
+}
+
 /// One of this project's observing bots, from its ID on: join, enter, keep the whole view,
 /// steer towards what it may eat, until the connection ends.
 async fn play(mut ws: Ws, seat: Seat, stats: Shared) -> Result<(), Stop> {
@@ -905,18 +929,7 @@ async fn play(mut ws: Ws, seat: Seat, stats: Shared) -> Result<(), Stop> {
             Msg::WorldLeft(left) => return Err(Stop(format!("left the world: {}", left.reason))),
             _ => continue,
         };
-        if let Some(tick) = seat
-            .check
-            .then(|| view.sample_before(update.tick, CHECK_EVERY_TICKS))
-            .flatten()
-        {
-            let mut stats = stats.borrow_mut();
-            if stats.measuring {
-                for (id, at) in view.positions_at(tick) {
-                    stats.checks.note(seat.world, tick, id, at, seat.reference);
-                }
-            }
-        }
+        note_positions(&view, update.tick, &seat, &stats);
         let eats = view.apply(&update);
         if let Some(own) = &update.own {
             best = best.max(own.score);
@@ -1135,7 +1148,7 @@ async fn bot(
                 limit: args.limit,
                 extrapolate: args.extrapolate,
                 reference,
-                check: observer && references > 0,
+                check: references > 0,
                 start,
             };
             if observer {
