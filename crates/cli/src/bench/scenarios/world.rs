@@ -75,10 +75,6 @@ const CHECK_EVERY_TICKS: u32 = 20;
 /// bound.
 const MAX_UNCOMPARED_POSITIONS: usize = 1_000_000;
 
-/// A wandering bot picks a new point to head for every this long (plus up to as much again,
-/// so that bots do not turn together): a person steers now and then, not every tick.
-const WANDER_TURN_EVERY: Duration = Duration::from_secs(3);
-
 /// Wandering bots head for random points within this many world units of the centre on each
 /// axis: the rules' spawn box (`SPAWN_HALF_BOX` of crates/world's Radius Rumble), where the
 /// spores are.
@@ -179,6 +175,12 @@ pub struct WorldArgs {
     /// figures.
     #[arg(long, value_name = "BOTS", default_value_t = 5)]
     references: u64,
+    /// A wandering bot picks a new point to head for every this many seconds, plus up to as
+    /// much again (so that bots do not turn together): a person steers now and then, not every
+    /// tick. With extrapolated updates each turn is a velocity change in every view that holds
+    /// the bot, so this sets most of what the views send.
+    #[arg(long, value_name = "SECONDS", default_value_t = 3.0)]
+    turn_every: f64,
 }
 
 /// What every bot adds to, while measuring.
@@ -831,6 +833,8 @@ struct Seat {
     check: bool,
     /// The run's start: the zero of the bots' tick schedules.
     start: Instant,
+    /// How often a wandering bot turns (`--turn-every`).
+    turn_every: Duration,
 }
 
 /// One of this project's cheap bots, from its ID on: join, enter, follow its own player
@@ -875,7 +879,7 @@ async fn wander(mut ws: Ws, seat: Seat, index: u64, stats: Shared) -> Result<(),
         if at < next_turn {
             continue;
         }
-        next_turn = at + WANDER_TURN_EVERY.mul_f64(1.0 + dice.unit());
+        next_turn = at + seat.turn_every.mul_f64(1.0 + dice.unit());
         let half = WANDER_HALF_BOX * entered.scale;
         let goal = (
             (dice.unit() * 2.0 - 1.0) * half,
@@ -1150,6 +1154,7 @@ async fn bot(
                 reference,
                 check: references > 0,
                 start,
+                turn_every: args.turn_every,
             };
             if observer {
                 play(ws, seat, Rc::clone(&stats)).await
@@ -1216,6 +1221,8 @@ struct BotPlan {
     extrapolate: bool,
     /// Observing bots that ask for moves as references (`is_reference`).
     references: u64,
+    /// How often a wandering bot turns.
+    turn_every: Duration,
 }
 
 /// Update lateness against the tick schedule: per group (a world, or a tutorial bot), each
@@ -1278,6 +1285,7 @@ pub async fn world(common: &CommonArgs, args: &WorldArgs) -> Result<(), BenchErr
         period: Duration::from_secs(1) / args.tick_rate,
         extrapolate: !args.moves,
         references: args.references,
+        turn_every: duration_arg("turn-every", args.turn_every)?,
     };
     let stats: Shared = Rc::new(RefCell::new(Stats::default()));
     // Bots that log in connect and log in under one gate, a few at a time: the server's
