@@ -207,6 +207,8 @@ struct Stats {
     observed_offsets: HashMap<usize, Vec<i64>>,
     /// Updates the `--observe` bots received.
     observed_updates: u64,
+    /// Of those, how many carried each kind of change (`Contents`): what keeps updates coming.
+    observed_contents: Contents,
     observers_entered: u64,
     /// Bots whose updates are extrapolated (`WorldEnteredMessage.extrapolating`).
     extrapolating: u64,
@@ -234,6 +236,66 @@ struct Stats {
     own_updates: HashMap<u64, OwnUpdates>,
     /// Registers and logins answered "busy" and asked again (all phases).
     busy_retries: u64,
+}
+
+/// How many updates carried each kind of change (an update may carry several).
+#[derive(Default, Clone, Copy)]
+struct Contents {
+    moves: u64,
+    velocities: u64,
+    resizes: u64,
+    players_in_out: u64,
+    spores_in_out: u64,
+    eats: u64,
+    own: u64,
+    leaderboard: u64,
+}
+
+impl Contents {
+    fn add(&mut self, update: &WorldUpdateMessage) {
+        let count = |counter: &mut u64, present: bool| *counter += u64::from(present);
+        count(&mut self.moves, !update.moved_ids.is_empty());
+        count(&mut self.velocities, !update.velocity_ids.is_empty());
+        count(&mut self.resizes, !update.resized_ids.is_empty());
+        count(
+            &mut self.players_in_out,
+            !update.players_entered.is_empty() || !update.players_left.is_empty(),
+        );
+        count(
+            &mut self.spores_in_out,
+            !update.spores_entered.is_empty() || !update.spores_left.is_empty(),
+        );
+        count(&mut self.eats, !update.eaten.is_empty());
+        count(&mut self.own, update.own.is_some());
+        count(&mut self.leaderboard, update.leaderboard.is_some());
+    }
+
+    /// "kind N %" for each kind present, of `updates`.
+    // Display arithmetic on counts far below 2^52.
+    #[allow(clippy::cast_precision_loss)]
+    fn human(&self, updates: u64) -> String {
+        let kinds = [
+            ("moves", self.moves),
+            ("velocities", self.velocities),
+            ("resizes", self.resizes),
+            ("players in/out", self.players_in_out),
+            ("spores in/out", self.spores_in_out),
+            ("eats", self.eats),
+            ("own state", self.own),
+            ("leaderboard", self.leaderboard),
+        ];
+        kinds
+            .iter()
+            .filter(|(_, count)| *count > 0)
+            .map(|(kind, count)| {
+                format!(
+                    "{kind} {:.0} %",
+                    *count as f64 * 100.0 / updates.max(1) as f64
+                )
+            })
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
 }
 
 /// The check of extrapolated positions: on the sample ticks (multiples of `CHECK_EVERY_TICKS`)
@@ -953,6 +1015,9 @@ async fn play(mut ws: Ws, seat: Seat, stats: Shared) -> Result<(), Stop> {
             }
             .record(&mut stats);
             if stats.measuring {
+                if !seat.reference {
+                    stats.observed_contents.add(&update);
+                }
                 stats.eats_seen += eats;
                 stats.best_score = stats.best_score.max(best);
             }
@@ -1590,6 +1655,10 @@ fn report(
                 ": nothing in view changed"
             }
         );
+        println!(
+            "the observing bots' updates carried: {}",
+            stats.observed_contents.human(stats.observed_updates)
+        );
         if stats.references_entered > 0 {
             let checks = &stats.checks;
             println!(
@@ -1970,6 +2039,18 @@ mod tests {
             assert_eq!(own.position(3), whole.position(3));
         }
         assert_eq!(own.position(3), Some((508, 494)));
+    }
+
+    #[test]
+    fn contents_count_the_updates_carrying_each_kind_of_change() {
+        let mut contents = Contents::default();
+        for (update, _) in extrapolated_updates() {
+            contents.add(&update);
+        }
+        assert_eq!(
+            contents.human(5),
+            "velocities 60 %, resizes 20 %, players in/out 60 %, spores in/out 20 %, eats 20 %"
+        );
     }
 
     #[test]
