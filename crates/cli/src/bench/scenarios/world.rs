@@ -69,11 +69,11 @@ const RETARGET_EVERY_TICKS: u32 = 4;
 /// positions against a reference's.
 const CHECK_EVERY_TICKS: u32 = 20;
 
-/// Most positions noted and not yet compared (`PositionChecks`): a run of 20 s notes about
-/// references × 150 players × 20, and the other bots' own, 20 each (tens of thousands);
-/// beyond this the check stops noting, so that a long run cannot grow the bench without
-/// bound.
-const MAX_UNCOMPARED_POSITIONS: usize = 1_000_000;
+/// Most players' positions at a tick noted (`PositionChecks`, kept to the run's end): 20 s
+/// note about references × 150 players × 20, and the other bots' own, 20 each (tens of
+/// thousands); beyond this the check stops noting, so that a long run cannot grow the bench
+/// without bound.
+const MAX_NOTED_POSITIONS: usize = 1_000_000;
 
 /// Wandering bots head for random points within this many world units of the centre on each
 /// axis: the rules' spawn box (`SPAWN_HALF_BOX` of crates/world's Radius Rumble), where the
@@ -323,7 +323,7 @@ impl PositionChecks {
     /// Notes where player `id` of `world` was at `tick`, by a reference bot or not.
     fn note(&mut self, world: usize, tick: u32, id: u64, at: (i64, i64), reference: bool) {
         let key = (world, tick, id);
-        if !self.noted.contains_key(&key) && self.noted.len() >= MAX_UNCOMPARED_POSITIONS {
+        if !self.noted.contains_key(&key) && self.noted.len() >= MAX_NOTED_POSITIONS {
             return;
         }
         let noted = self.noted.entry(key).or_default();
