@@ -211,20 +211,36 @@ async fn one_world_is_played_from_two_servers() {
         .send_packet(&packet(Msg::LeaveWorld(LeaveWorldMessage {})))
         .await;
     on_a.until(|player| player.board.0 == 1).await;
-    // And it may come back.
+    // And it may come back, asking for extrapolated updates this time: the world's server
+    // hears of the ask and sends velocities, never moves.
     on_b.client
         .send_packet(&packet(Msg::EnterWorld(EnterWorldMessage {
-            extrapolate: false,
+            extrapolate: true,
         })))
         .await;
     loop {
         let packet = on_b.client.recv().await;
         match packet.msg {
             Some(Msg::WorldLeft(left)) => assert_eq!(left.reason, ""),
-            Some(Msg::WorldEntered(_)) => break,
+            Some(Msg::WorldEntered(entered)) => {
+                assert!(entered.extrapolating, "{entered:?}");
+                break;
+            }
             Some(Msg::WorldUpdate(_) | Msg::Presence(_)) => {}
             other => panic!("{other:?}"),
         }
+    }
+    on_b.client.send_packet(&steer(1.0)).await;
+    let deadline = tokio::time::Instant::now() + WAIT;
+    let mut velocities = 0;
+    while velocities == 0 {
+        assert!(tokio::time::Instant::now() < deadline, "no velocity told");
+        let update = on_b.update().await;
+        assert!(
+            update.moved_ids.is_empty(),
+            "moves sent to an extrapolating client"
+        );
+        velocities += update.velocity_ids.len();
     }
     on_a.until(sees_both).await;
 }
