@@ -570,31 +570,69 @@ fn steered_velocity(engine: &Engine, slot: u32) -> Option<(i32, i32)> {
     engine.slot(slot).map(|entity| entity.velocity)
 }
 
-/// An extrapolating view's tick between scans, when nothing joins it: the news of this tick
-/// (players that left, resized or steered, spores that left) that touch `reach` and that it
-/// holds go into `delta` and `velocities`; the rest of what it holds is left unread.
+/// Merges `joining` (by ascending ID) into `players` (slots by ascending ID, as `changes`
+/// names them), through the spare list `merged`; one that joins goes before a held one with
+/// the same ID (a slot left behind), as in `update_view`'s loop.
+fn join(
+    players: &mut Vec<u32>,
+    joining: &mut Vec<(PlayerId, u32)>,
+    merged: &mut Vec<u32>,
+    changes: &[Change],
+) {
+    merged.clear();
+    merged.reserve(players.len() + joining.len());
+    let mut joins = joining.iter().peekable();
+    for &slot in players.iter() {
+        let id = changes[slot as usize].id;
+        while let Some(&&(joiner, joined)) = joins.peek() {
+            if joiner.0 > id {
+                break;
+            }
+            merged.push(joined);
+            joins.next();
+        }
+        merged.push(slot);
+    }
+    merged.extend(joins.map(|&(_, joined)| joined));
+    std::mem::swap(players, merged);
+    joining.clear();
+}
+
+/// Where `slot` (player `id`) is in `players` (slots by ascending ID), if it is there.
+fn find_held(players: &[u32], changes: &[Change], id: u64, slot: u32) -> Option<usize> {
+    let index = players
+        .binary_search_by_key(&id, |&held| changes[held as usize].id)
+        .ok()?;
+    if players[index] == slot {
+        return Some(index);
+    }
+    // The same ID in another slot: a respawned player's old slot and its new one, side by
+    // side for the one tick they are both held.
+    [index.checked_sub(1), Some(index + 1)]
+        .into_iter()
+        .flatten()
+        .find(|&near| players.get(near) == Some(&slot))
+}
+
+/// An extrapolating view's news: what this tick's news (players that left, resized or
+/// steered, spores that left) says of what it holds goes into `delta` and `velocities`; the
+/// rest of what it holds is left unread. News that does not touch `reach` is skipped unread.
 fn follow_news(
     engine: &Engine,
     delta: &mut ViewDelta,
     players: &mut Vec<u32>,
     spores: &mut Vec<u32>,
     velocities: &mut MoveBytes,
-    reach: Rect,
+    reach: Option<Rect>,
 ) {
     let changes = engine.changes();
     for news in engine.player_news() {
-        if !reach.touches_circle(news.pos, news.radius) {
+        if reach.is_some_and(|reach| !reach.touches_circle(news.pos, news.radius)) {
             continue;
         }
-        // Held players are by ascending ID, and never two with one ID once merged.
-        let Ok(index) = players.binary_search_by_key(&news.id, |&slot| changes[slot as usize].id)
-        else {
+        let Some(index) = find_held(players, changes, news.id, news.slot) else {
             continue;
         };
-        // The same ID in another slot: a respawned player, which this view holds as it was.
-        if players[index] != news.slot {
-            continue;
-        }
         let change = &changes[news.slot as usize];
         if change.status == Status::Gone {
             gone_from(engine, delta, news.slot);
@@ -609,7 +647,7 @@ fn follow_news(
         }
     }
     for news in engine.spore_news() {
-        if !reach.touches_circle(news.pos, news.radius) {
+        if reach.is_some_and(|reach| !reach.touches_circle(news.pos, news.radius)) {
             continue;
         }
         if let Some(index) = spores.iter().position(|&slot| slot == news.slot) {
@@ -725,20 +763,41 @@ pub(crate) fn update_view(
             }
         }
     }
-    if extrapolating && !scanning && joining.is_empty() {
-        // Nothing to merge and nothing to compare: only what the tick's news names can have
-        // changed for it, and a held player is never further than `lead` past `keep` between
-        // scans (a view that outran its scan was scanned above); twice that is a margin.
-        follow_news(
-            engine,
-            delta,
-            players,
-            spores,
-            moves,
-            keep.grown(2.0 * lead),
-        );
+    if extrapolating {
+        // Only what the tick's news names can have changed for a held player: no moves to
+        // read. Last tick's entrants join first (by ID), so that their news counts too.
+        if !joining.is_empty() {
+            join(players, joining, merged, changes);
+        }
+        if scanning {
+            // What the grid no longer showed in sight has left; what left the world is told
+            // by the news below, as eaten or gone.
+            let marks = &marks.marks;
+            let unseen = |slot: u32| {
+                marks[slot as usize] == was && changes[slot as usize].status != Status::Gone
+            };
+            players.retain(|&slot| {
+                let left = unseen(slot);
+                if left {
+                    delta.players_left.push(PlayerId(changes[slot as usize].id));
+                }
+                !left
+            });
+            spores.retain(|&slot| {
+                let left = unseen(slot);
+                if left {
+                    delta.spores_left.push(SporeId(changes[slot as usize].id));
+                }
+                !left
+            });
+        }
+        // Since the last scan a held player has never gone further than `lead` past `keep`
+        // unless the view outran it (a jump: then every piece of news is looked up); twice
+        // that is a margin.
+        let reach = (!outran).then(|| keep.grown(2.0 * lead));
+        follow_news(engine, delta, players, spores, moves, reach);
         spores.append(entering_spores);
-        return false;
+        return scanning;
     }
     // What it held, and what joins it, by ascending ID: gone, out of sight (on a scan),
     // moved, resized. This loop runs for every player of every view on every tick: the
@@ -777,15 +836,7 @@ pub(crate) fn update_view(
     joining.clear();
     // Then their moves, in a loop of its own (the changes it reads again are in the cache):
     // with the checks above in it, the loop had more state than registers.
-    if extrapolating {
-        moves.push_steered(
-            players,
-            |slot| steered_velocity(engine, slot),
-            |slot| changes[slot as usize].id,
-        );
-    } else {
-        moves.push_held(players, changes, |slot| long_move(engine, slot));
-    }
+    moves.push_held(players, changes, |slot| long_move(engine, slot));
     let mut kept = 0;
     for index in 0..spores.len() {
         let slot = spores[index];

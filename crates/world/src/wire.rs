@@ -406,22 +406,6 @@ impl MoveBytes {
         (self.ids_len, self.xy_len, self.last_id, self.count) = (ids_len, xy_len, last_id, count);
     }
 
-    /// Adds, for an extrapolating view, the players in `slots` (by ascending ID) whose
-    /// velocity changed, with the new one (`steered` gives it, or `None` when unchanged). Few
-    /// steer in any one tick, so this is a check a player and a push now and then.
-    pub(crate) fn push_steered(
-        &mut self,
-        slots: &[u32],
-        steered: impl Fn(u32) -> Option<(i32, i32)>,
-        id_of: impl Fn(u32) -> u64,
-    ) {
-        for &slot in slots {
-            if let Some((dx, dy)) = steered(slot) {
-                self.push(id_of(slot), dx, dy);
-            }
-        }
-    }
-
     /// How many moves it holds.
     pub(crate) fn len(&self) -> usize {
         self.count
