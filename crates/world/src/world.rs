@@ -216,7 +216,8 @@ impl<R: Rules + Sync> World<R> {
     }
 
     /// Runs one tick at time `now`: the rules advance by the real time since the previous
-    /// tick (at most `MAX_TICK_SECONDS`), then every observer's view is brought up to date
+    /// tick in whole periods (at most `MAX_TICK_SECONDS`; see `step`), then every observer's
+    /// view is brought up to date
     /// (`updates` has what each is to be sent).
     pub fn tick(&mut self, now: Instant) -> TickReport {
         self.step(now).finish()
@@ -234,7 +235,7 @@ impl<R: Rules + Sync> World<R> {
     }
 
     /// The first half of a tick at time `now`: the rules advance by the real time since the
-    /// previous tick (at most `MAX_TICK_SECONDS`). The views are brought up to date by the
+    /// previous tick, in whole periods (at most `MAX_TICK_SECONDS`). The views are brought up to date by the
     /// `Stepped` it returns; in between, its caller can read what happened (`events`) before
     /// any update that shows it goes out.
     pub fn step(&mut self, now: Instant) -> Stepped<'_, R> {

@@ -27,7 +27,7 @@ fn entry(name: &str) -> Entry {
 }
 
 #[test]
-fn each_tick_moves_players_by_the_real_time_since_the_last_one() {
+fn each_tick_moves_players_by_the_real_time_since_the_last_one_in_whole_periods() {
     let mut world = World::new(RadiusRumble::new(10), WorldConfig::default(), 3);
     let me = PlayerId(1);
     world.enter(me, entry("me"), false).unwrap();
