@@ -15,8 +15,9 @@ use crate::interest::{
 use crate::rules::{Claim, ClaimError, EnterError, Entry, InputError, Rules};
 use crate::wire::FrameHeader;
 
-/// The longest time one tick integrates, in seconds: after a stall (the process was paused)
-/// players jump at most this far instead of across the map.
+/// The longest time one tick integrates, in seconds (or one period, when that is longer):
+/// after a stall (the process was paused) players jump at most this far instead of across
+/// the map.
 pub const MAX_TICK_SECONDS: f64 = 0.25;
 
 /// A world's settings.
@@ -96,7 +97,8 @@ pub struct World<R> {
     /// What each thread updating views keeps from tick to tick.
     scratch: Vec<ViewScratch>,
     last_tick: Option<Instant>,
-    /// Periods of real time not yet simulated (within half a period either way).
+    /// Periods of real time not yet simulated (less than one, or a little below zero when the
+    /// world is ahead of real time).
     owed_periods: f64,
     leaderboard: Arc<Leaderboard>,
     leaderboard_version: u64,
@@ -240,18 +242,19 @@ impl<R: Rules + Sync> World<R> {
     /// any update that shows it goes out.
     pub fn step(&mut self, now: Instant) -> Stepped<'_, R> {
         let period = 1.0 / f64::from(self.config.tick_rate.max(1));
-        let elapsed = self.last_tick.map_or(period, |last| {
-            now.saturating_duration_since(last)
-                .as_secs_f64()
-                .min(MAX_TICK_SECONDS)
+        let most = (MAX_TICK_SECONDS / period).floor().max(1.0);
+        let elapsed = self.last_tick.map_or(1.0, |last| {
+            (now.saturating_duration_since(last).as_secs_f64() / period).min(most)
         });
         self.last_tick = Some(now);
-        // The world advances in whole periods, so a player keeps the same move on every tick
-        // while it keeps its heading (what extrapolating clients rely on). What the ticks' real
-        // times add up to beyond that is owed to the next ones: a late tick catches up.
-        self.owed_periods += elapsed / period;
-        let whole = self.owed_periods.round().max(0.0);
-        self.owed_periods -= whole;
+        // The world advances in whole periods, at least one a tick, so a player keeps the same
+        // move on every tick while it keeps its heading (what extrapolating clients rely on).
+        // What the ticks' real times add up to beyond that is owed to the next ones: only a
+        // whole period owed is caught up, so a tick a little late followed by one a little
+        // early (the schedule catching up) moves everyone once each, not twice then once.
+        self.owed_periods += elapsed;
+        let whole = self.owed_periods.floor().clamp(1.0, most);
+        self.owed_periods = (self.owed_periods - whole).clamp(-2.0, 2.0);
         let dt = whole * period;
         self.engine.begin_tick(dt);
         self.rules.step(&mut self.engine, dt);

@@ -58,6 +58,28 @@ fn each_tick_moves_players_by_the_real_time_since_the_last_one_in_whole_periods(
     );
 }
 
+/// The world advances a whole period a tick, so a steady player makes the same move on every
+/// tick even when the ticks come unevenly; only a whole period of lateness is caught up.
+#[test]
+fn uneven_ticks_move_players_by_whole_periods_and_catch_up_whole_periods_only() {
+    let mut world = World::new(RadiusRumble::new(10), WorldConfig::default(), 3);
+    let me = PlayerId(1);
+    world.enter(me, entry("me"), false).unwrap();
+    world.steer(me, 0.0).unwrap();
+    let start = Instant::now();
+    world.tick(start);
+    // 30 ms late, then on time again (20 ms after it), then 110 ms late (a whole period and
+    // more): one period, one period, then three (the one owed caught up).
+    for (at_ms, periods) in [(80, 1), (100, 1), (150, 1), (310, 3), (350, 1)] {
+        let report = world.tick(start + Duration::from_millis(at_ms));
+        assert!(
+            (report.dt - 0.05 * f64::from(periods)).abs() < 1e-9,
+            "at {at_ms} ms: {} s",
+            report.dt
+        );
+    }
+}
+
 /// Rules whose scores the test sets; everyone sits still where it is put.
 #[derive(Default)]
 struct Scores {
