@@ -58,6 +58,27 @@ fn each_tick_moves_players_by_the_real_time_since_the_last_one_in_whole_periods(
     );
 }
 
+/// At a tick rate slow enough that a period is longer than `MAX_TICK_SECONDS`, a tick still
+/// integrates its whole period: players keep their speed.
+#[test]
+fn a_slow_tick_rate_still_moves_players_at_their_speed() {
+    let config = WorldConfig {
+        tick_rate: 2,
+        ..WorldConfig::default()
+    };
+    let mut world = World::new(RadiusRumble::new(10), config, 3);
+    let me = PlayerId(1);
+    world.enter(me, entry("me"), false).unwrap();
+    world.steer(me, 0.0).unwrap();
+    let start = Instant::now();
+    world.tick(start);
+    let x = world.engine().get(EntityKey::Player(me)).unwrap().pos.x;
+    let report = world.tick(start + Duration::from_millis(500));
+    assert_eq!(report.dt, 0.5);
+    let moved = world.engine().get(EntityKey::Player(me)).unwrap().pos.x - x;
+    assert!((moved - SPEED * 0.5).abs() < 1e-9, "{moved}");
+}
+
 /// The world advances a whole period a tick, so a steady player makes the same move on every
 /// tick even when the ticks come unevenly; only a whole period of lateness is caught up.
 #[test]
