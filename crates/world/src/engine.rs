@@ -441,8 +441,11 @@ impl Engine {
         self.steered.resize(self.slots.len().div_ceil(64), 0);
         self.player_news.clear();
         self.spore_news.clear();
-        for &slot in self.keys.values() {
-            let entity = &mut self.slots[slot as usize];
+        // In slot order, not the keys' hashed order: one pass along the entities in memory.
+        for (slot, entity) in (0u32..).zip(self.slots.iter_mut()) {
+            if !entity.is_alive() {
+                continue;
+            }
             let (now, sent) = (quantize(entity.pos, entity.radius), entity.sent);
             entity.now = now;
             let (dx, dy) = (now.x.wrapping_sub(sent.x), now.y.wrapping_sub(sent.y));
@@ -522,8 +525,7 @@ impl Engine {
 
     pub(crate) fn end_replication(&mut self) {
         self.born.clear();
-        for &slot in self.keys.values() {
-            let entity = &mut self.slots[slot as usize];
+        for entity in self.slots.iter_mut().filter(|entity| entity.is_alive()) {
             entity.sent = entity.now;
         }
         for slot in self.dying.drain(..) {
