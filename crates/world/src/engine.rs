@@ -175,6 +175,8 @@ pub(crate) struct News {
     pub(crate) id: u64,
     pub(crate) pos: Vec2,
     pub(crate) radius: f64,
+    /// Its new velocity, when that changed this tick.
+    pub(crate) steered: Option<(i32, i32)>,
 }
 
 /// Entities, their spatial index, the clock and the dice.
@@ -193,8 +195,6 @@ pub struct Engine {
     /// This tick's news of players (by ascending ID) and of spores (those that left).
     player_news: Vec<News>,
     spore_news: Vec<News>,
-    /// One bit per slot: whether its velocity changed this tick.
-    steered: Vec<u64>,
     keys: FastMap<EntityKey, u32>,
     grid: Grid,
     rng: Rng,
@@ -216,7 +216,6 @@ impl Engine {
             born: Vec::new(),
             player_news: Vec::new(),
             spore_news: Vec::new(),
-            steered: Vec::new(),
             keys: FastMap::default(),
             grid: Grid::new(CELL_SIZE),
             rng: Rng::new(seed),
@@ -437,8 +436,6 @@ impl Engine {
     pub(crate) fn quantize_all(&mut self) {
         let mut largest: f64 = 0.0;
         self.changes.resize(self.slots.len(), Change::default());
-        self.steered.clear();
-        self.steered.resize(self.slots.len().div_ceil(64), 0);
         self.player_news.clear();
         self.spore_news.clear();
         // In slot order, not the keys' hashed order: one pass along the entities in memory.
@@ -461,15 +458,13 @@ impl Engine {
                     Status::Same
                 },
             };
-            if steered {
-                self.steered[slot as usize / 64] |= 1 << (slot % 64);
-            }
             if (resized || steered) && matches!(entity.key, EntityKey::Player(_)) {
                 self.player_news.push(News {
                     slot,
                     id: key_id(entity.key),
                     pos: entity.pos,
                     radius: entity.radius,
+                    steered: steered.then_some((dx, dy)),
                 });
             }
             if entity.radius <= crate::grid::BIG_RADIUS {
@@ -484,6 +479,7 @@ impl Engine {
                 id,
                 pos: entity.pos,
                 radius: entity.radius,
+                steered: None,
             };
             match entity.key {
                 EntityKey::Player(_) => self.player_news.push(news),
@@ -507,13 +503,6 @@ impl Engine {
     /// The spores that left this tick.
     pub(crate) fn spore_news(&self) -> &[News] {
         &self.spore_news
-    }
-
-    /// Whether the velocity of the entity in `slot` changed this tick.
-    pub(crate) fn steered(&self, slot: u32) -> bool {
-        self.steered
-            .get(slot as usize / 64)
-            .is_some_and(|word| word & (1 << (slot % 64)) != 0)
     }
 
     /// Ends a replication: what was sent is now what every view knows, and slots of entities

@@ -562,14 +562,6 @@ fn long_move(engine: &Engine, slot: u32) -> (i32, i32) {
     })
 }
 
-/// The velocity of the entity in `slot` when it changed this tick.
-fn steered_velocity(engine: &Engine, slot: u32) -> Option<(i32, i32)> {
-    if !engine.steered(slot) {
-        return None;
-    }
-    engine.slot(slot).map(|entity| entity.velocity)
-}
-
 /// Merges `joining` (by ascending ID) into `players` (slots by ascending ID, as `changes`
 /// names them), through the spare list `merged`; one that joins goes before a held one with
 /// the same ID (a slot left behind), as in `update_view`'s loop.
@@ -642,7 +634,7 @@ fn follow_news(
         if change.status == Status::Resized {
             resized(engine, delta, news.slot, change.id);
         }
-        if let Some((dx, dy)) = steered_velocity(engine, news.slot) {
+        if let Some((dx, dy)) = news.steered {
             velocities.push(change.id, dx, dy);
         }
     }
