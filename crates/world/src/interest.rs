@@ -563,8 +563,8 @@ fn long_move(engine: &Engine, slot: u32) -> (i32, i32) {
 }
 
 /// Merges `joining` (by ascending ID) into `players` (slots by ascending ID, as `changes`
-/// names them), through the spare list `merged`; one that joins goes before a held one with
-/// the same ID (a slot left behind), as in `update_view`'s loop.
+/// names them), through the spare list `merged` (making room for them in place would move the
+/// whole list); one that joins goes before a held one with the same ID (a slot left behind).
 fn join(
     players: &mut Vec<u32>,
     joining: &mut Vec<(PlayerId, u32)>,
@@ -681,7 +681,7 @@ pub(crate) fn update_view(
     moves.clear();
     let extrapolating = delta.extrapolated;
     let changes = engine.changes();
-    // Last tick's entrants join what the view holds in the loop below, by ascending ID.
+    // Last tick's entrants join what the view holds (`join`), by ascending ID.
     std::mem::swap(entering_players, joining);
     entering_players.clear();
     joining.sort_unstable_by_key(|&(id, _)| id);
@@ -791,41 +791,15 @@ pub(crate) fn update_view(
         spores.append(entering_spores);
         return scanning;
     }
-    // What it held, and what joins it, by ascending ID: gone, out of sight (on a scan),
-    // moved, resized. This loop runs for every player of every view on every tick: the
-    // common case (none of those but a move) is a read of the slot's change, a copy of its
-    // encoded move and a store of the slot.
+    // What it held, last tick's entrants joined (by ascending ID), checked: gone, out of
+    // sight (on a scan), resized. This runs for every player of every view on every tick:
+    // the common case (none of those) is a read of the slot's change.
+    if !joining.is_empty() {
+        join(players, joining, merged, changes);
+    }
     let marks = &marks.marks;
-    // Merged into the spare list (then swapped in), not compacted in place: making room
-    // for the joiners in place moved the whole list on every tick.
-    merged.clear();
-    merged.reserve(players.len() + joining.len());
     let unseen = scanning.then_some((&marks[..], was));
-    let mut joins = joining.iter();
-    let mut next_join = joins.next().copied();
-    for &slot in players.iter() {
-        let change = &changes[slot as usize];
-        // One that joins goes before a held one with the same ID (a slot left behind).
-        while let Some((id, joined)) = next_join {
-            if id.0 > change.id {
-                break;
-            }
-            if stays(engine, delta, unseen, joined, &changes[joined as usize]) {
-                merged.push(joined);
-            }
-            next_join = joins.next().copied();
-        }
-        if stays(engine, delta, unseen, slot, change) {
-            merged.push(slot);
-        }
-    }
-    for &(_, joined) in next_join.iter().chain(joins) {
-        if stays(engine, delta, unseen, joined, &changes[joined as usize]) {
-            merged.push(joined);
-        }
-    }
-    std::mem::swap(players, merged);
-    joining.clear();
+    players.retain(|&slot| stays(engine, delta, unseen, slot, &changes[slot as usize]));
     // Then their moves, in a loop of its own (the changes it reads again are in the cache):
     // with the checks above in it, the loop had more state than registers.
     moves.push_held(players, changes, |slot| long_move(engine, slot));
