@@ -590,6 +590,23 @@ fn join(
     joining.clear();
 }
 
+/// Takes out of `slots` those `unseen` says a scan did not see again, telling `left` the ID
+/// of each (as `changes` names it).
+fn drop_unseen(
+    slots: &mut Vec<u32>,
+    unseen: &impl Fn(u32) -> bool,
+    changes: &[Change],
+    mut left: impl FnMut(u64),
+) {
+    slots.retain(|&slot| {
+        let dropped = unseen(slot);
+        if dropped {
+            left(changes[slot as usize].id);
+        }
+        !dropped
+    });
+}
+
 /// Where `slot` (player `id`) is in `players` (slots by ascending ID), if it is there.
 fn find_held(players: &[u32], changes: &[Change], id: u64, slot: u32) -> Option<usize> {
     let index = players
@@ -768,19 +785,11 @@ pub(crate) fn update_view(
             let unseen = |slot: u32| {
                 marks[slot as usize] == was && changes[slot as usize].status != Status::Gone
             };
-            players.retain(|&slot| {
-                let left = unseen(slot);
-                if left {
-                    delta.players_left.push(PlayerId(changes[slot as usize].id));
-                }
-                !left
+            drop_unseen(players, &unseen, changes, |id| {
+                delta.players_left.push(PlayerId(id));
             });
-            spores.retain(|&slot| {
-                let left = unseen(slot);
-                if left {
-                    delta.spores_left.push(SporeId(changes[slot as usize].id));
-                }
-                !left
+            drop_unseen(spores, &unseen, changes, |id| {
+                delta.spores_left.push(SporeId(id));
             });
         }
         // Since the last scan a held player has never gone further than `lead` past `keep`

@@ -219,8 +219,7 @@ impl<R: Rules + Sync> World<R> {
 
     /// Runs one tick at time `now`: the rules advance by the real time since the previous
     /// tick in whole periods (at most `MAX_TICK_SECONDS`; see `step`), then every observer's
-    /// view is brought up to date
-    /// (`updates` has what each is to be sent).
+    /// view is brought up to date (`updates` has what each is to be sent).
     pub fn tick(&mut self, now: Instant) -> TickReport {
         self.step(now).finish()
     }
@@ -237,9 +236,9 @@ impl<R: Rules + Sync> World<R> {
     }
 
     /// The first half of a tick at time `now`: the rules advance by the real time since the
-    /// previous tick, in whole periods (at most `MAX_TICK_SECONDS`). The views are brought up to date by the
-    /// `Stepped` it returns; in between, its caller can read what happened (`events`) before
-    /// any update that shows it goes out.
+    /// previous tick, in whole periods (at most `MAX_TICK_SECONDS`). The views are brought up
+    /// to date by the `Stepped` it returns; in between, its caller can read what happened
+    /// (`events`) before any update that shows it goes out.
     pub fn step(&mut self, now: Instant) -> Stepped<'_, R> {
         let period = 1.0 / f64::from(self.config.tick_rate.max(1));
         let most = (MAX_TICK_SECONDS / period).floor().max(1.0);
