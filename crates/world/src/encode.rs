@@ -58,6 +58,17 @@ pub fn update_message<'a>(update: impl Into<Update<'a>>) -> WorldUpdateMessage {
     let update = update.into();
     let delta: &ViewDelta = update.delta;
     let moved = update.moves.to_vec();
+    let ids = delta_coded(moved.iter().map(|moved| moved.id.0));
+    let xy = moved
+        .iter()
+        .flat_map(|moved| [moved.dx, moved.dy])
+        .collect();
+    // An extrapolating client's moves are velocity changes (fields 13 and 14).
+    let ((moved_ids, moved_xy), (velocity_ids, velocity_xy)) = if delta.extrapolated {
+        (Default::default(), (ids, xy))
+    } else {
+        ((ids, xy), Default::default())
+    };
     WorldUpdateMessage {
         tick: u32::try_from(delta.tick % (1 << 32)).unwrap_or(0),
         players_left: delta.players_left.iter().map(|id| id.0).collect(),
@@ -109,34 +120,12 @@ pub fn update_message<'a>(update: impl Into<Update<'a>>) -> WorldUpdateMessage {
                 radius: spore.at.radius,
             })
             .collect(),
-        moved_ids: if delta.extrapolated {
-            Vec::new()
-        } else {
-            delta_coded(moved.iter().map(|moved| moved.id.0))
-        },
-        moved_xy: if delta.extrapolated {
-            Vec::new()
-        } else {
-            moved
-                .iter()
-                .flat_map(|moved| [moved.dx, moved.dy])
-                .collect()
-        },
+        moved_ids,
+        moved_xy,
         resized_ids: delta_coded(delta.resized.iter().map(|(id, _)| id.0)),
         resized_radii: delta.resized.iter().map(|&(_, radius)| radius).collect(),
-        velocity_ids: if delta.extrapolated {
-            delta_coded(moved.iter().map(|moved| moved.id.0))
-        } else {
-            Vec::new()
-        },
-        velocity_xy: if delta.extrapolated {
-            moved
-                .iter()
-                .flat_map(|moved| [moved.dx, moved.dy])
-                .collect()
-        } else {
-            Vec::new()
-        },
+        velocity_ids,
+        velocity_xy,
         own: delta.own.map(|own| WorldOwnState {
             score: own.score,
             best_score: own.best_score,
