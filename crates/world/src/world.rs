@@ -539,6 +539,10 @@ struct Views<'a, R> {
     leaderboard_version: u64,
 }
 
+/// How many views ahead `Views::update` asks for a view's state (`Observer::prefetch`): one view's
+/// work is long enough for the next one's loads to arrive; asking earlier did not help.
+const PREFETCH_AHEAD: usize = 1;
+
 impl<R: Rules> Views<'_, R> {
     /// Brings `observers`' views up to date (and, given `framing`, frames their updates into
     /// its chunk); returns how many have an update and how many scanned the grid.
@@ -549,7 +553,14 @@ impl<R: Rules> Views<'_, R> {
         mut framing: Option<Framing<'_>>,
     ) -> (usize, usize) {
         let (mut updates, mut scans) = (0, 0);
-        for observer in observers {
+        for ahead in observers.iter().take(PREFETCH_AHEAD) {
+            ahead.prefetch();
+        }
+        for index in 0..observers.len() {
+            if let Some(ahead) = observers.get(index + PREFETCH_AHEAD) {
+                ahead.prefetch();
+            }
+            let observer = &mut observers[index];
             let Some((view, standing)) = self.rules.view_and_standing(self.engine, observer.player)
             else {
                 observer.forget();
