@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use crate::geom::Vec2;
 use crate::grid::{FastMap, Grid};
+use crate::interest::Name;
 use crate::rng::Rng;
 use crate::wire::XyCode;
 
@@ -109,6 +110,11 @@ pub struct Entity {
     pub radius: f64,
     /// Players' name and colour; `None` for spores.
     pub appearance: Option<Arc<Appearance>>,
+    /// A player's name copied here when it is short (nearly every one), and its colour: a
+    /// view that it enters reads them beside its position rather than through `appearance`
+    /// (two more reads of memory, for each of the thousands of entrants a tick).
+    pub(crate) short_name: Option<Name>,
+    pub(crate) color: i32,
     /// `None` while it is in the world; why it left, until the end of the tick it left in.
     pub removal: Option<Removal>,
     /// Its quantised state as of the last replication.
@@ -300,11 +306,15 @@ impl Engine {
         // Its first move is counted from where it appeared: a view that takes it in this tick
         // sends where it is now, and its velocity is what it moves after.
         let at = quantize(pos, radius);
+        let short_name = appearance.as_ref().and_then(|look| Name::short(&look.name));
+        let color = appearance.as_ref().map_or(0, |look| look.color);
         let entity = Entity {
             key,
             pos,
             radius,
             appearance,
+            short_name,
+            color,
             removal: None,
             sent: at,
             now: at,
@@ -362,6 +372,22 @@ impl Engine {
         let entity = &mut self.slots[slot as usize];
         entity.pos = pos;
         self.grid.update(slot, pos, entity.radius);
+        true
+    }
+
+    /// Moves `key` by `by` (clamped into the world), with one look-up of the key where
+    /// reading its position and then setting it would take two. Returns whether it moved.
+    pub fn move_by(&mut self, key: EntityKey, by: Vec2) -> bool {
+        let Some(slot) = self.slot_of(key) else {
+            return false;
+        };
+        let entity = &mut self.slots[slot as usize];
+        let pos = entity.pos.add_scaled(by, 1.0);
+        if !pos.is_finite() {
+            return false;
+        }
+        entity.pos = clamp_into_world(pos);
+        self.grid.update(slot, entity.pos, entity.radius);
         true
     }
 

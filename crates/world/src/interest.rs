@@ -63,6 +63,11 @@ impl Name {
         }
     }
 
+    /// `name` copied, when it is short enough to be.
+    pub(crate) fn short(name: &str) -> Option<Self> {
+        (name.len() <= INLINE_NAME).then(|| Self::new(name, || Arc::from(name)))
+    }
+
     /// `name` copied when short, else `shared()` (a name equal to it).
     fn new(name: &str, shared: impl FnOnce() -> Arc<str>) -> Self {
         match u8::try_from(name.len()) {
@@ -500,10 +505,11 @@ fn enter(
 ) {
     match entity.key {
         EntityKey::Player(id) => {
-            let (name, color) = entity.appearance.as_ref().map_or_else(
-                || (Name::from(""), 0),
-                |look| (names.copy_of(slot, &look.name), look.color),
-            );
+            let (name, color) = match (&entity.short_name, &entity.appearance) {
+                (Some(name), _) => (name.clone(), entity.color),
+                (None, Some(look)) => (names.copy_of(slot, &look.name), look.color),
+                (None, None) => (Name::from(""), 0),
+            };
             delta.players_entered.push(PlayerView {
                 id,
                 name,

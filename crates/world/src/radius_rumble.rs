@@ -517,10 +517,9 @@ impl Rules for RadiusRumble {
         order.clear();
         order.extend(self.players.keys().copied());
         order.sort_unstable();
-        for &id in &order {
-            let Some(state) = self.players.get(&id) else {
-                continue;
-            };
+        // Moves do not depend on one another: in the table's own order, along its memory,
+        // rather than looked up by ID.
+        for (&id, state) in &self.players {
             if !state.moving {
                 continue;
             }
@@ -531,10 +530,7 @@ impl Rules for RadiusRumble {
                 whole_position_units(heading.x * SPEED * dt),
                 whole_position_units(heading.y * SPEED * dt),
             );
-            if let Some(me) = engine.get(EntityKey::Player(id)) {
-                let to = me.pos.add_scaled(step, 1.0);
-                engine.set_position(EntityKey::Player(id), to);
-            }
+            engine.move_by(EntityKey::Player(id), step);
         }
         for &id in &order {
             self.maybe_drop(engine, id, dt);
