@@ -363,6 +363,8 @@ pub(crate) struct Observer {
     merged: Vec<u32>,
     /// Which of the `SCAN_EVERY` ticks this observer's full scan falls on.
     phase: u64,
+    /// The tick it was last made ready for (`prepare`).
+    prepared: Option<u64>,
     /// The view at its last full scan, and the world's clock then.
     scanned: Option<(Rect, f64)>,
     pub(crate) delta: ViewDelta,
@@ -383,6 +385,7 @@ impl Observer {
             entering_spores: Vec::new(),
             merged: Vec::new(),
             phase,
+            prepared: None,
             scanned: None,
             delta: ViewDelta::default(),
             moves: MoveBytes::default(),
@@ -423,6 +426,38 @@ impl Observer {
         crate::prefetch::slice(&self.entering_players, 2);
         crate::prefetch::slice(&self.delta.players_entered, 4);
         crate::prefetch::slice(&self.delta.spores_entered, 2);
+    }
+
+    /// The part of tick `tick`'s update that reads nothing of the world: last tick's delta
+    /// cleared, and last tick's entrants made ready to join what it holds; an extrapolating
+    /// view, which keeps its players by slot, joins them at once. `World::step` has this done
+    /// on another core while the rules step (the views' own lists then arrive in that
+    /// core's cache too); `update_view` does it for a view not done yet.
+    pub(crate) fn prepare(&mut self, tick: u64) {
+        if self.prepared == Some(tick) {
+            return;
+        }
+        self.prepared = Some(tick);
+        self.delta.clear(tick);
+        self.moves.clear();
+        std::mem::swap(&mut self.entering_players, &mut self.joining);
+        self.entering_players.clear();
+        self.entering_spores.clear();
+        if self.delta.extrapolated {
+            self.joining.sort_unstable_by_key(|&(_, slot)| slot);
+            if !self.joining.is_empty() {
+                join(
+                    &mut self.players,
+                    &mut self.joining,
+                    &mut self.merged,
+                    u64::from,
+                    |&(_, slot)| u64::from(slot),
+                );
+            }
+        } else {
+            // Joined by ID in `update_view`, which reads the IDs from the world.
+            self.joining.sort_unstable_by_key(|&(id, _)| id);
+        }
     }
 
     /// This tick's update.
@@ -723,6 +758,7 @@ pub(crate) fn update_view(
     max_speed: f64,
 ) -> bool {
     let tick = engine.tick_number();
+    observer.prepare(tick);
     let Observer {
         players,
         spores,
@@ -736,20 +772,8 @@ pub(crate) fn update_view(
         scanned,
         ..
     } = observer;
-    delta.clear(tick);
-    moves.clear();
     let extrapolating = delta.extrapolated;
     let changes = engine.changes();
-    // Last tick's entrants join what the view holds (`join`): by slot when extrapolating,
-    // else by ascending ID.
-    std::mem::swap(entering_players, joining);
-    entering_players.clear();
-    if extrapolating {
-        joining.sort_unstable_by_key(|&(_, slot)| slot);
-    } else {
-        joining.sort_unstable_by_key(|&(id, _)| id);
-    }
-    entering_spores.clear();
     let announce = view.grown(lead);
     let keep = announce.grown(VIEW_MARGIN);
     let clock = engine.clock();
@@ -821,10 +845,8 @@ pub(crate) fn update_view(
     }
     if extrapolating {
         // Only what the tick's news names can have changed for a held player: no moves to
-        // read. Last tick's entrants join first (by ID), so that their news counts too.
-        if !joining.is_empty() {
-            join(players, joining, merged, u64::from, |&(_, slot)| u64::from(slot));
-        }
+        // read. Last tick's entrants have joined already (`Observer::prepare`), so that their
+        // news counts too.
         if scanning {
             // What the grid no longer showed in sight has left; what left the world is told
             // by the news below, as eaten or gone.

@@ -4,6 +4,7 @@
 
 use std::collections::VecDeque;
 use std::ops::Range;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
@@ -256,8 +257,32 @@ impl<R: Rules + Sync> World<R> {
         self.owed_periods = (self.owed_periods - whole).clamp(-2.0, 2.0);
         let dt = whole * period;
         self.engine.begin_tick(dt);
-        self.rules.step(&mut self.engine, dt);
-        self.engine.quantize_all();
+        let tick = self.engine.tick_number();
+        let (engine, rules, observers) = (&mut self.engine, &mut self.rules, &mut self.observers);
+        // While the rules step, another core makes the views ready for their update, from
+        // the back (where the view threads start): what they do there reads nothing of the
+        // world, and the core would otherwise wait for the step.
+        let stepped = AtomicBool::new(false);
+        let helps = self.config.view_threads > 1 && observers.len() >= MIN_VIEWS_PER_THREAD;
+        std::thread::scope(|scope| {
+            if helps {
+                let stepped = &stepped;
+                // A thread that cannot start leaves the views to `update_view`.
+                let _ = std::thread::Builder::new()
+                    .name("world-prepare".into())
+                    .spawn_scoped(scope, move || {
+                        for observer in observers.iter_mut().rev() {
+                            if stepped.load(Ordering::Relaxed) {
+                                break;
+                            }
+                            observer.prepare(tick);
+                        }
+                    });
+            }
+            rules.step(engine, dt);
+            engine.quantize_all();
+            stepped.store(true, Ordering::Relaxed);
+        });
         if self.engine.tick_number() % self.config.leaderboard_every.max(1) == 1
             || self.config.leaderboard_every <= 1
         {

@@ -264,7 +264,8 @@ fn players_told_everything_are_limited_with_a_reason() {
 /// Observers enough for two view threads (`MIN_VIEWS_PER_THREAD`, 256, views per thread).
 const TWO_SHARES: u64 = 520;
 
-/// A world of `TWO_SHARES` observing players (IDs 1 upward), its views over `view_threads`.
+/// A world of `TWO_SHARES` observing players (IDs 1 upward), its views over `view_threads`;
+/// every other one extrapolating (see `rejoin`).
 fn observed_world(view_threads: usize, seed: u64) -> World<RadiusRumble> {
     let config = WorldConfig {
         view_threads,
@@ -272,16 +273,21 @@ fn observed_world(view_threads: usize, seed: u64) -> World<RadiusRumble> {
     };
     let mut world = World::new(RadiusRumble::new(10_000), config, seed);
     for n in 1..=TWO_SHARES {
-        world
-            .enter(PlayerId(n), entry(&format!("p{n}")), true)
-            .unwrap();
+        rejoin(&mut world, n, &format!("p{n}"));
     }
     world
 }
 
-/// Views spread over threads give every observer the same updates, byte for byte, as views
-/// updated on the ticking thread alone (the same world, seed and steering), including a
-/// few observers who leave and come back.
+/// Enters player `n` as `name`, extrapolating when `n` is even.
+fn rejoin(world: &mut World<RadiusRumble>, n: u64, name: &str) {
+    world.enter(PlayerId(n), entry(name), true).unwrap();
+    assert!(world.set_extrapolating(PlayerId(n), n % 2 == 0));
+}
+
+/// Views spread over threads (and made ready on another core while the rules step) give
+/// every observer the same updates, byte for byte, as views updated on the ticking thread
+/// alone (the same world, seed and steering), extrapolating or not, including a few
+/// observers who leave and come back.
 #[test]
 fn views_spread_over_threads_send_what_one_thread_sends() {
     const PLAYERS: u64 = TWO_SHARES;
@@ -298,8 +304,8 @@ fn views_spread_over_threads_send_what_one_thread_sends() {
             // Some leave and come back: their views start again, on whichever thread.
             for n in (1..=PLAYERS).step_by(50) {
                 assert!(one.leave(PlayerId(n)) && two.leave(PlayerId(n)));
-                one.enter(PlayerId(n), entry("again"), true).unwrap();
-                two.enter(PlayerId(n), entry("again"), true).unwrap();
+                rejoin(&mut one, n, "again");
+                rejoin(&mut two, n, "again");
             }
         }
         let now = start + Duration::from_millis(50) * tick;
