@@ -16,7 +16,7 @@ pub mod engine;
 pub mod geom;
 pub mod grid;
 pub mod interest;
-mod prefetch;
+pub mod prefetch;
 pub mod radius_rumble;
 pub mod rng;
 pub mod rules;

@@ -1,5 +1,5 @@
 //! Hints that start loading memory a tick is about to read, so that the loads of the next
-//! view overlap the work on this one.
+//! view (or, in the server, of the next client's seat) overlap the work on this one.
 //!
 //! A tick reads every view's own state once, cold: thousands of views hold megabytes, which
 //! the sessions' writers and the clients on the same cores evict between two ticks. Read one
@@ -11,7 +11,7 @@ const LINE: usize = 64;
 
 /// Asks for the first `max_lines` cache lines of `items` (all of them when shorter). A hint
 /// only: nothing is read, and an address that is not mapped is ignored by the CPU.
-pub(crate) fn slice<T>(items: &[T], max_lines: usize) {
+pub fn slice<T>(items: &[T], max_lines: usize) {
     let bytes = std::mem::size_of_val(items).min(max_lines * LINE);
     let start = items.as_ptr().cast::<u8>();
     let mut offset = 0;
@@ -22,7 +22,7 @@ pub(crate) fn slice<T>(items: &[T], max_lines: usize) {
 }
 
 /// Asks for the cache line holding `value`.
-pub(crate) fn value<T>(value: &T) {
+pub fn value<T>(value: &T) {
     line(std::ptr::from_ref(value).cast::<u8>());
 }
 

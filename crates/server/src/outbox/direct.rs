@@ -50,10 +50,18 @@ impl Outbox {
         state.direct_written.0 += written.frames as u64;
         state.direct_written.1 += written.bytes as u64;
         if all.is_ok() {
-            // Still asleep, with nothing to take: the next push wakes it again.
+            // Still asleep, with nothing to take: the next push wakes it again. A waker
+            // handed over (`push_shared_handing_over_wake`) comes back.
             state.writer_waiting = true;
+            let spare = match &state.writer {
+                Some(_) => Some(waker),
+                None => {
+                    state.writer = Some(waker);
+                    None
+                }
+            };
             drop(guard);
-            drop(waker);
+            drop(spare);
         } else {
             state.writer_idle = false;
             drop(guard);
@@ -94,8 +102,11 @@ mod tests {
     use bytes::Bytes;
 
     use super::*;
+    use std::task::Context;
+
+    use crate::disconnect::Disconnect;
     use crate::outbox::test_support::{
-        connect_to, connection, deliver_to_waiting_writer, read_exactly,
+        CountingWaker, connect_to, connection, deliver_to_waiting_writer, read_exactly,
     };
 
     #[tokio::test]
@@ -111,6 +122,43 @@ mod tests {
         // The writer still waits: the next push hands its waker back again.
         let again = outbox.push_deferring_wake(Bytes::from_static(b"two"));
         assert!(again.expect("room").is_some());
+    }
+
+    /// A world's tick takes the writer's waker itself (`push_shared_handing_over_wake`); a
+    /// direct write gives it back, and a close while it is away wakes the writer when the
+    /// tick delivers.
+    #[tokio::test]
+    async fn a_waker_handed_over_comes_back_and_a_close_meanwhile_still_wakes() {
+        let (ours, mut theirs) = connection().await;
+        let outbox = Outbox::new(1024);
+        outbox.set_direct(Some(ours));
+        let count = Arc::new(CountingWaker::default());
+        let waker = Waker::from(Arc::clone(&count));
+        assert!(
+            outbox
+                .poll_ready(&mut Context::from_waker(&waker))
+                .is_pending()
+        );
+        drop(waker);
+        let handed = outbox
+            .push_shared_handing_over_wake(Bytes::from_static(b"tick"))
+            .expect("room")
+            .expect("the writer waited");
+        outbox.write_or_wake(handed);
+        assert_eq!(read_exactly(&mut theirs, 4), b"tick");
+        assert_eq!(count.wakes(), 0, "written for, left asleep");
+        // Given back: the next tick hands it over again, and it is the writer's.
+        let handed = outbox
+            .push_shared_handing_over_wake(Bytes::from_static(b"next"))
+            .expect("room")
+            .expect("the writer waits again");
+        // A close while it is away cannot wake the writer at once...
+        outbox.close(Disconnect::ServerShutdown);
+        assert_eq!(count.wakes(), 0);
+        // ...but the tick's delivery does, and writes nothing past the close.
+        outbox.write_or_wake(handed);
+        assert_eq!(count.wakes(), 1);
+        assert_eq!(outbox.take_direct_written(), (1, 4), "only \"tick\"");
     }
 
     #[tokio::test]

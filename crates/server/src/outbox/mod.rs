@@ -52,7 +52,9 @@ struct OutboxState {
     closing: Option<Box<Disconnect>>,
     /// The writer's waker, from when it last waited. Kept after its wake-up has been handed
     /// to a room's batch, so that a close can still wake it at once rather than when the
-    /// batch is due.
+    /// batch is due. A world's tick takes it instead (`push_shared_handing_over_wake`): its
+    /// batch is delivered at the end of the same tick, which gives it back or wakes the
+    /// writer, so a close meanwhile waits a few milliseconds at most.
     writer: Option<Waker>,
     /// Whether the writer waits with nothing to take and nobody has been given its wake-up:
     /// the first push that gives it something wakes it, or hands the wake-up back.
@@ -87,6 +89,14 @@ pub struct Batch {
     pub closing: Option<Disconnect>,
 }
 
+/// A pushed frame: its own, or a world's, a slice of a buffer shared with other clients'
+/// frames, whose wake-up is handed over whole (see `Outbox::push_shared_handing_over_wake`).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Sharing {
+    Own,
+    Shared,
+}
+
 /// Why a push did not queue the frame.
 #[derive(Debug, PartialEq, Eq)]
 pub enum PushError {
@@ -117,7 +127,7 @@ impl Outbox {
     /// instead of waking it: a fan-out wakes its recipients after it has released the room's
     /// lock (see `fan_out`). A refused push has already woken the writer to close.
     pub fn push_deferring_wake(&self, frame: Bytes) -> Result<Option<Waker>, PushError> {
-        self.queue(frame, false)
+        self.queue(frame, Sharing::Own)
     }
 
     /// Queues like `push_deferring_wake` a frame that is a slice of a buffer shared with other
@@ -125,11 +135,17 @@ impl Outbox {
     /// would wait behind others, for a client that is behind, is first copied into an
     /// allocation of its own: queued as it is, it would keep the whole shared buffer alive
     /// for as long as this one client is behind, a chunk's size for each of its frames.
-    pub fn push_shared_deferring_wake(&self, frame: Bytes) -> Result<Option<Waker>, PushError> {
-        self.queue(frame, true)
+    ///
+    /// The wake-up it hands back is the writer's waker itself, not a copy: the caller must
+    /// pass it on to `write_or_wake` soon (a world does at the end of the tick), which gives
+    /// it back. A world's tick hands over a wake-up for each of its clients on every tick,
+    /// and a copy of a waker is a count on its task, a write to memory the tick has not
+    /// touched yet.
+    pub fn push_shared_handing_over_wake(&self, frame: Bytes) -> Result<Option<Waker>, PushError> {
+        self.queue(frame, Sharing::Shared)
     }
 
-    fn queue(&self, frame: Bytes, shared: bool) -> Result<Option<Waker>, PushError> {
+    fn queue(&self, frame: Bytes, sharing: Sharing) -> Result<Option<Waker>, PushError> {
         let mut state = self.lock();
         if state.closing.is_some() {
             return Err(PushError::Closing);
@@ -144,7 +160,7 @@ impl Outbox {
             wake(writer);
             return Err(PushError::Overflow);
         }
-        let frame = if shared && state.queued_bytes > 0 {
+        let frame = if sharing == Sharing::Shared && state.queued_bytes > 0 {
             Bytes::copy_from_slice(&frame)
         } else {
             frame
@@ -154,7 +170,10 @@ impl Outbox {
         // A writer that is not waiting has been woken already (or is running, or a batch
         // holds its wake-up) and will take this frame with the others: only the first push
         // after it waited wakes it.
-        Ok(state.take_wake_up())
+        Ok(match sharing {
+            Sharing::Own => state.take_wake_up(),
+            Sharing::Shared => state.hand_over_wake_up(),
+        })
     }
 
     /// Whether the session has been asked to end.
@@ -282,11 +301,11 @@ mod tests {
         let outbox = Outbox::new(1 << 20);
         // Nothing waits: queued as it is, a view of the shared buffer.
         outbox
-            .push_shared_deferring_wake(shared.slice(0..100))
+            .push_shared_handing_over_wake(shared.slice(0..100))
             .expect("room");
         // Behind it: copied, so that a client that stays behind does not keep the buffer.
         outbox
-            .push_shared_deferring_wake(shared.slice(100..200))
+            .push_shared_handing_over_wake(shared.slice(100..200))
             .expect("room");
         let batch = outbox.take();
         let frames: Vec<&Bytes> = batch.frames.iter().collect();
@@ -296,7 +315,7 @@ mod tests {
         // Written and released, the client is not behind any more.
         outbox.release(2, 200);
         outbox
-            .push_shared_deferring_wake(shared.slice(0..100))
+            .push_shared_handing_over_wake(shared.slice(0..100))
             .expect("room");
         assert!(inside(&outbox.take().frames[0]));
     }

@@ -49,6 +49,16 @@ impl OutboxState {
         }
     }
 
+    /// The writer's wake-up as `take_wake_up` gives it, but the waker itself: the outbox
+    /// has none until `write_or_wake` gives it back or the writer waits again.
+    pub(super) fn hand_over_wake_up(&mut self) -> Option<Waker> {
+        if std::mem::take(&mut self.writer_waiting) {
+            self.writer.take()
+        } else {
+            None
+        }
+    }
+
     /// The writer's waker to wake for a close just set: whether it waits, runs, or a room's
     /// batch holds its wake-up until the batch is due (a spare wake-up costs a poll; a late
     /// one delays an idle timeout or a shutdown by up to the write window).

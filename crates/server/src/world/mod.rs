@@ -191,7 +191,7 @@ impl Seat {
         // frame is a slice of its chunk's buffer (`FramedUpdates`), copied out if it waits.
         self.peer
             .outbox
-            .push_shared_deferring_wake(frame)
+            .push_shared_handing_over_wake(frame)
             .ok()
             .flatten()
     }

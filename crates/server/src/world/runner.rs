@@ -696,11 +696,28 @@ impl HandOver<'_> {
         let buffer = Bytes::from(chunk.bytes);
         let mut bytes = 0;
         let mut waited = Vec::new();
-        for (player, frame) in chunk.frames {
-            if let Some(place) = self.places.get(&player) {
+        // Every seat is found first, and asked for (`prefetch`) as it is: each is memory
+        // this tick has not touched, and found one at a time, between two queueings, each
+        // would be a wait of its own. Each client's outbox is asked for one client ahead.
+        let seats: Vec<Option<&Arc<Seat>>> = chunk
+            .frames
+            .iter()
+            .map(|(player, _)| {
+                let seat = self.places.get(player).map(|place| &place.seat);
+                if let Some(seat) = seat {
+                    mmo_world::prefetch::value(&**seat);
+                }
+                seat
+            })
+            .collect();
+        for (index, ((_, frame), seat)) in chunk.frames.into_iter().zip(&seats).enumerate() {
+            if let Some(Some(next)) = seats.get(index + 1) {
+                mmo_world::prefetch::value(&next.peer.outbox);
+            }
+            if let Some(seat) = seat {
                 bytes += frame.len() as u64;
-                if let Some(waker) = place.seat.queue_if_seated(buffer.slice(frame)) {
-                    waited.push((Arc::clone(&place.seat.peer), waker));
+                if let Some(waker) = seat.queue_if_seated(buffer.slice(frame)) {
+                    waited.push((Arc::clone(&seat.peer), waker));
                 }
             }
         }
