@@ -105,8 +105,10 @@ pub struct RadiusRumble {
     next_spore: u64,
     replenish_timer: f64,
     max_players: usize,
-    /// Scratch lists reused every tick.
+    /// Scratch lists reused every tick: every player, and those the server decides eating
+    /// for, by ID.
     order: Vec<PlayerId>,
+    eaters: Vec<PlayerId>,
     touching: Vec<EntityKey>,
 }
 
@@ -127,6 +129,7 @@ impl RadiusRumble {
             replenish_timer: 0.0,
             max_players,
             order: Vec::new(),
+            eaters: Vec::new(),
             touching: Vec::new(),
         }
     }
@@ -513,10 +516,22 @@ impl Rules for RadiusRumble {
     }
 
     fn step(&mut self, engine: &mut Engine, dt: f64) {
-        let mut order = std::mem::take(&mut self.order);
+        let (mut order, mut eaters) = (
+            std::mem::take(&mut self.order),
+            std::mem::take(&mut self.eaters),
+        );
         order.clear();
-        order.extend(self.players.keys().copied());
+        eaters.clear();
+        // Read along the table's memory, once: the eaters (those the server decides for) are
+        // picked here rather than by a look-up of each player in the eating pass.
+        for (&id, state) in &self.players {
+            order.push(id);
+            if state.decider == Decider::Server {
+                eaters.push(id);
+            }
+        }
         order.sort_unstable();
+        eaters.sort_unstable();
         // Moves do not depend on one another: in the table's own order, along its memory,
         // rather than looked up by ID.
         for (&id, state) in &self.players {
@@ -535,16 +550,10 @@ impl Rules for RadiusRumble {
         for &id in &order {
             self.maybe_drop(engine, id, dt);
         }
-        for &id in &order {
-            if self
-                .players
-                .get(&id)
-                .is_some_and(|p| p.decider == Decider::Server)
-            {
-                self.eat_touching(engine, id);
-            }
+        for &id in &eaters {
+            self.eat_touching(engine, id);
         }
-        self.order = order;
+        (self.order, self.eaters) = (order, eaters);
         self.release_drops(engine);
         self.replenish_timer += dt;
         while self.replenish_timer >= REPLENISH_PERIOD {
