@@ -381,6 +381,37 @@ impl Engine {
         let Some(slot) = self.slot_of(key) else {
             return false;
         };
+        self.move_slot(slot, by)
+    }
+
+    /// `move_by` for a caller that kept `key`'s slot (`slot_hint`, from `slot_of`): no
+    /// look-up of the key while the slot still holds it.
+    pub(crate) fn move_by_in(&mut self, key: EntityKey, slot_hint: u32, by: Vec2) -> bool {
+        if self.holds(slot_hint, key) {
+            self.move_slot(slot_hint, by)
+        } else {
+            self.move_by(key, by)
+        }
+    }
+
+    /// The entity `key` through the slot a caller kept for it (`slot_hint`), or looked up
+    /// when the slot no longer holds it (it left, or came back in another slot).
+    pub(crate) fn get_in(&self, key: EntityKey, slot_hint: u32) -> Option<&Entity> {
+        if self.holds(slot_hint, key) {
+            self.slots.get(slot_hint as usize)
+        } else {
+            self.get(key)
+        }
+    }
+
+    /// Whether `slot` holds `key`, in the world.
+    fn holds(&self, slot: u32, key: EntityKey) -> bool {
+        self.slots
+            .get(slot as usize)
+            .is_some_and(|entity| entity.key == key && entity.is_alive())
+    }
+
+    fn move_slot(&mut self, slot: u32, by: Vec2) -> bool {
         let entity = &mut self.slots[slot as usize];
         let pos = entity.pos.add_scaled(by, 1.0);
         if !pos.is_finite() {

@@ -81,6 +81,9 @@ struct Player {
     claims_counted_at: f64,
     /// Counts respawns: a drop belongs to one life of its dropper.
     life: u64,
+    /// The engine's slot for its entity in this life: the step reaches the entity through
+    /// it, without a look-up of its key (each a read of memory the tick has not touched).
+    slot: u32,
 }
 
 /// A spore a player dropped.
@@ -106,9 +109,9 @@ pub struct RadiusRumble {
     replenish_timer: f64,
     max_players: usize,
     /// Scratch lists reused every tick: every player, and those the server decides eating
-    /// for, by ID.
-    order: Vec<PlayerId>,
-    eaters: Vec<PlayerId>,
+    /// for, by ID, with their slots.
+    order: Vec<(PlayerId, u32)>,
+    eaters: Vec<(PlayerId, u32)>,
     touching: Vec<EntityKey>,
 }
 
@@ -207,6 +210,9 @@ impl RadiusRumble {
                 .spawn(EntityKey::Player(victim), pos, START_RADIUS, look)
                 .is_ok()
             {
+                state.slot = engine
+                    .slot_of(EntityKey::Player(victim))
+                    .unwrap_or(u32::MAX);
                 engine.log(Event::PlayerSpawned(victim));
             }
         }
@@ -218,8 +224,8 @@ impl RadiusRumble {
     }
 
     /// The server decides: `eater` eats everything it touches that the rules allow.
-    fn eat_touching(&mut self, engine: &mut Engine, eater: PlayerId) {
-        let Some(me) = engine.get(EntityKey::Player(eater)) else {
+    fn eat_touching(&mut self, engine: &mut Engine, eater: PlayerId, slot_hint: u32) {
+        let Some(me) = engine.get_in(EntityKey::Player(eater), slot_hint) else {
             return;
         };
         let (center, radius) = (me.pos, me.radius);
@@ -259,8 +265,8 @@ impl RadiusRumble {
         self.touching = touching;
     }
 
-    fn maybe_drop(&mut self, engine: &mut Engine, player: PlayerId, dt: f64) {
-        let Some(me) = engine.get(EntityKey::Player(player)) else {
+    fn maybe_drop(&mut self, engine: &mut Engine, player: PlayerId, slot_hint: u32, dt: f64) {
+        let Some(me) = engine.get_in(EntityKey::Player(player), slot_hint) else {
             return;
         };
         let (pos, radius) = (me.pos, me.radius);
@@ -423,6 +429,9 @@ impl Rules for RadiusRumble {
                 claim_tokens: CLAIM_BURST,
                 claims_counted_at: engine.clock(),
                 life: 0,
+                slot: engine
+                    .slot_of(EntityKey::Player(player))
+                    .unwrap_or(u32::MAX),
             },
         );
         engine.log(Event::PlayerSpawned(player));
@@ -525,13 +534,13 @@ impl Rules for RadiusRumble {
         // Read along the table's memory, once: the eaters (those the server decides for) are
         // picked here rather than by a look-up of each player in the eating pass.
         for (&id, state) in &self.players {
-            order.push(id);
+            order.push((id, state.slot));
             if state.decider == Decider::Server {
-                eaters.push(id);
+                eaters.push((id, state.slot));
             }
         }
-        order.sort_unstable();
-        eaters.sort_unstable();
+        order.sort_unstable_by_key(|&(id, _)| id);
+        eaters.sort_unstable_by_key(|&(id, _)| id);
         // Moves do not depend on one another: in the table's own order, along its memory,
         // rather than looked up by ID.
         for (&id, state) in &self.players {
@@ -545,13 +554,15 @@ impl Rules for RadiusRumble {
                 whole_position_units(heading.x * SPEED * dt),
                 whole_position_units(heading.y * SPEED * dt),
             );
-            engine.move_by(EntityKey::Player(id), step);
+            engine.move_by_in(EntityKey::Player(id), state.slot, step);
         }
-        for &id in &order {
-            self.maybe_drop(engine, id, dt);
+        for &(id, slot) in &order {
+            self.maybe_drop(engine, id, slot, dt);
         }
-        for &id in &eaters {
-            self.eat_touching(engine, id);
+        // A player eaten earlier in this pass has come back in another slot: `get_in` finds
+        // it by its key then.
+        for &(id, slot) in &eaters {
+            self.eat_touching(engine, id, slot);
         }
         (self.order, self.eaters) = (order, eaters);
         self.release_drops(engine);
