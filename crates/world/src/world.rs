@@ -36,7 +36,8 @@ pub struct WorldConfig {
     /// Threads that bring the views up to date each tick (at most `MAX_VIEW_THREADS`): every
     /// view's update is independent of the others', so a world with thousands of observers
     /// can spread them over the cores and shorten its tick. 1 does it all on the ticking
-    /// thread; a world uses one thread per `MIN_VIEWS_PER_THREAD` views at most.
+    /// thread; a world uses one thread per `MIN_VIEWS_PER_THREAD` views at most. Above 1, a
+    /// thread also makes the views ready while the rules step (`World::step`).
     pub view_threads: usize,
 }
 
