@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use crate::geom::Vec2;
 use crate::grid::{FastMap, Grid};
-use crate::interest::Name;
+use crate::name::Name;
 use crate::rng::Rng;
 use crate::wire::XyCode;
 

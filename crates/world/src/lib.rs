@@ -16,6 +16,7 @@ pub mod engine;
 pub mod geom;
 pub mod grid;
 pub mod interest;
+mod name;
 pub mod prefetch;
 pub mod radius_rumble;
 pub mod rng;
