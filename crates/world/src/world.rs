@@ -36,8 +36,8 @@ pub struct WorldConfig {
     /// Threads that bring the views up to date each tick (at most `MAX_VIEW_THREADS`): every
     /// view's update is independent of the others', so a world with thousands of observers
     /// can spread them over the cores and shorten its tick. 1 does it all on the ticking
-    /// thread; a world uses one thread per `MIN_VIEWS_PER_THREAD` views at most. Above 1, a
-    /// thread also makes the views ready while the rules step (`World::step`).
+    /// thread; a world uses one thread per `MIN_VIEWS_PER_THREAD` views at most. A world that
+    /// uses more than one also makes the views ready while the rules step (`World::step`).
     pub view_threads: usize,
 }
 
@@ -259,12 +259,13 @@ impl<R: Rules + Sync> World<R> {
         let dt = whole * period;
         self.engine.begin_tick(dt);
         let tick = self.engine.tick_number();
-        let (engine, rules, observers) = (&mut self.engine, &mut self.rules, &mut self.observers);
         // While the rules step, another core makes the views ready for their update, from
         // the back (where the view threads start): what they do there reads nothing of the
-        // world, and the core would otherwise wait for the step.
+        // world, and the core would otherwise wait for the step. Only in a world whose views
+        // are spread over threads.
+        let helps = self.view_thread_count() > 1;
+        let (engine, rules, observers) = (&mut self.engine, &mut self.rules, &mut self.observers);
         let stepped = AtomicBool::new(false);
-        let helps = self.config.view_threads > 1 && observers.len() >= MIN_VIEWS_PER_THREAD;
         std::thread::scope(|scope| {
             if helps {
                 let stepped = &stepped;
@@ -308,11 +309,7 @@ impl<R: Rules + Sync> World<R> {
             leaderboard: &self.leaderboard,
             leaderboard_version: self.leaderboard_version,
         };
-        let threads = self
-            .config
-            .view_threads
-            .clamp(1, MAX_VIEW_THREADS)
-            .min((self.observers.len() / MIN_VIEWS_PER_THREAD).max(1));
+        let threads = self.view_thread_count();
         if self.scratch.len() < threads {
             self.scratch.resize_with(threads, ViewScratch::default);
         }
@@ -400,6 +397,15 @@ impl<R: Rules + Sync> World<R> {
             updates: done.updates,
             scans: done.scans,
         }
+    }
+
+    /// How many threads bring the views up to date this tick: the setting, but one per
+    /// `MIN_VIEWS_PER_THREAD` views at most.
+    fn view_thread_count(&self) -> usize {
+        self.config
+            .view_threads
+            .clamp(1, MAX_VIEW_THREADS)
+            .min((self.observers.len() / MIN_VIEWS_PER_THREAD).max(1))
     }
 
     /// How far two players can close in between two scans of a view.

@@ -265,7 +265,7 @@ fn players_told_everything_are_limited_with_a_reason() {
 const TWO_SHARES: u64 = 520;
 
 /// A world of `TWO_SHARES` observing players (IDs 1 upward), its views over `view_threads`;
-/// every other one extrapolating (see `rejoin`).
+/// every other one extrapolating (see `enter_observer`).
 fn observed_world(view_threads: usize, seed: u64) -> World<RadiusRumble> {
     let config = WorldConfig {
         view_threads,
@@ -273,13 +273,13 @@ fn observed_world(view_threads: usize, seed: u64) -> World<RadiusRumble> {
     };
     let mut world = World::new(RadiusRumble::new(10_000), config, seed);
     for n in 1..=TWO_SHARES {
-        rejoin(&mut world, n, &format!("p{n}"));
+        enter_observer(&mut world, n, &format!("p{n}"));
     }
     world
 }
 
-/// Enters player `n` as `name`, extrapolating when `n` is even.
-fn rejoin(world: &mut World<RadiusRumble>, n: u64, name: &str) {
+/// Enters player `n` as `name` with a view, extrapolating when `n` is even.
+fn enter_observer(world: &mut World<RadiusRumble>, n: u64, name: &str) {
     world.enter(PlayerId(n), entry(name), true).unwrap();
     assert!(world.set_extrapolating(PlayerId(n), n % 2 == 0));
 }
@@ -304,8 +304,8 @@ fn views_spread_over_threads_send_what_one_thread_sends() {
             // Some leave and come back: their views start again, on whichever thread.
             for n in (1..=PLAYERS).step_by(50) {
                 assert!(one.leave(PlayerId(n)) && two.leave(PlayerId(n)));
-                rejoin(&mut one, n, "again");
-                rejoin(&mut two, n, "again");
+                enter_observer(&mut one, n, "again");
+                enter_observer(&mut two, n, "again");
             }
         }
         let now = start + Duration::from_millis(50) * tick;
