@@ -259,11 +259,12 @@ pub(crate) struct Observer {
     players: Vec<u32>,
     /// The slots of the spores in view.
     spores: Vec<u32>,
-    /// Players that entered the view this tick, added to `players` in the next update (as
-    /// it reads what the view holds): until then `players` is exactly the held players whose
-    /// moves this tick's update carries (one that enters is sent whole, not moved).
+    /// Players that entered the view this tick, added to `players` when the next update
+    /// begins (`prepare`, or for a view told every move as it reads what the view holds):
+    /// until then `players` is exactly the held players whose moves or velocities this
+    /// tick's update carries (one that enters is sent whole).
     entering_players: Vec<(PlayerId, u32)>,
-    /// Scratch: last tick's `entering_players` while the update merges them in.
+    /// Scratch: last tick's `entering_players` until they join `players` (`join`).
     joining: Vec<(PlayerId, u32)>,
     /// Scratch: spores entering this tick, added after the held ones are checked.
     entering_spores: Vec<u32>,
