@@ -404,6 +404,13 @@ impl Engine {
         }
     }
 
+    /// Starts loading the entity in `slot` (see `prefetch`), for a caller about to read it.
+    pub(crate) fn prefetch_slot(&self, slot: u32) {
+        if let Some(entity) = self.slots.get(slot as usize) {
+            crate::prefetch::value(entity);
+        }
+    }
+
     /// Whether `slot` holds `key`, in the world.
     fn holds(&self, slot: u32, key: EntityKey) -> bool {
         self.slots

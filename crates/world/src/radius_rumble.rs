@@ -96,6 +96,10 @@ struct Dropped {
     underneath: bool,
 }
 
+/// How many players ahead the step's passes by ID ask for a player's entity: a drop's check
+/// is short, so the entity must be asked for several turns before it is read.
+const STEP_PREFETCH_AHEAD: usize = 4;
+
 /// The rules' state.
 #[derive(Debug)]
 pub struct RadiusRumble {
@@ -112,6 +116,8 @@ pub struct RadiusRumble {
     /// for, by ID, with their slots.
     order: Vec<(PlayerId, u32)>,
     eaters: Vec<(PlayerId, u32)>,
+    /// Scratch: the players that move this tick, their slots and their moves.
+    moving: Vec<(PlayerId, u32, Vec2)>,
     touching: Vec<EntityKey>,
 }
 
@@ -133,6 +139,7 @@ impl RadiusRumble {
             max_players,
             order: Vec::new(),
             eaters: Vec::new(),
+            moving: Vec::new(),
             touching: Vec::new(),
         }
     }
@@ -525,46 +532,59 @@ impl Rules for RadiusRumble {
     }
 
     fn step(&mut self, engine: &mut Engine, dt: f64) {
-        let (mut order, mut eaters) = (
+        let (mut order, mut eaters, mut moving) = (
             std::mem::take(&mut self.order),
             std::mem::take(&mut self.eaters),
+            std::mem::take(&mut self.moving),
         );
         order.clear();
         eaters.clear();
+        moving.clear();
         // Read along the table's memory, once: the eaters (those the server decides for) are
-        // picked here rather than by a look-up of each player in the eating pass.
+        // picked here rather than by a look-up of each player in the eating pass, and the
+        // moves are worked out.
         for (&id, state) in &self.players {
             order.push((id, state.slot));
             if state.decider == Decider::Server {
                 eaters.push((id, state.slot));
             }
+            if state.moving {
+                let heading = Vec2::from_angle(state.direction);
+                // In whole position units, so a player keeps exactly the same move from tick
+                // to tick while it keeps its heading (see `World::step`).
+                let step = Vec2::new(
+                    whole_position_units(heading.x * SPEED * dt),
+                    whole_position_units(heading.y * SPEED * dt),
+                );
+                moving.push((id, state.slot, step));
+            }
         }
         order.sort_unstable_by_key(|&(id, _)| id);
         eaters.sort_unstable_by_key(|&(id, _)| id);
-        // Moves do not depend on one another: in the table's own order, along its memory,
-        // rather than looked up by ID.
-        for (&id, state) in &self.players {
-            if !state.moving {
-                continue;
+        // Moves do not depend on one another: in the table's own order. The slots are in no
+        // order, so each player's entity is asked for a few players ahead of its turn.
+        for (index, &(id, slot, step)) in moving.iter().enumerate() {
+            if let Some(&(_, ahead, _)) = moving.get(index + STEP_PREFETCH_AHEAD) {
+                engine.prefetch_slot(ahead);
             }
-            let heading = Vec2::from_angle(state.direction);
-            // In whole position units, so a player keeps exactly the same move from tick to
-            // tick while it keeps its heading (see `World::step`).
-            let step = Vec2::new(
-                whole_position_units(heading.x * SPEED * dt),
-                whole_position_units(heading.y * SPEED * dt),
-            );
-            engine.move_by_in(EntityKey::Player(id), state.slot, step);
+            engine.move_by_in(EntityKey::Player(id), slot, step);
         }
-        for &(id, slot) in &order {
+        // By ID, so in no order of the slots either.
+        for (index, &(id, slot)) in order.iter().enumerate() {
+            if let Some(&(_, ahead)) = order.get(index + STEP_PREFETCH_AHEAD) {
+                engine.prefetch_slot(ahead);
+            }
             self.maybe_drop(engine, id, slot, dt);
         }
         // A player eaten earlier in this pass has come back in another slot: `get_in` finds
         // it by its key then.
-        for &(id, slot) in &eaters {
+        for (index, &(id, slot)) in eaters.iter().enumerate() {
+            if let Some(&(_, ahead)) = eaters.get(index + STEP_PREFETCH_AHEAD) {
+                engine.prefetch_slot(ahead);
+            }
             self.eat_touching(engine, id, slot);
         }
-        (self.order, self.eaters) = (order, eaters);
+        (self.order, self.eaters, self.moving) = (order, eaters, moving);
         self.release_drops(engine);
         self.replenish_timer += dt;
         while self.replenish_timer >= REPLENISH_PERIOD {
