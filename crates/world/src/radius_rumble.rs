@@ -345,13 +345,13 @@ impl RadiusRumble {
     }
 }
 
-/// What a player (`me`) sees: more the bigger it is.
 /// `length` world units rounded to whole position units (1/`POSITION_SCALE`).
 fn whole_position_units(length: f64) -> f64 {
     let scale = f64::from(crate::engine::POSITION_SCALE);
     (length * scale).round() / scale
 }
 
+/// What a player (`me`) sees: more the bigger it is.
 fn view_of(me: &Entity) -> Rect {
     let zoom = (me.radius / START_RADIUS).sqrt().clamp(1.0, VIEW_MAX_ZOOM);
     Rect {
