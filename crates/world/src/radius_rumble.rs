@@ -345,6 +345,23 @@ impl RadiusRumble {
     }
 }
 
+/// Calls `visit` with each of `players` in turn, asking for the entity of the one
+/// `STEP_PREFETCH_AHEAD` places on (in the slot `slot_of` gives) first: the step's passes go
+/// in no order of the slots, so each entity would otherwise be a wait of its own.
+fn each_prefetching<T>(
+    engine: &mut Engine,
+    players: &[T],
+    slot_of: impl Fn(&T) -> u32,
+    mut visit: impl FnMut(&mut Engine, &T),
+) {
+    for (index, player) in players.iter().enumerate() {
+        if let Some(ahead) = players.get(index + STEP_PREFETCH_AHEAD) {
+            engine.prefetch_slot(slot_of(ahead));
+        }
+        visit(engine, player);
+    }
+}
+
 /// `length` world units rounded to whole position units (1/`POSITION_SCALE`).
 fn whole_position_units(length: f64) -> f64 {
     let scale = f64::from(crate::engine::POSITION_SCALE);
@@ -561,29 +578,33 @@ impl Rules for RadiusRumble {
         }
         order.sort_unstable_by_key(|&(id, _)| id);
         eaters.sort_unstable_by_key(|&(id, _)| id);
-        // Moves do not depend on one another: in the table's own order. The slots are in no
-        // order, so each player's entity is asked for a few players ahead of its turn.
-        for (index, &(id, slot, step)) in moving.iter().enumerate() {
-            if let Some(&(_, ahead, _)) = moving.get(index + STEP_PREFETCH_AHEAD) {
-                engine.prefetch_slot(ahead);
-            }
-            engine.move_by_in(EntityKey::Player(id), slot, step);
-        }
-        // By ID, so in no order of the slots either.
-        for (index, &(id, slot)) in order.iter().enumerate() {
-            if let Some(&(_, ahead)) = order.get(index + STEP_PREFETCH_AHEAD) {
-                engine.prefetch_slot(ahead);
-            }
-            self.maybe_drop(engine, id, slot, dt);
-        }
+        // Moves do not depend on one another: in the table's own order.
+        each_prefetching(
+            engine,
+            &moving,
+            |&(_, slot, _)| slot,
+            |engine, &(id, slot, step)| {
+                engine.move_by_in(EntityKey::Player(id), slot, step);
+            },
+        );
+        each_prefetching(
+            engine,
+            &order,
+            |&(_, slot)| slot,
+            |engine, &(id, slot)| {
+                self.maybe_drop(engine, id, slot, dt);
+            },
+        );
         // A player eaten earlier in this pass has come back in another slot: `get_in` finds
         // it by its key then.
-        for (index, &(id, slot)) in eaters.iter().enumerate() {
-            if let Some(&(_, ahead)) = eaters.get(index + STEP_PREFETCH_AHEAD) {
-                engine.prefetch_slot(ahead);
-            }
-            self.eat_touching(engine, id, slot);
-        }
+        each_prefetching(
+            engine,
+            &eaters,
+            |&(_, slot)| slot,
+            |engine, &(id, slot)| {
+                self.eat_touching(engine, id, slot);
+            },
+        );
         (self.order, self.eaters, self.moving) = (order, eaters, moving);
         self.release_drops(engine);
         self.replenish_timer += dt;
