@@ -91,23 +91,23 @@ pub fn update_message<'a>(update: impl Into<Update<'a>>) -> WorldUpdateMessage {
         players_entered: delta
             .players_entered
             .iter()
-            .map(|player| WorldPlayer {
-                id: player.id.0,
-                name: player.name.to_string(),
-                x: player.at.x,
-                y: player.at.y,
-                radius: player.at.radius,
-                color: player.color,
-                vx: if delta.extrapolated {
-                    player.velocity.0
+            .map(|player| {
+                // Only an extrapolating client is told entrants' velocities.
+                let (vx, vy) = if delta.extrapolated {
+                    player.velocity
                 } else {
-                    0
-                },
-                vy: if delta.extrapolated {
-                    player.velocity.1
-                } else {
-                    0
-                },
+                    (0, 0)
+                };
+                WorldPlayer {
+                    id: player.id.0,
+                    name: player.name.to_string(),
+                    x: player.at.x,
+                    y: player.at.y,
+                    radius: player.at.radius,
+                    color: player.color,
+                    vx,
+                    vy,
+                }
             })
             .collect(),
         spores_entered: delta

@@ -553,7 +553,8 @@ impl Engine {
             change.id = id;
             change.status = Status::Gone;
         }
-        // By ID, as views hold players; a respawned player's two slots in either order.
+        // By ID: a view that picks out the velocity changes it holds then has them in the
+        // ascending order the wire codes them in. A respawned player's two slots in either order.
         self.player_news
             .sort_unstable_by_key(|news| (news.id, news.slot));
         self.grid.tighten_reach(largest);

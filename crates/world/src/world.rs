@@ -571,8 +571,8 @@ struct Views<'a, R> {
     leaderboard_version: u64,
 }
 
-/// How many views ahead `Views::update` asks for a view's state (`Observer::prefetch`): one view's
-/// work is long enough for the next one's loads to arrive; asking earlier did not help.
+/// How many views ahead `Views::update` asks for a view's state (`Observer::prefetch`): one
+/// view's work is long enough for the next one's loads to arrive; asking earlier did not help.
 const PREFETCH_AHEAD: usize = 1;
 
 impl<R: Rules> Views<'_, R> {
