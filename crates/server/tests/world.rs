@@ -31,11 +31,12 @@ fn packet(msg: Msg) -> Packet {
 }
 
 fn enter() -> Packet {
-    packet(Msg::EnterWorld(EnterWorldMessage { extrapolate: false }))
+    enter_asking(false)
 }
 
-fn enter_extrapolating() -> Packet {
-    packet(Msg::EnterWorld(EnterWorldMessage { extrapolate: true }))
+/// The ask to play, for updates extrapolated or not.
+fn enter_asking(extrapolate: bool) -> Packet {
+    packet(Msg::EnterWorld(EnterWorldMessage { extrapolate }))
 }
 
 fn steer(direction: f64) -> Packet {
@@ -185,13 +186,7 @@ impl Player {
     /// One whose updates are extrapolated or not, as it asks.
     async fn enter_asking(server: &TestServer, extrapolate: bool) -> Self {
         let mut client = Client::full(server).await;
-        client
-            .send_packet(&if extrapolate {
-                enter_extrapolating()
-            } else {
-                enter()
-            })
-            .await;
+        client.send_packet(&enter_asking(extrapolate)).await;
         loop {
             let packet = client.recv().await;
             match packet.msg {
