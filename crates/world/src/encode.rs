@@ -26,15 +26,10 @@ pub fn entered_packet(room: &str, player: PlayerId, tick_rate: u32, extrapolatin
     }
 }
 
-/// IDs in ascending order as the first and then differences (small numbers, short varints).
+/// IDs in ascending order as the first and then differences (small numbers, short varints),
+/// as the wire encoder codes them.
 fn delta_coded(ids: impl Iterator<Item = u64>) -> Vec<u64> {
-    let mut previous = 0;
-    ids.map(|id| {
-        let gap = id.wrapping_sub(previous);
-        previous = id;
-        gap
-    })
-    .collect()
+    crate::wire::delta_coded(ids).collect()
 }
 
 fn leaderboard_message(board: &Leaderboard) -> WorldLeaderboard {

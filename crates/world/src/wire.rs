@@ -188,8 +188,8 @@ fn put_entry(out: &mut Vec<u8>, entry: &LeaderboardEntry) {
     put_varint_field(out, 3, entry.score);
 }
 
-/// IDs as first-then-differences (see `encode::update_message`).
-fn delta_coded(ids: impl Iterator<Item = u64>) -> impl Iterator<Item = u64> {
+/// IDs in ascending order as the first and then differences (small numbers, short varints).
+pub(crate) fn delta_coded(ids: impl Iterator<Item = u64>) -> impl Iterator<Item = u64> {
     let mut previous = 0u64;
     ids.map(move |id| {
         let gap = id.wrapping_sub(previous);
