@@ -7,6 +7,8 @@
 //! encoded (`MoveBytes`, written by the view's update as it reads each held player's change);
 //! a hand-built delta's are encoded the same way first. Either way they are copied from there.
 
+use std::sync::Arc;
+
 use crate::engine::{Change, EntityKey, PlayerId};
 use crate::interest::{
     Leaderboard, LeaderboardEntry, Move, MoveSource, OwnState, PlayerView, SporeView, Update,
@@ -212,7 +214,37 @@ pub fn write_update_frame<'a>(
     header: &FrameHeader<'_>,
     out: &mut Vec<u8>,
 ) {
-    let update = update.into();
+    write_update_frame_knowing(update.into(), header, None, out);
+}
+
+/// A leaderboard and its body as field 12 carries it, encoded once: on a tick that refreshes
+/// it, every view sends the same board, and copying its bytes costs far less than encoding
+/// ten rows again for each.
+#[derive(Debug)]
+pub(crate) struct EncodedBoard {
+    /// The board (an update whose board is this very `Arc` gets `body`).
+    pub(crate) board: Arc<Leaderboard>,
+    /// Its encoded body.
+    pub(crate) body: Vec<u8>,
+}
+
+impl EncodedBoard {
+    /// `board`, encoded.
+    pub(crate) fn new(board: Arc<Leaderboard>) -> Self {
+        let mut body = Vec::new();
+        put_board(&mut body, &board);
+        Self { board, body }
+    }
+}
+
+/// `write_update_frame`, copying the board's bytes from `known` when the update's board is
+/// `known`'s.
+pub(crate) fn write_update_frame_knowing(
+    update: Update<'_>,
+    header: &FrameHeader<'_>,
+    known: Option<&EncodedBoard>,
+    out: &mut Vec<u8>,
+) {
     let listed;
     let moved = match update.moves.source() {
         MoveSource::Listed(moves) => {
@@ -225,7 +257,7 @@ pub fn write_update_frame<'a>(
     let start = out.len();
     // Room for all but the nested messages' longer lengths: the moves are most of it.
     out.reserve(moved.0.len() + moved.1.len() + 256);
-    write_body(update.delta, moved, out);
+    write_body(update.delta, moved, known, out);
     let body_end = out.len();
     let body = body_end - start;
     let total = varint_len(WORLD_UPDATE_KEY) + varint_len(body as u64) + body;
@@ -471,7 +503,12 @@ fn unzigzag(value: u64) -> i32 {
 
 /// The `WorldUpdateMessage`'s fields; `moved`: fields 7 and 8's bodies (13 and 14's for an
 /// extrapolating client), already encoded (`MoveBytes`).
-fn write_body(delta: &ViewDelta, moved: (&[u8], &[u8]), out: &mut Vec<u8>) {
+fn write_body(
+    delta: &ViewDelta,
+    moved: (&[u8], &[u8]),
+    known: Option<&EncodedBoard>,
+    out: &mut Vec<u8>,
+) {
     put_varint_field(out, 1, delta.tick % (1 << 32));
     put_packed(
         out,
@@ -516,8 +553,15 @@ fn write_body(delta: &ViewDelta, moved: (&[u8], &[u8]), out: &mut Vec<u8>) {
     if let Some(own) = &delta.own {
         put_nested(out, 11, |out| put_fields(out, &own_numbers(own)));
     }
-    if let Some(board) = delta.leaderboard.as_deref() {
-        put_nested(out, 12, |out| put_board(out, board));
+    if let Some(board) = &delta.leaderboard {
+        match known {
+            // Written even when empty: the field's presence says the board changed.
+            Some(known) if Arc::ptr_eq(board, &known.board) => {
+                put_len_key(out, 12, known.body.len());
+                out.extend_from_slice(&known.body);
+            }
+            _ => put_nested(out, 12, |out| put_board(out, board)),
+        }
     }
     if delta.extrapolated {
         put_bytes_field(out, 13, moved.0);
@@ -707,5 +751,43 @@ mod tests {
             [0xEA, 0x06, 0x00],
             "an empty update is its key and length 0"
         );
+    }
+
+    #[test]
+    fn a_board_encoded_once_is_written_as_prost_encodes_it_even_empty() {
+        let mut rng = Rng::new(12);
+        let mut out = Vec::new();
+        let mut boards = 0;
+        for case in 0..2_000 {
+            let mut delta = random_delta(&mut rng);
+            if case % 10 == 0 {
+                delta.leaderboard = Some(Arc::new(Leaderboard::default()));
+            }
+            let Some(board) = delta.leaderboard.clone() else {
+                continue;
+            };
+            boards += 1;
+            let known = EncodedBoard::new(board);
+            out.clear();
+            write_update_frame_knowing(Update::from(&delta), &|_, _| {}, Some(&known), &mut out);
+            assert_eq!(
+                out,
+                update_packet(&delta).encode_to_vec(),
+                "case {case}: {delta:?}"
+            );
+        }
+        assert!(boards > 100, "only {boards} cases had a board");
+        // Another board than the known one is encoded, not copied from it.
+        let known = EncodedBoard::new(Arc::new(Leaderboard {
+            entries: Vec::new(),
+            players: 7,
+        }));
+        let delta = ViewDelta {
+            leaderboard: Some(Arc::new(Leaderboard::default())),
+            ..ViewDelta::default()
+        };
+        out.clear();
+        write_update_frame_knowing(Update::from(&delta), &|_, _| {}, Some(&known), &mut out);
+        assert_eq!(out, update_packet(&delta).encode_to_vec());
     }
 }

@@ -14,7 +14,7 @@ use crate::interest::{
     self, Leaderboard, LeaderboardEntry, Marks, Names, Observer, OwnState, Update,
 };
 use crate::rules::{Claim, ClaimError, EnterError, Entry, InputError, Rules};
-use crate::wire::FrameHeader;
+use crate::wire::{EncodedBoard, FrameHeader};
 
 /// The longest time one tick integrates, in seconds (or one period, when that is longer):
 /// after a stall (the process was paused) players jump at most this far instead of across
@@ -552,11 +552,17 @@ struct ChunksDone {
     scans: usize,
 }
 
-/// Per view thread: its marks and its copies of the players' names, kept from tick to tick.
+/// Per view thread: its marks, its copies of the players' names and of the leaderboard, kept
+/// from tick to tick.
 #[derive(Debug, Default)]
 struct ViewScratch {
     marks: Marks,
     names: Names,
+    /// This thread's copy of the leaderboard (of `leaderboard_version`), encoded. Every view
+    /// that has not seen the board gets it, each its own reference: to the world's own `Arc`,
+    /// the threads would count references on one cache line, passed between the cores
+    /// thousands of times on the tick that refreshes it.
+    board: Option<(u64, EncodedBoard)>,
     /// Framed bytes a view took in the last chunk this thread framed.
     framed_per_view: usize,
 }
@@ -621,7 +627,7 @@ impl<R: Rules> Views<'_, R> {
             }
             if observer.leaderboard_version != self.leaderboard_version {
                 observer.leaderboard_version = self.leaderboard_version;
-                observer.delta.leaderboard = Some(self.leaderboard.clone());
+                observer.delta.leaderboard = Some(self.board_copy(&mut scratch.board).clone());
             }
             let update = observer.update();
             if update.is_empty() {
@@ -630,11 +636,23 @@ impl<R: Rules> Views<'_, R> {
             updates += 1;
             if let Some((header, out)) = framing.as_mut() {
                 let start = out.bytes.len();
-                crate::wire::write_update_frame(update, header, &mut out.bytes);
+                let known = scratch.board.as_ref().map(|(_, encoded)| encoded);
+                crate::wire::write_update_frame_knowing(update, header, known, &mut out.bytes);
                 out.frames.push((observer.player, start..out.bytes.len()));
             }
         }
         (updates, scans)
+    }
+}
+
+impl<R> Views<'_, R> {
+    /// This thread's copy of the leaderboard (`copy`), made anew when the board changed.
+    fn board_copy<'c>(&self, copy: &'c mut Option<(u64, EncodedBoard)>) -> &'c Arc<Leaderboard> {
+        let encoded = match copy.take() {
+            Some((version, encoded)) if version == self.leaderboard_version => encoded,
+            _ => EncodedBoard::new(Arc::new(Leaderboard::clone(self.leaderboard))),
+        };
+        &copy.insert((self.leaderboard_version, encoded)).1.board
     }
 }
 
