@@ -2,7 +2,6 @@
 //! by its caller: `World::step` runs the rules, then `Stepped::deliver` hands it the
 //! observers' updates encoded (`tick` and `updates` give the `ViewDelta`s instead).
 
-use std::collections::VecDeque;
 use std::ops::Range;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
@@ -48,10 +47,44 @@ pub const MAX_VIEW_THREADS: usize = 16;
 /// costs more than it saves.
 pub const MIN_VIEWS_PER_THREAD: usize = 256;
 
-/// Views the threads take at a time (see `World::replicate`): a chunk is a few tenths of a
-/// millisecond of work, small enough to even the threads out and large enough that taking one
-/// costs nothing next to it.
+/// The most views a thread takes at a time (see `World::replicate`): a chunk is a few tenths
+/// of a millisecond of work, small enough to even the threads out and large enough that taking
+/// one costs nothing next to it.
 const VIEWS_PER_CHUNK: usize = 64;
+
+/// The fewest views a thread takes at a time, while that many are left. Chunks shrink as the
+/// views run out, so that the thread that finds none left waits for the last chunk of another
+/// for a few views' time, not for up to a whole chunk's.
+const FEWEST_VIEWS_PER_CHUNK: usize = 8;
+
+/// Takes the next chunk of the views not taken yet (`untaken`) from its front or its back:
+/// a share of what is left (`VIEWS_PER_CHUNK` at most, `FEWEST_VIEWS_PER_CHUNK` at least), so
+/// that the threads taking them finish close together.
+fn take_chunk<'a>(
+    untaken: &Mutex<&'a mut [Observer]>,
+    threads: usize,
+    from_back: bool,
+) -> Option<&'a mut [Observer]> {
+    let mut untaken = untaken
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let left = std::mem::take(&mut *untaken);
+    if left.is_empty() {
+        return None;
+    }
+    let share = left.len() / (2 * threads.max(1));
+    let size = share
+        .clamp(FEWEST_VIEWS_PER_CHUNK, VIEWS_PER_CHUNK)
+        .min(left.len());
+    let (taken, rest) = if from_back {
+        let (rest, taken) = left.split_at_mut(left.len() - size);
+        (taken, rest)
+    } else {
+        left.split_at_mut(size)
+    };
+    *untaken = rest;
+    Some(taken)
+}
 
 impl Default for WorldConfig {
     /// 20 ticks a second (the tutorial's 50 ms); a top 10 once a second; 100 tutorial-level
@@ -320,22 +353,11 @@ impl<R: Rules + Sync> World<R> {
         // ticking thread takes them from the front and the first view thread from the back,
         // so each keeps much the same observers from tick to tick, their lists still in its
         // core's cache, and only the meeting point moves.
-        let untaken: Mutex<VecDeque<&mut [Observer]>> =
-            Mutex::new(self.observers.chunks_mut(VIEWS_PER_CHUNK).collect());
+        let untaken: Mutex<&mut [Observer]> = Mutex::new(&mut self.observers);
         let work = |scratch: &mut ViewScratch, from_back: bool| {
             let mut done = ChunksDone::default();
             loop {
-                let chunk = {
-                    let mut untaken = untaken
-                        .lock()
-                        .unwrap_or_else(std::sync::PoisonError::into_inner);
-                    if from_back {
-                        untaken.pop_back()
-                    } else {
-                        untaken.pop_front()
-                    }
-                };
-                let Some(observers) = chunk else {
+                let Some(observers) = take_chunk(&untaken, threads, from_back) else {
                     return done;
                 };
                 let Some((header, deliver)) = delivery else {
