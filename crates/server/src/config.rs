@@ -499,10 +499,10 @@ settings! {
         /// players that is most of a tick's work, and 2 threads roughly halve the tick
         /// (docs/benchmarks.md, "Third pass" and "Encoding on the views' threads"). A world uses a
         /// thread per 256 views at most, so small worlds stay on their one thread whatever this
-        /// says; the threads take the views 64 at a time until none is left. When a world uses
-        /// more than one, a second thread also makes the views ready while the rules step
-        /// (clears what they sent last tick, joins their entrants), which only the views' own
-        /// lists need.
+        /// says; the threads take the views in chunks, 64 at most and fewer as they run out,
+        /// until none is left. When a world uses more than one, a second thread also makes the
+        /// views ready while the rules step (clears what they sent last tick, joins their
+        /// entrants), which only the views' own lists need.
         /// 2 suits the 2-core machines the benchmarks run on; 1 to 16.
         world_view_threads: usize = 2,
             check = |threads: &usize| between(*threads, 1, mmo_world::world::MAX_VIEW_THREADS);
