@@ -73,6 +73,8 @@ pub fn drop_radius(r: f64) -> f64 {
 #[derive(Debug)]
 struct Player {
     direction: f64,
+    /// `direction` as a unit vector, worked out when it is set rather than on every tick.
+    heading: Vec2,
     moving: bool,
     best: u64,
     appearance: Arc<Appearance>,
@@ -112,6 +114,13 @@ pub struct RadiusRumble {
     next_spore: u64,
     replenish_timer: f64,
     max_players: usize,
+    /// Scratch: every player as `players` lists them, with its slot and whether the server
+    /// decides its eating.
+    table: Vec<(PlayerId, u32, bool)>,
+    /// Where each player is in `table`, by ascending ID. `players` lists them in the same
+    /// order from tick to tick until one enters or leaves, so the step sorts them only then
+    /// (2,000 a tick, on the tick's critical path) and otherwise checks that they still are.
+    by_id: Vec<u32>,
     /// Scratch lists reused every tick: every player, and those the server decides eating
     /// for, by ID, with their slots.
     order: Vec<(PlayerId, u32)>,
@@ -137,6 +146,8 @@ impl RadiusRumble {
             next_spore: 1,
             replenish_timer: 0.0,
             max_players,
+            table: Vec::new(),
+            by_id: Vec::new(),
             order: Vec::new(),
             eaters: Vec::new(),
             moving: Vec::new(),
@@ -231,6 +242,42 @@ impl RadiusRumble {
     }
 
     /// The server decides: `eater` eats everything it touches that the rules allow.
+    /// Fills `order` with every player of `table` and `eaters` with those the server decides
+    /// for, both by ascending ID, sorting `table` again only when it is not in the order
+    /// `by_id` says.
+    fn put_in_order(
+        &mut self,
+        table: &[(PlayerId, u32, bool)],
+        order: &mut Vec<(PlayerId, u32)>,
+        eaters: &mut Vec<(PlayerId, u32)>,
+    ) {
+        let gather = |by_id: &[u32], order: &mut Vec<(PlayerId, u32)>| {
+            order.clear();
+            order.extend(
+                by_id
+                    .iter()
+                    .filter_map(|&at| table.get(at as usize).map(|&(id, slot, _)| (id, slot))),
+            );
+            order.len() == table.len() && order.windows(2).all(|pair| pair[0].0 < pair[1].0)
+        };
+        if self.by_id.len() != table.len() || !gather(&self.by_id, order) {
+            self.by_id.clear();
+            self.by_id
+                .extend((0..table.len()).map(|at| u32::try_from(at).unwrap_or(u32::MAX)));
+            self.by_id
+                .sort_unstable_by_key(|&at| table.get(at as usize).map(|&(id, _, _)| id));
+            gather(&self.by_id, order);
+        }
+        eaters.clear();
+        eaters.extend(
+            self.by_id
+                .iter()
+                .filter_map(|&at| table.get(at as usize))
+                .filter(|&&(_, _, server)| server)
+                .map(|&(id, slot, _)| (id, slot)),
+        );
+    }
+
     fn eat_touching(&mut self, engine: &mut Engine, eater: PlayerId, slot_hint: u32) {
         let Some(me) = engine.get_in(EntityKey::Player(eater), slot_hint) else {
             return;
@@ -446,6 +493,7 @@ impl Rules for RadiusRumble {
             player,
             Player {
                 direction: 0.0,
+                heading: Vec2::from_angle(0.0),
                 moving: false,
                 best: entry.best_score.max(score_of(START_RADIUS)),
                 appearance: entry.appearance,
@@ -485,6 +533,7 @@ impl Rules for RadiusRumble {
             return Err(InputError::NotFinite);
         }
         state.direction = direction.rem_euclid(TAU);
+        state.heading = Vec2::from_angle(state.direction);
         state.moving = true;
         Ok(())
     }
@@ -549,11 +598,13 @@ impl Rules for RadiusRumble {
     }
 
     fn step(&mut self, engine: &mut Engine, dt: f64) {
-        let (mut order, mut eaters, mut moving) = (
+        let (mut table, mut order, mut eaters, mut moving) = (
+            std::mem::take(&mut self.table),
             std::mem::take(&mut self.order),
             std::mem::take(&mut self.eaters),
             std::mem::take(&mut self.moving),
         );
+        table.clear();
         order.clear();
         eaters.clear();
         moving.clear();
@@ -561,12 +612,9 @@ impl Rules for RadiusRumble {
         // picked here rather than by a look-up of each player in the eating pass, and the
         // moves are worked out.
         for (&id, state) in &self.players {
-            order.push((id, state.slot));
-            if state.decider == Decider::Server {
-                eaters.push((id, state.slot));
-            }
+            table.push((id, state.slot, state.decider == Decider::Server));
             if state.moving {
-                let heading = Vec2::from_angle(state.direction);
+                let heading = state.heading;
                 // In whole position units, so a player keeps exactly the same move from tick
                 // to tick while it keeps its heading (see `World::step`).
                 let step = Vec2::new(
@@ -576,8 +624,7 @@ impl Rules for RadiusRumble {
                 moving.push((id, state.slot, step));
             }
         }
-        order.sort_unstable_by_key(|&(id, _)| id);
-        eaters.sort_unstable_by_key(|&(id, _)| id);
+        self.put_in_order(&table, &mut order, &mut eaters);
         // Moves do not depend on one another: in the table's own order.
         each_prefetching(
             engine,
@@ -605,7 +652,7 @@ impl Rules for RadiusRumble {
                 self.eat_touching(engine, id, slot);
             },
         );
-        (self.order, self.eaters, self.moving) = (order, eaters, moving);
+        (self.table, self.order, self.eaters, self.moving) = (table, order, eaters, moving);
         self.release_drops(engine);
         self.replenish_timer += dt;
         while self.replenish_timer >= REPLENISH_PERIOD {
