@@ -223,7 +223,7 @@ fn main() {
             for (_, update) in world.updates() {
                 let delta = update.delta;
                 counts[0] += update.moves.len();
-                counts[1] += delta.players_entered.len() + delta.spores_entered.len();
+                counts[1] += update.entrants.len();
                 counts[2] += delta.players_left.len() + delta.spores_left.len();
                 counts[3] += delta.eaten.len();
             }

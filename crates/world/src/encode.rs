@@ -50,9 +50,9 @@ fn leaderboard_message(board: &Leaderboard) -> WorldLeaderboard {
 /// The update message for one observer's tick (a world's `Update`, or a hand-built
 /// `&ViewDelta`).
 pub fn update_message<'a>(update: impl Into<Update<'a>>) -> WorldUpdateMessage {
-    let update = update.into();
-    let delta: &ViewDelta = update.delta;
-    let moved = update.moves.to_vec();
+    // Owned, its moves and entrants listed: the reference encoding reads every field alike.
+    let delta: ViewDelta = update.into().to_delta();
+    let moved = &delta.moved;
     let ids = delta_coded(moved.iter().map(|moved| moved.id.0));
     let xy = moved
         .iter()

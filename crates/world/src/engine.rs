@@ -189,6 +189,9 @@ pub(crate) struct News {
 #[derive(Debug)]
 pub struct Engine {
     slots: Vec<Entity>,
+    /// Each slot's key, apart from its entity: a view that an entity enters needs only its
+    /// key, and this small table stays in the cache where the entities do not.
+    slot_keys: Vec<EntityKey>,
     /// Slots whose entity left and that no view may still name: reusable.
     free: Vec<u32>,
     /// Slots whose entity left this tick: freed after the views have seen it go.
@@ -198,6 +201,9 @@ pub struct Engine {
     /// Slots filled since the last replication: views check these every tick, so something
     /// new in the middle of a view shows at once, not at the view's next full scan.
     born: Vec<u32>,
+    /// Those of `born` still in the world at the end of the step, where they are then: a
+    /// view that is not scanned tests them all, as it does the news.
+    born_news: Vec<News>,
     /// This tick's news of players (by ascending ID) and of spores (those that left).
     player_news: Vec<News>,
     spore_news: Vec<News>,
@@ -216,10 +222,12 @@ impl Engine {
     pub fn new(seed: u64) -> Self {
         Self {
             slots: Vec::new(),
+            slot_keys: Vec::new(),
             free: Vec::new(),
             dying: Vec::new(),
             changes: Vec::new(),
             born: Vec::new(),
+            born_news: Vec::new(),
             player_news: Vec::new(),
             spore_news: Vec::new(),
             keys: FastMap::default(),
@@ -288,6 +296,11 @@ impl Engine {
         self.slots.get(slot as usize)
     }
 
+    /// The key of the entity in `slot` (or of the last one there, once it has left).
+    pub(crate) fn key_in(&self, slot: u32) -> Option<EntityKey> {
+        self.slot_keys.get(slot as usize).copied()
+    }
+
     /// Adds an entity. Positions are clamped into the world.
     pub fn spawn(
         &mut self,
@@ -323,11 +336,13 @@ impl Engine {
         let slot = match self.free.pop() {
             Some(slot) => {
                 self.slots[slot as usize] = entity;
+                self.slot_keys[slot as usize] = key;
                 slot
             }
             None => {
                 let slot = u32::try_from(self.slots.len()).map_err(|_| SpawnError::Invalid)?;
                 self.slots.push(entity);
+                self.slot_keys.push(key);
                 slot
             }
         };
@@ -557,6 +572,19 @@ impl Engine {
         // ascending order the wire codes them in. A respawned player's two slots in either order.
         self.player_news
             .sort_unstable_by_key(|news| (news.id, news.slot));
+        self.born_news.clear();
+        for &slot in &self.born {
+            let entity = &self.slots[slot as usize];
+            if entity.is_alive() {
+                self.born_news.push(News {
+                    slot,
+                    id: key_id(entity.key),
+                    pos: entity.pos,
+                    radius: entity.radius,
+                    steered: None,
+                });
+            }
+        }
         self.grid.tighten_reach(largest);
     }
 
@@ -572,13 +600,15 @@ impl Engine {
 
     /// Ends a replication: what was sent is now what every view knows, and slots of entities
     /// that left can be reused (no view names them any more).
-    /// Slots filled since the last replication (some may have left again).
-    pub(crate) fn born(&self) -> &[u32] {
-        &self.born
+    /// The entities born since the last replication and still in the world, where they are
+    /// at the end of this tick's step.
+    pub(crate) fn born_news(&self) -> &[News] {
+        &self.born_news
     }
 
     pub(crate) fn end_replication(&mut self) {
         self.born.clear();
+        self.born_news.clear();
         for entity in self.slots.iter_mut().filter(|entity| entity.is_alive()) {
             entity.sent = entity.now;
         }

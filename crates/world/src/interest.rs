@@ -111,9 +111,12 @@ pub struct ViewDelta {
     pub spores_left: Vec<SporeId>,
     /// Things in view that were eaten.
     pub eaten: Vec<Eat>,
-    /// Players that came into view.
+    /// Players that came into view, in a delta built by hand or by `Update::to_delta`. A
+    /// world's own deltas leave it empty: what entered is read from the world as it is
+    /// encoded, through `Update::entrants` (each entrant is the same for every view it enters,
+    /// so it is encoded once a tick and its bytes copied, not built up for every view).
     pub players_entered: Vec<PlayerView>,
-    /// Spores that came into view.
+    /// Spores that came into view (as `players_entered`: empty in a world's own deltas).
     pub spores_entered: Vec<SporeView>,
     /// Players in view that moved, by ascending ID, in a delta built by hand or by
     /// `Update::to_delta`. A world's own deltas leave it empty: every view that holds a player
@@ -212,18 +215,23 @@ impl<'a> Moves<'a> {
 /// world's shared table rather than copied into the delta.
 #[derive(Clone, Copy, Debug)]
 pub struct Update<'a> {
-    /// Everything but the moves (its `moved` is empty for a world's own updates).
+    /// Everything but the moves and the entrants (its `moved`, `players_entered` and
+    /// `spores_entered` are empty for a world's own updates).
     pub delta: &'a ViewDelta,
     /// The moves.
     pub moves: Moves<'a>,
+    /// What entered the view (none for a hand-built delta, which lists them itself).
+    pub entrants: Entrants<'a>,
 }
 
 impl<'a> From<&'a ViewDelta> for Update<'a> {
-    /// A hand-built delta, its moves listed in `moved`.
+    /// A hand-built delta, its moves listed in `moved` and its entrants in
+    /// `players_entered` and `spores_entered`.
     fn from(delta: &'a ViewDelta) -> Self {
         Self {
             delta,
             moves: Moves::listed(&delta.moved),
+            entrants: Entrants::NONE,
         }
     }
 }
@@ -231,14 +239,94 @@ impl<'a> From<&'a ViewDelta> for Update<'a> {
 impl Update<'_> {
     /// Whether there is nothing to send.
     pub fn is_empty(&self) -> bool {
-        self.delta.is_empty() && self.moves.is_empty()
+        self.delta.is_empty() && self.moves.is_empty() && self.entrants.is_empty()
     }
 
-    /// The update as one owned `ViewDelta`, its moves listed in `moved`.
+    /// The update as one owned `ViewDelta`, its moves listed in `moved` and its entrants in
+    /// `players_entered` and `spores_entered`.
     pub fn to_delta(&self) -> ViewDelta {
         let mut delta = self.delta.clone();
         delta.moved = self.moves.to_vec();
+        delta.players_entered.extend(self.entrants.players());
+        delta.spores_entered.extend(self.entrants.spores());
         delta
+    }
+}
+
+/// What entered one view this tick, by slot, read from the world when it is encoded (every
+/// view it enters gets the same bytes: `wire` encodes each entrant once a tick per thread).
+#[derive(Clone, Copy, Debug)]
+pub struct Entrants<'a> {
+    /// The players, in the order they entered.
+    players: &'a [(PlayerId, u32)],
+    /// The spores' slots, in the order they entered.
+    spores: &'a [u32],
+    /// The world they are read from (`None` only when there are none).
+    engine: Option<&'a Engine>,
+}
+
+impl<'a> Entrants<'a> {
+    /// None.
+    pub const NONE: Entrants<'static> = Entrants {
+        players: &[],
+        spores: &[],
+        engine: None,
+    };
+
+    /// How many entered (players and spores).
+    pub fn len(&self) -> usize {
+        self.players.len() + self.spores.len()
+    }
+
+    /// Whether none entered.
+    pub fn is_empty(&self) -> bool {
+        self.players.is_empty() && self.spores.is_empty()
+    }
+
+    /// The players' entities, in the order they entered.
+    pub(crate) fn player_entities(&self) -> impl Iterator<Item = (u32, &'a Entity)> + 'a {
+        let engine = self.engine;
+        self.players
+            .iter()
+            .filter_map(move |&(_, slot)| Some((slot, engine?.slot(slot)?)))
+    }
+
+    /// The spores' entities, in the order they entered.
+    pub(crate) fn spore_entities(&self) -> impl Iterator<Item = (u32, &'a Entity)> + 'a {
+        let engine = self.engine;
+        self.spores
+            .iter()
+            .filter_map(move |&slot| Some((slot, engine?.slot(slot)?)))
+    }
+
+    /// The players that entered, as a client is told of them.
+    pub fn players(&self) -> impl Iterator<Item = PlayerView> + 'a {
+        self.player_entities().filter_map(|(_, entity)| {
+            let EntityKey::Player(id) = entity.key else {
+                return None;
+            };
+            let (name, color) = match (&entity.short_name, &entity.appearance) {
+                (Some(name), _) => (name.clone(), entity.color),
+                (None, Some(look)) => (Name::from(look.name.clone()), look.color),
+                (None, None) => (Name::from(""), 0),
+            };
+            Some(PlayerView {
+                id,
+                name,
+                color,
+                at: entity.now,
+                velocity: entity.velocity,
+            })
+        })
+    }
+
+    /// The spores that entered, as a client is told of them.
+    pub fn spores(&self) -> impl Iterator<Item = SporeView> + 'a {
+        self.spore_entities()
+            .filter_map(|(_, entity)| match entity.key {
+                EntityKey::Spore(id) => Some(SporeView { id, at: entity.now }),
+                EntityKey::Player(_) => None,
+            })
     }
 }
 
@@ -268,6 +356,8 @@ pub(crate) struct Observer {
     joining: Vec<(PlayerId, u32)>,
     /// Scratch: spores entering this tick, added after the held ones are checked.
     entering_spores: Vec<u32>,
+    /// How many of `spores`, at its end, entered this tick.
+    entered_spores: usize,
     /// Scratch: the held players and the joiners merged, swapped with `players` after.
     merged: Vec<u32>,
     /// Which of the `SCAN_EVERY` ticks this observer's full scan falls on.
@@ -292,6 +382,7 @@ impl Observer {
             entering_players: Vec::new(),
             joining: Vec::new(),
             entering_spores: Vec::new(),
+            entered_spores: 0,
             merged: Vec::new(),
             phase,
             prepared: None,
@@ -316,6 +407,7 @@ impl Observer {
         self.spores.clear();
         self.entering_players.clear();
         self.joining.clear();
+        self.entered_spores = 0;
         self.scanned = None;
         self.delta.clear(0);
         self.moves.clear();
@@ -333,8 +425,6 @@ impl Observer {
         crate::prefetch::slice(&self.players, PREFETCH_LINES);
         crate::prefetch::slice(&self.spores, PREFETCH_LINES);
         crate::prefetch::slice(&self.entering_players, 2);
-        crate::prefetch::slice(&self.delta.players_entered, 4);
-        crate::prefetch::slice(&self.delta.spores_entered, 2);
     }
 
     /// The part of tick `tick`'s update that reads nothing of the world: last tick's delta
@@ -352,6 +442,7 @@ impl Observer {
         std::mem::swap(&mut self.entering_players, &mut self.joining);
         self.entering_players.clear();
         self.entering_spores.clear();
+        self.entered_spores = 0;
         if self.delta.extrapolated {
             self.joining.sort_unstable_by_key(|&(_, slot)| slot);
             if !self.joining.is_empty() {
@@ -369,13 +460,19 @@ impl Observer {
         }
     }
 
-    /// This tick's update.
-    pub(crate) fn update(&self) -> Update<'_> {
+    /// This tick's update (its entrants read from `engine`).
+    pub(crate) fn update<'a>(&'a self, engine: &'a Engine) -> Update<'a> {
+        let spores = self.spores.len().saturating_sub(self.entered_spores);
         Update {
             delta: &self.delta,
             moves: Moves {
                 source: MoveSource::Held(&self.moves),
                 len: self.moves.len(),
+            },
+            entrants: Entrants {
+                players: &self.entering_players,
+                spores: &self.spores[spores..],
+                engine: Some(engine),
             },
         }
     }
@@ -405,68 +502,17 @@ impl Marks {
     }
 }
 
-/// Each view thread's own copy of the players' long names (see `Name`), by slot. A view
-/// that a player enters holds its name (`PlayerView::name`) until the next tick: with the
-/// engine's own `Arc`, every view thread would count references on the same few cache lines,
-/// which then move between the cores thousands of times a tick.
-#[derive(Debug, Default)]
-pub(crate) struct Names {
-    /// The engine's name (to tell whether the copy is still its copy) and the copy.
-    by_slot: Vec<Option<(Arc<str>, Arc<str>)>>,
-}
-
-impl Names {
-    /// `name`, the name of the player in `slot`, as a view holds it: copied when short,
-    /// else this thread's shared copy.
-    fn copy_of(&mut self, slot: u32, name: &Arc<str>) -> Name {
-        Name::new(name, || self.shared_copy_of(slot, name))
-    }
-
-    #[cold]
-    fn shared_copy_of(&mut self, slot: u32, name: &Arc<str>) -> Arc<str> {
-        let index = slot as usize;
-        if self.by_slot.len() <= index {
-            self.by_slot.resize(index + 1, None);
-        }
-        match &mut self.by_slot[index] {
-            Some((source, copy)) if Arc::ptr_eq(source, name) => copy.clone(),
-            entry => {
-                let copy: Arc<str> = Arc::from(&**name);
-                *entry = Some((name.clone(), copy.clone()));
-                copy
-            }
-        }
-    }
-}
-
+/// Records the entity `key` (in `slot`) as entering the view this tick; it is encoded from the
+/// world when the update is (see `Entrants`).
 fn enter(
-    delta: &mut ViewDelta,
-    names: &mut Names,
     observer_players: &mut Vec<(PlayerId, u32)>,
     observer_spores: &mut Vec<u32>,
-    entity: &Entity,
+    key: EntityKey,
     slot: u32,
 ) {
-    match entity.key {
-        EntityKey::Player(id) => {
-            let (name, color) = match (&entity.short_name, &entity.appearance) {
-                (Some(name), _) => (name.clone(), entity.color),
-                (None, Some(look)) => (names.copy_of(slot, &look.name), look.color),
-                (None, None) => (Name::from(""), 0),
-            };
-            delta.players_entered.push(PlayerView {
-                id,
-                name,
-                color,
-                at: entity.now,
-                velocity: entity.velocity,
-            });
-            observer_players.push((id, slot));
-        }
-        EntityKey::Spore(id) => {
-            delta.spores_entered.push(SporeView { id, at: entity.now });
-            observer_spores.push(slot);
-        }
+    match key {
+        EntityKey::Player(id) => observer_players.push((id, slot)),
+        EntityKey::Spore(_) => observer_spores.push(slot),
     }
 }
 
@@ -657,7 +703,6 @@ fn for_each_touching(news: &[News], reach: Option<Rect>, mut visit: impl FnMut(&
 pub(crate) fn update_view(
     engine: &Engine,
     marks: &mut Marks,
-    names: &mut Names,
     observer: &mut Observer,
     view: Rect,
     lead: f64,
@@ -671,6 +716,7 @@ pub(crate) fn update_view(
         entering_players,
         joining,
         entering_spores,
+        entered_spores,
         merged,
         delta,
         moves,
@@ -702,15 +748,8 @@ pub(crate) fn update_view(
     } else {
         (0, 0)
     };
-    let mut enter_view = |entity: &Entity, slot: u32| {
-        enter(
-            delta,
-            names,
-            entering_players,
-            entering_spores,
-            entity,
-            slot,
-        );
+    let mut enter_view = |key: EntityKey, slot: u32| {
+        enter(entering_players, entering_spores, key, slot);
     };
     if scanning {
         // Compare the grid around the view with what the view holds: held and still in
@@ -730,24 +769,19 @@ pub(crate) fn update_view(
                     *mark = still;
                 }
             } else if *mark != still && announce.touches_circle(item.pos, item.radius) {
-                if let Some(entity) = engine.slot(item.slot) {
+                if let Some(key) = engine.key_in(item.slot) {
                     *mark = still;
-                    enter_view(entity, item.slot);
+                    enter_view(key, item.slot);
                 }
             }
         });
     } else {
         // Between scans only what was born since the last tick can have appeared.
-        for &slot in engine.born() {
-            match engine.slot(slot) {
-                Some(entity)
-                    if entity.is_alive() && announce.touches_circle(entity.pos, entity.radius) =>
-                {
-                    enter_view(entity, slot);
-                }
-                _ => {}
+        for_each_touching(engine.born_news(), Some(announce), |born| {
+            if let Some(key) = engine.key_in(born.slot) {
+                enter_view(key, born.slot);
             }
-        }
+        });
     }
     if extrapolating {
         // Only what the tick's news names can have changed for a held player: no moves to
@@ -772,6 +806,7 @@ pub(crate) fn update_view(
         // that is a margin.
         let reach = (!outran).then(|| keep.grown(2.0 * lead));
         follow_news(engine, delta, players, spores, moves, reach);
+        *entered_spores = entering_spores.len();
         spores.append(entering_spores);
         return scanning;
     }
@@ -804,6 +839,7 @@ pub(crate) fn update_view(
         kept += 1;
     }
     spores.truncate(kept);
+    *entered_spores = entering_spores.len();
     spores.append(entering_spores);
     scanning
 }

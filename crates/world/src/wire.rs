@@ -9,11 +9,12 @@
 
 use std::sync::Arc;
 
-use crate::engine::{Change, EntityKey, PlayerId};
+use crate::engine::{Change, Entity, EntityKey, PlayerId, SporeId};
 use crate::interest::{
-    Leaderboard, LeaderboardEntry, Move, MoveSource, OwnState, PlayerView, SporeView, Update,
-    ViewDelta,
+    Entrants, Leaderboard, LeaderboardEntry, Move, MoveSource, OwnState, PlayerView, SporeView,
+    Update, ViewDelta,
 };
+use crate::name::Name;
 
 /// Appends a transport's header for a packet of the given length (e.g. a WebSocket frame's).
 pub type FrameHeader<'a> = dyn Fn(usize, &mut Vec<u8>) + Sync + 'a;
@@ -159,6 +160,131 @@ fn put_player(out: &mut Vec<u8>, player: &PlayerView, extrapolated: bool) {
     }
 }
 
+/// An entrant's name and colour as its entity has them.
+fn look_of(entity: &Entity) -> (&[u8], i32) {
+    match (&entity.short_name, &entity.appearance) {
+        (Some(name), _) => (Name::as_bytes(name), entity.color),
+        (None, Some(look)) => (look.name.as_bytes(), look.color),
+        (None, None) => (&[], 0),
+    }
+}
+
+/// A player entering a view, as field 5 carries it (its key, length and body), read from its
+/// entity: the same bytes as `put_player` writes for its `PlayerView`.
+fn put_entering_player(out: &mut Vec<u8>, id: PlayerId, entity: &Entity, extrapolated: bool) {
+    put_nested(out, 5, |out| {
+        let (name, color) = look_of(entity);
+        put_varint_field(out, 1, id.0);
+        put_string_field(out, 2, name);
+        let at = entity.now;
+        put_fields(
+            out,
+            &[
+                (3, zigzag(at.x)),
+                (4, zigzag(at.y)),
+                (5, u64::from(at.radius)),
+                (6, int32(color)),
+            ],
+        );
+        if extrapolated {
+            let (vx, vy) = entity.velocity;
+            put_fields(out, &[(7, zigzag(vx)), (8, zigzag(vy))]);
+        }
+    });
+}
+
+/// A spore entering a view, as field 6 carries it, read from its entity.
+fn put_entering_spore(out: &mut Vec<u8>, id: SporeId, entity: &Entity) {
+    put_nested(out, 6, |out| {
+        put_fields(out, &spore_numbers(&SporeView { id, at: entity.now }));
+    });
+}
+
+/// Each view thread's entrants of this tick, encoded (field 5 or 6, key and all): an entity
+/// enters a hundred views or so in the tick it is born, and every view that scans its way
+/// to one enters it too; encoded once a tick, each of them copies its bytes.
+#[derive(Debug, Default)]
+pub(crate) struct EntrantCodes {
+    /// The tick they are for.
+    tick: u64,
+    /// The encoded fields, back to back.
+    bytes: Vec<u8>,
+    /// By slot, where its field lies in `bytes` (empty when not encoded this tick): as a
+    /// client told every move is told of it, and as an extrapolating one is.
+    at: Vec<[(u32, u32); 2]>,
+    /// The slots encoded this tick (their `at` is emptied for the next).
+    encoded: Vec<u32>,
+}
+
+impl EntrantCodes {
+    /// Forgets the codes of another tick than `tick`.
+    fn begin(&mut self, tick: u64) {
+        if self.tick == tick {
+            return;
+        }
+        self.tick = tick;
+        self.bytes.clear();
+        for slot in self.encoded.drain(..) {
+            self.at[slot as usize] = [(0, 0); 2];
+        }
+    }
+
+    /// Appends the field of the entity in `slot` entering a view (encoding it first if it
+    /// has not been this tick).
+    fn put(&mut self, out: &mut Vec<u8>, slot: u32, entity: &Entity, extrapolated: bool) {
+        let index = slot as usize;
+        if self.at.len() <= index {
+            self.at.resize(index + 1, [(0, 0); 2]);
+        }
+        let flavour = usize::from(extrapolated);
+        let (mut start, mut end) = self.at[index][flavour];
+        if start == end {
+            let before = self.bytes.len();
+            match entity.key {
+                EntityKey::Player(id) => {
+                    put_entering_player(&mut self.bytes, id, entity, extrapolated);
+                }
+                EntityKey::Spore(id) => put_entering_spore(&mut self.bytes, id, entity),
+            }
+            (start, end) = (offset(before), offset(self.bytes.len()));
+            if self.at[index] == [(0, 0); 2] {
+                self.encoded.push(slot);
+            }
+            self.at[index][flavour] = (start, end);
+        }
+        out.extend_from_slice(&self.bytes[start as usize..end as usize]);
+    }
+}
+
+/// An offset into a thread's codes: a tick's entrants take far less than 4 GB.
+fn offset(at: usize) -> u32 {
+    u32::try_from(at).unwrap_or(u32::MAX)
+}
+
+/// `entrants`' fields 5 and 6 (players, then spores), through this thread's `codes` when
+/// there are some.
+fn put_entrants(
+    out: &mut Vec<u8>,
+    entrants: &Entrants<'_>,
+    extrapolated: bool,
+    mut codes: Option<&mut EntrantCodes>,
+) {
+    for (slot, entity) in entrants.player_entities() {
+        match (&mut codes, entity.key) {
+            (Some(codes), _) => codes.put(out, slot, entity, extrapolated),
+            (None, EntityKey::Player(id)) => put_entering_player(out, id, entity, extrapolated),
+            (None, EntityKey::Spore(_)) => {}
+        }
+    }
+    for (slot, entity) in entrants.spore_entities() {
+        match (&mut codes, entity.key) {
+            (Some(codes), _) => codes.put(out, slot, entity, false),
+            (None, EntityKey::Spore(id)) => put_entering_spore(out, id, entity),
+            (None, EntityKey::Player(_)) => {}
+        }
+    }
+}
+
 fn spore_numbers(spore: &SporeView) -> [(u32, u64); 4] {
     [
         (1, spore.id.0),
@@ -214,7 +340,7 @@ pub fn write_update_frame<'a>(
     header: &FrameHeader<'_>,
     out: &mut Vec<u8>,
 ) {
-    write_update_frame_knowing(update.into(), header, None, out);
+    write_update_frame_knowing(update.into(), header, None, None, out);
 }
 
 /// A leaderboard and its body as field 12 carries it, encoded once: on a tick that refreshes
@@ -238,11 +364,12 @@ impl EncodedBoard {
 }
 
 /// `write_update_frame`, copying the board's bytes from `known` when the update's board is
-/// `known`'s.
+/// `known`'s, and the entrants' from this thread's `codes` (for `codes`' tick, this one).
 pub(crate) fn write_update_frame_knowing(
     update: Update<'_>,
     header: &FrameHeader<'_>,
     known: Option<&EncodedBoard>,
+    codes: Option<(&mut EntrantCodes, u64)>,
     out: &mut Vec<u8>,
 ) {
     let listed;
@@ -257,7 +384,11 @@ pub(crate) fn write_update_frame_knowing(
     let start = out.len();
     // Room for all but the nested messages' longer lengths: the moves are most of it.
     out.reserve(moved.0.len() + moved.1.len() + 256);
-    write_body(update.delta, moved, known, out);
+    let codes = codes.map(|(codes, tick)| {
+        codes.begin(tick);
+        codes
+    });
+    write_body(update.delta, moved, &update.entrants, codes, known, out);
     let body_end = out.len();
     let body = body_end - start;
     let total = varint_len(WORLD_UPDATE_KEY) + varint_len(body as u64) + body;
@@ -506,6 +637,8 @@ fn unzigzag(value: u64) -> i32 {
 fn write_body(
     delta: &ViewDelta,
     moved: (&[u8], &[u8]),
+    entrants: &Entrants<'_>,
+    codes: Option<&mut EntrantCodes>,
     known: Option<&EncodedBoard>,
     out: &mut Vec<u8>,
 ) {
@@ -533,6 +666,9 @@ fn write_body(
     for spore in &delta.spores_entered {
         put_nested(out, 6, |out| put_fields(out, &spore_numbers(spore)));
     }
+    // A world's own update: its entrants, players then spores, as a hand-built one lists
+    // them above (an update has one or the other).
+    put_entrants(out, entrants, delta.extrapolated, codes);
     // An extrapolating client's moves are velocity changes, fields 13 and 14 (below).
     if !delta.extrapolated {
         put_bytes_field(out, 7, moved.0);
@@ -769,7 +905,13 @@ mod tests {
             boards += 1;
             let known = EncodedBoard::new(board);
             out.clear();
-            write_update_frame_knowing(Update::from(&delta), &|_, _| {}, Some(&known), &mut out);
+            write_update_frame_knowing(
+                Update::from(&delta),
+                &|_, _| {},
+                Some(&known),
+                None,
+                &mut out,
+            );
             assert_eq!(
                 out,
                 update_packet(&delta).encode_to_vec(),
@@ -787,7 +929,13 @@ mod tests {
             ..ViewDelta::default()
         };
         out.clear();
-        write_update_frame_knowing(Update::from(&delta), &|_, _| {}, Some(&known), &mut out);
+        write_update_frame_knowing(
+            Update::from(&delta),
+            &|_, _| {},
+            Some(&known),
+            None,
+            &mut out,
+        );
         assert_eq!(out, update_packet(&delta).encode_to_vec());
     }
 }

@@ -9,11 +9,9 @@ use std::time::Instant;
 
 use crate::engine::{Engine, Event, PlayerId};
 use crate::grid::FastMap;
-use crate::interest::{
-    self, Leaderboard, LeaderboardEntry, Marks, Names, Observer, OwnState, Update,
-};
+use crate::interest::{self, Leaderboard, LeaderboardEntry, Marks, Observer, OwnState, Update};
 use crate::rules::{Claim, ClaimError, EnterError, Entry, InputError, Rules};
-use crate::wire::{EncodedBoard, FrameHeader};
+use crate::wire::{EncodedBoard, EntrantCodes, FrameHeader};
 
 /// The longest time one tick integrates, in seconds (or one period, when that is longer):
 /// after a stall (the process was paused) players jump at most this far instead of across
@@ -474,14 +472,14 @@ impl<R: Rules + Sync> World<R> {
     pub fn updates(&self) -> impl Iterator<Item = (PlayerId, Update<'_>)> {
         self.observers
             .iter()
-            .map(|observer| (observer.player, observer.update()))
+            .map(|observer| (observer.player, observer.update(&self.engine)))
             .filter(|(_, update)| !update.is_empty())
     }
 
     /// The update for `player` this tick, if it has one.
     pub fn update_for(&self, player: PlayerId) -> Option<Update<'_>> {
         let index = *self.observer_index.get(&player)?;
-        let update = self.observers.get(index)?.update();
+        let update = self.observers.get(index)?.update(&self.engine);
         (!update.is_empty()).then_some(update)
     }
 
@@ -574,12 +572,12 @@ struct ChunksDone {
     scans: usize,
 }
 
-/// Per view thread: its marks, its copies of the players' names and of the leaderboard, kept
-/// from tick to tick.
+/// Per view thread: its marks, its codes of the tick's entrants and its copy of the
+/// leaderboard, kept from tick to tick.
 #[derive(Debug, Default)]
 struct ViewScratch {
     marks: Marks,
-    names: Names,
+    entrants: EntrantCodes,
     /// This thread's copy of the leaderboard (of `leaderboard_version`), encoded. Every view
     /// that has not seen the board gets it, each its own reference: to the world's own `Arc`,
     /// the threads would count references on one cache line, passed between the cores
@@ -629,7 +627,6 @@ impl<R: Rules> Views<'_, R> {
             scans += usize::from(interest::update_view(
                 self.engine,
                 &mut scratch.marks,
-                &mut scratch.names,
                 observer,
                 view,
                 self.lead,
@@ -651,7 +648,7 @@ impl<R: Rules> Views<'_, R> {
                 observer.leaderboard_version = self.leaderboard_version;
                 observer.delta.leaderboard = Some(self.board_copy(&mut scratch.board).clone());
             }
-            let update = observer.update();
+            let update = observer.update(self.engine);
             if update.is_empty() {
                 continue;
             }
@@ -659,7 +656,14 @@ impl<R: Rules> Views<'_, R> {
             if let Some((header, out)) = framing.as_mut() {
                 let start = out.bytes.len();
                 let known = scratch.board.as_ref().map(|(_, encoded)| encoded);
-                crate::wire::write_update_frame_knowing(update, header, known, &mut out.bytes);
+                let codes = Some((&mut scratch.entrants, self.engine.tick_number()));
+                crate::wire::write_update_frame_knowing(
+                    update,
+                    header,
+                    known,
+                    codes,
+                    &mut out.bytes,
+                );
                 out.frames.push((observer.player, start..out.bytes.len()));
             }
         }

@@ -229,7 +229,7 @@ fn a_players_own_state_is_sent_when_it_changes() {
     world.tick(start + Duration::from_millis(100));
     let update = world.update_for(me).unwrap();
     assert_eq!(update.delta.own.unwrap().score, 7);
-    assert!(update.moves.is_empty() && update.delta.players_entered.is_empty());
+    assert!(update.moves.is_empty() && update.entrants.is_empty());
     assert!(world.leave(me));
     world.tick(start + Duration::from_millis(150));
     assert!(world.update_for(me).is_none());
