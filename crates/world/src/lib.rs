@@ -11,6 +11,7 @@
 //! the view thread that made it, and sends the tutorial-level clients the `take_events` log.
 //! Nothing here blocks or allocates without bound.
 
+mod crew;
 pub mod encode;
 pub mod engine;
 pub mod geom;
@@ -31,8 +32,8 @@ pub use engine::{
 };
 pub use geom::{Rect, Vec2};
 pub use interest::{
-    Eat, Leaderboard, LeaderboardEntry, Move, Moves, Name, OwnState, PlayerView, SporeView, Update,
-    VIEW_MARGIN, ViewDelta,
+    Eat, Entrants, Leaderboard, LeaderboardEntry, Move, Moves, Name, OwnState, PlayerView,
+    SporeView, Update, VIEW_MARGIN, ViewDelta,
 };
 pub use radius_rumble::RadiusRumble;
 pub use rules::{Claim, ClaimError, Decider, EnterError, Entry, InputError, Rules, Standing};

@@ -7,6 +7,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
+use crate::crew::Crew;
 use crate::engine::{Engine, Event, PlayerId};
 use crate::grid::FastMap;
 use crate::interest::{self, Leaderboard, LeaderboardEntry, Marks, Observer, OwnState, Update};
@@ -129,6 +130,8 @@ pub struct World<R> {
     told_everything: FastMap<PlayerId, ()>,
     /// What each thread updating views keeps from tick to tick.
     scratch: Vec<ViewScratch>,
+    /// The threads that share the ticks' work with the ticking thread.
+    crew: Crew,
     last_tick: Option<Instant>,
     /// Periods of real time not yet simulated (less than one, or a little below zero when the
     /// world is ahead of real time).
@@ -153,6 +156,7 @@ impl<R: Rules + Sync> World<R> {
             observer_index: FastMap::default(),
             told_everything: FastMap::default(),
             scratch: Vec::new(),
+            crew: Crew::default(),
             last_tick: None,
             owed_periods: 0.0,
             leaderboard: Arc::new(Leaderboard::default()),
@@ -207,6 +211,14 @@ impl<R: Rules + Sync> World<R> {
             self.observers.push(Observer::new(player, phase));
         }
         Ok(())
+    }
+
+    /// Ends the world's helper threads (those that share its ticks' work: see
+    /// `WorldConfig::view_threads`); the next tick starts them again. A helper takes the
+    /// scheduling of the thread that ticks the world when it starts, so call this after
+    /// changing that thread's (entering or leaving real-time scheduling).
+    pub fn restart_helpers(&mut self) {
+        self.crew.dismiss();
     }
 
     /// Makes `player`'s updates extrapolated (velocity changes instead of every move; see
@@ -294,24 +306,24 @@ impl<R: Rules + Sync> World<R> {
         // the back (where the view threads start): what they do there reads nothing of the
         // world, and the core would otherwise wait for the step. Only in a world whose views
         // are spread over threads.
-        let helps = self.view_thread_count() > 1;
-        let (engine, rules, observers) = (&mut self.engine, &mut self.rules, &mut self.observers);
+        let helpers = usize::from(self.view_thread_count() > 1);
+        let (engine, rules) = (&mut self.engine, &mut self.rules);
+        let observers = Mutex::new(Some(&mut self.observers));
         let stepped = AtomicBool::new(false);
-        std::thread::scope(|scope| {
-            if helps {
-                let stepped = &stepped;
-                // A thread that cannot start leaves the views to `update_view`.
-                let _ = std::thread::Builder::new()
-                    .name("world-prepare".into())
-                    .spawn_scoped(scope, move || {
-                        for observer in observers.iter_mut().rev() {
-                            if stepped.load(Ordering::Relaxed) {
-                                break;
-                            }
-                            observer.prepare(tick);
-                        }
-                    });
+        // A helper that cannot start leaves the views to `update_view`.
+        let prepare = |_: usize| {
+            let taken = observers
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .take();
+            for observer in taken.into_iter().flat_map(|all| all.iter_mut().rev()) {
+                if stepped.load(Ordering::Relaxed) {
+                    break;
+                }
+                observer.prepare(tick);
             }
+        };
+        self.crew.run(helpers, &prepare, || {
             rules.step(engine, dt);
             engine.quantize_all();
             stepped.store(true, Ordering::Relaxed);
@@ -383,31 +395,33 @@ impl<R: Rules + Sync> World<R> {
             }
         };
         let (first_scratch, other_scratch) = self.scratch.split_at_mut(1);
-        let done = std::thread::scope(|scope| {
-            let handles: Vec<_> = other_scratch
-                .iter_mut()
-                .take(threads - 1)
-                .enumerate()
-                .filter_map(|(number, scratch)| {
-                    let work = &work;
-                    // A thread that cannot start leaves its chunks to the others.
-                    std::thread::Builder::new()
-                        .name("world-views".into())
-                        .spawn_scoped(scope, move || work(scratch, number % 2 == 0))
-                        .ok()
-                })
-                .collect();
-            let mut done = work(&mut first_scratch[0], false);
-            for handle in handles {
-                // A panic on a view's thread is one in the tick, as without threads.
-                let theirs = handle
-                    .join()
-                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-                done.updates += theirs.updates;
-                done.scans += theirs.scans;
+        // Each helper's scratch and what it did, each taken by that helper alone.
+        let theirs: Vec<Mutex<(&mut ViewScratch, ChunksDone)>> = other_scratch
+            .iter_mut()
+            .take(threads - 1)
+            .map(|scratch| Mutex::new((scratch, ChunksDone::default())))
+            .collect();
+        let help = |number: usize| {
+            if let Some(theirs) = theirs.get(number) {
+                let mut theirs = theirs
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner);
+                let (scratch, done) = &mut *theirs;
+                *done = work(scratch, number % 2 == 0);
             }
-            done
-        });
+        };
+        // A panic on a helper is one in the tick, as without helpers; a helper that cannot
+        // start leaves its chunks to the others.
+        let (mut done, _) = self
+            .crew
+            .run(threads - 1, &help, || work(&mut first_scratch[0], false));
+        for theirs in theirs {
+            let (_, helped) = theirs
+                .into_inner()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            done.updates += helped.updates;
+            done.scans += helped.scans;
+        }
         self.engine.end_replication();
         TickReport {
             tick: self.engine.tick_number(),

@@ -323,7 +323,11 @@ impl Runner {
                 .is_some_and(|until| Instant::now() < until);
             if self.realtime_wanted && !paused && players >= REALTIME_MIN_PLAYERS {
                 match start_realtime(room) {
-                    Ok(ticket) => self.realtime = Some(ticket),
+                    Ok(ticket) => {
+                        self.realtime = Some(ticket);
+                        // Its helpers start again under the same scheduling.
+                        self.world.restart_helpers();
+                    }
                     Err(RealtimeRefused::TicketsTaken) => {}
                     Err(RealtimeRefused::NotAllowed) => self.realtime_wanted = false,
                 }
@@ -345,6 +349,7 @@ impl Runner {
         if let Err(error) = leave_realtime() {
             error!("World of room {room:?} could not leave real-time scheduling: {error}");
         }
+        self.world.restart_helpers();
         match why {
             Some(why) => {
                 self.realtime_paused_until = Some(Instant::now() + REALTIME_PAUSE);
