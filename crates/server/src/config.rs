@@ -502,7 +502,9 @@ settings! {
         /// says; the threads take the views in chunks, 64 at most and fewer as they run out,
         /// until none is left. When a world uses more than one, a second thread also makes the
         /// views ready while the rules step (clears what they sent last tick, joins their
-        /// entrants), which only the views' own lists need.
+        /// entrants), which only the views' own lists need. The extra threads are started
+        /// once and kept from tick to tick ("Entrants encoded once, the step's sort, a crew
+        /// of helper threads").
         /// 2 suits the 2-core machines the benchmarks run on; 1 to 16.
         world_view_threads: usize = 2,
             check = |threads: &usize| between(*threads, 1, mmo_world::world::MAX_VIEW_THREADS);

@@ -6,6 +6,8 @@
 //! moved in front of the body once it is written. A world's update brings its moves already
 //! encoded (`MoveBytes`, written by the view's update as it reads each held player's change);
 //! a hand-built delta's are encoded the same way first. Either way they are copied from there.
+//! Its entrants are read from the world by slot, and on a view thread copied from that
+//! thread's `EntrantCodes`, where each is encoded once a tick.
 
 use std::sync::Arc;
 
