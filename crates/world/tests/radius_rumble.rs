@@ -518,3 +518,52 @@ fn small_players_never_drop_and_scores_are_round_pi_r_squared() {
         "the best is kept when shrinking"
     );
 }
+
+#[test]
+fn players_eat_in_the_order_of_their_ids_whatever_order_they_entered_or_left_in() {
+    let (mut engine, mut rules) = empty();
+    for id in [10, 4, 7] {
+        join(
+            &mut engine,
+            &mut rules,
+            PlayerId(id),
+            Decider::Server,
+            Vec2::new(0.0, 0.0),
+        );
+    }
+    // Each round two players touch one spore from either side (the others wait far apart):
+    // the one with the lower ID eats it, however the rules' table lists them.
+    let mut round = 0;
+    let mut contest = |engine: &mut Engine, rules: &mut RadiusRumble, pair: [u64; 2]| {
+        round += 1;
+        for (n, id) in [2, 4, 7, 10].into_iter().enumerate() {
+            let parked = Vec2::new(1_000.0 * (n as f64 + 1.0), 2_000.0);
+            engine.set_position(EntityKey::Player(PlayerId(id)), parked);
+        }
+        engine.set_position(EntityKey::Player(PlayerId(pair[0])), Vec2::new(25.0, 0.0));
+        engine.set_position(EntityKey::Player(PlayerId(pair[1])), Vec2::new(-25.0, 0.0));
+        let food = spore(engine, round, Vec2::new(0.0, 0.0), 10.0);
+        engine.take_events();
+        step(engine, rules, 0.0);
+        let eater = PlayerId(pair[0].min(pair[1]));
+        assert!(
+            engine
+                .take_events()
+                .contains(&Event::SporeEaten { spore: food, eater }),
+            "round {round}: {eater:?} eats first"
+        );
+    };
+    contest(&mut engine, &mut rules, [10, 7]);
+    contest(&mut engine, &mut rules, [4, 10]);
+    assert!(rules.leave(&mut engine, PlayerId(4)));
+    join(
+        &mut engine,
+        &mut rules,
+        PlayerId(2),
+        Decider::Server,
+        Vec2::new(0.0, 0.0),
+    );
+    contest(&mut engine, &mut rules, [7, 2]);
+    contest(&mut engine, &mut rules, [10, 7]);
+    contest(&mut engine, &mut rules, [2, 10]);
+}
