@@ -117,7 +117,8 @@ pub struct Entity {
     pub(crate) color: i32,
     /// `None` while it is in the world; why it left, until the end of the tick it left in.
     pub removal: Option<Removal>,
-    /// Its quantised state as of the last replication.
+    /// Its quantised state as of the last replication (brought up to date by the next
+    /// `quantize_all`, before it quantizes `now` anew).
     pub(crate) sent: Quantized,
     /// Its quantised state now (computed at replication).
     pub(crate) now: Quantized,
@@ -522,7 +523,11 @@ impl Engine {
             if !entity.is_alive() {
                 continue;
             }
-            let (now, sent) = (quantize(entity.pos, entity.radius), entity.sent);
+            // What the last replication sent is what it quantized then (`now` until here): kept
+            // here, in the pass that reads the entity anyway, rather than by a pass of its own
+            // over every entity after the views.
+            let (now, sent) = (quantize(entity.pos, entity.radius), entity.now);
+            entity.sent = sent;
             entity.now = now;
             let (dx, dy) = (now.x.wrapping_sub(sent.x), now.y.wrapping_sub(sent.y));
             let resized = now.radius != sent.radius;
@@ -598,20 +603,18 @@ impl Engine {
         &self.spore_news
     }
 
-    /// Ends a replication: what was sent is now what every view knows, and slots of entities
-    /// that left can be reused (no view names them any more).
     /// The entities born since the last replication and still in the world, where they are
     /// at the end of this tick's step.
     pub(crate) fn born_news(&self) -> &[News] {
         &self.born_news
     }
 
+    /// Ends a replication: slots of entities that left can be reused (no view names them any
+    /// more). What was sent becomes what every view knows at the next `quantize_all`, which
+    /// reads every entity anyway.
     pub(crate) fn end_replication(&mut self) {
         self.born.clear();
         self.born_news.clear();
-        for entity in self.slots.iter_mut().filter(|entity| entity.is_alive()) {
-            entity.sent = entity.now;
-        }
         for slot in self.dying.drain(..) {
             if let Some(entity) = self.slots.get_mut(slot as usize) {
                 entity.appearance = None;
