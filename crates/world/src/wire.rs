@@ -719,6 +719,11 @@ mod tests {
     use crate::interest::{Eat, Move, Name};
     use crate::rng::Rng;
 
+    /// `delta`'s packet, its board copied from `known` when it is that board.
+    fn write_knowing(delta: &ViewDelta, known: &EncodedBoard, out: &mut Vec<u8>) {
+        write_update_frame_knowing(Update::from(delta), &|_, _| {}, Some(known), None, out);
+    }
+
     fn pick<T: Copy>(rng: &mut Rng, items: &[T]) -> T {
         items[usize::try_from(rng.next_u64() % items.len() as u64).unwrap_or(0)]
     }
@@ -907,13 +912,7 @@ mod tests {
             boards += 1;
             let known = EncodedBoard::new(board);
             out.clear();
-            write_update_frame_knowing(
-                Update::from(&delta),
-                &|_, _| {},
-                Some(&known),
-                None,
-                &mut out,
-            );
+            write_knowing(&delta, &known, &mut out);
             assert_eq!(
                 out,
                 update_packet(&delta).encode_to_vec(),
@@ -931,13 +930,7 @@ mod tests {
             ..ViewDelta::default()
         };
         out.clear();
-        write_update_frame_knowing(
-            Update::from(&delta),
-            &|_, _| {},
-            Some(&known),
-            None,
-            &mut out,
-        );
+        write_knowing(&delta, &known, &mut out);
         assert_eq!(out, update_packet(&delta).encode_to_vec());
     }
 }
