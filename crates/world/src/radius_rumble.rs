@@ -241,7 +241,6 @@ impl RadiusRumble {
         eater_radius * eater_radius > EAT_MASS_RATIO * victim_radius * victim_radius
     }
 
-    /// The server decides: `eater` eats everything it touches that the rules allow.
     /// Fills `order` with every player of `table` and `eaters` with those the server decides
     /// for, both by ascending ID, sorting `table` again only when it is not in the order
     /// `by_id` says.
@@ -278,6 +277,7 @@ impl RadiusRumble {
         );
     }
 
+    /// The server decides: `eater` eats everything it touches that the rules allow.
     fn eat_touching(&mut self, engine: &mut Engine, eater: PlayerId, slot_hint: u32) {
         let Some(me) = engine.get_in(EntityKey::Player(eater), slot_hint) else {
             return;
