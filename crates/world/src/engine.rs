@@ -132,6 +132,16 @@ impl Entity {
     pub fn is_alive(&self) -> bool {
         self.removal.is_none()
     }
+
+    /// Its name and colour as a client is told them (a spore's: "" and 0), from its short
+    /// copy of the name when it has one.
+    pub(crate) fn look(&self) -> (&str, i32) {
+        match (&self.short_name, &self.appearance) {
+            (Some(name), _) => (name, self.color),
+            (None, Some(look)) => (&look.name, look.color),
+            (None, None) => ("", 0),
+        }
+    }
 }
 
 /// What happened in the world, in order, for clients told about everything.

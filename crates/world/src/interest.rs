@@ -305,14 +305,10 @@ impl<'a> Entrants<'a> {
             let EntityKey::Player(id) = entity.key else {
                 return None;
             };
-            let (name, color) = match (&entity.short_name, &entity.appearance) {
-                (Some(name), _) => (name.clone(), entity.color),
-                (None, Some(look)) => (Name::from(look.name.clone()), look.color),
-                (None, None) => (Name::from(""), 0),
-            };
+            let (name, color) = entity.look();
             Some(PlayerView {
                 id,
-                name,
+                name: Name::from(name),
                 color,
                 at: entity.now,
                 velocity: entity.velocity,

@@ -11,12 +11,11 @@
 
 use std::sync::Arc;
 
-use crate::engine::{Change, Entity, EntityKey, PlayerId, SporeId};
+use crate::engine::{Change, Entity, EntityKey, PlayerId, Quantized};
 use crate::interest::{
     Entrants, Leaderboard, LeaderboardEntry, Move, MoveSource, OwnState, PlayerView, SporeView,
     Update, ViewDelta,
 };
-use crate::name::Name;
 
 /// Appends a transport's header for a packet of the given length (e.g. a WebSocket frame's).
 pub type FrameHeader<'a> = dyn Fn(usize, &mut Vec<u8>) + Sync + 'a;
@@ -143,10 +142,32 @@ fn put_fields(out: &mut Vec<u8>, fields: &[(u32, u64)]) {
     }
 }
 
-/// An entrant; with its velocity (fields 7 and 8) for an extrapolating client.
-fn put_player(out: &mut Vec<u8>, player: &PlayerView, extrapolated: bool) {
+/// What a client is told of a player entering its view (`WorldPlayer`), borrowed from a
+/// `PlayerView` or from the entity itself.
+struct EnteringPlayer<'a> {
+    id: PlayerId,
+    name: &'a [u8],
+    at: Quantized,
+    color: i32,
+    velocity: (i32, i32),
+}
+
+impl<'a> From<&'a PlayerView> for EnteringPlayer<'a> {
+    fn from(player: &'a PlayerView) -> Self {
+        Self {
+            id: player.id,
+            name: player.name.as_bytes(),
+            at: player.at,
+            color: player.color,
+            velocity: player.velocity,
+        }
+    }
+}
+
+/// An entrant's fields; with its velocity (fields 7 and 8) for an extrapolating client.
+fn put_player(out: &mut Vec<u8>, player: &EnteringPlayer<'_>, extrapolated: bool) {
     put_varint_field(out, 1, player.id.0);
-    put_string_field(out, 2, player.name.as_bytes());
+    put_string_field(out, 2, player.name);
     put_fields(
         out,
         &[
@@ -162,44 +183,25 @@ fn put_player(out: &mut Vec<u8>, player: &PlayerView, extrapolated: bool) {
     }
 }
 
-/// An entrant's name and colour as its entity has them.
-fn look_of(entity: &Entity) -> (&[u8], i32) {
-    match (&entity.short_name, &entity.appearance) {
-        (Some(name), _) => (Name::as_bytes(name), entity.color),
-        (None, Some(look)) => (look.name.as_bytes(), look.color),
-        (None, None) => (&[], 0),
-    }
-}
-
-/// A player entering a view, as field 5 carries it (its key, length and body), read from its
-/// entity: the same bytes as `put_player` writes for its `PlayerView`.
-fn put_entering_player(out: &mut Vec<u8>, id: PlayerId, entity: &Entity, extrapolated: bool) {
-    put_nested(out, 5, |out| {
-        let (name, color) = look_of(entity);
-        put_varint_field(out, 1, id.0);
-        put_string_field(out, 2, name);
-        let at = entity.now;
-        put_fields(
-            out,
-            &[
-                (3, zigzag(at.x)),
-                (4, zigzag(at.y)),
-                (5, u64::from(at.radius)),
-                (6, int32(color)),
-            ],
-        );
-        if extrapolated {
-            let (vx, vy) = entity.velocity;
-            put_fields(out, &[(7, zigzag(vx)), (8, zigzag(vy))]);
+/// The entity in a view's entrants, as field 5 (a player) or 6 (a spore) carries it: key,
+/// length and body, the same bytes as for its `PlayerView` or `SporeView`.
+fn put_entrant(out: &mut Vec<u8>, entity: &Entity, extrapolated: bool) {
+    match entity.key {
+        EntityKey::Player(id) => {
+            let (name, color) = entity.look();
+            let player = EnteringPlayer {
+                id,
+                name: name.as_bytes(),
+                at: entity.now,
+                color,
+                velocity: entity.velocity,
+            };
+            put_nested(out, 5, |out| put_player(out, &player, extrapolated));
         }
-    });
-}
-
-/// A spore entering a view, as field 6 carries it, read from its entity.
-fn put_entering_spore(out: &mut Vec<u8>, id: SporeId, entity: &Entity) {
-    put_nested(out, 6, |out| {
-        put_fields(out, &spore_numbers(&SporeView { id, at: entity.now }));
-    });
+        EntityKey::Spore(id) => put_nested(out, 6, |out| {
+            put_fields(out, &spore_numbers(&SporeView { id, at: entity.now }));
+        }),
+    }
 }
 
 /// Each view thread's entrants of this tick, encoded (field 5 or 6, key and all): an entity
@@ -242,12 +244,7 @@ impl EntrantCodes {
         let (mut start, mut end) = self.at[index][flavour];
         if start == end {
             let before = self.bytes.len();
-            match entity.key {
-                EntityKey::Player(id) => {
-                    put_entering_player(&mut self.bytes, id, entity, extrapolated);
-                }
-                EntityKey::Spore(id) => put_entering_spore(&mut self.bytes, id, entity),
-            }
+            put_entrant(&mut self.bytes, entity, extrapolated);
             (start, end) = (offset(before), offset(self.bytes.len()));
             if self.at[index] == [(0, 0); 2] {
                 self.encoded.push(slot);
@@ -271,18 +268,15 @@ fn put_entrants(
     extrapolated: bool,
     mut codes: Option<&mut EntrantCodes>,
 ) {
-    for (slot, entity) in entrants.player_entities() {
-        match (&mut codes, entity.key) {
-            (Some(codes), _) => codes.put(out, slot, entity, extrapolated),
-            (None, EntityKey::Player(id)) => put_entering_player(out, id, entity, extrapolated),
-            (None, EntityKey::Spore(_)) => {}
-        }
-    }
-    for (slot, entity) in entrants.spore_entities() {
-        match (&mut codes, entity.key) {
-            (Some(codes), _) => codes.put(out, slot, entity, false),
-            (None, EntityKey::Spore(id)) => put_entering_spore(out, id, entity),
-            (None, EntityKey::Player(_)) => {}
+    // A spore's field is the same for every client: one code for both kinds of client.
+    let players = entrants
+        .player_entities()
+        .map(|entrant| (entrant, extrapolated));
+    let spores = entrants.spore_entities().map(|entrant| (entrant, false));
+    for ((slot, entity), extrapolated) in players.chain(spores) {
+        match &mut codes {
+            Some(codes) => codes.put(out, slot, entity, extrapolated),
+            None => put_entrant(out, entity, extrapolated),
         }
     }
 }
@@ -663,7 +657,9 @@ fn write_body(
         });
     }
     for player in &delta.players_entered {
-        put_nested(out, 5, |out| put_player(out, player, delta.extrapolated));
+        put_nested(out, 5, |out| {
+            put_player(out, &player.into(), delta.extrapolated)
+        });
     }
     for spore in &delta.spores_entered {
         put_nested(out, 6, |out| put_fields(out, &spore_numbers(spore)));
