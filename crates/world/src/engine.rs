@@ -196,6 +196,19 @@ pub(crate) struct News {
     pub(crate) steered: Option<(i32, i32)>,
 }
 
+impl News {
+    /// The news of `entity`, in `slot`, where it is now.
+    fn of(slot: u32, entity: &Entity, steered: Option<(i32, i32)>) -> Self {
+        Self {
+            slot,
+            id: key_id(entity.key),
+            pos: entity.pos,
+            radius: entity.radius,
+            steered,
+        }
+    }
+}
+
 /// Entities, their spatial index, the clock and the dice.
 #[derive(Debug)]
 pub struct Engine {
@@ -553,13 +566,8 @@ impl Engine {
                 },
             };
             if (resized || steered) && matches!(entity.key, EntityKey::Player(_)) {
-                self.player_news.push(News {
-                    slot,
-                    id: key_id(entity.key),
-                    pos: entity.pos,
-                    radius: entity.radius,
-                    steered: steered.then_some((dx, dy)),
-                });
+                self.player_news
+                    .push(News::of(slot, entity, steered.then_some((dx, dy))));
             }
             if entity.radius <= crate::grid::BIG_RADIUS {
                 largest = largest.max(entity.radius);
@@ -567,14 +575,8 @@ impl Engine {
         }
         for &slot in &self.dying {
             let entity = &self.slots[slot as usize];
-            let id = key_id(entity.key);
-            let news = News {
-                slot,
-                id,
-                pos: entity.pos,
-                radius: entity.radius,
-                steered: None,
-            };
+            let news = News::of(slot, entity, None);
+            let id = news.id;
             match entity.key {
                 EntityKey::Player(_) => self.player_news.push(news),
                 EntityKey::Spore(_) => self.spore_news.push(news),
@@ -591,13 +593,7 @@ impl Engine {
         for &slot in &self.born {
             let entity = &self.slots[slot as usize];
             if entity.is_alive() {
-                self.born_news.push(News {
-                    slot,
-                    id: key_id(entity.key),
-                    pos: entity.pos,
-                    radius: entity.radius,
-                    steered: None,
-                });
+                self.born_news.push(News::of(slot, entity, None));
             }
         }
         self.grid.tighten_reach(largest);

@@ -183,8 +183,18 @@ fn put_player(out: &mut Vec<u8>, player: &EnteringPlayer<'_>, extrapolated: bool
     }
 }
 
-/// The entity in a view's entrants, as field 5 (a player) or 6 (a spore) carries it: key,
-/// length and body, the same bytes as for its `PlayerView` or `SporeView`.
+/// A player entering a view, as field 5 carries it: key, length and body.
+fn put_entering_player(out: &mut Vec<u8>, player: &EnteringPlayer<'_>, extrapolated: bool) {
+    put_nested(out, 5, |out| put_player(out, player, extrapolated));
+}
+
+/// A spore entering a view, as field 6 carries it: key, length and body.
+fn put_entering_spore(out: &mut Vec<u8>, spore: &SporeView) {
+    put_nested(out, 6, |out| put_fields(out, &spore_numbers(spore)));
+}
+
+/// The entity in a view's entrants, as field 5 (a player) or 6 (a spore) carries it: the
+/// same bytes as for its `PlayerView` or `SporeView`.
 fn put_entrant(out: &mut Vec<u8>, entity: &Entity, extrapolated: bool) {
     match entity.key {
         EntityKey::Player(id) => {
@@ -196,11 +206,9 @@ fn put_entrant(out: &mut Vec<u8>, entity: &Entity, extrapolated: bool) {
                 color,
                 velocity: entity.velocity,
             };
-            put_nested(out, 5, |out| put_player(out, &player, extrapolated));
+            put_entering_player(out, &player, extrapolated);
         }
-        EntityKey::Spore(id) => put_nested(out, 6, |out| {
-            put_fields(out, &spore_numbers(&SporeView { id, at: entity.now }));
-        }),
+        EntityKey::Spore(id) => put_entering_spore(out, &SporeView { id, at: entity.now }),
     }
 }
 
@@ -657,12 +665,10 @@ fn write_body(
         });
     }
     for player in &delta.players_entered {
-        put_nested(out, 5, |out| {
-            put_player(out, &player.into(), delta.extrapolated)
-        });
+        put_entering_player(out, &player.into(), delta.extrapolated);
     }
     for spore in &delta.spores_entered {
-        put_nested(out, 6, |out| put_fields(out, &spore_numbers(spore)));
+        put_entering_spore(out, spore);
     }
     // A world's own update: its entrants, players then spores, as a hand-built one lists
     // them above (an update has one or the other).
