@@ -6,9 +6,9 @@ use std::sync::Arc;
 const INLINE_NAME: usize = 30;
 
 /// A player's name as a view hands it out: a short one (nearly every one) copied into it,
-/// a longer one shared. An entrant's name then costs its view no reference count: counting
-/// (and dropping, at the next tick, on whichever thread takes the observer then) an `Arc` for
-/// each of the thousands of entrants a tick was a tenth of their cost.
+/// a longer one shared. The entity keeps a short name's copy beside its position
+/// (`Entity::look`), so encoding an entrant reads no `Arc` and counts no reference; a
+/// `PlayerView` holds one too.
 #[derive(Clone)]
 pub struct Name(NameRepr);
 
@@ -31,19 +31,7 @@ impl Name {
 
     /// `name` copied, when it is short enough to be.
     pub(crate) fn short(name: &str) -> Option<Self> {
-        (name.len() <= INLINE_NAME).then(|| Self::new(name, || Arc::from(name)))
-    }
-
-    /// `name` copied when short, else `shared()` (a name equal to it).
-    pub(crate) fn new(name: &str, shared: impl FnOnce() -> Arc<str>) -> Self {
-        match u8::try_from(name.len()) {
-            Ok(len) if name.len() <= INLINE_NAME => {
-                let mut bytes = [0; INLINE_NAME];
-                bytes[..name.len()].copy_from_slice(name.as_bytes());
-                Self(NameRepr::Inline { len, bytes })
-            }
-            _ => Self(NameRepr::Shared(shared())),
-        }
+        (name.len() <= INLINE_NAME).then(|| Self::from(name))
     }
 }
 
@@ -60,8 +48,16 @@ impl std::ops::Deref for Name {
 }
 
 impl From<&str> for Name {
+    /// `name` copied when short, else shared.
     fn from(name: &str) -> Self {
-        Self::new(name, || Arc::from(name))
+        match u8::try_from(name.len()) {
+            Ok(len) if name.len() <= INLINE_NAME => {
+                let mut bytes = [0; INLINE_NAME];
+                bytes[..name.len()].copy_from_slice(name.as_bytes());
+                Self(NameRepr::Inline { len, bytes })
+            }
+            _ => Self(NameRepr::Shared(Arc::from(name))),
+        }
     }
 }
 
